@@ -1,0 +1,68 @@
+// swift-tools-version: 6.0
+// CTAS — Convergent Threat Analysis System. Module arrows point down the table in
+// ../shared/docs/DESIGN.md: model and analysis never know SQLite or the screen.
+import PackageDescription
+
+let package = Package(
+    name: "ctas",
+    products: [
+        .executable(name: "ctas", targets: ["ctas"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
+    ],
+    targets: [
+        // The model and pure analysis.
+        .target(name: "CTASCore"),
+
+        // Sources, format parsers and the feed generator.
+        .target(
+            name: "CTASFeeds",
+            dependencies: ["CTASCore"]
+        ),
+
+        // System SQLite, with a shim for the macros that do not import.
+        .systemLibrary(name: "CSQLite"),
+
+        // Tiers (hot memory, warm SQLite), the tier router and its rules, retention.
+        .target(
+            name: "CTASStore",
+            dependencies: [
+                "CTASCore",
+                "CSQLite",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+
+        // Actors that wire feeds → analysis → store; metrics and snapshots.
+        .target(
+            name: "CTASEngine",
+            dependencies: [
+                "CTASCore", "CTASFeeds", "CTASStore",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
+        // The executable: argument parsing and wiring only.
+        .executableTarget(
+            name: "ctas",
+            dependencies: [
+                "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore"]),
+        .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore"]),
+        .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore"]),
+        .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore"]),
+        // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.
+        .testTarget(
+            name: "CTASEndToEndTests",
+            dependencies: ["ctas", "CTASStore", "CTASFeeds", "CTASCore"]
+        ),
+    ]
+)

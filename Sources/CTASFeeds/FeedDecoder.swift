@@ -1,0 +1,236 @@
+import CTASCore
+
+/// The feed formats CTAS reads.
+public enum FeedFormat: String, Sendable, CaseIterable, Codable {
+    /// Decide from the first non-blank line: a JSON object means NDJSON, otherwise a CSV header.
+    case auto
+    case ndjson
+    case csv
+}
+
+/// A line (or CSV record) that was not accepted, with why. It goes to the dead-letter file.
+public struct Rejection: Sendable, Equatable {
+    /// 1-based number of the (first) line.
+    public var line: Int
+    /// Source offset just after the line.
+    public var endOffset: Int64
+    public var problem: LineProblem
+    /// The line's bytes (only the first 4 KiB of an oversized line).
+    public var raw: [UInt8]
+    /// The line's full length in bytes.
+    public var rawLength: Int
+
+    public init(line: Int, endOffset: Int64, problem: LineProblem, raw: [UInt8], rawLength: Int) {
+        self.line = line
+        self.endOffset = endOffset
+        self.problem = problem
+        self.raw = raw
+        self.rawLength = rawLength
+    }
+
+    /// The key rejects are counted under: the problem code, with the field when there is one.
+    public var reasonKey: String { problem.field.map { "\(problem.code):\($0)" } ?? problem.code }
+
+    /// "line 12: field "severity" = 11; expected an integer 1–10".
+    public var message: String { "line \(line): \(problem.message)" }
+}
+
+/// Events decoded from one `LineBatch`, with the rejects and the position to checkpoint.
+public struct DecodedBatch: Sendable {
+    public var events: [Event] = []
+    public var rejects: [Rejection] = []
+    public var blankLines = 0
+    /// Resuming here loses nothing and repeats nothing (a CSV record still open at the end
+    /// of the batch starts after it).
+    public var checkpoint: SourcePosition = .start
+    public var generation = 0
+    public var pass = 0
+    public var readAtNanos: UInt64 = 0
+    /// Lines the batch covered (accepted, rejected, blank, header).
+    public var lineCount = 0
+
+    public init() {}
+}
+
+/// A fault that stops a source: it names the file and what was expected.
+public struct FeedError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Turns line batches into events for one source, keeping the state a stream needs: the
+/// detected format, the CSV header, and a CSV record that continues on the next line.
+public struct FeedDecoder: Sendable {
+    public let requested: FeedFormat
+    public private(set) var format: FeedFormat?
+    public let sourceName: String
+    private var csv: CSVEventParser?
+    private let ndjson = NDJSONEventParser()
+
+    private var pending: [UInt8] = []
+    private var pendingFirstLine = 0
+    private var pendingStart: SourcePosition?
+    private var lastSafe: SourcePosition = .start
+    /// Largest CSV record accepted (records may span lines).
+    public static let maxRecordBytes = LineFramer.defaultMaxLineBytes
+
+    public init(format: FeedFormat, sourceName: String) {
+        self.requested = format
+        self.sourceName = sourceName
+        self.format = format == .auto ? nil : format
+    }
+
+    /// Forgets a partial record, e.g. after a seek.
+    public mutating func reset(at position: SourcePosition) {
+        pending.removeAll()
+        pendingStart = nil
+        lastSafe = position
+    }
+
+    /// Decodes one batch. Throws only when the format cannot be determined or a CSV header is
+    /// unusable: then no line of the source can be read.
+    public mutating func decode(_ batch: LineBatch) throws(FeedError) -> DecodedBatch {
+        var out = DecodedBatch()
+        out.generation = batch.generation
+        out.pass = batch.pass
+        out.readAtNanos = batch.readAtNanos
+        out.lineCount = batch.lines.count
+        out.events.reserveCapacity(batch.lines.count)
+        if format == nil || (format == .csv && csv == nil) {
+            if let first = batch.firstLineOfSource, batch.lines.first?.number != 1 {
+                _ = try first.withBytes { (b) throws(FeedError) -> Bool in try detect(firstLine: b) }
+            }
+        }
+        var position = lastSafe
+        for span in batch.lines {
+            let previous = position
+            position = SourcePosition(offset: span.endOffset, line: span.number)
+            if let length = span.oversizedLength {
+                if pendingStart != nil { rejectPending(into: &out, because: LineProblem("too_long", "a CSV record continues into a line of \(length) bytes")) }
+                let problem = LineProblem("line_too_long", "line has \(length) bytes; expected at most \(LineFramer.defaultMaxLineBytes)")
+                out.rejects.append(Rejection(line: span.number, endOffset: span.endOffset, problem: problem,
+                                             raw: Array(batch.buffer[span.start..<(span.start + span.count)]), rawLength: length))
+                lastSafe = position
+                continue
+            }
+            if format == nil || (format == .csv && csv == nil) {
+                if span.count == 0 || isBlank(batch, span) {
+                    out.blankLines += 1
+                    lastSafe = position
+                    continue
+                }
+                let isHeader = try batch.withLine(span) { (b) throws(FeedError) -> Bool in try detect(firstLine: b) }
+                if isHeader {
+                    lastSafe = position
+                    continue
+                }
+            }
+            switch format {
+            case .csv:
+                decodeCSVLine(batch, span, before: previous, after: position, into: &out)
+            default:
+                if span.count == 0 || isBlank(batch, span) {
+                    out.blankLines += 1
+                } else {
+                    do throws(LineProblem) {
+                        let event = try batch.withLine(span) { (b) throws(LineProblem) -> Event in try ndjson.parse(b) }
+                        out.events.append(event)
+                    } catch {
+                        out.rejects.append(Rejection(line: span.number, endOffset: span.endOffset, problem: error,
+                                                     raw: Array(batch.buffer[span.start..<(span.start + span.count)]),
+                                                     rawLength: span.count))
+                    }
+                }
+                lastSafe = position
+            }
+        }
+        out.checkpoint = pendingStart ?? lastSafe
+        return out
+    }
+
+    /// At the end of the stream a record still open is rejected.
+    public mutating func finish() -> DecodedBatch {
+        var out = DecodedBatch()
+        if pendingStart != nil {
+            rejectPending(into: &out, because: LineProblem("truncated_csv", "stream ends inside a quoted CSV field"))
+        }
+        out.checkpoint = lastSafe
+        return out
+    }
+
+    // MARK: detection
+
+    /// Detects the format from the source's first non-blank line; returns whether that line
+    /// was a CSV header (and so is no event).
+    private mutating func detect(firstLine b: UnsafeBufferPointer<UInt8>) throws(FeedError) -> Bool {
+        var i = 0
+        if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
+        while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
+        if format == nil {
+            if i < b.count, b[i] == UInt8(ascii: "{") {
+                format = .ndjson
+                return false
+            }
+            format = .csv
+        }
+        guard format == .csv else { return false }
+        do throws(LineProblem) {
+            csv = CSVEventParser(header: try CSVHeader(line: UnsafeBufferPointer(rebasing: b[i...])))
+            return true
+        } catch {
+            if requested == .auto {
+                throw FeedError("\(sourceName): cannot tell the feed format: the first line is neither a JSON object nor a CSV header (\(error.message)); expected NDJSON or CSV, or pass --format")
+            }
+            throw FeedError("\(sourceName): line 1: \(error.message)")
+        }
+    }
+
+    private func isBlank(_ batch: LineBatch, _ span: LineSpan) -> Bool {
+        batch.withLine(span) { b in b.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+    }
+
+    // MARK: CSV records
+
+    private mutating func decodeCSVLine(_ batch: LineBatch, _ span: LineSpan, before: SourcePosition, after: SourcePosition, into out: inout DecodedBatch) {
+        guard let csv else { return }
+        let line = Array(batch.buffer[span.start..<(span.start + span.count)])
+        if pendingStart == nil {
+            if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                out.blankLines += 1
+                lastSafe = after
+                return
+            }
+            pendingStart = before
+            pendingFirstLine = span.number
+            pending = line
+        } else {
+            pending.append(0x0A)
+            pending.append(contentsOf: line)
+        }
+        let open = pending.withUnsafeBufferPointer { CSVEventParser.hasOpenQuote($0) }
+        if open {
+            if pending.count > Self.maxRecordBytes {
+                rejectPending(into: &out, because: LineProblem("line_too_long", "CSV record has more than \(Self.maxRecordBytes) bytes (an unclosed quote?)"))
+                lastSafe = after
+            }
+            return
+        }
+        do throws(LineProblem) {
+            let event = try pending.withBytes { (b) throws(LineProblem) -> Event in try csv.parse(b) }
+            out.events.append(event)
+        } catch {
+            out.rejects.append(Rejection(line: pendingFirstLine, endOffset: after.offset, problem: error, raw: pending, rawLength: pending.count))
+        }
+        pending.removeAll(keepingCapacity: true)
+        pendingStart = nil
+        lastSafe = after
+    }
+
+    private mutating func rejectPending(into out: inout DecodedBatch, because problem: LineProblem) {
+        out.rejects.append(Rejection(line: pendingFirstLine, endOffset: lastSafe.offset, problem: problem,
+                                     raw: Array(pending.prefix(LineFramer.oversizedPrefixBytes)), rawLength: pending.count))
+        pending.removeAll()
+        pendingStart = nil
+    }
+}

@@ -1,0 +1,359 @@
+/// Why a line failed: a counting `code` (e.g. `wrong_type`), the field it concerns, and a
+/// message saying what was expected.
+public struct LineProblem: Error, Equatable, Sendable {
+    public var code: String
+    public var field: String?
+    public var message: String
+
+    public init(_ code: String, field: String? = nil, _ message: String) {
+        self.code = code
+        self.field = field
+        self.message = message
+    }
+}
+
+/// A strict, allocation-light JSON reader over one line's bytes (RFC 8259 grammar).
+///
+/// It reads exactly what the event parser needs (objects, strings, numbers, arrays of
+/// strings) and validates everything else it skips, so a line is either fully valid JSON
+/// or rejected. Nesting deeper than `maxDepth` is rejected rather than recursed into.
+struct JSONCursor {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index: Int = 0
+    static let maxDepth = 64
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    var atEnd: Bool { index >= bytes.count }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    @inline(__always)
+    func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    func truncated(_ what: String) -> LineProblem {
+        LineProblem("truncated_json", "line ends inside \(what); expected the rest of a JSON object")
+    }
+
+    func unexpected(_ expected: String) -> LineProblem {
+        guard let byte = peek() else { return truncated("the object") }
+        return LineProblem("invalid_json", "at byte \(index + 1): expected \(expected), found \(Self.describe(byte))")
+    }
+
+    static func describe(_ byte: UInt8) -> String {
+        if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "byte 0x" + String(byte, radix: 16, uppercase: true)
+    }
+
+    @inline(__always)
+    mutating func expect(_ byte: UInt8, _ what: String) throws(LineProblem) {
+        skipWhitespace()
+        guard index < bytes.count else { throw truncated("the object") }
+        guard bytes[index] == byte else { throw unexpected(what) }
+        index += 1
+    }
+
+    // MARK: strings
+
+    /// A string token: the byte range between the quotes and whether it holds escapes.
+    struct StringToken {
+        var start: Int
+        var end: Int
+        var hasEscapes: Bool
+        var length: Int { end - start }
+    }
+
+    /// Reads a string token starting at the opening quote (whitespace already skipped).
+    mutating func readStringToken() throws(LineProblem) -> StringToken {
+        guard index < bytes.count else { throw truncated("the object") }
+        guard bytes[index] == UInt8(ascii: "\"") else { throw unexpected("a string") }
+        index += 1
+        let start = index
+        var escapes = false
+        while index < bytes.count {
+            let c = bytes[index]
+            if c == UInt8(ascii: "\"") {
+                let token = StringToken(start: start, end: index, hasEscapes: escapes)
+                index += 1
+                return token
+            }
+            if c == UInt8(ascii: "\\") {
+                escapes = true
+                index += 2
+                continue
+            }
+            if c < 0x20 {
+                throw LineProblem("invalid_json", "at byte \(index + 1): control character 0x\(String(c, radix: 16, uppercase: true)) inside a string; expected it escaped")
+            }
+            index += 1
+        }
+        throw truncated("a string")
+    }
+
+    /// Decodes a string token to a Swift string (the line was UTF-8 validated up front).
+    func string(_ token: StringToken) throws(LineProblem) -> String {
+        let slice = UnsafeBufferPointer(rebasing: bytes[token.start..<token.end])
+        if !token.hasEscapes { return String(decoding: slice, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(token.length)
+        var i = token.start
+        func bad(_ text: String) -> LineProblem { LineProblem("invalid_json", "at byte \(i + 1): \(text)") }
+        while i < token.end {
+            let c = bytes[i]
+            guard c == UInt8(ascii: "\\") else { out.append(c); i += 1; continue }
+            guard i + 1 < token.end else { throw bad("a string ends with a lone backslash") }
+            let e = bytes[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                guard let high = hex4(at: i, end: token.end) else { throw bad("\\u must be followed by four hex digits") }
+                i += 4
+                var scalar = high
+                if (0xD800...0xDBFF).contains(high) {
+                    guard i + 6 <= token.end, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
+                          let low = hex4(at: i + 2, end: token.end), (0xDC00...0xDFFF).contains(low) else {
+                        throw bad("a high surrogate \\u\(String(high, radix: 16)) is not followed by a low surrogate")
+                    }
+                    i += 6
+                    scalar = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(high) {
+                    throw bad("a lone low surrogate \\u\(String(high, radix: 16))")
+                }
+                appendUTF8(scalar, to: &out)
+            default:
+                throw bad("unknown escape \\\(Self.describe(e)); expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX")
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func hex4(at i: Int, end: Int) -> UInt32? {
+        guard i + 4 <= end else { return nil }
+        var v: UInt32 = 0
+        for k in i..<(i + 4) {
+            let c = bytes[k]
+            let d: UInt8
+            switch c {
+            case 48...57: d = c - 48
+            case 65...70: d = c - 55
+            case 97...102: d = c - 87
+            default: return nil
+            }
+            v = v << 4 | UInt32(d)
+        }
+        return v
+    }
+
+    private func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
+        switch scalar {
+        case ..<0x80: out.append(UInt8(scalar))
+        case ..<0x800:
+            out.append(UInt8(0xC0 | scalar >> 6)); out.append(UInt8(0x80 | scalar & 0x3F))
+        case ..<0x10000:
+            out.append(UInt8(0xE0 | scalar >> 12)); out.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            out.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            out.append(UInt8(0xF0 | scalar >> 18)); out.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            out.append(UInt8(0x80 | scalar >> 6 & 0x3F)); out.append(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
+
+    // MARK: numbers
+
+    /// A number token, validated against the JSON grammar.
+    struct NumberToken {
+        var start: Int
+        var end: Int
+        var isInteger: Bool
+    }
+
+    mutating func readNumberToken() throws(LineProblem) -> NumberToken {
+        let start = index
+        func digits() -> Int {
+            let s = index
+            while index < bytes.count, bytes[index] &- 48 < 10 { index += 1 }
+            return index - s
+        }
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        guard let first = peek() else { throw truncated("a number") }
+        if first == UInt8(ascii: "0") {
+            index += 1
+            if let next = peek(), next &- 48 < 10 {
+                throw LineProblem("invalid_json", "at byte \(index + 1): a number has a leading zero")
+            }
+        } else if digits() == 0 {
+            throw unexpected("a digit")
+        }
+        var integer = true
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            integer = false
+            guard digits() > 0 else { throw unexpected("a digit after '.'") }
+        }
+        if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            index += 1
+            integer = false
+            if let s = peek(), s == UInt8(ascii: "+") || s == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { throw unexpected("a digit in the exponent") }
+        }
+        return NumberToken(start: start, end: index, isInteger: integer)
+    }
+
+    /// The token's value as the nearest Double (correctly rounded).
+    func double(_ token: NumberToken) -> Double {
+        // Clinger's fast path: an integer mantissa below 2^53 scaled by an exactly
+        // representable power of ten is correctly rounded by one multiply or divide.
+        var i = token.start
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var mantissa: UInt64 = 0
+        var significant = 0
+        var exponent = 0
+        var seenNonZero = false
+        while i < token.end, bytes[i] &- 48 < 10 {
+            let d = UInt64(bytes[i] - 48)
+            if d != 0 || seenNonZero { seenNonZero = true; significant += 1 }
+            mantissa = mantissa &* 10 &+ d
+            i += 1
+        }
+        if i < token.end, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < token.end, bytes[i] &- 48 < 10 {
+                let d = UInt64(bytes[i] - 48)
+                if d != 0 || seenNonZero { seenNonZero = true; significant += 1 }
+                mantissa = mantissa &* 10 &+ d
+                exponent -= 1
+                i += 1
+            }
+        }
+        if significant <= 15 && i == token.end && exponent >= -22 {
+            var value = Double(mantissa)
+            if exponent < 0 { value /= Self.powersOfTen[-exponent] }
+            return negative ? -value : value
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[token.start..<token.end]), as: UTF8.self)
+        return Double(text) ?? .nan
+    }
+
+    /// The token's value as an Int when it is an integer that fits.
+    func integer(_ token: NumberToken) -> Int? {
+        guard token.isInteger, token.end - token.start <= 18 else { return nil }
+        var i = token.start
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var v = 0
+        while i < token.end { v = v * 10 + Int(bytes[i] - 48); i += 1 }
+        return negative ? -v : v
+    }
+
+    func text(_ start: Int, _ end: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<min(end, start + 40)]), as: UTF8.self)
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { p in
+        var v = 1.0
+        for _ in 0..<p { v *= 10 }
+        return v
+    }
+
+    // MARK: skipping
+
+    /// Skips any JSON value, validating it.
+    mutating func skipValue(depth: Int = 0) throws(LineProblem) {
+        skipWhitespace()
+        guard let c = peek() else { throw truncated("a value") }
+        switch c {
+        case UInt8(ascii: "\""): _ = try readStringToken()
+        case UInt8(ascii: "{"):
+            guard depth < Self.maxDepth else {
+                throw LineProblem("too_deep", "nesting deeper than \(Self.maxDepth) levels")
+            }
+            index += 1
+            skipWhitespace()
+            if peek() == UInt8(ascii: "}") { index += 1; return }
+            while true {
+                skipWhitespace()
+                _ = try readStringToken()
+                try expect(UInt8(ascii: ":"), "':' after a key")
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard let n = peek() else { throw truncated("an object") }
+                index += 1
+                if n == UInt8(ascii: "}") { return }
+                guard n == UInt8(ascii: ",") else { index -= 1; throw unexpected("',' or '}'") }
+            }
+        case UInt8(ascii: "["):
+            guard depth < Self.maxDepth else {
+                throw LineProblem("too_deep", "nesting deeper than \(Self.maxDepth) levels")
+            }
+            index += 1
+            skipWhitespace()
+            if peek() == UInt8(ascii: "]") { index += 1; return }
+            while true {
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard let n = peek() else { throw truncated("an array") }
+                index += 1
+                if n == UInt8(ascii: "]") { return }
+                guard n == UInt8(ascii: ",") else { index -= 1; throw unexpected("',' or ']'") }
+            }
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), 48...57: _ = try readNumberToken()
+        default: throw unexpected("a JSON value")
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws(LineProblem) {
+        let n = word.utf8CodeUnitCount
+        let p = word.utf8Start
+        for k in 0..<n {
+            guard index + k < bytes.count else { throw truncated("the literal \(word)") }
+            guard bytes[index + k] == p[k] else {
+                index += k
+                throw unexpected("the literal \(word)")
+            }
+        }
+        index += n
+    }
+
+    /// Whether the value at the cursor is `null` (consuming it when so).
+    mutating func consumeNull() -> Bool {
+        skipWhitespace()
+        guard index + 4 <= bytes.count, bytes[index] == UInt8(ascii: "n"), bytes[index + 1] == UInt8(ascii: "u"),
+              bytes[index + 2] == UInt8(ascii: "l"), bytes[index + 3] == UInt8(ascii: "l") else { return false }
+        index += 4
+        return true
+    }
+
+    /// A short name for the JSON type of the value at the cursor, for "found …" messages.
+    func typeNameAtCursor() -> String {
+        guard let c = peek() else { return "the end of the line" }
+        return switch c {
+        case UInt8(ascii: "\""): "a string"
+        case UInt8(ascii: "{"): "an object"
+        case UInt8(ascii: "["): "an array"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): "a boolean"
+        case UInt8(ascii: "n"): "null"
+        case UInt8(ascii: "-"), 48...57: "a number"
+        default: "invalid JSON"
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import CSQLite
+
+/// A storage failure, naming the database file and what was being done.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One SQLite connection. Not thread-safe: each owner (an actor, a command) has its own.
+public final class SQLiteDatabase {
+    let handle: OpaquePointer
+    public let path: String
+
+    /// Opens (creating when `readOnly` is false) the database at `path`.
+    public init(path: String, readOnly: Bool = false) throws(StoreError) {
+        self.path = path
+        var db: OpaquePointer?
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let db else {
+            let reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw StoreError("\(path): cannot open database: \(reason)")
+        }
+        handle = db
+        sqlite3_busy_timeout(db, 5000)
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String) throws(StoreError) {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let reason = error.map { String(cString: $0) } ?? lastError
+            sqlite3_free(error)
+            throw StoreError("\(path): \(reason) (in: \(sql.prefix(80)))")
+        }
+    }
+
+    public func prepare(_ sql: String) throws(StoreError) -> SQLiteStatement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw StoreError("\(path): cannot prepare statement: \(lastError) (in: \(sql.prefix(120)))")
+        }
+        return SQLiteStatement(stmt, database: self)
+    }
+
+    /// Rows changed by the last INSERT/UPDATE/DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// The first column of the first row of a query, as an integer (nil when no row or NULL).
+    public func scalar(_ sql: String, _ arguments: [SQLiteValue] = []) throws(StoreError) -> Int64? {
+        let stmt = try prepare(sql)
+        try stmt.bind(arguments)
+        guard try stmt.step() else { return nil }
+        return stmt.isNull(0) ? nil : stmt.int64(0)
+    }
+
+    /// Runs `body` in a transaction, committing when it returns and rolling back if it throws.
+    public func transaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        try execute("BEGIN IMMEDIATE")
+        do throws(StoreError) {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// A value bound to or read from a statement.
+public enum SQLiteValue: Sendable, Equatable {
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case null
+}
+
+/// A prepared statement; reset and reused for every row of a batch.
+public final class SQLiteStatement {
+    let handle: OpaquePointer
+    unowned let database: SQLiteDatabase
+
+    init(_ handle: OpaquePointer, database: SQLiteDatabase) {
+        self.handle = handle
+        self.database = database
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    @inline(__always) public func bind(_ value: Int64, at index: Int32) { sqlite3_bind_int64(handle, index, value) }
+    @inline(__always) public func bind(_ value: Double, at index: Int32) { sqlite3_bind_double(handle, index, value) }
+    @inline(__always) public func bindNull(at index: Int32) { sqlite3_bind_null(handle, index) }
+
+    @inline(__always)
+    public func bind(_ value: String?, at index: Int32) {
+        guard var value else { sqlite3_bind_null(handle, index); return }
+        value.withUTF8 { bytes in bind(bytes: bytes, at: index) }
+    }
+
+    @inline(__always)
+    public func bind(bytes: UnsafeBufferPointer<UInt8>, at index: Int32) {
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            let text = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+            sqlite3_bind_text(handle, index, text, Int32(bytes.count), cs_transient())
+        } else {
+            sqlite3_bind_text(handle, index, "", 0, cs_static())
+        }
+    }
+
+    public func bind(_ values: [SQLiteValue]) throws(StoreError) {
+        for (i, value) in values.enumerated() {
+            let index = Int32(i + 1)
+            switch value {
+            case .integer(let v): bind(v, at: index)
+            case .real(let v): bind(v, at: index)
+            case .text(let v): bind(v, at: index)
+            case .null: bindNull(at: index)
+            }
+        }
+    }
+
+    /// Steps once: true when a row is available, false when done.
+    @discardableResult
+    public func step() throws(StoreError) -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        let message = database.lastError
+        sqlite3_reset(handle)
+        throw StoreError("\(database.path): \(message)")
+    }
+
+    /// Resets for the next row and clears bindings.
+    @inline(__always)
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+
+    public func text(_ column: Int32) -> String? {
+        guard let p = sqlite3_column_text(handle, column) else { return nil }
+        let n = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+}

@@ -1,0 +1,83 @@
+import CTASCore
+
+/// What to fetch from stored events; every filter is optional and they combine with AND.
+public struct EventQuery: Sendable, Equatable {
+    public var id: String?
+    public var types: [String] = []
+    public var since: Timestamp?
+    public var until: Timestamp?
+    public var source: String?
+    public var entity: String?
+    public var minimumSeverity: Int?
+    public var limit: Int = 100
+    public var newestFirst = false
+
+    public init() {}
+}
+
+/// A read-only view of the warm tier for queries; WAL lets it read while a writer commits.
+public final class WarmReader {
+    public let database: SQLiteDatabase
+
+    /// Opens the warm database of a data directory; a clear error when none exists yet.
+    public init(path: String) throws(StoreError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw StoreError("\(path): no stored events yet; run `ctas ingest FILE` first (or pass --data-dir)")
+        }
+        database = try SQLiteDatabase(path: path, readOnly: true)
+    }
+
+    static let columns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags"
+
+    public func events(_ q: EventQuery) throws(StoreError) -> [Event] {
+        var clauses: [String] = []
+        var args: [SQLiteValue] = []
+        if let id = q.id { clauses.append("id = ?"); args.append(.text(id)) }
+        if !q.types.isEmpty {
+            clauses.append("type IN (\(Array(repeating: "?", count: q.types.count).joined(separator: ",")))")
+            args += q.types.map { .text($0) }
+        }
+        if let since = q.since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
+        if let until = q.until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
+        if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
+        if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
+        if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
+        var sql = "SELECT \(Self.columns) FROM events"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
+        sql += " LIMIT ?"
+        args.append(.integer(Int64(max(0, q.limit))))
+        let s = try database.prepare(sql)
+        try s.bind(args)
+        var out: [Event] = []
+        while try s.step() { out.append(Self.event(from: s)) }
+        return out
+    }
+
+    public func count() throws(StoreError) -> Int { Int(try database.scalar("SELECT count(*) FROM events") ?? 0) }
+
+    /// All stored ids, in insertion order (tests and audits).
+    public func allIDs() throws(StoreError) -> [String] {
+        let s = try database.prepare("SELECT id FROM events ORDER BY seq")
+        var out: [String] = []
+        while try s.step() { out.append(s.text(0) ?? "") }
+        return out
+    }
+
+    static func event(from s: SQLiteStatement) -> Event {
+        let location: GeoPoint? = s.isNull(5) || s.isNull(6) ? nil : GeoPoint(latitude: s.double(5), longitude: s.double(6))
+        return Event(
+            id: s.text(0) ?? "", timestamp: Timestamp(microseconds: s.int64(1)), type: s.text(2) ?? "",
+            severity: s.isNull(3) ? nil : Severity(Int(s.int64(3))), source: s.text(4), location: location,
+            entity: s.text(7), priority: s.isNull(8) ? nil : Priority(rawValue: Int(s.int64(8))),
+            indicators: s.text(9).flatMap(JSONString.decodeArray) ?? [],
+            description: s.text(10), tags: s.text(11).flatMap(JSONString.decodeArray) ?? [])
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif

@@ -1,0 +1,194 @@
+import CTASCore
+
+/// The warm tier: durable events in SQLite (WAL), unique by id, indexed by time.
+///
+/// One writer connection commits each batch together with its source checkpoint and the
+/// dead-letter file's length, in one transaction: after a crash, the checkpoint says
+/// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
+public final class WarmTier {
+    public static let schemaVersion: Int64 = 1
+    public let database: SQLiteDatabase
+    private let insert: SQLiteStatement
+    private let upsertCheckpoint: SQLiteStatement
+    private let setMeta: SQLiteStatement
+    private var scratch: [UInt8] = []
+    /// Newest event time stored (the clock retention is measured against).
+    public private(set) var newestEventTime: Timestamp?
+
+    /// How durable a commit is: `normal` survives a process crash (kill -9); `full` also
+    /// survives power loss, at a cost in throughput.
+    public enum Sync: String, Sendable { case normal, full }
+
+    public init(path: String, sync: Sync = .normal) throws(StoreError) {
+        database = try SQLiteDatabase(path: path)
+        try database.execute("PRAGMA journal_mode=WAL")
+        try database.execute("PRAGMA synchronous=\(sync == .full ? "FULL" : "NORMAL")")
+        try database.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4096")
+        try Self.migrate(database)
+        insert = try database.prepare("""
+            INSERT OR IGNORE INTO events(id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, ingested)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """)
+        upsertCheckpoint = try database.prepare("""
+            INSERT INTO checkpoints(source, device, inode, fingerprint, fingerprint_length, offset, line, accepted, rejected, duplicates, updated)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?)
+            ON CONFLICT(source) DO UPDATE SET device=excluded.device, inode=excluded.inode, fingerprint=excluded.fingerprint,
+              fingerprint_length=excluded.fingerprint_length, offset=excluded.offset, line=excluded.line,
+              accepted=excluded.accepted, rejected=excluded.rejected, duplicates=excluded.duplicates, updated=excluded.updated
+            """)
+        setMeta = try database.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value")
+        if let newest = try database.scalar("SELECT max(ts) FROM events") { newestEventTime = Timestamp(microseconds: newest) }
+    }
+
+    static func migrate(_ db: SQLiteDatabase) throws(StoreError) {
+        let version = try db.scalar("PRAGMA user_version") ?? 0
+        if version > schemaVersion {
+            throw StoreError("\(db.path): schema version \(version) is newer than this ctas understands (\(schemaVersion)); upgrade ctas")
+        }
+        if version < 1 {
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS events(
+                  seq INTEGER PRIMARY KEY,
+                  id TEXT NOT NULL UNIQUE,
+                  ts INTEGER NOT NULL,
+                  type TEXT NOT NULL,
+                  severity INTEGER,
+                  source TEXT,
+                  lat REAL,
+                  lon REAL,
+                  entity TEXT,
+                  priority INTEGER,
+                  indicators TEXT,
+                  description TEXT,
+                  tags TEXT,
+                  ingested INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
+                CREATE TABLE IF NOT EXISTS checkpoints(
+                  source TEXT PRIMARY KEY, device INTEGER, inode INTEGER, fingerprint INTEGER, fingerprint_length INTEGER,
+                  offset INTEGER NOT NULL, line INTEGER NOT NULL, accepted INTEGER, rejected INTEGER, duplicates INTEGER, updated INTEGER);
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);
+                PRAGMA user_version=1;
+                """)
+        }
+    }
+
+    /// What one commit did.
+    public struct CommitResult: Sendable {
+        /// Per event of the batch: true when it was new, false when its id was already stored.
+        public var inserted: [Bool]
+        public var insertedCount: Int
+        public var duplicateCount: Int { inserted.count - insertedCount }
+    }
+
+    /// Stores `events`, the source checkpoint and the dead-letter length in one transaction.
+    public func commit(_ events: [Event], checkpoint: Checkpoint?, deadLetterSize: Int64?,
+                       ingestedAt: Timestamp = .now()) throws(StoreError) -> CommitResult {
+        try database.transaction { () throws(StoreError) -> CommitResult in
+            var inserted = [Bool](repeating: false, count: events.count)
+            var count = 0
+            let now = ingestedAt.microseconds
+            for (i, e) in events.enumerated() {
+                try bind(e, ingested: now)
+                try insert.step()
+                insert.reset()
+                if database.changes > 0 {
+                    inserted[i] = true
+                    count += 1
+                    if newestEventTime.map({ e.timestamp > $0 }) ?? true { newestEventTime = e.timestamp }
+                }
+            }
+            if let checkpoint { try write(checkpoint) }
+            if let deadLetterSize {
+                setMeta.bind("dead_letter_size", at: 1)
+                setMeta.bind(deadLetterSize, at: 2)
+                try setMeta.step()
+                setMeta.reset()
+            }
+            return CommitResult(inserted: inserted, insertedCount: count)
+        }
+    }
+
+    private func bind(_ e: Event, ingested: Int64) throws(StoreError) {
+        let s = insert
+        s.bind(e.id, at: 1)
+        s.bind(e.timestamp.microseconds, at: 2)
+        s.bind(e.type, at: 3)
+        if let severity = e.severity { s.bind(Int64(severity.value), at: 4) }
+        s.bind(e.source, at: 5)
+        if let point = e.location {
+            s.bind(point.latitude, at: 6)
+            s.bind(point.longitude, at: 7)
+        }
+        s.bind(e.entity, at: 8)
+        if let priority = e.priority { s.bind(Int64(priority.rawValue), at: 9) }
+        if !e.indicators.isEmpty {
+            scratch.removeAll(keepingCapacity: true)
+            JSONString.appendArray(e.indicators, to: &scratch)
+            scratch.withUnsafeBufferPointer { s.bind(bytes: $0, at: 10) }
+        }
+        s.bind(e.description, at: 11)
+        if !e.tags.isEmpty {
+            scratch.removeAll(keepingCapacity: true)
+            JSONString.appendArray(e.tags, to: &scratch)
+            scratch.withUnsafeBufferPointer { s.bind(bytes: $0, at: 12) }
+        }
+        s.bind(ingested, at: 13)
+    }
+
+    private func write(_ c: Checkpoint) throws(StoreError) {
+        let s = upsertCheckpoint
+        s.bind(c.source, at: 1)
+        s.bind(c.device, at: 2)
+        s.bind(c.inode, at: 3)
+        s.bind(c.fingerprint, at: 4)
+        s.bind(c.fingerprintLength, at: 5)
+        s.bind(c.offset, at: 6)
+        s.bind(c.line, at: 7)
+        s.bind(c.accepted, at: 8)
+        s.bind(c.rejected, at: 9)
+        s.bind(c.duplicates, at: 10)
+        s.bind(Timestamp.now().microseconds, at: 11)
+        try s.step()
+        s.reset()
+    }
+
+    /// The stored checkpoint of a source, if any.
+    public func checkpoint(for source: String) throws(StoreError) -> Checkpoint? {
+        let s = try database.prepare("""
+            SELECT device, inode, fingerprint, fingerprint_length, offset, line, accepted, rejected, duplicates
+            FROM checkpoints WHERE source = ?
+            """)
+        s.bind(source, at: 1)
+        guard try s.step() else { return nil }
+        return Checkpoint(source: source, device: s.int64(0), inode: s.int64(1), fingerprint: s.int64(2),
+                          fingerprintLength: s.int64(3), offset: s.int64(4), line: s.int64(5),
+                          accepted: s.int64(6), rejected: s.int64(7), duplicates: s.int64(8))
+    }
+
+    /// The dead-letter file length as of the last commit.
+    public func committedDeadLetterSize() throws(StoreError) -> Int64? {
+        try database.scalar("SELECT value FROM meta WHERE key = 'dead_letter_size'")
+    }
+
+    /// Deletes events older than `retention` before the newest stored event time, in chunks
+    /// so the writer never stalls long. Returns how many were deleted.
+    @discardableResult
+    public func purge(retention: Duration, chunk: Int = 20_000) throws(StoreError) -> Int {
+        guard let newest = newestEventTime else { return 0 }
+        let cutoff = (newest - retention).microseconds
+        var total = 0
+        let delete = try database.prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? LIMIT ?)")
+        while true {
+            delete.bind(cutoff, at: 1)
+            delete.bind(Int64(chunk), at: 2)
+            try delete.step()
+            delete.reset()
+            let n = database.changes
+            total += n
+            if n < chunk { break }
+        }
+        return total
+    }
+
+    public func count() throws(StoreError) -> Int { Int(try database.scalar("SELECT count(*) FROM events") ?? 0) }
+}
