@@ -3,19 +3,11 @@
 ///
 /// `id`, `timestamp` and `type` are always present; every other part is optional in feeds.
 /// Ids are unique per data dir: ingesting an id again is counted as a duplicate.
+///
+/// A value type with copy-on-write storage: an event passes through several pipeline
+/// stages and tiers, and copying it costs one reference count instead of one per field.
 public struct Event: Hashable, Sendable {
-    public var id: String
-    public var timestamp: Timestamp
-    public var type: String
-    public var severity: Severity?
-    public var source: String?
-    public var location: GeoPoint?
-    public var entity: String?
-    public var priority: Priority?
-    /// Indicator values exactly as the feed listed them (refanging happens in analysis).
-    public var indicators: [String]
-    public var description: String?
-    public var tags: [String]
+    private var storage: Storage
 
     public init(
         id: String, timestamp: Timestamp, type: String, severity: Severity? = nil,
@@ -23,21 +15,72 @@ public struct Event: Hashable, Sendable {
         priority: Priority? = nil, indicators: [String] = [], description: String? = nil,
         tags: [String] = []
     ) {
-        self.id = id
-        self.timestamp = timestamp
-        self.type = type
-        self.severity = severity
-        self.source = source
-        self.location = location
-        self.entity = entity
-        self.priority = priority
-        self.indicators = indicators
-        self.description = description
-        self.tags = tags
+        storage = Storage(id: id, timestamp: timestamp, type: type, severity: severity, source: source, location: location,
+                          entity: entity, priority: priority, indicators: indicators, description: description, tags: tags)
     }
 
-    /// Approximate bytes the event occupies (strings' UTF-8 plus fixed fields); the tier
-    /// router's `size` characteristic and the hot tier's memory cap use it.
+    public var id: String {
+        get { storage.id }
+        set { unique().id = newValue }
+    }
+    public var timestamp: Timestamp {
+        get { storage.timestamp }
+        set { unique().timestamp = newValue }
+    }
+    public var type: String {
+        get { storage.type }
+        set { unique().type = newValue }
+    }
+    public var severity: Severity? {
+        get { storage.severity }
+        set { unique().severity = newValue }
+    }
+    public var source: String? {
+        get { storage.source }
+        set { unique().source = newValue }
+    }
+    public var location: GeoPoint? {
+        get { storage.location }
+        set { unique().location = newValue }
+    }
+    public var entity: String? {
+        get { storage.entity }
+        set { unique().entity = newValue }
+    }
+    public var priority: Priority? {
+        get { storage.priority }
+        set { unique().priority = newValue }
+    }
+    /// Indicator values exactly as the feed listed them (refanging happens in analysis).
+    public var indicators: [String] {
+        get { storage.indicators }
+        set { unique().indicators = newValue }
+    }
+    public var description: String? {
+        get { storage.description }
+        set { unique().description = newValue }
+    }
+    public var tags: [String] {
+        get { storage.tags }
+        set { unique().tags = newValue }
+    }
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    public static func == (a: Event, b: Event) -> Bool {
+        a.storage === b.storage || a.storage.fields == b.storage.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage.id)
+        hasher.combine(storage.timestamp)
+    }
+
+    /// Approximate bytes the event's content occupies (strings' UTF-8 plus fixed fields);
+    /// the tier router's `size` characteristic.
     public var approximateSize: Int {
         var size = 64 + id.utf8.count + type.utf8.count
         size += source?.utf8.count ?? 0
@@ -46,6 +89,53 @@ public struct Event: Hashable, Sendable {
         for value in indicators { size += 16 + value.utf8.count }
         for tag in tags { size += 16 + tag.utf8.count }
         return size
+    }
+
+    /// The fields. Mutated only while uniquely referenced (copy-on-write), which is what
+    /// makes sharing it across threads safe.
+    private final class Storage: @unchecked Sendable {
+        var id: String
+        var timestamp: Timestamp
+        var type: String
+        var severity: Severity?
+        var source: String?
+        var location: GeoPoint?
+        var entity: String?
+        var priority: Priority?
+        var indicators: [String]
+        var description: String?
+        var tags: [String]
+
+        init(id: String, timestamp: Timestamp, type: String, severity: Severity?, source: String?, location: GeoPoint?,
+             entity: String?, priority: Priority?, indicators: [String], description: String?, tags: [String]) {
+            self.id = id
+            self.timestamp = timestamp
+            self.type = type
+            self.severity = severity
+            self.source = source
+            self.location = location
+            self.entity = entity
+            self.priority = priority
+            self.indicators = indicators
+            self.description = description
+            self.tags = tags
+        }
+
+        func copy() -> Storage {
+            Storage(id: id, timestamp: timestamp, type: type, severity: severity, source: source, location: location,
+                    entity: entity, priority: priority, indicators: indicators, description: description, tags: tags)
+        }
+
+        struct Fields: Equatable {
+            var id: String, timestamp: Timestamp, type: String, severity: Severity?, source: String?
+            var location: GeoPoint?, entity: String?, priority: Priority?, indicators: [String]
+            var description: String?, tags: [String]
+        }
+
+        var fields: Fields {
+            Fields(id: id, timestamp: timestamp, type: type, severity: severity, source: source, location: location,
+                   entity: entity, priority: priority, indicators: indicators, description: description, tags: tags)
+        }
     }
 }
 

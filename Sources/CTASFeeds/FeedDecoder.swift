@@ -38,6 +38,8 @@ public struct Rejection: Sendable, Equatable {
 /// Events decoded from one `LineBatch`, with the rejects and the position to checkpoint.
 public struct DecodedBatch: Sendable {
     public var events: [Event] = []
+    /// Per event, the source position just after its line (or CSV record).
+    public var eventEnds: [SourcePosition] = []
     public var rejects: [Rejection] = []
     public var blankLines = 0
     /// Resuming here loses nothing and repeats nothing (a CSV record still open at the end
@@ -136,6 +138,7 @@ public struct FeedDecoder: Sendable {
                     do throws(LineProblem) {
                         let event = try batch.withLine(span) { (b) throws(LineProblem) -> Event in try ndjson.parse(b) }
                         out.events.append(event)
+                        out.eventEnds.append(position)
                     } catch {
                         out.rejects.append(Rejection(line: span.number, endOffset: span.endOffset, problem: error,
                                                      raw: Array(batch.buffer[span.start..<(span.start + span.count)]),
@@ -219,6 +222,7 @@ public struct FeedDecoder: Sendable {
         do throws(LineProblem) {
             let event = try pending.withBytes { (b) throws(LineProblem) -> Event in try csv.parse(b) }
             out.events.append(event)
+            out.eventEnds.append(after)
         } catch {
             out.rejects.append(Rejection(line: pendingFirstLine, endOffset: after.offset, problem: error, raw: pending, rawLength: pending.count))
         }

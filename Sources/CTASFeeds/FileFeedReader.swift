@@ -23,6 +23,7 @@ public final class FileFeedReader: FeedReader {
     private var generation = 0
     private var pass = 0
     private var needFirstLine = false
+    private var pendingStart: SourcePosition?
     /// Bytes hashed for the fingerprint.
     public static let fingerprintBytes = 4096
 
@@ -95,6 +96,7 @@ public final class FileFeedReader: FeedReader {
         offset = position.offset
         framer = LineFramer(start: position)
         needFirstLine = position.offset > 0
+        pendingStart = position
     }
 
     public func reposition(to position: SourcePosition) throws(FeedError) {
@@ -111,10 +113,17 @@ public final class FileFeedReader: FeedReader {
 
     public var progress: (done: Int64, total: Int64?) { (offset, size) }
 
+    /// The generation the next batches carry (it increases on every reposition).
+    public var currentGeneration: Int { generation }
+
     public func read(maxBytes: Int) throws(FeedError) -> ReadOutcome {
         var batch = LineBatch()
         batch.generation = generation
         batch.pass = pass
+        if let start = pendingStart {
+            batch.startedAt = start
+            pendingStart = nil
+        }
         if needFirstLine {
             batch.firstLineOfSource = firstLine()
             needFirstLine = false

@@ -78,6 +78,19 @@ struct JSONCursor {
         index += 1
         let start = index
         var escapes = false
+        // Skip 8 bytes at a time while none is a quote, a backslash or a control character.
+        if let base = bytes.baseAddress {
+            while index + 8 <= bytes.count {
+                let w = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let quote = w ^ 0x2222_2222_2222_2222
+                let slash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = ((quote &- 0x0101_0101_0101_0101) & ~quote)
+                    | ((slash &- 0x0101_0101_0101_0101) & ~slash)
+                    | ((w &- 0x2020_2020_2020_2020) & ~w)
+                if special & 0x8080_8080_8080_8080 != 0 { break }
+                index += 8
+            }
+        }
         while index < bytes.count {
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {

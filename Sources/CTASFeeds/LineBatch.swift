@@ -1,4 +1,9 @@
 import CTASCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 /// Where a source is: the byte offset just after the last complete line handed on, and the
 /// number of lines before it. A checkpoint stores this so a restart resumes exactly there.
 public struct SourcePosition: Hashable, Sendable, Codable {
@@ -49,6 +54,8 @@ public struct LineBatch: Sendable {
     /// Set on a source's first batch after open or reposition: its first line, for format
     /// detection (the CSV header) when reading starts past it.
     public var firstLineOfSource: [UInt8]?
+    /// Set on the first batch after the source opened or moved: where reading started.
+    public var startedAt: SourcePosition?
     /// When the bytes were read (monotonic nanoseconds), for end-to-end latency.
     public var readAtNanos: UInt64 = 0
 
@@ -92,9 +99,14 @@ public struct LineFramer: Sendable {
     public mutating func frame(_ chunk: UnsafeBufferPointer<UInt8>, into batch: inout LineBatch) {
         var i = 0
         let n = chunk.count
+        guard let base = chunk.baseAddress else { return }
         while i < n {
-            var j = i
-            while j < n && chunk[j] != 0x0A { j += 1 }
+            let j: Int
+            if let hit = memchr(base + i, 0x0A, n - i) {
+                j = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            } else {
+                j = n
+            }
             let piece = UnsafeBufferPointer(rebasing: chunk[i..<j])
             if j < n && partialLength == 0 {
                 emit(piece, rawLength: piece.count, newlineBytes: 1, into: &batch)   // whole line in this chunk

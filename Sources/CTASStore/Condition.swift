@@ -1,31 +1,21 @@
 import CTASCore
 
 /// The characteristics of a record that routing rules test: the product plan's priority,
-/// latency requirement, data type and size, plus a few more an analyst reaches for.
+/// latency requirement, data type and size, plus a few more an analyst reaches for. Read
+/// from the event only when a rule asks (size, for one, walks every string).
 public struct RecordTraits: Sendable {
-    public var priority: Priority?
-    public var severity: Int          // 0 when the event has none
-    public var type: String
-    public var source: String?
-    public var entity: String?
-    public var size: Int
-    public var latency: LatencyClass
-    public var indicators: Int
-    public var geo: Bool
-    public var tags: [String]
+    public let event: Event
+    public let latency: LatencyClass
 
     public init(event: Event, latency: LatencyClass) {
-        priority = event.priority
-        severity = Int(event.severity?.value ?? 0)
-        type = event.type
-        source = event.source
-        entity = event.entity
-        size = event.approximateSize
+        self.event = event
         self.latency = latency
-        indicators = event.indicators.count
-        geo = event.location != nil
-        tags = event.tags
     }
+
+    var severity: Int { Int(event.severity?.value ?? 0) }
+    var size: Int { event.approximateSize }
+    var indicators: Int { event.indicators.count }
+    var geo: Bool { event.location != nil }
 }
 
 /// A routing condition, type-checked when parsed.
@@ -62,14 +52,14 @@ public indirect enum Condition: Sendable {
         case .text(let field, let op, let values):
             let hit: Bool
             switch field {
-            case .type: hit = values.contains(r.type)
-            case .source: hit = r.source.map(values.contains) ?? false
-            case .entity: hit = r.entity.map(values.contains) ?? false
-            default: hit = r.tags.contains(where: values.contains)
+            case .type: hit = values.contains(r.event.type)
+            case .source: hit = r.event.source.map(values.contains) ?? false
+            case .entity: hit = r.event.entity.map(values.contains) ?? false
+            default: hit = r.event.tags.contains(where: values.contains)
             }
             return op == .eq ? hit : !hit
         case .priority(let op, let value):
-            guard let p = r.priority else { return op == .ne }
+            guard let p = r.event.priority else { return op == .ne }
             return Self.compare(p.rawValue, op, value.rawValue)
         case .latency(let op, let values):
             let hit = values.contains(r.latency)

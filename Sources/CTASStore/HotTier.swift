@@ -4,15 +4,30 @@ import Synchronization
 
 /// The hot tier: the most recent events in memory for sub-millisecond reads.
 ///
-/// Bounded two ways: events older than `ttl` before the newest event time are evicted
-/// (event time, so a replay of last month's feed is not evicted on arrival), and the oldest
-/// events go when the estimated memory passes `memoryLimit`. Safe to read from any thread.
+/// Events are kept encoded (`EventCodec`) in chunks of bytes, with their times in a parallel
+/// column and an id index, so memory is what the cap says (no per-event objects, no
+/// fragmentation) and inserting costs a copy. Bounded two ways, a chunk at a time: chunks
+/// whose events are all older than `ttl` before the newest event time go (event time, so
+/// replaying last month's feed does not evict it on arrival), and the oldest chunks go when
+/// memory passes `memoryLimit`. Safe to use from any thread.
 public final class HotTier: Sendable {
+    private struct Chunk {
+        var bytes: [UInt8] = []
+        var offsets: [Int32] = []
+        var firstSequence: Int
+        var newest = Int64.min
+        var footprint: Int { bytes.capacity + offsets.capacity * 4 }
+        init(firstSequence: Int, capacity: Int) {
+            self.firstSequence = firstSequence
+            bytes.reserveCapacity(capacity)
+        }
+    }
+
     private struct State {
-        var events = Deque<Event>()
-        var firstSequence = 0
-        var sequenceByID: [String: Int] = [:]
-        var bytes = 0
+        var chunks = Deque<Chunk>()
+        var index: [UInt64: Int] = [:]
+        var nextSequence = 0
+        var sealedBytes = 0
         var newest: Timestamp?
         var evictedByTTL = 0
         var evictedByMemory = 0
@@ -20,57 +35,104 @@ public final class HotTier: Sendable {
 
     public let ttl: Duration
     public let memoryLimit: Int
+    private let chunkBytes: Int
     private let state = Mutex(State())
 
     public init(ttl: Duration, memoryLimit: Int) {
         self.ttl = ttl
         self.memoryLimit = memoryLimit
+        chunkBytes = max(16 << 10, min(1 << 20, memoryLimit / 16))
     }
 
-    /// Memory an event is charged: its payload plus per-entry bookkeeping.
-    static func cost(_ e: Event) -> Int { e.approximateSize + 96 }
+    static func hash(_ id: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in id.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return h
+    }
 
     /// Adds events (already committed to warm) and evicts what the bounds demand.
     public func insert(_ batch: [Event]) {
         guard !batch.isEmpty else { return }
         state.withLock { s in
             for e in batch {
-                if s.sequenceByID[e.id] != nil { continue }
-                s.sequenceByID[e.id] = s.firstSequence + s.events.count
-                s.events.append(e)
-                s.bytes += Self.cost(e)
+                // A new chunk when the current one is nearly full (a larger record may overrun it;
+                // the footprint counts what is really allocated).
+                if s.chunks.isEmpty || (s.chunks[s.chunks.count - 1].bytes.count + 2048 > chunkBytes
+                                         && !s.chunks[s.chunks.count - 1].offsets.isEmpty) {
+                    if let last = s.chunks.last { s.sealedBytes += last.footprint }
+                    s.chunks.append(Chunk(firstSequence: s.nextSequence, capacity: chunkBytes))
+                }
+                let last = s.chunks.count - 1
+                s.chunks[last].offsets.append(Int32(s.chunks[last].bytes.count))
+                EventCodec.append(e, to: &s.chunks[last].bytes)
+                s.chunks[last].newest = max(s.chunks[last].newest, e.timestamp.microseconds)
+                s.index[Self.hash(e.id)] = s.nextSequence
+                s.nextSequence += 1
                 if s.newest.map({ e.timestamp > $0 }) ?? true { s.newest = e.timestamp }
             }
-            let cutoff = s.newest.map { $0 - ttl }
-            while let first = s.events.first {
-                let expired = cutoff.map { first.timestamp < $0 } ?? false
-                let over = s.bytes > memoryLimit
-                guard expired || over else { break }
-                s.events.removeFirst()
-                s.sequenceByID[first.id] = nil
-                s.firstSequence += 1
-                s.bytes -= Self.cost(first)
-                if expired { s.evictedByTTL += 1 } else { s.evictedByMemory += 1 }
+            evict(&s)
+        }
+    }
+
+    private func evict(_ s: inout State) {
+        let cutoff = s.newest.map { ($0 - ttl).microseconds } ?? Int64.min
+        while s.chunks.count > 1, let first = s.chunks.first {
+            let expired = first.newest < cutoff
+            let over = s.sealedBytes + (s.chunks.last?.footprint ?? 0) > memoryLimit
+            guard expired || over else { break }
+            s.chunks.removeFirst()
+            s.sealedBytes -= first.footprint
+            first.bytes.withUnsafeBufferPointer { b in
+                for (k, offset) in first.offsets.enumerated() {
+                    guard let id = EventCodec.id(b, at: Int(offset)) else { continue }
+                    let key = Self.hash(String(id))
+                    if s.index[key] == first.firstSequence + k { s.index[key] = nil }
+                }
             }
+            if expired { s.evictedByTTL += first.offsets.count } else { s.evictedByMemory += first.offsets.count }
         }
     }
 
     /// An event by id, if it is still in memory.
     public func event(id: String) -> Event? {
         state.withLock { s in
-            guard let seq = s.sequenceByID[id] else { return nil }
-            return s.events[seq - s.firstSequence]
+            guard let sequence = s.index[Self.hash(id)], let (chunk, k) = locate(sequence, in: s) else { return nil }
+            let event = s.chunks[chunk].bytes.withUnsafeBufferPointer { EventCodec.decode($0, at: Int(s.chunks[chunk].offsets[k])) }
+            return event?.id == id ? event : nil
         }
+    }
+
+    private func locate(_ sequence: Int, in s: State) -> (Int, Int)? {
+        var lo = 0
+        var hi = s.chunks.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let chunk = s.chunks[mid]
+            if sequence < chunk.firstSequence { hi = mid - 1 }
+            else if sequence >= chunk.firstSequence + chunk.offsets.count { lo = mid + 1 }
+            else { return (mid, sequence - chunk.firstSequence) }
+        }
+        return nil
     }
 
     /// The newest events first, at most `limit`, that satisfy `predicate`.
     public func recent(limit: Int, where predicate: (Event) -> Bool = { _ in true }) -> [Event] {
         state.withLock { s in
             var out: [Event] = []
-            var i = s.events.count - 1
-            while i >= 0 && out.count < limit {
-                if predicate(s.events[i]) { out.append(s.events[i]) }
-                i -= 1
+            var c = s.chunks.count - 1
+            while c >= 0 && out.count < limit {
+                let chunk = s.chunks[c]
+                chunk.bytes.withUnsafeBufferPointer { b in
+                    var k = chunk.offsets.count - 1
+                    while k >= 0 && out.count < limit {
+                        if let e = EventCodec.decode(b, at: Int(chunk.offsets[k])), predicate(e) { out.append(e) }
+                        k -= 1
+                    }
+                }
+                c -= 1
             }
             return out
         }
@@ -84,6 +146,9 @@ public final class HotTier: Sendable {
     }
 
     public var stats: Stats {
-        state.withLock { Stats(count: $0.events.count, bytes: $0.bytes, evictedByTTL: $0.evictedByTTL, evictedByMemory: $0.evictedByMemory) }
+        state.withLock { s in
+            Stats(count: s.chunks.reduce(0) { $0 + $1.offsets.count }, bytes: s.sealedBytes + (s.chunks.last?.footprint ?? 0),
+                  evictedByTTL: s.evictedByTTL, evictedByMemory: s.evictedByMemory)
+        }
     }
 }

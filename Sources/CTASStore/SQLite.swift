@@ -117,6 +117,13 @@ public final class SQLiteStatement {
         }
     }
 
+    /// Binds text that stays valid until the statement is stepped and reset (no copy).
+    @inline(__always)
+    public func bindStatic(_ base: UnsafePointer<UInt8>, count: Int, at index: Int32) {
+        let text = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+        sqlite3_bind_text(handle, index, text, Int32(count), cs_static())
+    }
+
     public func bind(_ values: [SQLiteValue]) throws(StoreError) {
         for (i, value) in values.enumerated() {
             let index = Int32(i + 1)

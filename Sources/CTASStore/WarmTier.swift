@@ -11,7 +11,6 @@ public final class WarmTier {
     private let insert: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
     private let setMeta: SQLiteStatement
-    private var scratch: [UInt8] = []
     /// Newest event time stored (the clock retention is measured against).
     public private(set) var newestEventTime: Timestamp?
 
@@ -21,6 +20,9 @@ public final class WarmTier {
 
     public init(path: String, sync: Sync = .normal) throws(StoreError) {
         database = try SQLiteDatabase(path: path)
+        // 16 KiB pages: fewer splits and levels for these ~350-byte rows (measured: +19% inserts).
+        // Only takes effect when the file is new; WAL fixes the page size from then on.
+        try database.execute("PRAGMA page_size=16384")
         try database.execute("PRAGMA journal_mode=WAL")
         try database.execute("PRAGMA synchronous=\(sync == .full ? "FULL" : "NORMAL")")
         try database.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4096")
@@ -80,24 +82,50 @@ public final class WarmTier {
         public var duplicateCount: Int { inserted.count - insertedCount }
     }
 
-    /// Stores `events`, the source checkpoint and the dead-letter length in one transaction.
-    public func commit(_ events: [Event], checkpoint: Checkpoint?, deadLetterSize: Int64?,
-                       ingestedAt: Timestamp = .now()) throws(StoreError) -> CommitResult {
+    /// Events with their text columns encoded in advance (see `WarmRowBlock`).
+    public struct Part: Sendable {
+        public var events: [Event]
+        public var rows: WarmRowBlock
+
+        public init(events: [Event], rows: WarmRowBlock? = nil) {
+            self.events = events
+            self.rows = rows ?? WarmRowBlock(events)
+            precondition(self.rows.count == events.count, "a row block must encode exactly its events")
+        }
+    }
+
+    /// Stores `events`, the source checkpoints and the dead-letter length in one transaction.
+    public func commit(_ events: [Event], deadLetterSize: Int64?, ingestedAt: Timestamp = .now(),
+                       checkpoints: (_ inserted: [Bool]) -> [Checkpoint] = { _ in [] }) throws(StoreError) -> CommitResult {
+        try commit([Part(events: events)], deadLetterSize: deadLetterSize, ingestedAt: ingestedAt, checkpoints: checkpoints)
+    }
+
+    /// Stores several parts, the source checkpoints and the dead-letter length in one
+    /// transaction. `checkpoints` is asked after the inserts, with which events were new (in
+    /// part order), so running totals stored in the checkpoints are exact.
+    public func commit(_ parts: [Part], deadLetterSize: Int64?, ingestedAt: Timestamp = .now(),
+                       checkpoints: (_ inserted: [Bool]) -> [Checkpoint] = { _ in [] }) throws(StoreError) -> CommitResult {
         try database.transaction { () throws(StoreError) -> CommitResult in
-            var inserted = [Bool](repeating: false, count: events.count)
+            var inserted: [Bool] = []
+            inserted.reserveCapacity(parts.reduce(0) { $0 + $1.events.count })
             var count = 0
             let now = ingestedAt.microseconds
-            for (i, e) in events.enumerated() {
-                try bind(e, ingested: now)
-                try insert.step()
-                insert.reset()
-                if database.changes > 0 {
-                    inserted[i] = true
-                    count += 1
-                    if newestEventTime.map({ e.timestamp > $0 }) ?? true { newestEventTime = e.timestamp }
+            for part in parts {
+                try part.rows.bytes.withBytes { (buffer) throws(StoreError) in
+                    try part.rows.spans.withBytes32 { (spans) throws(StoreError) in
+                        for (i, e) in part.events.enumerated() {
+                            try insertRow(e, spans: spans, row: i, buffer: buffer, ingested: now)
+                            let new = database.changes > 0
+                            inserted.append(new)
+                            if new {
+                                count += 1
+                                if newestEventTime.map({ e.timestamp > $0 }) ?? true { newestEventTime = e.timestamp }
+                            }
+                        }
+                    }
                 }
             }
-            if let checkpoint { try write(checkpoint) }
+            for checkpoint in checkpoints(inserted) { try write(checkpoint) }
             if let deadLetterSize {
                 setMeta.bind("dead_letter_size", at: 1)
                 setMeta.bind(deadLetterSize, at: 2)
@@ -108,31 +136,31 @@ public final class WarmTier {
         }
     }
 
-    private func bind(_ e: Event, ingested: Int64) throws(StoreError) {
+    /// Text column → parameter index, in `WarmRowBlock` order.
+    private static let textParameters: [Int32] = [1, 3, 5, 8, 10, 11, 12]
+
+    @inline(__always)
+    private func insertRow(_ e: Event, spans: UnsafeBufferPointer<Int32>, row: Int, buffer: UnsafeBufferPointer<UInt8>,
+                           ingested: Int64) throws(StoreError) {
         let s = insert
-        s.bind(e.id, at: 1)
+        let base = row * WarmRowBlock.textColumns * 2
+        guard let start = buffer.baseAddress else { throw StoreError("\(database.path): empty row block") }
+        for column in 0..<WarmRowBlock.textColumns {
+            let length = spans[base + column * 2 + 1]
+            if length >= 0 {
+                s.bindStatic(start + Int(spans[base + column * 2]), count: Int(length), at: Self.textParameters[column])
+            }
+        }
         s.bind(e.timestamp.microseconds, at: 2)
-        s.bind(e.type, at: 3)
         if let severity = e.severity { s.bind(Int64(severity.value), at: 4) }
-        s.bind(e.source, at: 5)
         if let point = e.location {
             s.bind(point.latitude, at: 6)
             s.bind(point.longitude, at: 7)
         }
-        s.bind(e.entity, at: 8)
         if let priority = e.priority { s.bind(Int64(priority.rawValue), at: 9) }
-        if !e.indicators.isEmpty {
-            scratch.removeAll(keepingCapacity: true)
-            JSONString.appendArray(e.indicators, to: &scratch)
-            scratch.withUnsafeBufferPointer { s.bind(bytes: $0, at: 10) }
-        }
-        s.bind(e.description, at: 11)
-        if !e.tags.isEmpty {
-            scratch.removeAll(keepingCapacity: true)
-            JSONString.appendArray(e.tags, to: &scratch)
-            scratch.withUnsafeBufferPointer { s.bind(bytes: $0, at: 12) }
-        }
         s.bind(ingested, at: 13)
+        try s.step()
+        s.reset()
     }
 
     private func write(_ c: Checkpoint) throws(StoreError) {

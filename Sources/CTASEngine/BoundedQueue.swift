@@ -1,0 +1,137 @@
+import DequeModule
+import Synchronization
+
+/// A bounded multi-producer, single-consumer queue between pipeline stages.
+///
+/// `send` waits while the queue is full (backpressure for sources that can wait); `offer`
+/// never waits and reports whether the element was taken (live sources count what it
+/// refuses). `close` lets the consumer drain what is queued, then `receive` returns nil.
+public final class BoundedQueue<Element: Sendable>: Sendable {
+    private struct State {
+        var items = Deque<Element>()
+        var closed = false
+        var receiver: CheckedContinuation<Element?, Never>?
+        var senders = Deque<(Element, CheckedContinuation<Bool, Never>)>()
+    }
+
+    public let capacity: Int
+    private let state = Mutex(State())
+
+    public init(capacity: Int) {
+        precondition(capacity > 0, "a queue needs room for at least one element")
+        self.capacity = capacity
+    }
+
+    /// Elements waiting (for metrics).
+    public var depth: Int { state.withLock { $0.items.count + $0.senders.count } }
+
+    /// Enqueues, waiting while full. Returns false when the queue was closed.
+    @discardableResult
+    public func send(_ element: Element) async -> Bool {
+        // nil: full, so wait below.
+        let immediate: Bool? = state.withLock { s in
+            if s.closed { return false }
+            if let receiver = s.receiver {
+                s.receiver = nil
+                receiver.resume(returning: element)
+                return true
+            }
+            if s.items.count < capacity {
+                s.items.append(element)
+                return true
+            }
+            return nil
+        }
+        if let immediate { return immediate }
+        return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            let resumeNow: Bool? = state.withLock { s in
+                if s.closed { return false }
+                if let receiver = s.receiver {
+                    s.receiver = nil
+                    receiver.resume(returning: element)
+                    return true
+                }
+                if s.items.count < capacity {
+                    s.items.append(element)
+                    return true
+                }
+                s.senders.append((element, c))
+                return nil
+            }
+            if let resumeNow { c.resume(returning: resumeNow) }
+        }
+    }
+
+    /// Enqueues only if there is room now; false when full or closed.
+    public func offer(_ element: Element) -> Bool {
+        state.withLock { s in
+            if s.closed { return false }
+            if let receiver = s.receiver {
+                s.receiver = nil
+                receiver.resume(returning: element)
+                return true
+            }
+            guard s.items.count < capacity else { return false }
+            s.items.append(element)
+            return true
+        }
+    }
+
+    /// The next element, waiting while empty; nil once closed and drained.
+    public func receive() async -> Element? {
+        if let ready = takeReady() { return ready.value }
+        return await withCheckedContinuation { (c: CheckedContinuation<Element?, Never>) in
+            let now: Element?? = state.withLock { s in
+                if let ready = Self.take(&s) { return .some(ready.value) }
+                if s.closed { return .some(nil) }
+                s.receiver = c
+                return nil
+            }
+            if let now { c.resume(returning: now) }
+        }
+    }
+
+    /// The next element if one is ready now (nil when empty, even if not closed).
+    public func poll() -> Element? {
+        state.withLock { s in Self.take(&s)?.value }
+    }
+
+    private struct Taken { var value: Element? }
+
+    private func takeReady() -> Taken? {
+        state.withLock { s in
+            if let ready = Self.take(&s) { return ready }
+            if s.closed { return Taken(value: nil) }
+            return nil
+        }
+    }
+
+    /// Takes the head, refilling from a waiting sender.
+    private static func take(_ s: inout State) -> Taken? {
+        guard let head = s.items.popFirst() else {
+            if let (element, sender) = s.senders.popFirst() {
+                sender.resume(returning: true)
+                return Taken(value: element)
+            }
+            return nil
+        }
+        if let (element, sender) = s.senders.popFirst() {
+            s.items.append(element)
+            sender.resume(returning: true)
+        }
+        return Taken(value: head)
+    }
+
+    /// No more elements will be sent; waiting senders are refused, the receiver drains.
+    public func close() {
+        state.withLock { s in
+            s.closed = true
+            for (_, sender) in s.senders { sender.resume(returning: false) }
+            s.senders.removeAll()
+            if s.items.isEmpty, let receiver = s.receiver {
+                s.receiver = nil
+                receiver.resume(returning: nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,429 @@
+import CTASCore
+import CTASFeeds
+import CTASStore
+import Foundation
+import Synchronization
+
+/// A fault that keeps the engine from starting, naming the file or setting at fault.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The ingest engine: sources → parse (pacing) → route → store, each an actor, connected
+/// by bounded queues carrying batches. It publishes a `Snapshot` at most every
+/// `publishInterval` and takes `EngineCommand`s as values.
+public final class Engine: Sendable {
+    /// Where events come from.
+    public enum SourceSpec: Sendable, Equatable {
+        case file(String)
+        /// A file that keeps growing (and may be rotated).
+        case follow(String)
+        case stdin
+        /// UDP datagrams on an IPv4 address (a live source: drops are counted).
+        case udp(host: String, port: UInt16)
+    }
+
+    public struct Configuration: Sendable {
+        public var sources: [SourceSpec]
+        public var format: FeedFormat = .auto
+        public var dataDirectory: DataDirectory
+        public var rules: RoutingRules = .builtIn()
+        public var speed: ReplaySpeed = .max
+        public var startPaused = false
+        /// Replay files again from the top when they end (ids and times shift per pass).
+        public var loop = false
+        /// Keep ended files open for seeking instead of finishing (the console).
+        public var holdAtEnd = false
+        public var rebaseToNow = false
+        /// Ignore stored checkpoints and read files from the start.
+        public var fromStart = false
+        public var recordPath: String?
+        public var sync: WarmTier.Sync = .normal
+        public var publishInterval: Duration = .milliseconds(100)
+        /// Batches each queue holds before its producer waits (a batch is a ~1 MiB read,
+        /// some 3,000 events; the writer's groups of up to 16k events queue by two).
+        public var queueCapacity = 3
+
+        public init(sources: [SourceSpec], dataDirectory: DataDirectory) {
+            self.sources = sources
+            self.dataDirectory = dataDirectory
+        }
+    }
+
+    public let configuration: Configuration
+    public let hot: HotTier
+    let hub: MetricsHub
+    let control: ReplayControl
+    let router: TierRouter
+    private let sourceStages: [SourceStage]
+    private let parseStages: [ParseStage]
+    private let routeStage: RouteStage
+    private let storeStage: StoreStage
+    private let fanoutStage: FanoutStage
+    private let fanoutQueue: BoundedQueue<CommittedBatch>
+    private let lineQueues: [BoundedQueue<LineBatch>]
+    private let routeQueue: BoundedQueue<EventBatch>
+    private let storeQueue: BoundedQueue<EventBatch>
+    private let lockFD: Int32
+    private let latest = Mutex(Snapshot())
+    private let publisherState = Mutex(PublisherState())
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let storeTask = Mutex<Task<Void, Never>?>(nil)
+    private let startedNanos = MonotonicClock.nanoseconds()
+
+    private struct PublisherState {
+        var stageEvents: [Int] = []
+        var stageBusy: [UInt64] = []
+        var atNanos: UInt64 = 0
+        var cpuSeconds = 0.0
+    }
+
+    /// Opens the data directory and every source; fails with a clear message before any
+    /// work starts.
+    public init(_ configuration: Configuration) throws(EngineError) {
+        self.configuration = configuration
+        guard !configuration.sources.isEmpty else { throw EngineError("no feed given; expected a file, --follow FILE or --stdin") }
+        let directory = configuration.dataDirectory
+        do throws(StoreError) { try directory.create() } catch { throw EngineError(error.message) }
+        lockFD = try Self.lock(directory)
+
+        let warm: WarmTier
+        let deadLetters: DeadLetterFile
+        var storedEvents = 0
+        do throws(StoreError) {
+            warm = try WarmTier(path: directory.warmDatabase, sync: configuration.sync)
+            deadLetters = try DeadLetterFile(path: directory.deadLetterFile, committedSize: try warm.committedDeadLetterSize())
+            storedEvents = try warm.count()
+        } catch {
+            close(lockFD)
+            throw EngineError(error.message)
+        }
+        let recorder: FeedRecorder?
+        do throws(FeedError) {
+            recorder = try configuration.recordPath.map { (path) throws(FeedError) in try FeedRecorder(path: path) }
+        } catch {
+            close(lockFD)
+            throw EngineError(error.message)
+        }
+
+        control = ReplayControl(speed: configuration.speed, paused: configuration.startPaused)
+        router = TierRouter(rules: configuration.rules)
+        hot = HotTier(ttl: configuration.rules.hotTTL, memoryLimit: configuration.rules.hotMemoryBytes)
+
+        let hub = MetricsHub(sources: [])
+        self.hub = hub
+        let capacity = max(2, configuration.queueCapacity)
+        routeQueue = BoundedQueue(capacity: capacity)
+        storeQueue = BoundedQueue(capacity: capacity)
+        var lineQueues: [BoundedQueue<LineBatch>] = []
+        var sources: [SourceStage] = []
+        var parsers: [ParseStage] = []
+        var ledgers: [SourceLedger] = []
+        let transform = ReplayTransform(rebaseToNow: configuration.rebaseToNow, shiftLoopPasses: true)
+        do throws(EngineError) {
+            for (i, spec) in configuration.sources.enumerated() {
+                let opened = try Self.open(spec, warm: warm, configuration: configuration)
+                let ledger = opened.ledger
+                let start = opened.start
+                let kind = opened.kind
+                let queue = BoundedQueue<LineBatch>(capacity: capacity)
+                let source = SourceStage(reader: opened.reader, index: i, output: queue, hub: hub, control: control,
+                                         loop: configuration.loop, holdAtEnd: configuration.holdAtEnd)
+                var status = SourceStatus(name: source.name, kind: kind)
+                status.resumedFrom = start
+                hub.addSource(status)
+                ledgers.append(ledger)
+                lineQueues.append(queue)
+                sources.append(source)
+                parsers.append(ParseStage(index: i, input: queue, output: routeQueue, source: source, hub: hub, control: control,
+                                          format: configuration.format, resumable: ledger.resumable, start: start,
+                                          transform: transform))
+            }
+        } catch {
+            close(lockFD)
+            throw error
+        }
+        self.lineQueues = lineQueues
+        sourceStages = sources
+        parseStages = parsers
+        routeStage = RouteStage(input: routeQueue, output: storeQueue, router: router, hub: hub)
+        fanoutQueue = BoundedQueue(capacity: 2)
+        storeStage = StoreStage(warm: warm, deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
+                                control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
+                                storedEvents: storedEvents)
+        fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub)
+        let first = makeSnapshot()
+        latest.withLock { $0 = first }
+    }
+
+    deinit { close(lockFD) }
+
+    private struct OpenedSource {
+        var reader: any FeedReader
+        var kind: SourceStatus.Kind
+        var ledger: SourceLedger
+        var start: SourcePosition
+    }
+
+    private static func open(_ spec: SourceSpec, warm: WarmTier, configuration: Configuration) throws(EngineError) -> sending OpenedSource {
+        do {
+            switch spec {
+            case .file(let path), .follow(let path):
+                let follow: Bool
+                if case .follow = spec { follow = true } else { follow = false }
+                let key = absolutePath(path)
+                var ledger = SourceLedger(key: key, resumable: !configuration.loop, checkpoint: Checkpoint(source: key))
+                var start = SourcePosition.start
+                if ledger.resumable, !configuration.fromStart, let saved = try warm.checkpoint(for: key),
+                   FileFeedReader.matches(path: path, device: saved.device, inode: saved.inode, fingerprint: saved.fingerprint,
+                                          fingerprintLength: saved.fingerprintLength, offset: saved.offset) {
+                    start = SourcePosition(offset: saved.offset, line: Int(saved.line))
+                    ledger.checkpoint = saved
+                }
+                let reader = try FileFeedReader(path: path, start: start, follow: follow)
+                return OpenedSource(reader: reader, kind: follow ? .follow : .file, ledger: ledger, start: start)
+            case .stdin:
+                return OpenedSource(reader: StreamFeedReader(), kind: .stdin,
+                                    ledger: SourceLedger(key: "stdin", resumable: false, checkpoint: Checkpoint(source: "stdin")),
+                                    start: .start)
+            case .udp(let host, let port):
+                let reader = try DatagramFeedReader(host: host, port: port)
+                return OpenedSource(reader: reader, kind: .udp,
+                                    ledger: SourceLedger(key: reader.name, resumable: false, checkpoint: Checkpoint(source: reader.name)),
+                                    start: .start)
+            }
+        } catch let error as FeedError {
+            throw EngineError(error.message)
+        } catch let error as StoreError {
+            throw EngineError(error.message)
+        } catch {
+            throw EngineError("\(error)")
+        }
+    }
+
+    static func absolutePath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// One writer per data directory: a second `ctas` on the same directory gets a clear error.
+    private static func lock(_ directory: DataDirectory) throws(EngineError) -> Int32 {
+        let path = directory.path + "/lock"
+        let fd = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw EngineError("\(path): cannot create lock file: \(String(cString: strerror(errno)))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            throw EngineError("\(directory.path): another ctas process is writing to this data directory; use --data-dir to pick another")
+        }
+        return fd
+    }
+
+    // MARK: running
+
+    /// Starts every stage; returns at once.
+    public func start() {
+        var started: [Task<Void, Never>] = []
+        for source in sourceStages { started.append(Task { await source.run() }) }
+        let parseTasks = parseStages.map { parse in Task { await parse.run() } }
+        started += parseTasks
+        let routeQueue = routeQueue
+        started.append(Task {
+            for task in parseTasks { await task.value }
+            routeQueue.close()
+        })
+        let route = routeStage
+        started.append(Task { await route.run() })
+        let store = storeStage
+        started.append(Task { await store.run() })
+        let fanout = fanoutStage
+        let hub = hub
+        let storing = Task {
+            await fanout.run()
+            hub.finish()
+        }
+        storeTask.withLock { $0 = storing }
+        let interval = configuration.publishInterval
+        started.append(Task { [weak self] in
+            while let self, !(self.hub.state.withLock { $0.finished }) {
+                self.publish()
+                try? await Task.sleep(for: interval)
+            }
+            self?.publish()
+        })
+        tasks.withLock { $0 = started }
+    }
+
+    /// Waits until every source has ended and everything read is committed.
+    public func waitUntilFinished() async -> IngestSummary {
+        if let storing = storeTask.withLock({ $0 }) { await storing.value }
+        for task in tasks.withLock({ $0 }) { await task.value }
+        publish()
+        return summary()
+    }
+
+    /// Starts, runs to the end of every source, and summarises.
+    public func run() async -> IngestSummary {
+        start()
+        return await waitUntilFinished()
+    }
+
+    /// Stops reading, commits what is in flight, and summarises (SIGTERM, `q`).
+    public func stop() async -> IngestSummary {
+        control.apply(.stop)
+        for queue in lineQueues { queue.close() }
+        return await waitUntilFinished()
+    }
+
+    /// Applies a command; returns an error message when it cannot be applied (e.g. seeking
+    /// a stream).
+    @discardableResult
+    public func send(_ command: EngineCommand) async -> String? {
+        switch command {
+        case .stop:
+            _ = await stop()
+            return nil
+        case .seek(let target):
+            var problems: [String] = []
+            for parse in parseStages {
+                if let problem = await parse.seek(to: target) { problems.append(problem) }
+            }
+            return problems.isEmpty ? nil : problems.joined(separator: "; ")
+        default:
+            control.apply(command)
+            if command == .resume || command == .togglePause {
+                let paused = control.current.paused
+                for i in configuration.sources.indices {
+                    hub.source(i) { if $0.state == .paused && !paused { $0.state = .reading } }
+                }
+            }
+            return nil
+        }
+    }
+
+    /// The latest published snapshot.
+    public var snapshot: Snapshot { latest.withLock { $0 } }
+
+    // MARK: snapshots
+
+    private func publish() {
+        let next = makeSnapshot()
+        latest.withLock { $0 = next }
+    }
+
+    private func makeSnapshot() -> Snapshot {
+        var snap = Snapshot()
+        let now = MonotonicClock.nanoseconds()
+        snap.wallTime = .now()
+        snap.uptimeSeconds = Double(now - startedNanos) / 1e9
+        let state = hub.state.withLock { $0 }
+        snap.sequence = (latest.withLock { $0.sequence }) + 1
+        snap.totals = state.totals
+        snap.rejectReasons = state.rejectReasons
+        snap.sources = state.sources
+        snap.recent = Array(state.recent)
+        snap.rateHistory = state.rateSeconds.map(\.count)
+        snap.storedEvents = state.storedEvents
+        snap.failure = state.failure
+        snap.finished = state.finished
+        snap.endToEnd = LatencySummary(state.endToEnd)
+        let replay = control.current
+        snap.replay.speed = replay.speed
+        snap.replay.paused = replay.paused
+        snap.replay.looping = configuration.loop
+        snap.replay.eventTime = state.replayEventTime
+
+        let cpu = ProcessStats.cpuSeconds()
+        let (elapsed, previousEvents, previousBusy, cpuDelta): (Double, [Int], [UInt64], Double) = publisherState.withLock { p in
+            let elapsed = p.atNanos == 0 ? 0 : Double(now - p.atNanos) / 1e9
+            let result = (elapsed, p.stageEvents, p.stageBusy, cpu - p.cpuSeconds)
+            p.atNanos = now
+            p.stageEvents = state.stages.map(\.events)
+            p.stageBusy = state.stages.map(\.busyNanos)
+            p.cpuSeconds = cpu
+            return result
+        }
+        for (i, name) in StageName.allCases.enumerated() {
+            let acc = state.stages[i]
+            var stage = StageStatus(name: name.rawValue)
+            stage.batches = acc.batches
+            stage.events = acc.events
+            stage.latency = LatencySummary(acc.histogram)
+            if elapsed > 0, previousEvents.count == state.stages.count {
+                stage.eventsPerSecond = Double(acc.events - previousEvents[i]) / elapsed
+                stage.busy = min(1, Double(acc.busyNanos - previousBusy[i]) / 1e9 / elapsed)
+            }
+            switch name {
+            case .read:
+                stage.queueDepth = lineQueues.reduce(0) { $0 + $1.depth }
+                stage.queueCapacity = lineQueues.reduce(0) { $0 + $1.capacity }
+            case .parse, .route:
+                let queue = name == .parse ? routeQueue : storeQueue
+                stage.queueDepth = queue.depth
+                stage.queueCapacity = queue.capacity
+            case .write:
+                stage.queueDepth = fanoutQueue.depth
+                stage.queueCapacity = fanoutQueue.capacity
+            case .fanout:
+                break
+            }
+            snap.stages.append(stage)
+        }
+        let decisions = state.tally.decisions(router: router)
+        let placed = state.tally.placed
+        let hotStats = hot.stats
+        let rules = configuration.rules
+        var hotTier = TierStatus(tier: .hot, available: true, retention: "ttl \(Self.describe(rules.hotTTL)), cap \(rules.hotMemoryBytes >> 20) MiB")
+        hotTier.storedEvents = hotStats.count
+        hotTier.bytes = hotStats.bytes
+        hotTier.evicted = hotStats.evictedByTTL + hotStats.evictedByMemory
+        var warmTier = TierStatus(tier: .warm, available: true, retention: Self.describe(rules.warmRetention))
+        warmTier.storedEvents = state.storedEvents
+        warmTier.writeLatency = LatencySummary(state.warmWrite)
+        let coldTier = TierStatus(tier: .cold, available: false, retention: Self.describe(rules.coldRetention))
+        let graphTier = TierStatus(tier: .graph, available: false, retention: Self.describe(rules.graphRetention))
+        for var tier in [hotTier, warmTier, coldTier, graphTier] {
+            tier.placedThisRun = placed[tier.tier] ?? 0
+            tier.decisions = decisions[tier.tier] ?? [:]
+            snap.tiers.append(tier)
+        }
+        snap.process.residentBytes = ProcessStats.residentBytes()
+        snap.process.peakResidentBytes = ProcessStats.peakResidentBytes()
+        snap.process.cpuPercent = elapsed > 0 ? cpuDelta / elapsed * 100 : 0
+        return snap
+    }
+
+    static func describe(_ d: Duration) -> String {
+        let s = d.components.seconds
+        if s % 31_536_000 == 0 { return "\(s / 31_536_000)y" }
+        if s % 86_400 == 0 { return "\(s / 86_400)d" }
+        if s % 3600 == 0 { return "\(s / 3600)h" }
+        return "\(s)s"
+    }
+
+    /// The run so far, as `ctas ingest` prints it.
+    public func summary() -> IngestSummary {
+        let snap = snapshot
+        let seconds = Double(MonotonicClock.nanoseconds() - startedNanos) / 1e9
+        var tiers: [String: IngestSummary.TierCount] = [:]
+        for tier in snap.tiers {
+            let held: Int? = tier.tier == .hot ? tier.storedEvents : tier.tier == .warm ? snap.storedEvents : nil
+            tiers[tier.tier.rawValue] = IngestSummary.TierCount(placed: tier.placedThisRun, available: tier.available,
+                                                                held: held, decisions: tier.decisions)
+        }
+        return IngestSummary(
+            accepted: snap.totals.accepted, rejected: snap.totals.rejected, duplicates: snap.totals.duplicates,
+            dropped: snap.totals.dropped, blankLines: snap.totals.blankLines, skippedBySeek: snap.totals.skippedBySeek,
+            rejectReasons: snap.rejectReasons, seconds: (seconds * 1000).rounded() / 1000,
+            eventsPerSecond: seconds > 0 ? (Double(snap.totals.accepted) / seconds).rounded() : 0,
+            tiers: tiers,
+            sources: snap.sources.map {
+                IngestSummary.Source(name: $0.name, resumedFromOffset: $0.resumedFrom.offset, resumedFromLine: $0.resumedFrom.line,
+                                     bytesRead: $0.bytesDone, lines: $0.lines, dropped: $0.dropped, state: $0.state.label)
+            },
+            deadLetterFile: configuration.dataDirectory.deadLetterFile, dataDirectory: configuration.dataDirectory.path,
+            peakResidentBytes: snap.process.peakResidentBytes, failure: snap.failure)
+    }
+}

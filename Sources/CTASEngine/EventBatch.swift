@@ -1,0 +1,39 @@
+import CTASCore
+import CTASFeeds
+import CTASStore
+
+/// Events of one source on their way to the store, with what the store must commit
+/// alongside them: the rejects (dead letters) and the checkpoint they complete.
+struct EventBatch: Sendable {
+    var source: Int
+    var events: [Event] = []
+    var rejects: [Rejection] = []
+    var blankLines = 0
+    var lines = 0
+    /// Resume point once this batch is committed (nil for sources that cannot resume).
+    var checkpoint: SourcePosition?
+    var identity: FileIdentity?
+    var readAtNanos: UInt64 = 0
+    /// Filled by the route stage: one per event.
+    var placements: [Placement] = []
+    /// Filled by the route stage: the events' text columns, encoded for the writer.
+    var rows: WarmRowBlock?
+
+    init(source: Int) { self.source = source }
+}
+
+/// What the writer committed, handed to the fan-out stage so the writer's thread does
+/// nothing but write.
+struct CommittedBatch: Sendable {
+    /// The batches' events and placements as they came (not concatenated: no copies).
+    var events: [[Event]]
+    var placements: [[Placement]]
+    /// Per event, across `events` in order: whether it was new.
+    var inserted: [Bool]
+    var rejectKeys: [String]
+    var blankLines: Int
+    var lines: Int
+    var writeNanos: UInt64
+    var readAtNanos: UInt64
+    var storedEvents: Int
+}

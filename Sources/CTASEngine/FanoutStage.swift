@@ -1,0 +1,56 @@
+import CTASCore
+import CTASFeeds
+import CTASStore
+
+/// After a commit: fills the hot tier with newly stored events the router placed there,
+/// appends them to the recording, and updates counts and the newest-events ring. (Later
+/// analysis, such as correlation and the geo index, hangs here too.)
+actor FanoutStage {
+    private let input: BoundedQueue<CommittedBatch>
+    private let hot: HotTier
+    private let recorder: FeedRecorder?
+    private let hub: MetricsHub
+
+    init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub) {
+        self.input = input
+        self.hot = hot
+        self.recorder = recorder
+        self.hub = hub
+    }
+
+    func run() async {
+        while let batch = await input.receive() {
+            let started = MonotonicClock.nanoseconds()
+            var accepted: [Event] = []
+            var hotEvents: [Event] = []
+            var tally = RoutingTally()
+            var total = 0
+            var flag = 0
+            for (part, events) in batch.events.enumerated() {
+                total += events.count
+                let placements = batch.placements[part]
+                let allNew = batch.inserted[flag..<(flag + events.count)].allSatisfy { $0 }
+                if allNew {
+                    accepted += events
+                } else {
+                    for (i, e) in events.enumerated() where batch.inserted[flag + i] { accepted.append(e) }
+                }
+                for (i, e) in events.enumerated() where batch.inserted[flag + i] && placements.indices.contains(i) {
+                    tally.record(placements[i])
+                    if placements[i].contains(.hot) { hotEvents.append(e) }
+                }
+                flag += events.count
+            }
+            hot.insert(hotEvents)
+            if let recorder {
+                do throws(FeedError) { try recorder.record(accepted) } catch { hub.fail(error.message) }
+            }
+            let now = MonotonicClock.nanoseconds()
+            hub.stage(.fanout, events: total, nanos: now - started)
+            hub.committed(accepted: accepted, duplicates: total - accepted.count, rejects: batch.rejectKeys,
+                          blank: batch.blankLines, lines: batch.lines, tally: tally, writeNanos: batch.writeNanos,
+                          readAtNanos: batch.readAtNanos, now: now, storedEvents: batch.storedEvents)
+        }
+        recorder?.sync()
+    }
+}

@@ -1,0 +1,53 @@
+import CTASCore
+import CTASStore
+
+/// What a run did, printed as JSON by `ctas ingest` and `ctas replay --headless`.
+public struct IngestSummary: Codable, Sendable, Equatable {
+    public struct Source: Codable, Sendable, Equatable {
+        public var name: String
+        public var resumedFromOffset: Int64
+        public var resumedFromLine: Int
+        public var bytesRead: Int64
+        public var lines: Int
+        public var dropped: Int
+        public var state: String
+    }
+
+    public struct TierCount: Codable, Sendable, Equatable {
+        /// Events this run placed in the tier (routed, for tiers not built yet).
+        public var placed: Int
+        public var available: Bool
+        /// Events held now (hot: in memory; warm: stored in total).
+        public var held: Int?
+        /// Reason → events for this run's routing decisions.
+        public var decisions: [String: Int]
+    }
+
+    public var accepted: Int
+    public var rejected: Int
+    public var duplicates: Int
+    public var dropped: Int
+    public var blankLines: Int
+    public var skippedBySeek: Int
+    public var rejectReasons: [String: Int]
+    public var seconds: Double
+    public var eventsPerSecond: Double
+    public var tiers: [String: TierCount]
+    public var sources: [Source]
+    public var deadLetterFile: String
+    public var dataDirectory: String
+    public var peakResidentBytes: Int
+    public var failure: String?
+    /// True when a signal stopped the run before its sources ended.
+    public var interrupted = false
+
+    /// The summary as pretty JSON with sorted keys.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+import Foundation

@@ -1,0 +1,136 @@
+import CTASCore
+import CTASStore
+import DequeModule
+import Histogram
+import Synchronization
+
+/// Per-batch latencies in µs up to 100 s, two significant digits: recording costs a few
+/// nanoseconds and a percentile a few microseconds, so snapshots stay cheap.
+typealias LatencyHistogram = Histogram<UInt64>
+
+func makeLatencyHistogram() -> LatencyHistogram {
+    LatencyHistogram(lowestDiscernibleValue: 1, highestTrackableValue: 100_000_000, numberOfSignificantValueDigits: .two)
+}
+
+extension LatencySummary {
+    init(_ h: LatencyHistogram) {
+        self.init()
+        count = h.totalCount
+        guard count > 0 else { return }
+        p50 = h.valueAtPercentile(50)
+        p95 = h.valueAtPercentile(95)
+        p99 = h.valueAtPercentile(99)
+        max = h.max
+    }
+}
+
+/// The pipeline stages, in flow order.
+public enum StageName: String, CaseIterable, Sendable {
+    case read, parse, route, write, fanout
+}
+
+/// Counters and histograms every stage updates once per batch (one lock per batch), read
+/// by the snapshot publisher.
+final class MetricsHub: Sendable {
+    struct StageAccumulator {
+        var batches = 0
+        var events = 0
+        var busyNanos: UInt64 = 0
+        var histogram = makeLatencyHistogram()
+    }
+
+    struct State {
+        var stages = [StageAccumulator](repeating: StageAccumulator(), count: StageName.allCases.count)
+        var totals = Snapshot.Totals()
+        var rejectReasons: [String: Int] = [:]
+        var sources: [SourceStatus] = []
+        var recent = Deque<Event>()
+        var rateSeconds = Deque<(second: Int64, count: Int)>()
+        var tally = RoutingTally()
+        var endToEnd = makeLatencyHistogram()
+        var warmWrite = makeLatencyHistogram()
+        var replayEventTime: Timestamp?
+        var storedEvents = 0
+        var failure: String?
+        var finished = false
+    }
+
+    static let recentCapacity = 1000
+    static let rateWindowSeconds: Int64 = 600
+    let state: Mutex<State>
+
+    init(sources: [SourceStatus]) {
+        var s = State()
+        s.sources = sources
+        state = Mutex(s)
+    }
+
+    func addSource(_ status: SourceStatus) {
+        state.withLock { $0.sources.append(status) }
+    }
+
+    func stage(_ name: StageName, events: Int, nanos: UInt64) {
+        state.withLock { s in
+            let i = StageName.allCases.firstIndex(of: name) ?? 0
+            s.stages[i].batches += 1
+            s.stages[i].events += events
+            s.stages[i].busyNanos += nanos
+            _ = s.stages[i].histogram.record(Swift.max(1, nanos / 1000))
+        }
+    }
+
+    func source(_ index: Int, _ update: (inout SourceStatus) -> Void) {
+        state.withLock { s in
+            guard s.sources.indices.contains(index) else { return }
+            update(&s.sources[index])
+        }
+    }
+
+    /// Records a committed batch: counts, reasons, the newest events, latencies.
+    func committed(accepted: [Event], duplicates: Int, rejects: [String], blank: Int, lines: Int,
+                   tally: RoutingTally, writeNanos: UInt64, readAtNanos: UInt64, now: UInt64, storedEvents: Int) {
+        let second = Timestamp.now().microseconds / 1_000_000
+        state.withLock { s in
+            s.totals.accepted += accepted.count
+            s.totals.duplicates += duplicates
+            s.totals.rejected += rejects.count
+            s.totals.blankLines += blank
+            s.totals.lines += lines
+            for reason in rejects { s.rejectReasons[reason, default: 0] += 1 }
+            s.tally.merge(tally)
+            for e in accepted.suffix(Self.recentCapacity) { s.recent.append(e) }
+            while s.recent.count > Self.recentCapacity { s.recent.removeFirst() }
+            if let last = s.rateSeconds.last, last.second == second {
+                s.rateSeconds[s.rateSeconds.count - 1].count += accepted.count
+            } else {
+                if let last = s.rateSeconds.last {
+                    var fill = last.second + 1
+                    while fill < second && second - fill < Self.rateWindowSeconds {
+                        s.rateSeconds.append((fill, 0))
+                        fill += 1
+                    }
+                }
+                s.rateSeconds.append((second, accepted.count))
+            }
+            while let first = s.rateSeconds.first, second - first.second >= Self.rateWindowSeconds { s.rateSeconds.removeFirst() }
+            _ = s.warmWrite.record(Swift.max(1, writeNanos / 1000))
+            if readAtNanos > 0 && now > readAtNanos {
+                _ = s.endToEnd.record(Swift.max(1, (now - readAtNanos) / 1000), count: UInt64(Swift.max(1, accepted.count)))
+            }
+            s.storedEvents = storedEvents
+        }
+    }
+
+    func dropped(_ lines: Int, source index: Int) {
+        state.withLock { s in
+            s.totals.dropped += lines
+            if s.sources.indices.contains(index) { s.sources[index].dropped += lines }
+        }
+    }
+
+    func skippedBySeek(_ n: Int) { state.withLock { $0.totals.skippedBySeek += n } }
+    func replayTime(_ t: Timestamp) { state.withLock { s in if s.replayEventTime.map({ t > $0 }) ?? true { s.replayEventTime = t } } }
+    func resetReplayTime(_ t: Timestamp?) { state.withLock { $0.replayEventTime = t } }
+    func fail(_ message: String) { state.withLock { if $0.failure == nil { $0.failure = message } } }
+    func finish() { state.withLock { $0.finished = true } }
+}

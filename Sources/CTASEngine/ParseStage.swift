@@ -1,0 +1,239 @@
+import CTASCore
+import CTASFeeds
+
+/// How replayed events are adjusted before they are stored.
+struct ReplayTransform: Sendable {
+    /// Shift event times so the first event lands on the wall-clock time the replay starts.
+    var rebaseToNow = false
+    /// On every loop pass after the first, shift times past the previous pass and suffix
+    /// ids with `~PASS`, so a looping demo stays live instead of repeating ids.
+    var shiftLoopPasses = true
+}
+
+/// Decodes one source's line batches into events, applies seeks and loop shifts, and paces
+/// events by event time at the replay speed before handing them on.
+actor ParseStage {
+    private let index: Int
+    private let input: BoundedQueue<LineBatch>
+    private let output: BoundedQueue<EventBatch>
+    private let source: SourceStage
+    private let hub: MetricsHub
+    private let control: ReplayControl
+    private let resumable: Bool
+    private let transform: ReplayTransform
+    private var decoder: FeedDecoder
+    private var clock: ReplayClock
+    private var seenVersion = -1
+    private var generation = 0
+    private var seekEpoch = 0
+    private var skipBefore: Timestamp?
+
+    // Sparse time index for seeks: positions where every earlier event is older than `maxTime`.
+    private var timeIndex: [(position: SourcePosition, maxTime: Timestamp)] = []
+    private var indexMax: Timestamp?
+    private var indexContiguous: Bool
+    private var sinceIndexed = 0
+
+    // Loop-pass shifting.
+    private var firstPassRange: (min: Timestamp, max: Timestamp)?
+    private var rebaseOffset: Int64?
+    private var currentPass = 0
+
+    init(index: Int, input: BoundedQueue<LineBatch>, output: BoundedQueue<EventBatch>, source: SourceStage,
+         hub: MetricsHub, control: ReplayControl, format: FeedFormat, resumable: Bool,
+         start: SourcePosition, transform: ReplayTransform) {
+        self.index = index
+        self.input = input
+        self.output = output
+        self.source = source
+        self.hub = hub
+        self.control = control
+        self.resumable = resumable
+        self.transform = transform
+        decoder = FeedDecoder(format: format, sourceName: source.name)
+        decoder.reset(at: start)
+        clock = ReplayClock(speed: control.current.speed)
+        indexContiguous = start.offset == 0
+    }
+
+    func run() async {
+        while let lines = await input.receive() {
+            if control.current.stopping { break }
+            if lines.generation < generation { continue }   // read before a seek: stale
+            if lines.generation > generation || lines.startedAt != nil {
+                generation = lines.generation
+                if let start = lines.startedAt {
+                    decoder.reset(at: start)
+                    if start.offset == 0 && skipBefore == nil { indexContiguous = true; indexMax = nil }
+                }
+            }
+            let started = MonotonicClock.nanoseconds()
+            var decoded: DecodedBatch
+            do throws(FeedError) {
+                decoded = try decoder.decode(lines)
+            } catch {
+                hub.fail(error.message)
+                hub.source(index) { $0.state = .failed(error.message) }
+                control.apply(.stop)
+                break
+            }
+            hub.stage(.parse, events: decoded.events.count, nanos: MonotonicClock.nanoseconds() - started)
+            updateTimeIndex(decoded)
+            adjust(&decoded)
+            await pace(decoded)
+        }
+        input.close()   // release a source still waiting to send (stop, failure)
+        let tail = decoder.finish()
+        if !tail.rejects.isEmpty && !control.current.stopping {
+            var batch = EventBatch(source: index)
+            batch.rejects = tail.rejects
+            batch.checkpoint = resumable ? tail.checkpoint : nil
+            _ = await output.send(batch)
+        }
+    }
+
+    // MARK: seek
+
+    /// Moves the source so replay continues at the first event at or after `target`.
+    func seek(to target: Timestamp) async -> String? {
+        guard source.canReposition else { return "\(source.name): a stream cannot seek" }
+        let rawTarget = Timestamp(microseconds: target.microseconds - shift(forPass: currentPass))
+        let position = timeIndex.last(where: { $0.maxTime < rawTarget })?.position ?? .start
+        do throws(FeedError) {
+            generation = try await source.reposition(to: position)
+        } catch {
+            return error.message
+        }
+        decoder.reset(at: position)
+        skipBefore = rawTarget
+        seekEpoch += 1
+        indexContiguous = false
+        clock.reanchor(speed: control.current.speed)
+        hub.resetReplayTime(nil)
+        return nil
+    }
+
+    private func updateTimeIndex(_ d: DecodedBatch) {
+        guard indexContiguous, skipBefore == nil else { return }
+        for (i, e) in d.events.enumerated() {
+            indexMax = indexMax.map { Swift.max($0, e.timestamp) } ?? e.timestamp
+            sinceIndexed += 1
+            if sinceIndexed >= 1024, let maxTime = indexMax {
+                let position = d.eventEnds[i]
+                if timeIndex.last.map({ position.offset > $0.position.offset }) ?? true {
+                    timeIndex.append((position, maxTime))
+                }
+                sinceIndexed = 0
+            }
+        }
+    }
+
+    // MARK: loop passes, rebasing, skipping
+
+    private func shift(forPass pass: Int) -> Int64 {
+        var total = rebaseOffset ?? 0
+        if pass > 0, transform.shiftLoopPasses, let range = firstPassRange {
+            total += Int64(pass) * (range.max.microseconds - range.min.microseconds + 1_000_000)
+        }
+        return total
+    }
+
+    private func adjust(_ d: inout DecodedBatch) {
+        currentPass = d.pass
+        if d.pass == 0 {
+            for e in d.events {
+                if let r = firstPassRange {
+                    firstPassRange = (Swift.min(r.min, e.timestamp), Swift.max(r.max, e.timestamp))
+                } else {
+                    firstPassRange = (e.timestamp, e.timestamp)
+                }
+            }
+        }
+        if let target = skipBefore {
+            var kept: [Event] = []
+            var keptEnds: [SourcePosition] = []
+            var skipped = 0
+            for (i, e) in d.events.enumerated() {
+                if skipBefore != nil && e.timestamp < target {
+                    skipped += 1
+                    continue
+                }
+                skipBefore = nil
+                kept.append(e)
+                keptEnds.append(d.eventEnds[i])
+            }
+            if skipped > 0 { hub.skippedBySeek(skipped) }
+            d.events = kept
+            d.eventEnds = keptEnds
+        }
+        if transform.rebaseToNow, rebaseOffset == nil, let first = d.events.first {
+            rebaseOffset = Timestamp.now().microseconds - first.timestamp.microseconds
+        }
+        let offset = shift(forPass: d.pass)
+        guard offset != 0 || d.pass > 0 else { return }
+        for i in d.events.indices {
+            d.events[i].timestamp.microseconds += offset
+            if d.pass > 0 && transform.shiftLoopPasses { d.events[i].id += "~\(d.pass)" }
+        }
+    }
+
+    // MARK: pacing
+
+    private func pace(_ d: DecodedBatch) async {
+        let epoch = seekEpoch
+        var start = 0
+        var rejectCursor = 0
+        let n = d.events.count
+        if n == 0 {
+            await forward(d, 0..<0, final: true, rejectCursor: &rejectCursor)
+            return
+        }
+        while start < n {
+            let c = control.current
+            if c.stopping || seekEpoch != epoch { return }
+            if c.version != seenVersion {
+                seenVersion = c.version
+                clock.reanchor(speed: c.speed)
+            }
+            if c.paused {
+                hub.source(index) { if $0.state != .ended { $0.state = .paused } }
+                try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
+            let now = MonotonicClock.nanoseconds()
+            var end = start
+            if case .max = c.speed {
+                end = n
+            } else {
+                while end < n && clock.due(d.events[end].timestamp, now: now) <= now { end += 1 }
+            }
+            if end > start {
+                await forward(d, start..<end, final: end == n, rejectCursor: &rejectCursor)
+                start = end
+            } else {
+                let due = clock.due(d.events[start].timestamp, now: now)
+                let wait = Swift.min(due &- now, 50_000_000)
+                try? await Task.sleep(for: .nanoseconds(Int64(wait)))
+            }
+        }
+    }
+
+    private func forward(_ d: DecodedBatch, _ range: Range<Int>, final: Bool, rejectCursor: inout Int) async {
+        var batch = EventBatch(source: index)
+        batch.events = range.count == d.events.count ? d.events : Array(d.events[range])
+        batch.readAtNanos = d.readAtNanos
+        let checkpoint = final ? d.checkpoint : d.eventEnds[range.upperBound - 1]
+        batch.checkpoint = resumable ? checkpoint : nil
+        batch.identity = source.identity
+        while rejectCursor < d.rejects.count && (final || d.rejects[rejectCursor].endOffset <= checkpoint.offset) {
+            batch.rejects.append(d.rejects[rejectCursor])
+            rejectCursor += 1
+        }
+        if final {
+            batch.blankLines = d.blankLines
+            batch.lines = d.lineCount
+        }
+        if let last = batch.events.last { hub.replayTime(last.timestamp) }
+        _ = await output.send(batch)
+    }
+}

@@ -1,0 +1,118 @@
+import CTASCore
+import Synchronization
+
+/// How fast a recorded feed is replayed: a factor of event time (`10` = ten times real
+/// time), or `max` (as fast as the pipeline takes it).
+public enum ReplaySpeed: Sendable, Equatable, CustomStringConvertible {
+    case factor(Double)
+    case max
+
+    /// Parses `max`, `10`, `0.5`, `10x`.
+    public init?(_ text: String) {
+        let t = text.lowercased().hasSuffix("x") ? String(text.dropLast()) : text
+        if t.lowercased() == "max" { self = .max; return }
+        guard let v = Double(t), v.isFinite, v > 0, v <= 1_000_000 else { return nil }
+        self = .factor(v)
+    }
+
+    public var description: String {
+        switch self {
+        case .max: return "max"
+        case .factor(let v):
+            return v == v.rounded() ? "\(Int(v))x" : "\(v)x"
+        }
+    }
+
+    /// The next step up or down on a 1-2-5 ladder (`[` and `]` in the console).
+    public func stepped(up: Bool) -> ReplaySpeed {
+        let ladder: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+        switch self {
+        case .max: return up ? .max : .factor(ladder.last ?? 1000)
+        case .factor(let v):
+            if up {
+                if let next = ladder.first(where: { $0 > v * 1.0001 }) { return .factor(next) }
+                return .max
+            }
+            if let previous = ladder.last(where: { $0 < v * 0.9999 }) { return .factor(previous) }
+            return .factor(ladder[0])
+        }
+    }
+}
+
+/// A command to the engine, sent as a value (the console and headless control both use it).
+public enum EngineCommand: Sendable, Equatable {
+    case pause
+    case resume
+    case togglePause
+    case speed(ReplaySpeed)
+    case seek(Timestamp)
+    case stop
+}
+
+/// Replay settings shared by every source's parse stage. Each change bumps `version`, so
+/// stages notice and re-anchor their clocks.
+final class ReplayControl: Sendable {
+    struct State: Sendable {
+        var speed: ReplaySpeed
+        var paused = false
+        var stopping = false
+        var version = 0
+        var seekTarget: Timestamp?
+        var seekVersion = 0
+    }
+
+    private let state: Mutex<State>
+
+    init(speed: ReplaySpeed, paused: Bool) {
+        state = Mutex(State(speed: speed, paused: paused))
+    }
+
+    var current: State { state.withLock { $0 } }
+
+    func apply(_ command: EngineCommand) {
+        state.withLock { s in
+            switch command {
+            case .pause: s.paused = true
+            case .resume: s.paused = false
+            case .togglePause: s.paused.toggle()
+            case .speed(let speed): s.speed = speed
+            case .seek(let target):
+                s.seekTarget = target
+                s.seekVersion += 1
+            case .stop: s.stopping = true
+            }
+            s.version += 1
+        }
+    }
+}
+
+/// Paces events by event time: an event at time t is released at
+/// `anchorWall + (t − anchorEvent) / speed`. Re-anchored on start, resume, speed change and
+/// seek, so changes take effect from the current position without jumps.
+struct ReplayClock {
+    private(set) var speed: ReplaySpeed
+    private var anchorEvent: Timestamp?
+    private var anchorWall: UInt64 = 0
+
+    init(speed: ReplaySpeed) { self.speed = speed }
+
+    mutating func reanchor(speed: ReplaySpeed) {
+        self.speed = speed
+        anchorEvent = nil
+    }
+
+    /// The wall time (monotonic ns) at which an event at `time` is due; anchors on the first
+    /// event seen after a re-anchor.
+    mutating func due(_ time: Timestamp, now: UInt64) -> UInt64 {
+        guard case .factor(let factor) = speed else { return 0 }
+        guard let anchor = anchorEvent else {
+            anchorEvent = time
+            anchorWall = now
+            return now
+        }
+        let deltaMicros = time.microseconds - anchor.microseconds
+        if deltaMicros <= 0 { return anchorWall }
+        let wait = Double(deltaMicros) * 1000 / factor
+        return anchorWall &+ UInt64(Swift.min(wait, 1e18))
+    }
+}

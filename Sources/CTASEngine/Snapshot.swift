@@ -1,0 +1,157 @@
+import CTASCore
+import CTASFeeds
+import CTASStore
+
+/// Everything the console and headless reporters show, as one immutable value. The engine
+/// publishes one at most at the frame rate; readers take the latest without calling into
+/// the engine.
+public struct Snapshot: Sendable {
+    public var sequence = 0
+    public var wallTime = Timestamp(microseconds: 0)
+    public var uptimeSeconds = 0.0
+    public var totals = Totals()
+    /// Reject reason key (`code:field`) → count.
+    public var rejectReasons: [String: Int] = [:]
+    public var sources: [SourceStatus] = []
+    public var replay = ReplayStatus()
+    public var stages: [StageStatus] = []
+    /// From reading a line to its event being durable in the warm tier (µs).
+    public var endToEnd = LatencySummary()
+    public var tiers: [TierStatus] = []
+    public var process = ProcessStatus()
+    /// The newest accepted events, oldest first.
+    public var recent: [Event] = []
+    /// Accepted events per wall-clock second, oldest first, for the last minutes.
+    public var rateHistory: [Int] = []
+    /// The warm tier's total stored events (including earlier runs).
+    public var storedEvents = 0
+    /// Set when the engine stopped on a fault.
+    public var failure: String?
+    /// True once every source has ended and everything read is committed.
+    public var finished = false
+
+    public init() {}
+
+    public struct Totals: Sendable, Equatable {
+        public var accepted = 0
+        public var rejected = 0
+        public var duplicates = 0
+        /// Lines a live source read but the pipeline had no room for.
+        public var dropped = 0
+        public var blankLines = 0
+        /// Events passed over by a seek.
+        public var skippedBySeek = 0
+        public var lines = 0
+        public init() {}
+    }
+
+    /// Accepted events per second over the last few seconds.
+    public var currentRate: Double {
+        let recentSeconds = rateHistory.suffix(6).dropLast()
+        guard !recentSeconds.isEmpty else { return 0 }
+        return Double(recentSeconds.reduce(0, +)) / Double(recentSeconds.count)
+    }
+}
+
+public struct SourceStatus: Sendable, Equatable {
+    public enum Kind: String, Sendable { case file, follow, stdin, udp }
+    public enum State: Sendable, Equatable {
+        case starting, reading, waiting, paused, ended, failed(String)
+
+        public var label: String {
+            switch self {
+            case .starting: "starting"
+            case .reading: "reading"
+            case .waiting: "waiting for data"
+            case .paused: "paused"
+            case .ended: "ended"
+            case .failed(let message): "failed: " + message
+            }
+        }
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var state: State = .starting
+    public var bytesDone: Int64 = 0
+    public var bytesTotal: Int64?
+    public var lines = 0
+    public var pass = 0
+    /// Where this run started (non-zero when it resumed from a checkpoint).
+    public var resumedFrom: SourcePosition = .start
+    /// Seconds left at the current read rate, when the total is known.
+    public var etaSeconds: Double?
+    public var dropped = 0
+
+    public init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
+
+    public var fractionDone: Double? {
+        guard let total = bytesTotal, total > 0 else { return nil }
+        return min(1, Double(bytesDone) / Double(total))
+    }
+}
+
+public struct ReplayStatus: Sendable, Equatable {
+    public var speed: ReplaySpeed = .max
+    public var paused = false
+    /// Event time of the newest event released by the replay clock.
+    public var eventTime: Timestamp?
+    public var looping = false
+    public init() {}
+}
+
+public struct LatencySummary: Sendable, Equatable {
+    public var count: UInt64 = 0
+    public var p50: UInt64 = 0
+    public var p95: UInt64 = 0
+    public var p99: UInt64 = 0
+    public var max: UInt64 = 0
+    public init() {}
+}
+
+public struct StageStatus: Sendable, Equatable {
+    public var name: String
+    public var batches = 0
+    public var events = 0
+    /// Events per second over the last publish interval.
+    public var eventsPerSecond = 0.0
+    /// Per-batch processing time in µs.
+    public var latency = LatencySummary()
+    public var queueDepth = 0
+    public var queueCapacity = 0
+    /// Share of wall time this stage spent working (0…1).
+    public var busy = 0.0
+
+    public init(name: String) { self.name = name }
+}
+
+public struct TierStatus: Sendable, Equatable {
+    public var tier: Tier
+    /// False for tiers that are routed to but not yet built.
+    public var available: Bool
+    public var storedEvents = 0
+    public var bytes = 0
+    public var placedThisRun = 0
+    public var decisions: [String: Int] = [:]
+    /// Commit time per batch (µs), for tiers that write.
+    public var writeLatency = LatencySummary()
+    public var retention: String
+    public var evicted = 0
+
+    public init(tier: Tier, available: Bool, retention: String) {
+        self.tier = tier
+        self.available = available
+        self.retention = retention
+    }
+}
+
+public struct ProcessStatus: Sendable, Equatable {
+    public var residentBytes = 0
+    public var peakResidentBytes = 0
+    /// CPU use since the previous snapshot, in percent of one core.
+    public var cpuPercent = 0.0
+    public init() {}
+}

@@ -1,0 +1,118 @@
+import CTASCore
+import CTASFeeds
+
+/// Reads one source on its own thread and hands line batches on. A source that can wait is
+/// held back when the queue is full (backpressure); a live one drops and counts.
+actor SourceStage {
+    nonisolated let executor: ThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private let reader: any FeedReader
+    private let output: BoundedQueue<LineBatch>
+    private let index: Int
+    private let hub: MetricsHub
+    private let control: ReplayControl
+    private let loop: Bool
+    private let holdAtEnd: Bool
+    nonisolated let canReposition: Bool
+    nonisolated let identity: FileIdentity?
+    nonisolated let name: String
+    private var lastProgressNanos: UInt64 = 0
+    private var lastProgressBytes: Int64 = 0
+    private var bytesPerSecond = 0.0
+
+    init(reader: sending any FeedReader, index: Int, output: BoundedQueue<LineBatch>, hub: MetricsHub,
+         control: ReplayControl, loop: Bool, holdAtEnd: Bool) {
+        executor = ThreadExecutor(name: "ctas-source-\(index)")
+        canReposition = reader.canReposition
+        identity = reader.identity
+        name = reader.name
+        self.reader = reader
+        self.index = index
+        self.output = output
+        self.hub = hub
+        self.control = control
+        self.loop = loop
+        self.holdAtEnd = holdAtEnd
+    }
+
+    /// Reads until the source ends (or the engine stops), then closes the output.
+    func run() async {
+        defer {
+            output.close()
+            reader.close()
+            executor.shutdown()
+        }
+        while !control.current.stopping {
+            let started = MonotonicClock.nanoseconds()
+            let outcome: ReadOutcome
+            do throws(FeedError) {
+                outcome = try reader.read(maxBytes: 1 << 20)
+            } catch {
+                hub.fail(error.message)
+                hub.source(index) { $0.state = .failed(error.message) }
+                return
+            }
+            switch outcome {
+            case .lines(let batch):
+                hub.stage(.read, events: batch.lines.count, nanos: MonotonicClock.nanoseconds() - started)
+                noteProgress(lines: batch.lines.count, pass: batch.pass, state: .reading)
+                if reader.canWait {
+                    guard await output.send(batch) else { return }
+                } else if !output.offer(batch) {
+                    hub.dropped(batch.lines.count, source: index)
+                }
+                await Task.yield()
+            case .idle:
+                noteProgress(lines: 0, pass: nil, state: .waiting)
+                try? await Task.sleep(for: .milliseconds(100))
+            case .end:
+                if loop, let file = reader as? FileFeedReader {
+                    do throws(FeedError) {
+                        try file.rewindForNextPass()
+                    } catch {
+                        hub.fail(error.message)
+                        return
+                    }
+                    continue
+                }
+                noteProgress(lines: 0, pass: nil, state: .ended)
+                if holdAtEnd && reader.canReposition {
+                    // The console keeps an ended file open so the analyst can seek back.
+                    try? await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                return
+            }
+        }
+    }
+
+    /// Moves the source (a seek); returns the generation its next batches carry.
+    func reposition(to position: SourcePosition) throws(FeedError) -> Int {
+        try reader.reposition(to: position)
+        return (reader as? FileFeedReader)?.currentGeneration ?? 0
+    }
+
+    private func noteProgress(lines: Int, pass: Int?, state: SourceStatus.State) {
+        let (done, total) = reader.progress
+        let now = MonotonicClock.nanoseconds()
+        if lastProgressNanos == 0 {
+            lastProgressNanos = now
+            lastProgressBytes = done
+        } else if now - lastProgressNanos > 500_000_000 {
+            let rate = Double(done - lastProgressBytes) / (Double(now - lastProgressNanos) / 1e9)
+            bytesPerSecond = bytesPerSecond == 0 ? rate : bytesPerSecond * 0.5 + rate * 0.5
+            lastProgressNanos = now
+            lastProgressBytes = done
+        }
+        let speed = bytesPerSecond
+        hub.source(index) { s in
+            s.bytesDone = done
+            s.bytesTotal = total
+            s.lines += lines
+            if let pass { s.pass = pass }
+            if s.state != .paused || state == .ended { s.state = state }
+            if let total, speed > 0, total >= done { s.etaSeconds = Double(total - done) / speed } else { s.etaSeconds = nil }
+        }
+    }
+}

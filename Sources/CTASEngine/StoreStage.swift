@@ -1,0 +1,140 @@
+import CTASCore
+import CTASFeeds
+import CTASStore
+
+/// Where a source's events are checkpointed, and its running totals.
+struct SourceLedger: Sendable {
+    var key: String
+    var resumable: Bool
+    var checkpoint: Checkpoint
+}
+
+/// Commits batches to the warm tier on its own thread (one transaction per group of
+/// batches, each with its source checkpoint and the dead-letter length), then fills the hot
+/// tier, the recording and the metrics with what was newly stored.
+actor StoreStage {
+    nonisolated let executor = ThreadExecutor(name: "ctas-store")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private let warm: WarmTier
+    private let deadLetters: DeadLetterFile
+    private let input: BoundedQueue<EventBatch>
+    private let output: BoundedQueue<CommittedBatch>
+    private let hub: MetricsHub
+    private let control: ReplayControl
+    private let warmRetention: Duration
+    private var ledgers: [SourceLedger]
+    private var lastPurgeNanos: UInt64 = 0
+    private var storedEvents: Int
+    /// Events committed per transaction at most (batches are coalesced up to this).
+    static let groupEvents = 16_384
+
+    init(warm: sending WarmTier, deadLetters: sending DeadLetterFile,
+         input: BoundedQueue<EventBatch>, output: BoundedQueue<CommittedBatch>, hub: MetricsHub, control: ReplayControl, ledgers: [SourceLedger],
+         warmRetention: Duration, storedEvents: Int) {
+        self.warm = warm
+        self.deadLetters = deadLetters
+        self.input = input
+        self.output = output
+        self.hub = hub
+        self.control = control
+        self.ledgers = ledgers
+        self.warmRetention = warmRetention
+        self.storedEvents = storedEvents
+    }
+
+    func run() async {
+        defer {
+            input.close()
+            output.close()
+            executor.shutdown()
+        }
+        while let first = await input.receive() {
+            var group = [first]
+            var count = first.events.count
+            while count < Self.groupEvents, let more = input.poll() {
+                group.append(more)
+                count += more.events.count
+            }
+            do throws(StoreError) {
+                let committed = try commit(group)
+                _ = await output.send(committed)
+            } catch {
+                hub.fail(error.message)
+                control.apply(.stop)
+                break
+            }
+        }
+    }
+
+    private func commit(_ group: [EventBatch]) throws(StoreError) -> CommittedBatch {
+        let started = MonotonicClock.nanoseconds()
+        var parts: [WarmTier.Part] = []
+        var events: [[Event]] = []
+        var placements: [[Placement]] = []
+        var eventCount = 0
+        var letters: [DeadLetterEntry] = []
+        var rejectKeys: [String] = []
+        var blank = 0
+        var lines = 0
+        var readAt = UInt64.max
+        for batch in group {
+            parts.append(WarmTier.Part(events: batch.events, rows: batch.rows))
+            events.append(batch.events)
+            placements.append(batch.placements)
+            eventCount += batch.events.count
+            blank += batch.blankLines
+            lines += batch.lines
+            if batch.readAtNanos > 0 { readAt = min(readAt, batch.readAtNanos) }
+            let name = ledgers[batch.source].key
+            for r in batch.rejects {
+                rejectKeys.append(r.reasonKey)
+                letters.append(DeadLetterEntry(source: name, line: r.line, reason: r.reasonKey, message: r.message,
+                                               raw: r.raw, rawLength: r.rawLength))
+            }
+        }
+        // Dead letters reach the file before the transaction that covers their lines commits.
+        try deadLetters.append(letters)
+        let result = try warm.commit(parts, deadLetterSize: deadLetters.size) { inserted in
+            checkpoints(for: group, inserted: inserted)
+        }
+        storedEvents += result.insertedCount
+        let now = MonotonicClock.nanoseconds()
+        hub.stage(.write, events: eventCount, nanos: now - started)
+        if now - lastPurgeNanos > 30_000_000_000 {
+            lastPurgeNanos = now
+            storedEvents -= try warm.purge(retention: warmRetention)
+        }
+        return CommittedBatch(events: events, placements: placements, inserted: result.inserted, rejectKeys: rejectKeys,
+                              blankLines: blank, lines: lines, writeNanos: now - started,
+                              readAtNanos: readAt == .max ? 0 : readAt, storedEvents: storedEvents)
+    }
+
+    /// Updates each source's running totals and position from this group and returns the
+    /// checkpoint rows it completes (one per resumable source present).
+    private func checkpoints(for group: [EventBatch], inserted: [Bool]) -> [Checkpoint] {
+        var touched: [Int: Checkpoint] = [:]
+        var first = 0
+        for batch in group {
+            var ledger = ledgers[batch.source]
+            let new = inserted[first..<(first + batch.events.count)].filter { $0 }.count
+            first += batch.events.count
+            ledger.checkpoint.accepted += Int64(new)
+            ledger.checkpoint.duplicates += Int64(batch.events.count - new)
+            ledger.checkpoint.rejected += Int64(batch.rejects.count)
+            if let position = batch.checkpoint, ledger.resumable {
+                ledger.checkpoint.offset = position.offset
+                ledger.checkpoint.line = Int64(position.line)
+                if let identity = batch.identity {
+                    ledger.checkpoint.device = identity.device
+                    ledger.checkpoint.inode = identity.inode
+                    ledger.checkpoint.fingerprint = identity.fingerprint
+                    ledger.checkpoint.fingerprintLength = identity.fingerprintLength
+                }
+                touched[batch.source] = ledger.checkpoint
+            }
+            ledgers[batch.source] = ledger
+        }
+        return Array(touched.values)
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+
+/// `ctas`: the Convergent Threat Analysis System.
+struct CTAS: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ctas",
+        abstract: "CTAS, the Convergent Threat Analysis System: ingest, store and analyse threat feeds.",
+        discussion: """
+            Exit codes: 0 done, 1 runtime error (or rejects with --strict), 2 usage error.
+            Data lives in $XDG_DATA_HOME/ctas (else ~/.local/share/ctas) unless --data-dir says otherwise.
+            """,
+        subcommands: [IngestCommand.self, ReplayCommand.self, GenFeedCommand.self, QueryCommand.self, BenchCommand.self])
+}
+
+/// Runs the command line with CTAS's exit codes: usage errors exit 2 (ArgumentParser's
+/// default is 64), runtime errors 1.
+@main
+enum Main {
+    static func main() async {
+        // Few malloc arenas: the pipeline's threads hand buffers to each other, and one arena
+        // per thread only multiplies what stays resident after a free.
+        _ = glibcMallopt(-8 /* M_ARENA_MAX */, 2)
+        do {
+            var command = try CTAS.parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = CTAS.exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((CTAS.fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            CTAS.exit(withError: error)
+        }
+    }
+}
+
+/// glibc's `mallopt` (its header is not part of the Glibc module).
+@_silgen_name("mallopt")
+func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32

@@ -1,0 +1,91 @@
+import ArgumentParser
+import CTASCore
+import CTASEngine
+import CTASFeeds
+import CTASStore
+import Foundation
+
+/// Where data lives.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "Data directory (default: $XDG_DATA_HOME/ctas, else ~/.local/share/ctas).")
+    var dataDir: String?
+
+    var directory: DataDirectory {
+        DataDirectory(path: dataDir ?? DataDirectory.defaultPath(environment: ProcessInfo.processInfo.environment))
+    }
+}
+
+/// Options shared by the commands that ingest.
+struct IngestOptions: ParsableArguments {
+    @Option(help: "Feed format: auto, ndjson or csv.")
+    var format: FeedFormat = .auto
+
+    @Option(help: "Routing rules file (default: the built-in rules, as in SampleData/routing.rules).")
+    var rules: String?
+
+    @Option(help: "Also append every accepted event to FILE as native NDJSON, for replay later.")
+    var record: String?
+
+    @Flag(help: "Ignore stored checkpoints and read files from the start (stored ids count as duplicates).")
+    var fromStart = false
+
+    @Option(help: "Commit durability: normal survives a crash of ctas; full also survives power loss.")
+    var sync: WarmTier.Sync = .normal
+
+    func loadRules() throws -> RoutingRules {
+        guard let path = rules else { return .builtIn() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("\(path): cannot read rules file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("\(path): rules file is not UTF-8 text")
+        }
+        do throws(StoreError) {
+            return try RoutingRules(text: text, origin: path)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+}
+
+extension FeedFormat: ExpressibleByArgument {}
+extension WarmTier.Sync: ExpressibleByArgument {}
+
+extension ReplaySpeed: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+/// A time argument (`2026-11-20T10:00Z`, `2026-11-20`, `24h`).
+struct TimeValue: ExpressibleByArgument {
+    var timestamp: Timestamp
+    init?(argument: String) {
+        guard let t = try? TimeArgument.parse(argument) else { return nil }
+        timestamp = t
+    }
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// Turns SIGINT, SIGTERM and SIGHUP into one graceful action (flush, checkpoint, summary).
+final class SignalTrap: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private(set) var caught: Int32?
+
+    init(_ signals: [Int32] = [SIGINT, SIGTERM, SIGHUP], action: @escaping @Sendable (Int32) -> Void) {
+        for signo in signals {
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { [weak self] in
+                self?.caught = signo
+                action(signo)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
+
+func writeError(_ text: String) {
+    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+}
+
+func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
