@@ -424,6 +424,11 @@ public final class Engine: Sendable {
                                      bytesRead: $0.bytesDone, lines: $0.lines, dropped: $0.dropped, state: $0.state.label)
             },
             deadLetterFile: configuration.dataDirectory.deadLetterFile, dataDirectory: configuration.dataDirectory.path,
-            peakResidentBytes: snap.process.peakResidentBytes, failure: snap.failure)
+            peakResidentBytes: snap.process.peakResidentBytes,
+            stages: Dictionary(uniqueKeysWithValues: snap.stages.map {
+                ($0.name, IngestSummary.Stage(events: $0.events, batches: $0.batches, p50Micros: $0.latency.p50,
+                                              p95Micros: $0.latency.p95, p99Micros: $0.latency.p99, maxMicros: $0.latency.max))
+            }),
+            endToEndP50Micros: snap.endToEnd.p50, endToEndP99Micros: snap.endToEnd.p99, failure: snap.failure)
     }
 }

@@ -3,17 +3,10 @@ import CTASFeeds
 import CTASStore
 import Foundation
 
-/// `ctas bench`: generates a feed, ingests it end to end into a fresh warm tier, and in the
-/// same run measures raw SQLite inserts of the same rows as a reference.
+/// `ctas bench`: generates a feed, ingests it end to end into a fresh warm tier with the
+/// real `ctas ingest` in a child process (so its peak RSS and speed are its own), and in the
+/// same run times raw SQLite inserts of the same rows as a reference.
 public enum IngestBenchmark {
-    public struct StageNumbers: Codable, Sendable {
-        public var events: Int
-        public var batches: Int
-        public var p50Micros: UInt64
-        public var p99Micros: UInt64
-        public var maxMicros: UInt64
-    }
-
     public struct Result: Codable, Sendable {
         public var events: Int
         public var feedBytes: Int64
@@ -24,10 +17,11 @@ public enum IngestBenchmark {
         public var rejected: Int
         public var duplicates: Int
         /// Per-batch processing time of each stage.
-        public var stages: [String: StageNumbers]
+        public var stages: [String: IngestSummary.Stage]
         /// Read → durable, per event.
         public var endToEndP50Micros: UInt64
         public var endToEndP99Micros: UInt64
+        /// Peak RSS of the ingesting process.
         public var peakResidentBytes: Int
         /// Raw SQLite, one prepared statement, 10k-row transactions, same rows, this run.
         public var referenceRawRowsPerSecond: Double
@@ -38,12 +32,13 @@ public enum IngestBenchmark {
         public var cores: Int
     }
 
-    public static func run(events: Int, seed: UInt64, directory: String, reference: Bool = true) async throws -> Result {
+    /// `ingestCommand`: how to start `ctas ingest` (the running binary, normally).
+    public static func run(events: Int, seed: UInt64, directory: String, executable: String, reference: Bool = true) throws -> Result {
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let feedPath = directory + "/bench-feed.ndjson"
 
-        // 1. Generate the feed (not timed as ingest).
+        // 1. Generate the feed and flush it to disk, so its write-back does not compete.
         let generateStart = MonotonicClock.nanoseconds()
         var options = FeedGenerator.Options()
         options.seed = seed
@@ -60,19 +55,24 @@ public enum IngestBenchmark {
             }
         }
         handle.write(Data(buffer))
+        try handle.synchronize()
         try handle.close()
         let generateSeconds = Double(MonotonicClock.nanoseconds() - generateStart) / 1e9
         let feedBytes = (try? FileManager.default.attributesOfItem(atPath: feedPath)[.size] as? Int64) ?? 0
 
-        // 2. Ingest end to end into a fresh data directory.
-        let data = DataDirectory(path: directory + "/data")
-        let engine = try Engine(Engine.Configuration(sources: [.file(feedPath)], dataDirectory: data))
+        // 2. Ingest end to end with the real command, in its own process.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["ingest", feedPath, "--data-dir", directory + "/data", "--quiet"]
+        let output = Pipe()
+        process.standardOutput = output
         let ingestStart = MonotonicClock.nanoseconds()
-        let summary = await engine.run()
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
         let ingestSeconds = Double(MonotonicClock.nanoseconds() - ingestStart) / 1e9
-        let snapshot = engine.snapshot
-        let peak = ProcessStats.peakResidentBytes()
-        if let failure = summary.failure { throw EngineError(failure) }
+        guard process.terminationStatus == 0 else { throw EngineError("ctas ingest exited with \(process.terminationStatus)") }
+        let summary = try JSONDecoder().decode(IngestSummary.self, from: data)
 
         // 3. The raw SQLite references, over the same rows, in the same run.
         var raw = 0.0
@@ -81,17 +81,13 @@ public enum IngestBenchmark {
             raw = try referenceRate(feedPath: feedPath, databasePath: directory + "/reference.sqlite", indexes: false)
             rawIndexed = try referenceRate(feedPath: feedPath, databasePath: directory + "/reference-indexed.sqlite", indexes: true)
         }
-        var stages: [String: StageNumbers] = [:]
-        for stage in snapshot.stages {
-            stages[stage.name] = StageNumbers(events: stage.events, batches: stage.batches, p50Micros: stage.latency.p50,
-                                              p99Micros: stage.latency.p99, maxMicros: stage.latency.max)
-        }
-        let rate = Double(summary.accepted) / ingestSeconds
+        let rate = Double(summary.accepted) / summary.seconds
         return Result(
             events: events, feedBytes: feedBytes, generateSeconds: round3(generateSeconds), ingestSeconds: round3(ingestSeconds),
             eventsPerSecond: rate.rounded(), accepted: summary.accepted, rejected: summary.rejected, duplicates: summary.duplicates,
-            stages: stages, endToEndP50Micros: snapshot.endToEnd.p50, endToEndP99Micros: snapshot.endToEnd.p99,
-            peakResidentBytes: peak, referenceRawRowsPerSecond: raw.rounded(), referenceRawIndexedRowsPerSecond: rawIndexed.rounded(),
+            stages: summary.stages, endToEndP50Micros: summary.endToEndP50Micros, endToEndP99Micros: summary.endToEndP99Micros,
+            peakResidentBytes: summary.peakResidentBytes, referenceRawRowsPerSecond: raw.rounded(),
+            referenceRawIndexedRowsPerSecond: rawIndexed.rounded(),
             ratioToRaw: raw > 0 ? round3(rate / raw) : 0, ratioToRawIndexed: rawIndexed > 0 ? round3(rate / rawIndexed) : 0,
             cores: ProcessInfo.processInfo.activeProcessorCount)
     }

@@ -23,6 +23,16 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         public var decisions: [String: Int]
     }
 
+    /// Per pipeline stage: events, batches and per-batch time (µs).
+    public struct Stage: Codable, Sendable, Equatable {
+        public var events: Int
+        public var batches: Int
+        public var p50Micros: UInt64
+        public var p95Micros: UInt64
+        public var p99Micros: UInt64
+        public var maxMicros: UInt64
+    }
+
     public var accepted: Int
     public var rejected: Int
     public var duplicates: Int
@@ -37,6 +47,10 @@ public struct IngestSummary: Codable, Sendable, Equatable {
     public var deadLetterFile: String
     public var dataDirectory: String
     public var peakResidentBytes: Int
+    public var stages: [String: Stage]
+    /// Read → durable in the warm tier, per event (µs).
+    public var endToEndP50Micros: UInt64
+    public var endToEndP99Micros: UInt64
     public var failure: String?
     /// True when a signal stopped the run before its sources ended.
     public var interrupted = false

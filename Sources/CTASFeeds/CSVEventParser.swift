@@ -37,12 +37,31 @@ public struct CSVEventParser: Sendable {
 
     public init(header: CSVHeader) { self.header = header }
 
-    /// Whether a record that starts with these bytes still has an open quote at the end, so
-    /// the next line belongs to it.
+    /// Whether a record that starts with these bytes ends inside a quoted field, so the next
+    /// line belongs to it. Only a quote at the start of a field opens one; a quote inside an
+    /// unquoted field is an error the record parser reports, not a reason to swallow lines.
     public static func hasOpenQuote(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        var open = false
-        for c in b where c == UInt8(ascii: "\"") { open.toggle() }
-        return open
+        var quoted = false
+        var fieldStart = true
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if quoted {
+                if c == UInt8(ascii: "\"") {
+                    if i + 1 < b.count && b[i + 1] == UInt8(ascii: "\"") { i += 2; continue }
+                    quoted = false
+                }
+            } else if c == UInt8(ascii: ",") || c == 0x0A {
+                fieldStart = true
+                i += 1
+                continue
+            } else if c == UInt8(ascii: "\"") && fieldStart {
+                quoted = true
+            }
+            fieldStart = false
+            i += 1
+        }
+        return quoted
     }
 
     /// Splits a record into unquoted field strings.

@@ -134,7 +134,9 @@ public struct FeedGenerator {
         let roll = rng.unit()
         if roll < 0.12 { return nil }
         if roll < 0.35 {
-            return GeoPoint(latitude: -55 + rng.unit() * 125, longitude: -180 + rng.unit() * 360)
+            let lat = -55 + rng.unit() * 125
+            let lon = -180 + rng.unit() * 360
+            return GeoPoint(latitude: (lat * 1e5).rounded() / 1e5, longitude: (lon * 1e5).rounded() / 1e5)
         }
         let city = Self.hotspots[HotspotTable.sampler.sample(&rng)]
         let sigma = city.spread

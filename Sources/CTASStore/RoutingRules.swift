@@ -40,7 +40,7 @@ public struct RoutingRules: Sendable {
     public var latencyByType: [String: LatencyClass] = [:]
     public var defaultLatency: LatencyClass = .interactive
     public var hotTTL: Duration = .seconds(7 * 86_400)
-    public var hotMemoryBytes = 64 << 20
+    public var hotMemoryBytes = 48 << 20
     public var warmRetention: Duration = .seconds(30 * 86_400)
     public var coldRetention: Duration = .seconds(5 * 365 * 86_400)
     public var graphRetention: Duration = .seconds(365 * 86_400)
@@ -57,7 +57,7 @@ public struct RoutingRules: Sendable {
 
     [hot]
     ttl = 7d
-    memory = 64MiB
+    memory = 48MiB
     place when latency = realtime                   "real-time threat types need sub-ms reads"
     place when priority >= high or severity >= 8    "high priority stays in memory"
     skip  when size > 16KiB                         "large records stay out of memory"

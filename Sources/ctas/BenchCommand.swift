@@ -2,7 +2,7 @@ import ArgumentParser
 import CTASEngine
 import Foundation
 
-struct BenchCommand: AsyncParsableCommand {
+struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark end-to-end ingest into the warm tier and print JSON.",
@@ -31,9 +31,11 @@ struct BenchCommand: AsyncParsableCommand {
         guard events > 0 else { throw ValidationError("--events must be positive") }
     }
 
-    func run() async throws {
+    func run() throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-\(getpid())"
-        let result = try await IngestBenchmark.run(events: events, seed: seed, directory: dir, reference: !noReference)
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let result = try IngestBenchmark.run(events: events, seed: seed, directory: dir, executable: executable,
+                                             reference: !noReference)
         if !keep { try? FileManager.default.removeItem(atPath: dir) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
