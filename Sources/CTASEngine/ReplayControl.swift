@@ -9,8 +9,9 @@ public enum ReplaySpeed: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `max`, `10`, `0.5`, `10x`.
     public init?(_ text: String) {
-        let t = text.lowercased().hasSuffix("x") ? String(text.dropLast()) : text
-        if t.lowercased() == "max" { self = .max; return }
+        let lower = text.lowercased()
+        if lower == "max" { self = .max; return }
+        let t = lower.hasSuffix("x") ? String(lower.dropLast()) : lower
         guard let v = Double(t), v.isFinite, v > 0, v <= 1_000_000 else { return nil }
         self = .factor(v)
     }

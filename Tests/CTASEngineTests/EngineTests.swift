@@ -1,0 +1,297 @@
+import CTASCore
+import CTASFeeds
+import CTASStore
+import Foundation
+import Testing
+@testable import CTASEngine
+
+func scratch(_ name: String = #function) -> String {
+    let path = NSTemporaryDirectory() + "ctas-engine-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Writes a generated feed; returns its path and the generator's counts.
+func writeFeed(_ dir: String, events: Int, seed: UInt64 = 5, malformed: Double = 0, rate: Double = 100,
+               name: String = "feed.ndjson") throws -> (String, [String: Int]) {
+    var options = FeedGenerator.Options()
+    options.seed = seed
+    options.malformedRate = malformed
+    options.rate = rate
+    var generator = FeedGenerator(options: options)
+    var bytes: [UInt8] = []
+    for _ in 0..<events { generator.appendNext(to: &bytes) }
+    let path = dir + "/" + name
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return (path, generator.counts)
+}
+
+func config(_ sources: [Engine.SourceSpec], _ dir: String) -> Engine.Configuration {
+    var c = Engine.Configuration(sources: sources, dataDirectory: DataDirectory(path: dir + "/data"))
+    c.publishInterval = .milliseconds(20)
+    return c
+}
+
+func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/data/warm.sqlite").allIDs() }
+
+func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return condition()
+}
+
+@Suite struct EngineTests {
+    @Test func ingestsCountsAndDeadLetters() async throws {
+        let dir = scratch()
+        let (feed, counts) = try writeFeed(dir, events: 20_000, malformed: 0.03)
+        let engine = try Engine(config([.file(feed)], dir))
+        let summary = await engine.run()
+        let rejectedKinds = FeedGenerator.Injection.allCases.filter(\.isRejected).map(\.rawValue)
+        let expectedRejects = rejectedKinds.reduce(0) { $0 + (counts[$1] ?? 0) }
+        #expect(summary.accepted == counts["events"])
+        #expect(summary.duplicates == counts["duplicate_id"] ?? 0)
+        #expect(summary.rejected == expectedRejects)
+        #expect(summary.rejectReasons.values.reduce(0, +) == expectedRejects)
+        #expect(summary.blankLines == counts["empty_line"] ?? 0)
+        #expect(summary.failure == nil)
+        #expect(try storedIDs(dir).count == counts["events"])
+        let letters = try String(contentsOfFile: dir + "/data/dead-letter.ndjson", encoding: .utf8).split(separator: "\n")
+        #expect(letters.count == expectedRejects)
+        #expect(summary.tiers["warm"]?.placed == counts["events"])
+        #expect((summary.tiers["hot"]?.held ?? 0) > 0)
+        #expect(summary.stages["write"]?.events == (counts["events"] ?? 0) + (counts["duplicate_id"] ?? 0))
+        let snapshot = engine.snapshot
+        #expect(snapshot.finished)
+        #expect(snapshot.recent.count == MetricsHub.recentCapacity)
+        #expect(snapshot.tiers.first { $0.tier == .cold }?.available == false)
+    }
+
+    @Test func resumesFromTheCheckpointAndIsIdempotent() async throws {
+        let dir = scratch()
+        let (feed, _) = try writeFeed(dir, events: 3000)
+        let first = await (try Engine(config([.file(feed)], dir))).run()
+        #expect(first.accepted == 3000)
+        // More lines arrive; a second run reads only those.
+        let (more, _) = try writeFeed(dir, events: 500, seed: 6, name: "more.ndjson")
+        let handle = try #require(FileHandle(forWritingAtPath: feed))
+        handle.seekToEndOfFile()
+        handle.write(try Data(contentsOf: URL(fileURLWithPath: more)))
+        try handle.close()
+        let second = await (try Engine(config([.file(feed)], dir))).run()
+        #expect(second.accepted == 500 && second.duplicates == 0)
+        #expect(second.sources[0].resumedFromOffset > 0)
+        // Reading again from the start stores nothing twice.
+        var c = config([.file(feed)], dir)
+        c.fromStart = true
+        let third = await (try Engine(c)).run()
+        #expect(third.accepted == 0 && third.duplicates == 3500)
+        #expect(try storedIDs(dir).count == 3500)
+    }
+
+    @Test func aReplacedFileStartsOver() async throws {
+        let dir = scratch()
+        let (feed, _) = try writeFeed(dir, events: 1000)
+        _ = await (try Engine(config([.file(feed)], dir))).run()
+        let (other, _) = try writeFeed(dir, events: 700, seed: 77, name: "other.ndjson")
+        try FileManager.default.removeItem(atPath: feed)
+        try FileManager.default.copyItem(atPath: other, toPath: feed)
+        let summary = await (try Engine(config([.file(feed)], dir))).run()
+        #expect(summary.sources[0].resumedFromOffset == 0)
+        #expect(summary.accepted == 700)
+    }
+
+    @Test func replayIsPacedByEventTime() async throws {
+        let dir = scratch()
+        // 100 events per second of event time: 60 events span about 0.6 s.
+        let (feed, _) = try writeFeed(dir, events: 60, rate: 100)
+        var c = config([.file(feed)], dir)
+        c.speed = .factor(1)
+        let started = Date()
+        let summary = await (try Engine(c)).run()
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(summary.accepted == 60)
+        #expect(elapsed > 0.35, "paced, not instant: \(elapsed) s")
+        var fast = config([.file(feed)], dir + "-max")
+        fast.speed = .max
+        let quick = Date()
+        _ = await (try Engine(fast)).run()
+        #expect(Date().timeIntervalSince(quick) < elapsed)
+    }
+
+    @Test func pauseHoldsAndResumeReleases() async throws {
+        let dir = scratch()
+        let (feed, _) = try writeFeed(dir, events: 2000)
+        var c = config([.file(feed)], dir)
+        c.startPaused = true
+        let engine = try Engine(c)
+        engine.start()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(engine.snapshot.totals.accepted == 0)
+        #expect(engine.snapshot.replay.paused)
+        await engine.send(.resume)
+        let summary = await engine.waitUntilFinished()
+        #expect(summary.accepted == 2000)
+    }
+
+    @Test func seekSkipsToATime() async throws {
+        let dir = scratch()
+        let (feed, _) = try writeFeed(dir, events: 4000, rate: 10)   // about 400 s of event time
+        let events = try FeedDecoderHelper.events(feed)
+        let target = events[2500].timestamp
+        var c = config([.file(feed)], dir)
+        c.startPaused = true
+        let engine = try Engine(c)
+        engine.start()
+        #expect(await engine.send(.seek(target)) == nil)
+        await engine.send(.resume)
+        let summary = await engine.waitUntilFinished()
+        let expected = events.filter { $0.timestamp >= target }.count
+        #expect(summary.accepted == expected)
+        #expect(summary.skippedBySeek == 4000 - expected)
+        #expect(try storedIDs(dir).first == events[2500].id)
+    }
+
+    @Test func seekingBackAfterTheEndWithTheFileHeldOpen() async throws {
+        let dir = scratch()
+        let (feed, _) = try writeFeed(dir, events: 3000, rate: 10)
+        let events = try FeedDecoderHelper.events(feed)
+        var c = config([.file(feed)], dir)
+        c.holdAtEnd = true
+        let engine = try Engine(c)
+        engine.start()
+        #expect(await waitFor { engine.snapshot.totals.accepted == 3000 })
+        #expect(await engine.send(.seek(events[1000].timestamp)) == nil)
+        #expect(await waitFor { engine.snapshot.totals.duplicates == 2000 }, "the replayed tail is recognised as stored")
+        let summary = await engine.stop()
+        #expect(summary.accepted == 3000)
+    }
+
+    @Test func loopShiftsIdsAndTimes() async throws {
+        let dir = scratch()
+        let (feed, _) = try writeFeed(dir, events: 50)
+        var c = config([.file(feed)], dir)
+        c.loop = true
+        let engine = try Engine(c)
+        engine.start()
+        #expect(await waitFor { engine.snapshot.totals.accepted >= 160 })
+        let summary = await engine.stop()
+        #expect(summary.duplicates == 0, "each pass has new ids")
+        let ids = try storedIDs(dir)
+        #expect(ids.contains("evt-5-000000001~1") && ids.contains("evt-5-000000001~2"))
+        var q = EventQuery()
+        q.limit = 10_000
+        let stored = try WarmReader(path: dir + "/data/warm.sqlite").events(q)
+        let first = try #require(stored.first { $0.id == "evt-5-000000001" })
+        let second = try #require(stored.first { $0.id == "evt-5-000000001~1" })
+        let last = try #require(stored.filter { !$0.id.contains("~") }.max { $0.timestamp < $1.timestamp })
+        #expect(second.timestamp > last.timestamp, "pass 1 comes after all of pass 0")
+        #expect(second.timestamp > first.timestamp)
+    }
+
+    @Test func recordingReplaysToTheSameEvents() async throws {
+        let dir = scratch()
+        let (feed, _) = try writeFeed(dir, events: 2000, malformed: 0.05)
+        var c = config([.file(feed)], dir)
+        c.recordPath = dir + "/recorded.ndjson"
+        let summary = await (try Engine(c)).run()
+        let recorded = try FeedDecoderHelper.events(dir + "/recorded.ndjson")
+        #expect(recorded.count == summary.accepted)
+        var q = EventQuery()
+        q.limit = 100_000
+        let stored = try WarmReader(path: dir + "/data/warm.sqlite").events(q)
+        #expect(Set(recorded.map(\.id)) == Set(stored.map(\.id)))
+        #expect(Dictionary(uniqueKeysWithValues: recorded.map { ($0.id, $0) }) == Dictionary(uniqueKeysWithValues: stored.map { ($0.id, $0) }))
+    }
+
+    @Test func liveSourceDropsAreCountedNotLost() async throws {
+        let dir = scratch()
+        var c = config([.udp(host: "127.0.0.1", port: 0)], dir)
+        c.queueCapacity = 2
+        c.startPaused = true
+        let engine = try Engine(c)
+        engine.start()
+        let port = try #require(UInt16(engine.snapshot.sources[0].name.split(separator: ":").last ?? ""))
+        let sender = try UDPSender(port: port)
+        var sent = 0
+        for i in 0..<400 {
+            let line = NDJSONEventWriter.line(Event(id: "u\(i)", timestamp: Timestamp(microseconds: Int64(i)), type: "udp_test"))
+            sender.send(line)
+            sent += 1
+            if i % 20 == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        await engine.send(.resume)
+        #expect(await waitFor { let t = engine.snapshot.totals; return t.accepted + t.dropped == sent })
+        let summary = await engine.stop()
+        #expect(summary.dropped > 0, "the pipeline was held full")
+        #expect(summary.accepted + summary.dropped == sent)
+        #expect(summary.sources[0].dropped == summary.dropped)
+    }
+
+    @Test func followPicksUpAppendedLines() async throws {
+        let dir = scratch()
+        let (feed, _) = try writeFeed(dir, events: 100)
+        let engine = try Engine(config([.follow(feed)], dir))
+        engine.start()
+        #expect(await waitFor { engine.snapshot.totals.accepted == 100 })
+        let (more, _) = try writeFeed(dir, events: 40, seed: 9, name: "more.ndjson")
+        let handle = try #require(FileHandle(forWritingAtPath: feed))
+        handle.seekToEndOfFile()
+        handle.write(try Data(contentsOf: URL(fileURLWithPath: more)))
+        try handle.close()
+        #expect(await waitFor { engine.snapshot.totals.accepted == 140 })
+        #expect(engine.snapshot.sources[0].kind == .follow)
+        _ = await engine.stop()
+    }
+
+    @Test func secondWriterOnADataDirectoryIsRefused() throws {
+        let dir = scratch()
+        let (feed, _) = try writeFeed(dir, events: 10)
+        let first = try Engine(config([.file(feed)], dir))
+        #expect { try Engine(config([.file(feed)], dir)) } throws: { ($0 as? EngineError)?.message.contains("another ctas process") == true }
+        _ = first
+    }
+
+    @Test func badFormatStopsWithAClearFailure() async throws {
+        let dir = scratch()
+        let path = dir + "/garbage.txt"
+        try "hello there\nnot a feed\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let summary = await (try Engine(config([.file(path)], dir))).run()
+        #expect(summary.failure?.contains("cannot tell the feed format") == true)
+        #expect(summary.accepted == 0)
+    }
+}
+
+enum FeedDecoderHelper {
+    static func events(_ path: String) throws -> [Event] {
+        let reader = try FileFeedReader(path: path)
+        var decoder = FeedDecoder(format: .auto, sourceName: path)
+        var out: [Event] = []
+        while case .lines(let batch) = try reader.read(maxBytes: 1 << 20) { out += try decoder.decode(batch).events }
+        return out
+    }
+}
+
+struct UDPSender {
+    let fd: Int32
+    var address = sockaddr_in()
+
+    init(port: UInt16) throws {
+        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+    }
+
+    func send(_ text: String) {
+        var addr = address
+        _ = text.withCString { p in
+            withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, p, strlen(p), 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import CTASCore
+import Foundation
+import Testing
+@testable import CTASStore
+
+func scratchDirectory(_ name: String = #function) -> String {
+    let path = NSTemporaryDirectory() + "ctas-store-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_beacon") -> Event {
+    Event(id: "evt-\(n)", timestamp: Timestamp(microseconds: (seconds + Int64(n)) * 1_000_000), type: type,
+          severity: Severity(n % 10 + 1), source: "sensor-\(n % 3)", location: n % 2 == 0 ? GeoPoint(latitude: 10, longitude: 20) : nil,
+          entity: "host-\(n % 5)", priority: .medium, indicators: n % 4 == 0 ? [] : ["1.2.3.\(n % 250)", "x\(n).example"],
+          description: n % 3 == 0 ? nil : "event \(n) ünï \u{1B}[0m", tags: ["tlp:green"])
+}
+
+@Suite struct WarmTierTests {
+    @Test func commitsDeduplicatesAndQueries() throws {
+        let dir = scratchDirectory()
+        let warm = try WarmTier(path: dir + "/warm.sqlite")
+        let first = (0..<100).map { makeEvent($0) }
+        let result = try warm.commit(first, deadLetterSize: 10)
+        #expect(result.insertedCount == 100)
+        // Half new, half already stored, plus one repeated inside the batch.
+        let second = (50..<150).map { makeEvent($0) } + [makeEvent(149)]
+        let again = try warm.commit(second, deadLetterSize: 20)
+        #expect(again.insertedCount == 50 && again.duplicateCount == 51)
+        #expect(again.inserted.prefix(50).allSatisfy { !$0 } && again.inserted[50..<100].allSatisfy { $0 } && again.inserted.last == false)
+        #expect(try warm.count() == 150)
+        #expect(try warm.committedDeadLetterSize() == 20)
+
+        let reader = try WarmReader(path: dir + "/warm.sqlite")
+        var q = EventQuery()
+        q.limit = 1000
+        let all = try reader.events(q)
+        #expect(all.count == 150)
+        #expect(all == (0..<150).map { makeEvent($0) }, "every field round-trips")
+        q.types = ["c2_beacon"]
+        q.since = makeEvent(140).timestamp
+        q.minimumSeverity = 5
+        #expect(try reader.events(q).map(\.id) == (140..<150).filter { $0 % 10 + 1 >= 5 }.map { "evt-\($0)" })
+        q = EventQuery()
+        q.newestFirst = true
+        q.limit = 3
+        q.entity = "host-1"
+        #expect(try reader.events(q).map(\.id) == ["evt-146", "evt-141", "evt-136"])
+        q = EventQuery()
+        q.id = "evt-7"
+        #expect(try reader.events(q) == [makeEvent(7)])
+    }
+
+    @Test func checkpointsCommitWithTheirEvents() throws {
+        let dir = scratchDirectory()
+        let warm = try WarmTier(path: dir + "/warm.sqlite")
+        let checkpoint = Checkpoint(source: "/feeds/a.ndjson", device: 1, inode: 2, fingerprint: -3, fingerprintLength: 4096,
+                                    offset: 12_345, line: 67, accepted: 10, rejected: 1, duplicates: 0)
+        _ = try warm.commit([makeEvent(1)], deadLetterSize: nil) { inserted in
+            #expect(inserted == [true])
+            return [checkpoint]
+        }
+        #expect(try warm.checkpoint(for: "/feeds/a.ndjson") == checkpoint)
+        #expect(try warm.checkpoint(for: "/feeds/other") == nil)
+        // A failed transaction leaves neither events nor checkpoint behind.
+        let bad = Event(id: "ok", timestamp: Timestamp(microseconds: 0), type: "t")
+        try warm.database.execute("CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.type = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        let refused = Event(id: "no", timestamp: Timestamp(microseconds: 0), type: "refused")
+        #expect(throws: StoreError.self) {
+            _ = try warm.commit([bad, refused], deadLetterSize: 99) { _ in
+                var moved = checkpoint
+                moved.offset = 99_999
+                return [moved]
+            }
+        }
+        #expect(try warm.count() == 1)
+        #expect(try warm.checkpoint(for: "/feeds/a.ndjson")?.offset == 12_345)
+        #expect(try warm.committedDeadLetterSize() == nil)
+    }
+
+    @Test func retentionPurgesAgainstTheNewestEventTime() throws {
+        let dir = scratchDirectory()
+        let warm = try WarmTier(path: dir + "/warm.sqlite")
+        let day: Int64 = 86_400
+        let old = (0..<10).map { makeEvent($0, at: 1_700_000_000) }
+        let recent = (10..<20).map { makeEvent($0, at: 1_700_000_000 + 40 * day) }
+        _ = try warm.commit(old + recent, deadLetterSize: nil)
+        #expect(try warm.purge(retention: .seconds(30 * day), chunk: 3) == 10)
+        #expect(try warm.count() == 10)
+    }
+
+    @Test func missingDatabaseIsAClearError() {
+        #expect { try WarmReader(path: "/nonexistent/warm.sqlite") } throws: {
+            ($0 as? StoreError)?.message.contains("no stored events yet") == true
+        }
+    }
+
+    @Test func newerSchemaIsRefused() throws {
+        let dir = scratchDirectory()
+        let db = try SQLiteDatabase(path: dir + "/warm.sqlite")
+        try db.execute("PRAGMA user_version=99")
+        #expect { try WarmTier(path: dir + "/warm.sqlite") } throws: { ($0 as? StoreError)?.message.contains("newer") == true }
+    }
+}
+
+@Suite struct HotTierTests {
+    @Test func keepsTheNewestWithinTheMemoryCap() {
+        let hot = HotTier(ttl: .seconds(86_400 * 365), memoryLimit: 256 << 10)
+        for start in stride(from: 0, to: 20_000, by: 500) { hot.insert((start..<(start + 500)).map { makeEvent($0) }) }
+        let stats = hot.stats
+        #expect(stats.bytes <= 256 << 10)
+        #expect(stats.count > 500 && stats.count < 20_000)
+        #expect(stats.evictedByMemory == 20_000 - stats.count)
+        #expect(hot.recent(limit: 3).map(\.id) == ["evt-19999", "evt-19998", "evt-19997"])
+        #expect(hot.event(id: "evt-19990") == makeEvent(19990))
+        #expect(hot.event(id: "evt-5") == nil, "evicted")
+        #expect(hot.recent(limit: 2) { $0.entity == "host-2" }.map(\.id) == ["evt-19997", "evt-19992"])
+    }
+
+    @Test func evictsByEventTimeTTL() {
+        let hot = HotTier(ttl: .seconds(3600), memoryLimit: 64 << 20)
+        hot.insert((0..<100).map { makeEvent($0, at: 1_700_000_000) })
+        #expect(hot.stats.count == 100)
+        // Events a day newer push the old chunk past the TTL.
+        for start in stride(from: 100, to: 40_000, by: 1000) { hot.insert((start..<(start + 1000)).map { makeEvent($0, at: 1_700_086_400) }) }
+        #expect(hot.event(id: "evt-5") == nil)
+        #expect(hot.stats.evictedByTTL >= 100)
+        #expect(hot.event(id: "evt-39999") != nil)
+    }
+}
+
+@Suite struct DeadLetterTests {
+    @Test func writesValidNDJSONAndCutsBackUncommittedLines() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/dead-letter.ndjson"
+        let file = try DeadLetterFile(path: path, committedSize: nil)
+        try file.append([
+            DeadLetterEntry(source: "f", line: 3, reason: "nul_byte", message: "line 3: NUL", raw: [0x7B, 0x00, 0x7D], rawLength: 3),
+            DeadLetterEntry(source: "f", line: 4, reason: "invalid_json", message: "line 4: x", raw: Array("{\"a\u{1B}".utf8), rawLength: 5),
+            DeadLetterEntry(source: "f", line: 5, reason: "line_too_long", message: "line 5: big", raw: [0x41, 0x41], rawLength: 10_000_000),
+        ])
+        let committed = file.size
+        try file.append([DeadLetterEntry(source: "f", line: 6, reason: "x", message: "uncommitted", raw: [], rawLength: 0)])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let objects = try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == 4)
+        #expect(objects[0]?["rawBase64"] as? String == "ewB9")
+        #expect(objects[1]?["raw"] as? String == "{\"a\u{1B}")
+        #expect(objects[2]?["truncated"] as? Bool == true && objects[2]?["rawLength"] as? Int == 10_000_000)
+        // Reopened after a crash, the file is cut back to the committed length.
+        _ = try DeadLetterFile(path: path, committedSize: committed)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 3)
+    }
+}
