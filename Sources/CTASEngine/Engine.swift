@@ -94,7 +94,9 @@ public final class Engine: Sendable {
         var storedEvents = 0
         do throws(StoreError) {
             warm = try WarmTier(path: directory.warmDatabase, sync: configuration.sync)
-            deadLetters = try DeadLetterFile(path: directory.deadLetterFile, committedSize: try warm.committedDeadLetterSize())
+            // Every commit stores the dead-letter length; with none stored, nothing was ever
+            // committed, so lines in the file come from a run that died before its first commit.
+            deadLetters = try DeadLetterFile(path: directory.deadLetterFile, committedSize: try warm.committedDeadLetterSize() ?? 0)
             storedEvents = try warm.count()
         } catch {
             close(lockFD)
