@@ -28,6 +28,8 @@ struct CommittedBatch: Sendable {
     /// The batches' events and placements as they came (not concatenated: no copies).
     var events: [[Event]]
     var placements: [[Placement]]
+    /// The encoded records of each part (the hot tier copies them as they are).
+    var rows: [WarmRowBlock]
     /// Per event, across `events` in order: whether it was new.
     var inserted: [Bool]
     var rejectKeys: [String]

@@ -22,7 +22,6 @@ actor FanoutStage {
         while let batch = await input.receive() {
             let started = MonotonicClock.nanoseconds()
             var accepted: [Event] = []
-            var hotEvents: [Event] = []
             var tally = RoutingTally()
             var total = 0
             var flag = 0
@@ -35,13 +34,14 @@ actor FanoutStage {
                 } else {
                     for (i, e) in events.enumerated() where batch.inserted[flag + i] { accepted.append(e) }
                 }
-                for (i, e) in events.enumerated() where batch.inserted[flag + i] && placements.indices.contains(i) {
+                var hotRows: [Int] = []
+                for i in events.indices where batch.inserted[flag + i] && placements.indices.contains(i) {
                     tally.record(placements[i])
-                    if placements[i].contains(.hot) { hotEvents.append(e) }
+                    if placements[i].contains(.hot) { hotRows.append(i) }
                 }
+                hot.insert(batch.rows[part], rows: hotRows)
                 flag += events.count
             }
-            hot.insert(hotEvents)
             if let recorder {
                 do throws(FeedError) { try recorder.record(accepted) } catch { hub.fail(error.message) }
             }

@@ -70,6 +70,7 @@ actor StoreStage {
     private func commit(_ group: [EventBatch]) throws(StoreError) -> CommittedBatch {
         let started = MonotonicClock.nanoseconds()
         var parts: [WarmTier.Part] = []
+        var blocks: [WarmRowBlock] = []
         var events: [[Event]] = []
         var placements: [[Placement]] = []
         var eventCount = 0
@@ -79,7 +80,9 @@ actor StoreStage {
         var lines = 0
         var readAt = UInt64.max
         for batch in group {
-            parts.append(WarmTier.Part(events: batch.events, rows: batch.rows))
+            let part = WarmTier.Part(events: batch.events, rows: batch.rows)
+            parts.append(part)
+            blocks.append(part.rows)
             events.append(batch.events)
             placements.append(batch.placements)
             eventCount += batch.events.count
@@ -105,7 +108,7 @@ actor StoreStage {
             lastPurgeNanos = now
             storedEvents -= try warm.purge(retention: warmRetention)
         }
-        return CommittedBatch(events: events, placements: placements, inserted: result.inserted, rejectKeys: rejectKeys,
+        return CommittedBatch(events: events, placements: placements, rows: blocks, inserted: result.inserted, rejectKeys: rejectKeys,
                               blankLines: blank, lines: lines, writeNanos: now - started,
                               readAtNanos: readAt == .max ? 0 : readAt, storedEvents: storedEvents)
     }

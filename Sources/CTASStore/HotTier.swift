@@ -14,9 +14,11 @@ public final class HotTier: Sendable {
     private struct Chunk {
         var bytes: [UInt8] = []
         var offsets: [Int32] = []
+        /// The id hash of each record, so eviction need not decode ids.
+        var hashes: [UInt64] = []
         var firstSequence: Int
         var newest = Int64.min
-        var footprint: Int { bytes.capacity + offsets.capacity * 4 }
+        var footprint: Int { bytes.capacity + offsets.capacity * 4 + hashes.capacity * 8 }
         init(firstSequence: Int, capacity: Int) {
             self.firstSequence = firstSequence
             bytes.reserveCapacity(capacity)
@@ -44,36 +46,39 @@ public final class HotTier: Sendable {
         chunkBytes = max(16 << 10, min(1 << 20, memoryLimit / 16))
     }
 
-    static func hash(_ id: String) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in id.utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x0000_0100_0000_01B3
-        }
-        return h
-    }
-
     /// Adds events (already committed to warm) and evicts what the bounds demand.
     public func insert(_ batch: [Event]) {
         guard !batch.isEmpty else { return }
-        state.withLock { s in
-            for e in batch {
-                // A new chunk when the current one is nearly full (a larger record may overrun it;
-                // the footprint counts what is really allocated).
-                if s.chunks.isEmpty || (s.chunks[s.chunks.count - 1].bytes.count + 2048 > chunkBytes
-                                         && !s.chunks[s.chunks.count - 1].offsets.isEmpty) {
-                    if let last = s.chunks.last { s.sealedBytes += last.footprint }
-                    s.chunks.append(Chunk(firstSequence: s.nextSequence, capacity: chunkBytes))
+        insert(WarmRowBlock(batch), rows: Array(0..<batch.count))
+    }
+
+    /// Adds the given rows of an encoded block, copying their records as they are.
+    public func insert(_ block: WarmRowBlock, rows: [Int]) {
+        guard !rows.isEmpty else { return }
+        block.bytes.withUnsafeBufferPointer { source in
+            state.withLock { s in
+                for row in rows {
+                    let record = block.record(row)
+                    if s.chunks.isEmpty || (s.chunks[s.chunks.count - 1].bytes.count + record.count > chunkBytes
+                                             && !s.chunks[s.chunks.count - 1].offsets.isEmpty) {
+                        if let last = s.chunks.last { s.sealedBytes += last.footprint }
+                        s.chunks.append(Chunk(firstSequence: s.nextSequence, capacity: max(chunkBytes, record.count)))
+                    }
+                    let last = s.chunks.count - 1
+                    s.chunks[last].offsets.append(Int32(s.chunks[last].bytes.count))
+                    s.chunks[last].bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[record]))
+                    let idStart = Int(block.spans[row * WarmRowBlock.textColumns * 2])
+                    let idLength = Int(block.spans[row * WarmRowBlock.textColumns * 2 + 1])
+                    let hash = FNV1a64.hash(UnsafeBufferPointer(rebasing: source[idStart..<(idStart + idLength)]))
+                    s.chunks[last].hashes.append(hash)
+                    let time = EventCodec.timestamp(source, at: record.lowerBound) ?? Int64.min
+                    s.chunks[last].newest = max(s.chunks[last].newest, time)
+                    s.index[hash] = s.nextSequence
+                    s.nextSequence += 1
+                    if s.newest.map({ time > $0.microseconds }) ?? true { s.newest = Timestamp(microseconds: time) }
                 }
-                let last = s.chunks.count - 1
-                s.chunks[last].offsets.append(Int32(s.chunks[last].bytes.count))
-                EventCodec.append(e, to: &s.chunks[last].bytes)
-                s.chunks[last].newest = max(s.chunks[last].newest, e.timestamp.microseconds)
-                s.index[Self.hash(e.id)] = s.nextSequence
-                s.nextSequence += 1
-                if s.newest.map({ e.timestamp > $0 }) ?? true { s.newest = e.timestamp }
+                evict(&s)
             }
-            evict(&s)
         }
     }
 
@@ -85,12 +90,8 @@ public final class HotTier: Sendable {
             guard expired || over else { break }
             s.chunks.removeFirst()
             s.sealedBytes -= first.footprint
-            first.bytes.withUnsafeBufferPointer { b in
-                for (k, offset) in first.offsets.enumerated() {
-                    guard let id = EventCodec.id(b, at: Int(offset)) else { continue }
-                    let key = Self.hash(String(id))
-                    if s.index[key] == first.firstSequence + k { s.index[key] = nil }
-                }
+            for (k, hash) in first.hashes.enumerated() where s.index[hash] == first.firstSequence + k {
+                s.index[hash] = nil
             }
             if expired { s.evictedByTTL += first.offsets.count } else { s.evictedByMemory += first.offsets.count }
         }
@@ -99,7 +100,7 @@ public final class HotTier: Sendable {
     /// An event by id, if it is still in memory.
     public func event(id: String) -> Event? {
         state.withLock { s in
-            guard let sequence = s.index[Self.hash(id)], let (chunk, k) = locate(sequence, in: s) else { return nil }
+            guard let sequence = s.index[FNV1a64.hash(id)], let (chunk, k) = locate(sequence, in: s) else { return nil }
             let event = s.chunks[chunk].bytes.withUnsafeBufferPointer { EventCodec.decode($0, at: Int(s.chunks[chunk].offsets[k])) }
             return event?.id == id ? event : nil
         }

@@ -1,62 +1,38 @@
 import CTASCore
 
-/// The text columns of a batch of events, encoded once into one contiguous buffer.
+/// A batch of events encoded once as `EventCodec` records, back to back in one buffer.
 ///
-/// Built off the writer's thread (the route stage), so the writer only binds pointers into
-/// it (`SQLITE_STATIC`, no copies) and steps: the single SQLite writer is the pipeline's
-/// narrowest point, and every microsecond moved off it is throughput.
+/// Built off the writer's thread (the route stage): the writer binds the text columns by
+/// pointer (`SQLITE_STATIC`, no copies) and the hot tier copies whole records verbatim. The
+/// single SQLite writer is the pipeline's narrowest point, and the core that parses is the
+/// other: neither should encode an event twice.
 public struct WarmRowBlock: Sendable {
-    /// Text columns in bind order: id, type, source, entity, indicators (JSON), description, tags (JSON).
-    static let textColumns = 7
+    static let textColumns = EventCodec.textColumns
     /// Starts with one padding byte so the buffer is never empty (an empty text needs a
     /// non-null pointer, or SQLite stores NULL).
     var bytes: [UInt8] = [0]
     /// Per event and text column: (offset, length) into `bytes`; length −1 is NULL.
     var spans: [Int32] = []
-    public private(set) var count = 0
+    /// Per event, where its record starts; one more entry marks the end.
+    var starts: [Int32] = [1]
+    public var count: Int { starts.count - 1 }
 
     public init() {}
 
     public init(_ events: [Event]) {
-        bytes.reserveCapacity(events.count * 384)
+        bytes.reserveCapacity(events.count * 400)
         spans.reserveCapacity(events.count * Self.textColumns * 2)
+        starts.reserveCapacity(events.count + 1)
         for e in events { append(e) }
     }
 
     public mutating func append(_ e: Event) {
-        text(e.id)
-        text(e.type)
-        text(e.source)
-        text(e.entity)
-        list(e.indicators)
-        text(e.description)
-        list(e.tags)
-        count += 1
+        EventCodec.append(e, to: &bytes, spans: &spans)
+        starts.append(Int32(bytes.count))
     }
 
-    private mutating func text(_ value: String?) {
-        guard let value else {
-            spans.append(0)
-            spans.append(-1)
-            return
-        }
-        let start = bytes.count
-        bytes.append(contentsOf: value.utf8)
-        spans.append(Int32(start))
-        spans.append(Int32(bytes.count - start))
-    }
-
-    private mutating func list(_ values: [String]) {
-        guard !values.isEmpty else {
-            spans.append(0)
-            spans.append(-1)
-            return
-        }
-        let start = bytes.count
-        JSONString.appendArray(values, to: &bytes)
-        spans.append(Int32(start))
-        spans.append(Int32(bytes.count - start))
-    }
+    /// The bytes of record `row`.
+    func record(_ row: Int) -> Range<Int> { Int(starts[row])..<Int(starts[row + 1]) }
 }
 
 extension Array where Element == Int32 {
