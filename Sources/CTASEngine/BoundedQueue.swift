@@ -28,53 +28,34 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
     /// Enqueues, waiting while full. Returns false when the queue was closed.
     @discardableResult
     public func send(_ element: Element) async -> Bool {
-        // nil: full, so wait below.
-        let immediate: Bool? = state.withLock { s in
-            if s.closed { return false }
-            if let receiver = s.receiver {
-                s.receiver = nil
-                receiver.resume(returning: element)
-                return true
-            }
-            if s.items.count < capacity {
-                s.items.append(element)
-                return true
-            }
-            return nil
-        }
-        if let immediate { return immediate }
+        if let taken = state.withLock({ Self.enqueue(element, into: &$0, capacity: capacity) }) { return taken }
         return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            let resumeNow: Bool? = state.withLock { s in
-                if s.closed { return false }
-                if let receiver = s.receiver {
-                    s.receiver = nil
-                    receiver.resume(returning: element)
-                    return true
-                }
-                if s.items.count < capacity {
-                    s.items.append(element)
-                    return true
-                }
+            let taken: Bool? = state.withLock { s in
+                if let taken = Self.enqueue(element, into: &s, capacity: capacity) { return taken }
                 s.senders.append((element, c))
                 return nil
             }
-            if let resumeNow { c.resume(returning: resumeNow) }
+            if let taken { c.resume(returning: taken) }
         }
+    }
+
+    /// Hands `element` to a waiting receiver or queues it: true when taken, false when the
+    /// queue is closed, nil when it is full.
+    private static func enqueue(_ element: Element, into s: inout State, capacity: Int) -> Bool? {
+        if s.closed { return false }
+        if let receiver = s.receiver {
+            s.receiver = nil
+            receiver.resume(returning: element)
+            return true
+        }
+        guard s.items.count < capacity else { return nil }
+        s.items.append(element)
+        return true
     }
 
     /// Enqueues only if there is room now; false when full or closed.
     public func offer(_ element: Element) -> Bool {
-        state.withLock { s in
-            if s.closed { return false }
-            if let receiver = s.receiver {
-                s.receiver = nil
-                receiver.resume(returning: element)
-                return true
-            }
-            guard s.items.count < capacity else { return false }
-            s.items.append(element)
-            return true
-        }
+        state.withLock { Self.enqueue(element, into: &$0, capacity: capacity) ?? false }
     }
 
     /// The next element, waiting while empty; nil once closed and drained.

@@ -6,12 +6,16 @@ import CTASStore
 /// appends them to the recording, and updates counts and the newest-events ring. (Later
 /// analysis, such as correlation and the geo index, hangs here too.)
 actor FanoutStage {
+    nonisolated let executor: ThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     private let input: BoundedQueue<CommittedBatch>
     private let hot: HotTier
     private let recorder: FeedRecorder?
     private let hub: MetricsHub
 
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub) {
+        executor = ThreadExecutor(name: "ctas-fanout")
         self.input = input
         self.hot = hot
         self.recorder = recorder
@@ -52,5 +56,6 @@ actor FanoutStage {
                           readAtNanos: batch.readAtNanos, now: now, storedEvents: batch.storedEvents)
         }
         recorder?.sync()
+        executor.shutdown()
     }
 }

@@ -13,7 +13,9 @@ public enum HeadlessReport {
         var line = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "]"
         line += " " + pad(String(Int(fraction * 100)), 3) + "%"
         line += "  " + compact(Double(s.totals.lines)) + " lines"
-        line += "  " + compact(s.stages.last?.eventsPerSecond ?? 0) + " ev/s"
+        let rate = s.finished && s.uptimeSeconds > 0 ? Double(s.totals.accepted) / s.uptimeSeconds
+            : s.stages.first { $0.name == StageName.write.rawValue }?.eventsPerSecond ?? 0
+        line += "  " + compact(rate) + " ev/s"
         line += "  acc " + compact(Double(s.totals.accepted)) + " rej " + compact(Double(s.totals.rejected))
         line += " dup " + compact(Double(s.totals.duplicates))
         if let eta = s.sources.compactMap(\.etaSeconds).max(), fraction < 1 { line += "  ETA " + duration(eta) }

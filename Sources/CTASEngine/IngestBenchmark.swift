@@ -45,16 +45,7 @@ public enum IngestBenchmark {
         var generator = FeedGenerator(options: options)
         _ = FileManager.default.createFile(atPath: feedPath, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: feedPath) else { throw EngineError("\(feedPath): cannot create") }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 21)
-        for _ in 0..<events {
-            generator.appendNext(to: &buffer)
-            if buffer.count >= 1 << 20 {
-                handle.write(Data(buffer))
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        handle.write(Data(buffer))
+        generator.write(events: events, to: handle)
         try handle.synchronize()
         try handle.close()
         let generateSeconds = Double(MonotonicClock.nanoseconds() - generateStart) / 1e9

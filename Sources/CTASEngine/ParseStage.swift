@@ -13,6 +13,9 @@ struct ReplayTransform: Sendable {
 /// Decodes one source's line batches into events, applies seeks and loop shifts, and paces
 /// events by event time at the replay speed before handing them on.
 actor ParseStage {
+    nonisolated let executor: ThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     private let index: Int
     private let input: BoundedQueue<LineBatch>
     private let output: BoundedQueue<EventBatch>
@@ -42,6 +45,7 @@ actor ParseStage {
     init(index: Int, input: BoundedQueue<LineBatch>, output: BoundedQueue<EventBatch>, source: SourceStage,
          hub: MetricsHub, control: ReplayControl, format: FeedFormat, resumable: Bool,
          start: SourcePosition, transform: ReplayTransform) {
+        executor = ThreadExecutor(name: "ctas-parse-\(index)")
         self.index = index
         self.input = input
         self.output = output
@@ -90,6 +94,7 @@ actor ParseStage {
             batch.checkpoint = resumable ? tail.checkpoint : nil
             _ = await output.send(batch)
         }
+        executor.shutdown()
     }
 
     // MARK: seek

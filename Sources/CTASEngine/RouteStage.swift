@@ -5,12 +5,16 @@ import CTASStore
 /// Decides each event's tiers (and, as analysis grows, enriches events) off the writer's
 /// thread, so the writer only writes.
 actor RouteStage {
+    nonisolated let executor: ThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     private let input: BoundedQueue<EventBatch>
     private let output: BoundedQueue<EventBatch>
     private let router: TierRouter
     private let hub: MetricsHub
 
     init(input: BoundedQueue<EventBatch>, output: BoundedQueue<EventBatch>, router: TierRouter, hub: MetricsHub) {
+        executor = ThreadExecutor(name: "ctas-route")
         self.input = input
         self.output = output
         self.router = router
@@ -27,5 +31,6 @@ actor RouteStage {
         }
         input.close()
         output.close()
+        executor.shutdown()
     }
 }

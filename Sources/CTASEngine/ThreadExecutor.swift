@@ -2,9 +2,10 @@ import Foundation
 
 /// A serial executor that runs an actor's jobs on one dedicated thread.
 ///
-/// Stages that block (file and socket reads, SQLite commits) run on their own threads so
-/// they never occupy the cooperative pool, which has only as many threads as cores (two
-/// here) and must stay free for the console and CPU-bound stages.
+/// Every pipeline stage runs on a thread of its own: stages that block (file and socket
+/// reads, SQLite commits) never occupy the cooperative pool, which has only as many threads
+/// as cores (two here), and nothing that occupies the pool (a slow task elsewhere in the
+/// process) can stall ingest. The kernel schedules the stage threads over the cores.
 public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []

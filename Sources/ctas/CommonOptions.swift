@@ -32,6 +32,15 @@ struct IngestOptions: ParsableArguments {
     @Option(help: "Commit durability: normal survives a crash of ctas; full also survives power loss.")
     var sync: WarmTier.Sync = .normal
 
+    /// Applies these options to an engine configuration.
+    func apply(to configuration: inout Engine.Configuration) throws {
+        configuration.format = format
+        configuration.rules = try loadRules()
+        configuration.recordPath = record
+        configuration.fromStart = fromStart
+        configuration.sync = sync
+    }
+
     func loadRules() throws -> RoutingRules {
         guard let path = rules else { return .builtIn() }
         guard let data = FileManager.default.contents(atPath: path) else {

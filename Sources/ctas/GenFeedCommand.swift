@@ -59,17 +59,7 @@ struct GenFeedCommand: ParsableCommand {
         } else {
             handle = FileHandle.standardOutput
         }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 21)
-        if format == .csv { buffer.append(contentsOf: FeedGenerator.csvHeader.utf8) }
-        for _ in 0..<events {
-            generator.appendNext(to: &buffer)
-            if buffer.count >= 1 << 20 {
-                handle.write(Data(buffer))
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        handle.write(Data(buffer))
+        generator.write(events: events, to: handle)
         let counts = generator.counts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
         writeError("{\(counts)}")
     }

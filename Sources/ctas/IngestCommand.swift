@@ -52,11 +52,7 @@ struct IngestCommand: AsyncParsableCommand {
         sources += follow.map { .follow($0) }
         if let udp, let (host, port) = SourceParsing.udp(udp) { sources.append(.udp(host: host, port: port)) }
         var configuration = Engine.Configuration(sources: sources, dataDirectory: data.directory)
-        configuration.format = ingest.format
-        configuration.rules = try ingest.loadRules()
-        configuration.recordPath = ingest.record
-        configuration.fromStart = ingest.fromStart
-        configuration.sync = ingest.sync
+        try ingest.apply(to: &configuration)
         let summary = try await HeadlessRun(configuration: configuration, progress: !quiet && isTerminal(2)).run()
         print(summary.json())
         if summary.failure != nil { throw ExitCode.failure }

@@ -50,11 +50,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = Engine.Configuration(sources: files.map { .file($0) }, dataDirectory: data.directory)
-        configuration.format = ingest.format
-        configuration.rules = try ingest.loadRules()
-        configuration.recordPath = ingest.record
-        configuration.fromStart = ingest.fromStart
-        configuration.sync = ingest.sync
+        try ingest.apply(to: &configuration)
         configuration.speed = speed
         configuration.loop = loop
         configuration.startPaused = paused

@@ -18,8 +18,10 @@ enum CLI {
         var stdout: String { String(decoding: output, as: UTF8.self) }
     }
 
-    /// Runs `ctas args…` to completion, feeding `input` on stdin.
-    static func run(_ args: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs `ctas args…` to completion, feeding `input` on stdin. Never blocks a thread of
+    /// the cooperative pool (the engine tests running alongside need it): pipes are read on
+    /// threads of their own and the exit is awaited.
+    static func run(_ args: [String], input: Data? = nil, environment: [String: String] = [:]) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = args
@@ -30,45 +32,105 @@ enum CLI {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = inPipe
+        let exit = ExitWaiter(process)
         try process.run()
         let writer = Thread {
             if let input { inPipe.fileHandleForWriting.write(input) }
             try? inPipe.fileHandleForWriting.close()
         }
         writer.start()
-        let errReader = ReadAll(err.fileHandleForReading)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: stdout, stderr: String(decoding: errReader.wait(), as: UTF8.self))
+        let stdout = ReadAll(out.fileHandleForReading)
+        let stderr = ReadAll(err.fileHandleForReading)
+        let status = await exit.status()
+        return Result(status: status, output: await stdout.data(), stderr: String(decoding: await stderr.data(), as: UTF8.self))
     }
 
-    /// Starts `ctas args…` without waiting.
-    static func start(_ args: [String]) throws -> Process {
+    /// Starts `ctas args…` without waiting; `ExitWaiter` awaits it.
+    static func start(_ args: [String]) throws -> (Process, ExitWaiter) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = args
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        let exit = ExitWaiter(process)
         try process.run()
-        return process
+        return (process, exit)
     }
 }
 
-/// Reads a handle to its end on a background thread.
+/// Sends `signal` to `process` after `seconds`, timed on a thread of its own (a sleeping
+/// task on a busy cooperative pool may wake late). Returns whether it was still running.
+func signal(_ process: Process, _ signal: Int32, after seconds: Double) async -> Bool {
+    await withCheckedContinuation { c in
+        Thread {
+            Thread.sleep(forTimeInterval: seconds)
+            let running = process.isRunning
+            if running { kill(process.processIdentifier, signal) }
+            c.resume(returning: running)
+        }.start()
+    }
+}
+
+/// Awaits a process's exit without blocking a thread.
+final class ExitWaiter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var code: Int32?
+    private var waiter: CheckedContinuation<Int32, Never>?
+
+    init(_ process: Process) {
+        process.terminationHandler = { [self] p in
+            lock.lock()
+            code = p.terminationStatus
+            let w = waiter
+            waiter = nil
+            lock.unlock()
+            w?.resume(returning: p.terminationStatus)
+        }
+    }
+
+    func status() async -> Int32 {
+        await withCheckedContinuation { c in
+            lock.lock()
+            if let code {
+                lock.unlock()
+                c.resume(returning: code)
+            } else {
+                waiter = c
+                lock.unlock()
+            }
+        }
+    }
+}
+
+/// Reads a handle to its end on a thread of its own; `data()` awaits the result.
 final class ReadAll: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var result: Data?
+    private var waiter: CheckedContinuation<Data, Never>?
 
     init(_ handle: FileHandle) {
         Thread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
+            let data = handle.readDataToEndOfFile()
+            lock.lock()
+            result = data
+            let w = waiter
+            waiter = nil
+            lock.unlock()
+            w?.resume(returning: data)
         }.start()
     }
 
-    func wait() -> Data {
-        done.wait()
-        return data
+    func data() async -> Data {
+        await withCheckedContinuation { c in
+            lock.lock()
+            if let result {
+                lock.unlock()
+                c.resume(returning: result)
+            } else {
+                waiter = c
+                lock.unlock()
+            }
+        }
     }
 }
 

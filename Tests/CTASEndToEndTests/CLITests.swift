@@ -2,40 +2,40 @@ import Foundation
 import Testing
 
 @Suite struct CLITests {
-    @Test func usageErrorsExitTwoRuntimeErrorsOne() throws {
+    @Test func usageErrorsExitTwoRuntimeErrorsOne() async throws {
         let dir = scratchDir()
         for args in [["ingest"], ["ingest", "--bogus"], ["query", "events", "--limit", "-1"], ["gen-feed", "--malformed-rate", "2"],
                      ["replay", "x.ndjson"], ["query", "events", "--since", "yesterday"], ["nonsense"], ["ingest", "x", "--format", "xml"],
                      ["ingest", "x", "--udp", "nohostport"], ["ingest", "x", "--rules", "/nonexistent.rules"]] {
-            let r = try CLI.run(args + ["--data-dir", dir])
+            let r = try await CLI.run(args + ["--data-dir", dir])
             #expect(r.status == 2, "\(args): \(r.status) \(r.stderr)")
             #expect(!r.stderr.isEmpty)
         }
-        let missing = try CLI.run(["ingest", dir + "/missing.ndjson", "--data-dir", dir])
+        let missing = try await CLI.run(["ingest", dir + "/missing.ndjson", "--data-dir", dir])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("missing.ndjson: cannot open feed"))
-        let noData = try CLI.run(["query", "events", "--data-dir", dir + "/empty"])
+        let noData = try await CLI.run(["query", "events", "--data-dir", dir + "/empty"])
         #expect(noData.status == 1 && noData.stderr.contains("no stored events yet"))
         for command in [[], ["ingest"], ["replay"], ["gen-feed"], ["query", "events"], ["bench"]] {
-            let help = try CLI.run(command + ["--help"])
+            let help = try await CLI.run(command + ["--help"])
             #expect(help.status == 0 && help.stdout.contains("USAGE"), "\(command)")
         }
     }
 
-    @Test func badRulesFileNamesFileAndLine() throws {
+    @Test func badRulesFileNamesFileAndLine() async throws {
         let dir = scratchDir()
         try "[hot]\nplace when severity >> 3 \"x\"\n".write(toFile: dir + "/bad.rules", atomically: true, encoding: .utf8)
-        let r = try CLI.run(["ingest", "-", "--rules", dir + "/bad.rules", "--data-dir", dir])
+        let r = try await CLI.run(["ingest", "-", "--rules", dir + "/bad.rules", "--data-dir", dir])
         #expect(r.status == 2)
         #expect(r.stderr.contains("bad.rules:2:"), "\(r.stderr)")
     }
 
-    @Test func ingestFromStdinPrintsTheSummaryAndStrictFailsOnRejects() throws {
+    @Test func ingestFromStdinPrintsTheSummaryAndStrictFailsOnRejects() async throws {
         let dir = scratchDir()
-        let feed = try CLI.run(["gen-feed", "--events", "5000", "--seed", "3", "--malformed-rate", "0.02"])
+        let feed = try await CLI.run(["gen-feed", "--events", "5000", "--seed", "3", "--malformed-rate", "0.02"])
         #expect(feed.status == 0)
         let counts = try #require(json(feed.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))
-        let r = try CLI.run(["ingest", "-", "--data-dir", dir + "/d"], input: feed.output)
+        let r = try await CLI.run(["ingest", "-", "--data-dir", dir + "/d"], input: feed.output)
         #expect(r.status == 0, "\(r.stderr)")
         let summary = try #require(json(r.stdout))
         for key in ["accepted", "rejected", "duplicates", "rejectReasons", "seconds", "eventsPerSecond", "tiers", "stages"] {
@@ -46,73 +46,76 @@ import Testing
         #expect(r.stderr.isEmpty, "no progress bar when stderr is not a terminal")
         let tiers = try #require(summary["tiers"] as? [String: Any])
         #expect((tiers["warm"] as? [String: Any])?["placed"] as? Int == counts["events"] as? Int)
-        let strict = try CLI.run(["ingest", "-", "--data-dir", dir + "/s", "--strict"], input: feed.output)
+        let strict = try await CLI.run(["ingest", "-", "--data-dir", dir + "/s", "--strict"], input: feed.output)
         #expect(strict.status == 1)
         #expect(strict.stderr.contains("rejected (--strict)"))
     }
 
-    @Test func queryFormats() throws {
+    @Test func queryFormats() async throws {
         let dir = scratchDir()
-        let feed = try CLI.run(["gen-feed", "--events", "3000", "--seed", "4", "--output", dir + "/f.ndjson"])
+        let feed = try await CLI.run(["gen-feed", "--events", "3000", "--seed", "4", "--output", dir + "/f.ndjson"])
         #expect(feed.status == 0 && feed.stdout.isEmpty)
-        #expect(try CLI.run(["ingest", dir + "/f.ndjson", "--data-dir", dir + "/d"]).status == 0)
+        #expect(try await CLI.run(["ingest", dir + "/f.ndjson", "--data-dir", dir + "/d"]).status == 0)
         let base = ["query", "events", "--data-dir", dir + "/d", "--type", "c2_beacon", "--since", "2026-11-20T00:00:00Z", "--limit", "20"]
-        let csv = try CLI.run(base + ["--format", "csv"])
+        let csv = try await CLI.run(base + ["--format", "csv"])
         #expect(csv.status == 0)
         let rows = csv.stdout.split(separator: "\n")
         #expect(rows.first == "id,ts,source,type,severity,lat,lon,entity,priority,indicators,description,tags")
         #expect(rows.count == 21)
-        let ndjson = try CLI.run(base + ["--format", "ndjson"])
+        let ndjson = try await CLI.run(base + ["--format", "ndjson"])
         let lines = ndjson.stdout.split(separator: "\n")
         #expect(lines.count == 20)
         #expect(lines.allSatisfy { json(String($0))?["type"] as? String == "c2_beacon" })
-        let array = try #require(try JSONSerialization.jsonObject(with: Data(try CLI.run(base + ["--format", "json"]).stdout.utf8)) as? [[String: Any]])
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(try await CLI.run(base + ["--format", "json"]).stdout.utf8)) as? [[String: Any]])
         #expect(array.count == 20)
-        let table = try CLI.run(base + ["--format", "table", "--newest-first", "--limit", "2"])
+        let table = try await CLI.run(base + ["--format", "table", "--newest-first", "--limit", "2"])
         #expect(table.stdout.hasPrefix("TIME"))
         #expect(table.stdout.split(separator: "\n").count == 3)
     }
 
-    @Test func hostileStringsAreEscapedInTables() throws {
+    @Test func hostileStringsAreEscapedInTables() async throws {
         let dir = scratchDir()
         let line = #"{"id":"e1","ts":"2026-11-20T10:00:00Z","type":"x\u001b]0;pwned\u0007","entity":"\u009b2J\u202egnp","indicators":["\u001b[31mred"]}"#
-        #expect(try CLI.run(["ingest", "-", "--data-dir", dir], input: Data((line + "\n").utf8)).status == 0)
-        let table = try CLI.run(["query", "events", "--data-dir", dir]).stdout
+        #expect(try await CLI.run(["ingest", "-", "--data-dir", dir], input: Data((line + "\n").utf8)).status == 0)
+        let table = try await CLI.run(["query", "events", "--data-dir", dir]).stdout
         #expect(!table.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E })
         #expect(table.contains("\\e]0;pwned\\x07") && table.contains("\\x9b2J"))
     }
 
-    @Test func headlessReplayTakesCommandsFromStdin() throws {
+    @Test func headlessReplayTakesCommandsFromStdin() async throws {
         let dir = scratchDir()
-        _ = try CLI.run(["gen-feed", "--events", "2000", "--seed", "8", "--rate", "10", "--output", dir + "/f.ndjson"])
+        _ = try await CLI.run(["gen-feed", "--events", "2000", "--seed", "8", "--rate", "10", "--output", dir + "/f.ndjson"])
         // Starts paused; nothing happens until 'resume'; 'speed max' finishes it quickly.
         let commands = "speed max\nresume\n"
-        let r = try CLI.run(["replay", dir + "/f.ndjson", "--headless", "--paused", "--commands", "--speed", "1",
+        let r = try await CLI.run(["replay", dir + "/f.ndjson", "--headless", "--paused", "--commands", "--speed", "1",
                              "--data-dir", dir + "/d"], input: Data(commands.utf8))
         #expect(r.status == 0, "\(r.stderr)")
         let summary = try #require(json(r.stdout))
         #expect(summary["accepted"] as? Int == 2000)
         #expect(r.stderr.contains("speed"), "status lines on stderr")
-        let bad = try CLI.run(["replay", dir + "/f.ndjson", "--headless", "--commands", "--speed", "max", "--data-dir", dir + "/e"],
+        let bad = try await CLI.run(["replay", dir + "/f.ndjson", "--headless", "--commands", "--speed", "max", "--data-dir", dir + "/e"],
                               input: Data("warp 9\n".utf8))
         #expect(bad.stderr.contains("unknown command 'warp 9'"))
     }
 
-    @Test func sigtermStopsCleanlyWithASummary() throws {
+    @Test func sigtermStopsCleanlyWithASummary() async throws {
         let dir = scratchDir()
-        _ = try CLI.run(["gen-feed", "--events", "500", "--rate", "10", "--output", dir + "/f.ndjson"])
+        _ = try await CLI.run(["gen-feed", "--events", "500", "--rate", "10", "--output", dir + "/f.ndjson"])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = ["replay", dir + "/f.ndjson", "--headless", "--speed", "1", "--data-dir", dir + "/d"]
-        let out = Pipe()
+        let out = Pipe(), err = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        process.standardError = err
+        let exit = ExitWaiter(process)
         try process.run()
-        Thread.sleep(forTimeInterval: 1.5)
-        process.terminate()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let output = ReadAll(out.fileHandleForReading)
+        // Signal once the replay reports itself running (its signal handling is in place).
+        let firstStatus = await firstLine(of: err.fileHandleForReading)
+        #expect(firstStatus.hasPrefix("replaying"), "\(firstStatus)")
+        #expect(await signal(process, SIGTERM, after: 0.5))
+        let data = await output.data()
+        #expect(await exit.status() == 0)
         let summary = try #require(json(String(decoding: data, as: UTF8.self)))
         #expect(summary["interrupted"] as? Bool == true)
         let accepted = try #require(summary["accepted"] as? Int)
@@ -123,3 +126,18 @@ import Testing
 
 import CTASStore
 func WarmReaderCount(_ dir: String) throws -> Int { try WarmReader(path: dir + "/warm.sqlite").count() }
+
+/// The first line written to a handle (read on a thread of its own).
+func firstLine(of handle: FileHandle) async -> String {
+    await withCheckedContinuation { c in
+        Thread {
+            var bytes: [UInt8] = []
+            while true {
+                let chunk = handle.readData(ofLength: 1)
+                if chunk.isEmpty || chunk.first == 0x0A { break }
+                bytes.append(contentsOf: chunk)
+            }
+            c.resume(returning: String(decoding: bytes, as: UTF8.self))
+        }.start()
+    }
+}
