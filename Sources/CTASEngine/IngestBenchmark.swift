@@ -51,19 +51,14 @@ public enum IngestBenchmark {
         let generateSeconds = Double(MonotonicClock.nanoseconds() - generateStart) / 1e9
         let feedBytes = (try? FileManager.default.attributesOfItem(atPath: feedPath)[.size] as? Int64) ?? 0
 
-        // 2. Ingest end to end with the real command, in its own process.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["ingest", feedPath, "--data-dir", directory + "/data", "--quiet"]
-        let output = Pipe()
-        process.standardOutput = output
+        // 2. Ingest end to end with the real command, in its own process. Started with
+        //    posix_spawn: a child started through Foundation's Process measured ~8% slower here.
+        let summaryPath = directory + "/ingest-summary.json"
         let ingestStart = MonotonicClock.nanoseconds()
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let status = try spawnAndWait(executable, ["ingest", feedPath, "--data-dir", directory + "/data", "--quiet"], stdout: summaryPath)
         let ingestSeconds = Double(MonotonicClock.nanoseconds() - ingestStart) / 1e9
-        guard process.terminationStatus == 0 else { throw EngineError("ctas ingest exited with \(process.terminationStatus)") }
-        let summary = try JSONDecoder().decode(IngestSummary.self, from: data)
+        guard status == 0 else { throw EngineError("ctas ingest exited with status \(status)") }
+        let summary = try JSONDecoder().decode(IngestSummary.self, from: Data(contentsOf: URL(fileURLWithPath: summaryPath)))
 
         // 3. The raw SQLite references, over the same rows, in the same run.
         var raw = 0.0
@@ -81,6 +76,26 @@ public enum IngestBenchmark {
             referenceRawIndexedRowsPerSecond: rawIndexed.rounded(),
             ratioToRaw: raw > 0 ? round3(rate / raw) : 0, ratioToRawIndexed: rawIndexed > 0 ? round3(rate / rawIndexed) : 0,
             cores: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Runs `executable` with `arguments`, its stdout to a file, and waits; returns the exit status.
+    static func spawnAndWait(_ executable: String, _ arguments: [String], stdout path: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([executable] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        var args = argv + [nil]
+        let rc = args.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return EINVAL }
+            return posix_spawn(&pid, executable, &actions, nil, base, environ)
+        }
+        guard rc == 0 else { throw EngineError("\(executable): cannot start: \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
     /// Parses the feed in chunks (untimed) and times only the inserts.
