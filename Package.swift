@@ -14,8 +14,11 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
     ],
     targets: [
+        // The H3 hexagonal grid in pure Swift (no dependencies; usable on its own).
+        .target(name: "H3", exclude: ["Generator", "NOTICE"]),
+
         // The model and pure analysis.
-        .target(name: "CTASCore"),
+        .target(name: "CTASCore", dependencies: ["H3"]),
 
         // Sources, format parsers and the feed generator.
         .target(
@@ -50,11 +53,12 @@ let package = Package(
         .executableTarget(
             name: "ctas",
             dependencies: [
-                "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
+        .testTarget(name: "H3Tests", dependencies: ["H3"], exclude: ["Oracle", "Vectors"]),
         .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore"]),
         .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore"]),
         .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore"]),
