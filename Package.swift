@@ -7,6 +7,8 @@ let package = Package(
     name: "ctas",
     products: [
         .executable(name: "ctas", targets: ["ctas"]),
+        // The H3 grid on its own, for other Swift projects (no dependencies).
+        .library(name: "H3", targets: ["H3"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
