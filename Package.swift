@@ -51,11 +51,21 @@ let package = Package(
             ]
         ),
 
+        // ncurses (wide) as a system library, with a shim for its macros and globals.
+        .systemLibrary(name: "CNCurses"),
+
+        // The terminal console: screen buffer, panes, themes, keymap, app loop.
+        .target(
+            name: "CTASConsole",
+            dependencies: ["CTASCore", "CTASEngine", "CNCurses"],
+            exclude: ["Generator"]
+        ),
+
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "ctas",
             dependencies: [
-                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +74,7 @@ let package = Package(
         .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore"]),
         .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore"]),
         .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore"]),
+        .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASCore"]),
         .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore"]),
         // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.
         .testTarget(

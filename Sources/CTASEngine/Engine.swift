@@ -72,6 +72,7 @@ public final class Engine: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let storeTask = Mutex<Task<Void, Never>?>(nil)
     private let startedNanos = MonotonicClock.nanoseconds()
+    private let history: HistoryReader
 
     private struct PublisherState {
         var stageEvents: [Int] = []
@@ -156,6 +157,7 @@ public final class Engine: Sendable {
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
                                 storedEvents: storedEvents)
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub)
+        history = HistoryReader(path: directory.warmDatabase)
         let first = makeSnapshot()
         latest.withLock { $0 = first }
     }
@@ -304,6 +306,15 @@ public final class Engine: Sendable {
             return nil
         }
     }
+
+    /// Stored events newest first, matching `filter`, older than `before` (a previous page's
+    /// `next`), for scrolling back past the snapshot's recent events.
+    public func history(matching filter: EventFilter, before: Int64?, limit: Int) async -> HistoryPage {
+        await history.page(filter, before: before, limit: limit)
+    }
+
+    /// Whether every source can be repositioned (seek is possible).
+    public var canSeek: Bool { configuration.sources.allSatisfy { if case .file = $0 { true } else { false } } }
 
     /// The latest published snapshot.
     public var snapshot: Snapshot { latest.withLock { $0 } }

@@ -37,6 +37,10 @@ actor ParseStage {
     private var indexContiguous: Bool
     private var sinceIndexed = 0
 
+    // Progress as released (what the analyst has seen), for the status and the ETA.
+    private var progressAnchor: (nanos: UInt64, offset: Int64)?
+    private var releaseRate = 0.0
+
     // Loop-pass shifting.
     private var firstPassRange: (min: Timestamp, max: Timestamp)?
     private var rebaseOffset: Int64?
@@ -223,6 +227,24 @@ actor ParseStage {
         }
     }
 
+    private func noteRelease(offset: Int64, lines: Int, pass: Int) {
+        let now = MonotonicClock.nanoseconds()
+        if let anchor = progressAnchor, now - anchor.nanos > 500_000_000 {
+            let rate = Double(max(0, offset - anchor.offset)) / (Double(now - anchor.nanos) / 1e9)
+            releaseRate = releaseRate == 0 ? rate : releaseRate * 0.6 + rate * 0.4
+            progressAnchor = (now, offset)
+        } else if progressAnchor == nil || offset < progressAnchor?.offset ?? 0 {
+            progressAnchor = (now, offset)
+        }
+        let speed = releaseRate
+        hub.source(index) { s in
+            s.bytesDone = offset
+            s.lines += lines
+            s.pass = pass
+            if let total = s.bytesTotal, speed > 0, total >= offset { s.etaSeconds = Double(total - offset) / speed } else { s.etaSeconds = nil }
+        }
+    }
+
     private func forward(_ d: DecodedBatch, _ range: Range<Int>, final: Bool, rejectCursor: inout Int) async {
         var batch = EventBatch(source: index)
         batch.events = range.count == d.events.count ? d.events : Array(d.events[range])
@@ -239,6 +261,9 @@ actor ParseStage {
             batch.lines = d.lineCount
         }
         if let last = batch.events.last { hub.replayTime(last.timestamp) }
+        // Paced events wait here on purpose: end-to-end latency counts from their release.
+        if case .factor = control.current.speed { batch.readAtNanos = MonotonicClock.nanoseconds() }
+        noteRelease(offset: checkpoint.offset, lines: final ? d.lineCount : 0, pass: d.pass)
         _ = await output.send(batch)
     }
 }

@@ -17,9 +17,6 @@ actor SourceStage {
     nonisolated let canReposition: Bool
     nonisolated let identity: FileIdentity?
     nonisolated let name: String
-    private var lastProgressNanos: UInt64 = 0
-    private var lastProgressBytes: Int64 = 0
-    private var bytesPerSecond = 0.0
 
     init(reader: sending any FeedReader, index: Int, output: BoundedQueue<LineBatch>, hub: MetricsHub,
          control: ReplayControl, loop: Bool, holdAtEnd: Bool) {
@@ -93,26 +90,13 @@ actor SourceStage {
         return (reader as? FileFeedReader)?.currentGeneration ?? 0
     }
 
+    /// The reader's side of the status: the total size and the state. (Where replay has got
+    /// to, and the ETA, come from the parse stage, which paces.)
     private func noteProgress(lines: Int, pass: Int?, state: SourceStatus.State) {
-        let (done, total) = reader.progress
-        let now = MonotonicClock.nanoseconds()
-        if lastProgressNanos == 0 {
-            lastProgressNanos = now
-            lastProgressBytes = done
-        } else if now - lastProgressNanos > 500_000_000 {
-            let rate = Double(done - lastProgressBytes) / (Double(now - lastProgressNanos) / 1e9)
-            bytesPerSecond = bytesPerSecond == 0 ? rate : bytesPerSecond * 0.5 + rate * 0.5
-            lastProgressNanos = now
-            lastProgressBytes = done
-        }
-        let speed = bytesPerSecond
+        let total = reader.progress.total
         hub.source(index) { s in
-            s.bytesDone = done
             s.bytesTotal = total
-            s.lines += lines
-            if let pass { s.pass = pass }
             if s.state != .paused || state == .ended { s.state = state }
-            if let total, speed > 0, total >= done { s.etaSeconds = Double(total - done) / speed } else { s.etaSeconds = nil }
         }
     }
 }

@@ -57,6 +57,29 @@ public final class WarmReader {
 
     public func count() throws(StoreError) -> Int { Int(try database.scalar("SELECT count(*) FROM events") ?? 0) }
 
+    /// Stored events newest first (by arrival), from just before `beforeSeq`, keeping those
+    /// `predicate` accepts, until `limit` are found or `scanLimit` rows were read. Returns
+    /// them with the sequence number to continue from (nil at the oldest).
+    public func scanNewest(before beforeSeq: Int64?, limit: Int, scanLimit: Int = 200_000,
+                           where predicate: (Event) -> Bool) throws(StoreError) -> (events: [Event], next: Int64?) {
+        let sql = beforeSeq == nil
+            ? "SELECT \(Self.columns), seq FROM events ORDER BY seq DESC"
+            : "SELECT \(Self.columns), seq FROM events WHERE seq < ? ORDER BY seq DESC"
+        let s = try database.prepare(sql)
+        if let beforeSeq { s.bind(beforeSeq, at: 1) }
+        var out: [Event] = []
+        var scanned = 0
+        var lastSeq: Int64?
+        while out.count < limit, scanned < scanLimit, try s.step() {
+            scanned += 1
+            lastSeq = s.int64(12)
+            let event = Self.event(from: s)
+            if predicate(event) { out.append(event) }
+        }
+        let exhausted = out.count < limit && scanned < scanLimit
+        return (out, exhausted ? nil : lastSeq)
+    }
+
     /// All stored ids, in insertion order (tests and audits).
     public func allIDs() throws(StoreError) -> [String] {
         let s = try database.prepare("SELECT id FROM events ORDER BY seq")

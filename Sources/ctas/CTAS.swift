@@ -10,8 +10,9 @@ struct CTAS: AsyncParsableCommand {
             Exit codes: 0 done, 1 runtime error (or rejects with --strict), 2 usage error.
             Data lives in $XDG_DATA_HOME/ctas (else ~/.local/share/ctas) unless --data-dir says otherwise.
             """,
-        subcommands: [IngestCommand.self, ReplayCommand.self, GenFeedCommand.self, QueryCommand.self, BenchCommand.self,
-                      H3Command.self])
+        subcommands: [ConsoleCommand.self, IngestCommand.self, ReplayCommand.self, GenFeedCommand.self, QueryCommand.self,
+                      BenchCommand.self, H3Command.self],
+        defaultSubcommand: ConsoleCommand.self)
 }
 
 /// Runs the command line with CTAS's exit codes: usage errors exit 2 (ArgumentParser's

@@ -1,0 +1,156 @@
+import CTASCore
+import CTASEngine
+
+/// The bottom line: mode, replay speed, event time against wall time, messages, key hints.
+public enum StatusBar {
+    static func mode(_ s: Snapshot, demo: Bool) -> String {
+        var mode: String
+        if s.failure != nil { mode = "FAILED" }
+        else if s.replay.paused { mode = "PAUSED" }
+        else if s.finished { mode = "DONE" }
+        else if s.sources.contains(where: { $0.kind == .stdin || $0.kind == .udp }) { mode = "LIVE" }
+        else if s.sources.contains(where: { $0.kind == .follow }) { mode = "FOLLOW" }
+        else { mode = "REPLAY \(s.replay.speed)" }
+        return demo ? "DEMO " + mode : mode
+    }
+
+    public static func render(into b: inout ScreenBuffer, area: Rect, context: RenderContext) {
+        let s = context.snapshot
+        b.fill(area, " ", style: Style(.statusBar))
+        var x = area.x
+        let badge = " " + mode(s, demo: context.state.demo) + " "
+        x += b.write(badge, x: x, y: area.y, style: Style(.statusAccent), clip: area)
+        var parts: [String] = []
+        if let t = s.replay.eventTime { parts.append("event " + Format.dateTime(t)) }
+        parts.append("wall " + Format.clock(context.now) + "Z")
+        if let t = s.replay.eventTime, !s.replay.paused {
+            let lag = context.now.seconds - t.seconds
+            if abs(lag) >= 1 { parts.append((lag > 0 ? "behind " : "ahead ") + Format.duration(abs(lag))) }
+        }
+        x += b.write(" " + parts.joined(separator: "  "), x: x, y: area.y, style: Style(.statusBar), clip: area)
+        if let message = context.state.message, message.expires > context.now {
+            x += b.write("  " + message.text, x: x, y: area.y, style: Style(message.isError ? .error : .statusBar, bold: true), clip: area)
+        } else if let failure = s.failure {
+            x += b.write("  " + context.safe(failure), x: x, y: area.y, style: Style(.error, bold: true), clip: area)
+        }
+        let hints = hintText(context)
+        let hx = area.maxX - DisplayText.width(hints) - 1
+        if hx > x + 2 { b.write(hints, x: hx, y: area.y, style: Style(.statusBar), clip: area) }
+    }
+
+    static func hintText(_ context: RenderContext) -> String {
+        let map = context.keymap.bindings[.global] ?? [:]
+        func key(_ action: Action) -> String? { map.first { $0.value == action }?.key.description }
+        let pairs: [(Action, String)] = [(.help, "help"), (.quit, "quit"), (.pause, "pause"), (.filter, "filter"), (.command, "cmd")]
+        return pairs.compactMap { action, label in key(action).map { "\($0) \(label)" } }.joined(separator: "  ")
+    }
+}
+
+/// The `:` or `/` line while it is being typed.
+public enum PromptLine {
+    public static func render(into b: inout ScreenBuffer, area: Rect, prompt: Prompt, context: RenderContext) {
+        b.fill(area, " ", style: Style(.prompt))
+        let lead = prompt.kind == .command ? ":" : "/"
+        let cursor = context.glyphs.ascii ? "_" : "█"
+        var text = context.safe(prompt.text)
+        let room = area.width - 2 - 1
+        while DisplayText.width(text) > room && !text.isEmpty { text.removeFirst() }
+        b.write(lead + text + cursor, x: area.x, y: area.y, style: Style(.prompt, bold: true), clip: area)
+        if let message = context.state.message, message.isError, message.expires > context.now {
+            let mx = area.maxX - DisplayText.width(message.text) - 1
+            if mx > area.x + DisplayText.width(lead + text) + 4 {
+                b.write(message.text, x: mx, y: area.y, style: Style(.error, bold: true), clip: area)
+            }
+        }
+    }
+}
+
+/// Overlays: the help generated from the keymap, and an event's full detail.
+public enum Overlays {
+    static func frame(_ screen: Rect, width: Int, height: Int) -> Rect {
+        let w = min(screen.width - 2, width)
+        let h = min(screen.height - 2, height)
+        return Rect(x: screen.x + (screen.width - w) / 2, y: screen.y + (screen.height - h) / 2, width: w, height: h)
+    }
+
+    static func drawLines(_ lines: [(String, Style)], in rect: Rect, title: String, into b: inout ScreenBuffer, glyphs: Glyphs, scroll: Int) {
+        b.fill(rect, " ", style: Style(.overlay))
+        b.box(rect, title: title, glyphs: glyphs, focused: true)
+        let inner = rect.inset(1)
+        let body = Rect(x: inner.x + 1, y: inner.y, width: inner.width - 2, height: inner.height)
+        let first = min(max(0, scroll), max(0, lines.count - body.height))
+        for (i, (text, style)) in lines.dropFirst(first).prefix(body.height).enumerated() {
+            b.write(text, x: body.x, y: body.y + i, style: style, clip: body)
+        }
+        if lines.count > body.height + first {
+            b.write(glyphs.arrowDown + " more", x: rect.maxX - 9, y: rect.maxY - 1, style: Style(.overlayTitle), clip: rect)
+        }
+    }
+
+    public static func help(into b: inout ScreenBuffer, screen: Rect, context: RenderContext) {
+        var lines: [(String, Style)] = []
+        func section(_ title: String, _ entries: [(String, String)]) {
+            guard !entries.isEmpty else { return }
+            lines.append((title, Style(.overlayTitle, bold: true)))
+            for (keys, summary) in entries { lines.append(("  " + DisplayText.fit(keys, 18) + " " + summary, Style(.overlay))) }
+            lines.append(("", Style(.overlay)))
+        }
+        section("Everywhere", context.keymap.helpLines(for: .global).map { ($0.keys, $0.summary) })
+        let focus = context.state.focus
+        section("\(focus.title) pane", context.keymap.helpLines(for: focus.context).map { ($0.keys, $0.summary) })
+        section("Commands (after :)", Reducer.commandHelp)
+        section("Filters (after /)", [("word", "anywhere in the event"), ("sev>=7  sev:9", "severity (=, <, <=, >, >=)"),
+                                      ("type:c2_beacon", "a field: type src entity id ind tag desc prio"),
+                                      ("-word  !type:x", "negated"), ("\"two words\"", "quoted text")])
+        drawLines(lines, in: frame(screen, width: 84, height: lines.count + 2), title: "Help (esc closes, up/down scroll)",
+                  into: &b, glyphs: context.glyphs, scroll: context.state.helpScroll)
+    }
+
+    public static func detail(_ e: Event, into b: inout ScreenBuffer, screen: Rect, context: RenderContext) {
+        let width = min(screen.width - 2, 100)
+        let textWidth = max(10, width - 16)
+        var lines: [(String, Style)] = []
+        func field(_ name: String, _ value: String?, _ style: Style = Style(.overlay)) {
+            guard let value, !value.isEmpty else { return }
+            let wrapped = wrap(context.safe(value), width: textWidth)
+            for (i, part) in wrapped.enumerated() {
+                lines.append(((i == 0 ? DisplayText.fit(name, 12) : String(repeating: " ", count: 12)) + "  " + part, style))
+            }
+        }
+        field("id", e.id)
+        field("time", e.timestamp.rfc3339)
+        field("type", e.type, Style(.overlayTitle, bold: true))
+        field("severity", e.severity.map { "\($0.value) (\($0.band.rawValue))" }, Style(context.severityRole(e.severity)))
+        field("priority", e.priority?.name)
+        field("source", e.source)
+        field("entity", e.entity)
+        field("location", e.location.map { "\($0.latitude), \($0.longitude)" })
+        for (i, indicator) in e.indicators.enumerated() { field(i == 0 ? "indicators" : "", indicator) }
+        field("tags", e.tags.joined(separator: ", "))
+        field("description", e.description)
+        drawLines(lines, in: frame(screen, width: width, height: lines.count + 2), title: "Event (esc closes)", into: &b,
+                  glyphs: context.glyphs, scroll: 0)
+    }
+
+    /// Words wrapped to `width` columns (a word longer than a line is cut).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var current = ""
+            for word in paragraph.split(separator: " ") {
+                var w = String(word)
+                while DisplayText.width(w) > width {
+                    if !current.isEmpty { lines.append(current); current = "" }
+                    let head = DisplayText.truncate(w, to: width, ellipsis: "")
+                    lines.append(head)
+                    w = String(w.dropFirst(head.count))
+                }
+                if current.isEmpty { current = w }
+                else if DisplayText.width(current) + 1 + DisplayText.width(w) <= width { current += " " + w }
+                else { lines.append(current); current = w }
+            }
+            lines.append(current)
+        }
+        return lines
+    }
+}

@@ -1,0 +1,295 @@
+import CTASCore
+import CTASEngine
+import Dispatch
+import Synchronization
+
+/// Wakes the console loop early: on input, a signal, or finished background work.
+final class Wakeup: Sendable {
+    private struct State {
+        var signaled = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    func signal() {
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock { s in
+            s.signaled = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when signalled or after `timeout`, whichever is first.
+    func wait(timeout: Duration) async {
+        let nanos = max(0, timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let ready: Bool = state.withLock { s in
+                if s.signaled {
+                    s.signaled = false
+                    return true
+                }
+                s.waiter = c
+                return false
+            }
+            if ready {
+                c.resume()
+                return
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanos))) { [weak self] in self?.signal() }
+        }
+        state.withLock { $0.signaled = false }
+    }
+}
+
+/// A flag shared with a dispatch handler.
+final class SharedFlag: Sendable {
+    private let value = Mutex(false)
+    func set(_ v: Bool) { value.withLock { $0 = v } }
+    /// The flag's value, cleared.
+    func take() -> Bool { value.withLock { v in defer { v = false }; return v } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+/// A dispatch source handed to its own handler (dispatch sources are thread-safe objects,
+/// but the Dispatch module does not mark them Sendable).
+struct UncheckedSource: @unchecked Sendable {
+    let source: DispatchSourceRead
+    init(_ source: DispatchSourceRead) { self.source = source }
+}
+
+/// How the console runs.
+public struct ConsoleOptions: Sendable {
+    public var framesPerSecond = 10
+    public var ascii = false
+    public var mouse = false
+    public var demo = false
+
+    public init() {}
+}
+
+/// The console: reads input, applies it through the reducer, renders the latest engine
+/// snapshot into a screen buffer and hands it to the terminal, at most at the frame rate
+/// and only when something changed. It never waits on the engine.
+@MainActor
+public final class ConsoleApp {
+    let engine: Engine
+    let terminal: any Terminal
+    let options: ConsoleOptions
+    let reducer: Reducer
+    let catalog: ThemeCatalog
+    public private(set) var state: ViewState
+    public private(set) var theme: Theme
+    let glyphs: Glyphs
+    private let wake = Wakeup()
+    private let quitFlag = Mutex(false)
+    private var frameTimes: [UInt64] = []
+    private var frameStats = FrameStats()
+    private var dirty = true
+    private var lastSequence = -1
+    private var lastSecond: Int64 = -1
+    private var inputSource: DispatchSourceRead?
+    private let inputSuspended = SharedFlag()
+
+    public init(engine: Engine, terminal: any Terminal, options: ConsoleOptions, keymap: Keymap, theme: Theme, catalog: ThemeCatalog,
+                panes: [PaneKind] = [.feed, .metrics], startupMessage: String? = nil) {
+        self.engine = engine
+        self.terminal = terminal
+        self.options = options
+        reducer = Reducer(keymap: keymap)
+        self.catalog = catalog
+        self.theme = theme
+        glyphs = options.ascii ? .plain : .unicode
+        state = ViewState(panes: panes, themeName: theme.name)
+        state.demo = options.demo
+        if let startupMessage { state.say(startupMessage, error: true) }
+    }
+
+    /// Asks the loop to finish (signals call this from any thread).
+    public nonisolated func requestQuit() {
+        quitFlag.withLock { $0 = true }
+        wake.signal()
+    }
+
+    /// Wakes the loop when the terminal has input.
+    public func watchInput(fileDescriptor fd: Int32) {
+        inputSource = Self.makeInputSource(fd: fd, wake: wake, suspended: inputSuspended)
+    }
+
+    /// Built outside the main actor: a handler formed in main-actor code would be isolated to
+    /// it and trap when dispatch runs it on another queue.
+    private nonisolated static func makeInputSource(fd: Int32, wake: Wakeup, suspended: SharedFlag) -> DispatchSourceRead {
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .global())
+        // The handler only suspends its own source (dispatch sources are thread-safe); it is
+        // cancelled at shutdown, which releases the handler and this reference.
+        let box = UncheckedSource(source)
+        source.setEventHandler { @Sendable in
+            // Level-triggered: pause the source until the loop has read what is there.
+            suspended.set(true)
+            box.source.suspend()
+            wake.signal()
+        }
+        source.resume()
+        return source
+    }
+
+    /// Runs until quit; returns the engine's summary after it has flushed and checkpointed.
+    public func run() async -> IngestSummary {
+        engine.start()
+        while true {
+            handleInput()
+            if quitFlag.withLock({ $0 }) || state.quitRequested { break }
+            renderIfNeeded()
+            let snapshot = engine.snapshot
+            let idle = snapshot.replay.paused || snapshot.finished
+            let fps = max(1, min(60, options.framesPerSecond))
+            await wake.wait(timeout: .milliseconds(idle ? min(250, 1000 / fps * 2) : 1000 / fps))
+        }
+        state.say("stopping: committing what is in flight…")
+        renderIfNeeded(force: true)
+        let summary = await engine.stop()
+        inputSource?.cancel()
+        if inputSuspended.isSet { inputSource?.resume() }
+        terminal.shutdown()
+        return summary
+    }
+
+    // MARK: input
+
+    func handleInput() {
+        let inputs = terminal.readInput()
+        if inputSuspended.take() { inputSource?.resume() }
+        for input in inputs {
+            dirty = true
+            switch input {
+            case .resize:
+                terminal.invalidate()
+            case .key(let key):
+                apply(reducer.handle(key, state: &state, context: reducerContext()))
+            case .scroll(let up):
+                apply(reducer.perform(up ? .up : .down, state: &state, context: reducerContext()))
+            case .click(let x, let y):
+                let main = Rect(x: 0, y: 0, width: terminal.width, height: max(0, terminal.height - 1))
+                for (pane, rect) in Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized)
+                where rect.contains(x: x, y: y) {
+                    state.focus = pane
+                }
+            }
+        }
+    }
+
+    func reducerContext() -> Reducer.Context {
+        let snapshot = engine.snapshot
+        let rows = ScreenRenderer.feedArea(width: terminal.width, height: terminal.height, state: state).map(FeedPane.listRows) ?? 0
+        return Reducer.Context(snapshot: snapshot, feedList: FeedList.events(snapshot, state.feed), feedRows: rows)
+    }
+
+    func apply(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .engine(let command):
+                Task { [engine] in
+                    if let problem = await engine.send(command) { self.report(problem) }
+                }
+            case .redraw:
+                terminal.invalidate()
+            case .fetchHistory:
+                fetchHistory()
+            case .loadTheme(let name):
+                if name.isEmpty {
+                    state.say("themes: " + catalog.names.joined(separator: ", ") + " (now \(theme.name))")
+                } else {
+                    do throws(ConfigError) {
+                        theme = try catalog.load(name)
+                        state.themeName = theme.name
+                        state.say("theme \(theme.name)")
+                        terminal.invalidate()
+                    } catch {
+                        state.say(error.message, error: true)
+                    }
+                }
+            }
+        }
+    }
+
+    private func report(_ problem: String) {
+        state.say(problem, error: true)
+        dirty = true
+        wake.signal()
+    }
+
+    // MARK: history
+
+    func fetchHistory() {
+        guard !state.feed.historyLoading, !state.feed.historyExhausted else { return }
+        state.feed.historyLoading = true
+        let filter = state.feed.filter
+        let before = state.feed.historyNext
+        let generation = state.feed.historyGeneration
+        Task { [engine] in
+            let page = await engine.history(matching: filter, before: before, limit: 200)
+            self.received(page, generation: generation)
+        }
+    }
+
+    private func received(_ page: HistoryPage, generation: Int) {
+        guard generation == state.feed.historyGeneration else { return }
+        state.feed.historyLoading = false
+        state.feed.historyStarted = true
+        state.feed.history += page.events
+        state.feed.historyNext = page.next
+        if page.next == nil { state.feed.historyExhausted = true }
+        if let error = page.error {
+            state.feed.historyExhausted = true
+            // No stored events yet is not worth a message.
+            if !error.contains("no stored events yet") { state.say("history: \(error)", error: true) }
+        }
+        dirty = true
+        wake.signal()
+    }
+
+    // MARK: rendering
+
+    func renderIfNeeded(force: Bool = false) {
+        let snapshot = engine.snapshot
+        let now = Timestamp.now()
+        let second = now.microseconds / 1_000_000
+        let changed = snapshot.sequence != lastSequence && !(snapshot.replay.paused || snapshot.finished)
+        guard force || dirty || changed || second != lastSecond || state.needsFullRedraw else { return }
+        if state.needsFullRedraw {
+            terminal.invalidate()
+            state.needsFullRedraw = false
+        }
+        if let message = state.message, message.expires <= now { state.message = nil }
+        let started = MonotonicClock.nanoseconds()
+        let context = RenderContext(snapshot: snapshot, state: state, glyphs: glyphs, keymap: reducer.keymap, frames: frameStats,
+                                    now: now, canSeek: engine.canSeek)
+        let buffer = ScreenRenderer.render(width: terminal.width, height: terminal.height, context: context)
+        terminal.present(buffer, theme: theme)
+        recordFrame(MonotonicClock.nanoseconds() - started)
+        dirty = false
+        lastSequence = snapshot.sequence
+        lastSecond = second
+        // Fill the feed from the store when the live list does not reach the bottom.
+        if state.focus == .feed || state.panes.contains(.feed) {
+            let rows = ScreenRenderer.feedArea(width: terminal.width, height: terminal.height, state: state).map(FeedPane.listRows) ?? 0
+            let count = FeedList.events(snapshot, state.feed).count
+            if state.feed.historyStarted || !state.feed.filter.isEmpty || !state.feed.following,
+               FeedList.needsHistory(listCount: count, feed: state.feed, rows: rows) {
+                fetchHistory()
+            }
+        }
+    }
+
+    private func recordFrame(_ nanos: UInt64) {
+        frameTimes.append(nanos / 1000)
+        if frameTimes.count > 240 { frameTimes.removeFirst(frameTimes.count - 240) }
+        let sorted = frameTimes.sorted()
+        frameStats.frames += 1
+        frameStats.p50Micros = sorted[sorted.count / 2]
+        frameStats.p99Micros = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+    }
+
+    /// The console's own frame times so far (for the benchmark and the metrics pane).
+    public var frames: FrameStats { frameStats }
+}

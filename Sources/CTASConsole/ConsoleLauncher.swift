@@ -1,0 +1,123 @@
+import CNCurses
+import CTASCore
+import CTASEngine
+import Foundation
+
+/// Starts the console for the command line: locale and glyphs, config and theme, the
+/// engine, signal handling (before ncurses, so it does not take SIGINT/SIGTERM for itself),
+/// the terminal, the loop; and restores the terminal whatever happens.
+public enum ConsoleLauncher {
+    public struct Request {
+        public var engine: Engine.Configuration
+        public var theme: String?
+        public var ascii = false
+        public var framesPerSecond: Int?
+        public var mouse: Bool?
+        public var demo = false
+
+        public init(engine: Engine.Configuration) { self.engine = engine }
+    }
+
+    /// Whether the locale can show Unicode (after `setlocale`).
+    public static func localeIsUTF8() -> Bool {
+        guard let codeset = cn_codeset() else { return false }
+        let name = String(cString: codeset).uppercased()
+        return name == "UTF-8" || name == "UTF8"
+    }
+
+    /// Runs the console; returns the exit status (0 after a clean stop, also on SIGTERM or
+    /// SIGHUP; 1 when it cannot start).
+    @MainActor
+    public static func run(_ request: Request, environment: [String: String]) async -> Int32 {
+        setlocale(LC_ALL, "")
+        let ascii = request.ascii || !localeIsUTF8()
+        var messages: [String] = []
+        let (config, configProblem) = ConsoleConfig.load(environment: environment)
+        if let configProblem { messages.append(configProblem) }
+        let catalog = ThemeCatalog(userDirectory: ThemeCatalog.userDirectory(environment: environment))
+        let requestedTheme = request.theme ?? config.theme
+        var (theme, themeProblem) = catalog.initial(requested: requestedTheme, environment: environment)
+        if let themeProblem { messages.append(themeProblem) }
+
+        let engine: Engine
+        do throws(EngineError) {
+            engine = try Engine(request.engine)
+        } catch {
+            FileHandle.standardError.write(Data("ctas: \(error.message)\n".utf8))
+            return 1
+        }
+
+        // Signals: flush, checkpoint, restore the terminal, exit 0.
+        let quit = QuitRelay()
+        let sources = signalSources(quit)
+        defer { sources.forEach { $0.cancel() } }
+
+        let terminal: NCursesTerminal
+        do throws(TerminalError) {
+            terminal = try NCursesTerminal(mouse: request.mouse ?? config.mouse ?? false, environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("ctas: \(error.message)\n".utf8))
+            _ = await engine.stop()
+            return 1
+        }
+        if terminal.colorDepth == .monochrome && requestedTheme == nil, let mono = try? catalog.load("monochrome") {
+            theme = mono
+        }
+        var options = ConsoleOptions()
+        options.ascii = ascii
+        options.demo = request.demo
+        options.framesPerSecond = request.framesPerSecond ?? config.framesPerSecond ?? 10
+        options.mouse = request.mouse ?? config.mouse ?? false
+        let app = ConsoleApp(engine: engine, terminal: terminal, options: options, keymap: config.keymap, theme: theme,
+                             catalog: catalog, startupMessage: messages.isEmpty ? nil : messages.joined(separator: "; "))
+        quit.target = app
+        app.watchInput(fileDescriptor: 0)
+        let summary = await app.run()
+        let line = "ctas: accepted \(summary.accepted), rejected \(summary.rejected), duplicates \(summary.duplicates)"
+            + (summary.dropped > 0 ? ", dropped \(summary.dropped)" : "") + "; data in \(summary.dataDirectory)\n"
+        FileHandle.standardError.write(Data(line.utf8))
+        if let failure = summary.failure {
+            FileHandle.standardError.write(Data("ctas: \(failure)\n".utf8))
+            return 1
+        }
+        return 0
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP handled on a dispatch queue. Built outside the main actor so
+/// the handlers are not isolated to it.
+nonisolated func signalSources(_ quit: QuitRelay) -> [DispatchSourceSignal] {
+    [SIGINT, SIGTERM, SIGHUP].map { signo in
+        signal(signo, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+        source.setEventHandler { @Sendable in quit.fire() }
+        source.resume()
+        return source
+    }
+}
+
+/// Forwards a quit request from a signal handler to the app once it exists.
+final class QuitRelay: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fired = false
+    private weak var app: ConsoleApp?
+
+    var target: ConsoleApp? {
+        get { lock.withLock { app } }
+        set {
+            let fire = lock.withLock { () -> Bool in
+                app = newValue
+                return fired
+            }
+            if fire { newValue?.requestQuit() }
+        }
+    }
+
+    func fire() {
+        let current = lock.withLock { () -> ConsoleApp? in
+            fired = true
+            return app
+        }
+        current?.requestQuit()
+    }
+}

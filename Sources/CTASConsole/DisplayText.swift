@@ -1,0 +1,64 @@
+import CNCurses
+import CTASCore
+
+/// Turning text into what is drawn: untrusted strings made visible-safe, widths measured the
+/// way the terminal measures them (wcwidth), truncation that never splits a wide character.
+public enum DisplayText {
+    /// Columns a scalar takes: 2 for wide (CJK, emoji), 0 for combining marks, 1 otherwise.
+    /// Unprintable scalars never reach here (they are escaped first).
+    @inline(__always)
+    public static func width(_ scalar: Unicode.Scalar) -> Int {
+        if scalar.value < 0x7F { return scalar.value >= 0x20 ? 1 : 0 }
+        let w = Int(cn_wcwidth(wchar_t(bitPattern: scalar.value)))
+        if w >= 0 { return w }
+        // wcwidth without a UTF-8 locale knows nothing: fall back to Unicode properties.
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format: return 0
+        default: return scalar.properties.isEmojiPresentation ? 2 : 1
+        }
+    }
+
+    public static func width(_ character: Character) -> Int {
+        var w = 0
+        for s in character.unicodeScalars { w = max(w, width(s)) }
+        return w
+    }
+
+    public static func width(_ text: String) -> Int { text.reduce(0) { $0 + width($1) } }
+
+    /// Feed text made safe: controls, escapes and bidi/zero-width characters escaped
+    /// (`SafeText`), and in ASCII mode every other non-ASCII scalar as `\u{…}`.
+    public static func safe(_ text: String, ascii: Bool) -> String {
+        let cleaned = SafeText.sanitize(text)
+        guard ascii, cleaned.utf8.contains(where: { $0 >= 0x80 }) else { return cleaned }
+        var out = ""
+        for s in cleaned.unicodeScalars {
+            if s.value < 0x80 { out.unicodeScalars.append(s) } else { out += "\\u{" + String(s.value, radix: 16) + "}" }
+        }
+        return out
+    }
+
+    /// `text` cut to at most `columns` columns, ending with `ellipsis` when cut.
+    public static func truncate(_ text: String, to columns: Int, ellipsis: String = "…") -> String {
+        guard columns > 0 else { return "" }
+        if width(text) <= columns { return text }
+        let room = columns - width(ellipsis)
+        guard room > 0 else { return String(ellipsis.prefix(columns)) }
+        var out = ""
+        var used = 0
+        for c in text {
+            let w = width(c)
+            if used + w > room { break }
+            out.append(c)
+            used += w
+        }
+        return out + ellipsis
+    }
+
+    /// `text` padded with spaces (or cut) to exactly `columns` columns.
+    public static func fit(_ text: String, _ columns: Int, ellipsis: String = "…", alignRight: Bool = false) -> String {
+        let cut = truncate(text, to: columns, ellipsis: ellipsis)
+        let pad = max(0, columns - width(cut))
+        return alignRight ? String(repeating: " ", count: pad) + cut : cut + String(repeating: " ", count: pad)
+    }
+}

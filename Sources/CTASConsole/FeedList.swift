@@ -1,0 +1,22 @@
+import CTASCore
+import CTASEngine
+
+/// The events the feed pane lists, newest first: the snapshot's recent events (or, while the
+/// analyst holds the view still, those as they were), then older ones from the store, each
+/// once, all matching the filter. Render and reducer both ask here, so they agree.
+public enum FeedList {
+    public static func events(_ snapshot: Snapshot, _ feed: FeedViewState) -> [Event] {
+        var out: [Event] = []
+        var seen = Set<String>()
+        let live = feed.frozen ?? snapshot.recent.reversed().filter(feed.filter.matches)
+        out.reserveCapacity(live.count + feed.history.count)
+        for e in live where seen.insert(e.id).inserted { out.append(e) }
+        for e in feed.history where seen.insert(e.id).inserted { out.append(e) }
+        return out
+    }
+
+    /// Whether more history should be fetched to fill `rows` rows from the scroll position.
+    public static func needsHistory(listCount: Int, feed: FeedViewState, rows: Int) -> Bool {
+        !feed.historyExhausted && !feed.historyLoading && listCount < feed.scroll + rows + max(rows, 50)
+    }
+}

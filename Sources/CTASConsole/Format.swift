@@ -1,0 +1,112 @@
+import CTASCore
+
+/// Number and time formats for narrow columns.
+enum Format {
+    /// 1234567 → "1,234,567".
+    static func count(_ n: Int) -> String {
+        let digits = String(abs(n))
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return n < 0 ? "-" + out : out
+    }
+
+    /// 1234 → "1.2k", 2_500_000 → "2.5M".
+    static func compact(_ v: Double) -> String {
+        let a = abs(v)
+        func one(_ x: Double) -> String {
+            let t = Int((x * 10).rounded())
+            return "\(t / 10).\(abs(t % 10))"
+        }
+        if a >= 1e9 { return one(v / 1e9) + "G" }
+        if a >= 1e6 { return one(v / 1e6) + "M" }
+        if a >= 1e4 { return "\(Int((v / 1e3).rounded()))k" }
+        if a >= 1e3 { return one(v / 1e3) + "k" }
+        if a < 10 && a > 0 && a != a.rounded() { return one(v) }
+        return String(Int(v.rounded()))
+    }
+
+    /// Bytes as "48.0M".
+    static func bytes(_ n: Int) -> String {
+        let v = Double(n)
+        if n >= 1 << 30 { return format1(v / Double(1 << 30)) + "G" }
+        if n >= 1 << 20 { return format1(v / Double(1 << 20)) + "M" }
+        if n >= 1 << 10 { return format1(v / Double(1 << 10)) + "K" }
+        return "\(n)B"
+    }
+
+    static func format1(_ v: Double) -> String {
+        let t = Int((v * 10).rounded())
+        return "\(t / 10).\(abs(t % 10))"
+    }
+
+    /// Microseconds as "850µs", "12.3ms", "1.20s" (ASCII "us" when asked).
+    static func micros(_ us: UInt64, ascii: Bool) -> String {
+        let v = Double(us)
+        if us == 0 { return "-" }
+        if v < 1000 { return "\(us)" + (ascii ? "us" : "µs") }
+        if v < 1_000_000 { return format1(v / 1000) + "ms" }
+        return format1(v / 1_000_000) + "s"
+    }
+
+    /// Seconds as "1m15s".
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s >= 86_400 { return "\(s / 86_400)d\(s / 3600 % 24)h" }
+        if s >= 3600 { return "\(s / 3600)h\(s / 60 % 60)m" }
+        if s >= 60 { return "\(s / 60)m\(s % 60)s" }
+        return "\(s)s"
+    }
+
+    /// The clock part of a time: "10:15:30".
+    static func clock(_ t: Timestamp) -> String {
+        let text = t.rfc3339
+        guard text.count >= 19 else { return text }
+        return String(text.dropFirst(11).prefix(8))
+    }
+
+    /// "2026-11-20 10:15:30Z".
+    static func dateTime(_ t: Timestamp) -> String {
+        let text = t.rfc3339
+        guard text.count >= 19 else { return text }
+        return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(8)) + "Z"
+    }
+}
+
+/// Sparklines: braille (two values per character, four levels each) or, in ASCII, one
+/// value per character from a ramp.
+enum Sparkline {
+    static let asciiRamp: [Character] = [" ", "_", ".", "-", "=", "+", "*", "#"]
+
+    /// The last values that fit in `width` columns, scaled to the largest.
+    static func render(_ values: [Double], width: Int, glyphs: Glyphs) -> String {
+        guard width > 0 else { return "" }
+        let perChar = glyphs.ascii ? 1 : 2
+        let shown = Array(values.suffix(width * perChar))
+        let top = max(shown.max() ?? 0, 1e-9)
+        func level(_ v: Double, _ levels: Int) -> Int {
+            guard v > 0 else { return 0 }
+            return max(1, min(levels, Int((v / top * Double(levels)).rounded(.up))))
+        }
+        var out = ""
+        if glyphs.ascii {
+            for v in shown { out.append(asciiRamp[level(v, asciiRamp.count - 1)]) }
+        } else {
+            // Left column dots bottom-up: 7, 3, 2, 1; right column: 8, 6, 5, 4.
+            let left: [UInt32] = [0x40, 0x04, 0x02, 0x01]
+            let right: [UInt32] = [0x80, 0x20, 0x10, 0x08]
+            var i = 0
+            while i < shown.count {
+                var bits: UInt32 = 0
+                for d in 0..<level(shown[i], 4) { bits |= left[d] }
+                if i + 1 < shown.count { for d in 0..<level(shown[i + 1], 4) { bits |= right[d] } }
+                out.unicodeScalars.append(Unicode.Scalar(0x2800 + bits) ?? " ")
+                i += 2
+            }
+        }
+        let pad = width - DisplayText.width(out)
+        return pad > 0 ? String(repeating: " ", count: pad) + out : out
+    }
+}

@@ -1,0 +1,98 @@
+import CTASCore
+import CTASEngine
+import CTASStore
+
+/// The performance pane: per-stage throughput and latency percentiles, queues, tiers and
+/// their routing decisions, the process, and the console's own frame time.
+public enum MetricsPane {
+    public static func render(into b: inout ScreenBuffer, area: Rect, context: RenderContext, focused: Bool) {
+        let s = context.snapshot
+        let g = context.glyphs
+        let ascii = g.ascii
+        b.box(area, title: PaneKind.metrics.title, glyphs: g, focused: focused)
+        let inner = area.inset(1)
+        guard inner.width > 10, inner.height > 0 else { return }
+        var y = inner.y
+        func line(_ text: String, _ style: Style = .text) {
+            guard y < inner.maxY else { return }
+            b.write(text, x: inner.x, y: y, style: style, clip: inner)
+            y += 1
+        }
+        let wide = inner.width >= 62
+
+        // Stages.
+        let stageHeader = wide
+            ? DisplayText.fit("stage", 7) + DisplayText.fit("ev/s", 8, alignRight: true) + DisplayText.fit("p50", 8, alignRight: true)
+              + DisplayText.fit("p95", 8, alignRight: true) + DisplayText.fit("p99", 8, alignRight: true)
+              + DisplayText.fit("max", 8, alignRight: true) + DisplayText.fit("queue", 7, alignRight: true) + DisplayText.fit("busy", 6, alignRight: true)
+            : DisplayText.fit("stage", 7) + DisplayText.fit("ev/s", 8, alignRight: true) + DisplayText.fit("p50", 8, alignRight: true)
+              + DisplayText.fit("p99", 8, alignRight: true)
+        line(stageHeader, Style(.title))
+        for stage in s.stages {
+            var text = DisplayText.fit(stage.name, 7) + DisplayText.fit(Format.compact(stage.eventsPerSecond), 8, alignRight: true)
+                + DisplayText.fit(Format.micros(stage.latency.p50, ascii: ascii), 8, alignRight: true)
+            if wide {
+                text += DisplayText.fit(Format.micros(stage.latency.p95, ascii: ascii), 8, alignRight: true)
+                    + DisplayText.fit(Format.micros(stage.latency.p99, ascii: ascii), 8, alignRight: true)
+                    + DisplayText.fit(Format.micros(stage.latency.max, ascii: ascii), 8, alignRight: true)
+                    + DisplayText.fit(stage.queueCapacity > 0 ? "\(stage.queueDepth)/\(stage.queueCapacity)" : "-", 7, alignRight: true)
+                    + DisplayText.fit("\(Int((stage.busy * 100).rounded()))%", 6, alignRight: true)
+            } else {
+                text += DisplayText.fit(Format.micros(stage.latency.p99, ascii: ascii), 8, alignRight: true)
+            }
+            line(text)
+        }
+        line("to durable p50 \(Format.micros(s.endToEnd.p50, ascii: ascii))  p99 \(Format.micros(s.endToEnd.p99, ascii: ascii))"
+             + (s.totals.dropped > 0 ? "  dropped \(Format.count(s.totals.dropped))" : ""), s.totals.dropped > 0 ? Style(.warning) : .muted)
+        y += 1
+
+        // Tiers.
+        line(DisplayText.fit("tier", 7) + DisplayText.fit("held", 10, alignRight: true) + DisplayText.fit("size", 8, alignRight: true)
+             + DisplayText.fit("placed", 10, alignRight: true) + "  " + (wide ? "retention / write p50 p99" : ""), Style(.title))
+        for tier in s.tiers {
+            var text = DisplayText.fit(tier.tier.rawValue, 7)
+            if tier.available {
+                text += DisplayText.fit(Format.count(tier.storedEvents), 10, alignRight: true)
+                    + DisplayText.fit(tier.bytes > 0 ? Format.bytes(tier.bytes) : "-", 8, alignRight: true)
+            } else {
+                text += DisplayText.fit("(later)", 18, alignRight: true)
+            }
+            text += DisplayText.fit(Format.count(tier.placedThisRun), 10, alignRight: true)
+            if wide {
+                text += "  " + tier.retention
+                if tier.writeLatency.count > 0 {
+                    text += "  \(Format.micros(tier.writeLatency.p50, ascii: ascii)) \(Format.micros(tier.writeLatency.p99, ascii: ascii))"
+                }
+            }
+            line(text, tier.available ? .text : .muted)
+        }
+        y += 1
+
+        // Routing decisions: the most frequent reasons per tier.
+        if y < inner.maxY - 3 {
+            line("routing decisions", Style(.title))
+            var rows: [(String, Int)] = []
+            for tier in s.tiers where tier.tier != .warm {
+                for (reason, n) in tier.decisions.sorted(by: { $0.value > $1.value }).prefix(2) {
+                    rows.append(("\(tier.tier.rawValue) \(reason)", n))
+                }
+            }
+            for (reason, n) in rows.prefix(max(0, inner.maxY - y - 3)) {
+                let count = Format.count(n)
+                line(DisplayText.fit(reason, inner.width - count.count - 1, ellipsis: g.ellipsis) + " " + count, .muted)
+            }
+            y += 1
+        }
+
+        // Process and console.
+        let p = s.process
+        line("rss \(Format.bytes(p.residentBytes))  peak \(Format.bytes(p.peakResidentBytes))  cpu \(Int(p.cpuPercent.rounded()))%"
+             + "  frame p50 \(Format.micros(context.frames.p50Micros, ascii: ascii)) p99 \(Format.micros(context.frames.p99Micros, ascii: ascii))")
+        if y < inner.maxY {
+            let label = "rate "
+            let spark = Sparkline.render(s.rateHistory.map(Double.init), width: inner.width - label.count, glyphs: g)
+            b.write(label, x: inner.x, y: y, style: .muted, clip: inner)
+            b.write(spark, x: inner.x + label.count, y: y, style: Style(.sparkline), clip: inner)
+        }
+    }
+}

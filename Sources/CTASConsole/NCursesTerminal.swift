@@ -1,0 +1,209 @@
+import CNCurses
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the console cannot start on this terminal.
+public struct TerminalError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The real terminal, through ncurses (wide characters, extended colour pairs). It draws
+/// only the rows that changed since the last frame, in runs of one style, and leaves the
+/// final diffing against the screen to ncurses.
+@MainActor
+public final class NCursesTerminal: Terminal {
+    private let screen: OpaquePointer
+    private var previous: ScreenBuffer?
+    private var pairs: [Int64: Int32] = [:]
+    private var nextPair: Int32 = 1
+    private var scratch: [wchar_t] = []
+    public let colorDepth: ColorDepth
+    private var active = true
+
+    public static let headlessAdvice = "use the headless commands instead: ctas ingest, ctas replay --headless, ctas query events"
+
+    /// Opens the terminal named by TERM. Fails with a clear message for a dumb or unknown
+    /// terminal (where initscr would print and exit) or when stdin/stdout are not terminals.
+    public init(mouse: Bool, environment: [String: String]) throws(TerminalError) {
+        guard isatty(0) == 1, isatty(1) == 1 else {
+            throw TerminalError("the console needs a terminal on stdin and stdout; \(Self.headlessAdvice)")
+        }
+        let term = environment["TERM"] ?? ""
+        guard !term.isEmpty, term != "dumb" else {
+            throw TerminalError("TERM is \(term.isEmpty ? "not set" : "'dumb'"): the console needs a terminal that can move the cursor; \(Self.headlessAdvice)")
+        }
+        guard let scr = cn_newterm(nil) else {
+            throw TerminalError("TERM='\(term)' is not a terminal this system knows (no terminfo entry); try TERM=xterm-256color, or \(Self.headlessAdvice)")
+        }
+        set_term(scr)
+        guard cn_can_address() != 0 else {
+            endwin()
+            delscreen(scr)
+            throw TerminalError("TERM='\(term)' cannot move the cursor; \(Self.headlessAdvice)")
+        }
+        screen = scr
+        let w = cn_stdscr()
+        cbreak()
+        noecho()
+        nonl()
+        intrflush(w, false)
+        _ = cn_keypad(w, 1)
+        _ = cn_nodelay(w, 1)
+        _ = cn_leaveok(w, 1)
+        curs_set(0)
+        set_escdelay(25)
+        if has_colors() {
+            start_color()
+            use_default_colors()
+            colorDepth = ColorDepth(colors: Int(cn_colors()))
+        } else {
+            colorDepth = .monochrome
+        }
+        if mouse { mousemask(mmask_t(cn_mousemask_all()), nil) }
+    }
+
+    public var width: Int { Int(getmaxx(cn_stdscr())) }
+    public var height: Int { Int(getmaxy(cn_stdscr())) }
+
+    public func invalidate() {
+        previous = nil
+        _ = cn_clearok(cn_stdscr(), 1)
+    }
+
+    public func shutdown() {
+        guard active else { return }
+        active = false
+        curs_set(1)
+        endwin()
+        delscreen(screen)
+    }
+
+    // MARK: drawing
+
+    public func present(_ buffer: ScreenBuffer, theme: Theme) {
+        let w = cn_stdscr()
+        let full = previous?.width != buffer.width || previous?.height != buffer.height
+        for y in 0..<buffer.height {
+            if !full, let previous, rowEqual(previous, buffer, y) { continue }
+            var x = 0
+            while x < buffer.width {
+                let cell = buffer[x, y]
+                if cell.continuation { x += 1; continue }
+                let style = cell.style
+                let start = x
+                scratch.removeAll(keepingCapacity: true)
+                while x < buffer.width {
+                    let c = buffer[x, y]
+                    if !c.continuation {
+                        guard c.style == style else { break }
+                        for s in c.text.unicodeScalars { scratch.append(wchar_t(bitPattern: s.value)) }
+                    }
+                    x += 1
+                }
+                let resolved = theme.resolve(style, depth: colorDepth)
+                _ = cn_set_style(w, attributes(resolved), pair(resolved))
+                let count = Int32(scratch.count)
+                scratch.append(0)
+                _ = scratch.withUnsafeBufferPointer { cn_put(w, Int32(y), Int32(start), $0.baseAddress, count) }
+            }
+        }
+        wnoutrefresh(w)
+        doupdate()
+        previous = buffer
+    }
+
+    private func rowEqual(_ a: ScreenBuffer, _ b: ScreenBuffer, _ y: Int) -> Bool {
+        let start = y * a.width
+        for i in start..<(start + a.width) where a.cells[i] != b.cells[i] { return false }
+        return true
+    }
+
+    private func attributes(_ s: ResolvedStyle) -> attr_t {
+        var a = cn_a_normal()
+        if s.bold { a |= cn_a_bold() }
+        if s.dim { a |= cn_a_dim() }
+        if s.underline { a |= cn_a_underline() }
+        if s.reverse { a |= cn_a_reverse() }
+        return a
+    }
+
+    /// The colour pair for a foreground and background, allocated on first use (pair 0, the
+    /// terminal default, when the terminal runs out of pairs or has no colours).
+    private func pair(_ s: ResolvedStyle) -> Int32 {
+        guard colorDepth != .monochrome else { return 0 }
+        if s.foreground < 0 && s.background < 0 { return 0 }
+        let key = Int64(s.foreground + 1) << 32 | Int64(s.background + 1)
+        if let p = pairs[key] { return p }
+        guard nextPair < cn_color_pairs() else { return 0 }
+        let p = nextPair
+        nextPair += 1
+        init_extended_pair(p, Int32(s.foreground), Int32(s.background))
+        pairs[key] = p
+        return p
+    }
+
+    // MARK: input
+
+    public func readInput() -> [TerminalInput] {
+        var out: [TerminalInput] = []
+        var ch: wint_t = 0
+        let w = cn_stdscr()
+        while out.count < 256 {
+            let rc = cn_get_wch(w, &ch)
+            if rc == ERR { break }
+            if rc == cn_key_code_yes() {
+                if let input = special(Int32(ch)) { out.append(input) }
+                continue
+            }
+            if let key = Self.key(forCharacter: UInt32(ch)) { out.append(.key(key)) }
+        }
+        return out
+    }
+
+    /// The key for a character code from the terminal.
+    public static func key(forCharacter code: UInt32) -> Key? {
+        switch code {
+        case 9: return .tab
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 8, 127: return .backspace
+        case 1...26: return .control(Character(Unicode.Scalar(UInt8(code + 96))))
+        case 0, 28...31: return nil
+        default:
+            guard let scalar = Unicode.Scalar(code) else { return nil }
+            return .character(Character(scalar))
+        }
+    }
+
+    private func special(_ code: Int32) -> TerminalInput? {
+        switch code {
+        case KEY_UP: return .key(.up)
+        case KEY_DOWN: return .key(.down)
+        case KEY_LEFT: return .key(.left)
+        case KEY_RIGHT: return .key(.right)
+        case KEY_PPAGE: return .key(.pageUp)
+        case KEY_NPAGE: return .key(.pageDown)
+        case KEY_HOME: return .key(.home)
+        case KEY_END: return .key(.end)
+        case KEY_ENTER: return .key(.enter)
+        case KEY_BACKSPACE: return .key(.backspace)
+        case KEY_DC: return .key(.delete)
+        case KEY_BTAB: return .key(.backTab)
+        case cn_key_resize(): return .resize
+        case cn_key_mouse():
+            var event = MEVENT()
+            guard getmouse(&event) == OK else { return nil }
+            let buttons = UInt(event.bstate)
+            if buttons & UInt(cn_button4_pressed()) != 0 { return .scroll(up: true) }
+            if buttons & UInt(cn_button5_pressed()) != 0 { return .scroll(up: false) }
+            if buttons & UInt(cn_button1_clicked()) != 0 { return .click(x: Int(event.x), y: Int(event.y)) }
+            return nil
+        default:
+            if code >= KEY_F0 + 1 && code <= KEY_F0 + 12 { return .key(.function(Int(code - KEY_F0))) }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,261 @@
+import CTASCore
+import CTASEngine
+
+/// Applies keys to the view state and says what else must happen (engine commands, a theme
+/// to load, history to fetch). Pure: the tests drive it without a terminal.
+public struct Reducer: Sendable {
+    public let keymap: Keymap
+
+    public init(keymap: Keymap) { self.keymap = keymap }
+
+    /// What the reducer needs to know of the screen: the feed's list and its visible rows.
+    public struct Context {
+        public var snapshot: Snapshot
+        public var feedList: [Event]
+        public var feedRows: Int
+        public var now: Timestamp
+
+        public init(snapshot: Snapshot, feedList: [Event], feedRows: Int, now: Timestamp = .now()) {
+            self.snapshot = snapshot
+            self.feedList = feedList
+            self.feedRows = feedRows
+            self.now = now
+        }
+    }
+
+    public func handle(_ key: Key, state: inout ViewState, context: Context) -> [Effect] {
+        if state.prompt != nil { return editPrompt(key, state: &state, context: context) }
+        if let overlay = state.overlay {
+            switch overlay {
+            case .help:
+                switch key {
+                case .down, .character("j"): state.helpScroll += 1
+                case .up, .character("k"): state.helpScroll = max(0, state.helpScroll - 1)
+                case .pageDown: state.helpScroll += 10
+                case .pageUp: state.helpScroll = max(0, state.helpScroll - 10)
+                default:
+                    state.overlay = nil
+                    state.helpScroll = 0
+                }
+            case .detail:
+                state.overlay = nil
+            }
+            return []
+        }
+        guard let action = keymap.action(for: key, in: state.focus.context) else { return [] }
+        return perform(action, state: &state, context: context)
+    }
+
+    public func perform(_ action: Action, state: inout ViewState, context: Context) -> [Effect] {
+        switch action {
+        case .quit:
+            state.quitRequested = true
+        case .help:
+            state.overlay = .help
+            state.helpScroll = 0
+        case .command:
+            state.prompt = Prompt(kind: .command, text: "", historyIndex: nil)
+        case .filter:
+            state.prompt = Prompt(kind: .filter, text: state.feed.filter.text, historyIndex: nil)
+        case .pause:
+            return [.engine(.togglePause)]
+        case .speedUp:
+            return [.engine(.speed(context.snapshot.replay.speed.stepped(up: true)))]
+        case .speedDown:
+            return [.engine(.speed(context.snapshot.replay.speed.stepped(up: false)))]
+        case .focusNext, .focusPrevious:
+            guard let i = state.panes.firstIndex(of: state.focus), !state.panes.isEmpty else { break }
+            let step = action == .focusNext ? 1 : state.panes.count - 1
+            state.focus = state.panes[(i + step) % state.panes.count]
+        case .maximize:
+            state.maximized.toggle()
+        case .redraw:
+            state.needsFullRedraw = true
+            return [.redraw]
+        case .back:
+            if state.maximized {
+                state.maximized = false
+            } else if !state.feed.filter.isEmpty {
+                return setFilter(.all, state: &state)
+            }
+        case .up, .down, .pageUp, .pageDown, .top, .live, .open:
+            guard state.focus == .feed else { break }
+            return navigateFeed(action, state: &state, context: context)
+        default:
+            break   // pane actions of panes that are not built yet
+        }
+        return []
+    }
+
+    // MARK: feed
+
+    private func navigateFeed(_ action: Action, state: inout ViewState, context: Context) -> [Effect] {
+        var feed = state.feed
+        let rows = max(1, context.feedRows)
+        var list = context.feedList
+        if action == .live {
+            feed.following = true
+            feed.frozen = nil
+            feed.selected = 0
+            feed.scroll = 0
+            state.feed = feed
+            return []
+        }
+        if action == .open {
+            if list.indices.contains(feed.selected) { state.overlay = .detail(list[feed.selected]) }
+            return []
+        }
+        if feed.following {
+            // Hold the list still while the analyst reads it.
+            feed.following = false
+            feed.frozen = Array(list.prefix(context.snapshot.recent.count))
+            list = FeedList.events(context.snapshot, feed)
+        }
+        let last = max(0, list.count - 1)
+        switch action {
+        case .up: feed.selected = max(0, feed.selected - 1)
+        case .down: feed.selected = min(last, feed.selected + 1)
+        case .pageUp: feed.selected = max(0, feed.selected - rows)
+        case .pageDown: feed.selected = min(last, feed.selected + rows)
+        case .top: feed.selected = 0
+        default: break
+        }
+        if feed.selected < feed.scroll { feed.scroll = feed.selected }
+        if feed.selected >= feed.scroll + rows { feed.scroll = feed.selected - rows + 1 }
+        state.feed = feed
+        return FeedList.needsHistory(listCount: list.count, feed: feed, rows: rows) ? [.fetchHistory] : []
+    }
+
+    private func setFilter(_ filter: EventFilter, state: inout ViewState) -> [Effect] {
+        state.feed.filter = filter
+        state.feed.selected = 0
+        state.feed.scroll = 0
+        state.feed.following = true
+        state.feed.frozen = nil
+        state.feed.resetHistory()
+        return [.fetchHistory]
+    }
+
+    // MARK: prompt
+
+    private func editPrompt(_ key: Key, state: inout ViewState, context: Context) -> [Effect] {
+        guard var prompt = state.prompt else { return [] }
+        let history = prompt.kind == .command ? state.commandHistory : state.filterHistory
+        switch key {
+        case .escape:
+            state.prompt = nil
+            return []
+        case .enter:
+            state.prompt = nil
+            let text = prompt.text.trimmingCharacters(in: " ")
+            if prompt.kind == .command {
+                if !text.isEmpty { state.commandHistory.append(text) }
+                return runCommand(text, state: &state, context: context)
+            }
+            do throws(FilterError) {
+                let filter = try EventFilter(parsing: text)
+                if !text.isEmpty { state.filterHistory.append(text) }
+                return setFilter(filter, state: &state)
+            } catch {
+                state.prompt = prompt   // keep what was typed, to correct it
+                state.say("filter: \(error.message)", error: true, now: context.now)
+                return []
+            }
+        case .backspace, .delete:
+            if prompt.text.isEmpty {
+                state.prompt = nil
+                return []
+            }
+            prompt.text.removeLast()
+        case .control("u"):
+            prompt.text = ""
+        case .up:
+            guard !history.isEmpty else { break }
+            let i = max(0, (prompt.historyIndex ?? history.count) - 1)
+            prompt.historyIndex = i
+            prompt.text = history[i]
+        case .down:
+            guard let i = prompt.historyIndex else { break }
+            if i + 1 < history.count {
+                prompt.historyIndex = i + 1
+                prompt.text = history[i + 1]
+            } else {
+                prompt.historyIndex = nil
+                prompt.text = ""
+            }
+        case .character(let c):
+            guard !c.isNewline, c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }),
+                  prompt.text.count < 512 else { break }
+            prompt.text.append(c)
+        default:
+            break
+        }
+        state.prompt = prompt
+        return []
+    }
+
+    /// The commands of the `:` prompt.
+    public static let commandHelp: [(String, String)] = [
+        (":speed N|max", "replay speed (also ] and [)"), (":pause  :resume", "pause or resume"),
+        (":seek TIME", "jump to a time: 2026-11-20T10:00Z, 2026-11-20, 2h"), (":theme NAME", "switch theme (:themes lists them)"),
+        (":filter TEXT", "same as /"), (":live", "back to the newest events"), (":focus PANE", "feed, metrics…"),
+        (":quit", "quit"),
+    ]
+
+    public func runCommand(_ text: String, state: inout ViewState, context: Context) -> [Effect] {
+        let words = text.split(separator: " ", maxSplits: 1).map(String.init)
+        guard let verb = words.first?.lowercased() else { return [] }
+        let argument = words.count > 1 ? words[1].trimmingCharacters(in: " ") : ""
+        func fail(_ message: String) -> [Effect] {
+            state.say(message, error: true, now: context.now)
+            return []
+        }
+        switch verb {
+        case "q", "quit", "exit":
+            state.quitRequested = true
+        case "help", "h":
+            state.overlay = .help
+        case "pause":
+            return [.engine(.pause)]
+        case "resume", "play":
+            return [.engine(.resume)]
+        case "speed":
+            guard let speed = ReplaySpeed(argument) else { return fail(":speed \(argument): expected a factor such as 10 or 0.5, or max") }
+            state.say("speed \(speed)", now: context.now)
+            return [.engine(.speed(speed))]
+        case "seek":
+            do throws(TimestampError) {
+                let target = try TimeArgument.parse(argument, now: context.now)
+                state.feed.following = true
+                state.feed.frozen = nil
+                state.say("seeking to \(target.rfc3339)", now: context.now)
+                return [.engine(.seek(target))]
+            } catch {
+                return fail(":seek: \(error.message)")
+            }
+        case "theme":
+            guard !argument.isEmpty else { return [.loadTheme("")] }
+            return [.loadTheme(argument)]
+        case "themes":
+            return [.loadTheme("")]
+        case "filter":
+            do throws(FilterError) {
+                return setFilter(try EventFilter(parsing: argument), state: &state)
+            } catch {
+                return fail("filter: \(error.message)")
+            }
+        case "live":
+            return perform(.live, state: &state, context: context)
+        case "focus":
+            guard let pane = PaneKind(rawValue: argument.lowercased()), state.panes.contains(pane) else {
+                return fail(":focus \(argument): expected one of \(state.panes.map(\.rawValue).joined(separator: ", "))")
+            }
+            state.focus = pane
+        case "max", "maximize":
+            state.maximized.toggle()
+        default:
+            return fail("unknown command ':\(verb)'; try :help")
+        }
+        return []
+    }
+}

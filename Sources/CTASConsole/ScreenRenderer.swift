@@ -1,0 +1,78 @@
+import CTASCore
+import CTASEngine
+
+/// Where the panes go for a screen size: one pane fills the screen; two sit side by side on
+/// a wide screen, else stacked; three or four share a grid. The status line takes the last
+/// row. A maximized pane takes everything above it.
+public enum Layout {
+    public static let minimumWidth = 60
+    public static let minimumHeight = 15
+
+    public static func panes(_ panes: [PaneKind], in screen: Rect, focus: PaneKind, maximized: Bool) -> [(PaneKind, Rect)] {
+        guard !panes.isEmpty else { return [] }
+        if maximized { return [(focus, screen)] }
+        switch panes.count {
+        case 1:
+            return [(panes[0], screen)]
+        case 2:
+            if screen.width >= 120 {
+                let (a, b) = screen.splitLeft(screen.width * 3 / 5)
+                return [(panes[0], a), (panes[1], b)]
+            }
+            let (a, b) = screen.splitTop(screen.height * 3 / 5)
+            return [(panes[0], a), (panes[1], b)]
+        default:
+            let (top, bottom) = screen.splitTop(screen.height / 2)
+            let (tl, tr) = top.splitLeft(top.width * 3 / 5)
+            let (bl, br) = bottom.splitLeft(bottom.width * 3 / 5)
+            let rects = [tl, tr, bl, br]
+            if panes.count == 3 {
+                return [(panes[0], tl), (panes[1], tr), (panes[2], bottom)]
+            }
+            return zip(panes.prefix(4), rects).map { ($0, $1) }
+        }
+    }
+}
+
+/// Renders the whole screen: panes, status or prompt line, overlays, or the too-small notice.
+public enum ScreenRenderer {
+    public static func render(width: Int, height: Int, context: RenderContext) -> ScreenBuffer {
+        var b = ScreenBuffer(width: width, height: height)
+        let screen = b.bounds
+        guard width >= Layout.minimumWidth, height >= Layout.minimumHeight else {
+            let text = "terminal too small: need \(Layout.minimumWidth)×\(Layout.minimumHeight)"
+            let shown = context.glyphs.ascii ? text.replacingOccurrences(of: "×", with: "x") : text
+            for (i, line) in Overlays.wrap(shown + " (have \(width)\(context.glyphs.ascii ? "x" : "×")\(height))", width: max(1, width)).enumerated()
+            where i < height {
+                b.write(line, x: max(0, (width - DisplayText.width(line)) / 2), y: max(0, height / 2 - 1) + i, style: Style(.warning, bold: true), clip: screen)
+            }
+            return b
+        }
+        let (main, status) = screen.splitTop(height - 1)
+        for (pane, rect) in Layout.panes(context.state.panes, in: main, focus: context.state.focus, maximized: context.state.maximized) {
+            let focused = pane == context.state.focus
+            switch pane {
+            case .feed: FeedPane.render(into: &b, area: rect, context: context, focused: focused)
+            case .metrics: MetricsPane.render(into: &b, area: rect, context: context, focused: focused)
+            case .heatmap, .graph: b.box(rect, title: pane.title, glyphs: context.glyphs, focused: focused)
+            }
+        }
+        if let prompt = context.state.prompt {
+            PromptLine.render(into: &b, area: status, prompt: prompt, context: context)
+        } else {
+            StatusBar.render(into: &b, area: status, context: context)
+        }
+        switch context.state.overlay {
+        case .help: Overlays.help(into: &b, screen: main, context: context)
+        case .detail(let e): Overlays.detail(e, into: &b, screen: main, context: context)
+        case nil: break
+        }
+        return b
+    }
+
+    /// The feed pane's rectangle on a screen of this size (the reducer needs its rows).
+    public static func feedArea(width: Int, height: Int, state: ViewState) -> Rect? {
+        let main = Rect(x: 0, y: 0, width: width, height: max(0, height - 1))
+        return Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized).first { $0.0 == .feed }?.1
+    }
+}

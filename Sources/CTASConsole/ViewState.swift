@@ -1,0 +1,117 @@
+import CTASCore
+import CTASEngine
+
+/// The console's panes. Heatmap and graph take their place in the layout once they exist.
+public enum PaneKind: String, Sendable, CaseIterable, Hashable {
+    case feed, heatmap, graph, metrics
+
+    public var title: String {
+        switch self {
+        case .feed: "Feed"
+        case .heatmap: "Threat density"
+        case .graph: "Correlation"
+        case .metrics: "Metrics"
+        }
+    }
+
+    public var context: KeyContext {
+        switch self {
+        case .feed: .feed
+        case .heatmap: .heatmap
+        case .graph: .graph
+        case .metrics: .metrics
+        }
+    }
+}
+
+/// What the feed pane shows and where the analyst is in it.
+public struct FeedViewState: Sendable {
+    public var filter: EventFilter = .all
+    /// Index of the selected event in the displayed list (0: the newest).
+    public var selected = 0
+    /// First displayed row.
+    public var scroll = 0
+    /// While following, the list moves with new events; once the analyst moves, it holds
+    /// still (`frozen` keeps the list as it was) until `live` is asked for.
+    public var following = true
+    public var frozen: [Event]?
+    /// Older events fetched from the store for the current filter, newest first.
+    public var history: [Event] = []
+    public var historyNext: Int64?
+    public var historyStarted = false
+    public var historyExhausted = false
+    public var historyLoading = false
+    /// Bumped when the filter changes, so a page for the old filter is ignored.
+    public var historyGeneration = 0
+
+    public init() {}
+
+    mutating func resetHistory() {
+        history = []
+        historyNext = nil
+        historyStarted = false
+        historyExhausted = false
+        historyLoading = false
+        historyGeneration += 1
+    }
+}
+
+/// A line of input being typed at the bottom of the screen.
+public struct Prompt: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case command, filter }
+    public var kind: Kind
+    public var text: String
+    public var historyIndex: Int?
+}
+
+/// Something shown over the panes.
+public enum Overlay: Sendable, Equatable {
+    case help
+    case detail(Event)
+}
+
+/// A message on the status line, until it expires.
+public struct StatusMessage: Sendable, Equatable {
+    public var text: String
+    public var isError: Bool
+    public var expires: Timestamp
+}
+
+/// Everything about the console that is not engine data: focus, overlays, prompts, the feed
+/// view. Changed only by the reducer.
+public struct ViewState: Sendable {
+    public var panes: [PaneKind]
+    public var focus: PaneKind
+    public var maximized = false
+    public var overlay: Overlay?
+    public var prompt: Prompt?
+    public var commandHistory: [String] = []
+    public var filterHistory: [String] = []
+    public var message: StatusMessage?
+    public var feed = FeedViewState()
+    public var themeName: String
+    public var demo = false
+    public var quitRequested = false
+    /// Set when the screen must be repainted from scratch.
+    public var needsFullRedraw = false
+    /// The help overlay's first line, when it is longer than the screen.
+    public var helpScroll = 0
+
+    public init(panes: [PaneKind], themeName: String) {
+        self.panes = panes
+        focus = panes.first ?? .feed
+        self.themeName = themeName
+    }
+
+    public mutating func say(_ text: String, error: Bool = false, now: Timestamp = .now()) {
+        message = StatusMessage(text: text, isError: error, expires: now + .seconds(error ? 8 : 4))
+    }
+}
+
+/// What handling a key asks of the outside world.
+public enum Effect: Sendable, Equatable {
+    case engine(EngineCommand)
+    case loadTheme(String)
+    case fetchHistory
+    case redraw
+}

@@ -1,0 +1,162 @@
+/// A filter over events as an analyst types it: space-separated terms, all of which must
+/// hold. A bare word matches anywhere (id, type, source, entity, indicators, description,
+/// tags; case-insensitive); `field:value` matches inside one field; `sev>=7` (also `>`,
+/// `<`, `<=`, `=`, `:`) compares severity; `-term` or `!term` negates; `"quoted text"`
+/// keeps spaces.
+///
+/// Fields: `type`, `src` (`source`), `entity` (`ent`), `id`, `ind` (`indicator`), `tag`,
+/// `desc` (`description`), `prio` (`priority`), `sev` (`severity`).
+public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
+    public enum Field: String, Sendable, CaseIterable {
+        case type, source, entity, id, indicator, tag, description, priority
+    }
+
+    public enum Term: Sendable, Equatable {
+        case anywhere(String)
+        case field(Field, String)
+        case severity(Comparison, Int)
+        indirect case not(Term)
+    }
+
+    public enum Comparison: String, Sendable { case eq = "=", lt = "<", le = "<=", gt = ">", ge = ">=" }
+
+    public let terms: [Term]
+    public let text: String
+
+    /// The filter that matches everything.
+    public static let all = EventFilter(terms: [], text: "")
+
+    init(terms: [Term], text: String) {
+        self.terms = terms
+        self.text = text
+    }
+
+    public var description: String { text }
+    public var isEmpty: Bool { terms.isEmpty }
+
+    static let fieldNames: [String: Field] = [
+        "type": .type, "src": .source, "source": .source, "entity": .entity, "ent": .entity, "id": .id,
+        "ind": .indicator, "indicator": .indicator, "tag": .tag, "desc": .description, "description": .description,
+        "prio": .priority, "priority": .priority,
+    ]
+
+    /// Parses filter text; the error says which term is wrong and what was expected.
+    public init(parsing text: String) throws(FilterError) {
+        var terms: [Term] = []
+        for word in try Self.words(text) {
+            var token = Substring(word.text)
+            var negated = false
+            if !word.quoted, let first = token.first, first == "-" || first == "!", token.count > 1 {
+                negated = true
+                token = token.dropFirst()
+            }
+            let term = word.quoted ? Term.anywhere(String(token).lowercased()) : try Self.term(String(token))
+            terms.append(negated ? .not(term) : term)
+        }
+        self.terms = terms
+        self.text = text
+    }
+
+    private static func term(_ token: String) throws(FilterError) -> Term {
+        // Severity comparisons: sev>=7, severity<3, sev=5, sev:5.
+        let lower = token.lowercased()
+        for prefix in ["severity", "sev"] where lower.hasPrefix(prefix) {
+            let rest = lower.dropFirst(prefix.count)
+            for op in [">=", "<=", ">", "<", "=", ":"] where rest.hasPrefix(op) {
+                let value = rest.dropFirst(op.count)
+                guard let n = Int(value), (1...10).contains(n) else {
+                    throw FilterError("'\(token)': severity is compared with a number 1–10")
+                }
+                return .severity(Comparison(rawValue: op == ":" ? "=" : op) ?? .eq, n)
+            }
+        }
+        if let colon = token.firstIndex(of: ":"), colon != token.startIndex {
+            let name = token[..<colon].lowercased()
+            let value = String(token[token.index(after: colon)...]).lowercased()
+            guard let field = fieldNames[name] else {
+                throw FilterError("'\(token)': unknown field '\(name)'; expected type, src, entity, id, ind, tag, desc, prio or sev")
+            }
+            guard !value.isEmpty else { throw FilterError("'\(token)': expected a value after ':'") }
+            if field == .priority, Priority(name: value) == nil {
+                throw FilterError("'\(token)': priority is \(Priority.spellings)")
+            }
+            return .field(field, value)
+        }
+        return .anywhere(lower)
+    }
+
+    private static func words(_ text: String) throws(FilterError) -> [(text: String, quoted: Bool)] {
+        var out: [(String, Bool)] = []
+        var current = ""
+        var quoted = false
+        var wasQuoted = false
+        for c in text {
+            if c == "\"" {
+                if quoted {
+                    out.append((current, true))
+                    current = ""
+                    wasQuoted = true
+                }
+                quoted.toggle()
+                continue
+            }
+            if c == " " && !quoted {
+                if !current.isEmpty { out.append((current, false)) }
+                current = ""
+                wasQuoted = false
+                continue
+            }
+            current.append(c)
+        }
+        guard !quoted else { throw FilterError("unclosed quote in '\(text)'") }
+        if !current.isEmpty && !wasQuoted { out.append((current, false)) }
+        return out
+    }
+
+    /// Whether `e` satisfies every term.
+    public func matches(_ e: Event) -> Bool {
+        terms.allSatisfy { Self.matches($0, e) }
+    }
+
+    private static func contains(_ haystack: String?, _ needle: String) -> Bool {
+        guard let haystack else { return false }
+        return haystack.lowercased().contains(needle)
+    }
+
+    private static func matches(_ term: Term, _ e: Event) -> Bool {
+        switch term {
+        case .not(let inner): return !matches(inner, e)
+        case .severity(let op, let n):
+            guard let s = e.severity.map({ Int($0.value) }) else { return false }
+            switch op {
+            case .eq: return s == n
+            case .lt: return s < n
+            case .le: return s <= n
+            case .gt: return s > n
+            case .ge: return s >= n
+            }
+        case .field(let field, let value):
+            switch field {
+            case .type: return contains(e.type, value)
+            case .source: return contains(e.source, value)
+            case .entity: return contains(e.entity, value)
+            case .id: return contains(e.id, value)
+            case .indicator: return e.indicators.contains { contains($0, value) }
+            case .tag: return e.tags.contains { contains($0, value) }
+            case .description: return contains(e.description, value)
+            case .priority: return e.priority?.name == value
+            }
+        case .anywhere(let value):
+            return contains(e.id, value) || contains(e.type, value) || contains(e.source, value) || contains(e.entity, value)
+                || e.indicators.contains { contains($0, value) } || contains(e.description, value)
+                || e.tags.contains { contains($0, value) }
+        }
+    }
+}
+
+/// Why filter text could not be read.
+public struct FilterError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,61 @@
+import CTASCore
+import CTASFeeds
+import CTASStore
+import Foundation
+
+/// The demo the console opens when `ctas` runs without arguments: the bundled feed
+/// (SampleData/demo-feed.ndjson) replayed in a loop at 20×, times shifted to now, into a demo
+/// data directory of its own (`$XDG_DATA_HOME/ctas-demo`, else `~/.local/share/ctas-demo`)
+/// that starts empty each time, so the demo never mixes with the analyst's data.
+public enum DemoSession {
+    public static let feedName = "demo-feed.ndjson"
+    public static let speed = ReplaySpeed.factor(20)
+
+    public static func dataDirectory(environment: [String: String]) -> DataDirectory {
+        DataDirectory(path: DataDirectory.defaultPath(environment: environment) + "-demo")
+    }
+
+    /// The bundled feed: next to the working directory, or next to the binary (a SwiftPM build
+    /// tree), or CTAS_DEMO_FEED.
+    public static func bundledFeed(environment: [String: String], executable: String) -> String? {
+        var candidates: [String] = []
+        if let explicit = environment["CTAS_DEMO_FEED"] { candidates.append(explicit) }
+        candidates.append(FileManager.default.currentDirectoryPath + "/SampleData/" + feedName)
+        var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(dir.appendingPathComponent("SampleData/" + feedName).path)
+            candidates.append(dir.appendingPathComponent("share/ctas/" + feedName).path)
+            dir = dir.deletingLastPathComponent()
+        }
+        return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
+    }
+
+    /// The engine configuration for the demo. Clears the demo directory (unless another demo
+    /// holds it) and, when the bundled feed cannot be found, generates the same feed there.
+    public static func configuration(environment: [String: String], executable: String) throws -> Engine.Configuration {
+        let directory = dataDirectory(environment: environment)
+        try directory.create()
+        for name in ["warm.sqlite", "warm.sqlite-wal", "warm.sqlite-shm", "dead-letter.ndjson"] {
+            try? FileManager.default.removeItem(atPath: directory.path + "/" + name)
+        }
+        var feed = bundledFeed(environment: environment, executable: executable)
+        if feed == nil {
+            let path = directory.path + "/" + feedName
+            var options = FeedGenerator.Options()
+            options.seed = 2026
+            options.rate = 20
+            options.malformedRate = 0.005
+            var generator = FeedGenerator(options: options)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            guard let handle = FileHandle(forWritingAtPath: path) else { throw EngineError("\(path): cannot write the demo feed") }
+            generator.write(events: 10_000, to: handle)
+            try handle.close()
+            feed = path
+        }
+        var configuration = Engine.Configuration(sources: [.file(feed ?? feedName)], dataDirectory: directory)
+        configuration.speed = speed
+        configuration.loop = true
+        configuration.rebaseToNow = true
+        return configuration
+    }
+}

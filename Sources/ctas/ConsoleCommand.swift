@@ -1,0 +1,75 @@
+import ArgumentParser
+import CTASConsole
+import CTASEngine
+import Foundation
+
+struct ConsoleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "The analyst console (the default command): live panes over SSH, in tmux, on any terminal.",
+        discussion: """
+            Without feeds it replays the bundled demo feed in a loop, into a demo data directory of its own.
+            Keys: ? help, : commands, / filter, p pause, [ ] speed, tab focus, z maximize, q quit. Keys can be
+            rebound in $XDG_CONFIG_HOME/ctas/config.toml; themes load from Themes/ and $XDG_CONFIG_HOME/ctas/themes.
+            SIGHUP (the SSH link dropped), SIGTERM and Ctrl-C flush, checkpoint, restore the terminal and exit 0.
+            """)
+
+    @Option(name: .long, help: "A recorded feed to replay (repeatable).")
+    var feed: [String] = []
+
+    @Option(help: "Replay speed: a factor of event time (1, 10, 0.5) or max.")
+    var speed: ReplaySpeed?
+
+    @Option(help: "Follow a growing file (surviving rotation) (repeatable).")
+    var follow: [String] = []
+
+    @Flag(help: "Read a live feed from standard input.")
+    var stdin = false
+
+    @Flag(help: "Replay files again from the top when they end.")
+    var loop = false
+
+    @Option(help: "Theme name (Themes/*.toml or $XDG_CONFIG_HOME/ctas/themes) or a .toml path.")
+    var theme: String?
+
+    @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).")
+    var ascii = false
+
+    @Option(help: "Frames per second, 1–60 (default 10).")
+    var fps: Int?
+
+    @Flag(help: "Enable the mouse (click to focus, wheel to scroll).")
+    var mouse = false
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var ingest: IngestOptions
+
+    func validate() throws {
+        if let fps, !(1...60).contains(fps) { throw ValidationError("--fps must be 1–60") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var request: ConsoleLauncher.Request
+        let sources: [Engine.SourceSpec] = feed.map { .file($0) } + follow.map { .follow($0) } + (stdin ? [.stdin] : [])
+        if sources.isEmpty {
+            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            request = ConsoleLauncher.Request(engine: try DemoSession.configuration(environment: environment, executable: executable))
+            request.demo = true
+            if let speed { request.engine.speed = speed }
+        } else {
+            var configuration = Engine.Configuration(sources: sources, dataDirectory: data.directory)
+            try ingest.apply(to: &configuration)
+            configuration.speed = speed ?? .factor(1)
+            configuration.loop = loop
+            configuration.holdAtEnd = true
+            request = ConsoleLauncher.Request(engine: configuration)
+        }
+        request.theme = theme
+        request.ascii = ascii
+        request.framesPerSecond = fps
+        request.mouse = mouse ? true : nil
+        let status = await ConsoleLauncher.run(request, environment: environment)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
