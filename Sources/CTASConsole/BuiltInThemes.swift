@@ -48,6 +48,7 @@ land = "#303030"
 sea = "#1c1c1c"
 hotspot = "#ffff00 bold"
 cursor = "#000000 on #ffffff bold"
+
 """#,
         "high-contrast": #"""
 # CTAS theme with maximum contrast: pure colours on black, bold text.
@@ -91,6 +92,7 @@ land = "#262626"
 sea = "black"
 hotspot = "bright-white bold"
 cursor = "black on bright-white bold"
+
 """#,
         "light": #"""
 # CTAS theme for light terminals.
@@ -134,6 +136,7 @@ land = "#d7d7af"
 sea = "#e4eef5"
 hotspot = "#d70000 bold"
 cursor = "#ffffff on #000000 bold"
+
 """#,
         "monochrome": #"""
 # CTAS theme without colour: attributes only (chosen automatically when NO_COLOR is set
@@ -178,6 +181,7 @@ land = "default dim"
 sea = "default"
 hotspot = "default bold reverse"
 cursor = "default reverse"
+
 """#,
         "solarized-dark": #"""
 # CTAS theme: Solarized (dark), Ethan Schoonover's palette.
@@ -221,6 +225,7 @@ land = "#073642"
 sea = "#002b36"
 hotspot = "#fdf6e3 bold"
 cursor = "#002b36 on #fdf6e3 bold"
+
 """#,
     ]
 }

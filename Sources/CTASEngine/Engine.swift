@@ -253,7 +253,9 @@ public final class Engine: Sendable {
         started.append(Task { [weak self] in
             while let self, !(self.hub.state.withLock { $0.finished }) {
                 self.publish()
-                try? await Task.sleep(for: interval)
+                // A paused replay has nothing new to say ten times a second.
+                let paused = self.control.current.paused
+                try? await Task.sleep(for: paused ? max(interval, .milliseconds(500)) : interval)
             }
             self?.publish()
         })

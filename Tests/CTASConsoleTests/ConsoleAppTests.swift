@@ -1,0 +1,71 @@
+import CTASCore
+import CTASEngine
+import CTASFeeds
+import CTASStore
+import Foundation
+import Testing
+@testable import CTASConsole
+
+@Suite struct ConsoleAppTests {
+    init() { _ = utf8Locale }
+
+    func feedEngine(events: Int) throws -> Engine {
+        let dir = NSTemporaryDirectory() + "ctas-console-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var generator = FeedGenerator(options: FeedGenerator.Options())
+        var bytes: [UInt8] = []
+        for _ in 0..<events { generator.appendNext(to: &bytes) }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/feed.ndjson"))
+        var c = Engine.Configuration(sources: [.file(dir + "/feed.ndjson")], dataDirectory: DataDirectory(path: dir + "/data"))
+        c.holdAtEnd = true
+        c.publishInterval = .milliseconds(20)
+        return try Engine(c)
+    }
+
+    @MainActor
+    @Test func runsDrawsAnswersKeysAndQuitsCleanly() async throws {
+        let engine = try feedEngine(events: 3000)
+        let terminal = MemoryTerminal(width: 140, height: 40)
+        var options = ConsoleOptions()
+        options.framesPerSecond = 30
+        let app = ConsoleApp(engine: engine, terminal: terminal, options: options, keymap: .standard, theme: ThemeCatalog.standard,
+                             catalog: ThemeCatalog(userDirectory: nil))
+        let driver = Task { @MainActor in
+            // Wait until everything is in, then drive the keys an analyst would press.
+            while engine.snapshot.totals.accepted < 3000 { try await Task.sleep(for: .milliseconds(20)) }
+            try await Task.sleep(for: .milliseconds(150))
+            terminal.pending = [.key(.character("?"))]
+            try await Task.sleep(for: .milliseconds(150))
+            let help = terminal.lastFrame?.text ?? ""
+            terminal.pending = [.key(.escape), .key(.character("/"))] + "sev>=9".map { .key(.character($0)) } + [.key(.enter)]
+            try await Task.sleep(for: .milliseconds(200))
+            let filtered = terminal.lastFrame?.text ?? ""
+            terminal.pending = [.key(.character(":"))] + "theme solarized-dark".map { .key(.character($0)) } + [.key(.enter)]
+            try await Task.sleep(for: .milliseconds(150))
+            terminal.width = 40
+            terminal.height = 10
+            terminal.pending = [.resize]
+            try await Task.sleep(for: .milliseconds(150))
+            let tiny = terminal.lastFrame?.text ?? ""
+            terminal.width = 140
+            terminal.height = 40
+            terminal.pending = [.resize, .key(.character("q"))]
+            return (help, filtered, tiny)
+        }
+        let summary = await app.run()
+        let (help, filtered, tiny) = try await driver.value
+        #expect(summary.accepted == 3000)
+        #expect(terminal.shutDown, "the terminal is restored")
+        #expect(help.contains("Help (esc closes"))
+        #expect(filtered.contains("filter sev>=9"))
+        let rows = filtered.split(separator: "\n").filter { $0.contains("│") && $0.range(of: #"\d\d:\d\d:\d\d +\d+ "#, options: .regularExpression) != nil }
+        #expect(!rows.isEmpty)
+        for row in rows {
+            let sev = row.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            #expect(sev >= 9, "row shown under sev>=9: \(row)")
+        }
+        #expect(app.theme.name == "solarized-dark")
+        #expect(tiny.contains("terminal too small"))
+        #expect(app.frames.frames > 5)
+    }
+}

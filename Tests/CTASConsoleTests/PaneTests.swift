@@ -1,0 +1,167 @@
+import CTASCore
+import CTASEngine
+import CTASStore
+import Foundation
+import Testing
+@testable import CTASConsole
+
+/// A snapshot as a busy engine publishes it.
+func busySnapshot(events: Int = 1000, hostile: Bool = false) -> Snapshot {
+    var s = Snapshot()
+    s.sequence = 42
+    s.totals.accepted = 1_234_567
+    s.totals.rejected = 89
+    s.totals.duplicates = 3
+    s.totals.dropped = 7
+    s.rateHistory = (0..<300).map { 1000 + ($0 * 37) % 900 }
+    var source = SourceStatus(name: "/feeds/big-feed.ndjson", kind: .file)
+    source.state = .reading
+    source.bytesDone = 450
+    source.bytesTotal = 1000
+    source.etaSeconds = 75
+    s.sources = [source]
+    s.replay.speed = .factor(20)
+    s.replay.eventTime = Timestamp(microseconds: 1_795_169_730_000_000)
+    for (i, name) in ["read", "parse", "route", "write", "fanout"].enumerated() {
+        var stage = StageStatus(name: name)
+        stage.eventsPerSecond = 320_000
+        stage.latency = LatencySummary()
+        stage.latency.p50 = UInt64(100 * (i + 1))
+        stage.latency.p99 = UInt64(1000 * (i + 1))
+        stage.queueDepth = i
+        stage.queueCapacity = 3
+        s.stages.append(stage)
+    }
+    var hot = TierStatus(tier: .hot, available: true, retention: "ttl 7d, cap 48 MiB")
+    hot.storedEvents = 230_000
+    hot.bytes = 48 << 20
+    hot.decisions = ["place: recent window for the live view": 1_000_000]
+    var warm = TierStatus(tier: .warm, available: true, retention: "30d")
+    warm.storedEvents = 1_234_567
+    s.tiers = [hot, warm, TierStatus(tier: .cold, available: false, retention: "5y"), TierStatus(tier: .graph, available: false, retention: "1y")]
+    s.recent = (0..<events).map { i in
+        Event(id: "evt-\(i)", timestamp: Timestamp(microseconds: 1_795_169_730_000_000 + Int64(i) * 1_000_000),
+              type: hostile && i % 2 == 0 ? "c2\u{1B}]0;pwned\u{7}" : ["c2_beacon", "phishing", "port_scan"][i % 3],
+              severity: Severity(i % 10 + 1), source: "sensor-eu-\(i % 4)",
+              entity: hostile ? "\u{9B}2J\u{202E}漢字漢字漢字漢字漢字" : "host-\(i % 50)",
+              indicators: ["185.220.101.\(i % 200)", "evil-\(i).example"], description: "event \(i)")
+    }
+    return s
+}
+
+func context(_ snapshot: Snapshot, state: ViewState? = nil, ascii: Bool = false) -> RenderContext {
+    RenderContext(snapshot: snapshot, state: state ?? ViewState(panes: [.feed, .metrics], themeName: "default"),
+                  glyphs: ascii ? .plain : .unicode, keymap: .standard, now: Timestamp(microseconds: 1_795_169_735_000_000))
+}
+
+/// Renders a pane into a rectangle of a buffer filled with a marker; fails when anything
+/// outside the rectangle changed.
+func renderIsolated(_ area: Rect, width: Int, height: Int, _ draw: (inout ScreenBuffer) -> Void) -> ScreenBuffer {
+    var b = ScreenBuffer(width: width, height: height, fill: Cell("¤"))
+    draw(&b)
+    for y in 0..<height {
+        for x in 0..<width where !area.contains(x: x, y: y) {
+            #expect(b[x, y].text == "¤", "drew outside its area at (\(x), \(y))")
+        }
+    }
+    return b
+}
+
+@Suite struct PaneTests {
+    init() { _ = utf8Locale }
+
+    @Test func feedPaneStaysInsideAndShowsTheNewestFirst() {
+        let area = Rect(x: 3, y: 2, width: 100, height: 20)
+        let b = renderIsolated(area, width: 110, height: 26) { FeedPane.render(into: &$0, area: area, context: context(busySnapshot()), focused: true) }
+        let text = b.text
+        #expect(text.contains("Feed"))
+        #expect(text.contains("big-feed.ndjson") && text.contains("45%") && text.contains("ETA 1m15s"))
+        #expect(text.contains("accepted 1,234,567") && text.contains("rejected 89") && text.contains("dropped 7"))
+        #expect(text.contains("TIME") && text.contains("INDICATORS"))
+        let firstRow = b.row(area.y + 1 + FeedPane.headerRows)
+        #expect(firstRow.contains("185.220.101.199") && firstRow.contains("evt") == false, "newest first, ids not shown in rows")
+        #expect(firstRow.contains("10"), "severity column")
+        // Severity colours: the newest event (index 999) has severity 10 → critical.
+        let sevCell = b[area.x + 1 + 9 + 1, area.y + 1 + FeedPane.headerRows]
+        #expect(sevCell.style.role == .selection, "the newest row is selected when focused")
+        let second = area.y + 2 + FeedPane.headerRows
+        #expect(b[area.x + 1 + 9 + 1, second].style.role == .severityCritical || b[area.x + 1 + 10, second].style.role == .severityCritical)
+    }
+
+    @Test func narrowFeedDropsColumnsAndASCIIUsesNoUnicode() {
+        let area = Rect(x: 0, y: 0, width: 62, height: 12)
+        let b = renderIsolated(area, width: 62, height: 12) {
+            FeedPane.render(into: &$0, area: area, context: context(busySnapshot(), ascii: true), focused: false)
+        }
+        #expect(!b.text.contains("SOURCE") && !b.text.contains("ENTITY"))
+        #expect(b.text.unicodeScalars.allSatisfy { $0.value < 0x80 || $0.value == 0xA4 }, "ASCII only (besides the test marker)")
+    }
+
+    @Test func hostileFeedContentNeverReachesTheScreenRaw() {
+        let area = Rect(x: 0, y: 0, width: 120, height: 30)
+        let snapshot = busySnapshot(hostile: true)
+        var state = ViewState(panes: [.feed, .metrics], themeName: "default")
+        for kind in [Overlay?.none, .detail(snapshot.recent[998])] {
+            state.overlay = kind
+            let b = ScreenRenderer.render(width: 120, height: 30, context: context(snapshot, state: state))
+            for cell in b.cells {
+                #expect(!cell.text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x202E },
+                        "a control character reached the buffer: \(cell.text.debugDescription)")
+            }
+            #expect(b.text.contains("\\e]0;pwned\\x07") || b.text.contains("\\e]0;pwned"))
+        }
+        // Wide characters are measured: rows keep their width.
+        let feed = renderIsolated(area, width: 120, height: 30) { FeedPane.render(into: &$0, area: area, context: context(snapshot), focused: false) }
+        for y in 1..<(area.height - 1) { #expect(DisplayText.width(feed.row(y)) == 120) }
+    }
+
+    @Test func metricsPaneShowsStagesTiersAndProcess() {
+        let area = Rect(x: 5, y: 1, width: 90, height: 32)
+        var ctx = context(busySnapshot())
+        ctx.frames.p50Micros = 1200
+        ctx.frames.p99Micros = 3400
+        let b = renderIsolated(area, width: 100, height: 35) { MetricsPane.render(into: &$0, area: area, context: ctx, focused: false) }
+        let text = b.text
+        for expected in ["stage", "read", "parse", "route", "write", "fanout", "320k", "p95", "queue", "hot", "230,000", "48.0M", "warm",
+                         "1,234,567", "(later)", "routing decisions", "recent window", "frame p50 1.2ms p99 3.4ms", "rate"] {
+            #expect(text.contains(expected), "metrics show \(expected)")
+        }
+        // Narrow: fewer columns, still inside.
+        let small = Rect(x: 0, y: 0, width: 40, height: 10)
+        _ = renderIsolated(small, width: 40, height: 10) { MetricsPane.render(into: &$0, area: small, context: ctx, focused: true) }
+    }
+
+    @Test func layoutAdaptsAndSaysWhenTooSmall() {
+        let wide = Layout.panes([.feed, .metrics], in: Rect(x: 0, y: 0, width: 200, height: 59), focus: .feed, maximized: false)
+        #expect(wide[0].1.y == wide[1].1.y, "side by side when wide")
+        let narrow = Layout.panes([.feed, .metrics], in: Rect(x: 0, y: 0, width: 80, height: 23), focus: .feed, maximized: false)
+        #expect(narrow[0].1.x == narrow[1].1.x, "stacked when narrow")
+        let max = Layout.panes([.feed, .metrics], in: Rect(x: 0, y: 0, width: 80, height: 23), focus: .metrics, maximized: true)
+        #expect(max.count == 1 && max[0].0 == .metrics)
+        let four = Layout.panes(PaneKind.allCases, in: Rect(x: 0, y: 0, width: 200, height: 59), focus: .feed, maximized: false)
+        #expect(four.count == 4)
+        let tiny = ScreenRenderer.render(width: 30, height: 8, context: context(busySnapshot()))
+        #expect(tiny.text.contains("terminal too small: need 60×15"))
+        let one = ScreenRenderer.render(width: 1, height: 1, context: context(busySnapshot()))
+        #expect(one.width == 1)
+        let zero = ScreenRenderer.render(width: 0, height: 0, context: context(busySnapshot()))
+        #expect(zero.cells.isEmpty)
+    }
+
+    @Test func statusBarAndOverlays() {
+        var state = ViewState(panes: [.feed, .metrics], themeName: "default")
+        state.demo = true
+        var b = ScreenRenderer.render(width: 120, height: 30, context: context(busySnapshot(), state: state))
+        let status = b.row(29)
+        #expect(status.contains("DEMO REPLAY 20x") && status.contains("event 2026-11-20 10:15:30Z") && status.contains("? help"))
+        state.overlay = .help
+        b = ScreenRenderer.render(width: 120, height: 40, context: context(busySnapshot(), state: state))
+        for expected in ["Help", "quit (flush and checkpoint first)", "Feed pane", ":seek TIME", "sev>=7"] {
+            #expect(b.text.contains(expected), "help shows \(expected)")
+        }
+        state.overlay = nil
+        state.prompt = Prompt(kind: .filter, text: "sev>=7", historyIndex: nil)
+        b = ScreenRenderer.render(width: 120, height: 30, context: context(busySnapshot(), state: state))
+        #expect(b.row(29).hasPrefix("/sev>=7█"))
+    }
+}

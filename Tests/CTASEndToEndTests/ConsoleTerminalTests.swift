@@ -1,0 +1,134 @@
+import CTASStore
+import Foundation
+import Testing
+
+/// The console in real terminals (tmux): what only a terminal can show.
+@Suite(.serialized) struct ConsoleTerminalTests {
+    @Test func demoStartsLivesAnswersKeysResizesAndQuitsCleanly() async throws {
+        let t = try await TmuxSession([], width: 120, height: 35)
+        defer { Task { await t.close() } }
+        let (started, first) = try await t.waitFor { $0.contains("Feed") && $0.contains("Metrics") && (acceptedCount($0) ?? 0) > 0 }
+        #expect(started, "panes visible with events:\n\(first)")
+        #expect(first.contains("DEMO") && first.contains("? help"))
+        try await Task.sleep(for: .seconds(1.5))
+        let later = try await t.capture()
+        #expect((acceptedCount(later) ?? 0) > (acceptedCount(first) ?? 0), "counts rise")
+        try await t.send("?")
+        let (help, _) = try await t.waitFor(5) { $0.contains("Help (esc closes") }
+        #expect(help)
+        try await t.send("Escape")
+        try await t.send("/")
+        try await t.type("sev>=9")
+        try await t.send("Enter")
+        let (filtered, filterScreen) = try await t.waitFor(5) { $0.contains("filter sev>=9") }
+        #expect(filtered, "\(filterScreen)")
+        try await t.resize(width: 30, height: 8)
+        let (small, _) = try await t.waitFor(5) { $0.contains("terminal too small") }
+        #expect(small)
+        try await t.resize(width: 120, height: 35)
+        let (back, _) = try await t.waitFor(5) { $0.contains("Feed") && $0.contains("Metrics") }
+        #expect(back)
+        #expect(try await t.value("#{alternate_on}") == "1")
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0)
+        #expect(try await t.value("#{alternate_on}") == "0", "left the alternate screen")
+        #expect(try await t.value("#{cursor_flag}") == "1", "cursor shown again")
+        let after = try await t.capture()
+        #expect(after.contains("ctas: accepted"))
+    }
+
+    @Test(arguments: [("xterm-256color", "C.UTF-8"), ("tmux-256color", "C.UTF-8"), ("screen", "C.UTF-8"), ("xterm", "C.UTF-8"),
+                      ("vt100", "C.UTF-8"), ("linux", "C.UTF-8"), ("xterm-256color", "C")])
+    func terminalsAndLocales(term: String, lang: String) async throws {
+        let t = try await TmuxSession([], width: 100, height: 30, environment: ["TERM": term, "LANG": lang, "LC_ALL": lang])
+        defer { Task { await t.close() } }
+        let (ok, screen) = try await t.waitFor { $0.contains("Feed") && (acceptedCount($0) ?? 0) > 0 }
+        #expect(ok, "\(term) \(lang):\n\(screen)")
+        if lang == "C" {
+            #expect(!screen.contains("─") && !screen.contains("│") && screen.contains("+-"), "ASCII only under LANG=C")
+            #expect(screen.unicodeScalars.allSatisfy { $0.value < 0x80 }, "no mojibake")
+        }
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0)
+    }
+
+    @Test func dumbAndUnknownTerminalsGetAClearMessage() async throws {
+        for term in ["dumb", "no-such-terminal-xyz"] {
+            let r = try await CLI.run(["console", "--data-dir", scratchDir()], environment: ["TERM": term])
+            #expect(r.status == 1)
+            // Run without a terminal on stdin, so the first check speaks; with one, TERM's would.
+            #expect(r.stderr.contains("headless commands"), "\(term): \(r.stderr)")
+        }
+        let t = try await TmuxSession([], environment: ["TERM": "no-such-terminal-xyz"])
+        defer { Task { await t.close() } }
+        #expect(try await t.exitStatus() == 1)
+        let screen = try await t.capture()
+        #expect(screen.contains("not a terminal this system knows") && screen.contains("headless commands"), "\(screen)")
+        let dumb = try await TmuxSession([], environment: ["TERM": "dumb"])
+        defer { Task { await dumb.close() } }
+        #expect(try await dumb.exitStatus() == 1)
+        #expect(try await dumb.capture().contains("'dumb'"))
+    }
+
+    @Test func noColorMeansNoColour() async throws {
+        let t = try await TmuxSession([], environment: ["NO_COLOR": "1"])
+        defer { Task { await t.close() } }
+        let (ok, _) = try await t.waitFor { $0.contains("Feed") && (acceptedCount($0) ?? 0) > 0 }
+        #expect(ok)
+        let screen = try await t.capture(escapes: true)
+        for sgr in screen.matches(of: /\x1B\[([0-9;]*)m/) {
+            for code in sgr.1.split(separator: ";").compactMap({ Int($0) }) {
+                #expect(!(30...38).contains(code) && !(40...48).contains(code) && !(90...107).contains(code), "colour code \(code) under NO_COLOR")
+            }
+        }
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0)
+    }
+
+    @Test func hostileFeedLeavesTheTerminalAlone() async throws {
+        let dir = scratchDir()
+        let hostile = [
+            #"{"id":"h1","ts":"2026-11-20T10:00:00Z","type":"\u001b]0;pwned-title\u0007c2","entity":"\u001b]52;c;ZXZpbA==\u0007clip","severity":9}"#,
+            #"{"id":"h2","ts":"2026-11-20T10:00:01Z","type":"\u001b[2J\u001b[31;47mred","entity":"\u009b2J\u009d0;c1-title\u009c","severity":8}"#,
+            #"{"id":"h3","ts":"2026-11-20T10:00:02Z","type":"dcs\u001bPq#0;2;0;0;0\u001b\\","description":"\u202eevil\u200b \u001b[?25l hidden cursor","severity":7}"#,
+            #"{"id":"h4","ts":"2026-11-20T10:00:03Z","type":"wide 漢字漢字漢字漢字漢字漢字漢字漢字","entity":"e\u0301\u0301\u0301","severity":5,"indicators":["\u001b[5mblink"]}"#,
+        ].joined(separator: "\n") + "\n"
+        try hostile.write(toFile: dir + "/hostile.ndjson", atomically: true, encoding: .utf8)
+        let t = try await TmuxSession(["console", "--feed", dir + "/hostile.ndjson", "--speed", "max", "--data-dir", dir + "/d"], width: 140, height: 30)
+        defer { Task { await t.close() } }
+        let titleBefore = try await t.value("#{pane_title}")
+        let (ok, screen) = try await t.waitFor { (acceptedCount($0) ?? 0) == 4 }
+        #expect(ok, "\(screen)")
+        #expect(screen.contains("\\e]0;pwned-title") && screen.contains("\\x9b2J"), "shown escaped:\n\(screen)")
+        try await t.send("Enter")   // the detail of the newest (h4)
+        try await Task.sleep(for: .milliseconds(500))
+        try await t.send("Escape", "j", "j", "Enter")   // h2's detail
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await t.value("#{pane_title}") == titleBefore, "title untouched")
+        let raw = try await t.capture(escapes: true)
+        #expect(!raw.contains("pwned") || raw.contains("\\e]0;pwned"), "only the escaped form reaches the screen")
+        #expect(!raw.contains("\u{1B}[?25l\u{1B}[?25l"))
+        try await t.send("Escape", "q")
+        #expect(try await t.exitStatus() == 0)
+        #expect(try await t.value("#{cursor_flag}") == "1")
+        #expect(try await t.value("#{pane_title}") == titleBefore)
+    }
+
+    @Test(arguments: ["HUP", "TERM"])
+    func hangupAndTermFlushAndExitZero(signal: String) async throws {
+        let dir = scratchDir()
+        _ = try await CLI.run(["gen-feed", "--events", "2000", "--rate", "20", "--output", dir + "/f.ndjson"])
+        let t = try await TmuxSession(["console", "--feed", dir + "/f.ndjson", "--speed", "10", "--data-dir", dir + "/d"])
+        defer { Task { await t.close() } }
+        let (ok, _) = try await t.waitFor { (acceptedCount($0) ?? 0) > 20 }
+        #expect(ok)
+        let pid = try #require(try await t.programPID())
+        kill(pid, signal == "HUP" ? SIGHUP : SIGTERM)
+        #expect(try await t.exitStatus() == 0)
+        let line = try await t.capture().split(separator: "\n").first { $0.contains("ctas: accepted") }
+        let accepted = line.flatMap { $0.split(separator: " ").dropFirst(2).first }.flatMap { Int($0.replacingOccurrences(of: ",", with: "")) }
+        #expect(accepted != nil)
+        #expect(try WarmReader(path: dir + "/d/warm.sqlite").count() == accepted, "everything counted is stored")
+        #expect(try await t.value("#{alternate_on}") == "0")
+    }
+}
