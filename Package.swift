@@ -70,16 +70,18 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "H3Tests", dependencies: ["H3"], exclude: ["Oracle", "Vectors"]),
-        .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore"]),
-        .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore"]),
+        // Helpers shared by the test targets.
+        .target(name: "CTASTestSupport", path: "Tests/CTASTestSupport"),
+        .testTarget(name: "H3Tests", dependencies: ["H3", "CTASTestSupport"], exclude: ["Oracle", "Vectors"]),
+        .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore", "CTASTestSupport"]),
+        .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore", "CTASTestSupport"]),
         .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore"]),
         .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASCore"]),
-        .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore"]),
+        .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "CTASTestSupport"]),
         // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.
         .testTarget(
             name: "CTASEndToEndTests",
-            dependencies: ["ctas", "CTASStore", "CTASFeeds", "CTASCore"]
+            dependencies: ["ctas", "CTASStore", "CTASFeeds", "CTASCore", "CTASTestSupport"]
         ),
     ]
 )

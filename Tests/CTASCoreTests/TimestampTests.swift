@@ -1,3 +1,4 @@
+import CTASTestSupport
 import Foundation
 import Testing
 @testable import CTASCore
@@ -11,7 +12,11 @@ import Testing
         #expect(CivilDate(year: 0, month: 1, day: 1).daysSinceEpoch == -719_528)
     }
 
-    @Test func roundTripsEveryDayOfFiveCenturies() {
+    @Test func roundTripsEveryDayOfFiveCenturies() async throws {
+        try await onOwnThread { Self.roundTrip() }
+    }
+
+    static func roundTrip() {
         var previous = CivilDate(daysSinceEpoch: -200_000)
         for day in Int64(-199_999)...Int64(200_000) {
             let date = CivilDate(daysSinceEpoch: day)
@@ -74,7 +79,11 @@ import Testing
         }
     }
 
-    @Test func formatsAndParsesBack() throws {
+    @Test func formatsAndParsesBack() async throws {
+        try await onOwnThread { try Self.formatAndParse() }
+    }
+
+    static func formatAndParse() throws {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<20_000 {
             let micros = Int64.random(in: -62_135_596_800_000_000...253_402_300_799_999_999, using: &rng)

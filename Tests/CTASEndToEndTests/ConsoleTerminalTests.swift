@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct ConsoleTerminalTests {
     @Test func demoStartsLivesAnswersKeysResizesAndQuitsCleanly() async throws {
         let t = try await TmuxSession([], width: 120, height: 35)
-        defer { Task { await t.close() } }
+        defer { t.closeNow() }
         let (started, first) = try await t.waitFor { $0.contains("Feed") && $0.contains("Metrics") && (acceptedCount($0) ?? 0) > 0 }
         #expect(started, "panes visible with events:\n\(first)")
         #expect(first.contains("DEMO") && first.contains("? help"))
@@ -41,7 +41,7 @@ import Testing
                       ("vt100", "C.UTF-8"), ("linux", "C.UTF-8"), ("xterm-256color", "C")])
     func terminalsAndLocales(term: String, lang: String) async throws {
         let t = try await TmuxSession([], width: 100, height: 30, environment: ["TERM": term, "LANG": lang, "LC_ALL": lang])
-        defer { Task { await t.close() } }
+        defer { t.closeNow() }
         let (ok, screen) = try await t.waitFor { $0.contains("Feed") && (acceptedCount($0) ?? 0) > 0 }
         #expect(ok, "\(term) \(lang):\n\(screen)")
         if lang == "C" {
@@ -60,19 +60,19 @@ import Testing
             #expect(r.stderr.contains("headless commands"), "\(term): \(r.stderr)")
         }
         let t = try await TmuxSession([], environment: ["TERM": "no-such-terminal-xyz"])
-        defer { Task { await t.close() } }
+        defer { t.closeNow() }
         #expect(try await t.exitStatus() == 1)
         let screen = try await t.capture()
         #expect(screen.contains("not a terminal this system knows") && screen.contains("headless commands"), "\(screen)")
         let dumb = try await TmuxSession([], environment: ["TERM": "dumb"])
-        defer { Task { await dumb.close() } }
+        defer { dumb.closeNow() }
         #expect(try await dumb.exitStatus() == 1)
         #expect(try await dumb.capture().contains("'dumb'"))
     }
 
     @Test func noColorMeansNoColour() async throws {
         let t = try await TmuxSession([], environment: ["NO_COLOR": "1"])
-        defer { Task { await t.close() } }
+        defer { t.closeNow() }
         let (ok, _) = try await t.waitFor { $0.contains("Feed") && (acceptedCount($0) ?? 0) > 0 }
         #expect(ok)
         let screen = try await t.capture(escapes: true)
@@ -95,7 +95,7 @@ import Testing
         ].joined(separator: "\n") + "\n"
         try hostile.write(toFile: dir + "/hostile.ndjson", atomically: true, encoding: .utf8)
         let t = try await TmuxSession(["console", "--feed", dir + "/hostile.ndjson", "--speed", "max", "--data-dir", dir + "/d"], width: 140, height: 30)
-        defer { Task { await t.close() } }
+        defer { t.closeNow() }
         let titleBefore = try await t.value("#{pane_title}")
         let (ok, screen) = try await t.waitFor { (acceptedCount($0) ?? 0) == 4 }
         #expect(ok, "\(screen)")
@@ -119,7 +119,7 @@ import Testing
         let dir = scratchDir()
         _ = try await CLI.run(["gen-feed", "--events", "2000", "--rate", "20", "--output", dir + "/f.ndjson"])
         let t = try await TmuxSession(["console", "--feed", dir + "/f.ndjson", "--speed", "10", "--data-dir", dir + "/d"])
-        defer { Task { await t.close() } }
+        defer { t.closeNow() }
         let (ok, _) = try await t.waitFor { (acceptedCount($0) ?? 0) > 20 }
         #expect(ok)
         let pid = try #require(try await t.programPID())

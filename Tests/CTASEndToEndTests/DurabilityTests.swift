@@ -1,5 +1,6 @@
 import CTASCore
 import CTASStore
+import CTASTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 @Suite(.serialized) struct DurabilityTests {
     @Test func killNineAtRandomPointsLosesNothingAndRepeatsNothing() async throws {
         let dir = scratchDir()
-        let feed = try GeneratedFeed(dir: dir, events: 150_000, seed: 42, malformed: 0.01)
+        let feed = try await onOwnThread { try GeneratedFeed(dir: dir, events: 150_000, seed: 42, malformed: 0.01) }
         let data = dir + "/data"
         let args = ["ingest", feed.path, "--data-dir", data, "--quiet"]
         var rng = SystemRandomNumberGenerator()
@@ -46,7 +47,7 @@ extension DurabilityTests {
     @Test func killBeforeTheFirstCommitLeavesNoDuplicateDeadLetters() async throws {
         for attempt in 0..<5 {
             let dir = scratchDir()
-            let feed = try GeneratedFeed(dir: dir, events: 20_000, seed: UInt64(100 + attempt), malformed: 0.2)
+            let feed = try await onOwnThread { try GeneratedFeed(dir: dir, events: 20_000, seed: UInt64(100 + attempt), malformed: 0.2) }
             let args = ["ingest", feed.path, "--data-dir", dir + "/data", "--quiet"]
             let (process, exit) = try CLI.start(args)
             _ = await signal(process, SIGKILL, after: 0.02 + 0.02 * Double(attempt))

@@ -18,7 +18,7 @@ final class TmuxSession: @unchecked Sendable {
         for (k, v) in environment { env[k] = v }
         let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
         let command = ([CLI.binary] + args).map(Self.quote).joined(separator: " ")
-        let script = "cd \(Self.quote(FileManager.default.currentDirectoryPath)) && env -i PATH=/usr/bin:/bin \(exports) \(command); echo $? > \(Self.quote(exitFile)); sleep 600"
+        let script = "cd \(Self.quote(FileManager.default.currentDirectoryPath)) && env -i PATH=/usr/bin:/bin \(exports) \(command); echo $? > \(Self.quote(exitFile)); sleep 60"
         _ = try await tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "sh", "-c", script])
     }
 
@@ -47,7 +47,7 @@ final class TmuxSession: @unchecked Sendable {
     }
 
     /// Waits until the screen satisfies `condition` (or `timeout` passes); returns the last capture.
-    func waitFor(_ timeout: Double = 15, _ condition: (String) -> Bool) async throws -> (Bool, String) {
+    func waitFor(_ timeout: Double = 30, _ condition: (String) -> Bool) async throws -> (Bool, String) {
         let deadline = Date().addingTimeInterval(timeout)
         var screen = ""
         while Date() < deadline {
@@ -59,7 +59,7 @@ final class TmuxSession: @unchecked Sendable {
     }
 
     /// The program's exit status once it has exited (nil on timeout).
-    func exitStatus(timeout: Double = 20) async throws -> Int32? {
+    func exitStatus(timeout: Double = 30) async throws -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let text = try? String(contentsOfFile: exitFile, encoding: .utf8), let code = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
@@ -80,6 +80,22 @@ final class TmuxSession: @unchecked Sendable {
     func close() async {
         _ = try? await tmux(["kill-server"])
     }
+
+    /// Kills the session's server before returning (for `defer`, which cannot await).
+    func closeNow() {
+        var pid: pid_t = 0
+        let words: [String] = ["/usr/bin/tmux", "-L", socket, "kill-server"]
+        let argv = words.map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var cargs = argv + [nil]
+        let rc = cargs.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return EINVAL }
+            return posix_spawn(&pid, "/usr/bin/tmux", nil, nil, base, environ)
+        }
+        guard rc == 0 else { return }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
 }
 
 enum Run {
@@ -96,6 +112,8 @@ enum Run {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // The test runner's other descriptors must not live on in a tmux server.
+        _ = spawnCloseFrom(&actions, 3)
         let argv = ([path] + args).map { strdup($0) }
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
@@ -127,3 +145,7 @@ struct HarnessError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
 }
+
+/// glibc's posix_spawn_file_actions_addclosefrom_np (a GNU extension the Glibc module hides).
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+func spawnCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32

@@ -2,6 +2,7 @@ import CTASCore
 import CTASFeeds
 import CTASStore
 import Foundation
+import CTASTestSupport
 import Testing
 @testable import CTASEngine
 
@@ -13,7 +14,11 @@ func scratch(_ name: String = #function) -> String {
 
 /// Writes a generated feed; returns its path and the generator's counts.
 func writeFeed(_ dir: String, events: Int, seed: UInt64 = 5, malformed: Double = 0, rate: Double = 100,
-               name: String = "feed.ndjson") throws -> (String, [String: Int]) {
+               name: String = "feed.ndjson") async throws -> (String, [String: Int]) {
+    try await onOwnThread { try writeFeedNow(dir, events: events, seed: seed, malformed: malformed, rate: rate, name: name) }
+}
+
+func writeFeedNow(_ dir: String, events: Int, seed: UInt64, malformed: Double, rate: Double, name: String) throws -> (String, [String: Int]) {
     var options = FeedGenerator.Options()
     options.seed = seed
     options.malformedRate = malformed
@@ -34,7 +39,7 @@ func config(_ sources: [Engine.SourceSpec], _ dir: String) -> Engine.Configurati
 
 func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/data/warm.sqlite").allIDs() }
 
-func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
+func waitFor(_ seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if condition() { return true }
@@ -46,7 +51,7 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
 @Suite struct EngineTests {
     @Test func ingestsCountsAndDeadLetters() async throws {
         let dir = scratch()
-        let (feed, counts) = try writeFeed(dir, events: 20_000, malformed: 0.03)
+        let (feed, counts) = try await writeFeed(dir, events: 20_000, malformed: 0.03)
         let engine = try Engine(config([.file(feed)], dir))
         let summary = await engine.run()
         let rejectedKinds = FeedGenerator.Injection.allCases.filter(\.isRejected).map(\.rawValue)
@@ -71,11 +76,11 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
 
     @Test func resumesFromTheCheckpointAndIsIdempotent() async throws {
         let dir = scratch()
-        let (feed, _) = try writeFeed(dir, events: 3000)
+        let (feed, _) = try await writeFeed(dir, events: 3000)
         let first = await (try Engine(config([.file(feed)], dir))).run()
         #expect(first.accepted == 3000)
         // More lines arrive; a second run reads only those.
-        let (more, _) = try writeFeed(dir, events: 500, seed: 6, name: "more.ndjson")
+        let (more, _) = try await writeFeed(dir, events: 500, seed: 6, name: "more.ndjson")
         let handle = try #require(FileHandle(forWritingAtPath: feed))
         handle.seekToEndOfFile()
         handle.write(try Data(contentsOf: URL(fileURLWithPath: more)))
@@ -93,9 +98,9 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
 
     @Test func aReplacedFileStartsOver() async throws {
         let dir = scratch()
-        let (feed, _) = try writeFeed(dir, events: 1000)
+        let (feed, _) = try await writeFeed(dir, events: 1000)
         _ = await (try Engine(config([.file(feed)], dir))).run()
-        let (other, _) = try writeFeed(dir, events: 700, seed: 77, name: "other.ndjson")
+        let (other, _) = try await writeFeed(dir, events: 700, seed: 77, name: "other.ndjson")
         try FileManager.default.removeItem(atPath: feed)
         try FileManager.default.copyItem(atPath: other, toPath: feed)
         let summary = await (try Engine(config([.file(feed)], dir))).run()
@@ -106,7 +111,7 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
     @Test func replayIsPacedByEventTime() async throws {
         let dir = scratch()
         // 100 events per second of event time: 60 events span about 0.6 s.
-        let (feed, _) = try writeFeed(dir, events: 60, rate: 100)
+        let (feed, _) = try await writeFeed(dir, events: 60, rate: 100)
         var c = config([.file(feed)], dir)
         c.speed = .factor(1)
         let started = Date()
@@ -123,7 +128,7 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
 
     @Test func pauseHoldsAndResumeReleases() async throws {
         let dir = scratch()
-        let (feed, _) = try writeFeed(dir, events: 2000)
+        let (feed, _) = try await writeFeed(dir, events: 2000)
         var c = config([.file(feed)], dir)
         c.startPaused = true
         let engine = try Engine(c)
@@ -138,7 +143,7 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
 
     @Test func seekSkipsToATime() async throws {
         let dir = scratch()
-        let (feed, _) = try writeFeed(dir, events: 4000, rate: 10)   // about 400 s of event time
+        let (feed, _) = try await writeFeed(dir, events: 4000, rate: 10)   // about 400 s of event time
         let events = try FeedDecoderHelper.events(feed)
         let target = events[2500].timestamp
         var c = config([.file(feed)], dir)
@@ -156,7 +161,7 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
 
     @Test func seekingBackAfterTheEndWithTheFileHeldOpen() async throws {
         let dir = scratch()
-        let (feed, _) = try writeFeed(dir, events: 3000, rate: 10)
+        let (feed, _) = try await writeFeed(dir, events: 3000, rate: 10)
         let events = try FeedDecoderHelper.events(feed)
         var c = config([.file(feed)], dir)
         c.holdAtEnd = true
@@ -171,7 +176,7 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
 
     @Test func loopShiftsIdsAndTimes() async throws {
         let dir = scratch()
-        let (feed, _) = try writeFeed(dir, events: 50)
+        let (feed, _) = try await writeFeed(dir, events: 50)
         var c = config([.file(feed)], dir)
         c.loop = true
         let engine = try Engine(c)
@@ -193,7 +198,7 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
 
     @Test func recordingReplaysToTheSameEvents() async throws {
         let dir = scratch()
-        let (feed, _) = try writeFeed(dir, events: 2000, malformed: 0.05)
+        let (feed, _) = try await writeFeed(dir, events: 2000, malformed: 0.05)
         var c = config([.file(feed)], dir)
         c.recordPath = dir + "/recorded.ndjson"
         let summary = await (try Engine(c)).run()
@@ -233,11 +238,11 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
 
     @Test func followPicksUpAppendedLines() async throws {
         let dir = scratch()
-        let (feed, _) = try writeFeed(dir, events: 100)
+        let (feed, _) = try await writeFeed(dir, events: 100)
         let engine = try Engine(config([.follow(feed)], dir))
         engine.start()
         #expect(await waitFor { engine.snapshot.totals.accepted == 100 })
-        let (more, _) = try writeFeed(dir, events: 40, seed: 9, name: "more.ndjson")
+        let (more, _) = try await writeFeed(dir, events: 40, seed: 9, name: "more.ndjson")
         let handle = try #require(FileHandle(forWritingAtPath: feed))
         handle.seekToEndOfFile()
         handle.write(try Data(contentsOf: URL(fileURLWithPath: more)))
@@ -247,9 +252,9 @@ func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
         _ = await engine.stop()
     }
 
-    @Test func secondWriterOnADataDirectoryIsRefused() throws {
+    @Test func secondWriterOnADataDirectoryIsRefused() async throws {
         let dir = scratch()
-        let (feed, _) = try writeFeed(dir, events: 10)
+        let (feed, _) = try await writeFeed(dir, events: 10)
         let first = try Engine(config([.file(feed)], dir))
         #expect { try Engine(config([.file(feed)], dir)) } throws: { ($0 as? EngineError)?.message.contains("another ctas process") == true }
         _ = first

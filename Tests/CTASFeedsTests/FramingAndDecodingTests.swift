@@ -1,5 +1,6 @@
 import CTASCore
 import Foundation
+import CTASTestSupport
 import Testing
 @testable import CTASFeeds
 
@@ -188,8 +189,8 @@ func lines(_ batch: LineBatch) -> [String] {
 
     /// Every injected kind is accounted for exactly by the decoder.
     @Test(arguments: [FeedFormat.ndjson, .csv])
-    func malformedLinesAreCountedExactly(format: FeedFormat) throws {
-        let (bytes, counts) = generate(seed: 11, events: 20_000, malformed: 0.05, format: format)
+    func malformedLinesAreCountedExactly(format: FeedFormat) async throws {
+        let (bytes, counts) = try await onOwnThread { [self] in generate(seed: 11, events: 20_000, malformed: 0.05, format: format) }
         var decoder = FeedDecoder(format: format, sourceName: "gen")
         let out = try decoder.decode(frame(bytes, chunks: [1 << 20]))
         let rejectedKinds = FeedGenerator.Injection.allCases.filter(\.isRejected).map(\.rawValue)
@@ -201,7 +202,11 @@ func lines(_ batch: LineBatch) -> [String] {
         #expect(Set(out.events.map(\.id)).count == counts["events"])
     }
 
-    @Test func realisticShape() throws {
+    @Test func realisticShape() async throws {
+        try await onOwnThread { try Self.checkShape() }
+    }
+
+    static func checkShape() throws {
         var generator = FeedGenerator(options: FeedGenerator.Options())
         var indicatorCounts: [String: Int] = [:]
         var located = 0
