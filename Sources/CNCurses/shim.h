@@ -14,6 +14,16 @@
 extern int wcwidth(wchar_t c);
 static inline int cn_wcwidth(wchar_t c) { return wcwidth(c); }
 
+/// Pseudo-terminals (for the console benchmark); declared here for the same reason.
+extern int posix_openpt(int flags);
+extern int grantpt(int fd);
+extern int unlockpt(int fd);
+extern char *ptsname(int fd);
+static inline int cn_openpt(int flags) { return posix_openpt(flags); }
+static inline int cn_grantpt(int fd) { return grantpt(fd); }
+static inline int cn_unlockpt(int fd) { return unlockpt(fd); }
+static inline char *cn_ptsname(int fd) { return ptsname(fd); }
+
 static inline WINDOW *cn_stdscr(void) { return stdscr; }
 static inline int cn_lines(void) { return LINES; }
 static inline int cn_cols(void) { return COLS; }
@@ -37,6 +47,8 @@ static inline int cn_put(WINDOW *w, int y, int x, const wchar_t *s, int n) { ret
 static inline int cn_get_wch(WINDOW *w, wint_t *c) { return wget_wch(w, c); }
 /// newterm on stdout/stdin: NULL (instead of exiting, as initscr does) for an unusable TERM.
 static inline SCREEN *cn_newterm(const char *term) { return newterm(term, stdout, stdin); }
+/// newterm on given streams (a pseudo-terminal, for benchmarks).
+static inline SCREEN *cn_newterm_on(const char *term, FILE *out, FILE *in) { return newterm(term, out, in); }
 static inline const char *cn_codeset(void) { return nl_langinfo(CODESET); }
 static inline int cn_keypad(WINDOW *w, int on) { return keypad(w, on ? TRUE : FALSE); }
 static inline int cn_nodelay(WINDOW *w, int on) { return nodelay(w, on ? TRUE : FALSE); }

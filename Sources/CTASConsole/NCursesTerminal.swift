@@ -27,7 +27,7 @@ public final class NCursesTerminal: Terminal {
 
     /// Opens the terminal named by TERM. Fails with a clear message for a dumb or unknown
     /// terminal (where initscr would print and exit) or when stdin/stdout are not terminals.
-    public init(mouse: Bool, environment: [String: String]) throws(TerminalError) {
+    public convenience init(mouse: Bool, environment: [String: String]) throws(TerminalError) {
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw TerminalError("the console needs a terminal on stdin and stdout; \(Self.headlessAdvice)")
         }
@@ -38,6 +38,16 @@ public final class NCursesTerminal: Terminal {
         guard let scr = cn_newterm(nil) else {
             throw TerminalError("TERM='\(term)' is not a terminal this system knows (no terminfo entry); try TERM=xterm-256color, or \(Self.headlessAdvice)")
         }
+        try self.init(screen: scr, term: term, mouse: mouse)
+    }
+
+    /// A terminal on given streams (a pseudo-terminal), for benchmarks.
+    public convenience init(term: String, output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>) throws(TerminalError) {
+        guard let scr = cn_newterm_on(term, output, input) else { throw TerminalError("TERM='\(term)' is unknown") }
+        try self.init(screen: scr, term: term, mouse: false)
+    }
+
+    private init(screen scr: OpaquePointer, term: String, mouse: Bool) throws(TerminalError) {
         set_term(scr)
         guard cn_can_address() != 0 else {
             endwin()

@@ -1,15 +1,25 @@
 import ArgumentParser
+import CTASConsole
 import CTASEngine
 import Foundation
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmark end-to-end ingest into the warm tier and print JSON.",
+        abstract: "Benchmarks, printing JSON: end-to-end ingest (the default) and the console's frame time and CPU.",
+        subcommands: [IngestBench.self, ConsoleBench.self],
+        defaultSubcommand: IngestBench.self)
+}
+
+struct IngestBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Benchmark end-to-end ingest into the warm tier.",
         discussion: """
-            Generates a feed, ingests it into a fresh data directory, and in the same run times raw SQLite
-            inserts of the same rows (one prepared statement, with and without the warm tier's indexes) as a
-            reference. Prints events/s, per-stage p50/p99, end-to-end latency, peak RSS and the ratios.
+            Generates a feed, ingests it into a fresh data directory with the real `ctas ingest` in a child process,
+            and in the same run times raw SQLite inserts of the same rows (one prepared statement, with and without
+            the warm tier's indexes) as a reference. Prints events/s, per-stage p50/p99, end-to-end latency, peak RSS
+            and the ratios.
             """)
 
     @Option(help: "Events to generate and ingest.")
@@ -37,6 +47,39 @@ struct BenchCommand: ParsableCommand {
         let result = try IngestBenchmark.run(events: events, seed: seed, directory: dir, executable: executable,
                                              reference: !noReference)
         if !keep { try? FileManager.default.removeItem(atPath: dir) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct ConsoleBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "Benchmark the console: frame time at 80×24 and 200×60, and its CPU while replaying at max speed and paused.",
+        discussion: """
+            Renders a busy, changing snapshot into the screen buffer and blits it with ncurses onto a pseudo-terminal
+            (frame = render + blit), then runs the real console loop on the pseudo-terminal at 200×60 while the engine
+            replays a feed at max speed, and again paused, measuring the console thread's CPU.
+            """)
+
+    @Option(help: "Seconds per CPU measurement.")
+    var seconds: Double = 5
+
+    @Option(help: "Frames per size.")
+    var frames: Int = 400
+
+    @Option(help: "Scratch directory (default: a temporary directory).")
+    var directory: String?
+
+    func validate() throws {
+        guard seconds > 0, frames > 10 else { throw ValidationError("--seconds must be positive and --frames above 10") }
+    }
+
+    func run() async throws {
+        let dir = directory ?? NSTemporaryDirectory() + "ctas-console-bench-\(getpid())"
+        let result = try await ConsoleBenchmark.run(directory: dir, seconds: seconds, frames: frames)
+        try? FileManager.default.removeItem(atPath: dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))

@@ -131,4 +131,36 @@ import Testing
         #expect(try WarmReader(path: dir + "/d/warm.sqlite").count() == accepted, "everything counted is stored")
         #expect(try await t.value("#{alternate_on}") == "0")
     }
+
+    @Test func ctrlZSuspendsAndFgRestores() async throws {
+        let t = try await TmuxShell()
+        defer { t.session.closeNow() }
+        try await t.session.type("\(TmuxSession.quote(CLI.binary))")
+        try await t.session.send("Enter")
+        let (started, _) = try await t.session.waitFor { $0.contains("Feed") && (acceptedCount($0) ?? 0) > 0 }
+        #expect(started)
+        try await t.session.send("C-z")
+        let (stopped, screen) = try await t.session.waitFor(10) { $0.contains("Stopped") }
+        #expect(stopped, "\(screen)")
+        #expect(try await t.session.value("#{alternate_on}") == "0", "suspended: the shell has the normal screen back")
+        try await t.session.type("fg")
+        try await t.session.send("Enter")
+        let (resumed, _) = try await t.session.waitFor(10) { $0.contains("Feed") && $0.contains("Metrics") }
+        #expect(resumed)
+        #expect(try await t.session.value("#{alternate_on}") == "1")
+        try await t.session.send("q")
+        let (quit, after) = try await t.session.waitFor(20) { $0.contains("ctas: accepted") }
+        #expect(quit, "\(after)")
+    }
 }
+
+/// An interactive shell in tmux (job control, for Ctrl-Z), with the test's environment.
+struct TmuxShell {
+    let session: TmuxSession
+
+    init() async throws {
+        let dir = scratchDir("shell")
+        session = try await TmuxSession(["--version-is-not-used"], shell: "env -i PATH=/usr/bin:/bin TERM=tmux-256color LANG=C.UTF-8 HOME=\(dir) XDG_DATA_HOME=\(dir)/data XDG_CONFIG_HOME=\(dir)/config bash --norc -i")
+    }
+}
+

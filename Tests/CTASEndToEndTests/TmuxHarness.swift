@@ -9,7 +9,7 @@ final class TmuxSession: @unchecked Sendable {
     let exitFile: String
 
     /// Starts `ctas args…` in a `width`×`height` terminal with `environment` (TERM, LANG…).
-    init(_ args: [String], width: Int = 120, height: Int = 35, environment: [String: String] = [:]) async throws {
+    init(_ args: [String], width: Int = 120, height: Int = 35, environment: [String: String] = [:], shell: String? = nil) async throws {
         socket = "ctas-test-\(UUID().uuidString.prefix(12))"
         directory = scratchDir("tmux")
         exitFile = directory + "/exit"
@@ -18,7 +18,8 @@ final class TmuxSession: @unchecked Sendable {
         for (k, v) in environment { env[k] = v }
         let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
         let command = ([CLI.binary] + args).map(Self.quote).joined(separator: " ")
-        let script = "cd \(Self.quote(FileManager.default.currentDirectoryPath)) && env -i PATH=/usr/bin:/bin \(exports) \(command); echo $? > \(Self.quote(exitFile)); sleep 60"
+        var script = "cd \(Self.quote(FileManager.default.currentDirectoryPath)) && env -i PATH=/usr/bin:/bin \(exports) \(command); echo $? > \(Self.quote(exitFile)); sleep 60"
+        if let shell { script = "cd \(Self.quote(FileManager.default.currentDirectoryPath)) && exec \(shell)" }
         _ = try await tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "sh", "-c", script])
     }
 
