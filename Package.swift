@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "H3", exclude: ["Generator", "NOTICE"]),
 
         // The model and pure analysis.
-        .target(name: "CTASCore", dependencies: ["H3"]),
+        .target(name: "CTASCore", dependencies: ["H3"], exclude: ["Generator"]),
 
         // Sources, format parsers and the feed generator.
         .target(

@@ -6,8 +6,8 @@ import Foundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks, printing JSON: end-to-end ingest (the default) and the console's frame time and CPU.",
-        subcommands: [IngestBench.self, ConsoleBench.self],
+        abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction.",
+        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -80,6 +80,41 @@ struct ConsoleBench: AsyncParsableCommand {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-console-bench-\(getpid())"
         let result = try await ConsoleBenchmark.run(directory: dir, seconds: seconds, frames: frames)
         try? FileManager.default.removeItem(atPath: dir)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct IocBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ioc",
+        abstract: "Benchmark indicator extraction on report-like text, against a line-count pass and regular expressions.",
+        discussion: """
+            The corpus is every file given (for example ../shared/data/cti/eset-malware-ioc/reports/*/README.adoc),
+            else synthetic report text; it is repeated to --megabytes. Best of five passes.
+            """)
+
+    @Argument(help: "Text files forming the corpus.")
+    var files: [String] = []
+
+    @Option(help: "Megabytes of text per pass.")
+    var megabytes: Int = 64
+
+    func validate() throws {
+        guard megabytes > 0 else { throw ValidationError("--megabytes must be positive") }
+    }
+
+    func run() throws {
+        var corpus: [UInt8] = []
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { throw RuntimeError("\(file): cannot read") }
+            corpus += data
+            corpus.append(0x0A)
+        }
+        let name = files.isEmpty ? "synthetic report text" : "\(files.count) files"
+        if corpus.isEmpty { corpus = ExtractionBenchmark.syntheticReport(bytes: 1 << 20) }
+        let result = ExtractionBenchmark.run(corpus: corpus, name: name, targetBytes: megabytes << 20)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
