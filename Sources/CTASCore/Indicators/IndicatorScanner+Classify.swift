@@ -89,11 +89,11 @@ extension IndicatorScanner {
         emit(host.kind, host.value, b, hostRange, defanged: defanged)
     }
 
-    /// `hxxp`, `hXXp`, `h**p`, `fxp`… read back as `http`, `ftp`.
+    /// `hxxp`, `hXXp`, `h__p`, `fxp`… read back as `http`, `ftp`.
     private static func refangedScheme(_ scheme: String) -> (text: String, wasDefanged: Bool) {
         switch scheme {
-        case "hxxp", "hxtp", "htxp", "h**p", "h__p", "meow": return ("http", true)
-        case "hxxps", "hxtps", "htxps", "h**ps", "h__ps", "meows": return ("https", true)
+        case "hxxp", "hxtp", "htxp", "h__p": return ("http", true)
+        case "hxxps", "hxtps", "htxps", "h__ps": return ("https", true)
         case "fxp": return ("ftp", true)
         case "fxps": return ("ftps", true)
         default: return (scheme, false)
@@ -334,7 +334,7 @@ extension IndicatorScanner {
     }
     @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
     @inline(__always) func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
-    @inline(__always) func isSchemeByte(_ c: UInt8) -> Bool { isAlnum(c) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x2A || c == 0x5F }
+    @inline(__always) func isSchemeByte(_ c: UInt8) -> Bool { isAlnum(c) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x5F }
     @inline(__always) func isHostByte(_ c: UInt8) -> Bool { isAlnum(c) || c == 0x2E || c == 0x2D || c == 0x5F }
     @inline(__always) func isLocalPartByte(_ c: UInt8) -> Bool { isAlnum(c) || c == 0x2E || c == 0x2D || c == 0x5F || c == 0x2B }
 
