@@ -28,6 +28,18 @@ public enum IPAddress {
         return text.withUTF8 { canonicalIPv6($0) }
     }
 
+    /// The 32-bit value of an IPv4 address in `text`, or nil.
+    public static func parseIPv4(_ text: String) -> UInt32? {
+        var text = text
+        return text.withUTF8 { parseIPv4($0, $0.indices) }
+    }
+
+    /// The eight groups of an IPv6 address in `text`, or nil.
+    public static func parseIPv6(_ text: String) -> [UInt16]? {
+        var text = text
+        return text.withUTF8 { parseIPv6($0, $0.indices) }
+    }
+
     /// Four decimal parts 0–255, no leading zeros, nothing else.
     static func parseIPv4(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt32? {
         guard range.count >= 7, range.count <= 15 else { return nil }

@@ -1,0 +1,358 @@
+/// The correlation graph in memory: events and indicators as a bipartite graph (an event
+/// *has* indicators); two events are neighbors when they share an indicator. Edges are
+/// stored once per (event, indicator), never event to event, so a value shared by n events
+/// costs n edges, not n².
+///
+/// Compact by construction (a million events take some 100 MB): indicator values and event
+/// ids live in byte arenas indexed by open-addressing tables, events and indicators in
+/// parallel arrays, and an indicator's first event inline (most values occur once).
+/// Not thread-safe: one owner (the graph tier) mutates and queries it.
+public final class CorrelationGraph {
+    public static let defaultOvercorrelationThreshold = 20
+
+    /// Dense indicator id (the graph tier stores it as the node's row id minus one).
+    public typealias NodeID = UInt32
+    /// Dense event slot, in the order events were added.
+    public typealias EventSlot = UInt32
+
+    public var warninglist: Warninglist {
+        didSet { warninglistCache = [:] }
+    }
+    /// Events older than this are past retention: never shown or followed.
+    public var retentionCutoff: Timestamp?
+
+    // Indicator nodes.
+    private var nodeKind: [UInt8] = []
+    private var nodeValueStart: [UInt32] = [0]
+    private var nodeValueBytes: [UInt8] = []
+    private var nodeFirstEvent: [UInt32] = []
+    private var nodeMore: [UInt32] = []
+    private var overflow: [[UInt32]] = []
+    private var nodeIndex = HashIndex()
+    /// Warninglist verdicts per node, computed on first need.
+    private var warninglistCache: [NodeID: String?] = [:]
+
+    // Events.
+    private var eventTime: [Int64] = []
+    private var eventSeverity: [UInt8] = []
+    private var eventType: [UInt16] = []
+    private var types: [String] = []
+    private var typeIndex: [String: UInt16] = [:]
+    private var eventIDStart: [UInt32] = [0]
+    private var eventIDBytes: [UInt8] = []
+    private var edgeStart: [UInt32] = [0]
+    private var edges: [NodeID] = []
+    private var eventIndex = HashIndex()
+
+    // Per-query visit marks, reused (generation-stamped, so never cleared).
+    private var eventMark: [UInt32] = []
+    private var nodeMark: [UInt32] = []
+    private var generation: UInt32 = 0
+
+    private static let none = UInt32.max
+    private static let tombstone: UInt8 = 0
+
+    public init(warninglist: Warninglist = .builtIn()) {
+        self.warninglist = warninglist
+    }
+
+    public var nodeCount: Int { nodeKind.count }
+    public var eventCount: Int { eventTime.count }
+    public var edgeCount: Int { edges.count }
+
+    /// Approximate bytes held.
+    public var memoryBytes: Int {
+        nodeKind.count * 13 + nodeValueBytes.count + overflow.reduce(0) { $0 + 32 + $1.count * 4 } + nodeIndex.bytes
+            + eventTime.count * 19 + eventIDBytes.count + edges.count * 4 + eventIndex.bytes + (eventMark.count + nodeMark.count) * 4
+    }
+
+    // MARK: Indicators
+
+    /// The node of `indicator`, if the graph has it.
+    public func node(of indicator: Indicator) -> NodeID? {
+        var value = indicator.value
+        let kind = indicator.kind.rawValue
+        return value.withUTF8 { bytes in findNode(kind: kind, bytes: bytes) }
+    }
+
+    private func findNode(kind: UInt8, bytes: UnsafeBufferPointer<UInt8>) -> NodeID? {
+        let hash = Self.hash(kind: kind, bytes)
+        return nodeIndex.find(hash: hash) { id in
+            guard nodeKind[Int(id)] == kind else { return false }
+            let start = Int(nodeValueStart[Int(id)])
+            let end = Int(nodeValueStart[Int(id) + 1])
+            guard end - start == bytes.count else { return false }
+            return nodeValueBytes.withUnsafeBufferPointer { arena in Self.equal(arena, start, bytes) }
+        }
+    }
+
+    /// The node of `indicator`, created when new (`created` says which).
+    public func intern(_ indicator: Indicator) -> (node: NodeID, created: Bool) {
+        if let existing = node(of: indicator) { return (existing, false) }
+        return (appendNode(indicator), true)
+    }
+
+    /// Restores a node with a known id while loading; ids not restored become tombstones.
+    public func restoreNode(_ id: NodeID, _ indicator: Indicator) {
+        while nodeKind.count < Int(id) { appendTombstone() }
+        precondition(nodeKind.count == Int(id), "nodes must be restored in id order")
+        _ = appendNode(indicator)
+    }
+
+    private func appendNode(_ indicator: Indicator) -> NodeID {
+        let id = NodeID(nodeKind.count)
+        var value = indicator.value
+        let kind = indicator.kind.rawValue
+        value.withUTF8 { bytes in
+            nodeValueBytes.append(contentsOf: bytes)
+            nodeIndex.insert(hash: Self.hash(kind: kind, bytes), id: id)
+        }
+        nodeKind.append(kind)
+        nodeValueStart.append(UInt32(nodeValueBytes.count))
+        nodeFirstEvent.append(Self.none)
+        nodeMore.append(Self.none)
+        return id
+    }
+
+    private func appendTombstone() {
+        nodeKind.append(Self.tombstone)
+        nodeValueStart.append(UInt32(nodeValueBytes.count))
+        nodeFirstEvent.append(Self.none)
+        nodeMore.append(Self.none)
+    }
+
+    public func indicator(_ node: NodeID) -> Indicator {
+        let i = Int(node)
+        let value = nodeValueBytes.withUnsafeBufferPointer { arena in
+            String(decoding: UnsafeBufferPointer(rebasing: arena[Int(nodeValueStart[i])..<Int(nodeValueStart[i + 1])]), as: UTF8.self)
+        }
+        return Indicator(IndicatorKind(rawValue: nodeKind[i]) ?? .other, value)
+    }
+
+    /// Events holding `node` (past-retention ones included).
+    public func eventCount(of node: NodeID) -> Int {
+        let i = Int(node)
+        guard nodeFirstEvent[i] != Self.none else { return 0 }
+        return 1 + (nodeMore[i] == Self.none ? 0 : overflow[Int(nodeMore[i])].count)
+    }
+
+    /// Nodes that no event holds (left by retention), for the tier to delete.
+    public func unreferencedNodes() -> [NodeID] {
+        var out: [NodeID] = []
+        for i in nodeKind.indices where nodeKind[i] != Self.tombstone && nodeFirstEvent[i] == Self.none {
+            out.append(NodeID(i))
+        }
+        return out
+    }
+
+    func warninglistSection(_ node: NodeID) -> String? {
+        if let cached = warninglistCache[node] { return cached }
+        let section = warninglist.match(indicator(node))?.section
+        warninglistCache[node] = section
+        return section
+    }
+
+    public func describe(_ node: NodeID, threshold: Int) -> GraphIndicator {
+        let count = eventCount(of: node)
+        return GraphIndicator(indicator: indicator(node), events: count, overcorrelated: count > threshold,
+                              warninglisted: warninglistSection(node))
+    }
+
+    @inline(__always)
+    private func forEachEvent(of node: NodeID, _ body: (EventSlot) -> Bool) {
+        let i = Int(node)
+        let first = nodeFirstEvent[i]
+        guard first != Self.none else { return }
+        guard body(first) else { return }
+        let more = nodeMore[i]
+        guard more != Self.none else { return }
+        overflow[Int(more)].withUnsafeBufferPointer { list in
+            for slot in list where !body(slot) { return }
+        }
+    }
+
+    // MARK: Events
+
+    /// Adds an event holding `nodes`; returns its slot. The caller adds each event once
+    /// (the graph tier only adds events the warm tier accepted as new).
+    @discardableResult
+    public func addEvent(id: String, time: Timestamp, type: String, severity: Severity?, nodes: [NodeID]) -> EventSlot {
+        let slot = EventSlot(eventTime.count)
+        var id = id
+        id.withUTF8 { bytes in
+            eventIDBytes.append(contentsOf: bytes)
+            eventIndex.insert(hash: Self.hash(kind: 0, bytes), id: slot)
+        }
+        eventIDStart.append(UInt32(eventIDBytes.count))
+        eventTime.append(time.microseconds)
+        eventSeverity.append(UInt8(severity?.value ?? 0))
+        if let t = typeIndex[type] {
+            eventType.append(t)
+        } else {
+            let t = UInt16(min(types.count, Int(UInt16.max)))
+            if types.count < Int(UInt16.max) {
+                types.append(type)
+                typeIndex[type] = t
+            }
+            eventType.append(t)
+        }
+        for node in nodes {
+            edges.append(node)
+            let i = Int(node)
+            if nodeFirstEvent[i] == Self.none {
+                nodeFirstEvent[i] = slot
+            } else if nodeMore[i] == Self.none {
+                nodeMore[i] = UInt32(overflow.count)
+                overflow.append([slot])
+            } else {
+                overflow[Int(nodeMore[i])].append(slot)
+            }
+        }
+        edgeStart.append(UInt32(edges.count))
+        return slot
+    }
+
+    /// The slot of the event with id `id`.
+    public func slot(ofEvent id: String) -> EventSlot? {
+        var id = id
+        return id.withUTF8 { bytes in
+            eventIndex.find(hash: Self.hash(kind: 0, bytes)) { slot in
+                let start = Int(eventIDStart[Int(slot)])
+                let end = Int(eventIDStart[Int(slot) + 1])
+                guard end - start == bytes.count else { return false }
+                return eventIDBytes.withUnsafeBufferPointer { arena in Self.equal(arena, start, bytes) }
+            }
+        }
+    }
+
+    public func event(_ slot: EventSlot) -> GraphEvent {
+        let i = Int(slot)
+        let id = eventIDBytes.withUnsafeBufferPointer { arena in
+            String(decoding: UnsafeBufferPointer(rebasing: arena[Int(eventIDStart[i])..<Int(eventIDStart[i + 1])]), as: UTF8.self)
+        }
+        let severity = eventSeverity[i]
+        return GraphEvent(id: id, time: Timestamp(microseconds: eventTime[i]), type: types[Int(eventType[i])],
+                          severity: severity == 0 ? nil : Severity(Int(severity)),
+                          indicatorCount: Int(edgeStart[i + 1] - edgeStart[i]))
+    }
+
+    /// The indicators of an event, in the order they were added.
+    public func nodes(ofEvent slot: EventSlot) -> [NodeID] {
+        Array(edges[Int(edgeStart[Int(slot)])..<Int(edgeStart[Int(slot) + 1])])
+    }
+
+    @inline(__always)
+    func isLive(_ slot: EventSlot) -> Bool {
+        guard let cutoff = retentionCutoff else { return true }
+        return eventTime[Int(slot)] >= cutoff.microseconds
+    }
+
+    // MARK: Undo
+
+    /// A point to roll back to when a commit that added nodes and events fails.
+    public struct Mark: Sendable {
+        var nodes: Int
+        var nodeBytes: Int
+        var events: Int
+        var eventBytes: Int
+        var edges: Int
+        var overflowLists: Int
+    }
+
+    public func mark() -> Mark {
+        Mark(nodes: nodeKind.count, nodeBytes: nodeValueBytes.count, events: eventTime.count, eventBytes: eventIDBytes.count,
+             edges: edges.count, overflowLists: overflow.count)
+    }
+
+    /// Removes every node and event added since `mark`.
+    public func rollback(to mark: Mark) {
+        guard eventTime.count > mark.events || nodeKind.count > mark.nodes else { return }
+        // Undo postings newest first: each removed event is the last entry of its nodes' lists.
+        var slot = eventTime.count - 1
+        while slot >= mark.events {
+            for e in stride(from: Int(edgeStart[slot + 1]) - 1, through: Int(edgeStart[slot]), by: -1) {
+                let i = Int(edges[e])
+                if nodeMore[i] != Self.none, let last = overflow[Int(nodeMore[i])].last, last == UInt32(slot) {
+                    overflow[Int(nodeMore[i])].removeLast()
+                    if overflow[Int(nodeMore[i])].isEmpty && Int(nodeMore[i]) >= mark.overflowLists { nodeMore[i] = Self.none }
+                } else if nodeFirstEvent[i] == UInt32(slot) {
+                    nodeFirstEvent[i] = Self.none
+                }
+            }
+            slot -= 1
+        }
+        overflow.removeSubrange(mark.overflowLists...)
+        eventTime.removeSubrange(mark.events...)
+        eventSeverity.removeSubrange(mark.events...)
+        eventType.removeSubrange(mark.events...)
+        eventIDStart.removeSubrange((mark.events + 1)...)
+        eventIDBytes.removeSubrange(mark.eventBytes...)
+        edgeStart.removeSubrange((mark.events + 1)...)
+        edges.removeSubrange(mark.edges...)
+        eventIndex.removeIDs(from: UInt32(mark.events))
+        nodeKind.removeSubrange(mark.nodes...)
+        nodeValueStart.removeSubrange((mark.nodes + 1)...)
+        nodeValueBytes.removeSubrange(mark.nodeBytes...)
+        nodeFirstEvent.removeSubrange(mark.nodes...)
+        nodeMore.removeSubrange(mark.nodes...)
+        nodeIndex.removeIDs(from: UInt32(mark.nodes))
+        warninglistCache = warninglistCache.filter { Int($0.key) < mark.nodes }
+    }
+
+    // MARK: Hashing
+
+    @inline(__always)
+    private static func equal(_ arena: UnsafeBufferPointer<UInt8>, _ start: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for k in 0..<bytes.count where arena[start + k] != bytes[k] { return false }
+        return true
+    }
+
+    @inline(__always)
+    static func hash(kind: UInt8, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(kind)
+        h = h &* 0x0000_0100_0000_01B3
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        // FNV's low bits mix poorly for short keys; fold the high half in.
+        return h ^ (h >> 29)
+    }
+
+    // MARK: Visit marks (for queries)
+
+    func beginVisit() -> UInt32 {
+        if eventMark.count < eventTime.count { eventMark.append(contentsOf: repeatElement(0, count: eventTime.count - eventMark.count)) }
+        if nodeMark.count < nodeKind.count { nodeMark.append(contentsOf: repeatElement(0, count: nodeKind.count - nodeMark.count)) }
+        generation &+= 1
+        if generation == 0 {
+            for i in eventMark.indices { eventMark[i] = 0 }
+            for i in nodeMark.indices { nodeMark[i] = 0 }
+            generation = 1
+        }
+        return generation
+    }
+
+    /// Marks `slot` visited; false when it already was.
+    @inline(__always)
+    func visit(event slot: EventSlot, _ generation: UInt32) -> Bool {
+        if eventMark[Int(slot)] == generation { return false }
+        eventMark[Int(slot)] = generation
+        return true
+    }
+
+    @inline(__always)
+    func visit(node: NodeID, _ generation: UInt32) -> Bool {
+        if nodeMark[Int(node)] == generation { return false }
+        nodeMark[Int(node)] = generation
+        return true
+    }
+
+    @inline(__always)
+    func edgeRange(_ slot: EventSlot) -> Range<Int> { Int(edgeStart[Int(slot)])..<Int(edgeStart[Int(slot) + 1]) }
+
+    @inline(__always)
+    func edge(_ index: Int) -> NodeID { edges[index] }
+
+    @inline(__always)
+    func time(_ slot: EventSlot) -> Int64 { eventTime[Int(slot)] }
+
+    func eventsOf(_ node: NodeID, _ body: (EventSlot) -> Bool) { forEachEvent(of: node, body) }
+}

@@ -1,0 +1,195 @@
+import CTASCore
+import Foundation
+import Testing
+
+private func ts(_ s: Int64) -> Timestamp { Timestamp(microseconds: s * 1_000_000) }
+
+/// A small graph: a—b share 1.2.3.4, b—c share evil.com, c—d share a hash; e is alone;
+/// 8.8.8.8 (warninglisted) links a and e.
+private func sampleGraph() -> CorrelationGraph {
+    let g = CorrelationGraph()
+    func add(_ id: String, _ t: Int64, _ indicators: [Indicator]) {
+        g.addEvent(id: id, time: ts(t), type: "c2", severity: Severity(5), nodes: indicators.map { g.intern($0).node })
+    }
+    let ip = Indicator(.ipv4, "1.2.3.4"), dom = Indicator(.domain, "evil.com"), hash = Indicator(.md5, String(repeating: "a", count: 32))
+    let resolver = Indicator(.ipv4, "8.8.8.8")
+    add("a", 1, [ip, resolver])
+    add("b", 2, [ip, dom])
+    add("c", 3, [dom, hash])
+    add("d", 4, [hash])
+    add("e", 5, [resolver, Indicator(.domain, "lonely.org")])
+    return g
+}
+
+@Suite struct CorrelationGraphTests {
+    @Test func hopsFollowSharedIndicators() throws {
+        let g = sampleGraph()
+        let one = try #require(g.neighbors(NeighborQuery(focus: .event("a"), hops: 1)))
+        #expect(one.neighbors.map(\.event.id) == ["b"])
+        #expect(one.neighbors.first?.via == Indicator(.ipv4, "1.2.3.4"))
+        #expect(one.skippedWarninglisted == 1, "8.8.8.8 is a public resolver: never followed")
+        let two = try #require(g.neighbors(NeighborQuery(focus: .event("a"), hops: 2)))
+        #expect(two.neighbors.map(\.event.id) == ["b", "c"])
+        #expect(two.neighbors.map(\.distance) == [1, 2])
+        let three = try #require(g.neighbors(NeighborQuery(focus: .event("a"), hops: 3)))
+        #expect(three.neighbors.map(\.event.id) == ["b", "c", "d"])
+        #expect(three.totalByKind == [.ipv4: 1, .domain: 1, .md5: 1])
+        #expect(three.indicators.map(\.indicator.value) == ["1.2.3.4", "8.8.8.8"])
+        #expect(three.indicators.last?.warninglisted == "public resolvers")
+    }
+
+    @Test func indicatorFocusListsItsEventsThenBeyond() throws {
+        let g = sampleGraph()
+        let n = try #require(g.neighbors(NeighborQuery(focus: .indicator(Indicator(.domain, "evil.com")), hops: 2)))
+        #expect(n.event == nil)
+        #expect(n.neighbors.map(\.event.id) == ["c", "b", "d", "a"], "distance 1 newest first, then distance 2 newest first")
+        #expect(n.neighbors.map(\.distance) == [1, 1, 2, 2])
+        // A warninglisted value in focus still lists its own events.
+        let r = try #require(g.neighbors(NeighborQuery(focus: .indicator(Indicator(.ipv4, "8.8.8.8")), hops: 1)))
+        #expect(Set(r.neighbors.map(\.event.id)) == ["a", "e"])
+        #expect(g.neighbors(NeighborQuery(focus: .event("nope"))) == nil)
+        #expect(g.neighbors(NeighborQuery(focus: .indicator(Indicator(.ipv4, "9.9.9.9")))) == nil)
+    }
+
+    @Test func overcorrelatedValuesAreKeptShownAndNotExpanded() throws {
+        let g = CorrelationGraph()
+        let popular = g.intern(Indicator(.domain, "popular.net")).node
+        for i in 0..<25 {
+            let own = g.intern(Indicator(.ipv4, "10.9.\(i).1")).node
+            g.addEvent(id: "e\(i)", time: ts(Int64(i)), type: "t", severity: nil, nodes: [popular, own])
+        }
+        let n = try #require(g.neighbors(NeighborQuery(focus: .event("e0"), hops: 1, overcorrelationThreshold: 20)))
+        #expect(n.total == 0)
+        #expect(n.skippedOvercorrelated == 1)
+        #expect(n.indicators.first { $0.indicator.value == "popular.net" }?.overcorrelated == true)
+        #expect(n.indicators.first { $0.indicator.value == "popular.net" }?.events == 25)
+        let all = try #require(g.neighbors(NeighborQuery(focus: .event("e0"), hops: 1, limit: 10, includeOvercorrelated: true)))
+        #expect(all.total == 24)
+        #expect(all.neighbors.count == 10)
+        #expect(all.more == 14)
+        #expect(all.neighbors.map(\.event.id) == (15...24).reversed().map { "e\($0)" }, "the newest ten")
+        // At the threshold exactly, a value still correlates.
+        let at = try #require(g.neighbors(NeighborQuery(focus: .event("e0"), hops: 1, overcorrelationThreshold: 25)))
+        #expect(at.total == 24)
+    }
+
+    @Test func retentionHidesOldEvents() throws {
+        let g = sampleGraph()
+        g.retentionCutoff = ts(3)
+        let n = try #require(g.neighbors(NeighborQuery(focus: .event("c"), hops: 3)))
+        #expect(n.neighbors.map(\.event.id) == ["d"])
+    }
+
+    @Test func rollbackUndoesEverythingSinceTheMark() throws {
+        let g = sampleGraph()
+        let before = try #require(g.neighbors(NeighborQuery(focus: .event("a"), hops: 3)))
+        let mark = g.mark()
+        let nodes = g.nodeCount
+        let fresh = g.intern(Indicator(.domain, "new.example.org")).node
+        let ip = g.intern(Indicator(.ipv4, "1.2.3.4")).node
+        g.addEvent(id: "f", time: ts(9), type: "t", severity: nil, nodes: [fresh, ip])
+        g.addEvent(id: "g", time: ts(9), type: "t", severity: nil, nodes: [fresh])
+        #expect(g.neighbors(NeighborQuery(focus: .event("a"), hops: 1))?.total == 2)
+        g.rollback(to: mark)
+        #expect(g.nodeCount == nodes)
+        #expect(g.slot(ofEvent: "f") == nil)
+        #expect(g.node(of: Indicator(.domain, "new.example.org")) == nil)
+        #expect(g.neighbors(NeighborQuery(focus: .event("a"), hops: 3)) == before)
+        // And the graph keeps working after the rollback.
+        g.addEvent(id: "f", time: ts(9), type: "t", severity: nil, nodes: [g.intern(Indicator(.ipv4, "1.2.3.4")).node])
+        #expect(g.neighbors(NeighborQuery(focus: .event("f"), hops: 1))?.neighbors.map(\.event.id) == ["b", "a"])
+    }
+
+    @Test func restoredNodesKeepTheirIdsAndGapsStayEmpty() {
+        let g = CorrelationGraph()
+        g.restoreNode(0, Indicator(.domain, "a.com"))
+        g.restoreNode(3, Indicator(.domain, "b.com"))
+        #expect(g.nodeCount == 4)
+        #expect(g.node(of: Indicator(.domain, "b.com")) == 3)
+        #expect(g.intern(Indicator(.domain, "c.com")).node == 4)
+        #expect(g.unreferencedNodes() == [0, 3, 4])
+    }
+
+    @Test func manyEventsAndValuesStayExact() {
+        let g = CorrelationGraph()
+        for i in 0..<50_000 {
+            let a = g.intern(Indicator(.ipv4, "10.\(i % 200).\(i % 7).\(i % 250)")).node
+            let b = g.intern(Indicator(.domain, "host\(i).example-\(i % 13).net")).node
+            g.addEvent(id: "evt-\(i)", time: ts(Int64(i)), type: "t\(i % 5)", severity: Severity(1 + i % 10), nodes: [a, b])
+        }
+        #expect(g.eventCount == 50_000)
+        #expect(g.nodeCount == Set((0..<50_000).map { "10.\($0 % 200).\($0 % 7).\($0 % 250)" }).count + 50_000)
+        for i in stride(from: 0, to: 50_000, by: 997) {
+            let slot = g.slot(ofEvent: "evt-\(i)")
+            #expect(slot.map { g.event($0).id } == "evt-\(i)")
+            #expect(g.event(slot ?? 0).type == "t\(i % 5)")
+        }
+        #expect(g.slot(ofEvent: "evt-50000") == nil)
+    }
+}
+
+@Suite struct WarninglistTests {
+    @Test func exactNetworksWildcardsAndPatterns() throws {
+        let list = try Warninglist(text: """
+            # comment
+            [resolvers]
+            8.8.8.8
+            2001:4860:4860::8888   # trailing note
+            [nets]
+            10.0.0.0/8
+            fc00::/7
+            [names]
+            *.example.com
+            *tracker*
+            Mutex-ABC
+            """, origin: "test")
+        func section(_ kind: IndicatorKind, _ value: String) -> String? { list.match(Indicator(kind, value))?.section }
+        #expect(section(.ipv4, "8.8.8.8") == "resolvers")
+        #expect(section(.ipv6, "2001:4860:4860::8888") == "resolvers")
+        #expect(section(.ipv4, "10.200.1.1") == "nets")
+        #expect(section(.ipv4, "11.0.0.1") == nil)
+        #expect(section(.ipv4, "10.1.0.0/16") == "nets")
+        #expect(section(.ipv6, "fd12::1") == "nets")
+        #expect(section(.domain, "example.com") == "names")
+        #expect(section(.domain, "a.b.example.com") == "names")
+        #expect(section(.domain, "notexample.com") == nil)
+        #expect(section(.url, "https://www.example.com/x") == "names")
+        #expect(section(.url, "http://10.1.1.1:8080/") == "nets")
+        #expect(section(.email, "bob@mail.example.com") == "names")
+        #expect(section(.domain, "ads.tracker.io") == "names")
+        #expect(section(.other, "Mutex-ABC") == "names")
+        #expect(section(.domain, "evil.com") == nil)
+        #expect(list.count == 7)
+    }
+
+    @Test(arguments: [
+        ("8.8.8.8", "test:1: expected a section header"),
+        ("[x]\n10.0.0.0/33", "test:2: expected a network"),
+        ("[x]\n10.0.0.0/abc", "test:2: expected a network"),
+        ("[x]\ntwo words", "test:2: expected one value per line"),
+        ("[x]\n*", "test:2: a pattern of only"),
+        ("[x\n1.1.1.1", "test:1: expected a section header"),
+    ])
+    func errorsNameTheLine(text: String, expected: String) {
+        do {
+            _ = try Warninglist(text: text.hasPrefix("8.8") ? "[\n" + text : text, origin: "test")
+            Issue.record("no error for \(text)")
+        } catch {
+            #expect(error.message.hasPrefix(expected), "\(error.message)")
+        }
+    }
+
+    @Test func builtInCoversTheIssueCategoriesAndMatchesTheShippedFile() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../SampleData/warninglist.txt")
+        let shipped = try String(contentsOf: url, encoding: .utf8)
+        #expect(shipped == Warninglist.builtInText + "\n")
+        let list = Warninglist.builtIn()
+        for (kind, value) in [(IndicatorKind.ipv4, "8.8.8.8"), (.ipv4, "127.0.0.1"), (.ipv4, "192.168.1.20"), (.ipv4, "172.31.0.9"),
+                              (.ipv4, "198.51.100.7"), (.domain, "www.example.com"), (.domain, "d1.cloudfront.net"),
+                              (.ipv6, "::1"), (.ipv6, "2001:db8::5")] {
+            #expect(list.match(Indicator(kind, value)) != nil, "\(value)")
+        }
+        #expect(list.match(Indicator(.ipv4, "185.220.101.4")) == nil)
+        #expect(list.match(Indicator(.domain, "evil-cdn.com")) == nil)
+    }
+}
