@@ -41,6 +41,8 @@ public final class Engine: Sendable {
         public var fromStart = false
         public var recordPath: String?
         public var sync: WarmTier.Sync = .normal
+        /// Values that never link events (built-in list plus the user's files).
+        public var warninglist: Warninglist = .builtIn()
         public var publishInterval: Duration = .milliseconds(100)
         /// Batches each queue holds before its producer waits (a batch is a ~1 MiB read,
         /// some 3,000 events; the writer's groups of up to 16k events queue by two).
@@ -91,10 +93,13 @@ public final class Engine: Sendable {
         lockFD = try Self.lock(directory)
 
         let warm: WarmTier
+        let graph: GraphTier
         let deadLetters: DeadLetterFile
         var storedEvents = 0
         do throws(StoreError) {
             warm = try WarmTier(path: directory.warmDatabase, sync: configuration.sync)
+            graph = try GraphTier(database: warm.database, warninglist: configuration.warninglist,
+                                  retention: configuration.rules.graphRetention)
             // Every commit stores the dead-letter length; with none stored, nothing was ever
             // committed, so lines in the file come from a run that died before its first commit.
             deadLetters = try DeadLetterFile(path: directory.deadLetterFile, committedSize: try warm.committedDeadLetterSize() ?? 0)
@@ -117,6 +122,12 @@ public final class Engine: Sendable {
 
         let hub = MetricsHub(sources: [])
         self.hub = hub
+        let threshold = configuration.rules.overcorrelationThreshold
+        let warninglistEntries = configuration.warninglist.count
+        hub.graph { status in
+            status.overcorrelationThreshold = threshold
+            status.warninglistEntries = warninglistEntries
+        }
         let capacity = max(2, configuration.queueCapacity)
         routeQueue = BoundedQueue(capacity: capacity)
         storeQueue = BoundedQueue(capacity: capacity)
@@ -153,7 +164,7 @@ public final class Engine: Sendable {
         parseStages = parsers
         routeStage = RouteStage(input: routeQueue, output: storeQueue, router: router, hub: hub)
         fanoutQueue = BoundedQueue(capacity: 2)
-        storeStage = StoreStage(warm: warm, deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
+        storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
                                 storedEvents: storedEvents)
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub)
@@ -315,6 +326,15 @@ public final class Engine: Sendable {
         await history.page(filter, before: before, limit: limit)
     }
 
+    /// The correlation neighborhood of `query.focus` (nil while the graph is loading or when it
+    /// does not hold the focus). Answered by the writer between commits, in milliseconds.
+    public func neighbors(_ query: NeighborQuery) async -> Neighborhood? {
+        await storeStage.neighbors(query)
+    }
+
+    /// The over-correlation threshold the rules set.
+    public var overcorrelationThreshold: Int { configuration.rules.overcorrelationThreshold }
+
     /// Whether every source can be repositioned (seek is possible).
     public var canSeek: Bool { configuration.sources.allSatisfy { if case .file = $0 { true } else { false } } }
 
@@ -398,7 +418,10 @@ public final class Engine: Sendable {
         warmTier.storedEvents = state.storedEvents
         warmTier.writeLatency = LatencySummary(state.warmWrite)
         let coldTier = TierStatus(tier: .cold, available: false, retention: Self.describe(rules.coldRetention))
-        let graphTier = TierStatus(tier: .graph, available: false, retention: Self.describe(rules.graphRetention))
+        var graphTier = TierStatus(tier: .graph, available: true, retention: Self.describe(rules.graphRetention))
+        graphTier.storedEvents = state.graph.events
+        graphTier.bytes = state.graph.memoryBytes
+        snap.graph = state.graph
         for var tier in [hotTier, warmTier, coldTier, graphTier] {
             tier.placedThisRun = placed[tier.tier] ?? 0
             tier.decisions = decisions[tier.tier] ?? [:]
@@ -424,7 +447,7 @@ public final class Engine: Sendable {
         let seconds = Double(MonotonicClock.nanoseconds() - startedNanos) / 1e9
         var tiers: [String: IngestSummary.TierCount] = [:]
         for tier in snap.tiers {
-            let held: Int? = tier.tier == .hot ? tier.storedEvents : tier.tier == .warm ? snap.storedEvents : nil
+            let held: Int? = tier.tier == .hot || tier.tier == .graph ? tier.storedEvents : tier.tier == .warm ? snap.storedEvents : nil
             tiers[tier.tier.rawValue] = IngestSummary.TierCount(placed: tier.placedThisRun, available: tier.available,
                                                                 held: held, decisions: tier.decisions)
         }

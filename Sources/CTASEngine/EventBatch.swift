@@ -18,6 +18,8 @@ struct EventBatch: Sendable {
     var placements: [Placement] = []
     /// Filled by the route stage: the events' text columns, encoded for the writer.
     var rows: WarmRowBlock?
+    /// Filled by the route stage: per event, its indicators (listed and extracted), distinct.
+    var indicators: [[Indicator]] = []
 
     init(source: Int) { self.source = source }
 }

@@ -51,6 +51,7 @@ final class MetricsHub: Sendable {
         var warmWrite = makeLatencyHistogram()
         var replayEventTime: Timestamp?
         var storedEvents = 0
+        var graph = GraphStatus()
         var failure: String?
         var finished = false
     }
@@ -128,6 +129,7 @@ final class MetricsHub: Sendable {
         }
     }
 
+    func graph(_ update: (inout GraphStatus) -> Void) { state.withLock { update(&$0.graph) } }
     func skippedBySeek(_ n: Int) { state.withLock { $0.totals.skippedBySeek += n } }
     func replayTime(_ t: Timestamp) { state.withLock { s in if s.replayEventTime.map({ t > $0 }) ?? true { s.replayEventTime = t } } }
     func resetReplayTime(_ t: Timestamp?) { state.withLock { $0.replayEventTime = t } }

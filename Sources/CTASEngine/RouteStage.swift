@@ -2,8 +2,9 @@ import CTASCore
 import CTASFeeds
 import CTASStore
 
-/// Decides each event's tiers (and, as analysis grows, enriches events) off the writer's
-/// thread, so the writer only writes.
+/// Enriches and routes events off the writer's thread, so the writer only writes: extracts
+/// each event's indicators (listed and from its description), decides its tiers, and
+/// encodes its warm-tier row.
 actor RouteStage {
     nonisolated let executor: ThreadExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -12,6 +13,7 @@ actor RouteStage {
     private let output: BoundedQueue<EventBatch>
     private let router: TierRouter
     private let hub: MetricsHub
+    private let extractor = IndicatorExtractor()
 
     init(input: BoundedQueue<EventBatch>, output: BoundedQueue<EventBatch>, router: TierRouter, hub: MetricsHub) {
         executor = ThreadExecutor(name: "ctas-route")
@@ -24,7 +26,8 @@ actor RouteStage {
     func run() async {
         while var batch = await input.receive() {
             let started = MonotonicClock.nanoseconds()
-            batch.placements = batch.events.map(router.place)
+            batch.indicators = batch.events.map(extractor.indicators(of:))
+            batch.placements = zip(batch.events, batch.indicators).map { router.place($0, indicators: $1.count) }
             batch.rows = WarmRowBlock(batch.events)
             hub.stage(.route, events: batch.events.count, nanos: MonotonicClock.nanoseconds() - started)
             guard await output.send(batch) else { break }

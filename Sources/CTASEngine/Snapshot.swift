@@ -18,6 +18,8 @@ public struct Snapshot: Sendable {
     /// From reading a line to its event being durable in the warm tier (µs).
     public var endToEnd = LatencySummary()
     public var tiers: [TierStatus] = []
+    /// The correlation graph tier.
+    public var graph = GraphStatus()
     public var process = ProcessStatus()
     /// The newest accepted events, oldest first.
     public var recent: [Event] = []
@@ -146,6 +148,23 @@ public struct TierStatus: Sendable, Equatable {
         self.available = available
         self.retention = retention
     }
+}
+
+/// The correlation graph tier: what it holds and how it correlates.
+public struct GraphStatus: Sendable, Equatable {
+    /// False while the stored graph is being read into memory.
+    public var loaded = false
+    public var loadSeconds = 0.0
+    public var nodes = 0
+    public var events = 0
+    public var edges = 0
+    public var memoryBytes = 0
+    /// A value in more events than this is over-correlating (kept, not expanded by default).
+    public var overcorrelationThreshold = 20
+    public var warninglistEntries = 0
+    /// Event rows deleted by retention this run.
+    public var purged = 0
+    public init() {}
 }
 
 public struct ProcessStatus: Sendable, Equatable {

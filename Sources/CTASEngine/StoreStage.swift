@@ -10,13 +10,16 @@ struct SourceLedger: Sendable {
 }
 
 /// Commits batches to the warm tier on its own thread (one transaction per group of
-/// batches, each with its source checkpoint and the dead-letter length), then fills the hot
-/// tier, the recording and the metrics with what was newly stored.
+/// batches, each with its source checkpoint, the dead-letter length and the graph tier's
+/// rows for the new events), then hands what was newly stored to the fan-out stage.
+/// It also owns the in-memory correlation graph, so it answers neighbor queries between
+/// commits.
 actor StoreStage {
     nonisolated let executor = ThreadExecutor(name: "ctas-store")
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     private let warm: WarmTier
+    private let graph: GraphTier
     private let deadLetters: DeadLetterFile
     private let input: BoundedQueue<EventBatch>
     private let output: BoundedQueue<CommittedBatch>
@@ -29,10 +32,17 @@ actor StoreStage {
     /// Events committed per transaction at most (batches are coalesced up to this).
     static let groupEvents = 16_384
 
-    init(warm: sending WarmTier, deadLetters: sending DeadLetterFile,
+    /// The tiers in the warm database, handed over together (they share its connection).
+    struct Tiers {
+        var warm: WarmTier
+        var graph: GraphTier
+    }
+
+    init(tiers: sending Tiers, deadLetters: sending DeadLetterFile,
          input: BoundedQueue<EventBatch>, output: BoundedQueue<CommittedBatch>, hub: MetricsHub, control: ReplayControl, ledgers: [SourceLedger],
          warmRetention: Duration, storedEvents: Int) {
-        self.warm = warm
+        self.warm = tiers.warm
+        self.graph = tiers.graph
         self.deadLetters = deadLetters
         self.input = input
         self.output = output
@@ -49,6 +59,7 @@ actor StoreStage {
             output.close()
             executor.shutdown()
         }
+        loadGraph()
         while let first = await input.receive() {
             var group = [first]
             var count = first.events.count
@@ -65,6 +76,53 @@ actor StoreStage {
                 break
             }
         }
+    }
+
+    /// Reads the stored graph into memory before the first commit (queries meanwhile find
+    /// nothing; the snapshot says the graph is loading).
+    private func loadGraph() {
+        let started = MonotonicClock.nanoseconds()
+        do throws(StoreError) {
+            try graph.load()
+        } catch {
+            hub.fail(error.message)
+            control.apply(.stop)
+        }
+        let seconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
+        publishGraph(loadSeconds: seconds)
+    }
+
+    private func publishGraph(loadSeconds: Double? = nil, purged: Int = 0) {
+        let g = graph.graph
+        let (nodes, events, edges, bytes) = (g.nodeCount, g.eventCount, g.edgeCount, g.memoryBytes)
+        hub.graph { status in
+            status.loaded = true
+            if let loadSeconds { status.loadSeconds = loadSeconds }
+            status.nodes = nodes
+            status.events = events
+            status.edges = edges
+            status.memoryBytes = bytes
+            status.purged += purged
+        }
+    }
+
+    /// The neighborhood of a query (nil when the graph does not hold the focus).
+    func neighbors(_ query: NeighborQuery) -> Neighborhood? {
+        graph.neighbors(query)
+    }
+
+    /// Graph entries for the events of `group` that were stored as new and placed in the graph.
+    private func graphEntries(_ group: [EventBatch], inserted: [Bool]) -> [GraphTier.Entry] {
+        var entries: [GraphTier.Entry] = []
+        var flag = 0
+        for batch in group {
+            for (i, event) in batch.events.enumerated() {
+                defer { flag += 1 }
+                guard inserted[flag], batch.placements.indices.contains(i), batch.placements[i].contains(.graph) else { continue }
+                entries.append(GraphTier.Entry(event: event, indicators: batch.indicators.indices.contains(i) ? batch.indicators[i] : []))
+            }
+        }
+        return entries
     }
 
     private func commit(_ group: [EventBatch]) throws(StoreError) -> CommittedBatch {
@@ -98,8 +156,15 @@ actor StoreStage {
         }
         // Dead letters reach the file before the transaction that covers their lines commits.
         try deadLetters.append(letters)
-        let result = try warm.commit(parts, deadLetterSize: deadLetters.size) { inserted in
-            checkpoints(for: group, inserted: inserted)
+        let mark = graph.graph.mark()
+        let result: WarmTier.CommitResult
+        do throws(StoreError) {
+            result = try warm.commit(parts, deadLetterSize: deadLetters.size,
+                                     alsoWrite: { (inserted) throws(StoreError) in try graph.write(graphEntries(group, inserted: inserted)) },
+                                     checkpoints: { inserted in checkpoints(for: group, inserted: inserted) })
+        } catch {
+            graph.graph.rollback(to: mark)
+            throw error
         }
         storedEvents += result.insertedCount
         let now = MonotonicClock.nanoseconds()
@@ -107,6 +172,9 @@ actor StoreStage {
         if now - lastPurgeNanos > 30_000_000_000 {
             lastPurgeNanos = now
             storedEvents -= try warm.purge(retention: warmRetention)
+            publishGraph(purged: try graph.purge())
+        } else {
+            publishGraph()
         }
         return CommittedBatch(events: events, placements: placements, rows: blocks, inserted: result.inserted, rejectKeys: rejectKeys,
                               blankLines: blank, lines: lines, writeNanos: now - started,

@@ -16,6 +16,8 @@ public struct FeedGenerator {
         public var format: FeedFormat = .ndjson
         /// Prefix of every id; defaults to `evt-<seed>`.
         public var idPrefix: String?
+        /// Campaigns of planted correlations (see `planted`); 0 plants nothing.
+        public var plantedCampaigns = 0
 
         public init() {}
     }
@@ -69,6 +71,13 @@ public struct FeedGenerator {
     private var recentIDs: [String] = []
     private let injectionTable: [Injection]
     private let idPrefix: String
+    private var planter: CorrelationPlanter?
+
+    /// The planted campaigns so far and the over-correlating value's events: the ground
+    /// truth a correlation engine must reproduce.
+    public var planted: (campaigns: [PlantedCampaign], overcorrelated: PlantedCampaign)? {
+        planter.map { ($0.campaigns, $0.shared) }
+    }
 
     /// Counts of what has been generated: `events` and each injection kind.
     public private(set) var counts: [String: Int] = [:]
@@ -77,7 +86,10 @@ public struct FeedGenerator {
         self.options = options
         rng = SeededRandom(seed: options.seed)
         var poolRNG = SeededRandom(seed: options.seed ^ 0xC7A5_F00D)
-        pools = IndicatorPools(rng: &poolRNG)
+        let pools = IndicatorPools(rng: &poolRNG)
+        self.pools = pools
+        planter = options.plantedCampaigns > 0
+            ? CorrelationPlanter(count: options.plantedCampaigns, seed: options.seed, avoiding: pools) : nil
         entityZipf = ZipfSampler(count: entityCount, exponent: 0.8)
         clockMicros = options.start.microseconds
         injectionTable = Injection.allCases.flatMap { Array(repeating: $0, count: $0.weight) }
@@ -123,9 +135,11 @@ public struct FeedGenerator {
         }
         let id = "\(idPrefix)-\(String(produced).leftPadded(to: 9))"
         if recentIDs.count < 4096 { recentIDs.append(id) } else { recentIDs[rng.below(recentIDs.count)] = id }
-        return Event(id: id, timestamp: Timestamp(microseconds: clockMicros), type: profile.type,
-                     severity: severity, source: sensor(for: location), location: location,
-                     entity: entity, priority: priority, indicators: indicators, description: description, tags: tags)
+        var event = Event(id: id, timestamp: Timestamp(microseconds: clockMicros), type: profile.type,
+                          severity: severity, source: sensor(for: location), location: location,
+                          entity: entity, priority: priority, indicators: indicators, description: description, tags: tags)
+        planter?.plant(into: &event, ordinal: produced)
+        return event
     }
 
     // MARK: parts

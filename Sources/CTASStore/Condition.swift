@@ -6,15 +6,18 @@ import CTASCore
 public struct RecordTraits: Sendable {
     public let event: Event
     public let latency: LatencyClass
+    /// Indicators the event holds: listed and extracted from its text (the listed count
+    /// when extraction has not run).
+    public let indicators: Int
 
-    public init(event: Event, latency: LatencyClass) {
+    public init(event: Event, latency: LatencyClass, indicators: Int? = nil) {
         self.event = event
         self.latency = latency
+        self.indicators = indicators ?? event.indicators.count
     }
 
     var severity: Int { Int(event.severity?.value ?? 0) }
     var size: Int { event.approximateSize }
-    var indicators: Int { event.indicators.count }
     var geo: Bool { event.location != nil }
 }
 

@@ -44,6 +44,9 @@ public struct RoutingRules: Sendable {
     public var warmRetention: Duration = .seconds(30 * 86_400)
     public var coldRetention: Duration = .seconds(5 * 365 * 86_400)
     public var graphRetention: Duration = .seconds(365 * 86_400)
+    /// A value seen in more events than this is over-correlating: kept and shown with its
+    /// count, not followed from event to event unless asked.
+    public var overcorrelationThreshold = CorrelationGraph.defaultOvercorrelationThreshold
     /// Where the rules came from, for messages.
     public var origin: String
 
@@ -74,6 +77,7 @@ public struct RoutingRules: Sendable {
 
     [graph]
     retention = 1y
+    overcorrelation = 20
     place when indicators > 0                       "has indicators to correlate"
     skip  otherwise                                 "nothing to correlate"
     """
@@ -156,8 +160,12 @@ public struct RoutingRules: Sendable {
             case (.warm, "retention"): warmRetention = try Self.duration(value, fail: fail)
             case (.cold, "retention"): coldRetention = try Self.duration(value, fail: fail)
             case (.graph, "retention"): graphRetention = try Self.duration(value, fail: fail)
+            case (.graph, "overcorrelation"):
+                guard let n = Int(value), n >= 1 else { throw fail("overcorrelation must be a whole number of events, 1 or more, found '\(value)'") }
+                overcorrelationThreshold = n
             default:
-                throw fail("unknown setting '\(key)' in [\(tier.rawValue)]; expected \(tier == .hot ? "ttl or memory" : "retention")")
+                let expected = tier == .hot ? "ttl or memory" : tier == .graph ? "retention or overcorrelation" : "retention"
+                throw fail("unknown setting '\(key)' in [\(tier.rawValue)]; expected \(expected)")
             }
         }
     }

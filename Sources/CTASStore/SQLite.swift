@@ -117,6 +117,20 @@ public final class SQLiteStatement {
         }
     }
 
+    /// Binds a blob (copied).
+    public func bind(blob: [UInt8], at index: Int32) {
+        _ = blob.withUnsafeBytes { raw in
+            sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), cs_transient())
+        }
+    }
+
+    /// The bytes of a blob column, valid until the next step or reset.
+    public func blob(_ column: Int32) -> UnsafeRawBufferPointer {
+        let n = Int(sqlite3_column_bytes(handle, column))
+        guard let p = sqlite3_column_blob(handle, column), n > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: p, count: n)
+    }
+
     /// Binds text that stays valid until the statement is stepped and reset (no copy).
     @inline(__always)
     public func bindStatic(_ base: UnsafePointer<UInt8>, count: Int, at index: Int32) {

@@ -50,8 +50,9 @@ public struct TierRouter: Sendable {
         graphRules = rules.rules[.graph] ?? []
     }
 
-    public func place(_ event: Event) -> Placement {
-        let traits = RecordTraits(event: event, latency: rules.latency(of: event.type))
+    /// `indicators`: how many indicators the event holds once extracted (default: those it lists).
+    public func place(_ event: Event, indicators: Int? = nil) -> Placement {
+        let traits = RecordTraits(event: event, latency: rules.latency(of: event.type), indicators: indicators)
         var bits = Placement.bit(.warm)
         func decide(_ list: [RoutingRules.Rule], _ tier: Tier) -> Int8 {
             for (i, rule) in list.enumerated() where rule.condition.matches(traits) {

@@ -55,6 +55,46 @@ public final class WarmReader {
         return out
     }
 
+    /// The events among `ids` that match `q` (its id field ignored), ordered and limited as
+    /// `q` says. Ids are looked up in chunks, so any number may be given.
+    public func events(ids: [String], matching q: EventQuery) throws(StoreError) -> [Event] {
+        var all: [(Int64, Event)] = []
+        var chunkQuery = q
+        chunkQuery.limit = Int(Int32.max)
+        chunkQuery.id = nil
+        var start = 0
+        while start < ids.count {
+            let chunk = Array(ids[start..<min(ids.count, start + 500)])
+            start += chunk.count
+            all += try events(chunkQuery, ids: chunk)
+        }
+        all.sort { a, b in
+            let (x, y) = (a.1.timestamp, b.1.timestamp)
+            if x != y { return q.newestFirst ? x > y : x < y }
+            return q.newestFirst ? a.0 > b.0 : a.0 < b.0
+        }
+        return all.prefix(max(0, q.limit)).map(\.1)
+    }
+
+    private func events(_ q: EventQuery, ids: [String]) throws(StoreError) -> [(Int64, Event)] {
+        var clauses = ["id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))"]
+        var args: [SQLiteValue] = ids.map { .text($0) }
+        if !q.types.isEmpty {
+            clauses.append("type IN (\(Array(repeating: "?", count: q.types.count).joined(separator: ",")))")
+            args += q.types.map { .text($0) }
+        }
+        if let since = q.since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
+        if let until = q.until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
+        if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
+        if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
+        if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
+        let s = try database.prepare("SELECT \(Self.columns), seq FROM events WHERE " + clauses.joined(separator: " AND "))
+        try s.bind(args)
+        var out: [(Int64, Event)] = []
+        while try s.step() { out.append((s.int64(12), Self.event(from: s))) }
+        return out
+    }
+
     public func count() throws(StoreError) -> Int { Int(try database.scalar("SELECT count(*) FROM events") ?? 0) }
 
     /// Stored events newest first (by arrival), from just before `beforeSeq`, keeping those

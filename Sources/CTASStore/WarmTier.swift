@@ -6,7 +6,7 @@ import CTASCore
 /// dead-letter file's length, in one transaction: after a crash, the checkpoint says
 /// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
 public final class WarmTier {
-    public static let schemaVersion: Int64 = 1
+    public static let schemaVersion: Int64 = 2
     public let database: SQLiteDatabase
     private let insert: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
@@ -72,6 +72,18 @@ public final class WarmTier {
                 PRAGMA user_version=1;
                 """)
         }
+        if version < 2 {
+            // The graph tier lives in the same file so that one transaction stores events and
+            // their graph together (see GraphTier).
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS graph_nodes(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS graph_events(
+                  slot INTEGER PRIMARY KEY, id TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, severity INTEGER,
+                  nodes BLOB NOT NULL);
+                CREATE INDEX IF NOT EXISTS graph_events_ts ON graph_events(ts);
+                PRAGMA user_version=2;
+                """)
+        }
     }
 
     /// What one commit did.
@@ -103,7 +115,11 @@ public final class WarmTier {
     /// Stores several parts, the source checkpoints and the dead-letter length in one
     /// transaction. `checkpoints` is asked after the inserts, with which events were new (in
     /// part order), so running totals stored in the checkpoints are exact.
+    ///
+    /// `alsoWrite` runs inside the same transaction after the inserts, with which events were
+    /// new: other tiers in this database (the graph) commit atomically with the events.
     public func commit(_ parts: [Part], deadLetterSize: Int64?, ingestedAt: Timestamp = .now(),
+                       alsoWrite: (_ inserted: [Bool]) throws(StoreError) -> Void = { _ in },
                        checkpoints: (_ inserted: [Bool]) -> [Checkpoint] = { _ in [] }) throws(StoreError) -> CommitResult {
         try database.transaction { () throws(StoreError) -> CommitResult in
             var inserted: [Bool] = []
@@ -125,6 +141,7 @@ public final class WarmTier {
                     }
                 }
             }
+            try alsoWrite(inserted)
             for checkpoint in checkpoints(inserted) { try write(checkpoint) }
             if let deadLetterSize {
                 setMeta.bind("dead_letter_size", at: 1)

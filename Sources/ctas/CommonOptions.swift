@@ -32,6 +32,8 @@ struct IngestOptions: ParsableArguments {
     @Option(help: "Commit durability: normal survives a crash of ctas; full also survives power loss.")
     var sync: WarmTier.Sync = .normal
 
+    @OptionGroup var warninglist: WarninglistOptions
+
     /// Applies these options to an engine configuration.
     func apply(to configuration: inout Engine.Configuration) throws {
         configuration.format = format
@@ -39,6 +41,7 @@ struct IngestOptions: ParsableArguments {
         configuration.recordPath = record
         configuration.fromStart = fromStart
         configuration.sync = sync
+        configuration.warninglist = try warninglist.load()
     }
 
     func loadRules() throws -> RoutingRules {
@@ -54,6 +57,42 @@ struct IngestOptions: ParsableArguments {
         } catch {
             throw ValidationError(error.message)
         }
+    }
+}
+
+/// Which values never link events: the built-in warninglist, the user's file in the config
+/// directory when present, and any given with --warninglist.
+struct WarninglistOptions: ParsableArguments {
+    @Option(name: .customLong("warninglist"), help: ArgumentHelp(
+        "Add a warninglist file (repeatable); $XDG_CONFIG_HOME/ctas/warninglist.txt is read when present.",
+        valueName: "file"))
+    var files: [String] = []
+
+    static func userFile(environment: [String: String]) -> String? {
+        if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") { return xdg + "/ctas/warninglist.txt" }
+        return environment["HOME"].map { $0 + "/.config/ctas/warninglist.txt" }
+    }
+
+    func load() throws -> Warninglist {
+        var list = Warninglist.builtIn()
+        var paths = files
+        if let user = Self.userFile(environment: ProcessInfo.processInfo.environment), FileManager.default.fileExists(atPath: user) {
+            paths.insert(user, at: 0)
+        }
+        for path in paths {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("\(path): cannot read warninglist file")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("\(path): warninglist is not UTF-8 text")
+            }
+            do throws(WarninglistError) {
+                try list.add(text: text, origin: path)
+            } catch {
+                throw ValidationError(error.message)
+            }
+        }
+        return list
     }
 }
 

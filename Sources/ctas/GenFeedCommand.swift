@@ -35,11 +35,19 @@ struct GenFeedCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Write to FILE instead of stdout.")
     var output: String?
 
+    @Option(help: "Plant N campaigns of correlated events (3–6 events each sharing a domain and an IP, some only in defanged text) and one value shared by 25 events.")
+    var plant: Int = 0
+
+    @Option(help: "Write the planted correlations' ground truth (JSON) to FILE.")
+    var plantManifest: String?
+
     func validate() throws {
         guard events >= 0 else { throw ValidationError("--events must be 0 or more") }
         guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
         guard (0...1).contains(malformedRate) else { throw ValidationError("--malformed-rate must be between 0 and 1") }
         guard format != .auto else { throw ValidationError("--format must be ndjson or csv") }
+        guard (0...10_000).contains(plant) else { throw ValidationError("--plant must be 0–10000") }
+        if plantManifest != nil && plant == 0 { throw ValidationError("--plant-manifest needs --plant N") }
     }
 
     func run() throws {
@@ -49,6 +57,7 @@ struct GenFeedCommand: ParsableCommand {
         options.rate = rate
         options.malformedRate = malformedRate
         options.format = format
+        options.plantedCampaigns = plant
         var generator = FeedGenerator(options: options)
         let handle: FileHandle
         if let output {
@@ -60,6 +69,15 @@ struct GenFeedCommand: ParsableCommand {
             handle = FileHandle.standardOutput
         }
         generator.write(events: events, to: handle)
+        if let plantManifest, let planted = generator.planted {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            struct Manifest: Encodable { var campaigns: [PlantedCampaign]; var overcorrelated: PlantedCampaign }
+            let data = try encoder.encode(Manifest(campaigns: planted.campaigns, overcorrelated: planted.overcorrelated))
+            guard FileManager.default.createFile(atPath: plantManifest, contents: data) else {
+                throw RuntimeError("\(plantManifest): cannot write manifest")
+            }
+        }
         let counts = generator.counts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
         writeError("{\(counts)}")
     }

@@ -38,6 +38,9 @@ struct QueryEventsCommand: ParsableCommand {
     @Option(help: "The event with this id.")
     var id: String?
 
+    @Option(help: "Only events holding this indicator (listed or found in their text; any written form).")
+    var indicator: String?
+
     @Option(help: "Only events with at least this severity (1–10).")
     var minSeverity: Int?
 
@@ -51,6 +54,24 @@ struct QueryEventsCommand: ParsableCommand {
     var format: OutputFormat = .table
 
     @OptionGroup var data: DataOptions
+
+    /// Events holding an indicator: the graph tier knows which; the warm tier has them whole.
+    private func eventsHolding(_ text: String, reader: WarmReader, query: EventQuery) throws(StoreError) -> [Event] {
+        let graph = try GraphTier.openForReading(path: data.directory.warmDatabase, warninglist: Warninglist(),
+                                                 retention: RoutingRules.builtIn().graphRetention)
+        guard case .indicator(let value)? = graph.resolve(text) ?? IndicatorExtractor().indicators(listed: text).first.map({ .indicator($0) }) else {
+            return []
+        }
+        var ids = graph.eventIDs(holding: value)
+        if let id = query.id { ids = ids.filter { $0 == id } }
+        let found = try reader.events(ids: ids, matching: query)
+        if ids.count > 0 && found.count < min(query.limit, ids.count) && query.types.isEmpty && query.since == nil
+            && query.until == nil && query.source == nil && query.entity == nil && query.minimumSeverity == nil {
+            writeError("ctas query events: \(ids.count - found.count) event(s) holding \(value.kind.name) \(SafeText.sanitize(value.value)) "
+                       + "are in the graph tier but past the warm tier's retention")
+        }
+        return found
+    }
 
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
@@ -68,9 +89,14 @@ struct QueryEventsCommand: ParsableCommand {
         query.minimumSeverity = minSeverity
         query.limit = limit
         query.newestFirst = newestFirst
-        let events: [Event]
+        var events: [Event]
         do throws(StoreError) {
-            events = try WarmReader(path: data.directory.warmDatabase).events(query)
+            let reader = try WarmReader(path: data.directory.warmDatabase)
+            if let indicator {
+                events = try eventsHolding(indicator, reader: reader, query: query)
+            } else {
+                events = try reader.events(query)
+            }
         } catch {
             throw RuntimeError(error.message)
         }

@@ -62,7 +62,7 @@ public final class CorrelationGraph {
 
     /// Approximate bytes held.
     public var memoryBytes: Int {
-        nodeKind.count * 13 + nodeValueBytes.count + overflow.reduce(0) { $0 + 32 + $1.count * 4 } + nodeIndex.bytes
+        nodeKind.count * 13 + nodeValueBytes.count + overflow.count * 48 + edges.count * 4 + nodeIndex.bytes
             + eventTime.count * 19 + eventIDBytes.count + edges.count * 4 + eventIndex.bytes + (eventMark.count + nodeMark.count) * 4
     }
 
@@ -241,8 +241,9 @@ public final class CorrelationGraph {
         Array(edges[Int(edgeStart[Int(slot)])..<Int(edgeStart[Int(slot) + 1])])
     }
 
+    /// Whether an event is within retention.
     @inline(__always)
-    func isLive(_ slot: EventSlot) -> Bool {
+    public func isLive(_ slot: EventSlot) -> Bool {
         guard let cutoff = retentionCutoff else { return true }
         return eventTime[Int(slot)] >= cutoff.microseconds
     }
@@ -354,5 +355,6 @@ public final class CorrelationGraph {
     @inline(__always)
     func time(_ slot: EventSlot) -> Int64 { eventTime[Int(slot)] }
 
-    func eventsOf(_ node: NodeID, _ body: (EventSlot) -> Bool) { forEachEvent(of: node, body) }
+    /// Calls `body` with each event holding `node`, oldest first, until it returns false.
+    public func eventsOf(_ node: NodeID, _ body: (EventSlot) -> Bool) { forEachEvent(of: node, body) }
 }

@@ -64,14 +64,36 @@ public struct IndicatorExtractor: Sendable {
     /// The distinct indicators of an event: its listed values and its description.
     public func indicators(of event: Event) -> [Indicator] {
         var out: [Indicator] = []
-        var seen: Set<Indicator> = []
+        var scanner = IndicatorScanner(mode: .listed)
         for value in event.indicators {
-            for indicator in indicators(listed: value) where seen.insert(indicator).inserted { out.append(indicator) }
+            scanner.reset(mode: .listed)
+            var text = value
+            text.withUTF8 { scanner.scan($0) }
+            if scanner.found.isEmpty {
+                let trimmed = value.trimmingASCIIWhitespace()
+                if !trimmed.isEmpty, trimmed.utf8.count <= IndicatorScanner.maximumValueBytes {
+                    Self.appendDistinct(Indicator(.other, trimmed), to: &out)
+                }
+            }
+            for f in scanner.found { Self.appendDistinct(Indicator(f.kind, f.value), to: &out) }
         }
         if let description = event.description {
-            for indicator in indicators(in: description) where seen.insert(indicator).inserted { out.append(indicator) }
+            scanner.reset(mode: .text)
+            var text = description
+            text.withUTF8 { scanner.scan($0) }
+            for f in scanner.found { Self.appendDistinct(Indicator(f.kind, f.value), to: &out) }
         }
         return out
+    }
+
+    /// Appends unless present: a linear search beats hashing for the handful an event holds.
+    private static func appendDistinct(_ indicator: Indicator, to out: inout [Indicator]) {
+        if out.count < 32 {
+            for existing in out where existing == indicator { return }
+        } else if out.contains(indicator) {
+            return
+        }
+        out.append(indicator)
     }
 
     private static func distinct(_ found: [IndicatorScanner.Found]) -> [Indicator] {

@@ -24,7 +24,7 @@ struct IndicatorScanner {
         case listed
     }
 
-    let mode: Mode
+    var mode: Mode
     var found: [Found] = []
     /// The normalized (refanged) bytes of the current token when it held a marker.
     private var scratch: [UInt8] = []
@@ -44,10 +44,15 @@ struct IndicatorScanner {
     /// Longest indicator value kept; longer URLs are skipped (their host is still kept).
     static let maximumValueBytes = 4_096
 
+    /// Cheap to make: the scratch buffers allocate only when a token holds a marker.
     init(mode: Mode) {
         self.mode = mode
-        scratch.reserveCapacity(256)
-        origins.reserveCapacity(256)
+    }
+
+    /// Starts over on new input in another mode, keeping the buffers' capacity.
+    mutating func reset(mode: Mode) {
+        self.mode = mode
+        found.removeAll(keepingCapacity: true)
     }
 
     // MARK: Byte classes

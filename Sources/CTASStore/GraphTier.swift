@@ -1,0 +1,220 @@
+import CTASCore
+
+/// The graph tier: correlation nodes (indicators) and event nodes with their edges, stored in
+/// the warm database so that one transaction commits events and their graph together (the
+/// durability contract of the warm tier), and held whole in memory (`CorrelationGraph`)
+/// for neighbor queries.
+///
+/// Tables (append-mostly, so writes stay sequential):
+/// - `graph_nodes(id, kind, value)`: one row per distinct indicator; `id` is the in-memory
+///   node id plus one, assigned by the writer.
+/// - `graph_events(slot, id, ts, type, severity, nodes)`: one row per event placed in the
+///   graph tier; `nodes` lists its indicators' ids (LEB128 varints). Event rows outlive the
+///   warm tier's copy (one year by default against 30 days).
+/// Indicator → events postings are not stored: they are rebuilt in memory on load.
+public final class GraphTier {
+    public let graph: CorrelationGraph
+    public let database: SQLiteDatabase
+    public let retention: Duration
+    private let readOnly: Bool
+    private var insertNode: SQLiteStatement?
+    private var insertEvent: SQLiteStatement?
+    public private(set) var loaded = false
+    /// Newest event time in the graph (retention is measured against it).
+    public private(set) var newestEventTime: Timestamp?
+
+    /// Opens the graph tier of `database` (which the warm tier has migrated). Cheap: the
+    /// graph is read by `load()`.
+    public init(database: SQLiteDatabase, warninglist: Warninglist, retention: Duration, readOnly: Bool = false) throws(StoreError) {
+        self.database = database
+        self.retention = retention
+        self.readOnly = readOnly
+        graph = CorrelationGraph(warninglist: warninglist)
+        if !readOnly {
+            insertNode = try database.prepare("INSERT INTO graph_nodes(id, kind, value) VALUES (?, ?, ?)")
+            insertEvent = try database.prepare("INSERT INTO graph_events(id, ts, type, severity, nodes) VALUES (?, ?, ?, ?, ?)")
+        }
+    }
+
+    /// Whether the database has the graph tables (a read-only open of an older database may not).
+    public static func exists(in database: SQLiteDatabase) -> Bool {
+        ((try? database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'graph_events'")) ?? 0) == 1
+    }
+
+    /// Reads the stored graph into memory. A writer also deletes nodes that no stored event
+    /// holds any more (left behind by retention).
+    public func load() throws(StoreError) {
+        guard !loaded else { return }
+        defer { loaded = true }
+        guard Self.exists(in: database) else { return }
+        let nodes = try database.prepare("SELECT id, kind, value FROM graph_nodes ORDER BY id")
+        while try nodes.step() {
+            let id = nodes.int64(0)
+            guard id >= 1, id <= Int64(UInt32.max), let kind = IndicatorKind(rawValue: UInt8(clamping: nodes.int64(1))) else {
+                throw StoreError("\(database.path): graph_nodes row \(id): expected a positive id and a known kind")
+            }
+            graph.restoreNode(CorrelationGraph.NodeID(id - 1), Indicator(kind, nodes.text(2) ?? ""))
+        }
+        let events = try database.prepare("SELECT id, ts, type, severity, nodes FROM graph_events ORDER BY slot")
+        var ids: [CorrelationGraph.NodeID] = []
+        let nodeCount = graph.nodeCount
+        while try events.step() {
+            ids.removeAll(keepingCapacity: true)
+            guard Self.decode(events.blob(4), into: &ids), ids.allSatisfy({ Int($0) < nodeCount }) else {
+                throw StoreError("\(database.path): graph_events row for \(events.text(0) ?? "?"): node list is corrupt")
+            }
+            let time = Timestamp(microseconds: events.int64(1))
+            if newestEventTime.map({ time > $0 }) ?? true { newestEventTime = time }
+            graph.addEvent(id: events.text(0) ?? "", time: time, type: events.text(2) ?? "",
+                           severity: events.isNull(3) ? nil : Severity(Int(events.int64(3))), nodes: ids)
+        }
+        updateCutoff()
+        if !readOnly {
+            let orphans = graph.unreferencedNodes()
+            if !orphans.isEmpty {
+                try database.transaction { () throws(StoreError) in
+                    let delete = try database.prepare("DELETE FROM graph_nodes WHERE id = ?")
+                    for node in orphans {
+                        delete.bind(Int64(node) + 1, at: 1)
+                        try delete.step()
+                        delete.reset()
+                    }
+                }
+            }
+        }
+    }
+
+    /// One event to record: its fields and its indicators.
+    public struct Entry: Sendable {
+        public var event: Event
+        public var indicators: [Indicator]
+
+        public init(event: Event, indicators: [Indicator]) {
+            self.event = event
+            self.indicators = indicators
+        }
+    }
+
+    /// Records events in memory and in the database. Call inside the warm tier's commit
+    /// transaction, with only the events it stored as new; if that transaction fails, undo
+    /// the memory side with `graph.rollback(to:)` from a mark taken before.
+    public func write(_ entries: [Entry]) throws(StoreError) {
+        guard let insertNode, let insertEvent else { throw StoreError("\(database.path): the graph tier is open read-only") }
+        var ids: [CorrelationGraph.NodeID] = []
+        var blob: [UInt8] = []
+        for entry in entries {
+            ids.removeAll(keepingCapacity: true)
+            for indicator in entry.indicators {
+                let (node, created) = graph.intern(indicator)
+                if created {
+                    insertNode.bind(Int64(node) + 1, at: 1)
+                    insertNode.bind(Int64(indicator.kind.rawValue), at: 2)
+                    insertNode.bind(indicator.value, at: 3)
+                    try insertNode.step()
+                    insertNode.reset()
+                }
+                ids.append(node)
+            }
+            let e = entry.event
+            graph.addEvent(id: e.id, time: e.timestamp, type: e.type, severity: e.severity, nodes: ids)
+            if newestEventTime.map({ e.timestamp > $0 }) ?? true { newestEventTime = e.timestamp }
+            blob.removeAll(keepingCapacity: true)
+            Self.encode(ids, into: &blob)
+            insertEvent.bind(e.id, at: 1)
+            insertEvent.bind(e.timestamp.microseconds, at: 2)
+            insertEvent.bind(e.type, at: 3)
+            if let severity = e.severity { insertEvent.bind(Int64(severity.value), at: 4) }
+            insertEvent.bind(blob: blob, at: 5)
+            try insertEvent.step()
+            insertEvent.reset()
+        }
+    }
+
+    /// Deletes event rows past retention (in chunks); returns how many. The memory side
+    /// hides them at once and frees them at the next load.
+    @discardableResult
+    public func purge(chunk: Int = 20_000) throws(StoreError) -> Int {
+        updateCutoff()
+        guard let cutoff = graph.retentionCutoff, !readOnly else { return 0 }
+        let delete = try database.prepare("DELETE FROM graph_events WHERE slot IN (SELECT slot FROM graph_events WHERE ts < ? LIMIT ?)")
+        var total = 0
+        while true {
+            delete.bind(cutoff.microseconds, at: 1)
+            delete.bind(Int64(chunk), at: 2)
+            try delete.step()
+            delete.reset()
+            let n = database.changes
+            total += n
+            if n < chunk { break }
+        }
+        return total
+    }
+
+    private func updateCutoff() {
+        if let newest = newestEventTime { graph.retentionCutoff = newest - retention }
+    }
+
+    /// What `text` names in the graph: an event id, else an indicator value (any written
+    /// form: defanged, upper case…). Nil when the graph holds neither.
+    public func resolve(_ text: String) -> GraphFocus? {
+        if graph.slot(ofEvent: text) != nil { return .event(text) }
+        for indicator in IndicatorExtractor().indicators(listed: text) where graph.node(of: indicator) != nil {
+            return .indicator(indicator)
+        }
+        return nil
+    }
+
+    /// Opens the graph of a data directory's warm database read-only and loads it.
+    public static func openForReading(path: String, warninglist: Warninglist, retention: Duration) throws(StoreError) -> GraphTier {
+        _ = try WarmReader(path: path)  // the friendly "no stored events yet" error
+        let database = try SQLiteDatabase(path: path, readOnly: true)
+        let tier = try GraphTier(database: database, warninglist: warninglist, retention: retention, readOnly: true)
+        try tier.load()
+        return tier
+    }
+
+    /// Ids of the events holding `indicator` (within retention), oldest first.
+    public func eventIDs(holding indicator: Indicator) -> [String] {
+        guard let node = graph.node(of: indicator) else { return [] }
+        var out: [String] = []
+        graph.eventsOf(node) { slot in
+            if graph.isLive(slot) { out.append(graph.event(slot).id) }
+            return true
+        }
+        return out
+    }
+
+    /// The neighborhood of a query, or nil when the graph does not hold the focus.
+    public func neighbors(_ query: NeighborQuery) -> Neighborhood? { graph.neighbors(query) }
+
+    // MARK: Node lists
+
+    static func encode(_ ids: [CorrelationGraph.NodeID], into out: inout [UInt8]) {
+        for id in ids {
+            var v = id
+            while v >= 0x80 {
+                out.append(UInt8(v & 0x7F) | 0x80)
+                v >>= 7
+            }
+            out.append(UInt8(v))
+        }
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, into ids: inout [CorrelationGraph.NodeID]) -> Bool {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for b in bytes {
+            value |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 {
+                guard value <= UInt64(UInt32.max) else { return false }
+                ids.append(CorrelationGraph.NodeID(value))
+                value = 0
+                shift = 0
+            } else {
+                shift += 7
+                if shift > 35 { return false }
+            }
+        }
+        return shift == 0
+    }
+}
