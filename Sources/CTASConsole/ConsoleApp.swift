@@ -89,10 +89,13 @@ public final class ConsoleApp {
     private var lastSequence = -1
     private var lastSecond: Int64 = -1
     private var inputSource: DispatchSourceRead?
+    private var lastGraphQuery: UInt64 = 0
+    /// The graph's event count when the pane last got an answer.
+    private var graphSequence = -1
     private let inputSuspended = SharedFlag()
 
     public init(engine: Engine, terminal: any Terminal, options: ConsoleOptions, keymap: Keymap, theme: Theme, catalog: ThemeCatalog,
-                panes: [PaneKind] = [.feed, .metrics], startupMessage: String? = nil) {
+                panes: [PaneKind] = [.feed, .metrics, .graph], startupMessage: String? = nil) {
         self.engine = engine
         self.terminal = terminal
         self.options = options
@@ -139,6 +142,7 @@ public final class ConsoleApp {
         while true {
             handleInput()
             if quitFlag.withLock({ $0 }) || state.quitRequested { break }
+            refreshGraphIfStale()
             renderIfNeeded()
             let snapshot = engine.snapshot
             let idle = snapshot.replay.paused || snapshot.finished
@@ -181,7 +185,8 @@ public final class ConsoleApp {
     func reducerContext() -> Reducer.Context {
         let snapshot = engine.snapshot
         let rows = ScreenRenderer.feedArea(width: terminal.width, height: terminal.height, state: state).map(FeedPane.listRows) ?? 0
-        return Reducer.Context(snapshot: snapshot, feedList: FeedList.events(snapshot, state.feed), feedRows: rows)
+        let graphRows = ScreenRenderer.area(of: .graph, width: terminal.width, height: terminal.height, state: state).map(GraphPane.listRows) ?? 0
+        return Reducer.Context(snapshot: snapshot, feedList: FeedList.events(snapshot, state.feed), feedRows: rows, graphRows: graphRows)
     }
 
     func apply(_ effects: [Effect]) {
@@ -195,6 +200,10 @@ public final class ConsoleApp {
                 terminal.invalidate()
             case .fetchHistory:
                 fetchHistory()
+            case .queryGraph:
+                queryGraph()
+            case .findInGraph(let text):
+                findInGraph(text)
             case .loadTheme(let name):
                 if name.isEmpty {
                     state.say("themes: " + catalog.names.joined(separator: ", ") + " (now \(theme.name))")
@@ -246,6 +255,64 @@ public final class ConsoleApp {
         }
         dirty = true
         wake.signal()
+    }
+
+    // MARK: graph
+
+    /// Asks the engine the correlation pane's question; a late answer to an older question
+    /// is dropped.
+    func queryGraph() {
+        guard let query = state.graph.query(threshold: engine.overcorrelationThreshold) else { return }
+        state.graph.loading = true
+        lastGraphQuery = MonotonicClock.nanoseconds()
+        let generation = state.graph.generation
+        Task { [engine] in
+            let answer = await engine.neighbors(query)
+            self.received(answer, generation: generation)
+        }
+    }
+
+    private func received(_ answer: Neighborhood?, generation: Int) {
+        guard generation == state.graph.generation else { return }
+        state.graph.loading = false
+        state.graph.missing = answer == nil
+        if let answer {
+            let selectable = GraphPane.selectable(GraphPane.rows(answer))
+            state.graph.selected = min(state.graph.selected, max(0, selectable.count - 1))
+        }
+        state.graph.result = answer
+        graphSequence = engine.snapshot.graph.events
+        dirty = true
+        wake.signal()
+    }
+
+    private func findInGraph(_ text: String) {
+        Task { [engine] in
+            let focus = await engine.resolveInGraph(text)
+            self.found(focus, for: text)
+        }
+    }
+
+    private func found(_ focus: GraphFocus?, for text: String) {
+        guard let focus else {
+            state.say("graph: no event or indicator '\(DisplayText.safe(text, ascii: glyphs.ascii))' (yet)", error: true)
+            dirty = true
+            wake.signal()
+            return
+        }
+        state.graph.move(to: focus)
+        state.focus = .graph
+        queryGraph()
+        dirty = true
+        wake.signal()
+    }
+
+    /// While events arrive, asks again about once a second so new links appear.
+    private func refreshGraphIfStale() {
+        guard state.panes.contains(.graph), state.graph.focus != nil, !state.graph.loading else { return }
+        let events = engine.snapshot.graph.events
+        guard events != graphSequence, MonotonicClock.nanoseconds() - lastGraphQuery > 1_000_000_000 else { return }
+        queryGraph()
     }
 
     // MARK: rendering

@@ -67,6 +67,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
     case left, right, zoomIn = "zoom-in", zoomOut = "zoom-out", goTo = "go-to"
     case nextHotspot = "next-hotspot", previousHotspot = "previous-hotspot", cycleWindow = "cycle-window"
     case hops1 = "hops-1", hops2 = "hops-2", hops3 = "hops-3", toggleOverCorrelated = "toggle-overcorrelated"
+    case correlate
 
     /// What the action does, for the help overlay.
     public var summary: String {
@@ -88,7 +89,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
         case .pageDown: "page down"
         case .top: "first item"
         case .live: "back to the newest (live)"
-        case .open: "open the selected item"
+        case .open: "open the selected item (in the correlation pane: walk to it)"
         case .back: "close, or go back"
         case .left: "move left"
         case .right: "move right"
@@ -101,7 +102,8 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
         case .hops1: "one hop"
         case .hops2: "two hops"
         case .hops3: "three hops"
-        case .toggleOverCorrelated: "expand over-correlating values"
+        case .toggleOverCorrelated: "follow over-correlating values too (or not)"
+        case .correlate: "show the selected event's correlations"
         }
     }
 }
@@ -123,7 +125,7 @@ public struct Keymap: Sendable {
         ]
         let list: [(String, Action)] = [
             ("up", .up), ("k", .up), ("down", .down), ("j", .down), ("pgup", .pageUp), ("pgdn", .pageDown),
-            ("home", .top), ("g", .top), ("end", .live), ("G", .live), ("enter", .open),
+            ("home", .top), ("g", .top), ("end", .live), ("G", .live), ("enter", .open), ("c", .correlate),
         ]
         for (key, action) in global { map.bind(Key(name: key)!, to: action, in: .global) }
         for (key, action) in list { map.bind(Key(name: key)!, to: action, in: .feed) }
@@ -134,7 +136,8 @@ public struct Keymap: Sendable {
         ]
         for (key, action) in heatmap { map.bind(Key(name: key)!, to: action, in: .heatmap) }
         let graph: [(String, Action)] = [
-            ("up", .up), ("k", .up), ("down", .down), ("j", .down), ("enter", .open), ("backspace", .back),
+            ("up", .up), ("k", .up), ("down", .down), ("j", .down), ("pgup", .pageUp), ("pgdn", .pageDown), ("home", .top), ("g", .top),
+            ("enter", .open), ("backspace", .back),
             ("1", .hops1), ("2", .hops2), ("3", .hops3), ("o", .toggleOverCorrelated),
         ]
         for (key, action) in graph { map.bind(Key(name: key)!, to: action, in: .graph) }

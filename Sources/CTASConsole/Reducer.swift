@@ -13,12 +13,15 @@ public struct Reducer: Sendable {
         public var snapshot: Snapshot
         public var feedList: [Event]
         public var feedRows: Int
+        /// Visible list rows of the correlation pane.
+        public var graphRows: Int
         public var now: Timestamp
 
-        public init(snapshot: Snapshot, feedList: [Event], feedRows: Int, now: Timestamp = .now()) {
+        public init(snapshot: Snapshot, feedList: [Event], feedRows: Int, graphRows: Int = 10, now: Timestamp = .now()) {
             self.snapshot = snapshot
             self.feedList = feedList
             self.feedRows = feedRows
+            self.graphRows = graphRows
             self.now = now
         }
     }
@@ -73,14 +76,43 @@ public struct Reducer: Sendable {
             state.needsFullRedraw = true
             return [.redraw]
         case .back:
+            if state.focus == .graph, let previous = state.graph.history.popLast() {
+                state.graph.focus = previous
+                state.graph.changed()
+                return [.queryGraph]
+            }
             if state.maximized {
                 state.maximized = false
             } else if !state.feed.filter.isEmpty {
                 return setFilter(.all, state: &state)
             }
         case .up, .down, .pageUp, .pageDown, .top, .live, .open:
+            if state.focus == .graph { return navigateGraph(action, state: &state, context: context) }
             guard state.focus == .feed else { break }
-            return navigateFeed(action, state: &state, context: context)
+            let before = state.feed.selected
+            var effects = navigateFeed(action, state: &state, context: context)
+            if state.feed.selected != before || action == .top { effects += followFeedSelection(state: &state, context: context) }
+            return effects
+        case .correlate:
+            let list = FeedList.events(context.snapshot, state.feed)
+            guard list.indices.contains(state.feed.selected), state.panes.contains(.graph) else { break }
+            state.focus = .graph
+            let target = GraphFocus.event(list[state.feed.selected].id)
+            guard state.graph.focus != target else { break }
+            state.graph.move(to: target, resetting: true)
+            return [.queryGraph]
+        case .hops1, .hops2, .hops3:
+            let hops = action == .hops1 ? 1 : action == .hops2 ? 2 : 3
+            guard state.graph.hops != hops else { break }
+            state.graph.hops = hops
+            state.graph.changed()
+            return state.graph.focus == nil ? [] : [.queryGraph]
+        case .toggleOverCorrelated:
+            state.graph.includeOvercorrelated.toggle()
+            state.graph.changed()
+            state.say(state.graph.includeOvercorrelated ? "following over-correlating values too" : "over-correlating values shown, not followed",
+                      now: context.now)
+            return state.graph.focus == nil ? [] : [.queryGraph]
         default:
             break   // pane actions of panes that are not built yet
         }
@@ -124,6 +156,52 @@ public struct Reducer: Sendable {
         if feed.selected >= feed.scroll + rows { feed.scroll = feed.selected - rows + 1 }
         state.feed = feed
         return FeedList.needsHistory(listCount: list.count, feed: feed, rows: rows) ? [.fetchHistory] : []
+    }
+
+    /// Moving through the feed shows the selected event's correlations (a new walk).
+    private func followFeedSelection(state: inout ViewState, context: Context) -> [Effect] {
+        guard state.panes.contains(.graph) else { return [] }
+        let list = FeedList.events(context.snapshot, state.feed)
+        guard list.indices.contains(state.feed.selected) else { return [] }
+        let focus = GraphFocus.event(list[state.feed.selected].id)
+        guard state.graph.focus != focus else { return [] }
+        state.graph.move(to: focus, resetting: true)
+        return [.queryGraph]
+    }
+
+    // MARK: graph
+
+    private func navigateGraph(_ action: Action, state: inout ViewState, context: Context) -> [Effect] {
+        var graph = state.graph
+        guard let result = graph.result else { return [] }
+        let rows = GraphPane.rows(result)
+        let selectable = GraphPane.selectable(rows)
+        guard !selectable.isEmpty else { return [] }
+        let page = max(1, context.graphRows - 1)
+        let last = selectable.count - 1
+        switch action {
+        case .up: graph.selected = max(0, graph.selected - 1)
+        case .down: graph.selected = min(last, graph.selected + 1)
+        case .pageUp: graph.selected = max(0, graph.selected - page)
+        case .pageDown: graph.selected = min(last, graph.selected + page)
+        case .top, .live: graph.selected = 0
+        case .open:
+            let index = selectable[min(last, graph.selected)]
+            guard let target = rows[index].target else { return [] }
+            graph.move(to: target)
+            state.graph = graph
+            return [.queryGraph]
+        default: break
+        }
+        graph.selected = min(last, graph.selected)
+        // Keep the selected row, and the heading above the first, on screen.
+        let row = selectable[graph.selected]
+        let visible = max(1, context.graphRows)
+        if graph.selected == 0 { graph.scroll = 0 }
+        if row < graph.scroll { graph.scroll = row }
+        if row >= graph.scroll + visible { graph.scroll = row - visible + 1 }
+        state.graph = graph
+        return []
     }
 
     private func setFilter(_ filter: EventFilter, state: inout ViewState) -> [Effect] {
@@ -198,7 +276,8 @@ public struct Reducer: Sendable {
     public static let commandHelp: [(String, String)] = [
         (":speed N|max", "replay speed (also ] and [)"), (":pause  :resume", "pause or resume"),
         (":seek TIME", "jump to a time: 2026-11-20T10:00Z, 2026-11-20, 2h"), (":theme NAME", "switch theme (:themes lists them)"),
-        (":filter TEXT", "same as /"), (":live", "back to the newest events"), (":focus PANE", "feed, metrics…"),
+        (":filter TEXT", "same as /"), (":live", "back to the newest events"), (":focus PANE", "feed, metrics, graph…"),
+        (":graph ID|VALUE", "correlations of an event or an indicator (evil[.]com, a hash…)"), (":hops N", "hop depth 1–3"),
         (":quit", "quit"),
     ]
 
@@ -251,6 +330,13 @@ public struct Reducer: Sendable {
                 return fail(":focus \(argument): expected one of \(state.panes.map(\.rawValue).joined(separator: ", "))")
             }
             state.focus = pane
+        case "graph", "correlate", "corr":
+            guard !argument.isEmpty else { return fail(":graph needs an event id or an indicator value") }
+            guard state.panes.contains(.graph) else { return fail(":graph: the correlation pane is not shown") }
+            return [.findInGraph(argument)]
+        case "hops":
+            guard let n = Int(argument), (1...3).contains(n) else { return fail(":hops \(argument): expected 1, 2 or 3") }
+            return perform(n == 1 ? .hops1 : n == 2 ? .hops2 : .hops3, state: &state, context: context)
         case "max", "maximize":
             state.maximized.toggle()
         default:

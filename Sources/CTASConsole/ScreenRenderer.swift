@@ -54,7 +54,8 @@ public enum ScreenRenderer {
             switch pane {
             case .feed: FeedPane.render(into: &b, area: rect, context: context, focused: focused)
             case .metrics: MetricsPane.render(into: &b, area: rect, context: context, focused: focused)
-            case .heatmap, .graph: b.box(rect, title: pane.title, glyphs: context.glyphs, focused: focused)
+            case .graph: GraphPane.render(into: &b, area: rect, context: context, focused: focused)
+            case .heatmap: b.box(rect, title: pane.title, glyphs: context.glyphs, focused: focused)
             }
         }
         if let prompt = context.state.prompt {
@@ -72,7 +73,12 @@ public enum ScreenRenderer {
 
     /// The feed pane's rectangle on a screen of this size (the reducer needs its rows).
     public static func feedArea(width: Int, height: Int, state: ViewState) -> Rect? {
+        area(of: .feed, width: width, height: height, state: state)
+    }
+
+    /// A pane's rectangle on a screen of this size, when it is shown.
+    public static func area(of pane: PaneKind, width: Int, height: Int, state: ViewState) -> Rect? {
         let main = Rect(x: 0, y: 0, width: width, height: max(0, height - 1))
-        return Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized).first { $0.0 == .feed }?.1
+        return Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized).first { $0.0 == pane }?.1
     }
 }

@@ -56,6 +56,58 @@ public struct FeedViewState: Sendable {
     }
 }
 
+/// What the correlation pane shows: a focus (event or indicator) and the walk that led
+/// there, the hop depth, and the engine's latest answer.
+public struct GraphViewState: Sendable {
+    public var focus: GraphFocus?
+    /// Earlier foci, most recent last (Backspace returns to them).
+    public var history: [GraphFocus] = []
+    public var hops = 1
+    public var includeOvercorrelated = false
+    /// Index of the selected row among the pane's selectable rows.
+    public var selected = 0
+    public var scroll = 0
+    /// The answer for the current question (nil until it arrives).
+    public var result: Neighborhood?
+    public var loading = false
+    /// The focus was asked for but the graph does not hold it (yet).
+    public var missing = false
+    /// Bumped whenever the question changes, so a late answer to an old one is ignored.
+    public var generation = 0
+    /// Neighbor events asked for per query.
+    public static let limit = 200
+
+    public init() {}
+
+    /// The question the pane asks the engine.
+    public func query(threshold: Int) -> NeighborQuery? {
+        focus.map { NeighborQuery(focus: $0, hops: hops, limit: Self.limit, includeOvercorrelated: includeOvercorrelated,
+                                  overcorrelationThreshold: threshold) }
+    }
+
+    /// Moves the focus (remembering the current one unless `resetting` the walk).
+    mutating func move(to focus: GraphFocus, resetting: Bool = false) {
+        if resetting {
+            history = []
+        } else if let current = self.focus, current != focus {
+            history.append(current)
+            if history.count > 100 { history.removeFirst() }
+        }
+        guard self.focus != focus || resetting else { return }
+        self.focus = focus
+        changed()
+    }
+
+    /// The question changed: start over at the top and ask again.
+    mutating func changed() {
+        selected = 0
+        scroll = 0
+        result = nil
+        missing = false
+        generation += 1
+    }
+}
+
 /// A line of input being typed at the bottom of the screen.
 public struct Prompt: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case command, filter }
@@ -89,6 +141,7 @@ public struct ViewState: Sendable {
     public var filterHistory: [String] = []
     public var message: StatusMessage?
     public var feed = FeedViewState()
+    public var graph = GraphViewState()
     public var themeName: String
     public var demo = false
     public var quitRequested = false
@@ -113,5 +166,9 @@ public enum Effect: Sendable, Equatable {
     case engine(EngineCommand)
     case loadTheme(String)
     case fetchHistory
+    /// Ask the engine for the graph pane's current question.
+    case queryGraph
+    /// Find what the analyst typed (an event id or an indicator) in the graph and focus it.
+    case findInGraph(String)
     case redraw
 }

@@ -332,6 +332,11 @@ public final class Engine: Sendable {
         await storeStage.neighbors(query)
     }
 
+    /// What `text` names in the graph: an event id, else an indicator in any written form.
+    public func resolveInGraph(_ text: String) async -> GraphFocus? {
+        await storeStage.resolve(text)
+    }
+
     /// The over-correlation threshold the rules set.
     public var overcorrelationThreshold: Int { configuration.rules.overcorrelationThreshold }
 

@@ -111,6 +111,11 @@ actor StoreStage {
         graph.neighbors(query)
     }
 
+    /// What typed text names in the graph: an event id, else an indicator value.
+    func resolve(_ text: String) -> GraphFocus? {
+        graph.resolve(text)
+    }
+
     /// Graph entries for the events of `group` that were stored as new and placed in the graph.
     private func graphEntries(_ group: [EventBatch], inserted: [Bool]) -> [GraphTier.Entry] {
         var entries: [GraphTier.Entry] = []

@@ -1,3 +1,4 @@
+import CTASFeeds
 import CTASStore
 import Foundation
 import Testing
@@ -164,3 +165,43 @@ struct TmuxShell {
     }
 }
 
+
+/// The correlation pane in a real terminal: find a planted campaign, walk to an event and back.
+@Suite(.serialized) struct ConsoleGraphTerminalTests {
+    @Test func walkAPlantedCampaignAndBack() async throws {
+        let dir = scratchDir()
+        var options = FeedGenerator.Options()
+        options.seed = 5
+        options.plantedCampaigns = 4
+        var generator = FeedGenerator(options: options)
+        var data: [UInt8] = []
+        for _ in 0..<1_500 { generator.appendNext(to: &data) }
+        let feed = dir + "/planted.ndjson"
+        try Data(data).write(to: URL(fileURLWithPath: feed))
+        let campaign = try #require(generator.planted?.campaigns.first)
+        let domain = campaign.indicators[0]
+        let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "max"], width: 140, height: 44)
+        defer { t.closeNow() }
+        let (loaded, screen) = try await t.waitFor { $0.contains("Correlation") && (acceptedCount($0) ?? 0) >= 1_500 }
+        #expect(loaded, "\(screen)")
+        try await t.send(":")
+        try await t.type("graph " + domain.replacingOccurrences(of: ".", with: "[.]"))
+        try await t.send("Enter")
+        let (found, walk) = try await t.waitFor(10) { s in campaign.events.allSatisfy { s.contains($0) } }
+        #expect(found, "every event of the campaign listed:\n\(walk)")
+        #expect(walk.contains("domain \(domain)") && walk.contains("in \(campaign.events.count) events"))
+        // Enter walks to the first linked event; backspace comes back.
+        try await t.send("Enter")
+        let (moved, eventScreen) = try await t.waitFor(10) { $0.contains("◆ event ") && $0.contains("backspace: back (1)") }
+        #expect(moved, "\(eventScreen)")
+        #expect(eventScreen.contains("INDICATORS"))
+        try await t.send("BSpace")
+        let (returned, _) = try await t.waitFor(10) { $0.contains("domain \(domain)") && !$0.contains("backspace: back") }
+        #expect(returned)
+        try await t.send("2")
+        let (deeper, _) = try await t.waitFor(10) { $0.contains("hops 2") }
+        #expect(deeper)
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0)
+    }
+}

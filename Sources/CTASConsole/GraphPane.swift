@@ -1,0 +1,193 @@
+import CTASCore
+import CTASEngine
+
+/// The correlation pane: a focused event or indicator, its indicators with how many events
+/// hold each, and its linked events grouped by the type of indicator that links them.
+/// Over-correlating and warninglisted values are marked; Enter walks to the selected row.
+public enum GraphPane {
+    /// One line of the pane's list.
+    public enum Row: Equatable, Sendable {
+        case heading(String)
+        case indicator(GraphIndicator)
+        case neighbor(GraphNeighbor)
+        case more(Int)
+        case note(String)
+
+        /// Rows Enter can walk to.
+        public var isSelectable: Bool {
+            switch self {
+            case .indicator, .neighbor: true
+            default: false
+            }
+        }
+
+        /// Where Enter on this row goes.
+        public var target: GraphFocus? {
+            switch self {
+            case .indicator(let i): .indicator(i.indicator)
+            case .neighbor(let n): .event(n.event.id)
+            default: nil
+            }
+        }
+    }
+
+    /// Lines above the list: the focus and the state of the question.
+    static let headerRows = 2
+
+    /// Rows left for the list in a pane of this area.
+    public static func listRows(in area: Rect) -> Int { max(0, area.height - 2 - headerRows) }
+
+    /// The list for a neighborhood: the focus event's indicators, then linked events per
+    /// indicator type (nearest, then newest, first) with "+N more" where the engine counted
+    /// more than it listed.
+    public static func rows(_ n: Neighborhood) -> [Row] {
+        var rows: [Row] = []
+        if n.event != nil {
+            rows.append(.heading("indicators (\(n.indicators.count))"))
+            for i in n.indicators { rows.append(.indicator(i)) }
+            if n.indicators.isEmpty { rows.append(.note("none")) }
+        }
+        var byKind: [IndicatorKind: [GraphNeighbor]] = [:]
+        for nb in n.neighbors { byKind[nb.via.kind, default: []].append(nb) }
+        for kind in n.totalByKind.keys.sorted() {
+            let total = n.totalByKind[kind] ?? 0
+            let listed = byKind[kind] ?? []
+            rows.append(.heading("linked via \(kind.label) (\(total)\(n.truncated ? "+" : ""))"))
+            for nb in listed { rows.append(.neighbor(nb)) }
+            if total > listed.count { rows.append(.more(total - listed.count)) }
+        }
+        if n.total == 0 {
+            var why = "no linked events"
+            var reasons: [String] = []
+            if n.skippedOvercorrelated > 0 { reasons.append("\(n.skippedOvercorrelated) over-correlating value(s) not followed (o)") }
+            if n.skippedWarninglisted > 0 { reasons.append("\(n.skippedWarninglisted) warninglisted") }
+            if !reasons.isEmpty { why += ": " + reasons.joined(separator: ", ") }
+            rows.append(.note(why))
+        }
+        return rows
+    }
+
+    /// Indices of the selectable rows.
+    public static func selectable(_ rows: [Row]) -> [Int] { rows.indices.filter { rows[$0].isSelectable } }
+
+    public static func render(into b: inout ScreenBuffer, area: Rect, context: RenderContext, focused: Bool) {
+        let g = context.glyphs
+        let graph = context.state.graph
+        let status = context.snapshot.graph
+        b.box(area, title: PaneKind.graph.title, glyphs: g, focused: focused)
+        let inner = area.inset(1)
+        guard inner.width > 10, inner.height > 0 else { return }
+        var y = inner.y
+
+        // 1. The focus.
+        guard let focus = graph.focus else {
+            let lines = [
+                status.loaded ? "Select an event in the feed (c correlates it here), or :graph VALUE." : "loading the graph…",
+                "\(Format.count(status.events)) events, \(Format.count(status.nodes)) indicators; "
+                    + "values in more than \(status.overcorrelationThreshold) events are over-correlating",
+            ]
+            for (i, line) in lines.enumerated() where y + i < inner.maxY {
+                b.write(line, x: inner.x + 1, y: y + i, style: i == 0 ? .text : .muted, clip: inner)
+            }
+            return
+        }
+        var x = inner.x
+        let diamond = g.ascii ? "* " : "◆ "
+        x += b.write(diamond, x: x, y: y, style: Style(.accent, bold: true), clip: inner)
+        switch focus {
+        case .event(let id):
+            x += b.write("event ", x: x, y: y, style: .muted, clip: inner)
+            x += b.write(context.safe(id), x: x, y: y, style: Style(.title, bold: true), clip: inner)
+            if let e = graph.result?.event {
+                x += b.write("  " + context.safe(e.type), x: x, y: y, style: .text, clip: inner)
+                x += b.write("  sev ", x: x, y: y, style: .muted, clip: inner)
+                x += b.write(e.severity.map { String($0.value) } ?? "-", x: x, y: y,
+                             style: Style(context.severityRole(e.severity), bold: true), clip: inner)
+                b.write("  " + Format.dateTime(e.time), x: x, y: y, style: .muted, clip: inner)
+            }
+        case .indicator(let indicator):
+            x += b.write(indicator.kind.label + " ", x: x, y: y, style: .muted, clip: inner)
+            x += b.write(context.safe(indicator.value), x: x, y: y, style: Style(.title, bold: true), clip: inner)
+            if let i = graph.result?.indicators.first {
+                x += b.write("  in \(Format.count(i.events)) events", x: x, y: y, style: .text, clip: inner)
+                mark(i, into: &b, x: x, y: y, clip: inner, context: context, threshold: graph.result?.query.overcorrelationThreshold ?? 20)
+            }
+        }
+        y += 1
+        guard y < inner.maxY else { return }
+
+        // 2. The question: hops, totals, walk depth.
+        x = inner.x
+        x += b.write("hops \(graph.hops)", x: x, y: y, style: Style(.accent), clip: inner)
+        if let n = graph.result {
+            x += b.write("  \(Format.count(n.total))\(n.truncated ? "+" : "") linked", x: x, y: y, style: .text, clip: inner)
+            if n.skippedOvercorrelated > 0 && !n.query.includeOvercorrelated {
+                x += b.write("  \(n.skippedOvercorrelated) over-corr. not followed", x: x, y: y, style: Style(.warning), clip: inner)
+            }
+        } else if graph.missing {
+            x += b.write("  not in the graph (yet)", x: x, y: y, style: Style(.warning), clip: inner)
+        }
+        if graph.includeOvercorrelated { x += b.write("  following over-corr.", x: x, y: y, style: Style(.warning), clip: inner) }
+        if graph.loading { x += b.write("  querying…", x: x, y: y, style: .muted, clip: inner) }
+        let back = graph.history.isEmpty ? "1-3 hops  o over-corr." : "backspace: back (\(graph.history.count))"
+        let bx = inner.maxX - DisplayText.width(back)
+        if bx > x + 1 { b.write(back, x: bx, y: y, style: .muted, clip: inner) }
+        y += 1
+
+        // 3. The list.
+        guard let n = graph.result else { return }
+        let rows = Self.rows(n)
+        let selectable = Self.selectable(rows)
+        let selectedRow = selectable.indices.contains(graph.selected) ? selectable[graph.selected] : -1
+        let visible = inner.maxY - y
+        guard visible > 0 else { return }
+        let first = max(0, min(graph.scroll, max(0, rows.count - visible)))
+        let valueWidth = min(48, max(12, inner.width / 3))
+        for (offset, row) in rows.dropFirst(first).prefix(visible).enumerated() {
+            let index = first + offset
+            let rowY = y + offset
+            let rect = Rect(x: inner.x, y: rowY, width: inner.width, height: 1)
+            let selected = index == selectedRow && focused
+            if selected { b.fill(rect, " ", style: Style(.selection)) }
+            func style(_ role: Role, bold: Bool = false) -> Style { selected ? Style(.selection, bold: bold) : Style(role, bold: bold) }
+            var x = inner.x
+            switch row {
+            case .heading(let text):
+                b.write(text.uppercased(), x: x, y: rowY, style: Style(.title), clip: rect)
+            case .note(let text):
+                b.write("  " + text, x: x, y: rowY, style: .muted, clip: rect)
+            case .more(let count):
+                b.write("  +\(Format.count(count)) more", x: x, y: rowY, style: .muted, clip: rect)
+            case .indicator(let i):
+                x += b.write("  " + DisplayText.fit(i.indicator.kind.label, 7) + " ", x: x, y: rowY, style: style(.muted), clip: rect)
+                x += b.write(DisplayText.fit(context.safe(i.indicator.value), valueWidth, ellipsis: g.ellipsis) + " ", x: x, y: rowY,
+                             style: style(i.isExpanded(includeOvercorrelated: n.query.includeOvercorrelated) ? .accent : .muted), clip: rect)
+                x += b.write(DisplayText.fit("\(Format.count(i.events)) ev", 8, alignRight: true), x: x, y: rowY, style: style(.text), clip: rect)
+                mark(i, into: &b, x: x, y: rowY, clip: rect, context: context, threshold: n.query.overcorrelationThreshold, selected: selected)
+            case .neighbor(let nb):
+                let e = nb.event
+                x += b.write(" \(nb.distance) ", x: x, y: rowY, style: style(.muted), clip: rect)
+                x += b.write(Format.clock(e.time) + " ", x: x, y: rowY, style: style(.muted), clip: rect)
+                x += b.write(DisplayText.fit(e.severity.map { String($0.value) } ?? "-", 2, alignRight: true) + " ", x: x, y: rowY,
+                             style: selected ? Style(.selection) : Style(context.severityRole(e.severity), bold: (e.severity?.value ?? 0) >= 7),
+                             clip: rect)
+                x += b.write(DisplayText.fit(context.safe(e.type), 16, ellipsis: g.ellipsis) + " ", x: x, y: rowY, style: style(.text), clip: rect)
+                x += b.write(DisplayText.fit(context.safe(e.id), 20, ellipsis: g.ellipsis) + " ", x: x, y: rowY, style: style(.text), clip: rect)
+                x += b.write("via ", x: x, y: rowY, style: style(.muted), clip: rect)
+                b.write(DisplayText.truncate(context.safe(nb.via.value), to: rect.maxX - x, ellipsis: g.ellipsis), x: x, y: rowY,
+                        style: style(.accent), clip: rect)
+            }
+        }
+    }
+
+    /// "over-correlating" or "warninglisted: section" after an indicator.
+    static func mark(_ i: GraphIndicator, into b: inout ScreenBuffer, x: Int, y: Int, clip: Rect, context: RenderContext,
+                     threshold: Int, selected: Bool = false) {
+        if let section = i.warninglisted {
+            b.write("  warninglisted: " + context.safe(section), x: x, y: y, style: selected ? Style(.selection) : .muted, clip: clip)
+        } else if i.overcorrelated {
+            b.write("  over-correlating (>\(threshold))", x: x, y: y, style: selected ? Style(.selection, bold: true) : Style(.warning, bold: true),
+                    clip: clip)
+        }
+    }
+}

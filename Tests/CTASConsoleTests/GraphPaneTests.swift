@@ -1,0 +1,182 @@
+import CTASCore
+import CTASEngine
+import Testing
+@testable import CTASConsole
+
+/// A neighborhood as the engine answers it: an event with a plain, an over-correlating and a
+/// warninglisted indicator, and linked events via two kinds (one beyond the limit).
+func sampleNeighborhood(hostile: Bool = false, includeOvercorrelated: Bool = false) -> Neighborhood {
+    let t0: Int64 = 1_795_169_730_000_000
+    func event(_ id: String, _ i: Int64) -> GraphEvent {
+        GraphEvent(id: id, time: Timestamp(microseconds: t0 + i * 1_000_000), type: hostile ? "c2\u{1B}]0;x\u{7}" : "c2_beacon",
+                   severity: Severity(Int(i % 10) + 1), indicatorCount: 2)
+    }
+    let ip = Indicator(.ipv4, "185.220.101.4")
+    let domain = Indicator(.domain, hostile ? "evil\u{202E}moc.com" : "evil-cdn.com")
+    let indicators = [
+        GraphIndicator(indicator: ip, events: 4, overcorrelated: false, warninglisted: nil),
+        GraphIndicator(indicator: domain, events: 3, overcorrelated: false, warninglisted: nil),
+        GraphIndicator(indicator: Indicator(.domain, "popular.net"), events: 900, overcorrelated: true, warninglisted: nil),
+        GraphIndicator(indicator: Indicator(.ipv4, "8.8.8.8"), events: 5_000, overcorrelated: true, warninglisted: "public resolvers"),
+    ]
+    let neighbors = [
+        GraphNeighbor(event: event("evt-b", 9), distance: 1, via: ip),
+        GraphNeighbor(event: event("evt-c", 8), distance: 1, via: ip),
+        GraphNeighbor(event: event("evt-d", 7), distance: 1, via: domain),
+        GraphNeighbor(event: event("evt-e", 3), distance: 2, via: domain),
+    ]
+    return Neighborhood(query: NeighborQuery(focus: .event("evt-a"), hops: 2, limit: 4, includeOvercorrelated: includeOvercorrelated),
+                        event: event("evt-a", 1), indicators: indicators, neighbors: neighbors, total: 6,
+                        totalByKind: [.ipv4: 3, .domain: 3], skippedOvercorrelated: 1, skippedWarninglisted: 1, truncated: false)
+}
+
+private func graphState(_ n: Neighborhood? = sampleNeighborhood()) -> ViewState {
+    var s = ViewState(panes: [.feed, .metrics, .graph], themeName: "default")
+    s.focus = .graph
+    s.graph.focus = .event("evt-a")
+    s.graph.hops = 2
+    s.graph.result = n
+    return s
+}
+
+@Suite struct GraphPaneTests {
+    init() { _ = utf8Locale }
+
+    @Test func showsFocusIndicatorsMarksAndGroupsWithMore() {
+        let area = Rect(x: 2, y: 1, width: 110, height: 20)
+        let b = renderIsolated(area, width: 116, height: 23) {
+            GraphPane.render(into: &$0, area: area, context: context(busySnapshot(), state: graphState()), focused: true)
+        }
+        let text = b.text
+        #expect(text.contains("Correlation"))
+        #expect(text.contains("event evt-a") && text.contains("c2_beacon") && text.contains("sev 2"))
+        #expect(text.contains("hops 2") && text.contains("6 linked") && text.contains("1 over-corr. not followed"))
+        #expect(text.contains("INDICATORS (4)"))
+        #expect(text.contains("over-correlating (>20)"))
+        #expect(text.contains("warninglisted: public resolvers"))
+        #expect(text.contains("LINKED VIA IPV4 (3)") && text.contains("LINKED VIA DOMAIN (3)"))
+        #expect(text.contains("+1 more"), "3 via IPv4, 2 listed")
+        #expect(text.contains("via 185.220.101.4") && text.contains("evt-e"))
+        // The first selectable row (the first indicator) is highlighted.
+        let firstIndicator = b.row(area.y + 1 + GraphPane.headerRows + 1)
+        #expect(firstIndicator.contains("185.220.101.4"))
+        #expect(b[area.x + 3, area.y + 1 + GraphPane.headerRows + 1].style.role == .selection)
+    }
+
+    @Test func emptyFocusLoadingAndMissingStates() {
+        let area = Rect(x: 0, y: 0, width: 80, height: 8)
+        var s = ViewState(panes: [.feed, .metrics, .graph], themeName: "default")
+        var snapshot = busySnapshot()
+        snapshot.graph.loaded = true
+        snapshot.graph.events = 1234
+        var b = renderIsolated(area, width: 80, height: 8) {
+            GraphPane.render(into: &$0, area: area, context: context(snapshot, state: s), focused: true)
+        }
+        #expect(b.text.contains("Select an event in the feed") && b.text.contains("1,234 events"))
+        snapshot.graph.loaded = false
+        b = renderIsolated(area, width: 80, height: 8) { GraphPane.render(into: &$0, area: area, context: context(snapshot, state: s), focused: true) }
+        #expect(b.text.contains("loading the graph"))
+        s.graph.focus = .indicator(Indicator(.domain, "nothing.example"))
+        s.graph.missing = true
+        b = renderIsolated(area, width: 80, height: 8) { GraphPane.render(into: &$0, area: area, context: context(snapshot, state: s), focused: true) }
+        #expect(b.text.contains("domain nothing.example") && b.text.contains("not in the graph (yet)"))
+    }
+
+    @Test func hostileValuesAreSanitizedAndTinyAreasDoNotCrash() {
+        let area = Rect(x: 0, y: 0, width: 100, height: 16)
+        let b = renderIsolated(area, width: 100, height: 16) {
+            GraphPane.render(into: &$0, area: area, context: context(busySnapshot(), state: graphState(sampleNeighborhood(hostile: true))), focused: true)
+        }
+        #expect(!b.text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E })
+        for (w, h) in [(1, 1), (3, 2), (11, 3), (12, 4), (20, 5)] {
+            let small = Rect(x: 0, y: 0, width: w, height: h)
+            _ = renderIsolated(small, width: w, height: h) {
+                GraphPane.render(into: &$0, area: small, context: context(busySnapshot(), state: graphState()), focused: true)
+            }
+        }
+    }
+
+    @Test func asciiGlyphsOnly() {
+        let area = Rect(x: 0, y: 0, width: 90, height: 18)
+        let b = renderIsolated(area, width: 90, height: 18) {
+            GraphPane.render(into: &$0, area: area, context: context(busySnapshot(), state: graphState(), ascii: true), focused: true)
+        }
+        #expect(b.text.unicodeScalars.allSatisfy { $0.value < 0x80 || $0.value == 0xA4 })
+    }
+}
+
+@Suite struct GraphReducerTests {
+    let reducer = Reducer(keymap: .standard)
+    let snapshot = busySnapshot(events: 100)
+
+    func press(_ keys: [Key], _ state: inout ViewState) -> [Effect] {
+        var effects: [Effect] = []
+        for key in keys {
+            let ctx = Reducer.Context(snapshot: snapshot, feedList: FeedList.events(snapshot, state.feed), feedRows: 10, graphRows: 5,
+                                      now: Timestamp(microseconds: 1_795_169_735_000_000))
+            effects += reducer.handle(key, state: &state, context: ctx)
+        }
+        return effects
+    }
+
+    @Test func enterWalksBackspaceReturnsAndHopsAsk() {
+        var s = graphState()
+        // Rows: indicators (4) then neighbors; the second selectable is evil-cdn.com.
+        #expect(press([.down, .enter], &s) == [.queryGraph])
+        #expect(s.graph.focus == .indicator(Indicator(.domain, "evil-cdn.com")))
+        #expect(s.graph.history == [.event("evt-a")])
+        #expect(s.graph.result == nil && s.graph.selected == 0, "a new question starts at the top")
+        s.graph.result = sampleNeighborhood()
+        // Down past the indicators to the first neighbor: an event.
+        #expect(press([.down, .down, .down, .down, .enter], &s) == [.queryGraph])
+        #expect(s.graph.focus == .event("evt-b"))
+        #expect(s.graph.history.count == 2)
+        #expect(press([.backspace], &s) == [.queryGraph])
+        #expect(s.graph.focus == .indicator(Indicator(.domain, "evil-cdn.com")))
+        #expect(press([.backspace], &s) == [.queryGraph])
+        #expect(s.graph.focus == .event("evt-a"))
+        #expect(press([.backspace], &s) == [], "nothing left to go back to")
+        #expect(press([.character("3")], &s) == [.queryGraph])
+        #expect(s.graph.hops == 3)
+        #expect(press([.character("3")], &s) == [], "same depth: nothing to ask")
+        #expect(press([.character("o")], &s) == [.queryGraph])
+        #expect(s.graph.includeOvercorrelated)
+        #expect(s.graph.query(threshold: 20)?.includeOvercorrelated == true)
+    }
+
+    @Test func selectionScrollsAndStaysInRange() {
+        var s = graphState()
+        _ = press(Array(repeating: .down, count: 50), &s)
+        let selectable = GraphPane.selectable(GraphPane.rows(sampleNeighborhood()))
+        #expect(s.graph.selected == selectable.count - 1)
+        #expect(s.graph.scroll > 0, "scrolled to keep the selection visible")
+        _ = press([.character("g")], &s)
+        #expect(s.graph.selected == 0 && s.graph.scroll == 0)
+        var empty = graphState(nil)
+        #expect(press([.down, .enter, .pageDown], &empty) == [])
+    }
+
+    @Test func feedSelectionAndCorrelateFocusTheGraph() {
+        var s = ViewState(panes: [.feed, .metrics, .graph], themeName: "default")
+        #expect(press([.down], &s) == [.queryGraph])
+        let second = FeedList.events(snapshot, s.feed)[1].id
+        #expect(s.graph.focus == .event(second))
+        #expect(s.focus == .feed, "moving in the feed keeps the feed focused")
+        #expect(press([.character("c")], &s) == [], "already showing it")
+        #expect(s.focus == .graph)
+        var withoutGraph = ViewState(panes: [.feed, .metrics], themeName: "default")
+        #expect(press([.down, .character("c")], &withoutGraph) == [])
+        #expect(withoutGraph.graph.focus == nil)
+    }
+
+    @Test func graphCommands() {
+        var s = ViewState(panes: [.feed, .metrics, .graph], themeName: "default")
+        #expect(press([.character(":")] + "graph evil[.]com".map { .character($0) } + [.enter], &s) == [.findInGraph("evil[.]com")])
+        #expect(press([.character(":")] + "hops 2".map { .character($0) } + [.enter], &s) == [])
+        #expect(s.graph.hops == 2)
+        _ = press([.character(":")] + "hops 7".map { .character($0) } + [.enter], &s)
+        #expect(s.message?.isError == true)
+        _ = press([.character(":")] + "graph".map { .character($0) } + [.enter], &s)
+        #expect(s.message?.text.contains("needs an event id") == true)
+    }
+}
