@@ -6,8 +6,8 @@ import Foundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction.",
-        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self],
+        abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction, the correlation graph.",
+        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -115,6 +115,54 @@ struct IocBench: ParsableCommand {
         let name = files.isEmpty ? "synthetic report text" : "\(files.count) files"
         if corpus.isEmpty { corpus = ExtractionBenchmark.syntheticReport(bytes: 1 << 20) }
         let result = ExtractionBenchmark.run(corpus: corpus, name: name, targetBytes: megabytes << 20)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct GraphBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Benchmark the correlation graph: load time, 2-hop neighbor queries of busy nodes, size on disk.",
+        discussion: """
+            Generates a feed (with planted campaigns), ingests it with the real `ctas ingest` in a child process, loads the
+            graph read-only, and times 2-hop queries around the busiest events and the most popular indicator, against the
+            same queries on a dictionary-of-sets graph built from the same data (the reference) in the same run.
+            """)
+
+    @Option(help: "Events to generate and ingest.")
+    var events: Int = 1_000_000
+
+    @Option(help: "Generator seed.")
+    var seed: UInt64 = 7
+
+    @Option(help: "Times each query is repeated.")
+    var repeats: Int = 50
+
+    @Option(help: "Scratch directory (removed first; default: a temporary directory).")
+    var directory: String?
+
+    @Flag(help: "Skip the dictionary-of-sets reference.")
+    var noReference = false
+
+    @Flag(help: "Keep the scratch directory afterwards.")
+    var keep = false
+
+    @Flag(help: "Reuse the graph a kept --directory holds (skip generating and ingesting).")
+    var reuse = false
+
+    func validate() throws {
+        if reuse && directory == nil { throw ValidationError("--reuse needs --directory") }
+        guard events > 0, repeats > 0 else { throw ValidationError("--events and --repeats must be positive") }
+    }
+
+    func run() throws {
+        let dir = directory ?? NSTemporaryDirectory() + "ctas-graph-bench-\(getpid())"
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let result = try GraphBenchmark.run(events: events, seed: seed, directory: dir, executable: executable, repeats: repeats,
+                                            reference: !noReference, reuse: reuse)
+        if !keep && !reuse { try? FileManager.default.removeItem(atPath: dir) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))

@@ -11,137 +11,279 @@ extension CorrelationGraph {
     /// followed; over-correlated ones only when the query asks. An indicator in focus is
     /// always expanded (its own events are what the analyst asked for).
     public func neighbors(_ query: NeighborQuery) -> Neighborhood? {
-        let generation = beginVisit()
-        var frontier: [EventSlot] = []
         var focusEvent: GraphEvent?
         var focusIndicators: [GraphIndicator] = []
-        var found: [(slot: EventSlot, distance: Int, via: NodeID)] = []
-        var skippedOver = 0
-        var skippedWarn = 0
-        var work = 0
-        var truncated = false
-
+        var frontier: [EventSlot] = []
+        var focusNode: NodeID?
         switch query.focus {
         case .event(let id):
             guard let slot = slot(ofEvent: id) else { return nil }
             focusEvent = event(slot)
-            _ = visit(event: slot, generation)
             frontier = [slot]
             focusIndicators = edgeRange(slot).map { describe(edge($0), threshold: query.overcorrelationThreshold) }
         case .indicator(let indicator):
             guard let node = node(of: indicator) else { return nil }
-            _ = visit(node: node, generation)
+            focusNode = node
             focusIndicators = [describe(node, threshold: query.overcorrelationThreshold)]
-            eventsOf(node) { slot in
-                work += 1
-                if isLive(slot) && visit(event: slot, generation) {
-                    found.append((slot, 1, node))
-                    frontier.append(slot)
-                }
-                return work < Self.workBudget
-            }
-            if work >= Self.workBudget { truncated = true }
         }
-
-        let firstStep = focusEvent == nil ? 2 : 1
-        if firstStep <= query.hops && !truncated {
-            search: for distance in firstStep...query.hops {
-                var next: [EventSlot] = []
-                for slot in frontier {
-                    for e in edgeRange(slot) {
-                        let node = edge(e)
-                        guard visit(node: node, generation) else { continue }
-                        if warninglistSection(node) != nil {
-                            skippedWarn += 1
-                            continue
-                        }
-                        if !query.includeOvercorrelated && eventCount(of: node) > query.overcorrelationThreshold {
-                            skippedOver += 1
-                            continue
-                        }
-                        eventsOf(node) { neighbor in
-                            work += 1
-                            if isLive(neighbor) && visit(event: neighbor, generation) {
-                                found.append((neighbor, distance, node))
-                                next.append(neighbor)
-                            }
-                            return work < Self.workBudget
-                        }
-                        if work >= Self.workBudget {
-                            truncated = true
-                            break search
-                        }
-                    }
-                }
-                frontier = next
-                if frontier.isEmpty { break }
-            }
-        }
+        // The search works on local copies: each read of a class's stored array is checked
+        // for exclusive access, and a busy focus touches 10⁵ postings.
+        let buffers = SearchBuffers.reuse(searchBuffers, events: eventCount, nodes: nodeCount)
+        searchBuffers = nil
+        var search = Search(graph: self, query: query, buffers: buffers)
+        search.run(frontier: frontier, focusNode: focusNode)
+        defer { searchBuffers = buffers }
 
         var byKind: [IndicatorKind: Int] = [:]
-        var kindOfNode: [NodeID: IndicatorKind] = [:]
-        for f in found {
-            let kind = kindOfNode[f.via] ?? indicator(f.via).kind
-            kindOfNode[f.via] = kind
-            byKind[kind, default: 0] += 1
+        var kindCounts = [Int](repeating: 0, count: 16)
+        let kinds = nodeKind
+        for i in 0..<search.foundCount { kindCounts[Int(kinds[Int(search.foundVia[i])] & 15)] += 1 }
+        for (raw, n) in kindCounts.enumerated() where n > 0 {
+            byKind[IndicatorKind(rawValue: UInt8(raw)) ?? .other, default: 0] += n
         }
         // Nearest first (found is in breadth-first order already), newest first within a
         // distance; only the first `limit` are described.
-        var chosen: [(slot: EventSlot, distance: Int, via: NodeID)] = []
-        var start = 0
-        while start < found.count && chosen.count < query.limit {
-            var end = start
-            while end < found.count && found[end].distance == found[start].distance { end += 1 }
-            let room = query.limit - chosen.count
-            chosen += newest(found[start..<end], count: room)
-            start = end
+        var chosen: [Int] = []
+        let times = eventTime
+        for (d, range) in search.distanceRanges.enumerated() where chosen.count < query.limit {
+            chosen += Self.newest(range, count: query.limit - chosen.count, slots: search.foundSlots, times: times)
+            _ = d
         }
+        let found = chosen.map { i in (slot: search.foundSlots[i], distance: search.distance(of: i), via: search.foundVia[i]) }
+        let total = search.foundCount
         var viaCache: [NodeID: Indicator] = [:]
-        let neighbors = chosen.map { f -> GraphNeighbor in
+        let neighbors = found.map { f -> GraphNeighbor in
             let via = viaCache[f.via] ?? indicator(f.via)
             viaCache[f.via] = via
             return GraphNeighbor(event: event(f.slot), distance: f.distance, via: via)
         }
         return Neighborhood(query: query, event: focusEvent, indicators: focusIndicators.sorted { $0.indicator < $1.indicator },
-                            neighbors: neighbors, total: found.count, totalByKind: byKind, skippedOvercorrelated: skippedOver,
-                            skippedWarninglisted: skippedWarn, truncated: truncated)
+                            neighbors: neighbors, total: total, totalByKind: byKind,
+                            skippedOvercorrelated: search.skippedOvercorrelated, skippedWarninglisted: search.skippedWarninglisted,
+                            truncated: search.truncated)
     }
 
-    /// The `count` newest of `items`, newest first, without sorting all of them.
-    private func newest(_ items: ArraySlice<(slot: EventSlot, distance: Int, via: NodeID)>,
-                        count: Int) -> [(slot: EventSlot, distance: Int, via: NodeID)] {
-        if items.count <= count || items.count <= 4 * count {
-            return Array(items.sorted { time($0.slot) > time($1.slot) }.prefix(count))
+    /// The breadth-first search over local copies of the graph's arrays.
+    struct Search {
+        let edges: [NodeID], edgeStart: [UInt32], eventTime: [Int64]
+        let nodeFirstEvent: [UInt32], nodeMore: [UInt32], overflow: [[UInt32]]
+        let hops: Int
+        let threshold: Int
+        let cutoff: Int64
+        let graph: CorrelationGraph
+        let eventSeen: UnsafeMutablePointer<UInt64>
+        let nodeSeen: UnsafeMutablePointer<UInt64>
+        let foundSlots: UnsafeMutablePointer<EventSlot>
+        let foundVia: UnsafeMutablePointer<NodeID>
+        private(set) var foundCount = 0
+        /// Index ranges of `foundSlots` per distance (1, 2, 3).
+        var distanceRanges: [Range<Int>] = []
+        var skippedOvercorrelated = 0
+        var skippedWarninglisted = 0
+        var truncated = false
+        var work = 0
+        var warninglisted: [NodeID: Bool] = [:]
+
+        init(graph: CorrelationGraph, query: NeighborQuery, buffers: SearchBuffers) {
+            self.graph = graph
+            edges = graph.edges
+            edgeStart = graph.edgeStart
+            eventTime = graph.eventTime
+            nodeFirstEvent = graph.nodeFirstEvent
+            nodeMore = graph.nodeMore
+            overflow = graph.overflow
+            hops = query.hops
+            threshold = query.includeOvercorrelated ? Int.max : query.overcorrelationThreshold
+            // Every event within retention: no need to read each one's time.
+            let limit = graph.retentionCutoff?.microseconds ?? Int64.min
+            cutoff = graph.oldestEventTime >= limit ? Int64.min : limit
+            buffers.clearMarks()
+            eventSeen = buffers.eventSeen
+            nodeSeen = buffers.nodeSeen
+            foundSlots = buffers.foundSlots
+            foundVia = buffers.foundVia
+        }
+
+        func distance(of index: Int) -> Int {
+            for (d, range) in distanceRanges.enumerated() where range.contains(index) { return d + 1 }
+            return distanceRanges.count
+        }
+
+        /// Marks a bit; false when it was already set.
+        @inline(__always)
+        private static func mark(_ bits: UnsafeMutablePointer<UInt64>, _ i: UInt32) -> Bool {
+            let word = Int(i >> 6)
+            let bit = UInt64(1) << UInt64(i & 63)
+            if bits[word] & bit != 0 { return false }
+            bits[word] |= bit
+            return true
+        }
+
+        mutating func run(frontier start: [EventSlot], focusNode: NodeID?) {
+            for slot in start { _ = Self.mark(eventSeen, slot) }
+            var frontier = 0..<0
+            var firstStep = 1
+            if let focusNode {
+                _ = Self.mark(nodeSeen, focusNode)
+                expand(focusNode)
+                distanceRanges.append(0..<foundCount)
+                frontier = 0..<foundCount
+                firstStep = 2
+            }
+            guard firstStep <= hops, !truncated else { return }
+            for _ in firstStep...hops {
+                let begin = foundCount
+                let sources = firstStep == 1 && frontier.isEmpty && foundCount == 0 ? start : nil
+                if let sources {
+                    for slot in sources { if !step(from: slot) { break } }
+                } else {
+                    for i in frontier { if !step(from: foundSlots[i]) { break } }
+                }
+                distanceRanges.append(begin..<foundCount)
+                frontier = begin..<foundCount
+                if truncated || frontier.isEmpty { return }
+            }
+        }
+
+        /// Follows the indicators of one event; false once the work budget is spent.
+        private mutating func step(from slot: EventSlot) -> Bool {
+            var e = Int(edgeStart[Int(slot)])
+            let end = Int(edgeStart[Int(slot) + 1])
+            while e < end {
+                let node = edges[e]
+                e += 1
+                guard Self.mark(nodeSeen, node) else { continue }
+                let n = Int(node)
+                if nodeFirstEvent[n] == CorrelationGraph.noEvent { continue }
+                if isWarninglisted(node) {
+                    skippedWarninglisted += 1
+                    continue
+                }
+                let more = nodeMore[n]
+                let count = more == CorrelationGraph.noEvent ? 1 : 1 + overflow[Int(more)].count
+                if count > threshold {
+                    skippedOvercorrelated += 1
+                    continue
+                }
+                expand(node)
+                if truncated { return false }
+            }
+            return true
+        }
+
+        /// Adds the not yet seen, live events holding `node`.
+        private mutating func expand(_ node: NodeID) {
+            let first = nodeFirstEvent[Int(node)]
+            guard first != CorrelationGraph.noEvent else { return }
+            visitEvent(first, via: node)
+            let more = nodeMore[Int(node)]
+            if more != CorrelationGraph.noEvent {
+                for slot in overflow[Int(more)] {
+                    visitEvent(slot, via: node)
+                    if work >= CorrelationGraph.workBudget {
+                        truncated = true
+                        return
+                    }
+                }
+            }
+        }
+
+        @inline(__always)
+        private mutating func visitEvent(_ slot: EventSlot, via node: NodeID) {
+            work += 1
+            guard Self.mark(eventSeen, slot) else { return }
+            guard cutoff == Int64.min || eventTime[Int(slot)] >= cutoff else { return }
+            foundSlots[foundCount] = slot
+            foundVia[foundCount] = node
+            foundCount += 1
+        }
+
+        private mutating func isWarninglisted(_ node: NodeID) -> Bool {
+            if let known = warninglisted[node] { return known }
+            let listed = graph.warninglistSection(node) != nil
+            warninglisted[node] = listed
+            return listed
+        }
+    }
+
+    /// Memory a search works in, kept by the graph between queries: visit marks as bit sets
+    /// (a million events take 128 KB, which stays in cache where a word per event would not;
+    /// the search is bound by memory latency), and found events with the indicator that
+    /// reached each, with room for every event so appending needs no checks.
+    final class SearchBuffers {
+        let events: Int
+        let nodes: Int
+        let eventWords: Int
+        let nodeWords: Int
+        let eventSeen: UnsafeMutablePointer<UInt64>
+        let nodeSeen: UnsafeMutablePointer<UInt64>
+        let foundSlots: UnsafeMutablePointer<EventSlot>
+        let foundVia: UnsafeMutablePointer<NodeID>
+
+        private init(events: Int, nodes: Int) {
+            self.events = events
+            self.nodes = nodes
+            eventWords = (events + 63) / 64 + 1
+            nodeWords = (nodes + 63) / 64 + 1
+            eventSeen = .allocate(capacity: eventWords)
+            nodeSeen = .allocate(capacity: nodeWords)
+            foundSlots = .allocate(capacity: events + 1)
+            foundVia = .allocate(capacity: events + 1)
+        }
+
+        deinit {
+            eventSeen.deallocate()
+            nodeSeen.deallocate()
+            foundSlots.deallocate()
+            foundVia.deallocate()
+        }
+
+        /// `buffers` when they are large enough for the graph, else new ones with room to grow.
+        static func reuse(_ buffers: SearchBuffers?, events: Int, nodes: Int) -> SearchBuffers {
+            if let buffers, buffers.events >= events, buffers.nodes >= nodes { return buffers }
+            return SearchBuffers(events: events + events / 4 + 1024, nodes: nodes + nodes / 4 + 1024)
+        }
+
+        func clearMarks() {
+            eventSeen.update(repeating: 0, count: eventWords)
+            nodeSeen.update(repeating: 0, count: nodeWords)
+        }
+    }
+
+    /// Indices (within `range` of `slots`) of the `count` newest events, newest first,
+    /// without sorting all of them.
+    static func newest(_ range: Range<Int>, count: Int, slots: UnsafeMutablePointer<EventSlot>, times: [Int64]) -> [Int] {
+        guard count > 0 else { return [] }
+        func time(_ i: Int) -> Int64 { times[Int(slots[i])] }
+        if range.count <= 4 * count {
+            return Array(range.sorted { time($0) > time($1) }.prefix(count))
         }
         // A min-heap of the newest `count` seen so far (its root is the oldest of them).
-        var heap: [(slot: EventSlot, distance: Int, via: NodeID)] = []
+        var heap: [(index: Int, time: Int64)] = []
         heap.reserveCapacity(count)
-        func older(_ a: Int, _ b: Int) -> Bool { time(heap[a].slot) < time(heap[b].slot) }
-        func siftDown(_ i: Int) {
-            var i = i
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && older(l, m) { m = l }
-                if r < heap.count && older(r, m) { m = r }
-                if m == i { return }
-                heap.swapAt(i, m)
-                i = m
-            }
-        }
-        for item in items {
+        for i in range {
+            let t = time(i)
             if heap.count < count {
-                heap.append(item)
-                var i = heap.count - 1
-                while i > 0 && older(i, (i - 1) / 2) {
-                    heap.swapAt(i, (i - 1) / 2)
-                    i = (i - 1) / 2
+                heap.append((i, t))
+                var k = heap.count - 1
+                while k > 0 && heap[k].time < heap[(k - 1) / 2].time {
+                    heap.swapAt(k, (k - 1) / 2)
+                    k = (k - 1) / 2
                 }
-            } else if count > 0 && time(item.slot) > time(heap[0].slot) {
-                heap[0] = item
-                siftDown(0)
+            } else if t > heap[0].time {
+                heap[0] = (i, t)
+                var k = 0
+                while true {
+                    let l = 2 * k + 1, r = l + 1
+                    var m = k
+                    if l < heap.count && heap[l].time < heap[m].time { m = l }
+                    if r < heap.count && heap[r].time < heap[m].time { m = r }
+                    if m == k { break }
+                    heap.swapAt(k, m)
+                    k = m
+                }
             }
         }
-        return heap.sorted { time($0.slot) > time($1.slot) }
+        return heap.sorted { $0.time > $1.time }.map(\.index)
     }
 }

@@ -22,34 +22,38 @@ public final class CorrelationGraph {
     public var retentionCutoff: Timestamp?
 
     // Indicator nodes.
-    private var nodeKind: [UInt8] = []
+    var nodeKind: [UInt8] = []
     private var nodeValueStart: [UInt32] = [0]
     private var nodeValueBytes: [UInt8] = []
-    private var nodeFirstEvent: [UInt32] = []
-    private var nodeMore: [UInt32] = []
-    private var overflow: [[UInt32]] = []
+    var nodeFirstEvent: [UInt32] = []
+    var nodeMore: [UInt32] = []
+    var overflow: [[UInt32]] = []
     private var nodeIndex = HashIndex()
     /// Warninglist verdicts per node, computed on first need.
     private var warninglistCache: [NodeID: String?] = [:]
 
     // Events.
-    private var eventTime: [Int64] = []
+    var eventTime: [Int64] = []
     private var eventSeverity: [UInt8] = []
     private var eventType: [UInt16] = []
     private var types: [String] = []
     private var typeIndex: [String: UInt16] = [:]
     private var eventIDStart: [UInt32] = [0]
     private var eventIDBytes: [UInt8] = []
-    private var edgeStart: [UInt32] = [0]
-    private var edges: [NodeID] = []
+    var edgeStart: [UInt32] = [0]
+    var edges: [NodeID] = []
     private var eventIndex = HashIndex()
 
-    // Per-query visit marks, reused (generation-stamped, so never cleared).
-    private var eventMark: [UInt32] = []
-    private var nodeMark: [UInt32] = []
-    private var generation: UInt32 = 0
+    /// Kept between neighbor queries (see `SearchBuffers`).
+    var searchBuffers: SearchBuffers?
+
+    /// The oldest event time held: when it is within retention, queries skip the time check.
+    var oldestEventTime = Int64.max
+
 
     private static let none = UInt32.max
+    /// No event (an empty posting slot).
+    static let noEvent = UInt32.max
     private static let tombstone: UInt8 = 0
 
     public init(warninglist: Warninglist = .builtIn()) {
@@ -63,7 +67,7 @@ public final class CorrelationGraph {
     /// Approximate bytes held.
     public var memoryBytes: Int {
         nodeKind.count * 13 + nodeValueBytes.count + overflow.count * 48 + edges.count * 4 + nodeIndex.bytes
-            + eventTime.count * 19 + eventIDBytes.count + edges.count * 4 + eventIndex.bytes + (eventMark.count + nodeMark.count) * 4
+            + eventTime.count * 19 + eventIDBytes.count + edges.count * 4 + eventIndex.bytes
     }
 
     // MARK: Indicators
@@ -185,6 +189,7 @@ public final class CorrelationGraph {
         }
         eventIDStart.append(UInt32(eventIDBytes.count))
         eventTime.append(time.microseconds)
+        if time.microseconds < oldestEventTime { oldestEventTime = time.microseconds }
         eventSeverity.append(UInt8(severity?.value ?? 0))
         if let t = typeIndex[type] {
             eventType.append(t)
@@ -284,6 +289,7 @@ public final class CorrelationGraph {
         }
         overflow.removeSubrange(mark.overflowLists...)
         eventTime.removeSubrange(mark.events...)
+        oldestEventTime = eventTime.min() ?? Int64.max
         eventSeverity.removeSubrange(mark.events...)
         eventType.removeSubrange(mark.events...)
         eventIDStart.removeSubrange((mark.events + 1)...)
@@ -315,35 +321,6 @@ public final class CorrelationGraph {
         for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         // FNV's low bits mix poorly for short keys; fold the high half in.
         return h ^ (h >> 29)
-    }
-
-    // MARK: Visit marks (for queries)
-
-    func beginVisit() -> UInt32 {
-        if eventMark.count < eventTime.count { eventMark.append(contentsOf: repeatElement(0, count: eventTime.count - eventMark.count)) }
-        if nodeMark.count < nodeKind.count { nodeMark.append(contentsOf: repeatElement(0, count: nodeKind.count - nodeMark.count)) }
-        generation &+= 1
-        if generation == 0 {
-            for i in eventMark.indices { eventMark[i] = 0 }
-            for i in nodeMark.indices { nodeMark[i] = 0 }
-            generation = 1
-        }
-        return generation
-    }
-
-    /// Marks `slot` visited; false when it already was.
-    @inline(__always)
-    func visit(event slot: EventSlot, _ generation: UInt32) -> Bool {
-        if eventMark[Int(slot)] == generation { return false }
-        eventMark[Int(slot)] = generation
-        return true
-    }
-
-    @inline(__always)
-    func visit(node: NodeID, _ generation: UInt32) -> Bool {
-        if nodeMark[Int(node)] == generation { return false }
-        nodeMark[Int(node)] = generation
-        return true
     }
 
     @inline(__always)
