@@ -80,6 +80,7 @@ public final class GraphTier {
                         delete.reset()
                     }
                 }
+                graph.removeNodes(orphans)
             }
         }
     }
@@ -128,6 +129,7 @@ public final class GraphTier {
             try insertEvent.step()
             insertEvent.reset()
         }
+        updateCutoff()
     }
 
     /// Deletes event rows past retention (in chunks); returns how many. The memory side

@@ -149,6 +149,20 @@ public final class CorrelationGraph {
         return out
     }
 
+    /// Forgets nodes no event holds (their ids stay reserved): after the tier deleted them.
+    public func removeNodes(_ nodes: [NodeID]) {
+        guard !nodes.isEmpty else { return }
+        for node in nodes where nodeFirstEvent[Int(node)] == Self.none { nodeKind[Int(node)] = Self.tombstone }
+        var index = HashIndex(capacity: nodeKind.count)
+        nodeValueBytes.withUnsafeBufferPointer { arena in
+            for i in nodeKind.indices where nodeKind[i] != Self.tombstone {
+                let bytes = UnsafeBufferPointer(rebasing: arena[Int(nodeValueStart[i])..<Int(nodeValueStart[i + 1])])
+                index.insert(hash: Self.hash(kind: nodeKind[i], bytes), id: NodeID(i))
+            }
+        }
+        nodeIndex = index
+    }
+
     func warninglistSection(_ node: NodeID) -> String? {
         if let cached = warninglistCache[node] { return cached }
         let section = warninglist.match(indicator(node))?.section

@@ -1,0 +1,136 @@
+import CTASCore
+import Foundation
+import Testing
+@testable import CTASStore
+
+private let day: Int64 = 86_400
+
+private func entries(_ events: [Event]) -> [GraphTier.Entry] {
+    let extractor = IndicatorExtractor()
+    return events.map { GraphTier.Entry(event: $0, indicators: extractor.indicators(of: $0)) }
+}
+
+/// Commits events to the warm tier and their graph in the same transaction, as the store stage does.
+private func commit(_ events: [Event], warm: WarmTier, graph: GraphTier) throws {
+    let mark = graph.graph.mark()
+    do {
+        _ = try warm.commit([WarmTier.Part(events: events)], deadLetterSize: 0, alsoWrite: { (inserted) throws(StoreError) in
+            // As the default rules place them: events holding at least one indicator.
+            try graph.write(entries(zip(events, inserted).filter { $0.1 }.map(\.0)).filter { !$0.indicators.isEmpty })
+        })
+    } catch {
+        graph.graph.rollback(to: mark)
+        throw error
+    }
+}
+
+private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event {
+    Event(id: id, timestamp: Timestamp(microseconds: (1_795_132_800 + d * day) * 1_000_000), type: "c2_beacon", severity: Severity(5),
+          indicators: indicators)
+}
+
+@Suite struct GraphTierTests {
+    @Test func writesReloadsAndAnswersTheSame() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            try commit((0..<300).map { makeEvent($0) }, warm: warm, graph: graph)
+            // Duplicates are not added to the graph twice.
+            try commit((250..<320).map { makeEvent($0) }, warm: warm, graph: graph)
+            #expect(graph.graph.eventCount == (0..<320).filter { $0 % 4 != 0 }.count)
+        }
+        let reader = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+        #expect(reader.graph.eventCount == (0..<320).filter { $0 % 4 != 0 }.count)
+        let focus = try #require(reader.resolve("1.2.3.1"))
+        let n = try #require(reader.neighbors(NeighborQuery(focus: focus, limit: 1000)))
+        // makeEvent(n) lists 1.2.3.(n % 250): events 1, 251 (and 501… not stored).
+        #expect(Set(n.neighbors.map(\.event.id)) == ["evt-1", "evt-251"])
+        #expect(reader.resolve("1.2.3[.]9") == .indicator(Indicator(.ipv4, "1.2.3.9")), "defanged")
+        #expect(reader.resolve("x7.example") == .indicator(Indicator(.other, "x7.example")), "no real TLD: kept as text")
+        #expect(reader.resolve("evt-8") == nil, "evt-8 lists no indicators: not in the graph")
+        #expect(reader.eventIDs(holding: Indicator(.other, "x9.example")) == ["evt-9"])
+        #expect(throws: StoreError.self) { try reader.write([]) }
+    }
+
+    @Test func aFailedCommitLeavesMemoryAndDatabaseAsBefore() throws {
+        let dir = scratchDirectory()
+        let warm = try WarmTier(path: dir + "/warm.sqlite")
+        let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+        try graph.load()
+        try commit([event("a", day: 0, ["evil.com", "5.6.7.8"])], warm: warm, graph: graph)
+        let before = graph.neighbors(NeighborQuery(focus: .event("a")))
+        let mark = graph.graph.mark()
+        #expect(throws: StoreError.self) {
+            _ = try warm.commit([WarmTier.Part(events: [event("b", day: 1, ["evil.com", "new.org"])])], deadLetterSize: 0,
+                                alsoWrite: { (_) throws(StoreError) in
+                                    try graph.write(entries([event("b", day: 1, ["evil.com", "new.org"])]))
+                                    throw StoreError("disk full (simulated)")
+                                })
+        }
+        graph.graph.rollback(to: mark)
+        #expect(graph.neighbors(NeighborQuery(focus: .event("a"))) == before)
+        #expect(graph.resolve("new.org") == nil)
+        #expect(try warm.count() == 1)
+        // The next commit reuses the freed node ids without clashing in the database.
+        try commit([event("c", day: 2, ["evil.com", "other.net"])], warm: warm, graph: graph)
+        let reloaded = try GraphTier.openForReading(path: dir + "/warm.sqlite", warninglist: .builtIn(), retention: .seconds(365 * day))
+        #expect(reloaded.neighbors(NeighborQuery(focus: .event("a")))?.neighbors.map(\.event.id) == ["c"])
+        #expect(reloaded.resolve("other.net") != nil && reloaded.resolve("new.org") == nil)
+    }
+
+    @Test func retentionDeletesOldEventsAndLoadDropsOrphanNodes() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(30 * day))
+            try graph.load()
+            try commit([event("old", day: 0, ["old-only.com", "shared.net"]), event("mid", day: 20, ["shared.net"]),
+                        event("new", day: 40, ["shared.net", "new-only.org"])], warm: warm, graph: graph)
+            // Queries hide events past retention at once…
+            let n = try #require(graph.neighbors(NeighborQuery(focus: .indicator(Indicator(.domain, "shared.net")))))
+            #expect(Set(n.neighbors.map(\.event.id)) == ["mid", "new"])
+            // …and the purge deletes them.
+            #expect(try graph.purge() == 1)
+        }
+        let writer = try WarmTier(path: path)
+        let graph = try GraphTier(database: writer.database, warninglist: .builtIn(), retention: .seconds(30 * day))
+        try graph.load()
+        #expect(graph.graph.eventCount == 2)
+        #expect(graph.resolve("old-only.com") == nil)
+        #expect(try writer.database.scalar("SELECT count(*) FROM graph_nodes WHERE value = 'old-only.com'") == 0, "orphan node deleted")
+        #expect(graph.resolve("new-only.org") != nil)
+        // New nodes get fresh ids past the gap.
+        try commit([event("newer", day: 41, ["fresh.io", "new-only.org"])], warm: writer, graph: graph)
+        #expect(graph.neighbors(NeighborQuery(focus: .event("newer")))?.neighbors.map(\.event.id) == ["new"])
+    }
+
+    @Test func corruptNodeListsAreReportedNotTrusted() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            try commit([event("a", day: 0, ["evil.com"])], warm: warm, graph: graph)
+            try warm.database.execute("UPDATE graph_events SET nodes = x'ffffffffff7f' WHERE id = 'a'")
+        }
+        #expect {
+            _ = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+        } throws: { ($0 as? StoreError)?.message.contains("graph_events row for a: node list is corrupt") == true }
+    }
+
+    @Test func nodeListEncodingRoundTrips() {
+        let ids: [CorrelationGraph.NodeID] = [0, 1, 127, 128, 16_383, 16_384, 2_097_151, 1 << 28, UInt32.max]
+        var bytes: [UInt8] = []
+        GraphTier.encode(ids, into: &bytes)
+        var decoded: [CorrelationGraph.NodeID] = []
+        #expect(bytes.withUnsafeBytes { GraphTier.decode($0, into: &decoded) })
+        #expect(decoded == ids)
+        var truncated: [CorrelationGraph.NodeID] = []
+        #expect(!Array(bytes.dropLast()).withUnsafeBytes { GraphTier.decode($0, into: &truncated) })
+    }
+}
