@@ -73,7 +73,7 @@ let package = Package(
         // Helpers shared by the test targets.
         .target(name: "CTASTestSupport", path: "Tests/CTASTestSupport"),
         .testTarget(name: "H3Tests", dependencies: ["H3", "CTASTestSupport"], exclude: ["Oracle", "Vectors"]),
-        .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore", "CTASTestSupport"], exclude: ["Corpus"]),
+        .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore", "H3", "CTASTestSupport"], exclude: ["Corpus", "Oracle"]),
         .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore", "CTASTestSupport"]),
         .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore"]),
         .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASCore"]),

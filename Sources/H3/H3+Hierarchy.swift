@@ -59,3 +59,39 @@ extension H3 {
         return out
     }
 }
+
+extension H3 {
+    /// The 122 cells of resolution 0, in base-cell order.
+    public static func getRes0Cells() -> [H3Index] {
+        (0..<122).map { H3Index.cellTemplate(resolution: 0).settingBaseCell($0) }
+    }
+
+    /// The 12 pentagons at `res`: the centre children of the pentagonal base cells.
+    public static func getPentagons(res: Int) throws(H3Error) -> [H3Index] {
+        try requireResolution(res)
+        var out: [H3Index] = []
+        for base in getRes0Cells() where BaseCells.isPentagon(base.baseCell) {
+            out.append(try cellToCenterChild(base, res: res))
+        }
+        return out
+    }
+
+    /// Every descendant of `cell` at `res` lies in this range of raw values, and every valid
+    /// cell of `res` in the range descends from `cell` (unused-digit patterns in between are
+    /// not cells). Lets a store find all events under a cell with one indexed range scan.
+    public static func descendantRange(of cell: H3Index, res: Int) throws(H3Error) -> ClosedRange<UInt64> {
+        try requireCell(cell)
+        try requireResolution(res)
+        let parentRes = cell.resolution
+        guard res >= parentRes else { throw .resolutionDomain(res) }
+        var low = cell.settingResolution(res)
+        var high = low
+        if res > parentRes {
+            for r in (parentRes + 1)...res {
+                low = low.settingDigit(r, .center)
+                high = high.settingDigit(r, Direction(rawValue: 6))
+            }
+        }
+        return low.rawValue...high.rawValue
+    }
+}

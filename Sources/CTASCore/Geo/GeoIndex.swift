@@ -1,0 +1,131 @@
+import H3
+
+/// The time span a density question covers, measured back from the newest event time (so
+/// a replay of an old recording shows its own last hour, not the wall clock's).
+public enum GeoWindow: String, Sendable, CaseIterable, Hashable {
+    case hour = "1h", day = "24h", all
+
+    /// The span in seconds; nil for everything stored.
+    public var seconds: Int64? {
+        switch self {
+        case .hour: 3600
+        case .day: 86_400
+        case .all: nil
+        }
+    }
+
+    /// The next window, for the pane's `w` key.
+    public var next: GeoWindow {
+        let all = Self.allCases
+        return all[(all.firstIndex(of: self).map { $0 + 1 } ?? 0) % all.count]
+    }
+}
+
+/// What a cell's density counts: events, or the sum of their severities (events without a
+/// severity weigh 1).
+public enum GeoWeighting: String, Sendable, CaseIterable, Hashable {
+    case count, severity
+}
+
+/// Events counted in one cell.
+public struct CellTally: Sendable, Equatable, Hashable {
+    public var count: Int
+    public var severitySum: Int
+
+    public init(count: Int = 0, severitySum: Int = 0) {
+        self.count = count
+        self.severitySum = severitySum
+    }
+
+    public func value(_ weighting: GeoWeighting) -> Double {
+        weighting == .count ? Double(count) : Double(severitySum)
+    }
+
+    static func += (a: inout CellTally, b: CellTally) {
+        a.count += b.count
+        a.severitySum += b.severitySum
+    }
+}
+
+/// Events per H3 cell at a fine base resolution, answering for any coarser resolution (by
+/// parent) and time window. Minute buckets cover the last 24 hours of event time, so the
+/// 1 h and 24 h windows start on a whole minute; everything older lives only in the total.
+public struct GeoIndex: Sendable {
+    /// The resolution cells are counted at (about 5 km²); display resolutions are 0…this.
+    public static let baseResolution = 7
+    static let bucketMicros: Int64 = 60_000_000
+    static let keptBuckets: Int64 = 24 * 60 + 1
+
+    private var total: [UInt64: CellTally] = [:]
+    private var buckets: [Int64: [UInt64: CellTally]] = [:]
+    private var newestBucket = Int64.min
+    /// The newest event time seen: the windows' reference point.
+    public private(set) var newestTime: Timestamp?
+    /// Events with a location, and without one (not on the map).
+    public private(set) var located = 0
+    public private(set) var unlocated = 0
+    /// Changes whenever an event is added, so answers can be cached.
+    public private(set) var version = 0
+
+    public init() {}
+
+    /// Number of base cells holding events.
+    public var cellCount: Int { total.count }
+
+    /// Counts an event in `cell` (any resolution at or finer than the base; nil when the
+    /// event has no location).
+    public mutating func add(cell: H3Index?, time: Timestamp, severity: Int?) {
+        version &+= 1
+        guard let cell, cell.resolution >= Self.baseResolution,
+              let base = try? H3.cellToParent(cell, res: Self.baseResolution) else {
+            unlocated += 1
+            return
+        }
+        located += 1
+        let tally = CellTally(count: 1, severitySum: severity ?? 1)
+        total[base.rawValue, default: CellTally()] += tally
+        if newestTime.map({ time > $0 }) ?? true { newestTime = time }
+        let bucket = Self.floorDiv(time.microseconds, Self.bucketMicros)
+        if bucket > newestBucket {
+            newestBucket = bucket
+            prune()
+        }
+        guard bucket > newestBucket - Self.keptBuckets else { return }
+        buckets[bucket, default: [:]][base.rawValue, default: CellTally()] += tally
+    }
+
+    /// The first instant the window covers (nil: everything).
+    public func windowStart(_ window: GeoWindow) -> Timestamp? {
+        guard let seconds = window.seconds, newestTime != nil else { return nil }
+        return Timestamp(microseconds: (newestBucket - seconds * 1_000_000 / Self.bucketMicros) * Self.bucketMicros)
+    }
+
+    /// Tallies per cell at `resolution` (clamped to 0…base) within `window`.
+    public func tallies(resolution: Int, window: GeoWindow) -> [H3Index: CellTally] {
+        let res = max(0, min(Self.baseResolution, resolution))
+        var out: [H3Index: CellTally] = [:]
+        func fold(_ source: [UInt64: CellTally]) {
+            for (raw, tally) in source {
+                let cell = res == Self.baseResolution ? H3Index(raw) : ((try? H3.cellToParent(H3Index(raw), res: res)) ?? H3Index(raw))
+                out[cell, default: CellTally()] += tally
+            }
+        }
+        guard let seconds = window.seconds else {
+            fold(total)
+            return out
+        }
+        let first = newestBucket - seconds * 1_000_000 / Self.bucketMicros
+        for (bucket, cells) in buckets where bucket >= first { fold(cells) }
+        return out
+    }
+
+    private mutating func prune() {
+        let oldest = newestBucket - Self.keptBuckets
+        for key in buckets.keys where key <= oldest { buckets.removeValue(forKey: key) }
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+}
