@@ -1,4 +1,5 @@
 import CTASCore
+import H3
 import CTASFeeds
 import CTASStore
 import Foundation
@@ -75,6 +76,7 @@ public final class Engine: Sendable {
     private let storeTask = Mutex<Task<Void, Never>?>(nil)
     private let startedNanos = MonotonicClock.nanoseconds()
     private let history: HistoryReader
+    private let geo: GeoHub
 
     private struct PublisherState {
         var stageEvents: [Int] = []
@@ -96,6 +98,7 @@ public final class Engine: Sendable {
         let graph: GraphTier
         let deadLetters: DeadLetterFile
         var storedEvents = 0
+        var storedThroughSeq: Int64 = 0
         do throws(StoreError) {
             warm = try WarmTier(path: directory.warmDatabase, sync: configuration.sync)
             graph = try GraphTier(database: warm.database, warninglist: configuration.warninglist,
@@ -104,6 +107,7 @@ public final class Engine: Sendable {
             // committed, so lines in the file come from a run that died before its first commit.
             deadLetters = try DeadLetterFile(path: directory.deadLetterFile, committedSize: try warm.committedDeadLetterSize() ?? 0)
             storedEvents = try warm.count()
+            storedThroughSeq = try warm.database.scalar("SELECT max(seq) FROM events") ?? 0
         } catch {
             close(lockFD)
             throw EngineError(error.message)
@@ -167,7 +171,10 @@ public final class Engine: Sendable {
         storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
                                 storedEvents: storedEvents)
-        fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub)
+        let geo = GeoHub()
+        self.geo = geo
+        fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: geo,
+                                  storedBefore: storedThroughSeq > 0 ? (directory.warmDatabase, storedThroughSeq) : nil)
         history = HistoryReader(path: directory.warmDatabase)
         let first = makeSnapshot()
         latest.withLock { $0 = first }
@@ -337,6 +344,18 @@ public final class Engine: Sendable {
         await storeStage.resolve(text)
     }
 
+    /// Densities and hot spots for the heatmap (computed off the pipeline's threads; cached
+    /// until new events arrive).
+    public func heatmap(_ query: HeatmapQuery) async -> HeatmapData {
+        geo.heatmap(query)
+    }
+
+    /// A cell's stored events, newest first, with its event count and top types and sources
+    /// since `since` (the drill-down; one indexed range scan).
+    public func drill(into cell: H3Index, since: Timestamp?, limit: Int) async -> CellDrill {
+        await history.drill(cell, since: since, limit: limit)
+    }
+
     /// The over-correlation threshold the rules set.
     public var overcorrelationThreshold: Int { configuration.rules.overcorrelationThreshold }
 
@@ -427,6 +446,7 @@ public final class Engine: Sendable {
         graphTier.storedEvents = state.graph.events
         graphTier.bytes = state.graph.memoryBytes
         snap.graph = state.graph
+        snap.geo = geo.status
         for var tier in [hotTier, warmTier, coldTier, graphTier] {
             tier.placedThisRun = placed[tier.tier] ?? 0
             tier.decisions = decisions[tier.tier] ?? [:]

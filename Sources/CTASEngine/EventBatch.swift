@@ -20,6 +20,8 @@ struct EventBatch: Sendable {
     var rows: WarmRowBlock?
     /// Filled by the route stage: per event, its indicators (listed and extracted), distinct.
     var indicators: [[Indicator]] = []
+    /// Filled by the route stage: per event, its resolution-15 H3 cell (0: no location).
+    var cells: [UInt64] = []
 
     init(source: Int) { self.source = source }
 }
@@ -32,6 +34,8 @@ struct CommittedBatch: Sendable {
     var placements: [[Placement]]
     /// The encoded records of each part (the hot tier copies them as they are).
     var rows: [WarmRowBlock]
+    /// Each part's events' resolution-15 cells (0: no location).
+    var cells: [[UInt64]]
     /// Per event, across `events` in order: whether it was new.
     var inserted: [Bool]
     var rejectKeys: [String]

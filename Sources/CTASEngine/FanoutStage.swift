@@ -3,8 +3,8 @@ import CTASFeeds
 import CTASStore
 
 /// After a commit: fills the hot tier with newly stored events the router placed there,
-/// appends them to the recording, and updates counts and the newest-events ring. (Later
-/// analysis, such as correlation and the geo index, hangs here too.)
+/// counts them in the geo index, appends them to the recording, and updates counts and the
+/// newest-events ring.
 actor FanoutStage {
     nonisolated let executor: ThreadExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -13,8 +13,15 @@ actor FanoutStage {
     private let hot: HotTier
     private let recorder: FeedRecorder?
     private let hub: MetricsHub
+    private let geo: GeoHub
+    /// The warm database and the last seq stored before this run: the geo index reads those
+    /// rows first (later ones come through here).
+    private let storedBefore: (path: String, seq: Int64)?
 
-    init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub) {
+    init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub,
+         storedBefore: (String, Int64)?) {
+        self.geo = geo
+        self.storedBefore = storedBefore
         executor = ThreadExecutor(name: "ctas-fanout")
         self.input = input
         self.hot = hot
@@ -23,6 +30,9 @@ actor FanoutStage {
     }
 
     func run() async {
+        if let storedBefore, let problem = geo.load(from: storedBefore.path, throughSeq: storedBefore.seq) {
+            hub.fail("geo index: \(problem)")
+        }
         while let batch = await input.receive() {
             let started = MonotonicClock.nanoseconds()
             var accepted: [Event] = []
@@ -44,6 +54,7 @@ actor FanoutStage {
                     if placements[i].contains(.hot) { hotRows.append(i) }
                 }
                 hot.insert(batch.rows[part], rows: hotRows)
+                geo.add(events, cells: part < batch.cells.count ? batch.cells[part] : [], inserted: batch.inserted[flag..<(flag + events.count)])
                 flag += events.count
             }
             if let recorder {

@@ -1,5 +1,6 @@
 import CTASCore
 import CTASStore
+import H3
 
 /// Older stored events for the console's feed history, read on a thread of its own (a scan
 /// may take a while and must not hold up anything else).
@@ -7,7 +8,7 @@ actor HistoryReader {
     nonisolated let executor = ThreadExecutor(name: "ctas-history")
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let path: String
-    private var reader: WarmReader?
+    fileprivate var reader: WarmReader?
 
     init(path: String) { self.path = path }
 
@@ -21,6 +22,38 @@ actor HistoryReader {
             return HistoryPage(events: [], next: nil, error: error.message)
         }
     }
+}
+
+extension HistoryReader {
+    func drill(_ cell: H3Index, since: Timestamp?, limit: Int) -> CellDrill {
+        do throws(StoreError) {
+            if reader == nil { reader = try WarmReader(path: path) }
+            guard let reader else { return CellDrill(cell: cell) }
+            var q = EventQuery()
+            q.cell = cell
+            q.since = since
+            q.newestFirst = true
+            q.limit = limit
+            var drill = CellDrill(cell: cell)
+            drill.events = try reader.events(q)
+            drill.summary = try reader.cellSummary(cell, since: since)
+            return drill
+        } catch {
+            var drill = CellDrill(cell: cell)
+            drill.error = error.message
+            return drill
+        }
+    }
+}
+
+/// A cell's events, newest first, and what it holds (count, top types and sources).
+public struct CellDrill: Sendable {
+    public var cell: H3Index
+    public var events: [Event] = []
+    public var summary = CellSummary()
+    public var error: String?
+
+    public init(cell: H3Index) { self.cell = cell }
 }
 
 /// A page of stored events, newest first, and where the next (older) page starts.

@@ -3,8 +3,8 @@ import CTASFeeds
 import CTASStore
 
 /// Enriches and routes events off the writer's thread, so the writer only writes: extracts
-/// each event's indicators (listed and from its description), decides its tiers, and
-/// encodes its warm-tier row.
+/// each event's indicators (listed and from its description), decides its tiers, finds its
+/// H3 cell, and encodes its warm-tier row.
 actor RouteStage {
     nonisolated let executor: ThreadExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -29,6 +29,7 @@ actor RouteStage {
             batch.indicators = batch.events.map(extractor.indicators(of:))
             batch.placements = zip(batch.events, batch.indicators).map { router.place($0, indicators: $1.count) }
             batch.rows = WarmRowBlock(batch.events)
+            batch.cells = batch.events.map { GeoCell.of($0)?.rawValue ?? 0 }
             hub.stage(.route, events: batch.events.count, nanos: MonotonicClock.nanoseconds() - started)
             guard await output.send(batch) else { break }
         }

@@ -20,6 +20,7 @@ public struct Snapshot: Sendable {
     public var tiers: [TierStatus] = []
     /// The correlation graph tier.
     public var graph = GraphStatus()
+    public var geo = GeoStatus()
     public var process = ProcessStatus()
     /// The newest accepted events, oldest first.
     public var recent: [Event] = []

@@ -134,6 +134,7 @@ actor StoreStage {
         let started = MonotonicClock.nanoseconds()
         var parts: [WarmTier.Part] = []
         var blocks: [WarmRowBlock] = []
+        var cells: [[UInt64]] = []
         var events: [[Event]] = []
         var placements: [[Placement]] = []
         var eventCount = 0
@@ -143,9 +144,11 @@ actor StoreStage {
         var lines = 0
         var readAt = UInt64.max
         for batch in group {
-            let part = WarmTier.Part(events: batch.events, rows: batch.rows)
+            let part = WarmTier.Part(events: batch.events, rows: batch.rows,
+                                     cells: batch.cells.count == batch.events.count ? batch.cells : nil)
             parts.append(part)
             blocks.append(part.rows)
+            cells.append(part.cells)
             events.append(batch.events)
             placements.append(batch.placements)
             eventCount += batch.events.count
@@ -181,7 +184,7 @@ actor StoreStage {
         } else {
             publishGraph()
         }
-        return CommittedBatch(events: events, placements: placements, rows: blocks, inserted: result.inserted, rejectKeys: rejectKeys,
+        return CommittedBatch(events: events, placements: placements, rows: blocks, cells: cells, inserted: result.inserted, rejectKeys: rejectKeys,
                               blankLines: blank, lines: lines, writeNanos: now - started,
                               readAtNanos: readAt == .max ? 0 : readAt, storedEvents: storedEvents)
     }

@@ -55,6 +55,14 @@ public final class SQLiteDatabase {
 
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// Whether `table` has a column named `column`.
+    public func columnExists(_ column: String, in table: String) throws(StoreError) -> Bool {
+        let s = try prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = ?")
+        s.bind(table, at: 1)
+        s.bind(column, at: 2)
+        return try s.step()
+    }
+
     /// The first column of the first row of a query, as an integer (nil when no row or NULL).
     public func scalar(_ sql: String, _ arguments: [SQLiteValue] = []) throws(StoreError) -> Int64? {
         let stmt = try prepare(sql)

@@ -1,4 +1,5 @@
 import CTASCore
+import H3
 
 /// What to fetch from stored events; every filter is optional and they combine with AND.
 public struct EventQuery: Sendable, Equatable {
@@ -9,8 +10,23 @@ public struct EventQuery: Sendable, Equatable {
     public var source: String?
     public var entity: String?
     public var minimumSeverity: Int?
+    /// Events located in this H3 cell (any resolution; finer cells included).
+    public var cell: H3Index?
     public var limit: Int = 100
     public var newestFirst = false
+
+    public init() {}
+}
+
+/// What a cell holds: how many events, and which types and sources most.
+public struct CellSummary: Sendable, Equatable {
+    public struct Count: Sendable, Equatable {
+        public var value: String
+        public var count: Int
+    }
+    public var count = 0
+    public var types: [Count] = []
+    public var sources: [Count] = []
 
     public init() {}
 }
@@ -43,6 +59,7 @@ public final class WarmReader {
         if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
         if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
+        if let cell = q.cell { Self.cellClause(cell, &clauses, &args) }
         var sql = "SELECT \(Self.columns) FROM events"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
@@ -88,11 +105,73 @@ public final class WarmReader {
         if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
         if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
+        if let cell = q.cell { Self.cellClause(cell, &clauses, &args) }
         let s = try database.prepare("SELECT \(Self.columns), seq FROM events WHERE " + clauses.joined(separator: " AND "))
         try s.bind(args)
         var out: [(Int64, Event)] = []
         while try s.step() { out.append((s.int64(12), Self.event(from: s))) }
         return out
+    }
+
+    /// `cell BETWEEN …`: the cell's resolution-15 descendants (an impossible range for an
+    /// invalid cell, so nothing matches).
+    static func cellClause(_ cell: H3Index, _ clauses: inout [String], _ args: inout [SQLiteValue]) {
+        let range = GeoCell.storedRange(under: cell) ?? 1...1
+        let valid = GeoCell.storedRange(under: cell) != nil
+        clauses.append(valid ? "cell BETWEEN ? AND ?" : "cell BETWEEN ? AND ? AND 0")
+        args += [.integer(range.lowerBound), .integer(range.upperBound)]
+    }
+
+    /// What a cell holds since `since`: its event count and the most frequent types and
+    /// sources (most first, at most `top` each).
+    public func cellSummary(_ cell: H3Index, since: Timestamp?, top: Int = 5) throws(StoreError) -> CellSummary {
+        var clauses: [String] = []
+        var args: [SQLiteValue] = []
+        Self.cellClause(cell, &clauses, &args)
+        if let since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
+        let filter = clauses.joined(separator: " AND ")
+        var summary = CellSummary()
+        summary.count = Int(try database.scalar("SELECT count(*) FROM events WHERE \(filter)", args) ?? 0)
+        func ranked(_ column: String) throws(StoreError) -> [CellSummary.Count] {
+            let s = try database.prepare("SELECT \(column), count(*) AS n FROM events WHERE \(filter) AND \(column) IS NOT NULL "
+                                         + "GROUP BY \(column) ORDER BY n DESC, \(column) LIMIT ?")
+            try s.bind(args + [.integer(Int64(top))])
+            var out: [CellSummary.Count] = []
+            while try s.step() { out.append(CellSummary.Count(value: s.text(0) ?? "", count: Int(s.int64(1)))) }
+            return out
+        }
+        summary.types = try ranked("type")
+        summary.sources = try ranked("source")
+        return summary
+    }
+
+    /// Every stored event's cell (0: no location), time and severity, in storage order (only
+    /// those since `since` and up to `throughSeq` when given), for building a geo index.
+    /// Returns the last seq read.
+    @discardableResult
+    public func scanCells(since: Timestamp? = nil, throughSeq: Int64? = nil,
+                          _ body: (_ cell: UInt64, _ time: Timestamp, _ severity: Int?) -> Void) throws(StoreError) -> Int64 {
+        var clauses: [String] = []
+        var args: [SQLiteValue] = []
+        if let since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
+        if let throughSeq { clauses.append("seq <= ?"); args.append(.integer(throughSeq)) }
+        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        let s = try database.prepare("SELECT cell, ts, severity, seq FROM events\(filter) ORDER BY seq")
+        try s.bind(args)
+        var last: Int64 = 0
+        while try s.step() {
+            let cell = s.isNull(0) ? 0 : UInt64(bitPattern: s.int64(0))
+            body(cell, Timestamp(microseconds: s.int64(1)), s.isNull(2) ? nil : Int(s.int64(2)))
+            last = s.int64(3)
+        }
+        return last
+    }
+
+    /// The newest stored event time and the highest seq (nil when empty).
+    public func newest() throws(StoreError) -> (time: Timestamp, seq: Int64)? {
+        let s = try database.prepare("SELECT max(ts), max(seq) FROM events")
+        guard try s.step(), !s.isNull(0) else { return nil }
+        return (Timestamp(microseconds: s.int64(0)), s.int64(1))
     }
 
     public func count() throws(StoreError) -> Int { Int(try database.scalar("SELECT count(*) FROM events") ?? 0) }

@@ -6,7 +6,7 @@ import CTASCore
 /// dead-letter file's length, in one transaction: after a crash, the checkpoint says
 /// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
 public final class WarmTier {
-    public static let schemaVersion: Int64 = 2
+    public static let schemaVersion: Int64 = 3
     public let database: SQLiteDatabase
     private let insert: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
@@ -28,8 +28,8 @@ public final class WarmTier {
         try database.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4096")
         try Self.migrate(database)
         insert = try database.prepare("""
-            INSERT OR IGNORE INTO events(id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, ingested)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+            INSERT OR IGNORE INTO events(id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, ingested, cell)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
         upsertCheckpoint = try database.prepare("""
             INSERT INTO checkpoints(source, device, inode, fingerprint, fingerprint_length, offset, line, accepted, rejected, duplicates, updated)
@@ -84,6 +84,23 @@ public final class WarmTier {
                 PRAGMA user_version=2;
                 """)
         }
+        if version < 3 {
+            // Each event's resolution-15 H3 cell: a cell of any resolution is one range scan.
+            try db.transaction { () throws(StoreError) in
+                if !(try db.columnExists("cell", in: "events")) { try db.execute("ALTER TABLE events ADD COLUMN cell INTEGER") }
+                let rows = try db.prepare("SELECT seq, lat, lon FROM events WHERE lat IS NOT NULL AND lon IS NOT NULL")
+                let update = try db.prepare("UPDATE events SET cell = ? WHERE seq = ?")
+                while try rows.step() {
+                    guard let point = GeoPoint(latitude: rows.double(1), longitude: rows.double(2)),
+                          let cell = GeoCell.of(point) else { continue }
+                    update.bind(Int64(bitPattern: cell.rawValue), at: 1)
+                    update.bind(rows.int64(0), at: 2)
+                    try update.step()
+                    update.reset()
+                }
+                try db.execute("CREATE INDEX IF NOT EXISTS events_cell ON events(cell) WHERE cell IS NOT NULL; PRAGMA user_version=3;")
+            }
+        }
     }
 
     /// What one commit did.
@@ -98,11 +115,15 @@ public final class WarmTier {
     public struct Part: Sendable {
         public var events: [Event]
         public var rows: WarmRowBlock
+        /// Per event, its resolution-15 cell's raw value (0: no location).
+        public var cells: [UInt64]
 
-        public init(events: [Event], rows: WarmRowBlock? = nil) {
+        public init(events: [Event], rows: WarmRowBlock? = nil, cells: [UInt64]? = nil) {
             self.events = events
             self.rows = rows ?? WarmRowBlock(events)
+            self.cells = cells ?? events.map { GeoCell.of($0)?.rawValue ?? 0 }
             precondition(self.rows.count == events.count, "a row block must encode exactly its events")
+            precondition(self.cells.count == events.count, "one cell per event")
         }
     }
 
@@ -130,7 +151,7 @@ public final class WarmTier {
                 try part.rows.bytes.withBytes { (buffer) throws(StoreError) in
                     try part.rows.spans.withBytes32 { (spans) throws(StoreError) in
                         for (i, e) in part.events.enumerated() {
-                            try insertRow(e, spans: spans, row: i, buffer: buffer, ingested: now)
+                            try insertRow(e, spans: spans, row: i, buffer: buffer, ingested: now, cell: part.cells[i])
                             let new = database.changes > 0
                             inserted.append(new)
                             if new {
@@ -158,7 +179,7 @@ public final class WarmTier {
 
     @inline(__always)
     private func insertRow(_ e: Event, spans: UnsafeBufferPointer<Int32>, row: Int, buffer: UnsafeBufferPointer<UInt8>,
-                           ingested: Int64) throws(StoreError) {
+                           ingested: Int64, cell: UInt64) throws(StoreError) {
         let s = insert
         let base = row * WarmRowBlock.textColumns * 2
         guard let start = buffer.baseAddress else { throw StoreError("\(database.path): empty row block") }
@@ -176,6 +197,7 @@ public final class WarmTier {
         }
         if let priority = e.priority { s.bind(Int64(priority.rawValue), at: 9) }
         s.bind(ingested, at: 13)
+        if cell != 0 { s.bind(Int64(bitPattern: cell), at: 14) }
         try s.step()
         s.reset()
     }

@@ -11,7 +11,8 @@ struct CTAS: AsyncParsableCommand {
             Data lives in $XDG_DATA_HOME/ctas (else ~/.local/share/ctas) unless --data-dir says otherwise.
             """,
         subcommands: [ConsoleCommand.self, IngestCommand.self, ReplayCommand.self, GenFeedCommand.self, QueryCommand.self,
-                      BenchCommand.self, H3Command.self, IocCommand.self, GraphCommand.self],
+                      BenchCommand.self, H3Command.self, IocCommand.self, GraphCommand.self,
+                      HotspotsCommand.self],
         defaultSubcommand: ConsoleCommand.self)
 }
 

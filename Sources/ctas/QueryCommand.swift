@@ -41,6 +41,9 @@ struct QueryEventsCommand: ParsableCommand {
     @Option(help: "Only events holding this indicator (listed or found in their text; any written form).")
     var indicator: String?
 
+    @Option(help: "Only events located in this H3 cell (hex id, any resolution; finer cells included).")
+    var cell: String?
+
     @Option(help: "Only events with at least this severity (1–10).")
     var minSeverity: Int?
 
@@ -66,7 +69,7 @@ struct QueryEventsCommand: ParsableCommand {
         if let id = query.id { ids = ids.filter { $0 == id } }
         let found = try reader.events(ids: ids, matching: query)
         if ids.count > 0 && found.count < min(query.limit, ids.count) && query.types.isEmpty && query.since == nil
-            && query.until == nil && query.source == nil && query.entity == nil && query.minimumSeverity == nil {
+            && query.until == nil && query.source == nil && query.entity == nil && query.minimumSeverity == nil && query.cell == nil {
             writeError("ctas query events: \(ids.count - found.count) event(s) holding \(value.kind.name) \(SafeText.sanitize(value.value)) "
                        + "are in the graph tier but past the warm tier's retention")
         }
@@ -76,6 +79,9 @@ struct QueryEventsCommand: ParsableCommand {
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
         if let minSeverity, !(1...10).contains(minSeverity) { throw ValidationError("--min-severity must be 1–10") }
+        if let cell, GeoCell.parse(cell) == nil {
+            throw ValidationError("--cell '\(SafeText.sanitize(cell))': expected an H3 cell id in hex, such as 8928308280fffff")
+        }
     }
 
     func run() throws {
@@ -87,6 +93,7 @@ struct QueryEventsCommand: ParsableCommand {
         query.source = source
         query.entity = entity
         query.minimumSeverity = minSeverity
+        query.cell = cell.flatMap(GeoCell.parse)
         query.limit = limit
         query.newestFirst = newestFirst
         var events: [Event]

@@ -8,8 +8,12 @@ public enum GeoCell {
 
     /// The event's resolution-15 cell, or nil when it has no location.
     public static func of(_ event: Event) -> H3Index? {
-        guard let p = event.location else { return nil }
-        return try? H3.latLngToCell(lat: p.latitude, lng: p.longitude, res: storedResolution)
+        event.location.flatMap(of)
+    }
+
+    /// The point's resolution-15 cell.
+    public static func of(_ point: GeoPoint) -> H3Index? {
+        try? H3.latLngToCell(lat: point.latitude, lng: point.longitude, res: storedResolution)
     }
 
     /// The stored values under `cell` (itself included): one indexed range scan.

@@ -1,0 +1,89 @@
+import CTASCore
+import CTASStore
+import H3
+import Synchronization
+
+/// The engine's geo index, shared by the fan-out stage (which adds committed events) and
+/// the console's heatmap questions (answered off the pipeline's threads). The lock is held
+/// only to add events or to fold tallies; hot spots are computed outside it and cached
+/// until the index changes.
+final class GeoHub: Sendable {
+    private let index = Mutex(GeoIndex())
+    private let loadedFlag = Mutex(false)
+    private let cache = Mutex<[HeatmapQuery: HeatmapData]>([:])
+
+    /// Adds committed events (their resolution-15 cells, 0 for none).
+    func add(_ events: [Event], cells: [UInt64], inserted: ArraySlice<Bool>) {
+        index.withLock { geo in
+            var flag = inserted.startIndex
+            for (i, e) in events.enumerated() {
+                defer { flag += 1 }
+                guard inserted[flag] else { continue }
+                let cell = i < cells.count && cells[i] != 0 ? H3Index(cells[i]) : nil
+                geo.add(cell: cell, time: e.timestamp, severity: e.severity.map { Int($0.value) })
+            }
+        }
+    }
+
+    /// Reads what earlier runs stored (rows up to `throughSeq`: later ones arrive through the
+    /// pipeline), in chunks so the lock is never held long.
+    func load(from path: String, throughSeq: Int64) -> String? {
+        defer { loadedFlag.withLock { $0 = true } }
+        do throws(StoreError) {
+            let reader = try WarmReader(path: path)
+            var chunk: [(UInt64, Timestamp, Int?)] = []
+            chunk.reserveCapacity(50_000)
+            func flush() {
+                index.withLock { geo in
+                    for (cell, time, severity) in chunk { geo.add(cell: cell == 0 ? nil : H3Index(cell), time: time, severity: severity) }
+                }
+                chunk.removeAll(keepingCapacity: true)
+            }
+            try reader.scanCells(throughSeq: throughSeq) { cell, time, severity in
+                chunk.append((cell, time, severity))
+                if chunk.count == 50_000 { flush() }
+            }
+            flush()
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    var status: GeoStatus {
+        let loaded = loadedFlag.withLock { $0 }
+        return index.withLock { GeoStatus(loaded: loaded, located: $0.located, unlocated: $0.unlocated, baseCells: $0.cellCount, version: $0.version) }
+    }
+
+    /// Densities and hot spots for `query` (cached per question until the index changes).
+    func heatmap(_ query: HeatmapQuery) -> HeatmapData {
+        let started = MonotonicClock.nanoseconds()
+        let (tallies, version, start, newest, unlocated): ([H3Index: CellTally], Int, Timestamp?, Timestamp?, Int) = index.withLock { geo in
+            if let cached = cache.withLock({ $0[query] }), cached.version == geo.version {
+                return ([:], -1, nil, nil, 0)
+            }
+            return (geo.tallies(resolution: query.resolution, window: query.window), geo.version, geo.windowStart(query.window),
+                    geo.newestTime, geo.unlocated)
+        }
+        if version < 0, let cached = cache.withLock({ $0[query] }) { return cached }
+        var values: [H3Index: Double] = [:]
+        values.reserveCapacity(tallies.count)
+        var maximum = 0.0
+        var located = 0
+        for (cell, tally) in tallies {
+            let v = tally.value(query.weighting)
+            values[cell] = v
+            maximum = max(maximum, v)
+            located += tally.count
+        }
+        let analysis = Hotspots.analyze(values: values, resolution: query.resolution, k: query.k)
+        let data = HeatmapData(query: query, tallies: tallies, analysis: analysis, maximum: maximum, windowStart: start,
+                               newestTime: newest, locatedInWindow: located, unlocated: unlocated, version: version,
+                               computeMillis: Double(MonotonicClock.nanoseconds() - started) / 1e6)
+        cache.withLock { c in
+            if c.count > 16 { c.removeAll() }
+            c[query] = data
+        }
+        return data
+    }
+}
