@@ -39,7 +39,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--step", type=int, default=4, help="source pixels (1/120 degree) per output pixel")
     args = parser.parse_args()
-    mask = globe._mask  # (21600, 43200) bool; row 0 is the southernmost latitude
+    # The package's array is True over the ocean (its is_ocean reads it directly), rows
+    # ordered by its latitude axis.
+    mask = ~globe._mask
     lat = globe._lat
     if lat[0] < lat[-1]:
         mask = mask[::-1, :]  # north first

@@ -50,7 +50,7 @@ public enum StatusBar {
 public enum PromptLine {
     public static func render(into b: inout ScreenBuffer, area: Rect, prompt: Prompt, context: RenderContext) {
         b.fill(area, " ", style: Style(.prompt))
-        let lead = prompt.kind == .command ? ":" : "/"
+        let lead = prompt.kind == .command ? ":" : prompt.kind == .filter ? "/" : "go to (lat,lng or cell): "
         let cursor = context.glyphs.ascii ? "_" : "█"
         var text = context.safe(prompt.text)
         let room = area.width - 2 - 1

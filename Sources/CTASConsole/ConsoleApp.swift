@@ -1,5 +1,6 @@
 import CTASCore
 import CTASEngine
+import H3
 import Dispatch
 import Synchronization
 
@@ -93,9 +94,11 @@ public final class ConsoleApp {
     /// The graph's event count when the pane last got an answer.
     private var graphSequence = -1
     private let inputSuspended = SharedFlag()
+    private var lastHeatmapQuery: UInt64 = 0
+    private var lastSummarized: H3Index?
 
     public init(engine: Engine, terminal: any Terminal, options: ConsoleOptions, keymap: Keymap, theme: Theme, catalog: ThemeCatalog,
-                panes: [PaneKind] = [.feed, .metrics, .graph], startupMessage: String? = nil) {
+                panes: [PaneKind] = [.feed, .heatmap, .graph, .metrics], landMask: LandMask? = nil, startupMessage: String? = nil) {
         self.engine = engine
         self.terminal = terminal
         self.options = options
@@ -105,6 +108,7 @@ public final class ConsoleApp {
         glyphs = options.ascii ? .plain : .unicode
         state = ViewState(panes: panes, themeName: theme.name)
         state.demo = options.demo
+        state.heatmap.land = landMask
         if let startupMessage { state.say(startupMessage, error: true) }
     }
 
@@ -143,6 +147,7 @@ public final class ConsoleApp {
             handleInput()
             if quitFlag.withLock({ $0 }) || state.quitRequested { break }
             refreshGraphIfStale()
+            refreshHeatmapIfStale()
             renderIfNeeded()
             let snapshot = engine.snapshot
             let idle = snapshot.replay.paused || snapshot.finished
@@ -186,7 +191,10 @@ public final class ConsoleApp {
         let snapshot = engine.snapshot
         let rows = ScreenRenderer.feedArea(width: terminal.width, height: terminal.height, state: state).map(FeedPane.listRows) ?? 0
         let graphRows = ScreenRenderer.area(of: .graph, width: terminal.width, height: terminal.height, state: state).map(GraphPane.listRows) ?? 0
-        return Reducer.Context(snapshot: snapshot, feedList: FeedList.events(snapshot, state.feed), feedRows: rows, graphRows: graphRows)
+        let heatmapArea = ScreenRenderer.area(of: .heatmap, width: terminal.width, height: terminal.height, state: state)
+        let map = heatmapArea.map(HeatmapPane.mapArea) ?? Rect(x: 0, y: 0, width: 0, height: 0)
+        return Reducer.Context(snapshot: snapshot, feedList: FeedList.events(snapshot, state.feed), feedRows: rows, graphRows: graphRows,
+                               heatmapSize: (map.width, map.height), drillRows: heatmapArea.map(HeatmapPane.listRows) ?? 0)
     }
 
     func apply(_ effects: [Effect]) {
@@ -204,6 +212,12 @@ public final class ConsoleApp {
                 queryGraph()
             case .findInGraph(let text):
                 findInGraph(text)
+            case .queryHeatmap:
+                queryHeatmap()
+            case .drillCell:
+                drillCell()
+            case .summarizeCursor:
+                summarizeCursor()
             case .loadTheme(let name):
                 if name.isEmpty {
                     state.say("themes: " + catalog.names.joined(separator: ", ") + " (now \(theme.name))")
@@ -315,6 +329,77 @@ public final class ConsoleApp {
         queryGraph()
     }
 
+    // MARK: heatmap
+
+    /// The heatmap's map size now (0×0 when the pane is not shown).
+    private var heatmapMap: Rect? {
+        guard let area = ScreenRenderer.area(of: .heatmap, width: terminal.width, height: terminal.height, state: state) else { return nil }
+        let map = HeatmapPane.mapArea(in: area)
+        return map.width > 0 && map.height > 0 ? map : nil
+    }
+
+    /// Asks the engine for the heatmap's densities and hot spots (off the main actor).
+    func queryHeatmap() {
+        guard let map = heatmapMap else { return }
+        let query = state.heatmap.query(width: map.width)
+        state.heatmap.loading = true
+        lastHeatmapQuery = MonotonicClock.nanoseconds()
+        let generation = state.heatmap.generation
+        Task { [engine] in
+            let data = await engine.heatmap(query)
+            self.received(data, generation: generation)
+        }
+        summarizeCursor(force: true)
+    }
+
+    private func received(_ data: HeatmapData, generation: Int) {
+        state.heatmap.loading = false
+        // An answer to an older question still beats none (it is replaced within a second).
+        if generation == state.heatmap.generation || state.heatmap.data == nil { state.heatmap.data = data }
+        dirty = true
+        wake.signal()
+    }
+
+    /// Asks again when the geo index changed (at most once a second) or the question did.
+    private func refreshHeatmapIfStale() {
+        guard let map = heatmapMap, state.heatmap.drill == nil else { return }
+        let wanted = state.heatmap.query(width: map.width)
+        let version = engine.snapshot.geo.version
+        let current = state.heatmap.data
+        if state.heatmap.loading { return }
+        if current?.query != wanted { queryHeatmap(); return }
+        if let current, current.version != version, MonotonicClock.nanoseconds() - lastHeatmapQuery > 1_000_000_000 { queryHeatmap() }
+    }
+
+    /// Fetches what the crosshair cell holds, when it moved to another cell.
+    func summarizeCursor(force: Bool = false) {
+        guard let map = heatmapMap, let cell = state.heatmap.cursorCell(width: map.width, height: map.height) else { return }
+        guard force || cell != lastSummarized else { return }
+        lastSummarized = cell
+        let since = state.heatmap.data?.windowStart
+        Task { [engine] in
+            let summary = await engine.drill(into: cell, since: since, limit: 0)
+            self.state.heatmap.cursorSummary = summary
+            self.dirty = true
+            self.wake.signal()
+        }
+    }
+
+    /// Fetches the drill-down cell's events, newest first.
+    func drillCell() {
+        guard let drill = state.heatmap.drill else { return }
+        let since = state.heatmap.window == .all ? nil : state.heatmap.data?.windowStart
+        let generation = drill.generation
+        let cell = drill.cell
+        Task { [engine] in
+            let result = await engine.drill(into: cell, since: since, limit: HeatmapViewState.drillLimit)
+            guard self.state.heatmap.drill?.generation == generation, self.state.heatmap.drill?.cell == cell else { return }
+            self.state.heatmap.drill?.result = result
+            self.dirty = true
+            self.wake.signal()
+        }
+    }
+
     // MARK: rendering
 
     func renderIfNeeded(force: Bool = false) {
@@ -330,7 +415,7 @@ public final class ConsoleApp {
         if let message = state.message, message.expires <= now { state.message = nil }
         let started = MonotonicClock.nanoseconds()
         let context = RenderContext(snapshot: snapshot, state: state, glyphs: glyphs, keymap: reducer.keymap, frames: frameStats,
-                                    now: now, canSeek: engine.canSeek)
+                                    now: now, canSeek: engine.canSeek, colorDepth: terminal.colorDepth)
         let buffer = ScreenRenderer.render(width: terminal.width, height: terminal.height, context: context)
         terminal.present(buffer, theme: theme)
         recordFrame(MonotonicClock.nanoseconds() - started)

@@ -68,8 +68,12 @@ public enum ConsoleLauncher {
         options.demo = request.demo
         options.framesPerSecond = request.framesPerSecond ?? config.framesPerSecond ?? 10
         options.mouse = request.mouse ?? config.mouse ?? false
+        var landMask: LandMask?
+        if let path = LandMask.findBundled(environment: environment, executable: CommandLine.arguments.first ?? "ctas") {
+            do throws(LandMask.LoadError) { landMask = try LandMask(path: path) } catch { messages.append(error.message) }
+        }
         let app = ConsoleApp(engine: engine, terminal: terminal, options: options, keymap: config.keymap, theme: theme,
-                             catalog: catalog, startupMessage: messages.isEmpty ? nil : messages.joined(separator: "; "))
+                             catalog: catalog, landMask: landMask, startupMessage: messages.isEmpty ? nil : messages.joined(separator: "; "))
         quit.target = app
         app.watchInput(fileDescriptor: 0)
         let summary = await app.run()

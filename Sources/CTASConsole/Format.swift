@@ -37,6 +37,21 @@ enum Format {
         return "\(n)B"
     }
 
+    /// `v` with exactly `digits` decimals ("-3.250"); "-" when not finite.
+    static func fixed(_ v: Double, _ digits: Int) -> String {
+        guard v.isFinite else { return v > 0 ? "inf" : v < 0 ? "-inf" : "-" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(v) * scale).rounded()
+        guard scaled < 9e15 else { return v < 0 ? "-" + String(Int64(abs(v))) : String(Int64(v)) }
+        let n = Int64(scaled)
+        let whole = n / Int64(scale)
+        let fraction = String(n % Int64(scale))
+        let sign = v < 0 && n != 0 ? "-" : ""
+        guard digits > 0 else { return sign + String(whole) }
+        return sign + String(whole) + "." + String(repeating: "0", count: digits - fraction.count) + fraction
+    }
+
     static func format1(_ v: Double) -> String {
         let t = Int((v * 10).rounded())
         return "\(t / 10).\(abs(t % 10))"

@@ -15,9 +15,15 @@ public struct Reducer: Sendable {
         public var feedRows: Int
         /// Visible list rows of the correlation pane.
         public var graphRows: Int
+        /// The heatmap's map, in characters (0×0 when not shown), and its drill-down rows.
+        public var heatmapSize: (width: Int, height: Int)
+        public var drillRows: Int
         public var now: Timestamp
 
-        public init(snapshot: Snapshot, feedList: [Event], feedRows: Int, graphRows: Int = 10, now: Timestamp = .now()) {
+        public init(snapshot: Snapshot, feedList: [Event], feedRows: Int, graphRows: Int = 10,
+                    heatmapSize: (width: Int, height: Int) = (0, 0), drillRows: Int = 10, now: Timestamp = .now()) {
+            self.heatmapSize = heatmapSize
+            self.drillRows = drillRows
             self.snapshot = snapshot
             self.feedList = feedList
             self.feedRows = feedRows
@@ -76,6 +82,10 @@ public struct Reducer: Sendable {
             state.needsFullRedraw = true
             return [.redraw]
         case .back:
+            if state.focus == .heatmap, state.heatmap.drill != nil {
+                state.heatmap.drill = nil
+                return [.queryHeatmap]
+            }
             if state.focus == .graph, let previous = state.graph.history.popLast() {
                 state.graph.focus = previous
                 state.graph.changed()
@@ -86,7 +96,10 @@ public struct Reducer: Sendable {
             } else if !state.feed.filter.isEmpty {
                 return setFilter(.all, state: &state)
             }
+        case .left, .right, .zoomIn, .zoomOut, .goTo, .nextHotspot, .previousHotspot, .cycleWindow:
+            if state.focus == .heatmap { return heatmapAction(action, state: &state, context: context) }
         case .up, .down, .pageUp, .pageDown, .top, .live, .open:
+            if state.focus == .heatmap { return heatmapAction(action, state: &state, context: context) }
             if state.focus == .graph { return navigateGraph(action, state: &state, context: context) }
             guard state.focus == .feed else { break }
             let before = state.feed.selected
@@ -218,7 +231,7 @@ public struct Reducer: Sendable {
 
     private func editPrompt(_ key: Key, state: inout ViewState, context: Context) -> [Effect] {
         guard var prompt = state.prompt else { return [] }
-        let history = prompt.kind == .command ? state.commandHistory : state.filterHistory
+        let history = prompt.kind == .command ? state.commandHistory : prompt.kind == .filter ? state.filterHistory : []
         switch key {
         case .escape:
             state.prompt = nil
@@ -229,6 +242,9 @@ public struct Reducer: Sendable {
             if prompt.kind == .command {
                 if !text.isEmpty { state.commandHistory.append(text) }
                 return runCommand(text, state: &state, context: context)
+            }
+            if prompt.kind == .goTo {
+                return text.isEmpty ? [] : goTo(text, state: &state, context: context)
             }
             do throws(FilterError) {
                 let filter = try EventFilter(parsing: text)
@@ -278,6 +294,8 @@ public struct Reducer: Sendable {
         (":seek TIME", "jump to a time: 2026-11-20T10:00Z, 2026-11-20, 2h"), (":theme NAME", "switch theme (:themes lists them)"),
         (":filter TEXT", "same as /"), (":live", "back to the newest events"), (":focus PANE", "feed, metrics, graph…"),
         (":graph ID|VALUE", "correlations of an event or an indicator (evil[.]com, a hash…)"), (":hops N", "hop depth 1–3"),
+        (":goto LAT,LNG|CELL", "centre the heatmap there"), (":window 1h|24h|all", "heatmap time window"),
+        (":weight count|severity", "heatmap density: events or summed severity"), (":k N", "hot spot neighbourhood rings 1–5"),
         (":quit", "quit"),
     ]
 
@@ -337,6 +355,24 @@ public struct Reducer: Sendable {
         case "hops":
             guard let n = Int(argument), (1...3).contains(n) else { return fail(":hops \(argument): expected 1, 2 or 3") }
             return perform(n == 1 ? .hops1 : n == 2 ? .hops2 : .hops3, state: &state, context: context)
+        case "goto", "go":
+            guard state.panes.contains(.heatmap) else { return fail(":goto: the heatmap pane is not shown") }
+            return goTo(argument, state: &state, context: context)
+        case "window":
+            guard let window = GeoWindow(rawValue: argument.lowercased()) else { return fail(":window \(argument): expected 1h, 24h or all") }
+            state.heatmap.window = window
+            state.heatmap.hotspotIndex = nil
+            return [.queryHeatmap]
+        case "weight":
+            guard let weighting = GeoWeighting(rawValue: argument.lowercased()) else { return fail(":weight \(argument): expected count or severity") }
+            state.heatmap.weighting = weighting
+            state.heatmap.hotspotIndex = nil
+            return [.queryHeatmap]
+        case "k":
+            guard let k = Int(argument), (1...5).contains(k) else { return fail(":k \(argument): expected 1 to 5") }
+            state.heatmap.k = k
+            state.heatmap.hotspotIndex = nil
+            return [.queryHeatmap]
         case "max", "maximize":
             state.maximized.toggle()
         default:

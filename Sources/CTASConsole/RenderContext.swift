@@ -20,9 +20,12 @@ public struct RenderContext: Sendable {
     public var now: Timestamp
     /// Whether seeking is possible (file sources), for help and messages.
     public var canSeek: Bool
+    /// The terminal's colours (the heatmap falls back to a glyph ramp at 8 and fewer).
+    public var colorDepth: ColorDepth
 
     public init(snapshot: Snapshot, state: ViewState, glyphs: Glyphs, keymap: Keymap, frames: FrameStats = FrameStats(),
-                now: Timestamp = .now(), canSeek: Bool = true) {
+                now: Timestamp = .now(), canSeek: Bool = true, colorDepth: ColorDepth = .colors256) {
+        self.colorDepth = colorDepth
         self.snapshot = snapshot
         self.state = state
         self.glyphs = glyphs

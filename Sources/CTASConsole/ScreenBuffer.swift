@@ -77,6 +77,14 @@ public struct ScreenBuffer: Equatable, Sendable {
         return max(0, column - x)
     }
 
+    /// Places one single-width cell at (x, y) if it lies inside `clip` (the heatmap's pixels:
+    /// no width measuring per character).
+    @inline(__always)
+    public mutating func set(_ cell: Cell, x: Int, y: Int, clip: Rect) {
+        guard x >= clip.x, x < clip.maxX, y >= clip.y, y < clip.maxY, x >= 0, x < width, y >= 0, y < height else { return }
+        put(cell, x: x, y: y)
+    }
+
     /// Places a cell, keeping wide characters whole: overwriting either half of one blanks
     /// the other half.
     private mutating func put(_ cell: Cell, x: Int, y: Int) {

@@ -55,7 +55,7 @@ public enum ScreenRenderer {
             case .feed: FeedPane.render(into: &b, area: rect, context: context, focused: focused)
             case .metrics: MetricsPane.render(into: &b, area: rect, context: context, focused: focused)
             case .graph: GraphPane.render(into: &b, area: rect, context: context, focused: focused)
-            case .heatmap: b.box(rect, title: pane.title, glyphs: context.glyphs, focused: focused)
+            case .heatmap: HeatmapPane.render(into: &b, area: rect, context: context, focused: focused)
             }
         }
         if let prompt = context.state.prompt {

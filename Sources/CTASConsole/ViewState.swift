@@ -110,7 +110,7 @@ public struct GraphViewState: Sendable {
 
 /// A line of input being typed at the bottom of the screen.
 public struct Prompt: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable { case command, filter }
+    public enum Kind: Sendable, Equatable { case command, filter, goTo }
     public var kind: Kind
     public var text: String
     public var historyIndex: Int?
@@ -142,6 +142,7 @@ public struct ViewState: Sendable {
     public var message: StatusMessage?
     public var feed = FeedViewState()
     public var graph = GraphViewState()
+    public var heatmap = HeatmapViewState()
     public var themeName: String
     public var demo = false
     public var quitRequested = false
@@ -170,5 +171,11 @@ public enum Effect: Sendable, Equatable {
     case queryGraph
     /// Find what the analyst typed (an event id or an indicator) in the graph and focus it.
     case findInGraph(String)
+    /// Ask the engine the heatmap's densities and hot spots for its current question.
+    case queryHeatmap
+    /// Fetch the events of the drill-down's cell.
+    case drillCell
+    /// Fetch what the crosshair cell holds (types, sources).
+    case summarizeCursor
     case redraw
 }

@@ -18,6 +18,10 @@ public struct FeedGenerator {
         public var idPrefix: String?
         /// Campaigns of planted correlations (see `planted`); 0 plants nothing.
         public var plantedCampaigns = 0
+        /// A planted dense cluster: this share of the located events falls within a few
+        /// kilometres (Gaussian, σ 0.02°) of the point (nil: none). Feeds without it are
+        /// unchanged.
+        public var cluster: (point: GeoPoint, share: Double)?
 
         public init() {}
     }
@@ -147,6 +151,13 @@ public struct FeedGenerator {
     private mutating func nextLocation() -> GeoPoint? {
         let roll = rng.unit()
         if roll < 0.12 { return nil }
+        if let cluster = options.cluster, rng.unit() < cluster.share {
+            let lat = min(89.9, max(-89.9, cluster.point.latitude + rng.gaussian() * 0.02))
+            var lon = cluster.point.longitude + rng.gaussian() * 0.02 / max(0.2, cos(cluster.point.latitude * .pi / 180))
+            if lon > 180 { lon -= 360 }
+            if lon < -180 { lon += 360 }
+            return GeoPoint(latitude: (lat * 1e5).rounded() / 1e5, longitude: (lon * 1e5).rounded() / 1e5)
+        }
         if roll < 0.35 {
             let lat = -55 + rng.unit() * 125
             let lon = -180 + rng.unit() * 360

@@ -38,6 +38,9 @@ struct GenFeedCommand: ParsableCommand {
     @Option(help: "Plant N campaigns of correlated events (3–6 events each sharing a domain and an IP, some only in defanged text) and one value shared by 25 events.")
     var plant: Int = 0
 
+    @Option(help: "Plant a dense cluster: LAT,LNG[,SHARE] puts SHARE (default 0.1) of the located events within a few km of the point.")
+    var cluster: String?
+
     @Option(help: "Write the planted correlations' ground truth (JSON) to FILE.")
     var plantManifest: String?
 
@@ -48,6 +51,20 @@ struct GenFeedCommand: ParsableCommand {
         guard format != .auto else { throw ValidationError("--format must be ndjson or csv") }
         guard (0...10_000).contains(plant) else { throw ValidationError("--plant must be 0–10000") }
         if plantManifest != nil && plant == 0 { throw ValidationError("--plant-manifest needs --plant N") }
+        if let cluster, parsedCluster == nil {
+            throw ValidationError("--cluster '\(SafeText.sanitize(cluster))': expected LAT,LNG or LAT,LNG,SHARE with latitude −90…90, longitude −180…180, share 0–1")
+        }
+    }
+
+    /// `--cluster LAT,LNG[,SHARE]`.
+    var parsedCluster: (point: GeoPoint, share: Double)? {
+        guard let cluster else { return nil }
+        let parts = cluster.split(separator: ",").map { Double(String($0).trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2 || parts.count == 3, let lat = parts[0], let lng = parts[1],
+              let point = GeoPoint(latitude: lat, longitude: lng) else { return nil }
+        let share = parts.count == 3 ? parts[2] : 0.1
+        guard let share, share > 0, share <= 1 else { return nil }
+        return (point, share)
     }
 
     func run() throws {
@@ -58,6 +75,7 @@ struct GenFeedCommand: ParsableCommand {
         options.malformedRate = malformedRate
         options.format = format
         options.plantedCampaigns = plant
+        options.cluster = parsedCluster
         var generator = FeedGenerator(options: options)
         let handle: FileHandle
         if let output {

@@ -1,0 +1,57 @@
+import CTASCore
+import CTASEngine
+import H3
+
+/// What the heatmap pane shows: the viewport, the time window and weighting, the engine's
+/// latest answer, the hot spot being visited, and an open drill-down list.
+public struct HeatmapViewState: Sendable {
+    public var viewport = HeatmapViewport()
+    public var window: GeoWindow = .all
+    public var weighting: GeoWeighting = .count
+    /// Gi* neighbourhood rings.
+    public var k = 1
+    /// The engine's answer to the last question (may be for an older one while loading).
+    public var data: HeatmapData?
+    public var loading = false
+    /// Bumped when the question changes, so a late answer to an old one is ignored.
+    public var generation = 0
+    /// The hot spot `n`/`N` last went to (index into the answer's ranked list).
+    public var hotspotIndex: Int?
+    /// What the cursor cell holds (types, sources), fetched when the cursor moves.
+    public var cursorSummary: CellDrill?
+    public var drill: DrillState?
+    /// The land/sea backdrop (nil: none found).
+    public var land: LandMask?
+    /// The pixel→cell map of the last frame.
+    public let cache = PixelCellCache()
+
+    public init() {}
+
+    /// A drill-down: the events of one cell, newest first.
+    public struct DrillState: Sendable {
+        public var cell: H3Index
+        public var result: CellDrill?
+        public var selected = 0
+        public var scroll = 0
+        public var generation = 0
+    }
+
+    /// The events asked for per drill-down.
+    public static let drillLimit = 500
+
+    /// The question for a map of `width` characters.
+    public func query(width: Int) -> HeatmapQuery {
+        HeatmapQuery(resolution: viewport.displayResolution(width: width), window: window, weighting: weighting, k: k)
+    }
+
+    /// The cell under the crosshair (the map's centre).
+    public func cursorCell(width: Int, height: Int) -> H3Index? {
+        let res = viewport.displayResolution(width: width)
+        guard let p = viewport.point(px: width / 2, py: 2 * (height / 2), width: width, height: height) else { return nil }
+        return try? H3.latLngToCell(lat: p.lat, lng: p.lng, res: res)
+    }
+
+    mutating func changed() {
+        generation += 1
+    }
+}

@@ -1,0 +1,116 @@
+import CTASCore
+import CTASEngine
+import H3
+
+/// The heatmap pane's keys: pan, zoom, go to, hot spots, window, drill-down.
+extension Reducer {
+    func heatmapAction(_ action: Action, state: inout ViewState, context: Context) -> [Effect] {
+        if state.heatmap.drill != nil { return drillAction(action, state: &state, context: context) }
+        let (w, h) = context.heatmapSize
+        guard w > 0, h > 0 else { return [] }
+        var hm = state.heatmap
+        switch action {
+        case .left, .right, .up, .down:
+            let dx = action == .left ? -1 : action == .right ? 1 : 0
+            let dy = action == .up ? -1 : action == .down ? 1 : 0
+            hm.viewport = hm.viewport.panned(dx: dx, dy: dy, width: w, height: h)
+        case .pageUp, .pageDown:
+            hm.viewport = hm.viewport.panned(dx: 0, dy: action == .pageUp ? -3 : 3, width: w, height: h)
+        case .zoomIn, .zoomOut:
+            let next = hm.viewport.zoomed(by: action == .zoomIn ? 1 : -1)
+            guard next != hm.viewport else {
+                state.say(action == .zoomIn ? "closest zoom" : "whole world", now: context.now)
+                return []
+            }
+            hm.viewport = next
+        case .top:
+            hm.viewport = HeatmapViewport()
+        case .cycleWindow:
+            hm.window = hm.window.next
+            hm.hotspotIndex = nil
+            state.say("window \(hm.window.rawValue)", now: context.now)
+        case .goTo:
+            state.prompt = Prompt(kind: .goTo, text: "", historyIndex: nil)
+            return []
+        case .nextHotspot, .previousHotspot:
+            guard let spots = hm.data?.analysis.hotspots, !spots.isEmpty else {
+                state.say("no significant hot spots at this resolution and window", now: context.now)
+                return []
+            }
+            var i = hm.hotspotIndex ?? (action == .nextHotspot ? -1 : spots.count)
+            i = action == .nextHotspot ? (i + 1) % spots.count : (i - 1 + spots.count) % spots.count
+            hm.hotspotIndex = i
+            if let c = try? H3.cellToLatLng(spots[i].cell) {
+                hm.viewport.centerLat = c.lat
+                hm.viewport.centerLng = c.lng
+            }
+            state.say("hot spot \(i + 1) of \(spots.count): z \(Format.fixed(spots[i].z, 2))", now: context.now)
+        case .open:
+            guard let cell = hm.cursorCell(width: w, height: h) else { return [] }
+            hm.drill = HeatmapViewState.DrillState(cell: cell, generation: hm.generation + 1)
+            hm.generation += 1
+            state.heatmap = hm
+            return [.drillCell]
+        default:
+            return []
+        }
+        state.heatmap = hm
+        return [.queryHeatmap]
+    }
+
+    private func drillAction(_ action: Action, state: inout ViewState, context: Context) -> [Effect] {
+        guard var drill = state.heatmap.drill else { return [] }
+        let events = drill.result?.events ?? []
+        let last = max(0, events.count - 1)
+        let page = max(1, context.drillRows)
+        switch action {
+        case .up: drill.selected = max(0, drill.selected - 1)
+        case .down: drill.selected = min(last, drill.selected + 1)
+        case .pageUp: drill.selected = max(0, drill.selected - page)
+        case .pageDown: drill.selected = min(last, drill.selected + page)
+        case .top: drill.selected = 0
+        case .left:
+            state.heatmap.drill = nil
+            return [.queryHeatmap]
+        case .open:
+            guard events.indices.contains(drill.selected) else { return [] }
+            let event = events[drill.selected]
+            state.overlay = .detail(event)
+            guard state.panes.contains(.graph) else { return [] }
+            let focus = GraphFocus.event(event.id)
+            if state.graph.focus != focus { state.graph.move(to: focus, resetting: true) }
+            return [.queryGraph]
+        default: return []
+        }
+        if drill.selected < drill.scroll { drill.scroll = drill.selected }
+        if drill.selected >= drill.scroll + page { drill.scroll = drill.selected - page + 1 }
+        state.heatmap.drill = drill
+        return []
+    }
+
+    /// `g` and `:goto`: a cell id, or "lat,lng" (also "lat lng").
+    func goTo(_ text: String, state: inout ViewState, context: Context) -> [Effect] {
+        let t = text.trimmingCharacters(in: " ")
+        let (w, _) = context.heatmapSize
+        if let cell = GeoCell.parse(t) {
+            guard let v = HeatmapViewport.showing(cell, width: max(1, w)) else { return [] }
+            state.heatmap.viewport = v
+            state.heatmap.drill = nil
+            state.say("cell \(cell) (resolution \(cell.resolution))", now: context.now)
+            return [.queryHeatmap]
+        }
+        let parts = t.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+        guard parts.count == 2, let lat = Double(parts[0]), let lng = Double(parts[1]), lat.isFinite, lng.isFinite,
+              (-90...90).contains(lat), (-180...180).contains(lng) else {
+            state.say("go to '\(DisplayText.safe(String(t.prefix(60)), ascii: true))': expected lat,lng (48.85,2.35) or an H3 cell id",
+                      error: true, now: context.now)
+            return []
+        }
+        state.heatmap.viewport.centerLat = lat
+        state.heatmap.viewport.centerLng = lng
+        if state.heatmap.viewport.zoom < 4 { state.heatmap.viewport.zoom = 4 }
+        state.heatmap.drill = nil
+        state.say("\(Format.fixed(lat, 4)),\(Format.fixed(lng, 4))", now: context.now)
+        return [.queryHeatmap]
+    }
+}
