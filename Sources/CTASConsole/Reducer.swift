@@ -126,8 +126,6 @@ public struct Reducer: Sendable {
             state.say(state.graph.includeOvercorrelated ? "following over-correlating values too" : "over-correlating values shown, not followed",
                       now: context.now)
             return state.graph.focus == nil ? [] : [.queryGraph]
-        default:
-            break   // pane actions of panes that are not built yet
         }
         return []
     }

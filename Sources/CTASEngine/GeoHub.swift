@@ -66,20 +66,9 @@ final class GeoHub: Sendable {
                     geo.newestTime, geo.unlocated)
         }
         if version < 0, let cached = cache.withLock({ $0[query] }) { return cached }
-        var values: [H3Index: Double] = [:]
-        values.reserveCapacity(tallies.count)
-        var maximum = 0.0
-        var located = 0
-        for (cell, tally) in tallies {
-            let v = tally.value(query.weighting)
-            values[cell] = v
-            maximum = max(maximum, v)
-            located += tally.count
-        }
-        let analysis = Hotspots.analyze(values: values, resolution: query.resolution, k: query.k)
-        let data = HeatmapData(query: query, tallies: tallies, analysis: analysis, maximum: maximum, windowStart: start,
-                               newestTime: newest, locatedInWindow: located, unlocated: unlocated, version: version,
-                               computeMillis: Double(MonotonicClock.nanoseconds() - started) / 1e6)
+        var data = HeatmapData(query: query, tallies: tallies, windowStart: start, newestTime: newest, unlocated: unlocated,
+                               version: version)
+        data.computeMillis = Double(MonotonicClock.nanoseconds() - started) / 1e6
         cache.withLock { c in
             if c.count > 16 { c.removeAll() }
             c[query] = data

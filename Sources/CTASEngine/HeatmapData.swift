@@ -33,6 +33,33 @@ public struct HeatmapData: Sendable {
     public var version: Int
     public var computeMillis: Double
 
+    /// Scores `tallies` (cells at the query's resolution) for `query`: the maximum, the
+    /// located count and the hot spot analysis over the whole world.
+    public init(query: HeatmapQuery, tallies: [H3Index: CellTally], windowStart: Timestamp? = nil, newestTime: Timestamp? = nil,
+                unlocated: Int = 0, version: Int = 0) {
+        let started = MonotonicClock.nanoseconds()
+        var values: [H3Index: Double] = [:]
+        values.reserveCapacity(tallies.count)
+        var maximum = 0.0
+        var located = 0
+        for (cell, tally) in tallies {
+            let v = tally.value(query.weighting)
+            values[cell] = v
+            maximum = max(maximum, v)
+            located += tally.count
+        }
+        self.query = query
+        self.tallies = tallies
+        analysis = Hotspots.analyze(values: values, resolution: query.resolution, k: query.k)
+        self.maximum = maximum
+        self.windowStart = windowStart
+        self.newestTime = newestTime
+        locatedInWindow = located
+        self.unlocated = unlocated
+        self.version = version
+        computeMillis = Double(MonotonicClock.nanoseconds() - started) / 1e6
+    }
+
     /// The value the query's weighting gives `cell` (0 when empty).
     public func value(of cell: H3Index) -> Double { tallies[cell]?.value(query.weighting) ?? 0 }
 }

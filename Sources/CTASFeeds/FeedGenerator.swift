@@ -21,9 +21,22 @@ public struct FeedGenerator {
         /// A planted dense cluster: this share of the located events falls within a few
         /// kilometres (Gaussian, σ 0.02°) of the point (nil: none). Feeds without it are
         /// unchanged.
-        public var cluster: (point: GeoPoint, share: Double)?
+        public var cluster: Cluster?
 
         public init() {}
+    }
+
+    /// A planted dense cluster (see `Options.cluster`).
+    public struct Cluster: Sendable, Equatable {
+        public var latitude: Double
+        public var longitude: Double
+        public var share: Double
+
+        public init(point: GeoPoint, share: Double) {
+            latitude = point.latitude
+            longitude = point.longitude
+            self.share = share
+        }
     }
 
     /// The kinds of bad or odd lines `--malformed-rate` injects. Kinds marked accepted are
@@ -152,8 +165,8 @@ public struct FeedGenerator {
         let roll = rng.unit()
         if roll < 0.12 { return nil }
         if let cluster = options.cluster, rng.unit() < cluster.share {
-            let lat = min(89.9, max(-89.9, cluster.point.latitude + rng.gaussian() * 0.02))
-            var lon = cluster.point.longitude + rng.gaussian() * 0.02 / max(0.2, cos(cluster.point.latitude * .pi / 180))
+            let lat = min(89.9, max(-89.9, cluster.latitude + rng.gaussian() * 0.02))
+            var lon = cluster.longitude + rng.gaussian() * 0.02 / max(0.2, cos(cluster.latitude * .pi / 180))
             if lon > 180 { lon -= 360 }
             if lon < -180 { lon += 360 }
             return GeoPoint(latitude: (lat * 1e5).rounded() / 1e5, longitude: (lon * 1e5).rounded() / 1e5)

@@ -23,6 +23,11 @@ public struct CellSummary: Sendable, Equatable {
     public struct Count: Sendable, Equatable {
         public var value: String
         public var count: Int
+
+        public init(value: String, count: Int) {
+            self.value = value
+            self.count = count
+        }
     }
     public var count = 0
     public var types: [Count] = []

@@ -57,14 +57,14 @@ struct GenFeedCommand: ParsableCommand {
     }
 
     /// `--cluster LAT,LNG[,SHARE]`.
-    var parsedCluster: (point: GeoPoint, share: Double)? {
+    var parsedCluster: FeedGenerator.Cluster? {
         guard let cluster else { return nil }
         let parts = cluster.split(separator: ",").map { Double(String($0).trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2 || parts.count == 3, let lat = parts[0], let lng = parts[1],
               let point = GeoPoint(latitude: lat, longitude: lng) else { return nil }
         let share = parts.count == 3 ? parts[2] : 0.1
         guard let share, share > 0, share <= 1 else { return nil }
-        return (point, share)
+        return FeedGenerator.Cluster(point: point, share: share)
     }
 
     func run() throws {

@@ -1,0 +1,133 @@
+import CTASCore
+import CTASEngine
+import H3
+import Testing
+@testable import CTASConsole
+
+@Suite struct HeatmapReducerTests {
+    let reducer = Reducer(keymap: .standard)
+
+    func ctx() -> Reducer.Context {
+        Reducer.Context(snapshot: busySnapshot(), feedList: [], feedRows: 10, graphRows: 10, heatmapSize: (100, 30), drillRows: 12,
+                        now: Timestamp(microseconds: 1_795_169_735_000_000))
+    }
+
+    func state() -> ViewState {
+        var s = ViewState(panes: [.feed, .heatmap, .graph], themeName: "default")
+        s.focus = .heatmap
+        return s
+    }
+
+    @Test func arrowsAndHjklPanPlusMinusZoomAndEachAsksAgain() {
+        var s = state()
+        let start = s.heatmap.viewport
+        #expect(reducer.handle(.character("l"), state: &s, context: ctx()) == [.queryHeatmap])
+        #expect(s.heatmap.viewport.centerLng > start.centerLng)
+        _ = reducer.handle(.left, state: &s, context: ctx())
+        #expect(abs(s.heatmap.viewport.centerLng - start.centerLng) < 1e-9)
+        _ = reducer.handle(.character("k"), state: &s, context: ctx())
+        #expect(s.heatmap.viewport.centerLat > start.centerLat)
+        _ = reducer.handle(.down, state: &s, context: ctx())
+        #expect(abs(s.heatmap.viewport.centerLat - start.centerLat) < 1e-9)
+        _ = reducer.handle(.character("+"), state: &s, context: ctx())
+        #expect(s.heatmap.viewport.zoom == 1)
+        _ = reducer.handle(.character("-"), state: &s, context: ctx())
+        _ = reducer.handle(.character("-"), state: &s, context: ctx())
+        #expect(s.heatmap.viewport.zoom == 0)
+        #expect(s.message?.text == "whole world")
+        // Panning far north stops at the pole; far east wraps.
+        for _ in 0..<50 { _ = reducer.handle(.up, state: &s, context: ctx()) }
+        #expect(s.heatmap.viewport.centerLat == 90)
+        for _ in 0..<50 { _ = reducer.handle(.right, state: &s, context: ctx()) }
+        #expect((-180...180).contains(s.heatmap.viewport.centerLng))
+        // Zoom caps.
+        for _ in 0..<40 { _ = reducer.handle(.character("+"), state: &s, context: ctx()) }
+        #expect(s.heatmap.viewport.zoom == HeatmapViewport.maxZoom)
+    }
+
+    @Test func windowCyclesAndGoToTakesCoordinatesOrACell() throws {
+        var s = state()
+        _ = reducer.handle(.character("w"), state: &s, context: ctx())
+        #expect(s.heatmap.window == .hour)
+        _ = reducer.handle(.character("w"), state: &s, context: ctx())
+        _ = reducer.handle(.character("w"), state: &s, context: ctx())
+        #expect(s.heatmap.window == .all)
+        _ = reducer.handle(.character("g"), state: &s, context: ctx())
+        #expect(s.prompt?.kind == .goTo)
+        for c in "48.85,2.35" { _ = reducer.handle(.character(c), state: &s, context: ctx()) }
+        #expect(reducer.handle(.enter, state: &s, context: ctx()) == [.queryHeatmap])
+        #expect(abs(s.heatmap.viewport.centerLat - 48.85) < 1e-9 && abs(s.heatmap.viewport.centerLng - 2.35) < 1e-9)
+        let cell = try H3.latLngToCell(lat: -33.9, lng: 18.4, res: 5)
+        #expect(reducer.runCommand("goto \(cell)", state: &s, context: ctx()) == [.queryHeatmap])
+        #expect(s.heatmap.viewport.displayResolution(width: 100) == 5)
+        let centre = try H3.cellToLatLng(cell)
+        #expect(abs(s.heatmap.viewport.centerLat - centre.lat) < 1e-9)
+        // Hostile or malformed input: an error, the view unchanged.
+        let before = s.heatmap.viewport
+        for bad in ["91,0", "0,181", "nan,0", "1,2,3", "zz", "\u{1B}[2J", String(repeating: "9", count: 400), "ffffffffffffffff"] {
+            #expect(reducer.runCommand("goto \(bad)", state: &s, context: ctx()).isEmpty)
+            #expect(s.message?.isError == true)
+            #expect(s.heatmap.viewport == before, "\(bad)")
+            #expect(!(s.message?.text.contains("\u{1B}") ?? false))
+        }
+        #expect(reducer.runCommand("window 24h", state: &s, context: ctx()) == [.queryHeatmap])
+        #expect(s.heatmap.window == .day)
+        #expect(reducer.runCommand("weight severity", state: &s, context: ctx()) == [.queryHeatmap])
+        #expect(s.heatmap.weighting == .severity)
+        #expect(reducer.runCommand("window 2h", state: &s, context: ctx()).isEmpty && s.message?.isError == true)
+        #expect(reducer.runCommand("k 9", state: &s, context: ctx()).isEmpty && s.message?.isError == true)
+    }
+
+    @Test func nextAndPreviousHotSpotCentreOnThemInRankOrder() throws {
+        var s = state()
+        _ = reducer.handle(.character("n"), state: &s, context: ctx())
+        #expect(s.message?.text.contains("no significant hot spots") == true)
+        let a = try H3.latLngToCell(lat: 35.68, lng: 139.69, res: 2)
+        let b = try H3.latLngToCell(lat: -23.55, lng: -46.63, res: 2)
+        s.heatmap.data = HeatmapData(query: HeatmapQuery(resolution: 2), tallies: [a: CellTally(count: 900, severitySum: 1), b: CellTally(count: 400, severitySum: 1)])
+        let spots = try #require(s.heatmap.data?.analysis.hotspots)
+        try #require(spots.count >= 2)
+        _ = reducer.handle(.character("n"), state: &s, context: ctx())
+        #expect(s.heatmap.hotspotIndex == 0)
+        let first = try H3.cellToLatLng(spots[0].cell)
+        #expect(abs(s.heatmap.viewport.centerLat - first.lat) < 1e-9)
+        _ = reducer.handle(.character("N"), state: &s, context: ctx())
+        #expect(s.heatmap.hotspotIndex == spots.count - 1, "previous wraps to the last")
+        _ = reducer.handle(.character("n"), state: &s, context: ctx())
+        #expect(s.heatmap.hotspotIndex == 0)
+    }
+
+    @Test func enterDrillsAndAnEventOpensItsDetailAndFocusesTheGraph() throws {
+        var s = state()
+        #expect(reducer.handle(.enter, state: &s, context: ctx()) == [.drillCell])
+        let drill = try #require(s.heatmap.drill)
+        #expect(drill.cell == s.heatmap.cursorCell(width: 100, height: 30))
+        // While the list loads, keys do nothing harmful.
+        #expect(reducer.handle(.enter, state: &s, context: ctx()).isEmpty)
+        var result = CellDrill(cell: drill.cell)
+        result.events = busySnapshot().recent.suffix(20).reversed()
+        s.heatmap.drill?.result = result
+        _ = reducer.handle(.down, state: &s, context: ctx())
+        _ = reducer.handle(.down, state: &s, context: ctx())
+        #expect(s.heatmap.drill?.selected == 2)
+        for _ in 0..<30 { _ = reducer.handle(.down, state: &s, context: ctx()) }
+        #expect(s.heatmap.drill?.selected == 19)
+        #expect(s.heatmap.drill.map { $0.scroll + 12 > $0.selected && $0.scroll <= $0.selected } == true)
+        let chosen = result.events[19]
+        #expect(reducer.handle(.enter, state: &s, context: ctx()) == [.queryGraph])
+        #expect(s.overlay == .detail(chosen))
+        #expect(s.graph.focus == .event(chosen.id))
+        _ = reducer.handle(.escape, state: &s, context: ctx())   // closes the detail
+        #expect(s.overlay == nil && s.heatmap.drill != nil)
+        #expect(reducer.handle(.escape, state: &s, context: ctx()) == [.queryHeatmap])
+        #expect(s.heatmap.drill == nil)
+    }
+
+    @Test func withoutTheHeatmapShownItsKeysDoNothing() {
+        var s = state()
+        let empty = Reducer.Context(snapshot: busySnapshot(), feedList: [], feedRows: 10)
+        #expect(reducer.handle(.character("+"), state: &s, context: empty).isEmpty)
+        #expect(reducer.handle(.enter, state: &s, context: empty).isEmpty)
+        #expect(s.heatmap.viewport == HeatmapViewport())
+    }
+}
