@@ -70,7 +70,9 @@ public struct HotspotReport: Sendable {
         out += window.map { ", window \(Self.describe($0)) back from \(newest?.rfc3339 ?? "-")" } ?? ", all stored events"
         out += "\n\(located) located event(s) in \(analysis.scores.filter { $0.value.value > 0 }.count) cell(s)"
         out += ", \(unlocated) without a location; \(analysis.cellsInArea) cells in the area"
-        out += "; \(analysis.hotspots.count) significant hot spot(s) (FDR \(Self.number(analysis.falseDiscoveryRate, 3)))\n"
+        out += "; \(analysis.hotspots.count) significant hot spot(s) (FDR \(Self.number(analysis.falseDiscoveryRate, 3)))"
+        if analysis.emptyHotCells > 0 { out += ", \(analysis.emptyHotCells) empty cell(s) hot through their neighbours" }
+        out += "\n"
         guard !rows.isEmpty else { return out + "no significant hot spots\n" }
         out += pad("rank", 5) + pad("cell", 17) + pad("lat", 10) + pad("lng", 11) + pad("events", 8) + pad("sev-sum", 9) + pad("z", 10) + "p\n"
         for r in rows {
@@ -99,7 +101,7 @@ public struct HotspotReport: Sendable {
         out += ",\"located\":\(located),\"unlocated\":\(unlocated),\"cellsInArea\":\(analysis.cellsInArea)"
         out += ",\"mean\":\(n(analysis.mean)),\"standardDeviation\":\(n(analysis.standardDeviation))"
         out += ",\"falseDiscoveryRate\":\(n(analysis.falseDiscoveryRate)),\"pThreshold\":\(n(analysis.pThreshold))"
-        out += ",\"significantHotspots\":\(analysis.hotspots.count),\"coldspots\":\(analysis.coldspotCount)"
+        out += ",\"significantHotspots\":\(analysis.hotspots.count),\"emptyHotCells\":\(analysis.emptyHotCells),\"coldspots\":\(analysis.coldspotCount)"
         out += ",\"seconds\":\(n((seconds * 1000).rounded() / 1000)),\"hotspots\":["
         out += rows.map { r in
             "{\"rank\":\(r.rank),\"cell\":\"\(r.score.cell)\",\"lat\":\(n(r.center.lat)),\"lng\":\(n(r.center.lng)),"

@@ -38,7 +38,7 @@ struct GenFeedCommand: ParsableCommand {
     @Option(help: "Plant N campaigns of correlated events (3–6 events each sharing a domain and an IP, some only in defanged text) and one value shared by 25 events.")
     var plant: Int = 0
 
-    @Option(help: "Plant a dense cluster: LAT,LNG[,SHARE] puts SHARE (default 0.1) of the located events within a few km of the point.")
+    @Option(help: "Plant a dense cluster: LAT,LNG[,SHARE] puts SHARE (default 0.1) of the located events within a few km of the point (write --cluster=-1.29,36.82 for a negative latitude).")
     var cluster: String?
 
     @Option(help: "Write the planted correlations' ground truth (JSON) to FILE.")

@@ -11,7 +11,9 @@ struct HotspotsCommand: ParsableCommand {
         discussion: """
             Events are counted per H3 cell at --res; each cell's Gi* z-score compares the sum over its \
             gridDisk(--k) neighbourhood with what the mean over every cell of the world (empty ones \
-            included) predicts. Significance is controlled with Benjamini-Hochberg at --fdr over all cells.
+            included) predicts. Significance is controlled with Benjamini-Hochberg at --fdr over all cells. \
+            Listed: significant cells with z > 0 that hold events themselves, highest z first (empty \
+            cells next to a cluster can be significant too; they are counted, not listed).
             """)
 
     @Option(help: "H3 resolution of the cells (0–15).")

@@ -58,9 +58,12 @@ import Testing
             #expect(worst <= 1e-9, "seed \(vectors.seed) case \(n) (res \(c.resolution), k \(c.k)): largest z difference \(worst)")
             #expect(analysis.cellsInArea == c.z.count, "case \(n): area size")
             // Significance: every significant cell of the reference, hot or cold.
-            let expectedHot = Set(c.significant.map(cell).filter { (c.z[String($0.rawValue, radix: 16)] ?? 0) > 0 })
+            let hotCells = c.significant.filter { (c.z[$0] ?? 0) > 0 }
+            let expectedHot = Set(hotCells.filter { (c.values[$0] ?? 0) != 0 }.map(cell))
             #expect(Set(analysis.hotspots.map(\.cell)) == expectedHot, "seed \(vectors.seed) case \(n): significant hot spots differ")
-            let expectedCold = c.significant.count - expectedHot.count
+            #expect(analysis.emptyHotCells == hotCells.count - expectedHot.count, "case \(n): significant empty cells")
+            #expect(analysis.hotspots.map(\.z) == analysis.hotspots.map(\.z).sorted(by: >), "ranked by z")
+            let expectedCold = c.significant.count - hotCells.count
             #expect(analysis.coldspotCount == expectedCold, "case \(n): cold spots")
         }
     }

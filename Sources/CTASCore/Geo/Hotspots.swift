@@ -36,9 +36,12 @@ public struct HotspotAnalysis: Sendable {
     public var scores: [H3Index: CellScore]
     /// The score every other cell of the area has (no data within k, a full neighbourhood).
     public var background: CellScore?
-    /// Significant cells with z > 0, highest z first (ties: the higher own value first, as
-    /// the neighbours of a lone hot cell share its z).
+    /// Significant cells with z > 0 that hold events themselves, highest z first (ties: the
+    /// higher own value first, as the neighbours of a lone hot cell share its z).
     public var hotspots: [CellScore]
+    /// Significant cells with z > 0 but no events of their own: hot only through their
+    /// neighbours (scored, not listed, so the list names places where things happened).
+    public var emptyHotCells: Int
     /// Significant cells with z < 0.
     public var coldspotCount: Int
     /// The largest p-value declared significant (0 when none is; p-values can underflow to 0).
@@ -93,7 +96,7 @@ public enum Hotspots {
         let variance = n > 0 ? max(0, sumSquares / Double(n) - mean * mean) : 0
         let sd = variance.squareRoot()
         var result = HotspotAnalysis(resolution: resolution, k: k, cellsInArea: n, mean: mean, standardDeviation: sd,
-                                     falseDiscoveryRate: q, scores: [:], background: nil, hotspots: [], coldspotCount: 0,
+                                     falseDiscoveryRate: q, scores: [:], background: nil, hotspots: [], emptyHotCells: 0, coldspotCount: 0,
                                      pThreshold: 0)
         guard n > 1, sd > 0 else { return result }
 
@@ -161,10 +164,12 @@ public enum Hotspots {
         result.scores = scores
         if threshold >= 0 {
             let significant = scores.values.filter { $0.p <= threshold }
-            result.hotspots = significant.filter { $0.z > 0 }.sorted {
+            let hot = significant.filter { $0.z > 0 }
+            result.emptyHotCells = hot.filter { $0.value == 0 }.count
+            result.hotspots = hot.filter { $0.value != 0 }.sorted {
                 $0.z != $1.z ? $0.z > $1.z : $0.value != $1.value ? $0.value > $1.value : $0.cell < $1.cell
             }
-            result.coldspotCount = significant.count - result.hotspots.count
+            result.coldspotCount = significant.count - hot.count
                 + (backgroundP <= threshold && (result.background?.z ?? 0) < 0 ? backgroundCount : 0)
         }
         return result
