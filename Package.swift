@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "H3Tests", dependencies: ["H3", "CTASTestSupport"], exclude: ["Oracle", "Vectors"]),
         .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore", "H3", "CTASTestSupport"], exclude: ["Corpus", "Oracle"]),
         .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore", "CTASTestSupport"]),
-        .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore"]),
+        .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore", "H3"]),
         .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASStore", "CTASCore", "H3"]),
         .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "CTASTestSupport"]),
         // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.
