@@ -70,24 +70,24 @@ public struct HotspotReport: Sendable {
         out += window.map { ", window \(Self.describe($0)) back from \(newest?.rfc3339 ?? "-")" } ?? ", all stored events"
         out += "\n\(located) located event(s) in \(analysis.scores.filter { $0.value.value > 0 }.count) cell(s)"
         out += ", \(unlocated) without a location; \(analysis.cellsInArea) cells in the area"
-        out += "; \(analysis.hotspots.count) significant hot spot(s) (FDR \(Self.number(analysis.falseDiscoveryRate, 3)))"
-        if analysis.emptyHotCells > 0 { out += ", \(analysis.emptyHotCells) empty cell(s) hot through their neighbours" }
+        out += "; \(analysis.hotspots.count) hot spot region(s) (FDR \(Self.number(analysis.falseDiscoveryRate, 3)))"
+        out += " in \(analysis.hotCells.count) significant hot cell(s)"
         out += "\n"
         guard !rows.isEmpty else { return out + "no significant hot spots\n" }
-        out += pad("rank", 5) + pad("cell", 17) + pad("lat", 10) + pad("lng", 11) + pad("events", 8) + pad("sev-sum", 9) + pad("z", 10) + "p\n"
+        out += pad("rank", 5) + pad("cell", 17) + pad("lat", 10) + pad("lng", 11) + pad("events", 8) + pad("sev-sum", 9) + pad("z", 10) + pad("p", 10) + "region\n"
         for r in rows {
             out += pad(String(r.rank), 5) + pad(r.score.cell.description, 17) + pad(Self.number(r.center.lat, 4), 10)
             out += pad(Self.number(r.center.lng, 4), 11) + pad(String(r.tally.count), 8) + pad(String(r.tally.severitySum), 9)
-            out += pad(Self.number(r.score.z, 3), 10) + Self.scientific(r.score.p) + "\n"
+            out += pad(Self.number(r.score.z, 3), 10) + pad(Self.scientific(r.score.p), 10) + "\(r.score.region) cell(s), z ≤ \(Self.number(r.score.regionZ, 3))\n"
         }
         return out
     }
 
     public var csv: String {
-        var out = "rank,cell,lat,lng,count,severity_sum,value,neighborhood_sum,z,p\n"
+        var out = "rank,cell,lat,lng,count,severity_sum,value,neighborhood_sum,z,p,region_cells,region_z\n"
         for r in rows {
             out += "\(r.rank),\(r.score.cell),\(r.center.lat),\(r.center.lng),\(r.tally.count),\(r.tally.severitySum),"
-            out += "\(r.score.value),\(r.score.neighborhoodSum),\(r.score.z),\(r.score.p)\n"
+            out += "\(r.score.value),\(r.score.neighborhoodSum),\(r.score.z),\(r.score.p),\(r.score.region),\(r.score.regionZ)\n"
         }
         return out
     }
@@ -101,12 +101,13 @@ public struct HotspotReport: Sendable {
         out += ",\"located\":\(located),\"unlocated\":\(unlocated),\"cellsInArea\":\(analysis.cellsInArea)"
         out += ",\"mean\":\(n(analysis.mean)),\"standardDeviation\":\(n(analysis.standardDeviation))"
         out += ",\"falseDiscoveryRate\":\(n(analysis.falseDiscoveryRate)),\"pThreshold\":\(n(analysis.pThreshold))"
-        out += ",\"significantHotspots\":\(analysis.hotspots.count),\"emptyHotCells\":\(analysis.emptyHotCells),\"coldspots\":\(analysis.coldspotCount)"
+        out += ",\"significantHotspots\":\(analysis.hotspots.count),\"hotCells\":\(analysis.hotCells.count),\"coldspots\":\(analysis.coldspotCount)"
         out += ",\"seconds\":\(n((seconds * 1000).rounded() / 1000)),\"hotspots\":["
         out += rows.map { r in
             "{\"rank\":\(r.rank),\"cell\":\"\(r.score.cell)\",\"lat\":\(n(r.center.lat)),\"lng\":\(n(r.center.lng)),"
                 + "\"count\":\(r.tally.count),\"severitySum\":\(r.tally.severitySum),\"value\":\(n(r.score.value)),"
-                + "\"neighborhoodSum\":\(n(r.score.neighborhoodSum)),\"neighbors\":\(r.score.neighbors),\"z\":\(n(r.score.z)),\"p\":\(n(r.score.p))}"
+                + "\"neighborhoodSum\":\(n(r.score.neighborhoodSum)),\"neighbors\":\(r.score.neighbors),\"z\":\(n(r.score.z)),\"p\":\(n(r.score.p)),"
+                + "\"regionCells\":\(r.score.region),\"regionZ\":\(n(r.score.regionZ))}"
         }.joined(separator: ",")
         return out + "]}\n"
     }

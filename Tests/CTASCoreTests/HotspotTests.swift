@@ -59,10 +59,11 @@ import Testing
             #expect(analysis.cellsInArea == c.z.count, "case \(n): area size")
             // Significance: every significant cell of the reference, hot or cold.
             let hotCells = c.significant.filter { (c.z[$0] ?? 0) > 0 }
-            let expectedHot = Set(hotCells.filter { (c.values[$0] ?? 0) != 0 }.map(cell))
-            #expect(Set(analysis.hotspots.map(\.cell)) == expectedHot, "seed \(vectors.seed) case \(n): significant hot spots differ")
-            #expect(analysis.emptyHotCells == hotCells.count - expectedHot.count, "case \(n): significant empty cells")
-            #expect(analysis.hotspots.map(\.z) == analysis.hotspots.map(\.z).sorted(by: >), "ranked by z")
+            #expect(Set(analysis.hotCells.map(\.cell)) == Set(hotCells.map(cell)), "seed \(vectors.seed) case \(n): significant hot cells differ")
+            // Regions: every hot cell in exactly one, each peak the region's largest value.
+            #expect(analysis.hotspots.reduce(0) { $0 + $1.region } == hotCells.count, "case \(n): regions cover the hot cells")
+            #expect(analysis.hotspots.map(\.regionZ) == analysis.hotspots.map(\.regionZ).sorted(by: >), "ranked by region z")
+            #expect(analysis.hotspots.allSatisfy { $0.value > 0 && $0.regionZ >= $0.z })
             let expectedCold = c.significant.count - hotCells.count
             #expect(analysis.coldspotCount == expectedCold, "case \(n): cold spots")
         }

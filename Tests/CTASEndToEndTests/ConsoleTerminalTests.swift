@@ -1,3 +1,4 @@
+import CTASCore
 import CTASFeeds
 import CTASStore
 import Foundation
@@ -201,6 +202,68 @@ struct TmuxShell {
         try await t.send("2")
         let (deeper, _) = try await t.waitFor(10) { $0.contains("hops 2") }
         #expect(deeper)
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0)
+    }
+}
+
+/// The heatmap pane in a real terminal: hexagons drawn in colour, the planted cluster found
+/// with `n`, drilled into with Enter, an event opened, then back to the map.
+@Suite(.serialized) struct ConsoleHeatmapTerminalTests {
+    @Test func findTheClusterDrillInAndComeBack() async throws {
+        let dir = scratchDir()
+        var options = FeedGenerator.Options()
+        options.seed = 9
+        let point = try #require(GeoPoint(latitude: -1.2921, longitude: 36.8219))
+        options.cluster = FeedGenerator.Cluster(point: point, share: 0.2)
+        var generator = FeedGenerator(options: options)
+        var data: [UInt8] = []
+        for _ in 0..<4_000 { generator.appendNext(to: &data) }
+        let feed = dir + "/cluster.ndjson"
+        try Data(data).write(to: URL(fileURLWithPath: feed))
+        let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "max"], width: 160, height: 48)
+        defer { t.closeNow() }
+        let (loaded, screen) = try await t.waitFor { $0.contains("Threat density") && (acceptedCount($0) ?? 0) >= 4_000 }
+        #expect(loaded, "\(screen)")
+        try await t.send("Tab")
+        try await t.send("z")
+        let (mapped, map) = try await t.waitFor(10) { $0.contains(" hot ") && $0.contains("on map") && !$0.contains("Feed") }
+        #expect(mapped, "\(map)")
+        let colours = try await t.capture(escapes: true)
+        #expect(colours.contains("▀"), "half-block pixels")
+        #expect(colours.contains("[48;5;") || colours.contains("[48;2;") || colours.contains(";48;5;"), "background colours for the lower pixels")
+        // The world view's cells are too coarse for significance; two steps in, hot spots show.
+        try await t.send("+")
+        try await t.send("+")
+        let (zoomed, zoomedScreen) = try await t.waitFor(10) { $0.contains("res 2") }
+        #expect(zoomed, "\(zoomedScreen)")
+        try await t.send("n")
+        let (onSpot, spot) = try await t.waitFor(10) { $0.contains("hot spot 1 of") && $0.contains("hot spot #1") }
+        #expect(onSpot, "\(spot)")
+        // The cursor line names the cell and its counts; the cluster is near Nairobi.
+        let cursorLine = try #require(spot.split(separator: "\n").first { $0.contains("hot spot #1") })
+        let coordinates = cursorLine.split(separator: " ").first { $0.contains(",") && $0.contains(".") }
+        let lat = coordinates.flatMap { Double($0.split(separator: ",")[0]) } ?? 99
+        #expect(abs(lat - -1.29) < 3, "\(cursorLine)")
+        try await t.send("Enter")
+        let (drilled, list) = try await t.waitFor(10) { $0.contains("event(s)") && $0.contains("enter detail+graph") }
+        #expect(drilled, "\(list)")
+        try await t.send("Enter")
+        let (detail, detailScreen) = try await t.waitFor(10) { $0.contains("esc") && $0.contains("evt-9-") && $0.contains("type") }
+        #expect(detail, "\(detailScreen)")
+        try await t.send("Escape")
+        try await t.send("Escape")
+        let (back, _) = try await t.waitFor(10) { $0.contains("on map") && $0.contains("w window") }
+        #expect(back)
+        try await t.send("g")
+        try await t.type("48.85,2.35")
+        try await t.send("Enter")
+        let (moved, movedScreen) = try await t.waitFor(10) { $0.contains("48.8500,2.3500") }
+        #expect(moved, "\(movedScreen)")
+        try await t.send("+")
+        try await t.send("w")
+        let (windowed, _) = try await t.waitFor(10) { $0.contains("window 1h") }
+        #expect(windowed)
         try await t.send("q")
         #expect(try await t.exitStatus() == 0)
     }

@@ -18,6 +18,10 @@ public struct CellScore: Sendable, Equatable {
     public var z: Double
     /// Two-sided p-value of `z` under the normal approximation.
     public var p: Double
+    /// For a hot spot's peak: how many significant hot cells its region holds (else 0).
+    public var region = 0
+    /// For a hot spot's peak: the highest z in its region (else its own z).
+    public var regionZ = 0.0
 }
 
 /// The result of a hotspot analysis: every cell whose neighbourhood holds data scored, and
@@ -36,12 +40,14 @@ public struct HotspotAnalysis: Sendable {
     public var scores: [H3Index: CellScore]
     /// The score every other cell of the area has (no data within k, a full neighbourhood).
     public var background: CellScore?
-    /// Significant cells with z > 0 that hold events themselves, highest z first (ties: the
-    /// higher own value first, as the neighbours of a lone hot cell share its z).
+    /// Every significant cell with z > 0 (including cells with no events of their own, hot
+    /// through their neighbours).
+    public var hotCells: [CellScore]
+    /// One entry per hot region (touching significant hot cells): its peak, the cell holding
+    /// the most events, with `region` set to the region's size. Ranked by the region's
+    /// highest z, then the peak's value. A cluster's neighbours share much of its z (their
+    /// neighbourhoods contain it); regions keep the list to one place per cluster.
     public var hotspots: [CellScore]
-    /// Significant cells with z > 0 but no events of their own: hot only through their
-    /// neighbours (scored, not listed, so the list names places where things happened).
-    public var emptyHotCells: Int
     /// Significant cells with z < 0.
     public var coldspotCount: Int
     /// The largest p-value declared significant (0 when none is; p-values can underflow to 0).
@@ -96,7 +102,7 @@ public enum Hotspots {
         let variance = n > 0 ? max(0, sumSquares / Double(n) - mean * mean) : 0
         let sd = variance.squareRoot()
         var result = HotspotAnalysis(resolution: resolution, k: k, cellsInArea: n, mean: mean, standardDeviation: sd,
-                                     falseDiscoveryRate: q, scores: [:], background: nil, hotspots: [], emptyHotCells: 0, coldspotCount: 0,
+                                     falseDiscoveryRate: q, scores: [:], background: nil, hotCells: [], hotspots: [], coldspotCount: 0,
                                      pThreshold: 0)
         guard n > 1, sd > 0 else { return result }
 
@@ -165,13 +171,43 @@ public enum Hotspots {
         if threshold >= 0 {
             let significant = scores.values.filter { $0.p <= threshold }
             let hot = significant.filter { $0.z > 0 }
-            result.emptyHotCells = hot.filter { $0.value == 0 }.count
-            result.hotspots = hot.filter { $0.value != 0 }.sorted {
-                $0.z != $1.z ? $0.z > $1.z : $0.value != $1.value ? $0.value > $1.value : $0.cell < $1.cell
-            }
+            result.hotCells = hot.sorted { $0.z != $1.z ? $0.z > $1.z : $0.cell < $1.cell }
+            result.hotspots = regions(of: hot)
             result.coldspotCount = significant.count - hot.count
                 + (backgroundP <= threshold && (result.background?.z ?? 0) < 0 ? backgroundCount : 0)
         }
         return result
+    }
+
+    /// Groups touching hot cells into regions and names each by its peak.
+    static func regions(of hot: [CellScore]) -> [CellScore] {
+        var byCell: [H3Index: CellScore] = [:]
+        for c in hot { byCell[c.cell] = c }
+        var seen = Set<H3Index>()
+        var peaks: [CellScore] = []
+        for start in hot.sorted(by: { $0.cell < $1.cell }) where !seen.contains(start.cell) {
+            var stack = [start.cell]
+            seen.insert(start.cell)
+            var peak = start
+            var size = 0
+            var topZ = -Double.infinity
+            while let cell = stack.popLast() {
+                guard let c = byCell[cell] else { continue }
+                size += 1
+                topZ = max(topZ, c.z)
+                if c.value > peak.value || (c.value == peak.value && (c.z > peak.z || (c.z == peak.z && c.cell < peak.cell))) { peak = c }
+                for n in (try? H3.gridDisk(cell, k: 1)) ?? [] where byCell[n] != nil && !seen.contains(n) {
+                    seen.insert(n)
+                    stack.append(n)
+                }
+            }
+            guard peak.value > 0 else { continue }   // a region with no events of its own cannot exist, but never list one
+            peak.region = size
+            peak.regionZ = topZ
+            peaks.append(peak)
+        }
+        return peaks.sorted {
+            $0.regionZ != $1.regionZ ? $0.regionZ > $1.regionZ : $0.value != $1.value ? $0.value > $1.value : $0.cell < $1.cell
+        }
     }
 }
