@@ -21,6 +21,8 @@ public struct HotspotReport: Sendable {
     public var newest: Timestamp?
     public var located = 0
     public var unlocated = 0
+    /// Cells of the resolution holding events.
+    public var cellsWithEvents = 0
     public var analysis: HotspotAnalysis
     public var rows: [Row]
     public var seconds: Double
@@ -51,7 +53,7 @@ public struct HotspotReport: Sendable {
                 center: (try? H3.cellToLatLng(score.cell)) ?? LatLng(lat: 0, lng: 0))
         }
         return HotspotReport(resolution: resolution, k: k, weighting: weighting, window: window, windowStart: start, newest: newest,
-                             located: located, unlocated: unlocated, analysis: analysis, rows: rows,
+                             located: located, unlocated: unlocated, cellsWithEvents: tallies.count, analysis: analysis, rows: rows,
                              seconds: Double(MonotonicClock.nanoseconds() - started) / 1e9)
     }
 
@@ -68,7 +70,7 @@ public struct HotspotReport: Sendable {
     public var text: String {
         var out = "hot spots at resolution \(resolution), k \(k), \(weighting.rawValue)-weighted"
         out += window.map { ", window \(Self.describe($0)) back from \(newest?.rfc3339 ?? "-")" } ?? ", all stored events"
-        out += "\n\(located) located event(s) in \(analysis.scores.filter { $0.value.value > 0 }.count) cell(s)"
+        out += "\n\(located) located event(s) in \(cellsWithEvents) cell(s)"
         out += ", \(unlocated) without a location; \(analysis.cellsInArea) cells in the area"
         out += "; \(analysis.hotspots.count) hot spot region(s) (FDR \(Self.number(analysis.falseDiscoveryRate, 3)))"
         out += " in \(analysis.hotCells.count) significant hot cell(s)"
@@ -98,7 +100,7 @@ public struct HotspotReport: Sendable {
         out += ",\"window\":" + (window.map { "\"\(Self.describe($0))\"" } ?? "null")
         out += ",\"windowStart\":" + (windowStart.map { "\"\($0.rfc3339)\"" } ?? "null")
         out += ",\"newest\":" + (newest.map { "\"\($0.rfc3339)\"" } ?? "null")
-        out += ",\"located\":\(located),\"unlocated\":\(unlocated),\"cellsInArea\":\(analysis.cellsInArea)"
+        out += ",\"located\":\(located),\"unlocated\":\(unlocated),\"cellsWithEvents\":\(cellsWithEvents),\"cellsInArea\":\(analysis.cellsInArea)"
         out += ",\"mean\":\(n(analysis.mean)),\"standardDeviation\":\(n(analysis.standardDeviation))"
         out += ",\"falseDiscoveryRate\":\(n(analysis.falseDiscoveryRate)),\"pThreshold\":\(n(analysis.pThreshold))"
         out += ",\"significantHotspots\":\(analysis.hotspots.count),\"hotCells\":\(analysis.hotCells.count),\"coldspots\":\(analysis.coldspotCount)"

@@ -79,7 +79,7 @@ public enum IngestBenchmark {
     }
 
     /// Runs `executable` with `arguments`, its stdout to a file, and waits; returns the exit status.
-    static func spawnAndWait(_ executable: String, _ arguments: [String], stdout path: String) throws -> Int32 {
+    public static func spawnAndWait(_ executable: String, _ arguments: [String], stdout path: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

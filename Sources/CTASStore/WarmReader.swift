@@ -66,9 +66,14 @@ public final class WarmReader {
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
         if let cell = q.cell { Self.cellClause(cell, &clauses, &args) }
         var sql = "SELECT \(Self.columns) FROM events"
-        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
-        sql += " LIMIT ?"
+        let order = q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
+        if q.cell != nil {
+            // Pick the rows from the (cell, ts) index alone, then read only those.
+            sql += " WHERE seq IN (SELECT seq FROM events WHERE " + clauses.joined(separator: " AND ") + order + " LIMIT ?)" + order
+        } else {
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += order + " LIMIT ?"
+        }
         args.append(.integer(Int64(max(0, q.limit))))
         let s = try database.prepare(sql)
         try s.bind(args)

@@ -85,7 +85,8 @@ public final class WarmTier {
                 """)
         }
         if version < 3 {
-            // Each event's resolution-15 H3 cell: a cell of any resolution is one range scan.
+            // Each event's resolution-15 H3 cell: a cell of any resolution is one range scan of
+            // (cell, ts), which also finds a cell's newest events without reading other rows.
             try db.transaction { () throws(StoreError) in
                 if !(try db.columnExists("cell", in: "events")) { try db.execute("ALTER TABLE events ADD COLUMN cell INTEGER") }
                 let rows = try db.prepare("SELECT seq, lat, lon FROM events WHERE lat IS NOT NULL AND lon IS NOT NULL")
@@ -98,7 +99,7 @@ public final class WarmTier {
                     try update.step()
                     update.reset()
                 }
-                try db.execute("CREATE INDEX IF NOT EXISTS events_cell ON events(cell) WHERE cell IS NOT NULL; PRAGMA user_version=3;")
+                try db.execute("CREATE INDEX IF NOT EXISTS events_cell ON events(cell, ts) WHERE cell IS NOT NULL; PRAGMA user_version=3;")
             }
         }
     }

@@ -6,8 +6,8 @@ import Foundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction, the correlation graph.",
-        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self],
+        abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction, the correlation graph, the heatmap.",
+        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -162,6 +162,54 @@ struct GraphBench: ParsableCommand {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let result = try GraphBenchmark.run(events: events, seed: seed, directory: dir, executable: executable, repeats: repeats,
                                             reference: !noReference, reuse: reuse)
+        if !keep && !reuse { try? FileManager.default.removeItem(atPath: dir) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct HeatmapBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heatmap",
+        abstract: "Benchmark the heatmap: frame time at 200x60 (steady and after a pan), hot spots, cell drill-down.",
+        discussion: """
+            Generates a feed, ingests it with the real `ctas ingest` in a child process, rebuilds the geo index from the warm
+            tier, computes hot spots at every display resolution, renders the heatmap at 200x60 for a world, a region and a
+            city view (steady: pixel map cached; pan: rebuilt every frame), and times the drill-down query of the busiest
+            cells against a full scan of every row's coordinates in the same run.
+            """)
+
+    @Option(help: "Events to generate and ingest.")
+    var events: Int = 1_000_000
+
+    @Option(help: "Generator seed.")
+    var seed: UInt64 = 7
+
+    @Option(help: "Times each measurement is repeated.")
+    var repeats: Int = 40
+
+    @Option(help: "Scratch directory (removed first; default: a temporary directory).")
+    var directory: String?
+
+    @Flag(help: "Keep the scratch directory afterwards.")
+    var keep = false
+
+    @Flag(help: "Reuse the data a kept --directory holds (skip generating and ingesting).")
+    var reuse = false
+
+    func validate() throws {
+        if reuse && directory == nil { throw ValidationError("--reuse needs --directory") }
+        guard events > 0, repeats > 0 else { throw ValidationError("--events and --repeats must be positive") }
+    }
+
+    func run() throws {
+        let dir = directory ?? NSTemporaryDirectory() + "ctas-heatmap-bench-\(getpid())"
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let mask = LandMask.findBundled(environment: ProcessInfo.processInfo.environment, executable: executable)
+            .flatMap { try? LandMask(path: $0) }
+        let result = try HeatmapBenchmark.run(events: events, seed: seed, directory: dir, executable: executable, repeats: repeats,
+                                              reuse: reuse, landMask: mask)
         if !keep && !reuse { try? FileManager.default.removeItem(atPath: dir) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -24,9 +24,10 @@ public struct CellScore: Sendable, Equatable {
     public var regionZ = 0.0
 }
 
-/// The result of a hotspot analysis: every cell whose neighbourhood holds data scored, and
-/// the significant hot spots ranked (Benjamini–Hochberg false-discovery-rate control over
-/// every cell of the area, empty ones included).
+/// The result of a hot spot analysis: the statistics of the area, every significant hot
+/// cell, and the hot spots (regions of touching hot cells) ranked. Significance is
+/// Benjamini–Hochberg false-discovery-rate control over every cell of the area, empty ones
+/// included. Any cell's score can be asked for (`score(of:)`).
 public struct HotspotAnalysis: Sendable {
     public var resolution: Int
     public var k: Int
@@ -35,13 +36,8 @@ public struct HotspotAnalysis: Sendable {
     public var mean: Double
     public var standardDeviation: Double
     public var falseDiscoveryRate: Double
-    /// Scored cells: those with data in their neighbourhood (and, for the world, those near a
-    /// pentagon, whose smaller neighbourhoods make them differ).
-    public var scores: [H3Index: CellScore]
-    /// The score every other cell of the area has (no data within k, a full neighbourhood).
-    public var background: CellScore?
-    /// Every significant cell with z > 0 (including cells with no events of their own, hot
-    /// through their neighbours).
+    /// Every significant cell with z > 0, highest z first (including cells with no events of
+    /// their own, hot through their neighbours).
     public var hotCells: [CellScore]
     /// One entry per hot region (touching significant hot cells): its peak, the cell holding
     /// the most events, with `region` set to the region's size. Ranked by the region's
@@ -53,12 +49,20 @@ public struct HotspotAnalysis: Sendable {
     /// The largest p-value declared significant (0 when none is; p-values can underflow to 0).
     public var pThreshold: Double
 
-    /// The score of any cell of the area.
+    /// The values analysed (cells of the resolution inside the area, non-zero).
+    let values: [H3Index: Double]
+    /// The explicit area, if one was given (nil: the world).
+    let members: Set<H3Index>?
+
+    /// The Gi* score of any cell of the area (nil outside it, or when the statistics are
+    /// undefined: fewer than two cells, or every cell equal).
     public func score(of cell: H3Index) -> CellScore? {
-        if let s = scores[cell] { return s }
-        guard var b = background, cell.resolution == resolution else { return nil }
-        b.cell = cell
-        return b
+        guard cell.resolution == resolution, H3.isValidCell(cell), members?.contains(cell) ?? true,
+              cellsInArea > 1, standardDeviation > 0 else { return nil }
+        let disk = Hotspots.disk(cell, k: k, members: members)
+        let sum = disk.reduce(0) { $0 + (values[$1] ?? 0) }
+        return Hotspots.score(cell, value: values[cell] ?? 0, sum: sum, neighbors: disk.count, mean: mean, sd: standardDeviation,
+                              n: cellsInArea)
     }
 }
 
@@ -69,14 +73,41 @@ public struct HotspotAnalysis: Sendable {
 ///
 ///     Gi* = (Σ_{j∈N(i)} x_j − x̄·W) / (S · √((n·W − W²) / (n − 1)))
 ///
-/// Neighbourhoods are cut to the area. For the whole world the empty cells are not
-/// enumerated: a cell with no data within k has a neighbourhood sum of 0 and, away from
-/// the 12 pentagons, a full neighbourhood, so they all share one score.
+/// Neighbourhoods are cut to the area. For the whole world nothing is enumerated beyond
+/// what can matter: a cell can only reach the significance bound z_q (the z whose p is the
+/// false discovery rate q; Benjamini–Hochberg never rejects a p above q) if some cell of
+/// its neighbourhood holds at least T(W)/W, the bound's neighbourhood sum over W, which is
+/// smallest at the full neighbourhood size; only the disks around such cells are scored.
+/// When the data are so uniform that empty neighbourhoods could be significantly cold, every
+/// cell with data in its neighbourhood is scored instead, and the empty ones as one group.
 public enum Hotspots {
     /// The cells considered: the whole world at the resolution, or an explicit set.
     public enum Area: Sendable {
         case world
         case cells([H3Index])
+    }
+
+    static func disk(_ c: H3Index, k: Int, members: Set<H3Index>?) -> [H3Index] {
+        let d = (try? H3.gridDisk(c, k: k)) ?? [c]
+        guard let members else { return d }
+        return d.filter { members.contains($0) }
+    }
+
+    static func score(_ cell: H3Index, value: Double, sum: Double, neighbors w: Int, mean: Double, sd: Double, n: Int) -> CellScore {
+        let nD = Double(n), wD = Double(w)
+        let denominator = sd * ((nD * wD - wD * wD) / (nD - 1)).squareRoot()
+        let z = denominator > 0 ? (sum - mean * wD) / denominator : 0
+        return CellScore(cell: cell, value: value, neighborhoodSum: sum, neighbors: w, z: z, p: erfc(abs(z) / 2.0.squareRoot()))
+    }
+
+    /// The z whose two-sided p-value is `q`.
+    static func zBound(_ q: Double) -> Double {
+        var low = 0.0, high = 40.0
+        for _ in 0..<200 {
+            let mid = (low + high) / 2
+            if erfc(mid / 2.0.squareRoot()) > q { low = mid } else { high = mid }
+        }
+        return low
     }
 
     /// Scores the cells of `area` at `resolution` from `values` (cells of that resolution;
@@ -99,82 +130,68 @@ public enum Hotspots {
         let sum = x.values.reduce(0, +)
         let sumSquares = x.values.reduce(0) { $0 + $1 * $1 }
         let mean = n > 0 ? sum / Double(n) : 0
-        let variance = n > 0 ? max(0, sumSquares / Double(n) - mean * mean) : 0
-        let sd = variance.squareRoot()
+        let sd = n > 0 ? max(0, sumSquares / Double(n) - mean * mean).squareRoot() : 0
         var result = HotspotAnalysis(resolution: resolution, k: k, cellsInArea: n, mean: mean, standardDeviation: sd,
-                                     falseDiscoveryRate: q, scores: [:], background: nil, hotCells: [], hotspots: [], coldspotCount: 0,
-                                     pThreshold: 0)
+                                     falseDiscoveryRate: q, hotCells: [], hotspots: [], coldspotCount: 0, pThreshold: 0,
+                                     values: x, members: members)
         guard n > 1, sd > 0 else { return result }
-
-        func disk(_ c: H3Index) -> [H3Index] {
-            let d = (try? H3.gridDisk(c, k: k)) ?? [c]
-            guard let members else { return d }
-            return d.filter { members.contains($0) }
-        }
-        // Neighbourhood sums by scattering each value over its own disk (distance is symmetric).
-        var sums: [H3Index: Double] = [:]
-        for (cell, v) in x {
-            for i in disk(cell) { sums[i, default: 0] += v }
-        }
-        var candidates = Set(sums.keys)
+        let nD = Double(n)
         let fullSize = 1 + 3 * k * (k + 1)
-        // Cells whose neighbourhood size must be counted: all of an explicit area; for the
-        // world, those near a pentagon (everything else has the full 1 + 3k(k+1)).
-        var counted = Set<H3Index>()
+        let zq = zBound(q)
+        func bound(_ w: Int) -> Double { zq * sd * ((nD * Double(w) - Double(w * w)) / (nD - 1)).squareRoot() }
+        // Could an empty neighbourhood be significantly cold? (mean·W above the bound.)
+        let coldPossible = (1...fullSize).contains { mean * Double($0) - bound($0) > 0 }
+
+        // The cells to score individually, and how many share the background score.
+        var candidates = Set<H3Index>()
         if let members {
             candidates = members
-            counted = members
-        } else if let pentagons = try? H3.getPentagons(res: resolution) {
-            for p in pentagons {
-                for c in (try? H3.gridDisk(p, k: 2 * k)) ?? [p] {
-                    candidates.insert(c)
-                    counted.insert(c)
-                }
+        } else {
+            let seedThreshold = coldPossible ? 0 : (mean * Double(fullSize) + bound(fullSize)) / Double(fullSize)
+            for (cell, v) in x where v >= seedThreshold {
+                for c in disk(cell, k: k, members: nil) { candidates.insert(c) }
+            }
+            if let pentagons = try? H3.getPentagons(res: resolution) {
+                for p in pentagons { for c in disk(p, k: 2 * k, members: nil) { candidates.insert(c) } }
             }
         }
-        let nD = Double(n)
-        func score(_ cell: H3Index, sum: Double, neighbors w: Int) -> CellScore {
-            let wD = Double(w)
-            let denominator = sd * ((nD * wD - wD * wD) / (nD - 1)).squareRoot()
-            let z = denominator > 0 ? (sum - mean * wD) / denominator : 0
-            return CellScore(cell: cell, value: x[cell] ?? 0, neighborhoodSum: sum, neighbors: w, z: z,
-                             p: erfc(abs(z) / 2.0.squareRoot()))
-        }
-        var scores: [H3Index: CellScore] = [:]
-        scores.reserveCapacity(candidates.count)
+        var scored: [CellScore] = []
+        scored.reserveCapacity(candidates.count)
         for cell in candidates {
-            scores[cell] = score(cell, sum: sums[cell] ?? 0, neighbors: counted.contains(cell) ? disk(cell).count : fullSize)
+            let d = disk(cell, k: k, members: members)
+            let s = d.reduce(0) { $0 + (x[$1] ?? 0) }
+            scored.append(score(cell, value: x[cell] ?? 0, sum: s, neighbors: d.count, mean: mean, sd: sd, n: n))
         }
-        let backgroundCount = n - scores.count
-        if backgroundCount > 0 { result.background = score(H3Index(0), sum: 0, neighbors: fullSize) }
+        // Everything not scored: in the pruned world case, p > q (never significant); when cold
+        // was possible, every cell with data nearby was scored and the rest share one score.
+        let background = score(H3Index(0), value: 0, sum: 0, neighbors: fullSize, mean: mean, sd: sd, n: n)
+        let backgroundCount = members == nil && coldPossible ? n - candidates.count : 0
 
-        // Benjamini–Hochberg over all n cells: the background cells form one run of equal p.
-        let ranked = scores.values.map(\.p).sorted()
+        // Benjamini–Hochberg over all n cells; only p ≤ q can be rejected, and every such
+        // cell is in `scored` (or the background group).
+        let small = scored.filter { $0.p <= q }.map(\.p).sorted()
         var threshold = -1.0
         var rank = 0
-        var backgroundDone = backgroundCount == 0
-        let backgroundP = result.background?.p ?? 1
+        var backgroundDone = backgroundCount == 0 || background.p > q
         func consider(_ p: Double, count: Int) {
             rank += count
             if p <= Double(rank) * q / nD { threshold = max(threshold, p) }
         }
-        for p in ranked {
-            if !backgroundDone && backgroundP < p {
-                consider(backgroundP, count: backgroundCount)
+        for p in small {
+            if !backgroundDone && background.p < p {
+                consider(background.p, count: backgroundCount)
                 backgroundDone = true
             }
             consider(p, count: 1)
         }
-        if !backgroundDone { consider(backgroundP, count: backgroundCount) }
+        if !backgroundDone { consider(background.p, count: backgroundCount) }
         result.pThreshold = max(0, threshold)
-        result.scores = scores
         if threshold >= 0 {
-            let significant = scores.values.filter { $0.p <= threshold }
+            let significant = scored.filter { $0.p <= threshold }
             let hot = significant.filter { $0.z > 0 }
             result.hotCells = hot.sorted { $0.z != $1.z ? $0.z > $1.z : $0.cell < $1.cell }
             result.hotspots = regions(of: hot)
-            result.coldspotCount = significant.count - hot.count
-                + (backgroundP <= threshold && (result.background?.z ?? 0) < 0 ? backgroundCount : 0)
+            result.coldspotCount = significant.count - hot.count + (background.p <= threshold && background.z < 0 ? backgroundCount : 0)
         }
         return result
     }
@@ -201,7 +218,7 @@ public enum Hotspots {
                     stack.append(n)
                 }
             }
-            guard peak.value > 0 else { continue }   // a region with no events of its own cannot exist, but never list one
+            guard peak.value > 0 else { continue }   // every region holds events; never list one that does not
             peak.region = size
             peak.regionZ = topZ
             peaks.append(peak)

@@ -72,6 +72,15 @@ def main():
             z, significant = gistar(set(world), values, k, q)
             cases.append({"resolution": res, "k": k, "area": "world", "q": q, "values": values, "z": z,
                           "significant": significant})
+    # Dense, nearly uniform data over the world: empty cells can be significantly cold.
+    world1 = [c for base in h3.get_res0_cells() for c in h3.cell_to_children(base, 1)]
+    dense = {c: rng.randint(8, 14) for c in world1 if rng.random() > 0.08}
+    for c in rng.sample(world1, 6):
+        dense[c] = 60
+    for c in h3.grid_disk(rng.choice(world1), 2):   # a cold hole
+        dense.pop(c, None)
+    z, significant = gistar(set(world1), dense, 1, q)
+    cases.append({"resolution": 1, "k": 1, "area": "world", "q": q, "values": dense, "z": z, "significant": significant})
     for _ in range(6):
         res = rng.randint(3, 8)
         k = rng.choice((1, 2, 3))
