@@ -341,7 +341,7 @@ public final class ConsoleApp {
     /// Asks the engine for the heatmap's densities and hot spots (off the main actor).
     func queryHeatmap() {
         guard let map = heatmapMap else { return }
-        let query = state.heatmap.query(width: map.width)
+        let query = state.heatmap.query(width: map.width, height: map.height)
         state.heatmap.loading = true
         lastHeatmapQuery = MonotonicClock.nanoseconds()
         let generation = state.heatmap.generation
@@ -363,7 +363,7 @@ public final class ConsoleApp {
     /// Asks again when the geo index changed (at most once a second) or the question did.
     private func refreshHeatmapIfStale() {
         guard let map = heatmapMap, state.heatmap.drill == nil else { return }
-        let wanted = state.heatmap.query(width: map.width)
+        let wanted = state.heatmap.query(width: map.width, height: map.height)
         let version = engine.snapshot.geo.version
         let current = state.heatmap.data
         if state.heatmap.loading { return }

@@ -18,6 +18,9 @@ public enum HeatmapBenchmark {
         public var steadyP99Micros: Double
         public var panP50Micros: Double
         public var panP99Micros: Double
+        /// Hot spots over the cells in view (what the pane asks), from the index's tallies.
+        public var cellsInView: Int
+        public var hotspotsInViewMillis: Double
     }
 
     public struct HotspotTiming: Codable, Sendable {
@@ -82,7 +85,7 @@ public enum HeatmapBenchmark {
         }
         let rebuildSeconds = Double(MonotonicClock.nanoseconds() - rebuildStart) / 1e9
 
-        // Hot spots for the world view and closer views.
+        // Hot spots over the whole world at every display resolution (what `ctas hotspots` does).
         var hotspots: [HotspotTiming] = []
         var answers: [Int: HeatmapData] = [:]
         for res in 0...GeoIndex.baseResolution {
@@ -110,7 +113,10 @@ public enum HeatmapBenchmark {
             state.heatmap.viewport = viewport
             let map = HeatmapPane.mapArea(in: Rect(x: 0, y: 0, width: width, height: height - 1))
             let res = viewport.displayResolution(width: map.width)
-            state.heatmap.data = answers[res]
+            let query = state.heatmap.query(width: map.width, height: map.height)
+            let inViewStart = MonotonicClock.nanoseconds()
+            state.heatmap.data = HeatmapData(query: query, tallies: geo.tallies(resolution: res, window: .all))
+            let inViewMillis = Double(MonotonicClock.nanoseconds() - inViewStart) / 1e6
             func frame(_ s: ViewState) -> Double {
                 let context = RenderContext(snapshot: snapshot, state: s, glyphs: .unicode, keymap: .standard)
                 let started = MonotonicClock.nanoseconds()
@@ -128,7 +134,8 @@ public enum HeatmapBenchmark {
             pans.sort()
             frames.append(Frames(view: name, resolution: res, steadyP50Micros: steady[steady.count / 2].rounded(),
                                  steadyP99Micros: steady[min(steady.count - 1, steady.count * 99 / 100)].rounded(),
-                                 panP50Micros: pans[pans.count / 2].rounded(), panP99Micros: pans[min(pans.count - 1, pans.count * 99 / 100)].rounded()))
+                                 panP50Micros: pans[pans.count / 2].rounded(), panP99Micros: pans[min(pans.count - 1, pans.count * 99 / 100)].rounded(),
+                                 cellsInView: query.area?.count ?? 0, hotspotsInViewMillis: (inViewMillis * 100).rounded() / 100))
         }
 
         // Drill-downs: the busiest cells at a few resolutions, as the pane asks (newest 500

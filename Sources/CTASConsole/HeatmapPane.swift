@@ -155,7 +155,7 @@ public enum HeatmapPane {
         x += b.write(state.window.rawValue, x: x, y: y, style: Style(.accent, bold: true), clip: inner)
         x += b.write("  " + (state.weighting == .count ? "events" : "severity"), x: x, y: y, style: .text, clip: inner)
         if let data = state.data, data.query.resolution == res {
-            x += b.write("  \(Format.count(data.analysis.hotspots.count)) hot", x: x, y: y,
+            x += b.write("  \(Format.count(data.analysis.hotspots.count)) hot in view", x: x, y: y,
                          style: Style(data.analysis.hotspots.isEmpty ? .muted : .hotspot), clip: inner)
             x += b.write("  \(Format.count(data.locatedInWindow)) on map", x: x, y: y, style: .text, clip: inner)
             if data.unlocated > 0 { x += b.write("  \(Format.count(data.unlocated)) unlocated", x: x, y: y, style: .muted, clip: inner) }

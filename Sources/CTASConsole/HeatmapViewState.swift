@@ -39,9 +39,13 @@ public struct HeatmapViewState: Sendable {
     /// The events asked for per drill-down.
     public static let drillLimit = 500
 
-    /// The question for a map of `width` characters.
-    public func query(width: Int) -> HeatmapQuery {
-        HeatmapQuery(resolution: viewport.displayResolution(width: width), window: window, weighting: weighting, k: k)
+    /// The question for a map of `width`×`height` characters: the cells in view are the
+    /// area hot spots are sought in.
+    public func query(width: Int, height: Int) -> HeatmapQuery {
+        let res = viewport.displayResolution(width: width)
+        let key = PixelCellMap.Key(viewport: viewport, width: width, height: height, resolution: res, hasLand: land != nil)
+        let cells = cache.map(for: key, landMask: land).cells
+        return HeatmapQuery(resolution: res, window: window, weighting: weighting, k: k, area: cells)
     }
 
     /// The cell under the crosshair (the map's centre).

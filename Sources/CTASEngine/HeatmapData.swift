@@ -2,18 +2,22 @@ import CTASCore
 import H3
 
 /// What the heatmap asks the engine: densities and hot spots at a display resolution, for a
-/// time window and a weighting, with Gi* neighbourhoods of `k` rings.
+/// time window and a weighting, with Gi* neighbourhoods of `k` rings, over an area: the
+/// cells in view (the pane's question: where, within what I see, is it hot?) or, when nil,
+/// the whole world.
 public struct HeatmapQuery: Sendable, Hashable {
     public var resolution: Int
     public var window: GeoWindow
     public var weighting: GeoWeighting
     public var k: Int
+    public var area: [H3Index]?
 
-    public init(resolution: Int, window: GeoWindow = .all, weighting: GeoWeighting = .count, k: Int = 1) {
+    public init(resolution: Int, window: GeoWindow = .all, weighting: GeoWeighting = .count, k: Int = 1, area: [H3Index]? = nil) {
         self.resolution = max(0, min(GeoIndex.baseResolution, resolution))
         self.window = window
         self.weighting = weighting
         self.k = max(1, min(5, k))
+        self.area = area
     }
 }
 
@@ -50,7 +54,7 @@ public struct HeatmapData: Sendable {
         }
         self.query = query
         self.tallies = tallies
-        analysis = Hotspots.analyze(values: values, resolution: query.resolution, k: query.k)
+        analysis = Hotspots.analyze(values: values, resolution: query.resolution, k: query.k, area: query.area.map { .cells($0) } ?? .world)
         self.maximum = maximum
         self.windowStart = windowStart
         self.newestTime = newestTime
