@@ -30,6 +30,8 @@ public struct CellSummary: Sendable, Equatable {
         }
     }
     public var count = 0
+    /// How many of the newest events the top types and sources were counted over.
+    public var sampled = 0
     public var types: [Count] = []
     public var sources: [Count] = []
 
@@ -132,9 +134,10 @@ public final class WarmReader {
         args += [.integer(range.lowerBound), .integer(range.upperBound)]
     }
 
-    /// What a cell holds since `since`: its event count and the most frequent types and
-    /// sources (most first, at most `top` each).
-    public func cellSummary(_ cell: H3Index, since: Timestamp?, top: Int = 5) throws(StoreError) -> CellSummary {
+    /// What a cell holds since `since`: its event count (exact, from the index alone) and
+    /// the most frequent types and sources among its newest `sample` events (most first, at
+    /// most `top` each), so a cell of any size answers in milliseconds.
+    public func cellSummary(_ cell: H3Index, since: Timestamp?, top: Int = 5, sample: Int = 2_000) throws(StoreError) -> CellSummary {
         var clauses: [String] = []
         var args: [SQLiteValue] = []
         Self.cellClause(cell, &clauses, &args)
@@ -142,16 +145,23 @@ public final class WarmReader {
         let filter = clauses.joined(separator: " AND ")
         var summary = CellSummary()
         summary.count = Int(try database.scalar("SELECT count(*) FROM events WHERE \(filter)", args) ?? 0)
-        func ranked(_ column: String) throws(StoreError) -> [CellSummary.Count] {
-            let s = try database.prepare("SELECT \(column), count(*) AS n FROM events WHERE \(filter) AND \(column) IS NOT NULL "
-                                         + "GROUP BY \(column) ORDER BY n DESC, \(column) LIMIT ?")
-            try s.bind(args + [.integer(Int64(top))])
-            var out: [CellSummary.Count] = []
-            while try s.step() { out.append(CellSummary.Count(value: s.text(0) ?? "", count: Int(s.int64(1)))) }
-            return out
+        // One pass over the newest rows: their type and source, counted here.
+        let rows = try database.prepare("SELECT type, source FROM events WHERE seq IN "
+                                        + "(SELECT seq FROM events WHERE \(filter) ORDER BY ts DESC LIMIT ?)")
+        try rows.bind(args + [.integer(Int64(max(1, sample)))])
+        var types: [String: Int] = [:]
+        var sources: [String: Int] = [:]
+        while try rows.step() {
+            summary.sampled += 1
+            if let t = rows.text(0) { types[t, default: 0] += 1 }
+            if let s = rows.text(1) { sources[s, default: 0] += 1 }
         }
-        summary.types = try ranked("type")
-        summary.sources = try ranked("source")
+        func ranked(_ counts: [String: Int]) -> [CellSummary.Count] {
+            counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(max(0, top))
+                .map { CellSummary.Count(value: $0.key, count: $0.value) }
+        }
+        summary.types = ranked(types)
+        summary.sources = ranked(sources)
         return summary
     }
 
