@@ -44,6 +44,9 @@ public final class Engine: Sendable {
         public var sync: WarmTier.Sync = .normal
         /// Values that never link events (built-in list plus the user's files).
         public var warninglist: Warninglist = .builtIn()
+        /// Keep the in-memory geo index the heatmap reads (headless commands have no heatmap
+        /// and skip its cost; drill-downs and `ctas hotspots` read the warm tier).
+        public var geoIndex = true
         public var publishInterval: Duration = .milliseconds(100)
         /// Batches each queue holds before its producer waits (a batch is a ~1 MiB read,
         /// some 3,000 events; the writer's groups of up to 16k events queue by two).
@@ -173,7 +176,7 @@ public final class Engine: Sendable {
                                 storedEvents: storedEvents)
         let geo = GeoHub()
         self.geo = geo
-        fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: geo,
+        fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: configuration.geoIndex ? geo : nil,
                                   storedBefore: storedThroughSeq > 0 ? (directory.warmDatabase, storedThroughSeq) : nil)
         history = HistoryReader(path: directory.warmDatabase)
         let first = makeSnapshot()

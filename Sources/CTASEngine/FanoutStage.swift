@@ -13,12 +13,12 @@ actor FanoutStage {
     private let hot: HotTier
     private let recorder: FeedRecorder?
     private let hub: MetricsHub
-    private let geo: GeoHub
+    private let geo: GeoHub?
     /// The warm database and the last seq stored before this run: the geo index reads those
     /// rows first (later ones come through here).
     private let storedBefore: (path: String, seq: Int64)?
 
-    init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub,
+    init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
          storedBefore: (String, Int64)?) {
         self.geo = geo
         self.storedBefore = storedBefore
@@ -30,7 +30,7 @@ actor FanoutStage {
     }
 
     func run() async {
-        if let storedBefore, let problem = geo.load(from: storedBefore.path, throughSeq: storedBefore.seq) {
+        if let geo, let storedBefore, let problem = geo.load(from: storedBefore.path, throughSeq: storedBefore.seq) {
             hub.fail("geo index: \(problem)")
         }
         while let batch = await input.receive() {
@@ -54,7 +54,7 @@ actor FanoutStage {
                     if placements[i].contains(.hot) { hotRows.append(i) }
                 }
                 hot.insert(batch.rows[part], rows: hotRows)
-                geo.add(events, cells: part < batch.cells.count ? batch.cells[part] : [], inserted: batch.inserted[flag..<(flag + events.count)])
+                geo?.add(events, cells: part < batch.cells.count ? batch.cells[part] : [], inserted: batch.inserted[flag..<(flag + events.count)])
                 flag += events.count
             }
             if let recorder {

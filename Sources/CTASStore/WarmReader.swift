@@ -54,6 +54,21 @@ public final class WarmReader {
     static let columns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags"
 
     public func events(_ q: EventQuery) throws(StoreError) -> [Event] {
+        if let cell = q.cell { return try events(in: cell, matching: q) }
+        var (clauses, args) = Self.clauses(q)
+        var sql = "SELECT \(Self.columns) FROM events"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += (q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq") + " LIMIT ?"
+        args.append(.integer(Int64(max(0, q.limit))))
+        let s = try database.prepare(sql)
+        try s.bind(args)
+        var out: [Event] = []
+        while try s.step() { out.append(Self.event(from: s)) }
+        return out
+    }
+
+    /// The WHERE terms of `q` other than its cell (which needs a bucketed scan).
+    static func clauses(_ q: EventQuery) -> ([String], [SQLiteValue]) {
         var clauses: [String] = []
         var args: [SQLiteValue] = []
         if let id = q.id { clauses.append("id = ?"); args.append(.text(id)) }
@@ -66,22 +81,7 @@ public final class WarmReader {
         if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
         if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
-        if let cell = q.cell { Self.cellClause(cell, &clauses, &args) }
-        var sql = "SELECT \(Self.columns) FROM events"
-        let order = q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
-        if q.cell != nil {
-            // Pick the rows from the (cell, ts) index alone, then read only those.
-            sql += " WHERE seq IN (SELECT seq FROM events WHERE " + clauses.joined(separator: " AND ") + order + " LIMIT ?)" + order
-        } else {
-            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-            sql += order + " LIMIT ?"
-        }
-        args.append(.integer(Int64(max(0, q.limit))))
-        let s = try database.prepare(sql)
-        try s.bind(args)
-        var out: [Event] = []
-        while try s.step() { out.append(Self.event(from: s)) }
-        return out
+        return (clauses, args)
     }
 
     /// The events among `ids` that match `q` (its id field ignored), ordered and limited as
@@ -123,46 +123,6 @@ public final class WarmReader {
         var out: [(Int64, Event)] = []
         while try s.step() { out.append((s.int64(12), Self.event(from: s))) }
         return out
-    }
-
-    /// `cell BETWEEN …`: the cell's resolution-15 descendants (an impossible range for an
-    /// invalid cell, so nothing matches).
-    static func cellClause(_ cell: H3Index, _ clauses: inout [String], _ args: inout [SQLiteValue]) {
-        let range = GeoCell.storedRange(under: cell) ?? 1...1
-        let valid = GeoCell.storedRange(under: cell) != nil
-        clauses.append(valid ? "cell BETWEEN ? AND ?" : "cell BETWEEN ? AND ? AND 0")
-        args += [.integer(range.lowerBound), .integer(range.upperBound)]
-    }
-
-    /// What a cell holds since `since`: its event count (exact, from the index alone) and
-    /// the most frequent types and sources among its newest `sample` events (most first, at
-    /// most `top` each), so a cell of any size answers in milliseconds.
-    public func cellSummary(_ cell: H3Index, since: Timestamp?, top: Int = 5, sample: Int = 2_000) throws(StoreError) -> CellSummary {
-        var clauses: [String] = []
-        var args: [SQLiteValue] = []
-        Self.cellClause(cell, &clauses, &args)
-        if let since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
-        let filter = clauses.joined(separator: " AND ")
-        var summary = CellSummary()
-        summary.count = Int(try database.scalar("SELECT count(*) FROM events WHERE \(filter)", args) ?? 0)
-        // One pass over the newest rows: their type and source, counted here.
-        let rows = try database.prepare("SELECT type, source FROM events WHERE seq IN "
-                                        + "(SELECT seq FROM events WHERE \(filter) ORDER BY ts DESC LIMIT ?)")
-        try rows.bind(args + [.integer(Int64(max(1, sample)))])
-        var types: [String: Int] = [:]
-        var sources: [String: Int] = [:]
-        while try rows.step() {
-            summary.sampled += 1
-            if let t = rows.text(0) { types[t, default: 0] += 1 }
-            if let s = rows.text(1) { sources[s, default: 0] += 1 }
-        }
-        func ranked(_ counts: [String: Int]) -> [CellSummary.Count] {
-            counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(max(0, top))
-                .map { CellSummary.Count(value: $0.key, count: $0.value) }
-        }
-        summary.types = ranked(types)
-        summary.sources = ranked(sources)
-        return summary
     }
 
     /// Every stored event's cell (0: no location), time and severity, in storage order (only

@@ -7,6 +7,8 @@ import CTASCore
 /// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
 public final class WarmTier {
     public static let schemaVersion: Int64 = 3
+    /// Width of the time buckets leading the cell index (see `WarmReader.events(in:)`).
+    public static let cellBucketMicros: Int64 = 600_000_000
     public let database: SQLiteDatabase
     private let insert: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
@@ -85,8 +87,9 @@ public final class WarmTier {
                 """)
         }
         if version < 3 {
-            // Each event's resolution-15 H3 cell: a cell of any resolution is one range scan of
-            // (cell, ts), which also finds a cell's newest events without reading other rows.
+            // Each event's resolution-15 H3 cell: a cell of any resolution is a range of them,
+            // scanned per ten-minute bucket of event time (inserts stay local to the newest
+            // bucket; a cell-first index cost a third of the ingest rate).
             try db.transaction { () throws(StoreError) in
                 if !(try db.columnExists("cell", in: "events")) { try db.execute("ALTER TABLE events ADD COLUMN cell INTEGER") }
                 let rows = try db.prepare("SELECT seq, lat, lon FROM events WHERE lat IS NOT NULL AND lon IS NOT NULL")
@@ -99,7 +102,7 @@ public final class WarmTier {
                     try update.step()
                     update.reset()
                 }
-                try db.execute("CREATE INDEX IF NOT EXISTS events_cell ON events(cell, ts) WHERE cell IS NOT NULL; PRAGMA user_version=3;")
+                try db.execute("CREATE INDEX IF NOT EXISTS events_cell ON events(ts / \(cellBucketMicros), cell, ts) WHERE cell IS NOT NULL; PRAGMA user_version=3;")
             }
         }
     }

@@ -52,6 +52,7 @@ struct IngestCommand: AsyncParsableCommand {
         sources += follow.map { .follow($0) }
         if let udp, let (host, port) = SourceParsing.udp(udp) { sources.append(.udp(host: host, port: port)) }
         var configuration = Engine.Configuration(sources: sources, dataDirectory: data.directory)
+        configuration.geoIndex = false
         try ingest.apply(to: &configuration)
         let summary = try await HeadlessRun(configuration: configuration, progress: !quiet && isTerminal(2)).run()
         print(summary.json())

@@ -50,6 +50,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = Engine.Configuration(sources: files.map { .file($0) }, dataDirectory: data.directory)
+        configuration.geoIndex = false
         try ingest.apply(to: &configuration)
         configuration.speed = speed
         configuration.loop = loop

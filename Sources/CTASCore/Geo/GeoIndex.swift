@@ -76,12 +76,12 @@ public struct GeoIndex: Sendable {
     /// event has no location).
     public mutating func add(cell: H3Index?, time: Timestamp, severity: Int?) {
         version &+= 1
-        guard let cell, cell.resolution >= Self.baseResolution,
-              let base = try? H3.cellToParent(cell, res: Self.baseResolution) else {
+        guard let cell, cell.resolution >= Self.baseResolution, H3.isValidCell(cell) else {
             unlocated += 1
             return
         }
         located += 1
+        let base = Self.parent(cell)
         let tally = CellTally(count: 1, severitySum: severity ?? 1)
         total[base.rawValue, default: CellTally()] += tally
         if newestTime.map({ time > $0 }) ?? true { newestTime = time }
@@ -122,6 +122,15 @@ public struct GeoIndex: Sendable {
     private mutating func prune() {
         let oldest = newestBucket - Self.keptBuckets
         for key in buckets.keys where key <= oldest { buckets.removeValue(forKey: key) }
+    }
+
+    /// The base-resolution ancestor of a valid cell at that resolution or finer: set the
+    /// resolution field and mark the finer digits unused (bit operations only).
+    @inline(__always)
+    static func parent(_ cell: H3Index) -> H3Index {
+        var raw = cell.rawValue & ~(UInt64(0xF) << 52) | UInt64(baseResolution) << 52
+        raw |= (UInt64(1) << UInt64(3 * (15 - baseResolution))) - 1
+        return H3Index(raw)
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
