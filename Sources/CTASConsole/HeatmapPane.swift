@@ -204,7 +204,7 @@ public enum HeatmapPane {
             let types = summary.summary.types.map { "\(context.safe($0.value)) \(Format.count($0.count))" }.joined(separator: ", ")
             let sources = summary.summary.sources.map { "\(context.safe($0.value)) \(Format.count($0.count))" }.joined(separator: ", ")
             var x2 = inner.x
-            let sampled = summary.summary.sampled < summary.summary.count ? " (newest \(Format.count(summary.summary.sampled)))" : ""
+            let sampled = summary.summary.sampled > 0 && summary.summary.sampled < summary.summary.count ? " (newest \(Format.count(summary.summary.sampled)))" : ""
             x2 += b.write("types\(sampled) ", x: x2, y: y2, style: .muted, clip: inner)
             x2 += b.write(types.isEmpty ? "-" : types, x: x2, y: y2, style: .text, clip: inner)
             x2 += b.write("  sources ", x: x2, y: y2, style: .muted, clip: inner)

@@ -157,9 +157,17 @@ private func neighborIDs(_ object: [String: Any]) -> Set<String> {
         let args = ["ingest", feed.path, "--data-dir", data, "--quiet"]
         var rng = SystemRandomNumberGenerator()
         var audited = 0
+        func stored() -> Int { (try? WarmReader(path: data + "/warm.sqlite").count()) ?? 0 }
         for round in 0..<4 {
+            let before = stored()
             let (process, exit) = try CLI.start(args)
-            _ = await signal(process, SIGKILL, after: Double.random(in: 0.1...(round < 2 ? 0.8 : 1.6), using: &rng))
+            if round > 0 {
+                // Kill once this run has committed something (however loaded the machine is),
+                // at a random moment after that.
+                let deadline = Date().addingTimeInterval(60)
+                while process.isRunning, stored() <= before, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            _ = await signal(process, SIGKILL, after: Double.random(in: 0.05...(round < 2 ? 0.8 : 1.6), using: &rng))
             _ = await exit.status()
             guard FileManager.default.fileExists(atPath: data + "/warm.sqlite") else { continue }
             let audit = try await onOwnThread { try GraphAudit(data: data) }
