@@ -18,9 +18,10 @@ public enum HeatmapBenchmark {
         public var steadyP99Micros: Double
         public var panP50Micros: Double
         public var panP99Micros: Double
-        /// Hot spots over the cells in view (what the pane asks), from the index's tallies.
-        public var cellsInView: Int
-        public var hotspotsInViewMillis: Double
+        /// The pane's question for this view (tallies folded from the index, hot spots over
+        /// the world, or over the cells in view at resolution 7): its area and time.
+        public var hotspotArea: String
+        public var paneQueryMillis: Double
     }
 
     public struct HotspotTiming: Codable, Sendable {
@@ -107,7 +108,8 @@ public enum HeatmapBenchmark {
         var frames: [Frames] = []
         let views: [(String, HeatmapViewport)] = [("world", HeatmapViewport(centerLat: 20, centerLng: 0, zoom: 0)),
                                                   ("region (Europe)", HeatmapViewport(centerLat: 50, centerLng: 10, zoom: 3)),
-                                                  ("city (Ashburn)", HeatmapViewport(centerLat: 39.04, centerLng: -77.49, zoom: 8))]
+                                                  ("metro (Ashburn)", HeatmapViewport(centerLat: 39.04, centerLng: -77.49, zoom: 8)),
+                                                  ("city (Ashburn)", HeatmapViewport(centerLat: 39.04, centerLng: -77.49, zoom: 10))]
         var snapshot = Snapshot()
         snapshot.geo.loaded = true
         for (name, viewport) in views {
@@ -139,7 +141,8 @@ public enum HeatmapBenchmark {
             frames.append(Frames(view: name, resolution: res, steadyP50Micros: steady[steady.count / 2].rounded(),
                                  steadyP99Micros: steady[min(steady.count - 1, steady.count * 99 / 100)].rounded(),
                                  panP50Micros: pans[pans.count / 2].rounded(), panP99Micros: pans[min(pans.count - 1, pans.count * 99 / 100)].rounded(),
-                                 cellsInView: query.area?.count ?? 0, hotspotsInViewMillis: (inViewMillis * 100).rounded() / 100))
+                                 hotspotArea: query.area.map { "\($0.count) cells in view" } ?? "world",
+                                 paneQueryMillis: (inViewMillis * 100).rounded() / 100))
         }
 
         // Drill-downs: the busiest cells at a few resolutions, as the pane asks (newest 500

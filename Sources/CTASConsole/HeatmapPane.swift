@@ -64,7 +64,8 @@ public enum HeatmapPane {
             let hotCells = Set(data.analysis.hotspots.map(\.cell))
             for (i, cell) in pixels.cells.enumerated() {
                 let v = data.value(of: cell)
-                if v > 0 { level[i] = Int8(min(9, Int(log1p(v) / top * 9.999))) }
+                // Any event shows (level 1 up; level 0 of the ramp stays for the backdrop's sake).
+                if v > 0 { level[i] = Int8(min(9, 1 + Int(log1p(v) / top * 8.999))) }
                 if !hotCells.isEmpty, hotCells.contains(cell) { hot[i] = true }
             }
         }
@@ -155,7 +156,7 @@ public enum HeatmapPane {
         x += b.write(state.window.rawValue, x: x, y: y, style: Style(.accent, bold: true), clip: inner)
         x += b.write("  " + (state.weighting == .count ? "events" : "severity"), x: x, y: y, style: .text, clip: inner)
         if let data = state.data, data.query.resolution == res {
-            x += b.write("  \(Format.count(data.analysis.hotspots.count)) hot in view", x: x, y: y,
+            x += b.write("  \(Format.count(data.analysis.hotspots.count)) hot\(data.query.area == nil ? "" : " in view")", x: x, y: y,
                          style: Style(data.analysis.hotspots.isEmpty ? .muted : .hotspot), clip: inner)
             x += b.write("  \(Format.count(data.locatedInWindow)) on map", x: x, y: y, style: .text, clip: inner)
             if data.unlocated > 0 { x += b.write("  \(Format.count(data.unlocated)) unlocated", x: x, y: y, style: .muted, clip: inner) }
