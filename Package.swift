@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
+        // Swift's own parser, for `ctas schema` reading Swift sources.
+        .package(url: "https://github.com/swiftlang/swift-syntax", exact: "603.0.1"),
     ],
     targets: [
         // The H3 hexagonal grid in pure Swift (no dependencies; usable on its own).
@@ -61,11 +63,22 @@ let package = Package(
             exclude: ["Generator"]
         ),
 
+        // The schema crawler: reads Rust (own scanner) and Swift (swift-syntax) sources, finds
+        // data structures, recommends tiers, emits schemas.
+        .target(
+            name: "CTASSchema",
+            dependencies: [
+                .product(name: "SwiftParser", package: "swift-syntax"),
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftParserDiagnostics", package: "swift-syntax"),
+            ]
+        ),
+
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "ctas",
             dependencies: [
-                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASConsole",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASConsole", "CTASSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +90,7 @@ let package = Package(
         .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore", "CTASTestSupport"]),
         .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore", "H3"]),
         .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASStore", "CTASCore", "H3"]),
+        .testTarget(name: "CTASSchemaTests", dependencies: ["CTASSchema", "CTASTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "CTASTestSupport"]),
         // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.
         .testTarget(

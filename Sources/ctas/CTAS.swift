@@ -12,7 +12,7 @@ struct CTAS: AsyncParsableCommand {
             """,
         subcommands: [ConsoleCommand.self, IngestCommand.self, ReplayCommand.self, GenFeedCommand.self, QueryCommand.self,
                       BenchCommand.self, H3Command.self, IocCommand.self, GraphCommand.self,
-                      HotspotsCommand.self],
+                      HotspotsCommand.self, SchemaCommand.self],
         defaultSubcommand: ConsoleCommand.self)
 }
 
