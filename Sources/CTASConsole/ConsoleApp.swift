@@ -84,6 +84,7 @@ public final class ConsoleApp {
     let glyphs: Glyphs
     private let wake = Wakeup()
     private let quitFlag = Mutex(false)
+    private let suspendFlag = Mutex(false)
     private var frameTimes: [UInt64] = []
     private var frameStats = FrameStats()
     private var dirty = true
@@ -118,6 +119,13 @@ public final class ConsoleApp {
         wake.signal()
     }
 
+    /// Asks the loop to hand the terminal back to the shell and stop (Ctrl-Z), between
+    /// frames, so a frame being drawn can never re-enter the screen after it was left.
+    public nonisolated func requestSuspend() {
+        suspendFlag.withLock { $0 = true }
+        wake.signal()
+    }
+
     /// Wakes the loop when the terminal has input.
     public func watchInput(fileDescriptor fd: Int32) {
         inputSource = Self.makeInputSource(fd: fd, wake: wake, suspended: inputSuspended)
@@ -144,6 +152,11 @@ public final class ConsoleApp {
     public func run() async -> IngestSummary {
         engine.start()
         while true {
+            if suspendFlag.withLock({ flag in defer { flag = false }; return flag }) {
+                terminal.suspendToShell()
+                terminal.invalidate()
+                dirty = true
+            }
             handleInput()
             if quitFlag.withLock({ $0 }) || state.quitRequested { break }
             refreshGraphIfStale()

@@ -75,6 +75,9 @@ public enum ConsoleLauncher {
         let app = ConsoleApp(engine: engine, terminal: terminal, options: options, keymap: config.keymap, theme: theme,
                              catalog: catalog, landMask: landMask, startupMessage: messages.isEmpty ? nil : messages.joined(separator: "; "))
         quit.target = app
+        // Ctrl-Z: suspended by the loop between frames (ncurses' own handler could race a frame).
+        let suspend = suspendSource(app)
+        defer { suspend.cancel() }
         app.watchInput(fileDescriptor: 0)
         let summary = await app.run()
         let line = "ctas: accepted \(summary.accepted), rejected \(summary.rejected), duplicates \(summary.duplicates)"
@@ -98,6 +101,16 @@ nonisolated func signalSources(_ quit: QuitRelay) -> [DispatchSourceSignal] {
         source.resume()
         return source
     }
+}
+
+/// SIGTSTP handled on a dispatch queue, asking the app to suspend between frames. Installed
+/// after ncurses, replacing the handler ncurses sets up.
+nonisolated func suspendSource(_ app: ConsoleApp) -> DispatchSourceSignal {
+    signal(SIGTSTP, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGTSTP, queue: .global())
+    source.setEventHandler { @Sendable [weak app] in app?.requestSuspend() }
+    source.resume()
+    return source
 }
 
 /// Forwards a quit request from a signal handler to the app once it exists.

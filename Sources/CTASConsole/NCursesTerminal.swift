@@ -83,6 +83,28 @@ public final class NCursesTerminal: Terminal {
         _ = cn_clearok(cn_stdscr(), 1)
     }
 
+    /// Leaves curses mode, stops with SIGTSTP's default action (the shell takes over), and
+    /// on `fg` comes back; the caller repaints. The console's own SIGTSTP handler (a
+    /// dispatch source) is put back afterwards.
+    public func suspendToShell() {
+        guard active else { return }
+        curs_set(1)
+        endwin()
+        var previous = sigaction()
+        var stop = sigaction()
+        stop.__sigaction_handler.sa_handler = SIG_DFL
+        sigemptyset(&stop.sa_mask)
+        sigaction(SIGTSTP, &stop, &previous)
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTSTP)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        raise(SIGTSTP)
+        sigaction(SIGTSTP, &previous, nil)
+        curs_set(0)
+        self.previous = nil
+    }
+
     public func shutdown() {
         guard active else { return }
         active = false

@@ -20,6 +20,8 @@ public protocol Terminal: AnyObject {
     func invalidate()
     /// Restores the terminal as it was.
     func shutdown()
+    /// Gives the terminal back and stops the process (job control); returns when continued.
+    func suspendToShell()
 }
 
 /// A terminal in memory, for tests: input is queued, presented frames are kept.
@@ -52,4 +54,6 @@ public final class MemoryTerminal: Terminal {
 
     public func invalidate() {}
     public func shutdown() { shutDown = true }
+    public private(set) var suspensions = 0
+    public func suspendToShell() { suspensions += 1 }
 }

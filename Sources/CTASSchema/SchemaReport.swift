@@ -2,8 +2,10 @@ import Foundation
 
 /// The text and JSON views of a crawl for `ctas schema analyze`.
 public enum SchemaReport {
-    /// Totals per kind, the types by file, then the diagnostics.
-    public static func text(_ r: SchemaCrawler.Result) -> String {
+    /// Totals per kind, then per recommended tier the types with their strongest reason,
+    /// then the diagnostics.
+    public static func text(_ r: SchemaCrawler.Result, rules: SchemaRules = .builtIn()) -> String {
+        let plan = SchemaPlan(types: r.types, rules: rules)
         var out = "\(sanitize(r.root)): \(r.filesScanned) file(s), \(r.lines) line(s) scanned"
         if r.filesSkipped > 0 { out += ", \(r.filesSkipped) skipped" }
         out += String(format: " in %.2f s\n", r.seconds)
@@ -12,25 +14,31 @@ public enum SchemaReport {
         let enums = r.types.filter { $0.kind == .enum }.count
         let variants = r.types.reduce(0) { $0 + $1.variants.count }
         let fields = r.types.reduce(0) { $0 + $1.fields.count }
-        out += "├─ structs \(structs)  classes/actors \(classes)  enums \(enums)  variants \(variants)  fields \(fields)\n"
-        for language in [SourceLanguage.rust, .swift] {
-            let ofLanguage = r.types.filter { $0.language == language }
-            guard !ofLanguage.isEmpty else { continue }
-            out += "├─ \(language.rawValue): \(ofLanguage.count) type(s)\n"
+        out += "├─ found: structs \(structs)  classes/actors \(classes)  enums \(enums)  variants \(variants)  fields \(fields)"
+        let languages = [SourceLanguage.rust, .swift].compactMap { l -> String? in
+            let n = r.types.filter { $0.language == l }.count
+            return n > 0 ? "\(l.rawValue) \(n)" : nil
         }
-        out += "├─ types\n"
-        for t in r.types {
-            let location = "\(sanitize(relative(t.file, to: r.root))):\(t.line)"
-            var line = "│  ├─ \(t.kind.rawValue) \(sanitize(t.qualifiedName))"
-            if !t.generics.isEmpty { line += "<\(sanitize(t.generics.joined(separator: ", ")))>" }
-            line += "  \(location)"
-            if !t.fields.isEmpty { line += "  \(t.fields.count) field(s)" }
-            if !t.variants.isEmpty { line += "  \(t.variants.count) variant(s)" }
-            let refs = Set(t.fields.flatMap(\.references) + t.variants.flatMap { $0.fields.flatMap(\.references) }).sorted()
-            if !refs.isEmpty { line += "  → \(sanitize(refs.joined(separator: ", ")))" }
-            out += line + "\n"
+        out += languages.isEmpty ? "\n" : "  (\(languages.joined(separator: ", ")))\n"
+        out += "├─ unit-only enums become CHECK constraints: \(plan.enumsAsChecks.count)\n"
+        for tier in StorageTier.allCases {
+            let tables = plan.tables.filter { $0.recommendation.tier == tier }
+            guard !tables.isEmpty else { continue }
+            out += "├─ \(tier.rawValue) (\(tables.count))\n"
+            for t in tables {
+                let rec = t.recommendation
+                var line = "│  ├─ \(sanitize(t.type.qualifiedName))  \(sanitize(relative(t.type.file, to: r.root))):\(t.type.line)"
+                line += "  \(rec.reasons.first.map(sanitize) ?? "")"
+                line += String(format: " (%.0f%%", rec.confidence * 100)
+                if !rec.tiedWith.isEmpty { line += ", tied with \(rec.tiedWith.map(\.rawValue).joined(separator: ", "))" }
+                else if rec.lowConfidence { line += ", low confidence" }
+                line += ")"
+                if let key = rec.keyStrategy { line += "  key: \(sanitize(key))" }
+                out += line + "\n"
+            }
         }
-        out += "└─ diagnostics: \(r.diagnostics.count)\n"
+        let warnings = r.diagnostics.filter { $0.severity != .note }
+        out += "└─ warnings: \(warnings.count)  notes: \(r.diagnostics.count - warnings.count)\n"
         for d in r.diagnostics.prefix(200) {
             out += "   \(d.severity.rawValue) \(sanitize(relative(d.file, to: r.root)))\(d.line.map { ":\($0)" } ?? ""): \(sanitize(d.message))\n"
         }
@@ -38,8 +46,20 @@ public enum SchemaReport {
         return out
     }
 
-    /// Everything, as one JSON object.
-    public static func json(_ r: SchemaCrawler.Result) throws -> String {
+    /// Everything, as one JSON object: each type with its recommendation and the
+    /// identifiers its schema uses.
+    public static func json(_ r: SchemaCrawler.Result, rules: SchemaRules = .builtIn()) throws -> String {
+        struct Generated: Encodable {
+            var table: String?
+            var columns: [String: String]
+            var linkTables: [String]
+        }
+        struct Entry: Encodable {
+            var type: TypeInfo
+            var qualifiedName: String
+            var recommendation: Recommendation
+            var generated: Generated
+        }
         struct Document: Encodable {
             var root: String
             var filesScanned: Int
@@ -48,17 +68,34 @@ public enum SchemaReport {
             var bytes: Int
             var seconds: Double
             var totals: [String: Int]
-            var types: [TypeInfo]
+            var types: [Entry]
             var diagnostics: [SchemaDiagnostic]
         }
+        let plan = SchemaPlan(types: r.types, rules: rules)
         var totals: [String: Int] = [:]
         for t in r.types { totals[t.kind.rawValue, default: 0] += 1 }
         totals["variants"] = r.types.reduce(0) { $0 + $1.variants.count }
         totals["fields"] = r.types.reduce(0) { $0 + $1.fields.count }
+        var entries: [Entry] = []
+        var tableIndex = 0
+        for t in r.types {
+            if tableIndex < plan.tables.count, plan.tables[tableIndex].type == t {
+                let table = plan.tables[tableIndex]
+                tableIndex += 1
+                var columns: [String: String] = [:]
+                for c in table.columns { if let f = c.field { columns[f] = c.name } }
+                if let f = table.key.field { columns[f] = "id" }
+                entries.append(Entry(type: t, qualifiedName: t.qualifiedName, recommendation: table.recommendation,
+                                     generated: Generated(table: table.name, columns: columns, linkTables: table.links.map(\.table))))
+            } else {
+                entries.append(Entry(type: t, qualifiedName: t.qualifiedName, recommendation: rules.recommend(t),
+                                     generated: Generated(table: nil, columns: [:], linkTables: [])))
+            }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(Document(root: r.root, filesScanned: r.filesScanned, filesSkipped: r.filesSkipped, lines: r.lines,
-                                               bytes: r.bytes, seconds: (r.seconds * 1000).rounded() / 1000, totals: totals, types: r.types,
+                                               bytes: r.bytes, seconds: (r.seconds * 1000).rounded() / 1000, totals: totals, types: entries,
                                                diagnostics: r.diagnostics))
         return String(decoding: data, as: UTF8.self) + "\n"
     }

@@ -6,7 +6,7 @@ struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
         abstract: "Read Rust and Swift source, find its data structures.",
-        subcommands: [SchemaAnalyzeCommand.self])
+        subcommands: [SchemaAnalyzeCommand.self, SchemaEmitCommand.self])
 }
 
 struct SchemaAnalyzeCommand: ParsableCommand {
@@ -28,6 +28,9 @@ struct SchemaAnalyzeCommand: ParsableCommand {
     @Option(help: "Skip files larger than this many bytes.")
     var maxFileBytes = 4 << 20
 
+    @Option(help: "Recommendation rules (default: the built-in rules, as in SampleData/schema.rules).")
+    var rules: String?
+
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     func validate() throws {
@@ -41,8 +44,9 @@ struct SchemaAnalyzeCommand: ParsableCommand {
         }
         var options = SchemaCrawler.Options()
         options.maxFileBytes = maxFileBytes
+        let ruleSet = try loadSchemaRules(rules)
         let result = SchemaCrawler.crawl(path, options: options)
-        let text = format == .json ? try SchemaReport.json(result) : SchemaReport.text(result)
+        let text = format == .json ? try SchemaReport.json(result, rules: ruleSet) : SchemaReport.text(result, rules: ruleSet)
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

@@ -1,0 +1,151 @@
+import Foundation
+
+/// The storage layout every emitter renders: one table (collection, node label) per
+/// discovered struct, class, actor or enum with payloads, its columns mapped from the
+/// fields, references as foreign keys, collections of other types as link tables.
+public struct SchemaPlan: Sendable {
+    public struct Column: Sendable {
+        public var name: String
+        public var kind: StorageKind
+        public var nullable: Bool
+        /// The field it comes from (nil for generated columns).
+        public var field: String?
+        /// The table a reference points to.
+        public var references: String?
+    }
+
+    public struct Table: Sendable {
+        public var name: String
+        public var type: TypeInfo
+        public var recommendation: Recommendation
+        /// The primary key column: the type's own `id` field when it has one.
+        public var key: Column
+        public var columns: [Column]
+        /// For collections of other types: (link table name, field, target table).
+        public var links: [(table: String, field: String, target: String)]
+        /// An enum with payloads: stored as its case name and a JSON payload.
+        public var isTaggedUnion: Bool
+    }
+
+    public var tables: [Table]
+    /// Discovered types with no table (unit-only enums become CHECK constraints where used).
+    public var enumsAsChecks: [TypeInfo]
+
+    /// Lays out `types` (all of one crawl) with their recommendations.
+    public init(types: [TypeInfo], rules: SchemaRules) {
+        var names = Set<String>()
+        var tableOf: [String: String] = [:]
+        var tables: [Table] = []
+        var checks: [TypeInfo] = []
+        let byName = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Names first, so references can point anywhere.
+        var ordered: [(TypeInfo, String)] = []
+        for t in types {
+            if t.kind == .enum && t.variants.allSatisfy({ $0.shape == .unit }) {
+                checks.append(t)
+                continue
+            }
+            var name = Identifier.snake(t.qualifiedName)
+            var n = 2
+            while names.contains(name) { name = Identifier.snake(t.qualifiedName) + "_\(n)"; n += 1 }
+            names.insert(name)
+            if tableOf[t.name] == nil { tableOf[t.name] = name }
+            ordered.append((t, name))
+        }
+        for (t, name) in ordered {
+            let mapper = TypeMapper(types: byName.filter { $0.value.language == t.language })
+            var columns: [Column] = []
+            var links: [(String, String, String)] = []
+            var key = Column(name: "id", kind: .uuid, nullable: false, field: nil, references: nil)
+            var used: Set<String> = []
+            let isTagged = t.kind == .enum
+            if isTagged {
+                columns.append(Column(name: "variant", kind: .enumeration(t.name, t.variants.map(\.name)), nullable: false, field: nil, references: nil))
+                columns.append(Column(name: "payload", kind: .json, nullable: true, field: nil, references: nil))
+                used = ["id", "variant", "payload"]
+            }
+            for f in t.fields {
+                let m = mapper.map(f)
+                var column = Identifier.snake(f.name.first?.isNumber == true ? "field_" + f.name : f.name)
+                if column == "id", [.integer, .uuid, .text].contains(m.kind), !m.nullable {
+                    key = Column(name: "id", kind: m.kind, nullable: false, field: f.name, references: nil)
+                    used.insert("id")
+                    continue
+                }
+                switch m.kind {
+                case .reference(let target):
+                    column += "_id"
+                    while used.contains(column) { column += "_" }
+                    used.insert(column)
+                    columns.append(Column(name: column, kind: m.kind, nullable: m.nullable, field: f.name, references: tableOf[target]))
+                case .references(let target):
+                    if let targetTable = tableOf[target] {
+                        links.append((Identifier.snake(name + "_" + f.name), f.name, targetTable))
+                    } else {
+                        columns.append(Column(name: column, kind: .json, nullable: m.nullable, field: f.name, references: nil))
+                    }
+                default:
+                    if column == "id" { column = "id_value" }
+                    while used.contains(column) { column += "_" }
+                    used.insert(column)
+                    columns.append(Column(name: column, kind: m.kind, nullable: m.nullable, field: f.name, references: nil))
+                }
+            }
+            tables.append(Table(name: name, type: t, recommendation: rules.recommend(t), key: key, columns: columns, links: links,
+                                isTaggedUnion: isTagged))
+        }
+        self.tables = tables
+        enumsAsChecks = checks
+    }
+
+    /// The key column of a table (for foreign keys that point at it).
+    public func key(of table: String) -> Column? { tables.first { $0.name == table }?.key }
+
+    /// Tables that hold intelligence (row-level security in PostgreSQL).
+    static let intelligenceWords = ["threat", "indicator", "ioc", "alert", "event", "intel", "incident", "report", "finding", "detection",
+                                    "campaign", "malware", "vulnerab", "cve", "sighting", "attack", "actor", "observable", "signal"]
+
+    static func holdsIntelligence(_ t: Table) -> Bool {
+        let name = t.name.lowercased()
+        return intelligenceWords.contains { name.contains($0) }
+    }
+}
+
+/// Identifiers for generated schemas: snake_case ASCII, never empty, never starting with a
+/// digit, at most 63 bytes (PostgreSQL's limit; longer names end in a hash), and quoted in
+/// every target, so reserved words and odd characters are safe.
+public enum Identifier {
+    public static func snake(_ text: String) -> String {
+        var out = ""
+        var previousLower = false
+        for scalar in text.unicodeScalars {
+            let c = Character(scalar)
+            if scalar.isASCII, c.isLetter || c.isNumber {
+                if c.isUppercase, previousLower, !out.hasSuffix("_") { out += "_" }
+                out += c.lowercased()
+                previousLower = c.isLowercase || c.isNumber
+            } else {
+                if !out.hasSuffix("_"), !out.isEmpty { out += "_" }
+                previousLower = false
+            }
+        }
+        while out.hasSuffix("_") { out.removeLast() }
+        if out.isEmpty { out = "unnamed" }
+        if out.first?.isNumber == true { out = "t_" + out }
+        if out.utf8.count > 63 {
+            var hash: UInt32 = 2_166_136_261
+            for b in out.utf8 { hash = (hash ^ UInt32(b)) &* 16_777_619 }
+            out = String(out.prefix(54)) + "_" + String(hash, radix: 16)
+        }
+        return out
+    }
+
+    /// `"name"` with embedded quotes doubled (SQL).
+    public static func sql(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    /// `` `name` `` with embedded backticks doubled (Cypher).
+    public static func cypher(_ name: String) -> String { "`" + name.replacingOccurrences(of: "`", with: "``") + "`" }
+    /// `` `name` `` (SurrealQL); identifiers here never hold a backtick.
+    public static func surreal(_ name: String) -> String { "`" + name.replacingOccurrences(of: "`", with: "") + "`" }
+    /// A SQL string literal.
+    public static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+}

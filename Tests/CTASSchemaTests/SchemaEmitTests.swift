@@ -1,0 +1,161 @@
+import CTASTestSupport
+import Foundation
+import Testing
+@testable import CTASSchema
+
+private let fixtures = TestOracle.repository.appendingPathComponent("Tests/CTASSchemaTests/Fixtures").path
+
+/// Runs a program, feeding `input`; its status and output.
+private func run(_ program: String, _ arguments: [String], input: String, environment: [String: String] = [:]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
+    let stdin = Pipe(), stdout = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stdout
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: out, as: UTF8.self))
+}
+
+private func which(_ name: String) -> String? {
+    for dir in ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: dir + "/" + name) { return dir + "/" + name }
+    return nil
+}
+
+/// A plan over both fixtures plus a file of awkward names (reserved words, odd characters).
+private func fixturePlan() -> SchemaPlan {
+    var types = SchemaCrawler.crawl(fixtures).types
+    var select = TypeInfo(name: "select", path: ["order"], language: .rust, kind: .struct, file: "odd.rs", line: 1)
+    select.fields = [FieldInfo(name: "from", type: "String"), FieldInfo(name: "to", type: "String"), FieldInfo(name: "group", type: "Option<u32>"),
+                     FieldInfo(name: "user\"; DROP TABLE x; --", type: "bool"), FieldInfo(name: "0", type: "f64")]
+    types.append(select)
+    SchemaCrawler.link(&types, extensions: [])
+    return SchemaPlan(types: types, rules: .builtIn())
+}
+
+@Suite struct SchemaRulesTests {
+    @Test func theShippedFileIsTheBuiltInAndParses() throws {
+        let shipped = try String(contentsOfFile: TestOracle.repository.appendingPathComponent("SampleData/schema.rules").path, encoding: .utf8)
+        #expect(shipped == SchemaRulesText.builtIn)
+        let rules = try SchemaRules(text: shipped, origin: "schema.rules")
+        #expect(rules.rules.count >= 12 && rules.lowConfidence == 0.5)
+    }
+
+    @Test(arguments: [
+        ("hot 3 always", "expected a reason in double quotes"),
+        ("lukewarm 3 always \"x\"", "unknown tier 'lukewarm'"),
+        ("hot x always \"x\"", "weight 'x'"),
+        ("hot 3 sparkles \"x\"", "unknown test 'sparkles'"),
+        ("hot 3 name-matches \"x\"", "needs a comma-separated list"),
+        ("hot 3 always extra \"x\"", "takes no argument"),
+        ("low-confidence = 2", "between 0 and 1"),
+    ])
+    func badRulesNameTheLine(line: String, expected: String) {
+        do throws(SchemaRules.ParseError) {
+            _ = try SchemaRules(text: "# comment\n\n" + line, origin: "mine.rules")
+            Issue.record("accepted \(line)")
+        } catch {
+            #expect(error.message.hasPrefix("mine.rules:3: ") && error.message.contains(expected), "\(error.message)")
+        }
+    }
+
+    @Test func recommendationsFollowTheHeuristicsAndSayWhy() throws {
+        func t(_ name: String, _ fields: [(String, String)], kind: TypeKind = .struct) -> TypeInfo {
+            var info = TypeInfo(name: name, path: [], language: .rust, kind: kind, file: "x.rs", line: 1)
+            info.fields = fields.map { FieldInfo(name: $0.0, type: $0.1) }
+            return info
+        }
+        var types = [
+            t("TelemetryReading", [("ts", "DateTime<Utc>"), ("sensor_id", "u64"), ("value", "f64")]),
+            t("Site", [("name", "String"), ("lat", "f64"), ("lon", "f64"), ("owner", "Owner")]),
+            t("Owner", [("name", "String")]),
+            t("Link", [("from", "Site"), ("to", "Site"), ("weight", "f64")]),
+            t("DailySummary", [("day", "String"), ("count", "u64"), ("by_type", "Vec<(String, u64)>")]),
+            t("Envelope", [("kind", "String"), ("body", "serde_json::Value")]),
+            t("Nothing", []),
+        ]
+        SchemaCrawler.link(&types, extensions: [])
+        let rules = SchemaRules.builtIn()
+        let r = Dictionary(uniqueKeysWithValues: types.map { ($0.name, rules.recommend($0)) })
+        #expect(r["TelemetryReading"]?.tier == .hot)
+        #expect(r["TelemetryReading"]?.keyStrategy == "time-prefixed (ts)")
+        #expect(r["Site"]?.tier == .warm && r["Site"]?.reasons.first == "coordinates: geospatial queries")
+        #expect(r["Link"]?.tier == .graph && r["Link"]?.reasons.first?.contains("edge-like") == true)
+        #expect(r["DailySummary"]?.tier == .cold)
+        #expect(r["Envelope"]?.tier == .document)
+        #expect(r["Nothing"]?.tier == .warm && r["Nothing"]?.lowConfidence == true)
+        for rec in r.values { #expect(!rec.reasons.isEmpty && rec.confidence > 0 && rec.confidence <= 1) }
+    }
+}
+
+@Suite struct SchemaEmitTests {
+    @Test func sqliteAcceptsEveryStatement() throws {
+        let sql = SQLEmitter.render(fixturePlan(), dialect: .sqlite)
+        #expect(sql.contains("CREATE TABLE \"order_select\""))
+        #expect(sql.contains("\"user_drop_table_x\""), "odd field names become safe identifiers")
+        guard let sqlite = which("sqlite3") else {
+            #expect(!TestOracle.isCI, "CI installs sqlite3")
+            return
+        }
+        let db = NSTemporaryDirectory() + "ctas-schema-\(UUID().uuidString.prefix(8)).db"
+        let (status, output) = try run(sqlite, ["-bail", db], input: sql + "\nSELECT count(*) FROM sqlite_master WHERE type = 'table';\n")
+        #expect(status == 0, "\(output)")
+        let tables = Int(output.split(separator: "\n").last ?? "") ?? 0
+        #expect(tables >= fixturePlan().tables.count, "\(output)")
+        // Foreign keys hold: a reference to a missing row is refused.
+        let (fk, fkOut) = try run(sqlite, ["-bail", db], input: "PRAGMA foreign_keys = ON; INSERT INTO \"reading\" (\"id\", \"timestamp\", \"values\", \"tags\", \"sensor_id\", \"callback\") VALUES (1, 'x', '[]', '{}', 999, '{}');\n")
+        #expect(fk != 0 && fkOut.contains("FOREIGN KEY"), "\(fkOut)")
+    }
+
+    @Test func postgresAcceptsEveryStatement() throws {
+        let sql = SQLEmitter.render(fixturePlan(), dialect: .postgres)
+        #expect(sql.contains("UUID PRIMARY KEY DEFAULT gen_random_uuid()") && sql.contains("TIMESTAMPTZ") && sql.contains("JSONB"))
+        #expect(sql.contains("ENABLE ROW LEVEL SECURITY") == fixturePlan().tables.contains { SchemaPlan.holdsIntelligence($0) })
+        guard let psql = which("psql"), let url = ProcessInfo.processInfo.environment["CTAS_TEST_POSTGRES"] else {
+            #expect(!TestOracle.isCI, "CI starts PostgreSQL and sets CTAS_TEST_POSTGRES")
+            return
+        }
+        let schema = "ctas_test_\(UUID().uuidString.prefix(8).lowercased())"
+        let script = "\\set ON_ERROR_STOP on\nCREATE SCHEMA \(schema);\nSET search_path TO \(schema);\n" + sql
+            + "\nSELECT count(*) FROM information_schema.tables WHERE table_schema = '\(schema)';\nDROP SCHEMA \(schema) CASCADE;\n"
+        let (status, output) = try run(psql, [url, "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"], input: script)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("\(fixturePlan().tables.count + fixturePlan().tables.reduce(0) { $0 + $1.links.count })"), "\(output)")
+    }
+
+    @Test func documentTargetsAreWellFormed() throws {
+        let plan = fixturePlan()
+        let mongo = DocumentEmitters.mongo(plan)
+        // Every validator is valid JSON with a $jsonSchema.
+        var validators = 0
+        for line in mongo.split(separator: "\n", omittingEmptySubsequences: false).indices { _ = line }
+        var rest = Substring(mongo)
+        while let start = rest.range(of: "{ validator: ") {
+            let after = rest[start.upperBound...]
+            guard let end = after.range(of: " });\n") else { break }
+            let json = Data(after[..<end.lowerBound].utf8)
+            let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+            #expect(object["$jsonSchema"] != nil)
+            validators += 1
+            rest = after[end.upperBound...]
+        }
+        #expect(validators == plan.tables.count)
+        #expect(mongo.contains("expireAfterSeconds"), "a TTL where a tier's retention applies")
+        let cypher = DocumentEmitters.cypher(plan)
+        #expect(cypher.components(separatedBy: "CREATE CONSTRAINT").count - 1 == plan.tables.count)
+        #expect(cypher.contains("-[:SENSOR]->"))
+        let surreal = DocumentEmitters.surrealQL(plan)
+        #expect(surreal.components(separatedBy: "DEFINE TABLE").count - 1 == plan.tables.count)
+        #expect(surreal.contains("TYPE record<sensor>") && surreal.contains("option<"))
+        // Identifiers are always quoted; nothing unquoted from source names reaches a statement.
+        #expect(!cypher.contains("DROP TABLE") && !surreal.contains("DROP TABLE") && !SQLEmitter.render(plan, dialect: .postgres).contains("DROP TABLE"))
+    }
+}
