@@ -42,7 +42,11 @@ struct RustLexer {
                 while i < n {
                     let b = source[i]
                     if b == 0x0A { line += 1 }
-                    if b == 0x5C { i += 2; continue }
+                    if b == 0x5C {
+                        if at(i + 1) == 0x0A { line += 1 }   // a line continuation
+                        i += 2
+                        continue
+                    }
                     if b == 0x22 { i += 1; return }
                     i += 1
                 }

@@ -8,6 +8,17 @@ struct RustScanner {
     var i = 0
     var types: [TypeInfo] = []
     var diagnostics: [SchemaDiagnostic] = []
+    /// Types declared inside function, `impl` or `trait` bodies: not part of the data model
+    /// (local helpers such as serde visitors), listed so a comparison can account for them.
+    var localTypes: [LocalType] = []
+    /// Inside a macro invocation's body: tolerate macro syntax (`#full`, `$x`) after a name.
+    var lenient = false
+
+    struct LocalType: Equatable {
+        var name: String
+        var line: Int
+        var kind: String
+    }
 
     init(file: String, source: [UInt8]) {
         self.file = file
@@ -19,9 +30,14 @@ struct RustScanner {
     }
 
     static func scan(file: String, source: [UInt8]) -> (types: [TypeInfo], diagnostics: [SchemaDiagnostic]) {
+        let r = scanAll(file: file, source: source)
+        return (r.types, r.diagnostics)
+    }
+
+    static func scanAll(file: String, source: [UInt8]) -> (types: [TypeInfo], diagnostics: [SchemaDiagnostic], local: [LocalType]) {
         var s = RustScanner(file: file, source: source)
         s.items(path: [], until: nil)
-        return (s.types, s.diagnostics)
+        return (s.types, s.diagnostics, s.localTypes)
     }
 
     // MARK: token helpers
@@ -57,7 +73,15 @@ struct RustScanner {
     mutating func skipItem() {
         while let t = peek() {
             if t.kind == .punct && t.text == ";" { i += 1; return }
-            if t.kind == .punct && t.text == "{" { skipGroup(); return }
+            if t.kind == .punct && t.text == "{" {
+                let body = skipGroup()
+                for k in body.indices.dropLast() where body[k].kind == .ident && ["struct", "enum", "union"].contains(body[k].text)
+                    && body[k + 1].kind == .ident && (k == 0 || body[k - 1].text != "#") {
+                    if body[k].text == "union" && !(k + 2 < body.count && body[k + 2].text == "{") { continue }
+                    localTypes.append(LocalType(name: body[k + 1].text, line: body[k].line, kind: body[k].text))
+                }
+                return
+            }
             if t.kind == .punct && (t.text == "(" || t.text == "[") { skipGroup(); continue }
             if t.kind == .punct && t.text == "}" { return }
             i += 1
@@ -152,9 +176,23 @@ struct RustScanner {
             default:
                 if isPunct("!", 1) {
                     // A macro invocation at item level: name!(…); name! { … } name![…];
+                    let macro = t.text
                     i += 2
                     if peek()?.kind == .ident { i += 1 }   // macro_rules-like: name! ident { … }
-                    if let p = peek(), p.kind == .punct, ["(", "[", "{"].contains(p.text) { skipGroup() }
+                    if let p = peek(), p.kind == .punct, ["(", "[", "{"].contains(p.text) {
+                        let group = skipGroup()
+                        // Item-like bodies (`ast_struct! { pub struct X { … } }`) define real types.
+                        if p.text == "{", group.count > 2 {
+                            var inner = RustScanner(file: file, tokens: Array(group[1..<(group.count - 1)]))
+                            inner.lenient = true
+                            inner.items(path: path, until: nil)
+                            for var found in inner.types {
+                                found.attributes.append("\(macro)!")
+                                types.append(found)
+                            }
+                            localTypes += inner.localTypes
+                        }
+                    }
                     if isPunct(";") { i += 1 }
                 } else {
                     skipItem()   // fn, impl, trait, use, type, static, const, extern crate…
@@ -162,6 +200,12 @@ struct RustScanner {
             }
             attributes = []
         }
+    }
+
+    /// In a macro body, markers such as `#full` or `$vis` between a name and its body.
+    mutating func skipMacroMarkers() {
+        guard lenient else { return }
+        while (isPunct("#") || isPunct("$")) && peek(1)?.kind == .ident { i += 2 }
     }
 
     /// `<…>` after a name: generic parameters, balanced (`->` and `=>` are single tokens).
@@ -219,6 +263,7 @@ struct RustScanner {
         info.derives = Self.derives(attributes)
         info.generics = generics()
         info.whereClause = whereClause()
+        skipMacroMarkers()
         if isPunct("{") {
             info.fields = namedFields(skipGroup())
         } else if isPunct("(") {
@@ -230,9 +275,12 @@ struct RustScanner {
             info.kind = .unitStruct
             i += 1
         } else {
-            diagnostics.append(SchemaDiagnostic(file: file, line: nameToken.line, severity: .warning,
-                                                message: "struct \(nameToken.text): expected '{', '(' or ';'"))
+            if !lenient {
+                diagnostics.append(SchemaDiagnostic(file: file, line: nameToken.line, severity: .warning,
+                                                    message: "struct \(nameToken.text): expected '{', '(' or ';'"))
+            }
             skipItem()
+            if lenient { return }
         }
         types.append(info)
     }
@@ -247,10 +295,13 @@ struct RustScanner {
         info.derives = Self.derives(attributes)
         info.generics = generics()
         info.whereClause = whereClause()
+        skipMacroMarkers()
         guard isPunct("{") else {
-            diagnostics.append(SchemaDiagnostic(file: file, line: nameToken.line, severity: .warning, message: "enum \(nameToken.text): expected '{'"))
+            if !lenient {
+                diagnostics.append(SchemaDiagnostic(file: file, line: nameToken.line, severity: .warning, message: "enum \(nameToken.text): expected '{'"))
+                types.append(info)
+            }
             skipItem()
-            types.append(info)
             return
         }
         let body = skipGroup()

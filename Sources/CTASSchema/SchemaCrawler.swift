@@ -17,12 +17,23 @@ public enum SchemaCrawler {
     public struct Result: Sendable {
         public var root: String
         public var types: [TypeInfo] = []
+        /// Rust types declared inside function, `impl` or `trait` bodies (not the data model;
+        /// listed, not analysed).
+        public var localTypes: [LocalType] = []
         public var diagnostics: [SchemaDiagnostic] = []
         public var filesScanned = 0
         public var filesSkipped = 0
         public var lines = 0
         public var bytes = 0
         public var seconds = 0.0
+    }
+
+    /// A type declared in a function or impl body.
+    public struct LocalType: Codable, Sendable, Equatable {
+        public var file: String
+        public var line: Int
+        public var name: String
+        public var kind: String
     }
 
     public static func crawl(_ root: String, options: Options = Options()) -> Result {
@@ -61,9 +72,10 @@ public enum SchemaCrawler {
                 note(path, .warning, "invalid UTF-8; scanned with replacement characters")
             }
             if isRust {
-                let found = RustScanner.scan(file: path, source: bytes)
+                let found = RustScanner.scanAll(file: path, source: bytes)
                 result.types += found.types
                 result.diagnostics += found.diagnostics
+                result.localTypes += found.local.map { LocalType(file: path, line: $0.line, name: $0.name, kind: $0.kind) }
             } else {
                 let found = SwiftScanner.scan(file: path, source: String(decoding: bytes, as: UTF8.self))
                 result.types += found.types

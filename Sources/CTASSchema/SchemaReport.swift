@@ -69,6 +69,7 @@ public enum SchemaReport {
             var seconds: Double
             var totals: [String: Int]
             var types: [Entry]
+            var localTypes: [SchemaCrawler.LocalType]
             var diagnostics: [SchemaDiagnostic]
         }
         let plan = SchemaPlan(types: r.types, rules: rules)
@@ -96,7 +97,7 @@ public enum SchemaReport {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(Document(root: r.root, filesScanned: r.filesScanned, filesSkipped: r.filesSkipped, lines: r.lines,
                                                bytes: r.bytes, seconds: (r.seconds * 1000).rounded() / 1000, totals: totals, types: entries,
-                                               diagnostics: r.diagnostics))
+                                               localTypes: r.localTypes, diagnostics: r.diagnostics))
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 

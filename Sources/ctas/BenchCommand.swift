@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction, the correlation graph, the heatmap.",
-        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self],
+        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
