@@ -17,8 +17,9 @@ public enum SchemaCrawler {
     public struct Result: Sendable {
         public var root: String
         public var types: [TypeInfo] = []
-        /// Rust types declared inside function, `impl` or `trait` bodies (not the data model;
-        /// listed, not analysed).
+        /// Types declared inside bodies — Rust function, `impl` and `trait` bodies; Swift
+        /// function, initializer, accessor, closure and statement bodies — (not the data
+        /// model; listed, not analysed).
         public var localTypes: [LocalType] = []
         public var diagnostics: [SchemaDiagnostic] = []
         public var filesScanned = 0
@@ -34,6 +35,8 @@ public enum SchemaCrawler {
         public var line: Int
         public var name: String
         public var kind: String
+        /// Swift `#if` clauses around it (as `TypeInfo.conditions`).
+        public var conditions: [String] = []
     }
 
     public static func crawl(_ root: String, options: Options = Options()) -> Result {
@@ -81,6 +84,9 @@ public enum SchemaCrawler {
                 result.types += found.types
                 extensions += found.extensions
                 result.diagnostics += found.diagnostics
+                result.localTypes += found.local.map {
+                    LocalType(file: path, line: $0.line, name: $0.name, kind: $0.kind, conditions: $0.conditions)
+                }
             }
         }
 

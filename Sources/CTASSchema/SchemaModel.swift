@@ -72,6 +72,10 @@ public struct TypeInfo: Codable, Sendable, Equatable {
     public var conformances: [String] = []
     public var fields: [FieldInfo] = []
     public var variants: [VariantInfo] = []
+    /// Swift `#if` clauses the declaration sits in, outermost first (`os(Linux)`; an
+    /// `#else` reads `!(os(Linux))`). Empty when it is unconditional. The compiler reads
+    /// only the clauses active on its platform; CTAS reads them all.
+    public var conditions: [String] = []
 
     public init(name: String, path: [String], language: SourceLanguage, kind: TypeKind, file: String, line: Int) {
         self.name = name
@@ -80,6 +84,12 @@ public struct TypeInfo: Codable, Sendable, Equatable {
         self.kind = kind
         self.file = file
         self.line = line
+    }
+
+    /// Declared only on some platforms or configurations: under a Swift `#if` or a Rust
+    /// `#[cfg(…)]` attribute.
+    public var isConditional: Bool {
+        !conditions.isEmpty || attributes.contains { $0.hasPrefix("#[cfg(") || $0.hasPrefix("#[cfg (") }
     }
 
     /// `path::name` (Rust) or `Path.Name` (Swift).

@@ -30,6 +30,10 @@ public struct SchemaPlan: Sendable {
     public var tables: [Table]
     /// Discovered types with no table (unit-only enums become CHECK constraints where used).
     public var enumsAsChecks: [TypeInfo]
+    /// Second and later declarations of one type in one file under different `#if` clauses
+    /// (Swift) or `#[cfg]` attributes (Rust): platform alternatives of one type, not types of
+    /// their own. The first declaration gets the table.
+    public var alternatives: [TypeInfo]
 
     /// Lays out `types` (all of one crawl) with their recommendations.
     public init(types: [TypeInfo], rules: SchemaRules) {
@@ -37,10 +41,17 @@ public struct SchemaPlan: Sendable {
         var tableOf: [String: String] = [:]
         var tables: [Table] = []
         var checks: [TypeInfo] = []
+        var alternatives: [TypeInfo] = []
+        var declared = Set<String>()
         let byName = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         // Names first, so references can point anywhere.
         var ordered: [(TypeInfo, String)] = []
         for t in types {
+            let identity = "\(t.language.rawValue) \(t.file) \(t.qualifiedName)"
+            if !declared.insert(identity).inserted, t.isConditional {
+                alternatives.append(t)
+                continue
+            }
             if t.kind == .enum && t.variants.allSatisfy({ $0.shape == .unit }) {
                 checks.append(t)
                 continue
@@ -96,6 +107,7 @@ public struct SchemaPlan: Sendable {
         }
         self.tables = tables
         enumsAsChecks = checks
+        self.alternatives = alternatives
     }
 
     /// The key column of a table (for foreign keys that point at it).

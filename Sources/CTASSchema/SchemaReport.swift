@@ -21,6 +21,10 @@ public enum SchemaReport {
         }
         out += languages.isEmpty ? "\n" : "  (\(languages.joined(separator: ", ")))\n"
         out += "├─ unit-only enums become CHECK constraints: \(plan.enumsAsChecks.count)\n"
+        if !plan.alternatives.isEmpty {
+            out += "├─ platform alternatives (another #if/#[cfg] declaration of the same type in the same file; the first is used): "
+                + "\(plan.alternatives.count)\n"
+        }
         for tier in StorageTier.allCases {
             let tables = plan.tables.filter { $0.recommendation.tier == tier }
             guard !tables.isEmpty else { continue }
@@ -50,6 +54,9 @@ public enum SchemaReport {
     /// identifiers its schema uses.
     public static func json(_ r: SchemaCrawler.Result, rules: SchemaRules = .builtIn()) throws -> String {
         struct Generated: Encodable {
+            /// `table`, `check` (a unit-only enum: CHECK constraints where used) or
+            /// `alternative` (another declaration of the same type under #if/#[cfg] has the table).
+            var storedAs: String
             var table: String?
             var columns: [String: String]
             var linkTables: [String]
@@ -87,10 +94,11 @@ public enum SchemaReport {
                 for c in table.columns { if let f = c.field { columns[f] = c.name } }
                 if let f = table.key.field { columns[f] = "id" }
                 entries.append(Entry(type: t, qualifiedName: t.qualifiedName, recommendation: table.recommendation,
-                                     generated: Generated(table: table.name, columns: columns, linkTables: table.links.map(\.table))))
+                                     generated: Generated(storedAs: "table", table: table.name, columns: columns, linkTables: table.links.map(\.table))))
             } else {
+                let role = plan.alternatives.contains(t) ? "alternative" : "check"
                 entries.append(Entry(type: t, qualifiedName: t.qualifiedName, recommendation: rules.recommend(t),
-                                     generated: Generated(table: nil, columns: [:], linkTables: [])))
+                                     generated: Generated(storedAs: role, table: nil, columns: [:], linkTables: [])))
             }
         }
         let encoder = JSONEncoder()

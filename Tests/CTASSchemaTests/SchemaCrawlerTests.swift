@@ -152,3 +152,45 @@ private func type(_ r: SchemaCrawler.Result, _ name: String) throws -> TypeInfo 
         #expect((object["types"] as? [Any])?.count == 1)
     }
 }
+
+@Suite struct SwiftConditionsAndLocalTypesTests {
+    @Test func linesConditionsLocalTypesAndKeywordNames() throws {
+        let r = SchemaCrawler.crawl(fixtures + "/swift/Conditional.swift")
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics.map(\.description))")
+        #expect(r.types.map(\.qualifiedName) == ["Documented", "Handle", "Handle", "Handle", "Settings", "Settings.Debugging", "Keyword"])
+        // The line of the name, not of the doc comment or the attributes above it.
+        #expect(try type(r, "Documented").line == 6)
+        #expect(r.types.filter { $0.name == "Handle" }.map(\.line) == [11, 15, 19])
+        #expect(r.types.filter { $0.name == "Handle" }.map(\.conditions)
+            == [["os(Linux)"], ["!(os(Linux)) && os(Windows)"], ["!(os(Linux)) && !(os(Windows))"]])
+        #expect(r.types.filter { $0.name == "Handle" }.map { $0.fields.map(\.name) } == [["fd"], ["handle"], ["port"]])
+        let settings = try type(r, "Settings")
+        #expect(settings.conditions.isEmpty)
+        #expect(settings.fields.map(\.name) == ["name", "trace", "make"], "fields under #if are read; computed ones are not")
+        #expect(try type(r, "Debugging").conditions == ["DEBUG"])
+        #expect(try type(r, "Debugging").fields.map(\.name) == ["glibc"])
+        let keyword = try type(r, "Keyword")
+        #expect(keyword.variants.map(\.name) == ["default", "plain"] && keyword.variants[1].fields.map(\.name) == ["in"])
+        // Types in bodies are local, listed apart with their lines (and #if conditions).
+        #expect(r.localTypes.map(\.name) == ["InAccessor", "InClosure", "InInitializer", "InTopLevelStatement", "LocalUnderIf"])
+        #expect(r.localTypes.map(\.line) == [35, 39, 42, 54, 59])
+        #expect(r.localTypes.last?.conditions == ["os(Linux)"] && r.localTypes.last?.kind == "enum")
+    }
+
+    @Test func platformAlternativesShareOneTable() throws {
+        let r = SchemaCrawler.crawl(fixtures + "/swift/Conditional.swift")
+        let plan = SchemaPlan(types: r.types, rules: .builtIn())
+        #expect(plan.tables.filter { $0.type.name == "Handle" }.count == 1, "one table for the three #if alternatives")
+        #expect(plan.alternatives.map(\.line) == [15, 19])
+        #expect(!plan.tables.contains { $0.name.hasPrefix("handle_") })
+        let report = SchemaReport.text(r)
+        #expect(report.contains("platform alternatives") && report.contains(": 2"))
+        let json = try SchemaReport.json(r)
+        #expect(json.contains("\"storedAs\" : \"alternative\"") && json.contains("\"conditions\" : ["))
+        // The same name in two unconditional declarations (two modules, say) is two tables.
+        var twice = r.types.filter { $0.name == "Settings" }
+        twice.append(twice[0])
+        twice[1].file = "Other/Settings.swift"
+        #expect(SchemaPlan(types: twice, rules: .builtIn()).tables.count == 2)
+    }
+}
