@@ -45,6 +45,7 @@ public struct SchemaPlan: Sendable {
         var declared = Set<String>()
         let byName = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         // Names first, so references can point anywhere.
+        var pendingLinks: [(table: Int, field: String, target: String)] = []
         var ordered: [(TypeInfo, String)] = []
         for t in types {
             let identity = "\(t.language.rawValue) \(t.file) \(t.qualifiedName)"
@@ -56,17 +57,14 @@ public struct SchemaPlan: Sendable {
                 checks.append(t)
                 continue
             }
-            var name = Identifier.snake(t.qualifiedName)
-            var n = 2
-            while names.contains(name) { name = Identifier.snake(t.qualifiedName) + "_\(n)"; n += 1 }
-            names.insert(name)
+            let name = Identifier.unique(Identifier.snake(t.qualifiedName), in: &names)
             if tableOf[t.name] == nil { tableOf[t.name] = name }
             ordered.append((t, name))
         }
         for (t, name) in ordered {
             let mapper = TypeMapper(types: byName.filter { $0.value.language == t.language })
             var columns: [Column] = []
-            var links: [(String, String, String)] = []
+            let links: [(String, String, String)] = []
             var key = Column(name: "id", kind: .uuid, nullable: false, field: nil, references: nil)
             var used: Set<String> = []
             let isTagged = t.kind == .enum
@@ -77,33 +75,34 @@ public struct SchemaPlan: Sendable {
             }
             for f in t.fields {
                 let m = mapper.map(f)
-                var column = Identifier.snake(f.name.first?.isNumber == true ? "field_" + f.name : f.name)
-                if column == "id", [.integer, .uuid, .text].contains(m.kind), !m.nullable {
+                let column = Identifier.snake(f.name.first?.isNumber == true ? "field_" + f.name : f.name)
+                if column == "id", !used.contains("id"), [.integer, .uuid, .text].contains(m.kind), !m.nullable {
                     key = Column(name: "id", kind: m.kind, nullable: false, field: f.name, references: nil)
                     used.insert("id")
                     continue
                 }
                 switch m.kind {
                 case .reference(let target):
-                    column += "_id"
-                    while used.contains(column) { column += "_" }
-                    used.insert(column)
-                    columns.append(Column(name: column, kind: m.kind, nullable: m.nullable, field: f.name, references: tableOf[target]))
-                case .references(let target):
-                    if let targetTable = tableOf[target] {
-                        links.append((Identifier.snake(name + "_" + f.name), f.name, targetTable))
-                    } else {
-                        columns.append(Column(name: column, kind: .json, nullable: m.nullable, field: f.name, references: nil))
-                    }
+                    let name = Identifier.unique(Identifier.snake(column + "_id"), in: &used)
+                    columns.append(Column(name: name, kind: m.kind, nullable: m.nullable, field: f.name, references: tableOf[target]))
+                case .references(let target) where tableOf[target] != nil:
+                    // Named once every type has its table, from the same namespace.
+                    pendingLinks.append((tables.count, f.name, tableOf[target] ?? ""))
+                case .references:
+                    let name = Identifier.unique(column == "id" ? "id_value" : column, in: &used)
+                    columns.append(Column(name: name, kind: .json, nullable: m.nullable, field: f.name, references: nil))
                 default:
-                    if column == "id" { column = "id_value" }
-                    while used.contains(column) { column += "_" }
-                    used.insert(column)
-                    columns.append(Column(name: column, kind: m.kind, nullable: m.nullable, field: f.name, references: nil))
+                    let name = Identifier.unique(column == "id" ? "id_value" : column, in: &used)
+                    columns.append(Column(name: name, kind: m.kind, nullable: m.nullable, field: f.name, references: nil))
                 }
             }
             tables.append(Table(name: name, type: t, recommendation: rules.recommend(t), key: key, columns: columns, links: links,
                                 isTaggedUnion: isTagged))
+        }
+        // Link tables share the tables' namespace (`Map.values` next to a type `Map.Values`).
+        for link in pendingLinks {
+            let name = Identifier.unique(Identifier.snake(tables[link.table].name + "_" + link.field), in: &names)
+            tables[link.table].links.append((name, link.field, link.target))
         }
         self.tables = tables
         enumsAsChecks = checks
@@ -124,7 +123,7 @@ public struct SchemaPlan: Sendable {
 }
 
 /// Identifiers for generated schemas: snake_case ASCII, never empty, never starting with a
-/// digit, at most 63 bytes (PostgreSQL's limit; longer names end in a hash), and quoted in
+/// digit or `sqlite_`, at most 63 bytes (PostgreSQL's limit; longer names end in a hash), and quoted in
 /// every target, so reserved words and odd characters are safe.
 public enum Identifier {
     public static func snake(_ text: String) -> String {
@@ -143,13 +142,29 @@ public enum Identifier {
         }
         while out.hasSuffix("_") { out.removeLast() }
         if out.isEmpty { out = "unnamed" }
-        if out.first?.isNumber == true { out = "t_" + out }
+        // SQLite reserves names starting `sqlite_` for itself.
+        if out.first?.isNumber == true || out.hasPrefix("sqlite_") { out = "t_" + out }
         if out.utf8.count > 63 {
             var hash: UInt32 = 2_166_136_261
             for b in out.utf8 { hash = (hash ^ UInt32(b)) &* 16_777_619 }
             out = String(out.prefix(54)) + "_" + String(hash, radix: 16)
         }
         return out
+    }
+
+    /// `base`, or the first of `base_2`, `base_3`… (cut to stay within 63 bytes) not yet in
+    /// `taken`; the name returned is added to `taken`. Generated names never collide, so no
+    /// statement is skipped or silently merged with another.
+    public static func unique(_ base: String, in taken: inout Set<String>) -> String {
+        var name = base
+        var n = 2
+        while taken.contains(name) {
+            let suffix = "_\(n)"
+            name = String(base.prefix(63 - suffix.utf8.count)) + suffix
+            n += 1
+        }
+        taken.insert(name)
+        return name
     }
 
     /// `"name"` with embedded quotes doubled (SQL).

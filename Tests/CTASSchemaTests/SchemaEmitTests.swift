@@ -131,6 +131,25 @@ private func fixturePlan() -> SchemaPlan {
         #expect(output.contains("\(fixturePlan().tables.count + fixturePlan().tables.reduce(0) { $0 + $1.links.count })"), "\(output)")
     }
 
+    @Test func generatedNamesNeverClash() throws {
+        var taken: Set<String> = []
+        let long = String(repeating: "a", count: 63)
+        #expect(Identifier.unique(long, in: &taken) == long)
+        let second = Identifier.unique(long, in: &taken)
+        #expect(second.utf8.count == 63 && second.hasSuffix("_2") && second != long)
+        #expect(Identifier.snake("SQLiteDatabase") == "t_sqlite_database", "SQLite reserves sqlite_ names")
+        // A link table for `Map.values` and the table of a type `Map.Values` would share a name.
+        var map = TypeInfo(name: "Map", path: [], language: .swift, kind: .struct, file: "m.swift", line: 1)
+        map.fields = [FieldInfo(name: "values", type: "[Values]")]
+        var values = TypeInfo(name: "Values", path: ["Map"], language: .swift, kind: .struct, file: "m.swift", line: 2)
+        values.fields = [FieldInfo(name: "x", type: "Int")]
+        var types = [map, values]
+        SchemaCrawler.link(&types, extensions: [])
+        let plan = SchemaPlan(types: types, rules: .builtIn())
+        let names = plan.tables.map(\.name) + plan.tables.flatMap { $0.links.map(\.table) }
+        #expect(names.count == 3 && Set(names).count == 3, "\(names)")
+    }
+
     @Test func documentTargetsAreWellFormed() throws {
         let plan = fixturePlan()
         let mongo = DocumentEmitters.mongo(plan)
@@ -157,5 +176,57 @@ private func fixturePlan() -> SchemaPlan {
         #expect(surreal.contains("TYPE record<sensor>") && surreal.contains("option<"))
         // Identifiers are always quoted; nothing unquoted from source names reaches a statement.
         #expect(!cypher.contains("DROP TABLE") && !surreal.contains("DROP TABLE") && !SQLEmitter.render(plan, dialect: .postgres).contains("DROP TABLE"))
+    }
+}
+
+/// Real trees, not fixtures: CTAS's own sources, Debian's Rust crate sources (syn, serde,
+/// proc-macro2, quote, which `.ci/run` installs) and a Swift package from the mirror. Every
+/// statement must load, and every table, link table and index asked for must exist after —
+/// none skipped or merged for a name clash.
+@Suite struct SchemaEmitRealTreeTests {
+    static func trees() throws -> [(name: String, path: String, cleanup: String?)] {
+        var trees: [(String, String, String?)] = [("ctas", TestOracle.repository.appendingPathComponent("Sources").path, nil)]
+        if FileManager.default.fileExists(atPath: CtagsAgreementTests.registry) { trees.append(("cargo-registry", CtagsAgreementTests.registry, nil)) }
+        if let dir = try SwiftCompilerAgreementTests.unpack("apple/swift-argument-parser", tag: "1.8.2") { trees.append(("swift-argument-parser", dir, dir)) }
+        return trees
+    }
+
+    @Test func schemasOfRealTreesLoadWhole() async throws {
+        let trees = try Self.trees()
+        defer { for t in trees { if let c = t.cleanup { try? FileManager.default.removeItem(atPath: c) } } }
+        if trees.count < 3 { #expect(!TestOracle.isCI, "CI installs the crates and has the package mirror") }
+        let sqlite = which("sqlite3"), psql = which("psql"), url = ProcessInfo.processInfo.environment["CTAS_TEST_POSTGRES"]
+        if sqlite == nil || psql == nil || url == nil { #expect(!TestOracle.isCI, "CI installs sqlite3 and starts PostgreSQL") }
+        for tree in trees {
+            let crawl = try await onOwnThread { SchemaCrawler.crawl(tree.path) }
+            let plan = SchemaPlan(types: crawl.types, rules: .builtIn())
+            let relations = plan.tables.count + plan.tables.reduce(0) { $0 + $1.links.count }
+            #expect(plan.tables.count > 50, "\(tree.name): \(plan.tables.count) tables")
+            if let sqlite {
+                let sql = SQLEmitter.render(plan, dialect: .sqlite)
+                let indexes = sql.components(separatedBy: "CREATE INDEX ").count - 1
+                let db = NSTemporaryDirectory() + "ctas-schema-real-\(UUID().uuidString.prefix(8)).db"
+                defer { try? FileManager.default.removeItem(atPath: db) }
+                let (status, output) = try run(sqlite, ["-bail", db], input: sql
+                    + "\nSELECT count(*) FROM sqlite_master WHERE type = 'table';\nSELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL;\n")
+                #expect(status == 0, "\(tree.name): \(output.prefix(500))")
+                let counts = output.split(separator: "\n").suffix(2).compactMap { Int($0) }
+                #expect(counts == [relations, indexes], "\(tree.name): tables and indexes \(counts), expected \([relations, indexes])")
+            }
+            if let psql, let url {
+                let sql = SQLEmitter.render(plan, dialect: .postgres)
+                let indexes = sql.components(separatedBy: "CREATE INDEX ").count - 1
+                let schema = "ctas_real_\(UUID().uuidString.prefix(8).lowercased())"
+                let script = "\\set ON_ERROR_STOP on\nCREATE SCHEMA \(schema);\nSET search_path TO \(schema);\n" + sql
+                    + "\nSELECT count(*) FROM pg_tables WHERE schemaname = '\(schema)';\n"
+                    + "SELECT count(*) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "WHERE n.nspname = '\(schema)' AND NOT x.indisprimary;\n"
+                    + "DROP SCHEMA \(schema) CASCADE;\n"
+                let (status, output) = try run(psql, [url, "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"], input: script)
+                #expect(status == 0, "\(tree.name): \(output.prefix(500))")
+                let counts = output.split(separator: "\n").compactMap { Int($0) }
+                #expect(counts == [relations, indexes], "\(tree.name): tables and indexes \(counts), expected \([relations, indexes])")
+            }
+        }
     }
 }
