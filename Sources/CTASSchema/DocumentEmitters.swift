@@ -10,7 +10,7 @@ public enum DocumentEmitters {
         case .warm: 30 * 86_400
         case .graph: 365 * 86_400
         case .cold: 5 * 365 * 86_400
-        case .document: nil
+        case .document, .runtime: nil
         }
     }
 

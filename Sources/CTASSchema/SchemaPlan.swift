@@ -34,6 +34,9 @@ public struct SchemaPlan: Sendable {
     /// (Swift) or `#[cfg]` attributes (Rust): platform alternatives of one type, not types of
     /// their own. The first declaration gets the table.
     public var alternatives: [TypeInfo]
+    /// Types recommended `runtime` (actors, errors, handles, namespaces): no schema. Fields
+    /// of stored types that hold one are stored as JSON.
+    public var notStored: [(type: TypeInfo, recommendation: Recommendation)]
 
     /// Lays out `types` (all of one crawl) with their recommendations.
     public init(types: [TypeInfo], rules: SchemaRules) {
@@ -43,26 +46,36 @@ public struct SchemaPlan: Sendable {
         var checks: [TypeInfo] = []
         var alternatives: [TypeInfo] = []
         var declared = Set<String>()
-        let byName = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var notStored: [(TypeInfo, Recommendation)] = []
+        var mappers: [SourceLanguage: TypeMapper] = [:]
+        for language in [SourceLanguage.rust, .swift] {
+            let own = types.filter { $0.language == language }
+            mappers[language] = TypeMapper(types: Dictionary(own.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }))
+        }
         // Names first, so references can point anywhere.
         var pendingLinks: [(table: Int, field: String, target: String)] = []
-        var ordered: [(TypeInfo, String)] = []
+        var ordered: [(TypeInfo, String, Recommendation)] = []
         for t in types {
             let identity = "\(t.language.rawValue) \(t.file) \(t.qualifiedName)"
             if !declared.insert(identity).inserted, t.isConditional {
                 alternatives.append(t)
                 continue
             }
-            if t.kind == .enum && t.variants.allSatisfy({ $0.shape == .unit }) {
+            if t.kind == .enum && !t.variants.isEmpty && t.variants.allSatisfy({ $0.shape == .unit }) {
                 checks.append(t)
+                continue
+            }
+            let recommendation = rules.recommend(t)
+            if recommendation.tier == .runtime {
+                notStored.append((t, recommendation))
                 continue
             }
             let name = Identifier.unique(Identifier.snake(t.qualifiedName), in: &names)
             if tableOf[t.name] == nil { tableOf[t.name] = name }
-            ordered.append((t, name))
+            ordered.append((t, name, recommendation))
         }
-        for (t, name) in ordered {
-            let mapper = TypeMapper(types: byName.filter { $0.value.language == t.language })
+        for (t, name, recommendation) in ordered {
+            let mapper = mappers[t.language] ?? TypeMapper(types: [:])
             var columns: [Column] = []
             let links: [(String, String, String)] = []
             var key = Column(name: "id", kind: .uuid, nullable: false, field: nil, references: nil)
@@ -82,6 +95,10 @@ public struct SchemaPlan: Sendable {
                     continue
                 }
                 switch m.kind {
+                case .reference(let target) where tableOf[target] == nil:
+                    // A type with no table of its own (runtime): its value as JSON.
+                    let name = Identifier.unique(column == "id" ? "id_value" : column, in: &used)
+                    columns.append(Column(name: name, kind: .json, nullable: m.nullable, field: f.name, references: nil))
                 case .reference(let target):
                     let name = Identifier.unique(Identifier.snake(column + "_id"), in: &used)
                     columns.append(Column(name: name, kind: m.kind, nullable: m.nullable, field: f.name, references: tableOf[target]))
@@ -96,7 +113,7 @@ public struct SchemaPlan: Sendable {
                     columns.append(Column(name: name, kind: m.kind, nullable: m.nullable, field: f.name, references: nil))
                 }
             }
-            tables.append(Table(name: name, type: t, recommendation: rules.recommend(t), key: key, columns: columns, links: links,
+            tables.append(Table(name: name, type: t, recommendation: recommendation, key: key, columns: columns, links: links,
                                 isTaggedUnion: isTagged))
         }
         // Link tables share the tables' namespace (`Map.values` next to a type `Map.Values`).
@@ -107,6 +124,7 @@ public struct SchemaPlan: Sendable {
         self.tables = tables
         enumsAsChecks = checks
         self.alternatives = alternatives
+        self.notStored = notStored
     }
 
     /// The key column of a table (for foreign keys that point at it).

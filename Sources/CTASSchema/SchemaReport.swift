@@ -26,16 +26,20 @@ public enum SchemaReport {
                 + "\(plan.alternatives.count)\n"
         }
         for tier in StorageTier.allCases {
-            let tables = plan.tables.filter { $0.recommendation.tier == tier }
-            guard !tables.isEmpty else { continue }
-            out += "├─ \(tier.rawValue) (\(tables.count))\n"
-            for t in tables {
-                let rec = t.recommendation
-                var line = "│  ├─ \(sanitize(t.type.qualifiedName))  \(sanitize(relative(t.type.file, to: r.root))):\(t.type.line)"
+            let entries: [(TypeInfo, Recommendation)] = tier == .runtime ? plan.notStored.map { ($0.type, $0.recommendation) }
+                : plan.tables.filter { $0.recommendation.tier == tier }.map { ($0.type, $0.recommendation) }
+            guard !entries.isEmpty else { continue }
+            out += "├─ \(tier.rawValue) (\(entries.count))\(tier == .runtime ? ": live machinery, no schema" : "")\n"
+            for (type, rec) in entries {
+                var line = "│  ├─ \(sanitize(type.qualifiedName))  \(sanitize(relative(type.file, to: r.root))):\(type.line)"
                 line += "  \(rec.reasons.first.map(sanitize) ?? "")"
-                line += String(format: " (%.0f%%", rec.confidence * 100)
-                if !rec.tiedWith.isEmpty { line += ", tied with \(rec.tiedWith.map(\.rawValue).joined(separator: ", "))" }
-                else if rec.lowConfidence { line += ", low confidence" }
+                if rec.isDefault {
+                    line += " (default: no specific evidence"
+                } else {
+                    line += String(format: " (%.0f%%", rec.confidence * 100)
+                    if !rec.tiedWith.isEmpty { line += ", tied with \(rec.tiedWith.map(\.rawValue).joined(separator: ", "))" }
+                    else if rec.lowConfidence { line += ", low confidence" }
+                }
                 line += ")"
                 if let key = rec.keyStrategy { line += "  key: \(sanitize(key))" }
                 out += line + "\n"
@@ -54,8 +58,9 @@ public enum SchemaReport {
     /// identifiers its schema uses.
     public static func json(_ r: SchemaCrawler.Result, rules: SchemaRules = .builtIn()) throws -> String {
         struct Generated: Encodable {
-            /// `table`, `check` (a unit-only enum: CHECK constraints where used) or
-            /// `alternative` (another declaration of the same type under #if/#[cfg] has the table).
+            /// `table`, `check` (a unit-only enum: CHECK constraints where used), `none` (runtime
+            /// machinery: no schema) or `alternative` (another declaration of the same type under
+            /// #if/#[cfg] has the table).
             var storedAs: String
             var table: String?
             var columns: [String: String]
@@ -96,7 +101,7 @@ public enum SchemaReport {
                 entries.append(Entry(type: t, qualifiedName: t.qualifiedName, recommendation: table.recommendation,
                                      generated: Generated(storedAs: "table", table: table.name, columns: columns, linkTables: table.links.map(\.table))))
             } else {
-                let role = plan.alternatives.contains(t) ? "alternative" : "check"
+                let role = plan.alternatives.contains(t) ? "alternative" : plan.notStored.contains { $0.type == t } ? "none" : "check"
                 entries.append(Entry(type: t, qualifiedName: t.qualifiedName, recommendation: rules.recommend(t),
                                      generated: Generated(storedAs: role, table: nil, columns: [:], linkTables: [])))
             }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// The storage tiers `ctas schema` recommends.
+/// The storage tiers `ctas schema` recommends, and `runtime` for types that hold live
+/// machinery (actors, errors, handles, namespaces) rather than data: they get no schema.
 public enum StorageTier: String, Codable, Sendable, CaseIterable {
-    case hot, warm, cold, graph, document
+    case hot, warm, cold, graph, document, runtime
 }
 
 /// A recommendation for one type: the tier, how sure, and why.
@@ -15,6 +16,8 @@ public struct Recommendation: Codable, Sendable, Equatable {
     /// Tiers with the same score as the winner.
     public var tiedWith: [StorageTier] = []
     public var lowConfidence = false
+    /// Only the baseline rule matched: a default, not evidence.
+    public var isDefault = false
     /// For hot types: how to key them (`time-prefixed (ts, id)`, `id`).
     public var keyStrategy: String?
     /// Every tier's score, for the curious.
@@ -26,7 +29,8 @@ public struct Recommendation: Codable, Sendable, Equatable {
 public struct SchemaRules: Sendable {
     public enum Test: Sendable, Equatable {
         case nameMatches([String]), fieldMatches([String]), fieldSuffix([String])
-        case hasTimestamp, hasCoordinates, hasReferences, manyReferences, edgeFields, smallRecord, freeForm, isEnum, always
+        case kind([String]), conforms([String]), fieldTypeMatches([String])
+        case hasTimestamp, hasCoordinates, hasReferences, manyReferences, edgeFields, smallRecord, freeForm, isEnum, noFields, always
     }
 
     public struct Rule: Sendable, Equatable {
@@ -77,16 +81,26 @@ public struct SchemaRules: Sendable {
             let words = content[..<quote].split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard words.count >= 3 else { throw fail("expected TIER WEIGHT TEST [ARGUMENT] \"reason\"") }
             guard let tier = StorageTier(rawValue: words[0]) else {
-                throw fail("unknown tier '\(words[0])'; expected hot, warm, cold, graph or document")
+                throw fail("unknown tier '\(words[0])'; expected hot, warm, cold, graph, document or runtime")
             }
             guard let weight = Int(words[1]), (1...100).contains(weight) else { throw fail("weight '\(words[1])': expected 1 to 100") }
             let argument = words.count > 3 ? words[3...].joined(separator: "") : ""
             let list = argument.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
             let test: Test
             switch words[2] {
-            case "name-matches", "field-matches", "field-suffix":
+            case _ where Self.listTests.contains(words[2]):
                 guard !list.isEmpty else { throw fail("\(words[2]) needs a comma-separated list of words") }
-                test = words[2] == "name-matches" ? .nameMatches(list) : words[2] == "field-matches" ? .fieldMatches(list) : .fieldSuffix(list)
+                switch words[2] {
+                case "name-matches": test = .nameMatches(list)
+                case "field-matches": test = .fieldMatches(list)
+                case "field-suffix": test = .fieldSuffix(list)
+                case "kind":
+                    let kinds = ["struct", "enum", "class", "actor", "union"]
+                    if let bad = list.first(where: { !kinds.contains($0) }) { throw fail("kind '\(bad)': expected \(kinds.joined(separator: ", "))") }
+                    test = .kind(list)
+                case "conforms": test = .conforms(list)
+                default: test = .fieldTypeMatches(list)
+                }
             case "has-timestamp": test = .hasTimestamp
             case "has-coordinates": test = .hasCoordinates
             case "has-references": test = .hasReferences
@@ -95,17 +109,22 @@ public struct SchemaRules: Sendable {
             case "small-record": test = .smallRecord
             case "free-form": test = .freeForm
             case "enum": test = .isEnum
+            case "no-fields": test = .noFields
             case "always": test = .always
             default:
-                throw fail("unknown test '\(words[2])'; expected name-matches, field-matches, field-suffix, has-timestamp, has-coordinates, "
-                           + "has-references, many-references, edge-fields, small-record, free-form, enum or always")
+                throw fail("unknown test '\(words[2])'; expected name-matches, field-matches, field-suffix, field-type-matches, kind, conforms, "
+                           + "has-timestamp, has-coordinates, has-references, many-references, edge-fields, small-record, free-form, enum, "
+                           + "no-fields or always")
             }
-            if words.count > 3, !["name-matches", "field-matches", "field-suffix"].contains(words[2]) {
+            if words.count > 3, !Self.listTests.contains(words[2]) {
                 throw fail("\(words[2]) takes no argument")
             }
             rules.append(Rule(tier: tier, weight: weight, test: test, reason: reason, line: line))
         }
     }
+
+    /// Tests that take a comma-separated list.
+    static let listTests: Set<String> = ["name-matches", "field-matches", "field-suffix", "field-type-matches", "kind", "conforms"]
 
     // MARK: recommending
 
@@ -157,6 +176,16 @@ public struct SchemaRules: Sendable {
             return fields.contains(where: Self.isFreeForm)
         case .isEnum:
             return t.kind == .enum
+        case .kind(let kinds):
+            let kind = [.struct, .tupleStruct, .unitStruct].contains(t.kind) ? "struct" : t.kind.rawValue
+            return kinds.contains(kind)
+        case .conforms(let names):
+            let declared = Set((t.conformances + t.derives).flatMap { TypeShape.names(in: $0) })
+            return names.contains { declared.contains($0) }
+        case .fieldTypeMatches(let words):
+            return fields.contains { f in TypeShape.names(in: f.type).contains { words.contains($0) } }
+        case .noFields:
+            return t.fields.isEmpty && t.variants.isEmpty
         case .always:
             return true
         }
@@ -174,14 +203,16 @@ public struct SchemaRules: Sendable {
         }
         let total = scores.values.reduce(0, +)
         let best = scores.values.max() ?? 0
-        // On a tie the safe default, warm, goes first.
-        let preference: [StorageTier] = [.warm, .hot, .graph, .cold, .document]
+        // On a tie the safe default, warm, goes first; runtime last (storing too much is the
+        // smaller mistake).
+        let preference: [StorageTier] = [.warm, .hot, .graph, .cold, .document, .runtime]
         let winners = preference.filter { (scores[$0] ?? 0) == best && best > 0 }
         let tier = winners.first ?? .warm
         var r = Recommendation(tier: tier, confidence: total > 0 ? Double(best) / Double(total) : 0,
                                reasons: (reasons[tier] ?? []).sorted { $0.0 > $1.0 }.map(\.1))
         r.tiedWith = Array(winners.dropFirst())
         r.lowConfidence = r.confidence < lowConfidence || !r.tiedWith.isEmpty || !specific
+        r.isDefault = !specific
         if total == 0 { r.reasons = ["no rule matched; warm by default"] }
         r.scores = Dictionary(uniqueKeysWithValues: scores.map { ($0.key.rawValue, $0.value) })
         if tier == .hot {

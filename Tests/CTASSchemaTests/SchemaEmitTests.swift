@@ -57,6 +57,9 @@ private func fixturePlan() -> SchemaPlan {
         ("hot 3 name-matches \"x\"", "needs a comma-separated list"),
         ("hot 3 always extra \"x\"", "takes no argument"),
         ("low-confidence = 2", "between 0 and 1"),
+        ("runtime 3 kind trait \"x\"", "kind 'trait'"),
+        ("runtime 3 conforms \"x\"", "needs a comma-separated list"),
+        ("runtime 3 no-fields extra \"x\"", "takes no argument"),
     ])
     func badRulesNameTheLine(line: String, expected: String) {
         do throws(SchemaRules.ParseError) {
@@ -81,6 +84,7 @@ private func fixturePlan() -> SchemaPlan {
             t("DailySummary", [("day", "String"), ("count", "u64"), ("by_type", "Vec<(String, u64)>")]),
             t("Envelope", [("kind", "String"), ("body", "serde_json::Value")]),
             t("Nothing", []),
+            t("Bag", [("items", "Vec<Foreign>")]),
         ]
         SchemaCrawler.link(&types, extensions: [])
         let rules = SchemaRules.builtIn()
@@ -91,8 +95,43 @@ private func fixturePlan() -> SchemaPlan {
         #expect(r["Link"]?.tier == .graph && r["Link"]?.reasons.first?.contains("edge-like") == true)
         #expect(r["DailySummary"]?.tier == .cold)
         #expect(r["Envelope"]?.tier == .document)
-        #expect(r["Nothing"]?.tier == .warm && r["Nothing"]?.lowConfidence == true)
+        #expect(r["Nothing"]?.tier == .runtime, "no stored data: nothing to store")
+        #expect(r["Bag"]?.tier == .warm && r["Bag"]?.lowConfidence == true && r["Bag"]?.isDefault == true, "only the baseline matched")
+        #expect(r["Site"]?.isDefault == false)
         for rec in r.values { #expect(!rec.reasons.isEmpty && rec.confidence > 0 && rec.confidence <= 1) }
+    }
+
+    @Test func runtimeMachineryGetsNoSchema() throws {
+        func t(_ name: String, _ kind: TypeKind, _ fields: [(String, String)], conformances: [String] = []) -> TypeInfo {
+            var info = TypeInfo(name: name, path: [], language: .swift, kind: kind, file: "x.swift", line: 1)
+            info.fields = fields.map { FieldInfo(name: $0.0, type: $0.1) }
+            info.conformances = conformances
+            return info
+        }
+        var failure = t("Failure", .enum, [], conformances: ["Error", "Sendable"])
+        failure.variants = [VariantInfo(name: "io", shape: .tuple, fields: [FieldInfo(name: "0", type: "String")])]
+        var types = [
+            t("Pipeline", .actor, [("events", "[Alert]"), ("count", "Int")]),
+            failure,
+            t("Defaults", .enum, []),
+            t("Guarded", .struct, [("state", "Mutex<Int>"), ("name", "String")]),
+            t("IngestCommand", .struct, [("path", "String")], conformances: ["ParsableCommand"]),
+            t("Alert", .struct, [("id", "UUID"), ("createdAt", "Date"), ("title", "String"), ("failure", "Failure?")], conformances: ["Codable"]),
+        ]
+        SchemaCrawler.link(&types, extensions: [])
+        let rules = SchemaRules.builtIn()
+        for name in ["Pipeline", "Failure", "Defaults", "Guarded", "IngestCommand"] {
+            let rec = rules.recommend(try #require(types.first { $0.name == name }))
+            #expect(rec.tier == .runtime, "\(name): \(rec)")
+        }
+        #expect(rules.recommend(types[5]).tier != .runtime)
+        let plan = SchemaPlan(types: types, rules: rules)
+        #expect(plan.tables.map(\.type.name) == ["Alert"])
+        #expect(Set(plan.notStored.map(\.type.name)) == ["Pipeline", "Failure", "Defaults", "Guarded", "IngestCommand"])
+        let failureColumn = try #require(plan.tables[0].columns.first { $0.field == "failure" })
+        #expect(failureColumn.kind == .json && failureColumn.references == nil && failureColumn.nullable, "a runtime type's value is JSON, not a key")
+        let text = SchemaReport.text(SchemaCrawler.Result(root: "x", types: types), rules: rules)
+        #expect(text.contains("runtime (5): live machinery, no schema") && text.contains("an actor: live state, not data"))
     }
 }
 
