@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTASCore
 import Foundation
 
 /// `ctas`: the Convergent Threat Analysis System.
@@ -32,12 +33,16 @@ enum Main {
                 try command.run()
             }
         } catch {
+            // Messages quote what the user typed and what files hold: control characters and
+            // escape sequences are made visible, never sent to the terminal.
             let code = CTAS.exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((CTAS.fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
+            let message = SafeText.sanitizeKeepingNewlines(CTAS.fullMessage(for: error))
+            if code == .success {
+                if !message.isEmpty { FileHandle.standardOutput.write(Data((message + "\n").utf8)) }   // --help, --version
+                Foundation.exit(0)
             }
-            CTAS.exit(withError: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }
 }

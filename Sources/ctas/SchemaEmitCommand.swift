@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTASCore
 import CTASSchema
 import Foundation
 
@@ -38,6 +39,9 @@ struct SchemaEmitCommand: ParsableCommand {
     @Option(help: "Recommendation rules (default: the built-in rules).")
     var rules: String?
 
+    @Option(help: "Skip files larger than this many bytes.")
+    var maxFileBytes = 4 << 20
+
     var targets: [Target] { target.split(separator: ",").compactMap { Target(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) } }
 
     func validate() throws {
@@ -46,14 +50,24 @@ struct SchemaEmitCommand: ParsableCommand {
             throw ValidationError("--target '\(n)': expected sqlite, postgres, mongodb, cypher or surrealql")
         }
         guard !names.isEmpty else { throw ValidationError("--target needs at least one target") }
+        guard maxFileBytes > 0 else { throw ValidationError("--max-file-bytes must be positive") }
     }
 
     func run() throws {
         var info = stat()
         guard stat(path, &info) == 0 else { throw RuntimeError("\(path): \(String(cString: strerror(errno)))") }
         let ruleSet = try loadSchemaRules(rules)
-        let result = SchemaCrawler.crawl(path)
+        var options = SchemaCrawler.Options()
+        options.maxFileBytes = maxFileBytes
+        let result = SchemaCrawler.crawl(path, options: options)
         let plan = SchemaPlan(types: result.types, rules: ruleSet)
+        let problems = result.diagnostics.filter { $0.severity != .note }
+        for d in problems.prefix(20) { writeError("ctas schema emit: \(SafeText.sanitize(d.description))") }
+        if problems.count > 20 { writeError("ctas schema emit: … \(problems.count - 20) more (ctas schema analyze --format json lists all)") }
+        guard !plan.tables.isEmpty else {
+            throw RuntimeError("\(path): no data structure to store (\(result.filesScanned) Rust/Swift file(s), \(result.types.count) type(s), "
+                               + "\(plan.notStored.count) runtime-only); nothing written")
+        }
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
@@ -70,9 +84,10 @@ struct SchemaEmitCommand: ParsableCommand {
             guard FileManager.default.createFile(atPath: out + "/" + name, contents: Data(text.utf8)) else {
                 throw RuntimeError("\(out)/\(name): cannot write")
             }
-            writeError("ctas schema emit: wrote \(out)/\(name)")
+            writeError("ctas schema emit: wrote \(SafeText.sanitize(out))/\(name)")
         }
-        writeError("ctas schema emit: \(plan.tables.count) table(s) from \(result.types.count) type(s); \(result.diagnostics.count) diagnostic(s)")
+        writeError("ctas schema emit: \(plan.tables.count) table(s) from \(result.types.count) type(s) (\(plan.enumsAsChecks.count) as CHECK constraints, "
+                   + "\(plan.notStored.count) runtime-only, \(plan.alternatives.count) platform alternatives); \(result.diagnostics.count) diagnostic(s)")
     }
 }
 
