@@ -13,6 +13,11 @@ struct RustScanner {
     var localTypes: [LocalType] = []
     /// Inside a macro invocation's body: tolerate macro syntax (`#full`, `$x`) after a name.
     var lenient = false
+    /// Modules and item-like macro bodies around the current item. Deeper than
+    /// `maximumDepth` (hostile or generated input), a body is skipped with a warning rather
+    /// than recursed into.
+    var depth = 0
+    static let maximumDepth = 256
 
     struct LocalType: Equatable {
         var name: String
@@ -156,9 +161,15 @@ struct RustScanner {
                 i += 1
                 let name = peek()?.text ?? "?"
                 i += 1
-                if isPunct("{") {
+                if isPunct("{"), depth >= Self.maximumDepth {
+                    diagnostics.append(SchemaDiagnostic(file: file, line: t.line, severity: .warning,
+                                                        message: "modules nested more than \(Self.maximumDepth) deep; module \(name) skipped"))
+                    skipGroup()
+                } else if isPunct("{") {
                     i += 1
+                    depth += 1
                     items(path: path + [name], until: "}")
+                    depth -= 1
                 } else {
                     skipItem()
                 }
@@ -182,15 +193,21 @@ struct RustScanner {
                     if let p = peek(), p.kind == .punct, ["(", "[", "{"].contains(p.text) {
                         let group = skipGroup()
                         // Item-like bodies (`ast_struct! { pub struct X { … } }`) define real types.
-                        if p.text == "{", group.count > 2 {
+                        if p.text == "{", group.count > 2, depth < Self.maximumDepth {
                             var inner = RustScanner(file: file, tokens: Array(group[1..<(group.count - 1)]))
                             inner.lenient = true
+                            inner.depth = depth + 1
                             inner.items(path: path, until: nil)
                             for var found in inner.types {
                                 found.attributes.append("\(macro)!")
                                 types.append(found)
                             }
                             localTypes += inner.localTypes
+                            // Macro syntax in the body is not an error; nesting limits are.
+                            diagnostics += inner.diagnostics.filter { $0.message.contains("nested more than") }
+                        } else if p.text == "{", depth >= Self.maximumDepth {
+                            diagnostics.append(SchemaDiagnostic(file: file, line: t.line, severity: .warning,
+                                                                message: "macro bodies nested more than \(Self.maximumDepth) deep; \(macro)! body skipped"))
                         }
                     }
                     if isPunct(";") { i += 1 }

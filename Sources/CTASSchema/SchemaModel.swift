@@ -126,7 +126,12 @@ struct TypeShape {
     init(_ type: String) {
         let t = type.replacingOccurrences(of: " ", with: "")
         if t.hasPrefix("Option<") || t.hasSuffix("?") || t.hasSuffix("!") || t.hasPrefix("Optional<") { optional = true }
-        let inner = optional ? Self.unwrapOptional(t) : t
+        var inner = optional ? Self.unwrapOptional(t) : t
+        // A borrowed slice reads as its slice: `&'a mut [T]` is `[T]`.
+        if inner.hasPrefix("&"), let open = inner.firstIndex(of: "["), inner.hasSuffix("]"),
+           inner[..<open].allSatisfy({ $0 == "&" || $0 == "'" || $0.isLetter || $0.isNumber || $0 == "_" }) {
+            inner = String(inner[open...])
+        }
         for (prefix, kind) in Self.collections where inner.hasPrefix(prefix) {
             collection = kind
             break

@@ -97,7 +97,7 @@ public struct SchemaPlan: Sendable {
                 switch m.kind {
                 case .reference(let target) where tableOf[target] == nil:
                     // A type with no table of its own (runtime): its value as JSON.
-                    let name = Identifier.unique(column == "id" ? "id_value" : column, in: &used)
+                    let name = Identifier.unique(Self.dataColumn(column), in: &used)
                     columns.append(Column(name: name, kind: .json, nullable: m.nullable, field: f.name, references: nil))
                 case .reference(let target):
                     let name = Identifier.unique(Identifier.snake(column + "_id"), in: &used)
@@ -106,10 +106,10 @@ public struct SchemaPlan: Sendable {
                     // Named once every type has its table, from the same namespace.
                     pendingLinks.append((tables.count, f.name, tableOf[target] ?? ""))
                 case .references:
-                    let name = Identifier.unique(column == "id" ? "id_value" : column, in: &used)
+                    let name = Identifier.unique(Self.dataColumn(column), in: &used)
                     columns.append(Column(name: name, kind: .json, nullable: m.nullable, field: f.name, references: nil))
                 default:
-                    let name = Identifier.unique(column == "id" ? "id_value" : column, in: &used)
+                    let name = Identifier.unique(Self.dataColumn(column), in: &used)
                     columns.append(Column(name: name, kind: m.kind, nullable: m.nullable, field: f.name, references: nil))
                 }
             }
@@ -125,6 +125,15 @@ public struct SchemaPlan: Sendable {
         enumsAsChecks = checks
         self.alternatives = alternatives
         self.notStored = notStored
+    }
+
+    /// Names a data column may not take: `id` is the key; PostgreSQL's system columns
+    /// (`ctid`, `xmin`…) refuse user columns of the same name. Such a field's column is
+    /// `NAME_value`.
+    static let claimedColumns: Set<String> = ["id", "ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"]
+
+    static func dataColumn(_ name: String) -> String {
+        claimedColumns.contains(name) ? name + "_value" : name
     }
 
     /// The key column of a table (for foreign keys that point at it).

@@ -67,13 +67,16 @@ struct TypeMapper {
         if let collection {
             if collection == "map" { return .json }
             let element = Self.element(of: type)
+            // A shape the element cannot be read from: stored whole rather than looping.
+            guard element != type, !element.isEmpty else { return .json }
             if let name = TypeShape.names(in: element).last, let t = types[name], t.kind != .enum || !t.variants.allSatisfy({ $0.shape == .unit }),
                TypeShape.names(in: element).count == 1 || element.hasSuffix(name) {
                 return .references(name)
             }
-            let inner = kind(of: element, collection: TypeShape(element).collection)
-            if case .array = inner { return .json }
-            if case .references = inner { return .json }
+            // One level only: a collection of collections is JSON (bytes excepted, which are a
+            // scalar here), so hostile nesting cannot recurse deeply.
+            let inner = kind(of: element, collection: nil)
+            if TypeShape(element).collection != nil, inner != .bytes { return .json }
             return .array(inner)
         }
         let last = type.split(separator: "::").last.map(String.init) ?? type
@@ -94,6 +97,10 @@ struct TypeMapper {
 
     /// The element type of `Vec<T>`, `[T]`, `Set<T>`, `[T; N]`.
     static func element(of type: String) -> String {
+        // Slices: `&[T]`, `&mut [T]`, `&'a [T]`.
+        if type.hasPrefix("&"), let open = type.firstIndex(of: "["), type.hasSuffix("]") {
+            return element(of: String(type[open...]))
+        }
         if type.hasPrefix("["), type.hasSuffix("]") {
             let inner = String(type.dropFirst().dropLast())
             return inner.split(separator: ";").first.map(String.init) ?? inner
