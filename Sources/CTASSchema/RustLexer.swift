@@ -13,7 +13,13 @@ struct RustLexer {
     /// Tokens of `source`; `problems` lists unterminated comments, strings and the like with
     /// their line (the scan goes on to the end, never stops).
     static func tokens(_ source: [UInt8]) -> (tokens: [RustToken], problems: [(line: Int, message: String)]) {
+        source.withUnsafeBufferPointer { tokens(in: $0) }
+    }
+
+    /// The same over raw bytes: token texts are made straight from the buffer.
+    static func tokens(in source: UnsafeBufferPointer<UInt8>) -> (tokens: [RustToken], problems: [(line: Int, message: String)]) {
         var out: [RustToken] = []
+        out.reserveCapacity(source.count / 4)
         var problems: [(Int, String)] = []
         var i = 0
         var line = 1
@@ -21,7 +27,7 @@ struct RustLexer {
         func at(_ k: Int) -> UInt8 { k < n ? source[k] : 0 }
         func isIdentStart(_ b: UInt8) -> Bool { b == 0x5F || (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A || b >= 0x80 }
         func isIdent(_ b: UInt8) -> Bool { isIdentStart(b) || (b >= 0x30 && b <= 0x39) }
-        func text(_ a: Int, _ b: Int) -> String { String(decoding: source[a..<min(b, n)], as: UTF8.self) }
+        func text(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: source[a..<min(b, n)]), as: UTF8.self) }
         /// Skips a quoted string from the opening quote at `i`; escapes honoured unless raw.
         func skipString(raw hashes: Int?) {
             let startLine = line

@@ -52,12 +52,16 @@ struct RustScanner {
     func isPunct(_ t: String, _ k: Int = 0) -> Bool { peek(k).map { $0.kind == .punct && $0.text == t } ?? false }
     func isIdent(_ t: String, _ k: Int = 0) -> Bool { peek(k).map { $0.kind == .ident && $0.text == t } ?? false }
 
-    /// Skips a balanced group starting at an opening bracket; returns its tokens' text.
+    /// Skips a balanced group starting at an opening bracket; returns its tokens.
+    mutating func skipGroup() -> [RustToken] { Array(tokens[skipGroupRange()]) }
+
+    /// Skips a balanced group starting at an opening bracket; returns where its tokens are
+    /// (no copy, for the many groups only passed over).
     @discardableResult
-    mutating func skipGroup() -> [RustToken] {
-        guard let open = peek(), open.kind == .punct, let close = ["(": ")", "[": "]", "{": "}"][open.text] else {
+    mutating func skipGroupRange() -> Range<Int> {
+        guard let open = peek(), open.kind == .punct, let close = Self.closing[open.text] else {
             i += 1
-            return []
+            return i..<i
         }
         var depth = 0
         let start = i
@@ -67,50 +71,58 @@ struct RustScanner {
                 if t.text == close { depth -= 1 }
             }
             i += 1
-            if depth == 0 { return Array(tokens[start..<i]) }
+            if depth == 0 { return start..<i }
         }
         diagnostics.append(SchemaDiagnostic(file: file, line: open.line, severity: .error,
                                             message: "'\(open.text)' is never closed; the rest of the file is part of it"))
-        return Array(tokens[start..<i])
+        return start..<i
     }
+
+    static let closing = ["(": ")", "[": "]", "{": "}"]
+    static let typeKeywords: Set<String> = ["struct", "enum", "union"]
 
     /// Skips to the end of the current item: a `;` at this level, or a `{…}` group.
     mutating func skipItem() {
         while let t = peek() {
             if t.kind == .punct && t.text == ";" { i += 1; return }
             if t.kind == .punct && t.text == "{" {
-                let body = skipGroup()
-                for k in body.indices.dropLast() where body[k].kind == .ident && ["struct", "enum", "union"].contains(body[k].text)
-                    && body[k + 1].kind == .ident && (k == 0 || body[k - 1].text != "#") {
-                    if body[k].text == "union" && !(k + 2 < body.count && body[k + 2].text == "{") { continue }
-                    localTypes.append(LocalType(name: body[k + 1].text, line: body[k].line, kind: body[k].text))
+                let body = skipGroupRange()
+                for k in body.dropLast() where tokens[k].kind == .ident && Self.typeKeywords.contains(tokens[k].text)
+                    && tokens[k + 1].kind == .ident && (k == body.lowerBound || tokens[k - 1].text != "#") {
+                    if tokens[k].text == "union" && !(k + 2 < body.upperBound && tokens[k + 2].text == "{") { continue }
+                    localTypes.append(LocalType(name: tokens[k + 1].text, line: tokens[k].line, kind: tokens[k].text))
                 }
                 return
             }
-            if t.kind == .punct && (t.text == "(" || t.text == "[") { skipGroup(); continue }
+            if t.kind == .punct && (t.text == "(" || t.text == "[") { skipGroupRange(); continue }
             if t.kind == .punct && t.text == "}" { return }
             i += 1
         }
     }
 
     /// Text of tokens joined the way rustfmt would read them closely enough.
+    static let tightBefore: Set<String> = [",", ";", ">", ")", "]", ":", "::", "?", "."]
+    static let tightAfter: Set<String> = ["<", "(", "[", "::", "&", "'", "#", "!", "."]
+
     static func join(_ toks: ArraySlice<RustToken>) -> String {
         var out = ""
         var previous: RustToken?
+        func space() { if !out.isEmpty, out.utf8.last != UInt8(ascii: " ") { out += " " } }
         for t in toks {
             if let p = previous {
-                let tight = [",", ";", ">", ")", "]", ":", "::", "?", "."].contains(t.text) && t.kind == .punct
-                    || ["<", "(", "[", "::", "&", "'", "#", "!", "."].contains(p.text) && p.kind == .punct
+                let tight = tightBefore.contains(t.text) && t.kind == .punct
+                    || tightAfter.contains(p.text) && p.kind == .punct
                     || (t.text == "<" || t.text == "(" || t.text == "[") && p.kind == .ident
                     || t.text == "!" && p.kind == .ident
-                if !tight { out += " " }
-                if t.text == ":" && t.kind == .punct { out += "" }
+                if !tight { space() }
             }
             out += t.text
-            if t.text == ":" && t.kind == .punct || t.text == "," && t.kind == .punct { out += " " ; previous = nil; continue }
+            if t.kind == .punct && (t.text == ":" || t.text == ",") { space(); previous = nil; continue }
             previous = t
         }
-        return out.replacingOccurrences(of: "  ", with: " ").trimmingCharacters(in: .whitespaces)
+        while out.utf8.last == UInt8(ascii: " ") { out.removeLast() }
+        while out.utf8.first == UInt8(ascii: " ") { out.removeFirst() }
+        return out
     }
 
     // MARK: items
@@ -138,7 +150,7 @@ struct RustScanner {
             // Visibility and qualifiers.
             if isIdent("pub") {
                 i += 1
-                if isPunct("(") { skipGroup() }
+                if isPunct("(") { skipGroupRange() }
                 continue
             }
             if t.kind == .ident, ["unsafe", "default", "async", "const", "extern", "auto"].contains(t.text),
@@ -153,7 +165,7 @@ struct RustScanner {
             }
             guard t.kind == .ident else {
                 attributes = []
-                if t.kind == .punct && (t.text == "{" || t.text == "(" || t.text == "[") { skipGroup() } else { i += 1 }
+                if t.kind == .punct && (t.text == "{" || t.text == "(" || t.text == "[") { skipGroupRange() } else { i += 1 }
                 continue
             }
             switch t.text {
@@ -164,7 +176,7 @@ struct RustScanner {
                 if isPunct("{"), depth >= Self.maximumDepth {
                     diagnostics.append(SchemaDiagnostic(file: file, line: t.line, severity: .warning,
                                                         message: "modules nested more than \(Self.maximumDepth) deep; module \(name) skipped"))
-                    skipGroup()
+                    skipGroupRange()
                 } else if isPunct("{") {
                     i += 1
                     depth += 1
@@ -427,7 +439,7 @@ struct RustScanner {
     static func derives(_ attributes: [String]) -> [String] {
         var out: [String] = []
         for a in attributes {
-            let compact = a.replacingOccurrences(of: " ", with: "")
+            let compact = String(a.unicodeScalars.filter { $0 != " " })
             guard compact.hasPrefix("#[derive("), compact.hasSuffix(")]") else { continue }
             let inner = compact.dropFirst(9).dropLast(2)
             out += inner.split(separator: ",").map(String.init).filter { !$0.isEmpty }

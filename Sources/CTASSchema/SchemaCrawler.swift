@@ -7,6 +7,8 @@ public enum SchemaCrawler {
     public struct Options: Sendable {
         /// Files larger than this are skipped with a note (generated code, mostly).
         public var maxFileBytes = 4 << 20
+        /// The languages read (both by default).
+        public var languages: Set<SourceLanguage> = [.rust, .swift]
         /// Directory names never entered.
         public var skippedDirectories: Set<String> = ["target", ".build", "vendor", ".git", "node_modules", ".hg", ".svn"]
 
@@ -22,6 +24,8 @@ public enum SchemaCrawler {
         /// model; listed, not analysed).
         public var localTypes: [LocalType] = []
         public var diagnostics: [SchemaDiagnostic] = []
+        /// The files read, in crawl order.
+        public var files: [String] = []
         public var filesScanned = 0
         public var filesSkipped = 0
         public var lines = 0
@@ -50,7 +54,8 @@ public enum SchemaCrawler {
         }
 
         func scanFile(_ path: String, size: Int) {
-            let isRust = path.hasSuffix(".rs"), isSwift = path.hasSuffix(".swift")
+            let isRust = path.hasSuffix(".rs") && options.languages.contains(.rust)
+            let isSwift = path.hasSuffix(".swift") && options.languages.contains(.swift)
             guard isRust || isSwift else { return }
             guard size <= options.maxFileBytes else {
                 result.filesSkipped += 1
@@ -69,6 +74,7 @@ public enum SchemaCrawler {
                 return
             }
             result.filesScanned += 1
+            result.files.append(path)
             result.bytes += bytes.count
             result.lines += bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             if String(validating: bytes, as: UTF8.self) == nil {

@@ -124,7 +124,7 @@ struct TypeShape {
     var collection: String?
 
     init(_ type: String) {
-        let t = type.replacingOccurrences(of: " ", with: "")
+        let t = type.utf8.contains(UInt8(ascii: " ")) ? String(type.unicodeScalars.filter { $0 != " " }) : type
         if t.hasPrefix("Option<") || t.hasSuffix("?") || t.hasSuffix("!") || t.hasPrefix("Optional<") { optional = true }
         var inner = optional ? Self.unwrapOptional(t) : t
         // A borrowed slice reads as its slice: `&'a mut [T]` is `[T]`.

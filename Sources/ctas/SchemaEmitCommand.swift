@@ -94,7 +94,7 @@ struct SchemaEmitCommand: ParsableCommand {
 struct SchemaBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
-        abstract: "Benchmark the schema crawler on a tree (lines/s) against Universal Ctags on the same tree, in the same run.")
+        abstract: "Benchmark the schema crawler on a tree (lines/s): Rust against Universal Ctags, Swift against swiftc's parser, same files, same run.")
 
     @Argument(help: "A source tree (Rust and Swift).")
     var path: String
@@ -102,44 +102,16 @@ struct SchemaBench: ParsableCommand {
     @Option(help: "Runs of each (the best is reported).")
     var repeats = 3
 
+    func validate() throws {
+        guard (1...100).contains(repeats) else { throw ValidationError("--repeats must be 1–100") }
+    }
+
     func run() throws {
-        var ours: [Double] = []
-        var last = SchemaCrawler.crawl(path)
-        for _ in 0..<max(1, repeats) {
-            last = SchemaCrawler.crawl(path)
-            ours.append(last.seconds)
-        }
-        var theirs: [Double] = []
-        var ctagsTags = 0
-        let ctags = ["/usr/bin/ctags", "/usr/local/bin/ctags"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        if let ctags {
-            for _ in 0..<max(1, repeats) {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: ctags)
-                process.arguments = ["-R", "--languages=Rust,Swift", "--fields=+n", "-f", "-", path]
-                let out = Pipe()
-                process.standardOutput = out
-                process.standardError = FileHandle.nullDevice
-                let started = Date()
-                try process.run()
-                let data = out.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                theirs.append(Date().timeIntervalSince(started))
-                ctagsTags = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            }
-        }
-        let best = ours.min() ?? 0
-        var result: [String: Any] = [
-            "path": path, "files": last.filesScanned, "lines": last.lines, "bytes": last.bytes, "types": last.types.count,
-            "seconds": (best * 1000).rounded() / 1000, "linesPerSecond": best > 0 ? (Double(last.lines) / best).rounded() : 0,
-        ]
-        if let ctagsBest = theirs.min() {
-            result["ctagsSeconds"] = (ctagsBest * 1000).rounded() / 1000
-            result["ctagsLinesPerSecond"] = ctagsBest > 0 ? (Double(last.lines) / ctagsBest).rounded() : 0
-            result["ctagsTags"] = ctagsTags
-            result["ratioToCtags"] = ctagsBest > 0 && best > 0 ? ((ctagsBest / best) * 100).rounded() / 100 : 0
-        }
-        let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw RuntimeError("\(path): \(String(cString: strerror(errno)))") }
+        let result = try SchemaBenchmark.run(path: path, repeats: repeats)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
     }
 }
