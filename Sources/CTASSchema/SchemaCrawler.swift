@@ -44,6 +44,27 @@ public enum SchemaCrawler {
     }
 
     public static func crawl(_ root: String, options: Options = Options()) -> Result {
+        // The parsers recurse per nesting level (swift-syntax's lookahead has no limit of its
+        // own): the crawl runs on a thread with a stack deep enough for any file the nesting
+        // check lets through, whatever thread the caller is on.
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            outcome.result = crawlOnThisThread(root, options: options)
+            done.signal()
+        }
+        thread.stackSize = 256 << 20
+        thread.start()
+        done.wait()
+        return outcome.result ?? Result(root: root)
+    }
+
+    /// Hands the result from the crawl's thread to the caller (the semaphore orders the two).
+    private final class Outcome: @unchecked Sendable {
+        var result: Result?
+    }
+
+    static func crawlOnThisThread(_ root: String, options: Options) -> Result {
         let started = Date()
         var result = Result(root: root)
         var visited = Set<[UInt64]>()

@@ -26,11 +26,9 @@ struct SwiftScanner {
 
     static func scan(file: String, source: String)
         -> (types: [TypeInfo], extensions: [ExtensionConformance], diagnostics: [SchemaDiagnostic], local: [LocalType]) {
-        if let line = lineExceedingNesting(source) {
-            // swift-syntax's lookahead recurses once per bracket level without a limit; a
-            // hostile or generated file would exhaust the stack.
-            let message = "brackets nested more than \(maximumNesting) deep; file not parsed"
-            return ([], [], [SchemaDiagnostic(file: file, line: line, severity: .warning, message: message)], [])
+        if let deep = NestingCheck(source).problem {
+            let message = "\(deep.what) nested more than \(deep.limit) deep; file not parsed (\(deep.why))"
+            return ([], [], [SchemaDiagnostic(file: file, line: deep.line, severity: .warning, message: message)], [])
         }
         let tree = Parser.parse(source: source)
         let converter = SourceLocationConverter(fileName: file, tree: tree)
@@ -44,41 +42,6 @@ struct SwiftScanner {
             }
         }
         return (visitor.types, visitor.extensions, diagnostics, visitor.local)
-    }
-
-    static let maximumNesting = 256
-
-    /// The line where `(`, `[`, `{` and generic `<` nest deeper than `maximumNesting`, if
-    /// anywhere. A byte scan, deliberately rough (brackets in strings and comments count):
-    /// real code nests a few dozen levels, so only hostile or generated input reaches it.
-    static func lineExceedingNesting(_ source: String) -> Int? {
-        var depth = 0, angles = 0, line = 1
-        var previous: UInt8 = 0
-        var bytes = source.utf8.makeIterator()
-        var current = bytes.next()
-        while let c = current {
-            let next = bytes.next()
-            switch c {
-            case UInt8(ascii: "\n"): line += 1
-            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
-            case UInt8(ascii: "<"):
-                // `Array<Array<…` (a name right before and a name or bracket right after), not `a < b`.
-                if Self.isNameByte(previous), let n = next, Self.isNameByte(n) || n == UInt8(ascii: "[") || n == UInt8(ascii: "(") { angles += 1 }
-            case UInt8(ascii: ">"): angles = max(0, angles - 1)
-            case UInt8(ascii: ";"): angles = 0
-            default: break
-            }
-            if depth + angles > maximumNesting { return line }
-            previous = c
-            current = next
-        }
-        return nil
-    }
-
-    static func isNameByte(_ b: UInt8) -> Bool {
-        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
-            || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_") || b >= 0x80
     }
 
     final class Visitor: SyntaxVisitor {

@@ -194,3 +194,46 @@ private func type(_ r: SchemaCrawler.Result, _ name: String) throws -> TypeInfo 
         #expect(SchemaPlan(types: twice, rules: .builtIn()).tables.count == 2)
     }
 }
+
+/// Generated or hostile nesting: never a crash (stack) or a hang (the Swift parsers'
+/// exponential lookahead over nested `[`), always a warning with the line.
+@Suite struct HostileNestingTests {
+    static func crawl(_ files: [String: String]) throws -> SchemaCrawler.Result {
+        let root = scratch()
+        for (name, text) in files { try text.write(toFile: root + "/" + name, atomically: true, encoding: .utf8) }
+        return SchemaCrawler.crawl(root)
+    }
+
+    @Test func deepRustModulesAndMacroBodiesAreSkippedWithAWarning() throws {
+        let n = 20_000
+        let r = try Self.crawl([
+            "mods.rs": String(repeating: "mod a { ", count: n) + "struct Deep { x: u8 }" + String(repeating: " }", count: n) + "\nstruct After { y: u8 }\n",
+            "macros.rs": String(repeating: "m! { ", count: 400) + "struct InMacro { x: u8 }" + String(repeating: " }", count: 400) + "\n",
+            "generics.rs": "struct G { x: " + String(repeating: "Vec<", count: n) + "u8" + String(repeating: ">", count: n) + " }\n",
+        ])
+        #expect(r.types.map(\.name).sorted() == ["After", "G"], "\(r.types.map(\.name))")
+        #expect(r.diagnostics.contains { $0.file.hasSuffix("mods.rs") && $0.line == 1 && $0.message.contains("modules nested more than 256 deep") })
+        #expect(r.diagnostics.contains { $0.file.hasSuffix("macros.rs") && $0.message.contains("macro bodies nested more than 256 deep") })
+    }
+
+    @Test func swiftNestingThatWouldHangOrOverflowTheParserIsRefused() throws {
+        let started = Date()
+        let r = try Self.crawl([
+            "Literal.swift": "struct Before { var a: Int }\nlet x = " + String(repeating: "[", count: 30) + "1" + String(repeating: "]", count: 30) + "\n",
+            "Calls.swift": "let x = " + String(repeating: "f(", count: 20_000) + "1" + String(repeating: ")", count: 20_000) + "\n",
+            // (swift-syntax's own nesting limit is 256 levels, 25 in debug builds: calls stay under it.)
+            "Fine.swift": "let calls = " + String(repeating: "f(", count: 20) + "1" + String(repeating: ")", count: 20) + "\n"
+                + "let literal = " + String(repeating: "[", count: 8) + "1" + String(repeating: "]", count: 8) + "\n"
+                + "// " + String(repeating: "[", count: 100) + "\nlet s = \"" + String(repeating: "[", count: 100) + "\"\n"
+                + "let raw = #\"\"\"\n" + String(repeating: "[", count: 100) + "\n\"\"\"#\n/* [[[[[[[[[[[[[[[[[[[[ /* [[[[[[[[[[[[[[[[[[ */ */\n"
+                + "struct Kept { var grid: [[[Int]]] }\n",
+        ])
+        #expect(Date().timeIntervalSince(started) < 60, "no exponential parse")
+        let literal = try #require(r.diagnostics.first { $0.file.hasSuffix("Literal.swift") })
+        #expect(literal.line == 2 && literal.message.contains("array brackets nested more than 16 deep"), "\(literal.description)")
+        #expect(r.diagnostics.contains { $0.file.hasSuffix("Calls.swift") && $0.message.contains("brackets nested more than 10000 deep") })
+        #expect(!r.diagnostics.contains { $0.file.hasSuffix("Fine.swift") }, "brackets in comments and strings do not count: \(r.diagnostics.map(\.description))")
+        #expect(r.types.map(\.name) == ["Kept"], "\(r.types.map(\.name))")
+        #expect(NestingCheck("let a = \"\\\"[[[[[[[[[[[[[[[[[[[[\"").problem == nil, "escaped quotes stay inside the string")
+    }
+}

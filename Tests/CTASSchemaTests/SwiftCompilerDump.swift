@@ -1,4 +1,5 @@
 import Foundation
+@testable import CTASSchema
 
 /// The Swift compiler's own parser as a second, independent reader of Swift source: the
 /// C++ front end (`swiftc -frontend -dump-parse`) shares no code with swift-syntax, which
@@ -17,14 +18,7 @@ enum SwiftCompilerDump {
     }
 
     /// `swiftc` on the PATH, if any.
-    static var compiler: String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = String(dir) + "/swiftc"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    static var compiler: String? { SchemaBenchmark.executable("swiftc") }
 
     /// Parses `files` (each a primary file, so each is dumped) in batches, and returns
     /// the type declarations of all of them.
