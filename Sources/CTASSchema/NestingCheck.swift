@@ -24,11 +24,10 @@ struct NestingCheck {
     let problem: Problem?
 
     init(_ source: String) {
-        problem = source.utf8.withContiguousStorageIfAvailable { Self.check($0) } ?? Self.check(Array(source.utf8))
+        problem = Self.check(Array(source.utf8))
     }
 
-    static func check(_ s: some RandomAccessCollection<UInt8>) -> Problem? {
-        let bytes = Array(s)
+    static func check(_ bytes: [UInt8]) -> Problem? {
         let n = bytes.count
         var i = 0, line = 1
         var brackets: [UInt8] = []   // open brackets, innermost last

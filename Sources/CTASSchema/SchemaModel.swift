@@ -126,12 +126,8 @@ struct TypeShape {
     init(_ type: String) {
         let t = type.utf8.contains(UInt8(ascii: " ")) ? String(type.unicodeScalars.filter { $0 != " " }) : type
         if t.hasPrefix("Option<") || t.hasSuffix("?") || t.hasSuffix("!") || t.hasPrefix("Optional<") { optional = true }
-        var inner = optional ? Self.unwrapOptional(t) : t
-        // A borrowed slice reads as its slice: `&'a mut [T]` is `[T]`.
-        if inner.hasPrefix("&"), let open = inner.firstIndex(of: "["), inner.hasSuffix("]"),
-           inner[..<open].allSatisfy({ $0 == "&" || $0 == "'" || $0.isLetter || $0.isNumber || $0 == "_" }) {
-            inner = String(inner[open...])
-        }
+        let unwrapped = optional ? Self.unwrapOptional(t) : t
+        let inner = Self.borrowedSlice(unwrapped) ?? unwrapped
         for (prefix, kind) in Self.collections where inner.hasPrefix(prefix) {
             collection = kind
             break
@@ -146,6 +142,14 @@ struct TypeShape {
         ("ContiguousArray<", "array"), ("LinkedList<", "array"), ("HashSet<", "set"), ("BTreeSet<", "set"), ("IndexSet<", "set"),
         ("Set<", "set"), ("HashMap<", "map"), ("BTreeMap<", "map"), ("IndexMap<", "map"), ("Dictionary<", "map"),
     ]
+
+    /// The slice a borrow refers to: `[T]` for `&[T]`, `&mut[T]`, `&'a mut[T]` (spaces
+    /// removed); nil for anything else.
+    static func borrowedSlice(_ t: String) -> String? {
+        guard t.hasPrefix("&"), let open = t.firstIndex(of: "["), t.hasSuffix("]"),
+              t[..<open].allSatisfy({ $0 == "&" || $0 == "'" || $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+        return String(t[open...])
+    }
 
     static func unwrapOptional(_ t: String) -> String {
         if t.hasPrefix("Option<"), t.hasSuffix(">") { return String(t.dropFirst(7).dropLast()) }

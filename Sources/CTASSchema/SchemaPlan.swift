@@ -38,6 +38,12 @@ public struct SchemaPlan: Sendable {
     /// of stored types that hold one are stored as JSON.
     public var notStored: [(type: TypeInfo, recommendation: Recommendation)]
 
+    /// Where each input type went, in the order of the `types` given.
+    public enum Placement: Sendable {
+        case table(Int), check, alternative, notStored(Recommendation)
+    }
+    public var placements: [Placement]
+
     /// Lays out `types` (all of one crawl) with their recommendations.
     public init(types: [TypeInfo], rules: SchemaRules) {
         var names = Set<String>()
@@ -47,6 +53,7 @@ public struct SchemaPlan: Sendable {
         var alternatives: [TypeInfo] = []
         var declared = Set<String>()
         var notStored: [(TypeInfo, Recommendation)] = []
+        var placements: [Placement] = []
         var mappers: [SourceLanguage: TypeMapper] = [:]
         for language in [SourceLanguage.rust, .swift] {
             let own = types.filter { $0.language == language }
@@ -59,17 +66,21 @@ public struct SchemaPlan: Sendable {
             let identity = "\(t.language.rawValue) \(t.file) \(t.qualifiedName)"
             if !declared.insert(identity).inserted, t.isConditional {
                 alternatives.append(t)
+                placements.append(.alternative)
                 continue
             }
             if t.kind == .enum && !t.variants.isEmpty && t.variants.allSatisfy({ $0.shape == .unit }) {
                 checks.append(t)
+                placements.append(.check)
                 continue
             }
             let recommendation = rules.recommend(t)
             if recommendation.tier == .runtime {
                 notStored.append((t, recommendation))
+                placements.append(.notStored(recommendation))
                 continue
             }
+            placements.append(.table(ordered.count))
             let name = Identifier.unique(Identifier.snake(t.qualifiedName), in: &names)
             if tableOf[t.name] == nil { tableOf[t.name] = name }
             ordered.append((t, name, recommendation))
@@ -77,7 +88,6 @@ public struct SchemaPlan: Sendable {
         for (t, name, recommendation) in ordered {
             let mapper = mappers[t.language] ?? TypeMapper(types: [:])
             var columns: [Column] = []
-            let links: [(String, String, String)] = []
             var key = Column(name: "id", kind: .uuid, nullable: false, field: nil, references: nil)
             var used: Set<String> = []
             let isTagged = t.kind == .enum
@@ -113,7 +123,7 @@ public struct SchemaPlan: Sendable {
                     columns.append(Column(name: name, kind: m.kind, nullable: m.nullable, field: f.name, references: nil))
                 }
             }
-            tables.append(Table(name: name, type: t, recommendation: recommendation, key: key, columns: columns, links: links,
+            tables.append(Table(name: name, type: t, recommendation: recommendation, key: key, columns: columns, links: [],
                                 isTaggedUnion: isTagged))
         }
         // Link tables share the tables' namespace (`Map.values` next to a type `Map.Values`).
@@ -125,6 +135,7 @@ public struct SchemaPlan: Sendable {
         enumsAsChecks = checks
         self.alternatives = alternatives
         self.notStored = notStored
+        self.placements = placements
     }
 
     /// Names a data column may not take: `id` is the key; PostgreSQL's system columns

@@ -90,21 +90,27 @@ public enum SchemaReport {
         totals["variants"] = r.types.reduce(0) { $0 + $1.variants.count }
         totals["fields"] = r.types.reduce(0) { $0 + $1.fields.count }
         var entries: [Entry] = []
-        var tableIndex = 0
-        for t in r.types {
-            if tableIndex < plan.tables.count, plan.tables[tableIndex].type == t {
-                let table = plan.tables[tableIndex]
-                tableIndex += 1
+        for (t, placement) in zip(r.types, plan.placements) {
+            let recommendation: Recommendation, generated: Generated
+            switch placement {
+            case .table(let index):
+                let table = plan.tables[index]
                 var columns: [String: String] = [:]
                 for c in table.columns { if let f = c.field { columns[f] = c.name } }
                 if let f = table.key.field { columns[f] = "id" }
-                entries.append(Entry(type: t, qualifiedName: t.qualifiedName, recommendation: table.recommendation,
-                                     generated: Generated(storedAs: "table", table: table.name, columns: columns, linkTables: table.links.map(\.table))))
-            } else {
-                let role = plan.alternatives.contains(t) ? "alternative" : plan.notStored.contains { $0.type == t } ? "none" : "check"
-                entries.append(Entry(type: t, qualifiedName: t.qualifiedName, recommendation: rules.recommend(t),
-                                     generated: Generated(storedAs: role, table: nil, columns: [:], linkTables: [])))
+                recommendation = table.recommendation
+                generated = Generated(storedAs: "table", table: table.name, columns: columns, linkTables: table.links.map(\.table))
+            case .notStored(let rec):
+                recommendation = rec
+                generated = Generated(storedAs: "none", table: nil, columns: [:], linkTables: [])
+            case .check:
+                recommendation = rules.recommend(t)
+                generated = Generated(storedAs: "check", table: nil, columns: [:], linkTables: [])
+            case .alternative:
+                recommendation = rules.recommend(t)
+                generated = Generated(storedAs: "alternative", table: nil, columns: [:], linkTables: [])
             }
+            entries.append(Entry(type: t, qualifiedName: t.qualifiedName, recommendation: recommendation, generated: generated))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -97,10 +97,7 @@ struct TypeMapper {
 
     /// The element type of `Vec<T>`, `[T]`, `Set<T>`, `[T; N]`.
     static func element(of type: String) -> String {
-        // Slices: `&[T]`, `&mut [T]`, `&'a [T]`.
-        if type.hasPrefix("&"), let open = type.firstIndex(of: "["), type.hasSuffix("]") {
-            return element(of: String(type[open...]))
-        }
+        if let slice = TypeShape.borrowedSlice(type) { return element(of: slice) }
         if type.hasPrefix("["), type.hasSuffix("]") {
             let inner = String(type.dropFirst().dropLast())
             return inner.split(separator: ";").first.map(String.init) ?? inner
