@@ -398,7 +398,11 @@ public final class Engine: Sendable {
         snap.replay.eventTime = state.replayEventTime
 
         let cpu = ProcessStats.cpuSeconds()
+        // Snapshots are made from more than one task (the publisher, a stop, the end): one that
+        // started earlier can reach here after a later one. It then reports no rates and
+        // leaves the later reference point in place (a clock going backwards would trap).
         let (elapsed, previousEvents, previousBusy, cpuDelta): (Double, [Int], [UInt64], Double) = publisherState.withLock { p in
+            guard now > p.atNanos else { return (0, [], [], 0) }
             let elapsed = p.atNanos == 0 ? 0 : Double(now - p.atNanos) / 1e9
             let result = (elapsed, p.stageEvents, p.stageBusy, cpu - p.cpuSeconds)
             p.atNanos = now
@@ -413,7 +417,8 @@ public final class Engine: Sendable {
             stage.batches = acc.batches
             stage.events = acc.events
             stage.latency = LatencySummary(acc.histogram)
-            if elapsed > 0, previousEvents.count == state.stages.count {
+            // Counters read before another snapshot's can be older than its reference: no rate then.
+            if elapsed > 0, previousEvents.count == state.stages.count, acc.events >= previousEvents[i], acc.busyNanos >= previousBusy[i] {
                 stage.eventsPerSecond = Double(acc.events - previousEvents[i]) / elapsed
                 stage.busy = min(1, Double(acc.busyNanos - previousBusy[i]) / 1e9 / elapsed)
             }

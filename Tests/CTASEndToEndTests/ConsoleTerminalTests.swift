@@ -144,7 +144,8 @@ import Testing
         try await t.session.send("C-z")
         let (stopped, screen) = try await t.session.waitFor(10) { $0.contains("Stopped") }
         #expect(stopped, "\(screen)")
-        #expect(try await t.session.value("#{alternate_on}") == "0", "suspended: the shell has the normal screen back")
+        let alternate = try await t.session.value("#{alternate_on}")
+        #expect(alternate == "0", "suspended: the shell has the normal screen back; screen when 'Stopped' was seen: \(screen)")
         try await t.session.type("fg")
         try await t.session.send("Enter")
         let (resumed, _) = try await t.session.waitFor(10) { $0.contains("Feed") && $0.contains("Metrics") }
