@@ -369,6 +369,11 @@ public final class ConsoleApp {
         state.heatmap.loading = false
         // An answer to an older question still beats none (it is replaced within a second).
         if generation == state.heatmap.generation || state.heatmap.data == nil { state.heatmap.data = data }
+        if let step = state.heatmap.pendingHotspotStep, let map = heatmapMap,
+           state.heatmap.data?.query == state.heatmap.query(width: map.width, height: map.height) {
+            state.heatmap.pendingHotspotStep = nil
+            state.say(state.heatmap.stepHotspot(step))
+        }
         dirty = true
         wake.signal()
     }

@@ -17,6 +17,9 @@ public struct HeatmapViewState: Sendable {
     public var generation = 0
     /// The hot spot `n`/`N` last went to (index into the answer's ranked list).
     public var hotspotIndex: Int?
+    /// A hot spot step (`n` +1, `N` -1) asked for while the answer on hand was for another
+    /// view (just zoomed, say); taken when the answer for this view arrives.
+    public var pendingHotspotStep: Int?
     /// What the cursor cell holds (types, sources), fetched when the cursor moves.
     public var cursorSummary: CellDrill?
     public var drill: DrillState?
@@ -60,6 +63,22 @@ public struct HeatmapViewState: Sendable {
         let res = viewport.displayResolution(width: width)
         guard let p = viewport.point(px: width / 2, py: 2 * (height / 2), width: width, height: height) else { return nil }
         return try? H3.latLngToCell(lat: p.lat, lng: p.lng, res: res)
+    }
+
+    /// Centres the map on the next (`step` +1) or previous (-1) ranked hot spot of the answer
+    /// on hand; returns what to tell the analyst.
+    public mutating func stepHotspot(_ step: Int) -> String {
+        guard let spots = data?.analysis.hotspots, !spots.isEmpty else {
+            return "no significant hot spots at this resolution and window"
+        }
+        var i = hotspotIndex ?? (step > 0 ? -1 : spots.count)
+        i = ((i + step) % spots.count + spots.count) % spots.count
+        hotspotIndex = i
+        if let c = try? H3.cellToLatLng(spots[i].cell) {
+            viewport.centerLat = c.lat
+            viewport.centerLng = c.lng
+        }
+        return "hot spot \(i + 1) of \(spots.count): z \(Format.fixed(spots[i].z, 2))"
     }
 
     mutating func changed() {

@@ -98,8 +98,10 @@ public final class NCursesTerminal: Terminal {
         var unblock = sigset_t()
         sigemptyset(&unblock)
         sigaddset(&unblock, SIGTSTP)
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        var mask = sigset_t()
+        pthread_sigmask(SIG_UNBLOCK, &unblock, &mask)
         raise(SIGTSTP)
+        pthread_sigmask(SIG_SETMASK, &mask, nil)
         sigaction(SIGTSTP, &previous, nil)
         curs_set(0)
         self.previous = nil

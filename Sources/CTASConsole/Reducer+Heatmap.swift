@@ -9,6 +9,8 @@ extension Reducer {
         let (w, h) = context.heatmapSize
         guard w > 0, h > 0 else { return [] }
         var hm = state.heatmap
+        // Any other key supersedes a hot spot step still waiting for its answer.
+        hm.pendingHotspotStep = nil
         switch action {
         case .left, .right, .up, .down:
             let dx = action == .left ? -1 : action == .right ? 1 : 0
@@ -33,18 +35,16 @@ extension Reducer {
             state.prompt = Prompt(kind: .goTo, text: "", historyIndex: nil)
             return []
         case .nextHotspot, .previousHotspot:
-            guard let spots = hm.data?.analysis.hotspots, !spots.isEmpty else {
-                state.say("no significant hot spots at this resolution and window", now: context.now)
+            let step = action == .nextHotspot ? 1 : -1
+            // Hot spots of an answer for another view (the zoom just changed) would send the
+            // map to a cell that is not ranked here: wait for this view's answer.
+            guard let data = hm.data, data.query == hm.query(width: w, height: h) else {
+                hm.pendingHotspotStep = step
+                state.heatmap = hm
+                state.say("finding hot spots for this view…", now: context.now)
                 return []
             }
-            var i = hm.hotspotIndex ?? (action == .nextHotspot ? -1 : spots.count)
-            i = action == .nextHotspot ? (i + 1) % spots.count : (i - 1 + spots.count) % spots.count
-            hm.hotspotIndex = i
-            if let c = try? H3.cellToLatLng(spots[i].cell) {
-                hm.viewport.centerLat = c.lat
-                hm.viewport.centerLng = c.lng
-            }
-            state.say("hot spot \(i + 1) of \(spots.count): z \(Format.fixed(spots[i].z, 2))", now: context.now)
+            state.say(hm.stepHotspot(step), now: context.now)
         case .open:
             guard let cell = hm.cursorCell(width: w, height: h) else { return [] }
             hm.drill = HeatmapViewState.DrillState(cell: cell, generation: hm.generation + 1)

@@ -78,23 +78,62 @@ import Testing
         #expect(reducer.runCommand("k 9", state: &s, context: ctx()).isEmpty && s.message?.isError == true)
     }
 
-    @Test func nextAndPreviousHotSpotCentreOnThemInRankOrder() throws {
+    /// A state zoomed in to display resolution 2 (where two busy cells are both significant).
+    func zoomedState() -> ViewState {
         var s = state()
+        while s.heatmap.viewport.displayResolution(width: 100) < 2 { _ = reducer.handle(.character("+"), state: &s, context: ctx()) }
+        return s
+    }
+
+    @Test func nextAndPreviousHotSpotCentreOnThemInRankOrder() throws {
+        var s = zoomedState()
+        let view = s.heatmap.query(width: 100, height: 30)
+        s.heatmap.data = HeatmapData(query: view, tallies: [:])
         _ = reducer.handle(.character("n"), state: &s, context: ctx())
         #expect(s.message?.text.contains("no significant hot spots") == true)
-        let a = try H3.latLngToCell(lat: 35.68, lng: 139.69, res: 2)
-        let b = try H3.latLngToCell(lat: -23.55, lng: -46.63, res: 2)
-        s.heatmap.data = HeatmapData(query: HeatmapQuery(resolution: 2), tallies: [a: CellTally(count: 900, severitySum: 1), b: CellTally(count: 400, severitySum: 1)])
+        let a = try H3.latLngToCell(lat: 35.68, lng: 139.69, res: view.resolution)
+        let b = try H3.latLngToCell(lat: -23.55, lng: -46.63, res: view.resolution)
+        s.heatmap.data = HeatmapData(query: view, tallies: [a: CellTally(count: 900, severitySum: 1), b: CellTally(count: 400, severitySum: 1)])
         let spots = try #require(s.heatmap.data?.analysis.hotspots)
         try #require(spots.count >= 2)
         _ = reducer.handle(.character("n"), state: &s, context: ctx())
         #expect(s.heatmap.hotspotIndex == 0)
+        #expect(s.message?.text.hasPrefix("hot spot 1 of \(spots.count)") == true)
         let first = try H3.cellToLatLng(spots[0].cell)
         #expect(abs(s.heatmap.viewport.centerLat - first.lat) < 1e-9)
         _ = reducer.handle(.character("N"), state: &s, context: ctx())
         #expect(s.heatmap.hotspotIndex == spots.count - 1, "previous wraps to the last")
         _ = reducer.handle(.character("n"), state: &s, context: ctx())
         #expect(s.heatmap.hotspotIndex == 0)
+    }
+
+    /// Just after a zoom the answer on hand is for the old resolution: its hot spots would send
+    /// the map to a cell that is not ranked in the new view, so `n` waits for the new answer.
+    @Test func aHotSpotStepWaitsForTheAnswerOfTheViewOnScreen() throws {
+        var s = zoomedState()
+        let old = s.heatmap.query(width: 100, height: 30)
+        let a = try H3.latLngToCell(lat: 35.68, lng: 139.69, res: old.resolution)
+        let b = try H3.latLngToCell(lat: -23.55, lng: -46.63, res: old.resolution)
+        s.heatmap.data = HeatmapData(query: old, tallies: [a: CellTally(count: 900, severitySum: 1), b: CellTally(count: 400, severitySum: 1)])
+        while s.heatmap.query(width: 100, height: 30).resolution == old.resolution { _ = reducer.handle(.character("+"), state: &s, context: ctx()) }
+        let view = s.heatmap.viewport
+        #expect(reducer.handle(.character("n"), state: &s, context: ctx()).isEmpty)
+        #expect(s.heatmap.pendingHotspotStep == 1 && s.heatmap.viewport == view && s.heatmap.hotspotIndex == nil)
+        #expect(s.message?.text.contains("finding hot spots") == true)
+        // Another key supersedes the waiting step.
+        _ = reducer.handle(.character("l"), state: &s, context: ctx())
+        #expect(s.heatmap.pendingHotspotStep == nil)
+        _ = reducer.handle(.character("N"), state: &s, context: ctx())
+        #expect(s.heatmap.pendingHotspotStep == -1)
+        // The answer for this view arrives: the step is taken on it (ConsoleApp does this).
+        let fine = s.heatmap.query(width: 100, height: 30)
+        let c = try H3.latLngToCell(lat: 35.68, lng: 139.69, res: fine.resolution)
+        s.heatmap.data = HeatmapData(query: fine, tallies: [c: CellTally(count: 900, severitySum: 1)])
+        let spots = try #require(s.heatmap.data?.analysis.hotspots)
+        try #require(!spots.isEmpty)
+        #expect(s.heatmap.stepHotspot(-1).hasPrefix("hot spot \(spots.count) of \(spots.count)"))
+        let last = try H3.cellToLatLng(spots[spots.count - 1].cell)
+        #expect(abs(s.heatmap.viewport.centerLat - last.lat) < 1e-9)
     }
 
     @Test func enterDrillsAndAnEventOpensItsDetailAndFocusesTheGraph() throws {

@@ -16,20 +16,20 @@ import Testing
         let later = try await t.capture()
         #expect((acceptedCount(later) ?? 0) > (acceptedCount(first) ?? 0), "counts rise")
         try await t.send("?")
-        let (help, _) = try await t.waitFor(5) { $0.contains("Help (esc closes") }
-        #expect(help)
+        let (help, helpScreen) = try await t.waitFor { $0.contains("Help (esc closes") }
+        #expect(help, "\(helpScreen)")
         try await t.send("Escape")
         try await t.send("/")
         try await t.type("sev>=9")
         try await t.send("Enter")
-        let (filtered, filterScreen) = try await t.waitFor(5) { $0.contains("filter sev>=9") }
+        let (filtered, filterScreen) = try await t.waitFor { $0.contains("filter sev>=9") }
         #expect(filtered, "\(filterScreen)")
         try await t.resize(width: 30, height: 8)
-        let (small, _) = try await t.waitFor(5) { $0.contains("terminal too small") }
-        #expect(small)
+        let (small, smallScreen) = try await t.waitFor { $0.contains("terminal too small") }
+        #expect(small, "\(smallScreen)")
         try await t.resize(width: 120, height: 35)
-        let (back, _) = try await t.waitFor(5) { $0.contains("Feed") && $0.contains("Metrics") }
-        #expect(back)
+        let (back, backScreen) = try await t.waitFor { $0.contains("Feed") && $0.contains("Metrics") }
+        #expect(back, "\(backScreen)")
         #expect(try await t.value("#{alternate_on}") == "1")
         try await t.send("q")
         #expect(try await t.exitStatus() == 0)
@@ -142,13 +142,13 @@ import Testing
         let (started, _) = try await t.session.waitFor { $0.contains("Feed") && (acceptedCount($0) ?? 0) > 0 }
         #expect(started)
         try await t.session.send("C-z")
-        let (stopped, screen) = try await t.session.waitFor(10) { $0.contains("Stopped") }
+        let (stopped, screen) = try await t.session.waitFor { $0.contains("Stopped") }
         #expect(stopped, "\(screen)")
         let alternate = try await t.session.value("#{alternate_on}")
         #expect(alternate == "0", "suspended: the shell has the normal screen back; screen when 'Stopped' was seen: \(screen)")
         try await t.session.type("fg")
         try await t.session.send("Enter")
-        let (resumed, _) = try await t.session.waitFor(10) { $0.contains("Feed") && $0.contains("Metrics") }
+        let (resumed, _) = try await t.session.waitFor { $0.contains("Feed") && $0.contains("Metrics") }
         #expect(resumed)
         #expect(try await t.session.value("#{alternate_on}") == "1")
         try await t.session.send("q")
@@ -189,20 +189,20 @@ struct TmuxShell {
         try await t.send(":")
         try await t.type("graph " + domain.replacingOccurrences(of: ".", with: "[.]"))
         try await t.send("Enter")
-        let (found, walk) = try await t.waitFor(10) { s in campaign.events.allSatisfy { s.contains($0) } }
+        let (found, walk) = try await t.waitFor { s in campaign.events.allSatisfy { s.contains($0) } }
         #expect(found, "every event of the campaign listed:\n\(walk)")
         #expect(walk.contains("domain \(domain)") && walk.contains("in \(campaign.events.count) events"))
         // Enter walks to the first linked event; backspace comes back.
         try await t.send("Enter")
-        let (moved, eventScreen) = try await t.waitFor(10) { $0.contains("◆ event ") && $0.contains("backspace: back (1)") }
+        let (moved, eventScreen) = try await t.waitFor { $0.contains("◆ event ") && $0.contains("backspace: back (1)") }
         #expect(moved, "\(eventScreen)")
         #expect(eventScreen.contains("INDICATORS"))
         try await t.send("BSpace")
-        let (returned, _) = try await t.waitFor(10) { $0.contains("domain \(domain)") && !$0.contains("backspace: back") }
-        #expect(returned)
+        let (returned, returnedScreen) = try await t.waitFor { $0.contains("domain \(domain)") && !$0.contains("backspace: back") }
+        #expect(returned, "\(returnedScreen)")
         try await t.send("2")
-        let (deeper, _) = try await t.waitFor(10) { $0.contains("hops 2") }
-        #expect(deeper)
+        let (deeper, deeperScreen) = try await t.waitFor { $0.contains("hops 2") }
+        #expect(deeper, "\(deeperScreen)")
         try await t.send("q")
         #expect(try await t.exitStatus() == 0)
     }
@@ -228,7 +228,7 @@ struct TmuxShell {
         #expect(loaded, "\(screen)")
         try await t.send("Tab")
         try await t.send("z")
-        let (mapped, map) = try await t.waitFor(10) { $0.contains(" hot ") && $0.contains("on map") && !$0.contains("Feed") }
+        let (mapped, map) = try await t.waitFor { $0.contains(" hot ") && $0.contains("on map") && !$0.contains("Feed") }
         #expect(mapped, "\(map)")
         let colours = try await t.capture(escapes: true)
         #expect(colours.contains("▀"), "half-block pixels")
@@ -236,10 +236,11 @@ struct TmuxShell {
         // The world view's cells are too coarse for significance; two steps in, hot spots show.
         try await t.send("+")
         try await t.send("+")
-        let (zoomed, zoomedScreen) = try await t.waitFor(10) { $0.contains("res 2") }
+        let (zoomed, zoomedScreen) = try await t.waitFor { $0.contains("res 2") }
         #expect(zoomed, "\(zoomedScreen)")
         try await t.send("n")
-        let (onSpot, spot) = try await t.waitFor(10) { $0.contains("hot spot 1 of") && $0.contains("hot spot #1") }
+        // The cursor line marks the ranked cell (the status line says "hot spot 1 of N" for 4 s).
+        let (onSpot, spot) = try await t.waitFor { $0.contains("hot spot #1") }
         #expect(onSpot, "\(spot)")
         // The cursor line names the cell and its counts; the cluster is near Nairobi.
         let cursorLine = try #require(spot.split(separator: "\n").first { $0.contains("hot spot #1") })
@@ -247,24 +248,24 @@ struct TmuxShell {
         let lat = coordinates.flatMap { Double($0.split(separator: ",")[0]) } ?? 99
         #expect(abs(lat - -1.29) < 3, "\(cursorLine)")
         try await t.send("Enter")
-        let (drilled, list) = try await t.waitFor(10) { $0.contains("event(s)") && $0.contains("enter detail+graph") }
+        let (drilled, list) = try await t.waitFor { $0.contains("event(s)") && $0.contains("enter detail+graph") }
         #expect(drilled, "\(list)")
         try await t.send("Enter")
-        let (detail, detailScreen) = try await t.waitFor(10) { $0.contains("esc") && $0.contains("evt-9-") && $0.contains("type") }
+        let (detail, detailScreen) = try await t.waitFor { $0.contains("esc") && $0.contains("evt-9-") && $0.contains("type") }
         #expect(detail, "\(detailScreen)")
         try await t.send("Escape")
         try await t.send("Escape")
-        let (back, _) = try await t.waitFor(10) { $0.contains("on map") && $0.contains("w window") }
-        #expect(back)
+        let (back, backScreen) = try await t.waitFor { $0.contains("on map") && $0.contains("w window") }
+        #expect(back, "\(backScreen)")
         try await t.send("g")
         try await t.type("48.85,2.35")
         try await t.send("Enter")
-        let (moved, movedScreen) = try await t.waitFor(10) { $0.contains("48.8500,2.3500") }
+        let (moved, movedScreen) = try await t.waitFor { $0.contains("48.8500,2.3500") }
         #expect(moved, "\(movedScreen)")
         try await t.send("+")
         try await t.send("w")
-        let (windowed, _) = try await t.waitFor(10) { $0.contains("window 1h") }
-        #expect(windowed)
+        let (windowed, windowedScreen) = try await t.waitFor { $0.contains("window 1h") }
+        #expect(windowed, "\(windowedScreen)")
         try await t.send("q")
         #expect(try await t.exitStatus() == 0)
     }

@@ -48,27 +48,28 @@ final class TmuxSession: @unchecked Sendable {
     }
 
     /// Waits until the screen satisfies `condition` (or `timeout` passes); returns the last capture.
+    /// The screen is captured once more after the deadline: under a loaded test run this task
+    /// may not be scheduled for seconds, and the program had that time to answer.
     func waitFor(_ timeout: Double = 30, _ condition: (String) -> Bool) async throws -> (Bool, String) {
         let deadline = Date().addingTimeInterval(timeout)
-        var screen = ""
-        while Date() < deadline {
-            screen = try await capture()
+        while true {
+            let screen = try await capture()
             if condition(screen) { return (true, screen) }
+            if Date() >= deadline { return (false, screen) }
             try await Task.sleep(for: .milliseconds(150))
         }
-        return (false, screen)
     }
 
     /// The program's exit status once it has exited (nil on timeout).
     func exitStatus(timeout: Double = 30) async throws -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        while true {
             if let text = try? String(contentsOfFile: exitFile, encoding: .utf8), let code = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 return code
             }
+            if Date() >= deadline { return nil }
             try await Task.sleep(for: .milliseconds(100))
         }
-        return nil
     }
 
     /// The PID of the program (the shell's child).
