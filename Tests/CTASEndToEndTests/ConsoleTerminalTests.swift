@@ -12,9 +12,9 @@ import Testing
         let (started, first) = try await t.waitFor { $0.contains("Feed") && $0.contains("Metrics") && (acceptedCount($0) ?? 0) > 0 }
         #expect(started, "panes visible with events:\n\(first)")
         #expect(first.contains("DEMO") && first.contains("? help"))
-        try await Task.sleep(for: .seconds(1.5))
-        let later = try await t.capture()
-        #expect((acceptedCount(later) ?? 0) > (acceptedCount(first) ?? 0), "counts rise")
+        let firstCount = acceptedCount(first) ?? 0
+        let (rising, later) = try await t.waitFor { (acceptedCount($0) ?? 0) > firstCount }
+        #expect(rising, "counts rise past \(firstCount):\n\(later)")
         try await t.send("?")
         let (help, helpScreen) = try await t.waitFor { $0.contains("Help (esc closes") }
         #expect(help, "\(helpScreen)")
