@@ -42,13 +42,19 @@ public struct CellSummary: Sendable, Equatable {
 public final class WarmReader {
     public let database: SQLiteDatabase
 
-    /// Opens the warm database of a data directory; a clear error when none exists yet.
+    /// Opens the warm database of a data directory; a clear error when none exists yet (no
+    /// file, or a file whose schema was never committed: a first run killed while starting).
     public init(path: String) throws(StoreError) {
+        let none = StoreError("\(path): no stored events yet; run `ctas ingest FILE` first (or pass --data-dir)")
         var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw StoreError("\(path): no stored events yet; run `ctas ingest FILE` first (or pass --data-dir)")
-        }
+        guard stat(path, &info) == 0 else { throw none }
         database = try SQLiteDatabase(path: path, readOnly: true)
+        guard try database.scalar("PRAGMA user_version") ?? 0 > 0 else { throw none }
+    }
+
+    /// Whether `path` holds a warm tier with its schema set up.
+    public static func exists(at path: String) -> Bool {
+        (try? WarmReader(path: path)) != nil
     }
 
     static let columns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags"

@@ -44,11 +44,18 @@ public final class WarmTier {
         if let newest = try database.scalar("SELECT max(ts) FROM events") { newestEventTime = Timestamp(microseconds: newest) }
     }
 
+    /// Brings the schema to `schemaVersion` in one transaction: a process killed while a new
+    /// data directory is set up leaves no half-made schema (readers see none or all of it).
     static func migrate(_ db: SQLiteDatabase) throws(StoreError) {
+        try db.transaction { () throws(StoreError) in try migrateSteps(db) }
+    }
+
+    private static func migrateSteps(_ db: SQLiteDatabase) throws(StoreError) {
         let version = try db.scalar("PRAGMA user_version") ?? 0
         if version > schemaVersion {
             throw StoreError("\(db.path): schema version \(version) is newer than this ctas understands (\(schemaVersion)); upgrade ctas")
         }
+        if version == schemaVersion { return }
         if version < 1 {
             try db.execute("""
                 CREATE TABLE IF NOT EXISTS events(
@@ -90,20 +97,18 @@ public final class WarmTier {
             // Each event's resolution-15 H3 cell: a cell of any resolution is a range of them,
             // scanned per ten-minute bucket of event time (inserts stay local to the newest
             // bucket; a cell-first index cost a third of the ingest rate).
-            try db.transaction { () throws(StoreError) in
-                if !(try db.columnExists("cell", in: "events")) { try db.execute("ALTER TABLE events ADD COLUMN cell INTEGER") }
-                let rows = try db.prepare("SELECT seq, lat, lon FROM events WHERE lat IS NOT NULL AND lon IS NOT NULL")
-                let update = try db.prepare("UPDATE events SET cell = ? WHERE seq = ?")
-                while try rows.step() {
-                    guard let point = GeoPoint(latitude: rows.double(1), longitude: rows.double(2)),
-                          let cell = GeoCell.of(point) else { continue }
-                    update.bind(Int64(bitPattern: cell.rawValue), at: 1)
-                    update.bind(rows.int64(0), at: 2)
-                    try update.step()
-                    update.reset()
-                }
-                try db.execute("CREATE INDEX IF NOT EXISTS events_cell ON events(ts / \(cellBucketMicros), cell, ts) WHERE cell IS NOT NULL; PRAGMA user_version=3;")
+            if !(try db.columnExists("cell", in: "events")) { try db.execute("ALTER TABLE events ADD COLUMN cell INTEGER") }
+            let rows = try db.prepare("SELECT seq, lat, lon FROM events WHERE lat IS NOT NULL AND lon IS NOT NULL")
+            let update = try db.prepare("UPDATE events SET cell = ? WHERE seq = ?")
+            while try rows.step() {
+                guard let point = GeoPoint(latitude: rows.double(1), longitude: rows.double(2)),
+                      let cell = GeoCell.of(point) else { continue }
+                update.bind(Int64(bitPattern: cell.rawValue), at: 1)
+                update.bind(rows.int64(0), at: 2)
+                try update.step()
+                update.reset()
             }
+            try db.execute("CREATE INDEX IF NOT EXISTS events_cell ON events(ts / \(cellBucketMicros), cell, ts) WHERE cell IS NOT NULL; PRAGMA user_version=3;")
         }
     }
 

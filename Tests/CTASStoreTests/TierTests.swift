@@ -95,6 +95,34 @@ func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_b
         }
     }
 
+    /// A first run killed while starting leaves a database file without a schema: readers
+    /// say there is nothing stored yet, and the next writer sets the schema up.
+    @Test func aFileWithoutSchemaIsNothingStoredYet() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let db = try SQLiteDatabase(path: path)
+        try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=WAL")
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(!WarmReader.exists(at: path))
+        #expect { try WarmReader(path: path) } throws: { ($0 as? StoreError)?.message.contains("no stored events yet") == true }
+        _ = try WarmTier(path: path)
+        #expect(WarmReader.exists(at: path))
+        #expect(try WarmReader(path: path).count() == 0)
+    }
+
+    /// The schema is made in one transaction: when a step fails, none of it stays.
+    @Test func aFailedSetUpLeavesNoHalfSchema() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let db = try SQLiteDatabase(path: path)
+        // An index holding the name of a later step's table makes that step fail.
+        try db.execute("CREATE TABLE other(a); CREATE INDEX graph_events ON other(a)")
+        #expect(throws: StoreError.self) { try WarmTier(path: path) }
+        #expect(try db.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'checkpoints', 'graph_nodes')") == 0)
+        #expect(try db.scalar("PRAGMA user_version") == 0)
+        #expect(!WarmReader.exists(at: path))
+    }
+
     @Test func newerSchemaIsRefused() throws {
         let dir = scratchDirectory()
         let db = try SQLiteDatabase(path: dir + "/warm.sqlite")
