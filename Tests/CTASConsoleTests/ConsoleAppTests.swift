@@ -31,22 +31,29 @@ import Testing
         let app = ConsoleApp(engine: engine, terminal: terminal, options: options, keymap: .standard, theme: ThemeCatalog.standard,
                              catalog: ThemeCatalog(userDirectory: nil))
         let driver = Task { @MainActor in
-            // Wait until everything is in, then drive the keys an analyst would press.
+            // Wait until everything is in, then drive the keys an analyst would press; each
+            // step waits for its frame (30 s at most: a loaded machine schedules slowly).
+            @MainActor func frame(showing text: String) async throws -> String {
+                let deadline = Date().addingTimeInterval(30)
+                while true {
+                    let frame = terminal.lastFrame?.text ?? ""
+                    if frame.contains(text) || Date() >= deadline { return frame }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
             while engine.snapshot.totals.accepted < 3000 { try await Task.sleep(for: .milliseconds(20)) }
-            try await Task.sleep(for: .milliseconds(150))
+            _ = try await frame(showing: "3,000")
             terminal.pending = [.key(.character("?"))]
-            try await Task.sleep(for: .milliseconds(150))
-            let help = terminal.lastFrame?.text ?? ""
+            let help = try await frame(showing: "Help (esc closes")
             terminal.pending = [.key(.escape), .key(.character("/"))] + "sev>=9".map { .key(.character($0)) } + [.key(.enter)]
-            try await Task.sleep(for: .milliseconds(200))
-            let filtered = terminal.lastFrame?.text ?? ""
+            let filtered = try await frame(showing: "filter sev>=9")
             terminal.pending = [.key(.character(":"))] + "theme solarized-dark".map { .key(.character($0)) } + [.key(.enter)]
-            try await Task.sleep(for: .milliseconds(150))
+            let deadline = Date().addingTimeInterval(30)
+            while app.theme.name != "solarized-dark", Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
             terminal.width = 40
             terminal.height = 10
             terminal.pending = [.resize]
-            try await Task.sleep(for: .milliseconds(150))
-            let tiny = terminal.lastFrame?.text ?? ""
+            let tiny = try await frame(showing: "terminal too small")
             terminal.width = 140
             terminal.height = 40
             terminal.pending = [.resize, .key(.character("q"))]
