@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore", "H3", "CTASTestSupport"], exclude: ["Corpus", "Oracle"]),
         .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore", "CTASTestSupport"]),
         .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore", "H3"]),
-        .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASStore", "CTASCore", "H3"]),
+        .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASStore", "CTASCore", "H3", "CTASTestSupport"]),
         .testTarget(name: "CTASSchemaTests", dependencies: ["CTASSchema", "CTASTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "CTASTestSupport"]),
         // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.

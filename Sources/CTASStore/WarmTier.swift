@@ -46,10 +46,14 @@ public final class WarmTier {
 
     /// Brings the schema to `schemaVersion` in one transaction: a process killed while a new
     /// data directory is set up leaves no half-made schema (readers see none or all of it).
+    /// An up-to-date database is left without taking the write lock.
     static func migrate(_ db: SQLiteDatabase) throws(StoreError) {
+        if try db.scalar("PRAGMA user_version") == schemaVersion { return }
         try db.transaction { () throws(StoreError) in try migrateSteps(db) }
     }
 
+    /// The steps from the version found (read again under the lock: another process may
+    /// have migrated meanwhile).
     private static func migrateSteps(_ db: SQLiteDatabase) throws(StoreError) {
         let version = try db.scalar("PRAGMA user_version") ?? 0
         if version > schemaVersion {

@@ -2,6 +2,7 @@ import CTASCore
 import CTASEngine
 import CTASFeeds
 import CTASStore
+import CTASTestSupport
 import Foundation
 import Testing
 @testable import CTASConsole
@@ -33,27 +34,22 @@ import Testing
         let driver = Task { @MainActor in
             // Wait until everything is in, then drive the keys an analyst would press; each
             // step waits for its frame (30 s at most: a loaded machine schedules slowly).
-            @MainActor func frame(showing text: String) async throws -> String {
-                let deadline = Date().addingTimeInterval(30)
-                while true {
-                    let frame = terminal.lastFrame?.text ?? ""
-                    if frame.contains(text) || Date() >= deadline { return frame }
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+            @MainActor func frame(showing text: String) async -> String {
+                _ = await waitFor { terminal.lastFrame?.text.contains(text) == true }
+                return terminal.lastFrame?.text ?? ""
             }
             while engine.snapshot.totals.accepted < 3000 { try await Task.sleep(for: .milliseconds(20)) }
-            _ = try await frame(showing: "3,000")
+            _ = await frame(showing: "3,000")
             terminal.pending = [.key(.character("?"))]
-            let help = try await frame(showing: "Help (esc closes")
+            let help = await frame(showing: "Help (esc closes")
             terminal.pending = [.key(.escape), .key(.character("/"))] + "sev>=9".map { .key(.character($0)) } + [.key(.enter)]
-            let filtered = try await frame(showing: "filter sev>=9")
+            let filtered = await frame(showing: "filter sev>=9")
             terminal.pending = [.key(.character(":"))] + "theme solarized-dark".map { .key(.character($0)) } + [.key(.enter)]
-            let deadline = Date().addingTimeInterval(30)
-            while app.theme.name != "solarized-dark", Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            _ = await waitFor { app.theme.name == "solarized-dark" }
             terminal.width = 40
             terminal.height = 10
             terminal.pending = [.resize]
-            let tiny = try await frame(showing: "terminal too small")
+            let tiny = await frame(showing: "terminal too small")
             terminal.width = 140
             terminal.height = 40
             terminal.pending = [.resize, .key(.character("q"))]

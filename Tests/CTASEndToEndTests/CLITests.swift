@@ -105,51 +105,59 @@ import Testing
         let dir = scratchDir()
         _ = try await CLI.run(["gen-feed", "--events", "500", "--rate", "10", "--output", dir + "/f.ndjson"])
         for run in 0..<8 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CLI.binary)
-            process.arguments = ["replay", dir + "/f.ndjson", "--headless", "--speed", "1", "--data-dir", dir + "/d\(run)"]
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            let exit = ExitWaiter(process)
-            try process.run()
-            let output = ReadAll(out.fileHandleForReading)
-            _ = await firstLine(of: err.fileHandleForReading)
-            let errors = ReadAll(err.fileHandleForReading)
-            _ = await signal(process, SIGTERM, after: 0.1 + Double(run) * 0.2)
-            let data = await output.data()
-            let status = await exit.status()
-            let stderr = String(decoding: await errors.data(), as: UTF8.self)
-            #expect(status == 0 && json(String(decoding: data, as: UTF8.self)) != nil, "run \(run): exit \(status); stderr: \(stderr.suffix(1500))")
+            let replay = try await HeadlessReplay.start(feed: dir + "/f.ndjson", data: dir + "/d\(run)")
+            let end = await replay.stop(SIGTERM, after: 0.1 + Double(run) * 0.2)
+            #expect(end.status == 0 && json(end.stdout) != nil, "run \(run): exit \(end.status); stderr: \(end.stderr.suffix(1500))")
         }
     }
 
     @Test func sigtermStopsCleanlyWithASummary() async throws {
         let dir = scratchDir()
         _ = try await CLI.run(["gen-feed", "--events", "500", "--rate", "10", "--output", dir + "/f.ndjson"])
+        let replay = try await HeadlessReplay.start(feed: dir + "/f.ndjson", data: dir + "/d")
+        #expect(replay.firstStatus.hasPrefix("replaying"), "\(replay.firstStatus)")
+        let end = await replay.stop(SIGTERM, after: 0.5)
+        #expect(end.signalled)
+        #expect(end.status == 0, "exit \(end.status) (\(replay.process.terminationReason == .uncaughtSignal ? "signal" : "exit")); stderr: \(end.stderr.suffix(2000))")
+        let summary = try #require(json(end.stdout), "stdout empty; stderr: \(end.stderr.suffix(2000))")
+        #expect(summary["interrupted"] as? Bool == true)
+        let accepted = try #require(summary["accepted"] as? Int)
+        #expect(accepted > 0 && accepted < 500, "paced replay was cut short")
+        #expect(try WarmReaderCount(dir + "/d") == accepted, "what the summary counts is what is stored")
+    }
+}
+
+/// A headless replay at speed 1, started and running: its first status line has been read,
+/// so its signal handling is in place.
+private struct HeadlessReplay {
+    let process: Process
+    let firstStatus: String
+    let exit: ExitWaiter
+    let output: ReadAll
+    let errors: ReadAll
+
+    static func start(feed: String, data: String) async throws -> HeadlessReplay {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["replay", dir + "/f.ndjson", "--headless", "--speed", "1", "--data-dir", dir + "/d"]
+        process.arguments = ["replay", feed, "--headless", "--speed", "1", "--data-dir", data]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         let exit = ExitWaiter(process)
         try process.run()
         let output = ReadAll(out.fileHandleForReading)
-        // Signal once the replay reports itself running (its signal handling is in place).
         let firstStatus = await firstLine(of: err.fileHandleForReading)
-        #expect(firstStatus.hasPrefix("replaying"), "\(firstStatus)")
-        let errors = ReadAll(err.fileHandleForReading)
-        #expect(await signal(process, SIGTERM, after: 0.5))
-        let data = await output.data()
+        return HeadlessReplay(process: process, firstStatus: firstStatus, exit: exit, output: output,
+                              errors: ReadAll(err.fileHandleForReading))
+    }
+
+    /// Sends `signal` after `seconds` (if still running), then waits for the exit.
+    func stop(_ signal: Int32, after seconds: Double) async -> (signalled: Bool, status: Int32, stdout: String, stderr: String) {
+        let signalled = await CTASEndToEndTests.signal(process, signal, after: seconds)
+        let stdout = String(decoding: await output.data(), as: UTF8.self)
         let status = await exit.status()
         let stderr = String(decoding: await errors.data(), as: UTF8.self)
-        #expect(status == 0, "exit \(status) (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit")); stderr: \(stderr.suffix(2000))")
-        let summary = try #require(json(String(decoding: data, as: UTF8.self)), "stdout empty; stderr: \(stderr.suffix(2000))")
-        #expect(summary["interrupted"] as? Bool == true)
-        let accepted = try #require(summary["accepted"] as? Int)
-        #expect(accepted > 0 && accepted < 500, "paced replay was cut short")
-        #expect(try WarmReaderCount(dir + "/d") == accepted, "what the summary counts is what is stored")
+        return (signalled, status, stdout, stderr)
     }
 }
 

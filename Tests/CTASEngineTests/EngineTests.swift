@@ -39,15 +39,6 @@ func config(_ sources: [Engine.SourceSpec], _ dir: String) -> Engine.Configurati
 
 func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/data/warm.sqlite").allIDs() }
 
-func waitFor(_ seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return condition()
-}
-
 @Suite struct EngineTests {
     @Test func ingestsCountsAndDeadLetters() async throws {
         let dir = scratch()

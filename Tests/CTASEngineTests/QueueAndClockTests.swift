@@ -1,4 +1,5 @@
 import CTASCore
+import CTASTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -11,8 +12,7 @@ import Testing
         #expect(await queue.send(2))
         let third = Task { await queue.send(3) }
         // However slowly the sending task is scheduled, it comes to wait (and is counted).
-        let deadline = Date().addingTimeInterval(30)
-        while queue.depth < 3, Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        _ = await waitFor { queue.depth == 3 }
         try? await Task.sleep(for: .milliseconds(20))
         #expect(queue.depth == 3, "two queued, one sender waiting")
         #expect(await queue.receive() == 1)
