@@ -73,7 +73,7 @@ import Testing
             return
         }
         let crawl = try await onOwnThread { SchemaCrawler.crawl(Self.registry) }
-        let all = try Self.ctags(Self.registry)
+        let all = try await onOwnThread { try Self.ctags(Self.registry) }
         let theirs = Set(all.filter { ["struct", "enum"].contains($0.kind) }.map(\.tag))
         let ours = Set(crawl.types.filter { $0.language == .rust }.map { Tag(file: $0.file, line: $0.line, name: $0.name) })
         let local = Set(crawl.localTypes.map { Tag(file: $0.file, line: $0.line, name: $0.name) })

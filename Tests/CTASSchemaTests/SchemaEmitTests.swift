@@ -276,8 +276,8 @@ private func fixturePlan() -> SchemaPlan {
                 let indexes = sql.components(separatedBy: "CREATE INDEX ").count - 1
                 let db = NSTemporaryDirectory() + "ctas-schema-real-\(UUID().uuidString.prefix(8)).db"
                 defer { try? FileManager.default.removeItem(atPath: db) }
-                let (status, output) = try run(sqlite, ["-bail", db], input: sql
-                    + "\nSELECT count(*) FROM sqlite_master WHERE type = 'table';\nSELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL;\n")
+                let (status, output) = try await onOwnThread { try run(sqlite, ["-bail", db], input: sql
+                    + "\nSELECT count(*) FROM sqlite_master WHERE type = 'table';\nSELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL;\n") }
                 #expect(status == 0, "\(tree.name): \(output.prefix(500))")
                 let counts = output.split(separator: "\n").suffix(2).compactMap { Int($0) }
                 #expect(counts == [relations, indexes], "\(tree.name): tables and indexes \(counts), expected \([relations, indexes])")
@@ -289,14 +289,14 @@ private func fixturePlan() -> SchemaPlan {
                 // of thousands of tables would exceed max_locks_per_transaction in one DROP).
                 let database = "ctas_real_\(UUID().uuidString.prefix(8).lowercased())"
                 let base = url.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-                let (created, createOut) = try run(psql, [url, "-q", "-v", "ON_ERROR_STOP=1"], input: "CREATE DATABASE \(database);\n")
+                let (created, createOut) = try await onOwnThread { try run(psql, [url, "-q", "-v", "ON_ERROR_STOP=1"], input: "CREATE DATABASE \(database);\n") }
                 try #require(created == 0, "\(createOut)")
                 defer { _ = try? run(psql, [url, "-q"], input: "DROP DATABASE IF EXISTS \(database);\n") }
                 let script = "\\set ON_ERROR_STOP on\nSET synchronous_commit TO off;\n" + sql
                     + "\nSELECT count(*) FROM pg_tables WHERE schemaname = 'public';\n"
                     + "SELECT count(*) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
                     + "WHERE n.nspname = 'public' AND NOT x.indisprimary;\n"
-                let (status, output) = try run(psql, [base + "/" + database, "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"], input: script)
+                let (status, output) = try await onOwnThread { try run(psql, [base + "/" + database, "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"], input: script) }
                 #expect(status == 0, "\(tree.name): \(output.prefix(500))")
                 let counts = output.split(separator: "\n").compactMap { Int($0) }
                 #expect(counts == [relations, indexes], "\(tree.name): tables and indexes \(counts), expected \([relations, indexes])")
