@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "CTASStore",
             dependencies: [
-                "CTASCore",
+                "H3", "CTASCore",
                 "CSQLite",
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "CTASEngine",
             dependencies: [
-                "CTASCore", "CTASFeeds", "CTASStore",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -74,11 +74,18 @@ let package = Package(
             ]
         ),
 
+        // `ctas bench …`: every benchmark, with the fixtures they share. Only the executable
+        // depends on it, so no library ships measuring code.
+        .target(
+            name: "CTASBenchmarks",
+            dependencies: ["H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASConsole", "CTASSchema", "CNCurses"]
+        ),
+
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "ctas",
             dependencies: [
-                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASConsole", "CTASSchema",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASConsole", "CTASSchema", "CTASBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -89,9 +96,11 @@ let package = Package(
         .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore", "H3", "CTASTestSupport"], exclude: ["Corpus", "Oracle"]),
         .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore", "CTASTestSupport"]),
         .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore", "H3"]),
-        .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASStore", "CTASCore", "H3", "CTASTestSupport"]),
+        .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "H3", "CTASTestSupport"]),
         .testTarget(name: "CTASSchemaTests", dependencies: ["CTASSchema", "CTASTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "CTASTestSupport"]),
+        .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "H3", "CTASTestSupport"]),
+        // The project's own rules: the manifest declares what the code imports, arrows point down.
+        .testTarget(name: "CTASProjectTests", dependencies: ["CTASTestSupport"]),
         // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.
         .testTarget(
             name: "CTASEndToEndTests",

@@ -1,6 +1,6 @@
 import CTASCore
 import CTASEngine
-import CTASStore
+
 
 /// The performance pane: per-stage throughput and latency percentiles, queues, tiers and
 /// their routing decisions, the process, and the console's own frame time.

@@ -1,10 +1,5 @@
 import CTASCore
 
-/// The storage tiers of the product plan.
-public enum Tier: String, CaseIterable, Sendable, Hashable, Codable {
-    case hot, warm, cold, graph
-}
-
 /// How fast a kind of event must be readable; the rules file maps event types to it.
 public enum LatencyClass: String, CaseIterable, Sendable, Hashable {
     case realtime, interactive, batch

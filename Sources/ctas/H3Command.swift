@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTASBenchmarks
 import Foundation
 import H3
 

@@ -90,28 +90,3 @@ struct SchemaEmitCommand: ParsableCommand {
                    + "\(plan.notStored.count) runtime-only, \(plan.alternatives.count) platform alternatives); \(result.diagnostics.count) diagnostic(s)")
     }
 }
-
-struct SchemaBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "schema",
-        abstract: "Benchmark the schema crawler on a tree (lines/s): Rust against Universal Ctags, Swift against swiftc's parser, same files, same run.")
-
-    @Argument(help: "A source tree (Rust and Swift).")
-    var path: String
-
-    @Option(help: "Runs of each (the best is reported).")
-    var repeats = 3
-
-    func validate() throws {
-        guard (1...100).contains(repeats) else { throw ValidationError("--repeats must be 1–100") }
-    }
-
-    func run() throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw RuntimeError("\(path): \(String(cString: strerror(errno)))") }
-        let result = try SchemaBenchmark.run(path: path, repeats: repeats)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
-    }
-}

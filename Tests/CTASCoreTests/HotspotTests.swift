@@ -95,10 +95,7 @@ import Testing
     }
 
     @Test func freshVectorsAgree() async throws {
-        guard TestOracle.python != nil else {
-            #expect(!TestOracle.isCI, "CI must have the .venv oracle")
-            return
-        }
+        _ = try requirePython()
         // A failure names its seed; `CTAS_GISTAR_SEED=N swift test` replays it.
         let seed = ProcessInfo.processInfo.environment["CTAS_GISTAR_SEED"].flatMap { Int($0) } ?? Int.random(in: 1...1_000_000_000)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ctas-gistar-\(seed).json")

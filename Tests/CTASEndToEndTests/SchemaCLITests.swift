@@ -1,4 +1,5 @@
 import Foundation
+import CTASTestSupport
 import Testing
 
 /// `ctas schema analyze` and `ctas schema emit` as a user runs them: reports, every target
@@ -101,15 +102,14 @@ import Testing
         let one = try await CLI.run(["schema", "emit", src, "--out", out + "/only", "--target", "sqlite, CYPHER"])
         #expect(one.status == 0, "\(one.stderr)")
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: out + "/only")) == ["schema.sqlite.sql", "schema.cypher"])
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
-            let db = scratchDir() + "/s.db"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = ["-bail", db, ".read " + out + "/schema.sqlite.sql"]
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
-        }
+        let sqlite = try requireTool("sqlite3")
+        let db = scratchDir() + "/s.db"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sqlite)
+        process.arguments = ["-bail", db, ".read " + out + "/schema.sqlite.sql"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
     }
 
     @Test func badArgumentsRulesAndPathsAreClearAndNeverEchoEscapes() async throws {

@@ -1,4 +1,6 @@
+import CTASTestSupport
 import Foundation
+import Testing
 
 /// Drives the real binary in a real terminal: a private tmux server per session (its own
 /// socket, so sessions run side by side), keys sent, the screen captured.
@@ -10,6 +12,7 @@ final class TmuxSession: @unchecked Sendable {
 
     /// Starts `ctas args…` in a `width`×`height` terminal with `environment` (TERM, LANG…).
     init(_ args: [String], width: Int = 120, height: Int = 35, environment: [String: String] = [:], shell: String? = nil) async throws {
+        try requires(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux at /usr/bin/tmux")
         socket = "ctas-test-\(UUID().uuidString.prefix(12))"
         directory = scratchDir("tmux")
         exitFile = directory + "/exit"

@@ -25,11 +25,6 @@ private func run(_ program: String, _ arguments: [String], input: String, enviro
     return (process.terminationStatus, String(decoding: out, as: UTF8.self))
 }
 
-private func which(_ name: String) -> String? {
-    for dir in ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: dir + "/" + name) { return dir + "/" + name }
-    return nil
-}
-
 /// A plan over both fixtures plus a file of awkward names (reserved words, odd characters).
 private func fixturePlan() -> SchemaPlan {
     var types = SchemaCrawler.crawl(fixtures).types
@@ -140,10 +135,7 @@ private func fixturePlan() -> SchemaPlan {
         let sql = SQLEmitter.render(fixturePlan(), dialect: .sqlite)
         #expect(sql.contains("CREATE TABLE \"order_select\""))
         #expect(sql.contains("\"user_drop_table_x\""), "odd field names become safe identifiers")
-        guard let sqlite = which("sqlite3") else {
-            #expect(!TestOracle.isCI, "CI installs sqlite3")
-            return
-        }
+        let sqlite = try requireTool("sqlite3")
         let db = NSTemporaryDirectory() + "ctas-schema-\(UUID().uuidString.prefix(8)).db"
         let (status, output) = try run(sqlite, ["-bail", db], input: sql + "\nSELECT count(*) FROM sqlite_master WHERE type = 'table';\n")
         #expect(status == 0, "\(output)")
@@ -158,10 +150,10 @@ private func fixturePlan() -> SchemaPlan {
         let sql = SQLEmitter.render(fixturePlan(), dialect: .postgres)
         #expect(sql.contains("UUID PRIMARY KEY DEFAULT gen_random_uuid()") && sql.contains("TIMESTAMPTZ") && sql.contains("JSONB"))
         #expect(sql.contains("ENABLE ROW LEVEL SECURITY") == fixturePlan().tables.contains { SchemaPlan.holdsIntelligence($0) })
-        guard let psql = which("psql"), let url = ProcessInfo.processInfo.environment["CTAS_TEST_POSTGRES"] else {
-            #expect(!TestOracle.isCI, "CI starts PostgreSQL and sets CTAS_TEST_POSTGRES")
-            return
-        }
+        let psql = try requireTool("psql")
+        let postgres = ProcessInfo.processInfo.environment["CTAS_TEST_POSTGRES"]
+        try requires(postgres != nil, "a PostgreSQL server (CTAS_TEST_POSTGRES, started by .ci/run)")
+        let url = postgres ?? ""
         let schema = "ctas_test_\(UUID().uuidString.prefix(8).lowercased())"
         let script = "\\set ON_ERROR_STOP on\nCREATE SCHEMA \(schema);\nSET search_path TO \(schema);\n" + sql
             + "\nSELECT count(*) FROM information_schema.tables WHERE table_schema = '\(schema)';\nDROP SCHEMA \(schema) CASCADE;\n"
@@ -263,9 +255,10 @@ private func fixturePlan() -> SchemaPlan {
     @Test func schemasOfRealTreesLoadWhole() async throws {
         let trees = try Self.trees()
         defer { for t in trees { if let c = t.cleanup { try? FileManager.default.removeItem(atPath: c) } } }
-        if trees.count < 7 { #expect(!TestOracle.isCI, "CI installs the crates and has the package mirror") }
-        let sqlite = which("sqlite3"), psql = which("psql"), url = ProcessInfo.processInfo.environment["CTAS_TEST_POSTGRES"]
-        if sqlite == nil || psql == nil || url == nil { #expect(!TestOracle.isCI, "CI installs sqlite3 and starts PostgreSQL") }
+        try requires(trees.count == 7, "Debian's Rust crates and the Swift package mirror (\(trees.count) of 7 trees here)")
+        let sqlite: String? = try requireTool("sqlite3"), psql: String? = try requireTool("psql")
+        let url = ProcessInfo.processInfo.environment["CTAS_TEST_POSTGRES"]
+        try requires(url != nil, "a PostgreSQL server (CTAS_TEST_POSTGRES, started by .ci/run)")
         for tree in trees {
             let crawl = try await onOwnThread { SchemaCrawler.crawl(tree.path) }
             let plan = SchemaPlan(types: crawl.types, rules: .builtIn())

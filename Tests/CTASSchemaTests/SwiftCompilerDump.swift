@@ -1,5 +1,6 @@
 import Foundation
 @testable import CTASSchema
+import CTASTestSupport
 
 /// The Swift compiler's own parser as a second, independent reader of Swift source: the
 /// C++ front end (`swiftc -frontend -dump-parse`) shares no code with swift-syntax, which
@@ -18,7 +19,7 @@ enum SwiftCompilerDump {
     }
 
     /// `swiftc` on the PATH, if any.
-    static var compiler: String? { SchemaBenchmark.executable("swiftc") }
+    static var compiler: String? { ExternalTool.path("swiftc") }
 
     /// Parses `files` (each a primary file, so each is dumped) in batches, and returns
     /// the type declarations of all of them.

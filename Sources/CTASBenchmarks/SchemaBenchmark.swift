@@ -1,3 +1,4 @@
+import CTASSchema
 import Foundation
 
 /// Crawl speed (`ctas bench schema`): CTAS's Rust scanner against Universal Ctags, and its
@@ -43,10 +44,10 @@ public enum SchemaBenchmark {
             var side = Side(files: crawl.filesScanned, lines: crawl.lines, bytes: crawl.bytes, types: crawl.types.count,
                             seconds: rounded(best), linesPerSecond: (Double(crawl.lines) / max(best, 1e-9)).rounded())
             let reference: (String, () throws -> Void)? = switch language {
-            case .rust: executable("ctags").map { ctags in
+            case .rust: BenchFixture.executable(named: "ctags").map { ctags in
                 ("Universal Ctags (\(ctags) -R --languages=Rust --sort=no)", { try quietly(ctags, ["-R", "--languages=Rust", "--fields=+n", "--sort=no", "-f", "-", path]) })
             }
-            case .swift: executable("swiftc").map { swiftc in
+            case .swift: BenchFixture.executable(named: "swiftc").map { swiftc in
                 ("swiftc -frontend -dump-parse (\(swiftc))", { try dumpParse(swiftc, files: crawl.files) })
             }
             }
@@ -69,12 +70,6 @@ public enum SchemaBenchmark {
     }
 
     static func rounded(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
-
-    /// A program on the PATH.
-    static func executable(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { String($0) + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
 
     /// Runs a program to completion, its output read and discarded (the reference's work
     /// includes writing it).

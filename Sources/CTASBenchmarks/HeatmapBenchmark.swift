@@ -1,3 +1,4 @@
+import CTASConsole
 import CTASCore
 import CTASEngine
 import CTASFeeds
@@ -57,28 +58,18 @@ public enum HeatmapBenchmark {
 
     public static func run(events: Int, seed: UInt64, directory: String, executable: String, repeats: Int = 40,
                            reuse: Bool = false, landMask: LandMask?) throws -> Result {
-        let data = directory + "/data"
+        let fixture = BenchFixture(directory: directory, executable: executable)
         var ingestSeconds = 0.0
-        if !(reuse && FileManager.default.fileExists(atPath: data + "/warm.sqlite")) {
-            try? FileManager.default.removeItem(atPath: directory)
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let feedPath = directory + "/heatmap-feed.ndjson"
+        if !(reuse && FileManager.default.fileExists(atPath: fixture.warmDatabase)) {
+            try fixture.reset()
             var options = FeedGenerator.Options()
             options.seed = seed
-            var generator = FeedGenerator(options: options)
-            _ = FileManager.default.createFile(atPath: feedPath, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: feedPath) else { throw EngineError("\(feedPath): cannot create") }
-            generator.write(events: events, to: handle)
-            try handle.close()
-            let started = MonotonicClock.nanoseconds()
-            let status = try IngestBenchmark.spawnAndWait(executable, ["ingest", feedPath, "--data-dir", data, "--quiet"],
-                                                          stdout: directory + "/ingest-summary.json")
-            ingestSeconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
-            guard status == 0 else { throw EngineError("ctas ingest exited with status \(status)") }
+            let feedPath = try fixture.generateFeed(named: "heatmap-feed.ndjson", events: events, options: options)
+            ingestSeconds = try fixture.ingest([feedPath]).seconds
             try? FileManager.default.removeItem(atPath: feedPath)
         }
         let reader: WarmReader
-        do throws(StoreError) { reader = try WarmReader(path: data + "/warm.sqlite") } catch { throw EngineError(error.message) }
+        do throws(StoreError) { reader = try WarmReader(path: fixture.warmDatabase) } catch { throw BenchError.store("\(error)") }
 
         // The geo index, as the engine rebuilds it at start.
         let rebuildStart = MonotonicClock.nanoseconds()
@@ -86,7 +77,7 @@ public enum HeatmapBenchmark {
         do throws(StoreError) {
             try reader.scanCells { cell, time, severity in geo.add(cell: cell == 0 ? nil : H3Index(cell), time: time, severity: severity) }
         } catch {
-            throw EngineError(error.message)
+            throw BenchError.store("\(error)")
         }
         let rebuildSeconds = Double(MonotonicClock.nanoseconds() - rebuildStart) / 1e9
 
@@ -165,7 +156,7 @@ public enum HeatmapBenchmark {
                     samples.append(Double(listed - started) / 1e3)
                     summaries.append(Double(MonotonicClock.nanoseconds() - listed) / 1e3)
                 } catch {
-                    throw EngineError(error.message)
+                    throw BenchError.store("\(error)")
                 }
             }
             samples.sort()
@@ -179,11 +170,11 @@ public enum HeatmapBenchmark {
                        (try? H3.cellToParent(fine, res: res)) == busiest.key { matched += 1 }
                 }
             } catch {
-                throw EngineError(error.message)
+                throw BenchError.store("\(error)")
             }
             let scanMillis = Double(MonotonicClock.nanoseconds() - scanStart) / 1e6
             guard matched == busiest.value.count else {
-                throw EngineError("drill-down reference disagrees: \(matched) events by scan, \(busiest.value.count) by the index")
+                throw BenchError.store("drill-down reference disagrees: \(matched) events by scan, \(busiest.value.count) by the index")
             }
             drills.append(DrillTiming(resolution: res, cell: busiest.key.description, events: busiest.value.count,
                                       p50Micros: samples[samples.count / 2].rounded(),

@@ -1,3 +1,4 @@
+import H3
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -60,11 +61,11 @@ public enum H3Benchmark {
         }
         var lats = [Double](), lngs = [Double]()
         for _ in 0..<count {
-            lats.append(asin(random() * 2 - 1) * H3Constants.radiansToDegrees)
+            lats.append(asin(random() * 2 - 1) * (180 / Double.pi))
             lngs.append(random() * 360 - 180)
         }
         // C takes radians; converted outside its timed loop.
-        let radians: [Double] = (0..<count).flatMap { [lats[$0] * H3Constants.degreesToRadians, lngs[$0] * H3Constants.degreesToRadians] }
+        let radians: [Double] = (0..<count).flatMap { [lats[$0] * (Double.pi / 180), lngs[$0] * (Double.pi / 180)] }
         var timings: [Timing] = []
         var sink: UInt64 = 0
 

@@ -1,3 +1,4 @@
+import CTASConsole
 import CNCurses
 import CTASCore
 import CTASEngine

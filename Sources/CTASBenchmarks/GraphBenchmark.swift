@@ -1,4 +1,5 @@
 import CTASCore
+import CTASEngine
 import CTASFeeds
 import CTASStore
 import Foundation
@@ -44,35 +45,27 @@ public enum GraphBenchmark {
     /// and only measure the queries.
     public static func run(events: Int, seed: UInt64, directory: String, executable: String, repeats: Int = 50,
                            reference: Bool = true, reuse: Bool = false) throws -> Result {
-        let data = directory + "/data"
+        let fixture = BenchFixture(directory: directory, executable: executable)
         var ingestSeconds = 0.0
-        if !(reuse && FileManager.default.fileExists(atPath: directory + "/ingest-summary.json")) {
-            try? FileManager.default.removeItem(atPath: directory)
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let feedPath = directory + "/graph-feed.ndjson"
+        let summary: IngestSummary
+        if reuse && FileManager.default.fileExists(atPath: fixture.summaryPath) {
+            summary = try fixture.storedSummary()
+        } else {
+            try fixture.reset()
             var options = FeedGenerator.Options()
             options.seed = seed
             options.plantedCampaigns = 200
-            var generator = FeedGenerator(options: options)
-            _ = FileManager.default.createFile(atPath: feedPath, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: feedPath) else { throw EngineError("\(feedPath): cannot create") }
-            generator.write(events: events, to: handle)
-            try handle.close()
-            let ingestStart = MonotonicClock.nanoseconds()
-            let status = try IngestBenchmark.spawnAndWait(executable, ["ingest", feedPath, "--data-dir", data, "--quiet"],
-                                                          stdout: directory + "/ingest-summary.json")
-            ingestSeconds = Double(MonotonicClock.nanoseconds() - ingestStart) / 1e9
-            guard status == 0 else { throw EngineError("ctas ingest exited with status \(status)") }
+            let feedPath = try fixture.generateFeed(named: "graph-feed.ndjson", events: events, options: options)
+            (ingestSeconds, summary) = try fixture.ingest([feedPath])
         }
-        let summary = try JSONDecoder().decode(IngestSummary.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/ingest-summary.json")))
 
-        let path = data + "/warm.sqlite"
+        let path = fixture.warmDatabase
         let loadStart = MonotonicClock.nanoseconds()
         let tier: GraphTier
         do throws(StoreError) {
             tier = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: RoutingRules.builtIn().graphRetention)
         } catch {
-            throw EngineError(error.message)
+            throw BenchError.store("\(error)")
         }
         let loadSeconds = Double(MonotonicClock.nanoseconds() - loadStart) / 1e9
         let graph = tier.graph
