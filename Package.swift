@@ -27,7 +27,7 @@ let package = Package(
         // Sources, format parsers and the feed generator.
         .target(
             name: "CTASFeeds",
-            dependencies: ["CTASCore"]
+            dependencies: ["H3", "CTASCore"]
         ),
 
         // System SQLite, with a shim for the macros that do not import.

@@ -278,7 +278,7 @@ public final class ConsoleApp {
         if let error = page.error {
             state.feed.historyExhausted = true
             // No stored events yet is not worth a message.
-            if !error.contains("no stored events yet") { state.say("history: \(error)", error: true) }
+            if case .failed(let message) = error { state.say("history: \(message)", error: true) }
         }
         dirty = true
         wake.signal()

@@ -199,7 +199,7 @@ public enum HeatmapPane {
         guard y2 < inner.maxY else { return }
         if let summary = state.cursorSummary, summary.cell == cell {
             if let error = summary.error {
-                b.write(context.safe(error), x: inner.x, y: y2, style: Style(.error), clip: inner)
+                b.write(context.safe(error.description), x: inner.x, y: y2, style: Style(.error), clip: inner)
                 return
             }
             let types = summary.summary.types.map { "\(context.safe($0.value)) \(Format.count($0.count))" }.joined(separator: ", ")
@@ -236,7 +236,7 @@ public enum HeatmapPane {
         if kx > x + 1 { b.write(keys, x: kx, y: y, style: .muted, clip: inner) }
         y += 1
         if let error = result.error {
-            b.write(context.safe(error), x: inner.x, y: y, style: Style(.error), clip: inner)
+            b.write(context.safe(error.description), x: inner.x, y: y, style: Style(.error), clip: inner)
             return
         }
         let types = result.summary.types.map { "\(context.safe($0.value)) \(Format.count($0.count))" }.joined(separator: ", ")

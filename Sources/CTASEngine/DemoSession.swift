@@ -47,7 +47,7 @@ public enum DemoSession {
             options.malformedRate = 0.005
             var generator = FeedGenerator(options: options)
             _ = FileManager.default.createFile(atPath: path, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: path) else { throw EngineError("\(path): cannot write the demo feed") }
+            guard let handle = FileHandle(forWritingAtPath: path) else { throw EngineError.cannotWrite(path: path, what: "the demo feed") }
             generator.write(events: 10_000, to: handle)
             try handle.close()
             feed = path

@@ -6,10 +6,33 @@ import Foundation
 import Synchronization
 
 /// A fault that keeps the engine from starting, naming the file or setting at fault.
-public struct EngineError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No source was given.
+    case noSources
+    /// Another process holds the data directory's writer lock.
+    case locked(directory: String)
+    /// The lock file cannot be made.
+    case lockFile(path: String, reason: String)
+    /// The store refused (the data directory, the warm database).
+    case store(StoreError)
+    /// A source cannot be opened.
+    case feed(FeedError)
+    /// A file the engine writes (the demo feed) cannot be made.
+    case cannotWrite(path: String, what: String)
+
+    public var description: String {
+        switch self {
+        case .noSources: "no feed given; expected a file, --follow FILE or --stdin"
+        case .locked(let directory): "\(directory): another ctas process is writing to this data directory; use --data-dir to pick another"
+        case .lockFile(let path, let reason): "\(path): cannot create lock file: \(reason)"
+        case .store(let error): error.description
+        case .feed(let error): error.description
+        case .cannotWrite(let path, let what): "\(path): cannot write \(what)"
+        }
+    }
+
+    /// The description (for callers that only print).
+    public var message: String { description }
 }
 
 /// The ingest engine: sources → parse (pacing) → route → store, each an actor, connected
@@ -24,6 +47,14 @@ public final class Engine: Sendable {
         case stdin
         /// UDP datagrams on an IPv4 address (a live source: drops are counted).
         case udp(host: String, port: UInt16)
+
+        /// `127.0.0.1:5514` → `.udp`; nil when it is not HOST:PORT.
+        public init?(udpAddress text: String) {
+            guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { return nil }
+            let host = String(text[..<colon])
+            guard !host.isEmpty else { return nil }
+            self = .udp(host: host, port: port)
+        }
     }
 
     public struct Configuration: Sendable {
@@ -92,9 +123,9 @@ public final class Engine: Sendable {
     /// work starts.
     public init(_ configuration: Configuration) throws(EngineError) {
         self.configuration = configuration
-        guard !configuration.sources.isEmpty else { throw EngineError("no feed given; expected a file, --follow FILE or --stdin") }
+        guard !configuration.sources.isEmpty else { throw EngineError.noSources }
         let directory = configuration.dataDirectory
-        do throws(StoreError) { try directory.create() } catch { throw EngineError(error.message) }
+        do throws(StoreError) { try directory.create() } catch { throw EngineError.store(error) }
         lockFD = try Self.lock(directory)
 
         let warm: WarmTier
@@ -113,14 +144,14 @@ public final class Engine: Sendable {
             storedThroughSeq = try warm.database.scalar("SELECT max(seq) FROM events") ?? 0
         } catch {
             close(lockFD)
-            throw EngineError(error.message)
+            throw EngineError.store(error)
         }
         let recorder: FeedRecorder?
         do throws(FeedError) {
             recorder = try configuration.recordPath.map { (path) throws(FeedError) in try FeedRecorder(path: path) }
         } catch {
             close(lockFD)
-            throw EngineError(error.message)
+            throw EngineError.feed(error)
         }
 
         control = ReplayControl(speed: configuration.speed, paused: configuration.startPaused)
@@ -220,11 +251,11 @@ public final class Engine: Sendable {
                                     start: .start)
             }
         } catch let error as FeedError {
-            throw EngineError(error.message)
+            throw EngineError.feed(error)
         } catch let error as StoreError {
-            throw EngineError(error.message)
+            throw EngineError.store(error)
         } catch {
-            throw EngineError("\(error)")
+            throw EngineError.feed(.io(source: "\(spec)", doing: "cannot open", reason: "\(error)"))
         }
     }
 
@@ -238,10 +269,10 @@ public final class Engine: Sendable {
     private static func lock(_ directory: DataDirectory) throws(EngineError) -> Int32 {
         let path = directory.path + "/lock"
         let fd = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw EngineError("\(path): cannot create lock file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw EngineError.lockFile(path: path, reason: String(cString: strerror(errno))) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            throw EngineError("\(directory.path): another ctas process is writing to this data directory; use --data-dir to pick another")
+            throw EngineError.locked(directory: directory.path)
         }
         return fd
     }

@@ -19,7 +19,7 @@ actor HistoryReader {
             let (events, next) = try reader.scanNewest(before: before, limit: limit) { filter.matches($0) }
             return HistoryPage(events: events, next: next, error: nil)
         } catch {
-            return HistoryPage(events: [], next: nil, error: error.message)
+            return HistoryPage(events: [], next: nil, error: StoredDataProblem(error))
         }
     }
 }
@@ -40,7 +40,7 @@ extension HistoryReader {
             return drill
         } catch {
             var drill = CellDrill(cell: cell)
-            drill.error = error.message
+            drill.error = StoredDataProblem(error)
             return drill
         }
     }
@@ -51,7 +51,7 @@ public struct CellDrill: Sendable {
     public var cell: H3Index
     public var events: [Event] = []
     public var summary = CellSummary()
-    public var error: String?
+    public var error: StoredDataProblem?
 
     public init(cell: H3Index) { self.cell = cell }
 }
@@ -61,5 +61,25 @@ public struct HistoryPage: Sendable {
     public var events: [Event]
     /// Pass to the next request; nil when the oldest stored event was reached.
     public var next: Int64?
-    public var error: String?
+    public var error: StoredDataProblem?
+}
+
+/// Why stored events could not be read, in the engine's own words (its readers need not know
+/// the store): nothing stored yet is no failure worth a message.
+public enum StoredDataProblem: Sendable, Equatable, CustomStringConvertible {
+    /// The data directory holds no events yet.
+    case nothingStoredYet
+    /// Reading failed: what the store said.
+    case failed(String)
+
+    init(_ error: StoreError) {
+        if case .noStoredEvents = error { self = .nothingStoredYet } else { self = .failed(error.description) }
+    }
+
+    public var description: String {
+        switch self {
+        case .nothingStoredYet: "no stored events yet"
+        case .failed(let message): message
+        }
+    }
 }

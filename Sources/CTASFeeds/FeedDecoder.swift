@@ -54,11 +54,37 @@ public struct DecodedBatch: Sendable {
     public init() {}
 }
 
-/// A fault that stops a source: it names the file and what was expected.
-public struct FeedError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+/// A fault that stops a source: it names the source and what was expected.
+public enum FeedError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// An operating-system call on the source failed.
+    case io(source: String, doing: String, reason: String)
+    /// The path names a directory where a file was expected.
+    case isDirectory(source: String)
+    /// A stream or socket was asked to seek.
+    case cannotSeek(source: String, kind: String)
+    /// A listening address that cannot be used.
+    case badAddress(source: String, problem: String)
+    /// No format reads the source's first line.
+    case unknownFormat(source: String, problem: String)
+    /// The source's header (a CSV header row, a Zeek header block) cannot be used.
+    case badHeader(source: String, line: Int, problem: String)
+    /// The source's bytes are not what its format says (a gzip stream that is corrupt).
+    case corrupt(source: String, offset: Int64, problem: String)
+
+    public var description: String {
+        switch self {
+        case .io(let source, let doing, let reason): "\(source): \(doing): \(reason)"
+        case .isDirectory(let source): "\(source): is a directory; expected a feed file"
+        case .cannotSeek(let source, let kind): "\(source): \(kind) cannot seek"
+        case .badAddress(let source, let problem): "\(source): \(problem)"
+        case .unknownFormat(let source, let problem): "\(source): cannot tell the feed format: \(problem)"
+        case .badHeader(let source, let line, let problem): "\(source): line \(line): \(problem)"
+        case .corrupt(let source, let offset, let problem): "\(source): at byte \(offset): \(problem)"
+        }
+    }
+
+    /// The description (for callers that only print).
+    public var message: String { description }
 }
 
 /// Turns line batches into events for one source, keeping the state a stream needs: the
@@ -183,9 +209,9 @@ public struct FeedDecoder: Sendable {
             return true
         } catch {
             if requested == .auto {
-                throw FeedError("\(sourceName): cannot tell the feed format: the first line is neither a JSON object nor a CSV header (\(error.message)); expected NDJSON or CSV, or pass --format")
+                throw FeedError.unknownFormat(source: sourceName, problem: "the first line is neither a JSON object nor a CSV header (\(error.message)); expected NDJSON or CSV, or pass --format")
             }
-            throw FeedError("\(sourceName): line 1: \(error.message)")
+            throw FeedError.badHeader(source: sourceName, line: 1, problem: error.message)
         }
     }
 

@@ -16,7 +16,7 @@ public final class FeedRecorder {
     public init(path: String) throws(FeedError) {
         self.path = path
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FeedError("\(path): cannot open for recording: \(errnoText())") }
+        guard fd >= 0 else { throw FeedError.io(source: path, doing: "cannot open for recording", reason: errnoText()) }
         self.fd = fd
     }
 
@@ -45,7 +45,7 @@ public final class FeedRecorder {
             }
             return nil
         }
-        if let failure { throw FeedError("\(path): cannot record: \(failure)") }
+        if let failure { throw FeedError.io(source: path, doing: "cannot record", reason: failure) }
     }
 
     /// Flushes to disk (at the end of a session).

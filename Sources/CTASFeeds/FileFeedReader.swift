@@ -76,12 +76,12 @@ public final class FileFeedReader: FeedReader {
 
     private func openFile() throws(FeedError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FeedError("\(path): cannot open feed: \(errnoText())") }
+        guard fd >= 0 else { throw FeedError.io(source: path, doing: "cannot open feed", reason: errnoText()) }
         var info = stat()
         fstat(fd, &info)
         guard info.st_mode & S_IFMT != S_IFDIR else {
             Glibc.close(fd)
-            throw FeedError("\(path): is a directory; expected a feed file")
+            throw FeedError.isDirectory(source: path)
         }
         close()
         self.fd = fd
@@ -91,7 +91,7 @@ public final class FileFeedReader: FeedReader {
 
     private func seek(to position: SourcePosition) throws(FeedError) {
         guard lseek(fd, off_t(position.offset), SEEK_SET) >= 0 else {
-            throw FeedError("\(path): cannot seek to byte \(position.offset): \(errnoText())")
+            throw FeedError.io(source: path, doing: "cannot seek to byte \(position.offset)", reason: errnoText())
         }
         offset = position.offset
         framer = LineFramer(start: position)
@@ -136,7 +136,7 @@ public final class FileFeedReader: FeedReader {
                 return r
             }
         }
-        if n < 0 { throw FeedError("\(path): read failed at byte \(offset): \(errnoText())") }
+        if n < 0 { throw FeedError.io(source: path, doing: "read failed at byte \(offset)", reason: errnoText()) }
         if n == 0 {
             return try atEndOfFile(batch)
         }

@@ -28,14 +28,14 @@ public final class StreamFeedReader: FeedReader {
     public var progress: (done: Int64, total: Int64?) { (bytesRead, nil) }
 
     public func reposition(to position: SourcePosition) throws(FeedError) {
-        throw FeedError("\(name): a stream cannot seek")
+        throw FeedError.cannotSeek(source: name, kind: "a stream")
     }
 
     public func read(maxBytes: Int) throws(FeedError) -> ReadOutcome {
         if ended { return .end }
         let n = readAvailable(fd: fd, into: &chunk, timeoutMilliseconds: 200)
         if n == -2 { return .idle }
-        if n < 0 { throw FeedError("\(name): read failed: \(errnoText())") }
+        if n < 0 { throw FeedError.io(source: name, doing: "read failed", reason: errnoText()) }
         var batch = LineBatch()
         if n == 0 {
             ended = true
@@ -67,13 +67,13 @@ public final class DatagramFeedReader: FeedReader {
     /// Binds `host:port` (IPv4). Tests and the demo use 127.0.0.1.
     public init(host: String, port: UInt16) throws(FeedError) {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw FeedError("udp://\(host):\(port): cannot create socket: \(errnoText())") }
+        guard fd >= 0 else { throw FeedError.io(source: "udp://\(host):\(port)", doing: "cannot create socket", reason: errnoText()) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
         guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
             Glibc.close(fd)
-            throw FeedError("udp://\(host):\(port): '\(host)' is not an IPv4 address")
+            throw FeedError.badAddress(source: "udp://\(host):\(port)", problem: "'\(host)' is not an IPv4 address")
         }
         var size: Int32 = 8 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
@@ -83,7 +83,7 @@ public final class DatagramFeedReader: FeedReader {
         guard rc == 0 else {
             let reason = errnoText()
             Glibc.close(fd)
-            throw FeedError("udp://\(host):\(port): cannot bind: \(reason)")
+            throw FeedError.io(source: "udp://\(host):\(port)", doing: "cannot bind", reason: reason)
         }
         var bound = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -101,7 +101,7 @@ public final class DatagramFeedReader: FeedReader {
     public var progress: (done: Int64, total: Int64?) { (received, nil) }
 
     public func reposition(to position: SourcePosition) throws(FeedError) {
-        throw FeedError("\(name): a live socket cannot seek")
+        throw FeedError.cannotSeek(source: name, kind: "a live socket")
     }
 
     public func read(maxBytes: Int) throws(FeedError) -> ReadOutcome {
@@ -116,7 +116,7 @@ public final class DatagramFeedReader: FeedReader {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw FeedError("\(name): receive failed: \(errnoText())")
+                throw FeedError.io(source: name, doing: "receive failed", reason: errnoText())
             }
             received += Int64(n)
             // A datagram ends its last line even without a newline.

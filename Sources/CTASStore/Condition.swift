@@ -96,9 +96,9 @@ struct ConditionParser {
     }
 
     mutating func parse() throws(StoreError) -> Condition {
-        guard !tokens.isEmpty else { throw StoreError("expected a condition after 'when', or 'otherwise'") }
+        guard !tokens.isEmpty else { throw StoreError.condition("expected a condition after 'when', or 'otherwise'") }
         let condition = try parseOr()
-        guard index == tokens.count else { throw StoreError("unexpected '\(tokens[index])' in the condition") }
+        guard index == tokens.count else { throw StoreError.condition("unexpected '\(tokens[index])' in the condition") }
         return condition
     }
 
@@ -118,7 +118,7 @@ struct ConditionParser {
                     tokens.append(String(c) + "=")
                     i += 2
                 } else {
-                    guard c != "!" else { throw StoreError("'!' must be followed by '=' (use 'not' to negate)") }
+                    guard c != "!" else { throw StoreError.condition("'!' must be followed by '=' (use 'not' to negate)") }
                     tokens.append(String(c))
                     i += 1
                 }
@@ -134,7 +134,7 @@ struct ConditionParser {
     private var peek: String? { index < tokens.count ? tokens[index] : nil }
 
     private mutating func next(_ expected: String) throws(StoreError) -> String {
-        guard index < tokens.count else { throw StoreError("the condition ends early; expected \(expected)") }
+        guard index < tokens.count else { throw StoreError.condition("the condition ends early; expected \(expected)") }
         defer { index += 1 }
         return tokens[index]
     }
@@ -164,11 +164,11 @@ struct ConditionParser {
         case "otherwise", "always": return .always
         case "(":
             let inner = try parseOr()
-            guard try next("')'") == ")" else { throw StoreError("expected ')'") }
+            guard try next("')'") == ")" else { throw StoreError.condition("expected ')'") }
             return inner
         default:
             guard let field = Condition.Field(rawValue: token.lowercased()) else {
-                throw StoreError("unknown characteristic '\(token)'; expected one of \(Condition.Field.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw StoreError.condition("unknown characteristic '\(token)'; expected one of \(Condition.Field.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return try parseComparison(field)
         }
@@ -180,17 +180,17 @@ struct ConditionParser {
         let op: Condition.Op
         if opToken.lowercased() == "in" {
             op = .eq
-            guard try next("'('") == "(" else { throw StoreError("expected '(' after 'in'") }
+            guard try next("'('") == "(" else { throw StoreError.condition("expected '(' after 'in'") }
             values = []
             while true {
                 values.append(try next("a value"))
                 let sep = try next("',' or ')'")
                 if sep == ")" { break }
-                guard sep == "," else { throw StoreError("expected ',' or ')' in the list, found '\(sep)'") }
+                guard sep == "," else { throw StoreError.condition("expected ',' or ')' in the list, found '\(sep)'") }
             }
         } else {
             guard let o = Condition.Op(rawValue: opToken) else {
-                throw StoreError("expected an operator (=, !=, <, <=, >, >=, in) after '\(field.rawValue)', found '\(opToken)'")
+                throw StoreError.condition("expected an operator (=, !=, <, <=, >, >=, in) after '\(field.rawValue)', found '\(opToken)'")
             }
             op = o
             values = [try next("a value after '\(opToken)'")]
@@ -198,18 +198,18 @@ struct ConditionParser {
         let ordered = op != .eq && op != .ne
         switch field {
         case .severity, .size, .indicators:
-            guard values.count == 1 || !ordered else { throw StoreError("'in' lists need = semantics") }
+            guard values.count == 1 || !ordered else { throw StoreError.condition("'in' lists need = semantics") }
             var numbers: [Int] = []
             for v in values {
                 let n: Int
                 if field == .size {
-                    n = try RoutingRules.byteSize(v) { StoreError($0) }
+                    n = try RoutingRules.byteSize(v) { StoreError.condition($0) }
                 } else {
-                    guard let parsed = Int(v) else { throw StoreError("\(field.rawValue) compares with a number, found '\(v)'") }
+                    guard let parsed = Int(v) else { throw StoreError.condition("\(field.rawValue) compares with a number, found '\(v)'") }
                     n = parsed
                 }
                 if field == .severity, !(0...10).contains(n) {
-                    throw StoreError("severity is 1–10, found \(n)")
+                    throw StoreError.condition("severity is 1–10, found \(n)")
                 }
                 numbers.append(n)
             }
@@ -217,29 +217,29 @@ struct ConditionParser {
         case .priority:
             var conditions: [Condition] = []
             for v in values {
-                guard let p = Priority(name: v) else { throw StoreError("priority is \(Priority.spellings), found '\(v)'") }
+                guard let p = Priority(name: v) else { throw StoreError.condition("priority is \(Priority.spellings), found '\(v)'") }
                 conditions.append(.priority(op, p))
             }
             return conditions.dropFirst().reduce(conditions[0]) { .or($0, $1) }
         case .latency:
-            guard !ordered else { throw StoreError("latency compares with = or != (or 'in')") }
+            guard !ordered else { throw StoreError.condition("latency compares with = or != (or 'in')") }
             var classes: [LatencyClass] = []
             for v in values {
                 guard let cls = LatencyClass(rawValue: v.lowercased()) else {
-                    throw StoreError("latency is realtime, interactive or batch, found '\(v)'")
+                    throw StoreError.condition("latency is realtime, interactive or batch, found '\(v)'")
                 }
                 classes.append(cls)
             }
             return .latency(op, classes)
         case .geo:
-            guard !ordered, values.count == 1 else { throw StoreError("geo compares with = yes or = no") }
+            guard !ordered, values.count == 1 else { throw StoreError.condition("geo compares with = yes or = no") }
             switch values[0].lowercased() {
             case "yes", "true": return op == .eq ? .geo(true) : .geo(false)
             case "no", "false": return op == .eq ? .geo(false) : .geo(true)
-            default: throw StoreError("geo is yes or no, found '\(values[0])'")
+            default: throw StoreError.condition("geo is yes or no, found '\(values[0])'")
             }
         case .type, .source, .entity, .tag:
-            guard !ordered else { throw StoreError("\(field.rawValue) compares with = or != (or 'in'), not \(op.rawValue)") }
+            guard !ordered else { throw StoreError.condition("\(field.rawValue) compares with = or != (or 'in'), not \(op.rawValue)") }
             return .text(field, op, values)
         }
     }

@@ -29,12 +29,12 @@ public struct DataDirectory: Sendable, Equatable {
             var info = stat()
             if stat(built, &info) == 0 {
                 guard info.st_mode & S_IFMT == S_IFDIR else {
-                    throw StoreError("\(built): exists and is not a directory; expected a data directory")
+                    throw .notADirectory(path: built)
                 }
                 continue
             }
             if mkdir(built, 0o700) != 0 && errno != EEXIST {
-                throw StoreError("\(built): cannot create data directory: \(String(cString: strerror(errno)))")
+                throw .file(path: built, doing: "cannot create data directory", reason: String(cString: strerror(errno)))
             }
         }
     }

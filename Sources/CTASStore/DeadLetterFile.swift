@@ -40,7 +40,7 @@ public final class DeadLetterFile {
     public init(path: String, committedSize: Int64?) throws(StoreError) {
         self.path = path
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError("\(path): cannot open dead-letter file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw .file(path: path, doing: "cannot open dead-letter file", reason: String(cString: strerror(errno))) }
         self.fd = fd
         var info = stat()
         fstat(fd, &info)
@@ -48,7 +48,7 @@ public final class DeadLetterFile {
         if let committedSize, committedSize < length {
             guard ftruncate(fd, off_t(committedSize)) == 0 else {
                 close(fd)
-                throw StoreError("\(path): cannot cut back to \(committedSize) bytes: \(String(cString: strerror(errno)))")
+                throw .file(path: path, doing: "cannot cut back to \(committedSize) bytes", reason: String(cString: strerror(errno)))
             }
             length = committedSize
         }
@@ -70,7 +70,7 @@ public final class DeadLetterFile {
                 let n = write(fd, base + written, bytes.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw StoreError("\(path): cannot write dead letters: \(String(cString: strerror(errno)))")
+                    throw .file(path: path, doing: "cannot write dead letters", reason: String(cString: strerror(errno)))
                 }
                 written += n
             }

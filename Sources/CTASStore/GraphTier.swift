@@ -51,7 +51,7 @@ public final class GraphTier {
         while try nodes.step() {
             let id = nodes.int64(0)
             guard id >= 1, id <= Int64(UInt32.max), let kind = IndicatorKind(rawValue: UInt8(clamping: nodes.int64(1))) else {
-                throw StoreError("\(database.path): graph_nodes row \(id): expected a positive id and a known kind")
+                throw .corrupt(path: database.path, detail: "graph_nodes row \(id): expected a positive id and a known kind")
             }
             graph.restoreNode(CorrelationGraph.NodeID(id - 1), Indicator(kind, nodes.text(2) ?? ""))
         }
@@ -61,7 +61,7 @@ public final class GraphTier {
         while try events.step() {
             ids.removeAll(keepingCapacity: true)
             guard Self.decode(events.blob(4), into: &ids), ids.allSatisfy({ Int($0) < nodeCount }) else {
-                throw StoreError("\(database.path): graph_events row for \(events.text(0) ?? "?"): node list is corrupt")
+                throw .corrupt(path: database.path, detail: "graph_events row for \(events.text(0) ?? "?"): node list is corrupt")
             }
             let time = Timestamp(microseconds: events.int64(1))
             if newestEventTime.map({ time > $0 }) ?? true { newestEventTime = time }
@@ -100,7 +100,7 @@ public final class GraphTier {
     /// transaction, with only the events it stored as new; if that transaction fails, undo
     /// the memory side with `graph.rollback(to:)` from a mark taken before.
     public func write(_ entries: [Entry]) throws(StoreError) {
-        guard let insertNode, let insertEvent else { throw StoreError("\(database.path): the graph tier is open read-only") }
+        guard let insertNode, let insertEvent else { throw .readOnly(path: database.path) }
         var ids: [CorrelationGraph.NodeID] = []
         var blob: [UInt8] = []
         for entry in entries {

@@ -95,7 +95,7 @@ public struct RoutingRules: Sendable {
             if line.last == "\r" { line = line.dropLast() }
             line = line.trimmed
             if line.isEmpty || line.first == "#" { continue }
-            func fail(_ message: String) -> StoreError { StoreError("\(origin):\(lineNumber): \(message)") }
+            func fail(_ message: String) -> StoreError { .rules(origin: origin, line: lineNumber, problem: message) }
             if line.first == "[" {
                 guard line.last == "]" else { throw fail("expected a section header like [hot]") }
                 let name = String(line.dropFirst().dropLast()).trimmed.lowercased()

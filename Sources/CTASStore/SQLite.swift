@@ -1,10 +1,45 @@
 import CSQLite
 
-/// A storage failure, naming the database file and what was being done.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+/// A storage failure, naming the file and what was being done. Cases, not text: callers
+/// decide by case (a console says nothing of `noStoredEvents`), and the words are made at the
+/// edge (`description`).
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// SQLite refused: the database, what was being done, SQLite's message.
+    case sqlite(path: String, doing: String, reason: String)
+    /// The data directory holds no events yet (no database, or no schema committed).
+    case noStoredEvents(path: String)
+    /// The database was written by a newer CTAS.
+    case schemaTooNew(path: String, found: Int64, supported: Int64)
+    /// A stored row cannot be read back as what it should be.
+    case corrupt(path: String, detail: String)
+    /// A write was asked of a tier opened for reading.
+    case readOnly(path: String)
+    /// A file operation failed (the dead-letter file, the data directory).
+    case file(path: String, doing: String, reason: String)
+    /// A path that should be a directory is something else.
+    case notADirectory(path: String)
+    /// A rules file line that cannot be read: where, and what was expected.
+    case rules(origin: String, line: Int, problem: String)
+    /// A routing condition that cannot be read (the rules parser adds where it was).
+    case condition(String)
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path, let doing, let reason): "\(path): \(doing): \(reason)"
+        case .noStoredEvents(let path): "\(path): no stored events yet"
+        case .schemaTooNew(let path, let found, let supported):
+            "\(path): schema version \(found) is newer than this ctas understands (\(supported)); upgrade ctas"
+        case .corrupt(let path, let detail): "\(path): \(detail)"
+        case .readOnly(let path): "\(path): the graph tier is open read-only"
+        case .file(let path, let doing, let reason): "\(path): \(doing): \(reason)"
+        case .notADirectory(let path): "\(path): exists and is not a directory; expected a data directory"
+        case .rules(let origin, let line, let problem): "\(origin):\(line): \(problem)"
+        case .condition(let problem): problem
+        }
+    }
+
+    /// The description (kept for callers that only print).
+    public var message: String { description }
 }
 
 /// One SQLite connection. Not thread-safe: each owner (an actor, a command) has its own.
@@ -21,7 +56,7 @@ public final class SQLiteDatabase {
         guard rc == SQLITE_OK, let db else {
             let reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let db { sqlite3_close_v2(db) }
-            throw StoreError("\(path): cannot open database: \(reason)")
+            throw .sqlite(path: path, doing: "cannot open database", reason: reason)
         }
         handle = db
         sqlite3_busy_timeout(db, 5000)
@@ -37,7 +72,7 @@ public final class SQLiteDatabase {
         if rc != SQLITE_OK {
             let reason = error.map { String(cString: $0) } ?? lastError
             sqlite3_free(error)
-            throw StoreError("\(path): \(reason) (in: \(sql.prefix(80)))")
+            throw .sqlite(path: path, doing: "in \(sql.prefix(80))", reason: reason)
         }
     }
 
@@ -45,7 +80,7 @@ public final class SQLiteDatabase {
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else {
-            throw StoreError("\(path): cannot prepare statement: \(lastError) (in: \(sql.prefix(120)))")
+            throw .sqlite(path: path, doing: "cannot prepare \(sql.prefix(120))", reason: lastError)
         }
         return SQLiteStatement(stmt, database: self)
     }
@@ -166,7 +201,7 @@ public final class SQLiteStatement {
         if rc == SQLITE_DONE { return false }
         let message = database.lastError
         sqlite3_reset(handle)
-        throw StoreError("\(database.path): \(message)")
+        throw .sqlite(path: database.path, doing: "step", reason: message)
     }
 
     /// Resets for the next row and clears bindings.

@@ -45,7 +45,7 @@ public final class WarmReader {
     /// Opens the warm database of a data directory; a clear error when none exists yet (no
     /// file, or a file whose schema was never committed: a first run killed while starting).
     public init(path: String) throws(StoreError) {
-        let none = StoreError("\(path): no stored events yet; run `ctas ingest FILE` first (or pass --data-dir)")
+        let none = StoreError.noStoredEvents(path: path)
         var info = stat()
         guard stat(path, &info) == 0 else { throw none }
         database = try SQLiteDatabase(path: path, readOnly: true)

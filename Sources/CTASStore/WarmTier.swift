@@ -57,7 +57,7 @@ public final class WarmTier {
     private static func migrateSteps(_ db: SQLiteDatabase) throws(StoreError) {
         let version = try db.scalar("PRAGMA user_version") ?? 0
         if version > schemaVersion {
-            throw StoreError("\(db.path): schema version \(version) is newer than this ctas understands (\(schemaVersion)); upgrade ctas")
+            throw .schemaTooNew(path: db.path, found: version, supported: schemaVersion)
         }
         if version == schemaVersion { return }
         if version < 1 {
@@ -195,7 +195,7 @@ public final class WarmTier {
                            ingested: Int64, cell: UInt64) throws(StoreError) {
         let s = insert
         let base = row * WarmRowBlock.textColumns * 2
-        guard let start = buffer.baseAddress else { throw StoreError("\(database.path): empty row block") }
+        guard let start = buffer.baseAddress else { throw .corrupt(path: database.path, detail: "empty row block") }
         for column in 0..<WarmRowBlock.textColumns {
             let length = spans[base + column * 2 + 1]
             if length >= 0 {

@@ -35,8 +35,9 @@ enum Main {
         } catch {
             // Messages quote what the user typed and what files hold: control characters and
             // escape sequences are made visible, never sent to the terminal.
-            let code = CTAS.exitCode(for: error)
-            let message = SafeText.sanitizeKeepingNewlines(CTAS.fullMessage(for: error))
+            let words = ErrorWords.message(for: error)
+            let code = words == nil ? CTAS.exitCode(for: error) : .failure
+            let message = SafeText.sanitizeKeepingNewlines(words ?? CTAS.fullMessage(for: error))
             if code == .success {
                 if !message.isEmpty { FileHandle.standardOutput.write(Data((message + "\n").utf8)) }   // --help, --version
                 Foundation.exit(0)

@@ -113,23 +113,9 @@ struct TimeValue: ExpressibleByArgument {
     static var defaultCompletionKind: CompletionKind { .default }
 }
 
-/// Turns SIGINT, SIGTERM and SIGHUP into one graceful action (flush, checkpoint, summary).
-final class SignalTrap: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private(set) var caught: Int32?
-
-    init(_ signals: [Int32] = [SIGINT, SIGTERM, SIGHUP], action: @escaping @Sendable (Int32) -> Void) {
-        for signo in signals {
-            signal(signo, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-            source.setEventHandler { [weak self] in
-                self?.caught = signo
-                action(signo)
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
+/// Runs a headless engine, its start-up error turned into the CLI's runtime error.
+func runHeadless(_ body: () async throws(EngineError) -> IngestSummary) async throws -> IngestSummary {
+    do throws(EngineError) { return try await body() } catch { throw RuntimeError(error.description) }
 }
 
 func writeError(_ text: String) {

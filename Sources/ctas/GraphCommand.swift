@@ -65,7 +65,7 @@ struct GraphNeighborsCommand: ParsableCommand {
             tier = try GraphTier.openForReading(path: data.directory.warmDatabase, warninglist: list,
                                                 retention: rules.graphRetention)
         } catch {
-            throw RuntimeError(error.message)
+            throw error
         }
         let loadMillis = Double(MonotonicClock.nanoseconds() - started) / 1e6
         guard let focus = tier.resolve(id) else {

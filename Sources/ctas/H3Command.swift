@@ -1,5 +1,6 @@
 import ArgumentParser
 import CTASBenchmarks
+import CTASFeeds
 import Foundation
 import H3
 
@@ -60,7 +61,7 @@ struct H3Command: ParsableCommand {
 
         func run() throws {
             if batch {
-                H3Batch.run()
+                H3BatchLines.run()
                 return
             }
             guard let lat, let lng, let res else { return }
@@ -168,47 +169,6 @@ struct H3Command: ParsableCommand {
             printJSON(["cell": c.description, "valid": H3.isValidCell(c), "resolution": H3.getResolution(c),
                        "baseCell": H3.getBaseCellNumber(c), "pentagon": H3.isPentagon(c), "faces": faces, "areaKm2": area])
         }
-    }
-}
-
-/// `ctas h3 latLngToCell --batch`: one JSON line in, one line out, in order.
-enum H3Batch {
-    static func run() {
-        var out = ""
-        out.reserveCapacity(1 << 16)
-        var lineNumber = 0
-        while let line = readLine(strippingNewline: true) {
-            lineNumber += 1
-            out += answer(line, lineNumber) + "\n"
-            if out.utf8.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out.utf8))
-                out.removeAll(keepingCapacity: true)
-            }
-        }
-        FileHandle.standardOutput.write(Data(out.utf8))
-    }
-
-    static func answer(_ line: String, _ n: Int) -> String {
-        guard let data = line.data(using: .utf8),
-              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            return error("line \(n): expected a JSON object {\"lat\":…,\"lng\":…,\"res\":…}")
-        }
-        guard let lat = (object["lat"] as? NSNumber)?.doubleValue, let lng = (object["lng"] as? NSNumber)?.doubleValue else {
-            return error("line \(n): \"lat\" and \"lng\" must be numbers")
-        }
-        guard let resNumber = object["res"] as? NSNumber, let res = Int(exactly: resNumber.doubleValue) else {
-            return error("line \(n): \"res\" must be an integer 0–15")
-        }
-        do throws(H3Error) {
-            return "{\"cell\":\"\(try H3.latLngToCell(lat: lat, lng: lng, res: res))\"}"
-        } catch {
-            return self.error("line \(n): \(error)")
-        }
-    }
-
-    static func error(_ message: String) -> String {
-        let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        return "{\"error\":\"\(escaped)\"}"
     }
 }
 

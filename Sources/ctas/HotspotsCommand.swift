@@ -59,7 +59,7 @@ struct HotspotsCommand: ParsableCommand {
             report = try HotspotReport.build(path: data.directory.warmDatabase, resolution: res, k: k, window: windowDuration,
                                              weighting: weight, falseDiscoveryRate: fdr, top: top)
         } catch {
-            throw RuntimeError(error.message)
+            throw error
         }
         let text = switch format {
         case .text: report.text

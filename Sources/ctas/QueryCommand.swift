@@ -58,24 +58,6 @@ struct QueryEventsCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    /// Events holding an indicator: the graph tier knows which; the warm tier has them whole.
-    private func eventsHolding(_ text: String, reader: WarmReader, query: EventQuery) throws(StoreError) -> [Event] {
-        let graph = try GraphTier.openForReading(path: data.directory.warmDatabase, warninglist: Warninglist(),
-                                                 retention: RoutingRules.builtIn().graphRetention)
-        guard case .indicator(let value)? = graph.resolve(text) ?? IndicatorExtractor().indicators(listed: text).first.map({ .indicator($0) }) else {
-            return []
-        }
-        var ids = graph.eventIDs(holding: value)
-        if let id = query.id { ids = ids.filter { $0 == id } }
-        let found = try reader.events(ids: ids, matching: query)
-        if ids.count > 0 && found.count < min(query.limit, ids.count) && query.types.isEmpty && query.since == nil
-            && query.until == nil && query.source == nil && query.entity == nil && query.minimumSeverity == nil && query.cell == nil {
-            writeError("ctas query events: \(ids.count - found.count) event(s) holding \(value.kind.name) \(SafeText.sanitize(value.value)) "
-                       + "are in the graph tier but past the warm tier's retention")
-        }
-        return found
-    }
-
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
         if let minSeverity, !(1...10).contains(minSeverity) { throw ValidationError("--min-severity must be 1–10") }
@@ -98,14 +80,18 @@ struct QueryEventsCommand: ParsableCommand {
         query.newestFirst = newestFirst
         var events: [Event]
         do throws(StoreError) {
-            let reader = try WarmReader(path: data.directory.warmDatabase)
             if let indicator {
-                events = try eventsHolding(indicator, reader: reader, query: query)
+                let found = try IndicatorSearch.events(holding: indicator, matching: query, databasePath: data.directory.warmDatabase)
+                events = found.events
+                if let value = found.indicator, found.pastWarmRetention > 0 {
+                    writeError("ctas query events: \(found.pastWarmRetention) event(s) holding \(value.kind.name) \(SafeText.sanitize(value.value)) "
+                               + "are in the graph tier but past the warm tier's retention")
+                }
             } else {
-                events = try reader.events(query)
+                events = try WarmReader(path: data.directory.warmDatabase).events(query)
             }
         } catch {
-            throw RuntimeError(error.message)
+            throw error
         }
         let toTerminal = isTerminal(1)
         let text: String

@@ -60,7 +60,7 @@ struct ReplayCommand: AsyncParsableCommand {
         run.statusLines = true
         run.commandsFromStdin = commands
         run.initialSeek = seek?.timestamp
-        let summary = try await run.run()
+        let summary = try await runHeadless { () throws(EngineError) in try await run.run() }
         print(summary.json())
         if summary.failure != nil { throw ExitCode.failure }
     }

@@ -67,7 +67,7 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
             _ = try warm.commit([WarmTier.Part(events: [event("b", day: 1, ["evil.com", "new.org"])])], deadLetterSize: 0,
                                 alsoWrite: { (_) throws(StoreError) in
                                     try graph.write(entries([event("b", day: 1, ["evil.com", "new.org"])]))
-                                    throw StoreError("disk full (simulated)")
+                                    throw StoreError.file(path: "warm.sqlite", doing: "write", reason: "disk full (simulated)")
                                 })
         }
         graph.graph.rollback(to: mark)

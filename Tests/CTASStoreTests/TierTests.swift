@@ -90,9 +90,7 @@ func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_b
     }
 
     @Test func missingDatabaseIsAClearError() {
-        #expect { try WarmReader(path: "/nonexistent/warm.sqlite") } throws: {
-            ($0 as? StoreError)?.message.contains("no stored events yet") == true
-        }
+        #expect(throws: StoreError.noStoredEvents(path: "/nonexistent/warm.sqlite")) { try WarmReader(path: "/nonexistent/warm.sqlite") }
     }
 
     /// A first run killed while starting leaves a database file without a schema: readers
@@ -104,7 +102,7 @@ func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_b
         try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=WAL")
         #expect(FileManager.default.fileExists(atPath: path))
         #expect(!WarmReader.exists(at: path))
-        #expect { try WarmReader(path: path) } throws: { ($0 as? StoreError)?.message.contains("no stored events yet") == true }
+        #expect(throws: StoreError.noStoredEvents(path: path)) { try WarmReader(path: path) }
         _ = try WarmTier(path: path)
         #expect(WarmReader.exists(at: path))
         #expect(try WarmReader(path: path).count() == 0)

@@ -1,0 +1,82 @@
+import CTASCore
+import Foundation
+
+/// Runs an engine without the console (`ctas ingest`, `ctas replay --headless`): SIGINT,
+/// SIGTERM and SIGHUP stop it gracefully; a progress bar or status lines go to standard error;
+/// optional control commands (the engine's command language) come from standard input.
+public struct HeadlessRun {
+    public var configuration: Engine.Configuration
+    /// A one-line progress bar on stderr, redrawn in place (a terminal).
+    public var progress: Bool
+    /// A status line on stderr every second (replay).
+    public var statusLines = false
+    /// Read `pause`, `resume`, `speed N`, `seek TIME`, `stop` lines from stdin.
+    public var commandsFromStdin = false
+    /// Seek here right after starting.
+    public var initialSeek: Timestamp?
+
+    public init(configuration: Engine.Configuration, progress: Bool) {
+        self.configuration = configuration
+        self.progress = progress
+    }
+
+    /// Runs to the end of every source (or a signal, or `stop`) and returns the summary.
+    public func run() async throws(EngineError) -> IngestSummary {
+        let engine = try Engine(configuration)
+        let trap = SignalTrap { _ in Task { _ = await engine.send(.stop) } }
+        engine.start()
+        if let initialSeek, let problem = await engine.send(.seek(initialSeek)) { StandardError.line("ctas: \(problem)") }
+        let progress = progress
+        let statusLines = statusLines
+        let reporter = Task {
+            var lastStatus = UInt64(0)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                let snapshot = engine.snapshot
+                if progress {
+                    StandardError.write("\r\u{1B}[K" + HeadlessReport.progressLine(snapshot))
+                } else if statusLines {
+                    let now = MonotonicClock.nanoseconds()
+                    if now - lastStatus >= 1_000_000_000 {
+                        lastStatus = now
+                        StandardError.line(HeadlessReport.statusLine(snapshot))
+                    }
+                }
+            }
+        }
+        let commands = commandsFromStdin ? Task.detached { await Self.readCommands(into: engine) } : nil
+        var summary = await engine.waitUntilFinished()
+        reporter.cancel()
+        commands?.cancel()
+        if progress { StandardError.write("\r\u{1B}[K" + HeadlessReport.progressLine(engine.snapshot) + "\n") }
+        if trap.caught != nil { summary.interrupted = true }
+        if let failure = summary.failure { StandardError.line("ctas: \(SafeText.sanitize(failure))") }
+        return summary
+    }
+
+    /// Control lines from stdin, in the engine's command language; relative seeks count back
+    /// from the replay's event time.
+    static func readCommands(into engine: Engine) async {
+        while let line = Swift.readLine() {
+            guard !line.allSatisfy({ $0 == " " || $0 == "\t" }) else { continue }
+            let command: EngineCommand
+            do throws(CommandError) {
+                command = try EngineCommand(line: line, eventClock: engine.snapshot.replay.eventTime ?? .now())
+            } catch {
+                StandardError.line("ctas: \(error)")
+                continue
+            }
+            if let problem = await engine.send(command) { StandardError.line("ctas: \(problem)") }
+            if command == .stop { return }
+        }
+    }
+}
+
+/// Standard error, for the headless commands' progress and messages.
+public enum StandardError {
+    /// Writes `text` as it is (progress bars redraw with `\r`).
+    public static func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+
+    /// Writes `text` and a newline unless it ends with one.
+    public static func line(_ text: String) { write(text.hasSuffix("\n") ? text : text + "\n") }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import CTASEngine
+import CTASStore
+
+/// The command line's words for the libraries' typed errors: where a case calls for advice
+/// to the user of the command line (what to run next), it is added here, at the edge.
+enum ErrorWords {
+    /// The message for `error`, or nil to let ArgumentParser describe it.
+    static func message(for error: any Error) -> String? {
+        switch error {
+        case let store as StoreError: return message(for: store)
+        case let engine as EngineError: return engine.description
+        default: return nil
+        }
+    }
+
+    static func message(for error: StoreError) -> String {
+        switch error {
+        case .noStoredEvents(let path):
+            return "\(path): no stored events yet; run `ctas ingest FILE` first (or pass --data-dir)"
+        default:
+            return error.description
+        }
+    }
+}
