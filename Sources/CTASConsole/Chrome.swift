@@ -98,7 +98,7 @@ public enum Overlays {
         section("Everywhere", context.keymap.helpLines(for: .global).map { ($0.keys, $0.summary) })
         let focus = context.state.focus
         section("\(focus.title) pane", context.keymap.helpLines(for: focus.context).map { ($0.keys, $0.summary) })
-        section("Commands (after :)", Reducer.commandHelp)
+        section("Commands (after :, tab completes)", ConsoleVerb.allCases.map { ($0.usage, $0.summary) })
         section("Filters (after /)", [("word", "anywhere in the event"), ("sev>=7  sev:9", "severity (=, <, <=, >, >=)"),
                                       ("type:c2_beacon", "a field: type src entity id ind tag desc prio"),
                                       ("-word  !type:x", "negated"), ("\"two words\"", "quoted text")])

@@ -4,61 +4,6 @@ import H3
 import Dispatch
 import Synchronization
 
-/// Wakes the console loop early: on input, a signal, or finished background work.
-final class Wakeup: Sendable {
-    private struct State {
-        var signaled = false
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-    private let state = Mutex(State())
-
-    func signal() {
-        let waiter: CheckedContinuation<Void, Never>? = state.withLock { s in
-            s.signaled = true
-            defer { s.waiter = nil }
-            return s.waiter
-        }
-        waiter?.resume()
-    }
-
-    /// Returns when signalled or after `timeout`, whichever is first.
-    func wait(timeout: Duration) async {
-        let nanos = max(0, timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let ready: Bool = state.withLock { s in
-                if s.signaled {
-                    s.signaled = false
-                    return true
-                }
-                s.waiter = c
-                return false
-            }
-            if ready {
-                c.resume()
-                return
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanos))) { [weak self] in self?.signal() }
-        }
-        state.withLock { $0.signaled = false }
-    }
-}
-
-/// A flag shared with a dispatch handler.
-final class SharedFlag: Sendable {
-    private let value = Mutex(false)
-    func set(_ v: Bool) { value.withLock { $0 = v } }
-    /// The flag's value, cleared.
-    func take() -> Bool { value.withLock { v in defer { v = false }; return v } }
-    var isSet: Bool { value.withLock { $0 } }
-}
-
-/// A dispatch source handed to its own handler (dispatch sources are thread-safe objects,
-/// but the Dispatch module does not mark them Sendable).
-struct UncheckedSource: @unchecked Sendable {
-    let source: DispatchSourceRead
-    init(_ source: DispatchSourceRead) { self.source = source }
-}
-
 /// How the console runs.
 public struct ConsoleOptions: Sendable {
     public var framesPerSecond = 10
@@ -215,7 +160,7 @@ public final class ConsoleApp {
             switch effect {
             case .engine(let command):
                 Task { [engine] in
-                    if let problem = await engine.send(command) { self.report(problem) }
+                    if let problem = await engine.send(command) { self.deliver(.engineProblem(problem)) }
                 }
             case .redraw:
                 terminal.invalidate()
@@ -248,8 +193,9 @@ public final class ConsoleApp {
         }
     }
 
-    private func report(_ problem: String) {
-        state.say(problem, error: true)
+    /// An answer from the engine: through the reducer, then whatever it asks for next.
+    func deliver(_ arrival: Arrival) {
+        apply(reducer.receive(arrival, state: &state, context: reducerContext()))
         dirty = true
         wake.signal()
     }
@@ -264,24 +210,8 @@ public final class ConsoleApp {
         let generation = state.feed.historyGeneration
         Task { [engine] in
             let page = await engine.history(matching: filter, before: before, limit: 200)
-            self.received(page, generation: generation)
+            self.deliver(.historyPage(page, generation: generation))
         }
-    }
-
-    private func received(_ page: HistoryPage, generation: Int) {
-        guard generation == state.feed.historyGeneration else { return }
-        state.feed.historyLoading = false
-        state.feed.historyStarted = true
-        state.feed.history += page.events
-        state.feed.historyNext = page.next
-        if page.next == nil { state.feed.historyExhausted = true }
-        if let error = page.error {
-            state.feed.historyExhausted = true
-            // No stored events yet is not worth a message.
-            if case .failed(let message) = error { state.say("history: \(message)", error: true) }
-        }
-        dirty = true
-        wake.signal()
     }
 
     // MARK: graph
@@ -295,43 +225,16 @@ public final class ConsoleApp {
         let generation = state.graph.generation
         Task { [engine] in
             let answer = await engine.neighbors(query)
-            self.received(answer, generation: generation)
+            if generation == self.state.graph.generation { self.graphSequence = self.engine.snapshot.graph.events }
+            self.deliver(.neighborhood(answer, generation: generation))
         }
-    }
-
-    private func received(_ answer: Neighborhood?, generation: Int) {
-        guard generation == state.graph.generation else { return }
-        state.graph.loading = false
-        state.graph.missing = answer == nil
-        if let answer {
-            let selectable = GraphPane.selectable(GraphPane.rows(answer))
-            state.graph.selected = min(state.graph.selected, max(0, selectable.count - 1))
-        }
-        state.graph.result = answer
-        graphSequence = engine.snapshot.graph.events
-        dirty = true
-        wake.signal()
     }
 
     private func findInGraph(_ text: String) {
         Task { [engine] in
             let focus = await engine.resolveInGraph(text)
-            self.found(focus, for: text)
+            self.deliver(.graphFocus(focus, text: text))
         }
-    }
-
-    private func found(_ focus: GraphFocus?, for text: String) {
-        guard let focus else {
-            state.say("graph: no event or indicator '\(DisplayText.safe(text, ascii: glyphs.ascii))' (yet)", error: true)
-            dirty = true
-            wake.signal()
-            return
-        }
-        state.graph.move(to: focus)
-        state.focus = .graph
-        queryGraph()
-        dirty = true
-        wake.signal()
     }
 
     /// While events arrive, asks again about once a second so new links appear.
@@ -360,22 +263,9 @@ public final class ConsoleApp {
         let generation = state.heatmap.generation
         Task { [engine] in
             let data = await engine.heatmap(query)
-            self.received(data, generation: generation)
+            self.deliver(.heatmap(data, generation: generation))
         }
         summarizeCursor(force: true)
-    }
-
-    private func received(_ data: HeatmapData, generation: Int) {
-        state.heatmap.loading = false
-        // An answer to an older question still beats none (it is replaced within a second).
-        if generation == state.heatmap.generation || state.heatmap.data == nil { state.heatmap.data = data }
-        if let step = state.heatmap.pendingHotspotStep, let map = heatmapMap,
-           state.heatmap.data?.query == state.heatmap.query(width: map.width, height: map.height) {
-            state.heatmap.pendingHotspotStep = nil
-            state.say(state.heatmap.stepHotspot(step))
-        }
-        dirty = true
-        wake.signal()
     }
 
     /// Asks again when the geo index changed (at most once a second) or the question did.
@@ -397,9 +287,7 @@ public final class ConsoleApp {
         let since = state.heatmap.data?.windowStart
         Task { [engine] in
             let summary = await engine.drill(into: cell, since: since, limit: 0)
-            self.state.heatmap.cursorSummary = summary
-            self.dirty = true
-            self.wake.signal()
+            self.deliver(.cursorSummary(summary))
         }
     }
 
@@ -411,10 +299,7 @@ public final class ConsoleApp {
         let cell = drill.cell
         Task { [engine] in
             let result = await engine.drill(into: cell, since: since, limit: HeatmapViewState.drillLimit)
-            guard self.state.heatmap.drill?.generation == generation, self.state.heatmap.drill?.cell == cell else { return }
-            self.state.heatmap.drill?.result = result
-            self.dirty = true
-            self.wake.signal()
+            self.deliver(.drill(result, generation: generation))
         }
     }
 

@@ -261,6 +261,8 @@ public struct Reducer: Sendable {
             prompt.text.removeLast()
         case .control("u"):
             prompt.text = ""
+        case .tab:
+            complete(&prompt, state: &state, now: context.now)
         case .up:
             guard !history.isEmpty else { break }
             let i = max(0, (prompt.historyIndex ?? history.count) - 1)
@@ -286,96 +288,102 @@ public struct Reducer: Sendable {
         return []
     }
 
-    /// The commands of the `:` prompt.
-    public static let commandHelp: [(String, String)] = [
-        (":speed N|max", "replay speed (also ] and [)"), (":pause  :resume", "pause or resume"),
-        (":seek TIME", "jump to a time: 2026-11-20T10:00Z, 2026-11-20, 2h"), (":theme NAME", "switch theme (:themes lists them)"),
-        (":filter TEXT", "same as /"), (":live", "back to the newest events"), (":focus PANE", "feed, metrics, graph…"),
-        (":graph ID|VALUE", "correlations of an event or an indicator (evil[.]com, a hash…)"), (":hops N", "hop depth 1–3"),
-        (":goto LAT,LNG|CELL", "centre the heatmap there"), (":window 1h|24h|all", "heatmap time window"),
-        (":weight count|severity", "heatmap density: events or summed severity"), (":k N", "hot spot neighbourhood rings 1–5"),
-        (":quit", "quit"),
-    ]
-
     public func runCommand(_ text: String, state: inout ViewState, context: Context) -> [Effect] {
         let words = text.split(separator: " ", maxSplits: 1).map(String.init)
-        guard let verb = words.first?.lowercased() else { return [] }
+        guard let word = words.first else { return [] }
         let argument = words.count > 1 ? words[1].trimmingCharacters(in: " ") : ""
         func fail(_ message: String) -> [Effect] {
             state.say(message, error: true, now: context.now)
             return []
         }
+        guard let verb = ConsoleVerb(word: word) else { return fail("unknown command ':\(word)'; try :help") }
         switch verb {
-        case "q", "quit", "exit":
+        case .quit:
             state.quitRequested = true
-        case "help", "h":
+        case .help:
             state.overlay = .help
-        case "pause":
-            return [.engine(.pause)]
-        case "resume", "play":
-            return [.engine(.resume)]
-        case "speed":
-            guard let speed = ReplaySpeed(argument) else { return fail(":speed \(argument): expected a factor such as 10 or 0.5, or max") }
-            state.say("speed \(speed)", now: context.now)
-            return [.engine(.speed(speed))]
-        case "seek":
-            do throws(TimestampError) {
-                let target = try TimeArgument.parse(argument, now: context.now)
+        case .pause, .resume, .speed, .seek:
+            // The engine's own words; relative times count back from the event clock.
+            let command: EngineCommand?
+            do throws(CommandError) {
+                command = try EngineCommand(verb: verb.rawValue, argument: argument,
+                                            eventClock: context.snapshot.replay.eventTime ?? context.now)
+            } catch {
+                return fail(":\(error)")
+            }
+            guard let command else { return [] }
+            switch command {
+            case .speed(let speed): state.say("speed \(speed)", now: context.now)
+            case .seek(let target):
                 state.feed.following = true
                 state.feed.frozen = nil
                 state.say("seeking to \(target.rfc3339)", now: context.now)
-                return [.engine(.seek(target))]
-            } catch {
-                return fail(":seek: \(error.message)")
+            default: break
             }
-        case "theme":
-            guard !argument.isEmpty else { return [.loadTheme("")] }
+            return [.engine(command)]
+        case .theme:
             return [.loadTheme(argument)]
-        case "themes":
+        case .themes:
             return [.loadTheme("")]
-        case "filter":
+        case .filter:
             do throws(FilterError) {
                 return setFilter(try EventFilter(parsing: argument), state: &state)
             } catch {
                 return fail("filter: \(error.message)")
             }
-        case "live":
+        case .live:
             return perform(.live, state: &state, context: context)
-        case "focus":
+        case .focus:
             guard let pane = PaneKind(rawValue: argument.lowercased()), state.panes.contains(pane) else {
                 return fail(":focus \(argument): expected one of \(state.panes.map(\.rawValue).joined(separator: ", "))")
             }
             state.focus = pane
-        case "graph", "correlate", "corr":
+        case .graph:
             guard !argument.isEmpty else { return fail(":graph needs an event id or an indicator value") }
             guard state.panes.contains(.graph) else { return fail(":graph: the correlation pane is not shown") }
             return [.findInGraph(argument)]
-        case "hops":
+        case .hops:
             guard let n = Int(argument), (1...3).contains(n) else { return fail(":hops \(argument): expected 1, 2 or 3") }
             return perform(n == 1 ? .hops1 : n == 2 ? .hops2 : .hops3, state: &state, context: context)
-        case "goto", "go":
+        case .goto:
             guard state.panes.contains(.heatmap) else { return fail(":goto: the heatmap pane is not shown") }
             return goTo(argument, state: &state, context: context)
-        case "window":
+        case .window:
             guard let window = GeoWindow(rawValue: argument.lowercased()) else { return fail(":window \(argument): expected 1h, 24h or all") }
             state.heatmap.window = window
             state.heatmap.hotspotIndex = nil
             return [.queryHeatmap]
-        case "weight":
+        case .weight:
             guard let weighting = GeoWeighting(rawValue: argument.lowercased()) else { return fail(":weight \(argument): expected count or severity") }
             state.heatmap.weighting = weighting
             state.heatmap.hotspotIndex = nil
             return [.queryHeatmap]
-        case "k":
+        case .k:
             guard let k = Int(argument), (1...5).contains(k) else { return fail(":k \(argument): expected 1 to 5") }
             state.heatmap.k = k
             state.heatmap.hotspotIndex = nil
             return [.queryHeatmap]
-        case "max", "maximize":
+        case .maximize:
             state.maximized.toggle()
-        default:
-            return fail("unknown command ':\(verb)'; try :help")
         }
         return []
+    }
+
+    /// Tab in the `:` prompt: completes the verb being typed (the common prefix of the verbs
+    /// it could be; one verb gets a space after it), and says the choices when there are several.
+    func complete(_ prompt: inout Prompt, state: inout ViewState, now: Timestamp) {
+        guard prompt.kind == .command, !prompt.text.contains(" ") else { return }
+        let matches = ConsoleVerb.completions(of: prompt.text)
+        guard let first = matches.first else { return }
+        if matches.count == 1 {
+            prompt.text = first.rawValue + " "
+            return
+        }
+        var common = first.rawValue
+        for verb in matches.dropFirst() {
+            while !verb.rawValue.hasPrefix(common) { common.removeLast() }
+        }
+        if common.count > prompt.text.count { prompt.text = common }
+        state.say(matches.map { ":" + $0.rawValue }.joined(separator: " "), now: now)
     }
 }

@@ -7,14 +7,14 @@ extension IndicatorScanner {
     typealias Bytes = UnsafeBufferPointer<UInt8>
 
     mutating func classify(_ b: Bytes, _ range: Range<Int>) {
-        if let separator = find(b, range, 0x3A, 0x2F, 0x2F) {
+        if let separator = find(b, range, UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "/")) {
             classifyURL(b, range, separator: separator)
             return
         }
         var lo = range.lowerBound
         var hi = range.upperBound
-        while lo < hi && !isAlnum(b[lo]) && !(b[lo] == 0x3A && lo + 1 < hi && b[lo + 1] == 0x3A) { lo += 1 }
-        while hi > lo && !isAlnum(b[hi - 1]) && !(b[hi - 1] == 0x3A && hi - 2 >= lo && b[hi - 2] == 0x3A) { hi -= 1 }
+        while lo < hi && !isAlnum(b[lo]) && !(b[lo] == UInt8(ascii: ":") && lo + 1 < hi && b[lo + 1] == UInt8(ascii: ":")) { lo += 1 }
+        while hi > lo && !isAlnum(b[hi - 1]) && !(b[hi - 1] == UInt8(ascii: ":") && hi - 2 >= lo && b[hi - 2] == UInt8(ascii: ":")) { hi -= 1 }
         guard lo < hi else { return }
         if tokenMayHoldHash && hi - lo >= 13 { findHashesAndCVEs(b, lo..<hi) }
         classifyPlain(b, lo..<hi)
@@ -40,9 +40,9 @@ extension IndicatorScanner {
         var hi = range.upperBound
         while hi > separator + 3 {
             let c = b[hi - 1]
-            if c == 0x2E || c == 0x2C || c == 0x3B || c == 0x3A || c == 0x21 || c == 0x3F || c == 0x27 || c == 0x2A || c == 0x2B {
+            if c == UInt8(ascii: ".") || c == UInt8(ascii: ",") || c == UInt8(ascii: ";") || c == UInt8(ascii: ":") || c == UInt8(ascii: "!") || c == UInt8(ascii: "?") || c == UInt8(ascii: "'") || c == UInt8(ascii: "*") || c == UInt8(ascii: "+") {
                 hi -= 1
-            } else if c == 0x29 && count(b, separator..<hi, 0x28) < count(b, separator..<hi, 0x29) {
+            } else if c == UInt8(ascii: ")") && count(b, separator..<hi, UInt8(ascii: "(")) < count(b, separator..<hi, UInt8(ascii: ")")) {
                 hi -= 1
             } else {
                 break
@@ -52,20 +52,20 @@ extension IndicatorScanner {
         guard !rest.isEmpty else { return }
         // Authority: up to the first / ? #; userinfo before the last @; then host[:port].
         var authorityEnd = rest.lowerBound
-        while authorityEnd < hi, b[authorityEnd] != 0x2F, b[authorityEnd] != 0x3F, b[authorityEnd] != 0x23 { authorityEnd += 1 }
+        while authorityEnd < hi, b[authorityEnd] != UInt8(ascii: "/"), b[authorityEnd] != UInt8(ascii: "?"), b[authorityEnd] != UInt8(ascii: "#") { authorityEnd += 1 }
         var hostStart = rest.lowerBound
-        for k in rest.lowerBound..<authorityEnd where b[k] == 0x40 { hostStart = k + 1 }
+        for k in rest.lowerBound..<authorityEnd where b[k] == UInt8(ascii: "@") { hostStart = k + 1 }
         guard hostStart < authorityEnd else { return }
         var hostEnd = authorityEnd
         var host: (kind: IndicatorKind, value: String)?
-        if b[hostStart] == 0x5B {
-            guard let close = find(b, hostStart..<authorityEnd, 0x5D),
+        if b[hostStart] == UInt8(ascii: "[") {
+            guard let close = find(b, hostStart..<authorityEnd, UInt8(ascii: "]")),
                   let groups = IPAddress.parseIPv6(b, (hostStart + 1)..<close) else { return }
             host = (.ipv6, IPAddress.formatIPv6(groups))
             hostEnd = close + 1
-            guard hostEnd == authorityEnd || (b[hostEnd] == 0x3A && isPort(b, (hostEnd + 1)..<authorityEnd)) else { return }
+            guard hostEnd == authorityEnd || (b[hostEnd] == UInt8(ascii: ":") && isPort(b, (hostEnd + 1)..<authorityEnd)) else { return }
         } else {
-            if let colon = find(b, hostStart..<authorityEnd, 0x3A) {
+            if let colon = find(b, hostStart..<authorityEnd, UInt8(ascii: ":")) {
                 guard isPort(b, (colon + 1)..<authorityEnd) else { return }
                 hostEnd = colon
             }
@@ -85,7 +85,7 @@ extension IndicatorScanner {
             defanged = defanged || tokenDefanged
             emit(.url, value, b, schemeStart..<hi, defanged: defanged)
         }
-        let hostRange = b[hostStart] == 0x5B ? (hostStart + 1)..<(hostEnd - 1) : hostStart..<hostEnd
+        let hostRange = b[hostStart] == UInt8(ascii: "[") ? (hostStart + 1)..<(hostEnd - 1) : hostStart..<hostEnd
         emit(host.kind, host.value, b, hostRange, defanged: defanged)
     }
 
@@ -104,16 +104,16 @@ extension IndicatorScanner {
 
     private mutating func classifyPlain(_ b: Bytes, _ range: Range<Int>) {
         guard range.count >= 2 else { return }
-        if let at = findLast(b, range, 0x40) {
+        if let at = findLast(b, range, UInt8(ascii: "@")) {
             if classifyEmail(b, range, at: at) { return }
             classifyPlain(b, trimmed(b, (at + 1)..<range.upperBound))
             return
         }
-        if let slash = find(b, range, 0x2F) {
+        if let slash = find(b, range, UInt8(ascii: "/")) {
             classifyPath(b, range, slash: slash)
             return
         }
-        let colons = count(b, range, 0x3A)
+        let colons = count(b, range, UInt8(ascii: ":"))
         if colons >= 2 {
             if let groups = IPAddress.parseIPv6(b, range) {
                 if isPlausibleIPv6(b, range, groups) { emit(.ipv6, IPAddress.formatIPv6(groups), b, range, defanged: tokenDefanged) }
@@ -122,7 +122,7 @@ extension IndicatorScanner {
             splitOnColons(b, range)
             return
         }
-        if colons == 1, let colon = find(b, range, 0x3A) {
+        if colons == 1, let colon = find(b, range, UInt8(ascii: ":")) {
             if isPort(b, (colon + 1)..<range.upperBound) {
                 classifyHost(b, range.lowerBound..<colon, context: .hostPort)
             } else {
@@ -136,7 +136,7 @@ extension IndicatorScanner {
 
     private mutating func splitOnColons(_ b: Bytes, _ range: Range<Int>) {
         var start = range.lowerBound
-        for k in range where b[k] == 0x3A {
+        for k in range where b[k] == UInt8(ascii: ":") {
             classifyPlain(b, trimmed(b, start..<k))
             start = k + 1
         }
@@ -171,7 +171,7 @@ extension IndicatorScanner {
             return
         }
         var hostEnd = slash
-        if let colon = find(b, first, 0x3A) {
+        if let colon = find(b, first, UInt8(ascii: ":")) {
             guard isPort(b, (colon + 1)..<slash) else { return }
             hostEnd = colon
         }
@@ -198,7 +198,7 @@ extension IndicatorScanner {
     private mutating func classifyHost(_ b: Bytes, _ range: Range<Int>, context: HostContext) {
         guard range.count >= 4 else { return }
         var numeric = true
-        for k in range where !(isDigit(b[k]) || b[k] == 0x2E) {
+        for k in range where !(isDigit(b[k]) || b[k] == UInt8(ascii: ".")) {
             numeric = false
             break
         }
@@ -227,10 +227,10 @@ extension IndicatorScanner {
     /// require `::` or a group of three or four digits.
     private func isPlausibleIPv6(_ b: Bytes, _ range: Range<Int>, _ groups: [UInt16]) -> Bool {
         if mode == .listed || tokenDefanged { return true }
-        if find(b, range, 0x3A, 0x3A) != nil { return range.count > 2 && groups.contains { $0 != 0 } }
+        if find(b, range, UInt8(ascii: ":"), UInt8(ascii: ":")) != nil { return range.count > 2 && groups.contains { $0 != 0 } }
         var run = 0
         for k in range {
-            if b[k] == 0x3A || b[k] == 0x2E { run = 0 } else {
+            if b[k] == UInt8(ascii: ":") || b[k] == UInt8(ascii: ".") { run = 0 } else {
                 run += 1
                 if run >= 3 { return true }
             }
@@ -258,7 +258,7 @@ extension IndicatorScanner {
             if allHex && (length == 32 || length == 40 || length == 64) {
                 let kind: IndicatorKind = length == 32 ? .md5 : length == 40 ? .sha1 : .sha256
                 emit(kind, lowercased(b, k..<e), b, k..<e, defanged: false)
-            } else if length == 3 && (b[k] | 0x20) == 0x63 && (b[k + 1] | 0x20) == 0x76 && (b[k + 2] | 0x20) == 0x65 {
+            } else if length == 3 && (b[k] | Self.lowercaseBit) == UInt8(ascii: "c") && (b[k + 1] | Self.lowercaseBit) == UInt8(ascii: "v") && (b[k + 2] | Self.lowercaseBit) == UInt8(ascii: "e") {
                 if let cveEnd = cveEnd(b, from: e, limit: end) {
                     emit(.cve, "CVE-" + text(b, (e + 1)..<cveEnd), b, k..<cveEnd, defanged: false)
                     e = cveEnd
@@ -270,9 +270,9 @@ extension IndicatorScanner {
 
     /// `-YYYY-NNNN…` after `CVE`: a year and a 4–7 digit sequence number.
     private func cveEnd(_ b: Bytes, from start: Int, limit: Int) -> Int? {
-        guard start + 10 <= limit, b[start] == 0x2D else { return nil }
+        guard start + 10 <= limit, b[start] == UInt8(ascii: "-") else { return nil }
         for k in (start + 1)..<(start + 5) where !isDigit(b[k]) { return nil }
-        guard b[start + 5] == 0x2D else { return nil }
+        guard b[start + 5] == UInt8(ascii: "-") else { return nil }
         var e = start + 6
         while e < limit && isDigit(b[e]) { e += 1 }
         let digits = e - start - 6
@@ -286,15 +286,15 @@ extension IndicatorScanner {
     /// a section (`version 1.2.3.4`, `build 10.0.0.1`, `§ 4.1.2.3`, `OID 1.3.6.1`)?
     private func precededByVersionWord(_ start: Int) -> Bool {
         var k = start
-        while k > 0 && (input[k - 1] == 0x20 || input[k - 1] == 0x09) { k -= 1 }
+        while k > 0 && (input[k - 1] == UInt8(ascii: " ") || input[k - 1] == UInt8(ascii: "\t")) { k -= 1 }
         let wordEnd = k
         while k > 0 && isAlpha(input[k - 1]) { k -= 1 }
         if wordEnd - k == 0 {
-            return wordEnd >= 2 && input[wordEnd - 2] == 0xC2 && input[wordEnd - 1] == 0xA7  // §
+            return wordEnd >= 2 && input[wordEnd - 2] == sectionSign.0 && input[wordEnd - 1] == sectionSign.1
         }
         guard wordEnd - k <= 12 else { return false }
         var word = ""
-        for i in k..<wordEnd { word.unicodeScalars.append(Unicode.Scalar(input[i] | 0x20)) }
+        for i in k..<wordEnd { word.unicodeScalars.append(Unicode.Scalar(input[i] | Self.lowercaseBit)) }
         return Self.versionWords.contains(word)
     }
 
@@ -309,7 +309,7 @@ extension IndicatorScanner {
         let start = rawStart(range.lowerBound)
         guard start > 0 else { return false }
         let c = input[start - 1]
-        return c == 0x5C || c == 0x25 || c == 0x24
+        return c == UInt8(ascii: "\\") || c == UInt8(ascii: "%") || c == UInt8(ascii: "$")
     }
 
     // MARK: Output
@@ -332,18 +332,18 @@ extension IndicatorScanner {
         let word: UInt64 = c < 64 ? 0x03FF_0000_0000_0000 : c < 128 ? 0x0000_007E_0000_007E : 0
         return (word >> UInt64(c & 63)) & 1 != 0
     }
-    @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-    @inline(__always) func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
-    @inline(__always) func isSchemeByte(_ c: UInt8) -> Bool { isAlnum(c) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x5F }
-    @inline(__always) func isHostByte(_ c: UInt8) -> Bool { isAlnum(c) || c == 0x2E || c == 0x2D || c == 0x5F }
-    @inline(__always) func isLocalPartByte(_ c: UInt8) -> Bool { isAlnum(c) || c == 0x2E || c == 0x2D || c == 0x5F || c == 0x2B }
+    @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+    @inline(__always) func isAlpha(_ c: UInt8) -> Bool { (c | Self.lowercaseBit) >= UInt8(ascii: "a") && (c | Self.lowercaseBit) <= UInt8(ascii: "z") }
+    @inline(__always) func isSchemeByte(_ c: UInt8) -> Bool { isAlnum(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") }
+    @inline(__always) func isHostByte(_ c: UInt8) -> Bool { isAlnum(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") }
+    @inline(__always) func isLocalPartByte(_ c: UInt8) -> Bool { isAlnum(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: "+") }
 
     private func isPort(_ b: Bytes, _ range: Range<Int>) -> Bool {
         guard range.count >= 1, range.count <= 5 else { return false }
         var value = 0
         for k in range {
             guard isDigit(b[k]) else { return false }
-            value = value * 10 + Int(b[k] - 0x30)
+            value = value * 10 + Int(b[k] - UInt8(ascii: "0"))
         }
         return value <= 65_535
     }
@@ -398,9 +398,12 @@ extension IndicatorScanner {
         return String(unsafeUninitializedCapacity: range.count) { out in
             for (i, k) in range.enumerated() {
                 let c = b[k]
-                out[i] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c
+                out[i] = c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | Self.lowercaseBit : c
             }
             return range.count
         }
     }
 }
+
+/// The UTF-8 bytes of "§" (a section sign before a number: "§ 1.2.3" is no IP address).
+private let sectionSign: (UInt8, UInt8) = (0xC2, 0xA7)

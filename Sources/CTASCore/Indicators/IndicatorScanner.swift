@@ -90,10 +90,10 @@ struct IndicatorScanner {
         Self.classes.withUnsafeBufferPointer { table in
             while i < n {
                 let c = bytes[i]
-                if table[Int(c)] & Self.alnum != 0 || (c == 0x3A && i + 1 < n && bytes[i + 1] == 0x3A) {
+                if table[Int(c)] & Self.alnum != 0 || (c == UInt8(ascii: ":") && i + 1 < n && bytes[i + 1] == UInt8(ascii: ":")) {
                     i = token(from: i, table: table)
                 } else {
-                    if c == 0x0A { line += 1 }
+                    if c == UInt8(ascii: "\n") { line += 1 }
                     i += 1
                 }
             }
@@ -143,14 +143,14 @@ struct IndicatorScanner {
                 interesting = true
                 for r in replacement { append(r, from: j) }
                 j += length
-                if replacement == Self.colonBytes, j + 1 < n, b[j] == 0x2F, b[j + 1] == 0x2F { url = true }
-                if replacement.count == 3 { url = true }
+                if replacement == Self.colonBytes, j + 1 < n, b[j] == UInt8(ascii: "/"), b[j + 1] == UInt8(ascii: "/") { url = true }
+                if replacement == Self.schemeSeparatorBytes { url = true }
                 continue
             }
             if cls & Self.plain != 0 {
-                if c == 0x3A, j + 2 < n, b[j + 1] == 0x2F, b[j + 2] == 0x2F { url = true }
+                if c == UInt8(ascii: ":"), j + 2 < n, b[j + 1] == UInt8(ascii: "/"), b[j + 2] == UInt8(ascii: "/") { url = true }
                 append(c, from: j)
-                if c == 0x2D || c == 0x5F || c == 0x2B { dashes = true } else { interesting = true }
+                if c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: "+") { dashes = true } else { interesting = true }
                 j += 1
                 continue
             }
@@ -161,13 +161,13 @@ struct IndicatorScanner {
                     continue
                 }
                 // An IPv6 literal host: `http://[2001:db8::1]:8080/`.
-                if c == 0x5B, endsWithSchemeSeparator(at: j, start: start) {
+                if c == UInt8(ascii: "["), endsWithSchemeSeparator(at: j, start: start) {
                     bracket = true
                     append(c, from: j)
                     j += 1
                     continue
                 }
-                if c == 0x5D, bracket {
+                if c == UInt8(ascii: "]"), bracket {
                     bracket = false
                     append(c, from: j)
                     j += 1
@@ -215,9 +215,9 @@ struct IndicatorScanner {
     private func endsWithSchemeSeparator(at j: Int, start: Int) -> Bool {
         if tokenUsesScratch {
             let n = scratch.count
-            return n >= 3 && scratch[n - 1] == 0x2F && scratch[n - 2] == 0x2F && scratch[n - 3] == 0x3A
+            return n >= 3 && scratch[n - 1] == UInt8(ascii: "/") && scratch[n - 2] == UInt8(ascii: "/") && scratch[n - 3] == UInt8(ascii: ":")
         }
-        return j - start >= 3 && input[j - 1] == 0x2F && input[j - 2] == 0x2F && input[j - 3] == 0x3A
+        return j - start >= 3 && input[j - 1] == UInt8(ascii: "/") && input[j - 2] == UInt8(ascii: "/") && input[j - 3] == UInt8(ascii: ":")
     }
 
     /// The input offset where byte `index` of the current token (as classified) came from.
@@ -236,7 +236,11 @@ struct IndicatorScanner {
 
     // MARK: Defang markers
 
-    static let colonBytes: [UInt8] = [0x3A]
+    /// ASCII letters differ from their capitals by this bit.
+    static let lowercaseBit: UInt8 = 0x20
+    static let colonBytes: [UInt8] = [UInt8(ascii: ":")]
+    /// What the `[://]` marker stands for: a URL's scheme separator.
+    static let schemeSeparatorBytes: [UInt8] = Array("://".utf8)
     private static let markers: [(text: [UInt8], replacement: [UInt8])] = [
         ("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("(dot)", "."), ("{dot}", "."),
         ("[:]", ":"), ("[://]", "://"), ("[/]", "/"), ("[@]", "@"), ("(@)", "@"), ("[at]", "@"), ("(at)", "@"),
@@ -250,7 +254,7 @@ struct IndicatorScanner {
             let t = m.text
             guard i + t.count <= b.count, b[i] == t[0] else { continue }
             var k = 1
-            while k < t.count, b[i + k] | (t[k] >= 0x61 ? 0x20 : 0) == t[k] { k += 1 }
+            while k < t.count, b[i + k] | (t[k] >= UInt8(ascii: "a") ? Self.lowercaseBit : 0) == t[k] { k += 1 }
             if k == t.count { return (m.replacement, t.count) }
         }
         return nil
