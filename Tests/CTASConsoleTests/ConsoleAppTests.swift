@@ -35,17 +35,17 @@ import Testing
             // Wait until everything is in, then drive the keys an analyst would press; each
             // step waits for its frame (30 s at most: a loaded machine schedules slowly).
             @MainActor func frame(showing text: String) async -> String {
-                _ = await waitFor { terminal.lastFrame?.text.contains(text) == true }
+                #expect(await waitFor { terminal.lastFrame?.text.contains(text) == true }, "a frame showing \(text)")
                 return terminal.lastFrame?.text ?? ""
             }
-            while engine.snapshot.totals.accepted < 3000 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(await waitFor { engine.snapshot.totals.accepted == 3000 })
             _ = await frame(showing: "3,000")
             terminal.pending = [.key(.character("?"))]
             let help = await frame(showing: "Help (esc closes")
             terminal.pending = [.key(.escape), .key(.character("/"))] + "sev>=9".map { .key(.character($0)) } + [.key(.enter)]
             let filtered = await frame(showing: "filter sev>=9")
             terminal.pending = [.key(.character(":"))] + "theme solarized-dark".map { .key(.character($0)) } + [.key(.enter)]
-            _ = await waitFor { app.theme.name == "solarized-dark" }
+            #expect(await waitFor { app.theme.name == "solarized-dark" })
             terminal.width = 40
             terminal.height = 10
             terminal.pending = [.resize]

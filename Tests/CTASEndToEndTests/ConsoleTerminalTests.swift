@@ -103,9 +103,14 @@ import Testing
         #expect(ok, "\(screen)")
         #expect(screen.contains("\\e]0;pwned-title") && screen.contains("\\x9b2J"), "shown escaped:\n\(screen)")
         try await t.send("Enter")   // the detail of the newest (h4)
-        try await Task.sleep(for: .milliseconds(500))
-        try await t.send("Escape", "j", "j", "Enter")   // h2's detail
-        try await Task.sleep(for: .milliseconds(500))
+        let (h4, h4Screen) = try await t.waitFor { $0.contains("Event (esc closes)") && $0.contains("h4") }
+        #expect(h4, "\(h4Screen)")
+        try await t.send("Escape")
+        let (closed, closedScreen) = try await t.waitFor { !$0.contains("Event (esc closes)") }
+        #expect(closed, "\(closedScreen)")
+        try await t.send("j", "j", "Enter")   // h2's detail
+        let (h2, h2Screen) = try await t.waitFor { $0.contains("Event (esc closes)") && $0.contains("h2") }
+        #expect(h2, "\(h2Screen)")
         #expect(try await t.value("#{pane_title}") == titleBefore, "title untouched")
         let raw = try await t.capture(escapes: true)
         #expect(!raw.contains("pwned") || raw.contains("\\e]0;pwned"), "only the escaped form reaches the screen")

@@ -126,7 +126,9 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         c.startPaused = true
         let engine = try Engine(c)
         engine.start()
-        try await Task.sleep(for: .milliseconds(300))
+        // The file has been read (the parse stage holds its events while paused, or the
+        // source already reached the end of this small file).
+        #expect(await waitFor { [.paused, .ended].contains(engine.snapshot.sources.first?.state) })
         #expect(engine.snapshot.totals.accepted == 0)
         #expect(engine.snapshot.replay.paused)
         await engine.send(.resume)
@@ -220,7 +222,8 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
             sent += 1
             if i % 20 == 0 { try await Task.sleep(for: .milliseconds(5)) }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // The paused pipeline fills and the source starts dropping (counting) what it cannot queue.
+        #expect(await waitFor { engine.snapshot.totals.dropped > 0 })
         await engine.send(.resume)
         #expect(await waitFor { let t = engine.snapshot.totals; return t.accepted + t.dropped == sent })
         let summary = await engine.stop()

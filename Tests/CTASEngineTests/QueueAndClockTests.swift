@@ -12,9 +12,7 @@ import Testing
         #expect(await queue.send(2))
         let third = Task { await queue.send(3) }
         // However slowly the sending task is scheduled, it comes to wait (and is counted).
-        _ = await waitFor { queue.depth == 3 }
-        try? await Task.sleep(for: .milliseconds(20))
-        #expect(queue.depth == 3, "two queued, one sender waiting")
+        #expect(await waitFor { queue.depth == 3 }, "two queued, one sender waiting")
         #expect(await queue.receive() == 1)
         #expect(await third.value)
         #expect(await queue.receive() == 2)
@@ -47,7 +45,8 @@ import Testing
         let waiting = Task { await full.send(1) }
         let empty = BoundedQueue<Int>(capacity: 1)
         let receiving = Task { await empty.receive() }
-        try? await Task.sleep(for: .milliseconds(30))
+        // Both tasks come to wait, however slowly they are scheduled.
+        #expect(await waitFor { full.depth == 2 && empty.hasWaitingReceiver })
         full.close()
         empty.close()
         #expect(!(await waiting.value))

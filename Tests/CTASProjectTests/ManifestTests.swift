@@ -93,4 +93,13 @@ import Testing
             #expect(reached.isEmpty, "\(target.name) reaches up to \(reached.sorted())")
         }
     }
+
+    /// The architecture document names every library and executable target.
+    @Test func architectureDocumentNamesEveryTarget() throws {
+        _ = try requireTool("swift")
+        let targets = try #require(try Self.targets(), "swift package dump-package failed")
+        let document = try String(contentsOf: TestOracle.repository.appendingPathComponent("docs/ARCHITECTURE.md"), encoding: .utf8)
+        let unnamed = targets.filter { !$0.path.hasPrefix("Tests") && !document.contains("`\($0.name)`") }.map(\.name)
+        #expect(unnamed.isEmpty, "docs/ARCHITECTURE.md does not name \(unnamed)")
+    }
 }

@@ -1,0 +1,96 @@
+import CTASCore
+import CTASEngine
+import H3
+import Testing
+@testable import CTASConsole
+
+/// Every pane, the whole screen and the overlays at 80×24 and 200×60, from one fixed
+/// snapshot, compared whole against the reviewed files in `Golden/`.
+@Suite struct GoldenScreenTests {
+    init() { _ = utf8Locale }
+
+    static let sizes = [(80, 24), (200, 60)]
+
+    /// Planted densities around a few cities (fixed), so the map shows cells and hot spots.
+    static func tallies(resolution: Int) -> [H3Index: CellTally] {
+        var out: [H3Index: CellTally] = [:]
+        let places: [(Double, Double, Int)] = [(48.86, 2.35, 400), (51.51, -0.13, 250), (52.52, 13.40, 120), (40.71, -74.0, 300),
+                                               (35.68, 139.69, 180), (-23.55, -46.63, 60), (55.75, 37.62, 90), (39.04, -77.49, 500)]
+        for (lat, lng, count) in places {
+            guard let cell = try? H3.latLngToCell(lat: lat, lng: lng, res: resolution) else { continue }
+            out[cell] = CellTally(count: count, severitySum: count * 6)
+            for (i, ring) in ((try? H3.gridRing(cell, k: 1)) ?? []).enumerated() {
+                out[ring, default: CellTally()].count += count / (4 + i)
+                out[ring, default: CellTally()].severitySum += count / (4 + i) * 4
+            }
+        }
+        return out
+    }
+
+    /// The full console state: four panes, the graph answered, the heatmap over the world.
+    static func fullState(width: Int, height: Int) throws -> ViewState {
+        var state = ViewState(panes: [.feed, .heatmap, .graph, .metrics], themeName: "default")
+        state.focus = .feed
+        state.graph.focus = .event("evt-a")
+        state.graph.hops = 2
+        state.graph.result = sampleNeighborhood()
+        state.heatmap.land = try LandMask(path: TestPaths.repository + "/SampleData/landmask.bin")
+        let main = Rect(x: 0, y: 0, width: width, height: height - 1)
+        let area = Layout.panes(state.panes, in: main, focus: .feed, maximized: false).first { $0.0 == .heatmap }?.1 ?? main
+        let map = HeatmapPane.mapArea(in: area)
+        state.heatmap.viewport = HeatmapViewport(centerLat: 30, centerLng: 0, zoom: 0)
+        let query = state.heatmap.query(width: map.width, height: map.height)
+        state.heatmap.data = HeatmapData(query: query, tallies: tallies(resolution: query.resolution))
+        return state
+    }
+
+    static func snapshot() -> Snapshot {
+        var s = busySnapshot(events: 300)
+        s.graph.loaded = true
+        s.geo.loaded = true
+        return s
+    }
+
+    @Test(arguments: sizes)
+    func wholeScreen(width: Int, height: Int) throws {
+        let state = try Self.fullState(width: width, height: height)
+        let b = ScreenRenderer.render(width: width, height: height, context: context(Self.snapshot(), state: state))
+        try GoldenScreen.check(b, "screen-\(width)x\(height)", title: "the console, four panes, feed focused")
+    }
+
+    @Test(arguments: sizes)
+    func eachPaneMaximized(width: Int, height: Int) throws {
+        for pane in [PaneKind.feed, .heatmap, .graph, .metrics] {
+            var state = try Self.fullState(width: width, height: height)
+            state.focus = pane
+            state.maximized = true
+            if pane == .heatmap {
+                let map = HeatmapPane.mapArea(in: Rect(x: 0, y: 0, width: width, height: height - 1))
+                let query = state.heatmap.query(width: map.width, height: map.height)
+                state.heatmap.data = HeatmapData(query: query, tallies: Self.tallies(resolution: query.resolution))
+            }
+            let b = ScreenRenderer.render(width: width, height: height, context: context(Self.snapshot(), state: state))
+            try GoldenScreen.check(b, "\(pane.rawValue)-\(width)x\(height)", title: "the \(pane.rawValue) pane maximized and focused")
+        }
+    }
+
+    @Test(arguments: sizes)
+    func overlays(width: Int, height: Int) throws {
+        var state = try Self.fullState(width: width, height: height)
+        state.overlay = .help
+        try GoldenScreen.check(ScreenRenderer.render(width: width, height: height, context: context(Self.snapshot(), state: state)),
+                               "help-\(width)x\(height)", title: "the help overlay")
+        let snapshot = Self.snapshot()
+        state.overlay = .detail(snapshot.recent[snapshot.recent.count - 1])
+        try GoldenScreen.check(ScreenRenderer.render(width: width, height: height, context: context(snapshot, state: state)),
+                               "detail-\(width)x\(height)", title: "an event's detail")
+    }
+
+    /// Under NO_COLOR's monochrome look the screen is the same cells; what differs is the
+    /// theme, so the glyph-only (ASCII) form is the one to keep.
+    @Test func asciiScreen() throws {
+        let state = try Self.fullState(width: 80, height: 24)
+        let b = ScreenRenderer.render(width: 80, height: 24, context: context(Self.snapshot(), state: state, ascii: true))
+        try GoldenScreen.check(b, "screen-ascii-80x24", title: "the console under --ascii / LANG=C")
+    }
+}
