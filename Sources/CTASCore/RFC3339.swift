@@ -104,6 +104,9 @@ public enum RFC3339 {
 
         let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return Timestamp(microseconds: seconds * 1_000_000 + micro)
+        let time = Timestamp(microseconds: seconds * 1_000_000 + micro)
+        // An offset can carry 0000-01-01 or 9999-12-31 past the calendar CTAS stores in.
+        guard time.isRepresentable else { throw TimestampError("outside years 0000–9999 once the offset is applied (UTC)") }
+        return time
     }
 }

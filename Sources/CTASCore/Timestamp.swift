@@ -9,19 +9,60 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public init(microseconds: Int64) { self.microseconds = microseconds }
 
-    public init(seconds: Double) { self.microseconds = Int64((seconds * 1_000_000).rounded(.down)) }
+    /// From seconds since the epoch; NaN and values beyond years 0000–9999 saturate at the
+    /// range's ends (NaN at the epoch), never trap.
+    public init(seconds: Double) {
+        let micros = (seconds * 1_000_000).rounded(.down)
+        if micros.isNaN {
+            self.microseconds = 0
+        } else if micros <= Double(Self.earliest.microseconds) {
+            self.microseconds = Self.earliest.microseconds
+        } else if micros >= Double(Self.latest.microseconds) {
+            self.microseconds = Self.latest.microseconds
+        } else {
+            self.microseconds = Int64(micros)
+        }
+    }
 
     /// Seconds since the epoch as a floating-point value (for display and pacing).
     public var seconds: Double { Double(microseconds) / 1_000_000 }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
 
+    /// The earliest time CTAS stores: 0000-01-01T00:00:00Z (RFC 3339 has no earlier year).
+    public static let earliest = Timestamp(microseconds: -62_167_219_200_000_000)
+    /// The latest time CTAS stores: 9999-12-31T23:59:59.999999Z.
+    public static let latest = Timestamp(microseconds: 253_402_300_799_999_999)
+    /// Every time that can be stored and read back as RFC 3339.
+    public static let representable = earliest...latest
+
+    /// Whether the time lies in years 0000–9999 (UTC), so it is written and read back as RFC 3339.
+    public var isRepresentable: Bool { Self.representable.contains(self) }
+
+    /// Adds a duration, saturating at `earliest` and `latest` (a window of "everything" or a
+    /// hostile duration can never trap or leave the calendar).
     public static func + (lhs: Timestamp, rhs: Duration) -> Timestamp {
-        Timestamp(microseconds: lhs.microseconds + rhs.wholeMicroseconds)
+        lhs.shifted(byMicroseconds: rhs.wholeMicroseconds)
     }
 
+    /// Subtracts a duration, saturating at `earliest` and `latest`.
     public static func - (lhs: Timestamp, rhs: Duration) -> Timestamp {
-        Timestamp(microseconds: lhs.microseconds - rhs.wholeMicroseconds)
+        let micros = rhs.wholeMicroseconds
+        return lhs.shifted(byMicroseconds: micros == .min ? .max : -micros)
+    }
+
+    /// The time moved by `delta` microseconds, saturating at `earliest` and `latest`.
+    public func shifted(byMicroseconds delta: Int64) -> Timestamp {
+        let (sum, overflow) = microseconds.addingReportingOverflow(delta)
+        if overflow { return delta > 0 ? .latest : .earliest }
+        return Timestamp(microseconds: Swift.min(Swift.max(sum, Self.earliest.microseconds), Self.latest.microseconds))
+    }
+
+    /// The time moved by `delta` microseconds, or nil when that leaves years 0000–9999.
+    public func checkedShift(byMicroseconds delta: Int64) -> Timestamp? {
+        let (sum, overflow) = microseconds.addingReportingOverflow(delta)
+        guard !overflow, Self.representable.contains(Timestamp(microseconds: sum)) else { return nil }
+        return Timestamp(microseconds: sum)
     }
 
     /// The wall-clock time now.
@@ -74,10 +115,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 extension Duration {
-    /// The duration in whole microseconds (truncated toward zero).
+    /// The duration in whole microseconds (truncated toward zero), saturating at Int64's
+    /// range for durations beyond ±292,000 years.
     public var wholeMicroseconds: Int64 {
         let (s, atto) = components
-        return s * 1_000_000 + atto / 1_000_000_000_000
+        let (micros, overflow) = s.multipliedReportingOverflow(by: 1_000_000)
+        if overflow { return s < 0 ? .min : .max }
+        let (total, overflow2) = micros.addingReportingOverflow(atto / 1_000_000_000_000)
+        if overflow2 { return s < 0 ? .min : .max }
+        return total
     }
 }
 

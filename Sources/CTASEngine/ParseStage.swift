@@ -106,7 +106,8 @@ actor ParseStage {
     /// Moves the source so replay continues at the first event at or after `target`.
     func seek(to target: Timestamp) async -> String? {
         guard source.canReposition else { return "\(source.name): a stream cannot seek" }
-        let rawTarget = Timestamp(microseconds: target.microseconds - shift(forPass: currentPass))
+        let shift = shift(forPass: currentPass)
+        let rawTarget = target.shifted(byMicroseconds: shift == .min ? .max : -shift)
         let position = timeIndex.last(where: { $0.maxTime < rawTarget })?.position ?? .start
         do throws(FeedError) {
             generation = try await source.reposition(to: position)
@@ -139,10 +140,16 @@ actor ParseStage {
 
     // MARK: loop passes, rebasing, skipping
 
+    /// Microseconds every event time of `pass` moves by (saturating: a recording spanning
+    /// millennia looped many times shifts its events out of the calendar, and they are then
+    /// rejected as out of range instead of trapping or being stored unreadable).
     private func shift(forPass pass: Int) -> Int64 {
         var total = rebaseOffset ?? 0
         if pass > 0, transform.shiftLoopPasses, let range = firstPassRange {
-            total += Int64(pass) * (range.max.microseconds - range.min.microseconds + 1_000_000)
+            let span = range.max.microseconds - range.min.microseconds + 1_000_000   // both within 0000–9999: no overflow
+            let (perPass, overflow) = Int64(pass).multipliedReportingOverflow(by: span)
+            let (sum, overflow2) = total.addingReportingOverflow(perPass)
+            total = overflow || overflow2 ? .max : sum
         }
         return total
     }
@@ -180,10 +187,39 @@ actor ParseStage {
         }
         let offset = shift(forPass: d.pass)
         guard offset != 0 || d.pass > 0 else { return }
+        var outOfRange: [Int] = []
         for i in d.events.indices {
-            d.events[i].timestamp.microseconds += offset
+            guard let moved = d.events[i].timestamp.checkedShift(byMicroseconds: offset) else {
+                outOfRange.append(i)
+                continue
+            }
+            d.events[i].timestamp = moved
             if d.pass > 0 && transform.shiftLoopPasses { d.events[i].id += "~\(d.pass)" }
         }
+        if !outOfRange.isEmpty { rejectShiftedOutOfRange(outOfRange, offset: offset, in: &d) }
+    }
+
+    /// Moves events whose shifted time leaves years 0000–9999 to the rejects (the batch's
+    /// rejects stay in source order, as the store expects).
+    private func rejectShiftedOutOfRange(_ indices: [Int], offset: Int64, in d: inout DecodedBatch) {
+        let drop = Set(indices)
+        var kept: [Event] = []
+        var keptEnds: [SourcePosition] = []
+        for i in d.events.indices {
+            if drop.contains(i) {
+                let event = d.events[i]
+                let raw = Array(NDJSONEventWriter.line(event).utf8.dropLast())
+                let why = d.pass > 0 ? "loop pass \(d.pass)" : "--rebase-to-now"
+                let problem = LineProblem("out_of_range", field: "ts", "\(event.timestamp.rfc3339) shifted by \(why) leaves years 0000–9999; expected times a replay can move")
+                d.rejects.append(Rejection(line: d.eventEnds[i].line, endOffset: d.eventEnds[i].offset, problem: problem, raw: raw, rawLength: raw.count))
+            } else {
+                kept.append(d.events[i])
+                keptEnds.append(d.eventEnds[i])
+            }
+        }
+        d.events = kept
+        d.eventEnds = keptEnds
+        d.rejects.sort { $0.endOffset < $1.endOffset }
     }
 
     // MARK: pacing

@@ -179,23 +179,39 @@ public struct RoutingRules: Sendable {
         return (String(text[..<open]), reason)
     }
 
-    /// `30s`, `15m`, `12h`, `7d`, `2w`, `5y`.
+    /// The longest duration a rules file may set (retentions beyond it keep everything CTAS
+    /// can store anyway: its times span years 0000–9999).
+    public static let maximumDurationSeconds: Int64 = 10_000 * 31_536_000
+
+    /// `30s`, `15m`, `12h`, `7d`, `2w`, `5y`, at most 10,000 years.
     public static func duration(_ text: String, fail: (String) -> StoreError) throws(StoreError) -> Duration {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800, "y": 31_536_000]
         guard let unit = text.last, let scale = units[unit], let n = Int64(text.dropLast()), n > 0 else {
             throw fail("expected a duration such as 30m, 12h, 7d or 5y, found '\(text)'")
         }
-        return .seconds(n * scale)
+        let (seconds, overflow) = n.multipliedReportingOverflow(by: scale)
+        guard !overflow, seconds <= maximumDurationSeconds else {
+            throw fail("duration '\(text)' is out of range; expected at most 10000y")
+        }
+        return .seconds(seconds)
     }
+
+    /// The largest size a rules file may set: 1 TiB.
+    public static let maximumBytes = 1 << 40
 
     /// `512KiB`, `64MiB`, `1GiB`, or plain bytes.
     public static func byteSize(_ text: String, fail: (String) -> StoreError) throws(StoreError) -> Int {
         let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000), ("B", 1)]
+        func checked(_ n: Int, _ scale: Int) throws(StoreError) -> Int {
+            let (bytes, overflow) = n.multipliedReportingOverflow(by: scale)
+            guard !overflow, bytes <= maximumBytes else { throw fail("size '\(text)' is out of range; expected at most 1TiB") }
+            return bytes
+        }
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             guard let n = Int(text.dropLast(suffix.count).trimmed), n >= 0 else { break }
-            return n * scale
+            return try checked(n, scale)
         }
-        if let n = Int(text), n >= 0 { return n }
+        if let n = Int(text), n >= 0 { return try checked(n, 1) }
         throw fail("expected a size such as 512KiB, 64MiB or 1GiB, found '\(text)'")
     }
 }

@@ -8,13 +8,15 @@ enum ErrorWords {
     /// The message for `error`, or nil to let ArgumentParser describe it.
     static func message(for error: any Error) -> String? {
         switch error {
-        case let store as StoreError: return message(for: store)
-        case let engine as EngineError: return engine.description
+        case let store as StoreError: return words(for: store)
+        case let engine as EngineError:
+            if case .store(let store) = engine { return words(for: store) }
+            return engine.description
         default: return nil
         }
     }
 
-    static func message(for error: StoreError) -> String {
+    static func words(for error: StoreError) -> String {
         switch error {
         case .noStoredEvents(let path):
             return "\(path): no stored events yet; run `ctas ingest FILE` first (or pass --data-dir)"

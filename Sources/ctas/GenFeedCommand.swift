@@ -46,7 +46,9 @@ struct GenFeedCommand: ParsableCommand {
 
     func validate() throws {
         guard events >= 0 else { throw ValidationError("--events must be 0 or more") }
-        guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
+        guard rate.isFinite, (0.001...1_000_000).contains(rate) else {
+            throw ValidationError("--rate must be between 0.001 and 1000000 events per second of event time")
+        }
         guard (0...1).contains(malformedRate) else { throw ValidationError("--malformed-rate must be between 0 and 1") }
         guard format != .auto else { throw ValidationError("--format must be ndjson or csv") }
         guard (0...10_000).contains(plant) else { throw ValidationError("--plant must be 0–10000") }
