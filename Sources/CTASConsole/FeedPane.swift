@@ -106,7 +106,7 @@ public enum FeedPane {
             if let eta = source.etaSeconds, source.state == .reading { parts.append("ETA " + Format.duration(eta)) }
             if source.pass > 0 { parts.append("pass \(source.pass + 1)") }
         case .follow: parts.append("following")
-        case .stdin, .udp: parts.append("live")
+        case .stdin, .pipe, .udp: parts.append("live")
         }
         switch source.state {
         case .failed(let message): parts.append("failed: " + context.safe(message))

@@ -226,6 +226,12 @@ public final class Engine: Sendable {
     private static func open(_ spec: SourceSpec, warm: WarmTier, configuration: Configuration) throws(EngineError) -> sending OpenedSource {
         do {
             switch spec {
+            case .file(let path) where StreamFeedReader.isStream(path: path):
+                // A named pipe or `<(…)`: no seeking, no resuming; read as standard input is.
+                let reader = try StreamFeedReader(path: path)
+                return OpenedSource(reader: reader, kind: .pipe,
+                                    ledger: SourceLedger(key: path, resumable: false, checkpoint: Checkpoint(source: path)),
+                                    start: .start)
             case .file(let path), .follow(let path):
                 let follow: Bool
                 if case .follow = spec { follow = true } else { follow = false }
@@ -523,7 +529,8 @@ public final class Engine: Sendable {
             tiers: tiers,
             sources: snap.sources.map {
                 IngestSummary.Source(name: $0.name, resumedFromOffset: $0.resumedFrom.offset, resumedFromLine: $0.resumedFrom.line,
-                                     bytesRead: $0.bytesDone, lines: $0.lines, dropped: $0.dropped, state: $0.state.label)
+                                     bytesRead: $0.bytesDone, lines: $0.lines, dropped: $0.dropped, state: $0.state.label,
+                                     resumable: $0.kind == .file || $0.kind == .follow)
             },
             deadLetterFile: configuration.dataDirectory.deadLetterFile, dataDirectory: configuration.dataDirectory.path,
             peakResidentBytes: snap.process.peakResidentBytes,

@@ -11,6 +11,9 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         public var lines: Int
         public var dropped: Int
         public var state: String
+        /// Whether a restart resumes this source from its checkpoint (false for standard
+        /// input, pipes and sockets: their producers resend, stored ids count as duplicates).
+        public var resumable: Bool?
     }
 
     public struct TierCount: Codable, Sendable, Equatable {

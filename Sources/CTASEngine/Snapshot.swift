@@ -57,7 +57,8 @@ public struct Snapshot: Sendable {
 }
 
 public struct SourceStatus: Sendable, Equatable {
-    public enum Kind: String, Sendable { case file, follow, stdin, udp }
+    /// `pipe`: a named pipe or process substitution given as a file; read like stdin.
+    public enum Kind: String, Sendable { case file, follow, stdin, pipe, udp }
     public enum State: Sendable, Equatable {
         case starting, reading, waiting, paused, ended, failed(String)
 

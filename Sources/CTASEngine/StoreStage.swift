@@ -179,8 +179,8 @@ actor StoreStage {
         hub.stage(.write, events: eventCount, nanos: now - started)
         if now - lastPurgeNanos > 30_000_000_000 {
             lastPurgeNanos = now
-            storedEvents -= try warm.purge(retention: warmRetention)
-            publishGraph(purged: try graph.purge())
+            storedEvents -= try warm.purge(retention: warmRetention, storedEvents: storedEvents)
+            publishGraph(purged: try graph.purge(storedEvents: storedEvents))
         } else {
             publishGraph()
         }

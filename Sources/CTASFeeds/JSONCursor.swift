@@ -100,7 +100,8 @@ struct JSONCursor {
             }
             if c == UInt8(ascii: "\\") {
                 escapes = true
-                index += 2
+                try checkEscape(at: index)
+                index += bytes[index + 1] == UInt8(ascii: "u") ? 6 : 2
                 continue
             }
             if c < 0x20 {
@@ -109,6 +110,25 @@ struct JSONCursor {
             index += 1
         }
         throw truncated("a string")
+    }
+
+    /// Checks the escape starting with the backslash at `i` (RFC 8259: one of `\" \\ \/ \b
+    /// \f \n \r \t` or `\u` and four hex digits), so strings that are skipped (unknown keys)
+    /// are held to the same rules as strings that are read.
+    private func checkEscape(at i: Int) throws(LineProblem) {
+        guard i + 1 < bytes.count else { throw truncated("a string") }
+        let e = bytes[i + 1]
+        switch e {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return
+        case UInt8(ascii: "u"):
+            guard hex4(at: i + 2, end: bytes.count) != nil else {
+                throw LineProblem("invalid_json", "at byte \(i + 1): \\u must be followed by four hex digits")
+            }
+        default:
+            throw LineProblem("invalid_json", "at byte \(i + 1): unknown escape \\\(Self.describe(e)); expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX")
+        }
     }
 
     /// Decodes a string token to a Swift string (the line was UTF-8 validated up front).
@@ -225,6 +245,16 @@ struct JSONCursor {
             if let s = peek(), s == UInt8(ascii: "+") || s == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { throw unexpected("a digit in the exponent") }
         }
+        // A number ends at whitespace or structure: `0x5`, `1_000`, `12abc` are not JSON.
+        if let next = peek() {
+            switch next {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"),
+                 UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"):
+                break
+            default:
+                throw LineProblem("invalid_json", "at byte \(index + 1): \(Self.describe(next)) after the number \(text(start, index)); expected ',' or the end of the value")
+            }
+        }
         return NumberToken(start: start, end: index, isInteger: integer)
     }
 
@@ -300,9 +330,11 @@ struct JSONCursor {
             index += 1
             skipWhitespace()
             if peek() == UInt8(ascii: "}") { index += 1; return }
+            var keys = KeySet()
             while true {
                 skipWhitespace()
-                _ = try readStringToken()
+                let key = try readStringToken()
+                try keys.insert(key, in: self)
                 try expect(UInt8(ascii: ":"), "':' after a key")
                 try skipValue(depth: depth + 1)
                 skipWhitespace()
@@ -368,5 +400,42 @@ struct JSONCursor {
         case UInt8(ascii: "-"), 48...57: "a number"
         default: "invalid JSON"
         }
+    }
+}
+
+/// The keys of one JSON object seen so far, to refuse a key given twice (RFC 8259 leaves
+/// duplicates to the reader; CTAS refuses them everywhere, known keys or not). Compares
+/// decoded keys, so `"a"` and `"\u0061"` are the same key.
+struct KeySet {
+    private var keys: [[UInt8]] = []
+    private var hashed: Set<[UInt8]>?
+
+    mutating func insert(_ token: JSONCursor.StringToken, in cursor: JSONCursor) throws(LineProblem) {
+        let key: [UInt8]
+        if token.hasEscapes {
+            key = Array(try cursor.string(token).utf8)
+        } else {
+            key = Array(UnsafeBufferPointer(rebasing: cursor.bytes[token.start..<token.end]))
+        }
+        if var set = hashed {
+            guard set.insert(key).inserted else { throw duplicate(key) }
+            hashed = set
+            return
+        }
+        if keys.contains(key) { throw duplicate(key) }
+        keys.append(key)
+        if keys.count > 16 { hashed = Set(keys) }
+    }
+
+    private func duplicate(_ key: [UInt8]) -> LineProblem {
+        let name = String(decoding: key.prefix(64), as: UTF8.self)
+        return LineProblem("duplicate_key", field: name, "key \"\(SafeTextKey.shown(name))\" appears twice; expected each key once")
+    }
+}
+
+/// Keys quoted in messages (a hostile key cannot carry escapes into a message).
+enum SafeTextKey {
+    static func shown(_ key: String) -> String {
+        String(key.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
     }
 }

@@ -54,6 +54,7 @@ public struct NDJSONEventParser: Sendable {
         c.index += 1
 
         var seen: UInt32 = 0
+        var unknownKeys = KeySet()
         var id: String?
         var ts: Timestamp?
         var type: String?
@@ -97,6 +98,7 @@ public struct NDJSONEventParser: Sendable {
                     case .tags: tags = try stringArray(&c, key, count: EventLimits.tagCount, bytes: EventLimits.tagBytes)
                     }
                 } else {
+                    try unknownKeys.insert(keyToken, in: c)
                     try c.skipValue(depth: 1)
                 }
                 c.skipWhitespace()

@@ -17,13 +17,36 @@ public final class StreamFeedReader: FeedReader {
     public var canReposition: Bool { false }
     public var identity: FileIdentity? { nil }
 
+    private var ownsDescriptor = false
+
     public init(fd: Int32 = 0, name: String = "stdin", chunkBytes: Int = 1 << 20) {
         self.fd = fd
         self.name = name
         chunk = [UInt8](repeating: 0, count: chunkBytes)
     }
 
-    public func close() {}
+    /// Opens a named pipe (or any path that is not a regular file, such as `/dev/fd/63` from
+    /// a shell's process substitution) to read it as a stream.
+    public convenience init(path: String, chunkBytes: Int = 1 << 20) throws(FeedError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FeedError.io(source: path, doing: "cannot open feed", reason: errnoText()) }
+        self.init(fd: fd, name: path, chunkBytes: chunkBytes)
+        ownsDescriptor = true
+    }
+
+    /// Whether `path` names something that cannot seek (a FIFO, a socket, a character
+    /// device): it is read once, like standard input.
+    public static func isStream(path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let type = info.st_mode & S_IFMT
+        return type == S_IFIFO || type == S_IFSOCK || type == S_IFCHR
+    }
+
+    public func close() {
+        if ownsDescriptor, fd >= 0 { Glibc.close(fd) }
+        ownsDescriptor = false
+    }
 
     public var progress: (done: Int64, total: Int64?) { (bytesRead, nil) }
 

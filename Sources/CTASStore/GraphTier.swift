@@ -20,7 +20,7 @@ public final class GraphTier {
     private var insertNode: SQLiteStatement?
     private var insertEvent: SQLiteStatement?
     public private(set) var loaded = false
-    /// Newest event time in the graph (retention is measured against it).
+    /// Newest event time in the graph.
     public private(set) var newestEventTime: Timestamp?
 
     /// Opens the graph tier of `database` (which the warm tier has migrated). Cheap: the
@@ -68,7 +68,7 @@ public final class GraphTier {
             graph.addEvent(id: events.text(0) ?? "", time: time, type: events.text(2) ?? "",
                            severity: events.isNull(3) ? nil : Severity(Int(events.int64(3))), nodes: ids)
         }
-        updateCutoff()
+        try updateCutoff()
         if !readOnly {
             let orphans = graph.unreferencedNodes()
             if !orphans.isEmpty {
@@ -129,14 +129,13 @@ public final class GraphTier {
             try insertEvent.step()
             insertEvent.reset()
         }
-        updateCutoff()
     }
 
     /// Deletes event rows past retention (in chunks); returns how many. The memory side
     /// hides them at once and frees them at the next load.
     @discardableResult
-    public func purge(chunk: Int = 20_000) throws(StoreError) -> Int {
-        updateCutoff()
+    public func purge(storedEvents: Int? = nil, now: Timestamp = .now(), chunk: Int = 20_000) throws(StoreError) -> Int {
+        try updateCutoff(storedEvents: storedEvents, now: now)
         guard let cutoff = graph.retentionCutoff, !readOnly else { return 0 }
         let delete = try database.prepare("DELETE FROM graph_events WHERE slot IN (SELECT slot FROM graph_events WHERE ts < ? LIMIT ?)")
         var total = 0
@@ -152,8 +151,11 @@ public final class GraphTier {
         return total
     }
 
-    private func updateCutoff() {
-        if let newest = newestEventTime { graph.retentionCutoff = newest - retention }
+    /// Measures retention against the warm tier's retention clock (the graph shares its
+    /// database), so a future-dated event hides nothing.
+    private func updateCutoff(storedEvents: Int? = nil, now: Timestamp = .now()) throws(StoreError) {
+        guard let reference = try RetentionClock.reference(in: database, storedEvents: storedEvents, now: now) else { return }
+        graph.retentionCutoff = reference - retention
     }
 
     /// What `text` names in the graph: an event id, else an indicator value (any written

@@ -47,21 +47,23 @@ extension WarmReader {
 
     /// The events of `q` located in `cell` (any resolution; descendants included), bucket by
     /// bucket in time order until `q.limit` are found.
-    func events(in cell: H3Index, matching q: EventQuery) throws(StoreError) -> [Event] {
+    func forEachEvent(in cell: H3Index, matching q: EventQuery, _ body: (Event) throws(StoreError) -> Void) throws(StoreError) {
         var (clauses, args) = Self.clauses(q)
         Self.cellClause(cell, &clauses, &args)
         let order = q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
         let s = try database.prepare("SELECT \(Self.columns) FROM events WHERE ts / \(WarmTier.cellBucketMicros) = ? AND "
                                      + clauses.joined(separator: " AND ") + order + " LIMIT ?")
-        var out: [Event] = []
-        guard q.limit > 0 else { return out }
+        var found = 0
+        guard q.limit > 0 else { return }
         try forEachBucket(since: q.since, until: q.until, newestFirst: q.newestFirst) { (bucket) throws(StoreError) -> Bool in
             s.reset()
-            try s.bind([.integer(bucket)] + args + [.integer(Int64(q.limit - out.count))])
-            while try s.step() { out.append(Self.event(from: s)) }
-            return out.count < q.limit
+            try s.bind([.integer(bucket)] + args + [.integer(Int64(q.limit - found))])
+            while try s.step() {
+                found += 1
+                try body(Self.event(from: s))
+            }
+            return found < q.limit
         }
-        return out
     }
 
     /// What a cell holds since `since`: its event count (exact, from the index alone) and

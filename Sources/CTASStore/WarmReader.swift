@@ -60,7 +60,18 @@ public final class WarmReader {
     static let columns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags"
 
     public func events(_ q: EventQuery) throws(StoreError) -> [Event] {
-        if let cell = q.cell { return try events(in: cell, matching: q) }
+        var out: [Event] = []
+        try forEachEvent(q) { out.append($0) }
+        return out
+    }
+
+    /// Hands the events of `q` to `body` one at a time, in order, as SQLite reads them: memory
+    /// stays flat however many rows match (`ctas query events` streams millions this way).
+    public func forEachEvent(_ q: EventQuery, _ body: (Event) throws(StoreError) -> Void) throws(StoreError) {
+        if let cell = q.cell {
+            try forEachEvent(in: cell, matching: q, body)
+            return
+        }
         var (clauses, args) = Self.clauses(q)
         var sql = "SELECT \(Self.columns) FROM events"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
@@ -68,9 +79,7 @@ public final class WarmReader {
         args.append(.integer(Int64(max(0, q.limit))))
         let s = try database.prepare(sql)
         try s.bind(args)
-        var out: [Event] = []
-        while try s.step() { out.append(Self.event(from: s)) }
-        return out
+        while try s.step() { try body(Self.event(from: s)) }
     }
 
     /// The WHERE terms of `q` other than its cell (which needs a bucketed scan).

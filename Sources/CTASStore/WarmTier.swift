@@ -250,17 +250,21 @@ public final class WarmTier {
         try database.scalar("SELECT value FROM meta WHERE key = 'dead_letter_size'")
     }
 
-    /// Deletes events older than `retention` before the newest stored event time, in chunks
-    /// so the writer never stalls long. Returns how many were deleted.
+    /// Deletes events older than `retention` before the retention clock (see
+    /// `RetentionClock`: a robust reference no outlier can move), in chunks so the writer
+    /// never stalls long; never an event accepted less than `retention` ago by the wall clock,
+    /// so a run never loses what it has just accepted. Returns how many were deleted.
     @discardableResult
-    public func purge(retention: Duration, chunk: Int = 20_000) throws(StoreError) -> Int {
-        guard let newest = newestEventTime else { return 0 }
-        let cutoff = (newest - retention).microseconds
+    public func purge(retention: Duration, storedEvents: Int? = nil, now: Timestamp = .now(), chunk: Int = 20_000) throws(StoreError) -> Int {
+        guard let reference = try RetentionClock.reference(in: database, storedEvents: storedEvents, now: now) else { return 0 }
+        let cutoff = (reference - retention).microseconds
+        let acceptedBefore = (now - retention).microseconds
         var total = 0
-        let delete = try database.prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? LIMIT ?)")
+        let delete = try database.prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? AND ingested < ? LIMIT ?)")
         while true {
             delete.bind(cutoff, at: 1)
-            delete.bind(Int64(chunk), at: 2)
+            delete.bind(acceptedBefore, at: 2)
+            delete.bind(Int64(chunk), at: 3)
             try delete.step()
             delete.reset()
             let n = database.changes

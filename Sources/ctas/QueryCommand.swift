@@ -11,14 +11,22 @@ struct QueryCommand: ParsableCommand {
         subcommands: [QueryEventsCommand.self])
 }
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json, ndjson, csv
+extension EventListWriter.Format: ExpressibleByArgument {}
+
+enum ListOrder: String, ExpressibleByArgument, CaseIterable {
+    case newest, oldest
 }
 
 struct QueryEventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
-        abstract: "List stored events matching every filter given, oldest first.")
+        abstract: "List stored events matching every filter given, newest first.",
+        discussion: """
+            Rows stream to the output as they are read (any number, flat memory). When --limit stops the list
+            while more events match, stderr says so. The table shows each event's indicators, listed and found
+            in its description; it cuts long cells only on a terminal. Feed strings are shown escaped in the
+            table and CSV (--raw writes CSV exactly as stored).
+            """)
 
     @Option(help: "Only events of this type (repeatable).")
     var type: [String] = []
@@ -50,11 +58,17 @@ struct QueryEventsCommand: ParsableCommand {
     @Option(help: "At most this many events.")
     var limit: Int = 100
 
-    @Flag(help: "Newest first.")
+    @Option(help: "newest (the default) or oldest first.")
+    var order: ListOrder = .newest
+
+    @Flag(help: .hidden)
     var newestFirst = false
 
     @Option(help: "Output: table, json, ndjson or csv.")
-    var format: OutputFormat = .table
+    var format: EventListWriter.Format = .table
+
+    @Flag(help: "CSV: write feed strings exactly as stored (control characters included), for programs, not terminals.")
+    var raw = false
 
     @OptionGroup var data: DataOptions
 
@@ -76,33 +90,35 @@ struct QueryEventsCommand: ParsableCommand {
         query.entity = entity
         query.minimumSeverity = minSeverity
         query.cell = cell.flatMap(GeoCell.parse)
-        query.limit = limit
-        query.newestFirst = newestFirst
-        var events: [Event]
-        do throws(StoreError) {
-            if let indicator {
-                let found = try IndicatorSearch.events(holding: indicator, matching: query, databasePath: data.directory.warmDatabase)
-                events = found.events
-                if let value = found.indicator, found.pastWarmRetention > 0 {
-                    writeError("ctas query events: \(found.pastWarmRetention) event(s) holding \(value.kind.name) \(SafeText.sanitize(value.value)) "
-                               + "are in the graph tier but past the warm tier's retention")
-                }
-            } else {
-                events = try WarmReader(path: data.directory.warmDatabase).events(query)
+        query.newestFirst = order == .newest || newestFirst
+        // One row more than asked says whether the limit cut the list.
+        query.limit = limit == Int.max ? limit : limit + 1
+        let writer = EventListWriter(format: format, raw: raw, maxColumn: isTerminal(1) ? 48 : nil)
+        let extractor = IndicatorExtractor()
+        var more = false
+        func emit(_ event: Event) {
+            guard writer.written < limit else {
+                more = true
+                return
             }
-        } catch {
-            throw error
+            let shown = format == .table ? extractor.indicators(of: event).map(\.value) : nil
+            writer.write(event, indicators: shown)
         }
-        let toTerminal = isTerminal(1)
-        let text: String
-        switch format {
-        case .ndjson: text = events.map(NDJSONEventWriter.line).joined()
-        case .json: text = "[" + events.map { String(NDJSONEventWriter.line($0).dropLast()) }.joined(separator: ",\n ") + "]\n"
-        case .csv:
-            let body = CSVEventWriter.header + "\n" + events.map(CSVEventWriter.line).joined()
-            text = toTerminal ? SafeText.sanitizeKeepingNewlines(body) : body
-        case .table: text = EventTable.render(events)
+        let reader = try WarmReader(path: data.directory.warmDatabase)   // "nothing stored yet" before any output
+        writer.begin()
+        defer { writer.end() }
+        if let indicator {
+            let found = try IndicatorSearch.events(holding: indicator, matching: query, databasePath: data.directory.warmDatabase)
+            found.events.forEach(emit)
+            if let value = found.indicator, found.pastWarmRetention > 0 {
+                writeError("ctas query events: \(found.pastWarmRetention) event(s) holding \(value.kind.name) \(SafeText.sanitize(value.value)) "
+                           + "are in the graph tier but past the warm tier's retention")
+            }
+        } else {
+            try reader.forEachEvent(query) { emit($0) }
         }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        if more {
+            writeError("ctas query events: stopped at --limit \(limit); more events match (raise --limit, or narrow with --since/--type/…)")
+        }
     }
 }

@@ -226,3 +226,34 @@ func parseBytes(_ bytes: [UInt8]) -> Result<Event, LineProblem> {
         return f.date(from: s)
     }
 }
+
+/// Unknown keys get the same RFC 8259 checks as known ones (issue 19, item 5): these were
+/// accepted before.
+@Suite struct StrictJSONTests {
+    @Test(arguments: [
+        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","s\everity":2}"#, "invalid_json", "unknown escape"),
+        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","x":"a\eb"}"#, "invalid_json", "unknown escape"),
+        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","x":"\u12"}"#, "invalid_json", "four hex digits"),
+        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","x":1,"x":2}"#, "duplicate_key", "appears twice"),
+        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","x":1,"\u0078":2}"#, "duplicate_key", "appears twice"),
+        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","x":{"k":1,"k":2}}"#, "duplicate_key", "appears twice"),
+        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","severity":0x5}"#, "invalid_json", "after the number 0"),
+        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","x":12abc}"#, "invalid_json", "after the number 12"),
+        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","x":[1-2]}"#, "invalid_json", "after the number 1"),
+    ])
+    func refusedWithTheRightReason(line: String, code: String, words: String) {
+        guard case .failure(let problem) = parseLine(line) else {
+            Issue.record("accepted: \(line)")
+            return
+        }
+        #expect(problem.code == code, "\(line): \(problem.code) \(problem.message)")
+        #expect(problem.message.contains(words), "\(line): \(problem.message)")
+    }
+
+    @Test func manyDistinctUnknownKeysAndValidEscapesStillPass() throws {
+        var fields = (0..<40).map { #""k\#($0)":"v\n\u00e9\/""# }
+        fields += [#""id":"a""#, #""ts":"2026-11-20T10:15:30Z""#, #""type":"t""#, #""n":[-0.5e-3,0,1E+2]"#]
+        let e = try parseLine("{" + fields.joined(separator: ",") + "}").get()
+        #expect(e.id == "a")
+    }
+}
