@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
         // Swift's own parser, for `ctas schema` reading Swift sources.
         .package(url: "https://github.com/swiftlang/swift-syntax", exact: "603.0.1"),
+        // Property-based tests (generators and shrinking on Swift Testing), tests only.
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         // The H3 hexagonal grid in pure Swift (no dependencies; usable on its own).
@@ -93,9 +95,12 @@ let package = Package(
         // Helpers shared by the test targets.
         .target(name: "CTASTestSupport", path: "Tests/CTASTestSupport"),
         .testTarget(name: "H3Tests", dependencies: ["H3", "CTASTestSupport"], exclude: ["Oracle", "Vectors"]),
-        .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore", "H3", "CTASTestSupport"], exclude: ["Corpus", "Oracle"]),
+        .testTarget(name: "CTASCoreTests", dependencies: ["CTASCore", "H3", "CTASTestSupport",
+                                                          .product(name: "PropertyBased", package: "swift-property-based")],
+                    exclude: ["Corpus", "Oracle"]),
         .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore", "CTASTestSupport"]),
-        .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore", "H3"]),
+        .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore", "H3",
+                                                           .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "H3", "CTASTestSupport"]),
         .testTarget(name: "CTASSchemaTests", dependencies: ["CTASSchema", "CTASTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "H3", "CTASTestSupport"]),
