@@ -2,7 +2,6 @@ import CTASCore
 import CTASEngine
 import H3
 import Dispatch
-import Synchronization
 
 /// How the console runs.
 public struct ConsoleOptions: Sendable {
@@ -28,8 +27,8 @@ public final class ConsoleApp {
     public private(set) var theme: Theme
     let glyphs: Glyphs
     private let wake = Wakeup()
-    private let quitFlag = Mutex(false)
-    private let suspendFlag = Mutex(false)
+    private let quitFlag = Locked(false)
+    private let suspendFlag = Locked(false)
     private var frameTimes: [UInt64] = []
     private var frameStats = FrameStats()
     private var dirty = true

@@ -1,6 +1,5 @@
 import CTASCore
 import H3
-import Synchronization
 
 /// Which H3 cell each pixel of the heatmap shows, for one viewport, pane size and
 /// resolution: built on pan, zoom or resize (one latLngToCell per pixel), reused by every
@@ -54,8 +53,8 @@ public struct PixelCellMap: Sendable {
 
 /// The last pixel map, kept between frames (a memo: rendering stays a function of its inputs).
 public final class PixelCellCache: Sendable {
-    private let last = Mutex<PixelCellMap?>(nil)
-    private let builds = Mutex(0)
+    private let last = Locked<PixelCellMap?>(nil)
+    private let builds = Locked(0)
 
     public init() {}
 

@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import CTASCore
 
 /// Wakes the console loop early: on input, a signal, or finished background work; otherwise
 /// the loop sleeps until its frame timer.
@@ -11,7 +11,7 @@ final class Wakeup: Sendable {
         /// timer must not wake a later wait early (nor idle waits pile up sleeping tasks).
         var timer: Task<Void, Never>?
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func signal() {
         let (waiter, timer): (CheckedContinuation<Void, Never>?, Task<Void, Never>?) = state.withLock { s in
@@ -50,7 +50,7 @@ final class Wakeup: Sendable {
 
 /// A flag shared with a dispatch handler.
 final class SharedFlag: Sendable {
-    private let value = Mutex(false)
+    private let value = Locked(false)
     func set(_ v: Bool) { value.withLock { $0 = v } }
     /// The flag's value, cleared.
     func take() -> Bool { value.withLock { v in defer { v = false }; return v } }

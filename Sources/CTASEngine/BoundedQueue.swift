@@ -1,5 +1,5 @@
 import DequeModule
-import Synchronization
+import CTASCore
 
 /// A bounded multi-producer, single-consumer queue between pipeline stages.
 ///
@@ -15,7 +15,7 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
     }
 
     public let capacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(capacity: Int) {
         precondition(capacity > 0, "a queue needs room for at least one element")

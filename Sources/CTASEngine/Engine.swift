@@ -3,7 +3,6 @@ import H3
 import CTASFeeds
 import CTASStore
 import Foundation
-import Synchronization
 
 /// A fault that keeps the engine from starting, naming the file or setting at fault.
 public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -104,10 +103,10 @@ public final class Engine: Sendable {
     private let routeQueue: BoundedQueue<EventBatch>
     private let storeQueue: BoundedQueue<EventBatch>
     private let lockFD: Int32
-    private let latest = Mutex(Snapshot())
-    private let publisherState = Mutex(PublisherState())
-    private let tasks = Mutex<[Task<Void, Never>]>([])
-    private let storeTask = Mutex<Task<Void, Never>?>(nil)
+    private let latest = Locked(Snapshot())
+    private let publisherState = Locked(PublisherState())
+    private let tasks = Locked<[Task<Void, Never>]>([])
+    private let storeTask = Locked<Task<Void, Never>?>(nil)
     private let startedNanos = MonotonicClock.nanoseconds()
     private let history: HistoryReader
     private let geo: GeoHub

@@ -1,16 +1,15 @@
 import CTASCore
 import CTASStore
 import H3
-import Synchronization
 
 /// The engine's geo index, shared by the fan-out stage (which adds committed events) and
 /// the console's heatmap questions (answered off the pipeline's threads). The lock is held
 /// only to add events or to fold tallies; hot spots are computed outside it and cached
 /// until the index changes.
 final class GeoHub: Sendable {
-    private let index = Mutex(GeoIndex())
-    private let loadedFlag = Mutex(false)
-    private let cache = Mutex<[HeatmapQuery: HeatmapData]>([:])
+    private let index = Locked(GeoIndex())
+    private let loadedFlag = Locked(false)
+    private let cache = Locked<[HeatmapQuery: HeatmapData]>([:])
 
     /// Adds committed events (their resolution-15 cells, 0 for none).
     func add(_ events: [Event], cells: [UInt64], inserted: ArraySlice<Bool>) {

@@ -2,7 +2,6 @@ import CTASCore
 import CTASStore
 import DequeModule
 import Histogram
-import Synchronization
 
 /// Per-batch latencies in µs up to 100 s, two significant digits: recording costs a few
 /// nanoseconds and a percentile a few microseconds, so snapshots stay cheap.
@@ -58,12 +57,12 @@ final class MetricsHub: Sendable {
 
     static let recentCapacity = 1000
     static let rateWindowSeconds: Int64 = 600
-    let state: Mutex<State>
+    let state: Locked<State>
 
     init(sources: [SourceStatus]) {
         var s = State()
         s.sources = sources
-        state = Mutex(s)
+        state = Locked(s)
     }
 
     func addSource(_ status: SourceStatus) {

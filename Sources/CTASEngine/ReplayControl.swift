@@ -1,5 +1,4 @@
 import CTASCore
-import Synchronization
 
 /// How fast a recorded feed is replayed: a factor of event time (`10` = ten times real
 /// time), or `max` (as fast as the pipeline takes it).
@@ -62,10 +61,10 @@ final class ReplayControl: Sendable {
         var seekVersion = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(speed: ReplaySpeed, paused: Bool) {
-        state = Mutex(State(speed: speed, paused: paused))
+        state = Locked(State(speed: speed, paused: paused))
     }
 
     var current: State { state.withLock { $0 } }

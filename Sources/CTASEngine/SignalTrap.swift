@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import CTASCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -11,12 +11,12 @@ import Musl
 public final class SignalTrap: Sendable {
     /// The first signal caught; written on a dispatch queue, read by the command.
     private final class FirstSignal: Sendable {
-        let value = Mutex<Int32?>(nil)
+        let value = Locked<Int32?>(nil)
     }
 
     private let first = FirstSignal()
-    /// Held to keep the sources alive (in a Mutex: dispatch sources are not Sendable).
-    private let sources: Mutex<[DispatchSourceSignal]>
+    /// Held to keep the sources alive (behind a lock: dispatch sources are not Sendable).
+    private let sources: Locked<[DispatchSourceSignal]>
 
     /// The first signal caught, if any.
     public var caught: Int32? { first.value.withLock { $0 } }
@@ -34,7 +34,7 @@ public final class SignalTrap: Sendable {
             source.resume()
             made.append(source)
         }
-        sources = Mutex(made)
+        sources = Locked(made)
     }
 
     deinit { sources.withLock { for source in $0 { source.cancel() } } }

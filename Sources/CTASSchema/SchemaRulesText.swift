@@ -54,7 +54,7 @@ runtime   8  kind actor                          "an actor: live state, not data
 runtime   6  conforms Error,LocalizedError,Fail,Diagnostic  "an error type"
 runtime   6  conforms ParsableCommand,AsyncParsableCommand,ParsableArguments,View,App,Scene,XCTestCase,SyntaxVisitor  "command-line, UI or test machinery"
 runtime   5  name-matches error,handler,delegate,visitor,builder,iterator,parser,scanner,lexer,emitter,renderer,reducer,controller,reader,writer,recorder,sampler,generator,decoder,encoder,codec,loader,launcher,runner,scheduler,executor,stage,relay,pool,cache,clock,timer,pane,widget,terminal,screen,theme,glyph,keymap,viewport,viewstate,benchmark,mock,fixture  "name of runtime machinery"
-runtime   4  field-type-matches Mutex,RwLock,NSLock,Lock,Task,Thread,JoinHandle,FileHandle,File,TcpStream,UdpSocket,OpaquePointer,UnsafeMutablePointer,UnsafeMutableRawPointer,DispatchQueue,DispatchSource,DispatchSourceSignal,CheckedContinuation,AsyncStream,Sender,Receiver,Pipe,Process  "holds live resources (locks, tasks, handles)"
+runtime   4  field-type-matches Mutex,Locked,RwLock,NSLock,Lock,Task,Thread,JoinHandle,FileHandle,File,TcpStream,UdpSocket,OpaquePointer,UnsafeMutablePointer,UnsafeMutableRawPointer,DispatchQueue,DispatchSource,DispatchSourceSignal,CheckedContinuation,AsyncStream,Sender,Receiver,Pipe,Process  "holds live resources (locks, tasks, handles)"
 runtime   6  no-fields                           "no stored data (a namespace or marker)"
 
 """#

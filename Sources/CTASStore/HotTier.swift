@@ -1,6 +1,5 @@
 import CTASCore
 import DequeModule
-import Synchronization
 
 /// The hot tier: the most recent events in memory for sub-millisecond reads.
 ///
@@ -38,7 +37,7 @@ public final class HotTier: Sendable {
     public let ttl: Duration
     public let memoryLimit: Int
     private let chunkBytes: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(ttl: Duration, memoryLimit: Int) {
         self.ttl = ttl

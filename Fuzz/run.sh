@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Fuzz CTAS's parsers of outside bytes with libFuzzer (coverage-guided) and AddressSanitizer.
+#
+#   Fuzz/run.sh                 # every target, 600 s each (the documented full run)
+#   Fuzz/run.sh 5               # every target, 5 s each (the CI smoke)
+#   Fuzz/run.sh 600 ndjson csv  # some targets
+#
+# Each target keeps its corpus in Fuzz/corpus/TARGET (seeded from the committed seeds and
+# grown by the run) and writes any crashing, leaking or slow input to Fuzz/crashers/TARGET.
+# Exits 1 when a target found something. Prints executions and coverage per target.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${1:-600}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(ndjson feed csv rfc3339 ioc rules warninglist filter toml theme config timeArgument eve zeek mmdb misp stix pattern)
+fi
+swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path .build >&2
+binary=$(swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path .build --show-bin-path)/ctas-fuzz
+found=0
+for target in "${targets[@]}"; do
+  if ! CTAS_FUZZ_TARGET="$target" "$binary" -runs=0 /dev/null >/dev/null 2>&1; then
+    echo "$target: not a target of this build, skipped" >&2
+    continue
+  fi
+  mkdir -p "corpus/$target" "crashers/$target"
+  log=$(mktemp)
+  seeds=()
+  [ -d "seeds/$target" ] && seeds=("seeds/$target")
+  if CTAS_FUZZ_TARGET="$target" "$binary" "corpus/$target" "${seeds[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+       -max_len=65536 -artifact_prefix="crashers/$target/" -print_final_stats=1 >"$log" 2>&1; then
+    status=ok
+  else
+    status=FOUND
+    found=1
+  fi
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
+  features=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
+  echo "$target: $status, $execs executions, coverage $cov edges, $features features in ${seconds}s"
+  if [ "$status" = FOUND ]; then grep -E 'ERROR|==[0-9]+==|Fatal|artifact' "$log" | head -20; fi
+  rm -f "$log"
+done
+exit $found
