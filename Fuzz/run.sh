@@ -5,6 +5,10 @@
 #   Fuzz/run.sh 5               # every target, 5 s each (the CI smoke)
 #   Fuzz/run.sh 600 ndjson csv  # some targets
 #
+# (SwiftPM's --sanitize=fuzzer links libFuzzer's main; the compile flag is given once as
+# `-sanitize=fuzzer,address` because two separate -sanitize flags keep only the last, which
+# left the code without coverage instrumentation.)
+#
 # Each target keeps its corpus in Fuzz/corpus/TARGET (seeded from the committed seeds and
 # grown by the run) and writes any crashing, leaking or slow input to Fuzz/crashers/TARGET.
 # Exits 1 when a target found something. Prints executions and coverage per target.
@@ -16,11 +20,11 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(ndjson feed csv rfc3339 ioc rules warninglist filter toml theme config timeArgument eve zeek mmdb misp stix pattern)
 fi
-swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path .build >&2
-binary=$(swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path .build --show-bin-path)/ctas-fuzz
+swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path .build >&2
+binary=$(swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path .build --show-bin-path)/ctas-fuzz
 found=0
 for target in "${targets[@]}"; do
-  if ! CTAS_FUZZ_TARGET="$target" "$binary" -runs=0 /dev/null >/dev/null 2>&1; then
+  if ! CTAS_FUZZ_TARGET="$target" "$binary" -runs=1 >/dev/null 2>&1; then
     echo "$target: not a target of this build, skipped" >&2
     continue
   fi

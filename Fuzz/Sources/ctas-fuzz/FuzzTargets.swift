@@ -2,6 +2,9 @@ import CTASConsole
 import CTASCore
 import CTASFeeds
 import CTASStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Every parser of outside bytes, each a function of the fuzzer's input. A target must never
 /// trap, hang or leak: bad input is a thrown error or a counted reject.
@@ -47,11 +50,12 @@ enum FuzzTarget: String, CaseIterable {
     }
 
     /// The target named by `CTAS_FUZZ_TARGET` (read once).
-    nonisolated(unsafe) static let selected: FuzzTarget = {
+    static let selected: FuzzTarget = {
         let name = getenv("CTAS_FUZZ_TARGET").map { String(cString: $0) } ?? ""
         guard let target = FuzzTarget(rawValue: name) else {
             let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
-            fputs("set CTAS_FUZZ_TARGET to one of: \(names)\n", stderr)
+            let message = "set CTAS_FUZZ_TARGET to one of: \(names)\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }
             exit(2)
         }
         return target

@@ -1,0 +1,31 @@
+import CTASTestSupport
+import Foundation
+import Testing
+
+/// Every fuzz target builds and runs for a few seconds without a finding (the smoke; the
+/// full run is `Fuzz/run.sh`, ten minutes a target, reported in the issue notes).
+@Suite struct FuzzSmokeTests {
+    @Test func everyFuzzTargetRunsCleanForAFewSeconds() async throws {
+        _ = try requireTool("swift")
+        let script = TestOracle.repository.appendingPathComponent("Fuzz/run.sh").path
+        let (status, output) = try await onOwnThread { () -> (Int32, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [script, "3"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        #expect(status == 0, "\(output)")
+        let lines = output.split(separator: "\n")
+        #expect(lines.count >= 12, "every target reported: \(output)")
+        for line in lines where !line.contains("skipped") {
+            #expect(line.contains(": ok,"), "\(line)")
+            #expect(!line.contains("coverage 0 edges"), "instrumented for coverage: \(line)")
+        }
+    }
+}
