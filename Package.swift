@@ -31,10 +31,14 @@ let package = Package(
         // The model and pure analysis.
         .target(name: "CTASCore", dependencies: ["H3"], exclude: ["Generator"]),
 
-        // Sources, format parsers and the feed generator.
+        // zlib as a system library (gzip-compressed logs are read directly).
+        .systemLibrary(name: "CZlib"),
+
+        // Sources, format parsers (native NDJSON and CSV, Suricata EVE, Zeek TSV and JSON) and
+        // the feed generator.
         .target(
             name: "CTASFeeds",
-            dependencies: ["H3", "CTASCore"]
+            dependencies: ["H3", "CTASCore", "CZlib"]
         ),
 
         // System SQLite, with a shim for the macros that do not import.

@@ -31,7 +31,7 @@ public enum ConsoleBenchmark {
     }
 
     /// A pseudo-terminal whose other end is drained, so the console can draw at full speed.
-    final class PseudoTerminal: @unchecked Sendable {
+    final class PseudoTerminal: @unchecked Sendable {   // descriptors are set once; `draining` is read by the drain thread only after the owner stops it
         let master: Int32
         let slave: Int32
         let stream: UnsafeMutablePointer<FILE>

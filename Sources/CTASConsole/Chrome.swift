@@ -103,7 +103,7 @@ public enum Overlays {
                                       ("type:c2_beacon", "a field: type src entity id ind tag desc prio"),
                                       ("-word  !type:x", "negated"), ("\"two words\"", "quoted text")])
         drawLines(lines, in: frame(screen, width: 84, height: lines.count + 2), title: "Help (esc closes, up/down scroll)",
-                  into: &b, glyphs: context.glyphs, scroll: context.state.helpScroll)
+                  into: &b, glyphs: context.glyphs, scroll: context.state.overlayScroll)
     }
 
     public static func detail(_ e: Event, into b: inout ScreenBuffer, screen: Rect, context: RenderContext) {
@@ -128,8 +128,28 @@ public enum Overlays {
         for (i, indicator) in e.indicators.enumerated() { field(i == 0 ? "indicators" : "", indicator) }
         field("tags", e.tags.joined(separator: ", "))
         field("description", e.description)
-        drawLines(lines, in: frame(screen, width: width, height: lines.count + 2), title: "Event (esc closes)", into: &b,
-                  glyphs: context.glyphs, scroll: 0)
+        if let d = e.details {
+            field("flow", d.flow)
+            field("country", d.country)
+            field("asn", d.asn.map { "AS\($0)" })
+            field("geo", d.geoOrigin)
+            if let original = d.original {
+                lines.append(("", Style(.overlay)))
+                lines.append(("original record", Style(.overlayTitle, bold: true)))
+                let fields = OriginalRecord.fields(original)
+                let keyWidth = min(28, fields.map { DisplayText.width($0.path) }.max() ?? 0)
+                for f in fields {
+                    let wrapped = wrap(context.safe(f.value), width: max(10, width - keyWidth - 6))
+                    for (i, part) in wrapped.enumerated() {
+                        let key = i == 0 ? DisplayText.fit(context.safe(f.path), keyWidth) : String(repeating: " ", count: keyWidth)
+                        lines.append(("  " + key + "  " + part, Style(.overlay)))
+                    }
+                }
+            }
+        }
+        let title = lines.count + 2 > screen.height ? "Event (↑↓ scroll, esc closes)" : "Event (esc closes)"
+        drawLines(lines, in: frame(screen, width: width, height: lines.count + 2), title: context.glyphs.ascii ? title.replacingOccurrences(of: "↑↓", with: "up/down") : title,
+                  into: &b, glyphs: context.glyphs, scroll: context.state.overlayScroll)
     }
 
     /// Words wrapped to `width` columns (a word longer than a line is cut).

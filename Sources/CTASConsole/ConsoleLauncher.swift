@@ -114,7 +114,7 @@ nonisolated func suspendSource(_ app: ConsoleApp) -> DispatchSourceSignal {
 }
 
 /// Forwards a quit request from a signal handler to the app once it exists.
-final class QuitRelay: @unchecked Sendable {
+final class QuitRelay: @unchecked Sendable {   // its state is only touched under `lock`
     private let lock = NSLock()
     private var fired = false
     private weak var app: ConsoleApp?

@@ -38,16 +38,25 @@ public struct Reducer: Sendable {
             switch overlay {
             case .help:
                 switch key {
-                case .down, .character("j"): state.helpScroll += 1
-                case .up, .character("k"): state.helpScroll = max(0, state.helpScroll - 1)
-                case .pageDown: state.helpScroll += 10
-                case .pageUp: state.helpScroll = max(0, state.helpScroll - 10)
+                case .down, .character("j"): state.overlayScroll += 1
+                case .up, .character("k"): state.overlayScroll = max(0, state.overlayScroll - 1)
+                case .pageDown: state.overlayScroll += 10
+                case .pageUp: state.overlayScroll = max(0, state.overlayScroll - 10)
                 default:
                     state.overlay = nil
-                    state.helpScroll = 0
+                    state.overlayScroll = 0
                 }
             case .detail:
-                state.overlay = nil
+                // The original record can be long: the same keys scroll it.
+                switch key {
+                case .down, .character("j"): state.overlayScroll += 1
+                case .up, .character("k"): state.overlayScroll = max(0, state.overlayScroll - 1)
+                case .pageDown, .character(" "): state.overlayScroll += 10
+                case .pageUp: state.overlayScroll = max(0, state.overlayScroll - 10)
+                default:
+                    state.overlay = nil
+                    state.overlayScroll = 0
+                }
             }
             return []
         }
@@ -61,7 +70,7 @@ public struct Reducer: Sendable {
             state.quitRequested = true
         case .help:
             state.overlay = .help
-            state.helpScroll = 0
+            state.overlayScroll = 0
         case .command:
             state.prompt = Prompt(kind: .command, text: "", historyIndex: nil)
         case .filter:

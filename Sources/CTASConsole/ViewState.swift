@@ -149,7 +149,7 @@ public struct ViewState: Sendable {
     /// Set when the screen must be repainted from scratch.
     public var needsFullRedraw = false
     /// The help overlay's first line, when it is longer than the screen.
-    public var helpScroll = 0
+    public var overlayScroll = 0
 
     public init(panes: [PaneKind], themeName: String) {
         self.panes = panes

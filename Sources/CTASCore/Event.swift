@@ -13,10 +13,40 @@ public struct Event: Hashable, Sendable {
         id: String, timestamp: Timestamp, type: String, severity: Severity? = nil,
         source: String? = nil, location: GeoPoint? = nil, entity: String? = nil,
         priority: Priority? = nil, indicators: [String] = [], description: String? = nil,
-        tags: [String] = []
+        tags: [String] = [], details: Details? = nil
     ) {
         storage = Storage(id: id, timestamp: timestamp, type: type, severity: severity, source: source, location: location,
-                          entity: entity, priority: priority, indicators: indicators, description: description, tags: tags)
+                          entity: entity, priority: priority, indicators: indicators, description: description, tags: tags,
+                          details: details)
+    }
+
+    /// What telemetry and enrichment add beyond the native fields: the record as the sensor
+    /// wrote it, the flow it belongs to, and where its location came from. Nil for a plain
+    /// native event (one allocation saved per event on the hot path).
+    public struct Details: Hashable, Sendable {
+        /// The original record as JSON (an EVE line, a Zeek JSON line, a Zeek TSV row written
+        /// as the JSON object Zeek's JSON writer would produce): shown whole in the detail view
+        /// and kept for export, so nothing the sensor said is lost.
+        public var original: String?
+        /// A key shared by the events of one network flow or connection (EVE `flow_id`, Zeek
+        /// `uid`): events of one flow are found together.
+        public var flow: String?
+        /// ISO 3166 country code of the event's place (from the feed or geolocation).
+        public var country: String?
+        /// Autonomous system number of the address the place came from.
+        public var asn: UInt32?
+        /// Where the coordinates came from, e.g. `ip 84.92.227.177 DB-IP City Lite 2023-04`.
+        public var geoOrigin: String?
+
+        public init(original: String? = nil, flow: String? = nil, country: String? = nil, asn: UInt32? = nil, geoOrigin: String? = nil) {
+            self.original = original
+            self.flow = flow
+            self.country = country
+            self.asn = asn
+            self.geoOrigin = geoOrigin
+        }
+
+        public var isEmpty: Bool { original == nil && flow == nil && country == nil && asn == nil && geoOrigin == nil }
     }
 
     public var id: String {
@@ -64,6 +94,15 @@ public struct Event: Hashable, Sendable {
         get { storage.tags }
         set { unique().tags = newValue }
     }
+    /// Telemetry and enrichment details (nil when there are none).
+    public var details: Details? {
+        get { storage.details }
+        set { unique().details = newValue.flatMap { $0.isEmpty ? nil : $0 } }
+    }
+    /// The original record as the sensor wrote it (telemetry), if kept.
+    public var original: String? { storage.details?.original }
+    /// The flow key (EVE `flow_id`, Zeek `uid`), if any.
+    public var flow: String? { storage.details?.flow }
 
     private mutating func unique() -> Storage {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
@@ -88,12 +127,15 @@ public struct Event: Hashable, Sendable {
         size += description?.utf8.count ?? 0
         for value in indicators { size += 16 + value.utf8.count }
         for tag in tags { size += 16 + tag.utf8.count }
+        if let d = details {
+            size += 32 + (d.original?.utf8.count ?? 0) + (d.flow?.utf8.count ?? 0) + (d.geoOrigin?.utf8.count ?? 0)
+        }
         return size
     }
 
     /// The fields. Mutated only while uniquely referenced (copy-on-write), which is what
     /// makes sharing it across threads safe.
-    private final class Storage: @unchecked Sendable {
+    private final class Storage: @unchecked Sendable {   // mutated only while uniquely referenced (copy-on-write)
         var id: String
         var timestamp: Timestamp
         var type: String
@@ -105,9 +147,10 @@ public struct Event: Hashable, Sendable {
         var indicators: [String]
         var description: String?
         var tags: [String]
+        var details: Details?
 
         init(id: String, timestamp: Timestamp, type: String, severity: Severity?, source: String?, location: GeoPoint?,
-             entity: String?, priority: Priority?, indicators: [String], description: String?, tags: [String]) {
+             entity: String?, priority: Priority?, indicators: [String], description: String?, tags: [String], details: Details?) {
             self.id = id
             self.timestamp = timestamp
             self.type = type
@@ -119,22 +162,23 @@ public struct Event: Hashable, Sendable {
             self.indicators = indicators
             self.description = description
             self.tags = tags
+            self.details = details.flatMap { $0.isEmpty ? nil : $0 }
         }
 
         func copy() -> Storage {
             Storage(id: id, timestamp: timestamp, type: type, severity: severity, source: source, location: location,
-                    entity: entity, priority: priority, indicators: indicators, description: description, tags: tags)
+                    entity: entity, priority: priority, indicators: indicators, description: description, tags: tags, details: details)
         }
 
         struct Fields: Equatable {
             var id: String, timestamp: Timestamp, type: String, severity: Severity?, source: String?
             var location: GeoPoint?, entity: String?, priority: Priority?, indicators: [String]
-            var description: String?, tags: [String]
+            var description: String?, tags: [String], details: Details?
         }
 
         var fields: Fields {
             Fields(id: id, timestamp: timestamp, type: type, severity: severity, source: source, location: location,
-                   entity: entity, priority: priority, indicators: indicators, description: description, tags: tags)
+                   entity: entity, priority: priority, indicators: indicators, description: description, tags: tags, details: details)
         }
     }
 }
@@ -150,4 +194,7 @@ public enum EventLimits {
     public static let indicatorBytes = 4_096
     public static let tagCount = 100
     public static let tagBytes = 256
+    /// The original record kept with a telemetry event.
+    public static let originalBytes = 1 << 20
+    public static let flowBytes = 128
 }

@@ -2,13 +2,15 @@
 /// text columns straight from it and the hot tier keeps the record bytes as they are, so an
 /// event is neither re-encoded nor held as objects.
 ///
-/// Layout (little-endian): ts Int64, flags UInt8 (bit 0 severity, 1 priority, 2 location),
-/// severity UInt8, priority UInt8, [lat, lon Float64 when bit 2], then the text columns
-/// id, type, source, entity, indicators (a JSON array), description, tags (a JSON array),
-/// each as a UInt32 length (0xFFFF_FFFF when absent) and its UTF-8 bytes.
+/// Layout (little-endian): ts Int64, flags UInt8 (bit 0 severity, 1 priority, 2 location,
+/// 3 ASN), severity UInt8, priority UInt8, [lat, lon Float64 when bit 2], [asn UInt32 when
+/// bit 3], then the text columns id, type, source, entity, indicators (a JSON array),
+/// description, tags (a JSON array), original, flow, country, geo origin, each as a UInt32
+/// length (0xFFFF_FFFF when absent) and its UTF-8 bytes.
 public enum EventCodec {
-    /// Text columns per record, in order: id, type, source, entity, indicators, description, tags.
-    public static let textColumns = 7
+    /// Text columns per record, in order: id, type, source, entity, indicators, description,
+    /// tags, original, flow, country, geo origin.
+    public static let textColumns = 11
     static let absent: UInt32 = 0xFFFF_FFFF
 
     /// Appends the record for `e`.
@@ -30,6 +32,8 @@ public enum EventCodec {
         if e.priority != nil { flags |= 2 }
         let location = e.location
         if location != nil { flags |= 4 }
+        let details = e.details
+        if details?.asn != nil { flags |= 8 }
         out.append(flags)
         out.append(e.severity?.value ?? 0)
         out.append(UInt8(e.priority?.rawValue ?? 0))
@@ -37,6 +41,7 @@ public enum EventCodec {
             appendInteger(p.latitude.bitPattern, bytes: 8, to: &out)
             appendInteger(p.longitude.bitPattern, bytes: 8, to: &out)
         }
+        if let asn = details?.asn { appendInteger(UInt64(asn), bytes: 4, to: &out) }
         func text(_ s: String?) {
             guard let s else {
                 appendInteger(UInt64(absent), bytes: 4, to: &out)
@@ -68,6 +73,10 @@ public enum EventCodec {
         list(e.indicators)
         text(e.description)
         list(e.tags)
+        text(details?.original)
+        text(details?.flow)
+        text(details?.country)
+        text(details?.geoOrigin)
     }
 
     /// Decodes the record at `offset`; nil when the bytes are not a whole, valid record.
@@ -79,6 +88,11 @@ public enum EventCodec {
         if flags & 4 != 0 {
             guard let lat = integer(b, &i, 8), let lon = integer(b, &i, 8) else { return nil }
             location = GeoPoint(latitude: Double(bitPattern: lat), longitude: Double(bitPattern: lon))
+        }
+        var asn: UInt32?
+        if flags & 8 != 0 {
+            guard let value = integer(b, &i, 4) else { return nil }
+            asn = UInt32(truncatingIfNeeded: value)
         }
         var texts: [String?] = []
         texts.reserveCapacity(textColumns)
@@ -93,10 +107,11 @@ public enum EventCodec {
         guard let id = texts[0], let type = texts[1] else { return nil }
         let indicators = texts[4].map { JSONString.decodeArray($0) ?? [] } ?? []
         let tags = texts[6].map { JSONString.decodeArray($0) ?? [] } ?? []
+        let details = Event.Details(original: texts[7], flow: texts[8], country: texts[9], asn: asn, geoOrigin: texts[10])
         return Event(id: id, timestamp: Timestamp(microseconds: Int64(bitPattern: ts)), type: type,
                      severity: flags & 1 != 0 ? Severity(Int(severity)) : nil, source: texts[2], location: location,
                      entity: texts[3], priority: flags & 2 != 0 ? Priority(rawValue: Int(priority)) : nil,
-                     indicators: indicators, description: texts[5], tags: tags)
+                     indicators: indicators, description: texts[5], tags: tags, details: details)
     }
 
     /// The record's event time, read without decoding the rest.
@@ -108,7 +123,7 @@ public enum EventCodec {
     /// The byte range of the record's id, read without decoding the rest.
     public static func idRange(_ b: UnsafeBufferPointer<UInt8>, at offset: Int) -> Range<Int>? {
         guard offset + 11 <= b.count else { return nil }
-        var i = offset + 11 + (b[offset + 8] & 4 != 0 ? 16 : 0)
+        var i = offset + 11 + (b[offset + 8] & 4 != 0 ? 16 : 0) + (b[offset + 8] & 8 != 0 ? 4 : 0)
         guard let length = integer(b, &i, 4), length != UInt64(absent), i + Int(length) <= b.count else { return nil }
         return i..<(i + Int(length))
     }

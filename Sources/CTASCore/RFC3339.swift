@@ -24,8 +24,16 @@ public enum RFC3339 {
         return try result.get()
     }
 
-    /// Parses exactly the bytes given (no surrounding whitespace).
+    /// Parses exactly the bytes given (no surrounding whitespace); a time without an offset
+    /// is read as UTC.
     public static func parse(_ b: UnsafeBufferPointer<UInt8>) throws(TimestampError) -> Timestamp {
+        var hadOffset = false
+        return try parse(b, assumedOffsetSeconds: 0, hadOffset: &hadOffset)
+    }
+
+    /// Parses exactly the bytes given; a time without an offset is read at
+    /// `assumedOffsetSeconds` east of UTC (`--assume-tz`), and `hadOffset` says which it was.
+    public static func parse(_ b: UnsafeBufferPointer<UInt8>, assumedOffsetSeconds: Int64, hadOffset: inout Bool) throws(TimestampError) -> Timestamp {
         let n = b.count
         guard n >= 19 else {
             throw TimestampError(n == 0 ? "empty timestamp" : "too short for an RFC 3339 timestamp")
@@ -80,7 +88,8 @@ public enum RFC3339 {
             while pad < 6 { micro *= 10; pad += 1 }
         }
 
-        var offsetSeconds: Int64 = 0
+        var offsetSeconds: Int64 = assumedOffsetSeconds
+        hadOffset = i < n
         if i < n {
             let c = b[i]
             if c == UInt8(ascii: "Z") || c == UInt8(ascii: "z") {

@@ -59,6 +59,8 @@ public final class Engine: Sendable {
     public struct Configuration: Sendable {
         public var sources: [SourceSpec]
         public var format: FeedFormat = .auto
+        /// How telemetry is read (`--assume-tz`).
+        public var telemetry = TelemetryOptions()
         public var dataDirectory: DataDirectory
         public var rules: RoutingRules = .builtIn()
         public var speed: ReplaySpeed = .max
@@ -189,7 +191,7 @@ public final class Engine: Sendable {
                 lineQueues.append(queue)
                 sources.append(source)
                 parsers.append(ParseStage(index: i, input: queue, output: routeQueue, source: source, hub: hub, control: control,
-                                          format: configuration.format, resumable: ledger.resumable, start: start,
+                                          format: configuration.format, telemetry: configuration.telemetry, resumable: ledger.resumable, start: start,
                                           transform: transform))
             }
         } catch {
@@ -284,10 +286,23 @@ public final class Engine: Sendable {
 
     // MARK: running
 
+    /// File sources read at once when ingesting at full speed (see `SourceGate`).
+    static let concurrentFiles = 4
+
     /// Starts every stage; returns at once.
     public func start() {
         var started: [Task<Void, Never>] = []
-        for source in sourceStages { started.append(Task { await source.run() }) }
+        let gated = configuration.speed == .max && !configuration.holdAtEnd && !configuration.loop
+        let gate = gated ? SourceGate(limit: Self.concurrentFiles) : nil
+        for (i, source) in sourceStages.enumerated() {
+            let isFile = if case .file = configuration.sources[i] { true } else { false }
+            let fileGate = isFile ? gate : nil
+            started.append(Task {
+                await fileGate?.enter()
+                await source.run()
+                fileGate?.leave()
+            })
+        }
         let parseTasks = parseStages.map { parse in Task { await parse.run() } }
         started += parseTasks
         let routeQueue = routeQueue
@@ -349,6 +364,8 @@ public final class Engine: Sendable {
             _ = await stop()
             return nil
         case .seek(let target):
+            // A new replay-settings version: every source re-anchors its pacing together.
+            control.apply(.seek(target))
             var problems: [String] = []
             for parse in parseStages {
                 if let problem = await parse.seek(to: target) { problems.append(problem) }
@@ -420,6 +437,7 @@ public final class Engine: Sendable {
         snap.sequence = (latest.withLock { $0.sequence }) + 1
         snap.totals = state.totals
         snap.rejectReasons = state.rejectReasons
+        snap.warnings = state.warnings
         snap.sources = state.sources
         snap.recent = Array(state.recent)
         snap.rateHistory = state.rateSeconds.map(\.count)
@@ -523,7 +541,7 @@ public final class Engine: Sendable {
         return IngestSummary(
             accepted: snap.totals.accepted, rejected: snap.totals.rejected, duplicates: snap.totals.duplicates,
             dropped: snap.totals.dropped, blankLines: snap.totals.blankLines, skippedBySeek: snap.totals.skippedBySeek,
-            rejectReasons: snap.rejectReasons, seconds: (seconds * 1000).rounded() / 1000,
+            rejectReasons: snap.rejectReasons, warnings: snap.warnings, seconds: (seconds * 1000).rounded() / 1000,
             eventsPerSecond: seconds > 0 ? (Double(snap.totals.accepted) / seconds).rounded() : 0,
             tiers: tiers,
             sources: snap.sources.map {

@@ -8,6 +8,8 @@ struct EventBatch: Sendable {
     var source: Int
     var events: [Event] = []
     var rejects: [Rejection] = []
+    /// Odd but accepted records of the batch, counted by kind.
+    var warnings: [String: Int] = [:]
     var blankLines = 0
     var lines = 0
     /// Resume point once this batch is committed (nil for sources that cannot resume).
@@ -39,6 +41,7 @@ struct CommittedBatch: Sendable {
     /// Per event, across `events` in order: whether it was new.
     var inserted: [Bool]
     var rejectKeys: [String]
+    var warnings: [String: Int]
     var blankLines: Int
     var lines: Int
     var writeNanos: UInt64

@@ -62,7 +62,7 @@ actor FanoutStage {
             }
             let now = MonotonicClock.nanoseconds()
             hub.stage(.fanout, events: total, nanos: now - started)
-            hub.committed(accepted: accepted, duplicates: total - accepted.count, rejects: batch.rejectKeys,
+            hub.committed(accepted: accepted, duplicates: total - accepted.count, rejects: batch.rejectKeys, warnings: batch.warnings,
                           blank: batch.blankLines, lines: batch.lines, tally: tally, writeNanos: batch.writeNanos,
                           readAtNanos: batch.readAtNanos, now: now, storedEvents: batch.storedEvents)
         }

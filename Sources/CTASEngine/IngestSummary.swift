@@ -43,6 +43,9 @@ public struct IngestSummary: Codable, Sendable, Equatable {
     public var blankLines: Int
     public var skippedBySeek: Int
     public var rejectReasons: [String: Int]
+    /// Accepted records that were odd, counted by kind (`timestamp_without_offset`: read at
+    /// the assumed offset, UTC unless `--assume-tz`; `unknown_priority`: kept as a tag, unrated).
+    public var warnings: [String: Int] = [:]
     public var seconds: Double
     public var eventsPerSecond: Double
     public var tiers: [String: TierCount]

@@ -42,6 +42,7 @@ final class MetricsHub: Sendable {
         var stages = [StageAccumulator](repeating: StageAccumulator(), count: StageName.allCases.count)
         var totals = Snapshot.Totals()
         var rejectReasons: [String: Int] = [:]
+        var warnings: [String: Int] = [:]
         var sources: [SourceStatus] = []
         var recent = Deque<Event>()
         var rateSeconds = Deque<(second: Int64, count: Int)>()
@@ -87,7 +88,7 @@ final class MetricsHub: Sendable {
     }
 
     /// Records a committed batch: counts, reasons, the newest events, latencies.
-    func committed(accepted: [Event], duplicates: Int, rejects: [String], blank: Int, lines: Int,
+    func committed(accepted: [Event], duplicates: Int, rejects: [String], warnings: [String: Int], blank: Int, lines: Int,
                    tally: RoutingTally, writeNanos: UInt64, readAtNanos: UInt64, now: UInt64, storedEvents: Int) {
         let second = Timestamp.now().microseconds / 1_000_000
         state.withLock { s in
@@ -97,6 +98,7 @@ final class MetricsHub: Sendable {
             s.totals.blankLines += blank
             s.totals.lines += lines
             for reason in rejects { s.rejectReasons[reason, default: 0] += 1 }
+            for (key, count) in warnings { s.warnings[key, default: 0] += count }
             s.tally.merge(tally)
             for e in accepted.suffix(Self.recentCapacity) { s.recent.append(e) }
             while s.recent.count > Self.recentCapacity { s.recent.removeFirst() }

@@ -47,7 +47,7 @@ actor ParseStage {
     private var currentPass = 0
 
     init(index: Int, input: BoundedQueue<LineBatch>, output: BoundedQueue<EventBatch>, source: SourceStage,
-         hub: MetricsHub, control: ReplayControl, format: FeedFormat, resumable: Bool,
+         hub: MetricsHub, control: ReplayControl, format: FeedFormat, telemetry: TelemetryOptions, resumable: Bool,
          start: SourcePosition, transform: ReplayTransform) {
         executor = ThreadExecutor(name: "ctas-parse-\(index)")
         self.index = index
@@ -58,9 +58,9 @@ actor ParseStage {
         self.control = control
         self.resumable = resumable
         self.transform = transform
-        decoder = FeedDecoder(format: format, sourceName: source.name)
+        decoder = FeedDecoder(format: format, sourceName: source.name, options: telemetry)
         decoder.reset(at: start)
-        clock = ReplayClock(speed: control.current.speed)
+        clock = ReplayClock(speed: control.current.speed, shared: control, version: control.current.version)
         indexContiguous = start.offset == 0
     }
 
@@ -118,7 +118,7 @@ actor ParseStage {
         skipBefore = rawTarget
         seekEpoch += 1
         indexContiguous = false
-        clock.reanchor(speed: control.current.speed)
+        clock.reanchor(speed: control.current.speed, version: control.current.version)
         hub.resetReplayTime(nil)
         return nil
     }
@@ -238,7 +238,7 @@ actor ParseStage {
             if c.stopping || seekEpoch != epoch { return }
             if c.version != seenVersion {
                 seenVersion = c.version
-                clock.reanchor(speed: c.speed)
+                clock.reanchor(speed: c.speed, version: c.version)
             }
             if c.paused {
                 hub.source(index) { if $0.state != .ended { $0.state = .paused } }
@@ -295,6 +295,7 @@ actor ParseStage {
         if final {
             batch.blankLines = d.blankLines
             batch.lines = d.lineCount
+            batch.warnings = d.warnings
         }
         if let last = batch.events.last { hub.replayTime(last.timestamp) }
         // Paced events wait here on purpose: end-to-end latency counts from their release.

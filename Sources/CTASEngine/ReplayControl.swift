@@ -59,6 +59,11 @@ final class ReplayControl: Sendable {
         var version = 0
         var seekTarget: Timestamp?
         var seekVersion = 0
+        /// The pacing anchor every source shares (event time ↔ wall time), per version, so
+        /// several recordings replay merged in time order rather than each from its own start.
+        var anchorVersion = -1
+        var anchorEvent = Timestamp(microseconds: 0)
+        var anchorWall: UInt64 = 0
     }
 
     private let state: Locked<State>
@@ -68,6 +73,19 @@ final class ReplayControl: Sendable {
     }
 
     var current: State { state.withLock { $0 } }
+
+    /// The shared anchor of `version`, set by the first source to ask (with its first event
+    /// and the wall time now).
+    func anchor(version: Int, proposing event: Timestamp, wall: UInt64) -> (event: Timestamp, wall: UInt64) {
+        state.withLock { s in
+            if s.anchorVersion != version {
+                s.anchorVersion = version
+                s.anchorEvent = event
+                s.anchorWall = wall
+            }
+            return (s.anchorEvent, s.anchorWall)
+        }
+    }
 
     func apply(_ command: EngineCommand) {
         state.withLock { s in
@@ -93,11 +111,20 @@ struct ReplayClock {
     private(set) var speed: ReplaySpeed
     private var anchorEvent: Timestamp?
     private var anchorWall: UInt64 = 0
+    /// When set, the anchor is shared with the other sources of the engine (`version` picks
+    /// the anchor of the current replay settings).
+    private let shared: ReplayControl?
+    private var version = 0
 
-    init(speed: ReplaySpeed) { self.speed = speed }
-
-    mutating func reanchor(speed: ReplaySpeed) {
+    init(speed: ReplaySpeed, shared: ReplayControl? = nil, version: Int = 0) {
         self.speed = speed
+        self.shared = shared
+        self.version = version
+    }
+
+    mutating func reanchor(speed: ReplaySpeed, version: Int = 0) {
+        self.speed = speed
+        self.version = version
         anchorEvent = nil
     }
 
@@ -106,6 +133,12 @@ struct ReplayClock {
     mutating func due(_ time: Timestamp, now: UInt64) -> UInt64 {
         guard case .factor(let factor) = speed else { return 0 }
         guard let anchor = anchorEvent else {
+            if let shared {
+                let (event, wall) = shared.anchor(version: version, proposing: time, wall: now)
+                anchorEvent = event
+                anchorWall = wall
+                return due(time, now: now)
+            }
             anchorEvent = time
             anchorWall = now
             return now

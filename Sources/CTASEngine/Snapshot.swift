@@ -12,6 +12,8 @@ public struct Snapshot: Sendable {
     public var totals = Totals()
     /// Reject reason key (`code:field`) → count.
     public var rejectReasons: [String: Int] = [:]
+    /// Accepted but odd records, counted by kind.
+    public var warnings: [String: Int] = [:]
     public var sources: [SourceStatus] = []
     public var replay = ReplayStatus()
     public var stages: [StageStatus] = []

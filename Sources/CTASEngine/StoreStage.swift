@@ -140,6 +140,7 @@ actor StoreStage {
         var eventCount = 0
         var letters: [DeadLetterEntry] = []
         var rejectKeys: [String] = []
+        var warnings: [String: Int] = [:]
         var blank = 0
         var lines = 0
         var readAt = UInt64.max
@@ -154,6 +155,7 @@ actor StoreStage {
             eventCount += batch.events.count
             blank += batch.blankLines
             lines += batch.lines
+            for (key, count) in batch.warnings { warnings[key, default: 0] += count }
             if batch.readAtNanos > 0 { readAt = min(readAt, batch.readAtNanos) }
             let name = ledgers[batch.source].key
             for r in batch.rejects {
@@ -184,7 +186,7 @@ actor StoreStage {
         } else {
             publishGraph()
         }
-        return CommittedBatch(events: events, placements: placements, rows: blocks, cells: cells, inserted: result.inserted, rejectKeys: rejectKeys,
+        return CommittedBatch(events: events, placements: placements, rows: blocks, cells: cells, inserted: result.inserted, rejectKeys: rejectKeys, warnings: warnings,
                               blankLines: blank, lines: lines, writeNanos: now - started,
                               readAtNanos: readAt == .max ? 0 : readAt, storedEvents: storedEvents)
     }

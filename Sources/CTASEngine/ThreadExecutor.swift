@@ -6,7 +6,7 @@ import Foundation
 /// reads, SQLite commits) never occupy the cooperative pool, which has only as many threads
 /// as cores (two here), and nothing that occupies the pool (a slow task elsewhere in the
 /// process) can stall ingest. The kernel schedules the stage threads over the cores.
-public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {   // the job list is only touched under `condition`
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var head = 0

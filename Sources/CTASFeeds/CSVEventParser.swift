@@ -124,6 +124,13 @@ public struct CSVEventParser: Sendable {
 
     /// Parses one complete record.
     public func parse(_ record: UnsafeBufferPointer<UInt8>) throws(LineProblem) -> Event {
+        var notes = ParseNotes()
+        return try parse(record, notes: &notes)
+    }
+
+    /// Parses one record, counting what was odd but accepted (an unknown priority word is
+    /// kept as the tag `priority:WORD`, the event unrated).
+    public func parse(_ record: UnsafeBufferPointer<UInt8>, notes: inout ParseNotes) throws(LineProblem) -> Event {
         let fields = try Self.split(record)
         guard fields.count == header.columnCount else {
             throw LineProblem("invalid_csv", "expected \(header.columnCount) columns as in the header, found \(fields.count)")
@@ -203,11 +210,14 @@ public struct CSVEventParser: Sendable {
         case let (.some(la), .some(lo)): location = GeoPoint(latitude: la, longitude: lo)
         }
         var priority: Priority?
-        if let text = cell("priority") {
-            guard let p = Priority(name: text.trimmingSpaces) else {
-                throw LineProblem("out_of_range", field: "priority", "column \"priority\" = \"\(text.prefix(20))\"; expected \(Priority.spellings)")
+        var tags = try list("tags", count: EventLimits.tagCount, bytes: EventLimits.tagBytes)
+        if let text = cell("priority"), !text.trimmingSpaces.isEmpty {
+            if let p = Priority(lenient: text.trimmingSpaces) {
+                priority = p
+            } else {
+                notes.warn("unknown_priority")
+                if tags.count < EventLimits.tagCount { tags.append("priority:" + TelemetryMapping.clipped(text.trimmingSpaces, EventLimits.tagBytes - 9)) }
             }
-            priority = p
         }
         return Event(
             id: id, timestamp: ts, type: type, severity: severity,
@@ -215,7 +225,7 @@ public struct CSVEventParser: Sendable {
             entity: try optional("entity", limit: EventLimits.entityBytes), priority: priority,
             indicators: try list("indicators", count: EventLimits.indicatorCount, bytes: EventLimits.indicatorBytes),
             description: try optional("description", limit: EventLimits.descriptionBytes),
-            tags: try list("tags", count: EventLimits.tagCount, bytes: EventLimits.tagBytes))
+            tags: tags)
     }
 }
 

@@ -2,10 +2,20 @@ import CTASCore
 
 /// The feed formats CTAS reads.
 public enum FeedFormat: String, Sendable, CaseIterable, Codable {
-    /// Decide from the first non-blank line: a JSON object means NDJSON, otherwise a CSV header.
+    /// Decide per source from its first non-blank line (and per JSON line among the JSON
+    /// formats): `#` lines are a Zeek TSV header; a JSON object is native, EVE (it has
+    /// `event_type`) or Zeek JSON (`_path`, `uid`); a JSON array's elements likewise;
+    /// anything else is a CSV header.
     case auto
+    /// CTAS's native NDJSON.
     case ndjson
     case csv
+    /// Suricata EVE JSON (NDJSON, or one JSON array).
+    case eve
+    /// Zeek TSV logs with their header blocks.
+    case zeek
+    /// Zeek JSON logs.
+    case zeekJSON = "zeek-json"
 }
 
 /// A line (or CSV record) that was not accepted, with why. It goes to the dead-letter file.
@@ -50,6 +60,8 @@ public struct DecodedBatch: Sendable {
     public var readAtNanos: UInt64 = 0
     /// Lines the batch covered (accepted, rejected, blank, header).
     public var lineCount = 0
+    /// What was odd about accepted records (`timestamp_without_offset`…), counted.
+    public var warnings: [String: Int] = [:]
 
     public init() {}
 }
@@ -88,13 +100,22 @@ public enum FeedError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Turns line batches into events for one source, keeping the state a stream needs: the
-/// detected format, the CSV header, and a CSV record that continues on the next line.
+/// detected format, the CSV header or Zeek header block, and a CSV record that continues on
+/// the next line.
 public struct FeedDecoder: Sendable {
+    /// How one source's records are read once detected.
+    public enum RecordFormat: String, Sendable {
+        case native, csv, eve, zeekTSV = "zeek", zeekJSON = "zeek-json"
+    }
+
     public let requested: FeedFormat
-    public private(set) var format: FeedFormat?
+    public private(set) var format: RecordFormat?
     public let sourceName: String
     private var csv: CSVEventParser?
     private let ndjson = NDJSONEventParser()
+    private let eve: EVEEventParser
+    private let zeek: ZeekLogParser
+    private var zeekHeader = ZeekHeader()
 
     private var pending: [UInt8] = []
     private var pendingFirstLine = 0
@@ -103,10 +124,19 @@ public struct FeedDecoder: Sendable {
     /// Largest CSV record accepted (records may span lines).
     public static let maxRecordBytes = LineFramer.defaultMaxLineBytes
 
-    public init(format: FeedFormat, sourceName: String) {
+    public init(format: FeedFormat, sourceName: String, options: TelemetryOptions = TelemetryOptions()) {
         self.requested = format
         self.sourceName = sourceName
-        self.format = format == .auto ? nil : format
+        eve = EVEEventParser(options: options)
+        zeek = ZeekLogParser(options: options, pathFromFileName: ZeekLogParser.path(fromFileName: sourceName))
+        switch format {
+        case .auto: self.format = nil
+        case .ndjson: self.format = .native
+        case .csv: self.format = .csv
+        case .eve: self.format = .eve
+        case .zeek: self.format = .zeekTSV
+        case .zeekJSON: self.format = .zeekJSON
+        }
     }
 
     /// Forgets a partial record, e.g. after a seek.
@@ -115,6 +145,8 @@ public struct FeedDecoder: Sendable {
         pendingStart = nil
         lastSafe = position
     }
+
+    private var needsHeader: Bool { format == nil || (format == .csv && csv == nil) }
 
     /// Decodes one batch. Throws only when the format cannot be determined or a CSV header is
     /// unusable: then no line of the source can be read.
@@ -125,9 +157,18 @@ public struct FeedDecoder: Sendable {
         out.readAtNanos = batch.readAtNanos
         out.lineCount = batch.lines.count
         out.events.reserveCapacity(batch.lines.count)
-        if format == nil || (format == .csv && csv == nil) {
-            if let first = batch.firstLineOfSource, batch.lines.first?.number != 1 {
-                _ = try first.withBytes { (b) throws(FeedError) -> Bool in try detect(firstLine: b) }
+        out.rejects += batch.problems
+        var notes = ParseNotes()
+        defer { out.warnings = notes.warnings }
+        if let context = batch.context, batch.lines.first?.number != 1 {
+            // Starting past the top: the first line decides the format, the header lines
+            // before the start rebuild a Zeek header block.
+            if needsHeader, !context.firstLine.isEmpty {
+                _ = try context.firstLine.withBytes { (b) throws(FeedError) -> Bool in try detect(firstLine: b) }
+            }
+            if format == .zeekTSV {
+                zeekHeader = ZeekHeader()
+                for line in context.headerLines { _ = line.withBytes { b in try? zeekHeader.apply(b) } }
             }
         }
         var position = lastSafe
@@ -142,7 +183,7 @@ public struct FeedDecoder: Sendable {
                 lastSafe = position
                 continue
             }
-            if format == nil || (format == .csv && csv == nil) {
+            if needsHeader {
                 if span.count == 0 || isBlank(batch, span) {
                     out.blankLines += 1
                     lastSafe = position
@@ -156,15 +197,17 @@ public struct FeedDecoder: Sendable {
             }
             switch format {
             case .csv:
-                decodeCSVLine(batch, span, before: previous, after: position, into: &out)
+                decodeCSVLine(batch, span, before: previous, after: position, into: &out, notes: &notes)
             default:
                 if span.count == 0 || isBlank(batch, span) {
                     out.blankLines += 1
                 } else {
                     do throws(LineProblem) {
-                        let event = try batch.withLine(span) { (b) throws(LineProblem) -> Event in try ndjson.parse(b) }
-                        out.events.append(event)
-                        out.eventEnds.append(position)
+                        let event = try batch.withLine(span) { (b) throws(LineProblem) -> Event? in try decodeRecord(b, notes: &notes) }
+                        if let event {
+                            out.events.append(event)
+                            out.eventEnds.append(position)
+                        }
                     } catch {
                         out.rejects.append(Rejection(line: span.number, endOffset: span.endOffset, problem: error,
                                                      raw: Array(batch.buffer[span.start..<(span.start + span.count)]),
@@ -175,7 +218,59 @@ public struct FeedDecoder: Sendable {
             }
         }
         out.checkpoint = pendingStart ?? lastSafe
+        if !out.rejects.isEmpty && !batch.problems.isEmpty { out.rejects.sort { $0.endOffset < $1.endOffset } }
         return out
+    }
+
+    /// One line of a line-per-record format: an event, nil for a Zeek header line (applied).
+    private mutating func decodeRecord(_ b: UnsafeBufferPointer<UInt8>, notes: inout ParseNotes) throws(LineProblem) -> Event? {
+        switch format {
+        case .zeekTSV:
+            if b.first == UInt8(ascii: "#") {
+                try zeekHeader.apply(b)
+                return nil
+            }
+            return try zeek.parseRow(b, header: zeekHeader, notes: &notes)
+        case .eve:
+            do throws(LineProblem) {
+                return try eve.parse(b, notes: &notes)
+            } catch {
+                return try fallback(b, error, notes: &notes)
+            }
+        case .zeekJSON:
+            do throws(LineProblem) {
+                return try zeek.parseJSON(b, notes: &notes)
+            } catch {
+                return try fallback(b, error, notes: &notes)
+            }
+        default:
+            do throws(LineProblem) {
+                return try ndjson.parse(b, notes: &notes)
+            } catch {
+                return try fallback(b, error, notes: &notes)
+            }
+        }
+    }
+
+    /// A JSON line that is not what the source's first line was (EVE and native lines mixed
+    /// in one file): read by what its keys say when the format was detected, not forced.
+    private func fallback(_ b: UnsafeBufferPointer<UInt8>, _ error: LineProblem, notes: inout ParseNotes) throws(LineProblem) -> Event {
+        guard requested == .auto, error.code == "missing_field", let tape = try? JSONTape(parsing: b) else { throw error }
+        switch Self.sniff(tape) {
+        case .eve where format != .eve: return try eve.event(from: tape, notes: &notes)
+        case .zeekJSON where format != .zeekJSON: return try zeek.event(from: tape, notes: &notes)
+        case .native where format != .native: return try ndjson.parse(b, notes: &notes)
+        default: throw error
+        }
+    }
+
+    /// Which JSON format an object is, by its keys.
+    static func sniff(_ tape: JSONTape) -> RecordFormat {
+        let root = JSONTape.root
+        if tape.member(root, "event_type") != nil && tape.member(root, "timestamp") != nil { return .eve }
+        if tape.member(root, "_path") != nil || (tape.member(root, "uid") != nil && tape.member(root, "ts") != nil)
+            || tape.member(root, "id.orig_h") != nil { return .zeekJSON }
+        return .native
     }
 
     /// At the end of the stream a record still open is rejected.
@@ -191,17 +286,34 @@ public struct FeedDecoder: Sendable {
     // MARK: detection
 
     /// Detects the format from the source's first non-blank line; returns whether that line
-    /// was a CSV header (and so is no event).
+    /// was a header (a CSV header row or a Zeek header line) and so is no event.
     private mutating func detect(firstLine b: UnsafeBufferPointer<UInt8>) throws(FeedError) -> Bool {
         var i = 0
         if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
         while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
         if format == nil {
-            if i < b.count, b[i] == UInt8(ascii: "{") {
-                format = .ndjson
+            if i < b.count, b[i] == UInt8(ascii: "#") {
+                format = .zeekTSV
+            } else if i < b.count, b[i] == UInt8(ascii: "{") {
+                if let tape = try? JSONTape(parsing: UnsafeBufferPointer(rebasing: b[i...])) {
+                    format = Self.sniff(tape)
+                } else {
+                    format = .native   // a malformed first line: read as native, and rejected as such
+                }
                 return false
+            } else {
+                format = .csv
             }
-            format = .csv
+        }
+        if format == .zeekTSV {
+            if i < b.count, b[i] == UInt8(ascii: "#") {
+                zeekHeader = ZeekHeader()
+                do throws(LineProblem) { try zeekHeader.apply(UnsafeBufferPointer(rebasing: b[i...])) } catch {
+                    throw FeedError.badHeader(source: sourceName, line: 1, problem: error.message)
+                }
+                return true
+            }
+            return false
         }
         guard format == .csv else { return false }
         do throws(LineProblem) {
@@ -209,19 +321,18 @@ public struct FeedDecoder: Sendable {
             return true
         } catch {
             if requested == .auto {
-                throw FeedError.unknownFormat(source: sourceName, problem: "the first line is neither a JSON object nor a CSV header (\(error.message)); expected NDJSON or CSV, or pass --format")
+                throw FeedError.unknownFormat(source: sourceName, problem: "the first line is neither JSON, a Zeek header nor a CSV header (\(error.message)); expected NDJSON, EVE, Zeek or CSV, or pass --format")
             }
             throw FeedError.badHeader(source: sourceName, line: 1, problem: error.message)
         }
     }
-
     private func isBlank(_ batch: LineBatch, _ span: LineSpan) -> Bool {
         batch.withLine(span) { b in b.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
     }
 
     // MARK: CSV records
 
-    private mutating func decodeCSVLine(_ batch: LineBatch, _ span: LineSpan, before: SourcePosition, after: SourcePosition, into out: inout DecodedBatch) {
+    private mutating func decodeCSVLine(_ batch: LineBatch, _ span: LineSpan, before: SourcePosition, after: SourcePosition, into out: inout DecodedBatch, notes: inout ParseNotes) {
         guard let csv else { return }
         let line = Array(batch.buffer[span.start..<(span.start + span.count)])
         if pendingStart == nil {
@@ -246,7 +357,7 @@ public struct FeedDecoder: Sendable {
             return
         }
         do throws(LineProblem) {
-            let event = try pending.withBytes { (b) throws(LineProblem) -> Event in try csv.parse(b) }
+            let event = try pending.withBytes { (b) throws(LineProblem) -> Event in try csv.parse(b, notes: &notes) }
             out.events.append(event)
             out.eventEnds.append(after)
         } catch {

@@ -8,22 +8,38 @@ import Musl
 /// Reads a feed file from a position: once to its end (replay, ingest), or following it as
 /// it grows (`follow`), surviving rotation (the path now names a new file: the old one is
 /// read to its end first) and truncation (start again from the top).
+///
+/// A gzip file (by its magic number) is inflated as it is read; positions then count
+/// uncompressed bytes, and a resume inflates again from the top up to the checkpoint. A file
+/// holding one JSON array is framed element by element instead of line by line.
 public final class FileFeedReader: FeedReader {
     public let path: String
     public let follow: Bool
     public var name: String { path }
     public private(set) var identity: FileIdentity?
     public var canReposition: Bool { true }
+    /// Whether the file is gzip-compressed.
+    public private(set) var compressed = false
 
     private var fd: Int32 = -1
-    private var framer: LineFramer
-    private var chunk: [UInt8]
+    private var framer: RecordFramer
+    /// The read buffer, allocated on the first read and freed at the end (a directory of
+    /// hundreds of logs opens them all, but reads a few at a time).
+    private var chunk: [UInt8] = []
+    private let chunkBytes: Int
     private var offset: Int64 = 0
     private var size: Int64 = 0
     private var generation = 0
     private var pass = 0
-    private var needFirstLine = false
+    private var needContext = false
     private var pendingStart: SourcePosition?
+    /// Gzip: the inflater, the compressed bytes read so far and not yet inflated, the
+    /// uncompressed bytes still to discard before the start position, and the file offset.
+    private var gzip: GzipStream?
+    private var compressedPending: [UInt8] = []
+    private var compressedOffset: Int64 = 0
+    private var discard: Int64 = 0
+    private var truncationReported = false
     /// Bytes hashed for the fingerprint.
     public static let fingerprintBytes = 4096
 
@@ -31,9 +47,10 @@ public final class FileFeedReader: FeedReader {
     public init(path: String, start: SourcePosition = .start, follow: Bool = false, chunkBytes: Int = 1 << 20) throws(FeedError) {
         self.path = path
         self.follow = follow
-        framer = LineFramer(start: start)
-        chunk = [UInt8](repeating: 0, count: chunkBytes)
+        framer = RecordFramer(start: start)
+        self.chunkBytes = chunkBytes
         try openFile()
+        if compressed && follow { throw FeedError.io(source: path, doing: "cannot follow", reason: "the file is gzip-compressed; follow the uncompressed log") }
         try seek(to: start)
     }
 
@@ -62,7 +79,7 @@ public final class FileFeedReader: FeedReader {
     }
 
     /// Whether the file at `path` is the one a checkpoint describes (same inode, same first
-    /// bytes, at least as long as the checkpoint's offset).
+    /// bytes, and — uncompressed — at least as long as the checkpoint's offset).
     public static func matches(path: String, device: Int64, inode: Int64, fingerprint: Int64, fingerprintLength: Int64, offset: Int64) -> Bool {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
@@ -70,8 +87,11 @@ public final class FileFeedReader: FeedReader {
         guard let now = identity(fd: fd, length: Int(fingerprintLength)) else { return false }
         var info = stat()
         fstat(fd, &info)
+        var magic: [UInt8] = [0, 0]
+        let n = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 2, 0) }
+        let gzip = n == 2 && magic.withUnsafeBufferPointer { GzipStream.isGzip($0) }
         return now.device == device && now.inode == inode && now.fingerprint == fingerprint
-            && now.fingerprintLength == fingerprintLength && Int64(info.st_size) >= offset
+            && now.fingerprintLength == fingerprintLength && (gzip || Int64(info.st_size) >= offset)
     }
 
     private func openFile() throws(FeedError) {
@@ -87,15 +107,34 @@ public final class FileFeedReader: FeedReader {
         self.fd = fd
         size = Int64(info.st_size)
         identity = Self.identity(fd: fd)
+        var magic: [UInt8] = [0, 0]
+        let n = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 2, 0) }
+        compressed = n == 2 && magic.withUnsafeBufferPointer { GzipStream.isGzip($0) }
     }
 
     private func seek(to position: SourcePosition) throws(FeedError) {
-        guard lseek(fd, off_t(position.offset), SEEK_SET) >= 0 else {
-            throw FeedError.io(source: path, doing: "cannot seek to byte \(position.offset)", reason: errnoText())
+        if compressed {
+            // Inflate again from the top, discarding up to the position.
+            guard lseek(fd, 0, SEEK_SET) >= 0 else {
+                throw FeedError.io(source: path, doing: "cannot seek to the start", reason: errnoText())
+            }
+            do throws(GzipStream.Failure) {
+                if let gzip { try gzip.reset() } else { gzip = try GzipStream() }
+            } catch {
+                if case .corrupt(let why) = error { throw FeedError.corrupt(source: path, offset: 0, problem: why) }
+            }
+            compressedPending.removeAll()
+            compressedOffset = 0
+            discard = position.offset
+            truncationReported = false
+        } else {
+            guard lseek(fd, off_t(position.offset), SEEK_SET) >= 0 else {
+                throw FeedError.io(source: path, doing: "cannot seek to byte \(position.offset)", reason: errnoText())
+            }
         }
         offset = position.offset
-        framer = LineFramer(start: position)
-        needFirstLine = position.offset > 0
+        framer = RecordFramer(start: position, arrayMode: position.offset > 0 ? startsWithArray() : nil)
+        needContext = position.offset > 0
         pendingStart = position
     }
 
@@ -111,7 +150,8 @@ public final class FileFeedReader: FeedReader {
         try seek(to: .start)
     }
 
-    public var progress: (done: Int64, total: Int64?) { (offset, size) }
+    /// Read progress: compressed bytes against the compressed size for a gzip file.
+    public var progress: (done: Int64, total: Int64?) { compressed ? (compressedOffset, size) : (offset, size) }
 
     /// The generation the next batches carry (it increases on every reposition).
     public var currentGeneration: Int { generation }
@@ -124,37 +164,111 @@ public final class FileFeedReader: FeedReader {
             batch.startedAt = start
             pendingStart = nil
         }
-        if needFirstLine {
-            batch.firstLineOfSource = firstLine()
-            needFirstLine = false
+        if needContext {
+            batch.context = sourceContext(before: offset)
+            needContext = false
         }
+        if chunk.isEmpty { chunk = [UInt8](repeating: 0, count: chunkBytes) }
         let want = min(maxBytes, chunk.count)
-        let n = chunk.withUnsafeMutableBytes { raw in
-            while true {
-                let r = Glibc.read(fd, raw.baseAddress, want)
-                if r < 0 && errno == EINTR { continue }
-                return r
+        let n: Int
+        if compressed {
+            n = try readInflated(want, into: &batch)
+            if n < 0 { return batch.lines.isEmpty && batch.problems.isEmpty ? .end : .lines(batch) }
+        } else {
+            n = chunk.withUnsafeMutableBytes { raw in
+                while true {
+                    let r = Glibc.read(fd, raw.baseAddress, want)
+                    if r < 0 && errno == EINTR { continue }
+                    return r
+                }
             }
+            if n < 0 { throw FeedError.io(source: path, doing: "read failed at byte \(offset)", reason: errnoText()) }
         }
-        if n < 0 { throw FeedError.io(source: path, doing: "read failed at byte \(offset)", reason: errnoText()) }
         if n == 0 {
             return try atEndOfFile(batch)
         }
         offset += Int64(n)
-        if offset > size { size = offset }
+        if !compressed && offset > size { size = offset }
         batch.readAtNanos = MonotonicClock.nanoseconds()
         chunk.withUnsafeBufferPointer { framer.frame(UnsafeBufferPointer(rebasing: $0[0..<n]), into: &batch) }
         return .lines(batch)
+    }
+
+    /// Inflates up to `want` bytes into `chunk` (skipping what a resume discards); 0 at the
+    /// end of the file; −1 when the stream is corrupt or cut off (reported once as a reject,
+    /// the lines before it kept).
+    private func readInflated(_ want: Int, into batch: inout LineBatch) throws(FeedError) -> Int {
+        guard let gzip, !truncationReported else { return 0 }   // after a corrupt stream: the end
+        while true {
+            if compressedPending.isEmpty {
+                var input = [UInt8](repeating: 0, count: 256 << 10)
+                let r = input.withUnsafeMutableBytes { raw in
+                    while true {
+                        let r = Glibc.read(fd, raw.baseAddress, raw.count)
+                        if r < 0 && errno == EINTR { continue }
+                        return r
+                    }
+                }
+                if r < 0 { throw FeedError.io(source: path, doing: "read failed at compressed byte \(compressedOffset)", reason: errnoText()) }
+                if r == 0 {
+                    if !gzip.atMemberEnd && !truncationReported && (compressedOffset > 0 || offset > 0) {
+                        reportGzipProblem("gzip stream ends before its last member is complete (a truncated or partly written file)", into: &batch)
+                        return -1
+                    }
+                    return 0
+                }
+                compressedPending = Array(input[0..<r])
+            }
+            let step: GzipStream.Step
+            do throws(GzipStream.Failure) {
+                step = try compressedPending.withUnsafeBufferPointer { input throws(GzipStream.Failure) in
+                    try chunk.withUnsafeMutableBufferPointer { output throws(GzipStream.Failure) in
+                        try gzip.inflate(input, into: UnsafeMutableBufferPointer(rebasing: output[0..<want]))
+                    }
+                }
+            } catch {
+                if case .corrupt(let why) = error { reportGzipProblem("corrupt gzip data at compressed byte \(compressedOffset): \(why)", into: &batch) }
+                return -1
+            }
+            compressedOffset += Int64(step.consumed)
+            compressedPending.removeFirst(step.consumed)
+            if step.produced == 0 { continue }
+            if discard > 0 {
+                let skip = Int(min(discard, Int64(step.produced)))
+                discard -= Int64(skip)
+                if skip < step.produced {
+                    chunk.withUnsafeMutableBufferPointer { b in
+                        guard let base = b.baseAddress else { return }
+                        base.update(from: base + skip, count: step.produced - skip)
+                    }
+                    return step.produced - skip
+                }
+                continue
+            }
+            return step.produced
+        }
+    }
+
+    /// A corrupt or truncated gzip stream: a reject naming where, after the lines read so far
+    /// (the last, cut-off line among them is handed on and rejected by its parser).
+    private func reportGzipProblem(_ message: String, into batch: inout LineBatch) {
+        truncationReported = true
+        framer.finish(into: &batch)
+        let position = framer.completedPosition
+        let problem = LineProblem("truncated_gzip", message + "; expected a complete gzip file")
+        batch.problems.append(Rejection(line: position.line + 1, endOffset: offset, problem: problem, raw: [], rawLength: 0))
+        batch.readAtNanos = MonotonicClock.nanoseconds()
     }
 
     private func atEndOfFile(_ batch: LineBatch) throws(FeedError) -> ReadOutcome {
         var batch = batch
         guard follow else {
             framer.finish(into: &batch)
-            if !batch.lines.isEmpty {
+            if !batch.lines.isEmpty || !batch.problems.isEmpty {
                 batch.readAtNanos = MonotonicClock.nanoseconds()
                 return .lines(batch)
             }
+            chunk = []
             return .end
         }
         // Following: has the path been rotated to a new file, or truncated in place?
@@ -166,7 +280,7 @@ public final class FileFeedReader: FeedReader {
             try openFile()
             generation += 1
             try seek(to: .start)
-            needFirstLine = false
+            needContext = false
             if !batch.lines.isEmpty { return .lines(batch) }
             return .idle
         }
@@ -176,17 +290,101 @@ public final class FileFeedReader: FeedReader {
             size = Int64(fdInfo.st_size)
             return .idle
         }
-        return batch.firstLineOfSource == nil ? .idle : .lines(batch)
+        return batch.context == nil ? .idle : .lines(batch)
     }
 
-    /// The file's first line (up to 64 KiB), for a decoder starting past it.
-    private func firstLine() -> [UInt8] {
-        var head = [UInt8](repeating: 0, count: 65_536)
-        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { return [] }
-        let end = head[0..<n].firstIndex(of: 0x0A) ?? n
-        var line = Array(head[0..<end])
-        if line.last == 0x0D { line.removeLast() }
-        return line
+    // MARK: context for a decoder starting past the top
+
+    /// The file's first line and the `#` header lines before `end` (a Zeek header block), read
+    /// separately from the source's own position (64 KiB of first line, 1 MiB of headers).
+    private func sourceContext(before end: Int64) -> SourceContext {
+        var context = SourceContext()
+        var current: [UInt8] = []
+        var first = true
+        var headerBytes = 0
+        let separatorDirective = Array("#separator".utf8)
+        forEachPrefixByte(upTo: end) { byte in
+            if byte == 0x0A {
+                if current.last == 0x0D { current.removeLast() }
+                if first {
+                    context.firstLine = current
+                    first = false
+                }
+                if current.first == UInt8(ascii: "#") {
+                    // A `#separator` line starts a new block: the previous one no longer applies.
+                    if current.starts(with: separatorDirective) {
+                        context.headerLines.removeAll()
+                        headerBytes = 0
+                    }
+                    if headerBytes < 1 << 20 {
+                        context.headerLines.append(current)
+                        headerBytes += current.count
+                    }
+                }
+                current.removeAll(keepingCapacity: true)
+            } else if first || current.first == UInt8(ascii: "#") || current.isEmpty {
+                if current.count < 65_536 { current.append(byte) }
+            }
+            return true
+        }
+        if first { context.firstLine = current }
+        return context
+    }
+
+    /// Whether the file's first non-blank byte opens a JSON array.
+    private func startsWithArray() -> Bool {
+        var answer = false
+        forEachPrefixByte(upTo: 65_536) { byte in
+            if byte == 0xEF || byte == 0xBB || byte == 0xBF || JSONArrayFramer.isSpace(byte) { return true }
+            answer = byte == UInt8(ascii: "[")
+            return false
+        }
+        return answer
+    }
+
+    /// Calls `body` with the file's (uncompressed) bytes from the top up to `end`, until it
+    /// returns false; reads with its own descriptor position (pread) and its own inflater.
+    private func forEachPrefixByte(upTo end: Int64, _ body: (UInt8) -> Bool) {
+        var buffer = [UInt8](repeating: 0, count: 256 << 10)
+        var done: Int64 = 0
+        var fileOffset: Int64 = 0
+        let inflater = compressed ? try? GzipStream() : nil
+        var output = [UInt8](repeating: 0, count: 256 << 10)
+        while done < end {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(fileOffset)) }
+            guard n > 0 else { return }
+            fileOffset += Int64(n)
+            var bytes = ArraySlice(buffer[0..<n])
+            if let inflater {
+                var produced: [UInt8] = []
+                var input = Array(bytes)
+                while !input.isEmpty {
+                    guard let step = try? input.withUnsafeBufferPointer({ i throws(GzipStream.Failure) in
+                        try output.withUnsafeMutableBufferPointer { o throws(GzipStream.Failure) in try inflater.inflate(i, into: o) }
+                    }) else { return }
+                    produced += output[0..<step.produced]
+                    input.removeFirst(step.consumed)
+                    if step.consumed == 0 && step.produced == 0 { break }
+                }
+                bytes = ArraySlice(produced)
+            }
+            for byte in bytes {
+                guard done < end else { return }
+                done += 1
+                if !body(byte) { return }
+            }
+        }
+    }
+}
+
+/// What a decoder starting past the top of a source needs from before its start: the first
+/// line (format detection, the CSV header) and the header lines (a Zeek header block).
+public struct SourceContext: Sendable, Equatable {
+    public var firstLine: [UInt8] = []
+    public var headerLines: [[UInt8]] = []
+
+    public init(firstLine: [UInt8] = [], headerLines: [[UInt8]] = []) {
+        self.firstLine = firstLine
+        self.headerLines = headerLines
     }
 }

@@ -305,8 +305,8 @@ struct JSONCursor {
         return negative ? -v : v
     }
 
-    func text(_ start: Int, _ end: Int) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<min(end, start + 40)]), as: UTF8.self)
+    func text(_ start: Int, _ end: Int, limit: Int = 40) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<min(end, start + limit)]), as: UTF8.self)
     }
 
     private static let powersOfTen: [Double] = (0...22).map { p in

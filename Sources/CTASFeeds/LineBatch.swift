@@ -37,9 +37,12 @@ public struct LineBatch: Sendable {
     public var pass: Int = 0
     /// The position after the last line in this batch.
     public var end: SourcePosition = .start
-    /// Set on a source's first batch after open or reposition: its first line, for format
-    /// detection (the CSV header) when reading starts past it.
-    public var firstLineOfSource: [UInt8]?
+    /// Set on a source's first batch after a reposition past its top: its first line (format
+    /// detection, the CSV header) and the header lines before the start (a Zeek header block).
+    public var context: SourceContext?
+    /// Faults of the bytes themselves that the reader found (a truncated gzip stream), each
+    /// counted as a reject with where it happened.
+    public var problems: [Rejection] = []
     /// Set on the first batch after the source opened or moved: where reading started.
     public var startedAt: SourcePosition?
     /// When the bytes were read (monotonic nanoseconds), for end-to-end latency.

@@ -13,10 +13,11 @@ public struct NDJSONEventParser: Sendable {
 
     /// The field keys of the native format, in the order the writer emits them.
     public static let fieldNames = ["id", "ts", "source", "type", "severity", "lat", "lon", "entity",
-                                    "priority", "indicators", "description", "tags"]
+                                    "priority", "indicators", "description", "tags", "flow", "country", "asn", "geoOrigin", "original"]
 
     private enum Key: Int {
         case id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags
+        case flow, country, asn, geoOrigin, original
 
         var name: String {
             switch self {
@@ -32,12 +33,24 @@ public struct NDJSONEventParser: Sendable {
             case .indicators: "indicators"
             case .description: "description"
             case .tags: "tags"
+            case .flow: "flow"
+            case .country: "country"
+            case .asn: "asn"
+            case .geoOrigin: "geoOrigin"
+            case .original: "original"
             }
         }
     }
 
     /// Parses one line (without its newline; CR and BOM already stripped by the reader).
     public func parse(_ line: UnsafeBufferPointer<UInt8>) throws(LineProblem) -> Event {
+        var notes = ParseNotes()
+        return try parse(line, notes: &notes)
+    }
+
+    /// Parses one line, counting what was odd but accepted (a priority word not in the table
+    /// is kept as the tag `priority:WORD`, the event unrated, and counted as `unknown_priority`).
+    public func parse(_ line: UnsafeBufferPointer<UInt8>, notes: inout ParseNotes) throws(LineProblem) -> Event {
         switch UTF8Check.scan(line) {
         case .ascii, .validUTF8: break
         case .nulByte(let at):
@@ -67,6 +80,8 @@ public struct NDJSONEventParser: Sendable {
         var indicators: [String] = []
         var description: String?
         var tags: [String] = []
+        var unratedPriority: String?
+        var details = Event.Details()
 
         c.skipWhitespace()
         if c.peek() == UInt8(ascii: "}") {
@@ -93,9 +108,30 @@ public struct NDJSONEventParser: Sendable {
                     case .description: description = try optionalString(&c, key, limit: EventLimits.descriptionBytes, allowEmpty: true)
                     case .lat: lat = try coordinate(&c, key)
                     case .lon: lon = try coordinate(&c, key)
-                    case .priority: priority = try priorityValue(&c)
+                    case .priority: (priority, unratedPriority) = try priorityValue(&c)
                     case .indicators: indicators = try stringArray(&c, key, count: EventLimits.indicatorCount, bytes: EventLimits.indicatorBytes)
                     case .tags: tags = try stringArray(&c, key, count: EventLimits.tagCount, bytes: EventLimits.tagBytes)
+                    case .flow: details.flow = try optionalString(&c, key, limit: EventLimits.flowBytes)
+                    case .country: details.country = try optionalString(&c, key, limit: 8)
+                    case .geoOrigin: details.geoOrigin = try optionalString(&c, key, limit: EventLimits.sourceBytes)
+                    case .asn:
+                        if !c.consumeNull() {
+                            let token = try c.readNumberToken()
+                            guard let value = c.integer(token), let asn = UInt32(exactly: value) else {
+                                throw LineProblem("out_of_range", field: "asn", "field \"asn\" = \(c.text(token.start, token.end)); expected an AS number 0–4294967295")
+                            }
+                            details.asn = asn
+                        }
+                    case .original:
+                        if !c.consumeNull() {
+                            guard c.peek() == UInt8(ascii: "{") else { throw wrongType(c, key, "the original record as a JSON object") }
+                            let start = c.index
+                            try c.skipValue(depth: 1)
+                            guard c.index - start <= EventLimits.originalBytes else {
+                                throw LineProblem("too_long", field: "original", "field \"original\" has \(c.index - start) bytes; expected at most \(EventLimits.originalBytes)")
+                            }
+                            details.original = c.text(start, c.index, limit: EventLimits.originalBytes)
+                        }
                     }
                 } else {
                     try unknownKeys.insert(keyToken, in: c)
@@ -123,8 +159,13 @@ public struct NDJSONEventParser: Sendable {
         case let (.some(la), .some(lo)):
             location = GeoPoint(latitude: la, longitude: lo)
         }
+        if let unratedPriority {
+            notes.warn("unknown_priority")
+            if tags.count < EventLimits.tagCount { tags.append("priority:" + TelemetryMapping.clipped(unratedPriority, EventLimits.tagBytes - 9)) }
+        }
         return Event(id: id, timestamp: ts, type: type, severity: severity, source: source, location: location,
-                     entity: entity, priority: priority, indicators: indicators, description: description, tags: tags)
+                     entity: entity, priority: priority, indicators: indicators, description: description, tags: tags,
+                     details: details.isEmpty ? nil : details)
     }
 
     // MARK: keys
@@ -139,10 +180,12 @@ public struct NDJSONEventParser: Sendable {
         }
         switch t.length {
         case 2: return eq("id") ? .id : eq("ts") ? .ts : nil
-        case 3: return eq("lat") ? .lat : eq("lon") ? .lon : nil
-        case 4: return eq("type") ? .type : eq("tags") ? .tags : nil
+        case 3: return eq("lat") ? .lat : eq("lon") ? .lon : eq("asn") ? .asn : nil
+        case 4: return eq("type") ? .type : eq("tags") ? .tags : eq("flow") ? .flow : nil
         case 6: return eq("source") ? .source : eq("entity") ? .entity : nil
-        case 8: return eq("severity") ? .severity : eq("priority") ? .priority : nil
+        case 7: return eq("country") ? .country : nil
+        case 8: return eq("severity") ? .severity : eq("priority") ? .priority : eq("original") ? .original : nil
+        case 9: return eq("geoOrigin") ? .geoOrigin : nil
         case 10: return eq("indicators") ? .indicators : nil
         case 11: return eq("description") ? .description : nil
         default: return nil
@@ -153,7 +196,7 @@ public struct NDJSONEventParser: Sendable {
     private static func escapedKey(_ t: JSONCursor.StringToken, in b: UnsafeBufferPointer<UInt8>) -> Key? {
         let cursor = JSONCursor(b)
         guard let name = try? cursor.string(t) else { return nil }
-        for raw in 0...11 {
+        for raw in 0...16 {
             if let key = Key(rawValue: raw), key.name == name { return key }
         }
         return nil
@@ -244,15 +287,24 @@ public struct NDJSONEventParser: Sendable {
         return value
     }
 
-    private func priorityValue(_ c: inout JSONCursor) throws(LineProblem) -> Priority? {
-        if c.consumeNull() { return nil }
+    /// A priority word or P1–P5 number (`Priority(lenient:)`); an unknown non-empty word is
+    /// returned apart to be kept (the event is then unrated).
+    private func priorityValue(_ c: inout JSONCursor) throws(LineProblem) -> (Priority?, String?) {
+        if c.consumeNull() { return (nil, nil) }
+        if let p = c.peek(), p == UInt8(ascii: "-") || p &- 48 < 10 {
+            let token = try c.readNumberToken()
+            guard let value = c.integer(token), let priority = Priority(number: value) else {
+                throw LineProblem("out_of_range", field: "priority", "field \"priority\" = \(c.text(token.start, token.end)); expected a word such as low, normal, urgent or critical, or 1–5")
+            }
+            return (priority, nil)
+        }
         guard c.peek() == UInt8(ascii: "\"") else { throw wrongType(c, .priority, Priority.spellings) }
         let token = try c.readStringToken()
         let text = try c.string(token)
-        guard let priority = Priority(name: text) else {
-            throw LineProblem("out_of_range", field: "priority", "field \"priority\" = \"\(text.prefix(40))\"; expected \(Priority.spellings)")
-        }
-        return priority
+        if let priority = Priority(lenient: text) { return (priority, nil) }
+        let trimmed = text.trimmingCharacters(in: " \t")
+        guard !trimmed.isEmpty else { return (nil, nil) }
+        return (nil, trimmed)
     }
 
     private func stringArray(_ c: inout JSONCursor, _ key: Key, count limit: Int, bytes byteLimit: Int) throws(LineProblem) -> [String] {

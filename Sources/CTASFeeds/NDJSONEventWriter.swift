@@ -54,7 +54,36 @@ public enum NDJSONEventWriter {
             out.append(contentsOf: #","tags":"#.utf8)
             appendArray(e.tags, to: &out)
         }
+        if let d = e.details {
+            if let flow = d.flow {
+                out.append(contentsOf: #","flow":"#.utf8)
+                appendString(flow, to: &out)
+            }
+            if let country = d.country {
+                out.append(contentsOf: #","country":"#.utf8)
+                appendString(country, to: &out)
+            }
+            if let asn = d.asn {
+                out.append(contentsOf: #","asn":"#.utf8)
+                out.append(contentsOf: String(asn).utf8)
+            }
+            if let origin = d.geoOrigin {
+                out.append(contentsOf: #","geoOrigin":"#.utf8)
+                appendString(origin, to: &out)
+            }
+            if let original = d.original, Self.isOneJSONValue(original) {
+                // The sensor's record as it was: embedded as JSON, not as a string.
+                out.append(contentsOf: #","original":"#.utf8)
+                out.append(contentsOf: original.utf8.filter { $0 != 0x0A && $0 != 0x0D })
+            }
+        }
         out.append(contentsOf: "}\n".utf8)
+    }
+
+    /// Whether `text` is one JSON object (originals always are; checked so a line stays valid).
+    static func isOneJSONValue(_ text: String) -> Bool {
+        var copy = text
+        return copy.withUTF8 { b in (try? JSONTape(parsing: b)).map { $0.kind(JSONTape.root) == .object } ?? false }
     }
 
     public static func appendArray(_ values: [String], to out: inout [UInt8]) { JSONString.appendArray(values, to: &out) }

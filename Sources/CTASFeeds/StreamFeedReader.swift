@@ -10,7 +10,7 @@ import Musl
 public final class StreamFeedReader: FeedReader {
     public let name: String
     private let fd: Int32
-    private var framer = LineFramer()
+    private var framer = RecordFramer()
     private var chunk: [UInt8]
     private var bytesRead: Int64 = 0
     private var ended = false

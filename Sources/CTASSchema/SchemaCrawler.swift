@@ -60,7 +60,7 @@ public enum SchemaCrawler {
     }
 
     /// Hands the result from the crawl's thread to the caller (the semaphore orders the two).
-    private final class Outcome: @unchecked Sendable {
+    private final class Outcome: @unchecked Sendable {   // written by the crawl thread before the semaphore signals, read after it
         var result: Result?
     }
 

@@ -10,6 +10,12 @@ public struct EventQuery: Sendable, Equatable {
     public var source: String?
     public var entity: String?
     public var minimumSeverity: Int?
+    /// Events of one flow (EVE `flow_id`, Zeek `uid`).
+    public var flow: String?
+    /// Events placed in this country (ISO code).
+    public var country: String?
+    /// Events whose place came from this autonomous system.
+    public var asn: UInt32?
     /// Events located in this H3 cell (any resolution; finer cells included).
     public var cell: H3Index?
     public var limit: Int = 100
@@ -57,7 +63,9 @@ public final class WarmReader {
         (try? WarmReader(path: path)) != nil
     }
 
-    static let columns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags"
+    static let columns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, original, flow, country, asn, geo_origin"
+    /// Columns before `seq` when a query appends it.
+    static let columnCount: Int32 = 17
 
     public func events(_ q: EventQuery) throws(StoreError) -> [Event] {
         var out: [Event] = []
@@ -96,6 +104,9 @@ public final class WarmReader {
         if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
         if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
+        if let flow = q.flow { clauses.append("flow = ?"); args.append(.text(flow)) }
+        if let country = q.country { clauses.append("country = ?"); args.append(.text(country.uppercased())) }
+        if let asn = q.asn { clauses.append("asn = ?"); args.append(.integer(Int64(asn))) }
         return (clauses, args)
     }
 
@@ -132,11 +143,14 @@ public final class WarmReader {
         if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
         if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
+        if let flow = q.flow { clauses.append("flow = ?"); args.append(.text(flow)) }
+        if let country = q.country { clauses.append("country = ?"); args.append(.text(country.uppercased())) }
+        if let asn = q.asn { clauses.append("asn = ?"); args.append(.integer(Int64(asn))) }
         if let cell = q.cell { Self.cellClause(cell, &clauses, &args) }
         let s = try database.prepare("SELECT \(Self.columns), seq FROM events WHERE " + clauses.joined(separator: " AND "))
         try s.bind(args)
         var out: [(Int64, Event)] = []
-        while try s.step() { out.append((s.int64(12), Self.event(from: s))) }
+        while try s.step() { out.append((s.int64(Self.columnCount), Self.event(from: s))) }
         return out
     }
 
@@ -186,7 +200,7 @@ public final class WarmReader {
         var lastSeq: Int64?
         while out.count < limit, scanned < scanLimit, try s.step() {
             scanned += 1
-            lastSeq = s.int64(12)
+            lastSeq = s.int64(Self.columnCount)
             let event = Self.event(from: s)
             if predicate(event) { out.append(event) }
         }
@@ -209,7 +223,9 @@ public final class WarmReader {
             severity: s.isNull(3) ? nil : Severity(Int(s.int64(3))), source: s.text(4), location: location,
             entity: s.text(7), priority: s.isNull(8) ? nil : Priority(rawValue: Int(s.int64(8))),
             indicators: s.text(9).flatMap(JSONString.decodeArray) ?? [],
-            description: s.text(10), tags: s.text(11).flatMap(JSONString.decodeArray) ?? [])
+            description: s.text(10), tags: s.text(11).flatMap(JSONString.decodeArray) ?? [],
+            details: Event.Details(original: s.text(12), flow: s.text(13), country: s.text(14),
+                                   asn: s.isNull(15) ? nil : UInt32(clamping: s.int64(15)), geoOrigin: s.text(16)))
     }
 }
 

@@ -6,7 +6,7 @@ import CTASCore
 /// dead-letter file's length, in one transaction: after a crash, the checkpoint says
 /// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
 public final class WarmTier {
-    public static let schemaVersion: Int64 = 3
+    public static let schemaVersion: Int64 = 4
     /// Width of the time buckets leading the cell index (see `WarmReader.events(in:)`).
     public static let cellBucketMicros: Int64 = 600_000_000
     public let database: SQLiteDatabase
@@ -30,8 +30,9 @@ public final class WarmTier {
         try database.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4096")
         try Self.migrate(database)
         insert = try database.prepare("""
-            INSERT OR IGNORE INTO events(id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, ingested, cell)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            INSERT OR IGNORE INTO events(id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, ingested, cell,
+                                         original, flow, country, asn, geo_origin)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
         upsertCheckpoint = try database.prepare("""
             INSERT INTO checkpoints(source, device, inode, fingerprint, fingerprint_length, offset, line, accepted, rejected, duplicates, updated)
@@ -114,6 +115,16 @@ public final class WarmTier {
             }
             try db.execute("CREATE INDEX IF NOT EXISTS events_cell ON events(ts / \(cellBucketMicros), cell, ts) WHERE cell IS NOT NULL; PRAGMA user_version=3;")
         }
+        if version < 4 {
+            // Telemetry and enrichment: the record as the sensor wrote it, the flow it belongs
+            // to (indexed only where there is one), the country and ASN of its place and where
+            // that place came from.
+            for column in ["original TEXT", "flow TEXT", "country TEXT", "asn INTEGER", "geo_origin TEXT"] {
+                let name = String(column.split(separator: " ")[0])
+                if !(try db.columnExists(name, in: "events")) { try db.execute("ALTER TABLE events ADD COLUMN \(column)") }
+            }
+            try db.execute("CREATE INDEX IF NOT EXISTS events_flow ON events(flow) WHERE flow IS NOT NULL; PRAGMA user_version=4;")
+        }
     }
 
     /// What one commit did.
@@ -188,7 +199,7 @@ public final class WarmTier {
     }
 
     /// Text column → parameter index, in `WarmRowBlock` order.
-    private static let textParameters: [Int32] = [1, 3, 5, 8, 10, 11, 12]
+    private static let textParameters: [Int32] = [1, 3, 5, 8, 10, 11, 12, 15, 16, 17, 19]
 
     @inline(__always)
     private func insertRow(_ e: Event, spans: UnsafeBufferPointer<Int32>, row: Int, buffer: UnsafeBufferPointer<UInt8>,
@@ -211,6 +222,7 @@ public final class WarmTier {
         if let priority = e.priority { s.bind(Int64(priority.rawValue), at: 9) }
         s.bind(ingested, at: 13)
         if cell != 0 { s.bind(Int64(bitPattern: cell), at: 14) }
+        if let asn = e.details?.asn { s.bind(Int64(asn), at: 18) }
         try s.step()
         s.reset()
     }

@@ -17,8 +17,12 @@ struct DataOptions: ParsableArguments {
 
 /// Options shared by the commands that ingest.
 struct IngestOptions: ParsableArguments {
-    @Option(help: "Feed format: auto, ndjson or csv.")
+    @Option(help: "Feed format: auto (detected per file), ndjson (native), csv, eve (Suricata), zeek (TSV logs) or zeek-json.")
     var format: FeedFormat = .auto
+
+    @Option(help: ArgumentHelp("The UTC offset of telemetry timestamps that carry none (UTC, +02:00, -0600); UTC by default.",
+                               valueName: "offset"))
+    var assumeTz: String?
 
     @Option(help: "Routing rules file (default: the built-in rules, as in SampleData/routing.rules).")
     var rules: String?
@@ -37,6 +41,12 @@ struct IngestOptions: ParsableArguments {
     /// Applies these options to an engine configuration.
     func apply(to configuration: inout Engine.Configuration) throws {
         configuration.format = format
+        if let assumeTz {
+            guard let offset = UTCOffset(assumeTz) else {
+                throw ValidationError("--assume-tz '\(SafeText.sanitize(assumeTz))': expected an offset such as UTC, +02:00 or -0600")
+            }
+            configuration.telemetry.assumedOffset = offset
+        }
         configuration.rules = try loadRules()
         configuration.recordPath = record
         configuration.fromStart = fromStart
@@ -111,6 +121,11 @@ struct TimeValue: ExpressibleByArgument {
         timestamp = t
     }
     static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// Files for feed arguments: a directory stands for its logs, oldest first.
+func feedFiles(_ paths: [String]) throws -> [String] {
+    do throws(FeedError) { return try FeedFileSet.expand(paths) } catch { throw RuntimeError(error.description) }
 }
 
 /// Runs a headless engine, its start-up error turned into the CLI's runtime error.

@@ -14,7 +14,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             SIGHUP (the SSH link dropped), SIGTERM and Ctrl-C flush, checkpoint, restore the terminal and exit 0.
             """)
 
-    @Option(name: .long, help: "A recorded feed to replay (repeatable).")
+    @Option(name: .long, help: "A recorded feed or a directory of logs to replay (repeatable).")
     var feed: [String] = []
 
     @Option(help: "Replay speed: a factor of event time (1, 10, 0.5) or max.")
@@ -51,7 +51,7 @@ struct ConsoleCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var request: ConsoleLauncher.Request
-        let sources: [Engine.SourceSpec] = feed.map { .file($0) } + follow.map { .follow($0) } + (stdin ? [.stdin] : [])
+        let sources: [Engine.SourceSpec] = try feedFiles(feed).map { .file($0) } + follow.map { .follow($0) } + (stdin ? [.stdin] : [])
         if sources.isEmpty {
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             request = ConsoleLauncher.Request(engine: try DemoSession.configuration(environment: environment, executable: executable))

@@ -16,7 +16,7 @@ struct IngestCommand: AsyncParsableCommand {
             Rejected lines go to dead-letter.ndjson in the data directory, with their reasons.
             """)
 
-    @Argument(help: "Feed files; '-' reads standard input.")
+    @Argument(help: "Feed files or directories of logs (Suricata EVE, Zeek TSV/JSON, native NDJSON or CSV; gzip read directly); '-' reads standard input.")
     var files: [String] = []
 
     @Flag(help: "Read standard input.")
@@ -47,7 +47,8 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var sources: [Engine.SourceSpec] = files.map { $0 == "-" ? .stdin : .file($0) }
+        var sources: [Engine.SourceSpec] = try feedFiles(files.filter { $0 != "-" }).map { .file($0) }
+        if files.contains("-") { sources.append(.stdin) }
         if stdin { sources.append(.stdin) }
         sources += follow.map { .follow($0) }
         if let udp, let spec = Engine.SourceSpec(udpAddress: udp) { sources.append(spec) }

@@ -52,6 +52,15 @@ struct QueryEventsCommand: ParsableCommand {
     @Option(help: "Only events located in this H3 cell (hex id, any resolution; finer cells included).")
     var cell: String?
 
+    @Option(help: "Only events of this flow (EVE flow_id, Zeek uid).")
+    var flow: String?
+
+    @Option(help: "Only events placed in this country (ISO code, e.g. GB).")
+    var country: String?
+
+    @Option(help: "Only events placed from this autonomous system (a number, or AS64500).")
+    var asn: String?
+
     @Option(help: "Only events with at least this severity (1–10).")
     var minSeverity: Int?
 
@@ -75,6 +84,9 @@ struct QueryEventsCommand: ParsableCommand {
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
         if let minSeverity, !(1...10).contains(minSeverity) { throw ValidationError("--min-severity must be 1–10") }
+        if let asn, UInt32(asn.uppercased().hasPrefix("AS") ? String(asn.dropFirst(2)) : asn) == nil {
+            throw ValidationError("--asn '\(SafeText.sanitize(asn))': expected an AS number such as 64500 or AS64500")
+        }
         if let cell, GeoCell.parse(cell) == nil {
             throw ValidationError("--cell '\(SafeText.sanitize(cell))': expected an H3 cell id in hex, such as 8928308280fffff")
         }
@@ -89,6 +101,9 @@ struct QueryEventsCommand: ParsableCommand {
         query.source = source
         query.entity = entity
         query.minimumSeverity = minSeverity
+        query.flow = flow
+        query.country = country
+        query.asn = asn.flatMap { UInt32($0.uppercased().hasPrefix("AS") ? String($0.dropFirst(2)) : $0) }
         query.cell = cell.flatMap(GeoCell.parse)
         query.newestFirst = order == .newest || newestFirst
         // One row more than asked says whether the limit cut the list.

@@ -15,7 +15,7 @@ struct ReplayCommand: AsyncParsableCommand {
             seek 2026-11-20T10:00Z, stop. SIGINT/SIGTERM/SIGHUP stop cleanly.
             """)
 
-    @Argument(help: "Recorded feed files (native NDJSON or CSV).")
+    @Argument(help: "Recorded feed files or directories of logs (native NDJSON or CSV, Suricata EVE, Zeek TSV/JSON; gzip read directly), merged in time order.")
     var files: [String]
 
     @Option(help: "Replay speed: a factor of event time (1, 10, 0.5) or max.")
@@ -49,7 +49,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var configuration = Engine.Configuration(sources: files.map { .file($0) }, dataDirectory: data.directory)
+        var configuration = Engine.Configuration(sources: try feedFiles(files).map { .file($0) }, dataDirectory: data.directory)
         configuration.geoIndex = false
         try ingest.apply(to: &configuration)
         configuration.speed = speed

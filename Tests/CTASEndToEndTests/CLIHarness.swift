@@ -72,7 +72,7 @@ func signal(_ process: Process, _ signal: Int32, after seconds: Double) async ->
 }
 
 /// Awaits a process's exit without blocking a thread.
-final class ExitWaiter: @unchecked Sendable {
+final class ExitWaiter: @unchecked Sendable {   // state only touched under `lock`
     private let lock = NSLock()
     private var code: Int32?
     private var waiter: CheckedContinuation<Int32, Never>?
@@ -103,7 +103,7 @@ final class ExitWaiter: @unchecked Sendable {
 }
 
 /// Reads a handle to its end on a thread of its own; `data()` awaits the result.
-final class ReadAll: @unchecked Sendable {
+final class ReadAll: @unchecked Sendable {   // state only touched under `lock`
     private let lock = NSLock()
     private var result: Data?
     private var waiter: CheckedContinuation<Data, Never>?

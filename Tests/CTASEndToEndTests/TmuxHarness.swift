@@ -4,7 +4,7 @@ import Testing
 
 /// Drives the real binary in a real terminal: a private tmux server per session (its own
 /// socket, so sessions run side by side), keys sent, the screen captured.
-final class TmuxSession: @unchecked Sendable {
+final class TmuxSession: Sendable {
     let socket: String
     let name = "ctas"
     let directory: String

@@ -159,7 +159,8 @@ public enum IPAddress {
     }
 
     @inline(__always)
-    static func hexValue(_ c: UInt8) -> UInt8? {
+    /// The value of a hexadecimal digit (either case), or nil.
+    public static func hexValue(_ c: UInt8) -> UInt8? {
         switch c {
         case 0x30...0x39: return c - 0x30
         case 0x61...0x66: return c - 0x61 + 10

@@ -1,0 +1,266 @@
+import CTASCore
+
+/// One JSON document parsed strictly (RFC 8259) into a flat tape of nodes over the line's
+/// bytes, for the telemetry formats that read many fields of nested records (EVE, Zeek
+/// JSON, MISP, STIX): no dictionaries, no strings made until a field is asked for.
+///
+/// Nodes are in document order. A container's `next` is the index just past its subtree, so
+/// siblings are walked without descending; an object's children alternate key (a string
+/// node) and value. Duplicate keys at any depth, bad escapes, control characters in strings,
+/// junk after numbers and nesting deeper than `JSONCursor.maxDepth` are refused.
+public struct JSONTape {
+    public enum Kind: UInt8, Sendable { case object, array, string, number, bool, null }
+
+    public struct Node: Sendable {
+        public var kind: Kind
+        /// Strings: the content holds backslash escapes (decode before comparing).
+        public var escaped: Bool
+        /// Byte range: a string's content between its quotes; a literal's text; a
+        /// container's whole text, brackets included.
+        public var start: Int32
+        public var end: Int32
+        /// Index of the node after this one's subtree.
+        public var next: Int32
+        /// Children (objects: members; arrays: elements).
+        public var count: Int32
+    }
+
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public private(set) var nodes: [Node] = []
+
+    /// Parses `bytes` (one JSON value, surrounded by whitespace at most). The tape refers to
+    /// `bytes`, which must outlive it.
+    public init(parsing bytes: UnsafeBufferPointer<UInt8>, reserve: Int = 64) throws(LineProblem) {
+        self.bytes = bytes
+        nodes.reserveCapacity(reserve)
+        var c = JSONCursor(bytes)
+        c.skipWhitespace()
+        guard !c.atEnd else { throw LineProblem("invalid_json", "blank line") }
+        try value(&c, depth: 0)
+        c.skipWhitespace()
+        if !c.atEnd { throw LineProblem("invalid_json", "unexpected characters after the JSON value at byte \(c.index + 1)") }
+    }
+
+    private mutating func value(_ c: inout JSONCursor, depth: Int) throws(LineProblem) {
+        c.skipWhitespace()
+        guard let first = c.peek() else { throw c.truncated("a value") }
+        let start = c.index
+        switch first {
+        case UInt8(ascii: "{"):
+            guard depth < JSONCursor.maxDepth else { throw LineProblem("too_deep", "nesting deeper than \(JSONCursor.maxDepth) levels") }
+            let me = nodes.count
+            nodes.append(Node(kind: .object, escaped: false, start: Int32(start), end: 0, next: 0, count: 0))
+            c.index += 1
+            c.skipWhitespace()
+            var members: Int32 = 0
+            if c.peek() == UInt8(ascii: "}") {
+                c.index += 1
+            } else {
+                var keys = KeySet()
+                while true {
+                    c.skipWhitespace()
+                    guard c.peek() == UInt8(ascii: "\"") else { throw c.unexpected("a key in double quotes") }
+                    let key = try c.readStringToken()
+                    try keys.insert(key, in: c)
+                    nodes.append(Node(kind: .string, escaped: key.hasEscapes, start: Int32(key.start), end: Int32(key.end),
+                                      next: Int32(nodes.count + 1), count: 0))
+                    try c.expect(UInt8(ascii: ":"), "':' after a key")
+                    try value(&c, depth: depth + 1)
+                    members += 1
+                    c.skipWhitespace()
+                    guard let n = c.peek() else { throw c.truncated("an object") }
+                    c.index += 1
+                    if n == UInt8(ascii: "}") { break }
+                    guard n == UInt8(ascii: ",") else { c.index -= 1; throw c.unexpected("',' or '}'") }
+                }
+            }
+            nodes[me].end = Int32(c.index)
+            nodes[me].next = Int32(nodes.count)
+            nodes[me].count = members
+        case UInt8(ascii: "["):
+            guard depth < JSONCursor.maxDepth else { throw LineProblem("too_deep", "nesting deeper than \(JSONCursor.maxDepth) levels") }
+            let me = nodes.count
+            nodes.append(Node(kind: .array, escaped: false, start: Int32(start), end: 0, next: 0, count: 0))
+            c.index += 1
+            c.skipWhitespace()
+            var elements: Int32 = 0
+            if c.peek() == UInt8(ascii: "]") {
+                c.index += 1
+            } else {
+                while true {
+                    try value(&c, depth: depth + 1)
+                    elements += 1
+                    c.skipWhitespace()
+                    guard let n = c.peek() else { throw c.truncated("an array") }
+                    c.index += 1
+                    if n == UInt8(ascii: "]") { break }
+                    guard n == UInt8(ascii: ",") else { c.index -= 1; throw c.unexpected("',' or ']'") }
+                }
+            }
+            nodes[me].end = Int32(c.index)
+            nodes[me].next = Int32(nodes.count)
+            nodes[me].count = elements
+        case UInt8(ascii: "\""):
+            let token = try c.readStringToken()
+            nodes.append(Node(kind: .string, escaped: token.hasEscapes, start: Int32(token.start), end: Int32(token.end),
+                              next: Int32(nodes.count + 1), count: 0))
+        case UInt8(ascii: "t"), UInt8(ascii: "f"):
+            try c.literal(first == UInt8(ascii: "t") ? "true" : "false")
+            nodes.append(Node(kind: .bool, escaped: false, start: Int32(start), end: Int32(c.index), next: Int32(nodes.count + 1), count: 0))
+        case UInt8(ascii: "n"):
+            try c.literal("null")
+            nodes.append(Node(kind: .null, escaped: false, start: Int32(start), end: Int32(c.index), next: Int32(nodes.count + 1), count: 0))
+        case UInt8(ascii: "-"), 48...57:
+            let token = try c.readNumberToken()
+            nodes.append(Node(kind: .number, escaped: false, start: Int32(token.start), end: Int32(token.end),
+                              next: Int32(nodes.count + 1), count: 0))
+        default:
+            throw c.unexpected("a JSON value")
+        }
+    }
+
+    // MARK: reading
+
+    /// The root node (the whole document).
+    public static let root = 0
+
+    public func kind(_ node: Int) -> Kind { nodes[node].kind }
+
+    /// The value of `key` in the object `object` (nil when absent or `object` is no object).
+    public func member(_ object: Int, _ key: String) -> Int? {
+        guard object < nodes.count, nodes[object].kind == .object else { return nil }
+        var i = object + 1
+        let end = Int(nodes[object].next)
+        var wanted = key
+        return wanted.withUTF8 { k -> Int? in
+            while i < end {
+                let keyNode = nodes[i]
+                let value = i + 1
+                if keyEquals(keyNode, k) { return value }
+                i = Int(nodes[value].next)
+            }
+            return nil
+        }
+    }
+
+    /// Follows a dotted path of keys (`alert.signature`); nil when any step is missing.
+    public func path(_ keys: String..., from start: Int = JSONTape.root) -> Int? {
+        var node = start
+        for key in keys {
+            guard let next = member(node, key) else { return nil }
+            node = next
+        }
+        return node
+    }
+
+    /// Calls `body` with each member's key and value node, in order.
+    public func forEachMember(_ object: Int, _ body: (_ key: Int, _ value: Int) -> Void) {
+        guard object < nodes.count, nodes[object].kind == .object else { return }
+        var i = object + 1
+        let end = Int(nodes[object].next)
+        while i < end {
+            body(i, i + 1)
+            i = Int(nodes[i + 1].next)
+        }
+    }
+
+    /// The element nodes of an array, in order (empty for anything else).
+    public func elements(_ array: Int) -> [Int] {
+        guard array < nodes.count, nodes[array].kind == .array else { return [] }
+        var out: [Int] = []
+        out.reserveCapacity(Int(nodes[array].count))
+        var i = array + 1
+        let end = Int(nodes[array].next)
+        while i < end {
+            out.append(i)
+            i = Int(nodes[i].next)
+        }
+        return out
+    }
+
+    private func keyEquals(_ node: Node, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        if node.escaped { return string(of: node) == String(decoding: key, as: UTF8.self) }
+        let length = Int(node.end - node.start)
+        guard length == key.count else { return false }
+        let start = Int(node.start)
+        for k in 0..<length where bytes[start + k] != key[k] { return false }
+        return true
+    }
+
+    private func string(of node: Node) -> String {
+        let cursor = JSONCursor(bytes)
+        let token = JSONCursor.StringToken(start: Int(node.start), end: Int(node.end), hasEscapes: node.escaped)
+        return (try? cursor.string(token)) ?? ""
+    }
+
+    /// A string node's decoded text (nil for other kinds).
+    public func string(_ node: Int) -> String? {
+        guard node < nodes.count, nodes[node].kind == .string else { return nil }
+        return string(of: nodes[node])
+    }
+
+    /// A string's text, or a number's or boolean's text as written (the scalars telemetry
+    /// fields hold either way: `"port": 443` and `"port": "443"`); nil for null and containers.
+    public func text(_ node: Int) -> String? {
+        guard node < nodes.count else { return nil }
+        let n = nodes[node]
+        switch n.kind {
+        case .string: return string(of: n)
+        case .number, .bool: return raw(node)
+        default: return nil
+        }
+    }
+
+    /// The node's bytes as written (a container whole, a string without its quotes).
+    public func raw(_ node: Int) -> String {
+        let n = nodes[node]
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.end)]), as: UTF8.self)
+    }
+
+    /// A number node as a Double (nil for other kinds).
+    public func double(_ node: Int) -> Double? {
+        guard node < nodes.count, nodes[node].kind == .number else { return nil }
+        let n = nodes[node]
+        let cursor = JSONCursor(bytes)
+        let value = cursor.double(JSONCursor.NumberToken(start: Int(n.start), end: Int(n.end), isInteger: false))
+        return value.isFinite ? value : nil
+    }
+
+    /// A number node as an integer when it is one that fits (nil otherwise).
+    public func integer(_ node: Int) -> Int64? {
+        guard node < nodes.count, nodes[node].kind == .number else { return nil }
+        let n = nodes[node]
+        var i = Int(n.start)
+        let end = Int(n.end)
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        guard end - i <= 18, end > i else { return nil }
+        var v: Int64 = 0
+        while i < end {
+            let d = bytes[i] &- 48
+            guard d < 10 else { return nil }
+            v = v * 10 + Int64(d)
+            i += 1
+        }
+        return negative ? -v : v
+    }
+
+    /// A boolean node's value (nil for other kinds).
+    public func bool(_ node: Int) -> Bool? {
+        guard node < nodes.count, nodes[node].kind == .bool else { return nil }
+        return bytes[Int(nodes[node].start)] == UInt8(ascii: "t")
+    }
+
+    /// Whether the node is JSON null.
+    public func isNull(_ node: Int) -> Bool { node < nodes.count && nodes[node].kind == .null }
+
+    /// The key text of a key node (as passed by `forEachMember`).
+    public func key(_ node: Int) -> String { string(of: nodes[node]) }
+
+    /// Strings of an array of strings (other elements skipped); a lone string as one.
+    public func strings(_ node: Int) -> [String] {
+        guard node < nodes.count else { return [] }
+        if nodes[node].kind == .string { return [string(of: nodes[node])] }
+        return elements(node).compactMap { text($0) }
+    }
+}

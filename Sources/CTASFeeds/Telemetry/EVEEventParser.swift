@@ -1,0 +1,237 @@
+import CTASCore
+
+/// Reads one Suricata EVE JSON record (a line of `eve.json`, or an element of an exported
+/// array) into an event. Required: `timestamp` and `event_type`; every `event_type` is read
+/// (alert, dns, http, tls, fileinfo, flow, anomaly, ssh, smtp get their own description and
+/// indicators; any other is a generic event). The record is kept whole as the event's
+/// original, so nothing the sensor wrote is lost.
+///
+/// Mapping (README, "Suricata EVE"):
+/// - `type`: an alert's category in snake case (`attempted_information_leak`), else the
+///   `event_type` (`dns`, `flow`…);
+/// - `severity`: alert severity 1 → 8, 2 → 5, 3 → 3, 4 and above → 1; anomalies 3; others unrated;
+/// - `source`: the sensor (`host`), else `suricata@<in_iface>`, else `suricata`;
+/// - `entity`: the internal side of `src_ip`/`dest_ip` (private address space);
+/// - `indicators`: both addresses, DNS names and answers, HTTP host and URL, TLS SNI, JA3/JA3S
+///   hashes, file hashes, SMTP addresses (user agents and certificate subjects stay context);
+/// - `description`: the signature with `[gid:sid:rev]` and action, or a one-line summary;
+/// - `flow`: `flow_id` (events of one flow are found together);
+/// - id: `eve-` and a 128-bit hash of what makes the record itself (flow, type, time,
+///   transaction, signature, endpoints, sensor), so reading it twice gives the same id.
+public struct EVEEventParser: Sendable {
+    public let options: TelemetryOptions
+
+    public init(options: TelemetryOptions = TelemetryOptions()) { self.options = options }
+
+    /// Parses a record's bytes (one JSON object).
+    public func parse(_ line: UnsafeBufferPointer<UInt8>, notes: inout ParseNotes) throws(LineProblem) -> Event {
+        try Self.checkText(line)
+        let tape = try JSONTape(parsing: line)
+        return try event(from: tape, notes: &notes)
+    }
+
+    static func checkText(_ line: UnsafeBufferPointer<UInt8>) throws(LineProblem) {
+        switch UTF8Check.scan(line) {
+        case .ascii, .validUTF8: break
+        case .nulByte(let at): throw LineProblem("nul_byte", "NUL byte at byte \(at + 1); expected text")
+        case .invalidUTF8(let at): throw LineProblem("invalid_utf8", "invalid UTF-8 at byte \(at + 1); expected UTF-8 text")
+        }
+    }
+
+    /// Maps a parsed EVE record.
+    public func event(from tape: JSONTape, notes: inout ParseNotes) throws(LineProblem) -> Event {
+        let root = JSONTape.root
+        guard tape.kind(root) == .object else { throw LineProblem("invalid_json", "expected an EVE record (a JSON object)") }
+        guard let tsNode = tape.member(root, "timestamp") else {
+            throw LineProblem("missing_field", field: "timestamp", "field \"timestamp\" is missing; expected an EVE timestamp such as 2026-11-20T10:15:30.123456+0000")
+        }
+        guard let tsText = tape.string(tsNode) else {
+            throw LineProblem("wrong_type", field: "timestamp", "field \"timestamp\" is not a string; expected an EVE timestamp")
+        }
+        let timestamp = try Self.time(tsText, field: "timestamp", options: options, notes: &notes)
+        guard let typeNode = tape.member(root, "event_type"), let eventType = tape.string(typeNode), !eventType.isEmpty else {
+            throw LineProblem("missing_field", field: "event_type", "field \"event_type\" is missing; expected alert, dns, http, flow…")
+        }
+        func field(_ keys: String...) -> String? {
+            var node = root
+            for key in keys {
+                guard let next = tape.member(node, key) else { return nil }
+                node = next
+            }
+            return tape.text(node)
+        }
+        let src = field("src_ip"), dest = field("dest_ip")
+        let sides = TelemetryMapping.sides(originator: src, responder: dest)
+        var indicators: [String] = []
+        TelemetryMapping.add(sides.external, to: &indicators)
+        TelemetryMapping.add(sides.entity, to: &indicators)
+
+        var type = TelemetryMapping.snake(eventType)
+        var severity: Severity?
+        var description: String?
+        switch eventType {
+        case "alert":
+            let signature = field("alert", "signature")
+            if let category = field("alert", "category"), !category.isEmpty { type = TelemetryMapping.snake(category) }
+            if let value = tape.path("alert", "severity").flatMap(tape.integer) {
+                severity = Severity(value <= 1 ? 8 : value == 2 ? 5 : value == 3 ? 3 : 1)
+            }
+            let ids = [field("alert", "gid") ?? "1", field("alert", "signature_id") ?? "?", field("alert", "rev") ?? "?"].joined(separator: ":")
+            description = [signature ?? "alert", "[\(ids)]", field("alert", "action")].compactMap { $0 }.joined(separator: " ")
+        case "anomaly":
+            severity = Severity(3)
+            description = ["anomaly", field("anomaly", "layer"), field("anomaly", "event"), field("anomaly", "type")].compactMap { $0 }.joined(separator: " ")
+        default:
+            break
+        }
+        // Application-layer objects appear on their own events and on alerts alike.
+        if tape.member(root, "dns") != nil {
+            let summary = dnsSummary(tape, &indicators)
+            if description == nil { description = summary }
+        }
+        if let http = tape.member(root, "http") {
+            let host = tape.path("hostname", from: http).flatMap(tape.text)
+            let target = tape.path("url", from: http).flatMap(tape.text)
+            TelemetryMapping.add(host, to: &indicators)
+            TelemetryMapping.add(TelemetryMapping.url(host: host, target: target), to: &indicators)
+            let summary = ["http", tape.path("http_method", from: http).flatMap(tape.text), TelemetryMapping.url(host: host, target: target) ?? host,
+                           tape.path("status", from: http).flatMap(tape.text)].compactMap { $0 }.joined(separator: " ")
+            description = description ?? summary
+        }
+        if let tls = tape.member(root, "tls") {
+            let sni = tape.path("sni", from: tls).flatMap(tape.text)
+            TelemetryMapping.add(sni, to: &indicators)
+            TelemetryMapping.add(tape.path("ja3", "hash", from: tls).flatMap(tape.text), to: &indicators)
+            TelemetryMapping.add(tape.path("ja3s", "hash", from: tls).flatMap(tape.text), to: &indicators)
+            description = description ?? ["tls", tape.path("version", from: tls).flatMap(tape.text), sni.map { "sni " + $0 },
+                                          tape.path("subject", from: tls).flatMap(tape.text)].compactMap { $0 }.joined(separator: " ")
+        }
+        if let file = tape.member(root, "fileinfo") {
+            for key in ["md5", "sha1", "sha256"] { TelemetryMapping.add(tape.path(key, from: file).flatMap(tape.text), to: &indicators) }
+            description = description ?? ["file", tape.path("filename", from: file).flatMap(tape.text), tape.path("magic", from: file).flatMap(tape.text),
+                                          tape.path("size", from: file).flatMap(tape.text).map { $0 + " bytes" }].compactMap { $0 }.joined(separator: " ")
+        }
+        if let ssh = tape.member(root, "ssh") {
+            description = description ?? ["ssh", tape.path("client", "software_version", from: ssh).flatMap(tape.text),
+                                          "→", tape.path("server", "software_version", from: ssh).flatMap(tape.text)].compactMap { $0 }.joined(separator: " ")
+        }
+        if let smtp = tape.member(root, "smtp") {
+            TelemetryMapping.add(tape.path("mail_from", from: smtp).flatMap(tape.text).map(Self.bareAddress), to: &indicators)
+            for to in tape.path("rcpt_to", from: smtp).map(tape.strings) ?? [] { TelemetryMapping.add(Self.bareAddress(to), to: &indicators) }
+            description = description ?? ["smtp", tape.path("helo", from: smtp).flatMap(tape.text), tape.path("mail_from", from: smtp).flatMap(tape.text)]
+                .compactMap { $0 }.joined(separator: " ")
+        }
+        if let email = tape.member(root, "email"), let subject = tape.path("subject", from: email).flatMap(tape.text) {
+            description = description.map { $0 + " subject " + subject } ?? "email subject " + subject
+        }
+        if eventType == "flow", let flow = tape.member(root, "flow") {
+            description = description ?? ["flow", field("proto"), field("app_proto"), "\(src ?? "?"):\(field("src_port") ?? "?") → \(dest ?? "?"):\(field("dest_port") ?? "?")",
+                                          tape.path("state", from: flow).flatMap(tape.text), tape.path("reason", from: flow).flatMap(tape.text)]
+                .compactMap { $0 }.joined(separator: " ")
+        }
+        if description == nil {
+            description = "\(eventType) \(src ?? "?"):\(field("src_port") ?? "?") → \(dest ?? "?"):\(field("dest_port") ?? "?")"
+        }
+
+        let sensor = field("host").flatMap(TelemetryMapping.useful) ?? field("in_iface").map { "suricata@" + $0 } ?? "suricata"
+        let flowID = field("flow_id")
+        var hash = StableHash128()
+        if let flowID {
+            for part in [flowID, eventType, tsText, field("tx_id") ?? "", field("alert", "gid") ?? "", field("alert", "signature_id") ?? "",
+                         src ?? "", field("src_port") ?? "", dest ?? "", field("dest_port") ?? "", field("host") ?? "", field("in_iface") ?? "",
+                         field("pcap_cnt") ?? ""] {
+                hash.combine(part)
+            }
+        } else {
+            hash.combine(tape.bytes)   // a record without a flow: its bytes are its identity
+        }
+        var event = Event(id: "eve-" + hash.hex, timestamp: timestamp, type: TelemetryMapping.clipped(type, EventLimits.typeBytes),
+                          severity: severity, source: TelemetryMapping.clipped(sensor, EventLimits.sourceBytes),
+                          entity: sides.entity.map { TelemetryMapping.clipped($0, EventLimits.entityBytes) },
+                          indicators: indicators, description: description.map { TelemetryMapping.clipped($0, EventLimits.descriptionBytes) })
+        event.details = Event.Details(original: Self.original(tape), flow: flowID.map { TelemetryMapping.clipped($0, EventLimits.flowBytes) })
+        return event
+    }
+
+    /// The query and answers of a DNS record (EVE v1 `rrname`/`rdata`, v2 `queries`/`answers`/`grouped`).
+    private func dnsSummary(_ tape: JSONTape, _ indicators: inout [String]) -> String {
+        guard let dns = tape.member(JSONTape.root, "dns") else { return "dns" }
+        var names: [String] = []
+        if let name = tape.path("rrname", from: dns).flatMap(tape.text) { names.append(name) }
+        for query in tape.path("queries", from: dns).map(tape.elements) ?? [] {
+            if let name = tape.path("rrname", from: query).flatMap(tape.text) { names.append(name) }
+        }
+        var answers: [String] = []
+        if let data = tape.path("rdata", from: dns).flatMap(tape.text) { answers.append(data) }
+        for answer in tape.path("answers", from: dns).map(tape.elements) ?? [] {
+            if let data = tape.path("rdata", from: answer).flatMap(tape.text) { answers.append(data) }
+        }
+        if let grouped = tape.path("grouped", from: dns) {
+            tape.forEachMember(grouped) { _, values in answers += tape.strings(values) }
+        }
+        for name in names { TelemetryMapping.add(name, to: &indicators) }
+        for answer in answers.prefix(50) where AddressScope(address: answer) != nil || answer.contains(".") {
+            TelemetryMapping.add(answer, to: &indicators)
+        }
+        let kind = tape.path("type", from: dns).flatMap(tape.text) ?? "query"
+        let rrtype = tape.path("rrtype", from: dns).flatMap(tape.text)
+            ?? tape.path("queries", from: dns).flatMap { tape.elements($0).first }.flatMap { tape.path("rrtype", from: $0) }.flatMap(tape.text)
+        var parts = ["dns", kind, names.first ?? "?"]
+        if let rrtype { parts.append(rrtype) }
+        if !answers.isEmpty { parts.append("→ " + answers.prefix(4).joined(separator: ", ")) }
+        return parts.joined(separator: " ")
+    }
+
+    /// `"Alice" <alice@example.com>` → `alice@example.com`.
+    static func bareAddress(_ text: String) -> String {
+        guard let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close else { return text }
+        return String(text[text.index(after: open)..<close])
+    }
+
+    /// The record as written, for the detail view and export: a pretty-printed element of an
+    /// exported array is kept compact (whitespace between tokens dropped, strings untouched).
+    static func original(_ tape: JSONTape) -> String? {
+        guard tape.bytes.count <= EventLimits.originalBytes else { return nil }
+        return compactJSON(tape.bytes)
+    }
+
+    /// `bytes` (valid JSON) without whitespace outside strings.
+    static func compactJSON(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.contains(0x0A) || bytes.first == 0x20 || bytes.last == 0x20 else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var inString = false
+        var escaped = false
+        for b in bytes {
+            if inString {
+                out.append(b)
+                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D { continue }
+            if b == UInt8(ascii: "\"") { inString = true }
+            out.append(b)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// An EVE or ISO 8601 time; without an offset it is read at the assumed offset and counted.
+    static func time(_ text: String, field: String, options: TelemetryOptions, notes: inout ParseNotes) throws(LineProblem) -> Timestamp {
+        var copy = text
+        var hadOffset = true
+        let parsed: Result<Timestamp, TimestampError> = copy.withUTF8 { bytes in
+            do throws(TimestampError) {
+                return .success(try RFC3339.parse(bytes, assumedOffsetSeconds: options.assumedOffset.seconds, hadOffset: &hadOffset))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch parsed {
+        case .success(let time):
+            if !hadOffset { notes.warn("timestamp_without_offset") }
+            return time
+        case .failure(let error):
+            throw LineProblem("bad_timestamp", field: field, "field \"\(field)\" = \"\(SafeText.sanitize(String(text.prefix(40))))\": \(error.message); expected a time such as 2026-11-20T10:15:30.123456+0000")
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import CTASCore
+
+/// How telemetry records are read: what a timestamp without an offset means, and what was
+/// odd about the records read so far (warnings: accepted, and counted in the summary).
+public struct TelemetryOptions: Sendable, Equatable {
+    /// The offset of timestamps that carry none (`--assume-tz`; UTC by default).
+    public var assumedOffset: UTCOffset = .utc
+
+    public init(assumedOffset: UTCOffset = .utc) { self.assumedOffset = assumedOffset }
+}
+
+/// Counts of what was odd about accepted records (`timestamp_without_offset`,
+/// `unknown_priority`…): the record is stored, the summary says how many.
+public struct ParseNotes: Sendable, Equatable {
+    public var warnings: [String: Int] = [:]
+
+    public init() {}
+
+    public mutating func warn(_ key: String) { warnings[key, default: 0] += 1 }
+
+    public mutating func merge(_ other: ParseNotes) {
+        for (key, count) in other.warnings { warnings[key, default: 0] += count }
+    }
+}
+
+/// What the telemetry formats share: which side of a connection is the internal host, type
+/// names, text limits.
+enum TelemetryMapping {
+    /// The event's entity (the internal host) and the external address of a connection
+    /// between `originator` and `responder`. Zeek's `local_orig`/`local_resp` decide when
+    /// present; otherwise the address in private (RFC 1918, ULA, link-local, loopback, CGNAT)
+    /// space is internal. Both internal: the originator is the entity, the responder external.
+    /// Neither: the responder is the entity (the host under attack in an inbound alert is the
+    /// one the sensor protects), the originator external.
+    static func sides(originator: String?, responder: String?, localOriginator: Bool? = nil, localResponder: Bool? = nil)
+        -> (entity: String?, external: String?) {
+        if let localOriginator, let localResponder {
+            switch (localOriginator, localResponder) {
+            case (true, false): return (originator, responder)
+            case (false, true): return (responder, originator)
+            case (true, true): return (originator, responder)
+            case (false, false): break
+            }
+        }
+        let o = originator.flatMap { AddressScope(address: $0) }
+        let r = responder.flatMap { AddressScope(address: $0) }
+        switch (o?.isPublic, r?.isPublic) {
+        case (false?, true?): return (originator, responder)
+        case (true?, false?): return (responder, originator)
+        case (false?, false?): return (originator, responder)
+        case (true?, true?): return (responder, originator)
+        case (nil, _): return (responder ?? originator, nil)
+        case (_, nil): return (originator, nil)
+        }
+    }
+
+    /// `Attempted Information Leak` → `attempted_information_leak`; `SSL::Invalid_Server_Cert`
+    /// → `ssl_invalid_server_cert`: a type the filter language takes without quotes.
+    static func snake(_ text: String, limit: Int = 80) -> String {
+        var out = ""
+        var pendingUnderscore = false
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            let alnum = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+            if alnum {
+                if pendingUnderscore && !out.isEmpty { out.append("_") }
+                pendingUnderscore = false
+                out.unicodeScalars.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 0x20) ?? scalar : scalar)
+                if out.utf8.count >= limit { break }
+            } else {
+                pendingUnderscore = true
+            }
+        }
+        return out.isEmpty ? "unnamed" : out
+    }
+
+    /// Cuts `text` to at most `limit` bytes on a character boundary.
+    static func clipped(_ text: String, _ limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var out = ""
+        for character in text {
+            if out.utf8.count + character.utf8.count > limit { break }
+            out.append(character)
+        }
+        return out
+    }
+
+    /// A host name or an address as an indicator value worth listing (not empty, not `-`).
+    static func useful(_ value: String?) -> String? {
+        guard let value, !value.isEmpty, value != "-", value != "(empty)", value.utf8.count <= EventLimits.indicatorBytes else { return nil }
+        return value
+    }
+
+    /// `http://host/path` from a host and a request target (absolute targets kept as they are).
+    static func url(host: String?, target: String?, scheme: String = "http") -> String? {
+        guard let target = useful(target) else { return nil }
+        if target.hasPrefix("http://") || target.hasPrefix("https://") { return target }
+        guard let host = useful(host) else { return nil }
+        return scheme + "://" + host + (target.hasPrefix("/") ? target : "/" + target)
+    }
+
+    /// Adds `value` to `list` once (indicators keep the order they were found in).
+    static func add(_ value: String?, to list: inout [String]) {
+        guard let value = useful(value), !list.contains(value), list.count < EventLimits.indicatorCount else { return }
+        list.append(value)
+    }
+}

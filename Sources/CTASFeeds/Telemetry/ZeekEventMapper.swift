@@ -1,0 +1,143 @@
+import CTASCore
+
+/// Maps a Zeek record (TSV or JSON) to an event. Named logs get their own description and
+/// indicators (conn, dns, http, ssl, x509, files, notice, weird, intel, smtp, ssh, rdp, ntlm,
+/// kerberos, ftp, software, known_services); any other log is read generically, driven by its
+/// types (every `addr` field is an indicator).
+///
+/// Mapping (README, "Zeek logs"):
+/// - `type`: the log path (`conn`, `dns`…); a notice's note in snake case
+///   (`ssl_invalid_server_cert`);
+/// - `severity`: intel matches 8, notices 6 (by note: scans 5, invalid certificates 4,
+///   password guessing 7, SQL injection and malware hashes 8, capture loss 2), weirds 2,
+///   other logs unrated;
+/// - `source`: `<_system_name or zeek>/<path>`;
+/// - `entity`: the local side (`local_orig`/`local_resp`, else private address space);
+/// - `flow`: `uid` (events of one connection are found together);
+/// - id: `zeek-` and the record's content hash (the same for its TSV and JSON forms).
+enum ZeekEventMapper {
+    static func event(_ record: ZeekRecord, notes: inout ParseNotes, options: TelemetryOptions, original: String?) throws(LineProblem) -> Event {
+        guard let tsText = record.text("ts") else {
+            throw LineProblem("missing_field", field: "ts", "field \"ts\" is missing; expected the record's time (epoch seconds or ISO 8601)")
+        }
+        let timestamp = try time(tsText, options: options, notes: &notes)
+        let path = record.path
+        let orig = record.text("id.orig_h"), resp = record.text("id.resp_h")
+        var sides = TelemetryMapping.sides(originator: orig, responder: resp,
+                                           localOriginator: record.bool("local_orig"), localResponder: record.bool("local_resp"))
+        var indicators: [String] = []
+        var type = TelemetryMapping.snake(path)
+        var severity: Severity?
+        var description: String?
+        func t(_ name: String) -> String? { TelemetryMapping.useful(record.text(name)) }
+        func endpoints() -> String {
+            "\(orig ?? "?"):\(record.text("id.orig_p") ?? "?") → \(resp ?? "?"):\(record.text("id.resp_p") ?? "?")"
+        }
+        func joined(_ parts: String?...) -> String { parts.compactMap { $0 }.joined(separator: " ") }
+
+        switch path {
+        case "conn":
+            description = joined("conn", t("proto"), t("service"), endpoints(), t("conn_state"), t("duration").map { $0 + "s" })
+        case "dns":
+            let answers = record.list("answers")
+            TelemetryMapping.add(t("query"), to: &indicators)
+            for answer in answers.prefix(50) where answer.contains(".") || answer.contains(":") { TelemetryMapping.add(answer, to: &indicators) }
+            description = joined("dns", t("query"), t("qtype_name"), t("rcode_name"), answers.isEmpty ? nil : "→ " + answers.prefix(4).joined(separator: ", "))
+        case "http":
+            let url = TelemetryMapping.url(host: t("host"), target: t("uri"))
+            TelemetryMapping.add(t("host"), to: &indicators)
+            TelemetryMapping.add(url, to: &indicators)
+            description = joined("http", t("method"), url ?? t("host"), t("status_code"))
+        case "ssl":
+            TelemetryMapping.add(t("server_name"), to: &indicators)
+            TelemetryMapping.add(t("ja3"), to: &indicators)
+            TelemetryMapping.add(t("ja3s"), to: &indicators)
+            description = joined("tls", t("version"), t("server_name"), t("validation_status"))
+        case "x509":
+            TelemetryMapping.add(t("fingerprint"), to: &indicators)
+            for name in record.list("san.dns").prefix(50) { TelemetryMapping.add(name, to: &indicators) }
+            description = joined("x509", t("certificate.subject"), t("certificate.issuer").map { "issued by " + $0 })
+        case "files":
+            for key in ["md5", "sha1", "sha256"] { TelemetryMapping.add(t(key), to: &indicators) }
+            let tx = record.list("tx_hosts"), rx = record.list("rx_hosts")
+            if orig == nil { sides = TelemetryMapping.sides(originator: tx.first, responder: rx.first) }
+            description = joined("file", t("mime_type"), t("filename"), t("seen_bytes").map { $0 + " bytes" }, t("source").map { "via " + $0 })
+        case "notice":
+            let note = t("note") ?? "notice"
+            type = TelemetryMapping.snake(note)
+            severity = Severity(noticeSeverity(note))
+            if orig == nil { sides = TelemetryMapping.sides(originator: t("src"), responder: t("dst")) }
+            description = joined(note + ":", t("msg"), t("sub").map { "(" + $0 + ")" })
+        case "weird":
+            severity = Severity(2)
+            description = joined("weird", t("name"), t("addl"), endpoints())
+        case "intel":
+            severity = Severity(8)
+            type = "intel_match"
+            TelemetryMapping.add(t("seen.indicator"), to: &indicators)
+            description = joined("intel match", t("seen.indicator"), t("seen.indicator_type").map { "(" + $0 + ")" },
+                                 record.list("sources").isEmpty ? nil : "from " + record.list("sources").joined(separator: ", "))
+        case "smtp":
+            for key in ["mailfrom", "from"] { TelemetryMapping.add(t(key).map(EVEEventParser.bareAddress), to: &indicators) }
+            for key in ["rcptto", "to", "cc"] { for to in record.list(key).prefix(50) { TelemetryMapping.add(EVEEventParser.bareAddress(to), to: &indicators) } }
+            TelemetryMapping.add(t("x_originating_ip"), to: &indicators)
+            description = joined("smtp", t("mailfrom") ?? t("from"), record.list("rcptto").isEmpty ? nil : "→ " + record.list("rcptto").prefix(3).joined(separator: ", "),
+                                 t("subject").map { "subject " + $0 }, t("last_reply"))
+        case "ssh":
+            let success = record.bool("auth_success").map { $0 ? "auth ok" : "auth failed" }
+            description = joined("ssh", t("client"), "→", t("server"), success, t("direction"))
+        case "rdp":
+            description = joined("rdp", t("cookie"), t("result"), t("security_protocol"))
+        case "ntlm":
+            let user = [t("domainname"), t("username")].compactMap { $0 }.joined(separator: "\\")
+            description = joined("ntlm", user.isEmpty ? nil : user, t("hostname").map { "on " + $0 }, record.bool("success").map { $0 ? "success" : "failed" })
+        case "kerberos":
+            description = joined("kerberos", t("request_type"), t("client"), "→", t("service"), record.bool("success").map { $0 ? "success" : "failed" }, t("error_msg"))
+        case "ftp":
+            description = joined("ftp", t("user"), t("command"), t("arg"), t("reply_code"), t("reply_msg"))
+        case "software":
+            if orig == nil { sides = TelemetryMapping.sides(originator: t("host"), responder: nil) }
+            description = joined("software", t("software_type"), t("name"), t("unparsed_version"), t("host").map { "on " + $0 })
+        case "known_services", "known_hosts":
+            if orig == nil { sides = TelemetryMapping.sides(originator: t("host"), responder: nil) }
+            description = joined(path.replacingOccurrences(of: "_", with: " "), t("host"), t("port_num").map { "port " + $0 }, record.list("service").joined(separator: ","))
+        default:
+            description = joined(path, orig == nil ? nil : endpoints())
+        }
+        TelemetryMapping.add(sides.external, to: &indicators)
+        TelemetryMapping.add(sides.entity, to: &indicators)
+        for address in record.addresses().prefix(50) { TelemetryMapping.add(address, to: &indicators) }
+
+        let system = t("_system_name") ?? "zeek"
+        let flow = t("uid") ?? record.list("conn_uids").first
+        var event = Event(id: "zeek-" + record.contentHash().hex, timestamp: timestamp, type: TelemetryMapping.clipped(type, EventLimits.typeBytes),
+                          severity: severity, source: TelemetryMapping.clipped(system + "/" + path, EventLimits.sourceBytes),
+                          entity: sides.entity.map { TelemetryMapping.clipped($0, EventLimits.entityBytes) },
+                          indicators: indicators, description: description.map { TelemetryMapping.clipped($0, EventLimits.descriptionBytes) })
+        let kept = original.flatMap { $0.utf8.count <= EventLimits.originalBytes ? $0 : nil }
+        event.details = Event.Details(original: kept, flow: flow.map { TelemetryMapping.clipped($0, EventLimits.flowBytes) })
+        return event
+    }
+
+    /// Severity of a notice by its note (README table).
+    static func noticeSeverity(_ note: String) -> Int {
+        if note.hasPrefix("Intel::") || note.hasPrefix("TeamCymruMalwareHashRegistry::") || note.contains("SQL_Injection") { return 8 }
+        if note.hasPrefix("SSH::Password_Guessing") { return 7 }
+        if note.hasPrefix("Scan::") { return 5 }
+        if note.hasPrefix("SSL::Invalid_Server_Cert") || note.hasPrefix("SSL::Certificate_Expire") { return 4 }
+        if note.hasPrefix("CaptureLoss::") || note.hasPrefix("Weird::") || note.hasPrefix("PacketFilter::") { return 2 }
+        return 6
+    }
+
+    /// Zeek's `ts`: epoch seconds (`1521911720.629574`) or ISO 8601.
+    static func time(_ text: String, options: TelemetryOptions, notes: inout ParseNotes) throws(LineProblem) -> Timestamp {
+        if let micros = ZeekRecord.micros(text) {
+            let t = Timestamp(microseconds: micros)
+            guard t.isRepresentable else {
+                throw LineProblem("out_of_range", field: "ts", "field \"ts\" = \(SafeText.sanitize(String(text.prefix(40)))); expected a time in years 0000–9999")
+            }
+            return t
+        }
+        return try EVEEventParser.time(text, field: "ts", options: options, notes: &notes)
+    }
+}
