@@ -159,7 +159,6 @@ public struct FeedDecoder: Sendable {
         out.events.reserveCapacity(batch.lines.count)
         out.rejects += batch.problems
         var notes = ParseNotes()
-        defer { out.warnings = notes.warnings }
         if let context = batch.context, batch.lines.first?.number != 1 {
             // Starting past the top: the first line decides the format, the header lines
             // before the start rebuild a Zeek header block.
@@ -219,6 +218,7 @@ public struct FeedDecoder: Sendable {
         }
         out.checkpoint = pendingStart ?? lastSafe
         if !out.rejects.isEmpty && !batch.problems.isEmpty { out.rejects.sort { $0.endOffset < $1.endOffset } }
+        out.warnings = notes.warnings
         return out
     }
 
@@ -255,12 +255,13 @@ public struct FeedDecoder: Sendable {
     /// A JSON line that is not what the source's first line was (EVE and native lines mixed
     /// in one file): read by what its keys say when the format was detected, not forced.
     private func fallback(_ b: UnsafeBufferPointer<UInt8>, _ error: LineProblem, notes: inout ParseNotes) throws(LineProblem) -> Event {
-        guard requested == .auto, error.code == "missing_field", let tape = try? JSONTape(parsing: b) else { throw error }
-        switch Self.sniff(tape) {
-        case .eve where format != .eve: return try eve.event(from: tape, notes: &notes)
-        case .zeekJSON where format != .zeekJSON: return try zeek.event(from: tape, notes: &notes)
-        case .native where format != .native: return try ndjson.parse(b, notes: &notes)
-        default: throw error
+        guard requested == .auto, ["missing_field", "wrong_type"].contains(error.code), let tape = try? JSONTape(parsing: b) else { throw error }
+        let kind = Self.sniff(tape)
+        guard kind != format else { throw error }
+        switch kind {
+        case .eve: return try eve.event(from: tape, notes: &notes)
+        case .zeekJSON: return try zeek.event(from: tape, notes: &notes)
+        default: return try ndjson.parse(b, notes: &notes)
         }
     }
 

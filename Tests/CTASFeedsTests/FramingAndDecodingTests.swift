@@ -127,7 +127,7 @@ func lines(_ batch: LineBatch) -> [String] {
         var batch = frame(Array(rest.utf8), chunks: [100])
         // As a reader resuming at the second line delivers it: numbers and offsets continue.
         batch.lines = batch.lines.map { LineSpan(start: $0.start, count: $0.count, number: 2, endOffset: Int64(header.utf8.count) + $0.endOffset) }
-        batch.firstLineOfSource = Array("id,ts,type".utf8)
+        batch.context = SourceContext(firstLine: Array("id,ts,type".utf8))
         var decoder = FeedDecoder(format: .auto, sourceName: "t.csv")
         let out = try decoder.decode(batch)
         #expect(out.events.map(\.id) == ["b"])
@@ -153,7 +153,7 @@ func lines(_ batch: LineBatch) -> [String] {
     @Test func detectsNDJSONAndCountsBlankLines() throws {
         var decoder = FeedDecoder(format: .auto, sourceName: "t")
         let out = try decoder.decode(frame(Array("\n  \n{\"id\":\"a\",\"ts\":\"2026-11-20T10:00:00Z\",\"type\":\"x\"}\nnot json\n".utf8), chunks: [9]))
-        #expect(decoder.format == .ndjson)
+        #expect(decoder.format == .native)
         #expect(out.events.count == 1 && out.blankLines == 2 && out.rejects.count == 1)
         #expect(out.rejects[0].line == 4 && out.rejects[0].message.hasPrefix("line 4: "))
         #expect(out.checkpoint == SourcePosition(offset: 63, line: 4))

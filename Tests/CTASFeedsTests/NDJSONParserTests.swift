@@ -57,7 +57,7 @@ func parseBytes(_ bytes: [UInt8]) -> Result<Event, LineProblem> {
         (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","lat":"48.8","lon":2}"#, "wrong_type", "lat", "expected a number"),
         (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","indicators":"1.2.3.4"}"#, "wrong_type", "indicators", "array of strings"),
         (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","indicators":["ok",5]}"#, "wrong_type", "indicators", "[1]: expected a string"),
-        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","priority":"urgent"}"#, "out_of_range", "priority", "low, medium, high or critical"),
+        (#"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","priority":9}"#, "out_of_range", "priority", "or 1–5"),
         (#"{"ts":"2026-11-20T10:15:30Z","type":"t"}"#, "missing_field", "id", "\"id\" is missing"),
         (#"{"id":"a","type":"t"}"#, "missing_field", "ts", "\"ts\" is missing"),
         (#"{"id":"a","ts":"2026-11-20T10:15:30Z"}"#, "missing_field", "type", "\"type\" is missing"),

@@ -32,7 +32,7 @@ func readAll(_ reader: FileFeedReader, limit: Int = 1000) throws -> [String] {
         if case .lines(let batch) = try resumed.read(maxBytes: 100) {
             #expect(lines(batch) == ["ccc", "dddd"])
             #expect(batch.lines.map(\.number) == [3, 4])
-            #expect(batch.firstLineOfSource == Array("a".utf8))
+            #expect(batch.context?.firstLine == Array("a".utf8))
             #expect(batch.startedAt == SourcePosition(offset: 5, line: 2))
         } else { Issue.record("no lines") }
         try reader.reposition(to: SourcePosition(offset: 2, line: 1))
