@@ -15,6 +15,7 @@ let package = Package(
                 .product(name: "CTASCore", package: "ctas"),
                 .product(name: "CTASStore", package: "ctas"),
                 .product(name: "CTASConsole", package: "ctas"),
+                .product(name: "CTASEngine", package: "ctas"),
             ],
             // libFuzzer provides `main`; the target only defines LLVMFuzzerTestOneInput.
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]

@@ -51,6 +51,9 @@ public enum Priority: Int, Hashable, Comparable, Sendable, CaseIterable, CustomS
     }
 
     public var description: String { name }
+    /// What a feed may write (read by `init(lenient:)`).
     public static let spellings = "a word such as low, normal, high, urgent or critical, P1–P5, or 1–5"
+    /// The four names (rules files compare with these).
+    public static let names = "low, medium, high or critical"
     public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -217,7 +217,7 @@ struct ConditionParser {
         case .priority:
             var conditions: [Condition] = []
             for v in values {
-                guard let p = Priority(name: v) else { throw StoreError.condition("priority is \(Priority.spellings), found '\(v)'") }
+                guard let p = Priority(name: v) else { throw StoreError.condition("priority is \(Priority.names), found '\(v)'") }
                 conditions.append(.priority(op, p))
             }
             return conditions.dropFirst().reduce(conditions[0]) { .or($0, $1) }

@@ -78,14 +78,18 @@ func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_b
         #expect(try warm.committedDeadLetterSize() == nil)
     }
 
-    @Test func retentionPurgesAgainstTheNewestEventTime() throws {
+    @Test func retentionPurgesAgainstTheRetentionClockAndNeverWhatWasJustAccepted() throws {
         let dir = scratchDirectory()
         let warm = try WarmTier(path: dir + "/warm.sqlite")
         let day: Int64 = 86_400
         let old = (0..<10).map { makeEvent($0, at: 1_700_000_000) }
         let recent = (10..<20).map { makeEvent($0, at: 1_700_000_000 + 40 * day) }
-        _ = try warm.commit(old + recent, deadLetterSize: nil)
-        #expect(try warm.purge(retention: .seconds(30 * day), chunk: 3) == 10)
+        let accepted = Timestamp(microseconds: (1_700_000_000 + 41 * day) * 1_000_000)
+        _ = try warm.commit(old + recent, deadLetterSize: nil, ingestedAt: accepted)
+        // Accepted a day ago: kept, however old their times.
+        #expect(try warm.purge(retention: .seconds(30 * day), now: accepted + .seconds(day), chunk: 3) == 0)
+        // Accepted more than a retention ago: the old ones go, measured from the recent ones' time.
+        #expect(try warm.purge(retention: .seconds(30 * day), now: accepted + .seconds(31 * day), chunk: 3) == 10)
         #expect(try warm.count() == 10)
     }
 

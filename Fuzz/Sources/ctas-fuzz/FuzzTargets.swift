@@ -2,6 +2,7 @@ import CTASConsole
 import CTASCore
 import CTASFeeds
 import CTASStore
+import CTASEngine
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,21 +11,39 @@ import Glibc
 /// trap, hang or leak: bad input is a thrown error or a counted reject.
 enum FuzzTarget: String, CaseIterable {
     case ndjson, feed, csv, rfc3339, ioc, rules, warninglist, filter, toml, theme, config, timeArgument
+    case eve, zeek, zeekJSON = "zeek-json", jsonArray = "json-array", original
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         let text = String(decoding: bytes, as: UTF8.self)
         switch self {
         case .ndjson:
             _ = try? NDJSONEventParser().parse(bytes)
-        case .feed, .csv:
-            // Framed into lines and decoded as a source would be (format detection included).
-            var framer = LineFramer(maxLineBytes: 4096)
+        case .feed, .csv, .zeek, .jsonArray:
+            // Framed (lines, or a JSON array's elements) and decoded as a source would be,
+            // format detection included; the input split in two to exercise state across reads.
+            var framer = RecordFramer(maxLineBytes: 4096)
             var batch = LineBatch()
-            framer.frame(bytes, into: &batch)
+            let half = bytes.count / 2
+            framer.frame(UnsafeBufferPointer(rebasing: bytes[0..<half]), into: &batch)
+            framer.frame(UnsafeBufferPointer(rebasing: bytes[half...]), into: &batch)
             framer.finish(into: &batch)
-            var decoder = FeedDecoder(format: self == .csv ? .csv : .auto, sourceName: "fuzz")
+            let format: FeedFormat = switch self {
+            case .csv: .csv
+            case .zeek: .zeek
+            case .jsonArray: .eve
+            default: .auto
+            }
+            var decoder = FeedDecoder(format: format, sourceName: "fuzz.log", options: TelemetryOptions(assumedOffset: UTCOffset(seconds: 3600)))
             _ = try? decoder.decode(batch)
             _ = decoder.finish()
+        case .eve:
+            var notes = ParseNotes()
+            _ = try? EVEEventParser().parse(bytes, notes: &notes)
+        case .zeekJSON:
+            var notes = ParseNotes()
+            _ = try? ZeekLogParser(pathFromFileName: "conn").parseJSON(bytes, notes: &notes)
+        case .original:
+            _ = OriginalRecord.fields(text)
         case .rfc3339:
             _ = try? RFC3339.parse(bytes)
         case .ioc:
