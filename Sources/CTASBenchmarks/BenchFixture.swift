@@ -100,6 +100,39 @@ public struct BenchFixture {
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
+    /// Runs `executable` with `arguments` (and extra environment entries), stdout to a file,
+    /// and waits; returns the exit status and the child's peak RSS in bytes (from wait4).
+    public static func spawnMeasured(_ executable: String, _ arguments: [String], stdout path: String,
+                                     environment extra: [String] = []) throws -> (status: Int32, peakResidentBytes: Int) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var environmentStrings: [String] = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+        environmentStrings += extra
+        let envp = environmentStrings.map { strdup($0) }
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        var args = argv + [nil]
+        var env = envp + [nil]
+        let rc = args.withUnsafeMutableBufferPointer { a -> Int32 in
+            env.withUnsafeMutableBufferPointer { e -> Int32 in
+                guard let ab = a.baseAddress, let eb = e.baseAddress else { return EINVAL }
+                return posix_spawn(&pid, executable, &actions, nil, ab, eb)
+            }
+        }
+        guard rc == 0 else { throw BenchError.cannotStart(executable: executable, reason: String(cString: strerror(rc))) }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return (code, Int(usage.ru_maxrss) * 1024)
+    }
+
     /// A program on the PATH.
     public static func executable(named name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

@@ -114,8 +114,12 @@ public struct FeedDecoder: Sendable {
     private var csv: CSVEventParser?
     private let ndjson = NDJSONEventParser()
     private let eve: EVEEventParser
-    private let zeek: ZeekLogParser
-    private var zeekHeader = ZeekHeader()
+    private var zeek: ZeekLogParser
+    private var zeekHeader = ZeekHeader() {
+        didSet { zeekSchema = nil }
+    }
+    /// The current header block's schema, made on its first row.
+    private var zeekSchema: ZeekSchemaHandle?
 
     private var pending: [UInt8] = []
     private var pendingFirstLine = 0
@@ -230,7 +234,9 @@ public struct FeedDecoder: Sendable {
                 try zeekHeader.apply(b)
                 return nil
             }
-            return try zeek.parseRow(b, header: zeekHeader, notes: &notes)
+            let schema = zeekSchema ?? zeek.schema(for: zeekHeader)
+            zeekSchema = schema
+            return try zeek.parseRow(b, header: zeekHeader, schema: schema, notes: &notes)
         case .eve:
             do throws(LineProblem) {
                 return try eve.parse(b, notes: &notes)
@@ -254,7 +260,7 @@ public struct FeedDecoder: Sendable {
 
     /// A JSON line that is not what the source's first line was (EVE and native lines mixed
     /// in one file): read by what its keys say when the format was detected, not forced.
-    private func fallback(_ b: UnsafeBufferPointer<UInt8>, _ error: LineProblem, notes: inout ParseNotes) throws(LineProblem) -> Event {
+    private mutating func fallback(_ b: UnsafeBufferPointer<UInt8>, _ error: LineProblem, notes: inout ParseNotes) throws(LineProblem) -> Event {
         guard requested == .auto, ["missing_field", "wrong_type"].contains(error.code), let tape = try? JSONTape(parsing: b) else { throw error }
         let kind = Self.sniff(tape)
         guard kind != format else { throw error }

@@ -405,26 +405,38 @@ struct JSONCursor {
 
 /// The keys of one JSON object seen so far, to refuse a key given twice (RFC 8259 leaves
 /// duplicates to the reader; CTAS refuses them everywhere, known keys or not). Compares
-/// decoded keys, so `"a"` and `"\u0061"` are the same key.
+/// decoded keys, so `"a"` and `"\u0061"` are the same key. Keys are byte ranges of the line
+/// (no copies); past 32 keys a hash of their bytes narrows the comparisons.
 struct KeySet {
-    private var keys: [[UInt8]] = []
-    private var hashed: Set<[UInt8]>?
+    private var keys: [(start: Int32, end: Int32, escaped: Bool, hash: UInt32)] = []
 
     mutating func insert(_ token: JSONCursor.StringToken, in cursor: JSONCursor) throws(LineProblem) {
-        let key: [UInt8]
-        if token.hasEscapes {
-            key = Array(try cursor.string(token).utf8)
-        } else {
-            key = Array(UnsafeBufferPointer(rebasing: cursor.bytes[token.start..<token.end]))
-        }
-        if var set = hashed {
-            guard set.insert(key).inserted else { throw duplicate(key) }
-            hashed = set
+        let b = cursor.bytes
+        if token.hasEscapes || keys.contains(where: \.escaped) {
+            // Rare: compare decoded keys.
+            let key = try cursor.string(token)
+            for k in keys {
+                let other = k.escaped
+                    ? try cursor.string(JSONCursor.StringToken(start: Int(k.start), end: Int(k.end), hasEscapes: true))
+                    : String(decoding: UnsafeBufferPointer(rebasing: b[Int(k.start)..<Int(k.end)]), as: UTF8.self)
+                if other == key { throw duplicate(Array(key.utf8)) }
+            }
+            keys.append((Int32(token.start), Int32(token.end), token.hasEscapes, 0))
             return
         }
-        if keys.contains(key) { throw duplicate(key) }
-        keys.append(key)
-        if keys.count > 16 { hashed = Set(keys) }
+        var hash: UInt32 = 2_166_136_261
+        for i in token.start..<token.end { hash = (hash ^ UInt32(b[i])) &* 16_777_619 }
+        let length = token.end - token.start
+        for k in keys where k.hash == hash && Int(k.end - k.start) == length {
+            var same = true
+            var i = 0
+            while i < length {
+                if b[token.start + i] != b[Int(k.start) + i] { same = false; break }
+                i += 1
+            }
+            if same { throw duplicate(Array(UnsafeBufferPointer(rebasing: b[token.start..<token.end]))) }
+        }
+        keys.append((Int32(token.start), Int32(token.end), false, hash))
     }
 
     private func duplicate(_ key: [UInt8]) -> LineProblem {

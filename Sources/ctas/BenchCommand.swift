@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction, the correlation graph, the heatmap.",
-        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self],
+        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -237,6 +237,45 @@ struct SchemaBench: ParsableCommand {
         var info = stat()
         guard stat(path, &info) == 0 else { throw RuntimeError("\(path): \(String(cString: strerror(errno)))") }
         let result = try SchemaBenchmark.run(path: path, repeats: repeats)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct FormatsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "formats",
+        abstract: "Benchmark reading each feed format (EVE, Zeek TSV and JSON, plain and gzip) against native NDJSON; ctas ingest against lnav on a Zeek dns log.",
+        discussion: """
+            Generates --records records of each format, reads each file as a source does (framing, gzip, parsing, mapping
+            to events; one thread, best of three) and reports records/s and the ratio to native NDJSON. When lnav is
+            installed, times `ctas ingest` of a --lnav-records Zeek dns log (stored durably and correlated) against
+            `lnav -n -c ';SELECT count(*) FROM bro_dns_log'` on the same file, with both peak RSS.
+            """)
+
+    @Option(help: "Records per format.")
+    var records: Int = 1_000_000
+
+    @Option(help: "Records of the Zeek dns log for the lnav comparison (0 skips it).")
+    var lnavRecords: Int = 536_000
+
+    @Option(help: "Generator seed.")
+    var seed: UInt64 = 7
+
+    @Option(help: "Scratch directory (removed first; default: a temporary directory).")
+    var directory: String?
+
+    func validate() throws {
+        guard (1...100_000_000).contains(records) else { throw ValidationError("--records must be 1–100000000") }
+        guard (0...100_000_000).contains(lnavRecords) else { throw ValidationError("--lnav-records must be 0–100000000") }
+    }
+
+    func run() throws {
+        let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-formats-\(getpid())"
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let result = try FormatsBenchmark.run(records: records, seed: seed, directory: dir, executable: executable, lnavRecords: lnavRecords)
+        try? FileManager.default.removeItem(atPath: dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))

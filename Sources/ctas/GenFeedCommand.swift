@@ -29,7 +29,7 @@ struct GenFeedCommand: ParsableCommand {
     @Option(help: "Share (0–1) of extra malformed or odd lines.")
     var malformedRate: Double = 0
 
-    @Option(help: "Output format: ndjson or csv.")
+    @Option(help: "Output format: ndjson or csv (native events), eve (Suricata EVE lines), zeek or zeek-json (a Zeek dns log).")
     var format: FeedFormat = .ndjson
 
     @Option(name: [.short, .long], help: "Write to FILE instead of stdout.")
@@ -50,7 +50,10 @@ struct GenFeedCommand: ParsableCommand {
             throw ValidationError("--rate must be between 0.001 and 1000000 events per second of event time")
         }
         guard (0...1).contains(malformedRate) else { throw ValidationError("--malformed-rate must be between 0 and 1") }
-        guard format != .auto else { throw ValidationError("--format must be ndjson or csv") }
+        guard format != .auto else { throw ValidationError("--format must be ndjson, csv, eve, zeek or zeek-json") }
+        if [.eve, .zeek, .zeekJSON].contains(format) && (malformedRate > 0 || plant > 0) {
+            throw ValidationError("--malformed-rate and --plant apply to the native formats (ndjson, csv)")
+        }
         guard (0...10_000).contains(plant) else { throw ValidationError("--plant must be 0–10000") }
         if plantManifest != nil && plant == 0 { throw ValidationError("--plant-manifest needs --plant N") }
         if let cluster, parsedCluster == nil {
@@ -87,6 +90,12 @@ struct GenFeedCommand: ParsableCommand {
             handle = h
         } else {
             handle = FileHandle.standardOutput
+        }
+        if let kind = TelemetryGenerator.Kind(rawValue: format.rawValue) {
+            var telemetry = TelemetryGenerator(kind: kind, options: options)
+            telemetry.write(records: events, to: handle)
+            writeError("{\"records\":\(telemetry.produced)}")
+            return
         }
         generator.write(events: events, to: handle)
         if let plantManifest, let planted = generator.planted {

@@ -41,7 +41,8 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? EVEEventParser().parse(bytes, notes: &notes)
         case .zeekJSON:
             var notes = ParseNotes()
-            _ = try? ZeekLogParser(pathFromFileName: "conn").parseJSON(bytes, notes: &notes)
+            var parser = ZeekLogParser(pathFromFileName: "conn")
+            _ = try? parser.parseJSON(bytes, notes: &notes)
         case .original:
             _ = OriginalRecord.fields(text)
         case .rfc3339:

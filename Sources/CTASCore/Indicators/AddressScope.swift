@@ -19,6 +19,17 @@ public enum AddressScope: String, Sendable, Hashable {
         }
     }
 
+    /// The scope of an address written in `bytes` (nil when they are no IPv4 or IPv6 address).
+    public init?(bytes: UnsafeBufferPointer<UInt8>) {
+        if let v4 = IPAddress.parseIPv4(bytes, bytes.indices) {
+            self = Self.v4(v4)
+        } else if bytes.contains(UInt8(ascii: ":")), let v6 = IPAddress.parseIPv6(bytes, bytes.indices) {
+            self = Self.v6(v6)
+        } else {
+            return nil
+        }
+    }
+
     public static func v4(_ a: UInt32) -> AddressScope {
         func within(_ base: UInt32, _ bits: UInt32) -> Bool { bits == 0 || a >> (32 - bits) == base >> (32 - bits) }
         if within(0x0A00_0000, 8) || within(0xAC10_0000, 12) || within(0xC0A8_0000, 16) { return .private }

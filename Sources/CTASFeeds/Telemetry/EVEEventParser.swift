@@ -52,35 +52,36 @@ public struct EVEEventParser: Sendable {
         guard let typeNode = tape.member(root, "event_type"), let eventType = tape.string(typeNode), !eventType.isEmpty else {
             throw LineProblem("missing_field", field: "event_type", "field \"event_type\" is missing; expected alert, dns, http, flow…")
         }
-        func field(_ keys: String...) -> String? {
-            var node = root
-            for key in keys {
-                guard let next = tape.member(node, key) else { return nil }
-                node = next
-            }
-            return tape.text(node)
-        }
-        let src = field("src_ip"), dest = field("dest_ip")
+        func top(_ key: String) -> String? { tape.member(root, key).flatMap(tape.text) }
+        func sub(_ object: Int?, _ key: String) -> String? { object.flatMap { tape.member($0, key) }.flatMap(tape.text) }
+        let src = top("src_ip"), dest = top("dest_ip")
+        let srcPort = top("src_port"), destPort = top("dest_port")
         let sides = TelemetryMapping.sides(originator: src, responder: dest)
         var indicators: [String] = []
+        indicators.reserveCapacity(6)
         TelemetryMapping.add(sides.external, to: &indicators)
         TelemetryMapping.add(sides.entity, to: &indicators)
+        func endpoints() -> String { "\(src ?? "?"):\(srcPort ?? "?") → \(dest ?? "?"):\(destPort ?? "?")" }
 
         var type = TelemetryMapping.snake(eventType)
         var severity: Severity?
         var description: String?
+        let alert = tape.member(root, "alert")
         switch eventType {
         case "alert":
-            let signature = field("alert", "signature")
-            if let category = field("alert", "category"), !category.isEmpty { type = TelemetryMapping.snake(category) }
-            if let value = tape.path("alert", "severity").flatMap(tape.integer) {
+            let signature = sub(alert, "signature")
+            if let category = sub(alert, "category"), !category.isEmpty { type = TelemetryMapping.snake(category) }
+            if let value = alert.flatMap({ tape.member($0, "severity") }).flatMap(tape.integer) {
                 severity = Severity(value <= 1 ? 8 : value == 2 ? 5 : value == 3 ? 3 : 1)
             }
-            let ids = [field("alert", "gid") ?? "1", field("alert", "signature_id") ?? "?", field("alert", "rev") ?? "?"].joined(separator: ":")
-            description = [signature ?? "alert", "[\(ids)]", field("alert", "action")].compactMap { $0 }.joined(separator: " ")
+            var text = signature ?? "alert"
+            text += " [" + (sub(alert, "gid") ?? "1") + ":" + (sub(alert, "signature_id") ?? "?") + ":" + (sub(alert, "rev") ?? "?") + "]"
+            if let action = sub(alert, "action") { text += " " + action }
+            description = text
         case "anomaly":
             severity = Severity(3)
-            description = ["anomaly", field("anomaly", "layer"), field("anomaly", "event"), field("anomaly", "type")].compactMap { $0 }.joined(separator: " ")
+            let anomaly = tape.member(root, "anomaly")
+            description = Self.joined("anomaly", sub(anomaly, "layer"), sub(anomaly, "event"), sub(anomaly, "type"))
         default:
             break
         }
@@ -90,58 +91,62 @@ public struct EVEEventParser: Sendable {
             if description == nil { description = summary }
         }
         if let http = tape.member(root, "http") {
-            let host = tape.path("hostname", from: http).flatMap(tape.text)
-            let target = tape.path("url", from: http).flatMap(tape.text)
+            let host = sub(http, "hostname")
+            let url = TelemetryMapping.url(host: host, target: sub(http, "url"))
             TelemetryMapping.add(host, to: &indicators)
-            TelemetryMapping.add(TelemetryMapping.url(host: host, target: target), to: &indicators)
-            let summary = ["http", tape.path("http_method", from: http).flatMap(tape.text), TelemetryMapping.url(host: host, target: target) ?? host,
-                           tape.path("status", from: http).flatMap(tape.text)].compactMap { $0 }.joined(separator: " ")
-            description = description ?? summary
+            TelemetryMapping.add(url, to: &indicators)
+            if description == nil { description = Self.joined("http", sub(http, "http_method"), url ?? host, sub(http, "status")) }
         }
         if let tls = tape.member(root, "tls") {
-            let sni = tape.path("sni", from: tls).flatMap(tape.text)
+            let sni = sub(tls, "sni")
             TelemetryMapping.add(sni, to: &indicators)
-            TelemetryMapping.add(tape.path("ja3", "hash", from: tls).flatMap(tape.text), to: &indicators)
-            TelemetryMapping.add(tape.path("ja3s", "hash", from: tls).flatMap(tape.text), to: &indicators)
-            description = description ?? ["tls", tape.path("version", from: tls).flatMap(tape.text), sni.map { "sni " + $0 },
-                                          tape.path("subject", from: tls).flatMap(tape.text)].compactMap { $0 }.joined(separator: " ")
+            TelemetryMapping.add(sub(tape.member(tls, "ja3"), "hash"), to: &indicators)
+            TelemetryMapping.add(sub(tape.member(tls, "ja3s"), "hash"), to: &indicators)
+            if description == nil { description = Self.joined("tls", sub(tls, "version"), sni.map { "sni " + $0 }, sub(tls, "subject")) }
         }
         if let file = tape.member(root, "fileinfo") {
-            for key in ["md5", "sha1", "sha256"] { TelemetryMapping.add(tape.path(key, from: file).flatMap(tape.text), to: &indicators) }
-            description = description ?? ["file", tape.path("filename", from: file).flatMap(tape.text), tape.path("magic", from: file).flatMap(tape.text),
-                                          tape.path("size", from: file).flatMap(tape.text).map { $0 + " bytes" }].compactMap { $0 }.joined(separator: " ")
+            TelemetryMapping.add(sub(file, "md5"), to: &indicators)
+            TelemetryMapping.add(sub(file, "sha1"), to: &indicators)
+            TelemetryMapping.add(sub(file, "sha256"), to: &indicators)
+            if description == nil {
+                description = Self.joined("file", sub(file, "filename"), sub(file, "magic"), sub(file, "size").map { $0 + " bytes" })
+            }
         }
-        if let ssh = tape.member(root, "ssh") {
-            description = description ?? ["ssh", tape.path("client", "software_version", from: ssh).flatMap(tape.text),
-                                          "→", tape.path("server", "software_version", from: ssh).flatMap(tape.text)].compactMap { $0 }.joined(separator: " ")
+        if let ssh = tape.member(root, "ssh"), description == nil {
+            description = Self.joined("ssh", sub(tape.member(ssh, "client"), "software_version"), "→", sub(tape.member(ssh, "server"), "software_version"))
         }
         if let smtp = tape.member(root, "smtp") {
-            TelemetryMapping.add(tape.path("mail_from", from: smtp).flatMap(tape.text).map(Self.bareAddress), to: &indicators)
-            for to in tape.path("rcpt_to", from: smtp).map(tape.strings) ?? [] { TelemetryMapping.add(Self.bareAddress(to), to: &indicators) }
-            description = description ?? ["smtp", tape.path("helo", from: smtp).flatMap(tape.text), tape.path("mail_from", from: smtp).flatMap(tape.text)]
-                .compactMap { $0 }.joined(separator: " ")
+            TelemetryMapping.add(sub(smtp, "mail_from").map(Self.bareAddress), to: &indicators)
+            for to in tape.member(smtp, "rcpt_to").map(tape.strings) ?? [] { TelemetryMapping.add(Self.bareAddress(to), to: &indicators) }
+            if description == nil { description = Self.joined("smtp", sub(smtp, "helo"), sub(smtp, "mail_from")) }
         }
-        if let email = tape.member(root, "email"), let subject = tape.path("subject", from: email).flatMap(tape.text) {
+        if let subject = sub(tape.member(root, "email"), "subject") {
             description = description.map { $0 + " subject " + subject } ?? "email subject " + subject
         }
-        if eventType == "flow", let flow = tape.member(root, "flow") {
-            description = description ?? ["flow", field("proto"), field("app_proto"), "\(src ?? "?"):\(field("src_port") ?? "?") → \(dest ?? "?"):\(field("dest_port") ?? "?")",
-                                          tape.path("state", from: flow).flatMap(tape.text), tape.path("reason", from: flow).flatMap(tape.text)]
-                .compactMap { $0 }.joined(separator: " ")
+        if eventType == "flow", description == nil {
+            let flow = tape.member(root, "flow")
+            description = Self.joined("flow", top("proto"), top("app_proto"), endpoints(), sub(flow, "state"), sub(flow, "reason"))
         }
-        if description == nil {
-            description = "\(eventType) \(src ?? "?"):\(field("src_port") ?? "?") → \(dest ?? "?"):\(field("dest_port") ?? "?")"
-        }
+        if description == nil { description = eventType + " " + endpoints() }
 
-        let sensor = field("host").flatMap(TelemetryMapping.useful) ?? field("in_iface").map { "suricata@" + $0 } ?? "suricata"
-        let flowID = field("flow_id")
+        let host = top("host"), iface = top("in_iface")
+        let sensor = host.flatMap(TelemetryMapping.useful) ?? iface.map { "suricata@" + $0 } ?? "suricata"
+        let flowID = top("flow_id")
         var hash = StableHash128()
         if let flowID {
-            for part in [flowID, eventType, tsText, field("tx_id") ?? "", field("alert", "gid") ?? "", field("alert", "signature_id") ?? "",
-                         src ?? "", field("src_port") ?? "", dest ?? "", field("dest_port") ?? "", field("host") ?? "", field("in_iface") ?? "",
-                         field("pcap_cnt") ?? ""] {
-                hash.combine(part)
-            }
+            hash.combine(flowID)
+            hash.combine(eventType)
+            hash.combine(tsText)
+            hash.combine(top("tx_id") ?? "")
+            hash.combine(sub(alert, "gid") ?? "")
+            hash.combine(sub(alert, "signature_id") ?? "")
+            hash.combine(src ?? "")
+            hash.combine(srcPort ?? "")
+            hash.combine(dest ?? "")
+            hash.combine(destPort ?? "")
+            hash.combine(host ?? "")
+            hash.combine(iface ?? "")
+            hash.combine(top("pcap_cnt") ?? "")
         } else {
             hash.combine(tape.bytes)   // a record without a flow: its bytes are its identity
         }
@@ -170,7 +175,7 @@ public struct EVEEventParser: Sendable {
             tape.forEachMember(grouped) { _, values in answers += tape.strings(values) }
         }
         for name in names { TelemetryMapping.add(name, to: &indicators) }
-        for answer in answers.prefix(50) where AddressScope(address: answer) != nil || answer.contains(".") {
+        for answer in answers.prefix(50) where answer.utf8.contains(UInt8(ascii: ".")) || AddressScope(address: answer) != nil {
             TelemetryMapping.add(answer, to: &indicators)
         }
         let kind = tape.path("type", from: dns).flatMap(tape.text) ?? "query"
@@ -180,6 +185,17 @@ public struct EVEEventParser: Sendable {
         if let rrtype { parts.append(rrtype) }
         if !answers.isEmpty { parts.append("→ " + answers.prefix(4).joined(separator: ", ")) }
         return parts.joined(separator: " ")
+    }
+
+    /// The parts given, space-separated (a description).
+    static func joined(_ parts: String?...) -> String {
+        var out = ""
+        for part in parts {
+            guard let part else { continue }
+            if !out.isEmpty { out += " " }
+            out += part
+        }
+        return out
     }
 
     /// `"Alice" <alice@example.com>` → `alice@example.com`.

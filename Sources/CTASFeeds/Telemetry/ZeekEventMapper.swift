@@ -41,7 +41,9 @@ enum ZeekEventMapper {
         case "dns":
             let answers = record.list("answers")
             TelemetryMapping.add(t("query"), to: &indicators)
-            for answer in answers.prefix(50) where answer.contains(".") || answer.contains(":") { TelemetryMapping.add(answer, to: &indicators) }
+            for answer in answers.prefix(50) where answer.utf8.contains(UInt8(ascii: ".")) || answer.utf8.contains(UInt8(ascii: ":")) {
+                TelemetryMapping.add(answer, to: &indicators)
+            }
             description = joined("dns", t("query"), t("qtype_name"), t("rcode_name"), answers.isEmpty ? nil : "→ " + answers.prefix(4).joined(separator: ", "))
         case "http":
             let url = TelemetryMapping.url(host: t("host"), target: t("uri"))
@@ -121,7 +123,7 @@ enum ZeekEventMapper {
 
     /// Severity of a notice by its note (README table).
     static func noticeSeverity(_ note: String) -> Int {
-        if note.hasPrefix("Intel::") || note.hasPrefix("TeamCymruMalwareHashRegistry::") || note.contains("SQL_Injection") { return 8 }
+        if note.hasPrefix("Intel::") || note.hasPrefix("TeamCymruMalwareHashRegistry::") || note.utf8.starts(with: "HTTP::SQL_Injection".utf8) { return 8 }
         if note.hasPrefix("SSH::Password_Guessing") { return 7 }
         if note.hasPrefix("Scan::") { return 5 }
         if note.hasPrefix("SSL::Invalid_Server_Cert") || note.hasPrefix("SSL::Certificate_Expire") { return 4 }

@@ -1,125 +1,146 @@
 import CTASCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A header block's column schema, made once per block (the decoder keeps it).
+public struct ZeekSchemaHandle: Sendable {
+    let schema: ZeekSchema
+    let hasUnknownTypes: Bool
+
+    init(_ schema: ZeekSchema) {
+        self.schema = schema
+        hasUnknownTypes = schema.types.contains { $0.map { !$0.isKnown } ?? false }
+    }
+}
 
 /// Reads Zeek logs: TSV rows under their header block (`ZeekHeader`), and Zeek JSON lines
-/// (`_path`, or the file name, says the log). Both become a `ZeekRecord`, mapped by
-/// `ZeekEventMapper`.
+/// (`_path`, or the file name, says the log). Both are read in place as a `ZeekRecord` (byte
+/// ranges of the line, decoded only when asked) and mapped by `ZeekEventMapper`.
 public struct ZeekLogParser: Sendable {
     public let options: TelemetryOptions
     /// The log's path when the records do not say it (`dns` for `dns.2026-11-20.log.gz`).
     public let pathFromFileName: String?
+    /// JSON: schemas by key sequence, so each record does not build its own.
+    private var schemas: [UInt64: ZeekSchema] = [:]
 
     public init(options: TelemetryOptions = TelemetryOptions(), pathFromFileName: String? = nil) {
         self.options = options
         self.pathFromFileName = pathFromFileName
     }
 
-    /// A TSV row under `header`. Rows with more or fewer columns than `#fields` are refused.
-    public func parseRow(_ line: UnsafeBufferPointer<UInt8>, header: ZeekHeader, notes: inout ParseNotes) throws(LineProblem) -> Event {
+    /// The column schema of a header block.
+    public func schema(for header: ZeekHeader) -> ZeekSchemaHandle {
+        ZeekSchemaHandle(ZeekSchema(path: header.path ?? pathFromFileName ?? "unknown", names: header.fields, types: header.types))
+    }
+
+    /// A TSV row under `header` (with its schema). Rows with more or fewer columns than
+    /// `#fields` are refused.
+    public func parseRow(_ line: UnsafeBufferPointer<UInt8>, header: ZeekHeader, schema handle: ZeekSchemaHandle,
+                         notes: inout ParseNotes) throws(LineProblem) -> Event {
         try EVEEventParser.checkText(line)
         guard header.isComplete else {
             throw LineProblem("bad_header", field: "#fields", "a row before a complete header block; expected #fields and #types with one type per field")
         }
-        var record = ZeekRecord(path: header.path ?? pathFromFileName ?? "unknown")
-        record.types = []
+        let count = header.fields.count
+        var cells = [ZeekRecord.Cell](repeating: ZeekRecord.Cell(), count: count)
         var column = 0
         var start = 0
         let separator = header.separator
-        let count = header.fields.count
+        let unset = header.unsetField
         func take(_ end: Int) throws(LineProblem) {
             guard column < count else {
                 throw LineProblem("wrong_column_count", field: "#fields", "the row has more columns than the \(count) of #fields")
             }
-            let cell = UnsafeBufferPointer(rebasing: line[start..<end])
-            let type = header.types[column]
-            if !type.isKnown { notes.warn("unknown_zeek_type") }
-            if let value = Self.value(cell, type: type, header: header) {
-                record.names.append(header.fields[column])
-                record.values.append(value)
-                record.types?.append(type)
+            let length = end - start
+            let isUnset = length == unset.count && (length == 1 ? line[start] == unset[0] : line[start..<end].elementsEqual(unset))
+            if !isUnset {
+                var escaped = false
+                for i in start..<end where line[i] == UInt8(ascii: "\\") {
+                    escaped = true
+                    break
+                }
+                cells[column] = ZeekRecord.Cell(kind: header.types[column].isContainer ? .tsvList : .scalar, start: Int32(start),
+                                                 end: Int32(end), escaped: escaped)
             }
             column += 1
         }
-        for i in 0..<line.count where line[i] == separator {
-            try take(i)
-            start = i + 1
+        if let base = line.baseAddress {
+            var i = 0
+            while i < line.count, let hit = memchr(base + i, Int32(separator), line.count - i) {
+                let j = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                try take(j)
+                start = j + 1
+                i = j + 1
+            }
         }
         try take(line.count)
         guard column == count else {
             throw LineProblem("wrong_column_count", field: "#fields", "the row has \(column) columns; expected the \(count) of #fields")
         }
+        if handle.hasUnknownTypes { notes.warn("unknown_zeek_type") }
+        var record = ZeekRecord(schema: handle.schema, line: line, cells: cells, tape: nil)
+        record.setSeparator = header.setSeparator
+        record.emptyField = header.emptyField
         return try ZeekEventMapper.event(record, notes: &notes, options: options, original: record.json())
     }
 
-    /// A cell's value (nil when unset; an empty container when `#empty_field`).
-    static func value(_ cell: UnsafeBufferPointer<UInt8>, type: ZeekType, header: ZeekHeader) -> ZeekRecord.Value? {
-        if Self.equals(cell, header.unsetField) { return nil }
-        if type.isContainer {
-            if Self.equals(cell, header.emptyField) { return .list([]) }
-            var elements: [String] = []
-            var start = 0
-            let sep = header.setSeparator
-            var i = 0
-            while i <= cell.count - sep.count, !sep.isEmpty {
-                if Self.equals(UnsafeBufferPointer(rebasing: cell[i..<(i + sep.count)]), sep) {
-                    elements.append(Self.text(UnsafeBufferPointer(rebasing: cell[start..<i])))
-                    i += sep.count
-                    start = i
-                } else {
-                    i += 1
-                }
-            }
-            elements.append(Self.text(UnsafeBufferPointer(rebasing: cell[start...])))
-            return .list(elements)
-        }
-        return .scalar(Self.text(cell))
-    }
-
-    static func equals(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        for i in 0..<a.count where a[i] != b[i] { return false }
-        return true
-    }
-
-    /// A cell's text with Zeek's `\xHH` escapes undone.
-    static func text(_ cell: UnsafeBufferPointer<UInt8>) -> String {
-        if !cell.contains(UInt8(ascii: "\\")) { return String(decoding: cell, as: UTF8.self) }
-        return String(decoding: ZeekHeader.unescape(Array(cell)), as: UTF8.self)
-    }
-
     /// A Zeek JSON line (one object).
-    public func parseJSON(_ line: UnsafeBufferPointer<UInt8>, notes: inout ParseNotes) throws(LineProblem) -> Event {
+    public mutating func parseJSON(_ line: UnsafeBufferPointer<UInt8>, notes: inout ParseNotes) throws(LineProblem) -> Event {
         try EVEEventParser.checkText(line)
         let tape = try JSONTape(parsing: line)
         return try event(from: tape, notes: &notes)
     }
 
-    public func event(from tape: JSONTape, notes: inout ParseNotes) throws(LineProblem) -> Event {
+    public mutating func event(from tape: JSONTape, notes: inout ParseNotes) throws(LineProblem) -> Event {
         guard tape.kind(JSONTape.root) == .object else { throw LineProblem("invalid_json", "expected a Zeek record (a JSON object)") }
-        let path = tape.member(JSONTape.root, "_path").flatMap(tape.string) ?? pathFromFileName ?? "unknown"
-        var record = ZeekRecord(path: path)
+        var keyHash: UInt64 = 0xCBF2_9CE4_8422_2325
+        var members: [(key: Int, value: Int)] = []
+        members.reserveCapacity(Int(tape.nodes[JSONTape.root].count))
         var problem: LineProblem?
         tape.forEachMember(JSONTape.root) { key, value in
-            let name = tape.key(key)
-            switch tape.kind(value) {
-            case .null: break
-            case .string: record.append(name, .scalar(tape.string(value) ?? ""))
-            case .number: record.append(name, .number(tape.raw(value)))
-            case .bool: record.append(name, .bool(tape.bool(value) ?? false))
-            case .array:
-                let elements = tape.elements(value)
-                if !elements.isEmpty, elements.allSatisfy({ tape.kind($0) == .number }) {
-                    record.append(name, .numbers(elements.map(tape.raw)))
-                } else {
-                    record.append(name, .list(elements.compactMap(tape.text)))
-                }
-            case .object:
-                problem = problem ?? LineProblem("wrong_type", field: name, "field \"\(SafeText.sanitize(name))\" is an object; Zeek JSON records are flat (dotted names)")
+            let node = tape.nodes[key]
+            for i in Int(node.start)..<Int(node.end) { keyHash = (keyHash ^ UInt64(tape.bytes[i])) &* 0x0000_0100_0000_01B3 }
+            keyHash = (keyHash ^ 0x1F) &* 0x0000_0100_0000_01B3
+            members.append((key, value))
+            if tape.kind(value) == .object, problem == nil {
+                let name = tape.key(key)
+                problem = LineProblem("wrong_type", field: name, "field \"\(SafeText.sanitize(name))\" is an object; Zeek JSON records are flat (dotted names)")
             }
         }
         if let problem { throw problem }
-        let original = tape.bytes.count <= EventLimits.originalBytes
-            ? EVEEventParser.compactJSON(tape.bytes) : nil
+        let logPath = tape.member(JSONTape.root, "_path").flatMap(tape.string) ?? pathFromFileName ?? "unknown"
+        let schema: ZeekSchema
+        if let cached = schemas[keyHash], cached.path == logPath, cached.names.count == members.count,
+           zip(cached.nameBytes, members).allSatisfy({ Self.keyEquals(tape, $0.1.key, $0.0) }) {
+            schema = cached
+        } else {
+            schema = ZeekSchema(path: logPath, names: members.map { tape.key($0.key) }, types: Array(repeating: nil, count: members.count))
+            if schemas.count < 256 { schemas[keyHash] = schema }
+        }
+        var cells = [ZeekRecord.Cell](repeating: ZeekRecord.Cell(), count: members.count)
+        for (i, m) in members.enumerated() {
+            let n = tape.nodes[m.value]
+            switch n.kind {
+            case .null, .object: break
+            case .string: cells[i] = ZeekRecord.Cell(kind: .scalar, start: n.start, end: n.end, escaped: n.escaped)
+            case .number: cells[i] = ZeekRecord.Cell(kind: .number, start: n.start, end: n.end)
+            case .bool: cells[i] = ZeekRecord.Cell(kind: .boolean, start: n.start, end: n.end)
+            case .array: cells[i] = ZeekRecord.Cell(kind: .jsonArray, start: n.start, end: n.end, node: Int32(m.value))
+            }
+        }
+        let record = ZeekRecord(schema: schema, line: tape.bytes, cells: cells, tape: tape)
+        let original = tape.bytes.count <= EventLimits.originalBytes ? EVEEventParser.compactJSON(tape.bytes) : nil
         return try ZeekEventMapper.event(record, notes: &notes, options: options, original: original)
+    }
+
+    private static func keyEquals(_ tape: JSONTape, _ key: Int, _ name: [UInt8]) -> Bool {
+        let node = tape.nodes[key]
+        if node.escaped { return Array(tape.key(key).utf8) == name }
+        guard Int(node.end - node.start) == name.count else { return false }
+        return tape.bytes[Int(node.start)..<Int(node.end)].elementsEqual(name)
     }
 
     /// The log path a file name implies: `conn.log`, `dns.2026-11-20-15-00-00.log.gz`,
