@@ -44,10 +44,15 @@ public struct StableHash128: Sendable {
 
     /// 32 lower-case hex digits.
     public var hex: String {
-        func hex16(_ v: UInt64) -> String {
-            let s = String(v, radix: 16)
-            return String(repeating: "0", count: 16 - s.count) + s
+        let digits: StaticString = "0123456789abcdef"
+        let first = Self.mix(a), second = Self.mix(b ^ a)
+        return String(unsafeUninitializedCapacity: 32) { out in
+            let d = digits.utf8Start
+            for i in 0..<16 {
+                out[i] = d[Int(first >> UInt64(60 - 4 * i) & 0xF)]
+                out[16 + i] = d[Int(second >> UInt64(60 - 4 * i) & 0xF)]
+            }
+            return 32
         }
-        return hex16(Self.mix(a)) + hex16(Self.mix(b ^ a))
     }
 }

@@ -210,7 +210,7 @@ struct ZeekRecord {
                 for e in elements.sorted(by: { $0.lexicographicallyPrecedes($1) }) { e.withUnsafeBufferPointer { hash.combine($0) }; hash.separator() }
             case .boolean:
                 combineName(i, into: &hash)
-                hash.combine(text(at: i) ?? "F")
+                combineBool(line[Int(c.start)], into: &hash)
             case .number:
                 combineName(i, into: &hash)
                 combineNumber(bytes(c), into: &hash)
@@ -218,9 +218,10 @@ struct ZeekRecord {
                 combineName(i, into: &hash)
                 if let type {
                     if type == .bool, c.end - c.start == 1 {
-                        hash.combine(text(at: i) ?? "F")
+                        combineBool(line[Int(c.start)], into: &hash)
                     } else if type.isNumeric, let m = Self.micros(bytes(c)) {
-                        hash.combine(String(m))
+                        hash.combine(m)
+                        hash.separator()
                     } else if c.escaped {
                         decoded(c).withUnsafeBufferPointer { hash.combine($0) }
                         hash.separator()
@@ -232,7 +233,8 @@ struct ZeekRecord {
                     // Untyped (JSON): an ISO 8601 time string is a time.
                     let raw = bytes(c)
                     if Self.looksLikeISOTime(raw), let t = try? RFC3339.parse(raw) {
-                        hash.combine(String(t.microseconds))
+                        hash.combine(t.microseconds)
+                        hash.separator()
                     } else if c.escaped {
                         decoded(c).withUnsafeBufferPointer { hash.combine($0) }
                         hash.separator()
@@ -253,10 +255,13 @@ struct ZeekRecord {
     }
 
     private func combineNumber(_ raw: UnsafeBufferPointer<UInt8>, into hash: inout StableHash128) {
-        if let m = Self.micros(raw) { hash.combine(String(m)) } else {
-            hash.combine(raw)
-            hash.separator()
-        }
+        if let m = Self.micros(raw) { hash.combine(m) } else { hash.combine(raw) }
+        hash.separator()
+    }
+
+    /// T/t/true and F/f/false alike.
+    private func combineBool(_ first: UInt8, into hash: inout StableHash128) {
+        hash.combine(first == UInt8(ascii: "T") || first == UInt8(ascii: "t") ? "T" : "F")
     }
 
     private func elementCanonical(_ c: Cell, type: ZeekType?) -> [[UInt8]] {
@@ -356,14 +361,15 @@ struct ZeekRecord {
     /// left out, numbers as numbers, times as epoch seconds, sets and vectors as arrays).
     func json() -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(line.count + 64 + cells.count * 8)
-        out += Array(#"{"_path":"#.utf8)
+        out.reserveCapacity(line.count * 2 + 64 + cells.count * 16)
+        out.append(contentsOf: #"{"_path":"#.utf8)
         JSONString.append(schema.path, to: &out)
         for (i, c) in cells.enumerated() where c.kind != .absent && schema.names[i] != "_path" {
             out.append(UInt8(ascii: ","))
             out.append(UInt8(ascii: "\""))
-            appendEscaped(schema.nameBytes[i], to: &out)
-            out += [UInt8(ascii: "\""), UInt8(ascii: ":")]
+            schema.nameBytes[i].withUnsafeBufferPointer { appendEscaped($0, to: &out) }
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
             let type = schema.types[i]
             switch c.kind {
             case .tsvList:
@@ -376,7 +382,7 @@ struct ZeekRecord {
             case .scalar:
                 appendTSVScalar(bytes(c), type: type, to: &out)
             default:
-                out += Array(bytes(c))
+                out.append(contentsOf: bytes(c))
             }
         }
         out.append(UInt8(ascii: "}"))
@@ -386,21 +392,54 @@ struct ZeekRecord {
     private func appendTSVScalar(_ raw: UnsafeBufferPointer<UInt8>, type: ZeekType?, to out: inout [UInt8]) {
         if let type {
             if type == .bool, raw.count == 1, raw[0] == UInt8(ascii: "T") || raw[0] == UInt8(ascii: "F") {
-                out += Array((raw[0] == UInt8(ascii: "T") ? "true" : "false").utf8)
+                out.append(contentsOf: (raw[0] == UInt8(ascii: "T") ? "true" : "false").utf8)
                 return
             }
-            if type.isNumeric, Self.micros(raw) != nil {
-                out += Array(raw)
+            if type.isNumeric, Self.isPlainNumber(raw) {
+                out.append(contentsOf: raw)
                 return
             }
         }
         out.append(UInt8(ascii: "\""))
-        if raw.contains(UInt8(ascii: "\\")) { appendEscaped(ZeekHeader.unescape(Array(raw)), to: &out) } else { appendEscaped(Array(raw), to: &out) }
+        if raw.contains(UInt8(ascii: "\\")) {
+            ZeekHeader.unescape(Array(raw)).withUnsafeBufferPointer { appendEscaped($0, to: &out) }
+        } else {
+            appendEscaped(raw, to: &out)
+        }
         out.append(UInt8(ascii: "\""))
     }
 
-    /// JSON string escaping of already-decoded bytes (control characters as \u00XX).
-    private func appendEscaped(_ bytes: [UInt8], to out: inout [UInt8]) {
+    /// Whether the bytes are a JSON number as written: `-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?`.
+    static func isPlainNumber(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = raw.count
+        func digits() -> Int {
+            let s = i
+            while i < n, raw[i] &- 48 < 10 { i += 1 }
+            return i - s
+        }
+        if i < n, raw[i] == UInt8(ascii: "-") { i += 1 }
+        guard i < n else { return false }
+        if raw[i] == UInt8(ascii: "0") { i += 1 } else if digits() == 0 { return false }
+        if i < n, raw[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() > 0 else { return false }
+        }
+        if i < n, raw[i] == UInt8(ascii: "e") || raw[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < n, raw[i] == UInt8(ascii: "+") || raw[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == n
+    }
+
+    /// JSON string escaping of already-decoded bytes (control characters as \u00XX); bytes
+    /// that need none are copied whole.
+    private func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }) {
+            out.append(contentsOf: bytes)
+            return
+        }
         for b in bytes {
             switch b {
             case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
