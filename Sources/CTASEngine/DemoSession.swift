@@ -4,11 +4,14 @@ import CTASStore
 import Foundation
 
 /// The demo the console opens when `ctas` runs without arguments: the bundled feed
-/// (SampleData/demo-feed.ndjson) replayed in a loop at 20×, times shifted to now, into a demo
-/// data directory of its own (`$XDG_DATA_HOME/ctas-demo`, else `~/.local/share/ctas-demo`)
-/// that starts empty each time, so the demo never mixes with the analyst's data.
+/// (SampleData/demo-feed.ndjson) and recorded telemetry (SampleData/telemetry: Suricata EVE
+/// alerts and Zeek logs) replayed in a loop at 20×, times shifted to now, into a demo data
+/// directory of its own (`$XDG_DATA_HOME/ctas-demo`, else `~/.local/share/ctas-demo`) that
+/// starts empty each time, so the demo never mixes with the analyst's data.
 public enum DemoSession {
     public static let feedName = "demo-feed.ndjson"
+    /// Recorded telemetry beside the feed (found next to it, under `telemetry/`).
+    public static let telemetryNames = ["suricata-wrccdc-2017-alerts.json.gz", "zeek-notice.log.gz", "zeek-ssh.log.gz"]
     public static let speed = ReplaySpeed.factor(20)
 
     public static func dataDirectory(environment: [String: String]) -> DataDirectory {
@@ -52,7 +55,14 @@ public enum DemoSession {
             try handle.close()
             feed = path
         }
-        var configuration = Engine.Configuration(sources: [.file(feed ?? feedName)], dataDirectory: directory)
+        var sources: [Engine.SourceSpec] = [.file(feed ?? feedName)]
+        if let feed {
+            let telemetry = URL(fileURLWithPath: feed).deletingLastPathComponent().appendingPathComponent("telemetry").path
+            for name in telemetryNames where FileManager.default.isReadableFile(atPath: telemetry + "/" + name) {
+                sources.append(.file(telemetry + "/" + name))
+            }
+        }
+        var configuration = Engine.Configuration(sources: sources, dataDirectory: directory)
         configuration.speed = speed
         configuration.loop = true
         configuration.rebaseToNow = true

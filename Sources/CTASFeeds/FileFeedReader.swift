@@ -110,6 +110,12 @@ public final class FileFeedReader: FeedReader {
         var magic: [UInt8] = [0, 0]
         let n = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 2, 0) }
         compressed = n == 2 && magic.withUnsafeBufferPointer { GzipStream.isGzip($0) }
+        if compressed && size >= 4 {
+            var trailer: [UInt8] = [0, 0, 0, 0]
+            if trailer.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 4, off_t(size - 4)) }) == 4 {
+                uncompressedSize = Int64(trailer[0]) | Int64(trailer[1]) << 8 | Int64(trailer[2]) << 16 | Int64(trailer[3]) << 24
+            }
+        }
     }
 
     private func seek(to position: SourcePosition) throws(FeedError) {
@@ -150,8 +156,11 @@ public final class FileFeedReader: FeedReader {
         try seek(to: .start)
     }
 
-    /// Read progress: compressed bytes against the compressed size for a gzip file.
-    public var progress: (done: Int64, total: Int64?) { compressed ? (compressedOffset, size) : (offset, size) }
+    /// Read progress in the bytes positions count (uncompressed): a gzip file's total is the
+    /// uncompressed size its trailer states (exact for one member under 4 GiB, an estimate
+    /// otherwise), so progress and ETA agree with the checkpoints.
+    public var progress: (done: Int64, total: Int64?) { compressed ? (offset, max(uncompressedSize, offset)) : (offset, size) }
+    private var uncompressedSize: Int64 = 0
 
     /// The generation the next batches carry (it increases on every reposition).
     public var currentGeneration: Int { generation }
