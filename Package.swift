@@ -55,6 +55,10 @@ let package = Package(
             ]
         ),
 
+        // MaxMind DB reader (GeoLite2, GeoIP2, DB-IP) in pure Swift, and the address → place
+        // lookups that geolocate events.
+        .target(name: "CTASGeoIP", dependencies: ["CTASCore"]),
+
         // Actors that wire feeds → analysis → store; metrics and snapshots.
         .target(
             name: "CTASEngine",

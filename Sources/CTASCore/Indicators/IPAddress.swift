@@ -28,6 +28,15 @@ public enum IPAddress {
         return text.withUTF8 { canonicalIPv6($0) }
     }
 
+    /// The 32-bit value of an IPv4 address written in `bytes`, or nil.
+    public static func ipv4(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32? { parseIPv4(bytes, bytes.indices) }
+
+    /// The eight groups of an IPv6 address written in `bytes`, or nil.
+    public static func ipv6(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt16]? { parseIPv6(bytes, bytes.indices) }
+
+    /// RFC 5952 text of eight IPv6 groups.
+    public static func ipv6Text(_ groups: [UInt16]) -> String { formatIPv6(groups) }
+
     /// The 32-bit value of an IPv4 address in `text`, or nil.
     public static func parseIPv4(_ text: String) -> UInt32? {
         var text = text
