@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CTASStore", targets: ["CTASStore"]),
         .library(name: "CTASConsole", targets: ["CTASConsole"]),
         .library(name: "CTASEngine", targets: ["CTASEngine"]),
+        .library(name: "CTASGeoIP", targets: ["CTASGeoIP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -63,7 +64,7 @@ let package = Package(
         .target(
             name: "CTASEngine",
             dependencies: [
-                "H3", "CTASCore", "CTASFeeds", "CTASStore",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASGeoIP",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -101,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "ctas",
             dependencies: [
-                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASConsole", "CTASSchema", "CTASBenchmarks",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASGeoIP", "CTASConsole", "CTASSchema", "CTASBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -68,7 +68,7 @@ public enum FormatsBenchmark {
                 let rate = Double(counted.0) / max(best, 1e-9)
                 if format == "ndjson" && !compressed { nativeRate = rate }
                 let bytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0
-                rates.append(Rate(format: format, compressed: compressed, records: counted.0, bytes: bytes ?? 0, seconds: BenchFixture.round3(best),
+                rates.append(Rate(format: format, compressed: compressed, records: counted.0, bytes: bytes, seconds: BenchFixture.round3(best),
                                   recordsPerSecond: rate.rounded(), ratioToNative: 0, rejects: counted.1))
             }
         }

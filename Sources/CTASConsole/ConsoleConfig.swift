@@ -15,12 +15,18 @@ import Foundation
 ///
 /// [keys.feed]       # bindings while the feed pane has focus
 /// open = "o"
+///
+/// [geoip]           # MaxMind DB files that place events by IP address (ingest, replay, console)
+/// database = ["/usr/share/GeoIP/GeoLite2-City.mmdb", "/usr/share/GeoIP/GeoLite2-ASN.mmdb"]
 /// ```
 public struct ConsoleConfig: Sendable {
     public var keymap = Keymap.standard
     public var theme: String?
     public var framesPerSecond: Int?
     public var mouse: Bool?
+    /// `[geoip] database`: one path or a list; relative paths are read from the config
+    /// file's directory.
+    public var geoipDatabases: [String] = []
     /// Where it was read from (nil: no file).
     public var path: String?
 
@@ -59,11 +65,28 @@ public struct ConsoleConfig: Sendable {
                 guard (1...60).contains(n) else { throw fail("'fps' must be 1–60, found \(n)") }
                 framesPerSecond = n
             case ("console", "mouse", .bool(let on)): mouse = on
+            case ("geoip", "database", .string(let file)): geoipDatabases = [Self.resolve(file, origin: origin)]
+            case ("geoip", "database", .array(let items)):
+                let files = items.compactMap(\.string)
+                guard files.count == items.count, !files.isEmpty else {
+                    throw fail("'database' in [geoip] must be a path or a list of paths, e.g. database = [\"GeoLite2-City.mmdb\", \"GeoLite2-ASN.mmdb\"]")
+                }
+                geoipDatabases = files.map { Self.resolve($0, origin: origin) }
+            case ("geoip", "database", _):
+                throw fail("'database' in [geoip] must be a path or a list of paths")
             case ("console", let key, _) where ["theme", "fps", "mouse"].contains(key):
                 throw fail("'\(key)' has the wrong type; expected theme = \"name\", fps = 10, mouse = true")
             default:
-                throw fail("unknown key '\(entry.key)'\(entry.table.isEmpty ? "" : " in [\(entry.table)]"); expected [console] theme/fps/mouse and [keys] tables")
+                throw fail("unknown key '\(entry.key)'\(entry.table.isEmpty ? "" : " in [\(entry.table)]"); expected [console] theme/fps/mouse, [keys] tables and [geoip] database")
             }
         }
+    }
+
+    /// A path from the file: absolute, `~/…`, or relative to the file's directory.
+    static func resolve(_ path: String, origin: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] { return home + path.dropFirst() }
+        let directory = (origin as NSString).deletingLastPathComponent
+        return directory.isEmpty ? path : directory + "/" + path
     }
 }

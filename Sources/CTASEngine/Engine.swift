@@ -1,6 +1,7 @@
 import CTASCore
 import H3
 import CTASFeeds
+import CTASGeoIP
 import CTASStore
 import Foundation
 
@@ -76,6 +77,8 @@ public final class Engine: Sendable {
         public var sync: WarmTier.Sync = .normal
         /// Values that never link events (built-in list plus the user's files).
         public var warninglist: Warninglist = .builtIn()
+        /// Places events without coordinates by IP address (nil: no geolocation).
+        public var geolocator: GeoLocator?
         /// Keep the in-memory geo index the heatmap reads (headless commands have no heatmap
         /// and skip its cost; drill-downs and `ctas hotspots` read the warm tier).
         public var geoIndex = true
@@ -201,7 +204,8 @@ public final class Engine: Sendable {
         self.lineQueues = lineQueues
         sourceStages = sources
         parseStages = parsers
-        routeStage = RouteStage(input: routeQueue, output: storeQueue, router: router, hub: hub)
+        routeStage = RouteStage(input: routeQueue, output: storeQueue, router: router, hub: hub,
+                                geolocator: configuration.geolocator.map { EventGeolocator(locator: $0, warninglist: configuration.warninglist) })
         fanoutQueue = BoundedQueue(capacity: 2)
         storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
@@ -438,6 +442,7 @@ public final class Engine: Sendable {
         snap.totals = state.totals
         snap.rejectReasons = state.rejectReasons
         snap.warnings = state.warnings
+        snap.geolocation = state.geolocation
         snap.sources = state.sources
         snap.recent = Array(state.recent)
         snap.rateHistory = state.rateSeconds.map(\.count)
@@ -555,6 +560,7 @@ public final class Engine: Sendable {
                 ($0.name, IngestSummary.Stage(events: $0.events, batches: $0.batches, p50Micros: $0.latency.p50,
                                               p95Micros: $0.latency.p95, p99Micros: $0.latency.p99, maxMicros: $0.latency.max))
             }),
-            endToEndP50Micros: snap.endToEnd.p50, endToEndP99Micros: snap.endToEnd.p99, failure: snap.failure)
+            endToEndP50Micros: snap.endToEnd.p50, endToEndP99Micros: snap.endToEnd.p99, failure: snap.failure,
+            geolocation: snap.geolocation)
     }
 }

@@ -60,6 +60,8 @@ public struct IngestSummary: Codable, Sendable, Equatable {
     public var failure: String?
     /// True when a signal stopped the run before its sources ended.
     public var interrupted = false
+    /// Events placed by IP address (absent when no database was in use).
+    public var geolocation: GeolocationStatus?
 
     /// The summary as pretty JSON with sorted keys.
     public func json() -> String {

@@ -54,6 +54,7 @@ final class MetricsHub: Sendable {
         var graph = GraphStatus()
         var failure: String?
         var finished = false
+        var geolocation: GeolocationStatus?
     }
 
     static let recentCapacity = 1000
@@ -64,6 +65,11 @@ final class MetricsHub: Sendable {
         var s = State()
         s.sources = sources
         state = Locked(s)
+    }
+
+    /// Records the route stage's geolocation counts (totals so far).
+    func geolocation(_ status: GeolocationStatus) {
+        state.withLock { $0.geolocation = status }
     }
 
     func addSource(_ status: SourceStatus) {

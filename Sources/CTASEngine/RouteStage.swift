@@ -1,5 +1,6 @@
 import CTASCore
 import CTASFeeds
+import CTASGeoIP
 import CTASStore
 
 /// Enriches and routes events off the writer's thread, so the writer only writes: extracts
@@ -14,8 +15,11 @@ actor RouteStage {
     private let router: TierRouter
     private let hub: MetricsHub
     private let extractor = IndicatorExtractor()
+    private var geolocator: EventGeolocator?
 
-    init(input: BoundedQueue<EventBatch>, output: BoundedQueue<EventBatch>, router: TierRouter, hub: MetricsHub) {
+    init(input: BoundedQueue<EventBatch>, output: BoundedQueue<EventBatch>, router: TierRouter, hub: MetricsHub,
+         geolocator: EventGeolocator?) {
+        self.geolocator = geolocator
         executor = ThreadExecutor(name: "ctas-route")
         self.input = input
         self.output = output
@@ -27,6 +31,7 @@ actor RouteStage {
         while var batch = await input.receive() {
             let started = MonotonicClock.nanoseconds()
             batch.indicators = batch.events.map(extractor.indicators(of:))
+            if geolocator != nil { geolocate(&batch) }
             batch.placements = zip(batch.events, batch.indicators).map { router.place($0, indicators: $1.count) }
             batch.rows = WarmRowBlock(batch.events)
             batch.cells = batch.events.map { GeoCell.of($0)?.rawValue ?? 0 }
@@ -36,5 +41,19 @@ actor RouteStage {
         input.close()
         output.close()
         executor.shutdown()
+    }
+
+    /// Places the batch's events without coordinates (before their cells and rows are made).
+    private func geolocate(_ batch: inout EventBatch) {
+        guard var locator = geolocator else { return }
+        geolocator = nil   // keep the cache uniquely referenced while it changes
+        for i in batch.events.indices { locator.place(&batch.events[i], indicators: batch.indicators[i]) }
+        var status = GeolocationStatus(database: locator.locator.label, files: locator.locator.databases.map(\.path))
+        status.located = locator.counts.located
+        status.notFound = locator.counts.notFound
+        status.noAddress = locator.counts.noAddress
+        status.hadCoordinates = locator.counts.hadCoordinates
+        hub.geolocation(status)
+        geolocator = locator
     }
 }

@@ -23,6 +23,8 @@ public struct Snapshot: Sendable {
     /// The correlation graph tier.
     public var graph = GraphStatus()
     public var geo = GeoStatus()
+    /// Geolocation of events by IP address at ingest (nil: no database in use).
+    public var geolocation: GeolocationStatus?
     public var process = ProcessStatus()
     /// The newest accepted events, oldest first.
     public var recent: [Event] = []
@@ -177,4 +179,25 @@ public struct ProcessStatus: Sendable, Equatable {
     /// CPU use since the previous snapshot, in percent of one core.
     public var cpuPercent = 0.0
     public init() {}
+}
+
+/// Which database places events by address, and what became of the events so far.
+public struct GeolocationStatus: Codable, Sendable, Equatable {
+    /// The database's type and build month (`DBIP-City-Lite 2023-04`).
+    public var database: String
+    /// Every database file in use, in the order fields are taken from them.
+    public var files: [String]
+    /// Events given coordinates from an address.
+    public var located = 0
+    /// Events whose address no database places.
+    public var notFound = 0
+    /// Events with no public, non-entity, non-warninglisted address.
+    public var noAddress = 0
+    /// Events whose feed gave coordinates (left as they are).
+    public var hadCoordinates = 0
+
+    public init(database: String, files: [String]) {
+        self.database = database
+        self.files = files
+    }
 }

@@ -211,9 +211,10 @@ struct MMDBDecoder {
     // MARK: allocation-free reads
 
     /// The offset of the value found by following `keys` through maps from `offset`.
-    func locate(_ keys: [StaticString], from offset: Int) throws(GeoIPError) -> Int? {
+    func locate(_ path: MMDBPath, from offset: Int) throws(GeoIPError) -> Int? {
         var current = offset
-        for key in keys {
+        for index in 0..<path.count {
+            let key = path[index]
             let f = try target(current)
             guard f.kind == .map else { return nil }
             guard f.size * 2 <= end - f.payload else { throw fail(current, "a map of \(f.size) pairs cannot fit in the \(end - f.payload) bytes left") }
@@ -259,5 +260,24 @@ struct MMDBDecoder {
         guard f.kind == .string else { return nil }
         try checkScalar(f, at: offset)
         return UnsafeRawBufferPointer(start: base + f.payload, count: f.size)
+    }
+}
+
+/// Up to three map keys to follow from a record (`location` → `latitude`), held inline so
+/// that following them allocates nothing.
+public struct MMDBPath: Sendable {
+    let keys: (StaticString, StaticString, StaticString)
+    let count: Int
+
+    public init(_ k0: StaticString) { keys = (k0, "", ""); count = 1 }
+    public init(_ k0: StaticString, _ k1: StaticString) { keys = (k0, k1, ""); count = 2 }
+    public init(_ k0: StaticString, _ k1: StaticString, _ k2: StaticString) { keys = (k0, k1, k2); count = 3 }
+
+    subscript(index: Int) -> StaticString {
+        switch index {
+        case 0: keys.0
+        case 1: keys.1
+        default: keys.2
+        }
     }
 }

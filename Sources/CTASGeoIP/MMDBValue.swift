@@ -1,3 +1,5 @@
+import CTASCore
+
 /// A value of a MaxMind DB data section, decoded whole (for `ctas geoip lookup --format
 /// json`, metadata, and tests); the ingest path reads single fields without building these.
 public indirect enum MMDBValue: Sendable, Equatable {
@@ -77,7 +79,7 @@ public indirect enum MMDBValue: Sendable, Equatable {
 
     func appendJSON(to out: inout String) {
         switch self {
-        case .string(let s): out += Self.quoted(s)
+        case .string(let s): out += JSONString.quoted(s)
         case .double(let v): out += v.isFinite ? "\(v)" : "null"
         case .float(let v): out += v.isFinite ? "\(v)" : "null"
         case .bytes(let b): out += "[" + b.map(String.init).joined(separator: ",") + "]"
@@ -98,31 +100,10 @@ public indirect enum MMDBValue: Sendable, Equatable {
             out += "{"
             for (i, pair) in pairs.enumerated() {
                 if i > 0 { out += "," }
-                out += Self.quoted(pair.key) + ":"
+                out += JSONString.quoted(pair.key) + ":"
                 pair.value.appendJSON(to: &out)
             }
             out += "}"
         }
-    }
-
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

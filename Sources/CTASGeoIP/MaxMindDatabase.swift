@@ -205,8 +205,8 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is re
 
     /// The offset of the value at `keys` under the map at `offset` (nil when a key is
     /// missing); allocates nothing.
-    public func locate(_ keys: StaticString..., in offset: Int) throws(GeoIPError) -> Int? {
-        try decoder.locate(keys, from: offset)
+    public func locate(_ path: MMDBPath, in offset: Int) throws(GeoIPError) -> Int? {
+        try decoder.locate(path, from: offset)
     }
 
     /// A number (double, float or integer) at an offset.

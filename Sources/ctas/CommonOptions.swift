@@ -38,6 +38,8 @@ struct IngestOptions: ParsableArguments {
 
     @OptionGroup var warninglist: WarninglistOptions
 
+    @OptionGroup var geoip: GeoIPOptions
+
     /// Applies these options to an engine configuration.
     func apply(to configuration: inout Engine.Configuration) throws {
         configuration.format = format
@@ -52,6 +54,7 @@ struct IngestOptions: ParsableArguments {
         configuration.fromStart = fromStart
         configuration.sync = sync
         configuration.warninglist = try warninglist.load()
+        configuration.geolocator = try geoip.locator(environment: ProcessInfo.processInfo.environment)
     }
 
     func loadRules() throws -> RoutingRules {

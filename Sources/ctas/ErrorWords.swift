@@ -1,5 +1,6 @@
 import ArgumentParser
 import CTASEngine
+import CTASGeoIP
 import CTASStore
 
 /// The command line's words for the libraries' typed errors: where a case calls for advice
@@ -12,6 +13,7 @@ enum ErrorWords {
         case let engine as EngineError:
             if case .store(let store) = engine { return words(for: store) }
             return engine.description
+        case let geo as GeoIPError: return geo.description
         default: return nil
         }
     }
