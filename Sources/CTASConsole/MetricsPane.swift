@@ -84,6 +84,14 @@ public enum MetricsPane {
             y += 1
         }
 
+        // Geolocation by address, when a database is in use.
+        if let geo = s.geolocation, y < inner.maxY - 2 {
+            var text = "geo \(DisplayText.safe(geo.database, ascii: ascii))  located \(Format.count(geo.located))"
+            if geo.notFound > 0 { text += "  unknown \(Format.count(geo.notFound))" }
+            if wide { text += "  no address \(Format.count(geo.noAddress))  feed \(Format.count(geo.hadCoordinates))" }
+            line(DisplayText.fit(text, inner.width, ellipsis: g.ellipsis), .muted)
+        }
+
         // Process and console.
         let p = s.process
         line("rss \(Format.bytes(p.residentBytes))  peak \(Format.bytes(p.peakResidentBytes))  cpu \(Int(p.cpuPercent.rounded()))%"

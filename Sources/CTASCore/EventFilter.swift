@@ -5,10 +5,11 @@
 /// keeps spaces.
 ///
 /// Fields: `type`, `src` (`source`), `entity` (`ent`), `id`, `ind` (`indicator`), `tag`,
-/// `desc` (`description`), `prio` (`priority`), `sev` (`severity`).
+/// `desc` (`description`), `prio` (`priority`), `sev` (`severity`), `cc` (`country`, the
+/// ISO code, exact), `asn` (`15169` or `AS15169`, exact), `flow` (the flow/connection key).
 public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
     public enum Field: String, Sendable, CaseIterable {
-        case type, source, entity, id, indicator, tag, description, priority
+        case type, source, entity, id, indicator, tag, description, priority, country, asn, flow
     }
 
     public enum Term: Sendable, Equatable {
@@ -37,7 +38,7 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
     static let fieldNames: [String: Field] = [
         "type": .type, "src": .source, "source": .source, "entity": .entity, "ent": .entity, "id": .id,
         "ind": .indicator, "indicator": .indicator, "tag": .tag, "desc": .description, "description": .description,
-        "prio": .priority, "priority": .priority,
+        "prio": .priority, "priority": .priority, "cc": .country, "country": .country, "asn": .asn, "flow": .flow,
     ]
 
     /// Parses filter text; the error says which term is wrong and what was expected.
@@ -74,11 +75,23 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
             let name = token[..<colon].lowercased()
             let value = String(token[token.index(after: colon)...]).lowercased()
             guard let field = fieldNames[name] else {
-                throw FilterError("'\(token)': unknown field '\(name)'; expected type, src, entity, id, ind, tag, desc, prio or sev")
+                throw FilterError("'\(token)': unknown field '\(name)'; expected type, src, entity, id, ind, tag, desc, prio, sev, cc, asn or flow")
             }
             guard !value.isEmpty else { throw FilterError("'\(token)': expected a value after ':'") }
             if field == .priority, Priority(name: value) == nil {
                 throw FilterError("'\(token)': priority is \(Priority.spellings)")
+            }
+            if field == .asn {
+                let digits = value.hasPrefix("as") ? String(value.dropFirst(2)) : value
+                guard let number = UInt32(digits) else {
+                    throw FilterError("'\(token)': asn is an AS number such as 15169 or AS15169")
+                }
+                return .field(field, String(number))
+            }
+            if field == .country {
+                guard value.count == 2, value.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                    throw FilterError("'\(token)': cc is a two-letter ISO country code such as GB")
+                }
             }
             return .field(field, value)
         }
@@ -145,6 +158,9 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
             case .tag: return e.tags.contains { contains($0, value) }
             case .description: return contains(e.description, value)
             case .priority: return e.priority?.name == value
+            case .country: return e.details?.country?.lowercased() == value
+            case .asn: return e.details?.asn.map(String.init) == value
+            case .flow: return contains(e.flow, value)
             }
         case .anywhere(let value):
             return contains(e.id, value) || contains(e.type, value) || contains(e.source, value) || contains(e.entity, value)

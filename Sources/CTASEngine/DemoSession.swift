@@ -1,5 +1,6 @@
 import CTASCore
 import CTASFeeds
+import CTASGeoIP
 import CTASStore
 import Foundation
 
@@ -13,6 +14,9 @@ public enum DemoSession {
     /// Recorded telemetry beside the feed (found next to it, under `telemetry/`).
     public static let telemetryNames = ["suricata-wrccdc-2017-alerts.json.gz", "zeek-notice.log.gz", "zeek-ssh.log.gz"]
     public static let speed = ReplaySpeed.factor(20)
+    /// The demo's geolocation database beside the feed (under `geoip/`): the networks of the
+    /// recorded telemetry's public addresses, from DB-IP City Lite (CC BY 4.0).
+    public static let geoDatabaseName = "geoip/ctas-demo-city.mmdb"
 
     public static func dataDirectory(environment: [String: String]) -> DataDirectory {
         DataDirectory(path: DataDirectory.defaultPath(environment: environment) + "-demo")
@@ -63,6 +67,12 @@ public enum DemoSession {
             }
         }
         var configuration = Engine.Configuration(sources: sources, dataDirectory: directory)
+        if let feed {
+            let database = URL(fileURLWithPath: feed).deletingLastPathComponent().appendingPathComponent(geoDatabaseName).path
+            if FileManager.default.isReadableFile(atPath: database) {
+                configuration.geolocator = try GeoLocator(paths: [database])
+            }
+        }
         configuration.speed = speed
         configuration.loop = true
         configuration.rebaseToNow = true

@@ -215,10 +215,12 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is re
     /// The UTF-8 bytes of a string at an offset (a view into the mapping).
     public func stringBytes(at offset: Int) throws(GeoIPError) -> UnsafeRawBufferPointer? { try decoder.stringBytes(at: offset) }
 
-    /// Walks the whole search tree, checking every record (a full verification, for
-    /// `ctas geoip info --verify`); returns the number of data records reached.
+    /// Walks the whole search tree, checking every record, and decodes every distinct data
+    /// record it reaches (a full verification, for `ctas geoip info --verify`); returns the
+    /// number of tree records that point into the data section.
     public func verifyTree() throws(GeoIPError) -> Int {
         var reached = 0
+        var decoded = Set<Int>()
         var seen = [Bool](repeating: false, count: Int(metadata.nodeCount))
         var stack: [(UInt32, Int)] = [(0, 0)]
         let maxDepth = metadata.ipVersion == 6 ? 128 : 32
@@ -239,6 +241,7 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is re
                         throw .corrupt(path: path, offset: Int(node) * nodeBytes, problem: "a search tree record points past the data section (\(r))")
                     }
                     reached += 1
+                    if decoded.insert(offset).inserted { _ = try decoder.decode(at: offset) }
                 }
             }
         }

