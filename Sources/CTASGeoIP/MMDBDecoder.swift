@@ -107,6 +107,11 @@ struct MMDBDecoder {
     }
 
     private func checkScalar(_ f: Field, at offset: Int) throws(GeoIPError) {
+        if f.kind == .boolean {
+            // A boolean's size is its value; it has no payload.
+            guard f.size <= 1 else { throw fail(offset, "a boolean of value \(f.size); expected 0 or 1") }
+            return
+        }
         let (last, overflow) = f.payload.addingReportingOverflow(f.size)
         guard !overflow, last <= end else { throw fail(offset, "a \(f.kind) of \(f.size) bytes runs past the end of the section") }
         switch f.kind {

@@ -219,6 +219,19 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is re
     /// record it reaches (a full verification, for `ctas geoip info --verify`); returns the
     /// number of tree records that point into the data section.
     public func verifyTree() throws(GeoIPError) -> Int {
+        // Every node, reachable or not: no record may point back to the root (a loop) or
+        // into the 16-byte separator before the data section.
+        for node in 0..<metadata.nodeCount {
+            for bit in 0...1 {
+                let r = Self.record(base: base, node: node, bit: bit, recordSize: metadata.recordSize, nodeBytes: nodeBytes)
+                if r == 0 {
+                    throw .corrupt(path: path, offset: Int(node) * nodeBytes, problem: "node \(node) points back to the root (a loop in the search tree)")
+                }
+                if r > metadata.nodeCount && r < metadata.nodeCount + 16 {
+                    throw .corrupt(path: path, offset: Int(node) * nodeBytes, problem: "node \(node) points into the data section separator (\(r))")
+                }
+            }
+        }
         var reached = 0
         var decoded = Set<Int>()
         var seen = [Bool](repeating: false, count: Int(metadata.nodeCount))
@@ -288,8 +301,8 @@ public struct IPBytes: Sendable, Equatable, Hashable {
     /// Bit `i` from the most significant end.
     @inline(__always)
     func bit(_ i: Int) -> Int {
-        if isV4 { return Int(low >> UInt64(31 - i)) & 1 }
-        return i < 64 ? Int(high >> UInt64(63 - i)) & 1 : Int(low >> UInt64(127 - i)) & 1
+        if isV4 { return Int((low >> UInt64(31 - i)) & 1) }
+        return i < 64 ? Int((high >> UInt64(63 - i)) & 1) : Int((low >> UInt64(127 - i)) & 1)
     }
 
     /// The network of `prefix` bits containing the address, in CIDR notation.

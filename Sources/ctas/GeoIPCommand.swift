@@ -128,7 +128,9 @@ struct GeoIPCommand: ParsableCommand {
             for path in search.paths {
                 let database = try MaxMindDatabase(path: path)
                 let m = database.metadata
-                let built = Timestamp(microseconds: Int64(clamping: m.buildEpoch) &* 1_000_000)
+                // A build time past year 9999 is reported, not converted (it would overflow).
+                let built = m.buildEpoch <= 253_402_300_799
+                    ? Timestamp(microseconds: Int64(m.buildEpoch) * 1_000_000).rfc3339 : "out of range (epoch \(m.buildEpoch))"
                 var reached: Int?
                 if verify { reached = try database.verifyTree() }
                 let description = m.description["en"] ?? m.description.values.sorted().first ?? ""
@@ -136,7 +138,7 @@ struct GeoIPCommand: ParsableCommand {
                 lines.append("file         \(SafeText.sanitize(path))")
                 lines.append("type         \(SafeText.sanitize(m.databaseType))")
                 lines.append("description  \(SafeText.sanitize(description))")
-                lines.append("built        \(built.rfc3339)")
+                lines.append("built        \(built)")
                 lines.append("languages    \(SafeText.sanitize(m.languages.joined(separator: " ")))")
                 lines.append("ip version   \(m.ipVersion)")
                 lines.append("nodes        \(m.nodeCount)")
@@ -144,7 +146,7 @@ struct GeoIPCommand: ParsableCommand {
                 lines.append("format       \(m.majorVersion).\(m.minorVersion)")
                 if let reached { lines.append("verified     every node; \(reached) records point into the data section") }
                 var object = "{\"file\":\(JSONString.quoted(path)),\"type\":\(JSONString.quoted(m.databaseType))"
-                object += ",\"buildEpoch\":\(m.buildEpoch),\"built\":\(JSONString.quoted(built.rfc3339))"
+                object += ",\"buildEpoch\":\(m.buildEpoch),\"built\":\(JSONString.quoted(built))"
                 object += ",\"languages\":\(JSONString.array(m.languages)),\"ipVersion\":\(m.ipVersion)"
                 object += ",\"nodeCount\":\(m.nodeCount),\"recordSize\":\(m.recordSize)"
                 object += ",\"formatVersion\":\"\(m.majorVersion).\(m.minorVersion)\",\"description\":\(m.all["description"]?.json ?? "{}")"

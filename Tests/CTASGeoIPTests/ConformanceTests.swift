@@ -55,6 +55,13 @@ struct ConformanceTests {
                 continue
             }
             let hit = try database.lookup(address)
+            if cells[0] == "probe" {
+                #expect(hit.prefixLength == prefix, "\(name): probe \(cells[1]) network /\(hit.prefixLength), reference /\(prefix)")
+                let mine = try hit.dataOffset.map { canonical(try database.value(at: $0)) } ?? "-"
+                #expect(mine == cells[3], "\(name): probe \(cells[1]): record differs")
+                compared += 1
+                continue
+            }
             guard let offset = hit.dataOffset else {
                 Issue.record("\(name): \(cells[0]) \(cells[1]): no record; the reference has \(cells[3].prefix(80))")
                 continue
@@ -74,9 +81,29 @@ struct ConformanceTests {
         #expect(Self.refuses(Self.testData + "/" + name), "\(name) was read without an error")
     }
 
+    /// bad-data files whose structure is valid (their README says so of the epoch one; the
+    /// other two broke a reader's bounds checks on an empty container ending the metadata):
+    /// they must read correctly, which the reference reader does too.
+    static let validInBadData: Set<String> = [
+        "libmaxminddb-uint64-max-epoch.mmdb", "libmaxminddb-empty-array-last-in-metadata.mmdb",
+        "libmaxminddb-empty-map-last-in-metadata.mmdb",
+    ]
+
     @Test("every bad-data database is refused with an error, never a crash or a hang", arguments: badData)
-    func badDataRefused(path: String) {
-        #expect(Self.refuses(path), "\(path) was read without an error")
+    func badDataRefused(path: String) throws {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        guard Self.validInBadData.contains(name) else {
+            #expect(Self.refuses(path), "\(path) was read without an error")
+            return
+        }
+        let database = try MaxMindDatabase(path: path)
+        _ = try database.verifyTree()
+        #expect(database.metadata.languages.isEmpty)
+        #expect(database.metadata.description.isEmpty)
+        let hit = try database.lookup(try #require(IPBytes("1.1.1.1")))
+        #expect(try hit.dataOffset.map { try database.value(at: $0) }?["ip"] == .string("test"))
+        // A build time past year 9999 gives no date, never an overflow.
+        if name.contains("epoch") { #expect(database.label == "Test") } else { #expect(database.label == "Test 2001-09") }
     }
 
     /// Whether opening, walking and decoding the whole file, or looking up sample addresses,
