@@ -16,6 +16,7 @@ let package = Package(
                 .product(name: "CTASStore", package: "ctas"),
                 .product(name: "CTASConsole", package: "ctas"),
                 .product(name: "CTASEngine", package: "ctas"),
+                .product(name: "CTASGeoIP", package: "ctas"),
             ],
             // libFuzzer provides `main`; the target only defines LLVMFuzzerTestOneInput.
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]

@@ -24,7 +24,7 @@ swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scr
 binary=$(swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path .build --show-bin-path)/ctas-fuzz
 found=0
 for target in "${targets[@]}"; do
-  if ! CTAS_FUZZ_TARGET="$target" "$binary" -runs=1 >/dev/null 2>&1; then
+  if ! CTAS_FUZZ_TARGET="$target" "$binary" -runs=1 -artifact_prefix="${TMPDIR:-/tmp}/ctas-fuzz-probe-" >/dev/null 2>&1; then
     echo "$target: not a target of this build, skipped" >&2
     continue
   fi

@@ -10,11 +10,12 @@ import Musl
 /// records; IPv4 addresses in IPv6 trees from the `::a.b.c.d` node), the data section's types
 /// decoded on demand. A lookup and reading its fields allocate nothing. Every read is bounds
 /// checked: a malformed file is refused with the byte offset, never trusted.
-public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is read-only and never changes after init
+public final class MaxMindDatabase: @unchecked Sendable {   // the mapped or copied bytes are read-only and never change after init
     public let path: String
     public let metadata: Metadata
     private let base: UnsafeRawPointer
     private let length: Int
+    private let isMapped: Bool
     private let treeBytes: Int
     private let nodeBytes: Int
     /// Where the data section starts and ends (the metadata marker) in the file.
@@ -41,8 +42,7 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is re
     static let maximumDepth = 64
 
     /// Opens and checks the file (metadata, record size, tree and data section bounds).
-    public init(path: String) throws(GeoIPError) {
-        self.path = path
+    public convenience init(path: String) throws(GeoIPError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -54,7 +54,34 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is re
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
             throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
-        let base = UnsafeRawPointer(mapped)
+        try self.init(base: UnsafeRawPointer(mapped), length: size, path: path, isMapped: true)
+    }
+
+    /// Reads a database held in memory (a copy of `bytes` is kept); `name` stands for its
+    /// path in errors.
+    public convenience init(bytes: [UInt8], name: String) throws(GeoIPError) {
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
+        bytes.withUnsafeBytes { if let source = $0.baseAddress { copy.copyMemory(from: source, byteCount: bytes.count) } }
+        try self.init(base: UnsafeRawPointer(copy), length: bytes.count, path: name, isMapped: false)
+    }
+
+    /// Gives back a mapping or a copy.
+    private static func release(_ base: UnsafeRawPointer, _ length: Int, isMapped: Bool) {
+        if isMapped {
+            munmap(UnsafeMutableRawPointer(mutating: base), length)
+        } else {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        }
+    }
+
+    /// Checks the bytes at `base` (which this instance then owns, and releases on failure).
+    private init(base: UnsafeRawPointer, length size: Int, path: String, isMapped: Bool) throws(GeoIPError) {
+        self.path = path
+        self.isMapped = isMapped
+        guard size >= Self.marker.count else {
+            Self.release(base, size, isMapped: isMapped)
+            throw .noMetadata(path: path)
+        }
         // The last marker in the final 128 KiB starts the metadata.
         let bytes = UnsafeRawBufferPointer(start: base, count: size)
         var markerAt: Int?
@@ -68,7 +95,7 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is re
             i -= 1
         }
         guard let markerAt else {
-            munmap(mapped, size)
+            Self.release(base, size, isMapped: isMapped)
             throw .noMetadata(path: path)
         }
         let metaStart = markerAt + Self.marker.count
@@ -77,12 +104,12 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is re
         do throws(GeoIPError) {
             meta = try decoder.decode(at: metaStart).value
         } catch {
-            munmap(mapped, size)
+            Self.release(base, size, isMapped: isMapped)
             throw error
         }
         func required(_ key: String) throws(GeoIPError) -> UInt64 {
             guard let v = meta[key]?.unsigned else {
-                munmap(mapped, size)
+                Self.release(base, size, isMapped: isMapped)
                 throw .badMetadata(path: path, key: key, expected: "an unsigned integer")
             }
             return v
@@ -93,25 +120,25 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is re
         let major = try required("binary_format_major_version")
         let minor = meta["binary_format_minor_version"]?.unsigned ?? 0
         guard major == 2 else {
-            munmap(mapped, size)
+            Self.release(base, size, isMapped: isMapped)
             throw .badMetadata(path: path, key: "binary_format_major_version", expected: "2 (this reader reads format 2.x), found \(major)")
         }
         guard [24, 28, 32].contains(recordSize) else {
-            munmap(mapped, size)
+            Self.release(base, size, isMapped: isMapped)
             throw .badMetadata(path: path, key: "record_size", expected: "24, 28 or 32, found \(recordSize)")
         }
         guard ipVersion == 4 || ipVersion == 6 else {
-            munmap(mapped, size)
+            Self.release(base, size, isMapped: isMapped)
             throw .badMetadata(path: path, key: "ip_version", expected: "4 or 6, found \(ipVersion)")
         }
         guard nodeCount > 0, nodeCount < UInt64(UInt32.max) else {
-            munmap(mapped, size)
+            Self.release(base, size, isMapped: isMapped)
             throw .badMetadata(path: path, key: "node_count", expected: "a node count above 0 below 2^32")
         }
         let nodeBytes = Int(recordSize) * 2 / 8
         let (treeBytes, overflow) = Int(nodeCount).multipliedReportingOverflow(by: nodeBytes)
         guard !overflow, treeBytes + 16 <= markerAt else {
-            munmap(mapped, size)
+            Self.release(base, size, isMapped: isMapped)
             throw .badMetadata(path: path, key: "node_count", expected: "a search tree that fits in the file (\(nodeCount) nodes of \(nodeBytes) bytes, the data section starts at byte \(markerAt))")
         }
         var languages: [String] = []
@@ -140,7 +167,7 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapping is re
         ipv4Start = node
     }
 
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+    deinit { Self.release(base, length, isMapped: isMapped) }
 
     /// One record of a node (0: left, 1: right), big-endian, per record size.
     private static func record(base: UnsafeRawPointer, node: UInt32, bit: Int, recordSize: Int, nodeBytes: Int) -> UInt32 {

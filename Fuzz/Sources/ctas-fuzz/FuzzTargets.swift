@@ -3,6 +3,7 @@ import CTASCore
 import CTASFeeds
 import CTASStore
 import CTASEngine
+import CTASGeoIP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,7 @@ import Glibc
 /// trap, hang or leak: bad input is a thrown error or a counted reject.
 enum FuzzTarget: String, CaseIterable {
     case ndjson, feed, csv, rfc3339, ioc, rules, warninglist, filter, toml, theme, config, timeArgument
-    case eve, zeek, zeekJSON = "zeek-json", jsonArray = "json-array", original
+    case eve, zeek, zeekJSON = "zeek-json", jsonArray = "json-array", original, mmdb
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -64,6 +65,18 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? Theme(toml: text, origin: "fuzz", base: nil)
         case .config:
             _ = try? ConsoleConfig(text: text, origin: "fuzz")
+        case .mmdb:
+            // A MaxMind DB: opened, verified whole, looked up, its records decoded and read
+            // field by field as enrichment does.
+            guard let database = try? MaxMindDatabase(bytes: Array(bytes), name: "fuzz.mmdb") else { break }
+            _ = try? database.verifyTree()
+            let locator = GeoLocator(databases: [database])
+            for text in ["1.1.1.1", "81.2.69.160", "0.0.0.0", "255.255.255.255", "::", "2001:db8::1", "ffff::1", "::ffff:1.2.3.4"] {
+                _ = try? locator.locate(text)
+                if let address = IPBytes(text), let offset = try? database.lookup(address).dataOffset {
+                    _ = (try? database.value(at: offset))?.json
+                }
+            }
         case .timeArgument:
             _ = try? TimeArgument.parse(text, now: Timestamp(microseconds: 1_795_169_730_000_000))
         }
