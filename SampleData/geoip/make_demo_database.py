@@ -8,9 +8,10 @@ telemetry (../telemetry), each with its country, city and coordinates from DB-IP
 """
 import gzip
 import ipaddress
-import json
 import os
+import re
 import sys
+from unittest import mock
 
 import maxminddb
 import netaddr
@@ -21,30 +22,21 @@ TELEMETRY = os.path.join(HERE, "..", "telemetry")
 
 
 def addresses():
+    """Every global IPv4 or IPv6 address written anywhere in the telemetry files (records
+    may span lines: the EVE sample is pretty-printed)."""
     found = set()
     for name in sorted(os.listdir(TELEMETRY)):
         if not name.endswith(".gz"):
             continue
         with gzip.open(os.path.join(TELEMETRY, name), "rt", encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if line.startswith("#"):
-                    continue
-                cells = []
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    record = None
-                if isinstance(record, dict):
-                    cells = [record.get("src_ip"), record.get("dest_ip")]
-                else:
-                    cells = line.rstrip("\n").split("\t")
-                for cell in cells:
-                    try:
-                        address = ipaddress.ip_address(cell)
-                    except (TypeError, ValueError):
-                        continue
-                    if address.is_global:
-                        found.add(address)
+            text = f.read()
+        for token in re.findall(r"[0-9A-Fa-f:.]{3,45}", text):
+            try:
+                address = ipaddress.ip_address(token)
+            except ValueError:
+                continue
+            if address.is_global:
+                found.add(address)
     return sorted(found, key=lambda a: (a.version, int(a)))
 
 
@@ -72,7 +64,9 @@ def main():
     for cidr, slim in sorted(networks.items()):
         writer.insert_network(netaddr.IPSet([cidr]), slim)
     out = os.path.join(HERE, "ctas-demo-city.mmdb")
-    writer.to_db_file(out)
+    # The build time written is DB-IP's (the data's date, and the same file on every run).
+    with mock.patch("time.time", return_value=built):
+        writer.to_db_file(out)
     print(f"{out}: {len(networks)} networks from DB-IP City Lite built {built}", file=sys.stderr)
     return 0
 
