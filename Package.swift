@@ -95,7 +95,7 @@ let package = Package(
         // depends on it, so no library ships measuring code.
         .target(
             name: "CTASBenchmarks",
-            dependencies: ["H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASConsole", "CTASSchema", "CNCurses"]
+            dependencies: ["H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASConsole", "CTASSchema", "CTASGeoIP", "CNCurses"]
         ),
 
         // The executable: argument parsing and wiring only.

@@ -70,7 +70,7 @@ public struct EventGeolocator {
             answer = cached
         } else {
             var fresh = Answer()
-            if let found = try? locator.locate(address), found.found {
+            if let bytes = IPBytes(address), let found = try? locator.locate(bytes, text: address, network: false), found.found {
                 fresh = Answer(point: found.point, country: found.country, asn: found.asn)
             }
             if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }

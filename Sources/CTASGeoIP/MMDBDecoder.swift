@@ -15,6 +15,8 @@ struct MMDBDecoder {
     let start: Int
     let end: Int
     let path: String
+    /// Decoded pointer targets (nil: decode every time, as for the metadata).
+    var cache: PointerCache?
 
     enum Kind: Int {
         case pointer = 1, string = 2, double = 3, bytes = 4, uint16 = 5, uint32 = 6, map = 7, int32 = 8
@@ -147,7 +149,10 @@ struct MMDBDecoder {
         if f.kind == .pointer {
             guard f.size >= start, f.size < end else { throw fail(offset, "pointer to byte \(f.size) is outside the section") }
             guard try field(at: f.size).kind != .pointer else { throw fail(offset, "pointer to another pointer (at byte \(f.size))") }
-            return (try decode(at: f.size, depth: depth + 1).value, f.payload)
+            if let cached = cache?.value(at: f.size) { return (cached, f.payload) }
+            let target = try decode(at: f.size, depth: depth + 1).value
+            cache?.store(target, at: f.size)
+            return (target, f.payload)
         }
         switch f.kind {
         case .map:
@@ -241,6 +246,23 @@ struct MMDBDecoder {
             current = found
         }
         return current
+    }
+
+    /// Calls `body` with each key (its UTF-8 bytes) and value offset of the map at `offset`
+    /// (a pointer followed), in one pass; `body` returns false to stop. Allocates nothing.
+    func forEachMember(of offset: Int, _ body: (UnsafeRawBufferPointer, Int) throws(GeoIPError) -> Bool) throws(GeoIPError) {
+        let f = try target(offset)
+        guard f.kind == .map else { return }
+        guard f.size * 2 <= end - f.payload else { throw fail(offset, "a map of \(f.size) pairs cannot fit in the \(end - f.payload) bytes left") }
+        var i = f.payload
+        for _ in 0..<f.size {
+            let (k, afterKey) = try resolved(i)
+            guard k.kind == .string else { throw fail(i, "a map key that is not a string") }
+            try checkScalar(k, at: i)
+            guard try body(UnsafeRawBufferPointer(start: base + k.payload, count: k.size), afterKey) else { return }
+            let value = try field(at: afterKey)
+            i = value.kind == .pointer ? value.payload : try after(value, at: afterKey)
+        }
     }
 
     /// A number of any numeric kind at `offset` (a pointer followed).

@@ -99,7 +99,7 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapped or cop
             throw .noMetadata(path: path)
         }
         let metaStart = markerAt + Self.marker.count
-        let decoder = MMDBDecoder(base: base, start: metaStart, end: size, path: path)
+        let decoder = MMDBDecoder(base: base, start: metaStart, end: size, path: path, cache: nil)
         let meta: MMDBValue
         do throws(GeoIPError) {
             meta = try decoder.decode(at: metaStart).value
@@ -223,7 +223,8 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapped or cop
     }
 
     /// The data section's decoder.
-    var decoder: MMDBDecoder { MMDBDecoder(base: base, start: dataStart, end: dataEnd, path: path) }
+    var decoder: MMDBDecoder { MMDBDecoder(base: base, start: dataStart, end: dataEnd, path: path, cache: pointerCache) }
+    private let pointerCache = PointerCache()
 
     /// The whole record at a data offset.
     public func value(at offset: Int) throws(GeoIPError) -> MMDBValue {
@@ -234,6 +235,12 @@ public final class MaxMindDatabase: @unchecked Sendable {   // the mapped or cop
     /// missing); allocates nothing.
     public func locate(_ path: MMDBPath, in offset: Int) throws(GeoIPError) -> Int? {
         try decoder.locate(path, from: offset)
+    }
+
+    /// Calls `body` with each key (UTF-8 bytes) and value offset of the map at `offset`, in
+    /// one pass, until it returns false. Allocates nothing.
+    public func forEachMember(of offset: Int, _ body: (UnsafeRawBufferPointer, Int) throws(GeoIPError) -> Bool) throws(GeoIPError) {
+        try decoder.forEachMember(of: offset, body)
     }
 
     /// A number (double, float or integer) at an offset.

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction, the correlation graph, the heatmap.",
-        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self],
+        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self, GeoIPBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -276,6 +276,45 @@ struct FormatsBench: ParsableCommand {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let result = try FormatsBenchmark.run(records: records, seed: seed, directory: dir, executable: executable, lnavRecords: lnavRecords)
         try? FileManager.default.removeItem(atPath: dir)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct GeoIPBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "geoip",
+        abstract: "Benchmark IP lookups against the reference reader's C extension (PyPI maxminddb) on the same addresses.",
+        discussion: """
+            Reports lookups/s for address → enrichment fields and address → whole record, best of three, and the
+            reference's `get` (MODE_MMAP_EXT) on the same addresses in the same run, when --python (default: the
+            repository's .venv/bin/python when present) has PyPI maxminddb. The target: faster than the C extension.
+            """)
+
+    @Option(help: "A MaxMind DB file (default: the demo's database).")
+    var db: String?
+
+    @Option(help: "Random addresses to look up.")
+    var addresses: Int = 1_000_000
+
+    @Option(help: "Seed of the addresses.")
+    var seed: UInt64 = 7
+
+    @Option(help: "Python with PyPI maxminddb installed.")
+    var python: String?
+
+    func validate() throws {
+        guard (1...50_000_000).contains(addresses) else { throw ValidationError("--addresses must be 1–50000000") }
+    }
+
+    func run() throws {
+        let database = db ?? FileManager.default.currentDirectoryPath + "/SampleData/geoip/ctas-demo-city.mmdb"
+        let venv = FileManager.default.currentDirectoryPath + "/.venv/bin/python"
+        let interpreter = python ?? (FileManager.default.isExecutableFile(atPath: venv) ? venv : nil)
+        let dir = NSTemporaryDirectory() + "ctas-bench-geoip-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try GeoIPBenchmark.run(database: database, count: addresses, seed: seed, python: interpreter, directory: dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
