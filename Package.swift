@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "CTASConsole", targets: ["CTASConsole"]),
         .library(name: "CTASEngine", targets: ["CTASEngine"]),
         .library(name: "CTASGeoIP", targets: ["CTASGeoIP"]),
+        .library(name: "CTASIntel", targets: ["CTASIntel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -60,11 +61,14 @@ let package = Package(
         // lookups that geolocate events.
         .target(name: "CTASGeoIP", dependencies: ["CTASCore"]),
 
+        // Threat intelligence: MISP events and feeds, STIX 2.1 bundles and patterns, decay.
+        .target(name: "CTASIntel", dependencies: ["CTASCore", "CTASFeeds", "CTASStore"]),
+
         // Actors that wire feeds → analysis → store; metrics and snapshots.
         .target(
             name: "CTASEngine",
             dependencies: [
-                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASGeoIP",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASGeoIP", "CTASIntel",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -102,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "ctas",
             dependencies: [
-                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASGeoIP", "CTASConsole", "CTASSchema", "CTASBenchmarks",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASGeoIP", "CTASIntel", "CTASConsole", "CTASSchema", "CTASBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -2,6 +2,7 @@ import CTASCore
 import H3
 import CTASFeeds
 import CTASGeoIP
+import CTASIntel
 import CTASStore
 import Foundation
 
@@ -79,6 +80,8 @@ public final class Engine: Sendable {
         public var warninglist: Warninglist = .builtIn()
         /// Places events without coordinates by IP address (nil: no geolocation).
         public var geolocator: GeoLocator?
+        /// Records a sighting on every stored intelligence indicator an event carries.
+        public var matchIntel = true
         /// Keep the in-memory geo index the heatmap reads (headless commands have no heatmap
         /// and skip its cost; drill-downs and `ctas hotspots` read the warm tier).
         public var geoIndex = true
@@ -134,6 +137,8 @@ public final class Engine: Sendable {
 
         let warm: WarmTier
         let graph: GraphTier
+        let intel: IntelStore
+        let known: Set<Indicator>
         let deadLetters: DeadLetterFile
         var storedEvents = 0
         var storedThroughSeq: Int64 = 0
@@ -141,6 +146,8 @@ public final class Engine: Sendable {
             warm = try WarmTier(path: directory.warmDatabase, sync: configuration.sync)
             graph = try GraphTier(database: warm.database, warninglist: configuration.warninglist,
                                   retention: configuration.rules.graphRetention)
+            intel = try IntelStore(database: warm.database)
+            known = configuration.matchIntel ? try intel.indicators() : []
             // Every commit stores the dead-letter length; with none stored, nothing was ever
             // committed, so lines in the file come from a run that died before its first commit.
             deadLetters = try DeadLetterFile(path: directory.deadLetterFile, committedSize: try warm.committedDeadLetterSize() ?? 0)
@@ -205,9 +212,10 @@ public final class Engine: Sendable {
         sourceStages = sources
         parseStages = parsers
         routeStage = RouteStage(input: routeQueue, output: storeQueue, router: router, hub: hub,
-                                geolocator: configuration.geolocator.map { EventGeolocator(locator: $0, warninglist: configuration.warninglist) })
+                                geolocator: configuration.geolocator.map { EventGeolocator(locator: $0, warninglist: configuration.warninglist) },
+                                known: known)
         fanoutQueue = BoundedQueue(capacity: 2)
-        storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
+        storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph, intel: intel), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
                                 storedEvents: storedEvents)
         let geo = GeoHub()
@@ -443,6 +451,7 @@ public final class Engine: Sendable {
         snap.rejectReasons = state.rejectReasons
         snap.warnings = state.warnings
         snap.geolocation = state.geolocation
+        snap.intelSightings = state.intelSightings
         snap.sources = state.sources
         snap.recent = Array(state.recent)
         snap.rateHistory = state.rateSeconds.map(\.count)
@@ -561,6 +570,6 @@ public final class Engine: Sendable {
                                               p95Micros: $0.latency.p95, p99Micros: $0.latency.p99, maxMicros: $0.latency.max))
             }),
             endToEndP50Micros: snap.endToEnd.p50, endToEndP99Micros: snap.endToEnd.p99, failure: snap.failure,
-            geolocation: snap.geolocation)
+            geolocation: snap.geolocation, intelSightings: snap.intelSightings)
     }
 }

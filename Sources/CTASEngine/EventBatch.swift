@@ -24,6 +24,8 @@ struct EventBatch: Sendable {
     var indicators: [[Indicator]] = []
     /// Filled by the route stage: per event, its resolution-15 H3 cell (0: no location).
     var cells: [UInt64] = []
+    /// Filled by the route stage: events carrying indicators the intelligence store holds.
+    var sightings: [(event: Int, indicators: [Indicator])] = []
 
     init(source: Int) { self.source = source }
 }

@@ -62,6 +62,9 @@ public struct IngestSummary: Codable, Sendable, Equatable {
     public var interrupted = false
     /// Events placed by IP address (absent when no database was in use).
     public var geolocation: GeolocationStatus?
+    /// Known intelligence indicators that accepted and duplicate events carried (absent when
+    /// the intelligence store is empty).
+    public var intelSightings: Int?
 
     /// The summary as pretty JSON with sorted keys.
     public func json() -> String {

@@ -55,6 +55,7 @@ final class MetricsHub: Sendable {
         var failure: String?
         var finished = false
         var geolocation: GeolocationStatus?
+        var intelSightings: Int?
     }
 
     static let recentCapacity = 1000
@@ -65,6 +66,11 @@ final class MetricsHub: Sendable {
         var s = State()
         s.sources = sources
         state = Locked(s)
+    }
+
+    /// Records how many known intelligence indicators events carried so far.
+    func intelSightings(_ total: Int) {
+        state.withLock { $0.intelSightings = total }
     }
 
     /// Records the route stage's geolocation counts (totals so far).

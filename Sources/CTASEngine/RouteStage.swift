@@ -16,10 +16,14 @@ actor RouteStage {
     private let hub: MetricsHub
     private let extractor = IndicatorExtractor()
     private var geolocator: EventGeolocator?
+    /// The intelligence store's indicators, matched against every event's.
+    private let known: Set<Indicator>
+    private var sightings = 0
 
     init(input: BoundedQueue<EventBatch>, output: BoundedQueue<EventBatch>, router: TierRouter, hub: MetricsHub,
-         geolocator: EventGeolocator?) {
+         geolocator: EventGeolocator?, known: Set<Indicator>) {
         self.geolocator = geolocator
+        self.known = known
         executor = ThreadExecutor(name: "ctas-route")
         self.input = input
         self.output = output
@@ -32,6 +36,7 @@ actor RouteStage {
             let started = MonotonicClock.nanoseconds()
             batch.indicators = batch.events.map(extractor.indicators(of:))
             if geolocator != nil { geolocate(&batch) }
+            if !known.isEmpty { matchIntel(&batch) }
             batch.placements = zip(batch.events, batch.indicators).map { router.place($0, indicators: $1.count) }
             batch.rows = WarmRowBlock(batch.events)
             batch.cells = batch.events.map { GeoCell.of($0)?.rawValue ?? 0 }
@@ -41,6 +46,19 @@ actor RouteStage {
         input.close()
         output.close()
         executor.shutdown()
+    }
+
+    /// Marks events that carry known indicators (tag `intel`) and lists them for the writer,
+    /// which records the sightings in the events' transaction.
+    private func matchIntel(_ batch: inout EventBatch) {
+        for i in batch.events.indices {
+            let hits = batch.indicators[i].filter { known.contains($0) }
+            guard !hits.isEmpty else { continue }
+            batch.sightings.append((i, hits))
+            if !batch.events[i].tags.contains("intel") { batch.events[i].tags.append("intel") }
+            sightings += hits.count
+        }
+        hub.intelSightings(sightings)
     }
 
     /// Places the batch's events without coordinates (before their cells and rows are made).

@@ -25,6 +25,8 @@ public struct Snapshot: Sendable {
     public var geo = GeoStatus()
     /// Geolocation of events by IP address at ingest (nil: no database in use).
     public var geolocation: GeolocationStatus?
+    /// Known intelligence indicators carried by events this run (nil: no intelligence stored).
+    public var intelSightings: Int?
     public var process = ProcessStatus()
     /// The newest accepted events, oldest first.
     public var recent: [Event] = []

@@ -1,5 +1,6 @@
 import CTASCore
 import CTASFeeds
+import CTASIntel
 import CTASStore
 
 /// Where a source's events are checkpointed, and its running totals.
@@ -20,6 +21,7 @@ actor StoreStage {
 
     private let warm: WarmTier
     private let graph: GraphTier
+    private let intel: IntelStore
     private let deadLetters: DeadLetterFile
     private let input: BoundedQueue<EventBatch>
     private let output: BoundedQueue<CommittedBatch>
@@ -36,6 +38,7 @@ actor StoreStage {
     struct Tiers {
         var warm: WarmTier
         var graph: GraphTier
+        var intel: IntelStore
     }
 
     init(tiers: sending Tiers, deadLetters: sending DeadLetterFile,
@@ -43,6 +46,7 @@ actor StoreStage {
          warmRetention: Duration, storedEvents: Int) {
         self.warm = tiers.warm
         self.graph = tiers.graph
+        self.intel = tiers.intel
         self.deadLetters = deadLetters
         self.input = input
         self.output = output
@@ -130,6 +134,20 @@ actor StoreStage {
         return entries
     }
 
+    /// Sightings of the events this commit inserts (a duplicate event sights nothing again).
+    private func sightingRows(_ group: [EventBatch], inserted: [Bool]) -> [(Indicator, Timestamp, String, String)] {
+        var rows: [(Indicator, Timestamp, String, String)] = []
+        var base = 0
+        for batch in group {
+            for sighting in batch.sightings where inserted.indices.contains(base + sighting.event) && inserted[base + sighting.event] {
+                let event = batch.events[sighting.event]
+                for indicator in sighting.indicators { rows.append((indicator, event.timestamp, event.source ?? "ctas", event.id)) }
+            }
+            base += batch.events.count
+        }
+        return rows
+    }
+
     private func commit(_ group: [EventBatch]) throws(StoreError) -> CommittedBatch {
         let started = MonotonicClock.nanoseconds()
         var parts: [WarmTier.Part] = []
@@ -170,7 +188,10 @@ actor StoreStage {
         let result: WarmTier.CommitResult
         do throws(StoreError) {
             result = try warm.commit(parts, deadLetterSize: deadLetters.size,
-                                     alsoWrite: { (inserted) throws(StoreError) in try graph.write(graphEntries(group, inserted: inserted)) },
+                                     alsoWrite: { (inserted) throws(StoreError) in
+                                         try graph.write(graphEntries(group, inserted: inserted))
+                                         _ = try intel.insertSightings(sightingRows(group, inserted: inserted))
+                                     },
                                      checkpoints: { inserted in checkpoints(for: group, inserted: inserted) })
         } catch {
             graph.graph.rollback(to: mark)

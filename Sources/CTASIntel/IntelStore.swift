@@ -1,0 +1,129 @@
+import CTASCore
+import CTASStore
+
+/// The intelligence tier: reports, the indicators they carry with their context, and
+/// sightings, in the data directory's SQLite database beside the events (so a sighting is
+/// written in the same transaction as the event that made it).
+public final class IntelStore {
+    public let database: SQLiteDatabase
+
+    public init(database: SQLiteDatabase, readOnly: Bool = false) throws(StoreError) {
+        self.database = database
+        if !readOnly { try Self.createTables(database) }
+    }
+
+    static func createTables(_ database: SQLiteDatabase) throws(StoreError) {
+        try database.execute("""
+            CREATE TABLE IF NOT EXISTS intel_reports(
+                id TEXT PRIMARY KEY, format TEXT NOT NULL, name TEXT NOT NULL, org TEXT, date INTEGER,
+                modified INTEGER NOT NULL, tags TEXT NOT NULL, imported INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS intel_entries(
+                report TEXT NOT NULL, kind INTEGER NOT NULL, value TEXT NOT NULL, source_type TEXT NOT NULL,
+                tags TEXT NOT NULL, first_seen INTEGER, last_seen INTEGER, for_detection INTEGER NOT NULL,
+                comment TEXT, confidence REAL, valid_until INTEGER,
+                PRIMARY KEY(report, kind, value, source_type)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS intel_entries_value ON intel_entries(value, kind);
+            CREATE TABLE IF NOT EXISTS intel_sightings(
+                kind INTEGER NOT NULL, value TEXT NOT NULL, ts INTEGER NOT NULL, source TEXT NOT NULL, event TEXT NOT NULL,
+                PRIMARY KEY(kind, value, ts, source, event)) WITHOUT ROWID;
+            """)
+    }
+
+    /// Whether the database has the intelligence tables.
+    public static func exists(in database: SQLiteDatabase) -> Bool {
+        ((try? database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'intel_entries'")) ?? 0) == 1
+    }
+
+    /// What an import did.
+    public struct ImportSummary: Codable, Sendable, Equatable {
+        public var reportsNew = 0
+        public var reportsUpdated = 0
+        public var reportsUnchanged = 0
+        public var entries = 0
+        public var sightings = 0
+        public var problems = 0
+        public var problemsByKind: [String: Int] = [:]
+        public init() {}
+    }
+
+    /// Stores a batch: a report not seen before is added; a newer version (later `modified`)
+    /// replaces the stored one and its entries; the same or an older version changes nothing.
+    public func store(_ batch: IntelBatch, importedAt: Timestamp) throws(StoreError) -> ImportSummary {
+        var summary = ImportSummary()
+        summary.problems = batch.problems.count
+        for problem in batch.problems { summary.problemsByKind[problem.key, default: 0] += 1 }
+        let entriesByReport = Dictionary(grouping: batch.entries, by: \.report)
+        try database.transaction { () throws(StoreError) in
+            let stored = try database.prepare("SELECT modified FROM intel_reports WHERE id = ?")
+            let upsert = try database.prepare("""
+                INSERT OR REPLACE INTO intel_reports(id, format, name, org, date, modified, tags, imported)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let clear = try database.prepare("DELETE FROM intel_entries WHERE report = ?")
+            let insert = try database.prepare("""
+                INSERT OR REPLACE INTO intel_entries(report, kind, value, source_type, tags, first_seen, last_seen, for_detection,
+                                                     comment, confidence, valid_until)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for report in batch.reports {
+                try stored.bind([.text(report.id)])
+                let previous: Int64? = try stored.step() ? stored.int64(0) : nil
+                stored.reset()
+                if let previous, previous >= report.modified.microseconds {
+                    summary.reportsUnchanged += 1
+                    continue
+                }
+                if previous == nil { summary.reportsNew += 1 } else { summary.reportsUpdated += 1 }
+                try upsert.bind([.text(report.id), .text(report.format), .text(report.name), report.organization.map(SQLiteValue.text) ?? .null,
+                                 report.date.map { .integer($0.microseconds) } ?? .null, .integer(report.modified.microseconds),
+                                 .text(JSONString.array(report.tags)), .integer(importedAt.microseconds)])
+                _ = try upsert.step()
+                upsert.reset()
+                try clear.bind([.text(report.id)])
+                _ = try clear.step()
+                clear.reset()
+                for entry in entriesByReport[report.id] ?? [] {
+                    try insert.bind([.text(entry.report), .integer(Int64(entry.indicator.kind.rawValue)), .text(entry.indicator.value),
+                                     .text(entry.sourceType), .text(JSONString.array(entry.tags)),
+                                     entry.firstSeen.map { .integer($0.microseconds) } ?? .null,
+                                     entry.lastSeen.map { .integer($0.microseconds) } ?? .null, .integer(entry.forDetection ? 1 : 0),
+                                     entry.comment.map(SQLiteValue.text) ?? .null, entry.confidence.map(SQLiteValue.real) ?? .null,
+                                     entry.validUntil.map { .integer($0.microseconds) } ?? .null])
+                    _ = try insert.step()
+                    insert.reset()
+                    summary.entries += 1
+                }
+            }
+            summary.sightings = try insertSightings(batch.sightings.map { ($0.indicator, $0.time, $0.source, "") })
+        }
+        return summary
+    }
+
+    /// Records sightings (indicator, time, who saw it, the event id or ""); a sighting already
+    /// recorded is not counted twice. Call inside the caller's transaction.
+    public func insertSightings(_ sightings: [(Indicator, Timestamp, String, String)]) throws(StoreError) -> Int {
+        guard !sightings.isEmpty else { return 0 }
+        let insert = try database.prepare("INSERT OR IGNORE INTO intel_sightings(kind, value, ts, source, event) VALUES (?, ?, ?, ?, ?)")
+        var added = 0
+        for (indicator, time, source, event) in sightings {
+            try insert.bind([.integer(Int64(indicator.kind.rawValue)), .text(indicator.value), .integer(time.microseconds),
+                             .text(source), .text(event)])
+            _ = try insert.step()
+            insert.reset()
+            added += database.changes
+        }
+        return added
+    }
+
+    /// Every indicator the store holds (for matching telemetry against).
+    public func indicators() throws(StoreError) -> Set<Indicator> {
+        var out = Set<Indicator>()
+        guard Self.exists(in: database) else { return out }
+        let query = try database.prepare("SELECT DISTINCT kind, value FROM intel_entries")
+        while try query.step() {
+            guard let kind = IndicatorKind(rawValue: UInt8(clamping: query.int64(0))), let value = query.text(1) else { continue }
+            out.insert(Indicator(kind, value))
+        }
+        return out
+    }
+}
