@@ -17,6 +17,7 @@ let package = Package(
                 .product(name: "CTASConsole", package: "ctas"),
                 .product(name: "CTASEngine", package: "ctas"),
                 .product(name: "CTASGeoIP", package: "ctas"),
+                .product(name: "CTASIntel", package: "ctas"),
             ],
             // libFuzzer provides `main`; the target only defines LLVMFuzzerTestOneInput.
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]

@@ -22,9 +22,23 @@ public struct HeadlessRun {
 
     /// Runs to the end of every source (or a signal, or `stop`) and returns the summary.
     public func run() async throws(EngineError) -> IngestSummary {
+        // The trap is set before the engine opens its store (which can take seconds on a busy
+        // machine): a signal during start-up stops the run cleanly once it has started.
+        let target = Locked<(engine: Engine?, stopRequested: Bool)>((nil, false))
+        let trap = SignalTrap { _ in
+            let engine = target.withLock { state -> Engine? in
+                if state.engine == nil { state.stopRequested = true }
+                return state.engine
+            }
+            if let engine { Task { _ = await engine.send(.stop) } }
+        }
         let engine = try Engine(configuration)
-        let trap = SignalTrap { _ in Task { _ = await engine.send(.stop) } }
+        let stopAtOnce = target.withLock { state -> Bool in
+            state.engine = engine
+            return state.stopRequested
+        }
         engine.start()
+        if stopAtOnce { _ = await engine.send(.stop) }
         if let initialSeek, let problem = await engine.send(.seek(initialSeek)) { StandardError.line("ctas: \(problem)") }
         let progress = progress
         let statusLines = statusLines

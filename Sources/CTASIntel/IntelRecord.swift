@@ -148,3 +148,13 @@ public struct IntelBatch: Sendable {
         problems += other.problems
     }
 }
+
+extension IndicatorExtractor {
+    /// The canonical indicator a report's value stands for, when the whole value (trimmed)
+    /// is one indicator of one of `kinds`: `"domain autuo.xicp.net"` is not a domain.
+    func intelValue(_ value: String, kinds: [IndicatorKind]) -> Indicator? {
+        let trimmed = value.trimmingASCIIWhitespace()
+        guard !trimmed.isEmpty, !trimmed.contains(where: { $0.isWhitespace }) else { return nil }
+        return indicators(listed: trimmed).first { kinds.contains($0.kind) }
+    }
+}

@@ -127,7 +127,7 @@ public struct MISPEventReader {
         var indicators: [Indicator] = []
         for (part, kinds) in zip(parts, halves) {
             guard let kinds else { continue }
-            let found = IndicatorExtractor().indicators(listed: String(part)).first { kinds.contains($0.kind) }
+            let found = IndicatorExtractor().intelValue(String(part), kinds: kinds)
             guard let found else {
                 batch.problems.append(IntelProblem(file: file, path: path + ".value", reason: .notAnIndicator(type: type)))
                 continue

@@ -173,7 +173,7 @@ public struct STIXBundleReader {
                         continue
                     }
                     for value in comparison.values {
-                        guard let found = IndicatorExtractor().indicators(listed: value).first(where: { kinds.contains($0.kind) }) else {
+                        guard let found = IndicatorExtractor().intelValue(value, kinds: kinds) else {
                             batch.problems.append(IntelProblem(file: file, path: path + ".pattern",
                                                                reason: .notAnIndicator(type: comparison.objectType + ":" + comparison.path.joined(separator: "."))))
                             continue
@@ -197,13 +197,13 @@ public struct STIXBundleReader {
                     if let hashes = tape.member(object.node, "hashes") {
                         tape.forEachMember(hashes) { key, value in
                             guard let kinds = Self.kinds(objectType: "file", path: ["hashes", tape.key(key)]), let text = tape.string(value),
-                                  let indicator = IndicatorExtractor().indicators(listed: text).first(where: { kinds.contains($0.kind) }) else { return }
+                                  let indicator = IndicatorExtractor().intelValue(text, kinds: kinds) else { return }
                             found.append(indicator)
                         }
                     }
                 } else if let kinds = Self.kinds(objectType: object.type, path: ["value"]),
                           let text = tape.member(object.node, "value").flatMap(tape.string) {
-                    if let indicator = IndicatorExtractor().indicators(listed: text).first(where: { kinds.contains($0.kind) }) {
+                    if let indicator = IndicatorExtractor().intelValue(text, kinds: kinds) {
                         found.append(indicator)
                     } else {
                         batch.problems.append(IntelProblem(file: file, path: path + ".value", reason: .notAnIndicator(type: object.type)))
@@ -217,7 +217,7 @@ public struct STIXBundleReader {
                 }
                 valuesOf[id] = found
             case "vulnerability":
-                guard let cve = name(id), let indicator = IndicatorExtractor().indicators(listed: cve).first(where: { $0.kind == .cve }) else { continue }
+                guard let cve = name(id), let indicator = IndicatorExtractor().intelValue(cve, kinds: [.cve]) else { continue }
                 for owner in owners(id) {
                     batch.entries.append(IntelEntry(report: owner, indicator: indicator, sourceType: "vulnerability",
                                                     tags: markings(object.node) + (related[id] ?? []), forDetection: false))

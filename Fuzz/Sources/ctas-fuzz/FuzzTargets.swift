@@ -4,6 +4,7 @@ import CTASFeeds
 import CTASStore
 import CTASEngine
 import CTASGeoIP
+import CTASIntel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,6 +14,7 @@ import Glibc
 enum FuzzTarget: String, CaseIterable {
     case ndjson, feed, csv, rfc3339, ioc, rules, warninglist, filter, toml, theme, config, timeArgument
     case eve, zeek, zeekJSON = "zeek-json", jsonArray = "json-array", original, mmdb
+    case misp, stix, pattern
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -77,6 +79,12 @@ enum FuzzTarget: String, CaseIterable {
                     _ = (try? database.value(at: offset))?.json
                 }
             }
+        case .misp:
+            _ = MISPEventReader().read(bytes, file: "fuzz.json")
+        case .stix:
+            _ = STIXBundleReader().read(bytes, file: "fuzz.json")
+        case .pattern:
+            _ = try? STIXPattern(text)
         case .timeArgument:
             _ = try? TimeArgument.parse(text, now: Timestamp(microseconds: 1_795_169_730_000_000))
         }

@@ -1,0 +1,166 @@
+import CTASTestSupport
+import Foundation
+import Testing
+
+/// Threat intelligence as a user runs it: real MISP events and STIX bundles imported and
+/// checked against PyMISP and stix2/stix2-patterns, idempotent re-import and updates, bad
+/// files counted with their path, sightings recorded by ingest, scores decaying as MISP's
+/// formula says.
+@Suite struct IntelCLITests {
+    static let mispDir = "cti/eset-malware-ioc/misp-events"
+    static let stixDir = "cti/stix2-oasis-examples/examples"
+    static let oracle = TestOracle.repository.appendingPathComponent("Tests/CTASEndToEndTests/Oracle/intel_reference.py").path
+
+    static func listed(_ dir: String) async throws -> [[String: Any]] {
+        let r = try await CLI.run(["intel", "list", "--data-dir", dir, "--format", "json", "--limit", "1000000", "--at", "2020-01-01"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]], "\(r.stdout.prefix(200))")
+    }
+
+    @Test(.enabled(if: SharedData.has(mispDir)))
+    func everyMISPEventImportsWithTheIndicatorsPyMISPReads() async throws {
+        let python = try requirePython()
+        let root = try #require(SharedData.path(Self.mispDir))
+        let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".json") }.sorted().map { root + "/" + $0 } ?? []
+        #expect(files.count >= 9)
+        let reference = try await Run.process(python, [Self.oracle, "misp"] + files)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(reference.utf8)) as? [String: [[String]]])
+        for file in files {
+            let dir = scratchDir() + "/" + URL(fileURLWithPath: file).lastPathComponent
+            let r = try await CLI.run(["intel", "import", file, "--data-dir", dir])
+            #expect(r.status == 0, "\(file): \(r.stderr)")
+            let summary = try #require(json(r.stdout))
+            #expect(summary["reportsNew"] as? Int == 1)
+            let mine = Set(try await Self.listed(dir).map { [$0["type"] as? String ?? "", $0["value"] as? String ?? ""] })
+            let theirs = Set(try #require(expected[file]))
+            #expect(mine == theirs, "\(file): only CTAS \(mine.subtracting(theirs).sorted { $0.joined() < $1.joined() }.prefix(5)); only PyMISP \(theirs.subtracting(mine).sorted { $0.joined() < $1.joined() }.prefix(5))")
+            #expect(!mine.isEmpty)
+        }
+    }
+
+    @Test(.enabled(if: SharedData.has(stixDir)))
+    func stixBundlesImportWithEveryPatternUnderstoodOrReported() async throws {
+        let python = try requirePython()
+        let root = try #require(SharedData.path(Self.stixDir))
+        let poisonIvy = root + "/threat-reports/poisonivy.json"
+        let reference = try await Run.process(python, [Self.oracle, "stix", poisonIvy])
+        let expected = try #require((try JSONSerialization.jsonObject(with: Data(reference.utf8)) as? [String: [String: Any]])?[poisonIvy])
+        let dir = scratchDir()
+        let r = try await CLI.run(["intel", "import", poisonIvy, "--data-dir", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let listed = try await Self.listed(dir)
+        let mine = Set(listed.map { [$0["type"] as? String ?? "", $0["value"] as? String ?? ""] })
+        let theirs = Set(try #require(expected["values"] as? [[String]]))
+        #expect(mine.isSuperset(of: theirs), "missing \(theirs.subtracting(mine))")
+        // What CTAS adds beyond exact pattern values: the report's vulnerabilities (CVE) and observables.
+        #expect(mine.subtracting(theirs).allSatisfy { $0[0] == "cve" || $0[0] == "ipv4" || $0[0] == "domain" || $0[0] == "md5" || $0[0] == "sha256" })
+        // Report context, relationships and markings travel with the indicators.
+        let ip = try #require(listed.first { $0["value"] as? String == "113.10.246.30" })
+        let sources = try #require(ip["sources"] as? [[String: Any]])
+        #expect(sources.contains { ($0["name"] as? String)?.hasPrefix("Poison Ivy") == true && $0["org"] as? String == "FireEye, Inc." })
+        #expect((ip["tags"] as? [String])?.contains { $0.hasPrefix("malware:") } == true)
+
+        // Every bundle of the examples: imported, patterns that are not exact values reported, nothing fatal but the lone object.
+        let all = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasSuffix(".json") }.map { root + "/" + $0 }
+        let each = try await CLI.run(["intel", "import", "--data-dir", dir + "/all", "--show-problems", "100"] + all)
+        #expect(each.stderr.contains("MATCHES on email-message") == false, "email-message is not an indicator type: skipped, not an error")
+        #expect(each.stderr.contains("interop-objectmarking-test.json: $: not intelligence; expected a STIX bundle"), "\(each.stderr)")
+        #expect(each.status == 1, "a file that is not intelligence makes the exit status 1")
+    }
+
+    @Test func reimportChangesNothingAndANewerVersionReplacesTheOlder() async throws {
+        let dir = scratchDir()
+        func event(timestamp: Int, values: [String]) -> String {
+            let attributes = values.map { "{\"type\":\"ip-dst\",\"value\":\"\($0)\",\"to_ids\":true,\"Tag\":[{\"name\":\"tlp:amber\"}]}" }
+            return "{\"Event\":{\"uuid\":\"5a9a8f6b-0d5c-4b3e-9c1f-1d2e3f4a5b6c\",\"info\":\"Test op\",\"date\":\"2026-11-01\",\"timestamp\":\"\(timestamp)\",\"Orgc\":{\"name\":\"CIRCL\"},\"Attribute\":[\(attributes.joined(separator: ","))]}}"
+        }
+        try event(timestamp: 1_790_000_000, values: ["203.0.113.5", "203.0.113.6"]).write(toFile: dir + "/v1.json", atomically: true, encoding: .utf8)
+        try event(timestamp: 1_790_000_100, values: ["203.0.113.7"]).write(toFile: dir + "/v2.json", atomically: true, encoding: .utf8)
+        let first = try #require(json(try await CLI.run(["intel", "import", dir + "/v1.json", "--data-dir", dir + "/d"]).stdout))
+        #expect(first["reportsNew"] as? Int == 1 && first["entries"] as? Int == 2)
+        let again = try #require(json(try await CLI.run(["intel", "import", dir + "/v1.json", "--data-dir", dir + "/d"]).stdout))
+        #expect(again["reportsUnchanged"] as? Int == 1 && again["entries"] as? Int == 0)
+        let newer = try #require(json(try await CLI.run(["intel", "import", dir + "/v2.json", "--data-dir", dir + "/d"]).stdout))
+        #expect(newer["reportsUpdated"] as? Int == 1)
+        let older = try #require(json(try await CLI.run(["intel", "import", dir + "/v1.json", "--data-dir", dir + "/d"]).stdout))
+        #expect(older["reportsUnchanged"] as? Int == 1, "an older version never replaces a newer one")
+        let values = try await Self.listed(dir + "/d").compactMap { $0["value"] as? String }
+        #expect(values == ["203.0.113.7"])
+        let show = try await CLI.run(["intel", "show", "203.0.113[.]7", "--data-dir", dir + "/d"])
+        #expect(show.stdout.contains("Test op — CIRCL, 2026-11-01 [ip-dst, for detection]") && show.stdout.contains("tlp:amber"), "\(show.stdout)")
+    }
+
+    @Test func badIntelligenceIsCountedWithItsPathAndTheRestImported() async throws {
+        let dir = scratchDir()
+        let hostile = "{\"Event\":{\"uuid\":\"6a9a8f6b-0d5c-4b3e-9c1f-1d2e3f4a5b6c\",\"info\":\"\\u001b[2Jevil\",\"timestamp\":\"1\",\"Attribute\":["
+            + "{\"type\":\"ip-dst\",\"value\":\"999.1.1.1\"},{\"type\":\"regkey\",\"value\":\"HKLM\\\\x\"},{\"type\":\"domain|ip\",\"value\":\"good-site.net|198.51.100.9\"},"
+            + "{\"type\":\"domain\"},{\"type\":\"ip-dst|port\",\"value\":\"198.51.100.10\"}]}}"
+        try hostile.write(toFile: dir + "/event.json", atomically: true, encoding: .utf8)
+        try "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[{\"type\":\"indicator\",\"id\":\"indicator--1\",\"pattern\":\"[ipv4-addr:value = '198.51.100.20'] WITHIN 60 SECONDS\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-01-01T00:00:00Z\"},{\"type\":\"indicator\",\"id\":\"indicator--2\",\"pattern\":\"[ipv4-addr:value = \",\"pattern_type\":\"stix\"},{\"type\":\"report\",\"id\":\"report--1\",\"name\":\"r\",\"object_refs\":[\"indicator--1\",\"indicator--404\"]}]}"
+            .write(toFile: dir + "/bundle.json", atomically: true, encoding: .utf8)
+        try "{\"Event\": {\"uuid\": \"x\",}}".write(toFile: dir + "/broken.json", atomically: true, encoding: .utf8)
+        let r = try await CLI.run(["intel", "import", dir + "/event.json", dir + "/bundle.json", dir + "/broken.json", dir + "/absent.json", "--data-dir", dir + "/d"])
+        #expect(r.status == 1)
+        for expected in ["event.json: $.Event.Attribute[0].value: the value of this 'ip-dst' is not a valid indicator",
+                         "event.json: $.Event.Attribute[3]: missing 'value'",
+                         "event.json: $.Event.Attribute[4].value: the value of this 'ip-dst|port' is not a valid indicator",
+                         "bundle.json: $.objects[0].pattern: qualifier WITHIN 60 SECONDS parsed but not evaluated",
+                         "bundle.json: $.objects[1].pattern: pattern not understood: at character",
+                         "bundle.json: $.objects[2].object_refs: reference to indicator--404",
+                         "broken.json: $: invalid JSON", "absent.json: $: no such file or directory",
+                         "1 attribute(s) of types that are not indicators CTAS matches were kept out: regkey 1"] {
+            #expect(r.stderr.contains(expected), "\(expected) in \(r.stderr)")
+        }
+        #expect(!r.stderr.contains("\u{1B}") && !r.stdout.contains("\u{1B}"))
+        let summary = try #require(json(r.stdout))
+        #expect(summary["entries"] as? Int == 3, "good-site.net, 198.51.100.9 and 198.51.100.20 are imported")
+        let table = try await CLI.run(["intel", "list", "--data-dir", dir + "/d"])
+        #expect(!table.stdout.contains("\u{1B}"))
+        let bad = try await CLI.run(["intel", "list", "--type", "nonsense", "--data-dir", dir + "/d"])
+        #expect(bad.status == 2)
+        let none = try await CLI.run(["intel", "show", "192.0.2.99", "--data-dir", dir + "/d"])
+        #expect(none.status == 1 && none.stderr.contains("not in the intelligence store"))
+    }
+
+    @Test func ingestRecordsSightingsOnceAndScoresDecayAsMISPsFormula() async throws {
+        let python = try requirePython()
+        let dir = scratchDir()
+        let bundle = "{\"type\":\"bundle\",\"id\":\"bundle--2\",\"objects\":[{\"type\":\"indicator\",\"id\":\"indicator--9\",\"name\":\"c2\",\"pattern\":\"[ipv4-addr:value = '198.51.100.77' OR domain-name:value = 'c2-server.net']\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-01-01T00:00:00Z\",\"modified\":\"2026-01-01T00:00:00Z\"}]}"
+        try bundle.write(toFile: dir + "/b.json", atomically: true, encoding: .utf8)
+        _ = try await CLI.run(["intel", "import", dir + "/b.json", "--data-dir", dir + "/d"])
+        let feed = """
+            {"id":"e1","ts":"2026-11-01T00:00:00Z","type":"dns","source":"sensor-a","indicators":["10.0.0.5"],"description":"query for c2-server[.]net"}
+            {"id":"e2","ts":"2026-11-02T00:00:00Z","type":"conn","indicators":["198.51.100.77","10.0.0.5"]}
+            {"id":"e3","ts":"2026-11-03T00:00:00Z","type":"conn","indicators":["198.51.100.78"]}
+
+            """
+        try feed.write(toFile: dir + "/feed.ndjson", atomically: true, encoding: .utf8)
+        let first = try #require(json(try await CLI.run(["ingest", dir + "/feed.ndjson", "--data-dir", dir + "/d", "--no-geoip", "--quiet"]).stdout))
+        #expect(first["intelSightings"] as? Int == 2)
+        _ = try await CLI.run(["ingest", dir + "/feed.ndjson", "--data-dir", dir + "/d", "--no-geoip", "--quiet", "--from-start"])
+        let sighted = try await CLI.run(["intel", "list", "--sighted", "--format", "json", "--data-dir", dir + "/d", "--at", "2026-11-10"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(sighted.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { $0["sightings"] as? Int == 1 }, "re-ingesting the same events sights nothing again: \(rows)")
+        let tagged = try await CLI.run(["query", "events", "--data-dir", dir + "/d", "--format", "ndjson"])
+        let events = tagged.stdout.split(separator: "\n").compactMap { json(String($0)) }
+        #expect(events.filter { ($0["tags"] as? [String])?.contains("intel") == true }.compactMap { $0["id"] as? String }.sorted() == ["e1", "e2"])
+
+        // Scores at chosen times against the formula: t since the last sighting (2026-11-02 for the IP).
+        let times = ["2026-11-02T00:00:00Z", "2026-11-12T12:00:00Z", "2027-01-15T00:00:00Z", "2027-03-01T23:59:59Z", "2027-06-01T00:00:00Z"]
+        var seconds: [String] = []
+        var scores: [Double] = []
+        for time in times {
+            let r = try await CLI.run(["intel", "show", "198.51.100.77", "--format", "json", "--at", time, "--data-dir", dir + "/d"])
+            scores.append(try #require(json(r.stdout)?["score"] as? Double, "\(r.stdout)\(r.stderr)"))
+            let at = try #require(ISO8601DateFormatter().date(from: time))
+            let sighting = try #require(ISO8601DateFormatter().date(from: "2026-11-02T00:00:00Z"))
+            seconds.append(String(at.timeIntervalSince(sighting)))
+        }
+        let reference = try await Run.process(python, [Self.oracle, "decay", "80", "120", "2"] + seconds)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(reference.utf8)) as? [Double])
+        for (mine, theirs) in zip(scores, expected) { #expect(abs(mine - theirs) <= 1e-9, "\(mine) vs \(theirs)") }
+        let decayed = try await CLI.run(["intel", "list", "--min-score", "30", "--format", "json", "--at", "2027-06-01", "--data-dir", dir + "/d"])
+        #expect(decayed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n]".trimmingCharacters(in: .whitespacesAndNewlines) || !decayed.stdout.contains("198.51.100.77"))
+    }
+}
