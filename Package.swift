@@ -125,6 +125,7 @@ let package = Package(
         .testTarget(name: "CTASSchemaTests", dependencies: ["CTASSchema", "CTASTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "H3", "CTASTestSupport"]),
         // The project's own rules: the manifest declares what the code imports, arrows point down.
+        .testTarget(name: "CTASIntelTests", dependencies: ["CTASIntel", "CTASCore", "CTASTestSupport"]),
         .testTarget(name: "CTASGeoIPTests", dependencies: ["CTASGeoIP", "CTASCore", "CTASTestSupport"], exclude: ["Oracle"]),
         .testTarget(name: "CTASProjectTests", dependencies: ["CTASTestSupport"]),
         // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.

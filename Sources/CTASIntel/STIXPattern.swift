@@ -107,6 +107,14 @@ public struct STIXPattern: Sendable, Equatable {
     private struct Parser {
         let tokens: [(Token, Int)]
         var index = 0
+        /// Parentheses open now: a hostile pattern must not recurse the stack away.
+        var depth = 0
+        static let maximumDepth = 64
+
+        mutating func enter() throws(SyntaxError) {
+            depth += 1
+            guard depth <= Self.maximumDepth else { throw error("nesting at most \(Self.maximumDepth) parentheses deep") }
+        }
 
         func error(_ expected: String) -> SyntaxError {
             SyntaxError(offset: index < tokens.count ? tokens[index].1 : (tokens.last?.1 ?? 0), expected: expected)
@@ -129,9 +137,11 @@ public struct STIXPattern: Sendable, Equatable {
             switch current {
             case .open?:
                 index += 1
+                try enter()
                 try pattern(into: &p)
                 guard current == .close else { throw error("')'") }
                 index += 1
+                depth -= 1
             case .lbracket?:
                 index += 1
                 try comparisons(into: &p)
@@ -186,9 +196,11 @@ public struct STIXPattern: Sendable, Equatable {
         mutating func term(into p: inout STIXPattern) throws(SyntaxError) {
             if current == .open {
                 index += 1
+                try enter()
                 try comparisons(into: &p)
                 guard current == .close else { throw error("')'") }
                 index += 1
+                depth -= 1
                 return
             }
             if isWord("EXISTS") {
