@@ -164,3 +164,96 @@ import Testing
         #expect(decayed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n]".trimmingCharacters(in: .whitespacesAndNewlines) || !decayed.stdout.contains("198.51.100.77"))
     }
 }
+
+/// Export and back: STIX valid by stix2-validator and loaded by stix2, MISP loaded by PyMISP,
+/// each imported again with every indicator, tag and sighting kept.
+@Suite struct IntelExportTests {
+    static func values(_ dir: String) async throws -> [String: [String: Any]] {
+        let r = try await CLI.run(["intel", "list", "--data-dir", dir, "--format", "json", "--limit", "1000000"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: rows.map { (($0["type"] as? String ?? "") + ":" + ($0["value"] as? String ?? ""), $0) })
+    }
+
+    @Test func roundTripsThroughSTIXAndMISPKeepIndicatorsTagsAndSightings() async throws {
+        let python = try requirePython()
+        let validator = TestOracle.repository.appendingPathComponent(".venv/bin/stix2_validator").path
+        try requires(FileManager.default.isExecutableFile(atPath: validator), "stix2-validator in the test venv")
+        let dir = scratchDir()
+        let event = """
+            {"Event":{"uuid":"7b9a8f6b-0d5c-4b3e-9c1f-1d2e3f4a5b6c","info":"Op Export","date":"2026-10-01","timestamp":"1790000000",
+             "Orgc":{"name":"CIRCL"},"Tag":[{"name":"tlp:green"}],"Attribute":[
+              {"type":"ip-dst","value":"198.51.100.44","to_ids":true,"Tag":[{"name":"tlp:amber"},{"name":"mitre-attack:T1071"}]},
+              {"type":"domain|ip","value":"evil-export.net|203.0.113.44","to_ids":true},
+              {"type":"url","value":"https://evil-export.net/a?b=1","to_ids":true},
+              {"type":"sha256","value":"\(String(repeating: "ab", count: 32))","to_ids":false},
+              {"type":"md5","value":"\(String(repeating: "c", count: 32))"},
+              {"type":"email-src","value":"phish@evil-export.net"},
+              {"type":"vulnerability","value":"CVE-2026-12345"}]}}
+            """
+        try event.write(toFile: dir + "/event.json", atomically: true, encoding: .utf8)
+        _ = try await CLI.run(["intel", "import", dir + "/event.json", "--data-dir", dir + "/a"])
+        try "{\"id\":\"s1\",\"ts\":\"2026-11-20T08:00:00Z\",\"type\":\"conn\",\"indicators\":[\"198.51.100.44\"]}\n"
+            .write(toFile: dir + "/feed.ndjson", atomically: true, encoding: .utf8)
+        _ = try await CLI.run(["ingest", dir + "/feed.ndjson", "--data-dir", dir + "/a", "--no-geoip", "--quiet"])
+        let original = try await Self.values(dir + "/a")
+        #expect(original.count == 8)
+
+        // STIX: valid, loadable, and back with the same indicators (CVE ids travel as vulnerabilities only in MISP).
+        let stix = try await CLI.run(["export", "--format", "stix", "--out", dir + "/out.stix.json", "--data-dir", dir + "/a"])
+        #expect(stix.status == 0, "\(stix.stderr)")
+        let validation = try await Run.process(validator, [dir + "/out.stix.json"])
+        #expect(validation.contains("STIX JSON: Valid") && !validation.contains("[X]"), "\(validation.prefix(2000))")
+        let loaded = try await Run.process(python, [IntelCLITests.oracle, "load-stix", dir + "/out.stix.json"])
+        let types = try #require(json(loaded), "\(loaded)")
+        #expect(types["indicator"] as? Int == 7 && types["report"] as? Int == 1 && types["sighting"] as? Int == 1, "\(types)")
+        #expect((types["marking-definition"] as? Int ?? 0) >= 1)
+        let again = try await CLI.run(["export", "--format", "stix", "--out", dir + "/again.stix.json", "--data-dir", dir + "/a"])
+        #expect(again.status == 0)
+        func ids(_ path: String) throws -> [String] {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            return text.split(separator: "\"").filter { $0.hasPrefix("indicator--") }.map(String.init)
+        }
+        #expect(try ids(dir + "/out.stix.json") == ids(dir + "/again.stix.json"), "ids are stable across exports")
+        _ = try await CLI.run(["intel", "import", dir + "/out.stix.json", "--data-dir", dir + "/b"])
+        let fromSTIX = try await Self.values(dir + "/b")
+        #expect(Set(fromSTIX.keys) == Set(original.keys).subtracting(["cve:CVE-2026-12345"]))
+        let ip = try #require(fromSTIX["ipv4:198.51.100.44"])
+        #expect((ip["tags"] as? [String]).map { Set($0).isSuperset(of: ["tlp:amber", "mitre-attack:T1071"]) } == true, "\(ip)")
+        #expect(ip["sightings"] as? Int == 1 && ip["lastSighting"] as? String == "2026-11-20T08:00:00Z")
+
+        // MISP event: PyMISP loads it; imported back, every indicator, tag and sighting.
+        _ = try await CLI.run(["export", "--format", "misp", "--out", dir + "/out.misp.json", "--data-dir", dir + "/a"])
+        let pymisp = try await Run.process(python, [IntelCLITests.oracle, "load-misp", dir + "/out.misp.json"])
+        #expect(json(pymisp)?[dir + "/out.misp.json"] as? Int == 8, "\(pymisp)")
+        _ = try await CLI.run(["intel", "import", dir + "/out.misp.json", "--data-dir", dir + "/c"])
+        let fromMISP = try await Self.values(dir + "/c")
+        #expect(Set(fromMISP.keys) == Set(original.keys))
+        for (key, row) in original {
+            #expect(Set(fromMISP[key]?["tags"] as? [String] ?? []) == Set(row["tags"] as? [String] ?? []), "\(key) tags")
+            #expect(fromMISP[key]?["sightings"] as? Int == row["sightings"] as? Int, "\(key) sightings")
+        }
+
+        // MISP feed: a directory CTAS and PyMISP read; hashes.csv holds MD5s as hashlib computes them.
+        _ = try await CLI.run(["export", "--format", "misp-feed", "--out", dir + "/feed", "--data-dir", dir + "/a"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/feed").sorted()
+        #expect(files.contains("manifest.json") && files.contains("hashes.csv") && files.contains("7b9a8f6b-0d5c-4b3e-9c1f-1d2e3f4a5b6c.json"))
+        let feedEvent = dir + "/feed/7b9a8f6b-0d5c-4b3e-9c1f-1d2e3f4a5b6c.json"
+        #expect(json(try await Run.process(python, [IntelCLITests.oracle, "load-misp", feedEvent]))?[feedEvent] as? Int == 8)
+        _ = try await CLI.run(["intel", "import", dir + "/feed", "--data-dir", dir + "/d"])
+        #expect(Set(try await Self.values(dir + "/d").keys) == Set(original.keys))
+        let hashes = try String(contentsOfFile: dir + "/feed/hashes.csv", encoding: .utf8).split(separator: "\n").map { String($0.split(separator: ",")[0]) }
+        let md5 = try await Run.process(python, [IntelCLITests.oracle, "md5", "198.51.100.44", "evil-export.net"])
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(md5.utf8)) as? [String])
+        #expect(Set(hashes).isSuperset(of: expected))
+
+        // Zeek intel and CSV.
+        _ = try await CLI.run(["export", "--format", "zeek-intel", "--out", dir + "/intel.dat", "--data-dir", dir + "/a"])
+        let zeek = try String(contentsOfFile: dir + "/intel.dat", encoding: .utf8).split(separator: "\n")
+        #expect(zeek.first == "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc")
+        #expect(zeek.contains { $0.hasPrefix("evil-export.net/a?b=1\tIntel::URL\t") }, "URLs without their scheme")
+        #expect(zeek.contains { $0.hasPrefix("198.51.100.44\tIntel::ADDR\tOp Export\t") })
+        #expect(zeek.count == 8, "a header and seven rows: the CVE has no Zeek type")
+        let csv = try await CLI.run(["export", "--format", "csv", "--out", "-", "--data-dir", dir + "/a", "--type", "ip"])
+        #expect(csv.stdout.split(separator: "\n").count == 3)
+    }
+}

@@ -1,5 +1,5 @@
 import CTASCore
-import CTASIntel
+@testable import CTASIntel
 import Testing
 
 /// The STIX pattern grammar, piece by piece, and where it says a pattern went wrong.
@@ -65,5 +65,31 @@ import Testing
         #expect(m.score(base: nil, elapsedMicroseconds: .max) == 0)
         #expect(m.score(base: .nan, elapsedMicroseconds: 0) == 0)
         #expect(m.isDecayed(29.9) && !m.isDecayed(30))
+    }
+}
+
+@Suite struct ExportPiecesTests {
+    @Test func md5KnownAnswers() {
+        func md5(_ text: String) -> String { IntelExporter.md5Hex(text) }
+        #expect(md5("") == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(md5("abc") == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(md5("The quick brown fox jumps over the lazy dog") == "9e107d9d372bb6826bd81d3542a419d6")
+        #expect(md5(String(repeating: "a", count: 1_000)) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
+        #expect(md5(String(repeating: "x", count: 55)) != md5(String(repeating: "x", count: 56)), "padding edges")
+    }
+
+    @Test func idsAreStableUUIDs() {
+        let a = IntelExporter.uuid("indicator", "ipv4", "198.51.100.1")
+        #expect(a == IntelExporter.uuid("indicator", "ipv4", "198.51.100.1"))
+        #expect(a != IntelExporter.uuid("indicator", "ipv4", "198.51.100.2"))
+        let parts = a.split(separator: "-")
+        #expect(parts.map(\.count) == [8, 4, 4, 4, 12])
+        #expect(parts[2].first == "4" && "89ab".contains(parts[3].first ?? "x"))
+    }
+
+    @Test func patternsQuoteHostileValues() throws {
+        let pattern = try #require(IntelExporter.stixPattern(Indicator(.url, "http://x.test/a'b\\c")))
+        let parsed = try STIXPattern(pattern)
+        #expect(parsed.comparisons.first?.values == ["http://x.test/a'b\\c"])
     }
 }

@@ -7,6 +7,9 @@
                  domains, URLs, e-mail addresses and file hashes, read with PyPI stix2 and
                  stix2-patterns: {"file": {"values": [[kind, value]...], "indicators": n}}
   decay BASE TAU DELTA SECONDS...   MISP's polynomial decay: base * (1 - (t/tau)^(1/delta))
+  load-misp FILE...  loads each MISP event file with PyMISP; prints its attribute count
+  load-stix FILE     parses the bundle with PyPI stix2; prints its object count by type
+  md5 VALUE...       hashlib's MD5 of each value
 """
 import ipaddress
 import json
@@ -122,8 +125,27 @@ def main():
     elif mode == "decay":
         base, tau, delta = map(float, sys.argv[2:5])
         print(json.dumps(decay(base, tau, delta, [float(x) for x in sys.argv[5:]])))
+    elif mode == "load-misp":
+        from pymisp import MISPEvent
+        counts = {}
+        for path in sys.argv[2:]:
+            event = MISPEvent()
+            event.load_file(path)
+            counts[path] = len(event.attributes)
+        print(json.dumps(counts))
+    elif mode == "load-stix":
+        import stix2
+        with open(sys.argv[2], encoding="utf-8") as f:
+            bundle = stix2.parse(f.read(), allow_custom=False)
+        types = {}
+        for obj in bundle.objects:
+            types[obj.type] = types.get(obj.type, 0) + 1
+        print(json.dumps(types))
+    elif mode == "md5":
+        import hashlib
+        print(json.dumps([hashlib.md5(v.encode()).hexdigest() for v in sys.argv[2:]]))
     else:
-        raise SystemExit("mode: misp, stix or decay")
+        raise SystemExit("mode: misp, stix, decay, load-misp, load-stix or md5")
 
 
 if __name__ == "__main__":
