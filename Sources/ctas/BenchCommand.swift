@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction, the correlation graph, the heatmap.",
-        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self, GeoIPBench.self],
+        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self, GeoIPBench.self, IntelBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -315,6 +315,38 @@ struct GeoIPBench: ParsableCommand {
         let dir = NSTemporaryDirectory() + "ctas-bench-geoip-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try GeoIPBenchmark.run(database: database, count: addresses, seed: seed, python: interpreter, directory: dir)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct IntelBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "intel",
+        abstract: "Benchmark importing a generated MISP feed and ingesting with its indicators matched against every event.",
+        discussion: """
+            Writes a MISP feed of --attributes attributes (one in a hundred are indicators of the event feed, the rest
+            random), times `ctas intel import` of it, then ingests --events generated events into a data directory
+            without intelligence and into one holding it, alternating, best of two: attributes/s, both ingest rates and
+            the slowdown. Targets: import ≥ 200k attributes/s, slowdown under 10%.
+            """)
+
+    @Option(help: "Attributes in the generated MISP feed.") var attributes: Int = 1_000_000
+    @Option(help: "Events to ingest.") var events: Int = 300_000
+    @Option(help: "Generator seed.") var seed: UInt64 = 7
+    @Option(help: "Scratch directory (removed first; default: a temporary directory).") var directory: String?
+
+    func validate() throws {
+        guard (1...50_000_000).contains(attributes) else { throw ValidationError("--attributes must be 1–50000000") }
+        guard (1...100_000_000).contains(events) else { throw ValidationError("--events must be 1–100000000") }
+    }
+
+    func run() throws {
+        let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-intel-\(getpid())"
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let result = try IntelBenchmark.run(attributes: attributes, events: events, seed: seed, directory: dir, executable: executable)
+        try? FileManager.default.removeItem(atPath: dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
