@@ -49,8 +49,8 @@ import Testing
         let deep = String(repeating: "(", count: 5000) + "[x:a = 1]" + String(repeating: ")", count: 5000)
         #expect(throws: STIXPattern.SyntaxError.self) { try STIXPattern(deep) }
         #expect((try? STIXPattern(String(repeating: "(", count: 60) + "[x:a = 1]" + String(repeating: ")", count: 60)))?.comparisons.count == 1)
-        let long = "[" + (0..<20_000).map { "x:a = \($0)" }.joined(separator: " OR ") + "]"
-        #expect((try? STIXPattern(long))?.comparisons.count == 20_000)
+        let long = "[" + (0..<5_000).map { "x:a = \($0)" }.joined(separator: " OR ") + "]"
+        #expect((try? STIXPattern(long))?.comparisons.count == 5_000)
     }
 }
 
