@@ -52,26 +52,28 @@ public final class IntelStore {
         var summary = ImportSummary()
         summary.problems = batch.problems.count
         for problem in batch.problems { summary.problemsByKind[problem.key, default: 0] += 1 }
-        let entriesByReport = Dictionary(grouping: batch.entries, by: \.report)
-        try database.transaction { () throws(StoreError) in
-            let stored = try database.prepare("SELECT modified FROM intel_reports WHERE id = ?")
-            let upsert = try database.prepare("""
-                INSERT OR REPLACE INTO intel_reports(id, format, name, org, date, modified, tags, imported)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let clear = try database.prepare("DELETE FROM intel_entries WHERE report = ?")
-            let insert = try database.prepare("""
-                INSERT OR REPLACE INTO intel_entries(report, kind, value, source_type, tags, first_seen, last_seen, for_detection,
-                                                     comment, confidence, valid_until)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for report in batch.reports {
+        var entriesByReport = Dictionary(grouping: batch.entries, by: \.report)
+        let stored = try database.prepare("SELECT modified FROM intel_reports WHERE id = ?")
+        let upsert = try database.prepare("""
+            INSERT OR REPLACE INTO intel_reports(id, format, name, org, date, modified, tags, imported)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let clear = try database.prepare("DELETE FROM intel_entries WHERE report = ?")
+        let insert = try database.prepare("""
+            INSERT OR REPLACE INTO intel_entries(report, kind, value, source_type, tags, first_seen, last_seen, for_detection,
+                                                 comment, confidence, valid_until)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        // One transaction per report: each is replaced whole, and a long import never holds
+        // the write lock for long (an ingest may be writing to the same data directory).
+        for report in batch.reports {
+            try database.transaction { () throws(StoreError) in
                 try stored.bind([.text(report.id)])
                 let previous: Int64? = try stored.step() ? stored.int64(0) : nil
                 stored.reset()
                 if let previous, previous >= report.modified.microseconds {
                     summary.reportsUnchanged += 1
-                    continue
+                    return
                 }
                 if previous == nil { summary.reportsNew += 1 } else { summary.reportsUpdated += 1 }
                 try upsert.bind([.text(report.id), .text(report.format), .text(report.name), report.organization.map(SQLiteValue.text) ?? .null,
@@ -82,7 +84,11 @@ public final class IntelStore {
                 try clear.bind([.text(report.id)])
                 _ = try clear.step()
                 clear.reset()
-                for entry in entriesByReport[report.id] ?? [] {
+                // In key order: the rows go into the B-tree one after another.
+                let entries = (entriesByReport.removeValue(forKey: report.id) ?? []).sorted {
+                    ($0.indicator.kind.rawValue, $0.indicator.value, $0.sourceType) < ($1.indicator.kind.rawValue, $1.indicator.value, $1.sourceType)
+                }
+                for entry in entries {
                     try insert.bind([.text(entry.report), .integer(Int64(entry.indicator.kind.rawValue)), .text(entry.indicator.value),
                                      .text(entry.sourceType), .text(JSONString.array(entry.tags)),
                                      entry.firstSeen.map { .integer($0.microseconds) } ?? .null,
@@ -94,7 +100,9 @@ public final class IntelStore {
                     summary.entries += 1
                 }
             }
-            summary.sightings = try insertSightings(batch.sightings.map { ($0.indicator, $0.time, $0.source, "") })
+        }
+        summary.sightings = try database.transaction { () throws(StoreError) in
+            try insertSightings(batch.sightings.map { ($0.indicator, $0.time, $0.source, "") })
         }
         return summary
     }

@@ -20,8 +20,11 @@ struct IntelCommand: ParsableCommand {
             guard readOnly == false || FileManager.default.fileExists(atPath: directory.warmDatabase) else {
                 throw StoreError.noStoredEvents(path: directory.warmDatabase)
             }
-            let database = try SQLiteDatabase(path: directory.warmDatabase, readOnly: readOnly)
-            if !readOnly { try database.execute("PRAGMA journal_mode=WAL") }
+            // A writer opens the warm tier (its schema, pragmas and migrations), so a data
+            // directory that starts with intelligence is an ordinary one.
+            let database = readOnly ? try SQLiteDatabase(path: directory.warmDatabase, readOnly: true)
+                                    : try WarmTier(path: directory.warmDatabase).database
+            if !readOnly { try database.execute("PRAGMA cache_size=-65536") }
             return try IntelStore(database: database, readOnly: readOnly)
         } catch {
             throw RuntimeError(error.description)
