@@ -154,7 +154,14 @@ extension IndicatorExtractor {
     /// is one indicator of one of `kinds`: `"domain autuo.xicp.net"` is not a domain.
     func intelValue(_ value: String, kinds: [IndicatorKind]) -> Indicator? {
         let trimmed = value.trimmingASCIIWhitespace()
-        guard !trimmed.isEmpty, !trimmed.contains(where: { $0.isWhitespace }) else { return nil }
+        // Whitespace inside means more than one word: checked on the bytes for ASCII text (the
+        // common case; Character properties are slow), by Character only when there is more.
+        guard !trimmed.isEmpty else { return nil }
+        if trimmed.utf8.contains(where: { $0 >= 0x80 }) {
+            guard !trimmed.contains(where: \.isWhitespace) else { return nil }
+        } else {
+            guard !trimmed.utf8.contains(where: { $0 <= 0x20 }) else { return nil }
+        }
         return indicators(listed: trimmed).first { kinds.contains($0.kind) }
     }
 }
