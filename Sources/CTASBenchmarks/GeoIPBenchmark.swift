@@ -24,14 +24,8 @@ public enum GeoIPBenchmark {
 
     /// The addresses: 55 % IPv4, 42 % IPv6 in 2000::/3 (where data is), 3 % any IPv6.
     public static func addresses(count: Int, seed: UInt64) -> [String] {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = BenchRandom(seed: seed)
+        func next() -> UInt64 { random.next() }
         var out: [String] = []
         out.reserveCapacity(count)
         for _ in 0..<count {

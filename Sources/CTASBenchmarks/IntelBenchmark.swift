@@ -32,14 +32,8 @@ public enum IntelBenchmark {
         let sample = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: feed)).read(upToCount: 4 << 20)) ?? Data()
         var known = Array(Set(IndicatorExtractor().indicators(in: String(decoding: sample, as: UTF8.self)).filter { $0.kind != .other }))
             .sorted().prefix(max(1, attributes / 100))
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = BenchRandom(seed: seed)
+        func next() -> UInt64 { random.next() }
         func hex(_ count: Int) -> String {
             var s = ""
             while s.count < count { s += String(next(), radix: 16) }

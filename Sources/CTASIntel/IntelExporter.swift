@@ -230,9 +230,12 @@ public struct IntelExporter {
 
     // MARK: CSV and Zeek
 
-    public func csv() -> String {
-        func cell(_ s: String) -> String {
-            s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    /// CSV with a header; `sanitized` escapes control characters and escape sequences (for
+    /// a terminal), otherwise feed strings are written as stored (for programs).
+    public func csv(sanitized: Bool = false) -> String {
+        func cell(_ raw: String) -> String {
+            let s = sanitized ? SafeText.sanitize(raw) : raw
+            return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var out = "value,type,score,decayed,sightings,last_sighting,first_seen,last_seen,sources,tags\n"
         for l in listings {

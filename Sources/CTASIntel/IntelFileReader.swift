@@ -88,20 +88,13 @@ public struct IntelFileReader {
         case .success(let read): bytes = read
         }
         return bytes.withUnsafeBufferPointer { buffer in
-            var batch = IntelBatch()
-            let tape: JSONTape
-            do throws(LineProblem) {
-                tape = try JSONTape(parsing: buffer, reserve: max(64, buffer.count / 16))
-            } catch {
-                batch.problems.append(IntelProblem(file: path, path: "$", reason: .invalidJSON(error.message)))
-                return batch
+            IntelJSON.read(buffer, file: path) { tape, batch in
+                if tape.member(JSONTape.root, "type").flatMap(tape.string) == "bundle" {
+                    STIXBundleReader().read(tape, file: path, into: &batch)
+                } else {
+                    MISPEventReader().read(tape, file: path, into: &batch)
+                }
             }
-            if tape.member(JSONTape.root, "type").flatMap(tape.string) == "bundle" {
-                STIXBundleReader().read(tape, file: path, into: &batch)
-            } else {
-                MISPEventReader().read(tape, file: path, into: &batch)
-            }
-            return batch
         }
     }
 }

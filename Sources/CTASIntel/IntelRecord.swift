@@ -1,4 +1,5 @@
 import CTASCore
+import CTASFeeds
 
 /// A report that carries indicators: a MISP event, a STIX report (or the bundle itself when
 /// it has none), a feed. Reports are what the analyst's second question is about: "what else
@@ -163,5 +164,20 @@ extension IndicatorExtractor {
             guard !trimmed.utf8.contains(where: { $0 <= 0x20 }) else { return nil }
         }
         return indicators(listed: trimmed).first { kinds.contains($0.kind) }
+    }
+}
+
+/// Parses a file's bytes as one JSON document for a reader: an invalid document becomes a
+/// problem at `$`, a valid one is handed to `body`.
+enum IntelJSON {
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>, file: String, _ body: (JSONTape, inout IntelBatch) -> Void) -> IntelBatch {
+        var batch = IntelBatch()
+        do throws(LineProblem) {
+            let tape = try JSONTape(parsing: bytes, reserve: max(64, bytes.count / 16))
+            body(tape, &batch)
+        } catch {
+            batch.problems.append(IntelProblem(file: file, path: "$", reason: .invalidJSON(error.message)))
+        }
+        return batch
     }
 }

@@ -34,16 +34,7 @@ public struct STIXBundleReader {
     }
 
     public func read(_ bytes: UnsafeBufferPointer<UInt8>, file: String) -> IntelBatch {
-        var batch = IntelBatch()
-        let tape: JSONTape
-        do throws(LineProblem) {
-            tape = try JSONTape(parsing: bytes, reserve: max(64, bytes.count / 16))
-        } catch {
-            batch.problems.append(IntelProblem(file: file, path: "$", reason: .invalidJSON(error.message)))
-            return batch
-        }
-        read(tape, file: file, into: &batch)
-        return batch
+        IntelJSON.read(bytes, file: file) { tape, batch in read(tape, file: file, into: &batch) }
     }
 
     static func time(_ tape: JSONTape, _ object: Int, _ key: String) -> Timestamp? {

@@ -19,29 +19,17 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: "stix, misp, misp-feed, csv or zeek-intel.") var format: IntelExporter.Format
     @Option(help: "The file (a directory for misp-feed); - writes to standard output.") var out: String
-    @Option(help: "Only this type (repeatable): ip, ipv4, ipv6, domain, url, email, hash, md5, sha1, sha256, cve.") var type: [String] = []
-    @Option(help: "Only indicators scoring at least this.") var minScore: Double?
-    @Flag(help: "Only sighted indicators.") var sighted = false
-    @Option(help: "Only indicators from a report whose name, organisation or id contains this.") var source: String?
-    @Option(help: "Score at this time instead of now.") var at: TimeValue?
+    @OptionGroup var select: IntelSelectionOptions
     @OptionGroup var data: DataOptions
 
     func validate() throws {
-        for name in type where IntelCommand.kinds(name) == nil {
-            throw ValidationError("--type \(name): expected ip, ipv4, ipv6, domain, url, email, hash, md5, sha1, sha256 or cve")
-        }
         if format == .mispFeed && out == "-" { throw ValidationError("--format misp-feed writes a directory: give --out DIR") }
     }
 
     func run() throws {
         let store = try IntelCommand.open(data, readOnly: true)
-        var selection = IntelStore.Selection(at: at?.timestamp ?? .now())
-        if !type.isEmpty { selection.kinds = Set(type.flatMap { IntelCommand.kinds($0) ?? [] }) }
-        selection.minimumScore = minScore
-        selection.sightedOnly = sighted
-        selection.source = source
         let listings: [IntelListing]
-        do throws(StoreError) { listings = try store.list(selection) } catch { throw RuntimeError(error.description) }
+        do throws(StoreError) { listings = try store.list(select.selection) } catch { throw RuntimeError(error.description) }
         let exporter = IntelExporter(listings: listings.sorted { ($0.indicator.kind.rawValue, $0.indicator.value) < ($1.indicator.kind.rawValue, $1.indicator.value) },
                                      exportedAt: .now())
         switch format {

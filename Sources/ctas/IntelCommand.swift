@@ -4,6 +4,31 @@ import CTASIntel
 import CTASStore
 import Foundation
 
+/// Which indicators `intel list` and `export` take: the same options, one meaning.
+struct IntelSelectionOptions: ParsableArguments {
+    @Option(help: "Only this type (repeatable): ipv4, ipv6, domain, url, email, md5, sha1, sha256, cve; ip = both IP kinds, hash = the three hashes.")
+    var type: [String] = []
+    @Option(help: "Only indicators scoring at least this (0–100).") var minScore: Double?
+    @Flag(help: "Only indicators sighted in telemetry or by a report.") var sighted = false
+    @Option(help: "Only indicators from a report whose name, organisation or id contains this.") var source: String?
+    @Option(help: "Score at this time instead of now (2026-11-20, 24h…).") var at: TimeValue?
+
+    func validate() throws {
+        for name in type where IntelCommand.kinds(name) == nil {
+            throw ValidationError("--type \(name): expected ip, ipv4, ipv6, domain, url, email, hash, md5, sha1, sha256 or cve")
+        }
+    }
+
+    var selection: IntelStore.Selection {
+        var selection = IntelStore.Selection(at: at?.timestamp ?? .now())
+        if !type.isEmpty { selection.kinds = Set(type.flatMap { IntelCommand.kinds($0) ?? [] }) }
+        selection.minimumScore = minScore
+        selection.sightedOnly = sighted
+        selection.source = source
+        return selection
+    }
+}
+
 struct IntelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intel",
@@ -91,32 +116,19 @@ struct IntelCommand: ParsableCommand {
                 below 30 an indicator is decayed (still listed, marked).
                 """)
 
-        @Option(help: "Only this type (repeatable): ipv4, ipv6, domain, url, email, md5, sha1, sha256, cve; ip = both IP kinds, hash = the three hashes.")
-        var type: [String] = []
-        @Option(help: "Only indicators scoring at least this (0–100).") var minScore: Double?
-        @Flag(help: "Only indicators sighted in telemetry or by a report.") var sighted = false
-        @Option(help: "Only indicators from a report whose name, organisation or id contains this.") var source: String?
-        @Option(help: "Score at this time instead of now (2026-11-20, 24h…).") var at: TimeValue?
+        @OptionGroup var select: IntelSelectionOptions
         @Option(help: "At most this many.") var limit: Int = 1000
         @Option(help: "Output: table, json or csv.") var format: Format = .table
         @OptionGroup var data: DataOptions
 
         func validate() throws {
-            for name in type where IntelCommand.kinds(name) == nil {
-                throw ValidationError("--type \(name): expected ip, ipv4, ipv6, domain, url, email, hash, md5, sha1, sha256 or cve")
-            }
             guard limit > 0 else { throw ValidationError("--limit must be positive") }
         }
 
         func run() throws {
             let store = try IntelCommand.open(data, readOnly: true)
-            var selection = IntelStore.Selection(at: at?.timestamp ?? .now())
-            if !type.isEmpty { selection.kinds = Set(type.flatMap { IntelCommand.kinds($0) ?? [] }) }
-            selection.minimumScore = minScore
-            selection.sightedOnly = sighted
-            selection.source = source
             let listings: [IntelListing]
-            do throws(StoreError) { listings = try store.list(selection) } catch { throw RuntimeError(error.description) }
+            do throws(StoreError) { listings = try store.list(select.selection) } catch { throw RuntimeError(error.description) }
             let shown = listings.prefix(limit)
             let out = BufferedOutput(fd: 1)
             switch format {
@@ -125,13 +137,7 @@ struct IntelCommand: ParsableCommand {
                 for (i, listing) in shown.enumerated() { out.write(IntelCommand.json(listing) + (i + 1 < shown.count ? ",\n" : "\n")) }
                 out.write("]\n")
             case .csv:
-                out.write("value,type,score,decayed,sightings,last_sighting,first_seen,last_seen,sources,tags\n")
-                for l in shown {
-                    let cells = [l.indicator.value, l.indicator.kind.name, String(format: "%.1f", l.score), l.decayed ? "yes" : "no",
-                                 String(l.sightings), l.lastSighting?.rfc3339 ?? "", l.firstSeen?.rfc3339 ?? "", l.lastSeen?.rfc3339 ?? "",
-                                 l.sources.map(\.name).joined(separator: "; "), l.tags.joined(separator: "; ")]
-                    out.write(cells.map { IntelCommand.csvCell(SafeText.sanitize($0)) }.joined(separator: ",") + "\n")
-                }
+                out.write(IntelExporter(listings: Array(shown), exportedAt: .now()).csv(sanitized: true))
             case .table:
                 out.write("SCORE  SIGHT  TYPE    VALUE                                     SOURCES\n")
                 for l in shown {
@@ -203,10 +209,6 @@ struct IntelCommand: ParsableCommand {
     }
 
     static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-
-    static func csvCell(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
 
     static func json(_ l: IntelListing, detail: Bool = false) -> String {
         func t(_ v: Timestamp?) -> String { v.map { JSONString.quoted($0.rfc3339) } ?? "null" }

@@ -46,7 +46,7 @@ struct ConformanceTests {
         if FileManager.default.fileExists(atPath: source) { arguments += ["--source", source] }
         // The reference reader runs in a child process: waited for off the cooperative pool.
         let reference = arguments
-        try await onOwnThread { try ReferenceFixtures.reference(reference) }
+        try await onBackgroundThread { try ReferenceFixtures.reference(reference) }
         let database = try MaxMindDatabase(path: path)
         _ = try database.verifyTree()
         var compared = 0

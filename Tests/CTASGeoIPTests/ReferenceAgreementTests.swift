@@ -26,7 +26,7 @@ struct ReferenceAgreementTests {
     }
 
     static func agree(databases: [String], seed: Int, count: Int) async throws {
-        let result = try await onOwnThread { () throws -> Agreement in
+        let result = try await onBackgroundThread { () throws -> Agreement in
             try compare(databases: databases, seed: seed, count: count)
         }
         for line in result.badLines.prefix(5) { Issue.record("reference line: \(line)") }

@@ -31,7 +31,7 @@ enum ReferenceFixtures {
 
     /// Runs the reference script; fails with its standard error.
     static func reference(_ arguments: [String]) throws {
-        let run = try TestOracle.run(script, arguments)
+        let run = try TestOracle.run(script, arguments, background: true)
         guard run.status == 0 else { throw ReferenceFailure(message: run.stderr) }
     }
 

@@ -10,8 +10,8 @@ struct WrittenDatabaseTests {
     static func write() async throws -> String {
         _ = try requirePython()
         let dir = ReferenceFixtures.temporaryFile("written")
-        try await onOwnThread {
-            let run = try TestOracle.run("Tests/CTASGeoIPTests/Oracle/write_edge_databases.py", [dir])
+        try await onBackgroundThread {
+            let run = try TestOracle.run("Tests/CTASGeoIPTests/Oracle/write_edge_databases.py", [dir], background: true)
             guard run.status == 0 else { throw ReferenceFixtures.ReferenceFailure(message: run.stderr) }
         }
         return dir
@@ -23,7 +23,7 @@ struct WrittenDatabaseTests {
         for name in ["edge-ipv4", "edge-types", "edge-city", "edge-asn"] {
             let path = "\(dir)/\(name).mmdb"
             let out = "\(dir)/\(name).tsv"
-            try await onOwnThread { try ReferenceFixtures.reference(["records", "--db", path, "--out", out]) }
+            try await onBackgroundThread { try ReferenceFixtures.reference(["records", "--db", path, "--out", out]) }
             let database = try MaxMindDatabase(path: path)
             _ = try database.verifyTree()
             var compared = 0

@@ -18,11 +18,15 @@ public enum TestOracle {
 
     /// Runs `script` (a path under the repository) with `arguments`; the exit status and
     /// standard error when it fails.
-    public static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    /// `background` runs it at the lowest CPU priority (`nice -n 19`): long oracle runs then
+    /// leave the processor to the tests that wait on time.
+    public static func run(_ script: String, _ arguments: [String], background: Bool = false) throws -> (status: Int32, stderr: String) {
         guard let python else { return (127, "no .venv/bin/python") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repository.appendingPathComponent(script).path] + arguments
+        let nice = "/usr/bin/nice"
+        let niced = background && FileManager.default.isExecutableFile(atPath: nice)
+        process.executableURL = URL(fileURLWithPath: niced ? nice : python)
+        process.arguments = (niced ? ["-n", "19", python] : []) + [repository.appendingPathComponent(script).path] + arguments
         let errors = Pipe()
         process.standardError = errors
         try process.run()
