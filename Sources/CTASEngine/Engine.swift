@@ -333,17 +333,30 @@ public final class Engine: Sendable {
             hub.finish()
         }
         storeTask.withLock { $0 = storing }
-        let interval = configuration.publishInterval
-        started.append(Task { [weak self] in
-            while let self, !(self.hub.state.withLock { $0.finished }) {
-                self.publish()
-                // A paused replay has nothing new to say ten times a second.
-                let paused = self.control.current.paused
-                try? await Task.sleep(for: paused ? max(interval, .milliseconds(500)) : interval)
+        // The publisher has a thread of its own, like the stages: snapshots keep coming when
+        // the cooperative pool is busy (a console's panes must not freeze because other work
+        // holds the pool's threads).
+        // It holds the engine only while publishing, never while it sleeps: an engine that is
+        // done with goes away (and unlocks its data directory) at once.
+        let publisher = Thread { [weak self] in
+            while let pause = Engine.publishAndPause(self) {
+                Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
             }
-            self?.publish()
-        })
+        }
+        publisher.name = "ctas-publish"
+        publisher.start()
         tasks.withLock { $0 = started }
+    }
+
+    /// One turn of the publisher: a snapshot, and how long to wait for the next (nil: the
+    /// engine is gone or finished, after a last snapshot).
+    private static func publishAndPause(_ engine: Engine?) -> Duration? {
+        guard let engine else { return nil }
+        engine.publish()
+        guard !(engine.hub.state.withLock { $0.finished }) else { return nil }
+        // A paused replay has nothing new to say ten times a second.
+        let interval = engine.configuration.publishInterval
+        return engine.control.current.paused ? max(interval, .milliseconds(500)) : interval
     }
 
     /// Waits until every source has ended and everything read is committed.
