@@ -110,7 +110,9 @@ public final class Engine: Sendable {
     private let lineQueues: [BoundedQueue<LineBatch>]
     private let routeQueue: BoundedQueue<EventBatch>
     private let storeQueue: BoundedQueue<EventBatch>
-    private let lockFD: Int32
+    /// The data directory's lock, held from `init` until everything is committed (or the
+    /// engine goes away): nil once released.
+    private let lockFD: Locked<Int32?>
     private let latest = Locked(Snapshot())
     private let publisherState = Locked(PublisherState())
     private let tasks = Locked<[Task<Void, Never>]>([])
@@ -133,7 +135,8 @@ public final class Engine: Sendable {
         guard !configuration.sources.isEmpty else { throw EngineError.noSources }
         let directory = configuration.dataDirectory
         do throws(StoreError) { try directory.create() } catch { throw EngineError.store(error) }
-        lockFD = try Self.lock(directory)
+        let lockFD = try Self.lock(directory)
+        self.lockFD = Locked(lockFD)
 
         let warm: WarmTier
         let graph: GraphTier
@@ -227,7 +230,17 @@ public final class Engine: Sendable {
         latest.withLock { $0 = first }
     }
 
-    deinit { close(lockFD) }
+    deinit { unlockDataDirectory() }
+
+    /// Lets another writer have the data directory: called once everything read is
+    /// committed, so the next `ctas` can start at once rather than when this engine's last
+    /// reference (a snapshot being published, a console's query) goes away.
+    private func unlockDataDirectory() {
+        lockFD.withLock { fd in
+            if let open = fd { close(open) }
+            fd = nil
+        }
+    }
 
     private struct OpenedSource {
         var reader: any FeedReader
@@ -364,6 +377,7 @@ public final class Engine: Sendable {
         if let storing = storeTask.withLock({ $0 }) { await storing.value }
         for task in tasks.withLock({ $0 }) { await task.value }
         publish()
+        unlockDataDirectory()
         return summary()
     }
 

@@ -87,6 +87,20 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(try storedIDs(dir).count == 3500)
     }
 
+    @Test func aFinishedEngineStillReferencedLetsTheNextOneIn() async throws {
+        // The data directory's lock goes with the last commit, not with the last reference:
+        // a snapshot being published (or a console still showing the result) must not make
+        // the next run fail with "another ctas process".
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 200)
+        let first = try Engine(config([.file(feed)], dir))
+        _ = await first.run()
+        let second = try Engine(config([.file(feed)], dir))
+        #expect(throws: EngineError.self) { _ = try Engine(config([.file(feed)], dir)) }
+        _ = await second.run()
+        withExtendedLifetime(first) {}
+    }
+
     @Test func aReplacedFileStartsOver() async throws {
         let dir = scratch()
         let (feed, _) = try await writeFeed(dir, events: 1000)
