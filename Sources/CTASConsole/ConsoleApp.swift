@@ -93,7 +93,15 @@ public final class ConsoleApp {
     }
 
     /// Runs until quit; returns the engine's summary after it has flushed and checkpointed.
+    ///
+    /// The loop runs on the main actor; what it waits for (the frame timer, the engine's
+    /// answers) runs on CTAS's own threads (`ThreadPoolExecutor.shared`), like the engine:
+    /// frames keep coming whatever holds the cooperative pool.
     public func run() async -> IngestSummary {
+        await withTaskExecutorPreference(ThreadPoolExecutor.shared) { await loop() }
+    }
+
+    private func loop() async -> IngestSummary {
         engine.start()
         while true {
             if suspendFlag.withLock({ flag in defer { flag = false }; return flag }) {

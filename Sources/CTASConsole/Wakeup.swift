@@ -36,7 +36,7 @@ final class Wakeup: Sendable {
                     return true
                 }
                 s.waiter = c
-                s.timer = Task { [weak self] in
+                s.timer = Task(executorPreference: ThreadPoolExecutor.shared) { [weak self] in
                     try? await Task.sleep(for: .nanoseconds(nanos))
                     if !Task.isCancelled { self?.signal() }
                 }

@@ -29,10 +29,13 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
     public var hasWaitingReceiver: Bool { state.withLock { $0.receiver != nil } }
 
     /// Enqueues, waiting while full. Returns false when the queue was closed.
+    ///
+    /// Runs on the caller's actor (a stage's own thread): no hop to another executor per
+    /// batch, and nothing waits for the cooperative pool.
     @discardableResult
-    public func send(_ element: Element) async -> Bool {
+    public func send(_ element: Element, isolation: isolated (any Actor)? = #isolation) async -> Bool {
         if let taken = state.withLock({ Self.enqueue(element, into: &$0, capacity: capacity) }) { return taken }
-        return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+        return await withCheckedContinuation(isolation: isolation) { (c: CheckedContinuation<Bool, Never>) in
             let taken: Bool? = state.withLock { s in
                 if let taken = Self.enqueue(element, into: &s, capacity: capacity) { return taken }
                 s.senders.append((element, c))
@@ -62,9 +65,10 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
     }
 
     /// The next element, waiting while empty; nil once closed and drained.
-    public func receive() async -> Element? {
+    /// Runs on the caller's actor, like `send`.
+    public func receive(isolation: isolated (any Actor)? = #isolation) async -> Element? {
         if let ready = takeReady() { return ready.value }
-        return await withCheckedContinuation { (c: CheckedContinuation<Element?, Never>) in
+        return await withCheckedContinuation(isolation: isolation) { (c: CheckedContinuation<Element?, Never>) in
             let now: Element?? = state.withLock { s in
                 if let ready = Self.take(&s) { return .some(ready.value) }
                 if s.closed { return .some(nil) }

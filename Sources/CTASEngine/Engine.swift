@@ -315,33 +315,37 @@ public final class Engine: Sendable {
     static let concurrentFiles = 4
 
     /// Starts every stage; returns at once.
+    ///
+    /// The stages run on the pipeline's own threads (`ThreadPoolExecutor.shared`), not the
+    /// cooperative pool: whatever else the process does, ingest keeps its pace.
     public func start() {
+        let pool = ThreadPoolExecutor.shared
         var started: [Task<Void, Never>] = []
         let gated = configuration.speed == .max && !configuration.holdAtEnd && !configuration.loop
         let gate = gated ? SourceGate(limit: Self.concurrentFiles) : nil
         for (i, source) in sourceStages.enumerated() {
             let isFile = if case .file = configuration.sources[i] { true } else { false }
             let fileGate = isFile ? gate : nil
-            started.append(Task {
+            started.append(Task(executorPreference: pool) {
                 await fileGate?.enter()
                 await source.run()
                 fileGate?.leave()
             })
         }
-        let parseTasks = parseStages.map { parse in Task { await parse.run() } }
+        let parseTasks = parseStages.map { parse in Task(executorPreference: pool) { await parse.run() } }
         started += parseTasks
         let routeQueue = routeQueue
-        started.append(Task {
+        started.append(Task(executorPreference: pool) {
             for task in parseTasks { await task.value }
             routeQueue.close()
         })
         let route = routeStage
-        started.append(Task { await route.run() })
+        started.append(Task(executorPreference: pool) { await route.run() })
         let store = storeStage
-        started.append(Task { await store.run() })
+        started.append(Task(executorPreference: pool) { await store.run() })
         let fanout = fanoutStage
         let hub = hub
-        let storing = Task {
+        let storing = Task(executorPreference: pool) {
             await fanout.run()
             hub.finish()
         }
@@ -373,7 +377,7 @@ public final class Engine: Sendable {
     }
 
     /// Waits until every source has ended and everything read is committed.
-    public func waitUntilFinished() async -> IngestSummary {
+    nonisolated(nonsending) public func waitUntilFinished() async -> IngestSummary {
         if let storing = storeTask.withLock({ $0 }) { await storing.value }
         for task in tasks.withLock({ $0 }) { await task.value }
         publish()
@@ -382,13 +386,13 @@ public final class Engine: Sendable {
     }
 
     /// Starts, runs to the end of every source, and summarises.
-    public func run() async -> IngestSummary {
+    nonisolated(nonsending) public func run() async -> IngestSummary {
         start()
         return await waitUntilFinished()
     }
 
     /// Stops reading, commits what is in flight, and summarises (SIGTERM, `q`).
-    public func stop() async -> IngestSummary {
+    nonisolated(nonsending) public func stop() async -> IngestSummary {
         control.apply(.stop)
         for queue in lineQueues { queue.close() }
         return await waitUntilFinished()
@@ -397,7 +401,7 @@ public final class Engine: Sendable {
     /// Applies a command; returns an error message when it cannot be applied (e.g. seeking
     /// a stream).
     @discardableResult
-    public func send(_ command: EngineCommand) async -> String? {
+    nonisolated(nonsending) public func send(_ command: EngineCommand) async -> String? {
         switch command {
         case .stop:
             _ = await stop()
@@ -424,30 +428,31 @@ public final class Engine: Sendable {
 
     /// Stored events newest first, matching `filter`, older than `before` (a previous page's
     /// `next`), for scrolling back past the snapshot's recent events.
-    public func history(matching filter: EventFilter, before: Int64?, limit: Int) async -> HistoryPage {
+    nonisolated(nonsending) public func history(matching filter: EventFilter, before: Int64?, limit: Int) async -> HistoryPage {
         await history.page(filter, before: before, limit: limit)
     }
 
     /// The correlation neighborhood of `query.focus` (nil while the graph is loading or when it
     /// does not hold the focus). Answered by the writer between commits, in milliseconds.
-    public func neighbors(_ query: NeighborQuery) async -> Neighborhood? {
+    nonisolated(nonsending) public func neighbors(_ query: NeighborQuery) async -> Neighborhood? {
         await storeStage.neighbors(query)
     }
 
     /// What `text` names in the graph: an event id, else an indicator in any written form.
-    public func resolveInGraph(_ text: String) async -> GraphFocus? {
+    nonisolated(nonsending) public func resolveInGraph(_ text: String) async -> GraphFocus? {
         await storeStage.resolve(text)
     }
 
-    /// Densities and hot spots for the heatmap (computed off the pipeline's threads; cached
-    /// until new events arrive).
+    /// Densities and hot spots for the heatmap (computed on CTAS's worker threads, neither the
+    /// console's nor a stage's; cached until new events arrive).
     public func heatmap(_ query: HeatmapQuery) async -> HeatmapData {
-        geo.heatmap(query)
+        let geo = geo
+        return await Task(executorPreference: ThreadPoolExecutor.shared) { geo.heatmap(query) }.value
     }
 
     /// A cell's stored events, newest first, with its event count and top types and sources
     /// since `since` (the drill-down; one indexed range scan).
-    public func drill(into cell: H3Index, since: Timestamp?, limit: Int) async -> CellDrill {
+    nonisolated(nonsending) public func drill(into cell: H3Index, since: Timestamp?, limit: Int) async -> CellDrill {
         await history.drill(cell, since: since, limit: limit)
     }
 

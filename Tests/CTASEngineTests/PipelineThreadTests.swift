@@ -1,0 +1,60 @@
+import CTASCore
+import Dispatch
+import Foundation
+import Testing
+@testable import CTASEngine
+
+/// The engine's stages run on threads of their own: a process whose cooperative pool is
+/// held by long synchronous work still ingests (the console's panes, a test's engine).
+@Suite(.serialized) struct PipelineThreadTests {
+    @Test func anIngestFinishesWhileEveryCooperativeThreadIsHeld() async throws {
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 2000)
+        let engine = try Engine(config([.file(feed)], dir))
+        let finished = DispatchSemaphore(value: 0)
+        let accepted = Locked<Int?>(nil)
+        // Hold every cooperative thread (and one more, so none is left) until the engine has
+        // finished or 60 s have passed; each holder says which came first.
+        let holders = ProcessInfo.processInfo.activeProcessorCount + 1
+        let outcomes = Locked<[DispatchTimeoutResult]>([])
+        var held: [Task<Void, Never>] = []
+        for _ in 0..<holders {
+            held.append(Task.detached {
+                let outcome = finished.wait(timeout: .now() + 60)
+                finished.signal()
+                outcomes.withLock { $0.append(outcome) }
+            })
+        }
+        let run = Task(executorPreference: ThreadPoolExecutor.shared) {
+            let summary = await engine.run()
+            accepted.withLock { $0 = summary.accepted }
+            finished.signal()
+        }
+        for task in held { await task.value }
+        await run.value
+        #expect(accepted.withLock { $0 } == 2000)
+        #expect(outcomes.withLock { $0 }.allSatisfy { $0 == .success }, "the engine waited for the cooperative pool")
+    }
+
+    @Test func thePoolRunsEveryJobAndAnActorsCallsInOrder() async {
+        let pool = ThreadPoolExecutor(threads: 3)
+        actor Tally {
+            var seen: [Int] = []
+            func add(_ n: Int) { seen.append(n) }
+        }
+        let tally = Tally()
+        await withTaskGroup(of: Void.self) { group in
+            for n in 0..<500 {
+                group.addTask(executorPreference: pool) { await tally.add(n) }
+            }
+        }
+        let ordered = Task(executorPreference: pool) {
+            for n in 500..<600 { await tally.add(n) }
+        }
+        await ordered.value
+        let seen = await tally.seen
+        #expect(Set(seen.prefix(500)) == Set(0..<500))
+        #expect(Array(seen.suffix(100)) == Array(500..<600))
+        pool.shutdown()
+    }
+}
