@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "CTASEngine", targets: ["CTASEngine"]),
         .library(name: "CTASGeoIP", targets: ["CTASGeoIP"]),
         .library(name: "CTASIntel", targets: ["CTASIntel"]),
+        .library(name: "CTASBehaviour", targets: ["CTASBehaviour"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -64,6 +65,9 @@ let package = Package(
         // Threat intelligence: MISP events and feeds, STIX 2.1 bundles and patterns, decay.
         .target(name: "CTASIntel", dependencies: ["CTASCore", "CTASFeeds", "CTASStore"]),
 
+        // Behaviour: per-entity rate anomalies (seasonal hybrid ESD) and rare behaviour.
+        .target(name: "CTASBehaviour", dependencies: ["CTASCore", "CTASStore"]),
+
         // Actors that wire feeds → analysis → store; metrics and snapshots.
         .target(
             name: "CTASEngine",
@@ -106,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "ctas",
             dependencies: [
-                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASGeoIP", "CTASIntel", "CTASConsole", "CTASSchema", "CTASBenchmarks",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASEngine", "CTASGeoIP", "CTASIntel", "CTASBehaviour", "CTASConsole", "CTASSchema", "CTASBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -126,6 +130,7 @@ let package = Package(
         .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "H3", "CTASTestSupport"]),
         // The project's own rules: the manifest declares what the code imports, arrows point down.
         .testTarget(name: "CTASIntelTests", dependencies: ["CTASIntel", "CTASCore", "CTASTestSupport"]),
+        .testTarget(name: "CTASBehaviourTests", dependencies: ["CTASBehaviour", "CTASCore", "CTASTestSupport"], exclude: ["Oracle"]),
         .testTarget(name: "CTASGeoIPTests", dependencies: ["CTASGeoIP", "CTASCore", "CTASTestSupport"], exclude: ["Oracle"]),
         .testTarget(name: "CTASProjectTests", dependencies: ["CTASTestSupport"]),
         // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.

@@ -1,0 +1,243 @@
+import CTASCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What `AnomalyDetector` looks for and reports.
+public struct AnomalyOptions: Sendable {
+    /// Report anomalies starting at or after this (earlier events are history only).
+    public var since: Timestamp?
+    /// The end of the window (default: the hour after the newest event).
+    public var until: Timestamp?
+    /// The chance of one false rate anomaly over every series tested (a Bonferroni share of
+    /// it goes to each series' ESD test).
+    public var alpha = 0.05
+    /// Events an entity must have shown before a first counts as rare.
+    public var minimumEvents = 20
+    /// Only these kinds.
+    public var kinds: Set<Anomaly.Kind> = Set(Anomaly.Kind.allCases)
+    /// Only anomalies scoring at least this.
+    public var minimumScore = 0.0
+    /// Only this entity's anomalies (every entity is still tested, so that the answer is
+    /// the one the whole scan gives).
+    public var entity: String?
+    /// Also test each entity × event type series (a burst of one type that the entity's
+    /// total does not show).
+    public var perType = true
+
+    public init() {}
+}
+
+/// What a scan found, and what it could not judge.
+public struct AnomalyReport: Sendable {
+    public var anomalies: [Anomaly] = []
+    /// Events read, and those without an entity (not attributable).
+    public var events = 0
+    public var eventsWithoutEntity = 0
+    public var entities = 0
+    /// Series tested for rate anomalies, and those with under `SeasonalResiduals.minimumHours`
+    /// of history (not scored).
+    public var seriesScored = 0
+    public var seriesUnscored = 0
+    /// Entities whose values of some attribute passed `AnomalyDetector.attributeCapacity`
+    /// (too varied for a first to mean anything; their firsts of it are not reported).
+    public var saturatedAttributes = 0
+    /// The window the rate tests covered.
+    public var windowStart: Timestamp?
+    public var windowEnd: Timestamp?
+
+    public init() {}
+}
+
+/// Finds rate anomalies (bursts and silences against each entity's daily or weekly cycle,
+/// by the seasonal hybrid ESD test) and rare behaviour (firsts) in a stream of events given
+/// in time order.
+///
+/// Memory: per entity, its hours with events (sparse) and at most `attributeCapacity`
+/// remembered values per attribute.
+public struct AnomalyDetector: Sendable {
+    public let options: AnomalyOptions
+    /// Distinct values remembered per entity and attribute.
+    public static let attributeCapacity = 256
+
+    private var entityIndex: [String: Int] = [:]
+    private var entities: [EntityState] = []
+    private var typeSeries: [SeriesKey: HourlyCounts] = [:]
+    private var report = AnomalyReport()
+    private var newestHour: Int64?
+    private let extractor = IndicatorExtractor()
+
+    struct SeriesKey: Hashable, Sendable {
+        var entity: Int
+        var type: String
+    }
+
+    struct EntityState: Sendable {
+        var name: String
+        var counts = HourlyCounts()
+        var events = 0
+        var firstSeen: Timestamp
+        var seen: [Attribute: Set<String>] = [:]
+        var saturated: Set<Attribute> = []
+    }
+
+    enum Attribute: String, Sendable, CaseIterable {
+        case type, country, asn, indicatorKind = "indicator kind"
+    }
+
+    public init(options: AnomalyOptions) {
+        self.options = options
+    }
+
+    /// Takes the next event (in time order; stragglers are counted where they belong).
+    public mutating func observe(_ event: Event) {
+        report.events += 1
+        guard let name = event.entity, !name.isEmpty else {
+            report.eventsWithoutEntity += 1
+            return
+        }
+        let hour = HourlyCounts.hour(of: event.timestamp)
+        newestHour = max(newestHour ?? hour, hour)
+        let index: Int
+        if let known = entityIndex[name] {
+            index = known
+        } else {
+            index = entities.count
+            entityIndex[name] = index
+            entities.append(EntityState(name: name, firstSeen: event.timestamp))
+        }
+        entities[index].counts.add(hour: hour)
+        if options.perType { typeSeries[SeriesKey(entity: index, type: event.type), default: HourlyCounts()].add(hour: hour) }
+        if options.kinds.contains(.rare) { noteFirsts(of: event, entity: index) }
+        entities[index].events += 1
+    }
+
+    /// Compares the event's attributes with what its entity showed before.
+    private mutating func noteFirsts(of event: Event, entity index: Int) {
+        var values: [(Attribute, String)] = [(.type, event.type)]
+        if let country = event.details?.country { values.append((.country, country)) }
+        if let asn = event.details?.asn { values.append((.asn, String(asn))) }
+        for text in event.indicators {
+            for indicator in extractor.indicators(listed: text) { values.append((.indicatorKind, indicator.kind.name)) }
+        }
+        var state = entities[index]
+        let established = state.events >= options.minimumEvents
+            && event.timestamp.microseconds - state.firstSeen.microseconds >= Int64(SeasonalResiduals.minimumHours) * 3_600_000_000
+        let reportable = established && (options.since.map { event.timestamp >= $0 } ?? true)
+        for (attribute, value) in values where !state.saturated.contains(attribute) {
+            if state.seen[attribute]?.contains(value) == true { continue }
+            if (state.seen[attribute]?.count ?? 0) >= Self.attributeCapacity {
+                state.saturated.insert(attribute)
+                report.saturatedAttributes += 1
+                continue
+            }
+            state.seen[attribute, default: []].insert(value)
+            guard reportable else { continue }
+            let score = min(100, 50 + 25 * log10(Double(state.events) / Double(max(1, options.minimumEvents))))
+            report.anomalies.append(Anomaly(entity: state.name, kind: .rare, start: event.timestamp, end: event.timestamp,
+                                            observed: 1, expected: 0, score: score, detail: "new \(attribute.rawValue) \(value)"))
+        }
+        entities[index] = state
+    }
+
+    /// Tests every series and returns what was found, strongest first.
+    public func finish() -> AnomalyReport {
+        var report = self.report
+        report.entities = entities.count
+        guard let newestHour else { return report }
+        let endHour = options.until.map { until in
+            let hour = HourlyCounts.hour(of: until)
+            return HourlyCounts.start(ofHour: hour) == until ? hour : hour + 1
+        } ?? newestHour + 1
+        let sinceHour = options.since.map(HourlyCounts.hour(of:))
+        if options.kinds.contains(.rate) {
+            var series: [(name: String, type: String?, counts: HourlyCounts)] = entities.map { ($0.name, nil, $0.counts) }
+            for (key, counts) in typeSeries.sorted(by: { ($0.key.entity, $0.key.type) < ($1.key.entity, $1.key.type) }) {
+                // A type that is all the entity does says nothing its total does not.
+                if counts.total == entities[key.entity].counts.total { continue }
+                series.append((entities[key.entity].name, key.type, counts))
+            }
+            var prepared: [(name: String, type: String?, first: Int64, counts: [Double], seasonal: SeasonalResiduals)] = []
+            for item in series {
+                guard let first = item.counts.firstHour, first < endHour else { continue }
+                let dense = item.counts.dense(from: first, to: endHour)
+                guard let seasonal = SeasonalResiduals(counts: dense, firstHour: first) else {
+                    report.seriesUnscored += 1
+                    continue
+                }
+                prepared.append((item.name, item.type, first, dense, seasonal))
+            }
+            report.seriesScored = prepared.count
+            if let earliest = prepared.map(\.first).min() { report.windowStart = HourlyCounts.start(ofHour: earliest) }
+            report.windowEnd = HourlyCounts.start(ofHour: endHour)
+            let test = GeneralizedESD(alpha: options.alpha / Double(max(1, prepared.count)))
+            var critical = ESDCriticalValues()
+            var entityRuns: [String: [Anomaly]] = [:]
+            var typeRuns: [Anomaly] = []
+            for item in prepared {
+                let outliers = test.outliers(in: item.seasonal.residuals, criticalValues: &critical)
+                for run in Self.runs(of: outliers) {
+                    let start = HourlyCounts.start(ofHour: item.first + Int64(run.first))
+                    let end = HourlyCounts.start(ofHour: item.first + Int64(run.last + 1))
+                    let direction = run.positive ? "burst" : "silence"
+                    let observed = run.indices.reduce(0.0) { $0 + item.counts[$1] }
+                    let expected = run.indices.reduce(0.0) { $0 + item.seasonal.expected[$1] }
+                    let score = min(100, 50 * run.strength)
+                    let detail = item.type.map { "\(direction) of \($0)" } ?? direction
+                    let anomaly = Anomaly(entity: item.name, kind: .rate, start: start, end: end, observed: observed,
+                                          expected: expected, score: score, detail: detail)
+                    if item.type == nil { entityRuns[item.name, default: []].append(anomaly) } else { typeRuns.append(anomaly) }
+                }
+            }
+            for runs in entityRuns.values { report.anomalies += runs }
+            // A type's burst inside the entity's own burst is the same event: listed once.
+            for anomaly in typeRuns {
+                let silence = anomaly.detail.hasPrefix("silence")
+                let covered = entityRuns[anomaly.entity]?.contains { own in
+                    own.detail.hasPrefix("silence") == silence && own.start < anomaly.end && anomaly.start < own.end
+                } ?? false
+                if !covered { report.anomalies.append(anomaly) }
+            }
+            if let sinceHour {
+                let from = HourlyCounts.start(ofHour: sinceHour)
+                report.anomalies.removeAll { $0.kind == .rate && $0.end <= from }
+            }
+        }
+        report.anomalies.removeAll { anomaly in
+            anomaly.score < options.minimumScore || (options.entity.map { $0 != anomaly.entity } ?? false)
+        }
+        report.anomalies.sort { ($0.score, $1.start.microseconds, $1.entity) > ($1.score, $0.start.microseconds, $0.entity) }
+        return report
+    }
+
+    struct Run {
+        var indices: [Int]
+        var positive: Bool
+        var strength: Double
+        var first: Int { indices[0] }
+        var last: Int { indices[indices.count - 1] }
+    }
+
+    /// Outliers grouped into runs of adjacent hours departing the same way.
+    static func runs(of outliers: [GeneralizedESD.Outlier]) -> [Run] {
+        let sorted = outliers.sorted { $0.index < $1.index }
+        var runs: [Run] = []
+        for outlier in sorted {
+            let positive = outlier.z > 0
+            let strength = abs(outlier.z) / max(outlier.critical, 1e-9)
+            if var last = runs.last, last.positive == positive, last.last + 1 == outlier.index {
+                last.indices.append(outlier.index)
+                last.strength = max(last.strength, strength)
+                runs[runs.count - 1] = last
+            } else {
+                runs.append(Run(indices: [outlier.index], positive: positive, strength: strength))
+            }
+        }
+        return runs
+    }
+}
