@@ -29,6 +29,9 @@ public struct AnomalyOptions: Sendable {
     /// Also test each entity × event type series (a burst of one type that the entity's
     /// total does not show).
     public var perType = true
+    /// The rate tests look at most this far back from the window's end (older hours are
+    /// history only for firsts): 90 days, 2,160 hours a series.
+    public var maximumRateWindow: Duration = .seconds(90 * 86_400)
 
     public init() {}
 }
@@ -163,8 +166,11 @@ public struct AnomalyDetector: Sendable {
                 series.append((entities[key.entity].name, key.type, counts))
             }
             var prepared: [(name: String, type: String?, first: Int64, counts: [Double], seasonal: SeasonalResiduals)] = []
+            let windowHours = max(Int64(SeasonalResiduals.minimumHours), options.maximumRateWindow.components.seconds / 3600)
+            let earliestHour = endHour - windowHours
             for item in series {
-                guard let first = item.counts.firstHour, first < endHour else { continue }
+                guard let seen = item.counts.firstHour, seen < endHour else { continue }
+                let first = max(seen, earliestHour)
                 let dense = item.counts.dense(from: first, to: endHour)
                 guard let seasonal = SeasonalResiduals(counts: dense, firstHour: first) else {
                     report.seriesUnscored += 1

@@ -105,8 +105,9 @@ import Testing
         let dir = scratchDir()
         _ = try await CLI.run(["gen-feed", "--events", "500", "--rate", "10", "--output", dir + "/f.ndjson"])
         for run in 0..<8 {
-            let replay = try await HeadlessReplay.start(feed: dir + "/f.ndjson", data: dir + "/d\(run)")
-            let end = await replay.stop(SIGTERM, after: 0.1 + Double(run) * 0.2)
+            let replay = try await HeadlessReplay.start(feed: dir + "/f.ndjson", data: dir + "/d\(run)", stopWith: SIGTERM,
+                                                        after: 0.1 + Double(run) * 0.2)
+            let end = await replay.end()
             #expect(end.status == 0 && json(end.stdout) != nil, "run \(run): exit \(end.status); stderr: \(end.stderr.suffix(1500))")
         }
     }
@@ -114,9 +115,9 @@ import Testing
     @Test func sigtermStopsCleanlyWithASummary() async throws {
         let dir = scratchDir()
         _ = try await CLI.run(["gen-feed", "--events", "500", "--rate", "10", "--output", dir + "/f.ndjson"])
-        let replay = try await HeadlessReplay.start(feed: dir + "/f.ndjson", data: dir + "/d")
+        let replay = try await HeadlessReplay.start(feed: dir + "/f.ndjson", data: dir + "/d", stopWith: SIGTERM, after: 0.5)
         #expect(replay.firstStatus.hasPrefix("replaying"), "\(replay.firstStatus)")
-        let end = await replay.stop(SIGTERM, after: 0.5)
+        let end = await replay.end()
         #expect(end.signalled)
         #expect(end.status == 0, "exit \(end.status) (\(replay.process.terminationReason == .uncaughtSignal ? "signal" : "exit")); stderr: \(end.stderr.suffix(2000))")
         let summary = try #require(json(end.stdout), "stdout empty; stderr: \(end.stderr.suffix(2000))")
@@ -132,11 +133,17 @@ import Testing
 private struct HeadlessReplay {
     let process: Process
     let firstStatus: String
+    let signalled: Bool
     let exit: ExitWaiter
     let output: ReadAll
     let errors: ReadAll
 
-    static func start(feed: String, data: String) async throws -> HeadlessReplay {
+    /// Starts a replay and, on a thread of its own, reads its first status line (its signal
+    /// handling is then in place), waits `seconds` and sends `signal` if it is still running.
+    /// The whole timing lives on that thread: a test task can wait a long time for the
+    /// cooperative pool on a loaded machine (a CI run saw 50 s), and the replay must not
+    /// finish before it is stopped.
+    static func start(feed: String, data: String, stopWith signal: Int32, after seconds: Double) async throws -> HeadlessReplay {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = ["replay", feed, "--headless", "--speed", "1", "--data-dir", data]
@@ -146,14 +153,23 @@ private struct HeadlessReplay {
         let exit = ExitWaiter(process)
         try process.run()
         let output = ReadAll(out.fileHandleForReading)
-        let firstStatus = await firstLine(of: err.fileHandleForReading)
-        return HeadlessReplay(process: process, firstStatus: firstStatus, exit: exit, output: output,
-                              errors: ReadAll(err.fileHandleForReading))
+        let handle = err.fileHandleForReading
+        let (firstStatus, signalled) = await withCheckedContinuation { (c: CheckedContinuation<(String, Bool), Never>) in
+            Thread {
+                let line = readLine(from: handle)
+                Thread.sleep(forTimeInterval: seconds)
+                let running = process.isRunning
+                if running { kill(process.processIdentifier, signal) }
+                c.resume(returning: (line, running))
+            }.start()
+        }
+        return HeadlessReplay(process: process, firstStatus: firstStatus, signalled: signalled, exit: exit, output: output,
+                              errors: ReadAll(handle))
     }
 
-    /// Sends `signal` after `seconds` (if still running), then waits for the exit.
-    func stop(_ signal: Int32, after seconds: Double) async -> (signalled: Bool, status: Int32, stdout: String, stderr: String) {
-        let signalled = await CTASEndToEndTests.signal(process, signal, after: seconds)
+    /// Waits for the exit; whether the signal found the replay running, its exit status and
+    /// output.
+    func end() async -> (signalled: Bool, status: Int32, stdout: String, stderr: String) {
         let stdout = String(decoding: await output.data(), as: UTF8.self)
         let status = await exit.status()
         let stderr = String(decoding: await errors.data(), as: UTF8.self)
@@ -164,17 +180,13 @@ private struct HeadlessReplay {
 import CTASStore
 func WarmReaderCount(_ dir: String) throws -> Int { try WarmReader(path: dir + "/warm.sqlite").count() }
 
-/// The first line written to a handle (read on a thread of its own).
-func firstLine(of handle: FileHandle) async -> String {
-    await withCheckedContinuation { c in
-        Thread {
-            var bytes: [UInt8] = []
-            while true {
-                let chunk = handle.readData(ofLength: 1)
-                if chunk.isEmpty || chunk.first == 0x0A { break }
-                bytes.append(contentsOf: chunk)
-            }
-            c.resume(returning: String(decoding: bytes, as: UTF8.self))
-        }.start()
+/// The next line written to a handle (blocking: call it on a thread of its own).
+func readLine(from handle: FileHandle) -> String {
+    var bytes: [UInt8] = []
+    while true {
+        let chunk = handle.readData(ofLength: 1)
+        if chunk.isEmpty || chunk.first == 0x0A { break }
+        bytes.append(contentsOf: chunk)
     }
+    return String(decoding: bytes, as: UTF8.self)
 }
