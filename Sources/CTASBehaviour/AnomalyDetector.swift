@@ -128,24 +128,24 @@ public struct AnomalyDetector: Sendable {
         for text in event.indicators {
             for indicator in extractor.indicators(listed: text) { values.append((.indicatorKind, indicator.kind.name)) }
         }
-        var state = entities[index]
-        let established = state.events >= options.minimumEvents
-            && event.timestamp.microseconds - state.firstSeen.microseconds >= Int64(SeasonalResiduals.minimumHours) * 3_600_000_000
+        // Read and changed in place: a copy of the state would copy its sets on every event.
+        let events = entities[index].events
+        let established = events >= options.minimumEvents
+            && event.timestamp.microseconds &- entities[index].firstSeen.microseconds >= Int64(SeasonalResiduals.minimumHours) * 3_600_000_000
         let reportable = established && (options.since.map { event.timestamp >= $0 } ?? true)
-        for (attribute, value) in values where !state.saturated.contains(attribute) {
-            if state.seen[attribute]?.contains(value) == true { continue }
-            if (state.seen[attribute]?.count ?? 0) >= Self.attributeCapacity {
-                state.saturated.insert(attribute)
+        for (attribute, value) in values where !entities[index].saturated.contains(attribute) {
+            if entities[index].seen[attribute]?.contains(value) == true { continue }
+            if (entities[index].seen[attribute]?.count ?? 0) >= Self.attributeCapacity {
+                entities[index].saturated.insert(attribute)
                 report.saturatedAttributes += 1
                 continue
             }
-            state.seen[attribute, default: []].insert(value)
+            entities[index].seen[attribute, default: []].insert(value)
             guard reportable else { continue }
-            let score = min(100, 50 + 25 * log10(Double(state.events) / Double(max(1, options.minimumEvents))))
-            report.anomalies.append(Anomaly(entity: state.name, kind: .rare, start: event.timestamp, end: event.timestamp,
+            let score = min(100, 50 + 25 * log10(Double(events) / Double(max(1, options.minimumEvents))))
+            report.anomalies.append(Anomaly(entity: entities[index].name, kind: .rare, start: event.timestamp, end: event.timestamp,
                                             observed: 1, expected: 0, score: score, detail: "new \(attribute.rawValue) \(value)"))
         }
-        entities[index] = state
     }
 
     /// Tests every series and returns what was found, strongest first.

@@ -104,7 +104,7 @@ struct PlantedActivity {
         }
     }
 
-    /// The activity as events in time order (one per count, spread over its hour).
+    /// The activity as events, hour by hour (one per count, spread over its hour).
     var events: [Event] {
         var out: [Event] = []
         let hours = counts.values.first?.count ?? 0
@@ -119,6 +119,6 @@ struct PlantedActivity {
                 }
             }
         }
-        return out.sorted { $0.timestamp < $1.timestamp }
+        return out
     }
 }
