@@ -48,25 +48,31 @@ public struct GeneralizedESD: Sendable {
         let n = values.count
         guard n >= 4 else { return [] }
         let r = candidates(forCount: n)
-        // Remaining values kept sorted (median in O(1)), with their original indices.
-        var remaining = values.enumerated().map { ($0.element, $0.offset) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        // Values sorted once (by value, then index). Each step removes the most extreme
+        // remaining value, which is at one end: the remaining values are always the window
+        // lo..<hi of this list, their median is in the middle, and their MAD is found by
+        // walking the deviations outward from the median (two sorted runs) — O(n) a step.
+        let sorted = values.enumerated().map { ($0.element, $0.offset) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        var lo = 0
+        var hi = n
         var removed: [(index: Int, statistic: Double)] = []
         var accepted = 0
-        var deviations = [Double](repeating: 0, count: n)
         for i in 1...r {
-            let m = remaining.count
-            let median = m % 2 == 1 ? remaining[m / 2].0 : (remaining[m / 2 - 1].0 + remaining[m / 2].0) / 2
-            for j in 0..<m { deviations[j] = abs(remaining[j].0 - median) }
-            let mad = Self.median(of: &deviations, count: m) * RobustStatistics.madToSigma
+            let m = hi - lo
+            let median = m % 2 == 1 ? sorted[lo + m / 2].0 : (sorted[lo + m / 2 - 1].0 + sorted[lo + m / 2].0) / 2
+            let mad = Self.medianDeviation(sorted, lo: lo, hi: hi, from: median) * RobustStatistics.madToSigma
             let scale = max(mad, scaleFloor)
-            // The most extreme remaining value is at one end of the list (sorted by value, then
-            // index: of equal highs the latest goes first, of equal lows the earliest).
-            let lowGap = median - remaining[0].0
-            let highGap = remaining[m - 1].0 - median
-            let position = highGap >= lowGap ? m - 1 : 0
+            // Of equal highs the latest goes first, of equal lows the earliest.
+            let lowGap = median - sorted[lo].0
+            let highGap = sorted[hi - 1].0 - median
             let statistic = max(lowGap, highGap) / scale
-            removed.append((remaining[position].1, statistic))
-            remaining.remove(at: position)
+            if highGap >= lowGap {
+                removed.append((sorted[hi - 1].1, statistic))
+                hi -= 1
+            } else {
+                removed.append((sorted[lo].1, statistic))
+                lo += 1
+            }
             if statistic > criticalValues.lambda(count: n, step: i, alpha: alpha) { accepted = i }
         }
         guard accepted > 0 else { return [] }
@@ -78,13 +84,37 @@ public struct GeneralizedESD: Sendable {
         return removed.prefix(accepted).map { Outlier(index: $0.index, z: (values[$0.index] - center) / spread, critical: critical) }
     }
 
-    /// The median of the first `count` values of `buffer` (reordered in place).
-    private static func median(of buffer: inout [Double], count: Int) -> Double {
-        buffer.withUnsafeMutableBufferPointer { all in
-            var part = UnsafeMutableBufferPointer(rebasing: all[0..<count])
-            part.sort()
-            return count % 2 == 1 ? part[count / 2] : (part[count / 2 - 1] + part[count / 2]) / 2
+    /// The median of |x − center| over `sorted[lo..<hi]` (ascending), without sorting:
+    /// the deviations of the values below the center grow leftwards, those at or above it
+    /// rightwards, so the two runs are merged from the center out until the middle.
+    static func medianDeviation(_ sorted: [(Double, Int)], lo: Int, hi: Int, from center: Double) -> Double {
+        let m = hi - lo
+        guard m > 0 else { return 0 }
+        // First index at or above the center.
+        var split = lo
+        var upper = hi
+        while split < upper {
+            let middle = (split + upper) / 2
+            if sorted[middle].0 < center { split = middle + 1 } else { upper = middle }
         }
+        var left = split - 1     // next below-center value (deviation center − value)
+        var right = split        // next at-or-above value (deviation value − center)
+        let wanted = m / 2       // 0-based rank of the upper middle
+        var previous = 0.0
+        var current = 0.0
+        for _ in 0...wanted {
+            previous = current
+            let leftDeviation = left >= lo ? center - sorted[left].0 : .infinity
+            let rightDeviation = right < hi ? sorted[right].0 - center : .infinity
+            if leftDeviation <= rightDeviation {
+                current = leftDeviation
+                left -= 1
+            } else {
+                current = rightDeviation
+                right += 1
+            }
+        }
+        return m % 2 == 1 ? current : (previous + current) / 2
     }
 }
 
