@@ -41,8 +41,17 @@ struct GenFeedCommand: ParsableCommand {
     @Option(help: "Plant a dense cluster: LAT,LNG[,SHARE] puts SHARE (default 0.1) of the located events within a few km of the point (write --cluster=-1.29,36.82 for a negative latitude).")
     var cluster: String?
 
-    @Option(help: "Write the planted correlations' ground truth (JSON) to FILE.")
+    @Option(help: "Write the planted correlations' (or anomalies') ground truth (JSON) to FILE.")
     var plantManifest: String?
+
+    @Option(help: "Generate weeks of per-entity activity with daily and weekly cycles instead, planting N behaviour anomalies (bursts, silences, firsts; see --entities, --days). --events and --rate do not apply.")
+    var anomalies: Int?
+
+    @Option(help: "With --anomalies: how many entities.")
+    var entities = 200
+
+    @Option(help: "With --anomalies: how many days of activity (starting the Monday on or before --start).")
+    var days = 28
 
     func validate() throws {
         guard events >= 0 else { throw ValidationError("--events must be 0 or more") }
@@ -55,7 +64,16 @@ struct GenFeedCommand: ParsableCommand {
             throw ValidationError("--malformed-rate and --plant apply to the native formats (ndjson, csv)")
         }
         guard (0...10_000).contains(plant) else { throw ValidationError("--plant must be 0–10000") }
-        if plantManifest != nil && plant == 0 { throw ValidationError("--plant-manifest needs --plant N") }
+        if let anomalies {
+            guard (0...100_000).contains(anomalies) else { throw ValidationError("--anomalies must be 0–100000") }
+            guard (1...1_000_000).contains(entities) else { throw ValidationError("--entities must be 1–1000000") }
+            guard (1...366).contains(days) else { throw ValidationError("--days must be 1–366") }
+            guard anomalies <= entities else { throw ValidationError("--anomalies must not exceed --entities (one anomaly per entity)") }
+            guard format == .ndjson, malformedRate == 0, plant == 0, cluster == nil else {
+                throw ValidationError("--anomalies writes native NDJSON activity: --format csv/eve/zeek, --malformed-rate, --plant and --cluster do not apply")
+            }
+        }
+        if plantManifest != nil && plant == 0 && anomalies == nil { throw ValidationError("--plant-manifest needs --plant N or --anomalies N") }
         if let cluster, parsedCluster == nil {
             throw ValidationError("--cluster '\(SafeText.sanitize(cluster))': expected LAT,LNG or LAT,LNG,SHARE with latitude −90…90, longitude −180…180, share 0–1")
         }
@@ -90,6 +108,26 @@ struct GenFeedCommand: ParsableCommand {
             handle = h
         } else {
             handle = FileHandle.standardOutput
+        }
+        if let anomalies {
+            var activity = ActivityGenerator.Options()
+            activity.entities = entities
+            activity.days = days
+            activity.anomalies = anomalies
+            activity.seed = seed
+            if let start { activity.start = start.timestamp }
+            var generator = ActivityGenerator(options: activity)
+            generator.write(to: handle)
+            if let plantManifest {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                struct Manifest: Encodable { var anomalies: [ActivityGenerator.Planted] }
+                guard FileManager.default.createFile(atPath: plantManifest, contents: try encoder.encode(Manifest(anomalies: generator.planted))) else {
+                    throw RuntimeError("\(plantManifest): cannot write manifest")
+                }
+            }
+            writeError("{\"events\":\(generator.produced),\"planted\":\(generator.planted.count)}")
+            return
         }
         if let kind = TelemetryGenerator.Kind(rawValue: format.rawValue) {
             var telemetry = TelemetryGenerator(kind: kind, options: options)
