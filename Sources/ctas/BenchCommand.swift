@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction, the correlation graph, the heatmap.",
-        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self, GeoIPBench.self, IntelBench.self],
+        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self, GeoIPBench.self, IntelBench.self, AnomaliesBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -346,6 +346,38 @@ struct IntelBench: ParsableCommand {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-intel-\(getpid())"
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let result = try IntelBenchmark.run(attributes: attributes, events: events, seed: seed, directory: dir, executable: executable)
+        try? FileManager.default.removeItem(atPath: dir)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct AnomaliesBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anomalies",
+        abstract: "Benchmark behaviour anomaly detection: scan rate, time against ingest, memory per entity, planted found.",
+        discussion: """
+            Generates --days of activity for --entities entities and for a tenth as many (gen-feed --anomalies, one planted
+            anomaly per ten entities), ingests each, and runs `ctas anomalies` on each, best of three: events scanned per
+            second, scan time over ingest time, peak RSS, and bytes per tracked entity (the difference of the two runs'
+            peak RSS over the difference of their entity counts).
+            """)
+
+    @Option(help: "Entities in the large run.") var entities: Int = 2_000
+    @Option(help: "Days of activity.") var days: Int = 28
+    @Option(help: "Generator seed.") var seed: UInt64 = 7
+    @Option(help: "Scratch directory (removed first; default: a temporary directory).") var directory: String?
+
+    func validate() throws {
+        guard (100...1_000_000).contains(entities) else { throw ValidationError("--entities must be 100–1000000") }
+        guard (4...366).contains(days) else { throw ValidationError("--days must be 4–366") }
+    }
+
+    func run() throws {
+        let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-anomalies-\(getpid())"
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let result = try AnomalyBenchmark.run(entities: entities, days: days, seed: seed, directory: dir, executable: executable)
         try? FileManager.default.removeItem(atPath: dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
