@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "CTASEngine",
             dependencies: [
-                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASGeoIP", "CTASIntel",
+                "H3", "CTASCore", "CTASFeeds", "CTASStore", "CTASGeoIP", "CTASIntel", "CTASBehaviour",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -188,6 +188,8 @@ public struct AnomalyDetector: Sendable {
             for item in prepared {
                 let outliers = test.outliers(in: item.seasonal.residuals, criticalValues: &critical)
                 for run in Self.runs(of: outliers) {
+                    // A daily cycle does not know weekends: a quiet Saturday is not a silence.
+                    if !run.positive && item.seasonal.period == 24 { continue }
                     let start = HourlyCounts.start(ofHour: item.first + Int64(run.first))
                     let end = HourlyCounts.start(ofHour: item.first + Int64(run.last + 1))
                     let direction = run.positive ? "burst" : "silence"

@@ -1,3 +1,4 @@
+import CTASBehaviour
 import CTASCore
 import H3
 import CTASFeeds
@@ -82,6 +83,8 @@ public final class Engine: Sendable {
         public var geolocator: GeoLocator?
         /// Records a sighting on every stored intelligence indicator an event carries.
         public var matchIntel = true
+        /// Finds behaviour anomalies live (bursts, silences, firsts per entity): nil turns it off.
+        public var anomalies: LiveAnomalyMonitor.Options? = LiveAnomalyMonitor.Options()
         /// Keep the in-memory geo index the heatmap reads (headless commands have no heatmap
         /// and skip its cost; drill-downs and `ctas hotspots` read the warm tier).
         public var geoIndex = true
@@ -224,6 +227,7 @@ public final class Engine: Sendable {
         let geo = GeoHub()
         self.geo = geo
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: configuration.geoIndex ? geo : nil,
+                                  anomalies: configuration.anomalies.map { LiveAnomalyMonitor(options: $0) },
                                   storedBefore: storedThroughSeq > 0 ? (directory.warmDatabase, storedThroughSeq) : nil)
         history = HistoryReader(path: directory.warmDatabase)
         let first = makeSnapshot()
@@ -484,6 +488,7 @@ public final class Engine: Sendable {
         snap.warnings = state.warnings
         snap.geolocation = state.geolocation
         snap.intelSightings = state.intelSightings
+        snap.anomalies = state.anomalies
         snap.sources = state.sources
         snap.recent = Array(state.recent)
         snap.rateHistory = state.rateSeconds.map(\.count)
@@ -602,6 +607,6 @@ public final class Engine: Sendable {
                                               p95Micros: $0.latency.p95, p99Micros: $0.latency.p99, maxMicros: $0.latency.max))
             }),
             endToEndP50Micros: snap.endToEnd.p50, endToEndP99Micros: snap.endToEnd.p99, failure: snap.failure,
-            geolocation: snap.geolocation, intelSightings: snap.intelSightings)
+            geolocation: snap.geolocation, intelSightings: snap.intelSightings, anomalies: snap.anomalies)
     }
 }

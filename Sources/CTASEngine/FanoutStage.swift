@@ -1,3 +1,4 @@
+import CTASBehaviour
 import CTASCore
 import CTASFeeds
 import CTASStore
@@ -14,13 +15,16 @@ actor FanoutStage {
     private let recorder: FeedRecorder?
     private let hub: MetricsHub
     private let geo: GeoHub?
+    /// Behaviour anomalies, judged on committed events (nil: off).
+    private var anomalies: LiveAnomalyMonitor?
     /// The warm database and the last seq stored before this run: the geo index reads those
     /// rows first (later ones come through here).
     private let storedBefore: (path: String, seq: Int64)?
 
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
-         storedBefore: (String, Int64)?) {
+         anomalies: LiveAnomalyMonitor?, storedBefore: (String, Int64)?) {
         self.geo = geo
+        self.anomalies = anomalies
         self.storedBefore = storedBefore
         executor = ThreadExecutor(name: "ctas-fanout")
         self.input = input
@@ -60,6 +64,7 @@ actor FanoutStage {
             if let recorder {
                 do throws(FeedError) { try recorder.record(accepted) } catch { hub.fail(error.message) }
             }
+            if anomalies != nil { judge(accepted) }
             let now = MonotonicClock.nanoseconds()
             hub.stage(.fanout, events: total, nanos: now - started)
             hub.committed(accepted: accepted, duplicates: total - accepted.count, rejects: batch.rejectKeys, warnings: batch.warnings,
@@ -68,5 +73,19 @@ actor FanoutStage {
         }
         recorder?.sync()
         executor.shutdown()
+    }
+
+    /// Gives the monitor the newly stored events and tells the hub what it found.
+    private func judge(_ events: [Event]) {
+        guard var monitor = anomalies else { return }
+        anomalies = nil
+        let found = monitor.observe(events)
+        let status = monitor.status
+        anomalies = monitor
+        hub.anomalies(tracked: status.tracked, untracked: status.untracked, rate: status.rate, rare: status.rare,
+                      found: found.map {
+                          AnomalyStatus.Note(entity: $0.entity, kind: $0.kind.rawValue, start: $0.start.rfc3339, end: $0.end.rfc3339,
+                                             observed: $0.observed, expected: $0.expected, score: $0.score, detail: $0.detail)
+                      })
     }
 }

@@ -65,6 +65,8 @@ public struct IngestSummary: Codable, Sendable, Equatable {
     /// Known intelligence indicators that accepted and duplicate events carried (absent when
     /// the intelligence store is empty).
     public var intelSightings: Int?
+    /// Behaviour anomalies found live (absent with `--no-anomalies`).
+    public var anomalies: AnomalyStatus?
 
     /// The summary as pretty JSON with sorted keys.
     public func json() -> String {

@@ -56,6 +56,7 @@ final class MetricsHub: Sendable {
         var finished = false
         var geolocation: GeolocationStatus?
         var intelSightings: Int?
+        var anomalies: AnomalyStatus?
     }
 
     static let recentCapacity = 1000
@@ -71,6 +72,24 @@ final class MetricsHub: Sendable {
     /// Records how many known intelligence indicators events carried so far.
     func intelSightings(_ total: Int) {
         state.withLock { $0.intelSightings = total }
+    }
+
+    /// Records the live anomaly monitor's counts and what it just found.
+    func anomalies(tracked: Int, untracked: Int, rate: Int, rare: Int, found: [AnomalyStatus.Note]) {
+        state.withLock { s in
+            var status = s.anomalies ?? AnomalyStatus()
+            status.tracked = tracked
+            status.untracked = untracked
+            status.rate = rate
+            status.rare = rare
+            for note in found {
+                // A growing rate anomaly replaces its earlier form.
+                status.recent.removeAll { $0.entity == note.entity && $0.kind == note.kind && $0.start == note.start && $0.detail == note.detail }
+                status.recent.insert(note, at: 0)
+            }
+            if status.recent.count > AnomalyStatus.recentCapacity { status.recent.removeLast(status.recent.count - AnomalyStatus.recentCapacity) }
+            s.anomalies = status
+        }
     }
 
     /// Records the route stage's geolocation counts (totals so far).

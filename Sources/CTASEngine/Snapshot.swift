@@ -27,6 +27,8 @@ public struct Snapshot: Sendable {
     public var geolocation: GeolocationStatus?
     /// Known intelligence indicators carried by events this run (nil: no intelligence stored).
     public var intelSightings: Int?
+    /// Behaviour anomalies found live (nil when detection is off).
+    public var anomalies: AnomalyStatus?
     public var process = ProcessStatus()
     /// The newest accepted events, oldest first.
     public var recent: [Event] = []
@@ -202,4 +204,47 @@ public struct GeolocationStatus: Codable, Sendable, Equatable {
         self.database = database
         self.files = files
     }
+}
+
+/// Behaviour anomalies found live: counts, and the newest (the snapshot speaks its own
+/// values, so the console needs no analysis module).
+public struct AnomalyStatus: Codable, Sendable, Equatable {
+    /// One anomaly as found (a rate anomaly is listed again as it grows).
+    public struct Note: Codable, Sendable, Equatable {
+        public var entity: String
+        /// rate or rare.
+        public var kind: String
+        /// RFC 3339, UTC.
+        public var start: String
+        public var end: String
+        public var observed: Double
+        public var expected: Double
+        public var score: Double
+        public var detail: String
+
+        public init(entity: String, kind: String, start: String, end: String, observed: Double, expected: Double,
+                    score: Double, detail: String) {
+            self.entity = entity
+            self.kind = kind
+            self.start = start
+            self.end = end
+            self.observed = observed
+            self.expected = expected
+            self.score = score
+            self.detail = detail
+        }
+    }
+
+    /// Entities followed, and events of entities past the limit (counted, not judged).
+    public var tracked = 0
+    public var untracked = 0
+    /// Rate anomalies (bursts and silences) and firsts found.
+    public var rate = 0
+    public var rare = 0
+    /// The newest, newest first (at most `recentCapacity`).
+    public var recent: [Note] = []
+
+    public static let recentCapacity = 50
+
+    public init() {}
 }

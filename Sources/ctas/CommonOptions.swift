@@ -40,6 +40,9 @@ struct IngestOptions: ParsableArguments {
 
     @OptionGroup var geoip: GeoIPOptions
 
+    @Flag(help: "Do not look for behaviour anomalies while ingesting (bursts, silences, firsts per entity; see `ctas anomalies`).")
+    var noAnomalies = false
+
     /// Applies these options to an engine configuration.
     func apply(to configuration: inout Engine.Configuration) throws {
         configuration.format = format
@@ -55,6 +58,7 @@ struct IngestOptions: ParsableArguments {
         configuration.sync = sync
         configuration.warninglist = try warninglist.load()
         configuration.geolocator = try geoip.locator(environment: ProcessInfo.processInfo.environment)
+        if noAnomalies { configuration.anomalies = nil }
     }
 
     func loadRules() throws -> RoutingRules {

@@ -60,6 +60,7 @@ struct ConsoleCommand: AsyncParsableCommand {
                 request.engine.geolocator = try ingest.geoip.locator(environment: environment)
             }
             if let speed { request.engine.speed = speed }
+            if ingest.noAnomalies { request.engine.anomalies = nil }
         } else {
             var configuration = Engine.Configuration(sources: sources, dataDirectory: data.directory)
             try ingest.apply(to: &configuration)

@@ -107,6 +107,41 @@ import Testing
         #expect(falses.count <= entities * days * 24 / 10_000, "seed \(seed): false anomalies \(falses.prefix(3))")
     }
 
+    /// The same planted activity found live, as `ctas ingest` stores it: the summary's
+    /// anomalies. The live test sees only the past and judges one hour at a time; silences
+    /// need three weeks of history there (planted ones in the third week are out of its
+    /// reach), so the bar is 80% found, and the same false-anomaly bound.
+    @Test func ingestFindsThemLiveAndNoAnomaliesTurnsItOff() async throws {
+        let dir = scratchDir()
+        let gen = try await CLI.run(["gen-feed", "--anomalies", "30", "--entities", "100", "--days", "28", "--seed", "5",
+                                     "--plant-manifest", dir + "/planted.json", "-o", dir + "/activity.ndjson"])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        let planted = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/planted.json"))).anomalies
+        let ingest = try await CLI.run(["ingest", dir + "/activity.ndjson", "--data-dir", dir + "/d", "--quiet"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let summary = try #require(json(ingest.stdout))
+        let status = try #require(summary["anomalies"] as? [String: Any], "\(ingest.stdout.prefix(400))")
+        let recent = try #require(status["recent"] as? [[String: Any]])
+        #expect(status["tracked"] as? Int == 100 && status["untracked"] as? Int == 0)
+        #expect((status["rate"] as? Int ?? 0) + (status["rare"] as? Int ?? 0) <= 50, "all of them listed")
+        func matches(_ p: Manifest.Planted) -> Bool {
+            recent.contains { a in
+                guard a["entity"] as? String == p.entity, let start = a["start"] as? String, let end = a["end"] as? String,
+                      let detail = a["detail"] as? String else { return false }
+                if p.kind == "first" { return a["kind"] as? String == "rare" && detail == "new type \(p.detail ?? "")" }
+                return a["kind"] as? String == "rate" && detail.hasPrefix(p.kind) && start < p.end && p.start < end
+            }
+        }
+        let found = planted.filter(matches)
+        #expect(Double(found.count) >= 0.8 * Double(planted.count), "found \(found.count) of \(planted.count) live")
+        let plantedEntities = Set(planted.map(\.entity))
+        let falses = recent.filter { !plantedEntities.contains($0["entity"] as? String ?? "") }
+        #expect(falses.count <= 100 * 28 * 24 / 10_000, "false live anomalies \(falses.prefix(3))")
+
+        let off = try await CLI.run(["ingest", dir + "/activity.ndjson", "--data-dir", dir + "/off", "--quiet", "--no-anomalies"])
+        #expect(off.status == 0 && json(off.stdout)?["anomalies"] == nil, "\(off.stdout.prefix(300))")
+    }
+
     @Test func badArgumentsAndMissingDataAreClear() async throws {
         let dir = scratchDir()
         let missing = try await CLI.run(["anomalies", "--data-dir", dir + "/none"])

@@ -1,0 +1,218 @@
+import CTASCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Behaviour anomalies found as events arrive (`ctas ingest`, `replay`, the console), with
+/// bounded memory per entity.
+///
+/// Each tracked entity keeps its last `historyHours` hourly counts in a ring (two bytes an
+/// hour: 1.3 KiB for four weeks), the hour it was first seen, its event count, the scale of
+/// its residuals (recomputed once a day of event time) and up to `typeCapacity` event types.
+/// When event time passes the end of an hour, every tracked entity's count in that hour is
+/// compared with the median of the same hour of the week (three weeks of history) or day
+/// (three days) before it, after Anscombe's transform — the same decomposition as
+/// `ctas anomalies` — and flagged when its deviation, in units of the entity's robust scale,
+/// passes Rosner's first critical value at the share of `alpha` each entity gets. Adjacent
+/// flagged hours extend one anomaly; silences need the weekly cycle (on a daily one a
+/// weekend looks like one). Firsts (event types) are flagged at once.
+///
+/// Live answers can differ from a later `ctas anomalies`: the live test sees only the past
+/// (the batch test also looks after the hour) and tests one hour at a time.
+public struct LiveAnomalyMonitor: Sendable {
+    public struct Options: Sendable {
+        public var alpha = 0.05
+        /// Hours of counts kept per entity (four weeks: three earlier samples of every hour
+        /// of the week besides the one judged).
+        public var historyHours = 672
+        /// Entities tracked at most; later ones are counted, not tracked.
+        public var maximumEntities = 100_000
+        /// Event types remembered per entity for firsts.
+        public var typeCapacity = 64
+        /// Events an entity must have shown before a first counts.
+        public var minimumEvents = 20
+        public init() {}
+    }
+
+    /// What the monitor holds and found so far.
+    public struct Status: Sendable, Equatable {
+        /// Entities followed.
+        public var tracked = 0
+        /// Events of entities past `maximumEntities` (not judged).
+        public var untracked = 0
+        public var rate = 0
+        public var rare = 0
+        public init() {}
+    }
+
+    struct EntityState: Sendable {
+        var name: String
+        var ring: [UInt16]
+        var firstHour: Int64
+        var lastHour: Int64
+        var events = 0
+        var scale = 1.0
+        var scaleHour: Int64?
+        var types: Set<String> = []
+        /// The rate anomaly still open (its last hour was the last evaluated).
+        var open: Anomaly?
+        var openEndHour: Int64?
+    }
+
+    public let options: Options
+    public private(set) var status = Status()
+    private var index: [String: Int] = [:]
+    private var entities: [EntityState] = []
+    /// The newest event hour seen; hours before it are complete.
+    private var clockHour: Int64?
+    private var critical = ESDCriticalValues()
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Takes a batch of stored events; returns the anomalies opened or extended by it.
+    public mutating func observe(_ events: [Event]) -> [Anomaly] {
+        var found: [Anomaly] = []
+        for event in events {
+            guard let name = event.entity, !name.isEmpty else { continue }
+            let hour = HourlyCounts.hour(of: event.timestamp)
+            if let clock = clockHour, hour > clock {
+                // Every hour from the clock up to this one is complete: judge each (at most a
+                // history's worth: older hours have left every ring).
+                let from = max(clock, hour - Int64(options.historyHours))
+                var h = from
+                while h < hour {
+                    evaluate(hour: h, into: &found)
+                    h += 1
+                }
+            }
+            if clockHour.map({ hour > $0 }) ?? true { clockHour = hour }
+            count(event, name: name, hour: hour, into: &found)
+        }
+        return found
+    }
+
+    private mutating func count(_ event: Event, name: String, hour: Int64, into found: inout [Anomaly]) {
+        let slot: Int
+        if let known = index[name] {
+            slot = known
+        } else {
+            guard entities.count < options.maximumEntities else {
+                status.untracked += 1
+                return
+            }
+            slot = entities.count
+            index[name] = slot
+            entities.append(EntityState(name: name, ring: [UInt16](repeating: 0, count: options.historyHours), firstHour: hour, lastHour: hour))
+            status.tracked = entities.count
+        }
+        let width = Int64(options.historyHours)
+        if hour > entities[slot].lastHour {
+            // Clear the slots of the hours skipped since the entity's last event.
+            var h = max(entities[slot].lastHour + 1, hour - width + 1)
+            while h <= hour {
+                entities[slot].ring[Self.ringIndex(h, width)] = 0
+                h += 1
+            }
+            entities[slot].lastHour = hour
+        }
+        if hour > entities[slot].lastHour - width {
+            let i = Self.ringIndex(hour, width)
+            entities[slot].ring[i] = entities[slot].ring[i] == .max ? .max : entities[slot].ring[i] + 1
+        }
+        if hour < entities[slot].firstHour { entities[slot].firstHour = hour }
+        // Firsts: an event type the established entity never showed.
+        let established = entities[slot].events >= options.minimumEvents
+            && hour - entities[slot].firstHour >= Int64(SeasonalResiduals.minimumHours)
+        if !entities[slot].types.contains(event.type) && entities[slot].types.count < options.typeCapacity {
+            entities[slot].types.insert(event.type)
+            if established {
+                let score = min(100, 50 + 25 * log10(Double(entities[slot].events) / Double(max(1, options.minimumEvents))))
+                found.append(Anomaly(entity: name, kind: .rare, start: event.timestamp, end: event.timestamp, observed: 1,
+                                     expected: 0, score: score, detail: "new type \(event.type)"))
+                status.rare += 1
+            }
+        }
+        entities[slot].events += 1
+    }
+
+    static func ringIndex(_ hour: Int64, _ width: Int64) -> Int { Int(((hour % width) + width) % width) }
+
+    /// The entity's count in `hour` (0 for hours after its last event or out of the ring).
+    private func counted(_ state: EntityState, _ hour: Int64) -> Double {
+        let width = Int64(options.historyHours)
+        guard hour <= state.lastHour, hour > state.lastHour - width, hour >= state.firstHour else { return 0 }
+        return Double(state.ring[Self.ringIndex(hour, width)])
+    }
+
+    /// Judges the complete hour `hour` for every tracked entity.
+    private mutating func evaluate(hour: Int64, into found: inout [Anomaly]) {
+        // Each entity's share of alpha, rounded to a power of two so the critical values are
+        // few and cached.
+        let share = options.alpha / Double(1 << max(0, Int(ceil(log2(Double(max(1, entities.count)))))))
+        for slot in entities.indices {
+            let state = entities[slot]
+            let span = hour - state.firstHour + 1
+            guard span > Int64(SeasonalResiduals.minimumHours) else { continue }
+            let n = Int(min(span, Int64(options.historyHours)))
+            // The weekly cycle once three earlier weeks are held, else the daily one.
+            let period = n > SeasonalResiduals.weeklyHours ? 168 : 24
+            let start = hour - Int64(n) + 1
+            if state.scaleHour.map({ hour - $0 >= 24 }) ?? true { refreshScale(slot: slot, from: start, to: hour, period: period) }
+            var samples: [Double] = []
+            var h = hour - Int64(period)
+            while h >= start {
+                samples.append(SeasonalResiduals.anscombe(counted(state, h)))
+                h -= Int64(period)
+            }
+            guard let expectedY = RobustStatistics.median(samples) else { continue }
+            let observed = counted(state, hour)
+            let z = (SeasonalResiduals.anscombe(observed) - expectedY) / entities[slot].scale
+            let lambda = critical.lambda(count: n, step: 1, alpha: share)
+            guard abs(z) > lambda else { continue }
+            let burst = z > 0
+            // A daily cycle does not know weekends: a quiet Saturday is not a silence.
+            if !burst && period == 24 { continue }
+            let hourStart = HourlyCounts.start(ofHour: hour)
+            let hourEnd = HourlyCounts.start(ofHour: hour + 1)
+            let expected = SeasonalResiduals.inverseAnscombe(expectedY)
+            let score = min(100, 50 * abs(z) / lambda)
+            if var open = entities[slot].open, entities[slot].openEndHour == hour - 1, open.detail == (burst ? "burst" : "silence") {
+                open.end = hourEnd
+                open.observed += observed
+                open.expected += expected
+                open.score = max(open.score, score)
+                entities[slot].open = open
+                entities[slot].openEndHour = hour
+                found.append(open)
+            } else {
+                let anomaly = Anomaly(entity: state.name, kind: .rate, start: hourStart, end: hourEnd, observed: observed,
+                                      expected: expected, score: score, detail: burst ? "burst" : "silence")
+                entities[slot].open = anomaly
+                entities[slot].openEndHour = hour
+                status.rate += 1
+                found.append(anomaly)
+            }
+        }
+    }
+
+    /// The entity's robust scale: the MAD of its residuals over the window before `hour`,
+    /// never below 1 (a Poisson count's variance after the transform).
+    private mutating func refreshScale(slot: Int, from start: Int64, to hour: Int64, period: Int) {
+        let state = entities[slot]
+        let values = (start...hour).map { counted(state, $0) }
+        guard values.count >= period, let seasonal = SeasonalResiduals(counts: values, firstHour: start) else {
+            entities[slot].scale = 1
+            entities[slot].scaleHour = hour
+            return
+        }
+        entities[slot].scale = max(1, RobustStatistics.scaledMAD(seasonal.residuals) ?? 1)
+        entities[slot].scaleHour = hour
+    }
+}
