@@ -92,6 +92,18 @@ public enum MetricsPane {
             line(DisplayText.fit(text, inner.width, ellipsis: g.ellipsis), .muted)
         }
 
+        // Behaviour anomalies found live: counts and the newest.
+        if let anomalies = s.anomalies, y < inner.maxY - 2 {
+            var text = "anomalies \(Format.count(anomalies.rate)) rate  \(Format.count(anomalies.rare)) rare"
+            if let newest = anomalies.recent.first {
+                let when = newest.start.count >= 16 ? String(newest.start.dropFirst(11).prefix(5)) : newest.start
+                text += "  newest \(DisplayText.safe(newest.entity, ascii: ascii)) \(DisplayText.safe(newest.detail, ascii: ascii)) \(when)"
+                    + " (\(Int(newest.score.rounded())))"
+            }
+            if wide && anomalies.untracked > 0 { text += "  untracked events \(Format.count(anomalies.untracked))" }
+            line(DisplayText.fit(text, inner.width, ellipsis: g.ellipsis), anomalies.recent.isEmpty ? .muted : .text)
+        }
+
         // Process and console.
         let p = s.process
         line("rss \(Format.bytes(p.residentBytes))  peak \(Format.bytes(p.peakResidentBytes))  cpu \(Int(p.cpuPercent.rounded()))%"

@@ -132,6 +132,25 @@ func renderIsolated(_ area: Rect, width: Int, height: Int, _ draw: (inout Screen
         _ = renderIsolated(small, width: 40, height: 10) { MetricsPane.render(into: &$0, area: small, context: ctx, focused: true) }
     }
 
+    @Test func metricsPaneShowsLiveAnomaliesSafely() {
+        let area = Rect(x: 0, y: 0, width: 100, height: 34)
+        var snapshot = busySnapshot()
+        var status = AnomalyStatus()
+        status.tracked = 120
+        status.rate = 3
+        status.rare = 1
+        status.recent = [AnomalyStatus.Note(entity: "ws\u{1B}[2J-7", kind: "rate", start: "2026-11-20T14:00:00Z", end: "2026-11-20T15:00:00Z",
+                                            observed: 130, expected: 12.5, score: 88.4, detail: "burst")]
+        snapshot.anomalies = status
+        let b = renderIsolated(area, width: 100, height: 34) { MetricsPane.render(into: &$0, area: area, context: context(snapshot), focused: false) }
+        let text = b.text
+        #expect(text.contains("anomalies 3 rate  1 rare  newest ws\\e[2J-7 burst 14:00 (88)"), "\(text)")
+        #expect(!b.cells.contains { $0.text.unicodeScalars.contains { $0.value == 0x1B } })
+        // Without live detection, no line.
+        let off = renderIsolated(area, width: 100, height: 34) { MetricsPane.render(into: &$0, area: area, context: context(busySnapshot()), focused: false) }
+        #expect(!off.text.contains("anomalies"))
+    }
+
     @Test func layoutAdaptsAndSaysWhenTooSmall() {
         let wide = Layout.panes([.feed, .metrics], in: Rect(x: 0, y: 0, width: 200, height: 59), focus: .feed, maximized: false)
         #expect(wide[0].1.y == wide[1].1.y, "side by side when wide")
