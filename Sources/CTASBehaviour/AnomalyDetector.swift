@@ -165,36 +165,40 @@ public struct AnomalyDetector: Sendable {
                 if counts.total == entities[key.entity].counts.total { continue }
                 series.append((entities[key.entity].name, key.type, counts))
             }
-            var prepared: [(name: String, type: String?, first: Int64, counts: [Double], seasonal: SeasonalResiduals)] = []
             let windowHours = max(Int64(SeasonalResiduals.minimumHours), options.maximumRateWindow.components.seconds / 3600)
             let earliestHour = endHour - windowHours
+            // First pass: which series have enough history (the test's share of alpha needs
+            // their number); the second decomposes and tests one series at a time, so memory
+            // holds one dense series, not all of them.
+            var scored: [(name: String, type: String?, first: Int64, counts: HourlyCounts)] = []
             for item in series {
                 guard let seen = item.counts.firstHour, seen < endHour else { continue }
                 let first = max(seen, earliestHour)
-                let dense = item.counts.dense(from: first, to: endHour)
-                guard let seasonal = SeasonalResiduals(counts: dense, firstHour: first) else {
+                if endHour - first < Int64(SeasonalResiduals.minimumHours) {
                     report.seriesUnscored += 1
-                    continue
+                } else {
+                    scored.append((item.name, item.type, first, item.counts))
                 }
-                prepared.append((item.name, item.type, first, dense, seasonal))
             }
-            report.seriesScored = prepared.count
-            if let earliest = prepared.map(\.first).min() { report.windowStart = HourlyCounts.start(ofHour: earliest) }
+            report.seriesScored = scored.count
+            if let earliest = scored.map(\.first).min() { report.windowStart = HourlyCounts.start(ofHour: earliest) }
             report.windowEnd = HourlyCounts.start(ofHour: endHour)
-            let test = GeneralizedESD(alpha: options.alpha / Double(max(1, prepared.count)))
+            let test = GeneralizedESD(alpha: options.alpha / Double(max(1, scored.count)))
             var critical = ESDCriticalValues()
             var entityRuns: [String: [Anomaly]] = [:]
             var typeRuns: [Anomaly] = []
-            for item in prepared {
-                let outliers = test.outliers(in: item.seasonal.residuals, criticalValues: &critical)
+            for item in scored {
+                let dense = item.counts.dense(from: item.first, to: endHour)
+                guard let seasonal = SeasonalResiduals(counts: dense, firstHour: item.first) else { continue }
+                let outliers = test.outliers(in: seasonal.residuals, criticalValues: &critical)
                 for run in Self.runs(of: outliers) {
                     // A daily cycle does not know weekends: a quiet Saturday is not a silence.
-                    if !run.positive && item.seasonal.period == 24 { continue }
+                    if !run.positive && seasonal.period == 24 { continue }
                     let start = HourlyCounts.start(ofHour: item.first + Int64(run.first))
                     let end = HourlyCounts.start(ofHour: item.first + Int64(run.last + 1))
                     let direction = run.positive ? "burst" : "silence"
-                    let observed = run.indices.reduce(0.0) { $0 + item.counts[$1] }
-                    let expected = run.indices.reduce(0.0) { $0 + item.seasonal.expected[$1] }
+                    let observed = run.indices.reduce(0.0) { $0 + dense[$1] }
+                    let expected = run.indices.reduce(0.0) { $0 + seasonal.expected[$1] }
                     let score = min(100, 50 * run.strength)
                     let detail = item.type.map { "\(direction) of \($0)" } ?? direction
                     let anomaly = Anomaly(entity: item.name, kind: .rate, start: start, end: end, observed: observed,

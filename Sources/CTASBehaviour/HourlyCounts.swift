@@ -1,8 +1,9 @@
 import CTASCore
 
-/// One series' events per hour, kept sparse: only hours with events take memory.
+/// One series' events per hour, kept sparse: only hours with events take memory (eight
+/// bytes each: hours since the epoch fit 32 bits for every year 0000–9999).
 struct HourlyCounts: Sendable {
-    private(set) var hours: [Int64] = []
+    private(set) var hours: [Int32] = []
     private(set) var counts: [UInt32] = []
 
     /// Hours since the epoch, floored (an event at 09:59:59 is in hour 9).
@@ -16,11 +17,12 @@ struct HourlyCounts: Sendable {
         Timestamp(microseconds: hour.multipliedReportingOverflow(by: 3_600_000_000).partialValue)
     }
 
-    var firstHour: Int64? { hours.first }
+    var firstHour: Int64? { hours.first.map(Int64.init) }
     var total: Int { counts.reduce(0) { $0 + Int($1) } }
 
     /// Counts one event in `hour` (in order or not).
-    mutating func add(hour: Int64) {
+    mutating func add(hour wide: Int64) {
+        let hour = Int32(clamping: wide)
         if let last = hours.last, last == hour {
             counts[counts.count - 1] &+= 1
             return
@@ -49,8 +51,9 @@ struct HourlyCounts: Sendable {
     func dense(from first: Int64, to end: Int64) -> [Double] {
         guard end > first else { return [] }
         var out = [Double](repeating: 0, count: Int(end - first))
-        for (hour, count) in zip(hours, counts) where hour >= first && hour < end {
-            out[Int(hour - first)] = Double(count)
+        for (narrow, count) in zip(hours, counts) {
+            let hour = Int64(narrow)
+            if hour >= first && hour < end { out[Int(hour - first)] = Double(count) }
         }
         return out
     }

@@ -1,4 +1,5 @@
 import CTASCore
+import CTASEngine
 import CTASFeeds
 import Foundation
 
@@ -7,7 +8,8 @@ import Foundation
 /// runs the real `ctas anomalies` on each (best of three): events scanned per second, the
 /// scan's time against the ingest's, and memory per tracked entity as the difference of the
 /// two runs' peak RSS over the difference of their entity counts (so what every process
-/// carries anyway cancels out). Also how many of the planted anomalies were found.
+/// carries anyway cancels out). Also ingest with live detection on and off (best of two
+/// each, alternating) and how many of the planted anomalies each way found.
 public enum AnomalyBenchmark {
     public struct Run: Codable, Sendable {
         public var entities: Int
@@ -22,6 +24,13 @@ public enum AnomalyBenchmark {
         public var planted: Int
         public var found: Int
         public var reported: Int
+        /// Ingest with live detection off (`--no-anomalies`), best of two alternating with on.
+        public var ingestWithoutLiveEventsPerSecond: Double
+        public var ingestWithLiveEventsPerSecond: Double
+        /// 1 − with/without: the share of ingest speed live detection costs.
+        public var liveSlowdown: Double
+        /// Planted anomalies the live run's summary lists.
+        public var foundLive: Int
     }
 
     public struct Result: Codable, Sendable {
@@ -57,6 +66,23 @@ public enum AnomalyBenchmark {
                                                              "--days", "\(days)", "--seed", "\(seed)", "--plant-manifest", manifest,
                                                              "-o", feed], stdout: "/dev/null")
         guard gen == 0 else { throw BenchError.childFailed(command: "ctas gen-feed --anomalies", status: gen) }
+        // Live detection on and off, alternating, best of two each (fresh data directories).
+        var withLive = Double.infinity
+        var withoutLive = Double.infinity
+        var liveSummary: IngestSummary?
+        for round in 0..<2 {
+            for live in (round == 0 ? [true, false] : [false, true]) {
+                try? FileManager.default.removeItem(atPath: fixture.dataDirectory)
+                let (seconds, summary) = try fixture.ingest([feed], extraArguments: live ? [] : ["--no-anomalies"])
+                if live {
+                    withLive = min(withLive, seconds)
+                    liveSummary = summary
+                } else {
+                    withoutLive = min(withoutLive, seconds)
+                }
+            }
+        }
+        try? FileManager.default.removeItem(atPath: fixture.dataDirectory)
         let (ingestSeconds, summary) = try fixture.ingest([feed])
         let output = directory + "/anomalies.json"
         var best = Double.infinity
@@ -80,9 +106,20 @@ public enum AnomalyBenchmark {
                 return a["kind"] as? String == "rate" && detail.hasPrefix(p.kind) && start < p.end && p.start < end
             }
         }.count
+        let recent = liveSummary?.anomalies?.recent ?? []
+        let liveHits = truth.filter { p in
+            recent.contains { a in
+                guard a.entity == p.entity else { return false }
+                if p.kind == "first" { return a.kind == "rare" && a.detail == "new type \(p.detail ?? "")" }
+                return a.kind == "rate" && a.detail.hasPrefix(p.kind) && a.start < p.end && p.start < a.end
+            }
+        }.count
+        let events = Double(summary.accepted)
         return Run(entities: entities, events: summary.accepted, ingestSeconds: ingestSeconds,
                    ingestEventsPerSecond: Double(summary.accepted) / ingestSeconds, scanSeconds: best,
                    scanEventsPerSecond: Double(summary.accepted) / best, scanToIngest: best / ingestSeconds,
-                   scanPeakResidentBytes: peak, planted: truth.count, found: hits, reported: found.count)
+                   scanPeakResidentBytes: peak, planted: truth.count, found: hits, reported: found.count,
+                   ingestWithoutLiveEventsPerSecond: events / withoutLive, ingestWithLiveEventsPerSecond: events / withLive,
+                   liveSlowdown: 1 - withoutLive / withLive, foundLive: liveHits)
     }
 }
