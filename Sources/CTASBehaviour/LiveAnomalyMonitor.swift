@@ -159,7 +159,9 @@ public struct LiveAnomalyMonitor: Sendable {
         for slot in entities.indices {
             let state = entities[slot]
             let span = hour - state.firstHour + 1
-            guard span > Int64(SeasonalResiduals.minimumHours) else { continue }
+            // Not enough history yet, or nothing left in the ring (an entity gone quiet for
+            // four weeks has nothing to be judged against).
+            guard span > Int64(SeasonalResiduals.minimumHours), state.lastHour > hour - Int64(options.historyHours) else { continue }
             let n = Int(min(span, Int64(options.historyHours)))
             // The weekly cycle once three earlier weeks are held, else the daily one.
             let period = n > SeasonalResiduals.weeklyHours ? 168 : 24
