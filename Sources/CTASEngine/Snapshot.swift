@@ -244,7 +244,7 @@ public struct AnomalyStatus: Codable, Sendable, Equatable {
     /// The newest, newest first (at most `recentCapacity`).
     public var recent: [Note] = []
 
-    public static let recentCapacity = 50
+    public static let recentCapacity = 1000
 
     public init() {}
 }
