@@ -223,7 +223,11 @@ public struct AnomalyDetector: Sendable {
         report.anomalies.removeAll { anomaly in
             anomaly.score < options.minimumScore || (options.entity.map { $0 != anomaly.entity } ?? false)
         }
-        report.anomalies.sort { ($0.score, $1.start.microseconds, $1.entity) > ($1.score, $0.start.microseconds, $0.entity) }
+        // Strongest first; ties by start, entity, kind and detail, so the order never varies.
+        report.anomalies.sort { a, b in
+            if a.score != b.score { return a.score > b.score }
+            return (a.start.microseconds, a.entity, a.kind.rawValue, a.detail) < (b.start.microseconds, b.entity, b.kind.rawValue, b.detail)
+        }
         return report
     }
 
