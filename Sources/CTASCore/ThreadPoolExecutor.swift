@@ -49,9 +49,9 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {   // 
         mutex.deallocate()
     }
 
-    /// The process's pool for work that keeps time (the engine's stages, the console's loop
-    /// and its queries): a thread per core plus two for work blocked in a read or a commit
-    /// (at least four).
+    /// The process's pool for short work that keeps time (starting and joining the engine's
+    /// stages, the console's frame timer): a thread per core plus two (at least four). Long
+    /// computations do not belong here: they would hold the threads the pipeline waits for.
     public static let shared = ThreadPoolExecutor(threads: max(4, activeProcessors() + 2))
 
     public func enqueue(_ job: consuming ExecutorJob) {

@@ -115,7 +115,7 @@ public final class Engine: Sendable {
     private let storeQueue: BoundedQueue<EventBatch>
     /// The data directory's lock, held from `init` until everything is committed (or the
     /// engine goes away): nil once released.
-    private let lockFD: Locked<Int32?>
+    private let lockFD: Locked<DirectoryLock?>
     private let latest = Locked(Snapshot())
     private let publisherState = Locked(PublisherState())
     private let tasks = Locked<[Task<Void, Never>]>([])
@@ -160,14 +160,14 @@ public final class Engine: Sendable {
             storedEvents = try warm.count()
             storedThroughSeq = try warm.database.scalar("SELECT max(seq) FROM events") ?? 0
         } catch {
-            close(lockFD)
+            Self.unlock(lockFD)
             throw EngineError.store(error)
         }
         let recorder: FeedRecorder?
         do throws(FeedError) {
             recorder = try configuration.recordPath.map { (path) throws(FeedError) in try FeedRecorder(path: path) }
         } catch {
-            close(lockFD)
+            Self.unlock(lockFD)
             throw EngineError.feed(error)
         }
 
@@ -211,7 +211,7 @@ public final class Engine: Sendable {
                                           transform: transform))
             }
         } catch {
-            close(lockFD)
+            Self.unlock(lockFD)
             throw error
         }
         self.lineQueues = lineQueues
@@ -241,7 +241,7 @@ public final class Engine: Sendable {
     /// reference (a snapshot being published, a console's query) goes away.
     private func unlockDataDirectory() {
         lockFD.withLock { fd in
-            if let open = fd { close(open) }
+            if let open = fd { Self.unlock(open) }
             fd = nil
         }
     }
@@ -301,16 +301,49 @@ public final class Engine: Sendable {
         return String(cString: resolved)
     }
 
-    /// One writer per data directory: a second `ctas` on the same directory gets a clear error.
-    private static func lock(_ directory: DataDirectory) throws(EngineError) -> Int32 {
+    /// Data directories an engine of this process holds (a POSIX record lock does not
+    /// exclude its own process).
+    private static let lockedHere = Locked<Set<String>>([])
+
+    /// One writer per data directory: a second `ctas` on the same directory, or a second
+    /// engine in this process, gets a clear error.
+    ///
+    /// A POSIX record lock (`fcntl F_SETLK`), not `flock`: a `flock` belongs to the open file,
+    /// which a child shares between its fork and exec, so a process that spawns programs could
+    /// hold a released lock a moment longer; a record lock belongs to the process alone.
+    private static func lock(_ directory: DataDirectory) throws(EngineError) -> DirectoryLock {
         let path = directory.path + "/lock"
         let fd = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw EngineError.lockFile(path: path, reason: String(cString: strerror(errno))) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        let key = absolutePath(path)
+        let claimed = lockedHere.withLock { $0.insert(key).inserted }
+        guard claimed else {
             close(fd)
             throw EngineError.locked(directory: directory.path)
         }
-        return fd
+        var request = flock()
+        request.l_type = Int16(F_WRLCK)
+        request.l_whence = Int16(SEEK_SET)
+        request.l_start = 0
+        request.l_len = 0
+        if fcntl(fd, F_SETLK, &request) != 0 {
+            close(fd)
+            _ = lockedHere.withLock { $0.remove(key) }
+            throw EngineError.locked(directory: directory.path)
+        }
+        return DirectoryLock(descriptor: fd, key: key)
+    }
+
+    /// A held data-directory lock: the lock file's descriptor and its path in `lockedHere`.
+    struct DirectoryLock: Sendable {
+        var descriptor: Int32
+        var key: String
+    }
+
+    /// Releases what `lock` took (closing the file drops the record lock).
+    private static func unlock(_ held: DirectoryLock) {
+        close(held.descriptor)
+        _ = lockedHere.withLock { $0.remove(held.key) }
     }
 
     // MARK: running
@@ -447,11 +480,12 @@ public final class Engine: Sendable {
         await storeStage.resolve(text)
     }
 
-    /// Densities and hot spots for the heatmap (computed on CTAS's worker threads, neither the
-    /// console's nor a stage's; cached until new events arrive).
+    /// Densities and hot spots for the heatmap (computed on Swift's shared pool, neither the
+    /// console's thread nor a stage's, and not on `ThreadPoolExecutor.shared`, which only
+    /// runs short jobs that keep time; cached until new events arrive).
     public func heatmap(_ query: HeatmapQuery) async -> HeatmapData {
         let geo = geo
-        return await Task(executorPreference: ThreadPoolExecutor.shared) { geo.heatmap(query) }.value
+        return await Task.detached { geo.heatmap(query) }.value
     }
 
     /// A cell's stored events, newest first, with its event count and top types and sources

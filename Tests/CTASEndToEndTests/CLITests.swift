@@ -1,3 +1,4 @@
+import CTASTestSupport
 import Foundation
 import Testing
 
@@ -110,6 +111,22 @@ import Testing
             let end = await replay.end()
             #expect(end.status == 0 && json(end.stdout) != nil, "run \(run): exit \(end.status); stderr: \(end.stderr.suffix(1500))")
         }
+    }
+
+    /// One writer per data directory across processes: a second `ctas ingest` is refused
+    /// while a replay holds the directory, and gets it once the replay has stopped.
+    @Test func aSecondProcessOnTheDataDirectoryIsRefused() async throws {
+        let dir = scratchDir()
+        _ = try await CLI.run(["gen-feed", "--events", "500", "--rate", "10", "--output", dir + "/f.ndjson"])
+        let (replay, exit) = try CLI.start(["replay", dir + "/f.ndjson", "--headless", "--speed", "1", "--data-dir", dir + "/d"])
+        // The replay holds the directory once its store exists.
+        #expect(await waitFor(60) { FileManager.default.fileExists(atPath: dir + "/d/warm.sqlite") })
+        let second = try await CLI.run(["ingest", dir + "/f.ndjson", "--data-dir", dir + "/d", "--quiet"])
+        #expect(second.status == 1 && second.stderr.contains("another ctas process is writing to this data directory"), "\(second.status) \(second.stderr)")
+        kill(replay.processIdentifier, SIGTERM)
+        #expect(await exit.status() == 0)
+        let third = try await CLI.run(["ingest", dir + "/f.ndjson", "--data-dir", dir + "/d", "--quiet"])
+        #expect(third.status == 0, "\(third.stderr)")
     }
 
     @Test func sigtermStopsCleanlyWithASummary() async throws {
