@@ -616,7 +616,8 @@ public final class Engine: Sendable {
     /// The run so far, as `ctas ingest` prints it.
     public func summary() -> IngestSummary {
         let snap = snapshot
-        let seconds = Double(MonotonicClock.nanoseconds() - startedNanos) / 1e9
+        let end = hub.state.withLock { $0.finishedAtNanos } ?? MonotonicClock.nanoseconds()
+        let seconds = Double(end &- startedNanos) / 1e9
         var tiers: [String: IngestSummary.TierCount] = [:]
         for tier in snap.tiers {
             let held: Int? = tier.tier == .hot || tier.tier == .graph ? tier.storedEvents : tier.tier == .warm ? snap.storedEvents : nil

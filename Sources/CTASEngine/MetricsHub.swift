@@ -54,6 +54,9 @@ final class MetricsHub: Sendable {
         var graph = GraphStatus()
         var failure: String?
         var finished = false
+        /// When the last stage finished (monotonic ns): a run's length does not include the
+        /// time its caller took to be scheduled again.
+        var finishedAtNanos: UInt64?
         var geolocation: GeolocationStatus?
         var intelSightings: Int?
         var anomalies: AnomalyStatus?
@@ -166,5 +169,11 @@ final class MetricsHub: Sendable {
     func replayTime(_ t: Timestamp) { state.withLock { s in if s.replayEventTime.map({ t > $0 }) ?? true { s.replayEventTime = t } } }
     func resetReplayTime(_ t: Timestamp?) { state.withLock { $0.replayEventTime = t } }
     func fail(_ message: String) { state.withLock { if $0.failure == nil { $0.failure = message } } }
-    func finish() { state.withLock { $0.finished = true } }
+    func finish() {
+        let now = MonotonicClock.nanoseconds()
+        state.withLock { s in
+            s.finished = true
+            s.finishedAtNanos = s.finishedAtNanos ?? now
+        }
+    }
 }
