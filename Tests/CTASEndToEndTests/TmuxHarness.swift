@@ -95,12 +95,31 @@ final class TmuxSession: Sendable {
         var cargs = argv + [nil]
         let rc = cargs.withUnsafeMutableBufferPointer { buffer -> Int32 in
             guard let base = buffer.baseAddress else { return EINVAL }
-            return posix_spawn(&pid, "/usr/bin/tmux", nil, nil, base, environ)
+            return withCleanSignals { attributes in posix_spawn(&pid, "/usr/bin/tmux", nil, &attributes, base, environ) }
         }
         guard rc == 0 else { return }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
+}
+
+/// Runs `body` with spawn attributes that give the child an empty signal mask and default
+/// dispositions. A child otherwise inherits the spawning thread's mask, and the test
+/// runner's pool threads block most signals: a tmux server (and the shell in its pane)
+/// started from one ignored the SIGHUP of `kill-server` and outlived the test.
+func withCleanSignals<T>(_ body: (inout posix_spawnattr_t) -> T) -> T {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGCHLD, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGWINCH] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return body(&attributes)
 }
 
 enum Run {
@@ -125,7 +144,7 @@ enum Run {
         var cargs = argv + [nil]
         let rc = cargs.withUnsafeMutableBufferPointer { buffer -> Int32 in
             guard let base = buffer.baseAddress else { return EINVAL }
-            return posix_spawn(&pid, path, &actions, nil, base, environ)
+            return withCleanSignals { attributes in posix_spawn(&pid, path, &actions, &attributes, base, environ) }
         }
         guard rc == 0 else { throw HarnessError(message: "\(path): cannot start (\(rc))") }
         let child = pid
