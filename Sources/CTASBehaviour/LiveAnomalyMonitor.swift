@@ -72,8 +72,14 @@ public struct LiveAnomalyMonitor: Sendable {
     private var clockHour: Int64?
     private var critical = ESDCriticalValues()
 
+    /// A monitor with `options` (a history shorter than the minimum to judge, or limits
+    /// below one, are raised to them).
     public init(options: Options = Options()) {
-        self.options = options
+        var checked = options
+        checked.historyHours = max(SeasonalResiduals.minimumHours + 1, checked.historyHours)
+        checked.maximumEntities = max(1, checked.maximumEntities)
+        checked.typeCapacity = max(0, checked.typeCapacity)
+        self.options = checked
     }
 
     /// Takes a batch of stored events; returns the anomalies opened or extended by it.

@@ -42,3 +42,15 @@ import Testing
         #expect(monitor.status.tracked == 1)
     }
 }
+
+extension LiveMonitorTests {
+    @Test func nonsenseOptionsAreRaisedNotTrapped() {
+        var options = LiveAnomalyMonitor.Options()
+        options.historyHours = 0
+        options.maximumEntities = -5
+        var monitor = LiveAnomalyMonitor(options: options)
+        let hour: Int64 = 3_600_000_000
+        _ = monitor.observe((0..<200).map { Event(id: "e\($0)", timestamp: Timestamp(microseconds: Int64($0) * hour), type: "t", entity: "a") })
+        #expect(monitor.options.historyHours == SeasonalResiduals.minimumHours + 1 && monitor.status.tracked == 1)
+    }
+}
