@@ -118,7 +118,9 @@ import Testing
     @Test func aSecondProcessOnTheDataDirectoryIsRefused() async throws {
         let dir = scratchDir()
         _ = try await CLI.run(["gen-feed", "--events", "500", "--rate", "10", "--output", dir + "/f.ndjson"])
-        let (replay, exit) = try CLI.start(["replay", dir + "/f.ndjson", "--headless", "--speed", "1", "--data-dir", dir + "/d"])
+        // Looping: it holds the directory until stopped, however long this task waits for the
+        // pool (a CI run's replay of 50 s had ended before the second process started).
+        let (replay, exit) = try CLI.start(["replay", dir + "/f.ndjson", "--headless", "--loop", "--speed", "1", "--data-dir", dir + "/d"])
         // The replay holds the directory once its store exists.
         #expect(await waitFor(60) { FileManager.default.fileExists(atPath: dir + "/d/warm.sqlite") })
         let second = try await CLI.run(["ingest", dir + "/f.ndjson", "--data-dir", dir + "/d", "--quiet"])
