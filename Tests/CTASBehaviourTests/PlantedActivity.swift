@@ -57,8 +57,9 @@ struct PlantedActivity {
         for e in 0..<entities {
             let name = "host-\(e)"
             names.append(name)
-            // Busy office machines and quiet servers: 0.3–25 events an hour at the peak.
-            let peak = exp(Double.random(in: log(0.3)...log(25), using: &rng))
+            // Busy office machines and quiet servers: 0.3–25 events an hour at the peak; a
+            // sixth are busy (16–25), so that silences always have somewhere to go.
+            let peak = e < entities / 6 ? Double.random(in: 16...25, using: &rng) : exp(Double.random(in: log(0.3)...log(25), using: &rng))
             let night = Double.random(in: 0.05...0.4, using: &rng)
             let weekend = Double.random(in: 0.2...1.0, using: &rng)
             var rate = [Double](repeating: 0, count: hours)
