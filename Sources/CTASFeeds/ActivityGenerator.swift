@@ -4,7 +4,8 @@ import Foundation
 /// Generates weeks of per-entity activity with daily and weekly cycles, and plants behaviour
 /// anomalies in it with their ground truth (`ctas gen-feed --anomalies N`).
 ///
-/// Each entity (`host-N`) has a peak rate between 0.3 and 25 events an hour in working hours
+/// Each entity (`host-N`) has a peak rate between 0.3 and 25 events an hour (a sixth of them
+/// 16 or more) in working hours
 /// (08:00–19:00 UTC), a quieter night (5–40% of it) and weekend (20–100%), and one to three
 /// usual event types in fixed shares (each shown once at 09:00 on the first day, as a host's
 /// services start; after that, whatever the Poisson counts give). Planted, in the last two weeks and
@@ -100,7 +101,8 @@ public struct ActivityGenerator: Sendable {
         }
         var entities: [Entity] = []
         for e in 0..<max(1, options.entities) {
-            let peak = exp(log(0.3) + rng.unit() * (log(25) - log(0.3)))
+            // A sixth are busy (16–25 an hour), so planted silences always find an entity.
+            let peak = e < max(1, options.entities / 6) ? 16 + rng.unit() * 9 : exp(log(0.3) + rng.unit() * (log(25) - log(0.3)))
             let night = 0.05 + rng.unit() * 0.35
             let weekend = 0.2 + rng.unit() * 0.8
             var rate = [Double](repeating: 0, count: hours)
