@@ -102,10 +102,14 @@ struct GenFeedCommand: ParsableCommand {
         var generator = FeedGenerator(options: options)
         let handle: FileHandle
         if let output {
-            guard FileManager.default.createFile(atPath: output, contents: nil), let h = FileHandle(forWritingAtPath: output) else {
-                throw RuntimeError("\(output): cannot create output file")
+            // Opened in place (created or truncated), never replaced: `createFile` writes a new
+            // file and renames it over the path, which turned `-o /dev/null` into a regular file
+            // (and would replace a FIFO or a symlink's link).
+            let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw RuntimeError("\(SafeText.sanitize(output)): cannot create output file: \(String(cString: strerror(errno)))")
             }
-            handle = h
+            handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         } else {
             handle = FileHandle.standardOutput
         }

@@ -113,6 +113,23 @@ import Testing
         }
     }
 
+    /// `gen-feed -o` writes through what the path names: a symlink stays a link (its target
+    /// gets the feed), as `/dev/null` stays a device (a rename over the path once turned it
+    /// into a regular file; the test uses a link so that a regression cannot break the machine).
+    @Test func genFeedWritesInPlaceNeverReplacingThePath() async throws {
+        let dir = scratchDir()
+        let target = dir + "/target.ndjson"
+        let link = dir + "/link.ndjson"
+        _ = FileManager.default.createFile(atPath: target, contents: Data("old contents that are longer than nothing\n".utf8))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let r = try await CLI.run(["gen-feed", "--events", "5", "-o", link])
+        #expect(r.status == 0, "\(r.stderr)")
+        let kind = try FileManager.default.attributesOfItem(atPath: link)[.type] as? FileAttributeType
+        #expect(kind == .typeSymbolicLink, "the link was replaced by a \(String(describing: kind))")
+        let written = try String(contentsOfFile: target, encoding: .utf8)
+        #expect(written.split(separator: "\n").count == 5 && !written.contains("old contents"))
+    }
+
     /// One writer per data directory across processes: a second `ctas ingest` is refused
     /// while a replay holds the directory, and gets it once the replay has stopped.
     @Test func aSecondProcessOnTheDataDirectoryIsRefused() async throws {
