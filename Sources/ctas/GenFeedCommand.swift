@@ -126,9 +126,7 @@ struct GenFeedCommand: ParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 struct Manifest: Encodable { var anomalies: [ActivityGenerator.Planted] }
-                guard FileManager.default.createFile(atPath: plantManifest, contents: try encoder.encode(Manifest(anomalies: generator.planted))) else {
-                    throw RuntimeError("\(plantManifest): cannot write manifest")
-                }
+                try Self.write(try encoder.encode(Manifest(anomalies: generator.planted)), inPlaceAt: plantManifest)
             }
             writeError("{\"events\":\(generator.produced),\"planted\":\(generator.planted.count)}")
             return
@@ -145,11 +143,20 @@ struct GenFeedCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             struct Manifest: Encodable { var campaigns: [PlantedCampaign]; var overcorrelated: PlantedCampaign }
             let data = try encoder.encode(Manifest(campaigns: planted.campaigns, overcorrelated: planted.overcorrelated))
-            guard FileManager.default.createFile(atPath: plantManifest, contents: data) else {
-                throw RuntimeError("\(plantManifest): cannot write manifest")
-            }
+            try Self.write(data, inPlaceAt: plantManifest)
         }
         let counts = generator.counts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
         writeError("{\(counts)}")
+    }
+
+    /// Writes `data` to `path` in place (created or truncated, never renamed over: the path
+    /// may be a device, a FIFO or a link).
+    static func write(_ data: Data, inPlaceAt path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw RuntimeError("\(SafeText.sanitize(path)): cannot write manifest: \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        handle.write(data)
     }
 }
