@@ -77,7 +77,8 @@ public struct GeneralizedESD: Sendable {
         }
         guard accepted > 0 else { return [] }
         // Each outlier's z against what is left when every outlier is out.
-        let kept = values.indices.filter { index in !removed.prefix(accepted).contains { $0.index == index } }.map { values[$0] }
+        let out = Set(removed.prefix(accepted).map(\.index))
+        let kept = values.indices.filter { !out.contains($0) }.map { values[$0] }
         let center = RobustStatistics.median(kept) ?? 0
         let spread = max(RobustStatistics.scaledMAD(kept, center: center) ?? 0, scaleFloor)
         let critical = criticalValues.lambda(count: n, step: accepted, alpha: alpha)
