@@ -68,6 +68,10 @@ public final class Engine: Sendable {
         public var rules: RoutingRules = .builtIn()
         public var speed: ReplaySpeed = .max
         public var startPaused = false
+        /// Release only events at or after this time: every source is read from where it
+        /// starts and what comes before is skipped and counted (`--seek` on the command
+        /// line; a seek sent after `start` would race the first batches).
+        public var startAt: Timestamp?
         /// Replay files again from the top when they end (ids and times shift per pass).
         public var loop = false
         /// Keep ended files open for seeking instead of finishing (the console).
@@ -208,7 +212,7 @@ public final class Engine: Sendable {
                 sources.append(source)
                 parsers.append(ParseStage(index: i, input: queue, output: routeQueue, source: source, hub: hub, control: control,
                                           format: configuration.format, telemetry: configuration.telemetry, resumable: ledger.resumable, start: start,
-                                          transform: transform))
+                                          startAt: configuration.startAt, transform: transform))
             }
         } catch {
             Self.unlock(lockFD)

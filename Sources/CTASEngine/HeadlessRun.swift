@@ -12,7 +12,7 @@ public struct HeadlessRun {
     public var statusLines = false
     /// Read `pause`, `resume`, `speed N`, `seek TIME`, `stop` lines from stdin.
     public var commandsFromStdin = false
-    /// Seek here right after starting.
+    /// Release events from this time on (events before it are skipped and counted).
     public var initialSeek: Timestamp?
 
     public init(configuration: Engine.Configuration, progress: Bool) {
@@ -32,6 +32,8 @@ public struct HeadlessRun {
             }
             if let engine { Task { _ = await engine.send(.stop) } }
         }
+        var configuration = configuration
+        configuration.startAt = initialSeek ?? configuration.startAt
         let engine = try Engine(configuration)
         let stopAtOnce = target.withLock { state -> Bool in
             state.engine = engine
@@ -39,7 +41,6 @@ public struct HeadlessRun {
         }
         engine.start()
         if stopAtOnce { _ = await engine.send(.stop) }
-        if let initialSeek, let problem = await engine.send(.seek(initialSeek)) { StandardError.line("ctas: \(problem)") }
         let progress = progress
         let statusLines = statusLines
         let reporter = Task {

@@ -48,7 +48,7 @@ actor ParseStage {
 
     init(index: Int, input: BoundedQueue<LineBatch>, output: BoundedQueue<EventBatch>, source: SourceStage,
          hub: MetricsHub, control: ReplayControl, format: FeedFormat, telemetry: TelemetryOptions, resumable: Bool,
-         start: SourcePosition, transform: ReplayTransform) {
+         start: SourcePosition, startAt: Timestamp?, transform: ReplayTransform) {
         executor = ThreadExecutor(name: "ctas-parse-\(index)")
         self.index = index
         self.input = input
@@ -61,7 +61,8 @@ actor ParseStage {
         decoder = FeedDecoder(format: format, sourceName: source.name, options: telemetry)
         decoder.reset(at: start)
         clock = ReplayClock(speed: control.current.speed, shared: control, version: control.current.version)
-        indexContiguous = start.offset == 0
+        indexContiguous = start.offset == 0 && startAt == nil
+        skipBefore = startAt
     }
 
     func run() async {
@@ -75,6 +76,9 @@ actor ParseStage {
                     if start.offset == 0 && skipBefore == nil { indexContiguous = true; indexMax = nil }
                 }
             }
+            // Taken in the same turn as the generation check: any `await` below may let a
+            // seek in, and a batch decoded before a seek must not be released after it.
+            let epoch = seekEpoch
             let started = MonotonicClock.nanoseconds()
             var decoded: DecodedBatch
             do throws(FeedError) {
@@ -88,7 +92,7 @@ actor ParseStage {
             hub.stage(.parse, events: decoded.events.count, nanos: MonotonicClock.nanoseconds() - started)
             updateTimeIndex(decoded)
             adjust(&decoded)
-            await pace(decoded)
+            await pace(decoded, epoch: epoch)
         }
         input.close()   // release a source still waiting to send (stop, failure)
         let tail = decoder.finish()
@@ -224,13 +228,14 @@ actor ParseStage {
 
     // MARK: pacing
 
-    private func pace(_ d: DecodedBatch) async {
-        let epoch = seekEpoch
+    /// Releases `d` as its events fall due; gives up when a seek (a new `seekEpoch`) has
+    /// come in since the batch was decoded under `epoch`.
+    private func pace(_ d: DecodedBatch, epoch: Int) async {
         var start = 0
         var rejectCursor = 0
         let n = d.events.count
         if n == 0 {
-            await forward(d, 0..<0, final: true, rejectCursor: &rejectCursor)
+            await forward(d, 0..<0, final: true, epoch: epoch, rejectCursor: &rejectCursor)
             return
         }
         while start < n {
@@ -253,7 +258,7 @@ actor ParseStage {
                 while end < n && clock.due(d.events[end].timestamp, now: now) <= now { end += 1 }
             }
             if end > start {
-                await forward(d, start..<end, final: end == n, rejectCursor: &rejectCursor)
+                await forward(d, start..<end, final: end == n, epoch: epoch, rejectCursor: &rejectCursor)
                 start = end
             } else {
                 let due = clock.due(d.events[start].timestamp, now: now)
@@ -281,7 +286,8 @@ actor ParseStage {
         }
     }
 
-    private func forward(_ d: DecodedBatch, _ range: Range<Int>, final: Bool, rejectCursor: inout Int) async {
+    private func forward(_ d: DecodedBatch, _ range: Range<Int>, final: Bool, epoch: Int, rejectCursor: inout Int) async {
+        guard seekEpoch == epoch else { return }   // a seek came in while this call was on its way
         var batch = EventBatch(source: index)
         batch.events = range.count == d.events.count ? d.events : Array(d.events[range])
         batch.readAtNanos = d.readAtNanos

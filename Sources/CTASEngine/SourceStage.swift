@@ -17,6 +17,8 @@ actor SourceStage {
     nonisolated let canReposition: Bool
     nonisolated let identity: FileIdentity?
     nonisolated let name: String
+    /// Set when `run` has returned: the reader is closed and nothing reads it again.
+    private var finished = false
 
     init(reader: sending any FeedReader, index: Int, output: BoundedQueue<LineBatch>, hub: MetricsHub,
          control: ReplayControl, loop: Bool, holdAtEnd: Bool) {
@@ -36,6 +38,7 @@ actor SourceStage {
     /// Reads until the source ends (or the engine stops), then closes the output.
     func run() async {
         defer {
+            finished = true
             output.close()
             reader.close()
             executor.shutdown()
@@ -86,6 +89,8 @@ actor SourceStage {
 
     /// Moves the source (a seek); returns the generation its next batches carry.
     func reposition(to position: SourcePosition) throws(FeedError) -> Int {
+        // Ended and closed (not held open for the console): nothing would read from there.
+        guard !finished else { throw FeedError.cannotSeek(source: name, kind: "a source read to its end and closed") }
         try reader.reposition(to: position)
         return (reader as? FileFeedReader)?.currentGeneration ?? 0
     }

@@ -11,10 +11,16 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {   // th
     private var jobs: [UnownedJob] = []
     private var head = 0
     private var stopping = false
+    /// Whether a thread is serving the jobs (false once it has ended after `shutdown`).
+    private var serving = true
     public let name: String
 
     public init(name: String) {
         self.name = name
+        startThread()
+    }
+
+    private func startThread() {
         let thread = Thread { [self] in run() }
         thread.name = name
         thread.start()
@@ -24,8 +30,13 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {   // th
         let unowned = UnownedJob(job)
         condition.lock()
         jobs.append(unowned)
+        // A call that arrives after the stage finished (a seek or a query on a source that
+        // has ended) still runs, on a thread started for it, instead of waiting forever.
+        let revive = !serving
+        serving = true
         condition.signal()
         condition.unlock()
+        if revive { startThread() }
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -47,6 +58,7 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {   // th
             condition.lock()
             while head == jobs.count && !stopping { condition.wait() }
             if head == jobs.count && stopping {
+                serving = false
                 condition.unlock()
                 return
             }

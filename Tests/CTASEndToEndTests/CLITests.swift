@@ -99,6 +99,30 @@ import Testing
         #expect(bad.stderr.contains("unknown command 'warp'; expected pause, resume, speed N|max, seek TIME, stop"))
     }
 
+    /// `--seek` holds from the first batch: nothing before the time is stored, however soon
+    /// the file is read (a seek sent after starting once raced the first batches).
+    @Test func replaySeekStoresNothingBeforeTheTime() async throws {
+        let dir = scratchDir()
+        _ = try await CLI.run(["gen-feed", "--events", "3000", "--seed", "9", "--rate", "10", "--output", dir + "/f.ndjson"])
+        let times = try String(contentsOfFile: dir + "/f.ndjson", encoding: .utf8).split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["ts"] as? String
+        }
+        #expect(times.count == 3000)
+        let target = times[2000]
+        let r = try await CLI.run(["replay", dir + "/f.ndjson", "--headless", "--speed", "max", "--seek", target, "--data-dir", dir + "/d"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try #require(json(r.stdout))
+        // The generator writes UTC with up to six fraction digits, trailing zeros dropped.
+        func micros(_ ts: String) -> (String, Int) {
+            let parts = ts.dropLast().split(separator: ".", maxSplits: 1)
+            let fraction = parts.count > 1 ? String(parts[1]).padding(toLength: 6, withPad: "0", startingAt: 0) : "0"
+            return (String(parts[0]), Int(fraction) ?? 0)
+        }
+        let from = times.firstIndex { micros($0) >= micros(target) } ?? 0
+        #expect(summary["accepted"] as? Int == 3000 - from)
+        #expect(summary["skippedBySeek"] as? Int == from)
+    }
+
     /// A stop races the snapshot publisher: two snapshots made at once once trapped on a
     /// clock difference going negative (about one stop in six). Stopped at varied moments,
     /// every run must end with exit 0 and a summary.

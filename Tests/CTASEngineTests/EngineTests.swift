@@ -156,15 +156,55 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         let target = events[2500].timestamp
         var c = config([.file(feed)], dir)
         c.startPaused = true
+        c.holdAtEnd = true   // as the console does: the file stays open however late the seek comes
         let engine = try Engine(c)
         engine.start()
         #expect(await engine.send(.seek(target)) == nil)
         await engine.send(.resume)
-        let summary = await engine.waitUntilFinished()
+        // Released to the end of the file and the events after the target stored; then stop
+        // (which commits anything still on its way, so an extra release would be counted).
         let expected = events.filter { $0.timestamp >= target }.count
+        #expect(await waitFor {
+            let s = engine.snapshot
+            return s.sources.first.map { $0.bytesDone == $0.bytesTotal } == true && s.totals.accepted >= expected
+        })
+        let summary = await engine.stop()
+        #expect(summary.accepted == expected)
+        // Read again from the last indexed position before the target (the start, or a
+        // position the parse stage indexed before the seek came in) and skipped up to it.
+        #expect(summary.skippedBySeek > 0 && summary.skippedBySeek <= 2500)
+        #expect(try storedIDs(dir).first == events[2500].id)
+    }
+
+    @Test func startAtSkipsToATimeBeforeAnythingIsReleased() async throws {
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 4000, rate: 10)
+        let events = try FeedDecoderHelper.events(feed)
+        var c = config([.file(feed)], dir)
+        c.startAt = events[2500].timestamp
+        let summary = await (try Engine(c)).run()
+        let expected = events.filter { $0.timestamp >= events[2500].timestamp }.count
         #expect(summary.accepted == expected)
         #expect(summary.skippedBySeek == 4000 - expected)
         #expect(try storedIDs(dir).first == events[2500].id)
+    }
+
+    @Test func aSeekAfterTheSourceWasReadAndClosedIsRefusedNotLeftWaiting() async throws {
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 300, rate: 10)
+        let events = try FeedDecoderHelper.events(feed)
+        var c = config([.file(feed)], dir)
+        c.startPaused = true
+        let engine = try Engine(c)
+        engine.start()
+        // Not held open: once read to its end, the source closes its file.
+        #expect(await waitFor { engine.snapshot.sources.first?.state == .ended })
+        let problem = await engine.send(.seek(events[150].timestamp))
+        #expect(problem != nil, "a closed source cannot move")
+        await engine.send(.resume)
+        let summary = await engine.waitUntilFinished()
+        #expect(summary.accepted == 300)
+        #expect(summary.skippedBySeek == 0)
     }
 
     @Test func seekingBackAfterTheEndWithTheFileHeldOpen() async throws {

@@ -57,4 +57,24 @@ import Testing
         #expect(Array(seen.suffix(100)) == Array(500..<600))
         pool.shutdown()
     }
+
+    @Test func anActorWhoseThreadHasEndedStillAnswersALateCall() async {
+        actor Stage {
+            nonisolated let executor = ThreadExecutor(name: "ctas-test-late")
+            nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+            var calls = 0
+            func call() -> Int { calls += 1; return calls }
+        }
+        let stage = Stage()
+        #expect(await stage.call() == 1)
+        stage.executor.shutdown()
+        // Give the thread time to see the empty queue and end; the next call must start
+        // another rather than wait forever (a seek on a source that has finished).
+        try? await Task.sleep(for: .milliseconds(200))
+        let answered = Task { await stage.call() }
+        let deadline = Task { try? await Task.sleep(for: .seconds(60)); answered.cancel() }
+        #expect(await answered.value == 2)
+        #expect(await stage.call() == 3)
+        deadline.cancel()
+    }
 }
