@@ -28,6 +28,12 @@ public enum StatusBar {
             if abs(lag) >= 1 { parts.append((lag > 0 ? "behind " : "ahead ") + Format.duration(abs(lag))) }
         }
         x += b.write(" " + parts.joined(separator: "  "), x: x, y: area.y, style: Style(.statusBar), clip: area)
+        // Trouble always shows; "keeping up" only where it leaves the key hints their room.
+        let hintWidth = DisplayText.width(hintText(context)) + 1
+        if let (text, style) = lagSegment(s),
+           s.lag.level != .keepingUp || x + 2 + DisplayText.width(text) + 2 < area.maxX - hintWidth {
+            x += b.write("  " + text, x: x, y: area.y, style: style, clip: area)
+        }
         if let message = context.state.message, message.expires > context.now {
             x += b.write("  " + message.text, x: x, y: area.y, style: Style(message.isError ? .error : .statusBar, bold: true), clip: area)
         } else if let failure = s.failure {
@@ -36,6 +42,27 @@ public enum StatusBar {
         let hints = hintText(context)
         let hx = area.maxX - DisplayText.width(hints) - 1
         if hx > x + 2 { b.write(hints, x: hx, y: area.y, style: Style(.statusBar), clip: area) }
+    }
+
+    /// Whether ingest keeps up: green while events become durable within seconds, amber
+    /// when they wait, red when they wait long or a live source is dropping lines. Nothing
+    /// once every source is done.
+    static func lagSegment(_ s: Snapshot) -> (String, Style)? {
+        guard !s.finished, !s.sources.isEmpty, s.failure == nil else { return nil }
+        let lag = s.lag
+        let queued = lag.eventsInFlight > 0 ? ", " + Format.compact(Double(lag.eventsInFlight)) + " queued" : ""
+        switch lag.level {
+        case .keepingUp:
+            return ("keeping up", Style(.good))
+        case .slow:
+            return ("lag " + Format.duration(lag.oldestWaitSeconds) + queued, Style(.warning, bold: true))
+        case .fallingBehind:
+            if lag.recentlyDropped > 0 {
+                return ("DROPPING " + Format.compact(Double(lag.recentlyDropped)) + " lines in "
+                        + Format.duration(PipelineLag.dropWindowSeconds), Style(.error, bold: true))
+            }
+            return ("FALLING BEHIND " + Format.duration(lag.oldestWaitSeconds) + queued, Style(.error, bold: true))
+        }
     }
 
     static func hintText(_ context: RenderContext) -> String {

@@ -534,6 +534,7 @@ public final class Engine: Sendable {
         snap.failure = state.failure
         snap.finished = state.finished
         snap.endToEnd = LatencySummary(state.endToEnd)
+        snap.lag = hub.lag(now: now)
         let replay = control.current
         snap.replay.speed = replay.speed
         snap.replay.paused = replay.paused

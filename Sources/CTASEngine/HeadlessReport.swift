@@ -33,6 +33,11 @@ public enum HeadlessReport {
         parts.append("duplicates \(s.totals.duplicates)")
         if s.totals.dropped > 0 { parts.append("dropped \(s.totals.dropped)") }
         parts.append(compact(s.currentRate) + " ev/s")
+        switch s.lag.level {
+        case .keepingUp: break
+        case .slow: parts.append("lag \(Int(s.lag.oldestWaitSeconds))s (\(s.lag.eventsInFlight) queued)")
+        case .fallingBehind: parts.append("FALLING BEHIND \(Int(s.lag.oldestWaitSeconds))s (\(s.lag.eventsInFlight) queued, \(s.lag.recentlyDropped) dropped lately)")
+        }
         return parts.joined(separator: "  ")
     }
 

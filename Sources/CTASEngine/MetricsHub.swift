@@ -58,6 +58,12 @@ final class MetricsHub: Sendable {
         /// time its caller took to be scheduled again.
         var finishedAtNanos: UInt64?
         var geolocation: GeolocationStatus?
+        /// Events the parse stages released, and when (cumulative count at each release),
+        /// for the lag: marks are dropped once the writer has committed that many.
+        var released = 0
+        var releaseMarks = Deque<(total: Int, nanos: UInt64)>()
+        /// When lines were dropped, with the total before, for "dropped lately".
+        var dropMarks = Deque<(nanos: UInt64, totalBefore: Int)>()
         var intelSightings: Int?
         var anomalies: AnomalyStatus?
     }
@@ -157,8 +163,36 @@ final class MetricsHub: Sendable {
         }
     }
 
+    /// Records events handed from a parse stage to the rest of the pipeline.
+    func released(_ events: Int, at nanos: UInt64) {
+        guard events > 0 else { return }
+        state.withLock { s in
+            s.released += events
+            s.releaseMarks.append((s.released, nanos))
+        }
+    }
+
+    /// The lag now: what is released and not committed, the oldest wait, recent drops.
+    func lag(now: UInt64) -> PipelineLag {
+        state.withLock { s in
+            let committed = s.stages[StageName.allCases.firstIndex(of: .write) ?? 0].events
+            while let first = s.releaseMarks.first, first.total <= committed { s.releaseMarks.removeFirst() }
+            let window = UInt64(PipelineLag.dropWindowSeconds * 1e9)
+            while let first = s.dropMarks.first, now > first.nanos, now - first.nanos > window { s.dropMarks.removeFirst() }
+            var lag = PipelineLag()
+            lag.eventsInFlight = Swift.max(0, s.released - committed)
+            if let oldest = s.releaseMarks.first, lag.eventsInFlight > 0, now > oldest.nanos {
+                lag.oldestWaitSeconds = Double(now - oldest.nanos) / 1e9
+            }
+            // Each mark holds the total before its drop: the difference is what the window lost.
+            if let first = s.dropMarks.first { lag.recentlyDropped = s.totals.dropped - first.totalBefore }
+            return lag
+        }
+    }
+
     func dropped(_ lines: Int, source index: Int) {
         state.withLock { s in
+            s.dropMarks.append((MonotonicClock.nanoseconds(), s.totals.dropped))
             s.totals.dropped += lines
             if s.sources.indices.contains(index) { s.sources[index].dropped += lines }
         }

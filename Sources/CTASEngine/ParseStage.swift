@@ -307,6 +307,7 @@ actor ParseStage {
         // Paced events wait here on purpose: end-to-end latency counts from their release.
         if case .factor = control.current.speed { batch.readAtNanos = MonotonicClock.nanoseconds() }
         noteRelease(offset: checkpoint.offset, lines: final ? d.lineCount : 0, pass: d.pass)
+        hub.released(batch.events.count, at: MonotonicClock.nanoseconds())
         _ = await output.send(batch)
     }
 }

@@ -86,6 +86,30 @@ import Testing
                                "detail-\(width)x\(height)", title: "an event's detail")
     }
 
+    /// The status bar when ingest cannot keep up: amber while events wait, red when they
+    /// wait long or a live source drops lines; trouble shows even where the key hints must go.
+    @Test func statusBarLag() throws {
+        var state = try Self.fullState(width: 120, height: 30)
+        state.focus = .metrics
+        state.maximized = true
+        var lines: [String] = []
+        for (name, wait, queued, dropped) in [("slow", 4.2, 12_400, 0), ("behind", 16.0, 1_200_000, 0), ("dropping", 0.5, 300, 1_234)] {
+            var s = Self.snapshot()
+            s.lag.oldestWaitSeconds = wait
+            s.lag.eventsInFlight = queued
+            s.lag.recentlyDropped = dropped
+            let b = ScreenRenderer.render(width: 120, height: 30, context: context(s, state: state))
+            if name == "behind" { try GoldenScreen.check(b, "status-behind-120x30", title: "the metrics pane while ingest falls behind") }
+            lines.append(b.row(29))
+        }
+        #expect(lines[0].contains("lag 4s, 12k queued"), "\(lines[0])")
+        #expect(lines[1].contains("FALLING BEHIND 16s, 1.2M queued"), "\(lines[1])")
+        #expect(lines[2].contains("DROPPING 1.2k lines in 10s"), "\(lines[2])")
+        var done = Self.snapshot()
+        done.finished = true
+        #expect(!ScreenRenderer.render(width: 200, height: 60, context: context(done, state: state)).row(59).contains("keeping up"))
+    }
+
     /// Under NO_COLOR's monochrome look the screen is the same cells; what differs is the
     /// theme, so the glyph-only (ASCII) form is the one to keep.
     @Test func asciiScreen() throws {
