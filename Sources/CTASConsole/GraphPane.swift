@@ -56,6 +56,13 @@ public enum GraphPane {
             for nb in listed { rows.append(.neighbor(nb)) }
             if total > listed.count { rows.append(.more(total - listed.count)) }
         }
+        // Values met further out and not followed, named so the analyst can walk to one.
+        let shown = Set(n.indicators.map(\.indicator))
+        let unnamed = n.notFollowed.filter { !shown.contains($0.indicator) }
+        if !unnamed.isEmpty {
+            rows.append(.heading("not followed (\(unnamed.count))"))
+            for i in unnamed { rows.append(.indicator(i)) }
+        }
         if n.total == 0 {
             var why = "no linked events"
             var reasons: [String] = []

@@ -28,6 +28,17 @@ public enum NeighborhoodReport {
         if n.skippedOvercorrelated > 0 { out += "; \(n.skippedOvercorrelated) over-correlating value(s) not followed" }
         if n.skippedWarninglisted > 0 { out += "; \(n.skippedWarninglisted) warninglisted value(s) not followed" }
         out += "\n"
+        if !n.notFollowed.isEmpty {
+            let skipped = n.skippedOvercorrelated + n.skippedWarninglisted
+            out += "not followed" + (skipped > n.notFollowed.count ? " (the first \(n.notFollowed.count) of \(skipped) met)" : "") + ":\n"
+            let width = min(60, n.notFollowed.map { SafeText.sanitize($0.indicator.value).count }.max() ?? 0)
+            for i in n.notFollowed {
+                var line = "  " + pad(i.indicator.kind.name, 7) + " " + pad(SafeText.sanitize(i.indicator.value), width)
+                line += "  " + String(i.events) + (i.events == 1 ? " event" : " events")
+                line += i.warninglisted.map { "  warninglisted (\($0))" } ?? "  over-correlating (> \(n.query.overcorrelationThreshold))"
+                out += line + "\n"
+            }
+        }
         for nb in n.neighbors {
             out += "  \(nb.distance)  \(SafeText.sanitize(nb.event.id))  \(nb.event.time.rfc3339)  \(SafeText.sanitize(nb.event.type))"
             out += "  sev \(nb.event.severity.map(String.init(describing:)) ?? "-")"
@@ -79,7 +90,16 @@ public enum NeighborhoodReport {
         }
         raw("},"); key("skippedOvercorrelated"); raw(String(n.skippedOvercorrelated))
         raw(","); key("skippedWarninglisted"); raw(String(n.skippedWarninglisted))
-        raw(","); key("truncated"); raw(String(n.truncated))
+        raw(","); key("notFollowed"); raw("[")
+        for (k, i) in n.notFollowed.enumerated() {
+            if k > 0 { raw(",") }
+            raw("{"); key("type"); str(i.indicator.kind.name); raw(","); key("value"); str(i.indicator.value)
+            raw(","); key("events"); raw(String(i.events))
+            raw(","); key("reason"); str(i.warninglisted == nil ? "overcorrelated" : "warninglisted")
+            raw(","); key("warninglisted"); if let w = i.warninglisted { str(w) } else { raw("null") }
+            raw("}")
+        }
+        raw("],"); key("truncated"); raw(String(n.truncated))
         raw(","); key("loadMillis"); raw(String((loadMillis * 10).rounded() / 10))
         raw(","); key("queryMicros"); raw(String((queryMicros * 10).rounded() / 10))
         raw("}\n")

@@ -42,6 +42,27 @@ private func graphState(_ n: Neighborhood? = sampleNeighborhood()) -> ViewState 
 @Suite struct GraphPaneTests {
     init() { _ = utf8Locale }
 
+    @Test func valuesNotFollowedFurtherOutAreListedAndWalkable() {
+        var n = sampleNeighborhood(hostile: true)
+        let far = GraphIndicator(indicator: Indicator(.domain, "cdn\u{1B}[31m.example"), events: 412, overcorrelated: true, warninglisted: nil)
+        // The focus's own over-correlating value is already listed above: not repeated.
+        n.notFollowed = [far, n.indicators[2]]
+        let rows = GraphPane.rows(n)
+        let heading = rows.firstIndex(of: .heading("not followed (1)"))
+        #expect(heading != nil)
+        #expect(heading.map { rows[$0 + 1] } == .indicator(far))
+        #expect(rows.filter { $0 == .indicator(n.indicators[2]) }.count == 1)
+        #expect(GraphPane.Row.indicator(far).target == .indicator(far.indicator), "Enter focuses it")
+        var state = graphState(n)
+        state.graph.result = n
+        let area = Rect(x: 0, y: 0, width: 110, height: 30)
+        let b = renderIsolated(area, width: 110, height: 31) {
+            GraphPane.render(into: &$0, area: area, context: context(busySnapshot(), state: state), focused: true)
+        }
+        #expect(b.text.contains("NOT FOLLOWED (1)") && b.text.contains("412 ev"))
+        #expect(!b.text.contains("\u{1B}"), "feed strings never reach the terminal raw")
+    }
+
     @Test func showsFocusIndicatorsMarksAndGroupsWithMore() {
         let area = Rect(x: 2, y: 1, width: 110, height: 20)
         let b = renderIsolated(area, width: 116, height: 23) {

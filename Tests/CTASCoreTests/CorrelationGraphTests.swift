@@ -73,6 +73,26 @@ private func sampleGraph() -> CorrelationGraph {
         #expect(at.total == 24)
     }
 
+    @Test func valuesNotFollowedFurtherOutAreNamedMostEventsFirst() throws {
+        let g = CorrelationGraph()
+        let link = g.intern(Indicator(.domain, "link-c2.net")).node
+        let busy = g.intern(Indicator(.domain, "busy-cdn.net")).node
+        let busier = g.intern(Indicator(.ipv4, "185.220.101.9")).node
+        g.addEvent(id: "focus", time: ts(0), type: "t", severity: nil, nodes: [link])
+        g.addEvent(id: "hop1", time: ts(1), type: "t", severity: nil, nodes: [link, busy, busier])
+        for i in 0..<22 { g.addEvent(id: "b\(i)", time: ts(Int64(2 + i)), type: "t", severity: nil, nodes: [busy]) }
+        for i in 0..<30 { g.addEvent(id: "c\(i)", time: ts(Int64(30 + i)), type: "t", severity: nil, nodes: [busier]) }
+        let n = try #require(g.neighbors(NeighborQuery(focus: .event("focus"), hops: 2, overcorrelationThreshold: 20)))
+        #expect(n.neighbors.map(\.event.id) == ["hop1"])
+        #expect(n.skippedOvercorrelated == 2)
+        #expect(n.notFollowed.map(\.indicator.value) == ["185.220.101.9", "busy-cdn.net"])
+        #expect(n.notFollowed.map(\.events) == [31, 23])
+        #expect(n.notFollowed.allSatisfy { $0.overcorrelated && $0.warninglisted == nil })
+        // Followed on request: nothing is left unnamed.
+        let all = try #require(g.neighbors(NeighborQuery(focus: .event("focus"), hops: 2, includeOvercorrelated: true)))
+        #expect(all.notFollowed.isEmpty && all.total == 53)
+    }
+
     @Test func retentionHidesOldEvents() throws {
         let g = sampleGraph()
         g.retentionCutoff = ts(3)

@@ -80,6 +80,8 @@ private func neighborIDs(_ object: [String: Any]) -> Set<String> {
         #expect(node["events"] as? Int == 25)
         #expect(node["overcorrelated"] as? Bool == true)
         #expect((plain["skippedOvercorrelated"] as? Int ?? 0) >= 1)
+        let named = try #require(plain["notFollowed"] as? [[String: Any]])
+        #expect(named.contains { $0["value"] as? String == shared.indicators[0] && $0["reason"] as? String == "overcorrelated" && $0["events"] as? Int == 25 })
         let vias = ((plain["neighbors"] as? [[String: Any]]) ?? []).compactMap { ($0["via"] as? [String: Any])?["value"] as? String }
         #expect(!vias.contains(shared.indicators[0]), "not followed by default")
         let all = try await neighborsJSON([member, "--data-dir", data, "--limit", "500", "--include-overcorrelated"])
@@ -90,6 +92,9 @@ private func neighborIDs(_ object: [String: Any]) -> Set<String> {
         // The text view says why.
         let text = try await CLI.run(["graph", "neighbors", member, "--data-dir", data])
         #expect(text.stdout.contains("over-correlating (> 20): not followed"))
+        #expect(text.stdout.contains("not followed:\n"), "the values skipped are named: \(text.stdout)")
+        #expect(text.stdout.contains(shared.indicators[0] + "  25 events  over-correlating (> 20)")
+                || text.stdout.split(separator: "\n").contains { $0.contains(shared.indicators[0]) && $0.contains("25 events  over-correlating (> 20)") && !$0.contains(": not followed") })
     }
 
     @Test func warninglistedValuesNeverLinkEventsAndUserListsExtendIt() async throws {

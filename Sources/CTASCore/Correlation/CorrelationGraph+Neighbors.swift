@@ -57,10 +57,13 @@ extension CorrelationGraph {
             viaCache[f.via] = via
             return GraphNeighbor(event: event(f.slot), distance: f.distance, via: via)
         }
-        return Neighborhood(query: query, event: focusEvent, indicators: focusIndicators.sorted { $0.indicator < $1.indicator },
-                            neighbors: neighbors, total: total, totalByKind: byKind,
-                            skippedOvercorrelated: search.skippedOvercorrelated, skippedWarninglisted: search.skippedWarninglisted,
-                            truncated: search.truncated)
+        var answer = Neighborhood(query: query, event: focusEvent, indicators: focusIndicators.sorted { $0.indicator < $1.indicator },
+                                  neighbors: neighbors, total: total, totalByKind: byKind,
+                                  skippedOvercorrelated: search.skippedOvercorrelated, skippedWarninglisted: search.skippedWarninglisted,
+                                  truncated: search.truncated)
+        answer.notFollowed = search.skippedNodes.map { describe($0, threshold: query.overcorrelationThreshold) }
+            .sorted { ($0.events, $1.indicator) > ($1.events, $0.indicator) }
+        return answer
     }
 
     /// The breadth-first search over local copies of the graph's arrays.
@@ -80,6 +83,9 @@ extension CorrelationGraph {
         var distanceRanges: [Range<Int>] = []
         var skippedOvercorrelated = 0
         var skippedWarninglisted = 0
+        /// The first values met and not followed, to name them (counted beyond this).
+        var skippedNodes: [NodeID] = []
+        static let namedSkips = 20
         var truncated = false
         var work = 0
         var warninglisted: [NodeID: Bool] = [:]
@@ -157,12 +163,14 @@ extension CorrelationGraph {
                 if nodeFirstEvent[n] == CorrelationGraph.noEvent { continue }
                 if isWarninglisted(node) {
                     skippedWarninglisted += 1
+                    if skippedNodes.count < Self.namedSkips { skippedNodes.append(node) }
                     continue
                 }
                 let more = nodeMore[n]
                 let count = more == CorrelationGraph.noEvent ? 1 : 1 + overflow[Int(more)].count
                 if count > threshold {
                     skippedOvercorrelated += 1
+                    if skippedNodes.count < Self.namedSkips { skippedNodes.append(node) }
                     continue
                 }
                 expand(node)

@@ -101,6 +101,9 @@ public struct Neighborhood: Hashable, Sendable {
     /// Indicators met but not expanded.
     public var skippedOvercorrelated: Int
     public var skippedWarninglisted: Int
+    /// The values met and not followed, named (the first 20 met; most events first), so
+    /// the analyst can judge them and follow one on purpose.
+    public var notFollowed: [GraphIndicator] = []
     /// True when the search stopped at its work budget (a huge expansion): counts are lower bounds.
     public var truncated: Bool
 
