@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import CTASEngine
 import CTASGeoIP
 import CTASStore
@@ -21,6 +22,14 @@ enum ErrorWords {
     static func words(for error: StoreError) -> String {
         switch error {
         case .noStoredEvents(let path):
+            // After the demo, the default directory is empty but the demo's is not: say where.
+            let environment = ProcessInfo.processInfo.environment
+            let standard = DataDirectory(path: DataDirectory.defaultPath(environment: environment))
+            let demo = DemoSession.dataDirectory(environment: environment)
+            if [standard.path, standard.warmDatabase].contains(path), FileManager.default.fileExists(atPath: demo.warmDatabase) {
+                return "\(path): no stored events yet; the demo's events are in \(demo.path): pass --data-dir \(demo.path)"
+                    + " (or run `ctas ingest FILE` first)"
+            }
             return "\(path): no stored events yet; run `ctas ingest FILE` first (or pass --data-dir)"
         default:
             return error.description

@@ -99,6 +99,21 @@ import Testing
         #expect(bad.stderr.contains("unknown command 'warp'; expected pause, resume, speed N|max, seek TIME, stop"))
     }
 
+    /// After the demo, commands on the (empty) default data directory say where its events are.
+    @Test func anEmptyDefaultDirectoryPointsToTheDemosData() async throws {
+        let home = scratchDir()
+        let xdg = ["XDG_DATA_HOME": home]
+        let before = try await CLI.run(["query", "events"], environment: xdg)
+        #expect(before.status == 1 && before.stderr.contains("no stored events yet; run `ctas ingest FILE` first"), "\(before.stderr)")
+        _ = try await CLI.run(["gen-feed", "--events", "50", "--output", home + "/f.ndjson"])
+        #expect(try await CLI.run(["ingest", home + "/f.ndjson", "--data-dir", home + "/ctas-demo", "--quiet"]).status == 0)
+        for command in [["query", "events"], ["hotspots"], ["graph", "neighbors", "evt-1"]] {
+            let r = try await CLI.run(command, environment: xdg)
+            #expect(r.status == 1, "\(command): \(r.status)")
+            #expect(r.stderr.contains("the demo's events are in \(home)/ctas-demo: pass --data-dir \(home)/ctas-demo"), "\(command): \(r.stderr)")
+        }
+    }
+
     /// `--seek` holds from the first batch: nothing before the time is stored, however soon
     /// the file is read (a seek sent after starting once raced the first batches).
     @Test func replaySeekStoresNothingBeforeTheTime() async throws {
