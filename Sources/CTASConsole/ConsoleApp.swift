@@ -143,7 +143,7 @@ public final class ConsoleApp {
             case .scroll(let up):
                 apply(reducer.perform(up ? .up : .down, state: &state, context: reducerContext()))
             case .click(let x, let y):
-                let main = Rect(x: 0, y: 0, width: terminal.width, height: max(0, terminal.height - 1))
+                let main = ScreenRenderer.mainArea(width: terminal.width, height: terminal.height)
                 for (pane, rect) in Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized)
                 where rect.contains(x: x, y: y) {
                     state.focus = pane

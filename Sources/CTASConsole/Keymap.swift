@@ -68,6 +68,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
     case nextHotspot = "next-hotspot", previousHotspot = "previous-hotspot", cycleWindow = "cycle-window"
     case hops1 = "hops-1", hops2 = "hops-2", hops3 = "hops-3", toggleOverCorrelated = "toggle-overcorrelated"
     case correlate
+    case acknowledge, toggleSevere = "toggle-severe"
 
     /// What the action does, for the help overlay.
     public var summary: String {
@@ -104,6 +105,8 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
         case .hops3: "three hops"
         case .toggleOverCorrelated: "follow over-correlating values too (or not)"
         case .correlate: "show the selected event's correlations"
+        case .acknowledge: "mark the critical events so far as seen (the attention line counts new ones)"
+        case .toggleSevere: "show only events of severity 7 or more in the feed (or all again)"
         }
     }
 }
@@ -122,6 +125,7 @@ public struct Keymap: Sendable {
         let global: [(String, Action)] = [
             ("q", .quit), ("?", .help), (":", .command), ("/", .filter), ("p", .pause), ("]", .speedUp), ("[", .speedDown),
             ("tab", .focusNext), ("shift-tab", .focusPrevious), ("z", .maximize), ("ctrl-l", .redraw), ("esc", .back),
+            ("a", .acknowledge), ("!", .toggleSevere),
         ]
         let list: [(String, Action)] = [
             ("up", .up), ("k", .up), ("down", .down), ("j", .down), ("pgup", .pageUp), ("pgdn", .pageDown),

@@ -77,6 +77,13 @@ public struct Reducer: Sendable {
             state.prompt = Prompt(kind: .filter, text: state.feed.filter.text, historyIndex: nil)
         case .pause:
             return [.engine(.togglePause)]
+        case .acknowledge:
+            state.criticalSeen = context.snapshot.attention.critical
+            state.say("critical events so far marked seen", error: false, now: context.now)
+        case .toggleSevere:
+            let filter = state.feed.filter.togglingSevere()
+            state.filterHistory.append(filter.text)
+            return setFilter(filter, state: &state)
         case .speedUp:
             return [.engine(.speed(context.snapshot.replay.speed.stepped(up: true)))]
         case .speedDown:

@@ -48,7 +48,8 @@ public enum ScreenRenderer {
             }
             return b
         }
-        let (main, status) = screen.splitTop(height - 1)
+        let (above, status) = screen.splitTop(height - 1)
+        let (main, attention) = above.splitTop(above.height - 1)
         for (pane, rect) in Layout.panes(context.state.panes, in: main, focus: context.state.focus, maximized: context.state.maximized) {
             let focused = pane == context.state.focus
             switch pane {
@@ -58,6 +59,7 @@ public enum ScreenRenderer {
             case .heatmap: HeatmapPane.render(into: &b, area: rect, context: context, focused: focused)
             }
         }
+        AttentionLine.render(into: &b, area: attention, context: context)
         if let prompt = context.state.prompt {
             PromptLine.render(into: &b, area: status, prompt: prompt, context: context)
         } else {
@@ -76,9 +78,14 @@ public enum ScreenRenderer {
         area(of: .feed, width: width, height: height, state: state)
     }
 
+    /// Where the panes go: everything above the attention and status lines.
+    public static func mainArea(width: Int, height: Int) -> Rect {
+        Rect(x: 0, y: 0, width: width, height: max(0, height - 2))
+    }
+
     /// A pane's rectangle on a screen of this size, when it is shown.
     public static func area(of pane: PaneKind, width: Int, height: Int, state: ViewState) -> Rect? {
-        let main = Rect(x: 0, y: 0, width: width, height: max(0, height - 1))
+        let main = mainArea(width: width, height: height)
         return Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized).first { $0.0 == pane }?.1
     }
 }

@@ -145,6 +145,8 @@ public struct ViewState: Sendable {
     public var heatmap = HeatmapViewState()
     public var themeName: String
     public var demo = false
+    /// The critical-event total when the analyst last marked them seen (`a`).
+    public var criticalSeen = 0
     public var quitRequested = false
     /// Set when the screen must be repainted from scratch.
     public var needsFullRedraw = false

@@ -535,6 +535,7 @@ public final class Engine: Sendable {
         snap.finished = state.finished
         snap.endToEnd = LatencySummary(state.endToEnd)
         snap.lag = hub.lag(now: now)
+        snap.attention = state.attention
         let replay = control.current
         snap.replay.speed = replay.speed
         snap.replay.paused = replay.paused

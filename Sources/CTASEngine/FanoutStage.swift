@@ -20,6 +20,9 @@ actor FanoutStage {
     /// The warm database and the last seq stored before this run: the geo index reads those
     /// rows first (later ones come through here).
     private let storedBefore: (path: String, seq: Int64)?
+    /// Critical counts and the busiest names of the last minutes (the attention line).
+    private var attention = AttentionTally()
+    private var attentionPublishedAt: UInt64 = 0
 
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
          anomalies: LiveAnomalyMonitor?, storedBefore: (String, Int64)?) {
@@ -65,12 +68,18 @@ actor FanoutStage {
                 do throws(FeedError) { try recorder.record(accepted) } catch { hub.fail(error.message) }
             }
             if anomalies != nil { judge(accepted) }
+            attention.observe(accepted, at: .now())
             let now = MonotonicClock.nanoseconds()
+            if now - attentionPublishedAt >= 250_000_000 {
+                attentionPublishedAt = now
+                hub.attention(attention.status(at: .now()))
+            }
             hub.stage(.fanout, events: total, nanos: now - started)
             hub.committed(accepted: accepted, duplicates: total - accepted.count, rejects: batch.rejectKeys, warnings: batch.warnings,
                           blank: batch.blankLines, lines: batch.lines, tally: tally, writeNanos: batch.writeNanos,
                           readAtNanos: batch.readAtNanos, now: now, storedEvents: batch.storedEvents)
         }
+        hub.attention(attention.status(at: .now()))
         recorder?.sync()
         executor.shutdown()
     }

@@ -60,6 +60,7 @@ final class MetricsHub: Sendable {
         var geolocation: GeolocationStatus?
         /// Events the parse stages released, and when (cumulative count at each release),
         /// for the lag: marks are dropped once the writer has committed that many.
+        var attention = AttentionStatus()
         var released = 0
         var releaseMarks = Deque<(total: Int, nanos: UInt64)>()
         /// When lines were dropped, with the total before, for "dropped lately".
@@ -162,6 +163,8 @@ final class MetricsHub: Sendable {
             s.storedEvents = storedEvents
         }
     }
+
+    func attention(_ status: AttentionStatus) { state.withLock { $0.attention = status } }
 
     /// Records events handed from a parse stage to the rest of the pipeline.
     func released(_ events: Int, at nanos: UInt64) {

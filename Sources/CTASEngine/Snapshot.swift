@@ -17,6 +17,8 @@ public struct Snapshot: Sendable {
     public var sources: [SourceStatus] = []
     public var replay = ReplayStatus()
     public var stages: [StageStatus] = []
+    /// Critical counts and the busiest names of the last minutes.
+    public var attention = AttentionStatus()
     /// Whether ingest keeps up with its sources (the status bar's lag).
     public var lag = PipelineLag()
     /// From reading a line to its event being durable in the warm tier (µs).

@@ -35,7 +35,7 @@ import Testing
         state.graph.hops = 2
         state.graph.result = sampleNeighborhood()
         state.heatmap.land = try LandMask(path: TestPaths.repository + "/SampleData/landmask.bin")
-        let main = Rect(x: 0, y: 0, width: width, height: height - 1)
+        let main = ScreenRenderer.mainArea(width: width, height: height)
         let area = Layout.panes(state.panes, in: main, focus: .feed, maximized: false).first { $0.0 == .heatmap }?.1 ?? main
         let map = HeatmapPane.mapArea(in: area)
         state.heatmap.viewport = HeatmapViewport(centerLat: 30, centerLng: 0, zoom: 0)
@@ -48,6 +48,12 @@ import Testing
         var s = busySnapshot(events: 300)
         s.graph.loaded = true
         s.geo.loaded = true
+        s.attention.critical = 12
+        s.attention.high = 340
+        s.attention.topEntity = AttentionStatus.Top(name: "host-49", count: 341)
+        s.attention.topType = AttentionStatus.Top(name: "port_scan", count: 1_234)
+        s.attention.topSource = AttentionStatus.Top(name: "sensor-eu-3", count: 902)
+        s.intelSightings = 5
         return s
     }
 
@@ -65,7 +71,7 @@ import Testing
             state.focus = pane
             state.maximized = true
             if pane == .heatmap {
-                let map = HeatmapPane.mapArea(in: Rect(x: 0, y: 0, width: width, height: height - 1))
+                let map = HeatmapPane.mapArea(in: ScreenRenderer.mainArea(width: width, height: height))
                 let query = state.heatmap.query(width: map.width, height: map.height)
                 state.heatmap.data = HeatmapData(query: query, tallies: Self.tallies(resolution: query.resolution))
             }

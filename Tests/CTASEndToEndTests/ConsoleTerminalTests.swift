@@ -24,6 +24,15 @@ import Testing
         try await t.send("Enter")
         let (filtered, filterScreen) = try await t.waitFor { $0.contains("filter sev>=9") }
         #expect(filtered, "\(filterScreen)")
+        // The attention line: critical events until marked seen; ! adds sev>=7 to the filter.
+        let (attention, attentionScreen) = try await t.waitFor { $0.contains("critical new (a seen)") && $0.contains("last 5m: entity") }
+        #expect(attention, "\(attentionScreen)")
+        try await t.send("a")
+        let (seen, seenScreen) = try await t.waitFor { $0.contains("marked seen") }
+        #expect(seen, "\(seenScreen)")
+        try await t.send("!")
+        let (severe, severeScreen) = try await t.waitFor { $0.contains("feed: sev≥7 only (!)") && $0.contains("sev>=9 sev>=7") }
+        #expect(severe, "\(severeScreen)")
         try await t.resize(width: 30, height: 8)
         let (small, smallScreen) = try await t.waitFor { $0.contains("terminal too small") }
         #expect(small, "\(smallScreen)")

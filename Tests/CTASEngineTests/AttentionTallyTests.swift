@@ -1,0 +1,60 @@
+import CTASCore
+import Testing
+@testable import CTASEngine
+
+/// The attention tally: critical and high totals, and the busiest names of the last minutes.
+@Suite struct AttentionTallyTests {
+    func event(_ i: Int, severity: Int, entity: String, type: String = "scan", source: String = "s1") -> Event {
+        var e = Event(id: "e\(i)", timestamp: Timestamp(microseconds: Int64(i)), type: type)
+        e.severity = Severity(severity)
+        e.entity = entity
+        e.source = source
+        return e
+    }
+
+    @Test func countsSeverityBandsAndTheBusiestNamesInTheWindow() {
+        var tally = AttentionTally()
+        let t0 = Timestamp(microseconds: 1_795_000_000_000_000)
+        tally.observe((0..<10).map { event($0, severity: 9, entity: "old-host") }, at: t0)
+        tally.observe((10..<16).map { event($0, severity: 7, entity: "new-host", type: "beacon", source: "s2") }, at: t0.shifted(byMicroseconds: 240_000_000))
+        tally.observe((16..<20).map { event($0, severity: 3, entity: "new-host", type: "beacon", source: "s2") }, at: t0.shifted(byMicroseconds: 250_000_000))
+        var s = tally.status(at: t0.shifted(byMicroseconds: 250_000_000))
+        #expect(s.critical == 10 && s.high == 16)
+        // Equal counts: the name first in order, so the line does not flicker.
+        #expect(s.topEntity == AttentionStatus.Top(name: "new-host", count: 10))
+        #expect(s.topType == AttentionStatus.Top(name: "beacon", count: 10))
+        tally.observe([event(99, severity: 1, entity: "old-host")], at: t0.shifted(byMicroseconds: 250_000_000))
+        #expect(tally.status(at: t0.shifted(byMicroseconds: 250_000_000)).topEntity == AttentionStatus.Top(name: "old-host", count: 11))
+        // Five minutes on, the first minute has left the window; the totals stay.
+        tally.observe([event(20, severity: 1, entity: "new-host")], at: t0.shifted(byMicroseconds: 310_000_000))
+        s = tally.status(at: t0.shifted(byMicroseconds: 310_000_000))
+        #expect(s.topEntity == AttentionStatus.Top(name: "new-host", count: 11))
+        #expect(s.topSource == AttentionStatus.Top(name: "s2", count: 10))
+        #expect(s.critical == 10 && s.high == 16)
+        #expect(tally.status(at: t0.shifted(byMicroseconds: 1000_000_000)).topEntity == nil)
+    }
+
+    @Test func manyDistinctEntitiesStayBoundedAndAreCounted() {
+        var tally = AttentionTally()
+        let t = Timestamp(microseconds: 1_795_000_000_000_000)
+        let events = (0..<(AttentionTally.maxKeys + 500)).map { event($0, severity: 1, entity: "host-\($0)") }
+        tally.observe(events, at: t)
+        tally.observe([event(1, severity: 1, entity: "host-1")], at: t)
+        let s = tally.status(at: t)
+        #expect(s.uncountedEntities == 500)
+        #expect(s.topEntity == AttentionStatus.Top(name: "host-1", count: 2))
+    }
+
+    @Test func anIngestCountsItsCriticalEvents() async throws {
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 3000)
+        let events = try FeedDecoderHelper.events(feed)
+        let engine = try Engine(config([.file(feed)], dir))
+        _ = await engine.run()
+        let a = engine.snapshot.attention
+        #expect(a.critical == events.filter { ($0.severity?.value ?? 0) >= 9 }.count)
+        #expect(a.high == events.filter { ($0.severity?.value ?? 0) >= 7 }.count)
+        #expect(a.critical > 0)
+        #expect(a.topType != nil && a.topSource != nil)
+    }
+}
