@@ -128,6 +128,7 @@ public enum Overlays {
         section("Commands (after :, tab completes)", ConsoleVerb.allCases.map { ($0.usage, $0.summary) })
         section("Filters (after /)", [("word", "anywhere in the event"), ("sev>=7  sev:9", "severity (=, <, <=, >, >=)"),
                                       ("type:c2_beacon", "a field: type src entity id ind tag desc prio"),
+                                      ("entity=host-1", "a field exactly (not host-12); e t s i in the feed set one"),
                                       ("-word  !type:x", "negated"), ("\"two words\"", "quoted text")])
         drawLines(lines, in: frame(screen, width: 84, height: lines.count + 2), title: "Help (esc closes, up/down scroll)",
                   into: &b, glyphs: context.glyphs, scroll: context.state.overlayScroll)

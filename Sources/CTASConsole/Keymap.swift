@@ -69,6 +69,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
     case hops1 = "hops-1", hops2 = "hops-2", hops3 = "hops-3", toggleOverCorrelated = "toggle-overcorrelated"
     case correlate
     case acknowledge, toggleSevere = "toggle-severe"
+    case pivotEntity = "pivot-entity", pivotType = "pivot-type", pivotSource = "pivot-source", pivotIndicator = "pivot-indicator"
 
     /// What the action does, for the help overlay.
     public var summary: String {
@@ -107,6 +108,10 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
         case .correlate: "show the selected event's correlations"
         case .acknowledge: "mark the critical events so far as seen (the attention line counts new ones)"
         case .toggleSevere: "show only events of severity 7 or more in the feed (or all again)"
+        case .pivotEntity: "feed: only the selected event's entity (again: back to the filter before)"
+        case .pivotType: "feed: only the selected event's type (again: back)"
+        case .pivotSource: "feed: only the selected event's source (again: back)"
+        case .pivotIndicator: "feed: only events holding the selected event's first indicator (again: the next one)"
         }
     }
 }
@@ -130,6 +135,7 @@ public struct Keymap: Sendable {
         let list: [(String, Action)] = [
             ("up", .up), ("k", .up), ("down", .down), ("j", .down), ("pgup", .pageUp), ("pgdn", .pageDown),
             ("home", .top), ("g", .top), ("end", .live), ("G", .live), ("enter", .open), ("c", .correlate),
+            ("e", .pivotEntity), ("t", .pivotType), ("s", .pivotSource), ("i", .pivotIndicator),
         ]
         for (key, action) in global { map.bind(Key(name: key)!, to: action, in: .global) }
         for (key, action) in list { map.bind(Key(name: key)!, to: action, in: .feed) }

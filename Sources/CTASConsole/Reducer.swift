@@ -80,6 +80,8 @@ public struct Reducer: Sendable {
         case .acknowledge:
             state.criticalSeen = context.snapshot.attention.critical
             state.say("critical events so far marked seen", error: false, now: context.now)
+        case .pivotEntity, .pivotType, .pivotSource, .pivotIndicator:
+            return pivot(action, state: &state, context: context)
         case .toggleSevere:
             let filter = state.feed.filter.togglingSevere()
             state.filterHistory.append(filter.text)
@@ -231,7 +233,45 @@ public struct Reducer: Sendable {
         return []
     }
 
+    /// Narrows the feed to the selected event's entity, type, source or indicator (exact
+    /// match); the same key again moves to its next indicator, or back to the filter before.
+    private func pivot(_ action: Action, state: inout ViewState, context: Context) -> [Effect] {
+        let list = context.feedList
+        guard list.indices.contains(state.feed.selected) else {
+            state.say("no event selected to pivot on", error: true, now: context.now)
+            return []
+        }
+        let e = list[state.feed.selected]
+        let (field, label, values): (String, String, [String]) = switch action {
+        case .pivotEntity: ("entity", "entity", e.entity.map { [$0] } ?? [])
+        case .pivotType: ("type", "type", [e.type])
+        case .pivotSource: ("src", "source", e.source.map { [$0] } ?? [])
+        default: ("ind", "indicator", e.indicators)
+        }
+        // A filter term is one word: values with spaces or quotes cannot be one.
+        let terms = values.filter { !$0.isEmpty && !$0.contains(where: { $0 == " " || $0 == "\"" }) }.map { field + "=" + $0 }
+        guard !terms.isEmpty else {
+            state.say(values.isEmpty ? "this event has no \(label)" : "its \(label) has spaces or quotes; filter with / instead",
+                      error: true, now: context.now)
+            return []
+        }
+        let current = state.feed.filter.text
+        let next: String? = if let k = terms.firstIndex(of: current) { k + 1 < terms.count ? terms[k + 1] : nil } else { terms[0] }
+        let before = state.feed.beforePivot ?? state.feed.filter
+        guard let next, let filter = try? EventFilter(parsing: next) else {
+            let effects = setFilter(before, state: &state)
+            state.say(before.isEmpty ? "feed: every event again" : "feed: filter " + SafeText.sanitize(before.text) + " again", error: false, now: context.now)
+            return effects
+        }
+        let effects = setFilter(filter, state: &state)
+        state.feed.beforePivot = before
+        state.say("feed: " + SafeText.sanitize(next) + " (same key: " + (field == "ind" ? "next indicator or back" : "back") + ")",
+                  error: false, now: context.now)
+        return effects
+    }
+
     private func setFilter(_ filter: EventFilter, state: inout ViewState) -> [Effect] {
+        state.feed.beforePivot = nil
         state.feed.filter = filter
         state.feed.selected = 0
         state.feed.scroll = 0

@@ -27,6 +27,9 @@ public enum PaneKind: String, Sendable, CaseIterable, Hashable {
 /// What the feed pane shows and where the analyst is in it.
 public struct FeedViewState: Sendable {
     public var filter: EventFilter = .all
+    /// The filter before a pivot key (`e`, `t`, `s`, `i`) replaced it: the same key again
+    /// goes back to it. Any other change of filter forgets it.
+    public var beforePivot: EventFilter?
     /// Index of the selected event in the displayed list (0: the newest).
     public var selected = 0
     /// First displayed row.

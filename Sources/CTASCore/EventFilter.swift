@@ -1,8 +1,9 @@
 /// A filter over events as an analyst types it: space-separated terms, all of which must
 /// hold. A bare word matches anywhere (id, type, source, entity, indicators, description,
 /// tags; case-insensitive); `field:value` matches inside one field; `sev>=7` (also `>`,
-/// `<`, `<=`, `=`, `:`) compares severity; `-term` or `!term` negates; `"quoted text"`
-/// keeps spaces.
+/// `<`, `<=`, `=`, `:`) compares severity; `field=value` matches one field exactly (any
+/// case: `entity=host-1` is not `host-12`; for indicators and tags, any one of them);
+/// `-term` or `!term` negates; `"quoted text"` keeps spaces.
 ///
 /// Fields: `type`, `src` (`source`), `entity` (`ent`), `id`, `ind` (`indicator`), `tag`,
 /// `desc` (`description`), `prio` (`priority`), `sev` (`severity`), `cc` (`country`, the
@@ -15,6 +16,8 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
     public enum Term: Sendable, Equatable {
         case anywhere(String)
         case field(Field, String)
+        /// The field equals the value (case-insensitive), or one of its values does.
+        case fieldEquals(Field, String)
         case severity(Comparison, Int)
         indirect case not(Term)
     }
@@ -70,6 +73,13 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
                 }
                 return .severity(Comparison(rawValue: op == ":" ? "=" : op) ?? .eq, n)
             }
+        }
+        if let equals = token.firstIndex(of: "="), equals != token.startIndex, let field = fieldNames[token[..<equals].lowercased()] {
+            let value = String(token[token.index(after: equals)...]).lowercased()
+            guard !value.isEmpty else { throw FilterError("'\(token)': expected a value after '='") }
+            // Priority, country and AS number already match exactly: read them as `field:value`.
+            if [.priority, .country, .asn].contains(field) { return try term(token[..<equals] + ":" + value) }
+            return .fieldEquals(field, value)
         }
         if let colon = token.firstIndex(of: ":"), colon != token.startIndex {
             let name = token[..<colon].lowercased()
@@ -161,6 +171,19 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
             case .country: return e.details?.country?.lowercased() == value
             case .asn: return e.details?.asn.map(String.init) == value
             case .flow: return contains(e.flow, value)
+            }
+        case .fieldEquals(let field, let value):
+            func same(_ s: String?) -> Bool { s?.lowercased() == value }
+            switch field {
+            case .type: return same(e.type)
+            case .source: return same(e.source)
+            case .entity: return same(e.entity)
+            case .id: return same(e.id)
+            case .indicator: return e.indicators.contains { same($0) }
+            case .tag: return e.tags.contains { same($0) }
+            case .description: return same(e.description)
+            case .flow: return same(e.flow)
+            case .priority, .country, .asn: return matches(.field(field, value), e)
             }
         case .anywhere(let value):
             return contains(e.id, value) || contains(e.type, value) || contains(e.source, value) || contains(e.entity, value)

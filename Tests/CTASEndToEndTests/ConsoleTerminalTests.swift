@@ -33,12 +33,19 @@ import Testing
         try await t.send("!")
         let (severe, severeScreen) = try await t.waitFor { $0.contains("feed: sev≥7 only (!)") && $0.contains("sev>=9 sev>=7") }
         #expect(severe, "\(severeScreen)")
+        // A pivot: the selected event's entity becomes the filter; the same key goes back.
+        try await t.send("e")
+        let (pivot, pivotScreen) = try await t.waitFor { $0.contains("filter entity=") && $0.contains("(same key: back)") }
+        #expect(pivot, "\(pivotScreen)")
+        try await t.send("e")
+        let (back, backFromPivot) = try await t.waitFor { $0.contains("filter sev>=9 sev>=7") && !$0.contains("filter entity=") }
+        #expect(back, "\(backFromPivot)")
         try await t.resize(width: 30, height: 8)
         let (small, smallScreen) = try await t.waitFor { $0.contains("terminal too small") }
         #expect(small, "\(smallScreen)")
         try await t.resize(width: 120, height: 35)
-        let (back, backScreen) = try await t.waitFor { $0.contains("Feed") && $0.contains("Metrics") }
-        #expect(back, "\(backScreen)")
+        let (restored, backScreen) = try await t.waitFor { $0.contains("Feed") && $0.contains("Metrics") }
+        #expect(restored, "\(backScreen)")
         #expect(try await t.value("#{alternate_on}") == "1")
         try await t.send("q")
         #expect(try await t.exitStatus() == 0)

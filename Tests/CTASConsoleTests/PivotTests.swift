@@ -1,0 +1,111 @@
+import CTASCore
+import CTASEngine
+import Testing
+@testable import CTASConsole
+
+/// Pivot keys in the feed: the selected event's entity, type, source or indicator becomes
+/// the filter (exactly), the same key again moves on or goes back.
+@Suite struct PivotTests {
+    let reducer = Reducer(keymap: .standard)
+    let now = Timestamp(microseconds: 1_795_169_735_000_000)
+
+    static func events() -> [Event] {
+        [
+            Event(id: "a", timestamp: Timestamp(microseconds: 1), type: "c2_beacon", severity: Severity(8), source: "sensor-1",
+                  entity: "host-1", indicators: ["185.220.101.4", "evil-cdn.com"]),
+            Event(id: "b", timestamp: Timestamp(microseconds: 2), type: "c2_beacon", severity: Severity(3), source: "sensor-2",
+                  entity: "host-12", indicators: ["evil-cdn.com"]),
+            Event(id: "c", timestamp: Timestamp(microseconds: 3), type: "port_scan", severity: Severity(5), source: "sensor-1",
+                  entity: "host-1", indicators: []),
+            Event(id: "d", timestamp: Timestamp(microseconds: 4), type: "note", entity: "two words", indicators: []),
+        ]
+    }
+
+    func snapshot() -> Snapshot {
+        var s = Snapshot()
+        s.recent = Self.events()
+        return s
+    }
+
+    func press(_ key: Character, _ state: inout ViewState) -> [Effect] {
+        let s = snapshot()
+        let list = FeedList.events(s, state.feed)
+        return reducer.handle(.character(key), state: &state, context: Reducer.Context(snapshot: s, feedList: list, feedRows: 10, now: now))
+    }
+
+    func select(_ id: String, _ state: inout ViewState) {
+        let list = FeedList.events(snapshot(), state.feed)
+        state.feed.selected = list.firstIndex { $0.id == id } ?? -1
+    }
+
+    func shown(_ state: ViewState) -> [String] { FeedList.events(snapshot(), state.feed).map(\.id) }
+
+    @Test func entityPivotMatchesExactlyAndTheSameKeyGoesBack() throws {
+        var state = ViewState(panes: [.feed, .metrics], themeName: "default")
+        state.feed.filter = try EventFilter(parsing: "-note")
+        select("a", &state)
+        #expect(press("e", &state) == [.fetchHistory])
+        #expect(state.feed.filter.text == "entity=host-1")
+        #expect(Set(shown(state)) == ["a", "c"], "host-12 is another entity")
+        #expect(state.message?.text.contains("entity=host-1") == true)
+        select("c", &state)
+        _ = press("e", &state)
+        #expect(state.feed.filter.text == "-note", "back to the filter before")
+        #expect(state.feed.beforePivot == nil)
+    }
+
+    @Test func typeSourceAndIndicatorsInTurn() {
+        var state = ViewState(panes: [.feed, .metrics], themeName: "default")
+        select("a", &state)
+        _ = press("t", &state)
+        #expect(Set(shown(state)) == ["a", "b"])
+        _ = press("t", &state)
+        #expect(state.feed.filter.isEmpty)
+        select("a", &state)
+        _ = press("s", &state)
+        #expect(Set(shown(state)) == ["a", "c"])
+        _ = press("s", &state)
+        select("a", &state)
+        _ = press("i", &state)
+        #expect(state.feed.filter.text == "ind=185.220.101.4" && shown(state) == ["a"])
+        select("a", &state)
+        _ = press("i", &state)
+        #expect(state.feed.filter.text == "ind=evil-cdn.com" && Set(shown(state)) == ["a", "b"], "the next indicator")
+        select("a", &state)
+        _ = press("i", &state)
+        #expect(state.feed.filter.isEmpty, "after the last indicator, back")
+    }
+
+    @Test func nothingToPivotOnIsSaidAndChangesNothing() throws {
+        var state = ViewState(panes: [.feed, .metrics], themeName: "default")
+        select("c", &state)
+        #expect(press("i", &state).isEmpty)
+        #expect(state.message?.isError == true && state.message?.text == "this event has no indicator")
+        select("d", &state)
+        #expect(press("e", &state).isEmpty)
+        #expect(state.message?.text.contains("spaces or quotes") == true)
+        #expect(state.feed.filter.isEmpty)
+        // A manual filter after a pivot forgets the way back.
+        select("a", &state)
+        _ = press("e", &state)
+        #expect(state.feed.beforePivot != nil)
+        _ = press("!", &state)
+        #expect(state.feed.beforePivot == nil)
+    }
+
+    @Test func exactFieldTermsInTheFilterLanguage() throws {
+        let events = Self.events()
+        func ids(_ text: String) throws -> [String] {
+            let f = try EventFilter(parsing: text)
+            return events.filter(f.matches).map(\.id)
+        }
+        #expect(try ids("entity=HOST-1") == ["a", "c"])
+        #expect(try ids("entity:host-1") == ["a", "b", "c"], "':' still means contains")
+        #expect(try ids("ind=evil-cdn.com") == ["a", "b"])
+        #expect(try ids("ind=evil-cdn") == [])
+        #expect(try ids("-type=c2_beacon") == ["c", "d"])
+        #expect(try ids("sev=8") == ["a"])
+        #expect(throws: FilterError.self) { try EventFilter(parsing: "entity=") }
+        #expect(try ids("x=y") == [], "not a field: a word")
+    }
+}
