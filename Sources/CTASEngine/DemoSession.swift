@@ -75,6 +75,7 @@ public enum DemoSession {
         }
         configuration.speed = speed
         configuration.loop = true
+        configuration.loopEpisodes = true
         configuration.rebaseToNow = true
         return configuration
     }

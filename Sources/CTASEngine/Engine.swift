@@ -74,6 +74,9 @@ public final class Engine: Sendable {
         public var startAt: Timestamp?
         /// Replay files again from the top when they end (ids and times shift per pass).
         public var loop = false
+        /// With `loop`: each pass gets indicator values of its own (`LoopEpisodes`), so
+        /// correlations do not pile up pass after pass (the demo).
+        public var loopEpisodes = false
         /// Keep ended files open for seeking instead of finishing (the console).
         public var holdAtEnd = false
         public var rebaseToNow = false
@@ -194,7 +197,8 @@ public final class Engine: Sendable {
         var sources: [SourceStage] = []
         var parsers: [ParseStage] = []
         var ledgers: [SourceLedger] = []
-        let transform = ReplayTransform(rebaseToNow: configuration.rebaseToNow, shiftLoopPasses: true)
+        let transform = ReplayTransform(rebaseToNow: configuration.rebaseToNow, shiftLoopPasses: true,
+                                        episodes: configuration.loopEpisodes ? LoopEpisodes(warninglist: configuration.warninglist) : nil)
         do throws(EngineError) {
             for (i, spec) in configuration.sources.enumerated() {
                 let opened = try Self.open(spec, warm: warm, configuration: configuration)

@@ -8,6 +8,8 @@ struct ReplayTransform: Sendable {
     /// On every loop pass after the first, shift times past the previous pass and suffix
     /// ids with `~PASS`, so a looping demo stays live instead of repeating ids.
     var shiftLoopPasses = true
+    /// On those passes, give indicators values of their own per pass (nil: keep them).
+    var episodes: LoopEpisodes?
 }
 
 /// Decodes one source's line batches into events, applies seeks and loop shifts, and paces
@@ -199,6 +201,7 @@ actor ParseStage {
             }
             d.events[i].timestamp = moved
             if d.pass > 0 && transform.shiftLoopPasses { d.events[i].id += "~\(d.pass)" }
+            if d.pass > 0, let episodes = transform.episodes { episodes.rewrite(&d.events[i], pass: d.pass) }
         }
         if !outOfRange.isEmpty { rejectShiftedOutOfRange(outOfRange, offset: offset, in: &d) }
     }

@@ -1,0 +1,105 @@
+import CTASCore
+
+/// Makes each pass of a looping replay a new episode: the indicators an event lists or
+/// writes in its description get values of their own per pass (`evil.com` becomes
+/// `evil-e2.com` on pass 2, a public address moves its third octet, a hash its last byte),
+/// the same way for every event of the pass. Campaigns stay linked inside a pass and do not
+/// pile up across passes, so a demo left running keeps showing walkable correlations instead
+/// of every value crossing the over-correlation threshold. Warninglisted values, private and
+/// reserved addresses, CVE ids and IPv6 addresses are kept.
+struct LoopEpisodes: Sendable {
+    let warninglist: Warninglist
+    private let extractor = IndicatorExtractor()
+
+    init(warninglist: Warninglist) { self.warninglist = warninglist }
+
+    /// Rewrites `event` for `pass` (pass 0 is left as recorded).
+    func rewrite(_ event: inout Event, pass: Int) {
+        guard pass > 0 else { return }
+        if !event.indicators.isEmpty {
+            event.indicators = event.indicators.map { listed($0, pass: pass) }
+        }
+        if let description = event.description { event.description = text(description, pass: pass) }
+    }
+
+    /// A listed value: its indicator's episode value, or an untyped value marked with the pass.
+    private func listed(_ value: String, pass: Int) -> String {
+        let found = extractor.indicators(listed: value)
+        guard found.count == 1, let only = found.first else { return value }
+        if only.kind == .other { return value + "-e\(pass)" }
+        return episodeValue(only, pass: pass) ?? value
+    }
+
+    /// Running text with every indicator written in it replaced (an indicator inside a URL
+    /// goes with the URL).
+    private func text(_ text: String, pass: Int) -> String {
+        let found = extractor.extract(from: text)
+        guard !found.isEmpty else { return text }
+        var bytes = Array(text.utf8)
+        var replacements: [(range: Range<Int>, with: [UInt8])] = []
+        var covered = 0
+        for f in found.sorted(by: { $0.offset < $1.offset }) {
+            let range = f.offset..<(f.offset + f.written.utf8.count)
+            guard range.lowerBound >= covered, range.upperBound <= bytes.count else { continue }
+            covered = range.upperBound
+            if let value = episodeValue(f.indicator, pass: pass) { replacements.append((range, Array(value.utf8))) }
+        }
+        for r in replacements.reversed() { bytes.replaceSubrange(r.range, with: r.with) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The value `indicator` takes on `pass`, or nil when it is kept.
+    func episodeValue(_ indicator: Indicator, pass: Int) -> String? {
+        guard warninglist.match(indicator) == nil else { return nil }
+        let value = indicator.value
+        switch indicator.kind {
+        case .domain: return Self.domain(value, pass: pass)
+        case .ipv4: return Self.ipv4(value, pass: pass)
+        case .email:
+            guard let at = value.lastIndex(of: "@") else { return nil }
+            return String(value[...at]) + Self.domain(String(value[value.index(after: at)...]), pass: pass)
+        case .url:
+            guard let scheme = value.range(of: "://") else { return nil }
+            let rest = value[scheme.upperBound...]
+            let hostEnd = rest.firstIndex { $0 == "/" || $0 == ":" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+            let host = String(rest[..<hostEnd])
+            guard !host.isEmpty else { return nil }
+            let isAddress = host.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard warninglist.match(Indicator(isAddress ? .ipv4 : .domain, host)) == nil else { return nil }
+            let mapped = isAddress ? Self.ipv4(host, pass: pass) : Self.domain(host, pass: pass)
+            guard let mapped else { return nil }
+            return String(value[..<scheme.upperBound]) + mapped + String(rest[hostEnd...])
+        case .md5, .sha1, .sha256:
+            guard value.count >= 2, let last = UInt8(value.suffix(2), radix: 16) else { return nil }
+            let moved = last &+ UInt8(truncatingIfNeeded: pass)
+            let hex = String(moved, radix: 16)
+            return String(value.dropLast(2)) + (hex.count == 1 ? "0" + hex : hex)
+        case .ipv6, .cve, .other: return nil
+        }
+    }
+
+    /// The label before the top-level one gets `-eN`: `a.evil.com` → `a.evil-e2.com`.
+    static func domain(_ name: String, pass: Int) -> String {
+        var labels = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if labels.count >= 2 { labels[labels.count - 2] += "-e\(pass)" } else { labels[0] += "-e\(pass)" }
+        return labels.joined(separator: ".")
+    }
+
+    /// A public address moves its third octet by 37 per pass; private, loopback, link-local,
+    /// shared, multicast and reserved addresses are kept (nil).
+    static func ipv4(_ text: String, pass: Int) -> String? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var octets: [Int] = []
+        for p in parts {
+            guard let n = Int(p), (0...255).contains(n) else { return nil }
+            octets.append(n)
+        }
+        let (a, b) = (octets[0], octets[1])
+        let special = a == 0 || a == 10 || a == 127 || a >= 224 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b))
+            || (a == 192 && b == 168) || (a == 100 && (64...127).contains(b))
+        guard !special else { return nil }
+        octets[2] = (octets[2] + 37 * (pass % 256)) % 256
+        return octets.map(String.init).joined(separator: ".")
+    }
+}
