@@ -38,6 +38,8 @@ public final class ConsoleApp {
     private var lastGraphQuery: UInt64 = 0
     /// The graph's event count when the pane last got an answer.
     private var graphSequence = -1
+    private var lastClusterQuery: UInt64 = 0
+    private var clusterSequence = -1
     private let inputSuspended = SharedFlag()
     private var lastHeatmapQuery: UInt64 = 0
     private var lastSummarized: H3Index?
@@ -175,6 +177,8 @@ public final class ConsoleApp {
                 fetchHistory()
             case .queryGraph:
                 queryGraph()
+            case .queryClusters:
+                queryClusters()
             case .findInGraph(let text):
                 findInGraph(text)
             case .queryHeatmap:
@@ -237,6 +241,17 @@ public final class ConsoleApp {
         }
     }
 
+    /// Asks the engine for the strongest clusters (the pane with nothing focused).
+    func queryClusters() {
+        lastClusterQuery = MonotonicClock.nanoseconds()
+        clusterSequence = engine.snapshot.graph.events
+        let query = ClusterQuery(overcorrelationThreshold: engine.overcorrelationThreshold)
+        Task { [engine] in
+            let clusters = await engine.clusters(query)
+            self.deliver(.clusters(clusters))
+        }
+    }
+
     private func findInGraph(_ text: String) {
         Task { [engine] in
             let focus = await engine.resolveInGraph(text)
@@ -246,6 +261,12 @@ public final class ConsoleApp {
 
     /// While events arrive, asks again about once a second so new links appear.
     private func refreshGraphIfStale() {
+        if state.panes.contains(.graph), state.graph.focus == nil {
+            // The clusters, every two seconds while events arrive.
+            let events = engine.snapshot.graph.events
+            if events != clusterSequence, MonotonicClock.nanoseconds() - lastClusterQuery > 2_000_000_000 { queryClusters() }
+            return
+        }
         guard state.panes.contains(.graph), state.graph.focus != nil, !state.graph.loading else { return }
         let events = engine.snapshot.graph.events
         guard events != graphSequence, MonotonicClock.nanoseconds() - lastGraphQuery > 1_000_000_000 else { return }

@@ -88,10 +88,15 @@ public enum GraphPane {
 
         // 1. The focus.
         guard let focus = graph.focus else {
+            if let clusters = graph.clusters, !clusters.isEmpty {
+                renderClusters(clusters, selected: graph.clusterSelected, into: &b, inner: inner, context: context, focused: focused)
+                return
+            }
             let lines = [
                 status.loaded ? "Select an event in the feed (c correlates it here), or :graph VALUE." : "loading the graph…",
                 "\(Format.count(status.events)) events, \(Format.count(status.nodes)) indicators; "
                     + "values in more than \(status.overcorrelationThreshold) events are over-correlating",
+                status.loaded && graph.clusters != nil ? "No recent events share an indicator yet." : "",
             ]
             for (i, line) in lines.enumerated() where y + i < inner.maxY {
                 b.write(line, x: inner.x + 1, y: y + i, style: i == 0 ? .text : .muted, clip: inner)
@@ -184,6 +189,44 @@ public enum GraphPane {
                 b.write(DisplayText.truncate(context.safe(nb.via.value), to: rect.maxX - x, ellipsis: g.ellipsis), x: x, y: rowY,
                         style: style(.accent), clip: rect)
             }
+        }
+    }
+
+    /// The strongest clusters of recent events: size, worst severity, time span with a
+    /// sparkline, types, and the values that link them; enter focuses one.
+    static func renderClusters(_ clusters: [EventCluster], selected: Int, into b: inout ScreenBuffer, inner: Rect,
+                               context: RenderContext, focused: Bool) {
+        let g = context.glyphs
+        var y = inner.y
+        b.write("STRONGEST CLUSTERS NOW (\(clusters.count))", x: inner.x, y: y, style: Style(.title), clip: inner)
+        let hint = "enter focuses  esc/backspace returns here"
+        let hx = inner.maxX - DisplayText.width(hint)
+        if hx > inner.x + 30 { b.write(hint, x: hx, y: y, style: .muted, clip: inner) }
+        y += 1
+        // Two lines a cluster; keep the selected one on screen.
+        let perPage = max(1, (inner.maxY - y) / 2)
+        let first = max(0, min(selected - perPage + 1, clusters.count - perPage))
+        for (i, c) in clusters.enumerated().dropFirst(max(0, first)) {
+            guard y + 1 < inner.maxY || (y < inner.maxY && i == clusters.count - 1) else { break }
+            let isSelected = focused && i == selected
+            func style(_ role: Role) -> Style { isSelected ? Style(.selection) : Style(role) }
+            var x = inner.x
+            if isSelected { b.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), " ", style: Style(.selection)) }
+            x += b.write(DisplayText.fit("\(Format.count(c.size)) ev", 8, alignRight: true) + " ", x: x, y: y, style: style(.text), clip: inner)
+            x += b.write("sev " + (c.maximumSeverity.map { String($0.value) } ?? "-") + " ", x: x, y: y,
+                         style: isSelected ? Style(.selection) : Style(context.severityRole(c.maximumSeverity), bold: (c.maximumSeverity?.value ?? 0) >= 7),
+                         clip: inner)
+            let span = Format.clock(c.first) + (c.first == c.last ? "" : "–" + Format.clock(c.last))
+            x += b.write(span + " ", x: x, y: y, style: style(.muted), clip: inner)
+            x += b.write(Sparkline.render(c.timeline.map(Double.init), width: g.ascii ? 12 : 6, glyphs: g) + " ", x: x, y: y, style: style(.sparkline), clip: inner)
+            b.write(DisplayText.truncate(context.safe(c.types.joined(separator: ", ")), to: max(0, inner.maxX - x), ellipsis: g.ellipsis),
+                    x: x, y: y, style: style(.text), clip: inner)
+            y += 1
+            guard y < inner.maxY else { break }
+            let via = c.indicators.map { context.safe($0.indicator.value) + " (\($0.events))" }.joined(separator: ", ")
+            b.write("         via " + DisplayText.truncate(via, to: max(0, inner.width - 13), ellipsis: g.ellipsis), x: inner.x, y: y,
+                    style: style(.accent), clip: inner)
+            y += 1
         }
     }
 

@@ -9,6 +9,8 @@ public enum Arrival: Sendable {
     case historyPage(HistoryPage, generation: Int)
     /// The correlation neighbourhood of the pane's focus (nil: the graph does not hold it).
     case neighborhood(Neighborhood?, generation: Int)
+    /// The strongest clusters of recent events.
+    case clusters([EventCluster])
     /// What `:graph TEXT` names in the graph (nil: nothing yet).
     case graphFocus(GraphFocus?, text: String)
     /// Densities and hot spots for the heatmap.
@@ -46,6 +48,9 @@ extension Reducer {
                 state.graph.selected = min(state.graph.selected, max(0, selectable.count - 1))
             }
             state.graph.result = answer
+        case .clusters(let clusters):
+            state.graph.clusters = clusters
+            state.graph.clusterSelected = min(state.graph.clusterSelected, max(0, clusters.count - 1))
         case .graphFocus(let focus, let text):
             guard let focus else {
                 state.say("graph: no event or indicator '\(SafeText.sanitize(text))' (yet)", error: true, now: context.now)

@@ -109,6 +109,13 @@ public struct Reducer: Sendable {
                 state.graph.changed()
                 return [.queryGraph]
             }
+            if state.focus == .graph, state.graph.focus != nil {
+                // At the start of a walk: back to the strongest clusters.
+                state.graph.focus = nil
+                state.graph.result = nil
+                state.graph.changed()
+                return [.queryClusters]
+            }
             if state.maximized {
                 state.maximized = false
             } else if !state.feed.filter.isEmpty {
@@ -201,6 +208,7 @@ public struct Reducer: Sendable {
     // MARK: graph
 
     private func navigateGraph(_ action: Action, state: inout ViewState, context: Context) -> [Effect] {
+        if state.graph.focus == nil { return navigateClusters(action, state: &state, context: context) }
         var graph = state.graph
         guard let result = graph.result else { return [] }
         let rows = GraphPane.rows(result)
@@ -230,6 +238,29 @@ public struct Reducer: Sendable {
         if row < graph.scroll { graph.scroll = row }
         if row >= graph.scroll + visible { graph.scroll = row - visible + 1 }
         state.graph = graph
+        return []
+    }
+
+    /// With nothing focused the pane lists clusters: move through them; enter focuses the
+    /// selected cluster's newest event.
+    private func navigateClusters(_ action: Action, state: inout ViewState, context: Context) -> [Effect] {
+        let clusters = state.graph.clusters ?? []
+        guard !clusters.isEmpty else { return [] }
+        let last = clusters.count - 1
+        let page = max(1, context.graphRows / 2)
+        switch action {
+        case .up: state.graph.clusterSelected = max(0, state.graph.clusterSelected - 1)
+        case .down: state.graph.clusterSelected = min(last, state.graph.clusterSelected + 1)
+        case .pageUp: state.graph.clusterSelected = max(0, state.graph.clusterSelected - page)
+        case .pageDown: state.graph.clusterSelected = min(last, state.graph.clusterSelected + page)
+        case .top, .live: state.graph.clusterSelected = 0
+        case .open:
+            let cluster = clusters[min(last, state.graph.clusterSelected)]
+            state.graph.move(to: .event(cluster.newest.id), resetting: true)
+            return [.queryGraph]
+        default: break
+        }
+        state.graph.clusterSelected = min(last, state.graph.clusterSelected)
         return []
     }
 

@@ -79,6 +79,9 @@ public struct GraphViewState: Sendable {
     public var generation = 0
     /// Neighbor events asked for per query.
     public static let limit = 200
+    /// With nothing focused: the strongest clusters of recent events (nil until asked).
+    public var clusters: [EventCluster]?
+    public var clusterSelected = 0
 
     public init() {}
 
@@ -174,6 +177,8 @@ public enum Effect: Sendable, Equatable {
     case fetchHistory
     /// Ask the engine for the graph pane's current question.
     case queryGraph
+    /// Ask the engine for the strongest clusters (the graph pane with nothing focused).
+    case queryClusters
     /// Find what the analyst typed (an event id or an indicator) in the graph and focus it.
     case findInGraph(String)
     /// Ask the engine the heatmap's densities and hot spots for its current question.

@@ -483,6 +483,12 @@ public final class Engine: Sendable {
         await storeStage.neighbors(query)
     }
 
+    /// The strongest groups of recent events linked through shared indicators (the
+    /// correlation pane with nothing focused).
+    nonisolated(nonsending) public func clusters(_ query: ClusterQuery) async -> [EventCluster] {
+        await storeStage.clusters(query)
+    }
+
     /// What `text` names in the graph: an event id, else an indicator in any written form.
     nonisolated(nonsending) public func resolveInGraph(_ text: String) async -> GraphFocus? {
         await storeStage.resolve(text)

@@ -115,6 +115,11 @@ actor StoreStage {
         graph.neighbors(query)
     }
 
+    /// The strongest groups of recent linked events.
+    func clusters(_ query: ClusterQuery) -> [EventCluster] {
+        graph.clusters(query)
+    }
+
     /// What typed text names in the graph: an event id, else an indicator value.
     func resolve(_ text: String) -> GraphFocus? {
         graph.resolve(text)

@@ -191,6 +191,9 @@ public final class GraphTier {
     /// The neighborhood of a query, or nil when the graph does not hold the focus.
     public func neighbors(_ query: NeighborQuery) -> Neighborhood? { graph.neighbors(query) }
 
+    /// The strongest groups of recent linked events (see `CorrelationGraph.clusters`).
+    public func clusters(_ query: ClusterQuery) -> [EventCluster] { graph.clusters(query) }
+
     // MARK: Node lists
 
     static func encode(_ ids: [CorrelationGraph.NodeID], into out: inout [UInt8]) {

@@ -156,7 +156,10 @@ private func graphState(_ n: Neighborhood? = sampleNeighborhood()) -> ViewState 
         #expect(s.graph.focus == .indicator(Indicator(.domain, "evil-cdn.com")))
         #expect(press([.backspace], &s) == [.queryGraph])
         #expect(s.graph.focus == .event("evt-a"))
-        #expect(press([.backspace], &s) == [], "nothing left to go back to")
+        #expect(press([.backspace], &s) == [.queryClusters], "at the start of the walk: back to the clusters")
+        #expect(s.graph.focus == nil)
+        s.graph.move(to: .event("evt-a"), resetting: true)
+        s.graph.result = sampleNeighborhood()
         #expect(press([.character("3")], &s) == [.queryGraph])
         #expect(s.graph.hops == 3)
         #expect(press([.character("3")], &s) == [], "same depth: nothing to ask")
@@ -199,5 +202,62 @@ private func graphState(_ n: Neighborhood? = sampleNeighborhood()) -> ViewState 
         #expect(s.message?.isError == true)
         _ = press([.character(":")] + "graph".map { .character($0) } + [.enter], &s)
         #expect(s.message?.text.contains("needs an event id") == true)
+    }
+}
+
+/// With nothing focused the pane lists the strongest clusters; enter focuses one, and
+/// backspace at the start of a walk comes back.
+@Suite struct ClusterPaneTests {
+    init() { _ = utf8Locale }
+
+    static func clusters() -> [EventCluster] {
+        let t = Timestamp(microseconds: 1_795_169_700_000_000)
+        func event(_ id: String, _ sev: Int) -> GraphEvent {
+            GraphEvent(id: id, time: t, type: "c2_beacon", severity: Severity(sev), indicatorCount: 2)
+        }
+        return [
+            EventCluster(size: 12, first: t.shifted(byMicroseconds: -300_000_000), last: t, newest: event("evt-a", 9), maximumSeverity: Severity(9),
+                         indicators: [(Indicator(.domain, "evil-cdn.com"), 12), (Indicator(.ipv4, "185.220.101.4"), 7)],
+                         types: ["c2_beacon", "phishing"], timeline: [1, 0, 2, 0, 0, 1, 3, 0, 0, 2, 0, 3], score: 12),
+            EventCluster(size: 3, first: t, last: t, newest: event("evt-\u{1B}[2Jb", 4), maximumSeverity: Severity(4),
+                         indicators: [(Indicator(.sha256, String(repeating: "b", count: 64)), 3)],
+                         types: ["malware"], timeline: [3] + Array(repeating: 0, count: 11), score: 3),
+        ]
+    }
+
+    func state() -> ViewState {
+        var s = ViewState(panes: [.feed, .metrics, .graph], themeName: "default")
+        s.focus = .graph
+        s.graph.clusters = Self.clusters()
+        return s
+    }
+
+    @Test func clustersAreListedWithWhatLinksThem() throws {
+        var s = state()
+        s.maximized = true
+        let b = ScreenRenderer.render(width: 120, height: 30, context: context(busySnapshot(), state: s))
+        let text = b.text
+        #expect(text.contains("STRONGEST CLUSTERS NOW (2)"))
+        #expect(text.contains("12 ev sev 9 ") && text.contains("c2_beacon, phishing"))
+        #expect(text.contains("via evil-cdn.com (12), 185.220.101.4 (7)"))
+        #expect(!text.contains("\u{1B}"))
+        try GoldenScreen.check(b, "graph-clusters-120x30", title: "the correlation pane with nothing focused: the strongest clusters")
+    }
+
+    @Test func enterFocusesTheNewestEventAndBackspaceReturns() {
+        let reducer = Reducer(keymap: .standard)
+        var s = state()
+        let ctx = Reducer.Context(snapshot: busySnapshot(), feedList: [], feedRows: 10)
+        _ = reducer.handle(.down, state: &s, context: ctx)
+        #expect(s.graph.clusterSelected == 1)
+        _ = reducer.handle(.down, state: &s, context: ctx)
+        #expect(s.graph.clusterSelected == 1, "stays on the last")
+        _ = reducer.handle(.up, state: &s, context: ctx)
+        #expect(reducer.handle(.enter, state: &s, context: ctx) == [.queryGraph])
+        #expect(s.graph.focus == .event("evt-a"))
+        #expect(reducer.handle(.backspace, state: &s, context: ctx) == [.queryClusters])
+        #expect(s.graph.focus == nil && s.graph.result == nil)
+        #expect(reducer.receive(.clusters([]), state: &s, context: ctx).isEmpty)
+        #expect(s.graph.clusters == [] && s.graph.clusterSelected == 0)
     }
 }

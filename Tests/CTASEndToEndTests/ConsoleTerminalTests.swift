@@ -12,6 +12,9 @@ import Testing
         let (started, first) = try await t.waitFor { $0.contains("Feed") && $0.contains("Metrics") && (acceptedCount($0) ?? 0) > 0 }
         #expect(started, "panes visible with events:\n\(first)")
         #expect(first.contains("DEMO") && first.contains("? help"))
+        // Before anything is selected, the correlation pane lists the strongest clusters.
+        let (clusters, clusterScreen) = try await t.waitFor { $0.contains("STRONGEST CLUSTERS NOW") && $0.contains(" ev sev ") }
+        #expect(clusters, "\(clusterScreen)")
         let firstCount = acceptedCount(first) ?? 0
         let (rising, later) = try await t.waitFor { (acceptedCount($0) ?? 0) > firstCount }
         #expect(rising, "counts rise past \(firstCount):\n\(later)")

@@ -73,4 +73,30 @@ import Testing
             #expect(n.indicators.contains { $0.overcorrelated }, "the problem episodes solve")
         }
     }
+
+    @Test func theEngineListsThePlantedCampaignsAsClusters() async throws {
+        let dir = scratch()
+        var options = FeedGenerator.Options()
+        options.seed = 12
+        options.plantedCampaigns = 3
+        var generator = FeedGenerator(options: options)
+        var bytes: [UInt8] = []
+        for _ in 0..<3000 { generator.appendNext(to: &bytes) }
+        let feed = dir + "/planted.ndjson"
+        try Data(bytes).write(to: URL(fileURLWithPath: feed))
+        let campaigns = try #require(generator.planted?.campaigns)
+        let engine = try Engine(config([.file(feed)], dir))
+        _ = await engine.run()
+        let clusters = await engine.clusters(ClusterQuery(limit: 10_000))
+        for campaign in campaigns {
+            // The group its values start: every campaign event holds both; a value shared
+            // by one of them and another event may bring that event in (a real link too).
+            let found = clusters.first { c in campaign.indicators.allSatisfy { v in c.indicators.contains { $0.indicator.value == v } } }
+            #expect(found != nil, "\(campaign.name): \(clusters.prefix(20).map { "\($0.newest.id) \($0.size)" })")
+            for value in campaign.indicators {
+                #expect(found?.indicators.first { $0.indicator.value == value }?.events == campaign.events.count, "\(value)")
+            }
+            #expect((found?.size ?? 0) >= campaign.events.count && (found?.size ?? 0) <= campaign.events.count + 3)
+        }
+    }
 }

@@ -1,0 +1,63 @@
+/// What to look for in `CorrelationGraph.clusters`: the newest events to consider, how
+/// many clusters to return, and which values are too common to link events.
+public struct ClusterQuery: Hashable, Sendable {
+    /// Only the newest this many events (in arrival order) are grouped.
+    public var recentEvents: Int
+    public var limit: Int
+    /// Values in more events than this (in the whole graph) do not link (as in a walk).
+    public var overcorrelationThreshold: Int
+
+    public init(recentEvents: Int = 20_000, limit: Int = 20,
+                overcorrelationThreshold: Int = CorrelationGraph.defaultOvercorrelationThreshold) {
+        self.recentEvents = max(0, recentEvents)
+        self.limit = max(0, limit)
+        self.overcorrelationThreshold = max(1, overcorrelationThreshold)
+    }
+}
+
+/// A group of recent events that share indicators (none warninglisted or over-correlating),
+/// with what links them: the correlation pane's list when nothing is
+/// focused.
+public struct EventCluster: Hashable, Sendable {
+    /// Events in the group.
+    public var size: Int
+    public var first: Timestamp
+    public var last: Timestamp
+    /// The newest event, which Enter focuses.
+    public var newest: GraphEvent
+    public var maximumSeverity: Severity?
+    /// The values that link the most events of the group, most first (at most five), with
+    /// how many of its events hold each.
+    public var indicators: [(indicator: Indicator, events: Int)]
+    /// Event types, most common first (at most three).
+    public var types: [String]
+    /// Events per twelfth of the window's time span, oldest first, for a sparkline.
+    public var timeline: [Int]
+    /// size × (0.5 + worst severity ÷ 20) ÷ (1 + hours between the group's newest event and
+    /// the window's newest): bigger, worse and newer first.
+    public var score: Double
+
+    public init(size: Int, first: Timestamp, last: Timestamp, newest: GraphEvent, maximumSeverity: Severity?,
+                indicators: [(indicator: Indicator, events: Int)], types: [String], timeline: [Int], score: Double) {
+        self.size = size
+        self.first = first
+        self.last = last
+        self.newest = newest
+        self.maximumSeverity = maximumSeverity
+        self.indicators = indicators
+        self.types = types
+        self.timeline = timeline
+        self.score = score
+    }
+
+    public static func == (a: EventCluster, b: EventCluster) -> Bool {
+        a.size == b.size && a.first == b.first && a.last == b.last && a.newest == b.newest && a.maximumSeverity == b.maximumSeverity
+            && a.indicators.map(\.indicator) == b.indicators.map(\.indicator) && a.indicators.map(\.events) == b.indicators.map(\.events)
+            && a.types == b.types && a.timeline == b.timeline && a.score == b.score
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(newest)
+        h.combine(size)
+    }
+}

@@ -1,0 +1,59 @@
+import Testing
+@testable import CTASCore
+
+/// The strongest clusters: groups of recent events through shared values, the benign and
+/// the over-correlating left out, ranked by size and recency.
+@Suite struct ClusterTests {
+    func ts(_ seconds: Int64) -> Timestamp { Timestamp(microseconds: 1_795_000_000_000_000 + seconds * 1_000_000) }
+
+    func graph() -> CorrelationGraph {
+        let g = CorrelationGraph()
+        func add(_ id: String, _ t: Int64, _ values: [Indicator], severity: Int? = nil, type: String = "c2_beacon") {
+            g.addEvent(id: id, time: ts(t), type: type, severity: severity.flatMap(Severity.init), nodes: values.map { g.intern($0).node })
+        }
+        let popular = Indicator(.domain, "popular-cdn.net")
+        for i in 0..<25 { add("noise\(i)", Int64(i), [popular, Indicator(.ipv4, "185.1.\(i).1")]) }
+        // Campaign A: 4 events through one domain and a chain through an address.
+        add("a1", 100, [Indicator(.domain, "evil-a.net")], severity: 5)
+        add("a2", 110, [Indicator(.domain, "evil-a.net"), Indicator(.ipv4, "185.220.101.4")], severity: 9, type: "phishing")
+        add("a3", 120, [Indicator(.ipv4, "185.220.101.4")])
+        add("a4", 130, [Indicator(.domain, "evil-a.net"), Indicator(.ipv4, "8.8.8.8")])
+        // Campaign B: 2 events, an hour later; linked to A only through 8.8.8.8 (warninglisted).
+        add("b1", 3700, [Indicator(.sha256, String(repeating: "b", count: 64)), Indicator(.ipv4, "8.8.8.8")], type: "malware")
+        add("b2", 3710, [Indicator(.sha256, String(repeating: "b", count: 64))], type: "malware")
+        add("lonely", 3720, [Indicator(.domain, "alone.org")])
+        return g
+    }
+
+    @Test func groupsThroughSharedValuesOnly() throws {
+        let clusters = graph().clusters(ClusterQuery(limit: 10, overcorrelationThreshold: 20))
+        #expect(clusters.count == 2, "\(clusters.map(\.newest.id))")
+        let a = try #require(clusters.first { $0.newest.id == "a4" })
+        #expect(a.size == 4)
+        #expect(a.maximumSeverity == Severity(9))
+        #expect(a.first == ts(100) && a.last == ts(130))
+        #expect(a.indicators.map(\.indicator.value) == ["evil-a.net", "185.220.101.4"])
+        #expect(a.indicators.map(\.events) == [3, 2])
+        #expect(a.types == ["c2_beacon", "phishing"])
+        #expect(a.timeline.reduce(0, +) == 4 && a.timeline.count == 12)
+        let b = try #require(clusters.first { $0.newest.id == "b2" })
+        #expect(b.size == 2 && b.types == ["malware"])
+        // size × (0.5 + worst severity / 20) / (1 + hours behind the newest event).
+        #expect(abs(a.score - 4 * 0.95 / (1 + 3590.0 / 3600)) < 1e-9)
+        #expect(abs(b.score - 2 * 0.5 / (1 + 10.0 / 3600)) < 1e-9)
+        #expect(clusters.map(\.newest.id) == ["a4", "b2"])
+    }
+
+    @Test func aRaisedThresholdLetsTheCommonValueLinkAndTheWindowLimitsTheSearch() throws {
+        let g = graph()
+        let all = g.clusters(ClusterQuery(limit: 10, overcorrelationThreshold: 30))
+        #expect(all.contains { $0.size == 25 }, "the 25 events through popular-cdn.net: \(all.map(\.size))")
+        // Only the newest three events: b1, b2 and lonely.
+        let recent = g.clusters(ClusterQuery(recentEvents: 3, limit: 10))
+        #expect(recent.map(\.newest.id) == ["b2"])
+        #expect(g.clusters(ClusterQuery(limit: 0)).isEmpty)
+        #expect(CorrelationGraph().clusters(ClusterQuery()).isEmpty)
+        g.retentionCutoff = ts(3000)
+        #expect(g.clusters(ClusterQuery()).map(\.newest.id) == ["b2"], "past retention: left out")
+    }
+}
