@@ -20,16 +20,25 @@ public enum StatusBar {
         var x = area.x
         let badge = " " + mode(s, demo: context.state.demo) + " "
         x += b.write(badge, x: x, y: area.y, style: Style(.statusAccent), clip: area)
-        var parts: [String] = []
-        if let t = s.replay.eventTime { parts.append("event " + Format.dateTime(t)) }
-        parts.append("wall " + Format.clock(context.now) + "Z")
+        let hintWidth = DisplayText.width(hintText(context)) + 1
+        var behind: String?
         if let t = s.replay.eventTime, !s.replay.paused {
             let lag = context.now.seconds - t.seconds
-            if abs(lag) >= 1 { parts.append((lag > 0 ? "behind " : "ahead ") + Format.duration(abs(lag))) }
+            if abs(lag) >= 1 { behind = (lag > 0 ? "behind " : "ahead ") + Format.duration(abs(lag)) }
         }
+        // The times, shorter on a narrow screen so the key hints keep their room.
+        let event = s.replay.eventTime
+        let choices: [[String?]] = [
+            [event.map { "event " + Format.dateTime($0) }, "wall " + Format.clock(context.now) + "Z", behind],
+            [event.map { "event " + Format.dateTime($0) }, behind],
+            [event.map { "event " + Format.clock($0) + "Z" }, behind],
+            [event.map { Format.clock($0) + "Z" }],
+        ]
+        let room = area.maxX - hintWidth - x - 2
+        let parts = choices.map { $0.compactMap { $0 } }.first { DisplayText.width(" " + $0.joined(separator: "  ")) <= room }
+            ?? choices[choices.count - 1].compactMap { $0 }
         x += b.write(" " + parts.joined(separator: "  "), x: x, y: area.y, style: Style(.statusBar), clip: area)
         // Trouble always shows; "keeping up" only where it leaves the key hints their room.
-        let hintWidth = DisplayText.width(hintText(context)) + 1
         if let (text, style) = lagSegment(s),
            s.lag.level != .keepingUp || x + 2 + DisplayText.width(text) + 2 < area.maxX - hintWidth {
             x += b.write("  " + text, x: x, y: area.y, style: style, clip: area)

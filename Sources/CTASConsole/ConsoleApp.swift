@@ -146,7 +146,8 @@ public final class ConsoleApp {
                 apply(reducer.perform(up ? .up : .down, state: &state, context: reducerContext()))
             case .click(let x, let y):
                 let main = ScreenRenderer.mainArea(width: terminal.width, height: terminal.height)
-                for (pane, rect) in Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized)
+                for (pane, rect) in Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized,
+                                                 tabbed: Layout.isTabbed(width: terminal.width, height: terminal.height))
                 where rect.contains(x: x, y: y) {
                     state.focus = pane
                 }

@@ -8,9 +8,23 @@ public enum Layout {
     public static let minimumWidth = 60
     public static let minimumHeight = 15
 
-    public static func panes(_ panes: [PaneKind], in screen: Rect, focus: PaneKind, maximized: Bool) -> [(PaneKind, Rect)] {
+    /// Below this size the panes would be too cramped to read side by side: one pane at a
+    /// time, with a tab bar naming them all (tab moves between them).
+    public static let tabbedBelow = (width: 120, height: 36)
+
+    /// Whether a screen (the whole terminal) shows one pane at a time.
+    public static func isTabbed(width: Int, height: Int) -> Bool {
+        width < tabbedBelow.width || height < tabbedBelow.height
+    }
+
+    public static func panes(_ panes: [PaneKind], in screen: Rect, focus: PaneKind, maximized: Bool, tabbed: Bool = false) -> [(PaneKind, Rect)] {
         guard !panes.isEmpty else { return [] }
         if maximized { return [(focus, screen)] }
+        if tabbed && panes.count > 1 {
+            // The first row is the tab bar.
+            let (_, below) = screen.splitTop(1)
+            return [(panes.contains(focus) ? focus : panes[0], below)]
+        }
         switch panes.count {
         case 1:
             return [(panes[0], screen)]
@@ -50,7 +64,12 @@ public enum ScreenRenderer {
         }
         let (above, status) = screen.splitTop(height - 1)
         let (main, attention) = above.splitTop(above.height - 1)
-        for (pane, rect) in Layout.panes(context.state.panes, in: main, focus: context.state.focus, maximized: context.state.maximized) {
+        let tabbed = Layout.isTabbed(width: width, height: height)
+        if tabbed && !context.state.maximized && context.state.panes.count > 1 {
+            TabBar.render(into: &b, area: main.splitTop(1).0, context: context)
+        }
+        for (pane, rect) in Layout.panes(context.state.panes, in: main, focus: context.state.focus, maximized: context.state.maximized,
+                                         tabbed: tabbed) {
             let focused = pane == context.state.focus
             switch pane {
             case .feed: FeedPane.render(into: &b, area: rect, context: context, focused: focused)
@@ -86,6 +105,25 @@ public enum ScreenRenderer {
     /// A pane's rectangle on a screen of this size, when it is shown.
     public static func area(of pane: PaneKind, width: Int, height: Int, state: ViewState) -> Rect? {
         let main = mainArea(width: width, height: height)
-        return Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized).first { $0.0 == pane }?.1
+        return Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized,
+                            tabbed: Layout.isTabbed(width: width, height: height)).first { $0.0 == pane }?.1
+    }
+}
+
+/// The row naming every pane when the screen shows one at a time: the shown one
+/// highlighted, with the key that moves between them.
+public enum TabBar {
+    public static func render(into b: inout ScreenBuffer, area: Rect, context: RenderContext) {
+        b.fill(area, " ", style: .muted)
+        var x = area.x
+        for (i, pane) in context.state.panes.enumerated() {
+            let shown = pane == context.state.focus
+            let label = " \(i + 1) \(pane.title) "
+            x += b.write(label, x: x, y: area.y, style: shown ? Style(.statusAccent, bold: true) : .muted, clip: area)
+            x += b.write(" ", x: x, y: area.y, style: .muted, clip: area)
+        }
+        let hint = "tab: next pane"
+        let hx = area.maxX - DisplayText.width(hint) - 1
+        if hx > x + 1 { b.write(hint, x: hx, y: area.y, style: .muted, clip: area) }
     }
 }

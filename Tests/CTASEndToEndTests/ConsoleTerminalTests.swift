@@ -7,7 +7,7 @@ import Testing
 /// The console in real terminals (tmux): what only a terminal can show.
 @Suite(.serialized) struct ConsoleTerminalTests {
     @Test func demoStartsLivesAnswersKeysResizesAndQuitsCleanly() async throws {
-        let t = try await TmuxSession([], width: 120, height: 35)
+        let t = try await TmuxSession([], width: 120, height: 40)
         defer { t.closeNow() }
         let (started, first) = try await t.waitFor { $0.contains("Feed") && $0.contains("Metrics") && (acceptedCount($0) ?? 0) > 0 }
         #expect(started, "panes visible with events:\n\(first)")
@@ -43,6 +43,14 @@ import Testing
         try await t.send("e")
         let (back, backFromPivot) = try await t.waitFor { $0.contains("filter sev>=9 sev>=7") && !$0.contains("filter entity=") }
         #expect(back, "\(backFromPivot)")
+        // Below 120×36: one pane at a time under a tab bar, the key hints still there.
+        try await t.resize(width: 80, height: 24)
+        let (tabbed, tabbedScreen) = try await t.waitFor { $0.contains("1 Feed") && $0.contains("tab: next pane") && $0.contains("? help") }
+        #expect(tabbed, "\(tabbedScreen)")
+        try await t.send("Tab")
+        let (next, nextScreen) = try await t.waitFor { $0.contains("┌─ Threat density") && !$0.contains("┌─ Feed") }
+        #expect(next, "\(nextScreen)")
+        try await t.send("BTab")
         try await t.resize(width: 30, height: 8)
         let (small, smallScreen) = try await t.waitFor { $0.contains("terminal too small") }
         #expect(small, "\(smallScreen)")
