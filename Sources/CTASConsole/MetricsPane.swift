@@ -35,7 +35,7 @@ public enum MetricsPane {
                 text += DisplayText.fit(Format.micros(stage.latency.p95, ascii: ascii), 8, alignRight: true)
                     + DisplayText.fit(Format.micros(stage.latency.p99, ascii: ascii), 8, alignRight: true)
                     + DisplayText.fit(Format.micros(stage.latency.max, ascii: ascii), 8, alignRight: true)
-                    + DisplayText.fit(stage.queueCapacity > 0 ? "\(stage.queueDepth)/\(stage.queueCapacity)" : "-", 7, alignRight: true)
+                    + DisplayText.fit(Self.queue(stage), 7, alignRight: true)
                     + DisplayText.fit("\(Int((stage.busy * 100).rounded()))%", 6, alignRight: true)
             } else {
                 text += DisplayText.fit(Format.micros(stage.latency.p99, ascii: ascii), 8, alignRight: true)
@@ -43,7 +43,9 @@ public enum MetricsPane {
             line(text)
         }
         line("to durable p50 \(Format.micros(s.endToEnd.p50, ascii: ascii))  p99 \(Format.micros(s.endToEnd.p99, ascii: ascii))"
+             + (s.lag.eventsInFlight > 0 ? "  in flight \(Format.compact(Double(s.lag.eventsInFlight)))" : "")
              + (s.totals.dropped > 0 ? "  dropped \(Format.count(s.totals.dropped))" : ""), s.totals.dropped > 0 ? Style(.warning) : .muted)
+        if wide { line("queue: batches waiting for the stage / room; +N: senders held back (full)", .muted) }
         y += 1
 
         // Tiers.
@@ -114,5 +116,14 @@ public enum MetricsPane {
             b.write(label, x: inner.x, y: y, style: .muted, clip: inner)
             b.write(spark, x: inner.x + label.count, y: y, style: Style(.sparkline), clip: inner)
         }
+    }
+
+    /// A stage's input queue: batches waiting over room, "+N" for senders held back when it
+    /// is full (so it never reads as more than full).
+    static func queue(_ stage: StageStatus) -> String {
+        guard stage.queueCapacity > 0 else { return "-" }
+        let waiting = min(stage.queueDepth, stage.queueCapacity)
+        let held = stage.queueDepth - waiting
+        return "\(waiting)/\(stage.queueCapacity)" + (held > 0 ? "+\(held)" : "")
     }
 }

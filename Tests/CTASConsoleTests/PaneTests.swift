@@ -185,3 +185,16 @@ func renderIsolated(_ area: Rect, width: Int, height: Int, _ draw: (inout Screen
         #expect(b.row(29).hasPrefix("/sev>=7█"))
     }
 }
+
+@Suite struct MetricsQueueTests {
+    @Test func aFullQueueWithSendersHeldBackNeverReadsAsMoreThanFull() {
+        var stage = StageStatus(name: "write")
+        stage.queueCapacity = 3
+        stage.queueDepth = 4
+        #expect(MetricsPane.queue(stage) == "3/3+1")
+        stage.queueDepth = 2
+        #expect(MetricsPane.queue(stage) == "2/3")
+        stage.queueCapacity = 0
+        #expect(MetricsPane.queue(stage) == "-")
+    }
+}
