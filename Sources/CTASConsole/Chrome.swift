@@ -165,6 +165,30 @@ public enum Overlays {
         for (i, indicator) in e.indicators.enumerated() { field(i == 0 ? "indicators" : "", indicator) }
         field("tags", e.tags.joined(separator: ", "))
         field("description", e.description)
+        // What links it: each indicator (listed or found in the text) with how many events hold it.
+        if let links = context.state.detailLinks, links.eventID == e.id {
+            if let indicators = links.indicators, !indicators.isEmpty {
+                let width = min(40, indicators.map { DisplayText.width(context.safe($0.indicator.value)) }.max() ?? 0)
+                for (i, g) in indicators.enumerated() {
+                    var text = DisplayText.fit(g.indicator.kind.label, 7) + " " + DisplayText.fit(context.safe(g.indicator.value), width, ellipsis: context.glyphs.ellipsis)
+                        + "  " + Format.count(g.events) + (g.events == 1 ? " event" : " events")
+                    var style = Style(.overlay)
+                    if let section = g.warninglisted {
+                        text += "  warninglisted: " + context.safe(section)
+                    } else if g.overcorrelated {
+                        text += "  over-correlating"
+                        style = Style(.warning)
+                    } else if g.events > 1 {
+                        style = Style(.overlayTitle)
+                    }
+                    lines.append(((i == 0 ? DisplayText.fit("linked by", 12) : String(repeating: " ", count: 12)) + "  " + text, style))
+                }
+            } else {
+                field("linked by", links.indicators == nil ? "not in the graph (yet)" : "no indicators")
+            }
+        } else {
+            field("linked by", "asking the graph…")
+        }
         if let d = e.details {
             field("flow", d.flow)
             field("country", d.country)

@@ -180,6 +180,12 @@ public final class ConsoleApp {
                 queryGraph()
             case .queryClusters:
                 queryClusters()
+            case .describeEvent(let id):
+                let query = NeighborQuery(focus: .event(id), hops: 1, limit: 0, overcorrelationThreshold: engine.overcorrelationThreshold)
+                Task { [engine] in
+                    let answer = await engine.neighbors(query)
+                    self.deliver(.eventIndicators(id, answer?.indicators))
+                }
             case .findInGraph(let text):
                 findInGraph(text)
             case .queryHeatmap:

@@ -11,6 +11,8 @@ public enum Arrival: Sendable {
     case neighborhood(Neighborhood?, generation: Int)
     /// The strongest clusters of recent events.
     case clusters([EventCluster])
+    /// The graph's view of an event's indicators (nil: it does not hold the event).
+    case eventIndicators(String, [GraphIndicator]?)
     /// What `:graph TEXT` names in the graph (nil: nothing yet).
     case graphFocus(GraphFocus?, text: String)
     /// Densities and hot spots for the heatmap.
@@ -48,6 +50,9 @@ extension Reducer {
                 state.graph.selected = min(state.graph.selected, max(0, selectable.count - 1))
             }
             state.graph.result = answer
+        case .eventIndicators(let id, let indicators):
+            guard case .detail(let e) = state.overlay, e.id == id else { return [] }
+            state.detailLinks = DetailLinks(eventID: id, indicators: indicators)
         case .clusters(let clusters):
             state.graph.clusters = clusters
             state.graph.clusterSelected = min(state.graph.clusterSelected, max(0, clusters.count - 1))

@@ -76,10 +76,11 @@ extension Reducer {
             guard events.indices.contains(drill.selected) else { return [] }
             let event = events[drill.selected]
             state.overlay = .detail(event)
-            guard state.panes.contains(.graph) else { return [] }
+            state.detailLinks = nil
+            guard state.panes.contains(.graph) else { return [.describeEvent(event.id)] }
             let focus = GraphFocus.event(event.id)
             if state.graph.focus != focus { state.graph.move(to: focus, resetting: true) }
-            return [.queryGraph]
+            return [.describeEvent(event.id), .queryGraph]
         default: return []
         }
         if drill.selected < drill.scroll { drill.scroll = drill.selected }

@@ -170,8 +170,10 @@ public struct Reducer: Sendable {
             return []
         }
         if action == .open {
-            if list.indices.contains(feed.selected) { state.overlay = .detail(list[feed.selected]) }
-            return []
+            guard list.indices.contains(feed.selected) else { return [] }
+            state.overlay = .detail(list[feed.selected])
+            state.detailLinks = nil
+            return [.describeEvent(list[feed.selected].id)]
         }
         if feed.following {
             // Hold the list still while the analyst reads it.

@@ -135,6 +135,17 @@ public struct StatusMessage: Sendable, Equatable {
     public var expires: Timestamp
 }
 
+/// An event's indicators as the correlation graph holds them, for the detail view.
+public struct DetailLinks: Sendable, Equatable {
+    public var eventID: String
+    /// Nil when the graph does not hold the event (yet).
+    public var indicators: [GraphIndicator]?
+    public init(eventID: String, indicators: [GraphIndicator]?) {
+        self.eventID = eventID
+        self.indicators = indicators
+    }
+}
+
 /// Everything about the console that is not engine data: focus, overlays, prompts, the feed
 /// view. Changed only by the reducer.
 public struct ViewState: Sendable {
@@ -151,6 +162,8 @@ public struct ViewState: Sendable {
     public var heatmap = HeatmapViewState()
     public var themeName: String
     public var demo = false
+    /// The detail view's event's indicators as the graph knows them (with event counts).
+    public var detailLinks: DetailLinks?
     /// The critical-event total when the analyst last marked them seen (`a`).
     public var criticalSeen = 0
     public var quitRequested = false
@@ -179,6 +192,8 @@ public enum Effect: Sendable, Equatable {
     case queryGraph
     /// Ask the engine for the strongest clusters (the graph pane with nothing focused).
     case queryClusters
+    /// Ask the graph how many events hold each indicator of this event (the detail view).
+    case describeEvent(String)
     /// Find what the analyst typed (an event id or an indicator) in the graph and focus it.
     case findInGraph(String)
     /// Ask the engine the heatmap's densities and hot spots for its current question.

@@ -87,7 +87,13 @@ import Testing
         try GoldenScreen.check(ScreenRenderer.render(width: width, height: height, context: context(Self.snapshot(), state: state)),
                                "help-\(width)x\(height)", title: "the help overlay")
         let snapshot = Self.snapshot()
-        state.overlay = .detail(snapshot.recent[snapshot.recent.count - 1])
+        let shown = snapshot.recent[snapshot.recent.count - 1]
+        state.overlay = .detail(shown)
+        state.detailLinks = DetailLinks(eventID: shown.id, indicators: [
+            GraphIndicator(indicator: Indicator(.ipv4, "185.220.101.99"), events: 6, overcorrelated: false, warninglisted: nil),
+            GraphIndicator(indicator: Indicator(.domain, "evil-299.example"), events: 1, overcorrelated: false, warninglisted: "documentation names"),
+            GraphIndicator(indicator: Indicator(.domain, "popular.net"), events: 900, overcorrelated: true, warninglisted: nil),
+        ])
         try GoldenScreen.check(ScreenRenderer.render(width: width, height: height, context: context(snapshot, state: state)),
                                "detail-\(width)x\(height)", title: "an event's detail")
     }

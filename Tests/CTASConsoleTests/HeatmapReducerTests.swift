@@ -153,7 +153,7 @@ import Testing
         #expect(s.heatmap.drill?.selected == 19)
         #expect(s.heatmap.drill.map { $0.scroll + 12 > $0.selected && $0.scroll <= $0.selected } == true)
         let chosen = result.events[19]
-        #expect(reducer.handle(.enter, state: &s, context: ctx()) == [.queryGraph])
+        #expect(reducer.handle(.enter, state: &s, context: ctx()) == [.describeEvent("evt-980"), .queryGraph])
         #expect(s.overlay == .detail(chosen))
         #expect(s.graph.focus == .event(chosen.id))
         _ = reducer.handle(.escape, state: &s, context: ctx())   // closes the detail

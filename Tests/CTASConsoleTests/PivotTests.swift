@@ -109,3 +109,32 @@ import Testing
         #expect(try ids("x=y") == [], "not a field: a word")
     }
 }
+
+/// The detail view asks the graph how many events hold each of the event's indicators.
+@Suite struct DetailLinksTests {
+    @Test func openingAnEventAsksTheGraphAndShowsTheCounts() {
+        let reducer = Reducer(keymap: .standard)
+        var s = ViewState(panes: [.feed, .metrics], themeName: "default")
+        var snapshot = Snapshot()
+        snapshot.recent = PivotTests.events()
+        let list = FeedList.events(snapshot, s.feed)
+        let ctx = Reducer.Context(snapshot: snapshot, feedList: list, feedRows: 10)
+        s.feed.selected = list.firstIndex { $0.id == "a" } ?? 0
+        #expect(reducer.handle(.enter, state: &s, context: ctx) == [.describeEvent("a")])
+        func detail() -> String { ScreenRenderer.render(width: 120, height: 40, context: context(snapshot, state: s)).text }
+        #expect(detail().contains("asking the graph…"))
+        // An answer for another event (the analyst moved on) is ignored.
+        _ = reducer.receive(.eventIndicators("b", []), state: &s, context: ctx)
+        #expect(s.detailLinks == nil)
+        _ = reducer.receive(.eventIndicators("a", [
+            GraphIndicator(indicator: Indicator(.ipv4, "185.220.101.4"), events: 7, overcorrelated: false, warninglisted: nil),
+            GraphIndicator(indicator: Indicator(.domain, "evil\u{1B}[2J-cdn.com"), events: 31, overcorrelated: true, warninglisted: nil),
+        ]), state: &s, context: ctx)
+        let text = detail()
+        #expect(text.contains("linked by") && text.contains("185.220.101.4") && text.contains("7 events"))
+        #expect(text.contains("31 events  over-correlating"))
+        #expect(!text.contains("\u{1B}"))
+        _ = reducer.receive(.eventIndicators("a", nil), state: &s, context: ctx)
+        #expect(detail().contains("not in the graph (yet)"))
+    }
+}
