@@ -57,7 +57,7 @@ public enum ConsoleVerb: String, CaseIterable, Sendable {
         case .themes: return "list the themes"
         case .filter: return "filter the feed, as /"
         case .live: return "back to the newest events"
-        case .focus: return "focus a pane: feed, metrics, graph, heatmap"
+        case .focus: return "focus a pane: feed, metrics, graph (correlation), heatmap (density)"
         case .graph: return "correlations of an event or an indicator (evil[.]com, a hash…)"
         case .hops: return "correlation hop depth 1–3"
         case .goto: return "centre the heatmap there"

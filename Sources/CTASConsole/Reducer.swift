@@ -423,8 +423,9 @@ public struct Reducer: Sendable {
         case .live:
             return perform(.live, state: &state, context: context)
         case .focus:
-            guard let pane = PaneKind(rawValue: argument.lowercased()), state.panes.contains(pane) else {
-                return fail(":focus \(argument): expected one of \(state.panes.map(\.rawValue).joined(separator: ", "))")
+            guard let pane = PaneKind(named: argument), state.panes.contains(pane) else {
+                return fail(":focus \(SafeText.sanitize(argument)): expected one of "
+                            + state.panes.map { "\($0.rawValue) (\($0.title.lowercased()))" }.joined(separator: ", "))
             }
             state.focus = pane
         case .graph:

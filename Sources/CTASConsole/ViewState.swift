@@ -14,6 +14,20 @@ public enum PaneKind: String, Sendable, CaseIterable, Hashable {
         }
     }
 
+    /// The pane a typed name means: its `:focus` name or a word of its title (`correlation`,
+    /// `density`, `threat-density`, `map`), any case.
+    public init?(named name: String) {
+        let word = name.lowercased()
+        if let pane = PaneKind(rawValue: word) { self = pane; return }
+        switch word {
+        case "correlation", "correlations": self = .graph
+        case "density", "threat-density", "threat", "map": self = .heatmap
+        case "performance": self = .metrics
+        case "events": self = .feed
+        default: return nil
+        }
+    }
+
     public var context: KeyContext {
         switch self {
         case .feed: .feed

@@ -138,3 +138,21 @@ import Testing
         #expect(detail().contains("not in the graph (yet)"))
     }
 }
+
+@Suite struct PaneNameTests {
+    @Test func focusTakesThePaneNameOrAWordOfItsTitle() {
+        let reducer = Reducer(keymap: .standard)
+        var s = ViewState(panes: PaneKind.allCases, themeName: "default")
+        let ctx = Reducer.Context(snapshot: Snapshot(), feedList: [], feedRows: 10)
+        for (typed, pane) in [("correlation", PaneKind.graph), ("Density", .heatmap), ("map", .heatmap), ("graph", .graph), ("feed", .feed)] {
+            for key in ":focus \(typed)" { _ = reducer.handle(.character(key), state: &s, context: ctx) }
+            _ = reducer.handle(.enter, state: &s, context: ctx)
+            #expect(s.focus == pane, "\(typed)")
+        }
+        for key in ":focus \u{1B}[2Jnowhere" { _ = reducer.handle(.character(key), state: &s, context: ctx) }
+        _ = reducer.handle(.enter, state: &s, context: ctx)
+        #expect(s.message?.isError == true && s.message?.text.contains("graph (correlation)") == true)
+        #expect(s.message?.text.contains("\u{1B}") == false)
+        #expect(PaneKind(named: "nowhere") == nil)
+    }
+}
