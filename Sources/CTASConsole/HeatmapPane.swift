@@ -215,6 +215,8 @@ public enum HeatmapPane {
 
     // MARK: drill-down
 
+    private static let extractor = IndicatorExtractor()
+
     static func renderDrill(_ drill: HeatmapViewState.DrillState, into b: inout ScreenBuffer, inner: Rect, context: RenderContext, focused: Bool) {
         var y = inner.y
         var x = inner.x
@@ -231,7 +233,7 @@ public enum HeatmapPane {
         if result.summary.count > result.events.count {
             x += b.write(", newest \(result.events.count) shown", x: x, y: y, style: .muted, clip: inner)
         }
-        let keys = "enter detail+graph  esc map"
+        let keys = "by \(drill.order.rawValue) (s)  enter detail+graph  esc map"
         let kx = inner.maxX - DisplayText.width(keys)
         if kx > x + 1 { b.write(keys, x: kx, y: y, style: .muted, clip: inner) }
         y += 1
@@ -259,9 +261,15 @@ public enum HeatmapPane {
             cx += b.write(Format.dateTime(e.timestamp) + " ", x: cx, y: rowY, style: selected ? base : .muted, clip: rowRect)
             cx += b.write(DisplayText.fit(e.severity.map { String($0.value) } ?? "-", 3), x: cx, y: rowY,
                           style: selected ? base : Style(context.severityRole(e.severity)), clip: rowRect)
-            cx += b.write(DisplayText.fit(context.safe(e.type), 16) + " ", x: cx, y: rowY, style: base, clip: rowRect)
-            cx += b.write(DisplayText.fit(context.safe(e.source ?? "-"), 14) + " ", x: cx, y: rowY, style: selected ? base : .muted, clip: rowRect)
-            b.write(context.safe(e.id), x: cx, y: rowY, style: base, clip: rowRect)
+            let g = context.glyphs
+            cx += b.write(DisplayText.fit(context.safe(e.type), 16, ellipsis: g.ellipsis) + " ", x: cx, y: rowY, style: base, clip: rowRect)
+            cx += b.write(DisplayText.fit(context.safe(e.entity ?? "-"), 16, ellipsis: g.ellipsis) + " ", x: cx, y: rowY, style: base, clip: rowRect)
+            cx += b.write(DisplayText.fit(context.safe(e.source ?? "-"), 12, ellipsis: g.ellipsis) + " ", x: cx, y: rowY,
+                          style: selected ? base : .muted, clip: rowRect)
+            // Its indicators, listed and found in its description.
+            let indicators = extractor.indicators(of: e).map { context.safe($0.value) }.joined(separator: " ")
+            b.write(DisplayText.truncate(indicators.isEmpty ? "-" : indicators, to: max(0, rowRect.maxX - cx), ellipsis: g.ellipsis),
+                    x: cx, y: rowY, style: selected ? base : Style(.accent), clip: rowRect)
         }
     }
 }

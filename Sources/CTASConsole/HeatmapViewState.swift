@@ -37,6 +37,28 @@ public struct HeatmapViewState: Sendable {
         public var selected = 0
         public var scroll = 0
         public var generation = 0
+        /// How the list is ordered (`s` cycles).
+        public var order: DrillOrder = .newest
+
+        /// Puts the events in `order` (equal keys: newest first, then id, so the order is total).
+        mutating func sortEvents() {
+            guard var events = result?.events else { return }
+            switch order {
+            case .newest:
+                events.sort { ($0.timestamp, $1.id) > ($1.timestamp, $0.id) }
+            case .severity:
+                events.sort { (Int($0.severity?.value ?? 0), $0.timestamp, $1.id) > (Int($1.severity?.value ?? 0), $1.timestamp, $0.id) }
+            case .type:
+                events.sort { ($1.type, $0.timestamp, $1.id) > ($0.type, $1.timestamp, $0.id) }
+            }
+            result?.events = events
+        }
+    }
+
+    /// Orders of the drilled cell's list.
+    public enum DrillOrder: String, Sendable, CaseIterable {
+        case newest, severity, type
+        var next: DrillOrder { Self.allCases[(Self.allCases.firstIndex(of: self).map { $0 + 1 } ?? 0) % Self.allCases.count] }
     }
 
     /// The events asked for per drill-down.

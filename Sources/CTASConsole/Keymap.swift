@@ -69,6 +69,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
     case hops1 = "hops-1", hops2 = "hops-2", hops3 = "hops-3", toggleOverCorrelated = "toggle-overcorrelated"
     case correlate
     case acknowledge, toggleSevere = "toggle-severe"
+    case cycleOrder = "cycle-order"
     case pivotEntity = "pivot-entity", pivotType = "pivot-type", pivotSource = "pivot-source", pivotIndicator = "pivot-indicator"
 
     /// What the action does, for the help overlay.
@@ -108,6 +109,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
         case .correlate: "show the selected event's correlations"
         case .acknowledge: "mark the critical events so far as seen (the attention line counts new ones)"
         case .toggleSevere: "show only events of severity 7 or more in the feed (or all again)"
+        case .cycleOrder: "order the drilled cell's events: newest, severity, type"
         case .pivotEntity: "feed: only the selected event's entity (again: back to the filter before)"
         case .pivotType: "feed: only the selected event's type (again: back)"
         case .pivotSource: "feed: only the selected event's source (again: back)"
@@ -142,7 +144,7 @@ public struct Keymap: Sendable {
         let heatmap: [(String, Action)] = [
             ("up", .up), ("k", .up), ("down", .down), ("j", .down), ("left", .left), ("h", .left), ("right", .right), ("l", .right),
             ("+", .zoomIn), ("=", .zoomIn), ("-", .zoomOut), ("g", .goTo), ("n", .nextHotspot), ("N", .previousHotspot),
-            ("w", .cycleWindow), ("enter", .open),
+            ("w", .cycleWindow), ("enter", .open), ("s", .cycleOrder),
         ]
         for (key, action) in heatmap { map.bind(Key(name: key)!, to: action, in: .heatmap) }
         let graph: [(String, Action)] = [

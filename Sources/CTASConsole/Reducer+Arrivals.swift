@@ -79,6 +79,7 @@ extension Reducer {
         case .drill(let result, let generation):
             guard state.heatmap.drill?.generation == generation, state.heatmap.drill?.cell == result.cell else { return [] }
             state.heatmap.drill?.result = result
+            state.heatmap.drill?.sortEvents()
         case .engineProblem(let problem):
             state.say(problem, error: true, now: context.now)
         }

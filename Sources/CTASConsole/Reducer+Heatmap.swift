@@ -69,6 +69,12 @@ extension Reducer {
         case .pageUp: drill.selected = max(0, drill.selected - page)
         case .pageDown: drill.selected = min(last, drill.selected + page)
         case .top: drill.selected = 0
+        case .cycleOrder:
+            drill.order = drill.order.next
+            drill.sortEvents()
+            drill.selected = 0
+            drill.scroll = 0
+            state.say("cell events by \(drill.order.rawValue)", now: context.now)
         case .left:
             state.heatmap.drill = nil
             return [.queryHeatmap]

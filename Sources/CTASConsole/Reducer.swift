@@ -121,7 +121,7 @@ public struct Reducer: Sendable {
             } else if !state.feed.filter.isEmpty {
                 return setFilter(.all, state: &state)
             }
-        case .left, .right, .zoomIn, .zoomOut, .goTo, .nextHotspot, .previousHotspot, .cycleWindow:
+        case .left, .right, .zoomIn, .zoomOut, .goTo, .nextHotspot, .previousHotspot, .cycleWindow, .cycleOrder:
             if state.focus == .heatmap { return heatmapAction(action, state: &state, context: context) }
         case .up, .down, .pageUp, .pageDown, .top, .live, .open:
             if state.focus == .heatmap { return heatmapAction(action, state: &state, context: context) }

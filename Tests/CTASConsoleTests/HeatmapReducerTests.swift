@@ -136,6 +136,32 @@ import Testing
         #expect(abs(s.heatmap.viewport.centerLat - last.lat) < 1e-9)
     }
 
+    @Test func theDrilledCellsListShowsEntityAndIndicatorsAndSorts() throws {
+        var s = state()
+        _ = reducer.handle(.enter, state: &s, context: ctx())
+        let drill = try #require(s.heatmap.drill)
+        var result = CellDrill(cell: drill.cell)
+        result.events = busySnapshot().recent.suffix(20).reversed()
+        _ = reducer.receive(.drill(result, generation: drill.generation), state: &s, context: ctx())
+        func order() -> [Event] { s.heatmap.drill?.result?.events ?? [] }
+        #expect(order().map(\.timestamp) == order().map(\.timestamp).sorted(by: >), "newest first")
+        _ = reducer.handle(.character("s"), state: &s, context: ctx())
+        #expect(s.heatmap.drill?.order == .severity)
+        let severities = order().map { Int($0.severity?.value ?? 0) }
+        #expect(severities == severities.sorted(by: >) && severities.first == 10)
+        _ = reducer.handle(.character("s"), state: &s, context: ctx())
+        #expect(order().map(\.type) == order().map(\.type).sorted())
+        _ = reducer.handle(.character("s"), state: &s, context: ctx())
+        #expect(s.heatmap.drill?.order == .newest)
+        s.maximized = true
+        let screen = ScreenRenderer.render(width: 160, height: 40, context: context(busySnapshot(), state: s)).text
+        let first = try #require(order().first)
+        #expect(screen.contains("by newest (s)"))
+        let entity = try #require(first.entity)
+        let indicator = try #require(first.indicators.first)
+        #expect(screen.contains(entity) && screen.contains(indicator))
+    }
+
     @Test func enterDrillsAndAnEventOpensItsDetailAndFocusesTheGraph() throws {
         var s = state()
         #expect(reducer.handle(.enter, state: &s, context: ctx()) == [.drillCell])
