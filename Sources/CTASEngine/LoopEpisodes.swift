@@ -2,7 +2,7 @@ import CTASCore
 
 /// Makes each pass of a looping replay a new episode: the indicators an event lists or
 /// writes in its description get values of their own per pass (`evil.com` becomes
-/// `evil-e2.com` on pass 2, a public address moves its third octet, a hash its last byte),
+/// `evil-e2.com` on pass 2, a public address moves its middle octets, a hash its last 16 bits),
 /// the same way for every event of the pass. Campaigns stay linked inside a pass and do not
 /// pile up across passes, so a demo left running keeps showing walkable correlations instead
 /// of every value crossing the over-correlation threshold. Warninglisted values, private and
@@ -70,10 +70,10 @@ struct LoopEpisodes: Sendable {
             guard let mapped else { return nil }
             return String(value[..<scheme.upperBound]) + mapped + String(rest[hostEnd...])
         case .md5, .sha1, .sha256:
-            guard value.count >= 2, let last = UInt8(value.suffix(2), radix: 16) else { return nil }
-            let moved = last &+ UInt8(truncatingIfNeeded: pass)
-            let hex = String(moved, radix: 16)
-            return String(value.dropLast(2)) + (hex.count == 1 ? "0" + hex : hex)
+            // The last 16 bits move: a value repeats only after 65,536 passes.
+            guard value.count >= 4, let last = UInt16(value.suffix(4), radix: 16) else { return nil }
+            let moved = String(last &+ UInt16(truncatingIfNeeded: pass), radix: 16)
+            return String(value.dropLast(4)) + String(repeating: "0", count: 4 - moved.count) + moved
         case .ipv6, .cve, .other: return nil
         }
     }
@@ -85,8 +85,9 @@ struct LoopEpisodes: Sendable {
         return labels.joined(separator: ".")
     }
 
-    /// A public address moves its third octet by 37 per pass; private, loopback, link-local,
-    /// shared, multicast and reserved addresses are kept (nil).
+    /// A public address moves its second and third octets together by 37 per pass (a value
+    /// repeats only after 65,536 passes), stepping past private and reserved space;
+    /// private, loopback, link-local, shared, multicast and reserved addresses are kept (nil).
     static func ipv4(_ text: String, pass: Int) -> String? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
@@ -95,11 +96,19 @@ struct LoopEpisodes: Sendable {
             guard let n = Int(p), (0...255).contains(n) else { return nil }
             octets.append(n)
         }
-        let (a, b) = (octets[0], octets[1])
-        let special = a == 0 || a == 10 || a == 127 || a >= 224 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b))
-            || (a == 192 && b == 168) || (a == 100 && (64...127).contains(b))
-        guard !special else { return nil }
-        octets[2] = (octets[2] + 37 * (pass % 256)) % 256
+        guard !isSpecial(octets[0], octets[1]) else { return nil }
+        var middle = octets[1] * 256 + octets[2]
+        let step = 37 * (pass % 65_536)
+        middle = (middle + step) % 65_536
+        // Never into private or reserved space (the warninglist would cut the pass's links).
+        while isSpecial(octets[0], middle / 256) { middle = (middle + 256) % 65_536 }
+        octets[1] = middle / 256
+        octets[2] = middle % 256
         return octets.map(String.init).joined(separator: ".")
+    }
+
+    private static func isSpecial(_ a: Int, _ b: Int) -> Bool {
+        a == 0 || a == 10 || a == 127 || a >= 224 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b))
+            || (a == 192 && b == 168) || (a == 100 && (64...127).contains(b)) || (a == 192 && b == 0) || (a == 198 && (18...19).contains(b))
     }
 }
