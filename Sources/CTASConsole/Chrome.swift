@@ -34,23 +34,30 @@ public enum StatusBar {
             [event.map { "event " + Format.clock($0) + "Z" }, behind],
             [event.map { Format.clock($0) + "Z" }],
         ]
-        let room = area.maxX - hintWidth - x - 2
+        // Trouble in the lag keeps its room too: the times give way first.
+        let trouble = s.lag.level == .keepingUp ? 0 : (lagSegment(s).map { DisplayText.width($0.0) + 2 } ?? 0)
+        // So does a message (it answers what the analyst just did).
+        let said = context.state.message.map { $0.expires > context.now ? DisplayText.width($0.text) + 2 : 0 } ?? 0
+        let room = area.maxX - hintWidth - x - 2 - trouble - said
         let parts = choices.map { $0.compactMap { $0 } }.first { DisplayText.width(" " + $0.joined(separator: "  ")) <= room }
             ?? choices[choices.count - 1].compactMap { $0 }
-        x += b.write(" " + parts.joined(separator: "  "), x: x, y: area.y, style: Style(.statusBar), clip: area)
-        // Trouble always shows; "keeping up" only where it leaves the key hints their room.
-        if let (text, style) = lagSegment(s),
-           s.lag.level != .keepingUp || x + 2 + DisplayText.width(text) + 2 < area.maxX - hintWidth {
-            x += b.write("  " + text, x: x, y: area.y, style: style, clip: area)
-        }
+        // The key hints keep their room on the right; everything else is cut before them.
+        let left = area.width >= hintWidth + 30 ? Rect(x: area.x, y: area.y, width: area.width - hintWidth - 1, height: 1) : area
+        x += b.write(" " + parts.joined(separator: "  "), x: x, y: area.y, style: Style(.statusBar), clip: left)
+        // A message first (it answers what the analyst just did), then the lag: trouble
+        // always shows, "keeping up" only where it fits whole.
         if let message = context.state.message, message.expires > context.now {
-            x += b.write("  " + message.text, x: x, y: area.y, style: Style(message.isError ? .error : .statusBar, bold: true), clip: area)
+            x += b.write("  " + message.text, x: x, y: area.y, style: Style(message.isError ? .error : .statusBar, bold: true), clip: left)
         } else if let failure = s.failure {
-            x += b.write("  " + context.safe(failure), x: x, y: area.y, style: Style(.error, bold: true), clip: area)
+            x += b.write("  " + context.safe(failure), x: x, y: area.y, style: Style(.error, bold: true), clip: left)
+        }
+        if let (text, style) = lagSegment(s), s.lag.level != .keepingUp || x + 2 + DisplayText.width(text) <= left.maxX {
+            let shown = DisplayText.truncate("  " + text, to: max(0, left.maxX - x), ellipsis: context.glyphs.ellipsis)
+            x += b.write(shown, x: x, y: area.y, style: style, clip: left)
         }
         let hints = hintText(context)
         let hx = area.maxX - DisplayText.width(hints) - 1
-        if hx > x + 2 { b.write(hints, x: hx, y: area.y, style: Style(.statusBar), clip: area) }
+        if left != area || hx > x + 2 { b.write(hints, x: hx, y: area.y, style: Style(.statusBar), clip: area) }
     }
 
     /// Whether ingest keeps up: green while events become durable within seconds, amber

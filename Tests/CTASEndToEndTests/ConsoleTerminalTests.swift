@@ -38,7 +38,7 @@ import Testing
         #expect(severe, "\(severeScreen)")
         // A pivot: the selected event's entity becomes the filter; the same key goes back.
         try await t.send("e")
-        let (pivot, pivotScreen) = try await t.waitFor { $0.contains("filter entity=") && $0.contains("(same key: back)") }
+        let (pivot, pivotScreen) = try await t.waitFor { $0.contains("filter entity=") }
         #expect(pivot, "\(pivotScreen)")
         try await t.send("e")
         let (back, backFromPivot) = try await t.waitFor { $0.contains("filter sev>=9 sev>=7") && !$0.contains("filter entity=") }
