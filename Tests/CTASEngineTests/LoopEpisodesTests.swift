@@ -11,6 +11,19 @@ import Testing
 @Suite struct LoopEpisodesTests {
     let episodes = LoopEpisodes(warninglist: .builtIn())
 
+    /// A generated feed with planted campaigns, written to `dir`; its path and the campaigns.
+    func plantedFeed(_ dir: String, seed: UInt64, campaigns: Int, events: Int) throws -> (String, [PlantedCampaign]) {
+        var options = FeedGenerator.Options()
+        options.seed = seed
+        options.plantedCampaigns = campaigns
+        var generator = FeedGenerator(options: options)
+        var bytes: [UInt8] = []
+        for _ in 0..<events { generator.appendNext(to: &bytes) }
+        let feed = dir + "/planted.ndjson"
+        try Data(bytes).write(to: URL(fileURLWithPath: feed))
+        return (feed, generator.planted?.campaigns ?? [])
+    }
+
     @Test func valuesMoveConsistentlyAndBenignOnesStay() {
         func value(_ kind: IndicatorKind, _ v: String, _ pass: Int = 2) -> String? { episodes.episodeValue(Indicator(kind, v), pass: pass) }
         #expect(value(.domain, "gixquafel.io") == "gixquafel-e2.io")
@@ -51,15 +64,8 @@ import Testing
     @Test(arguments: [true, false])
     func campaignsStayWalkableAfterManyPasses(episodes: Bool) async throws {
         let dir = scratch()
-        var options = FeedGenerator.Options()
-        options.seed = 11
-        options.plantedCampaigns = 2
-        var generator = FeedGenerator(options: options)
-        var bytes: [UInt8] = []
-        for _ in 0..<600 { generator.appendNext(to: &bytes) }
-        let feed = dir + "/planted.ndjson"
-        try Data(bytes).write(to: URL(fileURLWithPath: feed))
-        let campaign = try #require(generator.planted?.campaigns.first)
+        let (feed, planted) = try plantedFeed(dir, seed: 11, campaigns: 2, events: 600)
+        let campaign = try #require(planted.first)
         var c = config([.file(feed)], dir)
         c.loop = true
         c.loopEpisodes = episodes
@@ -82,15 +88,8 @@ import Testing
 
     @Test func theEngineListsThePlantedCampaignsAsClusters() async throws {
         let dir = scratch()
-        var options = FeedGenerator.Options()
-        options.seed = 12
-        options.plantedCampaigns = 3
-        var generator = FeedGenerator(options: options)
-        var bytes: [UInt8] = []
-        for _ in 0..<3000 { generator.appendNext(to: &bytes) }
-        let feed = dir + "/planted.ndjson"
-        try Data(bytes).write(to: URL(fileURLWithPath: feed))
-        let campaigns = try #require(generator.planted?.campaigns)
+        let (feed, campaigns) = try plantedFeed(dir, seed: 12, campaigns: 3, events: 3000)
+        try #require(campaigns.count == 3)
         let engine = try Engine(config([.file(feed)], dir))
         _ = await engine.run()
         let clusters = await engine.clusters(ClusterQuery(limit: 10_000))
