@@ -92,8 +92,9 @@ public final class Engine: Sendable {
         public var matchIntel = true
         /// Finds behaviour anomalies live (bursts, silences, firsts per entity): nil turns it off.
         public var anomalies: LiveAnomalyMonitor.Options? = LiveAnomalyMonitor.Options()
-        /// Keep the in-memory geo index the heatmap reads (headless commands have no heatmap
-        /// and skip its cost; drill-downs and `ctas hotspots` read the warm tier).
+        /// Keep the in-memory geo index the heatmap reads, and read earlier runs' events into
+        /// the timeline (headless commands have no screen and skip the cost; drill-downs,
+        /// `ctas hotspots` and `ctas timeline` read the warm tier).
         public var geoIndex = true
         public var publishInterval: Duration = .milliseconds(100)
         /// Batches each queue holds before its producer waits (a batch is a ~1 MiB read,
@@ -546,6 +547,7 @@ public final class Engine: Sendable {
         snap.endToEnd = LatencySummary(state.endToEnd)
         snap.lag = hub.lag(now: now)
         snap.attention = state.attention
+        snap.timeline = state.timeline
         let replay = control.current
         snap.replay.speed = replay.speed
         snap.replay.paused = replay.paused

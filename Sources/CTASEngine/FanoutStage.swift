@@ -23,6 +23,8 @@ actor FanoutStage {
     /// Critical counts and the busiest names of the last minutes (the attention line).
     private var attention = AttentionTally()
     private var attentionPublishedAt: UInt64 = 0
+    /// Events per minute of event time and severity band (the timeline pane).
+    private var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
 
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
          anomalies: LiveAnomalyMonitor?, storedBefore: (String, Int64)?) {
@@ -40,6 +42,8 @@ actor FanoutStage {
         if let geo, let storedBefore, let problem = geo.load(from: storedBefore.path, throughSeq: storedBefore.seq) {
             hub.fail("geo index: \(problem)")
         }
+        // Headless commands (no geo index: nothing on screen) skip the earlier runs' timeline.
+        if geo != nil, let storedBefore { loadTimeline(from: storedBefore.path, throughSeq: storedBefore.seq) }
         while let batch = await input.receive() {
             let started = MonotonicClock.nanoseconds()
             var accepted: [Event] = []
@@ -69,10 +73,12 @@ actor FanoutStage {
             }
             if anomalies != nil { judge(accepted) }
             attention.observe(accepted, at: .now())
+            for e in accepted { timeline.add(e.timestamp, severity: e.severity) }
             let now = MonotonicClock.nanoseconds()
             if now - attentionPublishedAt >= 250_000_000 {
                 attentionPublishedAt = now
                 hub.attention(attention.status(at: .now()))
+                hub.timeline(timeline)
             }
             hub.stage(.fanout, events: total, nanos: now - started)
             hub.committed(accepted: accepted, duplicates: total - accepted.count, rejects: batch.rejectKeys, warnings: batch.warnings,
@@ -80,8 +86,23 @@ actor FanoutStage {
                           readAtNanos: batch.readAtNanos, now: now, storedEvents: batch.storedEvents)
         }
         hub.attention(attention.status(at: .now()))
+        hub.timeline(timeline)
         recorder?.sync()
         executor.shutdown()
+    }
+
+    /// Counts what earlier runs stored, so the timeline shows the whole store from the start.
+    private func loadTimeline(from path: String, throughSeq: Int64) {
+        guard throughSeq > 0 else { return }
+        do throws(StoreError) {
+            let reader = try WarmReader(path: path)
+            try reader.scanTimes(throughSeq: throughSeq) { time, severity in
+                timeline.add(time, severity: severity.flatMap { Severity($0) })
+            }
+            hub.timeline(timeline)
+        } catch {
+            hub.fail("timeline: \(error)")
+        }
     }
 
     /// Gives the monitor the newly stored events and tells the hub what it found.

@@ -61,6 +61,7 @@ final class MetricsHub: Sendable {
         /// Events the parse stages released, and when (cumulative count at each release),
         /// for the lag: marks are dropped once the writer has committed that many.
         var attention = AttentionStatus()
+        var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
         var released = 0
         var releaseMarks = Deque<(total: Int, nanos: UInt64)>()
         /// When lines were dropped, with the total before, for "dropped lately".
@@ -165,6 +166,8 @@ final class MetricsHub: Sendable {
     }
 
     func attention(_ status: AttentionStatus) { state.withLock { $0.attention = status } }
+
+    func timeline(_ histogram: TimeHistogram) { state.withLock { $0.timeline = histogram } }
 
     /// Records events handed from a parse stage to the rest of the pipeline.
     func released(_ events: Int, at nanos: UInt64) {

@@ -19,6 +19,11 @@ public struct Snapshot: Sendable {
     public var stages: [StageStatus] = []
     /// Critical counts and the busiest names of the last minutes.
     public var attention = AttentionStatus()
+    /// Stored events per span of event time and severity band (what was stored before this
+    /// run, then every event committed): the timeline pane's data. Bounded: it coarsens.
+    public var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
+    /// Timeline buckets kept before they merge into wider ones (a week of minutes).
+    public static let timelineCapacity = 10_080
     /// Whether ingest keeps up with its sources (the status bar's lag).
     public var lag = PipelineLag()
     /// From reading a line to its event being durable in the warm tier (µs).

@@ -176,6 +176,30 @@ public final class WarmReader {
         return last
     }
 
+    /// Every stored event's time and severity within `since..<until` (either open), in time
+    /// order (the time index's), for a timeline; only rows up to `throughSeq` when given.
+    public func scanTimes(since: Timestamp? = nil, until: Timestamp? = nil, throughSeq: Int64? = nil,
+                          _ body: (_ time: Timestamp, _ severity: Int?) -> Void) throws(StoreError) {
+        var clauses: [String] = []
+        var args: [SQLiteValue] = []
+        if let since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
+        if let until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
+        if let throughSeq { clauses.append("seq <= ?"); args.append(.integer(throughSeq)) }
+        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        let s = try database.prepare("SELECT ts, severity FROM events INDEXED BY events_ts\(filter) ORDER BY ts")
+        try s.bind(args)
+        while try s.step() {
+            body(Timestamp(microseconds: s.int64(0)), s.isNull(1) ? nil : Int(s.int64(1)))
+        }
+    }
+
+    /// The oldest stored event time (nil when empty).
+    public func oldest() throws(StoreError) -> Timestamp? {
+        let s = try database.prepare("SELECT min(ts) FROM events")
+        guard try s.step(), !s.isNull(0) else { return nil }
+        return Timestamp(microseconds: s.int64(0))
+    }
+
     /// The newest stored event time and the highest seq (nil when empty).
     public func newest() throws(StoreError) -> (time: Timestamp, seq: Int64)? {
         let s = try database.prepare("SELECT max(ts), max(seq) FROM events")

@@ -13,7 +13,7 @@ struct CTAS: AsyncParsableCommand {
             """,
         subcommands: [ConsoleCommand.self, IngestCommand.self, ReplayCommand.self, GenFeedCommand.self, QueryCommand.self,
                       BenchCommand.self, H3Command.self, IocCommand.self, GraphCommand.self,
-                      HotspotsCommand.self, AnomaliesCommand.self, SchemaCommand.self, GeoIPCommand.self, IntelCommand.self, ExportCommand.self],
+                      HotspotsCommand.self, TimelineCommand.self, AnomaliesCommand.self, SchemaCommand.self, GeoIPCommand.self, IntelCommand.self, ExportCommand.self],
         defaultSubcommand: ConsoleCommand.self)
 }
 
