@@ -102,7 +102,9 @@ public struct TimelineReport: Sendable {
         var rows: [Row] = []
         rows.reserveCapacity(Int(span) + 1)
         for key in low...high {
-            rows.append(Row(start: histogram.start(ofBucket: key), end: histogram.start(ofBucket: key + 1),
+            // Wide buckets at the ends of time are cut to what RFC 3339 can write (years 0000–9999).
+            rows.append(Row(start: max(Timestamp.earliest, histogram.start(ofBucket: key)),
+                            end: min(Timestamp.latest, histogram.start(ofBucket: key + 1)),
                             counts: histogram.buckets[key] ?? BandCounts()))
         }
         return .success(TimelineReport(since: from, until: to, width: width, rows: rows, total: histogram.total))

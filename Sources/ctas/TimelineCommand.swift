@@ -43,8 +43,9 @@ struct TimelineCommand: ParsableCommand {
     var bucketDuration: Duration? { bucket.flatMap { TimeArgument.relative($0) } }
 
     func validate() throws {
-        _ = try bound(since, "since")
-        _ = try bound(until, "until")
+        if case .time(let from)? = try bound(since, "since"), case .time(let to)? = try bound(until, "until"), from >= to {
+            throw ValidationError(TimelineReport.Failure.emptyWindow.description)
+        }
         if let bucket {
             guard let d = bucketDuration, d >= .seconds(1) else {
                 throw ValidationError("--bucket '\(SafeText.sanitize(bucket))': expected a width such as 30s, 5m, 1h or 1d")
