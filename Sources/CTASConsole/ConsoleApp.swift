@@ -45,7 +45,7 @@ public final class ConsoleApp {
     private var lastSummarized: H3Index?
 
     public init(engine: Engine, terminal: any Terminal, options: ConsoleOptions, keymap: Keymap, theme: Theme, catalog: ThemeCatalog,
-                panes: [PaneKind] = [.feed, .heatmap, .graph, .metrics], landMask: LandMask? = nil, startupMessage: String? = nil) {
+                panes: [PaneKind] = [.feed, .heatmap, .graph, .metrics, .timeline], landMask: LandMask? = nil, startupMessage: String? = nil) {
         self.engine = engine
         self.terminal = terminal
         self.options = options
@@ -161,8 +161,10 @@ public final class ConsoleApp {
         let graphRows = ScreenRenderer.area(of: .graph, width: terminal.width, height: terminal.height, state: state).map(GraphPane.listRows) ?? 0
         let heatmapArea = ScreenRenderer.area(of: .heatmap, width: terminal.width, height: terminal.height, state: state)
         let map = heatmapArea.map(HeatmapPane.mapArea) ?? Rect(x: 0, y: 0, width: 0, height: 0)
+        let timeline = ScreenRenderer.area(of: .timeline, width: terminal.width, height: terminal.height, state: state)
         return Reducer.Context(snapshot: snapshot, feedList: FeedList.events(snapshot, state.feed), feedRows: rows, graphRows: graphRows,
-                               heatmapSize: (map.width, map.height), drillRows: heatmapArea.map(HeatmapPane.listRows) ?? 0)
+                               heatmapSize: (map.width, map.height), drillRows: heatmapArea.map(HeatmapPane.listRows) ?? 0,
+                               timelineColumns: timeline.map(TimelinePane.columns) ?? 0)
     }
 
     func apply(_ effects: [Effect]) {
@@ -252,7 +254,7 @@ public final class ConsoleApp {
     func queryClusters() {
         lastClusterQuery = MonotonicClock.nanoseconds()
         clusterSequence = engine.snapshot.graph.events
-        let query = ClusterQuery(overcorrelationThreshold: engine.overcorrelationThreshold)
+        let query = ClusterQuery(overcorrelationThreshold: engine.overcorrelationThreshold, range: state.graph.range)
         Task { [engine] in
             let clusters = await engine.clusters(query)
             self.deliver(.clusters(clusters))
@@ -319,9 +321,10 @@ public final class ConsoleApp {
         guard let map = heatmapMap, let cell = state.heatmap.cursorCell(width: map.width, height: map.height) else { return }
         guard force || cell != lastSummarized else { return }
         lastSummarized = cell
-        let since = state.heatmap.data?.windowStart
+        let since = state.heatmap.range?.from ?? state.heatmap.data?.windowStart
+        let until = state.heatmap.range?.until
         Task { [engine] in
-            let summary = await engine.drill(into: cell, since: since, limit: 0)
+            let summary = await engine.drill(into: cell, since: since, until: until, limit: 0)
             self.deliver(.cursorSummary(summary))
         }
     }
@@ -329,11 +332,12 @@ public final class ConsoleApp {
     /// Fetches the drill-down cell's events, newest first.
     func drillCell() {
         guard let drill = state.heatmap.drill else { return }
-        let since = state.heatmap.window == .all ? nil : state.heatmap.data?.windowStart
+        let since = state.heatmap.range?.from ?? (state.heatmap.window == .all ? nil : state.heatmap.data?.windowStart)
+        let until = state.heatmap.range?.until
         let generation = drill.generation
         let cell = drill.cell
         Task { [engine] in
-            let result = await engine.drill(into: cell, since: since, limit: HeatmapViewState.drillLimit)
+            let result = await engine.drill(into: cell, since: since, until: until, limit: HeatmapViewState.drillLimit)
             self.deliver(.drill(result, generation: generation))
         }
     }

@@ -50,7 +50,13 @@ public enum FeedPane {
         // 3. View state: following or held, and the filter.
         let list = FeedList.events(s, feed)
         x = inner.x
-        if feed.following {
+        if feed.following && s.replay.paused {
+            // The list follows, but nothing new comes while the replay is paused: say so where "live" would be.
+            x += b.write(g.ascii ? "|| PAUSED" : "⏸ PAUSED", x: x, y: y, style: Style(.warning, bold: true), clip: inner)
+            if let key = context.keymap.key(for: .pause, in: .feed) {
+                x += b.write(" (\(key): resume)", x: x, y: y, style: .muted, clip: inner)
+            }
+        } else if feed.following {
             x += b.write(g.ascii ? "> live" : "▶ live", x: x, y: y, style: Style(.good, bold: true), clip: inner)
         } else {
             x += b.write(g.ascii ? "|| held" : "⏸ held", x: x, y: y, style: Style(.warning, bold: true), clip: inner)

@@ -96,7 +96,9 @@ public enum GraphPane {
                 status.loaded ? "Select an event in the feed (c correlates it here), or :graph VALUE." : "loading the graph…",
                 "\(Format.count(status.events)) events, \(Format.count(status.nodes)) indicators; "
                     + "values in more than \(status.overcorrelationThreshold) events are over-correlating",
-                status.loaded && graph.clusters != nil ? "No recent events share an indicator yet." : "",
+                status.loaded && graph.clusters != nil
+                    ? graph.range.map { "No events in \(HeatmapPane.rangeText($0)) share an indicator." } ?? "No recent events share an indicator yet."
+                    : "",
             ]
             for (i, line) in lines.enumerated() where y + i < inner.maxY {
                 b.write(line, x: inner.x + 1, y: y + i, style: i == 0 ? .text : .muted, clip: inner)
@@ -198,7 +200,8 @@ public enum GraphPane {
                                context: RenderContext, focused: Bool) {
         let g = context.glyphs
         var y = inner.y
-        b.write("STRONGEST CLUSTERS NOW (\(clusters.count))", x: inner.x, y: y, style: Style(.title), clip: inner)
+        let when = context.state.graph.range.map { "IN " + HeatmapPane.rangeText($0) } ?? "NOW"
+        b.write("STRONGEST CLUSTERS \(when) (\(clusters.count))", x: inner.x, y: y, style: Style(.title), clip: inner)
         let hint = "enter focuses  esc/backspace returns here"
         let hx = inner.maxX - DisplayText.width(hint)
         if hx > inner.x + 30 { b.write(hint, x: hx, y: y, style: .muted, clip: inner) }

@@ -24,6 +24,14 @@ public enum HeatmapPane {
     /// Rows of the drill-down list in a pane of this area.
     public static func listRows(in area: Rect) -> Int { max(0, area.height - 2 - 2) }
 
+    /// A timeline range as the header shows it: `11-20 10:00–11:00` (dates when it spans days).
+    static func rangeText(_ range: TimeRange) -> String {
+        let from = Array(range.from.rfc3339), until = Array(range.until.rfc3339)
+        guard from.count >= 16, until.count >= 16 else { return range.description }
+        let sameDay = from[0..<10] == until[0..<10]
+        return String(from[5..<10]) + " " + String(from[11..<16]) + "–" + (sameDay ? "" : String(until[5..<10]) + " ") + String(until[11..<16])
+    }
+
     /// Whether colours cannot carry the densities (ASCII, or 8 colours and fewer).
     static func usesGlyphRamp(_ context: RenderContext) -> Bool {
         context.glyphs.ascii || context.colorDepth <= .colors8
@@ -152,8 +160,8 @@ public enum HeatmapPane {
         var x = inner.x
         let res = state.viewport.displayResolution(width: map.width)
         x += b.write("res \(res)", x: x, y: y, style: Style(.accent), clip: inner)
-        x += b.write("  window ", x: x, y: y, style: .muted, clip: inner)
-        x += b.write(state.window.rawValue, x: x, y: y, style: Style(.accent, bold: true), clip: inner)
+        x += b.write(state.range == nil ? "  window " : "  range ", x: x, y: y, style: .muted, clip: inner)
+        x += b.write(state.range.map(Self.rangeText) ?? state.window.rawValue, x: x, y: y, style: Style(.accent, bold: true), clip: inner)
         x += b.write("  " + (state.weighting == .count ? "events" : "severity"), x: x, y: y, style: .text, clip: inner)
         if let data = state.data, data.query.resolution == res {
             x += b.write("  \(Format.count(data.analysis.hotspots.count)) hot\(data.query.area == nil ? "" : " in view")", x: x, y: y,
@@ -227,8 +235,8 @@ public enum HeatmapPane {
             b.write("  loading…", x: x, y: y, style: .muted, clip: inner)
             return
         }
-        let window = context.state.heatmap.window
-        x += b.write("  \(Format.count(result.summary.count)) event(s)\(window == .all ? "" : " in \(window.rawValue)")", x: x, y: y,
+        let window = context.state.heatmap.range.map(Self.rangeText) ?? context.state.heatmap.window.rawValue
+        x += b.write("  \(Format.count(result.summary.count)) event(s)\(window == GeoWindow.all.rawValue ? "" : " in \(window)")", x: x, y: y,
                      style: .text, clip: inner)
         if result.summary.count > result.events.count {
             x += b.write(", newest \(result.events.count) shown", x: x, y: y, style: .muted, clip: inner)

@@ -7,6 +7,8 @@ import H3
 public struct HeatmapViewState: Sendable {
     public var viewport = HeatmapViewport()
     public var window: GeoWindow = .all
+    /// The span selected on the timeline (it replaces the window while set).
+    public var range: TimeRange?
     public var weighting: GeoWeighting = .count
     /// Gi* neighbourhood rings.
     public var k = 1
@@ -73,11 +75,11 @@ public struct HeatmapViewState: Sendable {
     public func query(width: Int, height: Int) -> HeatmapQuery {
         let res = viewport.displayResolution(width: width)
         guard res > Self.worldAreaMaxResolution else {
-            return HeatmapQuery(resolution: res, window: window, weighting: weighting, k: k)
+            return HeatmapQuery(resolution: res, window: window, weighting: weighting, k: k, range: range)
         }
         let key = PixelCellMap.Key(viewport: viewport, width: width, height: height, resolution: res, hasLand: land != nil)
         let cells = cache.map(for: key, landMask: land).cells
-        return HeatmapQuery(resolution: res, window: window, weighting: weighting, k: k, area: cells)
+        return HeatmapQuery(resolution: res, window: window, weighting: weighting, k: k, area: cells, range: range)
     }
 
     /// The cell under the crosshair (the map's centre).

@@ -70,6 +70,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
     case correlate
     case acknowledge, toggleSevere = "toggle-severe"
     case cycleOrder = "cycle-order"
+    case selectRange = "select-range", fit
     case pivotEntity = "pivot-entity", pivotType = "pivot-type", pivotSource = "pivot-source", pivotIndicator = "pivot-indicator"
 
     /// What the action does, for the help overlay.
@@ -110,6 +111,8 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
         case .acknowledge: "mark the critical events so far as seen (the attention line counts new ones)"
         case .toggleSevere: "show only events of severity 7 or more in the feed (or all again)"
         case .cycleOrder: "order the drilled cell's events: newest, severity, type"
+        case .selectRange: "timeline: start a range at the cursor (move, then enter: every pane follows it)"
+        case .fit: "timeline: show all of the stored events again"
         case .pivotEntity: "feed: only the selected event's entity (again: back to the filter before)"
         case .pivotType: "feed: only the selected event's type (again: back)"
         case .pivotSource: "feed: only the selected event's source (again: back)"
@@ -120,7 +123,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
 
 /// Where a binding applies: everywhere, or only while a pane of a kind has focus.
 public enum KeyContext: String, Sendable, CaseIterable, Hashable {
-    case global, feed, metrics, heatmap, graph
+    case global, feed, metrics, heatmap, graph, timeline
 }
 
 /// Key bindings per context. The help overlay is generated from this, so it cannot go stale.
@@ -153,6 +156,12 @@ public struct Keymap: Sendable {
             ("1", .hops1), ("2", .hops2), ("3", .hops3), ("o", .toggleOverCorrelated),
         ]
         for (key, action) in graph { map.bind(Key(name: key)!, to: action, in: .graph) }
+        let timeline: [(String, Action)] = [
+            ("left", .left), ("h", .left), ("right", .right), ("l", .right), ("pgup", .pageUp), ("pgdn", .pageDown),
+            ("home", .top), ("g", .top), ("end", .live), ("G", .live), ("v", .selectRange), ("space", .selectRange), ("enter", .open),
+            ("+", .zoomIn), ("=", .zoomIn), ("-", .zoomOut), ("0", .fit),
+        ]
+        for (key, action) in timeline { map.bind(Key(name: key)!, to: action, in: .timeline) }
         return map
     }()
 
@@ -173,7 +182,7 @@ public struct Keymap: Sendable {
             func fail(_ message: String) -> ConfigError { ConfigError("\(doc.origin):\(entry.line): \(message)") }
             let contextName = entry.table == "keys" ? "global" : String(entry.table.dropFirst(5))
             guard let context = KeyContext(rawValue: contextName) else {
-                throw fail("unknown table [\(entry.table)]; expected [keys] or [keys.feed], [keys.metrics], [keys.heatmap], [keys.graph]")
+                throw fail("unknown table [\(entry.table)]; expected [keys] or [keys.feed], [keys.metrics], [keys.heatmap], [keys.graph], [keys.timeline]")
             }
             guard let action = Action(rawValue: entry.key) else {
                 throw fail("unknown action '\(entry.key)'; expected one of \(Action.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -194,6 +203,13 @@ public struct Keymap: Sendable {
             bindings[context] = bindings[context]?.filter { $0.value != action }
             for key in keys { bind(key, to: action, in: context) }
         }
+    }
+
+    /// The shortest key bound to an action in a context (or globally), for hints on screen.
+    public func key(for action: Action, in context: KeyContext) -> String? {
+        let keys = (bindings[context] ?? [:]).merging(bindings[.global] ?? [:]) { pane, _ in pane }
+            .filter { $0.value == action }.map(\.key.description)
+        return keys.sorted { $0.count == $1.count ? $0 < $1 : $0.count < $1.count }.first
     }
 
     /// Help lines for a context: each action once, with all its keys.

@@ -18,10 +18,14 @@ public struct Reducer: Sendable {
         /// The heatmap's map, in characters (0×0 when not shown), and its drill-down rows.
         public var heatmapSize: (width: Int, height: Int)
         public var drillRows: Int
+        /// Bar columns of the timeline pane (0 when not shown).
+        public var timelineColumns: Int
         public var now: Timestamp
 
         public init(snapshot: Snapshot, feedList: [Event], feedRows: Int, graphRows: Int = 10,
-                    heatmapSize: (width: Int, height: Int) = (0, 0), drillRows: Int = 10, now: Timestamp = .now()) {
+                    heatmapSize: (width: Int, height: Int) = (0, 0), drillRows: Int = 10, timelineColumns: Int = 0,
+                    now: Timestamp = .now()) {
+            self.timelineColumns = timelineColumns
             self.heatmapSize = heatmapSize
             self.drillRows = drillRows
             self.snapshot = snapshot
@@ -100,6 +104,11 @@ public struct Reducer: Sendable {
             state.needsFullRedraw = true
             return [.redraw]
         case .back:
+            if state.focus == .timeline, state.timeline.anchor != nil {
+                state.timeline.anchor = nil
+                state.say("selection dropped", now: context.now)
+                return []
+            }
             if state.focus == .heatmap, state.heatmap.drill != nil {
                 state.heatmap.drill = nil
                 return [.queryHeatmap]
@@ -116,15 +125,22 @@ public struct Reducer: Sendable {
                 state.graph.changed()
                 return [.queryClusters]
             }
+            if state.range != nil {
+                return follow(nil, state: &state, context: context)
+            }
             if state.maximized {
                 state.maximized = false
             } else if !state.feed.filter.isEmpty {
                 return setFilter(.all, state: &state)
             }
+        case .selectRange, .fit:
+            if state.focus == .timeline { return timelineAction(action, state: &state, context: context) }
         case .left, .right, .zoomIn, .zoomOut, .goTo, .nextHotspot, .previousHotspot, .cycleWindow, .cycleOrder:
             if state.focus == .heatmap { return heatmapAction(action, state: &state, context: context) }
+            if state.focus == .timeline { return timelineAction(action, state: &state, context: context) }
         case .up, .down, .pageUp, .pageDown, .top, .live, .open:
             if state.focus == .heatmap { return heatmapAction(action, state: &state, context: context) }
+            if state.focus == .timeline { return timelineAction(action, state: &state, context: context) }
             if state.focus == .graph { return navigateGraph(action, state: &state, context: context) }
             guard state.focus == .feed else { break }
             let before = state.feed.selected
@@ -303,7 +319,7 @@ public struct Reducer: Sendable {
         return effects
     }
 
-    private func setFilter(_ filter: EventFilter, state: inout ViewState) -> [Effect] {
+    func setFilter(_ filter: EventFilter, state: inout ViewState) -> [Effect] {
         state.feed.beforePivot = nil
         state.feed.filter = filter
         state.feed.selected = 0

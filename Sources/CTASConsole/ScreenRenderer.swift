@@ -2,8 +2,9 @@ import CTASCore
 import CTASEngine
 
 /// Where the panes go for a screen size: one pane fills the screen; two sit side by side on
-/// a wide screen, else stacked; three or four share a grid. The status line takes the last
-/// row. A maximized pane takes everything above it.
+/// a wide screen, else stacked; three or four share a grid. The timeline, among others, is a
+/// strip across the foot (time runs left to right, so it wants the width). The status line
+/// takes the last row. A maximized pane takes everything above it.
 public enum Layout {
     public static let minimumWidth = 60
     public static let minimumHeight = 15
@@ -24,6 +25,11 @@ public enum Layout {
             // The first row is the tab bar.
             let (_, below) = screen.splitTop(1)
             return [(panes.contains(focus) ? focus : panes[0], below)]
+        }
+        if panes.count > 1, panes.contains(.timeline) {
+            let height = max(7, min(11, screen.height / 5))
+            let (above, strip) = screen.splitTop(screen.height - height)
+            return self.panes(panes.filter { $0 != .timeline }, in: above, focus: focus, maximized: false) + [(.timeline, strip)]
         }
         switch panes.count {
         case 1:
@@ -76,6 +82,7 @@ public enum ScreenRenderer {
             case .metrics: MetricsPane.render(into: &b, area: rect, context: context, focused: focused)
             case .graph: GraphPane.render(into: &b, area: rect, context: context, focused: focused)
             case .heatmap: HeatmapPane.render(into: &b, area: rect, context: context, focused: focused)
+            case .timeline: TimelinePane.render(into: &b, area: rect, context: context, focused: focused)
             }
         }
         AttentionLine.render(into: &b, area: attention, context: context)

@@ -3,7 +3,7 @@ import CTASEngine
 
 /// The console's panes. Heatmap and graph take their place in the layout once they exist.
 public enum PaneKind: String, Sendable, CaseIterable, Hashable {
-    case feed, heatmap, graph, metrics
+    case feed, heatmap, graph, metrics, timeline
 
     public var title: String {
         switch self {
@@ -11,6 +11,7 @@ public enum PaneKind: String, Sendable, CaseIterable, Hashable {
         case .heatmap: "Threat density"
         case .graph: "Correlation"
         case .metrics: "Metrics"
+        case .timeline: "Timeline"
         }
     }
 
@@ -24,6 +25,7 @@ public enum PaneKind: String, Sendable, CaseIterable, Hashable {
         case "density", "threat-density", "threat", "map": self = .heatmap
         case "performance": self = .metrics
         case "events": self = .feed
+        case "time", "histogram": self = .timeline
         default: return nil
         }
     }
@@ -34,6 +36,7 @@ public enum PaneKind: String, Sendable, CaseIterable, Hashable {
         case .heatmap: .heatmap
         case .graph: .graph
         case .metrics: .metrics
+        case .timeline: .timeline
         }
     }
 }
@@ -96,6 +99,8 @@ public struct GraphViewState: Sendable {
     /// With nothing focused: the strongest clusters of recent events (nil until asked).
     public var clusters: [EventCluster]?
     public var clusterSelected = 0
+    /// The clusters' span of event time (the timeline's selection; nil: the newest events).
+    public var range: TimeRange?
 
     public init() {}
 
@@ -174,6 +179,10 @@ public struct ViewState: Sendable {
     public var feed = FeedViewState()
     public var graph = GraphViewState()
     public var heatmap = HeatmapViewState()
+    public var timeline = TimelineViewState()
+    /// The span of event time selected on the timeline, which the feed (its filter), the map
+    /// (its window) and the correlation pane (its clusters) follow; nil: all of it.
+    public var range: TimeRange?
     public var themeName: String
     public var demo = false
     /// The detail view's event's indicators as the graph knows them (with event counts).

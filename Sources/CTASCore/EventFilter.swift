@@ -3,6 +3,8 @@
 /// tags; case-insensitive); `field:value` matches inside one field; `sev>=7` (also `>`,
 /// `<`, `<=`, `=`, `:`) compares severity; `field=value` matches one field exactly (any
 /// case: `entity=host-1` is not `host-12`; for indicators and tags, any one of them);
+/// `time>=2026-11-20T10:00Z` (also `>`, `<`, `<=`) compares event time (a date, a time to
+/// the minute or full RFC 3339; what the timeline's selected range sets);
 /// `-term` or `!term` negates; `"quoted text"` keeps spaces.
 ///
 /// Fields: `type`, `src` (`source`), `entity` (`ent`), `id`, `ind` (`indicator`), `tag`,
@@ -19,6 +21,8 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
         /// The field equals the value (case-insensitive), or one of its values does.
         case fieldEquals(Field, String)
         case severity(Comparison, Int)
+        /// Event time compared with a time (`time>=2026-11-20T10:00Z`, `time<2026-11-20`).
+        case time(Comparison, Timestamp)
         indirect case not(Term)
     }
 
@@ -64,6 +68,16 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
     private static func term(_ token: String) throws(FilterError) -> Term {
         // Severity comparisons: sev>=7, severity<3, sev=5, sev:5.
         let lower = token.lowercased()
+        if lower.hasPrefix("time") {
+            let rest = token.dropFirst(4)
+            for op in [">=", "<=", ">", "<", "="] where rest.hasPrefix(op) {
+                let value = String(rest.dropFirst(op.count))
+                guard TimeArgument.relative(value) == nil, let time = try? TimeArgument.parse(value) else {
+                    throw FilterError("'\(token)': time is compared with a time such as 2026-11-20T10:00Z or 2026-11-20")
+                }
+                return .time(Comparison(rawValue: op) ?? .eq, time)
+            }
+        }
         for prefix in ["severity", "sev"] where lower.hasPrefix(prefix) {
             let rest = lower.dropFirst(prefix.count)
             for op in [">=", "<=", ">", "<", "=", ":"] where rest.hasPrefix(op) {
@@ -136,6 +150,20 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 
+    /// This filter with its time terms replaced by `range`'s (or only removed, for nil): the
+    /// other terms keep their text.
+    public func limited(to range: TimeRange?) throws(FilterError) -> EventFilter {
+        var kept: [String] = []
+        for word in try Self.words(text) {
+            if !word.quoted, case .time = try Self.term(word.text) { continue }
+            if !word.quoted, word.text.count > 1, word.text.first == "-" || word.text.first == "!",
+               case .time = try Self.term(String(word.text.dropFirst())) { continue }
+            kept.append(word.quoted ? "\"" + word.text + "\"" : word.text)
+        }
+        if let range { kept.append(range.filterText) }
+        return try EventFilter(parsing: kept.joined(separator: " "))
+    }
+
     /// Whether `e` satisfies every term.
     public func matches(_ e: Event) -> Bool {
         terms.allSatisfy { Self.matches($0, e) }
@@ -149,6 +177,14 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
     private static func matches(_ term: Term, _ e: Event) -> Bool {
         switch term {
         case .not(let inner): return !matches(inner, e)
+        case .time(let op, let t):
+            switch op {
+            case .eq: return e.timestamp == t
+            case .lt: return e.timestamp < t
+            case .le: return e.timestamp <= t
+            case .gt: return e.timestamp > t
+            case .ge: return e.timestamp >= t
+            }
         case .severity(let op, let n):
             guard let s = e.severity.map({ Int($0.value) }) else { return false }
             switch op {

@@ -500,13 +500,14 @@ public final class Engine: Sendable {
     /// runs short jobs that keep time; cached until new events arrive).
     public func heatmap(_ query: HeatmapQuery) async -> HeatmapData {
         let geo = geo
-        return await Task.detached { geo.heatmap(query) }.value
+        let warm = configuration.dataDirectory.warmDatabase
+        return await Task.detached { geo.heatmap(query, warmDatabase: warm) }.value
     }
 
     /// A cell's stored events, newest first, with its event count and top types and sources
-    /// since `since` (the drill-down; one indexed range scan).
-    nonisolated(nonsending) public func drill(into cell: H3Index, since: Timestamp?, limit: Int) async -> CellDrill {
-        await history.drill(cell, since: since, limit: limit)
+    /// in `since..<until` (the drill-down; one indexed range scan).
+    nonisolated(nonsending) public func drill(into cell: H3Index, since: Timestamp?, until: Timestamp? = nil, limit: Int) async -> CellDrill {
+        await history.drill(cell, since: since, until: until, limit: limit)
     }
 
     /// The over-correlation threshold the rules set.

@@ -11,8 +11,12 @@ public struct HeatmapQuery: Sendable, Hashable {
     public var weighting: GeoWeighting
     public var k: Int
     public var area: [H3Index]?
+    /// A span of event time selected on the timeline: it replaces the window.
+    public var range: TimeRange?
 
-    public init(resolution: Int, window: GeoWindow = .all, weighting: GeoWeighting = .count, k: Int = 1, area: [H3Index]? = nil) {
+    public init(resolution: Int, window: GeoWindow = .all, weighting: GeoWeighting = .count, k: Int = 1, area: [H3Index]? = nil,
+                range: TimeRange? = nil) {
+        self.range = range
         self.resolution = max(0, min(GeoIndex.baseResolution, resolution))
         self.window = window
         self.weighting = weighting

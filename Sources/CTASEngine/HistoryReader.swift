@@ -25,18 +25,19 @@ actor HistoryReader {
 }
 
 extension HistoryReader {
-    func drill(_ cell: H3Index, since: Timestamp?, limit: Int) -> CellDrill {
+    func drill(_ cell: H3Index, since: Timestamp?, until: Timestamp?, limit: Int) -> CellDrill {
         do throws(StoreError) {
             if reader == nil { reader = try WarmReader(path: path) }
             guard let reader else { return CellDrill(cell: cell) }
             var q = EventQuery()
             q.cell = cell
             q.since = since
+            q.until = until
             q.newestFirst = true
             q.limit = limit
             var drill = CellDrill(cell: cell)
             drill.events = try reader.events(q)
-            drill.summary = try reader.cellSummary(cell, since: since)
+            drill.summary = try reader.cellSummary(cell, since: since, until: until)
             return drill
         } catch {
             var drill = CellDrill(cell: cell)

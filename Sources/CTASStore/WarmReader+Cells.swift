@@ -69,18 +69,19 @@ extension WarmReader {
     /// What a cell holds since `since`: its event count (exact, from the index alone) and
     /// the most frequent types and sources among its newest `sample` events (most first, at
     /// most `top` each), so a cell of any size answers in milliseconds.
-    public func cellSummary(_ cell: H3Index, since: Timestamp?, top: Int = 5, sample: Int = 2_000) throws(StoreError) -> CellSummary {
+    public func cellSummary(_ cell: H3Index, since: Timestamp?, until: Timestamp? = nil, top: Int = 5, sample: Int = 2_000) throws(StoreError) -> CellSummary {
         var clauses: [String] = []
         var args: [SQLiteValue] = []
         Self.cellClause(cell, &clauses, &args)
         if let since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
+        if let until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
         let filter = "ts / \(WarmTier.cellBucketMicros) = ? AND " + clauses.joined(separator: " AND ")
         let count = try database.prepare("SELECT count(*) FROM events WHERE " + filter)
         let rows = try database.prepare("SELECT type, source FROM events WHERE " + filter + " ORDER BY ts DESC LIMIT ?")
         var summary = CellSummary()
         var types: [String: Int] = [:]
         var sources: [String: Int] = [:]
-        try forEachBucket(since: since, until: nil, newestFirst: true) { (bucket) throws(StoreError) -> Bool in
+        try forEachBucket(since: since, until: until, newestFirst: true) { (bucket) throws(StoreError) -> Bool in
             count.reset()
             try count.bind([.integer(bucket)] + args)
             if try count.step() { summary.count += Int(count.int64(0)) }

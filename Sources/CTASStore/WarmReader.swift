@@ -155,14 +155,15 @@ public final class WarmReader {
     }
 
     /// Every stored event's cell (0: no location), time and severity, in storage order (only
-    /// those since `since` and up to `throughSeq` when given), for building a geo index.
+    /// those in `since..<until` and up to `throughSeq` when given), for building a geo index.
     /// Returns the last seq read.
     @discardableResult
-    public func scanCells(since: Timestamp? = nil, throughSeq: Int64? = nil,
+    public func scanCells(since: Timestamp? = nil, until: Timestamp? = nil, throughSeq: Int64? = nil,
                           _ body: (_ cell: UInt64, _ time: Timestamp, _ severity: Int?) -> Void) throws(StoreError) -> Int64 {
         var clauses: [String] = []
         var args: [SQLiteValue] = []
         if let since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
+        if let until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
         if let throughSeq { clauses.append("seq <= ?"); args.append(.integer(throughSeq)) }
         let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         let s = try database.prepare("SELECT cell, ts, severity, seq FROM events\(filter) ORDER BY seq")

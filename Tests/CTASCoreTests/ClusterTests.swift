@@ -25,6 +25,22 @@ import Testing
         return g
     }
 
+    /// A span of time (the timeline's selection) keeps only the clusters of events inside it.
+    @Test func aTimeRangeKeepsOnlyItsEvents() throws {
+        let g = graph()
+        let late = try #require(TimeRange(from: ts(3600), until: ts(4000)))
+        let clusters = g.clusters(ClusterQuery(limit: 10, overcorrelationThreshold: 20, range: late))
+        #expect(clusters.map(\.newest.id) == ["b2"])
+        let early = try #require(TimeRange(from: ts(100), until: ts(125)))
+        let a = g.clusters(ClusterQuery(limit: 10, overcorrelationThreshold: 20, range: early))
+        #expect(a.map(\.newest.id) == ["a3"] && a.first?.size == 3, "a4 at 130 is outside")
+        // A range holding more events than `recentEvents` keeps its newest ones.
+        let capped = g.clusters(ClusterQuery(recentEvents: 2, limit: 10, overcorrelationThreshold: 20,
+                                             range: TimeRange(from: ts(0), until: ts(5000))))
+        #expect(capped.isEmpty, "the newest two (b2, lonely) share nothing")
+        #expect(g.clusters(ClusterQuery(limit: 10, overcorrelationThreshold: 20, range: TimeRange(from: ts(9000), until: ts(9999)))).isEmpty)
+    }
+
     @Test func groupsThroughSharedValuesOnly() throws {
         let clusters = graph().clusters(ClusterQuery(limit: 10, overcorrelationThreshold: 20))
         #expect(clusters.count == 2, "\(clusters.map(\.newest.id))")

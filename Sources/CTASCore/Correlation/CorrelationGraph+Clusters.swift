@@ -12,12 +12,24 @@ extension CorrelationGraph {
     /// window's edges plus the values' postings.
     public func clusters(_ query: ClusterQuery) -> [EventCluster] {
         let total = eventCount
-        let start = max(0, total - query.recentEvents)
-        guard total - start >= 2, query.limit > 0 else { return [] }
+        let slots: [Int]
+        if let range = query.range {
+            // The newest `recentEvents` of the events whose time lies in the range.
+            var found: [Int] = []
+            var slot = total - 1
+            while slot >= 0, found.count < query.recentEvents {
+                if range.contains(Timestamp(microseconds: eventTime[slot])), isLive(EventSlot(slot)) { found.append(slot) }
+                slot -= 1
+            }
+            slots = found.reversed()
+        } else {
+            slots = (max(0, total - query.recentEvents)..<total).filter { isLive(EventSlot($0)) }
+        }
+        guard slots.count >= 2, query.limit > 0 else { return [] }
         // The window's events per linking value.
         var holders: [NodeID: [Int]] = [:]
         var linking: [NodeID: Bool] = [:]
-        for slot in start..<total where isLive(EventSlot(slot)) {
+        for slot in slots {
             for e in Int(edgeStart[slot])..<Int(edgeStart[slot + 1]) {
                 let node = edges[e]
                 let links = linking[node] ?? (warninglistSection(node) == nil && eventCount(of: node) <= query.overcorrelationThreshold)
@@ -45,7 +57,7 @@ extension CorrelationGraph {
             }
             for e in events where groups[target].insert(e).inserted { groupsOf[e, default: []].append(target) }
         }
-        let graphNewest = (start..<total).reduce(Int64.min) { max($0, eventTime[$1]) }
+        let graphNewest = slots.reduce(Int64.min) { max($0, eventTime[$1]) }
         var out = groups.map { describeCluster($0.sorted().map { EventSlot($0) }, graphNewest: graphNewest) }
         out.sort { ($0.score, $0.last.microseconds, $0.newest.id) > ($1.score, $1.last.microseconds, $1.newest.id) }
         return Array(out.prefix(query.limit))

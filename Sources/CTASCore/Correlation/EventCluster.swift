@@ -6,9 +6,13 @@ public struct ClusterQuery: Hashable, Sendable {
     public var limit: Int
     /// Values in more events than this (in the whole graph) do not link (as in a walk).
     public var overcorrelationThreshold: Int
+    /// Only events whose time lies in this span (the timeline's selection): the newest
+    /// `recentEvents` of them.
+    public var range: TimeRange?
 
     public init(recentEvents: Int = 20_000, limit: Int = 20,
-                overcorrelationThreshold: Int = CorrelationGraph.defaultOvercorrelationThreshold) {
+                overcorrelationThreshold: Int = CorrelationGraph.defaultOvercorrelationThreshold, range: TimeRange? = nil) {
+        self.range = range
         self.recentEvents = max(0, recentEvents)
         self.limit = max(0, limit)
         self.overcorrelationThreshold = max(1, overcorrelationThreshold)

@@ -41,7 +41,7 @@ public struct CellTally: Sendable, Equatable, Hashable {
         weighting == .count ? Double(count) : Double(severitySum)
     }
 
-    static func += (a: inout CellTally, b: CellTally) {
+    public static func += (a: inout CellTally, b: CellTally) {
         a.count += b.count
         a.severitySum += b.severitySum
     }
@@ -116,6 +116,27 @@ public struct GeoIndex: Sendable {
         }
         let first = newestBucket - seconds * 1_000_000 / Self.bucketMicros
         for (bucket, cells) in buckets where bucket >= first { fold(cells) }
+        return out
+    }
+
+    /// Tallies per cell at `resolution` for events in `range`, when the minute buckets cover
+    /// it (the last 24 hours of event time); nil when it reaches further back (the warm tier
+    /// answers then).
+    public func tallies(resolution: Int, range: TimeRange) -> [H3Index: CellTally]? {
+        guard newestTime != nil else { return [:] }
+        let first = Self.floorDiv(range.from.microseconds, Self.bucketMicros)
+        let last = Self.floorDiv(range.until.microseconds &- 1, Self.bucketMicros)
+        // Whole minutes only, and only those still kept.
+        guard range.from.microseconds % Self.bucketMicros == 0, range.until.microseconds % Self.bucketMicros == 0,
+              first > newestBucket - Self.keptBuckets else { return nil }
+        let res = max(0, min(Self.baseResolution, resolution))
+        var out: [H3Index: CellTally] = [:]
+        for (bucket, cells) in buckets where bucket >= first && bucket <= last {
+            for (raw, tally) in cells {
+                let cell = res == Self.baseResolution ? H3Index(raw) : ((try? H3.cellToParent(H3Index(raw), res: res)) ?? H3Index(raw))
+                out[cell, default: CellTally()] += tally
+            }
+        }
         return out
     }
 

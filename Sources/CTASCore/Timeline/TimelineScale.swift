@@ -22,21 +22,26 @@ public struct TimelineScale: Sendable, Equatable {
         return overflow ? Int64.max / 4 : product
     }
 
-    /// A scale showing `from..<until` in at most `columns` columns of a nice width no finer
-    /// than `finest` microseconds (the data's own bucket width).
+    /// A scale showing `from..<until` in `columns` columns of a nice width no finer than
+    /// `finest` microseconds (the data's own bucket width). The last column holds `until`'s
+    /// last instant, so the newest events sit at the right edge (columns the span does not
+    /// need are on the left, before `from`).
     public init(from: Timestamp, until: Timestamp, columns: Int, finest: Int64) {
         let columns = max(1, columns)
         let span = max(1, until.microseconds.subtractingReportingOverflow(from.microseconds).partialValue)
         let perColumn = span / Int64(columns) + (span % Int64(columns) > 0 ? 1 : 0)
         var width = Self.niceWidth(atLeast: max(finest, perColumn, 1))
-        var start = from.microseconds.floorDivided(by: width).quotient.multipliedReportingOverflow(by: width).partialValue
-        // Aligning the start can push the end past the last column: widen until it fits.
-        while start.addingReportingOverflow(width.multipliedReportingOverflow(by: Int64(columns)).partialValue).partialValue
-                < until.microseconds, width < Int64.max / 8 {
-            width = Self.niceWidth(atLeast: width + 1)
-            start = from.microseconds.floorDivided(by: width).quotient.multipliedReportingOverflow(by: width).partialValue
+        func start(_ width: Int64) -> Int64? {
+            let last = until.microseconds.subtractingReportingOverflow(1).partialValue.floorDivided(by: width).quotient
+            let (first, o1) = last.subtractingReportingOverflow(Int64(columns - 1))
+            let (micros, o2) = first.multipliedReportingOverflow(by: width)
+            return o1 || o2 ? nil : micros
         }
-        self.start = Timestamp(microseconds: start)
+        // Aligning the end can push the start past `from`: widen until the span fits.
+        while width < Int64.max / 8, start(width).map({ $0 > from.microseconds }) ?? true {
+            width = Self.niceWidth(atLeast: width + 1)
+        }
+        self.start = Timestamp(microseconds: start(width) ?? from.microseconds)
         self.width = width
         self.columns = columns
     }

@@ -1,0 +1,61 @@
+import CTASCore
+import H3
+import Testing
+
+/// The feed filter's time terms (what the timeline's selection sets) and the geo index's
+/// answer for a span of time.
+@Suite struct TimeFilterTests {
+    func event(_ seconds: Int64, type: String = "scan") -> Event {
+        Event(id: "e\(seconds)", timestamp: Timestamp(microseconds: 1_795_000_000_000_000 + seconds * 1_000_000), type: type)
+    }
+
+    @Test func timeTermsCompareEventTime() throws {
+        let filter = try EventFilter(parsing: "time>=2026-11-18T10:40Z time<2026-11-18T10:41:00Z")
+        let base = try RFC3339.parse("2026-11-18T10:40:00Z").microseconds
+        let at = { (s: Int64) in Event(id: "x", timestamp: Timestamp(microseconds: base + s * 1_000_000), type: "scan") }
+        #expect(filter.matches(at(0)) && filter.matches(at(59)))
+        #expect(!filter.matches(at(-1)) && !filter.matches(at(60)))
+        #expect(try EventFilter(parsing: "time>2026-11-18T10:40Z").matches(at(1)) && !(try EventFilter(parsing: "time>2026-11-18T10:40Z").matches(at(0))))
+        #expect(try EventFilter(parsing: "time<=2026-11-18").matches(Event(id: "d", timestamp: try RFC3339.parse("2026-11-18T00:00:00Z"), type: "t")))
+        #expect(try EventFilter(parsing: "-time<2026-11-18T10:40Z").matches(at(5)))
+        // Relative times would count from the wall clock, not the replay's: refused, as are non-times.
+        for bad in ["time>=2h", "time<yesterday", "time>=", "time=\u{1b}[2J", "time>=2026-13-01"] {
+            #expect(throws: FilterError.self, "\(bad)") { try EventFilter(parsing: bad) }
+        }
+        // A word that only starts with "time" is still a word.
+        #expect(try EventFilter(parsing: "timeout").terms == [.anywhere("timeout")])
+    }
+
+    @Test func limitingToARangeReplacesOnlyTheTimeTerms() throws {
+        let range = try #require(TimeRange(from: try RFC3339.parse("2026-11-18T10:00:00Z"), until: try RFC3339.parse("2026-11-18T11:00:00Z")))
+        let start = try EventFilter(parsing: "sev>=7 \"two words\" -time<2026-01-01 type:c2")
+        let limited = try start.limited(to: range)
+        #expect(limited.text == "sev>=7 \"two words\" type:c2 time>=2026-11-18T10:00:00Z time<2026-11-18T11:00:00Z")
+        let other = try #require(TimeRange(from: try RFC3339.parse("2026-11-18T12:00:00Z"), until: try RFC3339.parse("2026-11-18T12:05:00Z")))
+        #expect(try limited.limited(to: other).text == "sev>=7 \"two words\" type:c2 time>=2026-11-18T12:00:00Z time<2026-11-18T12:05:00Z")
+        #expect(try limited.limited(to: nil).text == "sev>=7 \"two words\" type:c2")
+        #expect(try EventFilter.all.limited(to: range).text == range.filterText)
+        #expect(TimeRange(from: range.until, until: range.from) == nil)
+    }
+
+    @Test func theGeoIndexAnswersARangeFromItsMinutesOrSaysItCannot() throws {
+        var index = GeoIndex()
+        let cell = try H3.latLngToCell(lat: 48.86, lng: 2.35, res: 9)
+        let base: Int64 = 1_795_000_020 * 1_000_000 - (1_795_000_020 * 1_000_000) % 60_000_000
+        for minute in 0..<120 {
+            for k in 0..<(minute % 5 + 1) {
+                index.add(cell: cell, time: Timestamp(microseconds: base + Int64(minute) * 60_000_000 + Int64(k) * 1_000_000), severity: 5)
+            }
+        }
+        let from = Timestamp(microseconds: base + 30 * 60_000_000), until = Timestamp(microseconds: base + 45 * 60_000_000)
+        let range = try #require(TimeRange(from: from, until: until))
+        let expected = (30..<45).reduce(0) { $0 + $1 % 5 + 1 }
+        let answer = try #require(index.tallies(resolution: 5, range: range))
+        #expect(answer[try H3.cellToParent(cell, res: 5)]?.count == expected)
+        #expect(answer.count == 1)
+        // Not on a whole minute, or older than the kept day: the warm tier must answer.
+        #expect(index.tallies(resolution: 5, range: try #require(TimeRange(from: from.shifted(byMicroseconds: 1), until: until))) == nil)
+        let old = try #require(TimeRange(from: Timestamp(microseconds: base - 2 * 86_400_000_000), until: until))
+        #expect(index.tallies(resolution: 5, range: old) == nil)
+    }
+}
