@@ -34,15 +34,22 @@ extension Reducer {
         case .fit:
             view.zoom = nil
         case .zoomIn, .zoomOut:
-            let span = scale.end.microseconds.subtractingReportingOverflow(scale.start.microseconds).partialValue
-            let finest = histogram.width.multipliedReportingOverflow(by: Int64(max(1, scale.columns))).partialValue
-            if action == .zoomIn && span <= finest {
+            let finestWidth = TimelineScale.niceWidth(atLeast: histogram.width)
+            if action == .zoomIn && scale.width <= finestWidth {
                 state.say("finest already: the timeline counts \(TimelineScale.spanText(histogram.width)) buckets", now: context.now)
                 return []
             }
-            let centre = scale.columnStart(column).shifted(byMicroseconds: scale.width / 2)
-            let half = action == .zoomIn ? max(finest / 2, span / 4) : span.multipliedReportingOverflow(by: 1).partialValue
-            let wanted = TimeRange(from: centre.shifted(byMicroseconds: -half), until: centre.shifted(byMicroseconds: half))
+            // One nice width finer (at most half) or coarser (at least double), around the cursor.
+            let width = action == .zoomIn
+                ? max(finestWidth, TimelineScale.niceWidth(atMost: scale.width / 2) ?? finestWidth)
+                : TimelineScale.niceWidth(atLeast: min(Int64.max / 8, scale.width.multipliedReportingOverflow(by: 2).partialValue))
+            let wantedSpan = width.multipliedReportingOverflow(by: Int64(max(1, scale.columns))).partialValue
+            let centre = scale.columnStart(column).microseconds.addingReportingOverflow(scale.width / 2).partialValue
+            let from = centre.subtractingReportingOverflow(wantedSpan / 2).partialValue.floorDivided(by: width).quotient
+                .multipliedReportingOverflow(by: width).partialValue
+            let wanted = TimeRange(from: Timestamp(microseconds: max(Timestamp.earliest.microseconds, from)),
+                                   until: Timestamp(microseconds: min(Timestamp.latest.microseconds,
+                                                                      from.addingReportingOverflow(wantedSpan).partialValue)))
             if action == .zoomOut, let bulk = histogram.bulk(trimming: TimelineViewState.trim), let wanted,
                wanted.from <= bulk.from && wanted.until >= bulk.until {
                 view.zoom = nil

@@ -42,7 +42,7 @@ public enum TimelinePane {
             x += b.write(" · \(Format.count(outside)) outside" + (view.zoom == nil ? "" : " (0: fit)"), x: x, y: inner.y, style: .muted, clip: inner)
         }
         if let range = context.state.range {
-            let text = "panes follow \(label(range.from, scale, long: true)) – \(label(range.until, scale, long: true)) (esc clears)"
+            let text = "panes follow \(HeatmapPane.rangeText(range)) (esc clears)"
             let tx = max(x + 2, inner.maxX - DisplayText.width(text))
             b.write(text, x: tx, y: inner.y, style: Style(.accent, bold: true), clip: inner)
         }

@@ -130,7 +130,7 @@ extension Duration {
 extension Int64 {
     /// Floor division and the matching non-negative remainder.
     @inlinable
-    func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+    public func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
         var q = self / divisor
         var r = self % divisor
         if r < 0 { q -= 1; r += divisor }

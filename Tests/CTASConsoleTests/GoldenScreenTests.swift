@@ -27,9 +27,9 @@ import Testing
         return out
     }
 
-    /// The full console state: four panes, the graph answered, the heatmap over the world.
+    /// The full console state: five panes, the graph answered, the heatmap over the world.
     static func fullState(width: Int, height: Int) throws -> ViewState {
-        var state = ViewState(panes: [.feed, .heatmap, .graph, .metrics], themeName: "default")
+        var state = ViewState(panes: [.feed, .heatmap, .graph, .metrics, .timeline], themeName: "default")
         state.focus = .feed
         state.graph.focus = .event("evt-a")
         state.graph.hops = 2
@@ -54,6 +54,16 @@ import Testing
         s.attention.topType = AttentionStatus.Top(name: "port_scan", count: 1_234)
         s.attention.topSource = AttentionStatus.Top(name: "sensor-eu-3", count: 902)
         s.intelSightings = 5
+        // A day of activity before the recent events: a daily swell, a burst of criticals,
+        // a quiet hour, a few events without a severity.
+        let dayStart = s.recent[0].timestamp.microseconds - 86_400_000_000
+        for minute in 0..<1_440 where !(600..<660).contains(minute) {
+            let t = Timestamp(microseconds: dayStart + Int64(minute) * 60_000_000)
+            for k in 0..<(2 + (minute / 60 % 12)) { s.timeline.add(t, severity: Severity((minute + k) % 8 + 1)) }
+            if (1_000..<1_030).contains(minute) { for _ in 0..<25 { s.timeline.add(t, severity: Severity(10)) } }
+            if minute % 97 == 0 { s.timeline.add(t, severity: nil) }
+        }
+        for e in s.recent { s.timeline.add(e.timestamp, severity: e.severity) }
         return s
     }
 
@@ -66,7 +76,7 @@ import Testing
 
     @Test(arguments: sizes)
     func eachPaneMaximized(width: Int, height: Int) throws {
-        for pane in [PaneKind.feed, .heatmap, .graph, .metrics] {
+        for pane in [PaneKind.feed, .heatmap, .graph, .metrics, .timeline] {
             var state = try Self.fullState(width: width, height: height)
             state.focus = pane
             state.maximized = true
@@ -120,6 +130,35 @@ import Testing
         var done = Self.snapshot()
         done.finished = true
         #expect(!ScreenRenderer.render(width: 200, height: 60, context: context(done, state: state)).row(59).contains("keeping up"))
+    }
+
+    /// The timeline with the cursor moved back, a range being selected, and a range every
+    /// pane follows; in colour and without colours (each band its own shade).
+    @Test func timelineSelection() throws {
+        var state = try Self.fullState(width: 120, height: 30)
+        state.focus = .timeline
+        state.maximized = true
+        let s = Self.snapshot()
+        let columns = TimelinePane.columns(in: ScreenRenderer.mainArea(width: 120, height: 30))
+        let reducer = Reducer(keymap: .standard)
+        func press(_ key: Key) {
+            _ = reducer.handle(key, state: &state, context: Reducer.Context(snapshot: s, feedList: FeedList.events(s, state.feed), feedRows: 10,
+                                                                            timelineColumns: columns))
+        }
+        for _ in 0..<20 { press(.left) }
+        press(.character("v"))
+        for _ in 0..<6 { press(.left) }
+        press(.enter)
+        for _ in 0..<30 { press(.right) }
+        press(.character("v"))
+        press(.right)
+        try GoldenScreen.check(ScreenRenderer.render(width: 120, height: 30, context: context(s, state: state)), "timeline-selection-120x30",
+                               title: "the timeline: a range followed, another being selected")
+        var mono = context(s, state: state, ascii: true)
+        mono.colorDepth = .monochrome
+        try GoldenScreen.check(ScreenRenderer.render(width: 120, height: 30, context: mono), "timeline-mono-120x30",
+                               title: "the timeline without colours (--ascii, NO_COLOR)")
+        #expect(state.range != nil && state.timeline.anchor != nil)
     }
 
     /// Under NO_COLOR's monochrome look the screen is the same cells; what differs is the

@@ -158,8 +158,18 @@ func renderIsolated(_ area: Rect, width: Int, height: Int, _ draw: (inout Screen
         #expect(narrow[0].1.x == narrow[1].1.x, "stacked when narrow")
         let max = Layout.panes([.feed, .metrics], in: Rect(x: 0, y: 0, width: 80, height: 23), focus: .metrics, maximized: true)
         #expect(max.count == 1 && max[0].0 == .metrics)
-        let four = Layout.panes(PaneKind.allCases, in: Rect(x: 0, y: 0, width: 200, height: 59), focus: .feed, maximized: false)
-        #expect(four.count == 4)
+        let all = Layout.panes(PaneKind.allCases, in: Rect(x: 0, y: 0, width: 200, height: 59), focus: .feed, maximized: false)
+        #expect(all.count == 5)
+        // The timeline is a strip across the foot, the others share the grid above it, none overlapping.
+        let strip = all.first { $0.0 == .timeline }?.1
+        #expect(strip?.width == 200 && strip?.maxY == 59 && (strip?.height ?? 0) >= 7)
+        for (i, a) in all.enumerated() {
+            for b in all.dropFirst(i + 1) {
+                let overlap = a.1.x < b.1.maxX && b.1.x < a.1.maxX && a.1.y < b.1.maxY && b.1.y < a.1.maxY
+                #expect(!overlap, "\(a.0) and \(b.0) overlap")
+            }
+        }
+        #expect(all.reduce(0) { $0 + $1.1.width * $1.1.height } == 200 * 59, "the panes fill the screen")
         let tiny = ScreenRenderer.render(width: 30, height: 8, context: context(busySnapshot()))
         #expect(tiny.text.contains("terminal too small: need 60×15"))
         let one = ScreenRenderer.render(width: 1, height: 1, context: context(busySnapshot()))

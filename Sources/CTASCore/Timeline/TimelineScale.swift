@@ -22,6 +22,13 @@ public struct TimelineScale: Sendable, Equatable {
         return overflow ? Int64.max / 4 : product
     }
 
+    /// The widest nice width at most `maximum` microseconds wide (nil: finer than a second).
+    public static func niceWidth(atMost maximum: Int64) -> Int64? {
+        let month: Int64 = 2_419_200_000_000
+        if maximum >= month { return maximum / month * month }
+        return niceWidths.last { $0 * 1_000_000 <= maximum }.map { $0 * 1_000_000 }
+    }
+
     /// A scale showing `from..<until` in `columns` columns of a nice width no finer than
     /// `finest` microseconds (the data's own bucket width). The last column holds `until`'s
     /// last instant, so the newest events sit at the right edge (columns the span does not
@@ -37,9 +44,12 @@ public struct TimelineScale: Sendable, Equatable {
             let (micros, o2) = first.multipliedReportingOverflow(by: width)
             return o1 || o2 ? nil : micros
         }
-        // Aligning the end can push the start past `from`: widen until the span fits.
+        // Aligning the end can push the start past `from`: widen until the span fits (the
+        // next nice width first, then doubling, so a span of millennia takes a few steps).
+        var steps = 0
         while width < Int64.max / 8, start(width).map({ $0 > from.microseconds }) ?? true {
-            width = Self.niceWidth(atLeast: width + 1)
+            width = Self.niceWidth(atLeast: steps == 0 ? width + 1 : width * 2)
+            steps += 1
         }
         self.start = Timestamp(microseconds: start(width) ?? from.microseconds)
         self.width = width
