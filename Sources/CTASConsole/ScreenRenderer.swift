@@ -123,13 +123,15 @@ public enum TabBar {
     public static func render(into b: inout ScreenBuffer, area: Rect, context: RenderContext) {
         b.fill(area, " ", style: .muted)
         var x = area.x
+        let hint = "tab: next pane"
+        let full = context.state.panes.enumerated().reduce(0) { $0 + DisplayText.width(" \($1.offset + 1) \($1.element.title)  ") }
+        let short = full + DisplayText.width(hint) + 2 > area.width
         for (i, pane) in context.state.panes.enumerated() {
             let shown = pane == context.state.focus
-            let label = " \(i + 1) \(pane.title) "
+            let label = " \(i + 1) \(short ? pane.shortTitle : pane.title) "
             x += b.write(label, x: x, y: area.y, style: shown ? Style(.statusAccent, bold: true) : .muted, clip: area)
             x += b.write(" ", x: x, y: area.y, style: .muted, clip: area)
         }
-        let hint = "tab: next pane"
         let hx = area.maxX - DisplayText.width(hint) - 1
         if hx > x + 1 { b.write(hint, x: hx, y: area.y, style: .muted, clip: area) }
     }

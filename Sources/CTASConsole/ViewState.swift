@@ -15,6 +15,17 @@ public enum PaneKind: String, Sendable, CaseIterable, Hashable {
         }
     }
 
+    /// A word for the tab bar when the titles do not fit beside the hint.
+    public var shortTitle: String {
+        switch self {
+        case .feed: "Feed"
+        case .heatmap: "Map"
+        case .graph: "Graph"
+        case .metrics: "Metrics"
+        case .timeline: "Time"
+        }
+    }
+
     /// The pane a typed name means: its `:focus` name or a word of its title (`correlation`,
     /// `density`, `threat-density`, `map`), any case.
     public init?(named name: String) {

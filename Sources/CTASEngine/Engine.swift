@@ -500,8 +500,14 @@ public final class Engine: Sendable {
     /// runs short jobs that keep time; cached until new events arrive).
     public func heatmap(_ query: HeatmapQuery) async -> HeatmapData {
         let geo = geo
-        let warm = configuration.dataDirectory.warmDatabase
-        return await Task.detached { geo.heatmap(query, warmDatabase: warm) }.value
+        // A range older than the index's minutes is read from the warm tier, on the history
+        // reader's thread (a scan can take a while; it must not hold Swift's pool).
+        var stored: [H3Index: CellTally]?
+        if let range = query.range, !geo.covers(range) {
+            stored = await history.cellTallies(resolution: query.resolution, range: range)
+        }
+        let answer = stored
+        return await Task.detached { geo.heatmap(query, stored: answer) }.value
     }
 
     /// A cell's stored events, newest first, with its event count and top types and sources

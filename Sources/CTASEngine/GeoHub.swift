@@ -49,30 +49,19 @@ final class GeoHub: Sendable {
         }
     }
 
-    /// Tallies per cell of the stored events in `range`, read from the warm tier (a range
-    /// older than the index's minute buckets).
-    static func tallies(in warmDatabase: String, resolution: Int, range: TimeRange) -> [H3Index: CellTally] {
-        var out: [H3Index: CellTally] = [:]
-        let res = max(0, min(GeoIndex.baseResolution, resolution))
-        do throws(StoreError) {
-            try WarmReader(path: warmDatabase).scanCells(since: range.from, until: range.until) { raw, _, severity in
-                guard raw != 0, let cell = try? H3.cellToParent(H3Index(raw), res: res) else { return }
-                out[cell, default: CellTally()] += CellTally(count: 1, severitySum: severity ?? 1)
-            }
-        } catch {
-            return out
-        }
-        return out
-    }
-
     var status: GeoStatus {
         let loaded = loadedFlag.withLock { $0 }
         return index.withLock { GeoStatus(loaded: loaded, located: $0.located, unlocated: $0.unlocated, baseCells: $0.cellCount, version: $0.version) }
     }
 
     /// Densities and hot spots for `query` (cached per question until the index changes).
-    /// A range older than the index's minute buckets is read from the warm tier.
-    func heatmap(_ query: HeatmapQuery, warmDatabase: String? = nil) -> HeatmapData {
+    /// Whether the index's minute buckets answer a range (else the warm tier must).
+    func covers(_ range: TimeRange) -> Bool {
+        index.withLock { $0.covers(range) }
+    }
+
+    /// `stored`: the warm tier's tallies for a range the index's minutes do not cover.
+    func heatmap(_ query: HeatmapQuery, stored: [H3Index: CellTally]? = nil) -> HeatmapData {
         let started = MonotonicClock.nanoseconds()
         var (found, version, start, newest, unlocated): ([H3Index: CellTally]?, Int, Timestamp?, Timestamp?, Int) = index.withLock { geo in
             if let cached = cache.withLock({ $0[query] }), cached.version == geo.version {
@@ -85,9 +74,7 @@ final class GeoHub: Sendable {
                     geo.newestTime, geo.unlocated)
         }
         if version < 0, let cached = cache.withLock({ $0[query] }) { return cached }
-        if found == nil, let range = query.range, let warmDatabase {
-            found = Self.tallies(in: warmDatabase, resolution: query.resolution, range: range)
-        }
+        if found == nil { found = stored }
         let tallies = found ?? [:]
         var data = HeatmapData(query: query, tallies: tallies, windowStart: start, newestTime: newest, unlocated: unlocated,
                                version: version)

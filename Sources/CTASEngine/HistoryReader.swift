@@ -25,6 +25,24 @@ actor HistoryReader {
 }
 
 extension HistoryReader {
+    /// Tallies per cell at `resolution` of the stored events in `range` (a map range older
+    /// than the geo index's minutes). Nil when the store cannot be read.
+    func cellTallies(resolution: Int, range: TimeRange) -> [H3Index: CellTally]? {
+        var out: [H3Index: CellTally] = [:]
+        let res = max(0, min(GeoIndex.baseResolution, resolution))
+        do throws(StoreError) {
+            if reader == nil { reader = try WarmReader(path: path) }
+            guard let reader else { return nil }
+            try reader.scanCells(since: range.from, until: range.until) { raw, _, severity in
+                guard raw != 0, let cell = try? H3.cellToParent(H3Index(raw), res: res) else { return }
+                out[cell, default: CellTally()] += CellTally(count: 1, severitySum: severity ?? 1)
+            }
+            return out
+        } catch {
+            return nil
+        }
+    }
+
     func drill(_ cell: H3Index, since: Timestamp?, until: Timestamp?, limit: Int) -> CellDrill {
         do throws(StoreError) {
             if reader == nil { reader = try WarmReader(path: path) }

@@ -243,6 +243,50 @@ struct TmuxShell {
 /// The heatmap pane in a real terminal: hexagons drawn in colour, the planted cluster found
 /// with `n`, drilled into with Enter, an event opened, then back to the map.
 @Suite(.serialized) struct ConsoleHeatmapTerminalTests {
+    /// Select a range on the timeline: the feed, the map and the correlation pane follow it;
+    /// esc gives all of time back.
+    @Test func selectARangeOnTheTimelineAndEveryPaneFollows() async throws {
+        let dir = scratchDir()
+        var options = FeedGenerator.Options()
+        options.seed = 12
+        options.rate = 1
+        options.plantedCampaigns = 20
+        var generator = FeedGenerator(options: options)
+        var data: [UInt8] = []
+        for _ in 0..<3_000 { generator.appendNext(to: &data) }
+        let feed = dir + "/hour.ndjson"
+        try Data(data).write(to: URL(fileURLWithPath: feed))
+        let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "max"], width: 200, height: 60)
+        defer { t.closeNow() }
+        let (loaded, screen) = try await t.waitFor { $0.contains("Timeline") && (acceptedCount($0) ?? 0) >= 3_000 && $0.contains("3,000 events") }
+        #expect(loaded, "\(screen)")
+        try await t.send(":")
+        try await t.type("focus timeline")
+        try await t.send("Enter")
+        for _ in 0..<12 { try await t.send("Left") }
+        try await t.send("v")
+        let (selecting, selectingScreen) = try await t.waitFor { $0.contains("selecting ") && $0.contains("enter: every pane follows") }
+        #expect(selecting, "\(selectingScreen)")
+        for _ in 0..<20 { try await t.send("h") }
+        try await t.send("Enter")
+        let (following, followScreen) = try await t.waitFor {
+            $0.contains("panes follow") && $0.contains("filter time>=") && $0.contains("range ") && $0.contains("STRONGEST CLUSTERS IN")
+        }
+        #expect(following, "\(followScreen)")
+        // The feed lists only the range: every time shown lies inside it.
+        let header = followScreen.split(separator: "\n").first { $0.contains("panes follow") }.map(String.init) ?? ""
+        #expect(header.contains("esc clears"), "\(header)")
+        try await t.send("Escape")
+        let (cleared, clearedScreen) = try await t.waitFor { !$0.contains("filter time>=") && !$0.contains("panes follow") && $0.contains("STRONGEST CLUSTERS NOW") }
+        #expect(cleared, "\(clearedScreen)")
+        // Zoom in and out, then quit cleanly.
+        try await t.send("+")
+        let (zoomed, zoomedScreen) = try await t.waitFor { $0.contains("outside (0: fit)") || $0.contains("1m buckets") || $0.contains("2m buckets") }
+        #expect(zoomed, "\(zoomedScreen)")
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0, "the console quits cleanly")
+    }
+
     @Test func findTheClusterDrillInAndComeBack() async throws {
         let dir = scratchDir()
         var options = FeedGenerator.Options()

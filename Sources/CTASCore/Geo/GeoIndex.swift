@@ -124,11 +124,9 @@ public struct GeoIndex: Sendable {
     /// answers then).
     public func tallies(resolution: Int, range: TimeRange) -> [H3Index: CellTally]? {
         guard newestTime != nil else { return [:] }
+        guard covers(range) else { return nil }
         let first = Self.floorDiv(range.from.microseconds, Self.bucketMicros)
         let last = Self.floorDiv(range.until.microseconds &- 1, Self.bucketMicros)
-        // Whole minutes only, and only those still kept.
-        guard range.from.microseconds % Self.bucketMicros == 0, range.until.microseconds % Self.bucketMicros == 0,
-              first > newestBucket - Self.keptBuckets else { return nil }
         let res = max(0, min(Self.baseResolution, resolution))
         var out: [H3Index: CellTally] = [:]
         for (bucket, cells) in buckets where bucket >= first && bucket <= last {
@@ -138,6 +136,15 @@ public struct GeoIndex: Sendable {
             }
         }
         return out
+    }
+
+    /// Whether the minute buckets hold everything of `range`: whole minutes, none of them
+    /// older than the kept day (an empty index covers everything: nothing is missing).
+    public func covers(_ range: TimeRange) -> Bool {
+        guard newestTime != nil else { return true }
+        let first = Self.floorDiv(range.from.microseconds, Self.bucketMicros)
+        return range.from.microseconds % Self.bucketMicros == 0 && range.until.microseconds % Self.bucketMicros == 0
+            && first > newestBucket - Self.keptBuckets
     }
 
     private mutating func prune() {
