@@ -47,6 +47,8 @@ density-9 = "#fcdb5a"
 land = "#303030"
 sea = "#1c1c1c"
 hotspot = "#ffff00 bold"
+outline = "#8a8a8a"
+place = "#eeeeee bold"
 cursor = "#000000 on #ffffff bold"
 
 """#,
@@ -91,6 +93,8 @@ density-9 = "#ffffff"
 land = "#262626"
 sea = "black"
 hotspot = "bright-white bold"
+outline = "bright-white"
+place = "bright-white bold"
 cursor = "black on bright-white bold"
 
 """#,
@@ -135,6 +139,8 @@ density-9 = "#8b0000"
 land = "#d7d7af"
 sea = "#e4eef5"
 hotspot = "#d70000 bold"
+outline = "#585858"
+place = "#000000 bold"
 cursor = "#ffffff on #000000 bold"
 
 """#,
@@ -180,6 +186,8 @@ density-9 = "default"
 land = "default dim"
 sea = "default"
 hotspot = "default bold reverse"
+outline = "default bold"
+place = "default bold"
 cursor = "default reverse"
 
 """#,
@@ -224,6 +232,8 @@ density-9 = "#fdf6e3"
 land = "#073642"
 sea = "#002b36"
 hotspot = "#fdf6e3 bold"
+outline = "#93a1a1"
+place = "#eee8d5 bold"
 cursor = "#002b36 on #fdf6e3 bold"
 
 """#,

@@ -45,7 +45,8 @@ public final class ConsoleApp {
     private var lastSummarized: H3Index?
 
     public init(engine: Engine, terminal: any Terminal, options: ConsoleOptions, keymap: Keymap, theme: Theme, catalog: ThemeCatalog,
-                panes: [PaneKind] = [.feed, .heatmap, .graph, .metrics, .timeline], landMask: LandMask? = nil, startupMessage: String? = nil) {
+                panes: [PaneKind] = [.feed, .heatmap, .graph, .metrics, .timeline], landMask: LandMask? = nil, atlas: WorldAtlas? = nil,
+                startupMessage: String? = nil) {
         self.engine = engine
         self.terminal = terminal
         self.options = options
@@ -56,6 +57,7 @@ public final class ConsoleApp {
         state = ViewState(panes: panes, themeName: theme.name)
         state.demo = options.demo
         state.heatmap.land = landMask
+        state.heatmap.atlas = atlas
         if let startupMessage { state.say(startupMessage, error: true) }
     }
 
@@ -150,6 +152,9 @@ public final class ConsoleApp {
                                                  tabbed: Layout.isTabbed(width: terminal.width, height: terminal.height))
                 where rect.contains(x: x, y: y) {
                     state.focus = pane
+                    if pane == .timeline {
+                        apply(reducer.clickTimeline(column: x - rect.x - 1, state: &state, context: reducerContext()))
+                    }
                 }
             }
         }

@@ -72,8 +72,12 @@ public enum ConsoleLauncher {
         if let path = LandMask.findBundled(environment: environment, executable: CommandLine.arguments.first ?? "ctas") {
             do throws(LandMask.LoadError) { landMask = try LandMask(path: path) } catch { messages.append(error.message) }
         }
+        var atlas: WorldAtlas?
+        if let path = WorldAtlas.findBundled(environment: environment, executable: CommandLine.arguments.first ?? "ctas") {
+            do throws(WorldAtlas.LoadError) { atlas = try WorldAtlas(path: path) } catch { messages.append(error.message) }
+        }
         let app = ConsoleApp(engine: engine, terminal: terminal, options: options, keymap: config.keymap, theme: theme,
-                             catalog: catalog, landMask: landMask, startupMessage: messages.isEmpty ? nil : messages.joined(separator: "; "))
+                             catalog: catalog, landMask: landMask, atlas: atlas, startupMessage: messages.isEmpty ? nil : messages.joined(separator: "; "))
         quit.target = app
         // Ctrl-Z: suspended by the loop between frames (ncurses' own handler could race a frame).
         let suspend = suspendSource(app)

@@ -56,7 +56,7 @@ public enum HeatmapPane {
     // MARK: map
 
     /// Pixel kinds below the density levels 0…9.
-    static let land: Int8 = 10, sea: Int8 = 11, border: Int8 = 12, none: Int8 = -1
+    static let land: Int8 = 10, sea: Int8 = 11, border: Int8 = 12, outline: Int8 = 13, none: Int8 = -1
 
     static func renderMap(into b: inout ScreenBuffer, map: Rect, state: HeatmapViewState, context: RenderContext) {
         let res = state.viewport.displayResolution(width: map.width)
@@ -96,6 +96,9 @@ public enum HeatmapPane {
                 }
             }
         }
+        // Coastlines (where the land mask meets the sea) and land borders, over the densities.
+        markCoasts(&kind, land: pixels.land, width: w, height: h)
+        if let atlas = state.atlas { drawBorders(atlas, into: &kind, viewport: state.viewport, width: w, rows: map.height) }
         let glyphMode = usesGlyphRamp(context)
         let half = context.glyphs.upperHalf
         for row in 0..<map.height {
@@ -107,8 +110,9 @@ public enum HeatmapPane {
                     let l = max(densityOf(top, pixels, (2 * row) * w + col, level), densityOf(bottom, pixels, (2 * row + 1) * w + col, level))
                     if l >= 0 {
                         cell = Cell(ramp[Int(l) + (l < 9 ? 1 : 0)], Style(Role.densityRamp[Int(l)], bold: l >= 7))
-                    } else if top == land || bottom == land {
-                        cell = Cell(context.glyphs.ascii ? "'" : "·", Style(.land))
+                    } else if top == outline || bottom == outline {
+                        // Without colours, the outlines carry the map's shape.
+                        cell = Cell(context.glyphs.ascii ? "." : "·", Style(.outline))
                     } else {
                         cell = Cell(" ", .text)
                     }
@@ -133,13 +137,102 @@ public enum HeatmapPane {
                       x: map.x + p.x, y: map.y + p.y / 2, clip: map)
             }
         }
+        // Place names, never over a hot spot mark or the crosshair.
+        if let atlas = state.atlas {
+            var taken = Set<Int>()
+            taken.insert((map.height / 2) * w + w / 2)
+            if let data {
+                for spot in data.analysis.hotspots {
+                    guard let c = try? H3.cellToLatLng(spot.cell) else { continue }
+                    let p = state.viewport.pixel(lat: c.lat, lng: c.lng, width: w, height: map.height)
+                    if p.x >= 0, p.x < w, p.y >= 0, p.y < h { taken.insert((p.y / 2) * w + p.x) }
+                }
+            }
+            labelPlaces(atlas, into: &b, map: map, viewport: state.viewport, taken: taken, context: context)
+        }
         // The crosshair.
         b.set(Cell("+", Style(.cursor, bold: true)), x: map.x + w / 2, y: map.y + map.height / 2, clip: map)
     }
 
+    /// Land pixels with sea beside them (left, right, above, below) become outline.
+    static func markCoasts(_ kind: inout [Int8], land: [Bool], width w: Int, height h: Int) {
+        guard land.count == w * h, land.contains(true) else { return }
+        for y in 0..<h {
+            for x in 0..<w {
+                let i = y * w + x
+                guard land[i] else { continue }
+                let coast = (x > 0 && !land[i - 1]) || (x + 1 < w && !land[i + 1]) || (y > 0 && !land[i - w]) || (y + 1 < h && !land[i + w])
+                if coast { kind[i] = outline }
+            }
+        }
+    }
+
+    /// The atlas's land borders drawn as pixel lines (segments that wrap around the
+    /// antimeridian, or run far outside the view, are skipped).
+    static func drawBorders(_ atlas: WorldAtlas, into kind: inout [Int8], viewport: HeatmapViewport, width w: Int, rows: Int) {
+        let h = 2 * rows
+        let limit = 4 * (w + h)
+        let points = atlas.borderPoints
+        for line in 0..<max(0, atlas.borderStarts.count - 1) {
+            let start = atlas.borderStarts[line], end = atlas.borderStarts[line + 1]
+            guard end - start >= 2 else { continue }
+            var previous = viewport.pixel(lat: points[start].lat, lng: points[start].lng, width: w, height: rows)
+            for k in (start + 1)..<end {
+                let next = viewport.pixel(lat: points[k].lat, lng: points[k].lng, width: w, height: rows)
+                defer { previous = next }
+                let (x0, y0, x1, y1) = (previous.x, previous.y, next.x, next.y)
+                if abs(x1 - x0) > w / 2 + 1 && abs(x1 - x0) > 8 { continue }
+                if (x0 < 0 && x1 < 0) || (x0 >= w && x1 >= w) || (y0 < 0 && y1 < 0) || (y0 >= h && y1 >= h) { continue }
+                let steps = max(abs(x1 - x0), abs(y1 - y0))
+                guard steps <= limit else { continue }
+                for s in 0...steps {
+                    let x = steps == 0 ? x0 : x0 + (x1 - x0) * s / steps
+                    let y = steps == 0 ? y0 : y0 + (y1 - y0) * s / steps
+                    if x >= 0, x < w, y >= 0, y < h { kind[y * w + x] = outline }
+                }
+            }
+        }
+    }
+
+    /// Country names at the world and continent views, cities as the map zooms in (bigger
+    /// places first), each where it lies, none overlapping another or a taken cell.
+    static func labelPlaces(_ atlas: WorldAtlas, into b: inout ScreenBuffer, map: Rect, viewport: HeatmapViewport, taken: Set<Int>,
+                            context: RenderContext) {
+        let w = map.width
+        var used = taken
+        var placed = 0
+        // Enough names to orient, few enough to leave the densities readable.
+        let budget = max(3, w * map.height / 160)
+        func place(_ p: WorldAtlas.Place, dot: Bool) {
+            guard placed < budget else { return }
+            let px = viewport.pixel(lat: p.lat, lng: p.lng, width: w, height: map.height)
+            let row = px.y / 2
+            guard px.x >= 0, px.x < w, px.y >= 0, row < map.height else { return }
+            let name = DisplayText.truncate(context.safe(p.name), to: min(16, max(4, w / 4)), ellipsis: context.glyphs.ellipsis)
+            let text = dot ? (context.glyphs.ascii ? "*" : "•") + name : name
+            let width = DisplayText.width(text)
+            let x = dot ? px.x : px.x - width / 2
+            guard x >= 0, x + width <= w else { return }
+            // A blank column either side keeps names apart.
+            for c in (x - 1)...(x + width) where used.contains(row * w + c) { return }
+            for c in (x - 1)...(x + width) { used.insert(row * w + c) }
+            b.write(text, x: map.x + x, y: map.y + row, style: Style(.place), clip: map)
+            placed += 1
+        }
+        let zoom = viewport.zoom
+        if zoom <= 2 { for country in atlas.countries { place(country, dot: false) } }
+        let minimum: Double = switch zoom {
+        case ...0: .infinity
+        case 1: 5_000_000
+        case 2, 3: 1_000_000
+        default: 0
+        }
+        for city in atlas.cities where city.weight >= minimum { place(city, dot: true) }
+    }
+
     private static func densityOf(_ kind: Int8, _ pixels: PixelCellMap, _ i: Int, _ level: [Int8]) -> Int8 {
         if kind >= 0 && kind <= 9 { return kind }
-        if kind == border { let s = Int(pixels.pixels[i]); return s >= 0 ? level[s] : -1 }
+        if kind == border || kind == outline { let s = Int(pixels.pixels[i]); return s >= 0 ? level[s] : -1 }
         return -1
     }
 
@@ -148,6 +241,7 @@ public enum HeatmapPane {
         case 0...9: Role.densityRamp[Int(kind)]
         case land: .land
         case sea: .sea
+        case outline: .outline
         case border: .border
         default: .text
         }
@@ -191,6 +285,11 @@ public enum HeatmapPane {
         x += b.write(" r\(cell.resolution)", x: x, y: y, style: .muted, clip: inner)
         if let c = try? H3.cellToLatLng(cell) {
             x += b.write("  \(Format.fixed(c.lat, 3)),\(Format.fixed(c.lng, 3))", x: x, y: y, style: .muted, clip: inner)
+        }
+        // The crosshair's own point (the cell centre can be far at coarse resolutions).
+        if let atlas = state.atlas, let p = state.viewport.point(px: map.width / 2, py: 2 * (map.height / 2), width: map.width, height: map.height),
+           let near = atlas.nearestCity(lat: p.lat, lng: p.lng, within: 300) {
+            x += b.write("  near \(context.safe(near.place.name)) \(near.place.code) \(Int(near.km.rounded())) km", x: x, y: y, style: Style(.place), clip: inner)
         }
         if let data = state.data, data.query.resolution == cell.resolution {
             let tally = data.tallies[cell] ?? CellTally()

@@ -27,6 +27,8 @@ public struct HeatmapViewState: Sendable {
     public var drill: DrillState?
     /// The land/sea backdrop (nil: none found).
     public var land: LandMask?
+    /// Borders, country and city names (nil: the map shows none).
+    public var atlas: WorldAtlas?
     /// The pixel→cell map of the last frame.
     public let cache = PixelCellCache()
 

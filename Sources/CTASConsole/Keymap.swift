@@ -99,7 +99,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
         case .right: "move right"
         case .zoomIn: "zoom in"
         case .zoomOut: "zoom out"
-        case .goTo: "go to a place (lat,lng or a cell id)"
+        case .goTo: "go to a place (Paris, Kenya, DEU), lat,lng or a cell id"
         case .nextHotspot: "next hotspot"
         case .previousHotspot: "previous hotspot"
         case .cycleWindow: "cycle the time window"

@@ -95,7 +95,8 @@ extension Reducer {
         return []
     }
 
-    /// `g` and `:goto`: a cell id, or "lat,lng" (also "lat lng").
+    /// `g` and `:goto`: a cell id, "lat,lng" (also "lat lng"), or a place's name (a city,
+    /// a country, or a country's ISO code).
     func goTo(_ text: String, state: inout ViewState, context: Context) -> [Effect] {
         let t = text.trimmingCharacters(in: " ")
         let (w, _) = context.heatmapSize
@@ -109,8 +110,18 @@ extension Reducer {
         let parts = t.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
         guard parts.count == 2, let lat = Double(parts[0]), let lng = Double(parts[1]), lat.isFinite, lng.isFinite,
               (-90...90).contains(lat), (-180...180).contains(lng) else {
-            state.say("go to '\(DisplayText.safe(String(t.prefix(60)), ascii: true))': expected lat,lng (48.85,2.35) or an H3 cell id",
-                      error: true, now: context.now)
+            if let place = state.heatmap.atlas?.places(named: t).first {
+                state.heatmap.viewport.centerLat = place.lat
+                state.heatmap.viewport.centerLng = place.lng
+                // A country is seen whole; a city up close.
+                let zoom = place.kind == .country ? (place.weight > 500 ? 1 : place.weight > 40 ? 2 : 3) : 4
+                state.heatmap.viewport.zoom = zoom
+                state.heatmap.drill = nil
+                state.say("\(DisplayText.safe(place.name, ascii: false)) \(place.code)", now: context.now)
+                return [.queryHeatmap]
+            }
+            state.say("go to '\(DisplayText.safe(String(t.prefix(60)), ascii: true))': expected a place (Paris, France, DEU), "
+                      + "lat,lng (48.85,2.35) or an H3 cell id", error: true, now: context.now)
             return []
         }
         state.heatmap.viewport.centerLat = lat

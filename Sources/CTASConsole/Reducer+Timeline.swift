@@ -77,6 +77,14 @@ extension Reducer {
         return []
     }
 
+    /// A click on the timeline (mouse on): the cursor goes to that column.
+    public func clickTimeline(column: Int, state: inout ViewState, context: Context) -> [Effect] {
+        guard let scale = state.timeline.scale(context.snapshot.timeline, columns: context.timelineColumns),
+              (0..<scale.columns).contains(column) else { return [] }
+        state.timeline.cursor = scale.columnStart(column)
+        return []
+    }
+
     /// The anchor-to-cursor columns (or the cursor's bucket alone) become the range every
     /// pane follows.
     private func applySelection(scale: TimelineScale, state: inout ViewState, context: Context) -> [Effect] {

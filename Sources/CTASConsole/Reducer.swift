@@ -422,7 +422,11 @@ public struct Reducer: Sendable {
             case .seek(let target):
                 state.feed.following = true
                 state.feed.frozen = nil
-                state.say("seeking to \(target.rfc3339)", now: context.now)
+                // The timeline shows where the replay goes: its cursor moves there (▼ follows
+                // as the replay gets there).
+                state.timeline.cursor = target
+                if let zoom = state.timeline.zoom, !zoom.contains(target) { state.timeline.zoom = nil }
+                state.say("seeking to \(target.rfc3339) (the timeline's cursor marks it)", now: context.now)
             default: break
             }
             return [.engine(command)]

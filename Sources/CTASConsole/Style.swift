@@ -12,6 +12,8 @@ public enum Role: String, Sendable, CaseIterable, Hashable {
     case density4 = "density-4", density5 = "density-5", density6 = "density-6", density7 = "density-7"
     case density8 = "density-8", density9 = "density-9"
     case land, sea, hotspot, cursor
+    /// Coastlines and borders over the map, and the place names on it.
+    case outline, place
 
     /// The density ramp, lowest first.
     public static let densityRamp: [Role] = [.density0, .density1, .density2, .density3, .density4,

@@ -87,6 +87,11 @@ public enum TimelinePane {
                 b.set(Cell(glyph, style), x: cx, y: y, clip: inner)
             }
         }
+        // Behaviour anomalies found live, marked where they began (the newest thousand).
+        for note in context.snapshot.anomalies?.recent ?? [] {
+            guard let start = try? RFC3339.parse(note.start), let column = scale.column(of: start) else { continue }
+            b.set(Cell("!", Style(.warning, bold: true)), x: inner.x + column, y: barTop, clip: inner)
+        }
         // The replay's position (event clock) marked above its column.
         if let clock = context.snapshot.replay.eventTime, let column = scale.column(of: clock) {
             b.set(Cell(context.glyphs.ascii ? "v" : "▼", Style(.accent, bold: true)), x: inner.x + column, y: barTop, clip: inner)

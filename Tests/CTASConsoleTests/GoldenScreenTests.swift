@@ -35,6 +35,7 @@ import Testing
         state.graph.hops = 2
         state.graph.result = sampleNeighborhood()
         state.heatmap.land = try LandMask(path: TestPaths.repository + "/SampleData/landmask.bin")
+        state.heatmap.atlas = try WorldAtlas(path: TestPaths.repository + "/SampleData/atlas.txt")
         let main = ScreenRenderer.mainArea(width: width, height: height)
         let area = Layout.panes(state.panes, in: main, focus: .feed, maximized: false).first { $0.0 == .heatmap }?.1 ?? main
         let map = HeatmapPane.mapArea(in: area)

@@ -76,6 +76,20 @@ import Testing
         #expect(cleared.contains(.queryHeatmap))
     }
 
+    @Test func aClickMovesTheCursorAndASeekMarksItsTime() throws {
+        let s = Self.snapshot()
+        var state = freshState()
+        _ = reducer.clickTimeline(column: 10, state: &state, context: context(s, state))
+        let scale = try #require(state.timeline.scale(s.timeline, columns: Self.columns))
+        #expect(state.timeline.cursor == scale.columnStart(10))
+        _ = reducer.clickTimeline(column: Self.columns + 5, state: &state, context: context(s, state))
+        #expect(state.timeline.cursor == scale.columnStart(10), "a click past the bars changes nothing")
+        let effects = reducer.runCommand("seek 2h", state: &state, context: context(s, state))
+        let target = Timestamp(microseconds: Self.base + 1_439 * 60_000_000 - 7_200_000_000)
+        #expect(effects == [.engine(.seek(target))], "relative to the event clock, not the wall clock")
+        #expect(state.timeline.cursor == target)
+    }
+
     @Test func escWhileSelectingDropsOnlyTheSelection() {
         var state = freshState()
         _ = press(.left, &state)

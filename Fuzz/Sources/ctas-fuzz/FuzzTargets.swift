@@ -14,7 +14,7 @@ import Glibc
 enum FuzzTarget: String, CaseIterable {
     case ndjson, feed, csv, rfc3339, ioc, rules, warninglist, filter, toml, theme, config, timeArgument
     case eve, zeek, zeekJSON = "zeek-json", jsonArray = "json-array", original, mmdb
-    case misp, stix, pattern
+    case misp, stix, pattern, atlas
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -63,6 +63,11 @@ enum FuzzTarget: String, CaseIterable {
             }
         case .toml:
             _ = try? TOMLDocument(text: text, origin: "fuzz")
+        case .atlas:
+            if let atlas = try? WorldAtlas(text: text, origin: "fuzz") {
+                _ = atlas.places(named: String(text.prefix(12)))
+                _ = atlas.nearestCity(lat: 48.85, lng: 2.35)
+            }
         case .theme:
             _ = try? Theme(toml: text, origin: "fuzz", base: nil)
         case .config:
