@@ -1,3 +1,4 @@
+import Foundation
 import CTASCore
 
 /// Number and time formats for narrow columns.
@@ -11,6 +12,15 @@ enum Format {
             out.append(c)
         }
         return n < 0 ? "-" + out : out
+    }
+
+    /// A p-value people can compare: 0.03, 2e-5, and "<1e-300" where a double underflows.
+    static func probability(_ p: Double) -> String {
+        guard p.isFinite, p > 0 else { return p == 0 ? "<1e-300" : "-" }
+        if p >= 0.001 { return String(format: "%.3g", p) }
+        let exponent = Int(floor(log10(p)))
+        let mantissa = Int((p / pow(10, Double(exponent))).rounded())
+        return mantissa >= 10 ? "1e\(exponent + 1)" : "\(mantissa)e\(exponent)"
     }
 
     /// 1234 → "1.2k", 2_500_000 → "2.5M".

@@ -10,7 +10,7 @@ import H3
 public enum HeatmapPane {
     /// Rows of the pane used above and below the map.
     static let headerRows = 1
-    static let footerRows = 2
+    static let footerRows = 3
     /// The glyph ramp for terminals without colours: empty, then lowest to highest density.
     static let ramp: [String] = [" ", ".", ":", "-", "=", "+", "*", "#", "%", "@"]
 
@@ -68,12 +68,12 @@ public enum HeatmapPane {
         var level = [Int8](repeating: -1, count: pixels.cells.count)
         var hot = [Bool](repeating: false, count: pixels.cells.count)
         if let data, data.maximum > 0 {
-            let top = log1p(data.maximum)
+            let scale = DensityScale(data: data)
             let hotCells = Set(data.analysis.hotspots.map(\.cell))
             for (i, cell) in pixels.cells.enumerated() {
-                let v = data.value(of: cell)
-                // Any event shows (level 1 up; level 0 of the ramp stays for the backdrop's sake).
-                if v > 0 { level[i] = Int8(min(9, 1 + Int(log1p(v) / top * 8.999))) }
+                // Level 1 up (level 0 of the ramp stays for the backdrop's sake); at or below an
+                // even share, the backdrop shows.
+                if let l = scale.level(of: data.value(of: cell)) { level[i] = Int8(l) }
                 if !hotCells.isEmpty, hotCells.contains(cell) { hot[i] = true }
             }
         }
@@ -272,9 +272,34 @@ public enum HeatmapPane {
         if kx > x + 1 { b.write(keys, x: kx, y: y, style: .muted, clip: inner) }
     }
 
+    /// The legend: what the colour steps stand for, the hot spot mark, what is left uncoloured.
+    static func legend(into b: inout ScreenBuffer, inner: Rect, y: Int, state: HeatmapViewState, map: Rect, context: RenderContext) {
+        guard y < inner.maxY else { return }
+        let res = state.viewport.displayResolution(width: map.width)
+        guard let data = state.data, data.query.resolution == res, data.maximum > 0 else { return }
+        let scale = DensityScale(data: data)
+        let glyphMode = usesGlyphRamp(context)
+        var x = inner.x
+        x += b.write("key ", x: x, y: y, style: .muted, clip: inner)
+        for level in [1, 3, 5, 7, 9] {
+            let swatch = glyphMode ? String(repeating: ramp[level + (level < 9 ? 1 : 0)], count: 2) : (context.glyphs.ascii ? "##" : "██")
+            x += b.write(swatch, x: x, y: y, style: Style(Role.densityRamp[level], bold: glyphMode && level >= 7), clip: inner)
+            x += b.write(" " + Format.compact(scale.lowerBound(of: level).rounded(.up)) + " ", x: x, y: y, style: .muted, clip: inner)
+        }
+        let unit = state.weighting == .count ? "events" : "severity"
+        x += b.write(unit + "/cell", x: x, y: y, style: .muted, clip: inner)
+        x += b.write("  " + (context.glyphs.ascii ? "X" : "◆"), x: x, y: y, style: Style(.hotspot, bold: true), clip: inner)
+        x += b.write(" hot spot (Gi*, 5% FDR)", x: x, y: y, style: .muted, clip: inner)
+        if scale.threshold >= 1 {
+            b.write("  uncoloured: \(context.glyphs.ascii ? "<=" : "≤") \(Format.compact(scale.threshold)) (an even share)", x: x, y: y,
+                    style: .muted, clip: inner)
+        }
+    }
+
     static func footer(into b: inout ScreenBuffer, inner: Rect, state: HeatmapViewState, map: Rect, context: RenderContext) {
         let y = map.maxY
         guard y < inner.maxY else { return }
+        legend(into: &b, inner: inner, y: y + 2, state: state, map: map, context: context)
         var x = inner.x
         guard let cell = state.cursorCell(width: map.width, height: map.height) else {
             b.write("beyond the pole", x: x, y: y, style: .muted, clip: inner)
@@ -296,7 +321,10 @@ public enum HeatmapPane {
             x += b.write("  \(Format.count(tally.count)) ev", x: x, y: y, style: .text, clip: inner)
             x += b.write("  sev-sum \(Format.count(tally.severitySum))", x: x, y: y, style: .text, clip: inner)
             if let score = data.analysis.score(of: cell) {
-                x += b.write("  z \(Format.fixed(score.z, 2))", x: x, y: y, style: .text, clip: inner)
+                // Gi* counts the neighbourhood, not the cell: say how many it holds, and p (comparable
+                // across resolutions, unlike z, whose size grows with the number of cells).
+                x += b.write("  k-ring \(Format.count(Int(score.neighborhoodSum.rounded())))", x: x, y: y, style: .text, clip: inner)
+                x += b.write("  p \(Format.probability(score.p))", x: x, y: y, style: .text, clip: inner)
                 if let rank = data.analysis.hotspots.firstIndex(where: { $0.cell == cell }) {
                     x += b.write("  hot spot #\(rank + 1)", x: x, y: y, style: Style(.hotspot, bold: true), clip: inner)
                 }

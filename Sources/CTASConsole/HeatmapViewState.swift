@@ -104,7 +104,7 @@ public struct HeatmapViewState: Sendable {
             viewport.centerLat = c.lat
             viewport.centerLng = c.lng
         }
-        return "hot spot \(i + 1) of \(spots.count): z \(Format.fixed(spots[i].z, 2))"
+        return "hot spot \(i + 1) of \(spots.count): p \(Format.probability(spots[i].p)), \(Format.count(Int(spots[i].neighborhoodSum.rounded()))) in its k-ring"
     }
 
     mutating func changed() {

@@ -25,6 +25,8 @@ extension Reducer {
                 return []
             }
             hm.viewport = next
+            // The ranking is the new view's: n starts again at its #1.
+            hm.hotspotIndex = nil
         case .top:
             hm.viewport = HeatmapViewport()
         case .cycleWindow:

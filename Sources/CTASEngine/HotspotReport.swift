@@ -80,7 +80,7 @@ public struct HotspotReport: Sendable {
         for r in rows {
             out += pad(String(r.rank), 5) + pad(r.score.cell.description, 17) + pad(Self.number(r.center.lat, 4), 10)
             out += pad(Self.number(r.center.lng, 4), 11) + pad(String(r.tally.count), 8) + pad(String(r.tally.severitySum), 9)
-            out += pad(Self.number(r.score.z, 3), 10) + pad(Self.scientific(r.score.p), 10) + "\(r.score.region) cell(s), z ≤ \(Self.number(r.score.regionZ, 3))\n"
+            out += pad(Self.number(r.score.z, 3), 10) + pad(Self.scientific(r.score.p), 10) + "\(r.score.region) cell(s)\n"
         }
         return out
     }

@@ -107,6 +107,47 @@ import Testing
         #expect(s.heatmap.hotspotIndex == 0)
     }
 
+    /// After a zoom, n starts at the new view's #1 (it went on to #2 when the old index stayed).
+    @Test func nAfterAZoomStartsAtNumberOne() throws {
+        var s = zoomedState()
+        let view = s.heatmap.query(width: 100, height: 30)
+        let a = try H3.latLngToCell(lat: 35.68, lng: 139.69, res: view.resolution)
+        let b = try H3.latLngToCell(lat: -23.55, lng: -46.63, res: view.resolution)
+        s.heatmap.data = HeatmapData(query: view, tallies: [a: CellTally(count: 900, severitySum: 1), b: CellTally(count: 400, severitySum: 1)])
+        _ = reducer.handle(.character("n"), state: &s, context: ctx())
+        _ = reducer.handle(.character("n"), state: &s, context: ctx())
+        #expect(s.heatmap.hotspotIndex == 1)
+        _ = reducer.handle(.character("+"), state: &s, context: ctx())
+        #expect(s.heatmap.hotspotIndex == nil)
+        let zoomed = s.heatmap.query(width: 100, height: 30)
+        let c = try H3.latLngToCell(lat: 35.68, lng: 139.69, res: zoomed.resolution)
+        s.heatmap.data = HeatmapData(query: zoomed, tallies: [c: CellTally(count: 900, severitySum: 1)])
+        _ = reducer.handle(.character("n"), state: &s, context: ctx())
+        #expect(s.heatmap.hotspotIndex == 0 && s.message?.text.hasPrefix("hot spot 1 of") == true, "\(s.message?.text ?? "")")
+        #expect(s.message?.text.contains(" p ") == true && s.message?.text.contains("k-ring") == true)
+    }
+
+    /// An even share is left uncoloured; the steps above it follow a log scale to the busiest
+    /// cell, and the legend's figures are where the steps begin.
+    @Test func densityStepsStartAboveAnEvenShare() {
+        let scale = DensityScale(threshold: 24, maximum: 2_024)
+        #expect(scale.level(of: 0) == nil && scale.level(of: 24) == nil)
+        #expect(scale.level(of: 25) == 1)
+        #expect(scale.level(of: 2_024) == 9)
+        for level in 1...9 {
+            let bound = scale.lowerBound(of: level)
+            #expect(scale.level(of: bound + 1e-6) == level, "step \(level) starts at \(bound)")
+            if level > 1 { #expect(scale.level(of: bound - 1e-3) == level - 1) }
+        }
+        // Below one event per cell (fine resolutions), every event shows.
+        let fine = DensityScale(threshold: 0.01, maximum: 3)
+        #expect(fine.level(of: 1) != nil)
+        // Everything equal: nothing stands out, nothing is coloured.
+        #expect(DensityScale(threshold: 5, maximum: 5).level(of: 5) == nil)
+        #expect(Format.probability(0) == "<1e-300" && Format.probability(0.0312) == "0.0312" && Format.probability(2.04e-7) == "2e-7")
+        #expect(Format.probability(9.7e-5) == "1e-4" && Format.probability(.nan) == "-")
+    }
+
     /// Just after a zoom the answer on hand is for the old resolution: its hot spots would send
     /// the map to a cell that is not ranked in the new view, so `n` waits for the new answer.
     @Test func aHotSpotStepWaitsForTheAnswerOfTheViewOnScreen() throws {
