@@ -361,8 +361,9 @@ public final class ConsoleApp {
         }
         if let message = state.message, message.expires <= now { state.message = nil }
         let started = MonotonicClock.nanoseconds()
-        let context = RenderContext(snapshot: snapshot, state: state, glyphs: glyphs, keymap: reducer.keymap, frames: frameStats,
+        var context = RenderContext(snapshot: snapshot, state: state, glyphs: glyphs, keymap: reducer.keymap, frames: frameStats,
                                     now: now, canSeek: engine.canSeek, colorDepth: terminal.colorDepth)
+        context.densityColours = theme.hasDensityColours
         let buffer = ScreenRenderer.render(width: terminal.width, height: terminal.height, context: context)
         terminal.present(buffer, theme: theme)
         recordFrame(MonotonicClock.nanoseconds() - started)

@@ -32,9 +32,10 @@ public enum HeatmapPane {
         return String(from[5..<10]) + " " + String(from[11..<16]) + "–" + (sameDay ? "" : String(until[5..<10]) + " ") + String(until[11..<16])
     }
 
-    /// Whether colours cannot carry the densities (ASCII, or 8 colours and fewer).
+    /// Whether colours cannot carry the densities (ASCII, 8 colours and fewer, or a theme
+    /// without density colours such as monochrome, which NO_COLOR selects).
     static func usesGlyphRamp(_ context: RenderContext) -> Bool {
-        context.glyphs.ascii || context.colorDepth <= .colors8
+        context.glyphs.ascii || context.colorDepth <= .colors8 || !context.densityColours
     }
 
     public static func render(into b: inout ScreenBuffer, area: Rect, context: RenderContext, focused: Bool) {

@@ -22,6 +22,8 @@ public struct RenderContext: Sendable {
     public var canSeek: Bool
     /// The terminal's colours (the heatmap falls back to a glyph ramp at 8 and fewer).
     public var colorDepth: ColorDepth
+    /// Whether the theme colours the density ramp (else the map uses the glyph ramp).
+    public var densityColours = true
 
     public init(snapshot: Snapshot, state: ViewState, glyphs: Glyphs, keymap: Keymap, frames: FrameStats = FrameStats(),
                 now: Timestamp = .now(), canSeek: Bool = true, colorDepth: ColorDepth = .colors256) {

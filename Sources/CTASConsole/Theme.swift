@@ -163,6 +163,15 @@ public struct Theme: Sendable {
 
     /// Reads a theme file. `base` supplies roles the file leaves out. Errors name the file,
     /// line and key.
+    /// Whether the density ramp has colours of its own (the monochrome theme's does not: the
+    /// map then draws densities with the glyph ramp, as on terminals without colours).
+    public var hasDensityColours: Bool {
+        Role.densityRamp.contains { role in
+            guard let style = roles[role] else { return false }
+            return (style.foreground.map { $0 != .terminalDefault } ?? false) || (style.background.map { $0 != .terminalDefault } ?? false)
+        }
+    }
+
     public init(toml text: String, origin: String, base: Theme?) throws(ConfigError) {
         let doc = try TOMLDocument(text: text, origin: origin)
         var name = origin

@@ -52,7 +52,7 @@ public enum TimelinePane {
         let barTop = inner.y + 1
         let barRows = inner.height - 3
         let peak = max(1, bins.map(\.total).max() ?? 1)
-        let shapes = context.colorDepth == .monochrome
+        let shapes = context.colorDepth == .monochrome || !context.densityColours
         for (column, counts) in bins.enumerated() {
             let cx = inner.x + column
             let inSelection = selecting?.contains(column) ?? false

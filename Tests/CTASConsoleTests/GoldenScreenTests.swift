@@ -162,6 +162,22 @@ import Testing
         #expect(state.range != nil && state.timeline.anchor != nil)
     }
 
+    /// The map under NO_COLOR (the monochrome theme has no density colours, whatever the
+    /// terminal): the glyph ramp and the outline dots carry it, with names and the legend.
+    @Test func mapWithoutDensityColours() throws {
+        var state = try Self.fullState(width: 120, height: 30)
+        state.focus = .heatmap
+        state.maximized = true
+        let map = HeatmapPane.mapArea(in: ScreenRenderer.mainArea(width: 120, height: 30))
+        let query = state.heatmap.query(width: map.width, height: map.height)
+        state.heatmap.data = HeatmapData(query: query, tallies: Self.tallies(resolution: query.resolution))
+        var mono = context(Self.snapshot(), state: state)
+        mono.densityColours = false
+        let b = ScreenRenderer.render(width: 120, height: 30, context: mono)
+        try GoldenScreen.check(b, "heatmap-nocolor-120x30", title: "the map under NO_COLOR: glyph ramp, outline dots, names, legend")
+        #expect(!b.text.contains("▀"), "no half blocks without colours")
+    }
+
     /// Under NO_COLOR's monochrome look the screen is the same cells; what differs is the
     /// theme, so the glyph-only (ASCII) form is the one to keep.
     @Test func asciiScreen() throws {

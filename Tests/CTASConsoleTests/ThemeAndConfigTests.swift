@@ -28,6 +28,26 @@ import Testing
         #expect(throws: ConfigError.self) { try catalog.load("no-such-theme") }
     }
 
+    /// Legible maps: the hottest step is a colour (not white, which reads as empty on a dark
+    /// screen and as nothing on a light one), the light theme paints its own background, and
+    /// a theme without density colours (monochrome) is known as such (the map then draws glyphs).
+    @Test func mapsStayLegibleInEveryTheme() throws {
+        let catalog = ThemeCatalog(userDirectory: nil)
+        for name in ThemeCatalog.builtInNames {
+            let theme = try catalog.load(name)
+            #expect(theme.hasDensityColours == (name != "monochrome"), "\(name)")
+            if name != "monochrome" {
+                let hottest = theme.resolve(Style(.density9), depth: .colors256).foreground
+                #expect(hottest != 15 && hottest != 231 && hottest != 255 && hottest != 230, "\(name): the hottest cell is white-ish (\(hottest))")
+                let outline = theme.resolve(Style(.outline), depth: .colors256).foreground
+                #expect(outline != theme.resolve(Style(.land), depth: .colors256).foreground, "\(name): outlines differ from the land")
+            }
+        }
+        let light = try catalog.load("light")
+        #expect(light.background != .terminalDefault, "the light theme sets its own background")
+        #expect(light.resolve(Style(.text), depth: .colors256).background == light.resolve(Style(.muted), depth: .colors256).background)
+    }
+
     @Test func colourDegradesToWhatTheTerminalHas() {
         let red = ThemeColor.rgb(0xD7, 0x00, 0x00)
         #expect(red.index(depth: .colors256) == 160)
