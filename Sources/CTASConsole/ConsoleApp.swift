@@ -145,7 +145,9 @@ public final class ConsoleApp {
             case .key(let key):
                 apply(reducer.handle(key, state: &state, context: reducerContext()))
             case .scroll(let up):
-                apply(reducer.perform(up ? .up : .down, state: &state, context: reducerContext()))
+                // The wheel zooms the map (scrolls everything else).
+                let map = state.focus == .heatmap && state.heatmap.drill == nil
+                apply(reducer.perform(map ? (up ? .zoomIn : .zoomOut) : (up ? .up : .down), state: &state, context: reducerContext()))
             case .click(let x, let y):
                 let main = ScreenRenderer.mainArea(width: terminal.width, height: terminal.height)
                 for (pane, rect) in Layout.panes(state.panes, in: main, focus: state.focus, maximized: state.maximized,
@@ -154,6 +156,10 @@ public final class ConsoleApp {
                     state.focus = pane
                     if pane == .timeline {
                         apply(reducer.clickTimeline(column: x - rect.x - 1, state: &state, context: reducerContext()))
+                    }
+                    if pane == .heatmap {
+                        let map = HeatmapPane.mapArea(in: rect)
+                        apply(reducer.clickMap(column: x - map.x, row: y - map.y, state: &state, context: reducerContext()))
                     }
                 }
             }

@@ -97,6 +97,17 @@ extension Reducer {
         return []
     }
 
+    /// A click on the map (mouse on): the crosshair moves there (the map recentres on it).
+    public func clickMap(column: Int, row: Int, state: inout ViewState, context: Context) -> [Effect] {
+        let (w, h) = context.heatmapSize
+        guard state.heatmap.drill == nil, (0..<w).contains(column), (0..<h).contains(row),
+              let p = state.heatmap.viewport.point(px: column, py: 2 * row, width: w, height: h) else { return [] }
+        state.heatmap.viewport.centerLat = p.lat
+        state.heatmap.viewport.centerLng = p.lng
+        state.heatmap.pendingHotspotStep = nil
+        return [.queryHeatmap]
+    }
+
     /// `g` and `:goto`: a cell id, "lat,lng" (also "lat lng"), or a place's name (a city,
     /// a country, or a country's ISO code).
     func goTo(_ text: String, state: inout ViewState, context: Context) -> [Effect] {

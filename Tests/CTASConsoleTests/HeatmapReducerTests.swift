@@ -127,6 +127,23 @@ import Testing
         #expect(s.message?.text.contains(" p ") == true && s.message?.text.contains("k-ring") == true)
     }
 
+    /// Mouse: a click recentres the map on the clicked point (the crosshair goes there);
+    /// outside the map, nothing moves.
+    @Test func aClickMovesTheCrosshairThere() throws {
+        var s = state()
+        let before = s.heatmap.viewport
+        let target = try #require(before.point(px: 80, py: 2 * 18, width: 100, height: 30))
+        #expect(reducer.clickMap(column: 80, row: 18, state: &s, context: ctx()) == [.queryHeatmap])
+        #expect(abs(s.heatmap.viewport.centerLat - target.lat) < 1e-9 && abs(s.heatmap.viewport.centerLng - target.lng) < 1e-9)
+        let centre = s.heatmap.cursorCell(width: 100, height: 30)
+        #expect(centre == (try H3.latLngToCell(lat: target.lat, lng: target.lng, res: s.heatmap.viewport.displayResolution(width: 100))))
+        for (column, row) in [(-1, 5), (100, 5), (5, -1), (5, 30)] {
+            let kept = s.heatmap.viewport
+            #expect(reducer.clickMap(column: column, row: row, state: &s, context: ctx()).isEmpty)
+            #expect(s.heatmap.viewport == kept)
+        }
+    }
+
     /// An even share is left uncoloured; the steps above it follow a log scale to the busiest
     /// cell, and the legend's figures are where the steps begin.
     @Test func densityStepsStartAboveAnEvenShare() {
