@@ -151,8 +151,35 @@ public enum HeatmapPane {
             }
             labelPlaces(atlas, into: &b, map: map, viewport: state.viewport, taken: taken, context: context)
         }
+        if let data { rankList(data, into: &b, map: map, state: state, context: context) }
         // The crosshair.
         b.set(Cell("+", Style(.cursor, bold: true)), x: map.x + w / 2, y: map.y + map.height / 2, clip: map)
+    }
+
+    /// The ranked hot spots of the view, top right over the map: rank, place, events in the
+    /// peak cell and its k-ring, p.
+    static func rankList(_ data: HeatmapData, into b: inout ScreenBuffer, map: Rect, state: HeatmapViewState, context: RenderContext) {
+        let spots = data.analysis.hotspots
+        let rows = min(spots.count, 5, max(0, map.height / 3 - 1))
+        guard rows > 0, map.width >= 60 else { return }
+        var lines: [(String, Bool)] = [("HOT SPOTS (\(spots.count))", false)]
+        for (rank, spot) in spots.prefix(rows).enumerated() {
+            let c = try? H3.cellToLatLng(spot.cell)
+            let place = c.flatMap { state.atlas?.describe(lat: $0.lat, lng: $0.lng) }
+                ?? c.map { "\(Format.fixed($0.lat, 1)),\(Format.fixed($0.lng, 1))" } ?? spot.cell.description
+            let events = data.tallies[spot.cell]?.count ?? 0
+            let text = "#\(rank + 1) " + DisplayText.truncate(context.safe(place), to: 18, ellipsis: context.glyphs.ellipsis)
+                + "  \(Format.compact(Double(events))) ev  k-ring \(Format.compact(spot.neighborhoodSum))  p \(Format.probability(spot.p))"
+            lines.append((text, state.hotspotIndex == rank))
+        }
+        let width = min(map.width / 2, lines.map { DisplayText.width($0.0) }.max() ?? 0) + 2
+        let x = map.maxX - width
+        for (i, (text, selected)) in lines.enumerated() {
+            let y = map.y + i
+            b.fill(Rect(x: x, y: y, width: width, height: 1), " ", style: Style(.overlay))
+            let style = i == 0 ? Style(.overlayTitle) : selected ? Style(.hotspot, bold: true, reverse: true) : Style(.overlay)
+            b.write(" " + text, x: x, y: y, style: style, clip: Rect(x: x, y: y, width: width, height: 1))
+        }
     }
 
     /// Land pixels with sea beside them (left, right, above, below) become outline.

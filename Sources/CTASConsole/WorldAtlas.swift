@@ -118,6 +118,18 @@ public final class WorldAtlas: Sendable {
         return best.map { ($0.0, $0.1) }
     }
 
+    /// A place's name for a point: the nearest city within 300 km, else the nearest country
+    /// label point within 1,500 km (a coarse guess), else nil.
+    public func describe(lat: Double, lng: Double) -> String? {
+        if let city = nearestCity(lat: lat, lng: lng, within: 300) { return "\(city.place.name) \(city.place.code)" }
+        var best: (Place, Double)?
+        for country in countries {
+            let d = Self.distanceKm(lat, lng, country.lat, country.lng)
+            if d <= 1_500, d < (best?.1 ?? .infinity) { best = (country, d) }
+        }
+        return best.map { $0.0.name }
+    }
+
     /// Great-circle distance (haversine, mean Earth radius).
     public static func distanceKm(_ lat1: Double, _ lng1: Double, _ lat2: Double, _ lng2: Double) -> Double {
         let r = 6_371.0088

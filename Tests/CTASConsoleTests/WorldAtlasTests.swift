@@ -26,6 +26,9 @@ import Testing
         let near = try #require(atlas.nearestCity(lat: 48.86, lng: 2.30))
         #expect(near.place.name == "Paris" && near.km < 10)
         #expect(atlas.nearestCity(lat: -50, lng: -140) == nil, "the South Pacific has no city within 150 km")
+        #expect(atlas.describe(lat: 48.86, lng: 2.35) == "Paris FR")
+        #expect(atlas.describe(lat: 23.0, lng: 15.0) != nil, "the Sahara: the nearest country's name")
+        #expect(atlas.describe(lat: -45, lng: -130) == nil, "the South Pacific: nothing near")
         // Haversine against a known distance: Paris–London ≈ 344 km.
         #expect(abs(WorldAtlas.distanceKm(48.8566, 2.3522, 51.5074, -0.1278) - 343.5) < 2)
     }
