@@ -3,6 +3,7 @@ import CNCurses
 import CTASCore
 import CTASEngine
 import CTASFeeds
+import H3
 import Foundation
 
 /// `ctas bench console`: frame times (render into the buffer, and render plus the ncurses
@@ -69,7 +70,10 @@ public enum ConsoleBenchmark {
     }
 
     @MainActor
-    public static func run(directory: String, seconds: Double = 5, frames count: Int = 400) async throws -> Result {
+    /// Frames are of the whole console — feed, map (with the land mask and atlas when given:
+    /// coastlines, borders, names), correlation, metrics and timeline.
+    public static func run(directory: String, seconds: Double = 5, frames count: Int = 400, landMask: LandMask? = nil,
+                           atlas: WorldAtlas? = nil) async throws -> Result {
         setlocale(LC_ALL, "C.UTF-8")
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -98,8 +102,20 @@ public enum ConsoleBenchmark {
             terminal.invalidate()
             var render: [Double] = []
             var frame: [Double] = []
-            var state = ViewState(panes: [.feed, .metrics], themeName: theme.name)
+            var state = ViewState(panes: [.feed, .heatmap, .graph, .metrics, .timeline], themeName: theme.name)
             state.demo = true
+            state.heatmap.land = landMask
+            state.heatmap.atlas = atlas
+            if let map = ScreenRenderer.area(of: .heatmap, width: w, height: h, state: state).map(HeatmapPane.mapArea) {
+                var geo = GeoIndex()
+                for e in events {
+                    if let p = e.location, let cell = try? H3.latLngToCell(lat: p.latitude, lng: p.longitude, res: 9) {
+                        geo.add(cell: cell, time: e.timestamp, severity: e.severity.map { Int($0.value) })
+                    }
+                }
+                let query = state.heatmap.query(width: map.width, height: map.height)
+                state.heatmap.data = HeatmapData(query: query, tallies: geo.tallies(resolution: query.resolution, window: .all))
+            }
             for i in 0..<count {
                 let snapshot = busySnapshot(events, frame: i)
                 let context = RenderContext(snapshot: snapshot, state: state, glyphs: .unicode, keymap: .standard,
@@ -129,7 +145,7 @@ public enum ConsoleBenchmark {
         var consoleOptions = ConsoleOptions()
         consoleOptions.framesPerSecond = 10
         let app = ConsoleApp(engine: engine, terminal: terminal, options: consoleOptions, keymap: .standard, theme: theme,
-                             catalog: ThemeCatalog(userDirectory: nil))
+                             catalog: ThemeCatalog(userDirectory: nil), landMask: landMask, atlas: atlas)
         let running = Task { @MainActor in await app.run() }
         try await Task.sleep(for: .seconds(1))
         let (busyConsole, busyProcess, accepted) = try await measure(seconds: seconds, engine: engine)
@@ -199,6 +215,7 @@ public enum ConsoleBenchmark {
         }
         let start = (frame * 37) % max(1, events.count - 1000)
         s.recent = Array(events[start..<min(events.count, start + 1000)])
+        for e in events { s.timeline.add(e.timestamp, severity: e.severity) }
         return s
     }
 }

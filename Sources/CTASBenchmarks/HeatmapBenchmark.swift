@@ -57,7 +57,7 @@ public enum HeatmapBenchmark {
     }
 
     public static func run(events: Int, seed: UInt64, directory: String, executable: String, repeats: Int = 40,
-                           reuse: Bool = false, landMask: LandMask?) throws -> Result {
+                           reuse: Bool = false, landMask: LandMask?, atlas: WorldAtlas? = nil) throws -> Result {
         let fixture = BenchFixture(directory: directory, executable: executable)
         var ingestSeconds = 0.0
         if !(reuse && FileManager.default.fileExists(atPath: fixture.warmDatabase)) {
@@ -107,6 +107,7 @@ public enum HeatmapBenchmark {
             var state = ViewState(panes: [.heatmap], themeName: "default")
             state.focus = .heatmap
             state.heatmap.land = landMask
+            state.heatmap.atlas = atlas
             state.heatmap.viewport = viewport
             let map = HeatmapPane.mapArea(in: Rect(x: 0, y: 0, width: width, height: height - 1))
             let res = viewport.displayResolution(width: map.width)

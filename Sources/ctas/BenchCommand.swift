@@ -79,7 +79,11 @@ struct ConsoleBench: AsyncParsableCommand {
 
     func run() async throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-console-bench-\(getpid())"
-        let result = try await ConsoleBenchmark.run(directory: dir, seconds: seconds, frames: frames)
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let environment = ProcessInfo.processInfo.environment
+        let mask = LandMask.findBundled(environment: environment, executable: executable).flatMap { try? LandMask(path: $0) }
+        let atlas = WorldAtlas.findBundled(environment: environment, executable: executable).flatMap { try? WorldAtlas(path: $0) }
+        let result = try await ConsoleBenchmark.run(directory: dir, seconds: seconds, frames: frames, landMask: mask, atlas: atlas)
         try? FileManager.default.removeItem(atPath: dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -209,8 +213,10 @@ struct HeatmapBench: ParsableCommand {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let mask = LandMask.findBundled(environment: ProcessInfo.processInfo.environment, executable: executable)
             .flatMap { try? LandMask(path: $0) }
+        let atlas = WorldAtlas.findBundled(environment: ProcessInfo.processInfo.environment, executable: executable)
+            .flatMap { try? WorldAtlas(path: $0) }
         let result = try HeatmapBenchmark.run(events: events, seed: seed, directory: dir, executable: executable, repeats: repeats,
-                                              reuse: reuse, landMask: mask)
+                                              reuse: reuse, landMask: mask, atlas: atlas)
         if !keep && !reuse { try? FileManager.default.removeItem(atPath: dir) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
