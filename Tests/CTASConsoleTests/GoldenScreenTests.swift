@@ -164,17 +164,18 @@ import Testing
 
     /// The map under NO_COLOR (the monochrome theme has no density colours, whatever the
     /// terminal): the glyph ramp and the outline dots carry it, with names and the legend.
-    @Test func mapWithoutDensityColours() throws {
-        var state = try Self.fullState(width: 120, height: 30)
+    @Test(arguments: [(80, 24), (120, 30), (200, 60)])
+    func mapWithoutDensityColours(width: Int, height: Int) throws {
+        var state = try Self.fullState(width: width, height: height)
         state.focus = .heatmap
         state.maximized = true
-        let map = HeatmapPane.mapArea(in: ScreenRenderer.mainArea(width: 120, height: 30))
+        let map = HeatmapPane.mapArea(in: ScreenRenderer.mainArea(width: width, height: height))
         let query = state.heatmap.query(width: map.width, height: map.height)
         state.heatmap.data = HeatmapData(query: query, tallies: Self.tallies(resolution: query.resolution))
         var mono = context(Self.snapshot(), state: state)
         mono.densityColours = false
-        let b = ScreenRenderer.render(width: 120, height: 30, context: mono)
-        try GoldenScreen.check(b, "heatmap-nocolor-120x30", title: "the map under NO_COLOR: glyph ramp, outline dots, names, legend")
+        let b = ScreenRenderer.render(width: width, height: height, context: mono)
+        try GoldenScreen.check(b, "heatmap-nocolor-\(width)x\(height)", title: "the map under NO_COLOR: glyph ramp, outline dots, names, legend")
         #expect(!b.text.contains("▀"), "no half blocks without colours")
     }
 
