@@ -61,8 +61,9 @@ public enum HeatmapPane {
 
     static func renderMap(into b: inout ScreenBuffer, map: Rect, state: HeatmapViewState, context: RenderContext) {
         let res = state.viewport.displayResolution(width: map.width)
-        let key = PixelCellMap.Key(viewport: state.viewport, width: map.width, height: map.height, resolution: res, hasLand: state.land != nil)
-        let pixels = state.cache.map(for: key, landMask: state.land)
+        let key = PixelCellMap.Key(viewport: state.viewport, width: map.width, height: map.height, resolution: res, hasLand: state.land != nil,
+                                   hasAtlas: state.atlas != nil)
+        let pixels = state.cache.map(for: key, landMask: state.land, atlas: state.atlas)
         let data = state.data.flatMap { $0.query.resolution == res ? $0 : nil }
 
         // Per distinct cell: its density level (−1 empty).
@@ -97,9 +98,9 @@ public enum HeatmapPane {
                 }
             }
         }
-        // Coastlines (where the land mask meets the sea) and land borders, over the densities.
-        markCoasts(&kind, land: pixels.land, width: w, height: h)
-        if let atlas = state.atlas { drawBorders(atlas, into: &kind, viewport: state.viewport, width: w, rows: map.height) }
+        // Coastlines (where the land mask meets the sea) and land borders, over the densities
+        // (worked out once per view, with the pixel map).
+        for i in 0..<min(kind.count, pixels.outline.count) where pixels.outline[i] { kind[i] = outline }
         let glyphMode = usesGlyphRamp(context)
         let half = context.glyphs.upperHalf
         for row in 0..<map.height {
@@ -182,22 +183,23 @@ public enum HeatmapPane {
         }
     }
 
-    /// Land pixels with sea beside them (left, right, above, below) become outline.
-    static func markCoasts(_ kind: inout [Int8], land: [Bool], width w: Int, height h: Int) {
-        guard land.count == w * h, land.contains(true) else { return }
+    /// Land pixels with sea beside them (left, right, above, below): the coastline.
+    static func coasts(land: [Bool], width w: Int, height h: Int) -> [Bool] {
+        var out = [Bool](repeating: false, count: w * h)
+        guard land.count == w * h, land.contains(true) else { return out }
         for y in 0..<h {
             for x in 0..<w {
                 let i = y * w + x
                 guard land[i] else { continue }
-                let coast = (x > 0 && !land[i - 1]) || (x + 1 < w && !land[i + 1]) || (y > 0 && !land[i - w]) || (y + 1 < h && !land[i + w])
-                if coast { kind[i] = outline }
+                out[i] = (x > 0 && !land[i - 1]) || (x + 1 < w && !land[i + 1]) || (y > 0 && !land[i - w]) || (y + 1 < h && !land[i + w])
             }
         }
+        return out
     }
 
     /// The atlas's land borders drawn as pixel lines (segments that wrap around the
     /// antimeridian, or run far outside the view, are skipped).
-    static func drawBorders(_ atlas: WorldAtlas, into kind: inout [Int8], viewport: HeatmapViewport, width w: Int, rows: Int) {
+    static func drawBorders(_ atlas: WorldAtlas, into outline: inout [Bool], viewport: HeatmapViewport, width w: Int, rows: Int) {
         let h = 2 * rows
         let limit = 4 * (w + h)
         let points = atlas.borderPoints
@@ -216,7 +218,7 @@ public enum HeatmapPane {
                 for s in 0...steps {
                     let x = steps == 0 ? x0 : x0 + (x1 - x0) * s / steps
                     let y = steps == 0 ? y0 : y0 + (y1 - y0) * s / steps
-                    if x >= 0, x < w, y >= 0, y < h { kind[y * w + x] = outline }
+                    if x >= 0, x < w, y >= 0, y < h { outline[y * w + x] = true }
                 }
             }
         }

@@ -79,8 +79,9 @@ public struct HeatmapViewState: Sendable {
         guard res > Self.worldAreaMaxResolution else {
             return HeatmapQuery(resolution: res, window: window, weighting: weighting, k: k, range: range)
         }
-        let key = PixelCellMap.Key(viewport: viewport, width: width, height: height, resolution: res, hasLand: land != nil)
-        let cells = cache.map(for: key, landMask: land).cells
+        let key = PixelCellMap.Key(viewport: viewport, width: width, height: height, resolution: res, hasLand: land != nil,
+                                   hasAtlas: atlas != nil)
+        let cells = cache.map(for: key, landMask: land, atlas: atlas).cells
         return HeatmapQuery(resolution: res, window: window, weighting: weighting, k: k, area: cells, range: range)
     }
 

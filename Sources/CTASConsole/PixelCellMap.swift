@@ -11,6 +11,7 @@ public struct PixelCellMap: Sendable {
         public var height: Int
         public var resolution: Int
         public var hasLand: Bool
+        public var hasAtlas = false
     }
 
     public let key: Key
@@ -20,8 +21,10 @@ public struct PixelCellMap: Sendable {
     public let land: [Bool]
     /// The distinct cells on screen.
     public let cells: [H3Index]
+    /// Per pixel: a coastline (land beside sea) or a land border is drawn there.
+    public let outline: [Bool]
 
-    public init(key: Key, landMask: LandMask?) {
+    public init(key: Key, landMask: LandMask?, atlas: WorldAtlas? = nil) {
         self.key = key
         let w = key.width
         let h = 2 * key.height
@@ -48,6 +51,9 @@ public struct PixelCellMap: Sendable {
         self.pixels = pixels
         self.land = land
         self.cells = cells
+        var outline = HeatmapPane.coasts(land: land, width: w, height: h)
+        if let atlas { HeatmapPane.drawBorders(atlas, into: &outline, viewport: key.viewport, width: w, rows: key.height) }
+        self.outline = outline
     }
 }
 
@@ -59,9 +65,9 @@ public final class PixelCellCache: Sendable {
     public init() {}
 
     /// The map for `key`, built only when it differs from the last one.
-    public func map(for key: PixelCellMap.Key, landMask: LandMask?) -> PixelCellMap {
+    public func map(for key: PixelCellMap.Key, landMask: LandMask?, atlas: WorldAtlas? = nil) -> PixelCellMap {
         if let m = last.withLock({ $0 }), m.key == key { return m }
-        let m = PixelCellMap(key: key, landMask: landMask)
+        let m = PixelCellMap(key: key, landMask: landMask, atlas: atlas)
         last.withLock { $0 = m }
         builds.withLock { $0 += 1 }
         return m
