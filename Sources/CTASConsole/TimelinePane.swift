@@ -87,6 +87,12 @@ public enum TimelinePane {
                 b.set(Cell(glyph, style), x: cx, y: y, clip: inner)
             }
         }
+        // Events that sighted known intelligence, marked on the row under the top.
+        if barRows >= 2, context.snapshot.sightingTimeline.total > 0 {
+            for (column, counts) in scale.bin(context.snapshot.sightingTimeline).enumerated() where counts.total > 0 {
+                b.set(Cell(context.glyphs.ascii ? "*" : "◆", Style(.accent, bold: true)), x: inner.x + column, y: barTop + 1, clip: inner)
+            }
+        }
         // Behaviour anomalies found live, marked where they began (the newest thousand).
         for note in context.snapshot.anomalies?.recent ?? [] {
             guard let start = try? RFC3339.parse(note.start), let column = scale.column(of: start) else { continue }
@@ -127,6 +133,9 @@ public enum TimelinePane {
                 text += ": \(counts.critical) crit · \(counts.high) high · \(counts.medium) med · \(counts.low) low"
                 if counts.unrated > 0 { text += " · \(counts.unrated) none" }
             }
+            let sighted = context.snapshot.sightingTimeline.total > 0
+                ? context.snapshot.sightingTimeline.counts(from: scale.columnStart(cursor), until: scale.columnStart(cursor + 1)).total : 0
+            if sighted > 0 { text += " · \(Format.count(sighted)) sighted intelligence" }
             if view.cursor == nil { text += " (newest)" }
             b.write(text, x: inner.x, y: infoY, style: .text, clip: inner)
         }

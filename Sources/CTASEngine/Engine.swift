@@ -555,6 +555,7 @@ public final class Engine: Sendable {
         snap.lag = hub.lag(now: now)
         snap.attention = state.attention
         snap.timeline = state.timeline
+        snap.sightingTimeline = state.sightingTimeline
         let replay = control.current
         snap.replay.speed = replay.speed
         snap.replay.paused = replay.paused

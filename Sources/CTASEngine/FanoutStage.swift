@@ -25,6 +25,8 @@ actor FanoutStage {
     private var attentionPublishedAt: UInt64 = 0
     /// Events per minute of event time and severity band (the timeline pane).
     private var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
+    /// Events that sighted known intelligence, by event time (marked on the timeline).
+    private var sightings = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
 
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
          anomalies: LiveAnomalyMonitor?, storedBefore: (String, Int64)?) {
@@ -74,11 +76,12 @@ actor FanoutStage {
             if anomalies != nil { judge(accepted) }
             attention.observe(accepted, at: .now())
             for e in accepted { timeline.add(e.timestamp, severity: e.severity) }
+            for t in batch.sightingTimes { sightings.add(t, severity: nil) }
             let now = MonotonicClock.nanoseconds()
             if now - attentionPublishedAt >= 250_000_000 {
                 attentionPublishedAt = now
                 hub.attention(attention.status(at: .now()))
-                hub.timeline(timeline)
+                hub.timeline(timeline, sightings: sightings)
             }
             hub.stage(.fanout, events: total, nanos: now - started)
             hub.committed(accepted: accepted, duplicates: total - accepted.count, rejects: batch.rejectKeys, warnings: batch.warnings,
@@ -86,7 +89,7 @@ actor FanoutStage {
                           readAtNanos: batch.readAtNanos, now: now, storedEvents: batch.storedEvents)
         }
         hub.attention(attention.status(at: .now()))
-        hub.timeline(timeline)
+        hub.timeline(timeline, sightings: sightings)
         recorder?.sync()
         executor.shutdown()
     }
@@ -99,7 +102,7 @@ actor FanoutStage {
             try reader.scanTimes(throughSeq: throughSeq) { time, severity in
                 timeline.add(time, severity: severity.flatMap { Severity($0) })
             }
-            hub.timeline(timeline)
+            hub.timeline(timeline, sightings: sightings)
         } catch {
             hub.fail("timeline: \(error)")
         }

@@ -62,6 +62,7 @@ final class MetricsHub: Sendable {
         /// for the lag: marks are dropped once the writer has committed that many.
         var attention = AttentionStatus()
         var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
+        var sightingTimeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
         var released = 0
         var releaseMarks = Deque<(total: Int, nanos: UInt64)>()
         /// When lines were dropped, with the total before, for "dropped lately".
@@ -167,7 +168,12 @@ final class MetricsHub: Sendable {
 
     func attention(_ status: AttentionStatus) { state.withLock { $0.attention = status } }
 
-    func timeline(_ histogram: TimeHistogram) { state.withLock { $0.timeline = histogram } }
+    func timeline(_ histogram: TimeHistogram, sightings: TimeHistogram) {
+        state.withLock {
+            $0.timeline = histogram
+            $0.sightingTimeline = sightings
+        }
+    }
 
     /// Records events handed from a parse stage to the rest of the pipeline.
     func released(_ events: Int, at nanos: UInt64) {

@@ -22,6 +22,9 @@ public struct Snapshot: Sendable {
     /// Stored events per span of event time and severity band (what was stored before this
     /// run, then every event committed): the timeline pane's data. Bounded: it coarsens.
     public var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
+    /// Events this run that carried a known intelligence indicator, by event time (the
+    /// timeline marks them).
+    public var sightingTimeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
     /// Timeline buckets kept before they merge into wider ones (a week of minutes).
     public static let timelineCapacity = 10_080
     /// Whether ingest keeps up with its sources (the status bar's lag).

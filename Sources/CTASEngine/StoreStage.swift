@@ -212,9 +212,17 @@ actor StoreStage {
         } else {
             publishGraph()
         }
+        var sightingTimes: [Timestamp] = []
+        var base = 0
+        for batch in group {
+            for sighting in batch.sightings where result.inserted.indices.contains(base + sighting.event) && result.inserted[base + sighting.event] {
+                sightingTimes.append(batch.events[sighting.event].timestamp)
+            }
+            base += batch.events.count
+        }
         return CommittedBatch(events: events, placements: placements, rows: blocks, cells: cells, inserted: result.inserted, rejectKeys: rejectKeys, warnings: warnings,
                               blankLines: blank, lines: lines, writeNanos: now - started,
-                              readAtNanos: readAt == .max ? 0 : readAt, storedEvents: storedEvents)
+                              readAtNanos: readAt == .max ? 0 : readAt, storedEvents: storedEvents, sightingTimes: sightingTimes)
     }
 
     /// Updates each source's running totals and position from this group and returns the

@@ -65,6 +65,8 @@ import Testing
             if minute % 97 == 0 { s.timeline.add(t, severity: nil) }
         }
         for e in s.recent { s.timeline.add(e.timestamp, severity: e.severity) }
+        // Intelligence sighted in the burst and an hour before the end.
+        for minute in [1_005, 1_010, 1_380] { s.sightingTimeline.add(Timestamp(microseconds: dayStart + Int64(minute) * 60_000_000), severity: nil) }
         return s
     }
 

@@ -1,0 +1,70 @@
+import CTASCore
+import CTASFeeds
+import CTASIntel
+import CTASStore
+import CTASTestSupport
+import Foundation
+import Testing
+@testable import CTASEngine
+
+/// The engine's timeline: every committed event counted by event time and band; what earlier
+/// runs stored read back at start (when the engine keeps its on-screen views); intelligence
+/// sightings marked.
+@Suite struct TimelineEngineTests {
+    static func bands(_ events: [Event], width: Int64) -> [Int64: BandCounts] {
+        var out: [Int64: BandCounts] = [:]
+        for e in events { out[e.timestamp.microseconds.floorDivided(by: width).quotient, default: BandCounts()].add(e.severity) }
+        return out
+    }
+
+    @Test func theTimelineCountsEveryCommittedEventAndReadsEarlierRunsBack() async throws {
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 4_000, rate: 2)
+        let events = try FeedDecoderHelper.events(feed)
+        let engine = try Engine(config([.file(feed)], dir))
+        _ = await engine.run()
+        let timeline = engine.snapshot.timeline
+        #expect(timeline.total == events.count)
+        #expect(timeline.buckets == Self.bands(events, width: timeline.width))
+        // A second run over the same directory with nothing new: the timeline is read back.
+        let (other, _) = try await writeFeed(dir, events: 500, seed: 9, rate: 2, name: "more.ndjson")
+        let more = try FeedDecoderHelper.events(other)
+        let second = try Engine(config([.file(other)], dir))
+        _ = await second.run()
+        #expect(second.snapshot.timeline.total == events.count + more.count)
+        #expect(second.snapshot.timeline.buckets == Self.bands(events + more, width: second.snapshot.timeline.width))
+        // Headless runs (no geo index: nothing on screen) skip reading earlier runs back.
+        var headless = config([.file(other)], dir)
+        headless.geoIndex = false
+        headless.fromStart = true
+        let third = try Engine(headless)
+        _ = await third.run()
+        // Duplicates are not stored again, so they are not counted again either.
+        #expect(third.snapshot.timeline.total == 0, "\(third.snapshot.timeline.total)")
+    }
+
+    @Test func eventsThatSightIntelligenceAreMarked() async throws {
+        let dir = scratch()
+        let directory = DataDirectory(path: dir + "/data")
+        try directory.create()
+        let database = try WarmTier(path: directory.warmDatabase).database
+        let store = try IntelStore(database: database)
+        let bundle = #"{"type":"bundle","id":"bundle--1","objects":[{"type":"indicator","id":"indicator--1","name":"c2","pattern":"[domain-name:value = 'c2-known.net']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z"}]}"#
+        let batch = Array(bundle.utf8).withUnsafeBufferPointer { STIXBundleReader().read($0, file: "b.json") }
+        _ = try store.store(batch, importedAt: Timestamp(microseconds: 0))
+        let feed = dir + "/feed.ndjson"
+        try """
+            {"id":"a","ts":"2026-11-20T10:00:10Z","type":"dns","indicators":["c2-known.net"]}
+            {"id":"b","ts":"2026-11-20T10:05:00Z","type":"dns","indicators":["benign.org"]}
+            {"id":"c","ts":"2026-11-20T11:30:00Z","type":"dns","description":"lookup of c2-known[.]net"}
+
+            """.write(toFile: feed, atomically: true, encoding: .utf8)
+        let engine = try Engine(config([.file(feed)], dir))
+        _ = await engine.run()
+        let sightings = engine.snapshot.sightingTimeline
+        #expect(sightings.total == 2)
+        let minutes = sightings.series().map { $0.start.rfc3339 }
+        #expect(minutes == ["2026-11-20T10:00:00Z", "2026-11-20T11:30:00Z"], "\(minutes)")
+        #expect(engine.snapshot.timeline.total == 3)
+    }
+}
