@@ -12,7 +12,7 @@ name = "default"
 description = "Dark background, 256-colour density ramp"
 
 [colors]
-background = "default"
+background = "#1c1c1c"
 text = "#d0d0d0"
 muted = "#808080"
 accent = "#5fafff bold"

@@ -37,6 +37,8 @@ import Testing
             let theme = try catalog.load(name)
             #expect(theme.hasDensityColours == (name != "monochrome"), "\(name)")
             if name != "monochrome" {
+                // Its own text colours on its own background: legible on dark and light terminals alike.
+                #expect(theme.background != .terminalDefault, "\(name) paints its own background")
                 let hottest = theme.resolve(Style(.density9), depth: .colors256).foreground
                 #expect(hottest != 15 && hottest != 231 && hottest != 255 && hottest != 230, "\(name): the hottest cell is white-ish (\(hottest))")
                 let outline = theme.resolve(Style(.outline), depth: .colors256).foreground
