@@ -317,7 +317,8 @@ public enum HeatmapPane {
             x += b.write(" " + Format.compact(scale.lowerBound(of: level).rounded(.up)) + " ", x: x, y: y, style: .muted, clip: inner)
         }
         let unit = state.weighting == .count ? "events" : "severity"
-        x += b.write(unit + "/cell", x: x, y: y, style: .muted, clip: inner)
+        let window = state.range.map { " in " + rangeText($0) } ?? (state.window == .all ? "" : " in the last " + state.window.rawValue)
+        x += b.write(unit + "/cell" + window, x: x, y: y, style: .muted, clip: inner)
         x += b.write("  " + (context.glyphs.ascii ? "X" : "◆"), x: x, y: y, style: Style(.hotspot, bold: true), clip: inner)
         x += b.write(" hot spot (Gi*, 5% FDR)", x: x, y: y, style: .muted, clip: inner)
         if scale.threshold >= 1 {

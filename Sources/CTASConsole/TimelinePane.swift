@@ -45,6 +45,11 @@ public enum TimelinePane {
             let text = "panes follow \(HeatmapPane.rangeText(range)) (esc clears)"
             let tx = max(x + 2, inner.maxX - DisplayText.width(text))
             b.write(text, x: tx, y: inner.y, style: Style(.accent, bold: true), clip: inner)
+        } else if let latest = histogram.latest {
+            // The live edge: the newest event time stored (▼ marks the replay's clock).
+            let text = "newest " + String(latest.rfc3339.dropFirst(5).prefix(14)).replacingOccurrences(of: "T", with: " ")
+            let tx = inner.maxX - DisplayText.width(text)
+            if tx > x + 2 { b.write(text, x: tx, y: inner.y, style: .muted, clip: inner) }
         }
         guard inner.height >= 4 else { return }
 
