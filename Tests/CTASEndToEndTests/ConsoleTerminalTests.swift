@@ -287,6 +287,37 @@ struct TmuxShell {
         #expect(try await t.exitStatus() == 0, "the console quits cleanly")
     }
 
+    /// `:seek` moves what is on screen: the timeline's cursor goes to the time at once, the
+    /// replay's clock (▼, the status line) follows; relative times count from the event clock.
+    @Test func seekMovesTheTimelineAndTheClock() async throws {
+        let dir = scratchDir()
+        var options = FeedGenerator.Options()
+        options.seed = 13
+        options.rate = 1
+        var generator = FeedGenerator(options: options)
+        var data: [UInt8] = []
+        for _ in 0..<7_200 { generator.appendNext(to: &data) }  // two hours of event time from 2026-11-20T00:00Z
+        let feed = dir + "/two-hours.ndjson"
+        try Data(data).write(to: URL(fileURLWithPath: feed))
+        let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "20"], width: 200, height: 60)
+        defer { t.closeNow() }
+        let (started, screen) = try await t.waitFor { $0.contains("Timeline") && $0.contains("event 2026-11-20 00:0") }
+        #expect(started, "\(screen)")
+        try await t.send(":")
+        try await t.type("seek 2026-11-20T01:30Z")
+        try await t.send("Enter")
+        let (moved, movedScreen) = try await t.waitFor { $0.contains("2026-11-20 01:30 –") && $0.contains("event 2026-11-20 01:3") }
+        #expect(moved, "the cursor's bucket and the replay's clock at 01:30:\n\(movedScreen)")
+        // Relative: 10m back from the event clock (about 01:30), not from the wall clock.
+        try await t.send(":")
+        try await t.type("seek 10m")
+        try await t.send("Enter")
+        let (relative, relativeScreen) = try await t.waitFor { $0.contains("seeking to 2026-11-20T01:2") }
+        #expect(relative, "\(relativeScreen)")
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0)
+    }
+
     @Test func findTheClusterDrillInAndComeBack() async throws {
         let dir = scratchDir()
         var options = FeedGenerator.Options()
