@@ -169,8 +169,14 @@ public enum HeatmapPane {
             let place = c.flatMap { state.atlas?.describe(lat: $0.lat, lng: $0.lng) }
                 ?? c.map { "\(Format.fixed($0.lat, 1)),\(Format.fixed($0.lng, 1))" } ?? spot.cell.description
             let events = data.tallies[spot.cell]?.count ?? 0
-            let text = "#\(rank + 1) " + DisplayText.truncate(context.safe(place), to: 18, ellipsis: context.glyphs.ellipsis)
+            var text = "#\(rank + 1) " + DisplayText.truncate(context.safe(place), to: 18, ellipsis: context.glyphs.ellipsis)
                 + "  \(Format.compact(Double(events))) ev  k-ring \(Format.compact(spot.neighborhoodSum))  p \(Format.probability(spot.p))"
+            if let trend = data.trend[spot.cell] {
+                // The peak cell's last hour of event time against the hour before.
+                let arrow = trend.lastHour > trend.hourBefore ? (context.glyphs.ascii ? "^" : "↑")
+                    : trend.lastHour < trend.hourBefore ? (context.glyphs.ascii ? "v" : "↓") : "="
+                text += "  \(arrow)\(Format.compact(Double(trend.lastHour)))/h (\(Format.compact(Double(trend.hourBefore))))"
+            }
             lines.append((text, state.hotspotIndex == rank))
         }
         let width = min(map.width / 2, lines.map { DisplayText.width($0.0) }.max() ?? 0) + 2

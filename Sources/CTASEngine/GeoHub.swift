@@ -49,6 +49,21 @@ final class GeoHub: Sendable {
         }
     }
 
+    /// The last hour (to the newest event's minute) against the hour before, per cell, from the
+    /// index's minute buckets.
+    func trend(of cells: [H3Index], resolution: Int, newest: Timestamp?) -> [H3Index: HotspotTrend] {
+        guard !cells.isEmpty, let newest else { return [:] }
+        let minute: Int64 = 60_000_000, hour: Int64 = 3_600_000_000
+        let end = newest.microseconds.floorDivided(by: minute).quotient &* minute &+ minute
+        guard let last = TimeRange(from: Timestamp(microseconds: end &- hour), until: Timestamp(microseconds: end)),
+              let before = TimeRange(from: Timestamp(microseconds: end &- 2 &* hour), until: Timestamp(microseconds: end &- hour)) else { return [:] }
+        let (recent, earlier) = index.withLock { ($0.tallies(resolution: resolution, range: last), $0.tallies(resolution: resolution, range: before)) }
+        guard let recent, let earlier else { return [:] }
+        var out: [H3Index: HotspotTrend] = [:]
+        for cell in cells { out[cell] = HotspotTrend(lastHour: recent[cell]?.count ?? 0, hourBefore: earlier[cell]?.count ?? 0) }
+        return out
+    }
+
     var status: GeoStatus {
         let loaded = loadedFlag.withLock { $0 }
         return index.withLock { GeoStatus(loaded: loaded, located: $0.located, unlocated: $0.unlocated, baseCells: $0.cellCount, version: $0.version) }
@@ -78,6 +93,7 @@ final class GeoHub: Sendable {
         let tallies = found ?? [:]
         var data = HeatmapData(query: query, tallies: tallies, windowStart: start, newestTime: newest, unlocated: unlocated,
                                version: version)
+        data.trend = trend(of: data.analysis.hotspots.prefix(10).map(\.cell), resolution: query.resolution, newest: newest)
         data.computeMillis = Double(MonotonicClock.nanoseconds() - started) / 1e6
         cache.withLock { c in
             if c.count > 16 { c.removeAll() }

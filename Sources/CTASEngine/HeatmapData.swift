@@ -39,6 +39,9 @@ public struct HeatmapData: Sendable {
     public var unlocated: Int
     /// The geo index version this answers (the pane asks again when the snapshot's is newer).
     public var version: Int
+    /// For the leading hot spots: events in their peak cell in the last hour of event time
+    /// (to the newest event's minute) and in the hour before, for the trend.
+    public var trend: [H3Index: HotspotTrend] = [:]
     public var computeMillis: Double
 
     /// Scores `tallies` (cells at the query's resolution) for `query`: the maximum, the
@@ -70,6 +73,16 @@ public struct HeatmapData: Sendable {
 
     /// The value the query's weighting gives `cell` (0 when empty).
     public func value(of cell: H3Index) -> Double { tallies[cell]?.value(query.weighting) ?? 0 }
+}
+
+/// A hot spot's last hour against the hour before.
+public struct HotspotTrend: Sendable, Equatable {
+    public var lastHour: Int
+    public var hourBefore: Int
+    public init(lastHour: Int, hourBefore: Int) {
+        self.lastHour = lastHour
+        self.hourBefore = hourBefore
+    }
 }
 
 /// The geo index's state in the snapshot.

@@ -4,6 +4,7 @@ import CTASIntel
 import CTASStore
 import CTASTestSupport
 import Foundation
+import H3
 import Testing
 @testable import CTASEngine
 
@@ -66,5 +67,31 @@ import Testing
         let minutes = sightings.series().map { $0.start.rfc3339 }
         #expect(minutes == ["2026-11-20T10:00:00Z", "2026-11-20T11:30:00Z"], "\(minutes)")
         #expect(engine.snapshot.timeline.total == 3)
+    }
+}
+
+/// A hot spot's trend: its peak cell's events in the last hour of event time against the hour before.
+@Suite struct HotspotTrendTests {
+    @Test func theLastHourIsComparedWithTheHourBefore() throws {
+        let hub = GeoHub()
+        let hot = try H3.latLngToCell(lat: 48.8566, lng: 2.3522, res: 9)
+        let base: Int64 = 1_795_132_800_000_000  // 2026-11-20T00:00Z
+        var events: [Event] = []
+        var cells: [UInt64] = []
+        // Hour 0: 30 events; hour 1: 90 events, the last at 01:59:30; a little noise elsewhere.
+        for i in 0..<30 { events.append(Event(id: "a\(i)", timestamp: Timestamp(microseconds: base + Int64(i) * 100_000_000), type: "x")); cells.append(hot.rawValue) }
+        for i in 0..<90 {
+            events.append(Event(id: "b\(i)", timestamp: Timestamp(microseconds: base + 3_600_000_000 + Int64(i) * 39_000_000), type: "x"))
+            cells.append(hot.rawValue)
+        }
+        for (i, (lat, lng)) in [(10.0, 10.0), (-20.0, 40.0), (35.0, -100.0)].enumerated() {
+            events.append(Event(id: "n\(i)", timestamp: Timestamp(microseconds: base + 60_000_000), type: "x"))
+            cells.append(try H3.latLngToCell(lat: lat, lng: lng, res: 9).rawValue)
+        }
+        hub.add(events, cells: cells, inserted: ArraySlice(Array(repeating: true, count: events.count)))
+        let data = hub.heatmap(HeatmapQuery(resolution: 5))
+        let peak = try H3.cellToParent(hot, res: 5)
+        #expect(data.analysis.hotspots.contains { $0.cell == peak })
+        #expect(data.trend[peak] == HotspotTrend(lastHour: 90, hourBefore: 30), "\(String(describing: data.trend[peak]))")
     }
 }
