@@ -36,9 +36,15 @@ import Testing
         try await t.send("!")
         let (severe, severeScreen) = try await t.waitFor { $0.contains("feed: sev≥7 only (!)") && $0.contains("sev>=9 sev>=7") }
         #expect(severe, "\(severeScreen)")
-        // A pivot: the selected event's entity becomes the filter; the same key goes back.
-        try await t.send("e")
-        let (pivot, pivotScreen) = try await t.waitFor { $0.contains("filter entity=") }
+        // A pivot: the selected event's entity becomes the filter; the same key goes back. The
+        // newest severe event may have no entity (the console says so): move down to one that has.
+        var pivot = false, pivotScreen = ""
+        for _ in 0..<12 {
+            try await t.send("e")
+            (pivot, pivotScreen) = try await t.waitFor(3) { $0.contains("filter entity=") }
+            if pivot { break }
+            try await t.send("j")
+        }
         #expect(pivot, "\(pivotScreen)")
         try await t.send("e")
         let (back, backFromPivot) = try await t.waitFor { $0.contains("filter sev>=9 sev>=7") && !$0.contains("filter entity=") }
@@ -314,6 +320,41 @@ struct TmuxShell {
         try await t.send("Enter")
         let (relative, relativeScreen) = try await t.waitFor { $0.contains("seeking to 2026-11-20T01:2") }
         #expect(relative, "\(relativeScreen)")
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0)
+    }
+
+    /// Mouse (`--mouse`): a click on the map moves the crosshair there; the wheel zooms. Events
+    /// are sent as the terminal would (tmux-256color's X10 encoding: ESC [ M, button+32,
+    /// column+33, row+33).
+    @Test func aClickMovesTheCrosshairAndTheWheelZooms() async throws {
+        let dir = scratchDir()
+        var generator = FeedGenerator(options: FeedGenerator.Options())
+        var data: [UInt8] = []
+        for _ in 0..<2_000 { generator.appendNext(to: &data) }
+        let feed = dir + "/feed.ndjson"
+        try Data(data).write(to: URL(fileURLWithPath: feed))
+        // 100×40 shows one pane at a time: tab brings the map up over the whole width.
+        let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "max", "--mouse"], width: 100, height: 40)
+        defer { t.closeNow() }
+        let (loaded, screen) = try await t.waitFor { (acceptedCount($0) ?? 0) >= 2_000 }
+        #expect(loaded, "\(screen)")
+        try await t.send("Tab")
+        let (mapped, mapScreen) = try await t.waitFor { $0.contains("res 0") && $0.contains("14.130,6.359") }
+        #expect(mapped, "\(mapScreen)")
+        func mouse(_ button: Int, column: Int, row: Int) -> String {
+            "\u{1b}[M" + String(UnicodeScalar(UInt8(32 + button))) + String(UnicodeScalar(UInt8(33 + column))) + String(UnicodeScalar(UInt8(33 + row)))
+        }
+        // Press and release at column 20, row 10: the upper left of the map (northern Canada).
+        try await t.type(mouse(0, column: 20, row: 10) + mouse(3, column: 20, row: 10))
+        let (clicked, clickScreen) = try await t.waitFor { !$0.contains("14.130,6.359") && $0.contains(" r0  ") }
+        #expect(clicked, "the crosshair moved to the click:\n\(clickScreen)")
+        let line = clickScreen.split(separator: "\n").first { $0.contains(" r0  ") }.map(String.init) ?? ""
+        let point = line.split(separator: " ").first { $0.contains(",") && $0.contains(".") }?.split(separator: ",").compactMap { Double($0) } ?? []
+        #expect(point.count == 2 && point[0] > 30 && point[1] < -60, "north-west of the old centre: \(line)")
+        for _ in 0..<3 { try await t.type(mouse(64, column: 20, row: 10)) }
+        let (zoomed, zoomScreen) = try await t.waitFor { !$0.contains("res 0 ") }
+        #expect(zoomed, "the wheel zoomed in:\n\(zoomScreen)")
         try await t.send("q")
         #expect(try await t.exitStatus() == 0)
     }
