@@ -112,7 +112,7 @@ extension Reducer {
         do throws(FilterError) {
             let filter = try state.feed.filter.limited(to: range)
             state.filterHistory.append(filter.text)
-            effects += setFilter(filter, state: &state)
+            effects += setFilter(filter, state: &state, syncRange: false)
         } catch {
             state.say(error.message, error: true, now: context.now)
             return effects

@@ -319,7 +319,18 @@ public struct Reducer: Sendable {
         return effects
     }
 
-    func setFilter(_ filter: EventFilter, state: inout ViewState) -> [Effect] {
+    /// The feed's filter changes; unless told not to, the range the other panes follow becomes
+    /// the filter's own `time>=… time<…` span (typed, or dropped by a pivot or edit).
+    func setFilter(_ filter: EventFilter, state: inout ViewState, syncRange: Bool = true) -> [Effect] {
+        var effects: [Effect] = []
+        if syncRange, filter.timeRange != state.range {
+            state.range = filter.timeRange
+            state.heatmap.range = state.range
+            state.graph.range = state.range
+            state.graph.clusters = nil
+            state.graph.clusterSelected = 0
+            effects = [.queryHeatmap, .queryClusters]
+        }
         state.feed.beforePivot = nil
         state.feed.filter = filter
         state.feed.selected = 0
@@ -327,7 +338,7 @@ public struct Reducer: Sendable {
         state.feed.following = true
         state.feed.frozen = nil
         state.feed.resetHistory()
-        return [.fetchHistory]
+        return effects + [.fetchHistory]
     }
 
     // MARK: prompt

@@ -150,6 +150,18 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 
+    /// The span of time the filter's `time>=A time<B` terms keep (both needed; the timeline's
+    /// range is written this way), nil when it has no such pair.
+    public var timeRange: TimeRange? {
+        var from: Timestamp?, until: Timestamp?
+        for term in terms {
+            if case .time(.ge, let t) = term { from = from.map { max($0, t) } ?? t }
+            if case .time(.lt, let t) = term { until = until.map { min($0, t) } ?? t }
+        }
+        guard let from, let until else { return nil }
+        return TimeRange(from: from, until: until)
+    }
+
     /// This filter with its time terms replaced by `range`'s (or only removed, for nil): the
     /// other terms keep their text.
     public func limited(to range: TimeRange?) throws(FilterError) -> EventFilter {

@@ -90,6 +90,28 @@ import Testing
         #expect(state.timeline.cursor == target)
     }
 
+    /// The feed's filter and the range stay one: typed time terms become the range the map and
+    /// clusters follow; a filter without them (edited by hand, a pivot) lets every pane go back.
+    @Test func typedTimeTermsAreTheRangeAndDroppingThemClearsIt() throws {
+        let s = Self.snapshot()
+        var state = freshState()
+        let effects = reducer.runCommand("filter sev>=7 time>=2026-11-21T10:00Z time<2026-11-21T11:00Z", state: &state, context: context(s, state))
+        let range = try #require(state.range)
+        let from = try RFC3339.parse("2026-11-21T10:00:00Z"), until = try RFC3339.parse("2026-11-21T11:00:00Z")
+        #expect(range.from == from && range.until == until)
+        #expect(state.heatmap.range == range && state.graph.range == range)
+        #expect(effects.contains(.queryHeatmap) && effects.contains(.queryClusters) && effects.contains(.fetchHistory))
+        // Only one bound is not a range.
+        _ = reducer.runCommand("filter time>=2026-11-21T10:00Z", state: &state, context: context(s, state))
+        #expect(state.range == nil && state.heatmap.range == nil && state.graph.range == nil)
+        // A range applied on the timeline, then the filter edited by hand without its time terms.
+        _ = press(.left, &state)
+        _ = press(.enter, &state)
+        #expect(state.range != nil)
+        _ = reducer.runCommand("filter sev>=9", state: &state, context: context(s, state))
+        #expect(state.range == nil && state.heatmap.range == nil && state.graph.range == nil)
+    }
+
     @Test func escWhileSelectingDropsOnlyTheSelection() {
         var state = freshState()
         _ = press(.left, &state)
