@@ -137,6 +137,9 @@ public final class NCursesTerminal: Terminal {
                     }
                     x += 1
                 }
+                // A run the screen already shows (the rest of a changed row: the map beside a
+                // scrolling feed) is not put again.
+                if !full, let previous, runEqual(previous, buffer, y, start, x) { continue }
                 let resolved = theme.resolve(style, depth: colorDepth)
                 _ = cn_set_style(w, attributes(resolved), pair(resolved))
                 let count = Int32(scratch.count)
@@ -147,6 +150,12 @@ public final class NCursesTerminal: Terminal {
         wnoutrefresh(w)
         doupdate()
         previous = buffer
+    }
+
+    private func runEqual(_ a: ScreenBuffer, _ b: ScreenBuffer, _ y: Int, _ from: Int, _ to: Int) -> Bool {
+        let start = y * a.width
+        for i in (start + from)..<(start + to) where a.cells[i] != b.cells[i] { return false }
+        return true
     }
 
     private func rowEqual(_ a: ScreenBuffer, _ b: ScreenBuffer, _ y: Int) -> Bool {
