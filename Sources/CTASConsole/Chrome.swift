@@ -154,22 +154,30 @@ public enum Overlays {
         let width = min(screen.width - 2, 100)
         let textWidth = max(10, width - 16)
         var lines: [(String, Style)] = []
-        func field(_ name: String, _ value: String?, _ style: Style = Style(.overlay)) {
+        // The field tab has selected (enter, c, m, y act on it), shown reversed.
+        let targets = DetailTarget.targets(of: e, links: context.state.detailLinks)
+        let selected = targets.isEmpty ? nil : targets[min(max(0, context.state.detailSelected), targets.count - 1)]
+        func field(_ name: String, _ value: String?, _ style: Style = Style(.overlay), target: DetailTarget? = nil) {
             guard let value, !value.isEmpty else { return }
             let wrapped = wrap(context.safe(value), width: textWidth)
+            let shown = target != nil && target == selected ? Style(.selection) : style
             for (i, part) in wrapped.enumerated() {
-                lines.append(((i == 0 ? DisplayText.fit(name, 12) : String(repeating: " ", count: 12)) + "  " + part, style))
+                lines.append(((i == 0 ? DisplayText.fit(name, 12) : String(repeating: " ", count: 12)) + "  " + part, shown))
             }
         }
+        lines.append(("tab: select a field · enter: filter the feed on it · c: correlate · m: its place on the map · y: copy", Style(.overlay)))
         field("id", e.id)
         field("time", e.timestamp.rfc3339)
-        field("type", e.type, Style(.overlayTitle, bold: true))
+        field("type", e.type, Style(.overlayTitle, bold: true), target: .type(e.type))
         field("severity", e.severity.map { "\($0.value) (\($0.band.rawValue))" }, Style(context.severityRole(e.severity)))
         field("priority", e.priority?.name)
-        field("source", e.source)
-        field("entity", e.entity)
-        field("location", e.location.map { "\($0.latitude), \($0.longitude)" })
-        for (i, indicator) in e.indicators.enumerated() { field(i == 0 ? "indicators" : "", indicator) }
+        field("source", e.source, target: e.source.map { .source($0) })
+        field("entity", e.entity, target: e.entity.map { .entity($0) })
+        field("location", e.location.map { "\($0.latitude), \($0.longitude)" }, target: e.location.map { .location($0) })
+        let graphAnswered = context.state.detailLinks.map { $0.eventID == e.id && !($0.indicators ?? []).isEmpty } ?? false
+        for (i, indicator) in e.indicators.enumerated() {
+            field(i == 0 ? "indicators" : "", indicator, target: graphAnswered ? nil : .indicator(indicator))
+        }
         field("tags", e.tags.joined(separator: ", "))
         field("description", e.description)
         // What links it: each indicator (listed or found in the text) with how many events hold it.
@@ -180,6 +188,7 @@ public enum Overlays {
                     var text = DisplayText.fit(g.indicator.kind.label, 7) + " " + DisplayText.fit(context.safe(g.indicator.value), width, ellipsis: context.glyphs.ellipsis)
                         + "  " + Format.count(g.events) + (g.events == 1 ? " event" : " events")
                     var style = Style(.overlay)
+                    defer { if selected == .indicator(g.indicator.value) { lines[lines.count - 1].1 = Style(.selection) } }
                     if let section = g.warninglisted {
                         text += "  warninglisted: " + context.safe(section)
                     } else if g.overcorrelated {

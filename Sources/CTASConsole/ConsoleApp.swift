@@ -207,6 +207,8 @@ public final class ConsoleApp {
                 drillCell()
             case .summarizeCursor:
                 summarizeCursor()
+            case .copy(let text):
+                copy(text)
             case .loadTheme(let name):
                 if name.isEmpty {
                     state.say("themes: " + catalog.names.joined(separator: ", ") + " (now \(theme.name))")
@@ -229,6 +231,18 @@ public final class ConsoleApp {
         apply(reducer.receive(arrival, state: &state, context: reducerContext()))
         dirty = true
         wake.signal()
+    }
+
+    // MARK: clipboard
+
+    /// The terminal's clipboard (OSC 52) when it can be asked, and always a file the analyst
+    /// can read back ($XDG_STATE_HOME/ctas/clipboard.txt), since many terminals ignore OSC 52.
+    func copy(_ text: String) {
+        let asked = terminal.copyToClipboard(text)
+        switch ClipboardFile.write(text) {
+        case .success(let path): state.say((asked ? "copied (OSC 52); also in " : "copied to ") + path)
+        case .failure(let problem): state.say(asked ? "copied (OSC 52); " + problem.message : problem.message, error: !asked)
+        }
     }
 
     // MARK: history

@@ -1,4 +1,5 @@
 import CNCurses
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,6 +18,8 @@ public struct TerminalError: Error, Sendable, CustomStringConvertible {
 public final class NCursesTerminal: Terminal {
     private let screen: OpaquePointer
     private var previous: ScreenBuffer?
+    /// Where escape sequences of our own (OSC 52) go: the stream the screen is drawn on.
+    private var outputFD: Int32 = -1
     private var pairs: [Int64: Int32] = [:]
     private var nextPair: Int32 = 1
     private var scratch: [wchar_t] = []
@@ -39,12 +42,14 @@ public final class NCursesTerminal: Terminal {
             throw TerminalError("TERM='\(term)' is not a terminal this system knows (no terminfo entry); try TERM=xterm-256color, or \(Self.headlessAdvice)")
         }
         try self.init(screen: scr, term: term, mouse: mouse)
+        outputFD = 1
     }
 
     /// A terminal on given streams (a pseudo-terminal), for benchmarks.
     public convenience init(term: String, output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>) throws(TerminalError) {
         guard let scr = cn_newterm_on(term, output, input) else { throw TerminalError("TERM='\(term)' is unknown") }
         try self.init(screen: scr, term: term, mouse: false)
+        outputFD = fileno(output)
     }
 
     private init(screen scr: OpaquePointer, term: String, mouse: Bool) throws(TerminalError) {
@@ -150,6 +155,21 @@ public final class NCursesTerminal: Terminal {
         wnoutrefresh(w)
         doupdate()
         previous = buffer
+    }
+
+    /// OSC 52 to the terminal (xterm, tmux with set-clipboard, kitty, iTerm2, Windows Terminal…);
+    /// not on the Linux console and vt100-class terminals, which would print it.
+    public func copyToClipboard(_ text: String) -> Bool {
+        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
+        guard !term.isEmpty, !["linux", "vt100", "vt220", "dumb"].contains(term), outputFD >= 0 else { return false }
+        let bytes = Array(("\u{1b}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}").utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { write(outputFD, $0.baseAddress, $0.count) }
+            guard n > 0 else { return written > 0 }
+            written += n
+        }
+        return true
     }
 
     private func runEqual(_ a: ScreenBuffer, _ b: ScreenBuffer, _ y: Int, _ from: Int, _ to: Int) -> Bool {

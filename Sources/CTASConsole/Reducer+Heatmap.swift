@@ -85,6 +85,7 @@ extension Reducer {
             let event = events[drill.selected]
             state.overlay = .detail(event)
             state.detailLinks = nil
+            state.detailSelected = 0
             guard state.panes.contains(.graph) else { return [.describeEvent(event.id)] }
             let focus = GraphFocus.event(event.id)
             if state.graph.focus != focus { state.graph.move(to: focus, resetting: true) }

@@ -50,13 +50,20 @@ public struct Reducer: Sendable {
                     state.overlay = nil
                     state.overlayScroll = 0
                 }
-            case .detail:
-                // The original record can be long: the same keys scroll it.
+            case .detail(let event):
+                // The original record can be long: the same keys scroll it. Tab selects a field
+                // to act on (DetailTarget).
                 switch key {
                 case .down, .character("j"): state.overlayScroll += 1
                 case .up, .character("k"): state.overlayScroll = max(0, state.overlayScroll - 1)
                 case .pageDown, .character(" "): state.overlayScroll += 10
                 case .pageUp: state.overlayScroll = max(0, state.overlayScroll - 10)
+                case .tab, .backTab:
+                    let count = DetailTarget.targets(of: event, links: state.detailLinks).count
+                    guard count > 0 else { break }
+                    state.detailSelected = (state.detailSelected + (key == .tab ? 1 : count - 1)) % count
+                case .enter, .character("c"), .character("m"), .character("y"):
+                    return detailAction(key, event: event, state: &state, context: context)
                 default:
                     state.overlay = nil
                     state.overlayScroll = 0
@@ -189,6 +196,7 @@ public struct Reducer: Sendable {
             guard list.indices.contains(feed.selected) else { return [] }
             state.overlay = .detail(list[feed.selected])
             state.detailLinks = nil
+            state.detailSelected = 0
             return [.describeEvent(list[feed.selected].id)]
         }
         if feed.following {

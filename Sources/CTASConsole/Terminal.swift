@@ -22,6 +22,9 @@ public protocol Terminal: AnyObject {
     func shutdown()
     /// Gives the terminal back and stops the process (job control); returns when continued.
     func suspendToShell()
+    /// Asks the terminal to put `text` on the system clipboard (OSC 52); false when this
+    /// terminal cannot be asked (the console then only writes the clipboard file).
+    func copyToClipboard(_ text: String) -> Bool
 }
 
 /// A terminal in memory, for tests: input is queued, presented frames are kept.
@@ -56,4 +59,10 @@ public final class MemoryTerminal: Terminal {
     public func shutdown() { shutDown = true }
     public private(set) var suspensions = 0
     public func suspendToShell() { suspensions += 1 }
+    /// What was copied, oldest first.
+    public private(set) var copies: [String] = []
+    public func copyToClipboard(_ text: String) -> Bool {
+        copies.append(text)
+        return true
+    }
 }

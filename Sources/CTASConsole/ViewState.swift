@@ -198,6 +198,8 @@ public struct ViewState: Sendable {
     public var demo = false
     /// The detail view's event's indicators as the graph knows them (with event counts).
     public var detailLinks: DetailLinks?
+    /// The detail view's selected field (an index into `DetailTarget.targets`).
+    public var detailSelected = 0
     /// The critical-event total when the analyst last marked them seen (`a`).
     public var criticalSeen = 0
     public var quitRequested = false
@@ -230,6 +232,8 @@ public enum Effect: Sendable, Equatable {
     case describeEvent(String)
     /// Find what the analyst typed (an event id or an indicator) in the graph and focus it.
     case findInGraph(String)
+    /// Put a value on the clipboard (OSC 52) and in the clipboard file.
+    case copy(String)
     /// Ask the engine the heatmap's densities and hot spots for its current question.
     case queryHeatmap
     /// Fetch the events of the drill-down's cell.
