@@ -359,6 +359,48 @@ struct TmuxShell {
         #expect(try await t.exitStatus() == 0)
     }
 
+    /// A pivot chain from one event: its detail, an indicator focused in the correlation pane,
+    /// back to the event's detail, its place drilled on the map; y copies to the clipboard file.
+    @Test func pivotFromTheDetailViewToTheGraphAndTheMap() async throws {
+        let dir = scratchDir()
+        let feed = dir + "/feed.ndjson"
+        var lines: [String] = []
+        for i in 0..<40 {
+            lines.append(#"{"id":"e\#(i)","ts":"2026-11-20T10:\#(String(format: "%02d", i)):00Z","type":"c2_beacon","severity":8,"lat":48.8566,"lon":2.3522,"entity":"host-\#(i % 3)","indicators":["185.220.101.4","node\#(i).example"]}"#)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: feed, atomically: true, encoding: .utf8)
+        let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "max"], width: 200, height: 60,
+                                      environment: ["XDG_STATE_HOME": dir + "/state"])
+        defer { t.closeNow() }
+        let (loaded, screen) = try await t.waitFor { (acceptedCount($0) ?? 0) >= 40 }
+        #expect(loaded, "\(screen)")
+        try await t.send("Enter")
+        let (detail, detailScreen) = try await t.waitFor { $0.contains("tab: select a field") && $0.contains("linked by") && $0.contains("40 events") }
+        #expect(detail, "\(detailScreen)")
+        // entity, type, source? (none), then the indicators as the graph knows them: the shared address first.
+        try await t.send("Tab")
+        try await t.send("Tab")
+        try await t.send("c")
+        let (focused, graphScreen) = try await t.waitFor { $0.contains("185.220.101.4") && $0.contains("40") && !$0.contains("tab: select a field") }
+        #expect(focused, "\(graphScreen)")
+        // y on a field: the clipboard file holds it.
+        try await t.send(":")
+        try await t.type("focus feed")
+        try await t.send("Enter")
+        try await t.send("Enter")
+        try await t.send("y")
+        let (copied, copyScreen) = try await t.waitFor { $0.contains("clipboard.txt") }
+        #expect(copied, "\(copyScreen)")
+        let clipboard = try? String(contentsOfFile: dir + "/state/ctas/clipboard.txt", encoding: .utf8)
+        #expect(clipboard?.hasPrefix("host-") == true, "\(clipboard ?? "no file")")
+        // m: the event's place drilled on the map.
+        try await t.send("m")
+        let (drilled, drillScreen) = try await t.waitFor { $0.contains("│cell 85") && $0.contains("types c2_beacon 40") }
+        #expect(drilled, "\(drillScreen)")
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0)
+    }
+
     @Test func findTheClusterDrillInAndComeBack() async throws {
         let dir = scratchDir()
         var options = FeedGenerator.Options()
