@@ -18,7 +18,7 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(ndjson feed csv rfc3339 ioc rules warninglist filter toml theme config timeArgument eve zeek zeek-json json-array original mmdb misp stix pattern atlas)
+  targets=(ndjson feed csv rfc3339 ioc rules warninglist filter toml theme config timeArgument eve zeek zeek-json json-array original mmdb misp stix pattern atlas episodes)
 fi
 swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path .build >&2
 binary=$(swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path .build --show-bin-path)/ctas-fuzz

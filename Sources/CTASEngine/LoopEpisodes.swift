@@ -7,14 +7,14 @@ import CTASCore
 /// pile up across passes, so a demo left running keeps showing walkable correlations instead
 /// of every value crossing the over-correlation threshold. Warninglisted values, private and
 /// reserved addresses, CVE ids and IPv6 addresses are kept.
-struct LoopEpisodes: Sendable {
+public struct LoopEpisodes: Sendable {
     let warninglist: Warninglist
     private let extractor = IndicatorExtractor()
 
-    init(warninglist: Warninglist) { self.warninglist = warninglist }
+    public init(warninglist: Warninglist) { self.warninglist = warninglist }
 
     /// Rewrites `event` for `pass` (pass 0 is left as recorded).
-    func rewrite(_ event: inout Event, pass: Int) {
+    public func rewrite(_ event: inout Event, pass: Int) {
         guard pass > 0 else { return }
         if !event.indicators.isEmpty {
             event.indicators = event.indicators.map { listed($0, pass: pass) }

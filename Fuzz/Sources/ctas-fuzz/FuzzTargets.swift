@@ -14,7 +14,7 @@ import Glibc
 enum FuzzTarget: String, CaseIterable {
     case ndjson, feed, csv, rfc3339, ioc, rules, warninglist, filter, toml, theme, config, timeArgument
     case eve, zeek, zeekJSON = "zeek-json", jsonArray = "json-array", original, mmdb
-    case misp, stix, pattern, atlas
+    case misp, stix, pattern, atlas, episodes
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -63,6 +63,13 @@ enum FuzzTarget: String, CaseIterable {
             }
         case .toml:
             _ = try? TOMLDocument(text: text, origin: "fuzz")
+        case .episodes:
+            // A looping replay's rewriting of listed indicators and running text, for a few
+            // passes including huge ones: never indexes past the text, never traps.
+            let listed = text.split(separator: "\n").prefix(8).map(String.init)
+            var event = Event(id: "fuzz", timestamp: Timestamp(microseconds: 0), type: "fuzz", indicators: listed, description: text)
+            let episodes = LoopEpisodes(warninglist: .builtIn())
+            for pass in [1, 2, 261, 65_535, 65_536, Int.max] { episodes.rewrite(&event, pass: pass) }
         case .atlas:
             if let atlas = try? WorldAtlas(text: text, origin: "fuzz") {
                 _ = atlas.places(named: String(text.prefix(12)))
