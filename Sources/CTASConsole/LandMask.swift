@@ -76,15 +76,6 @@ public final class LandMask: Sendable {
     /// The bundled mask: CTAS_LAND_MASK, SampleData/ under the working directory, or next to
     /// the binary; nil when none is found (the heatmap then draws no backdrop).
     public static func findBundled(environment: [String: String], executable: String) -> String? {
-        var candidates: [String] = []
-        if let explicit = environment["CTAS_LAND_MASK"] { candidates.append(explicit) }
-        candidates.append(FileManager.default.currentDirectoryPath + "/SampleData/landmask.bin")
-        var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("SampleData/landmask.bin").path)
-            candidates.append(dir.appendingPathComponent("share/ctas/landmask.bin").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
+        BundledFile.find("landmask.bin", variable: "CTAS_LAND_MASK", environment: environment, executable: executable)
     }
 }

@@ -142,15 +142,6 @@ public final class WorldAtlas: Sendable {
     /// The bundled atlas: `CTAS_ATLAS`, then SampleData/ beside the working directory or the
     /// executable (as the land mask is found).
     public static func findBundled(environment: [String: String], executable: String) -> String? {
-        var candidates: [String] = []
-        if let explicit = environment["CTAS_ATLAS"] { candidates.append(explicit) }
-        candidates.append(FileManager.default.currentDirectoryPath + "/SampleData/atlas.txt")
-        var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("SampleData/atlas.txt").path)
-            candidates.append(dir.appendingPathComponent("share/ctas/atlas.txt").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
+        BundledFile.find("atlas.txt", variable: "CTAS_ATLAS", environment: environment, executable: executable)
     }
 }

@@ -41,11 +41,17 @@ actor FanoutStage {
     }
 
     func run() async {
-        if let geo, let storedBefore, let problem = geo.load(from: storedBefore.path, throughSeq: storedBefore.seq) {
-            hub.fail("geo index: \(problem)")
+        // What earlier runs stored: one scan fills the geo index and the timeline (headless
+        // commands keep no geo index, have nothing on screen, and skip it).
+        if let geo, let storedBefore {
+            var earlier = timeline
+            if let problem = geo.load(from: storedBefore.path, throughSeq: storedBefore.seq,
+                                      each: { time, severity in earlier.add(time, severity: severity.flatMap { Severity($0) }) }) {
+                hub.fail("geo index: \(problem)")
+            }
+            timeline = earlier
+            hub.timeline(timeline, sightings: sightings)
         }
-        // Headless commands (no geo index: nothing on screen) skip the earlier runs' timeline.
-        if geo != nil, let storedBefore { loadTimeline(from: storedBefore.path, throughSeq: storedBefore.seq) }
         while let batch = await input.receive() {
             let started = MonotonicClock.nanoseconds()
             var accepted: [Event] = []
@@ -92,20 +98,6 @@ actor FanoutStage {
         hub.timeline(timeline, sightings: sightings)
         recorder?.sync()
         executor.shutdown()
-    }
-
-    /// Counts what earlier runs stored, so the timeline shows the whole store from the start.
-    private func loadTimeline(from path: String, throughSeq: Int64) {
-        guard throughSeq > 0 else { return }
-        do throws(StoreError) {
-            let reader = try WarmReader(path: path)
-            try reader.scanTimes(throughSeq: throughSeq) { time, severity in
-                timeline.add(time, severity: severity.flatMap { Severity($0) })
-            }
-            hub.timeline(timeline, sightings: sightings)
-        } catch {
-            hub.fail("timeline: \(error)")
-        }
     }
 
     /// Gives the monitor the newly stored events and tells the hub what it found.

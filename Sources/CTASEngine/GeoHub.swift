@@ -25,8 +25,9 @@ final class GeoHub: Sendable {
     }
 
     /// Reads what earlier runs stored (rows up to `throughSeq`: later ones arrive through the
-    /// pipeline), in chunks so the lock is never held long.
-    func load(from path: String, throughSeq: Int64) -> String? {
+    /// pipeline), in chunks so the lock is never held long. `each` sees every row's time and
+    /// severity too (the timeline is filled from the same scan).
+    func load(from path: String, throughSeq: Int64, each: (Timestamp, Int?) -> Void = { _, _ in }) -> String? {
         defer { loadedFlag.withLock { $0 = true } }
         do throws(StoreError) {
             let reader = try WarmReader(path: path)
@@ -40,6 +41,7 @@ final class GeoHub: Sendable {
             }
             try reader.scanCells(throughSeq: throughSeq) { cell, time, severity in
                 chunk.append((cell, time, severity))
+                each(time, severity)
                 if chunk.count == 50_000 { flush() }
             }
             flush()

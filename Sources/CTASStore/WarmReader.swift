@@ -160,12 +160,7 @@ public final class WarmReader {
     @discardableResult
     public func scanCells(since: Timestamp? = nil, until: Timestamp? = nil, throughSeq: Int64? = nil,
                           _ body: (_ cell: UInt64, _ time: Timestamp, _ severity: Int?) -> Void) throws(StoreError) -> Int64 {
-        var clauses: [String] = []
-        var args: [SQLiteValue] = []
-        if let since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
-        if let until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
-        if let throughSeq { clauses.append("seq <= ?"); args.append(.integer(throughSeq)) }
-        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        let (filter, args) = Self.spanFilter(since: since, until: until, throughSeq: throughSeq)
         let s = try database.prepare("SELECT cell, ts, severity, seq FROM events\(filter) ORDER BY seq")
         try s.bind(args)
         var last: Int64 = 0
@@ -177,16 +172,22 @@ public final class WarmReader {
         return last
     }
 
-    /// Every stored event's time and severity within `since..<until` (either open), in time
-    /// order (the time index's), for a timeline; only rows up to `throughSeq` when given.
-    public func scanTimes(since: Timestamp? = nil, until: Timestamp? = nil, throughSeq: Int64? = nil,
-                          _ body: (_ time: Timestamp, _ severity: Int?) -> Void) throws(StoreError) {
+    /// ` WHERE …` keeping rows in `since..<until` and up to `throughSeq` (each optional), with
+    /// its arguments; empty when nothing is given.
+    static func spanFilter(since: Timestamp?, until: Timestamp?, throughSeq: Int64?) -> (String, [SQLiteValue]) {
         var clauses: [String] = []
         var args: [SQLiteValue] = []
         if let since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
         if let until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
         if let throughSeq { clauses.append("seq <= ?"); args.append(.integer(throughSeq)) }
-        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), args)
+    }
+
+    /// Every stored event's time and severity within `since..<until` (either open), in time
+    /// order (the time index's), for a timeline.
+    public func scanTimes(since: Timestamp? = nil, until: Timestamp? = nil,
+                          _ body: (_ time: Timestamp, _ severity: Int?) -> Void) throws(StoreError) {
+        let (filter, args) = Self.spanFilter(since: since, until: until, throughSeq: nil)
         let s = try database.prepare("SELECT ts, severity FROM events INDEXED BY events_ts\(filter) ORDER BY ts")
         try s.bind(args)
         while try s.step() {
