@@ -453,12 +453,16 @@ public final class Engine: Sendable {
             _ = await stop()
             return nil
         case .seek(let target):
-            // A new replay-settings version: every source re-anchors its pacing together.
-            control.apply(.seek(target))
+            // Every source moves first; only then a new replay-settings version makes them
+            // re-anchor their pacing together. The other order let a parse stage, still
+            // pacing the old position while its seek was on its way, anchor the new version
+            // on an event from before the seek: a seek forward then waited out the whole
+            // skipped span at the replay speed before releasing anything.
             var problems: [String] = []
             for parse in parseStages {
                 if let problem = await parse.seek(to: target) { problems.append(problem) }
             }
+            control.apply(.seek(target))
             return problems.isEmpty ? nil : problems.joined(separator: "; ")
         default:
             control.apply(command)

@@ -176,6 +176,29 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(try storedIDs(dir).first == events[2500].id)
     }
 
+    /// A seek forward while replaying at a factor releases from the target at once: the
+    /// pacing anchors on an event after the seek, never on one the old position was pacing
+    /// (which made the replay wait out the skipped span: 8 s per step here).
+    @Test func seeksForwardWhileReplayingReleaseAtOnce() async throws {
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 20_000, rate: 100)   // 200 s of event time
+        let events = try FeedDecoderHelper.events(feed)
+        var c = config([.file(feed)], dir)
+        c.speed = .factor(1)
+        c.holdAtEnd = true
+        let engine = try Engine(c)
+        engine.start()
+        #expect(await waitFor { engine.snapshot.totals.accepted > 0 })
+        for step in 1...12 {
+            let target = events[step * 1500].timestamp
+            #expect(await engine.send(.seek(target)) == nil)
+            let moved = await waitFor(4) { (engine.snapshot.replay.eventTime.map { $0 >= target }) == true }
+            #expect(moved, "seek \(step) to \(target.rfc3339): the replay clock shows \(engine.snapshot.replay.eventTime?.rfc3339 ?? "nothing")")
+            if !moved { break }
+        }
+        _ = await engine.stop()
+    }
+
     @Test func startAtSkipsToATimeBeforeAnythingIsReleased() async throws {
         let dir = scratch()
         let (feed, _) = try await writeFeed(dir, events: 4000, rate: 10)
