@@ -171,6 +171,14 @@ public enum Overlays {
         field("type", e.type, Style(.overlayTitle, bold: true), target: .type(e.type))
         field("severity", e.severity.map { "\($0.value) (\($0.band.rawValue))" }, Style(context.severityRole(e.severity)))
         field("priority", e.priority?.name)
+        if let risk = e.risk {
+            // The parts, each what it alone would give; the total combines them (`RiskScore`).
+            let parts = [("severity", risk.severity), ("intel", risk.intel), ("anomaly", risk.anomaly), ("hot spot", risk.hotspot)]
+            let said = parts.filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }
+            let role: Role = risk.total >= 70 ? .severityCritical : risk.total >= 40 ? .severityHigh : .overlay
+            field("risk", "\(risk.total)/100" + (said.isEmpty ? "" : " from " + said.joined(separator: ", ") + " (each alone; combined as independent evidence)"),
+                  Style(role, bold: risk.total >= 70))
+        }
         field("source", e.source, target: e.source.map { .source($0) })
         field("entity", e.entity, target: e.entity.map { .entity($0) })
         field("location", e.location.map { "\($0.latitude), \($0.longitude)" }, target: e.location.map { .location($0) })

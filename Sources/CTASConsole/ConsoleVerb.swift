@@ -5,7 +5,7 @@ import CTASEngine
 /// the engine also takes headless (pause, resume, speed, seek) share its words.
 public enum ConsoleVerb: String, CaseIterable, Sendable {
     case speed, pause, resume, seek
-    case theme, themes, filter, live, focus
+    case theme, themes, filter, sort, live, focus
     case graph, hops
     case goto, window, weight, k
     case maximize, help, quit
@@ -33,6 +33,7 @@ public enum ConsoleVerb: String, CaseIterable, Sendable {
         case .theme: ":theme NAME"
         case .themes: ":themes"
         case .filter: ":filter TEXT"
+        case .sort: ":sort time|risk"
         case .live: ":live"
         case .focus: ":focus PANE"
         case .graph: ":graph ID|VALUE"
@@ -56,6 +57,7 @@ public enum ConsoleVerb: String, CaseIterable, Sendable {
         case .theme: return "switch theme"
         case .themes: return "list the themes"
         case .filter: return "filter the feed, as /"
+        case .sort: return "order the feed: newest first, or riskiest first"
         case .live: return "back to the newest events"
         case .focus: return "focus a pane: feed, metrics, graph (correlation), heatmap (density)"
         case .graph: return "correlations of an event or an indicator (evil[.]com, a hash…)"

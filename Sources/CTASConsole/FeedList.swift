@@ -12,6 +12,15 @@ public enum FeedList {
         out.reserveCapacity(live.count + feed.history.count)
         for e in live where seen.insert(e.id).inserted { out.append(e) }
         for e in feed.history where seen.insert(e.id).inserted { out.append(e) }
+        if feed.order == .risk {
+            // Stable: equal scores keep the newest-first order they came in.
+            let ranked = out.enumerated().sorted { a, b in
+                let ra = a.element.risk.map { Int($0.total) } ?? -1
+                let rb = b.element.risk.map { Int($0.total) } ?? -1
+                return ra != rb ? ra > rb : a.offset < b.offset
+            }
+            return ranked.map(\.element)
+        }
         return out
     }
 

@@ -62,6 +62,9 @@ public enum FeedPane {
             x += b.write(g.ascii ? "|| held" : "⏸ held", x: x, y: y, style: Style(.warning, bold: true), clip: inner)
             x += b.write(" (end: back to live)", x: x, y: y, style: .muted, clip: inner)
         }
+        if feed.order == .risk {
+            x += b.write("  riskiest first", x: x, y: y, style: Style(.accent, bold: true), clip: inner)
+        }
         if !feed.filter.isEmpty {
             x += b.write("  filter ", x: x, y: y, style: .muted, clip: inner)
             x += b.write(context.safe(feed.filter.text), x: x, y: y, style: Style(.accent), clip: inner)
@@ -124,8 +127,10 @@ public enum FeedPane {
         return parts.joined(separator: "  ")
     }
 
-    /// Column widths for a given pane width: time, severity, type, source, entity, indicators.
+    /// Column widths for a given pane width: time, severity, risk, type, source, entity,
+    /// indicators.
     struct Columns {
+        var showRisk: Bool
         var showSource: Bool
         var showEntity: Bool
         var typeWidth: Int
@@ -136,12 +141,15 @@ public enum FeedPane {
         init(width: Int) {
             self.width = width
             showEntity = width >= 64
+            showRisk = width >= 72
             showSource = width >= 96
             typeWidth = width >= 80 ? 18 : 14
         }
 
         var header: String {
-            var h = DisplayText.fit("TIME", 8) + " " + DisplayText.fit("SEV", 3) + " " + DisplayText.fit("TYPE", typeWidth) + " "
+            var h = DisplayText.fit("TIME", 8) + " " + DisplayText.fit("SEV", 3) + " "
+            if showRisk { h += DisplayText.fit("RSK", 3) + " " }
+            h += DisplayText.fit("TYPE", typeWidth) + " "
             if showSource { h += DisplayText.fit("SOURCE", sourceWidth) + " " }
             if showEntity { h += DisplayText.fit("ENTITY", entityWidth) + " " }
             return h + "INDICATORS"
@@ -156,6 +164,13 @@ public enum FeedPane {
             x += b.write(DisplayText.fit(sev, 3, alignRight: true), x: x, y: y,
                          style: selected ? Style(.selection) : Style(context.severityRole(e.severity), bold: (e.severity?.value ?? 0) >= 7), clip: clip)
             x += b.write(" ", x: x, y: y, style: style(.text), clip: clip)
+            if showRisk {
+                let risk = e.risk.map { String($0.total) } ?? "-"
+                let total = Int(e.risk?.total ?? 0)
+                let role: Role = total >= 70 ? .severityCritical : total >= 40 ? .severityHigh : .muted
+                x += b.write(DisplayText.fit(risk, 3, alignRight: true) + " ", x: x, y: y,
+                             style: selected ? Style(.selection) : Style(role, bold: total >= 70), clip: clip)
+            }
             x += b.write(DisplayText.fit(context.safe(e.type), typeWidth, ellipsis: g.ellipsis) + " ", x: x, y: y, style: style(.text), clip: clip)
             if showSource {
                 x += b.write(DisplayText.fit(context.safe(e.source ?? "-"), sourceWidth, ellipsis: g.ellipsis) + " ", x: x, y: y,

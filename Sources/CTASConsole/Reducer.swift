@@ -459,6 +459,12 @@ public struct Reducer: Sendable {
             } catch {
                 return fail("filter: \(error.message)")
             }
+        case .sort:
+            guard let order = FeedOrder(rawValue: argument.lowercased()) else { return fail(":sort \(SafeText.sanitize(argument)): expected time or risk") }
+            state.feed.order = order
+            state.feed.selected = 0
+            state.feed.scroll = 0
+            state.focus = .feed
         case .live:
             return perform(.live, state: &state, context: context)
         case .focus:

@@ -53,8 +53,17 @@ public enum PaneKind: String, Sendable, CaseIterable, Hashable {
 }
 
 /// What the feed pane shows and where the analyst is in it.
+/// How the feed orders what it lists.
+public enum FeedOrder: String, Sendable, CaseIterable {
+    /// Newest first (arrival order, then the store's history).
+    case time
+    /// Highest risk score first; equal scores newest first; events never scored last.
+    case risk
+}
+
 public struct FeedViewState: Sendable {
     public var filter: EventFilter = .all
+    public var order: FeedOrder = .time
     /// The filter before a pivot key (`e`, `t`, `s`, `i`) replaced it: the same key again
     /// goes back to it. Any other change of filter forgets it.
     public var beforePivot: EventFilter?

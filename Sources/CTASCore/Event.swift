@@ -13,11 +13,11 @@ public struct Event: Hashable, Sendable {
         id: String, timestamp: Timestamp, type: String, severity: Severity? = nil,
         source: String? = nil, location: GeoPoint? = nil, entity: String? = nil,
         priority: Priority? = nil, indicators: [String] = [], description: String? = nil,
-        tags: [String] = [], details: Details? = nil
+        tags: [String] = [], details: Details? = nil, risk: RiskScore? = nil
     ) {
         storage = Storage(id: id, timestamp: timestamp, type: type, severity: severity, source: source, location: location,
                           entity: entity, priority: priority, indicators: indicators, description: description, tags: tags,
-                          details: details)
+                          details: details, risk: risk)
     }
 
     /// What telemetry and enrichment add beyond the native fields: the record as the sensor
@@ -103,6 +103,12 @@ public struct Event: Hashable, Sendable {
     public var original: String? { storage.details?.original }
     /// The flow key (EVE `flow_id`, Zeek `uid`), if any.
     public var flow: String? { storage.details?.flow }
+    /// How urgent the event was judged when it was accepted, with its parts (nil before it
+    /// was scored, or when an older CTAS stored it).
+    public var risk: RiskScore? {
+        get { storage.risk }
+        set { unique().risk = newValue }
+    }
 
     private mutating func unique() -> Storage {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
@@ -148,9 +154,11 @@ public struct Event: Hashable, Sendable {
         var description: String?
         var tags: [String]
         var details: Details?
+        var risk: RiskScore?
 
         init(id: String, timestamp: Timestamp, type: String, severity: Severity?, source: String?, location: GeoPoint?,
-             entity: String?, priority: Priority?, indicators: [String], description: String?, tags: [String], details: Details?) {
+             entity: String?, priority: Priority?, indicators: [String], description: String?, tags: [String], details: Details?,
+             risk: RiskScore?) {
             self.id = id
             self.timestamp = timestamp
             self.type = type
@@ -163,22 +171,25 @@ public struct Event: Hashable, Sendable {
             self.description = description
             self.tags = tags
             self.details = details.flatMap { $0.isEmpty ? nil : $0 }
+            self.risk = risk
         }
 
         func copy() -> Storage {
             Storage(id: id, timestamp: timestamp, type: type, severity: severity, source: source, location: location,
-                    entity: entity, priority: priority, indicators: indicators, description: description, tags: tags, details: details)
+                    entity: entity, priority: priority, indicators: indicators, description: description, tags: tags, details: details,
+                    risk: risk)
         }
 
         struct Fields: Equatable {
             var id: String, timestamp: Timestamp, type: String, severity: Severity?, source: String?
             var location: GeoPoint?, entity: String?, priority: Priority?, indicators: [String]
-            var description: String?, tags: [String], details: Details?
+            var description: String?, tags: [String], details: Details?, risk: RiskScore?
         }
 
         var fields: Fields {
             Fields(id: id, timestamp: timestamp, type: type, severity: severity, source: source, location: location,
-                   entity: entity, priority: priority, indicators: indicators, description: description, tags: tags, details: details)
+                   entity: entity, priority: priority, indicators: indicators, description: description, tags: tags, details: details,
+                   risk: risk)
         }
     }
 }

@@ -3,8 +3,9 @@
 /// event is neither re-encoded nor held as objects.
 ///
 /// Layout (little-endian): ts Int64, flags UInt8 (bit 0 severity, 1 priority, 2 location,
-/// 3 ASN), severity UInt8, priority UInt8, [lat, lon Float64 when bit 2], [asn UInt32 when
-/// bit 3], then the text columns id, type, source, entity, indicators (a JSON array),
+/// 3 ASN, 4 risk), severity UInt8, priority UInt8, [lat, lon Float64 when bit 2], [asn UInt32
+/// when bit 3], [risk total UInt8 and parts UInt32 when bit 4], then the text columns id,
+/// type, source, entity, indicators (a JSON array),
 /// description, tags (a JSON array), original, flow, country, geo origin, each as a UInt32
 /// length (0xFFFF_FFFF when absent) and its UTF-8 bytes.
 public enum EventCodec {
@@ -34,6 +35,7 @@ public enum EventCodec {
         if location != nil { flags |= 4 }
         let details = e.details
         if details?.asn != nil { flags |= 8 }
+        if e.risk != nil { flags |= 16 }
         out.append(flags)
         out.append(e.severity?.value ?? 0)
         out.append(UInt8(e.priority?.rawValue ?? 0))
@@ -42,6 +44,10 @@ public enum EventCodec {
             appendInteger(p.longitude.bitPattern, bytes: 8, to: &out)
         }
         if let asn = details?.asn { appendInteger(UInt64(asn), bytes: 4, to: &out) }
+        if let risk = e.risk {
+            out.append(risk.total)
+            appendInteger(UInt64(risk.packedParts), bytes: 4, to: &out)
+        }
         func text(_ s: String?) {
             guard let s else {
                 appendInteger(UInt64(absent), bytes: 4, to: &out)
@@ -94,6 +100,11 @@ public enum EventCodec {
             guard let value = integer(b, &i, 4) else { return nil }
             asn = UInt32(truncatingIfNeeded: value)
         }
+        var risk: RiskScore?
+        if flags & 16 != 0 {
+            guard let total = integer(b, &i, 1), let parts = integer(b, &i, 4) else { return nil }
+            risk = RiskScore(total: Int64(total), packedParts: Int64(parts))
+        }
         var texts: [String?] = []
         texts.reserveCapacity(textColumns)
         for _ in 0..<textColumns {
@@ -111,7 +122,7 @@ public enum EventCodec {
         return Event(id: id, timestamp: Timestamp(microseconds: Int64(bitPattern: ts)), type: type,
                      severity: flags & 1 != 0 ? Severity(Int(severity)) : nil, source: texts[2], location: location,
                      entity: texts[3], priority: flags & 2 != 0 ? Priority(rawValue: Int(priority)) : nil,
-                     indicators: indicators, description: texts[5], tags: tags, details: details)
+                     indicators: indicators, description: texts[5], tags: tags, details: details, risk: risk)
     }
 
     /// The record's event time, read without decoding the rest.
@@ -123,7 +134,8 @@ public enum EventCodec {
     /// The byte range of the record's id, read without decoding the rest.
     public static func idRange(_ b: UnsafeBufferPointer<UInt8>, at offset: Int) -> Range<Int>? {
         guard offset + 11 <= b.count else { return nil }
-        var i = offset + 11 + (b[offset + 8] & 4 != 0 ? 16 : 0) + (b[offset + 8] & 8 != 0 ? 4 : 0)
+        let flags = b[offset + 8]
+        var i = offset + 11 + (flags & 4 != 0 ? 16 : 0) + (flags & 8 != 0 ? 4 : 0) + (flags & 16 != 0 ? 5 : 0)
         guard let length = integer(b, &i, 4), length != UInt64(absent), i + Int(length) <= b.count else { return nil }
         return i..<(i + Int(length))
     }

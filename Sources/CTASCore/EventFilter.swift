@@ -1,7 +1,8 @@
 /// A filter over events as an analyst types it: space-separated terms, all of which must
 /// hold. A bare word matches anywhere (id, type, source, entity, indicators, description,
 /// tags; case-insensitive); `field:value` matches inside one field; `sev>=7` (also `>`,
-/// `<`, `<=`, `=`, `:`) compares severity; `field=value` matches one field exactly (any
+/// `<`, `<=`, `=`, `:`) compares severity and `risk>=70` the risk score (0–100; events
+/// never scored do not match); `field=value` matches one field exactly (any
 /// case: `entity=host-1` is not `host-12`; for indicators and tags, any one of them);
 /// `time>=2026-11-20T10:00Z` (also `>`, `<`, `<=`) compares event time (a date, a time to
 /// the minute or full RFC 3339; what the timeline's selected range sets);
@@ -21,6 +22,8 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
         /// The field equals the value (case-insensitive), or one of its values does.
         case fieldEquals(Field, String)
         case severity(Comparison, Int)
+        /// The risk score given at acceptance compared with a number 0–100.
+        case risk(Comparison, Int)
         /// Event time compared with a time (`time>=2026-11-20T10:00Z`, `time<2026-11-20`).
         case time(Comparison, Timestamp)
         indirect case not(Term)
@@ -86,6 +89,15 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
                     throw FilterError("'\(token)': severity is compared with a number 1–10")
                 }
                 return .severity(Comparison(rawValue: op == ":" ? "=" : op) ?? .eq, n)
+            }
+        }
+        if lower.hasPrefix("risk") {
+            let rest = lower.dropFirst(4)
+            for op in [">=", "<=", ">", "<", "=", ":"] where rest.hasPrefix(op) {
+                guard let n = Int(rest.dropFirst(op.count)), (0...100).contains(n) else {
+                    throw FilterError("'\(token)': risk is compared with a number 0–100")
+                }
+                return .risk(Comparison(rawValue: op == ":" ? "=" : op) ?? .eq, n)
             }
         }
         if let equals = token.firstIndex(of: "="), equals != token.startIndex, let field = fieldNames[token[..<equals].lowercased()] {
@@ -177,6 +189,16 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether `e` satisfies every term.
+    private static func compare(_ value: Int, _ op: Comparison, _ n: Int) -> Bool {
+        switch op {
+        case .eq: return value == n
+        case .lt: return value < n
+        case .le: return value <= n
+        case .gt: return value > n
+        case .ge: return value >= n
+        }
+    }
+
     public func matches(_ e: Event) -> Bool {
         terms.allSatisfy { Self.matches($0, e) }
     }
@@ -197,15 +219,12 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
             case .gt: return e.timestamp > t
             case .ge: return e.timestamp >= t
             }
+        case .risk(let op, let n):
+            guard let r = e.risk.map({ Int($0.total) }) else { return false }
+            return Self.compare(r, op, n)
         case .severity(let op, let n):
             guard let s = e.severity.map({ Int($0.value) }) else { return false }
-            switch op {
-            case .eq: return s == n
-            case .lt: return s < n
-            case .le: return s <= n
-            case .gt: return s > n
-            case .ge: return s >= n
-            }
+            return Self.compare(s, op, n)
         case .field(let field, let value):
             switch field {
             case .type: return contains(e.type, value)

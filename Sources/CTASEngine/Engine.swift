@@ -152,7 +152,7 @@ public final class Engine: Sendable {
         let warm: WarmTier
         let graph: GraphTier
         let intel: IntelStore
-        let known: Set<Indicator>
+        let known: [Indicator: IntelEvidence]
         let deadLetters: DeadLetterFile
         var storedEvents = 0
         var storedThroughSeq: Int64 = 0
@@ -161,7 +161,7 @@ public final class Engine: Sendable {
             graph = try GraphTier(database: warm.database, warninglist: configuration.warninglist,
                                   retention: configuration.rules.graphRetention)
             intel = try IntelStore(database: warm.database)
-            known = configuration.matchIntel ? try intel.indicators() : []
+            known = configuration.matchIntel ? try intel.evidence() : [:]
             // Every commit stores the dead-letter length; with none stored, nothing was ever
             // committed, so lines in the file come from a run that died before its first commit.
             deadLetters = try DeadLetterFile(path: directory.deadLetterFile, committedSize: try warm.committedDeadLetterSize() ?? 0)
@@ -226,16 +226,18 @@ public final class Engine: Sendable {
         self.lineQueues = lineQueues
         sourceStages = sources
         parseStages = parsers
+        let risk = RiskBoard()
         routeStage = RouteStage(input: routeQueue, output: storeQueue, router: router, hub: hub,
                                 geolocator: configuration.geolocator.map { EventGeolocator(locator: $0, warninglist: configuration.warninglist) },
-                                known: known)
+                                known: known, risk: risk)
         fanoutQueue = BoundedQueue(capacity: 2)
         storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph, intel: intel), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
                                 storedEvents: storedEvents)
-        let geo = GeoHub()
+        let geo = GeoHub(risk: risk)
         self.geo = geo
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: configuration.geoIndex ? geo : nil,
+                                  risk: risk,
                                   anomalies: configuration.anomalies.map { LiveAnomalyMonitor(options: $0) },
                                   storedBefore: storedThroughSeq > 0 ? (directory.warmDatabase, storedThroughSeq) : nil)
         history = HistoryReader(path: directory.warmDatabase)

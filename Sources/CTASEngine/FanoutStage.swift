@@ -17,6 +17,8 @@ actor FanoutStage {
     private let geo: GeoHub?
     /// Behaviour anomalies, judged on committed events (nil: off).
     private var anomalies: LiveAnomalyMonitor?
+    /// Where found anomalies go (the route stage scores the entity's next events by them).
+    private let risk: RiskBoard?
     /// The warm database and the last seq stored before this run: the geo index reads those
     /// rows first (later ones come through here).
     private let storedBefore: (path: String, seq: Int64)?
@@ -29,8 +31,9 @@ actor FanoutStage {
     private var sightings = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
 
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
-         anomalies: LiveAnomalyMonitor?, storedBefore: (String, Int64)?) {
+         risk: RiskBoard?, anomalies: LiveAnomalyMonitor?, storedBefore: (String, Int64)?) {
         self.geo = geo
+        self.risk = risk
         self.anomalies = anomalies
         self.storedBefore = storedBefore
         executor = ThreadExecutor(name: "ctas-fanout")
@@ -107,6 +110,7 @@ actor FanoutStage {
         let found = monitor.observe(events)
         let status = monitor.status
         anomalies = monitor
+        risk?.record(found)
         hub.anomalies(tracked: status.tracked, untracked: status.untracked, rate: status.rate, rare: status.rare,
                       found: found.map {
                           AnomalyStatus.Note(entity: $0.entity, kind: $0.kind.rawValue, start: $0.start.rfc3339, end: $0.end.rfc3339,

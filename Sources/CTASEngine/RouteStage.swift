@@ -1,6 +1,7 @@
 import CTASCore
 import CTASFeeds
 import CTASGeoIP
+import CTASIntel
 import CTASStore
 
 /// Enriches and routes events off the writer's thread, so the writer only writes: extracts
@@ -16,14 +17,17 @@ actor RouteStage {
     private let hub: MetricsHub
     private let extractor = IndicatorExtractor()
     private var geolocator: EventGeolocator?
-    /// The intelligence store's indicators, matched against every event's.
-    private let known: Set<Indicator>
+    /// The intelligence store's indicators, matched against every event's, with what scores them.
+    private let known: [Indicator: IntelEvidence]
     private var sightings = 0
+    /// Anomalies and hot spots the later stages found (nil: events are not scored).
+    private let risk: RiskBoard?
 
     init(input: BoundedQueue<EventBatch>, output: BoundedQueue<EventBatch>, router: TierRouter, hub: MetricsHub,
-         geolocator: EventGeolocator?, known: Set<Indicator>) {
+         geolocator: EventGeolocator?, known: [Indicator: IntelEvidence], risk: RiskBoard?) {
         self.geolocator = geolocator
         self.known = known
+        self.risk = risk
         executor = ThreadExecutor(name: "ctas-route")
         self.input = input
         self.output = output
@@ -36,10 +40,11 @@ actor RouteStage {
             let started = MonotonicClock.nanoseconds()
             batch.indicators = batch.events.map(extractor.indicators(of:))
             if geolocator != nil { geolocate(&batch) }
-            if !known.isEmpty { matchIntel(&batch) }
+            let intelScores = known.isEmpty ? [] : matchIntel(&batch)
+            batch.cells = batch.events.map { GeoCell.of($0)?.rawValue ?? 0 }
+            risk?.score(&batch.events, cells: batch.cells, intelScores: intelScores)
             batch.placements = zip(batch.events, batch.indicators).map { router.place($0, indicators: $1.count) }
             batch.rows = WarmRowBlock(batch.events)
-            batch.cells = batch.events.map { GeoCell.of($0)?.rawValue ?? 0 }
             hub.stage(.route, events: batch.events.count, nanos: MonotonicClock.nanoseconds() - started)
             guard await output.send(batch) else { break }
         }
@@ -49,16 +54,21 @@ actor RouteStage {
     }
 
     /// Marks events that carry known indicators (tag `intel`) and lists them for the writer,
-    /// which records the sightings in the events' transaction.
-    private func matchIntel(_ batch: inout EventBatch) {
+    /// which records the sightings in the events' transaction. Returns per event the highest
+    /// score (at the event's time) of the intelligence it carries.
+    private func matchIntel(_ batch: inout EventBatch) -> [Double?] {
+        var scores = [Double?](repeating: nil, count: batch.events.count)
         for i in batch.events.indices {
-            let hits = batch.indicators[i].filter { known.contains($0) }
+            let hits = batch.indicators[i].filter { known[$0] != nil }
             guard !hits.isEmpty else { continue }
+            let time = batch.events[i].timestamp
+            scores[i] = hits.compactMap { known[$0]?.score(at: time) }.max()
             batch.sightings.append((i, hits))
             if !batch.events[i].tags.contains("intel") { batch.events[i].tags.append("intel") }
             sightings += hits.count
         }
         hub.intelSightings(sightings)
+        return scores
     }
 
     /// Places the batch's events without coordinates (before their cells and rows are made).

@@ -21,7 +21,7 @@ public final class EventListWriter {
     private var pendingRows: [[String]] = []
     private var widths: [Int]?
     public static let widthSample = 500
-    static let tableHeader = ["TIME", "SEV", "TYPE", "SOURCE", "ENTITY", "ID", "INDICATORS"]
+    static let tableHeader = ["TIME", "SEV", "RISK", "TYPE", "SOURCE", "ENTITY", "ID", "INDICATORS"]
 
     public init(format: Format, raw: Bool = false, maxColumn: Int? = 48, output: BufferedOutput = BufferedOutput()) {
         self.format = format
@@ -48,18 +48,18 @@ public final class EventListWriter {
         switch format {
         case .ndjson:
             var bytes: [UInt8] = []
-            NDJSONEventWriter.append(e, to: &bytes)
+            NDJSONEventWriter.append(e, to: &bytes, withRisk: true)
             out.write(bytes)
         case .json:
             var bytes: [UInt8] = Array((count == 0 ? "\n " : ",\n ").utf8)
-            NDJSONEventWriter.append(e, to: &bytes)
+            NDJSONEventWriter.append(e, to: &bytes, withRisk: true)
             if bytes.last == 0x0A { bytes.removeLast() }
             out.write(bytes)
         case .csv:
             let line = CSVEventWriter.line(e)
             out.write(raw ? line : SafeText.sanitizeKeepingNewlines(line))
         case .table:
-            let row = [e.timestamp.rfc3339, e.severity.map { String($0.value) } ?? "-", e.type, e.source ?? "-", e.entity ?? "-", e.id,
+            let row = [e.timestamp.rfc3339, e.severity.map { String($0.value) } ?? "-", e.risk.map { String($0.total) } ?? "-", e.type, e.source ?? "-", e.entity ?? "-", e.id,
                        (indicators ?? e.indicators).joined(separator: " ")].map { clip(SafeText.sanitize($0)) }
             if widths == nil {
                 pendingRows.append(row)

@@ -10,8 +10,10 @@ public enum NDJSONEventWriter {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends one event and a newline to `out`.
-    public static func append(_ e: Event, to out: inout [UInt8]) {
+    /// Appends one event and a newline to `out`; `withRisk` adds the risk score it was given
+    /// (`"risk":{"score":…,"severity":…,"intel":…,"anomaly":…,"hotspot":…}`), which query
+    /// output shows and a recording leaves out (it is computed again at every ingest).
+    public static func append(_ e: Event, to out: inout [UInt8], withRisk: Bool = false) {
         out.append(contentsOf: #"{"id":"#.utf8)
         appendString(e.id, to: &out)
         out.append(contentsOf: #","ts":""#.utf8)
@@ -76,6 +78,10 @@ public enum NDJSONEventWriter {
                 out.append(contentsOf: #","original":"#.utf8)
                 out.append(contentsOf: original.utf8.filter { $0 != 0x0A && $0 != 0x0D })
             }
+        }
+        if withRisk, let risk = e.risk {
+            out.append(contentsOf: #","risk":{"score":"#.utf8)
+            out.append(contentsOf: "\(risk.total),\"severity\":\(risk.severity),\"intel\":\(risk.intel),\"anomaly\":\(risk.anomaly),\"hotspot\":\(risk.hotspot)}".utf8)
         }
         out.append(contentsOf: "}\n".utf8)
     }

@@ -26,7 +26,7 @@ public enum IndicatorSearch {
         let found = try reader.events(ids: ids, matching: query)
         var past = 0
         let unfiltered = query.types.isEmpty && query.since == nil && query.until == nil && query.source == nil
-            && query.entity == nil && query.minimumSeverity == nil && query.cell == nil
+            && query.entity == nil && query.minimumSeverity == nil && query.minimumRisk == nil && query.cell == nil
             && query.flow == nil && query.country == nil && query.asn == nil
         if unfiltered && ids.count > 0 && found.count < min(query.limit, ids.count) { past = ids.count - found.count }
         return Result(indicator: value, events: found, pastWarmRetention: past)

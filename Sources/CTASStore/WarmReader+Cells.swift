@@ -51,7 +51,7 @@ extension WarmReader {
         var (clauses, args) = Self.clauses(q)
         Self.cellClause(cell, &clauses, &args)
         let order = q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
-        let s = try database.prepare("SELECT \(Self.columns) FROM events WHERE ts / \(WarmTier.cellBucketMicros) = ? AND "
+        let s = try database.prepare("SELECT \(columns) FROM events WHERE ts / \(WarmTier.cellBucketMicros) = ? AND "
                                      + clauses.joined(separator: " AND ") + order + " LIMIT ?")
         var found = 0
         guard q.limit > 0 else { return }

@@ -10,6 +10,9 @@ public struct EventQuery: Sendable, Equatable {
     public var source: String?
     public var entity: String?
     public var minimumSeverity: Int?
+    /// Events whose risk score (given at acceptance) is at least this; events stored before
+    /// scores existed have none and are left out.
+    public var minimumRisk: Int?
     /// Events of one flow (EVE `flow_id`, Zeek `uid`).
     public var flow: String?
     /// Events placed in this country (ISO code).
@@ -56,6 +59,7 @@ public final class WarmReader {
         guard stat(path, &info) == 0 else { throw none }
         database = try SQLiteDatabase(path: path, readOnly: true)
         guard try database.scalar("PRAGMA user_version") ?? 0 > 0 else { throw none }
+        columns = Self.baseColumns + (try database.columnExists("risk", in: "events") ? ", risk, risk_parts" : ", NULL, NULL")
     }
 
     /// Whether `path` holds a warm tier with its schema set up.
@@ -63,9 +67,12 @@ public final class WarmReader {
         (try? WarmReader(path: path)) != nil
     }
 
-    static let columns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, original, flow, country, asn, geo_origin"
+    /// The columns an event is read from; a database from before risk scores (read-only, so
+    /// never migrated) reads them as NULL.
+    let columns: String
+    static let baseColumns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, original, flow, country, asn, geo_origin"
     /// Columns before `seq` when a query appends it.
-    static let columnCount: Int32 = 17
+    static let columnCount: Int32 = 19
 
     public func events(_ q: EventQuery) throws(StoreError) -> [Event] {
         var out: [Event] = []
@@ -81,7 +88,7 @@ public final class WarmReader {
             return
         }
         var (clauses, args) = Self.clauses(q)
-        var sql = "SELECT \(Self.columns) FROM events"
+        var sql = "SELECT \(columns) FROM events"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += (q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq") + " LIMIT ?"
         args.append(.integer(Int64(max(0, q.limit))))
@@ -104,6 +111,7 @@ public final class WarmReader {
         if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
         if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
+        if let minimum = q.minimumRisk { clauses.append("risk >= ?"); args.append(.integer(Int64(minimum))) }
         if let flow = q.flow { clauses.append("flow = ?"); args.append(.text(flow)) }
         if let country = q.country { clauses.append("country = ?"); args.append(.text(country.uppercased())) }
         if let asn = q.asn { clauses.append("asn = ?"); args.append(.integer(Int64(asn))) }
@@ -143,11 +151,12 @@ public final class WarmReader {
         if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
         if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
+        if let minimum = q.minimumRisk { clauses.append("risk >= ?"); args.append(.integer(Int64(minimum))) }
         if let flow = q.flow { clauses.append("flow = ?"); args.append(.text(flow)) }
         if let country = q.country { clauses.append("country = ?"); args.append(.text(country.uppercased())) }
         if let asn = q.asn { clauses.append("asn = ?"); args.append(.integer(Int64(asn))) }
         if let cell = q.cell { Self.cellClause(cell, &clauses, &args) }
-        let s = try database.prepare("SELECT \(Self.columns), seq FROM events WHERE " + clauses.joined(separator: " AND "))
+        let s = try database.prepare("SELECT \(columns), seq FROM events WHERE " + clauses.joined(separator: " AND "))
         try s.bind(args)
         var out: [(Int64, Event)] = []
         while try s.step() { out.append((s.int64(Self.columnCount), Self.event(from: s))) }
@@ -217,8 +226,8 @@ public final class WarmReader {
     public func scanNewest(before beforeSeq: Int64?, limit: Int, scanLimit: Int = 200_000,
                            where predicate: (Event) -> Bool) throws(StoreError) -> (events: [Event], next: Int64?) {
         let sql = beforeSeq == nil
-            ? "SELECT \(Self.columns), seq FROM events ORDER BY seq DESC"
-            : "SELECT \(Self.columns), seq FROM events WHERE seq < ? ORDER BY seq DESC"
+            ? "SELECT \(columns), seq FROM events ORDER BY seq DESC"
+            : "SELECT \(columns), seq FROM events WHERE seq < ? ORDER BY seq DESC"
         let s = try database.prepare(sql)
         if let beforeSeq { s.bind(beforeSeq, at: 1) }
         var out: [Event] = []
@@ -251,7 +260,8 @@ public final class WarmReader {
             indicators: s.text(9).flatMap(JSONString.decodeArray) ?? [],
             description: s.text(10), tags: s.text(11).flatMap(JSONString.decodeArray) ?? [],
             details: Event.Details(original: s.text(12), flow: s.text(13), country: s.text(14),
-                                   asn: s.isNull(15) ? nil : UInt32(clamping: s.int64(15)), geoOrigin: s.text(16)))
+                                   asn: s.isNull(15) ? nil : UInt32(clamping: s.int64(15)), geoOrigin: s.text(16)),
+            risk: s.isNull(17) ? nil : RiskScore(total: s.int64(17), packedParts: s.int64(18)))
     }
 }
 

@@ -6,7 +6,7 @@ import CTASCore
 /// dead-letter file's length, in one transaction: after a crash, the checkpoint says
 /// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
 public final class WarmTier {
-    public static let schemaVersion: Int64 = 4
+    public static let schemaVersion: Int64 = 5
     /// Width of the time buckets leading the cell index (see `WarmReader.events(in:)`).
     public static let cellBucketMicros: Int64 = 600_000_000
     public let database: SQLiteDatabase
@@ -31,8 +31,8 @@ public final class WarmTier {
         try Self.migrate(database)
         insert = try database.prepare("""
             INSERT OR IGNORE INTO events(id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, ingested, cell,
-                                         original, flow, country, asn, geo_origin)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                                         original, flow, country, asn, geo_origin, risk, risk_parts)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
         upsertCheckpoint = try database.prepare("""
             INSERT INTO checkpoints(source, device, inode, fingerprint, fingerprint_length, offset, line, accepted, rejected, duplicates, updated)
@@ -124,6 +124,16 @@ public final class WarmTier {
                 if !(try db.columnExists(name, in: "events")) { try db.execute("ALTER TABLE events ADD COLUMN \(column)") }
             }
             try db.execute("CREATE INDEX IF NOT EXISTS events_flow ON events(flow) WHERE flow IS NOT NULL; PRAGMA user_version=4;")
+        }
+        if version < 5 {
+            // The risk score given at acceptance (`RiskScore`): the total for filters and
+            // sorting, the parts packed beside it for the detail view. Events stored before
+            // keep NULL (no score was given them); nothing is rewritten.
+            for column in ["risk INTEGER", "risk_parts INTEGER"] {
+                let name = String(column.split(separator: " ")[0])
+                if !(try db.columnExists(name, in: "events")) { try db.execute("ALTER TABLE events ADD COLUMN \(column)") }
+            }
+            try db.execute("PRAGMA user_version=5;")
         }
     }
 
@@ -223,6 +233,10 @@ public final class WarmTier {
         s.bind(ingested, at: 13)
         if cell != 0 { s.bind(Int64(bitPattern: cell), at: 14) }
         if let asn = e.details?.asn { s.bind(Int64(asn), at: 18) }
+        if let risk = e.risk {
+            s.bind(Int64(risk.total), at: 20)
+            s.bind(risk.packedParts, at: 21)
+        }
         try s.step()
         s.reset()
     }

@@ -64,6 +64,9 @@ struct QueryEventsCommand: ParsableCommand {
     @Option(help: "Only events with at least this severity (1–10).")
     var minSeverity: Int?
 
+    @Option(help: "Only events whose risk score (0–100, given when they were accepted) is at least this.")
+    var minRisk: Int?
+
     @Option(help: "At most this many events.")
     var limit: Int = 100
 
@@ -84,6 +87,7 @@ struct QueryEventsCommand: ParsableCommand {
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
         if let minSeverity, !(1...10).contains(minSeverity) { throw ValidationError("--min-severity must be 1–10") }
+        if let minRisk, !(0...100).contains(minRisk) { throw ValidationError("--min-risk must be 0–100") }
         if let asn, UInt32(asn.uppercased().hasPrefix("AS") ? String(asn.dropFirst(2)) : asn) == nil {
             throw ValidationError("--asn '\(SafeText.sanitize(asn))': expected an AS number such as 64500 or AS64500")
         }
@@ -101,6 +105,7 @@ struct QueryEventsCommand: ParsableCommand {
         query.source = source
         query.entity = entity
         query.minimumSeverity = minSeverity
+        query.minimumRisk = minRisk
         query.flow = flow
         query.country = country
         query.asn = asn.flatMap { UInt32($0.uppercased().hasPrefix("AS") ? String($0.dropFirst(2)) : $0) }

@@ -55,6 +55,12 @@ import Testing
         s.attention.topType = AttentionStatus.Top(name: "port_scan", count: 1_234)
         s.attention.topSource = AttentionStatus.Top(name: "sensor-eu-3", count: 902)
         s.intelSightings = 5
+        // Risk scores on most events (a third were stored before scores existed): the feed's
+        // column and the detail view's parts.
+        for i in s.recent.indices where i % 3 != 0 {
+            s.recent[i].risk = RiskScore(severity: s.recent[i].severity, intelScore: i % 5 == 4 ? 80 : nil,
+                                         anomalyScore: i % 7 == 5 ? 60 : nil, inHotspot: i % 4 == 3)
+        }
         // A day of activity before the recent events: a daily swell, a burst of criticals,
         // a quiet hour, a few events without a severity.
         let dayStart = s.recent[0].timestamp.microseconds - 86_400_000_000

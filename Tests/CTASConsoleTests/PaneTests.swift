@@ -80,8 +80,8 @@ func renderIsolated(_ area: Rect, width: Int, height: Int, _ draw: (inout Screen
         #expect(text.contains("TIME") && text.contains("INDICATORS"))
         let firstRow = b.row(area.y + 1 + FeedPane.headerRows)
         #expect(firstRow.contains("185.220.101.199") && firstRow.contains("evt") == false, "newest first, ids not shown in rows")
-        #expect(firstRow.range(of: #"│\d\d:\d\d:\d\d +10 c2_beacon "#, options: .regularExpression) != nil,
-                "the severity column holds 10 between the time and the type: \(firstRow)")
+        #expect(firstRow.range(of: #"│\d\d:\d\d:\d\d +10 +- c2_beacon "#, options: .regularExpression) != nil,
+                "the severity column holds 10 between the time and the type, then the risk (none given): \(firstRow)")
         // Severity colours: the newest event (index 999) has severity 10 → critical.
         let sevCell = b[area.x + 1 + 9 + 1, area.y + 1 + FeedPane.headerRows]
         #expect(sevCell.style.role == .selection, "the newest row is selected when focused")
