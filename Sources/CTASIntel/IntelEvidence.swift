@@ -14,10 +14,12 @@ public struct IntelEvidence: Sendable, Equatable {
     }
 
     /// The decayed score at `time` (an event's time: intelligence that was fresh then counts
-    /// fully, whenever the recording is replayed). No reference time: the base score.
+    /// fully, whenever the recording is replayed). No reference time: fully decayed, as
+    /// `intel list` scores it (nothing says the indicator was ever current).
     public func score(at time: Timestamp, model: DecayModel = .nidsSimple) -> Double {
-        let elapsed = reference.map { time.microseconds.subtractingReportingOverflow($0.microseconds) }
-        let age: Int64 = elapsed.map { $0.overflow ? ($0.partialValue < 0 ? Int64.max : 0) : $0.partialValue } ?? 0
+        guard let reference else { return 0 }
+        let (elapsed, overflow) = time.microseconds.subtractingReportingOverflow(reference.microseconds)
+        let age = overflow ? (elapsed < 0 ? Int64.max : 0) : elapsed
         return model.score(base: confidence, elapsedMicroseconds: age)
     }
 }

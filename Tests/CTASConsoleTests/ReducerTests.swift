@@ -90,6 +90,30 @@ import Testing
         #expect(s.quitRequested)
     }
 
+    /// `:sort risk` lists the riskiest first (ties newest first, unscored last); `:sort time`
+    /// goes back; anything else is refused with the choices.
+    @Test func sortByRisk() {
+        var s = ViewState(panes: [.feed, .metrics], themeName: "default")
+        var snapshot = busySnapshot(events: 12)
+        for i in snapshot.recent.indices where i % 4 != 0 {
+            snapshot.recent[i].risk = RiskScore(severity: Severity(i % 10 + 1), intelScore: nil, anomalyScore: nil, inHotspot: false)
+        }
+        let byTime = FeedList.events(snapshot, s.feed).map(\.id)
+        _ = press([.character(":")] + type("sort risk") + [.enter], &s)
+        #expect(s.feed.order == .risk && s.message?.isError != true)
+        let ranked = FeedList.events(snapshot, s.feed)
+        let totals = ranked.map { $0.risk.map { Int($0.total) } ?? -1 }
+        #expect(totals == totals.sorted(by: >), "\(totals)")
+        #expect(ranked.suffix(3).allSatisfy { $0.risk == nil }, "unscored last")
+        for (a, b) in zip(ranked, ranked.dropFirst()) where a.risk?.total == b.risk?.total {
+            #expect((byTime.firstIndex(of: a.id) ?? 0) < (byTime.firstIndex(of: b.id) ?? 0), "ties keep newest first")
+        }
+        _ = press([.character(":")] + type("sort time") + [.enter], &s)
+        #expect(FeedList.events(snapshot, s.feed).map(\.id) == byTime)
+        _ = press([.character(":")] + type("sort \u{1B}[31mloud") + [.enter], &s)
+        #expect(s.message?.isError == true && s.message?.text.contains("\u{1B}") == false)
+    }
+
     @Test func feedNavigationHoldsTheListAndOpensDetail() {
         var s = ViewState(panes: [.feed, .metrics], themeName: "default")
         _ = press([.down, .down, .down], &s)

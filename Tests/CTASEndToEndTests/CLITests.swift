@@ -99,6 +99,33 @@ import Testing
         #expect(bad.stderr.contains("unknown command 'warp'; expected pause, resume, speed N|max, seek TIME, stop"))
     }
 
+    /// Every accepted event gets a risk score; `query events --min-risk` selects by it and the
+    /// JSON carries it with its parts; the filter language takes `risk>=N` (export's --query).
+    @Test func queryEventsByRisk() async throws {
+        let dir = scratchDir()
+        _ = try await CLI.run(["gen-feed", "--events", "600", "--seed", "4", "--output", dir + "/f.ndjson"])
+        #expect(try await CLI.run(["ingest", dir + "/f.ndjson", "--data-dir", dir + "/d", "--quiet"]).status == 0)
+        let input = try String(contentsOfFile: dir + "/f.ndjson", encoding: .utf8).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        // Headless, without intelligence, anomalies or a map: severity alone (0.6 × severity/10).
+        let severe = input.filter { (($0["severity"] as? Int) ?? 0) >= 9 && $0["id"] != nil }.count
+        let r = try await CLI.run(["query", "events", "--min-risk", "50", "--limit", "10000", "--format", "json", "--data-dir", dir + "/d"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(severe > 0 && rows.count == severe, "\(rows.count) rows, \(severe) events of severity 9–10")
+        for row in rows {
+            let risk = try #require(row["risk"] as? [String: Int])
+            #expect(risk["score"] == risk["severity"] && (risk["score"] ?? 0) >= 50 && risk["intel"] == 0, "\(risk)")
+        }
+        let table = try await CLI.run(["query", "events", "--min-risk", "50", "--limit", "3", "--data-dir", dir + "/d"])
+        #expect(table.stdout.hasPrefix("TIME") && table.stdout.contains(" RISK "), "\(table.stdout)")
+        for bad in ["101", "-1", "x"] {
+            let refused = try await CLI.run(["query", "events", "--min-risk", bad, "--data-dir", dir + "/d"])
+            #expect(refused.status == 2 && refused.stderr.contains("min-risk"), "\(bad): \(refused.stderr)")
+        }
+    }
+
     /// After the demo, commands on the (empty) default data directory say where its events are.
     @Test func anEmptyDefaultDirectoryPointsToTheDemosData() async throws {
         let home = scratchDir()

@@ -51,6 +51,37 @@ func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_b
         #expect(try reader.events(q) == [makeEvent(7)])
     }
 
+    @Test func riskScoresAreStoredQueriedAndMigratedInto() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let warm = try WarmTier(path: path)
+        let events = (0..<40).map { n -> Event in
+            var e = makeEvent(n)
+            if n % 4 != 0 { e.risk = RiskScore(severity: e.severity, intelScore: n % 3 == 0 ? 90 : nil, anomalyScore: nil, inHotspot: n % 5 == 0) }
+            return e
+        }
+        _ = try warm.commit(events, deadLetterSize: nil)
+        var q = EventQuery()
+        q.limit = 1000
+        let reader = try WarmReader(path: path)
+        #expect(try reader.events(q) == events, "scores and their parts round-trip")
+        q.minimumRisk = 70
+        let expected = events.filter { ($0.risk?.total ?? 0) >= 70 }.map(\.id)
+        #expect(!expected.isEmpty && expected.count < 30)
+        #expect(try reader.events(q).map(\.id) == expected, "unscored events never pass a minimum")
+
+        // A database from before scores: read-only readers see none, a writer adds the columns.
+        try warm.database.execute("VACUUM INTO '\(dir)/v4.sqlite'")
+        let v4 = try SQLiteDatabase(path: dir + "/v4.sqlite")
+        try v4.execute("ALTER TABLE events DROP COLUMN risk; ALTER TABLE events DROP COLUMN risk_parts; PRAGMA user_version=4")
+        q.minimumRisk = nil
+        let unscored = try WarmReader(path: dir + "/v4.sqlite").events(q)
+        #expect(unscored.map(\.id) == events.map(\.id) && unscored.allSatisfy { $0.risk == nil })
+        _ = try WarmTier(path: dir + "/v4.sqlite")
+        #expect(try v4.scalar("PRAGMA user_version") == WarmTier.schemaVersion)
+        #expect(try v4.columnExists("risk", in: "events") && v4.columnExists("risk_parts", in: "events"))
+    }
+
     @Test func checkpointsCommitWithTheirEvents() throws {
         let dir = scratchDirectory()
         let warm = try WarmTier(path: dir + "/warm.sqlite")

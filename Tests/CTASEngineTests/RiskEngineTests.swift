@@ -1,0 +1,103 @@
+import CTASBehaviour
+import CTASCore
+import CTASIntel
+import CTASStore
+import CTASTestSupport
+import Foundation
+import H3
+import Testing
+@testable import CTASEngine
+
+/// Risk scores given at ingest: carried intelligence weighed by its decayed score at the
+/// event's time, an entity's live anomaly, a hot spot's cells.
+@Suite struct RiskEngineTests {
+    @Test func eventsCarryingKnownIntelligenceScoreByItsDecayedScore() async throws {
+        let dir = scratch()
+        let directory = DataDirectory(path: dir + "/data")
+        try directory.create()
+        let database = try WarmTier(path: directory.warmDatabase).database
+        let store = try IntelStore(database: database)
+        let event = #"{"Event":{"uuid":"5e1f0a3c-0000-4000-8000-000000000001","info":"c2 campaign","date":"2026-11-10","Attribute":[{"type":"domain","category":"Network activity","value":"c2-known.net","to_ids":true}]}}"#
+        let batch = Array(event.utf8).withUnsafeBufferPointer { MISPEventReader().read($0, file: "e.json") }
+        _ = try store.store(batch, importedAt: Timestamp(microseconds: 0))
+        let listing = try #require(try store.list(IntelStore.Selection(at: .now())).first)
+        let reference = try #require(listing.reference)
+        let feed = dir + "/feed.ndjson"
+        try """
+            {"id":"a","ts":"2026-11-20T10:00:00Z","type":"dns","severity":6,"indicators":["c2-known.net"]}
+            {"id":"b","ts":"2026-11-20T10:05:00Z","type":"dns","severity":6,"indicators":["benign.org"]}
+            {"id":"c","ts":"2027-06-20T11:30:00Z","type":"dns","description":"lookup of c2-known[.]net"}
+
+            """.write(toFile: feed, atomically: true, encoding: .utf8)
+        _ = await (try Engine(config([.file(feed)], dir))).run()
+        var q = EventQuery()
+        q.limit = 10
+        let stored = Dictionary(uniqueKeysWithValues: try WarmReader(path: directory.warmDatabase).events(q).map { ($0.id, $0) })
+        // MISP's polynomial decay written out here: base 80 (no confidence given), τ 120 days, δ 2.
+        let days = Double(try RFC3339.parse("2026-11-20T10:00:00Z").microseconds - reference.microseconds) / 86_400e6
+        let decayed = 80 * (1 - (days / 120).squareRoot())
+        let a = try #require(stored["a"]?.risk)
+        #expect(days > 9 && days < 11 && decayed > 50)
+        #expect(Int(a.intel) == Int((0.9 * decayed).rounded()), "\(a), decayed \(decayed)")
+        #expect(a.severity == 36)
+        #expect(Int(a.total) == Int((100 * (1 - (1 - 0.36) * (1 - 0.9 * decayed / 100))).rounded()))
+        let b = try #require(stored["b"]?.risk)
+        #expect(b.intel == 0 && b.total == 36)
+        // Seven months on, past the model's 120-day lifetime: the match no longer weighs.
+        let c = try #require(stored["c"]?.risk)
+        #expect(c.intel == 0 && c.total == 0, "\(c)")
+    }
+
+    @Test func anEntitysAnomalyRaisesItsEventsInsideItAndTheHourAfter() {
+        let board = RiskBoard()
+        let start = Timestamp(microseconds: 1_795_132_800_000_000)
+        let end = Timestamp(microseconds: start.microseconds + 3_600_000_000)
+        board.record([Anomaly(entity: "host-1", kind: .rate, start: start, end: end, observed: 90, expected: 10, score: 80, detail: "burst")])
+        func event(_ entity: String, minutes: Int64) -> Event {
+            Event(id: "\(entity)-\(minutes)", timestamp: Timestamp(microseconds: start.microseconds + minutes * 60_000_000), type: "x",
+                  severity: Severity(5), entity: entity)
+        }
+        var events = [event("host-1", minutes: -5), event("host-1", minutes: 30), event("host-1", minutes: 110),
+                      event("host-1", minutes: 121), event("host-2", minutes: 30)]
+        board.score(&events, cells: [], intelScores: [])
+        #expect(events.map { Int($0.risk?.anomaly ?? 255) } == [0, 40, 40, 0, 0])
+        #expect(events[1].risk?.total == 58, "1 − 0.7 · 0.6")
+        // A weaker anomaly overlapping the stronger one keeps the stronger score over both spans.
+        board.record([Anomaly(entity: "host-1", kind: .rare, start: end, end: end, observed: 1, expected: 0, score: 50, detail: "new type x")])
+        var later = [event("host-1", minutes: 100)]
+        board.score(&later, cells: [], intelScores: [])
+        #expect(later[0].risk?.anomaly == 40)
+        // Hostile times never trap.
+        board.record([Anomaly(entity: "edge", kind: .rate, start: Timestamp(microseconds: .min), end: Timestamp(microseconds: .max),
+                              observed: 1, expected: 0, score: .nan, detail: "")])
+        var edge = [Event(id: "e", timestamp: Timestamp(microseconds: .max), type: "x", entity: "edge")]
+        board.score(&edge, cells: [], intelScores: [])
+        #expect(edge[0].risk?.anomaly == 0)
+    }
+
+    @Test func eventsInTheLastFoundHotSpotScoreHigher() throws {
+        let board = RiskBoard()
+        let paris = try H3.latLngToCell(lat: 48.8566, lng: 2.3522, res: 15)
+        let tokyo = try H3.latLngToCell(lat: 35.68, lng: 139.69, res: 15)
+        board.setHotCells([try H3.cellToParent(paris, res: 5)], resolution: 5)
+        var events = (0..<3).map { Event(id: "\($0)", timestamp: Timestamp(microseconds: 0), type: "x") }
+        board.score(&events, cells: [paris.rawValue, tokyo.rawValue, 0], intelScores: [nil, nil, 70])
+        #expect(events.map { Int($0.risk?.hotspot ?? 255) } == [25, 0, 0])
+        #expect(events[2].risk?.intel == 63)
+    }
+
+    @Test func theBoardForgetsTheOldestEntitiesPastItsCapacity() {
+        let board = RiskBoard()
+        let found = (0..<(RiskBoard.entityCapacity + 10)).map { n in
+            Anomaly(entity: "host-\(n)", kind: .rare, start: Timestamp(microseconds: Int64(n)), end: Timestamp(microseconds: Int64(n)),
+                    observed: 1, expected: 0, score: 60, detail: "first")
+        }
+        board.record(found)
+        var newest = [Event(id: "n", timestamp: Timestamp(microseconds: Int64(RiskBoard.entityCapacity + 9)), type: "x",
+                            entity: "host-\(RiskBoard.entityCapacity + 9)")]
+        var oldest = [Event(id: "o", timestamp: Timestamp(microseconds: 0), type: "x", entity: "host-0")]
+        board.score(&newest, cells: [], intelScores: [])
+        board.score(&oldest, cells: [], intelScores: [])
+        #expect(newest[0].risk?.anomaly == 30 && oldest[0].risk?.anomaly == 0)
+    }
+}
