@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "H3", "CTASTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "CTASSchemaTests", dependencies: ["CTASSchema", "CTASTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "CTASIntel", "H3", "CTASTestSupport"]),
+        .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "CTASIntel", "CTASBehaviour", "H3", "CTASTestSupport"]),
         // The project's own rules: the manifest declares what the code imports, arrows point down.
         .testTarget(name: "CTASIntelTests", dependencies: ["CTASIntel", "CTASCore", "CTASTestSupport"]),
         .testTarget(name: "CTASBehaviourTests", dependencies: ["CTASBehaviour", "CTASCore", "CTASTestSupport"], exclude: ["Oracle"]),

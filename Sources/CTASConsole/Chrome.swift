@@ -143,6 +143,7 @@ public enum Overlays {
         section("\(focus.title) pane", context.keymap.helpLines(for: focus.context).map { ($0.keys, $0.summary) })
         section("Commands (after :, tab completes)", ConsoleVerb.allCases.map { ($0.usage, $0.summary) })
         section("Filters (after /)", [("word", "anywhere in the event"), ("sev>=7  sev:9", "severity (=, <, <=, >, >=)"),
+                                      ("risk>=70", "risk score 0–100 (:sort risk orders by it)"),
                                       ("type:c2_beacon", "a field: type src entity id ind tag desc prio"),
                                       ("entity=host-1", "a field exactly (not host-12); e t s i in the feed set one"),
                                       ("-word  !type:x", "negated"), ("\"two words\"", "quoted text")])

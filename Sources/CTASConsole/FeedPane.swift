@@ -168,8 +168,11 @@ public enum FeedPane {
                 let risk = e.risk.map { String($0.total) } ?? "-"
                 let total = Int(e.risk?.total ?? 0)
                 let role: Role = total >= 70 ? .severityCritical : total >= 40 ? .severityHigh : .muted
-                x += b.write(DisplayText.fit(risk, 3, alignRight: true) + " ", x: x, y: y,
+                x += b.write(DisplayText.fit(risk, 3, alignRight: true), x: x, y: y,
                              style: selected ? Style(.selection) : Style(role, bold: total >= 70), clip: clip)
+                // `!`: the score holds its entity's live anomaly (the detail view says how much).
+                let anomalous = (e.risk?.anomaly ?? 0) > 0
+                x += b.write(anomalous ? "!" : " ", x: x, y: y, style: selected ? Style(.selection) : Style(.warning, bold: true), clip: clip)
             }
             x += b.write(DisplayText.fit(context.safe(e.type), typeWidth, ellipsis: g.ellipsis) + " ", x: x, y: y, style: style(.text), clip: clip)
             if showSource {
