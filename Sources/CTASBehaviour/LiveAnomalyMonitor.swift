@@ -164,22 +164,9 @@ public struct LiveAnomalyMonitor: Sendable {
         let share = options.alpha / Double(1 << max(0, Int(ceil(log2(Double(max(1, entities.count)))))))
         for slot in entities.indices {
             let state = entities[slot]
-            let span = hour - state.firstHour + 1
-            // Not enough history yet, or nothing left in the ring (an entity gone quiet for
-            // four weeks has nothing to be judged against).
-            guard span > Int64(SeasonalResiduals.minimumHours), state.lastHour > hour - Int64(options.historyHours) else { continue }
-            let n = Int(min(span, Int64(options.historyHours)))
-            // The weekly cycle once three earlier weeks are held, else the daily one.
-            let period = n > SeasonalResiduals.weeklyHours ? 168 : 24
-            let start = hour - Int64(n) + 1
+            guard let (n, period, start) = window(state, hour: hour) else { continue }
             if state.scaleHour.map({ hour - $0 >= 24 }) ?? true { refreshScale(slot: slot, from: start, to: hour, period: period) }
-            var samples: [Double] = []
-            var h = hour - Int64(period)
-            while h >= start {
-                samples.append(SeasonalResiduals.anscombe(counted(state, h)))
-                h -= Int64(period)
-            }
-            guard let expectedY = RobustStatistics.median(samples) else { continue }
+            guard let expectedY = earlierMedian(state, hour: hour, period: period, start: start) else { continue }
             let observed = counted(state, hour)
             let z = (SeasonalResiduals.anscombe(observed) - expectedY) / entities[slot].scale
             let lambda = critical.lambda(count: n, step: 1, alpha: share)
@@ -208,6 +195,68 @@ public struct LiveAnomalyMonitor: Sendable {
                 found.append(anomaly)
             }
         }
+    }
+
+    /// The history `hour` is judged against: how many hours, the cycle's period, the first
+    /// hour. Nil when there is not enough yet, or nothing left in the ring (an entity gone
+    /// quiet for four weeks has nothing to be judged against).
+    private func window(_ state: EntityState, hour: Int64) -> (n: Int, period: Int, start: Int64)? {
+        let span = hour - state.firstHour + 1
+        guard span > Int64(SeasonalResiduals.minimumHours), state.lastHour > hour - Int64(options.historyHours) else { return nil }
+        let n = Int(min(span, Int64(options.historyHours)))
+        // The weekly cycle once three earlier weeks are held, else the daily one.
+        let period = n > SeasonalResiduals.weeklyHours ? 168 : 24
+        return (n, period, hour - Int64(n) + 1)
+    }
+
+    /// The median (after Anscombe's transform) of the same hour of the cycle before `hour`.
+    private func earlierMedian(_ state: EntityState, hour: Int64, period: Int, start: Int64) -> Double? {
+        var samples: [Double] = []
+        var h = hour - Int64(period)
+        while h >= start {
+            samples.append(SeasonalResiduals.anscombe(counted(state, h)))
+            h -= Int64(period)
+        }
+        return RobustStatistics.median(samples)
+    }
+
+    /// One hour of an entity's activity against what its cycle predicts: the count, and the
+    /// band of counts the live test would not flag (nil before the entity has history enough).
+    public struct HourBand: Sendable, Equatable, Codable {
+        public var observed: Double
+        public var low: Double?
+        public var high: Double?
+
+        public init(observed: Double, low: Double?, high: Double?) {
+            self.observed = observed
+            self.low = low
+            self.high = high
+        }
+    }
+
+    /// `hours` hours of `entity`'s activity ending with the one holding `time`, each with the
+    /// band the live test judges it by (the expectation ± the critical value in units of the
+    /// entity's scale, back from Anscombe's transform). Empty for an entity not tracked.
+    public mutating func profile(of entity: String, endingAt time: Timestamp, hours: Int = 24) -> [HourBand] {
+        guard let slot = index[entity], hours > 0 else { return [] }
+        let state = entities[slot]
+        let last = HourlyCounts.hour(of: time)
+        let share = options.alpha / Double(1 << max(0, Int(ceil(log2(Double(max(1, entities.count)))))))
+        var out: [HourBand] = []
+        out.reserveCapacity(hours)
+        for hour in (last - Int64(hours) + 1)...last {
+            let observed = counted(state, hour)
+            guard let (n, period, start) = window(state, hour: hour),
+                  let expectedY = earlierMedian(state, hour: hour, period: period, start: start) else {
+                out.append(HourBand(observed: observed, low: nil, high: nil))
+                continue
+            }
+            let reach = critical.lambda(count: n, step: 1, alpha: share) * state.scale
+            let low = max(0, SeasonalResiduals.inverseAnscombe(max(SeasonalResiduals.anscombe(0), expectedY - reach)))
+            let high = SeasonalResiduals.inverseAnscombe(expectedY + reach)
+            out.append(HourBand(observed: observed, low: low, high: high))
+        }
+        return out
     }
 
     /// The entity's robust scale: the MAD of its residuals over the window before `hour`,

@@ -70,6 +70,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
     case correlate
     case acknowledge, toggleSevere = "toggle-severe"
     case cycleOrder = "cycle-order"
+    case toggleView = "toggle-view"
     case selectRange = "select-range", fit
     case pivotEntity = "pivot-entity", pivotType = "pivot-type", pivotSource = "pivot-source", pivotIndicator = "pivot-indicator"
 
@@ -110,7 +111,8 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
         case .correlate: "show the selected event's correlations"
         case .acknowledge: "mark the critical events so far as seen (the attention line counts new ones)"
         case .toggleSevere: "show only events of severity 7 or more in the feed (or all again)"
-        case .cycleOrder: "order the drilled cell's events: newest, severity, type"
+        case .cycleOrder: "order the list: the drilled cell's events (newest, severity, type), anomalies (strongest, newest)"
+        case .toggleView: "metrics pane: the engine's metrics, or the live behaviour anomalies"
         case .selectRange: "timeline: start a range at the cursor (move, then enter: every pane follows it)"
         case .fit: "timeline: show all of the stored events again"
         case .pivotEntity: "feed: only the selected event's entity (again: back to the filter before)"
@@ -162,6 +164,11 @@ public struct Keymap: Sendable {
             ("+", .zoomIn), ("=", .zoomIn), ("-", .zoomOut), ("0", .fit),
         ]
         for (key, action) in timeline { map.bind(Key(name: key)!, to: action, in: .timeline) }
+        let metrics: [(String, Action)] = [
+            ("v", .toggleView), ("up", .up), ("k", .up), ("down", .down), ("j", .down), ("pgup", .pageUp), ("pgdn", .pageDown),
+            ("home", .top), ("g", .top), ("enter", .open), ("s", .cycleOrder),
+        ]
+        for (key, action) in metrics { map.bind(Key(name: key)!, to: action, in: .metrics) }
         return map
     }()
 

@@ -6,6 +6,10 @@ import CTASEngine
 /// their routing decisions, the process, and the console's own frame time.
 public enum MetricsPane {
     public static func render(into b: inout ScreenBuffer, area: Rect, context: RenderContext, focused: Bool) {
+        if context.state.anomalies.shown {
+            AnomaliesView.render(into: &b, area: area, context: context, focused: focused)
+            return
+        }
         let s = context.snapshot
         let g = context.glyphs
         let ascii = g.ascii

@@ -142,10 +142,14 @@ public struct Reducer: Sendable {
             }
         case .selectRange, .fit:
             if state.focus == .timeline { return timelineAction(action, state: &state, context: context) }
+        case .toggleView:
+            if state.focus == .metrics { return anomaliesAction(action, state: &state, context: context) }
         case .left, .right, .zoomIn, .zoomOut, .goTo, .nextHotspot, .previousHotspot, .cycleWindow, .cycleOrder:
+            if state.focus == .metrics { return anomaliesAction(action, state: &state, context: context) }
             if state.focus == .heatmap { return heatmapAction(action, state: &state, context: context) }
             if state.focus == .timeline { return timelineAction(action, state: &state, context: context) }
         case .up, .down, .pageUp, .pageDown, .top, .live, .open:
+            if state.focus == .metrics { return anomaliesAction(action, state: &state, context: context) }
             if state.focus == .heatmap { return heatmapAction(action, state: &state, context: context) }
             if state.focus == .timeline { return timelineAction(action, state: &state, context: context) }
             if state.focus == .graph { return navigateGraph(action, state: &state, context: context) }
@@ -473,6 +477,8 @@ public struct Reducer: Sendable {
                             + state.panes.map { "\($0.rawValue) (\($0.title.lowercased()))" }.joined(separator: ", "))
             }
             state.focus = pane
+            let word = argument.lowercased()
+            if pane == .metrics { state.anomalies.shown = word.hasPrefix("anomal") }
         case .graph:
             guard !argument.isEmpty else { return fail(":graph needs an event id or an indicator value") }
             guard state.panes.contains(.graph) else { return fail(":graph: the correlation pane is not shown") }

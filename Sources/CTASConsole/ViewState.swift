@@ -34,7 +34,7 @@ public enum PaneKind: String, Sendable, CaseIterable, Hashable {
         switch word {
         case "correlation", "correlations": self = .graph
         case "density", "threat-density", "threat", "map": self = .heatmap
-        case "performance": self = .metrics
+        case "performance", "anomalies", "anomaly": self = .metrics
         case "events": self = .feed
         case "time", "histogram": self = .timeline
         default: return nil
@@ -200,6 +200,7 @@ public struct ViewState: Sendable {
     public var graph = GraphViewState()
     public var heatmap = HeatmapViewState()
     public var timeline = TimelineViewState()
+    public var anomalies = AnomaliesViewState()
     /// The span of event time selected on the timeline, which the feed (its filter), the map
     /// (its window) and the correlation pane (its clusters) follow; nil: all of it.
     public var range: TimeRange?

@@ -109,12 +109,18 @@ actor FanoutStage {
         anomalies = nil
         let found = monitor.observe(events)
         let status = monitor.status
+        let notes = found.map { a in
+            var note = AnomalyStatus.Note(entity: a.entity, kind: a.kind.rawValue, start: a.start.rfc3339, end: a.end.rfc3339,
+                                          observed: a.observed, expected: a.expected, score: a.score, detail: a.detail)
+            // The hours up to the anomaly's last (a rate anomaly ends just after its last hour).
+            let last = a.kind == .rate && a.end > a.start ? a.end.shifted(byMicroseconds: -1) : a.start
+            note.hours = monitor.profile(of: a.entity, endingAt: last).map {
+                AnomalyStatus.Hour(observed: $0.observed, low: $0.low, high: $0.high)
+            }
+            return note
+        }
         anomalies = monitor
         risk?.record(found)
-        hub.anomalies(tracked: status.tracked, untracked: status.untracked, rate: status.rate, rare: status.rare,
-                      found: found.map {
-                          AnomalyStatus.Note(entity: $0.entity, kind: $0.kind.rawValue, start: $0.start.rfc3339, end: $0.end.rfc3339,
-                                             observed: $0.observed, expected: $0.expected, score: $0.score, detail: $0.detail)
-                      })
+        hub.anomalies(tracked: status.tracked, untracked: status.untracked, rate: status.rate, rare: status.rare, found: notes)
     }
 }

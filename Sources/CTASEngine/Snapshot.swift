@@ -233,6 +233,9 @@ public struct AnomalyStatus: Codable, Sendable, Equatable {
         public var expected: Double
         public var score: Double
         public var detail: String
+        /// The entity's last 24 hours up to the anomaly's end, hour by hour, with the band of
+        /// counts its cycle expects (the anomalies view draws it).
+        public var hours: [Hour] = []
 
         public init(entity: String, kind: String, start: String, end: String, observed: Double, expected: Double,
                     score: Double, detail: String) {
@@ -244,6 +247,20 @@ public struct AnomalyStatus: Codable, Sendable, Equatable {
             self.expected = expected
             self.score = score
             self.detail = detail
+        }
+    }
+
+    /// One hour of an entity's activity: its count and, once it has history enough, the band
+    /// of counts the live test does not flag.
+    public struct Hour: Codable, Sendable, Equatable {
+        public var observed: Double
+        public var low: Double?
+        public var high: Double?
+
+        public init(observed: Double, low: Double?, high: Double?) {
+            self.observed = observed
+            self.low = low
+            self.high = high
         }
     }
 

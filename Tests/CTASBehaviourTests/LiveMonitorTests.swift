@@ -54,3 +54,41 @@ extension LiveMonitorTests {
         #expect(monitor.options.historyHours == SeasonalResiduals.minimumHours + 1 && monitor.status.tracked == 1)
     }
 }
+
+extension LiveMonitorTests {
+    /// The band drawn for an entity is the one the live test judges by: every burst hour it
+    /// flagged lies above the band, and the hours it did not flag lie inside it.
+    @Test func theProfileBandAgreesWithTheLiveJudgement() {
+        let activity = PlantedActivity(entities: 30, days: 28, bursts: 10, silences: 0, seed: 20_261_203)
+        var monitor = LiveAnomalyMonitor()
+        var found: [Anomaly] = []
+        let events = activity.events
+        var start = 0
+        while start < events.count {
+            let end = min(events.count, start + 3000)
+            // Profiles taken as the fan-out stage takes them: right after the anomaly is found.
+            for anomaly in monitor.observe(Array(events[start..<end])) where anomaly.kind == .rate && anomaly.detail == "burst" {
+                found.append(anomaly)
+                let hours = monitor.profile(of: anomaly.entity, endingAt: anomaly.end.shifted(byMicroseconds: -1))
+                #expect(hours.count == 24)
+                let last = hours[hours.count - 1]
+                #expect(last.high.map { last.observed > $0 } == true, "\(anomaly.entity) \(anomaly.start): \(last)")
+            }
+            start = end
+        }
+        #expect(found.count >= 5)
+        // An established entity's quiet, unflagged hour lies inside its band.
+        let flaggedHours = Set(found.map { "\($0.entity) \(HourlyCounts.hour(of: $0.end.shifted(byMicroseconds: -1)))" })
+        let entity = activity.events.compactMap(\.entity).first { name in !found.contains { $0.entity == name } } ?? ""
+        let lastEvent = activity.events.last { $0.entity == entity }?.timestamp ?? .latest
+        let profile = monitor.profile(of: entity, endingAt: lastEvent.shifted(byMicroseconds: -3_600_000_000))
+        #expect(!entity.isEmpty && profile.count == 24)
+        for (i, hour) in profile.enumerated() {
+            guard let low = hour.low, let high = hour.high else { continue }
+            #expect(low <= high && low >= 0)
+            #expect(hour.observed >= low && hour.observed <= high || flaggedHours.contains("\(entity) \(i)"), "hour \(i): \(hour)")
+        }
+        #expect(monitor.profile(of: "nobody", endingAt: .latest).isEmpty)
+        #expect(monitor.profile(of: entity, endingAt: .earliest).allSatisfy { $0.low == nil && $0.observed == 0 })
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import CTASCore
 import CTASEngine
 import H3
@@ -97,6 +98,56 @@ import Testing
             let b = ScreenRenderer.render(width: width, height: height, context: context(Self.snapshot(), state: state))
             try GoldenScreen.check(b, "\(pane.rawValue)-\(width)x\(height)", title: "the \(pane.rawValue) pane maximized and focused")
         }
+    }
+
+    /// Live anomalies as the metrics pane's anomalies view shows them: strongest first, each
+    /// with its entity's last hours against the band its cycle expects.
+    static func anomalies() -> AnomalyStatus {
+        var status = AnomalyStatus()
+        status.tracked = 212
+        status.rate = 3
+        status.rare = 2
+        func hours(_ burstAt: Int?, quietFrom: Int? = nil, history: Bool = true) -> [AnomalyStatus.Hour] {
+            (0..<24).map { h in
+                let base = 10 + 6 * sin(Double(h) / 24 * 2 * .pi)
+                var observed = (base + Double(h % 3)).rounded()
+                if let burstAt, h >= burstAt { observed = 90 + Double(h - burstAt) * 15 }
+                if let quietFrom, h >= quietFrom { observed = 0 }
+                return AnomalyStatus.Hour(observed: observed, low: history ? max(0, base - 7) : nil, high: history ? base + 8 : nil)
+            }
+        }
+        var burst = AnomalyStatus.Note(entity: "host-17", kind: "rate", start: "2026-11-20T13:00:00Z", end: "2026-11-20T15:00:00Z",
+                                       observed: 210, expected: 24, score: 100, detail: "burst")
+        burst.hours = hours(22)
+        var typed = AnomalyStatus.Note(entity: "db-prod-02", kind: "rate", start: "2026-11-20T14:00:00Z", end: "2026-11-20T15:00:00Z",
+                                       observed: 41, expected: 3, score: 74, detail: "burst of smb")
+        typed.hours = hours(23)
+        var silence = AnomalyStatus.Note(entity: "sensor\u{1B}[2J-4", kind: "rate", start: "2026-11-20T11:00:00Z", end: "2026-11-20T14:00:00Z",
+                                         observed: 0, expected: 38, score: 62, detail: "silence")
+        silence.hours = hours(nil, quietFrom: 20)
+        var first = AnomalyStatus.Note(entity: "host-3", kind: "rare", start: "2026-11-20T14:07:12Z", end: "2026-11-20T14:07:12Z",
+                                       observed: 1, expected: 0, score: 58, detail: "new type smb")
+        first.hours = hours(nil)
+        var young = AnomalyStatus.Note(entity: "laptop-88", kind: "rare", start: "2026-11-20T14:20:00Z", end: "2026-11-20T14:20:00Z",
+                                       observed: 1, expected: 0, score: 50, detail: "new type dns")
+        young.hours = hours(nil, history: false)
+        status.recent = [young, first, typed, burst, silence]
+        return status
+    }
+
+    @Test(arguments: sizes)
+    func anomaliesView(width: Int, height: Int) throws {
+        var state = try Self.fullState(width: width, height: height)
+        state.focus = .metrics
+        state.anomalies.shown = true
+        state.anomalies.selected = 1
+        var snapshot = Self.snapshot()
+        snapshot.anomalies = Self.anomalies()
+        try GoldenScreen.check(ScreenRenderer.render(width: width, height: height, context: context(snapshot, state: state)),
+                               "anomalies-\(width)x\(height)", title: "the metrics pane's anomalies view, second row selected")
+        state.maximized = true
+        try GoldenScreen.check(ScreenRenderer.render(width: width, height: height, context: context(snapshot, state: state)),
+                               "anomalies-maximized-\(width)x\(height)", title: "the anomalies view maximized")
     }
 
     @Test(arguments: sizes)

@@ -114,6 +114,58 @@ import Testing
         #expect(s.message?.isError == true && s.message?.text.contains("\u{1B}") == false)
     }
 
+    /// The metrics pane's anomalies view: `v` shows it, the list keys move, `s` orders, enter
+    /// narrows the feed to the entity over the anomaly's hours; names a filter cannot hold
+    /// are refused with a message.
+    @Test func anomaliesViewKeys() {
+        var s = ViewState(panes: [.feed, .metrics], themeName: "default")
+        var snap = busySnapshot(events: 20)
+        var status = AnomalyStatus()
+        status.recent = [
+            AnomalyStatus.Note(entity: "host-3", kind: "rare", start: "2026-11-20T14:07:12Z", end: "2026-11-20T14:07:12Z",
+                               observed: 1, expected: 0, score: 58, detail: "new type smb"),
+            AnomalyStatus.Note(entity: "host-17", kind: "rate", start: "2026-11-20T13:00:00Z", end: "2026-11-20T15:00:00Z",
+                               observed: 210, expected: 24, score: 100, detail: "burst"),
+            AnomalyStatus.Note(entity: "two words", kind: "rate", start: "2026-11-20T11:00:00Z", end: "2026-11-20T12:00:00Z",
+                               observed: 0, expected: 30, score: 40, detail: "silence"),
+        ]
+        snap.anomalies = status
+        func keys(_ k: [Key]) -> [Effect] {
+            var effects: [Effect] = []
+            for key in k {
+                let context = Reducer.Context(snapshot: snap, feedList: FeedList.events(snap, s.feed), feedRows: 10,
+                                              now: Timestamp(microseconds: 1_795_169_735_000_000))
+                effects += reducer.handle(key, state: &s, context: context)
+            }
+            return effects
+        }
+        s.focus = .metrics
+        _ = keys([.character("v")])
+        #expect(s.anomalies.shown)
+        #expect(AnomaliesView.list(snap, s.anomalies).map(\.entity) == ["host-17", "host-3", "two words"], "strongest first")
+        _ = keys([.character("s")])
+        #expect(AnomaliesView.list(snap, s.anomalies).map(\.entity) == ["host-3", "host-17", "two words"], "newest first")
+        _ = keys([.character("s"), .down, .down, .down, .down])
+        #expect(s.anomalies.selected == 2, "stops at the last")
+        _ = keys([.enter])
+        #expect(s.message?.isError == true && s.feed.filter.isEmpty, "a name with a space cannot be a filter word")
+        _ = keys([.up, .up, .enter])
+        #expect(s.focus == .feed)
+        #expect(s.feed.filter.text == "entity=host-17 time>=2026-11-20T13:00:00Z time<2026-11-20T15:00:00Z")
+        #expect(s.range == s.feed.filter.timeRange && s.range != nil, "the map and clusters follow the anomaly's hours")
+        // A first: the hour it fell in.
+        s.focus = .metrics
+        _ = keys([.down, .enter])
+        #expect(s.feed.filter.text == "entity=host-3 time>=2026-11-20T14:00:00Z time<2026-11-20T15:00:00Z")
+        s.focus = .metrics
+        _ = keys([.character("v")])
+        #expect(!s.anomalies.shown)
+        _ = keys([.character(":")] + type("focus anomalies") + [.enter])
+        #expect(s.focus == .metrics && s.anomalies.shown)
+        _ = keys([.character(":")] + type("focus metrics") + [.enter])
+        #expect(s.focus == .metrics && !s.anomalies.shown)
+    }
+
     @Test func feedNavigationHoldsTheListAndOpensDetail() {
         var s = ViewState(panes: [.feed, .metrics], themeName: "default")
         _ = press([.down, .down, .down], &s)
