@@ -82,6 +82,13 @@ public struct LiveAnomalyMonitor: Sendable {
         self.options = checked
     }
 
+    /// Zeroes the counts of anomalies found (after replaying stored history into the monitor,
+    /// so its status counts only what is found live).
+    public mutating func forgetFindings() {
+        status.rate = 0
+        status.rare = 0
+    }
+
     /// Takes a batch of stored events; returns the anomalies opened or extended by it.
     public mutating func observe(_ events: [Event]) -> [Anomaly] {
         var found: [Anomaly] = []

@@ -47,8 +47,11 @@ public enum AnomaliesView {
         }
         let list = list(context.snapshot, view)
         let order = view.strongestFirst ? "strongest first" : "newest first"
-        let counts = "\(Format.count(status.rate)) rate  \(Format.count(status.rare)) rare  \(Format.count(status.tracked)) entities  \(order)"
+        var counts = "\(Format.count(status.rate)) rate  \(Format.count(status.rare)) rare  \(Format.count(status.tracked)) entities  \(order)"
             + (inner.width >= 90 ? "  (s: order, enter: feed, v: metrics)" : "  s enter v")
+        if status.rebuiltFromEvents > 0 && inner.width >= 90 {
+            counts += "  history: \(Format.count(status.rebuiltFromEvents)) stored events in \(status.rebuildSeconds < 10 ? String(format: "%.1fs", status.rebuildSeconds) : Format.duration(status.rebuildSeconds))"
+        }
         b.write(DisplayText.fit(counts, inner.width, ellipsis: g.ellipsis), x: inner.x, y: y, style: .muted, clip: inner)
         y += 1
         guard y < inner.maxY else { return }

@@ -6,6 +6,12 @@ import CTASStore
 /// After a commit: fills the hot tier with newly stored events the router placed there,
 /// counts them in the geo index, appends them to the recording, and updates counts and the
 /// newest-events ring.
+/// How much stored history the live behaviour monitor is rebuilt from at start.
+public enum LiveAnomalyRebuild {
+    /// Events read at most (the newest); about 2 s of start-up on this project's machines.
+    public static let maximumEvents = 2_000_000
+}
+
 actor FanoutStage {
     nonisolated let executor: ThreadExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -55,6 +61,9 @@ actor FanoutStage {
             timeline = earlier
             hub.timeline(timeline, sightings: sightings)
         }
+        // The behaviour monitor's history: what earlier runs stored, so a restart neither
+        // forgets an entity's cycle nor waits 72 hours to judge it again.
+        if anomalies != nil, let storedBefore { rebuildAnomalies(from: storedBefore.path, throughSeq: storedBefore.seq) }
         while let batch = await input.receive() {
             let started = MonotonicClock.nanoseconds()
             var accepted: [Event] = []
@@ -101,6 +110,42 @@ actor FanoutStage {
         hub.timeline(timeline, sightings: sightings)
         recorder?.sync()
         executor.shutdown()
+    }
+
+    /// Replays the last four weeks of stored activity (at most `LiveAnomalyRebuild.maximumEvents`,
+    /// the newest) into the monitor, in time order. What it finds there is history: it goes to
+    /// the risk board (an anomaly still open raises its entity's next events) but is not listed
+    /// as found live.
+    private func rebuildAnomalies(from path: String, throughSeq: Int64) {
+        guard var monitor = anomalies else { return }
+        anomalies = nil
+        let started = MonotonicClock.nanoseconds()
+        var read = 0
+        do throws(StoreError) {
+            let reader = try WarmReader(path: path)
+            if let newest = try reader.newest() {
+                let byTime = newest.time.shifted(byMicroseconds: -Int64(monitor.options.historyHours) * 3_600_000_000)
+                let byCount = try reader.time(ofNewest: LiveAnomalyRebuild.maximumEvents)
+                let since = byCount.map { max($0, byTime) } ?? byTime
+                var chunk: [Event] = []
+                chunk.reserveCapacity(4096)
+                try reader.scanActivity(since: since, throughSeq: throughSeq) { time, type, entity in
+                    chunk.append(Event(id: "", timestamp: time, type: type, entity: entity))
+                    if chunk.count == 4096 {
+                        risk?.record(monitor.observe(chunk))
+                        read += chunk.count
+                        chunk.removeAll(keepingCapacity: true)
+                    }
+                }
+                risk?.record(monitor.observe(chunk))
+                read += chunk.count
+            }
+        } catch {
+            hub.fail("anomaly history: \(error.description)")
+        }
+        monitor.forgetFindings()
+        anomalies = monitor
+        hub.anomalyRebuild(events: read, seconds: Double(MonotonicClock.nanoseconds() - started) / 1e9, tracked: monitor.status.tracked)
     }
 
     /// Gives the monitor the newly stored events and tells the hub what it found.

@@ -87,6 +87,17 @@ final class MetricsHub: Sendable {
     }
 
     /// Records the live anomaly monitor's counts and what it just found.
+    /// Records how the live monitor's history was rebuilt from the store at start.
+    func anomalyRebuild(events: Int, seconds: Double, tracked: Int) {
+        state.withLock { s in
+            var status = s.anomalies ?? AnomalyStatus()
+            status.rebuiltFromEvents = events
+            status.rebuildSeconds = seconds
+            status.tracked = tracked
+            s.anomalies = status
+        }
+    }
+
     func anomalies(tracked: Int, untracked: Int, rate: Int, rare: Int, found: [AnomalyStatus.Note]) {
         state.withLock { s in
             var status = s.anomalies ?? AnomalyStatus()

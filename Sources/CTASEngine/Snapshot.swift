@@ -272,6 +272,10 @@ public struct AnomalyStatus: Codable, Sendable, Equatable {
     public var rare = 0
     /// The newest, newest first (at most `recentCapacity`).
     public var recent: [Note] = []
+    /// Stored events the monitor's history was rebuilt from at start (the last four weeks of
+    /// event time, at most `LiveAnomalyRebuild.maximumEvents`), and how long that took.
+    public var rebuiltFromEvents = 0
+    public var rebuildSeconds = 0.0
 
     public static let recentCapacity = 1000
 

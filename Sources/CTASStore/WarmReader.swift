@@ -204,6 +204,28 @@ public final class WarmReader {
         }
     }
 
+    /// Every stored event with an entity from `since` on (and up to `throughSeq` when given),
+    /// in time order: its time, type and entity (the behaviour monitor's history).
+    public func scanActivity(since: Timestamp?, throughSeq: Int64?,
+                             _ body: (_ time: Timestamp, _ type: String, _ entity: String) -> Void) throws(StoreError) {
+        let (filter, args) = Self.spanFilter(since: since, until: nil, throughSeq: throughSeq)
+        let s = try database.prepare("SELECT ts, type, entity FROM events INDEXED BY events_ts\(filter) ORDER BY ts")
+        try s.bind(args)
+        while try s.step() {
+            guard let entity = s.text(2), !entity.isEmpty else { continue }
+            body(Timestamp(microseconds: s.int64(0)), s.text(1) ?? "", entity)
+        }
+    }
+
+    /// The time of the `rank`-th newest stored event (1: the newest); nil when fewer are stored.
+    public func time(ofNewest rank: Int) throws(StoreError) -> Timestamp? {
+        guard rank >= 1 else { return nil }
+        let s = try database.prepare("SELECT ts FROM events INDEXED BY events_ts ORDER BY ts DESC LIMIT 1 OFFSET ?")
+        try s.bind([.integer(Int64(rank - 1))])
+        guard try s.step() else { return nil }
+        return Timestamp(microseconds: s.int64(0))
+    }
+
     /// The oldest stored event time (nil when empty).
     public func oldest() throws(StoreError) -> Timestamp? {
         let s = try database.prepare("SELECT min(ts) FROM events")

@@ -1,6 +1,7 @@
 import CTASBehaviour
 import CTASCore
 import CTASIntel
+import CTASFeeds
 import CTASStore
 import CTASTestSupport
 import Foundation
@@ -99,5 +100,57 @@ import Testing
         board.score(&newest, cells: [], intelScores: [])
         board.score(&oldest, cells: [], intelScores: [])
         #expect(newest[0].risk?.anomaly == 30 && oldest[0].risk?.anomaly == 0)
+    }
+}
+
+/// The live behaviour monitor after a restart: rebuilt from what earlier runs stored, so an
+/// entity's cycle is known at once instead of after 72 new hours.
+@Suite struct AnomalyRestartTests {
+    @Test func aRestartedEngineJudgesWithTheStoredHistory() async throws {
+        let dir = scratch()
+        var options = ActivityGenerator.Options()
+        options.entities = 12
+        options.days = 18   // Monday to the third Thursday
+        options.seed = 11
+        var generator = ActivityGenerator(options: options)
+        let path = dir + "/activity.ndjson"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        generator.write(to: handle)
+        try handle.close()
+        let events = try FeedDecoderHelper.events(path)
+        let first = try #require(events.map(\.timestamp).min())
+        let firstDay = first.microseconds.floorDivided(by: 86_400_000_000).quotient * 86_400_000_000
+        let split = Timestamp(microseconds: firstDay + 16 * 86_400_000_000)
+        // A burst of the busiest entity at 10:00 on the last day (a Thursday).
+        let burstHour = Timestamp(microseconds: firstDay + 17 * 86_400_000_000 + 10 * 3_600_000_000)
+        let burst = (0..<150).map { Event(id: "burst-\($0)", timestamp: burstHour.shifted(byMicroseconds: Int64($0) * 20_000_000), type: "conn", entity: "host-0") }
+        let earlier = events.filter { $0.timestamp < split }
+        let later = (events.filter { $0.timestamp >= split } + burst).sorted { $0.timestamp < $1.timestamp }
+        func write(_ list: [Event], _ name: String) throws -> String {
+            var bytes: [UInt8] = []
+            for e in list { NDJSONEventWriter.append(e, to: &bytes) }
+            try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + name))
+            return dir + "/" + name
+        }
+        let part1 = try write(earlier, "weeks.ndjson")
+        let part2 = try write(later, "days.ndjson")
+        func burstFound(_ engine: Engine) -> Bool {
+            (engine.snapshot.anomalies?.recent ?? []).contains {
+                $0.entity == "host-0" && $0.kind == "rate" && $0.detail.hasPrefix("burst") && $0.start == burstHour.rfc3339
+            }
+        }
+        _ = await (try Engine(config([.file(part1)], dir))).run()
+        let restarted = try Engine(config([.file(part2)], dir))
+        _ = await restarted.run()
+        let status = try #require(restarted.snapshot.anomalies)
+        #expect(status.rebuiltFromEvents == earlier.filter { $0.entity != nil }.count, "every stored event of the four weeks")
+        #expect(status.rebuildSeconds > 0 && status.tracked == 12)
+        #expect(burstFound(restarted), "\(status.recent.prefix(5).map { "\($0.entity) \($0.start) \($0.detail)" })")
+        // Without the stored history the same two days are too short to judge anything.
+        let fresh = scratch()
+        let alone = try Engine(config([.file(part2)], fresh))
+        _ = await alone.run()
+        #expect(!burstFound(alone) && alone.snapshot.anomalies?.rebuiltFromEvents == 0)
     }
 }
