@@ -20,7 +20,8 @@ import Darwin
 /// `ctas anomalies` — and flagged when its deviation, in units of the entity's robust scale,
 /// passes Rosner's first critical value at the share of `alpha` each entity gets. Adjacent
 /// flagged hours extend one anomaly; silences need the weekly cycle (on a daily one a
-/// weekend looks like one). Firsts (event types) are flagged at once.
+/// weekend looks like one). Firsts (event types, countries, ASes, kinds of listed
+/// indicators) are flagged at once.
 ///
 /// Live answers can differ from a later `ctas anomalies`: the live test sees only the past
 /// (the batch test also looks after the hour) and tests one hour at a time.
@@ -32,7 +33,7 @@ public struct LiveAnomalyMonitor: Sendable {
         public var historyHours = 672
         /// Entities tracked at most; later ones are counted, not tracked.
         public var maximumEntities = 100_000
-        /// Event types remembered per entity for firsts.
+        /// Values remembered per entity and attribute (types, countries, ASes) for firsts.
         public var typeCapacity = 64
         /// Events an entity must have shown before a first counts.
         public var minimumEvents = 20
@@ -59,6 +60,10 @@ public struct LiveAnomalyMonitor: Sendable {
         var scale = 1.0
         var scaleHour: Int64?
         var types: Set<String> = []
+        var countries: Set<String> = []
+        var asns: Set<UInt32> = []
+        /// Indicator kinds shown, one bit per `IndicatorKind` raw value.
+        var kinds: UInt64 = 0
         /// The rate anomaly still open (its last hour was the last evaluated).
         var open: Anomaly?
         var openEndHour: Int64?
@@ -71,6 +76,7 @@ public struct LiveAnomalyMonitor: Sendable {
     /// The newest event hour seen; hours before it are complete.
     private var clockHour: Int64?
     private var critical = ESDCriticalValues()
+    private let extractor = IndicatorExtractor()
 
     /// A monitor with `options` (a history shorter than the minimum to judge, or limits
     /// below one, are raised to them).
@@ -140,15 +146,37 @@ public struct LiveAnomalyMonitor: Sendable {
             entities[slot].ring[i] = entities[slot].ring[i] == .max ? .max : entities[slot].ring[i] + 1
         }
         if hour < entities[slot].firstHour { entities[slot].firstHour = hour }
-        // Firsts: an event type the established entity never showed.
+        // Firsts: an event type, country, AS or indicator kind the established entity never
+        // showed (the same attributes as `ctas anomalies`; at most `typeCapacity` values each).
         let established = entities[slot].events >= options.minimumEvents
             && hour - entities[slot].firstHour >= Int64(SeasonalResiduals.minimumHours)
+        var firsts: [String] = []
         if !entities[slot].types.contains(event.type) && entities[slot].types.count < options.typeCapacity {
             entities[slot].types.insert(event.type)
-            if established {
-                let score = min(100, 50 + 25 * log10(Double(entities[slot].events) / Double(max(1, options.minimumEvents))))
+            firsts.append("new type \(event.type)")
+        }
+        if let country = event.details?.country, !entities[slot].countries.contains(country),
+           entities[slot].countries.count < options.typeCapacity {
+            entities[slot].countries.insert(country)
+            firsts.append("new country \(country)")
+        }
+        if let asn = event.details?.asn, !entities[slot].asns.contains(asn), entities[slot].asns.count < options.typeCapacity {
+            entities[slot].asns.insert(asn)
+            firsts.append("new asn \(asn)")
+        }
+        for text in event.indicators {
+            for indicator in extractor.indicators(listed: text) {
+                let bit = UInt64(1) << UInt64(indicator.kind.rawValue & 63)
+                guard entities[slot].kinds & bit == 0 else { continue }
+                entities[slot].kinds |= bit
+                firsts.append("new indicator kind \(indicator.kind.name)")
+            }
+        }
+        if established {
+            let score = min(100, 50 + 25 * log10(Double(entities[slot].events) / Double(max(1, options.minimumEvents))))
+            for detail in firsts {
                 found.append(Anomaly(entity: name, kind: .rare, start: event.timestamp, end: event.timestamp, observed: 1,
-                                     expected: 0, score: score, detail: "new type \(event.type)"))
+                                     expected: 0, score: score, detail: detail))
                 status.rare += 1
             }
         }

@@ -92,3 +92,24 @@ extension LiveMonitorTests {
         #expect(monitor.profile(of: entity, endingAt: .earliest).allSatisfy { $0.low == nil && $0.observed == 0 })
     }
 }
+
+extension LiveMonitorTests {
+    /// Live firsts cover what `ctas anomalies` judges: type, country, AS and indicator kind,
+    /// once the entity is established (20 events over 72 hours), never before.
+    @Test func liveFirstsOfCountryASAndIndicatorKind() {
+        var monitor = LiveAnomalyMonitor()
+        let hour: Int64 = 3_600_000_000
+        func event(_ n: Int, at h: Int64, country: String = "GB", asn: UInt32 = 64500, indicators: [String] = ["198.51.100.7"]) -> Event {
+            Event(id: "e\(n)", timestamp: Timestamp(microseconds: 1_795_132_800_000_000 + h * hour), type: "conn", entity: "host-1",
+                  indicators: indicators, details: Event.Details(country: country, asn: asn))
+        }
+        // Early: a new country before the entity is established is learned, not flagged.
+        var found = monitor.observe((0..<30).map { event($0, at: Int64($0) * 3) } + [event(99, at: 2, country: "FR")])
+        #expect(found.filter { $0.kind == .rare }.isEmpty)
+        found = monitor.observe([event(100, at: 100, country: "FR"), event(101, at: 100, country: "RU", asn: 4134),
+                                 event(102, at: 101, indicators: ["evil-c2.net"]), event(103, at: 101)])
+        let firsts = found.filter { $0.kind == .rare }.map(\.detail)
+        #expect(firsts == ["new country RU", "new asn 4134", "new indicator kind domain"], "\(firsts)")
+        #expect(monitor.status.rare == 3)
+    }
+}
