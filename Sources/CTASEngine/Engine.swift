@@ -234,7 +234,7 @@ public final class Engine: Sendable {
         storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph, intel: intel), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
                                 storedEvents: storedEvents)
-        let geo = GeoHub(risk: risk)
+        let geo = GeoHub()
         self.geo = geo
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: configuration.geoIndex ? geo : nil,
                                   risk: risk,

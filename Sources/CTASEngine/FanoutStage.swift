@@ -85,7 +85,16 @@ actor FanoutStage {
                     if placements[i].contains(.hot) { hotRows.append(i) }
                 }
                 hot.insert(batch.rows[part], rows: hotRows)
-                geo?.add(events, cells: part < batch.cells.count ? batch.cells[part] : [], inserted: batch.inserted[flag..<(flag + events.count)])
+                let cells = part < batch.cells.count ? batch.cells[part] : []
+                geo?.add(events, cells: cells, inserted: batch.inserted[flag..<(flag + events.count)])
+                if let risk {
+                    if allNew {
+                        risk.observePlaces(events, cells: cells)
+                    } else {
+                        let kept = events.indices.filter { batch.inserted[flag + $0] }
+                        risk.observePlaces(kept.map { events[$0] }, cells: kept.map { $0 < cells.count ? cells[$0] : 0 })
+                    }
+                }
                 flag += events.count
             }
             if let recorder {

@@ -10,12 +10,6 @@ final class GeoHub: Sendable {
     private let index = Locked(GeoIndex())
     private let loadedFlag = Locked(false)
     private let cache = Locked<[HeatmapQuery: HeatmapData]>([:])
-    /// Where the hot spots of whole-window answers go (events in them score higher).
-    private let risk: RiskBoard?
-
-    init(risk: RiskBoard? = nil) {
-        self.risk = risk
-    }
 
     /// Adds committed events (their resolution-15 cells, 0 for none).
     func add(_ events: [Event], cells: [UInt64], inserted: ArraySlice<Bool>) {
@@ -102,11 +96,6 @@ final class GeoHub: Sendable {
         var data = HeatmapData(query: query, tallies: tallies, windowStart: start, newestTime: newest, unlocated: unlocated,
                                version: version)
         data.trend = trend(of: data.analysis.hotspots.prefix(10).map(\.cell), resolution: query.resolution, newest: newest)
-        // The live map's answer (the whole window, not a chosen range nor a zoomed-in area)
-        // says which places are hot now.
-        if query.range == nil && query.area == nil {
-            risk?.setHotCells(data.analysis.hotCells.map(\.cell), resolution: query.resolution)
-        }
         data.computeMillis = Double(MonotonicClock.nanoseconds() - started) / 1e6
         cache.withLock { c in
             if c.count > 16 { c.removeAll() }

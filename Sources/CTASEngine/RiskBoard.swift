@@ -4,8 +4,9 @@ import H3
 
 /// What the later stages know that an event's risk depends on, shared with the route stage
 /// (which scores events before they are stored): each entity's newest live anomaly (from the
-/// fan-out stage's monitor) and the hot spots the engine last found (from the geo index's
-/// answers to the map). Values are read a batch at a time under one lock.
+/// fan-out stage's monitor) and the hot spots of the newest 24 hours of stored events (the
+/// board counts them itself, from the fan-out stage). Values are read a batch at a time under
+/// one lock.
 final class RiskBoard: Sendable {
     /// An entity's newest anomaly: its score and the span it covers.
     struct EntityAnomaly: Sendable, Equatable {
@@ -20,12 +21,64 @@ final class RiskBoard: Sendable {
         var hotCells: Set<H3Index> = []
     }
 
+    /// The engine's own hot spots, as `ctas hotspots --resolution 5 --window 24h` finds them:
+    /// events per resolution-5 cell and hour of event time over the newest 24 hours, analysed
+    /// (Gi*, one ring, 5% false discovery rate) each time event time enters a new hour.
+    struct Places: Sendable {
+        var hours: [Int64: [H3Index: Int]] = [:]
+        var totals: [Int64: Int] = [:]
+        var newestHour: Int64?
+    }
+
+    static let hotspotResolution = 5
+    static let hotspotHours: Int64 = 24
+    /// Events an hour needs before it moves the window: one stray future-dated event cannot.
+    static let hourQuorum = 10
+
     /// Entities remembered at most; past it the anomalies that ended first are forgotten.
     static let entityCapacity = 20_000
     /// An anomaly raises the risk of the entity's events inside it and in the hour after.
     static let anomalyReachMicros: Int64 = 3_600_000_000
 
     private let state = Locked(State())
+    /// Touched only by the fan-out stage (one caller at a time), behind its own lock.
+    private let places = Locked(Places())
+
+    /// Counts newly stored events by place and hour (`cells`: their resolution-15 cells, 0 for
+    /// none); when event time reaches a new hour, finds the hot spots of the last 24 hours.
+    func observePlaces(_ events: [Event], cells: [UInt64]) {
+        let hour: Int64 = 3_600_000_000
+        let analysis: [H3Index: Double]? = places.withLock { p in
+            for (i, e) in events.enumerated() where i < cells.count && cells[i] != 0 {
+                guard let cell = try? H3.cellToParent(H3Index(cells[i]), res: Self.hotspotResolution) else { continue }
+                let h = e.timestamp.microseconds.floorDivided(by: hour).quotient
+                if let newest = p.newestHour, h <= newest - Self.hotspotHours { continue }
+                p.hours[h, default: [:]][cell, default: 0] += 1
+                p.totals[h, default: 0] += 1
+            }
+            // Stray hours (hostile or skewed times, below the quorum) never pile up.
+            if p.totals.count > 4 * Int(Self.hotspotHours) {
+                for (h, n) in p.totals where n < Self.hourQuorum {
+                    p.totals[h] = nil
+                    p.hours[h] = nil
+                }
+            }
+            // The newest hour holding a quorum of events is the window's end.
+            let full = p.totals.filter { $0.value >= Self.hourQuorum }.keys.max()
+            guard let full, full > (p.newestHour ?? Int64.min) else { return nil }
+            p.newestHour = full
+            p.hours = p.hours.filter { $0.key > full - Self.hotspotHours }
+            p.totals = p.totals.filter { $0.key > full - Self.hotspotHours }
+            var values: [H3Index: Double] = [:]
+            for (h, counts) in p.hours where h <= full {
+                for (cell, n) in counts { values[cell, default: 0] += Double(n) }
+            }
+            return values
+        }
+        guard let analysis, !analysis.isEmpty else { return }
+        let found = Hotspots.analyze(values: analysis, resolution: Self.hotspotResolution, k: 1)
+        setHotCells(found.hotCells.map(\.cell), resolution: Self.hotspotResolution)
+    }
 
     /// Records anomalies the live monitor found (the strongest per entity wins while spans
     /// overlap; a later one replaces an earlier one).
@@ -47,8 +100,7 @@ final class RiskBoard: Sendable {
         }
     }
 
-    /// The hot spots of the newest whole-window analysis (significant hot cells at
-    /// `resolution`).
+    /// The hot spots now (significant hot cells at `resolution`).
     func setHotCells(_ cells: [H3Index], resolution: Int) {
         state.withLock { s in
             s.hotResolution = resolution

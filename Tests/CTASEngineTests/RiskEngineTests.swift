@@ -87,6 +87,43 @@ import Testing
         #expect(events[2].risk?.intel == 63)
     }
 
+    /// The board's own hot spots: events per resolution-5 cell over the newest 24 hours of
+    /// stored events, analysed when event time enters a new hour; a stray future-dated event
+    /// does not move the window.
+    @Test func theBoardFindsHotSpotsInTheNewest24Hours() throws {
+        let board = RiskBoard()
+        let base: Int64 = 1_795_132_800_000_000
+        var events: [Event] = []
+        var cells: [UInt64] = []
+        var rng = SystemRandomNumberGenerator()
+        for n in 0..<3_000 {
+            // A background over Europe, and a concentration over Paris.
+            let (lat, lng) = n % 3 == 0 ? (48.8566, 2.3522) : (Double.random(in: 40...58, using: &rng), Double.random(in: -5...20, using: &rng))
+            let time = Timestamp(microseconds: base + Int64(n) * 20_000_000)   // 16.7 hours
+            events.append(Event(id: "\(n)", timestamp: time, type: "x", location: GeoPoint(latitude: lat, longitude: lng)))
+            cells.append(try H3.latLngToCell(lat: lat, lng: lng, res: 15).rawValue)
+        }
+        for start in stride(from: 0, to: events.count, by: 500) {
+            board.observePlaces(Array(events[start..<(start + 500)]), cells: Array(cells[start..<(start + 500)]))
+        }
+        let paris = try H3.latLngToCell(lat: 48.8566, lng: 2.3522, res: 15)
+        let lisbon = try H3.latLngToCell(lat: 38.72, lng: -9.14, res: 15)
+        func scored() -> [Int] {
+            var probe = [Event(id: "p", timestamp: Timestamp(microseconds: base), type: "x"), Event(id: "l", timestamp: Timestamp(microseconds: base), type: "x")]
+            board.score(&probe, cells: [paris.rawValue, lisbon.rawValue], intelScores: [])
+            return probe.map { Int($0.risk?.hotspot ?? 255) }
+        }
+        #expect(scored() == [25, 0])
+        // One event dated next year: below the quorum an hour needs, so the window stays.
+        board.observePlaces([Event(id: "f", timestamp: Timestamp(microseconds: base + 365 * 86_400_000_000), type: "x")], cells: [lisbon.rawValue])
+        #expect(scored() == [25, 0])
+        // A day later with Paris quiet and Lisbon busy, the hot spot moves.
+        let later = (0..<600).map { n in Event(id: "q\(n)", timestamp: Timestamp(microseconds: base + 48 * 3_600_000_000 + Int64(n) * 1_000_000), type: "x") }
+        let spread = try (0..<7).map { try H3.latLngToCell(lat: 52.0 + Double($0), lng: 13.0, res: 15).rawValue }
+        board.observePlaces(later, cells: later.indices.map { $0 % 2 == 0 ? lisbon.rawValue : spread[$0 % 7] })
+        #expect(scored() == [0, 25])
+    }
+
     @Test func theBoardForgetsTheOldestEntitiesPastItsCapacity() {
         let board = RiskBoard()
         let found = (0..<(RiskBoard.entityCapacity + 10)).map { n in
