@@ -54,6 +54,9 @@ public struct HeatmapViewState: Sendable {
                 events.sort { (Int($0.severity?.value ?? 0), $0.timestamp, $1.id) > (Int($1.severity?.value ?? 0), $1.timestamp, $0.id) }
             case .type:
                 events.sort { ($1.type, $0.timestamp, $1.id) > ($0.type, $1.timestamp, $0.id) }
+            case .risk:
+                events.sort { (Int($0.risk?.total ?? 0) - ($0.risk == nil ? 1 : 0), $0.timestamp, $1.id)
+                    > (Int($1.risk?.total ?? 0) - ($1.risk == nil ? 1 : 0), $1.timestamp, $0.id) }
             }
             result?.events = events
         }
@@ -61,7 +64,7 @@ public struct HeatmapViewState: Sendable {
 
     /// Orders of the drilled cell's list.
     public enum DrillOrder: String, Sendable, CaseIterable {
-        case newest, severity, type
+        case newest, severity, risk, type
         var next: DrillOrder { Self.allCases[(Self.allCases.firstIndex(of: self).map { $0 + 1 } ?? 0) % Self.allCases.count] }
     }
 

@@ -111,7 +111,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
         case .correlate: "show the selected event's correlations"
         case .acknowledge: "mark the critical events so far as seen (the attention line counts new ones)"
         case .toggleSevere: "show only events of severity 7 or more in the feed (or all again)"
-        case .cycleOrder: "order the list: the drilled cell's events (newest, severity, type), anomalies (strongest, newest)"
+        case .cycleOrder: "order the list: the drilled cell's events (newest, severity, risk, type), anomalies (strongest, newest)"
         case .toggleView: "metrics pane: the engine's metrics, or the live behaviour anomalies"
         case .selectRange: "timeline: start a range at the cursor (move, then enter: every pane follows it)"
         case .fit: "timeline: show all of the stored events again"

@@ -200,6 +200,11 @@ import Testing
         let drill = try #require(s.heatmap.drill)
         var result = CellDrill(cell: drill.cell)
         result.events = busySnapshot().recent.suffix(20).reversed()
+        // Most events scored (severity, and intel for some); a few stored before scores existed.
+        for i in result.events.indices where i % 5 != 0 {
+            result.events[i].risk = RiskScore(severity: result.events[i].severity, intelScore: i % 3 == 0 ? 70 : nil,
+                                              anomalyScore: nil, inHotspot: false)
+        }
         _ = reducer.receive(.drill(result, generation: drill.generation), state: &s, context: ctx())
         func order() -> [Event] { s.heatmap.drill?.result?.events ?? [] }
         #expect(order().map(\.timestamp) == order().map(\.timestamp).sorted(by: >), "newest first")
@@ -207,6 +212,10 @@ import Testing
         #expect(s.heatmap.drill?.order == .severity)
         let severities = order().map { Int($0.severity?.value ?? 0) }
         #expect(severities == severities.sorted(by: >) && severities.first == 10)
+        _ = reducer.handle(.character("s"), state: &s, context: ctx())
+        #expect(s.heatmap.drill?.order == .risk)
+        let risks = order().map { $0.risk.map { Int($0.total) } ?? -1 }
+        #expect(risks == risks.sorted(by: >) && risks.last == -1, "riskiest first, unscored last: \(risks)")
         _ = reducer.handle(.character("s"), state: &s, context: ctx())
         #expect(order().map(\.type) == order().map(\.type).sorted())
         _ = reducer.handle(.character("s"), state: &s, context: ctx())
