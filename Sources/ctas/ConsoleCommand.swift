@@ -29,6 +29,9 @@ struct ConsoleCommand: AsyncParsableCommand {
     @Flag(help: "Replay files again from the top when they end.")
     var loop = false
 
+    @Flag(help: "With --loop: every pass after the first is an episode of its own — its indicators get per-pass values (domains, public addresses, hashes; warninglisted and private values kept), so repeated passes do not over-correlate.")
+    var episodes = false
+
     @Option(help: "Theme name (Themes/*.toml or $XDG_CONFIG_HOME/ctas/themes) or a .toml path.")
     var theme: String?
 
@@ -46,6 +49,7 @@ struct ConsoleCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let fps, !(1...60).contains(fps) { throw ValidationError("--fps must be 1–60") }
+        if episodes && !loop { throw ValidationError("--episodes rewrites the passes of a loop; pass --loop too") }
     }
 
     func run() async throws {
@@ -66,6 +70,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             try ingest.apply(to: &configuration)
             configuration.speed = speed ?? .factor(1)
             configuration.loop = loop
+            configuration.loopEpisodes = loop && episodes
             configuration.holdAtEnd = true
             request = ConsoleLauncher.Request(engine: configuration)
         }

@@ -24,6 +24,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Start again from the top when a file ends (ids get ~PASS, times shift past the previous pass).")
     var loop = false
 
+    @Flag(help: "With --loop: every pass after the first is an episode of its own — its indicators get per-pass values (domains, public addresses, hashes; warninglisted and private values kept), so repeated passes do not over-correlate.")
+    var episodes = false
+
     @Option(help: "Start at the first event at or after this time (2026-11-20T10:00Z, 2026-11-20, 24h).")
     var seek: TimeValue?
 
@@ -43,6 +46,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @OptionGroup var ingest: IngestOptions
 
     func validate() throws {
+        if episodes && !loop { throw ValidationError("--episodes rewrites the passes of a loop; pass --loop too") }
         guard headless else {
             throw ValidationError("the interactive console for replay is `ctas console --feed FILE`; pass --headless for a headless replay")
         }
@@ -54,6 +58,7 @@ struct ReplayCommand: AsyncParsableCommand {
         try ingest.apply(to: &configuration)
         configuration.speed = speed
         configuration.loop = loop
+        configuration.loopEpisodes = loop && episodes
         configuration.startPaused = paused
         configuration.rebaseToNow = rebaseToNow
         var run = HeadlessRun(configuration: configuration, progress: false)

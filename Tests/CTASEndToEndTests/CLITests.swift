@@ -126,6 +126,40 @@ import Testing
         }
     }
 
+    /// `replay --loop --episodes`: each pass after the first carries indicators of its own, so
+    /// the campaign's domain is held by the first pass's events only; without `--episodes`
+    /// every pass repeats it. `--episodes` alone is refused.
+    @Test func replayLoopEpisodesGivePassesValuesOfTheirOwn() async throws {
+        let dir = scratchDir()
+        let feed = (0..<4).map { n in
+            #"{"id":"c\#(n)","ts":"2026-11-20T10:00:0\#(n)Z","type":"dns","severity":8,"indicators":["c2-campaign.net","203.0.113.7"]}"#
+        }
+        try (feed.joined(separator: "\n") + "\n").write(toFile: dir + "/f.ndjson", atomically: true, encoding: .utf8)
+        func loop(_ extra: [String], into data: String) async throws -> [[String: Any]] {
+            let (replay, exit) = try CLI.start(["replay", dir + "/f.ndjson", "--headless", "--loop", "--speed", "max", "--data-dir", data] + extra)
+            #expect(await waitFor(60) { FileManager.default.fileExists(atPath: data + "/warm.sqlite") })
+            #expect(await signal(replay, SIGTERM, after: 2), "still looping when stopped")
+            #expect(await exit.status() == 0)
+            let listed = try await CLI.run(["query", "events", "--limit", "100000", "--format", "json", "--data-dir", data])
+            return try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        }
+        func domains(_ rows: [[String: Any]], passes: Bool) -> Set<String> {
+            Set(rows.filter { (($0["id"] as? String) ?? "").contains("~") == passes }.flatMap { ($0["indicators"] as? [String]) ?? [] }
+                .filter { !$0.contains("203.0.113") })
+        }
+        let episodes = try await loop(["--episodes"], into: dir + "/e")
+        #expect(episodes.count > 8, "several passes: \(episodes.count) events")
+        #expect(domains(episodes, passes: false) == ["c2-campaign.net"])
+        let later = domains(episodes, passes: true)
+        #expect(!later.isEmpty && !later.contains("c2-campaign.net"), "\(later.prefix(5))")
+        // Documentation addresses are reserved: kept as they are in every pass.
+        #expect(episodes.allSatisfy { (($0["indicators"] as? [String]) ?? []).contains("203.0.113.7") })
+        let plain = try await loop([], into: dir + "/p")
+        #expect(domains(plain, passes: true) == ["c2-campaign.net"], "without --episodes every pass repeats the values")
+        let refused = try await CLI.run(["replay", dir + "/f.ndjson", "--headless", "--episodes", "--data-dir", dir + "/x"])
+        #expect(refused.status == 2 && refused.stderr.contains("--loop"), "\(refused.stderr)")
+    }
+
     /// After the demo, commands on the (empty) default data directory say where its events are.
     @Test func anEmptyDefaultDirectoryPointsToTheDemosData() async throws {
         let home = scratchDir()
