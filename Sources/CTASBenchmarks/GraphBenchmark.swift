@@ -22,6 +22,13 @@ public enum GraphBenchmark {
         public var referenceP50Micros: Double?
     }
 
+    public struct ClusterTiming: Codable, Sendable {
+        public var recentEvents: Int
+        public var clustersFound: Int
+        public var p50Millis: Double
+        public var maxMillis: Double
+    }
+
     public struct Result: Codable, Sendable {
         public var events: Int
         public var ingestSeconds: Double
@@ -36,6 +43,9 @@ public enum GraphBenchmark {
         public var graphDiskBytesPerMillionEvents: Int?
         public var warmDiskBytes: Int?
         public var timings: [Timing]
+        /// The correlation pane's strongest clusters (the newest 20,000 events grouped, as the
+        /// console asks every 2 s while events arrive): how long one answer takes.
+        public var clusters: ClusterTiming?
         /// Reference p50 ÷ CTAS p50 on the busiest-event 2-hop query.
         public var speedupOverReference: Double?
         public var peakResidentBytes: Int
@@ -126,6 +136,17 @@ public enum GraphBenchmark {
             measure([focus], hops: 2, include: false, label: "most popular indicator (\(topCount) events)")
             measure(busiest.prefix(3).map { .event($0) }, hops: 2, include: true, label: "3 busiest events, over-correlating values followed")
         }
+        var clusterSamples: [Double] = []
+        var clustersFound = 0
+        let clusterQuery = ClusterQuery()
+        for _ in 0..<max(3, repeats / 5) {
+            let start = MonotonicClock.nanoseconds()
+            clustersFound = graph.clusters(clusterQuery).count
+            clusterSamples.append(Double(MonotonicClock.nanoseconds() - start) / 1e6)
+        }
+        clusterSamples.sort()
+        let clusters = ClusterTiming(recentEvents: clusterQuery.recentEvents, clustersFound: clustersFound,
+                                     p50Millis: round1(clusterSamples[clusterSamples.count / 2]), maxMillis: round1(clusterSamples.last ?? 0))
         let first = timings.first
         let speedup = first.flatMap { t in t.referenceP50Micros.map { $0 / max(0.1, t.p50Micros) } }
         let perMillion = sizes.graph.map { Int(Double($0) / Double(max(1, summary.accepted)) * 1_000_000) }
@@ -133,7 +154,7 @@ public enum GraphBenchmark {
                       graphEvents: graph.eventCount, graphNodes: graph.nodeCount, graphEdges: graph.edgeCount,
                       loadSeconds: round1(loadSeconds * 1000) / 1000, graphMemoryBytes: graph.memoryBytes,
                       graphDiskBytes: sizes.graph, graphDiskBytesPerMillionEvents: perMillion, warmDiskBytes: sizes.warm,
-                      timings: timings, speedupOverReference: speedup.map { round1($0) },
+                      timings: timings, clusters: clusters, speedupOverReference: speedup.map { round1($0) },
                       peakResidentBytes: ProcessStats.peakResidentBytes())
     }
 
