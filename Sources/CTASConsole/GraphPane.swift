@@ -2,14 +2,16 @@ import CTASCore
 import CTASEngine
 
 /// The correlation pane: a focused event or indicator, its indicators with how many events
-/// hold each, and its linked events grouped by the type of indicator that links them.
+/// hold each, and its linked events as a tree — each event one hop out, and under it the
+/// events it led to (two and three hops), with the value that linked each.
 /// Over-correlating and warninglisted values are marked; Enter walks to the selected row.
 public enum GraphPane {
     /// One line of the pane's list.
     public enum Row: Equatable, Sendable {
         case heading(String)
         case indicator(GraphIndicator)
-        case neighbor(GraphNeighbor)
+        /// A linked event, `depth` levels down the tree (0: reached from the focus).
+        case neighbor(GraphNeighbor, depth: Int)
         case more(Int)
         case note(String)
 
@@ -25,7 +27,7 @@ public enum GraphPane {
         public var target: GraphFocus? {
             switch self {
             case .indicator(let i): .indicator(i.indicator)
-            case .neighbor(let n): .event(n.event.id)
+            case .neighbor(let n, _): .event(n.event.id)
             default: nil
             }
         }
@@ -37,9 +39,10 @@ public enum GraphPane {
     /// Rows left for the list in a pane of this area.
     public static func listRows(in area: Rect) -> Int { max(0, area.height - 2 - headerRows) }
 
-    /// The list for a neighborhood: the focus event's indicators, then linked events per
-    /// indicator type (nearest, then newest, first) with "+N more" where the engine counted
-    /// more than it listed.
+    /// The list for a neighborhood: the focus event's indicators, then the reach as a tree —
+    /// the events one hop out (newest first), each followed by the listed events it led to,
+    /// indented — with "+N more" where the engine counted more than it listed; events whose
+    /// nearer event is not listed come last, each naming the event it came through.
     public static func rows(_ n: Neighborhood) -> [Row] {
         var rows: [Row] = []
         if n.event != nil {
@@ -47,14 +50,35 @@ public enum GraphPane {
             for i in n.indicators { rows.append(.indicator(i)) }
             if n.indicators.isEmpty { rows.append(.note("none")) }
         }
-        var byKind: [IndicatorKind: [GraphNeighbor]] = [:]
-        for nb in n.neighbors { byKind[nb.via.kind, default: []].append(nb) }
-        for kind in n.totalByKind.keys.sorted() {
-            let total = n.totalByKind[kind] ?? 0
-            let listed = byKind[kind] ?? []
-            rows.append(.heading("linked via \(kind.label) (\(total)\(n.truncated ? "+" : ""))"))
-            for nb in listed { rows.append(.neighbor(nb)) }
-            if total > listed.count { rows.append(.more(total - listed.count)) }
+        if n.total > 0 {
+            let byKind = n.totalByKind.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                .map { "\($0.key.label) \(Format.count($0.value))" }.joined(separator: ", ")
+            rows.append(.heading("linked (\(Format.count(n.total))\(n.truncated ? "+" : "")) via \(byKind)"))
+            let listed = Set(n.neighbors.map(\.event.id))
+            var children: [String: [GraphNeighbor]] = [:]
+            var roots: [GraphNeighbor] = []
+            var strays: [GraphNeighbor] = []
+            for nb in n.neighbors {
+                if let parent = nb.parent {
+                    if listed.contains(parent) { children[parent, default: []].append(nb) } else { strays.append(nb) }
+                } else {
+                    roots.append(nb)
+                }
+            }
+            var placed = Set<String>()
+            func place(_ nb: GraphNeighbor, depth: Int) {
+                guard placed.insert(nb.event.id).inserted else { return }
+                rows.append(.neighbor(nb, depth: depth))
+                for child in children[nb.event.id] ?? [] where depth < 3 { place(child, depth: depth + 1) }
+            }
+            for nb in roots { place(nb, depth: 0) }
+            let more = n.total - n.neighbors.count
+            if more > 0 { rows.append(.more(more)) }
+            let left = strays.filter { !placed.contains($0.event.id) }
+            if !left.isEmpty {
+                rows.append(.heading("further out, through events not listed (\(left.count))"))
+                for nb in left { place(nb, depth: 0) }
+            }
         }
         // Values met further out and not followed, named so the analyst can walk to one.
         let shown = Set(n.indicators.map(\.indicator))
@@ -178,9 +202,13 @@ public enum GraphPane {
                              style: style(i.isExpanded(includeOvercorrelated: n.query.includeOvercorrelated) ? .accent : .muted), clip: rect)
                 x += b.write(DisplayText.fit("\(Format.count(i.events)) ev", 8, alignRight: true), x: x, y: rowY, style: style(.text), clip: rect)
                 mark(i, into: &b, x: x, y: rowY, clip: rect, context: context, threshold: n.query.overcorrelationThreshold, selected: selected)
-            case .neighbor(let nb):
+            case .neighbor(let nb, let depth):
                 let e = nb.event
                 x += b.write(" \(nb.distance) ", x: x, y: rowY, style: style(.muted), clip: rect)
+                if depth > 0 {
+                    let branch = String(repeating: "  ", count: depth - 1) + (g.ascii ? "`-" : "└─")
+                    x += b.write(branch, x: x, y: rowY, style: style(.muted), clip: rect)
+                }
                 x += b.write(Format.clock(e.time) + " ", x: x, y: rowY, style: style(.muted), clip: rect)
                 x += b.write(DisplayText.fit(e.severity.map { String($0.value) } ?? "-", 2, alignRight: true) + " ", x: x, y: rowY,
                              style: selected ? Style(.selection) : Style(context.severityRole(e.severity), bold: (e.severity?.value ?? 0) >= 7),
@@ -188,8 +216,14 @@ public enum GraphPane {
                 x += b.write(DisplayText.fit(context.safe(e.type), 16, ellipsis: g.ellipsis) + " ", x: x, y: rowY, style: style(.text), clip: rect)
                 x += b.write(DisplayText.fit(context.safe(e.id), 20, ellipsis: g.ellipsis) + " ", x: x, y: rowY, style: style(.text), clip: rect)
                 x += b.write("via ", x: x, y: rowY, style: style(.muted), clip: rect)
-                b.write(DisplayText.truncate(context.safe(nb.via.value), to: rect.maxX - x, ellipsis: g.ellipsis), x: x, y: rowY,
-                        style: style(.accent), clip: rect)
+                x += b.write(DisplayText.truncate(context.safe(nb.via.value), to: rect.maxX - x, ellipsis: g.ellipsis), x: x, y: rowY,
+                             style: style(.accent), clip: rect)
+                // A stray (its nearer event not listed) names the event it came through.
+                if depth == 0, let parent = nb.parent, x + 8 < rect.maxX {
+                    x += b.write(" from ", x: x, y: rowY, style: style(.muted), clip: rect)
+                    b.write(DisplayText.truncate(context.safe(parent), to: rect.maxX - x, ellipsis: g.ellipsis), x: x, y: rowY,
+                            style: style(.text), clip: rect)
+                }
             }
         }
     }

@@ -42,7 +42,9 @@ public enum NeighborhoodReport {
         for nb in n.neighbors {
             out += "  \(nb.distance)  \(SafeText.sanitize(nb.event.id))  \(nb.event.time.rfc3339)  \(SafeText.sanitize(nb.event.type))"
             out += "  sev \(nb.event.severity.map(String.init(describing:)) ?? "-")"
-            out += "  via \(nb.via.kind.name) \(SafeText.sanitize(nb.via.value))\n"
+            out += "  via \(nb.via.kind.name) \(SafeText.sanitize(nb.via.value))"
+            out += nb.parent.map { "  from \(SafeText.sanitize($0))" } ?? ""
+            out += "\n"
         }
         return out
     }
@@ -79,7 +81,9 @@ public enum NeighborhoodReport {
         for (k, nb) in n.neighbors.enumerated() {
             if k > 0 { raw(",") }
             raw("{"); key("distance"); raw(String(nb.distance)); raw(","); key("via"); raw("{"); key("type"); str(nb.via.kind.name)
-            raw(","); key("value"); str(nb.via.value); raw("},"); key("event"); event(nb.event); raw("}")
+            raw(","); key("value"); str(nb.via.value); raw("},"); key("event"); event(nb.event)
+            raw(","); key("parent"); if let parent = nb.parent { str(parent) } else { raw("null") }
+            raw("}")
         }
         raw("],"); key("total"); raw(String(n.total))
         raw(","); key("more"); raw(String(n.more))

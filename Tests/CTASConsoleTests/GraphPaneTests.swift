@@ -23,7 +23,7 @@ func sampleNeighborhood(hostile: Bool = false, includeOvercorrelated: Bool = fal
         GraphNeighbor(event: event("evt-b", 9), distance: 1, via: ip),
         GraphNeighbor(event: event("evt-c", 8), distance: 1, via: ip),
         GraphNeighbor(event: event("evt-d", 7), distance: 1, via: domain),
-        GraphNeighbor(event: event("evt-e", 3), distance: 2, via: domain),
+        GraphNeighbor(event: event("evt-e", 3), distance: 2, via: domain, parent: "evt-d"),
     ]
     return Neighborhood(query: NeighborQuery(focus: .event("evt-a"), hops: 2, limit: 4, includeOvercorrelated: includeOvercorrelated),
                         event: event("evt-a", 1), indicators: indicators, neighbors: neighbors, total: 6,
@@ -63,7 +63,7 @@ private func graphState(_ n: Neighborhood? = sampleNeighborhood()) -> ViewState 
         #expect(!b.text.contains("\u{1B}"), "feed strings never reach the terminal raw")
     }
 
-    @Test func showsFocusIndicatorsMarksAndGroupsWithMore() {
+    @Test func showsFocusIndicatorsMarksAndGroupsWithMore() throws {
         let area = Rect(x: 2, y: 1, width: 110, height: 20)
         let b = renderIsolated(area, width: 116, height: 23) {
             GraphPane.render(into: &$0, area: area, context: context(busySnapshot(), state: graphState()), focused: true)
@@ -75,13 +75,36 @@ private func graphState(_ n: Neighborhood? = sampleNeighborhood()) -> ViewState 
         #expect(text.contains("INDICATORS (4)"))
         #expect(text.contains("over-correlating (>20)"))
         #expect(text.contains("warninglisted: public resolvers"))
-        #expect(text.contains("LINKED VIA IPV4 (3)") && text.contains("LINKED VIA DOMAIN (3)"))
-        #expect(text.contains("+1 more"), "3 via IPv4, 2 listed")
+        #expect(text.contains("LINKED (6) VIA") && text.contains("IPV4 3") && text.contains("DOMAIN 3"), "\(text)")
+        #expect(text.contains("+2 more"), "6 linked, 4 listed")
         #expect(text.contains("via 185.220.101.4") && text.contains("evt-e"))
+        // The reach as a tree: the two-hop event sits under the one-hop event that led to it.
+        let lines = text.split(separator: "\n").map(String.init)
+        let d = try #require(lines.firstIndex { $0.contains("evt-d") })
+        #expect(lines[d + 1].contains("└─") && lines[d + 1].contains("evt-e"), "\(lines[d + 1])")
         // The first selectable row (the first indicator) is highlighted.
         let firstIndicator = b.row(area.y + 1 + GraphPane.headerRows + 1)
         #expect(firstIndicator.contains("185.220.101.4"))
         #expect(b[area.x + 3, area.y + 1 + GraphPane.headerRows + 1].style.role == .selection)
+    }
+
+    /// A farther event whose nearer event was not listed (past the limit) comes last, naming
+    /// the event it came through; rows keep their walk targets.
+    @Test func furtherEventsThroughUnlistedOnesNameThem() {
+        var n = sampleNeighborhood()
+        n.neighbors[3] = GraphNeighbor(event: GraphEvent(id: "evt-far", time: n.neighbors[3].event.time, type: "dns", severity: nil, indicatorCount: 1),
+                                       distance: 3, via: Indicator(.domain, "evil-cdn.com"), parent: "evt-unlisted")
+        let rows = GraphPane.rows(n)
+        let further = rows.firstIndex(of: .heading("further out, through events not listed (1)"))
+        #expect(further != nil)
+        #expect(further.map { rows[$0 + 1].target } == .event("evt-far"))
+        let area = Rect(x: 0, y: 0, width: 120, height: 30)
+        var state = graphState(n)
+        state.graph.result = n
+        let b = renderIsolated(area, width: 120, height: 31) {
+            GraphPane.render(into: &$0, area: area, context: context(busySnapshot(), state: state), focused: true)
+        }
+        #expect(b.text.contains("from evt-unlisted"))
     }
 
     @Test func emptyFocusLoadingAndMissingStates() {

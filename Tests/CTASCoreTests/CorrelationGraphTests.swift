@@ -36,6 +36,9 @@ private func sampleGraph() -> CorrelationGraph {
         #expect(three.totalByKind == [.ipv4: 1, .domain: 1, .md5: 1])
         #expect(three.indicators.map(\.indicator.value) == ["1.2.3.4", "8.8.8.8"])
         #expect(three.indicators.last?.warninglisted == "public resolvers")
+        // The reach as a tree: each event names the one a hop nearer that led to it.
+        #expect(three.neighbors.map(\.parent) == [nil, "b", "c"])
+        #expect(three.totalByDistance == [1, 1, 1])
     }
 
     @Test func indicatorFocusListsItsEventsThenBeyond() throws {
@@ -44,6 +47,7 @@ private func sampleGraph() -> CorrelationGraph {
         #expect(n.event == nil)
         #expect(n.neighbors.map(\.event.id) == ["c", "b", "d", "a"], "distance 1 newest first, then distance 2 newest first")
         #expect(n.neighbors.map(\.distance) == [1, 1, 2, 2])
+        #expect(n.neighbors.map(\.parent) == [nil, nil, "c", "b"], "the indicator's own events have no parent")
         // A warninglisted value in focus still lists its own events.
         let r = try #require(g.neighbors(NeighborQuery(focus: .indicator(Indicator(.ipv4, "8.8.8.8")), hops: 1)))
         #expect(Set(r.neighbors.map(\.event.id)) == ["a", "e"])

@@ -49,18 +49,24 @@ extension CorrelationGraph {
             chosen += Self.newest(range, count: query.limit - chosen.count, slots: search.foundSlots, times: times)
             _ = d
         }
-        let found = chosen.map { i in (slot: search.foundSlots[i], distance: search.distance(of: i), via: search.foundVia[i]) }
+        let found = chosen.map { i in
+            (slot: search.foundSlots[i], distance: search.distance(of: i), via: search.foundVia[i], parent: search.foundParent[i])
+        }
         let total = search.foundCount
         var viaCache: [NodeID: Indicator] = [:]
+        let focusSlot = frontier.first
         let neighbors = found.map { f -> GraphNeighbor in
             let via = viaCache[f.via] ?? indicator(f.via)
             viaCache[f.via] = via
-            return GraphNeighbor(event: event(f.slot), distance: f.distance, via: via)
+            // The event one hop nearer that reached it (none for the focus's own neighbours).
+            let parent = f.parent == CorrelationGraph.noEvent || f.parent == focusSlot ? nil : event(f.parent).id
+            return GraphNeighbor(event: event(f.slot), distance: f.distance, via: via, parent: parent)
         }
         var answer = Neighborhood(query: query, event: focusEvent, indicators: focusIndicators.sorted { $0.indicator < $1.indicator },
                                   neighbors: neighbors, total: total, totalByKind: byKind,
                                   skippedOvercorrelated: search.skippedOvercorrelated, skippedWarninglisted: search.skippedWarninglisted,
                                   truncated: search.truncated)
+        answer.totalByDistance = search.distanceRanges.map(\.count)
         answer.notFollowed = search.skippedNodes.map { describe($0, threshold: query.overcorrelationThreshold) }
             .sorted { ($0.events, $1.indicator) > ($1.events, $0.indicator) }
         return answer
@@ -78,6 +84,9 @@ extension CorrelationGraph {
         let nodeSeen: UnsafeMutablePointer<UInt64>
         let foundSlots: UnsafeMutablePointer<EventSlot>
         let foundVia: UnsafeMutablePointer<NodeID>
+        /// Per found event, the event whose indicator reached it (`noEvent` from a focus indicator).
+        let foundParent: UnsafeMutablePointer<EventSlot>
+        private var parent = CorrelationGraph.noEvent
         private(set) var foundCount = 0
         /// Index ranges of `foundSlots` per distance (1, 2, 3).
         var distanceRanges: [Range<Int>] = []
@@ -108,6 +117,7 @@ extension CorrelationGraph {
             nodeSeen = buffers.nodeSeen
             foundSlots = buffers.foundSlots
             foundVia = buffers.foundVia
+            foundParent = buffers.foundParent
         }
 
         func distance(of index: Int) -> Int {
@@ -153,6 +163,7 @@ extension CorrelationGraph {
 
         /// Follows the indicators of one event; false once the work budget is spent.
         private mutating func step(from slot: EventSlot) -> Bool {
+            parent = slot
             var e = Int(edgeStart[Int(slot)])
             let end = Int(edgeStart[Int(slot) + 1])
             while e < end {
@@ -203,6 +214,7 @@ extension CorrelationGraph {
             guard cutoff == Int64.min || eventTime[Int(slot)] >= cutoff else { return }
             foundSlots[foundCount] = slot
             foundVia[foundCount] = node
+            foundParent[foundCount] = parent
             foundCount += 1
         }
 
@@ -227,6 +239,7 @@ extension CorrelationGraph {
         let nodeSeen: UnsafeMutablePointer<UInt64>
         let foundSlots: UnsafeMutablePointer<EventSlot>
         let foundVia: UnsafeMutablePointer<NodeID>
+        let foundParent: UnsafeMutablePointer<EventSlot>
 
         private init(events: Int, nodes: Int) {
             self.events = events
@@ -237,6 +250,7 @@ extension CorrelationGraph {
             nodeSeen = .allocate(capacity: nodeWords)
             foundSlots = .allocate(capacity: events + 1)
             foundVia = .allocate(capacity: events + 1)
+            foundParent = .allocate(capacity: events + 1)
         }
 
         deinit {
@@ -244,6 +258,7 @@ extension CorrelationGraph {
             nodeSeen.deallocate()
             foundSlots.deallocate()
             foundVia.deallocate()
+            foundParent.deallocate()
         }
 
         /// `buffers` when they are large enough for the graph, else new ones with room to grow.

@@ -72,16 +72,21 @@ public struct GraphIndicator: Hashable, Sendable {
     }
 }
 
-/// One neighbor event: how far from the focus, and the indicator that first reached it.
+/// One neighbor event: how far from the focus, the indicator that first reached it, and the
+/// event one hop nearer whose indicator that was (the reach as a tree).
 public struct GraphNeighbor: Hashable, Sendable {
     public var event: GraphEvent
     public var distance: Int
     public var via: Indicator
+    /// The id of the event one hop nearer that led here; nil when the focus itself did (the
+    /// focus event's neighbours, or the events holding a focus indicator).
+    public var parent: String?
 
-    public init(event: GraphEvent, distance: Int, via: Indicator) {
+    public init(event: GraphEvent, distance: Int, via: Indicator, parent: String? = nil) {
         self.event = event
         self.distance = distance
         self.via = via
+        self.parent = parent
     }
 }
 
@@ -98,6 +103,8 @@ public struct Neighborhood: Hashable, Sendable {
     public var total: Int
     /// All neighbor events found, by the kind of the indicator that reached them.
     public var totalByKind: [IndicatorKind: Int]
+    /// All neighbor events found per distance (index 0: one hop).
+    public var totalByDistance: [Int] = []
     /// Indicators met but not expanded.
     public var skippedOvercorrelated: Int
     public var skippedWarninglisted: Int
