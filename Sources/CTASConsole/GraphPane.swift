@@ -256,7 +256,15 @@ public enum GraphPane {
             let span = Format.clock(c.first) + (c.first == c.last ? "" : "–" + Format.clock(c.last))
             x += b.write(span + " ", x: x, y: y, style: style(.muted), clip: inner)
             x += b.write(Sparkline.render(c.timeline.map(Double.init), width: g.ascii ? 12 : 6, glyphs: g) + " ", x: x, y: y, style: style(.sparkline), clip: inner)
-            b.write(DisplayText.truncate(context.safe(c.types.joined(separator: ", ")), to: max(0, inner.maxX - x), ellipsis: g.ellipsis),
+            if let intel = c.intelScore, intel > 0 {
+                x += b.write("intel \(Int(intel.rounded())) ", x: x, y: y, style: isSelected ? Style(.selection) : Style(.severityCritical, bold: true), clip: inner)
+            }
+            if let risk = c.maximumRisk {
+                x += b.write("max risk \(risk) ", x: x, y: y, style: style(.muted), clip: inner)
+            }
+            var what = c.types.joined(separator: ", ")
+            if !c.entities.isEmpty { what += (g.ascii ? " | " : " · ") + c.entities.map { "\($0.name) (\($0.events))" }.joined(separator: ", ") }
+            b.write(DisplayText.truncate(context.safe(what), to: max(0, inner.maxX - x), ellipsis: g.ellipsis),
                     x: x, y: y, style: style(.text), clip: inner)
             y += 1
             guard y < inner.maxY else { break }

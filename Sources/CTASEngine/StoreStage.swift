@@ -116,8 +116,19 @@ actor StoreStage {
     }
 
     /// The strongest groups of recent linked events.
+    /// The graph's strongest clusters with what the warm tier adds (entities, risk, the
+    /// intelligence their events carried), ranked again with the intel score:
+    /// score × (1 + intel score ÷ 100).
     func clusters(_ query: ClusterQuery) -> [EventCluster] {
-        graph.clusters(query)
+        var found = graph.clusters(query)
+        for i in found.indices {
+            guard let facts = try? warm.facts(ofEvents: found[i].sampleIDs) else { continue }
+            found[i].entities = Array(facts.entities.prefix(3))
+            found[i].maximumRisk = facts.maximumRisk
+            found[i].intelScore = facts.maximumIntelPart.map { min(100, Double($0) / RiskScore.intelWeight) }
+            if let intel = found[i].intelScore { found[i].score *= 1 + intel / 100 }
+        }
+        return found.sorted { ($0.score, $0.last.microseconds, $0.newest.id) > ($1.score, $1.last.microseconds, $1.newest.id) }
     }
 
     /// What typed text names in the graph: an event id, else an indicator value.

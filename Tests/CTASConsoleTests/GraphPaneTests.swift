@@ -238,10 +238,14 @@ private func graphState(_ n: Neighborhood? = sampleNeighborhood()) -> ViewState 
         func event(_ id: String, _ sev: Int) -> GraphEvent {
             GraphEvent(id: id, time: t, type: "c2_beacon", severity: Severity(sev), indicatorCount: 2)
         }
+        var first = EventCluster(size: 12, first: t.shifted(byMicroseconds: -300_000_000), last: t, newest: event("evt-a", 9), maximumSeverity: Severity(9),
+                                 indicators: [(Indicator(.domain, "evil-cdn.com"), 12), (Indicator(.ipv4, "185.220.101.4"), 7)],
+                                 types: ["c2_beacon", "phishing"], timeline: [1, 0, 2, 0, 0, 1, 3, 0, 0, 2, 0, 3], score: 12)
+        first.entities = [("host-49", 8), ("db\u{1B}[31m-2", 4)]
+        first.intelScore = 72
+        first.maximumRisk = 91
         return [
-            EventCluster(size: 12, first: t.shifted(byMicroseconds: -300_000_000), last: t, newest: event("evt-a", 9), maximumSeverity: Severity(9),
-                         indicators: [(Indicator(.domain, "evil-cdn.com"), 12), (Indicator(.ipv4, "185.220.101.4"), 7)],
-                         types: ["c2_beacon", "phishing"], timeline: [1, 0, 2, 0, 0, 1, 3, 0, 0, 2, 0, 3], score: 12),
+            first,
             EventCluster(size: 3, first: t, last: t, newest: event("evt-\u{1B}[2Jb", 4), maximumSeverity: Severity(4),
                          indicators: [(Indicator(.sha256, String(repeating: "b", count: 64)), 3)],
                          types: ["malware"], timeline: [3] + Array(repeating: 0, count: 11), score: 3),
@@ -263,6 +267,7 @@ private func graphState(_ n: Neighborhood? = sampleNeighborhood()) -> ViewState 
         #expect(text.contains("STRONGEST CLUSTERS NOW (2)"))
         #expect(text.contains("12 ev sev 9 ") && text.contains("c2_beacon, phishing"))
         #expect(text.contains("via evil-cdn.com (12), 185.220.101.4 (7)"))
+        #expect(text.contains("intel 72 max risk 91") && text.contains("host-49 (8), db\\e[31m-2 (4)"), "\(text)")
         #expect(!text.contains("\u{1B}"))
         try GoldenScreen.check(b, "graph-clusters-120x30", title: "the correlation pane with nothing focused: the strongest clusters")
     }

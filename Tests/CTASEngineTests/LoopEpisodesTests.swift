@@ -102,6 +102,17 @@ import Testing
                 #expect(found?.indicators.first { $0.indicator.value == value }?.events == campaign.events.count, "\(value)")
             }
             #expect((found?.size ?? 0) >= campaign.events.count && (found?.size ?? 0) <= campaign.events.count + 3)
+            // What the warm tier adds: the entities and the risk of its events, as a direct
+            // read of those events counts them.
+            guard let found else { continue }
+            #expect(found.sampleIDs.count == found.size)
+            let stored = try WarmReader(path: dir + "/data/warm.sqlite").events(ids: found.sampleIDs, matching: EventQuery())
+            var counts: [String: Int] = [:]
+            for e in stored { if let entity = e.entity { counts[entity, default: 0] += 1 } }
+            let expected = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
+            #expect(found.entities.map(\.name) == expected.map(\.key) && found.entities.map(\.events) == expected.map(\.value))
+            #expect(found.maximumRisk == stored.compactMap { $0.risk.map { Int($0.total) } }.max())
+            #expect(found.intelScore == 0, "no intelligence imported")
         }
     }
 }

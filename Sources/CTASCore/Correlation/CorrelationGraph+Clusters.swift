@@ -86,11 +86,14 @@ extension CorrelationGraph {
             timeline[min(11, max(0, i))] += 1
         }
         let hoursBehind = Double(max(0, graphNewest - last)) / 3_600_000_000
-        return EventCluster(size: slots.count, first: Timestamp(microseconds: first), last: Timestamp(microseconds: last),
+        let sample = slots.sorted { (eventTime[Int($0)], $0) > (eventTime[Int($1)], $1) }.prefix(EventCluster.sampleLimit)
+        var cluster = EventCluster(size: slots.count, first: Timestamp(microseconds: first), last: Timestamp(microseconds: last),
                             newest: event(newestSlot), maximumSeverity: severity,
                             indicators: shared.map { (indicator($0.key), $0.value) },
                             types: typeCounts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).map(\.key),
                             timeline: timeline,
                             score: Double(slots.count) * (0.5 + Double(severity?.value ?? 0) / 20) / (1 + hoursBehind))
+        cluster.sampleIDs = sample.map { event($0).id }
+        return cluster
     }
 }

@@ -38,8 +38,20 @@ public struct EventCluster: Hashable, Sendable {
     /// Events per twelfth of the window's time span, oldest first, for a sparkline.
     public var timeline: [Int]
     /// size × (0.5 + worst severity ÷ 20) ÷ (1 + hours between the group's newest event and
-    /// the window's newest): bigger, worse and newer first.
+    /// the window's newest): bigger, worse and newer first; the engine multiplies it by
+    /// (1 + intel score ÷ 100) once it knows the group's intelligence.
     public var score: Double
+    /// The group's newest events' ids (at most `sampleLimit`), for what the graph does not
+    /// keep: entities and risk, read from the warm tier by the engine.
+    public var sampleIDs: [String] = []
+    /// The entities of the sampled events, most events first (at most three).
+    public var entities: [(name: String, events: Int)] = []
+    /// The highest intelligence score (0–100) any sampled event's risk carried.
+    public var intelScore: Double?
+    /// The highest risk score of the sampled events.
+    public var maximumRisk: Int?
+
+    public static let sampleLimit = 200
 
     public init(size: Int, first: Timestamp, last: Timestamp, newest: GraphEvent, maximumSeverity: Severity?,
                 indicators: [(indicator: Indicator, events: Int)], types: [String], timeline: [Int], score: Double) {
@@ -58,6 +70,8 @@ public struct EventCluster: Hashable, Sendable {
         a.size == b.size && a.first == b.first && a.last == b.last && a.newest == b.newest && a.maximumSeverity == b.maximumSeverity
             && a.indicators.map(\.indicator) == b.indicators.map(\.indicator) && a.indicators.map(\.events) == b.indicators.map(\.events)
             && a.types == b.types && a.timeline == b.timeline && a.score == b.score
+            && a.entities.map(\.name) == b.entities.map(\.name) && a.entities.map(\.events) == b.entities.map(\.events)
+            && a.intelScore == b.intelScore && a.maximumRisk == b.maximumRisk
     }
 
     public func hash(into h: inout Hasher) {
