@@ -206,6 +206,11 @@ public enum Overlays {
                     } else if g.events > 1 {
                         style = Style(.overlayTitle)
                     }
+                    // Known intelligence: with its score at the event's time (its risk's intel part).
+                    if let score = links.intel[g.indicator] {
+                        text += "  known intel, score \(Int(score.rounded()))"
+                        style = Style(.severityCritical, bold: score >= 50)
+                    }
                     lines.append(((i == 0 ? DisplayText.fit("linked by", 12) : String(repeating: " ", count: 12)) + "  " + text, style))
                 }
             } else {

@@ -195,9 +195,11 @@ public final class ConsoleApp {
                 queryClusters()
             case .describeEvent(let id):
                 let query = NeighborQuery(focus: .event(id), hops: 1, limit: 0, overcorrelationThreshold: engine.overcorrelationThreshold)
+                let time: Timestamp = if case .detail(let e) = state.overlay, e.id == id { e.timestamp } else { .now() }
                 Task { [engine] in
                     let answer = await engine.neighbors(query)
-                    self.deliver(.eventIndicators(id, answer?.indicators))
+                    let intel = await engine.intelScores(of: answer?.indicators.map(\.indicator) ?? [], at: time)
+                    self.deliver(.eventIndicators(id, answer?.indicators, intel: intel))
                 }
             case .findInGraph(let text):
                 findInGraph(text)

@@ -12,7 +12,7 @@ public enum Arrival: Sendable {
     /// The strongest clusters of recent events.
     case clusters([EventCluster])
     /// The graph's view of an event's indicators (nil: it does not hold the event).
-    case eventIndicators(String, [GraphIndicator]?)
+    case eventIndicators(String, [GraphIndicator]?, intel: [Indicator: Double] = [:])
     /// What `:graph TEXT` names in the graph (nil: nothing yet).
     case graphFocus(GraphFocus?, text: String)
     /// Densities and hot spots for the heatmap.
@@ -50,9 +50,9 @@ extension Reducer {
                 state.graph.selected = min(state.graph.selected, max(0, selectable.count - 1))
             }
             state.graph.result = answer
-        case .eventIndicators(let id, let indicators):
+        case .eventIndicators(let id, let indicators, let intel):
             guard case .detail(let e) = state.overlay, e.id == id else { return [] }
-            state.detailLinks = DetailLinks(eventID: id, indicators: indicators)
+            state.detailLinks = DetailLinks(eventID: id, indicators: indicators, intel: intel)
         case .clusters(let clusters):
             state.graph.clusters = clusters
             state.graph.clusterSelected = min(state.graph.clusterSelected, max(0, clusters.count - 1))

@@ -179,9 +179,12 @@ public struct DetailLinks: Sendable, Equatable {
     public var eventID: String
     /// Nil when the graph does not hold the event (yet).
     public var indicators: [GraphIndicator]?
-    public init(eventID: String, indicators: [GraphIndicator]?) {
+    /// Those the intelligence store holds, with their decayed score at the event's time.
+    public var intel: [Indicator: Double]
+    public init(eventID: String, indicators: [GraphIndicator]?, intel: [Indicator: Double] = [:]) {
         self.eventID = eventID
         self.indicators = indicators
+        self.intel = intel
     }
 }
 

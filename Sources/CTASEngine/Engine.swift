@@ -490,6 +490,12 @@ public final class Engine: Sendable {
         await storeStage.neighbors(query)
     }
 
+    /// Which of `indicators` the intelligence store holds, with each one's decayed score at
+    /// `time` (an event's time, as its risk score weighed them): the detail view's marks.
+    nonisolated(nonsending) public func intelScores(of indicators: [Indicator], at time: Timestamp) async -> [Indicator: Double] {
+        await storeStage.intelScores(indicators, at: time)
+    }
+
     /// The strongest groups of recent events linked through shared indicators (the
     /// correlation pane with nothing focused).
     nonisolated(nonsending) public func clusters(_ query: ClusterQuery) async -> [EventCluster] {

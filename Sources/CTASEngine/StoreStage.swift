@@ -115,6 +115,20 @@ actor StoreStage {
         graph.neighbors(query)
     }
 
+    /// The intelligence store's decayed score of each of `indicators` it holds, as it stood
+    /// just before `time` (sightings up to then, not the event's own nor later ones).
+    func intelScores(_ indicators: [Indicator], at time: Timestamp) -> [Indicator: Double] {
+        var out: [Indicator: Double] = [:]
+        for indicator in Set(indicators) {
+            var selection = IntelStore.Selection(at: time.shifted(byMicroseconds: -1))
+            selection.value = indicator.value
+            selection.kinds = [indicator.kind]
+            guard let listing = try? intel.list(selection).first else { continue }
+            out[indicator] = IntelEvidence(confidence: listing.confidence, reference: listing.reference).score(at: time)
+        }
+        return out
+    }
+
     /// The strongest groups of recent linked events.
     /// The graph's strongest clusters with what the warm tier adds (entities, risk, the
     /// intelligence their events carried), ranked again with the intel score:

@@ -163,9 +163,9 @@ import Testing
             GraphIndicator(indicator: Indicator(.ipv4, "185.220.101.99"), events: 6, overcorrelated: false, warninglisted: nil),
             GraphIndicator(indicator: Indicator(.domain, "evil-299.example"), events: 1, overcorrelated: false, warninglisted: "documentation names"),
             GraphIndicator(indicator: Indicator(.domain, "popular.net"), events: 900, overcorrelated: true, warninglisted: nil),
-        ])
+        ], intel: [Indicator(.ipv4, "185.220.101.99"): 80])
         try GoldenScreen.check(ScreenRenderer.render(width: width, height: height, context: context(snapshot, state: state)),
-                               "detail-\(width)x\(height)", title: "an event's detail")
+                               "detail-\(width)x\(height)", title: "an event's detail (one indicator known intelligence)")
     }
 
     /// The status bar when ingest cannot keep up: amber while events wait, red when they

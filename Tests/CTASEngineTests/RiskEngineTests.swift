@@ -30,7 +30,8 @@ import Testing
             {"id":"c","ts":"2027-06-20T11:30:00Z","type":"dns","description":"lookup of c2-known[.]net"}
 
             """.write(toFile: feed, atomically: true, encoding: .utf8)
-        _ = await (try Engine(config([.file(feed)], dir))).run()
+        let engine = try Engine(config([.file(feed)], dir))
+        _ = await engine.run()
         var q = EventQuery()
         q.limit = 10
         let stored = Dictionary(uniqueKeysWithValues: try WarmReader(path: directory.warmDatabase).events(q).map { ($0.id, $0) })
@@ -42,6 +43,11 @@ import Testing
         #expect(Int(a.intel) == Int((0.9 * decayed).rounded()), "\(a), decayed \(decayed)")
         #expect(a.severity == 36)
         #expect(Int(a.total) == Int((100 * (1 - (1 - 0.36) * (1 - 0.9 * decayed / 100))).rounded()))
+        // The detail view's marks: which indicators are known, scored at the event's time.
+        let marks = await engine.intelScores(of: [Indicator(.domain, "c2-known.net"), Indicator(.domain, "benign.org")],
+                                             at: try RFC3339.parse("2026-11-20T10:00:00Z"))
+        #expect(marks.keys.map(\.value) == ["c2-known.net"])
+        #expect(abs((marks[Indicator(.domain, "c2-known.net")] ?? 0) - decayed) < 1e-9)
         let b = try #require(stored["b"]?.risk)
         #expect(b.intel == 0 && b.total == 36)
         // Seven months on, past the model's 120-day lifetime: the match no longer weighs.
