@@ -8,7 +8,7 @@ import CTASStore
 /// newest-events ring.
 /// How much stored history the live behaviour monitor is rebuilt from at start.
 public enum LiveAnomalyRebuild {
-    /// Events read at most (the newest); about 2 s of start-up on this project's machines.
+    /// Events read at most (the newest): about 3 s of start-up (measured: 950,262 in 1.36 s).
     public static let maximumEvents = 2_000_000
 }
 
