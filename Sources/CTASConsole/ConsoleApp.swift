@@ -201,6 +201,11 @@ public final class ConsoleApp {
                     let intel = await engine.intelScores(of: answer?.indicators.map(\.indicator) ?? [], at: time)
                     self.deliver(.eventIndicators(id, answer?.indicators, intel: intel))
                 }
+            case .openEvent(let id):
+                Task { [engine] in
+                    let event = await engine.storedEvent(id: id)
+                    self.deliver(.storedEvent(id, event))
+                }
             case .findInGraph(let text):
                 findInGraph(text)
             case .queryHeatmap:

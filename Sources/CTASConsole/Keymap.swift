@@ -71,6 +71,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
     case acknowledge, toggleSevere = "toggle-severe"
     case cycleOrder = "cycle-order"
     case toggleView = "toggle-view"
+    case details
     case selectRange = "select-range", fit
     case pivotEntity = "pivot-entity", pivotType = "pivot-type", pivotSource = "pivot-source", pivotIndicator = "pivot-indicator"
 
@@ -113,6 +114,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
         case .toggleSevere: "show only events of severity 7 or more in the feed (or all again)"
         case .cycleOrder: "order the list: the drilled cell's events (newest, severity, risk, type), anomalies (strongest, newest)"
         case .toggleView: "metrics pane: the engine's metrics, or the live behaviour anomalies"
+        case .details: "correlation pane: the selected event's full detail (a cluster: its newest event), with its pivots"
         case .selectRange: "timeline: start a range at the cursor (move, then enter: every pane follows it)"
         case .fit: "timeline: show all of the stored events again"
         case .pivotEntity: "feed: only the selected event's entity (again: back to the filter before)"
@@ -155,7 +157,7 @@ public struct Keymap: Sendable {
         let graph: [(String, Action)] = [
             ("up", .up), ("k", .up), ("down", .down), ("j", .down), ("pgup", .pageUp), ("pgdn", .pageDown), ("home", .top), ("g", .top),
             ("enter", .open), ("backspace", .back),
-            ("1", .hops1), ("2", .hops2), ("3", .hops3), ("o", .toggleOverCorrelated),
+            ("1", .hops1), ("2", .hops2), ("3", .hops3), ("o", .toggleOverCorrelated), ("d", .details),
         ]
         for (key, action) in graph { map.bind(Key(name: key)!, to: action, in: .graph) }
         let timeline: [(String, Action)] = [

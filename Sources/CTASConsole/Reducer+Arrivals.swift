@@ -23,6 +23,8 @@ public enum Arrival: Sendable {
     case drill(CellDrill, generation: Int)
     /// An engine command could not be applied.
     case engineProblem(String)
+    /// A stored event asked for by id (nil: the warm tier does not hold it).
+    case storedEvent(String, Event?)
 }
 
 extension Reducer {
@@ -50,6 +52,17 @@ extension Reducer {
                 state.graph.selected = min(state.graph.selected, max(0, selectable.count - 1))
             }
             state.graph.result = answer
+        case .storedEvent(let id, let event):
+            guard let event else {
+                state.say("event " + SafeText.sanitize(id) + " is no longer in the warm tier (the graph keeps events longer)",
+                          error: true, now: context.now)
+                return []
+            }
+            state.overlay = .detail(event)
+            state.overlayScroll = 0
+            state.detailLinks = nil
+            state.detailSelected = 0
+            return [.describeEvent(id)]
         case .eventIndicators(let id, let indicators, let intel):
             guard case .detail(let e) = state.overlay, e.id == id else { return [] }
             state.detailLinks = DetailLinks(eventID: id, indicators: indicators, intel: intel)

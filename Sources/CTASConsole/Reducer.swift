@@ -144,6 +144,21 @@ public struct Reducer: Sendable {
             if state.focus == .timeline { return timelineAction(action, state: &state, context: context) }
         case .toggleView:
             if state.focus == .metrics { return anomaliesAction(action, state: &state, context: context) }
+        case .details:
+            guard state.focus == .graph else { break }
+            if state.graph.focus == nil {
+                let clusters = state.graph.clusters ?? []
+                guard !clusters.isEmpty else { break }
+                return [.openEvent(clusters[min(clusters.count - 1, state.graph.clusterSelected)].newest.id)]
+            }
+            guard let result = state.graph.result else { break }
+            let rows = GraphPane.rows(result)
+            let selectable = GraphPane.selectable(rows)
+            if selectable.indices.contains(state.graph.selected), case .event(let id) = rows[selectable[state.graph.selected]].target {
+                return [.openEvent(id)]
+            }
+            // An indicator row: the focus event, when the focus is one.
+            if case .event(let id) = state.graph.focus { return [.openEvent(id)] }
         case .left, .right, .zoomIn, .zoomOut, .goTo, .nextHotspot, .previousHotspot, .cycleWindow, .cycleOrder:
             if state.focus == .metrics { return anomaliesAction(action, state: &state, context: context) }
             if state.focus == .heatmap { return heatmapAction(action, state: &state, context: context) }

@@ -243,6 +243,8 @@ public enum Effect: Sendable, Equatable {
     case queryClusters
     /// Ask the graph how many events hold each indicator of this event (the detail view).
     case describeEvent(String)
+    /// Fetch a stored event whole and open its detail (from the correlation pane).
+    case openEvent(String)
     /// Find what the analyst typed (an event id or an indicator) in the graph and focus it.
     case findInGraph(String)
     /// Put a value on the clipboard (OSC 52) and in the clipboard file.

@@ -484,6 +484,12 @@ public final class Engine: Sendable {
         await history.page(filter, before: before, limit: limit)
     }
 
+    /// The stored event with this id, whole (nil when the warm tier does not hold it: never
+    /// stored, or past its retention while the graph still keeps it).
+    nonisolated(nonsending) public func storedEvent(id: String) async -> Event? {
+        await history.event(id: id)
+    }
+
     /// The correlation neighborhood of `query.focus` (nil while the graph is loading or when it
     /// does not hold the focus). Answered by the writer between commits, in milliseconds.
     nonisolated(nonsending) public func neighbors(_ query: NeighborQuery) async -> Neighborhood? {

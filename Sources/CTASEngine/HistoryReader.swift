@@ -25,6 +25,19 @@ actor HistoryReader {
 }
 
 extension HistoryReader {
+    /// The stored event with this id (nil: not in the warm tier, or the store cannot be read).
+    func event(id: String) -> Event? {
+        do throws(StoreError) {
+            if reader == nil { reader = try WarmReader(path: path) }
+            var q = EventQuery()
+            q.id = id
+            q.limit = 1
+            return try reader?.events(q).first
+        } catch {
+            return nil
+        }
+    }
+
     /// Tallies per cell at `resolution` of the stored events in `range` (a map range older
     /// than the geo index's minutes). Nil when the store cannot be read.
     func cellTallies(resolution: Int, range: TimeRange) -> [H3Index: CellTally]? {

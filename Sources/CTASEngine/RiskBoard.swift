@@ -21,7 +21,7 @@ final class RiskBoard: Sendable {
         var hotCells: Set<H3Index> = []
     }
 
-    /// The engine's own hot spots, as `ctas hotspots --resolution 5 --window 24h` finds them:
+    /// The engine's own hot spots, as `ctas hotspots --res 5 --k 1 --window 24h` finds them:
     /// events per resolution-5 cell and hour of event time over the newest 24 hours, analysed
     /// (Gi*, one ring, 5% false discovery rate) each time event time enters a new hour.
     struct Places: Sendable {

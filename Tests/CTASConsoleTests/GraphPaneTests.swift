@@ -288,4 +288,27 @@ private func graphState(_ n: Neighborhood? = sampleNeighborhood()) -> ViewState 
         #expect(reducer.receive(.clusters([]), state: &s, context: ctx).isEmpty)
         #expect(s.graph.clusters == [] && s.graph.clusterSelected == 0)
     }
+
+    /// `d` opens the full detail (with its pivots) of the selected linked event, a cluster's
+    /// newest event, or the focus event from an indicator row; an event the warm tier no
+    /// longer holds is said, not opened.
+    @Test func dOpensTheSelectedEventsDetail() {
+        let reducer = Reducer(keymap: .standard)
+        var s = state()
+        let ctx = Reducer.Context(snapshot: busySnapshot(), feedList: [], feedRows: 10)
+        _ = reducer.handle(.down, state: &s, context: ctx)
+        #expect(reducer.handle(.character("d"), state: &s, context: ctx) == [.openEvent("evt-\u{1B}[2Jb")])
+        s.graph.focus = .event("evt-a")
+        s.graph.result = sampleNeighborhood()
+        s.graph.selected = 0
+        #expect(reducer.handle(.character("d"), state: &s, context: ctx) == [.openEvent("evt-a")], "an indicator row: the focus event")
+        s.graph.selected = 4   // the fifth selectable row: the first linked event
+        #expect(reducer.handle(.character("d"), state: &s, context: ctx) == [.openEvent("evt-b")])
+        let e = busySnapshot().recent[0]
+        #expect(reducer.receive(.storedEvent(e.id, e), state: &s, context: ctx) == [.describeEvent(e.id)])
+        #expect(s.overlay == .detail(e) && s.detailLinks == nil)
+        s.overlay = nil
+        #expect(reducer.receive(.storedEvent("gone", nil), state: &s, context: ctx).isEmpty)
+        #expect(s.overlay == nil && s.message?.isError == true)
+    }
 }

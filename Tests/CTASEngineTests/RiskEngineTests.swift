@@ -48,6 +48,9 @@ import Testing
                                              at: try RFC3339.parse("2026-11-20T10:00:00Z"))
         #expect(marks.keys.map(\.value) == ["c2-known.net"])
         #expect(abs((marks[Indicator(.domain, "c2-known.net")] ?? 0) - decayed) < 1e-9)
+        // The correlation pane's `d`: a stored event fetched whole by id.
+        #expect(await engine.storedEvent(id: "a") == stored["a"])
+        #expect(await engine.storedEvent(id: "never") == nil)
         let b = try #require(stored["b"]?.risk)
         #expect(b.intel == 0 && b.total == 36)
         // Seven months on, past the model's 120-day lifetime: the match no longer weighs.
