@@ -359,8 +359,9 @@ struct TmuxShell {
         #expect(try await t.exitStatus() == 0)
     }
 
-    /// A pivot chain from one event: its detail, an indicator focused in the correlation pane,
-    /// back to the event's detail, its place drilled on the map; y copies to the clipboard file.
+    /// The pivot chain feed → detail → indicator → graph → event → cell: an event's detail, one
+    /// of its indicators focused in the correlation pane, a linked event there opened whole
+    /// (`d`), its value copied (`y`, the clipboard file) and its place drilled on the map (`m`).
     @Test func pivotFromTheDetailViewToTheGraphAndTheMap() async throws {
         let dir = scratchDir()
         let feed = dir + "/feed.ndjson"
@@ -381,13 +382,13 @@ struct TmuxShell {
         try await t.send("Tab")
         try await t.send("Tab")
         try await t.send("c")
-        let (focused, graphScreen) = try await t.waitFor { $0.contains("185.220.101.4") && $0.contains("40") && !$0.contains("tab: select a field") }
+        let (focused, graphScreen) = try await t.waitFor { $0.contains("185.220.101.4") && $0.contains("LINKED (") && !$0.contains("tab: select a field") }
         #expect(focused, "\(graphScreen)")
+        // d on the first linked event (the newest holding the address): its whole detail.
+        try await t.send("d")
+        let (opened, openedScreen) = try await t.waitFor { $0.contains("tab: select a field") && $0.contains("linked by") && $0.contains("40 events") }
+        #expect(opened, "\(openedScreen)")
         // y on a field: the clipboard file holds it.
-        try await t.send(":")
-        try await t.type("focus feed")
-        try await t.send("Enter")
-        try await t.send("Enter")
         try await t.send("y")
         let (copied, copyScreen) = try await t.waitFor { $0.contains("clipboard.txt") }
         #expect(copied, "\(copyScreen)")
