@@ -314,12 +314,31 @@ struct TmuxShell {
         try await t.send("Enter")
         let (moved, movedScreen) = try await t.waitFor { $0.contains("2026-11-20 01:30 –") && $0.contains("event 2026-11-20 01:3") }
         #expect(moved, "the cursor's bucket and the replay's clock at 01:30:\n\(movedScreen)")
-        // Relative: 10m back from the event clock (about 01:30), not from the wall clock.
+        // Relative: 10m back from the event clock, not from the wall clock. Paused first, so the
+        // clock the seek counts from is the one on screen (at 20× ten minutes of event time pass
+        // in 30 s, which a loaded machine can take between two keys).
+        try await t.send("p")
+        let (paused, pausedScreen) = try await t.waitFor { $0.contains("PAUSED") }
+        #expect(paused, "\(pausedScreen)")
+        try await Task.sleep(for: .milliseconds(300))
+        let clockScreen = try await t.capture()
         try await t.send(":")
         try await t.type("seek 10m")
         try await t.send("Enter")
-        let (relative, relativeScreen) = try await t.waitFor { $0.contains("seeking to 2026-11-20T01:2") }
+        let (relative, relativeScreen) = try await t.waitFor { $0.contains("seeking to 2026-11-20T") }
         #expect(relative, "\(relativeScreen)")
+        // The status line's event clock (`event 2026-11-20 01:32:05Z`, or `event 01:32:05Z` when
+        // narrow) and the seek's target (`seeking to 2026-11-20T01:22:05…`), as seconds of the day.
+        func seconds(_ text: String, _ pattern: String) -> Int? {
+            guard let regex = try? Regex(pattern), let match = text.firstMatch(of: regex), match.count >= 4,
+                  let h = match[1].substring.flatMap({ Int($0) }), let m = match[2].substring.flatMap({ Int($0) }),
+                  let s = match[3].substring.flatMap({ Int($0) }) else { return nil }
+            return h * 3600 + m * 60 + s
+        }
+        let shown = seconds(clockScreen, #"event (?:\d{4}-\d\d-\d\d )?(\d\d):(\d\d):(\d\d)Z"#)
+        let target = seconds(relativeScreen, #"seeking to \d{4}-\d\d-\d\dT(\d\d):(\d\d):(\d\d)"#)
+        #expect(shown != nil && target != nil && abs((shown ?? 0) - (target ?? 0) - 600) <= 5,
+                "the target is the clock on screen less 10 minutes: \(String(describing: shown)) vs \(String(describing: target))")
         try await t.send("q")
         #expect(try await t.exitStatus() == 0)
     }
