@@ -1,6 +1,7 @@
 import CTASCore
 import CTASFeeds
 import CTASStore
+import CTASTestSupport
 import Foundation
 import Testing
 
@@ -70,6 +71,49 @@ import Testing
         #expect(try await t.value("#{cursor_flag}") == "1", "cursor shown again")
         let after = try await t.capture()
         #expect(after.contains("ctas: accepted"))
+    }
+
+    /// The demo after many loop passes stays true: a campaign value of the bundled feed, held by
+    /// a handful of its events, has its own value in each pass, so after seven passes a
+    /// pass-6 campaign event links to its own pass's events only and nothing it holds has
+    /// crossed the over-correlation limit (without episodes the value would be in 100+ events).
+    @Test func theDemoAfterManyPassesKeepsItsCampaignsWalkable() async throws {
+        let home = scratchDir()
+        // A campaign value: a listed domain held by 5–15 events of one pass.
+        var holders: [String: [String]] = [:]
+        let text = String(decoding: try Data(contentsOf: TestOracle.repository.appendingPathComponent("SampleData/demo-feed.ndjson")), as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            guard let e = json(String(line)), let id = e["id"] as? String, let values = e["indicators"] as? [String] else { continue }
+            for v in values where v.contains(".") && !v.contains("/") && !v.contains("@") && v.contains(where: \.isLetter) {
+                holders[v, default: []].append(id)
+            }
+        }
+        let campaign = try #require(holders.filter { (5...15).contains($0.value.count) }.min { ($0.value.count, $0.key) > ($1.value.count, $1.key) })
+        let t = try await TmuxSession([], width: 120, height: 40, environment: ["XDG_DATA_HOME": home])
+        defer { t.closeNow() }
+        let (started, first) = try await t.waitFor { $0.contains("DEMO") && (acceptedCount($0) ?? 0) > 0 }
+        #expect(started, "\(first)")
+        try await t.send(":")
+        try await t.type("speed max")
+        try await t.send("Enter")
+        let (looped, loopScreen) = try await t.waitFor(240) { screen in
+            guard let r = screen.range(of: "pass ") else { return false }
+            return (Int(screen[r.upperBound...].prefix(while: \.isNumber)) ?? 0) >= 8
+        }
+        #expect(looped, "\(loopScreen)")
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0)
+        let focus = try #require(campaign.value.first) + "~6"
+        let result = try await CLI.run(["graph", "neighbors", focus, "--limit", "1000", "--format", "json", "--data-dir", home + "/ctas-demo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let answer = try #require(json(result.stdout))
+        let indicators = (answer["indicators"] as? [[String: Any]]) ?? []
+        let linking = indicators.filter { $0["warninglisted"] is NSNull }
+        #expect(!linking.isEmpty && linking.allSatisfy { ($0["overcorrelated"] as? Bool) == false },
+                "\(linking.map { "\($0["value"] ?? "") \($0["events"] ?? "")" })")
+        let neighbors = ((answer["neighbors"] as? [[String: Any]]) ?? []).compactMap { ($0["event"] as? [String: Any])?["id"] as? String }
+        #expect(neighbors.count >= campaign.value.count - 1, "its campaign: \(neighbors.count) linked, \(campaign.value.count) hold \(campaign.key)")
+        #expect(neighbors.allSatisfy { $0.hasSuffix("~6") }, "only its own pass: \(neighbors.filter { !$0.hasSuffix("~6") }.prefix(5))")
     }
 
     @Test(arguments: [("xterm-256color", "C.UTF-8"), ("tmux-256color", "C.UTF-8"), ("screen", "C.UTF-8"), ("xterm", "C.UTF-8"),
