@@ -152,7 +152,7 @@ public final class Engine: Sendable {
         let warm: WarmTier
         let graph: GraphTier
         let intel: IntelStore
-        let known: [Indicator: IntelEvidence]
+        let known: IntelEvidenceIndex
         let deadLetters: DeadLetterFile
         var storedEvents = 0
         var storedThroughSeq: Int64 = 0
@@ -161,7 +161,7 @@ public final class Engine: Sendable {
             graph = try GraphTier(database: warm.database, warninglist: configuration.warninglist,
                                   retention: configuration.rules.graphRetention)
             intel = try IntelStore(database: warm.database)
-            known = configuration.matchIntel ? try intel.evidence() : [:]
+            known = configuration.matchIntel ? try intel.evidenceIndex() : IntelEvidenceIndex()
             // Every commit stores the dead-letter length; with none stored, nothing was ever
             // committed, so lines in the file come from a run that died before its first commit.
             deadLetters = try DeadLetterFile(path: directory.deadLetterFile, committedSize: try warm.committedDeadLetterSize() ?? 0)

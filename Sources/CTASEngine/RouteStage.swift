@@ -18,13 +18,13 @@ actor RouteStage {
     private let extractor = IndicatorExtractor()
     private var geolocator: EventGeolocator?
     /// The intelligence store's indicators, matched against every event's, with what scores them.
-    private let known: [Indicator: IntelEvidence]
+    private let known: IntelEvidenceIndex
     private var sightings = 0
     /// Anomalies and hot spots the later stages found (nil: events are not scored).
     private let risk: RiskBoard?
 
     init(input: BoundedQueue<EventBatch>, output: BoundedQueue<EventBatch>, router: TierRouter, hub: MetricsHub,
-         geolocator: EventGeolocator?, known: [Indicator: IntelEvidence], risk: RiskBoard?) {
+         geolocator: EventGeolocator?, known: IntelEvidenceIndex, risk: RiskBoard?) {
         self.geolocator = geolocator
         self.known = known
         self.risk = risk
@@ -59,10 +59,10 @@ actor RouteStage {
     private func matchIntel(_ batch: inout EventBatch) -> [Double?] {
         var scores = [Double?](repeating: nil, count: batch.events.count)
         for i in batch.events.indices {
-            let hits = batch.indicators[i].filter { known[$0] != nil }
+            let hits = batch.indicators[i].filter(known.contains)
             guard !hits.isEmpty else { continue }
             let time = batch.events[i].timestamp
-            scores[i] = hits.compactMap { known[$0]?.score(at: time) }.max()
+            scores[i] = hits.compactMap { known.evidence(for: $0)?.score(at: time) }.max()
             batch.sightings.append((i, hits))
             if !batch.events[i].tags.contains("intel") { batch.events[i].tags.append("intel") }
             sightings += hits.count

@@ -23,15 +23,3 @@ public struct IntelEvidence: Sendable, Equatable {
         return model.score(base: confidence, elapsedMicroseconds: age)
     }
 }
-
-extension IntelStore {
-    /// Every indicator the store holds with what scores it (for matching telemetry against
-    /// and giving the matches their weight in an event's risk).
-    public func evidence(at time: Timestamp = .now()) throws(StoreError) -> [Indicator: IntelEvidence] {
-        var out: [Indicator: IntelEvidence] = [:]
-        for listing in try list(Selection(at: time)) {
-            out[listing.indicator] = IntelEvidence(confidence: listing.confidence, reference: listing.reference)
-        }
-        return out
-    }
-}

@@ -113,7 +113,9 @@ public final class IntelStore {
         guard !sightings.isEmpty else { return 0 }
         let insert = try database.prepare("INSERT OR IGNORE INTO intel_sightings(kind, value, ts, source, event) VALUES (?, ?, ?, ?, ?)")
         var added = 0
-        for (indicator, time, source, event) in sightings {
+        // In key order: consecutive rows land on the same B-tree pages.
+        let ordered = sightings.sorted { ($0.0.kind.rawValue, $0.0.value, $0.1.microseconds) < ($1.0.kind.rawValue, $1.0.value, $1.1.microseconds) }
+        for (indicator, time, source, event) in ordered {
             try insert.bind([.integer(Int64(indicator.kind.rawValue)), .text(indicator.value), .integer(time.microseconds),
                              .text(source), .text(event)])
             _ = try insert.step()

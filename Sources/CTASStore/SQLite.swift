@@ -215,6 +215,15 @@ public final class SQLiteStatement {
     public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
     public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
 
+    /// The UTF-8 bytes of a text column without making a String, valid until the next step
+    /// or reset (for hashing a million values without a million allocations).
+    public func textBytes(_ column: Int32) -> UnsafeRawBufferPointer {
+        // The pointer first, then its length (SQLite's order: the length is of the converted text).
+        guard let p = sqlite3_column_text(handle, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let n = Int(sqlite3_column_bytes(handle, column))
+        return UnsafeRawBufferPointer(start: p, count: n)
+    }
+
     public func text(_ column: Int32) -> String? {
         guard let p = sqlite3_column_text(handle, column) else { return nil }
         let n = Int(sqlite3_column_bytes(handle, column))

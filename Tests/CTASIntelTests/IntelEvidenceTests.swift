@@ -1,0 +1,69 @@
+import CTASCore
+import CTASStore
+import Foundation
+import Testing
+@testable import CTASIntel
+
+/// The engine's compact evidence index gives every indicator the confidence and decay clock
+/// `intel list` gives it, on a store shaped by chance: several reports per value, missing
+/// and present confidences, last-seen times and report dates, sightings before and after
+/// the time asked.
+@Suite struct IntelEvidenceTests {
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func evidenceMatchesTheFullListing(seed: UInt64) throws {
+        let path = NSTemporaryDirectory() + "ctas-evidence-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try IntelStore(database: SQLiteDatabase(path: path))
+        var random = SplitMix(seed: seed)
+        let day: Int64 = 86_400_000_000
+        let base: Int64 = 1_790_000_000_000_000
+        func maybeTime() -> Timestamp? { random.next() % 3 == 0 ? nil : Timestamp(microseconds: base + Int64(random.next() % 200) * day) }
+        let values = (0..<60).map { Indicator(.domain, "v\($0).example-evidence.net") }
+        var batch = IntelBatch()
+        for r in 0..<8 {
+            let id = "report-\(r)"
+            batch.reports.append(IntelReport(id: id, format: "misp", name: "R\(r)", date: maybeTime(), modified: Timestamp(microseconds: base)))
+            for value in values where random.next() % 3 == 0 {
+                let confidence: Double? = random.next() % 2 == 0 ? nil : Double(random.next() % 101)
+                batch.entries.append(IntelEntry(report: id, indicator: value, sourceType: "domain", lastSeen: maybeTime(), confidence: confidence))
+            }
+        }
+        for value in values where random.next() % 4 == 0 {
+            for _ in 0..<Int(random.next() % 3 + 1) {
+                batch.sightings.append(IntelSighting(indicator: value, time: Timestamp(microseconds: base + Int64(random.next() % 300) * day), source: "s"))
+            }
+        }
+        _ = try store.store(batch, importedAt: Timestamp(microseconds: base))
+        for at in [base + 100 * day, base + 400 * day] {
+            let time = Timestamp(microseconds: at)
+            let listed = try store.list(IntelStore.Selection(at: time))
+            let index = try store.evidenceIndex(at: time)
+            #expect(listed.count == index.count)
+            #expect(!listed.isEmpty)
+            for listing in listed {
+                let found = try #require(index.evidence(for: listing.indicator))
+                #expect(found.confidence == listing.confidence, "\(listing.indicator.value) confidence")
+                #expect(found.reference == listing.reference, "\(listing.indicator.value) reference")
+                #expect(abs(found.score(at: time) - listing.score) < 1e-9, "\(listing.indicator.value) score")
+            }
+            // Values the store does not hold, of the same and of other kinds, are not known.
+            for n in 0..<10_000 {
+                #expect(!index.contains(Indicator(.domain, "w\(n).example-evidence.net")))
+                #expect(!index.contains(Indicator(.url, "v\(n % 60).example-evidence.net")))
+            }
+        }
+    }
+
+    /// A small deterministic generator (the test's store is shaped the same on every run).
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}
