@@ -13,10 +13,22 @@ public struct IntelExporter {
     public let listings: [IntelListing]
     /// When the export was made (the MISP event's timestamp).
     public let exportedAt: Timestamp
+    /// Stored events chosen for export, each with its indicators (see IntelExporter+Events).
+    public let observed: [ObservedEvent]
+    /// Every indicator the intelligence store knows, whether selected or not: an exported
+    /// event that carries one is a sighting of it.
+    public let known: [Indicator: IntelListing]
+    /// Values the events carry that must not be exported as indicators (warninglisted:
+    /// public resolvers, documentation ranges…); they stay in the events' STIX observables.
+    public let notIndicators: (Indicator) -> Bool
 
-    public init(listings: [IntelListing], exportedAt: Timestamp) {
+    public init(listings: [IntelListing], exportedAt: Timestamp, observed: [ObservedEvent] = [], known: [Indicator: IntelListing] = [:],
+                notIndicators: @escaping (Indicator) -> Bool = { _ in false }) {
         self.listings = listings
         self.exportedAt = exportedAt
+        self.observed = observed
+        self.known = known
+        self.notIndicators = notIndicators
     }
 
     // MARK: stable ids
@@ -85,6 +97,30 @@ public struct IntelExporter {
         }.filter { tlpDefinitions[$0] != nil }
     }
 
+    /// A STIX indicator object for `listing` (nil when no STIX pattern expresses its kind),
+    /// with its id; the TLP colours it names join `markings`.
+    static func indicatorObject(_ listing: IntelListing, markings: inout Set<String>) -> (id: String, json: String)? {
+        func q(_ s: String) -> String { JSONString.quoted(s) }
+        guard let pattern = stixPattern(listing.indicator) else { return nil }
+        let id = "indicator--" + uuid("indicator", listing.indicator.kind.name, listing.indicator.value)
+        let validFrom = listing.firstSeen ?? listing.sources.compactMap(\.date).min() ?? epoch
+        let created = stixTime(validFrom)
+        let colours = tlp(listing.tags)
+        markings.formUnion(colours)
+        let labels = listing.tags.filter { !$0.lowercased().hasPrefix("tlp:") }
+        var o = "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\(q(id)),\"created\":\(q(created)),\"modified\":\(q(created))"
+        let from = listing.sources.map(\.name).joined(separator: "; ")
+        o += ",\"name\":\(q(listing.indicator.value)),\"description\":\(q("\(listing.indicator.kind.label) reported by \(from.isEmpty ? "CTAS" : from)"))"
+        o += ",\"pattern\":\(q(pattern)),\"pattern_type\":\"stix\",\"valid_from\":\(q(created))"
+        if let until = listing.validUntil, until > validFrom { o += ",\"valid_until\":\(q(stixTime(until)))" }
+        if let confidence = listing.confidence { o += ",\"confidence\":\(max(0, min(100, Int(confidence.rounded()))))" }
+        if !labels.isEmpty { o += ",\"labels\":\(JSONString.array(labels))" }
+        if !colours.isEmpty {
+            o += ",\"object_marking_refs\":\(JSONString.array(colours.compactMap { tlpDefinitions[$0]?.id }))"
+        }
+        return (id, o + "}")
+    }
+
     /// The STIX 2.1 bundle.
     public func stix() -> String {
         var objects: [String] = []
@@ -92,26 +128,16 @@ public struct IntelExporter {
         var reports: [String: (name: String, date: Timestamp?, org: String?, refs: [String])] = [:]
         var reportOrder: [String] = []
         func q(_ s: String) -> String { JSONString.quoted(s) }
+        // Events that carry known intelligence are sightings of it, one each; the summary
+        // sighting of such an indicator would count them twice.
+        let eventSightings = observedSightings()
+        let sightedByEvents = Set(eventSightings.map(\.indicator))
+        var indicatorIDs = Set<String>()
         for listing in listings {
-            guard let pattern = Self.stixPattern(listing.indicator) else { continue }
-            let id = "indicator--" + Self.uuid("indicator", listing.indicator.kind.name, listing.indicator.value)
-            let validFrom = listing.firstSeen ?? listing.sources.compactMap(\.date).min() ?? Self.epoch
-            let created = Self.stixTime(validFrom)
-            let colours = Self.tlp(listing.tags)
-            markings.formUnion(colours)
-            let labels = listing.tags.filter { !$0.lowercased().hasPrefix("tlp:") }
-            var o = "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\(q(id)),\"created\":\(q(created)),\"modified\":\(q(created))"
-            let from = listing.sources.map(\.name).joined(separator: "; ")
-            o += ",\"name\":\(q(listing.indicator.value)),\"description\":\(q("\(listing.indicator.kind.label) reported by \(from.isEmpty ? "CTAS" : from)"))"
-            o += ",\"pattern\":\(q(pattern)),\"pattern_type\":\"stix\",\"valid_from\":\(q(created))"
-            if let until = listing.validUntil, until > validFrom { o += ",\"valid_until\":\(q(Self.stixTime(until)))" }
-            if let confidence = listing.confidence { o += ",\"confidence\":\(max(0, min(100, Int(confidence.rounded()))))" }
-            if !labels.isEmpty { o += ",\"labels\":\(JSONString.array(labels))" }
-            if !colours.isEmpty {
-                o += ",\"object_marking_refs\":\(JSONString.array(colours.compactMap { Self.tlpDefinitions[$0]?.id }))"
-            }
-            objects.append(o + "}")
-            if listing.sightings > 0, let last = listing.lastSighting {
+            guard let (id, o) = Self.indicatorObject(listing, markings: &markings) else { continue }
+            objects.append(o)
+            indicatorIDs.insert(id)
+            if listing.sightings > 0, let last = listing.lastSighting, !sightedByEvents.contains(listing.indicator) {
                 let sid = "sighting--" + Self.uuid("sighting", listing.indicator.kind.name, listing.indicator.value)
                 let t = q(Self.stixTime(last))
                 objects.append("{\"type\":\"sighting\",\"spec_version\":\"2.1\",\"id\":\(q(sid)),\"created\":\(t),\"modified\":\(t),\"first_seen\":\(t),\"last_seen\":\(t),\"count\":\(min(listing.sightings, 999_999_999)),\"sighting_of_ref\":\(q(id))}")
@@ -124,6 +150,7 @@ public struct IntelExporter {
                 reports[source.report]?.refs.append(id)
             }
         }
+        objects += stixObservedObjects(eventSightings, indicatorIDs: &indicatorIDs, markings: &markings)
         for report in reportOrder {
             guard let r = reports[report], !r.refs.isEmpty else { continue }
             let id = "report--" + Self.uuid("report", report)
@@ -141,7 +168,7 @@ public struct IntelExporter {
         // Markings named twice (white and clear share an id) appear once.
         var seen = Set<String>()
         objects = objects.filter { seen.insert($0).inserted }
-        let bundleID = "bundle--" + Self.uuid("bundle", listings.map { $0.indicator.kind.name + ":" + $0.indicator.value }.joined(separator: "\n"))
+        let bundleID = "bundle--" + Self.uuid("bundle", (listings.map { $0.indicator.kind.name + ":" + $0.indicator.value } + observed.map { "event:" + $0.event.id }).joined(separator: "\n"))
         return "{\"type\":\"bundle\",\"id\":\(q(bundleID)),\"objects\":[\n" + objects.joined(separator: ",\n") + "\n]}\n"
     }
 
@@ -194,15 +221,16 @@ public struct IntelExporter {
 
     /// Every listing in one MISP event.
     public func misp() -> String {
-        let uuid = Self.uuid("misp-export", listings.map { $0.indicator.kind.name + ":" + $0.indicator.value }.joined(separator: "\n"))
-        return mispEvent(uuid: uuid, info: "CTAS export of \(listings.count) indicator(s)", date: exportedAt, listings: listings, tags: []).json
+        let all = listingsWithObserved
+        let uuid = Self.uuid("misp-export", all.map { $0.indicator.kind.name + ":" + $0.indicator.value }.joined(separator: "\n"))
+        return mispEvent(uuid: uuid, info: "CTAS export of \(all.count) indicator(s)", date: exportedAt, listings: all, tags: []).json
     }
 
     /// A MISP feed: one event per report, `manifest.json`, `hashes.csv`; returns file name → contents.
     public func mispFeed() -> [String: String] {
         var byReport: [String: [IntelListing]] = [:]
         var names: [String: (name: String, date: Timestamp?)] = [:]
-        for listing in listings {
+        for listing in listingsWithObserved {
             for source in listing.sources {
                 byReport[source.report, default: []].append(listing)
                 names[source.report] = (source.name, source.date)
@@ -238,7 +266,7 @@ public struct IntelExporter {
             return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var out = "value,type,score,decayed,sightings,last_sighting,first_seen,last_seen,sources,tags\n"
-        for l in listings {
+        for l in listingsWithObserved {
             let cells = [l.indicator.value, l.indicator.kind.name, String(format: "%.3f", l.score), l.decayed ? "yes" : "no", String(l.sightings),
                          l.lastSighting?.rfc3339 ?? "", l.firstSeen?.rfc3339 ?? "", l.lastSeen?.rfc3339 ?? "",
                          l.sources.map(\.name).joined(separator: "; "), l.tags.joined(separator: "; ")]
@@ -257,7 +285,7 @@ public struct IntelExporter {
             let text = String(flat)
             return text.isEmpty ? "-" : text
         }
-        for l in listings {
+        for l in listingsWithObserved {
             var value = l.indicator.value
             let type: String
             switch l.indicator.kind {

@@ -41,6 +41,16 @@ private func sampleGraph() -> CorrelationGraph {
         #expect(three.totalByDistance == [1, 1, 1])
     }
 
+    /// Any limit a caller gives is taken, the largest too (`export --neighbors` asks for all).
+    @Test func everyLimitUpToTheLargestIsTaken() throws {
+        let g = sampleGraph()
+        for limit in [0, 1, 2, 3, 1 << 40, Int.max / 4 + 1, Int.max] {
+            let found = try #require(g.neighbors(NeighborQuery(focus: .event("a"), hops: 3, limit: limit)))
+            #expect(found.neighbors.map(\.event.id) == Array(["b", "c", "d"].prefix(limit)), "limit \(limit)")
+            #expect(found.total == 3)
+        }
+    }
+
     @Test func indicatorFocusListsItsEventsThenBeyond() throws {
         let g = sampleGraph()
         let n = try #require(g.neighbors(NeighborQuery(focus: .indicator(Indicator(.domain, "evil.com")), hops: 2)))

@@ -256,4 +256,89 @@ import Testing
         let csv = try await CLI.run(["export", "--format", "csv", "--out", "-", "--data-dir", dir + "/a", "--type", "ip"])
         #expect(csv.stdout.split(separator: "\n").count == 3)
     }
+
+    /// Stored events chosen by the feed's filter, time, cell or correlation reach: STIX
+    /// observed-data with STIX's own observable ids and a sighting per known indicator;
+    /// MISP, Zeek intel and CSV as an analyst hands them on; bad selections refused.
+    @Test func storedEventsExportAsObservedDataAndSightings() async throws {
+        let python = try requirePython()
+        let validator = TestOracle.repository.appendingPathComponent(".venv/bin/stix2_validator").path
+        try requires(FileManager.default.isExecutableFile(atPath: validator), "stix2-validator in the test venv")
+        let dir = scratchDir()
+        let data = dir + "/a"
+        try #"{"Event":{"uuid":"0d6f6a51-3c1e-4f44-9a0e-5b7b7f1e2a10","info":"Op Beacon","date":"2026-10-01","timestamp":"1790000000","Attribute":[{"type":"ip-dst","value":"45.77.10.20","to_ids":true},{"type":"domain","value":"c2-beacon.net","to_ids":true}]}}"#
+            .write(toFile: dir + "/event.json", atomically: true, encoding: .utf8)
+        _ = try await CLI.run(["intel", "import", dir + "/event.json", "--data-dir", data])
+        try """
+            {"id":"e1","ts":"2026-11-20T08:00:00Z","type":"conn","severity":7,"lat":51.5,"lon":-0.12,"indicators":["45.77.10.20","91.200.12.7"],"description":"beacon to c2-beacon.net"}
+            {"id":"e2","ts":"2026-11-20T09:00:00Z","type":"dns","indicators":["91.200.12.7"],"description":"x\\u001b[31m"}
+            {"id":"e3","ts":"2026-11-20T10:00:00Z","type":"login","entity":"host-1"}
+            {"id":"e4","ts":"2026-11-20T11:00:00Z","type":"dns","indicators":["8.8.8.8", "\(String(repeating: "ab", count: 32))"]}
+
+            """.write(toFile: dir + "/feed.ndjson", atomically: true, encoding: .utf8)
+        _ = try await CLI.run(["ingest", dir + "/feed.ndjson", "--data-dir", data, "--no-geoip", "--quiet"])
+
+        // One event by the filter: its observables, its observed-data, a sighting of each
+        // known value it carries (the address listed, the domain in its text), their
+        // indicators pulled into the bundle.
+        let one = try await CLI.run(["export", "--format", "stix", "--out", dir + "/conn.json", "--query", "type:conn sev>=7", "--data-dir", data])
+        #expect(one.status == 0 && one.stderr.contains("exported 1 event(s) as stix"), "\(one.stderr)")
+        let valid = try await Run.process(validator, [dir + "/conn.json"])
+        #expect(valid.contains("STIX JSON: Valid") && !valid.contains("[X]") && !valid.contains("[!]"), "\(valid.prefix(2000))")
+        var types = try #require(json(try await Run.process(python, [IntelCLITests.oracle, "load-stix", dir + "/conn.json"])))
+        #expect(types["observed-data"] as? Int == 1 && types["sighting"] as? Int == 2 && types["indicator"] as? Int == 2, "\(types)")
+        #expect(types["ipv4-addr"] as? Int == 2 && types["domain-name"] as? Int == 1 && types["report"] == nil, "\(types)")
+        let ids = try #require(json(try await Run.process(python, [IntelCLITests.oracle, "sco-ids", dir + "/conn.json"])))
+        #expect(ids["checked"] as? Int == 3 && (ids["mismatched"] as? [Any])?.isEmpty == true, "\(ids)")
+
+        // Everything: the intelligence and every event with an observable (e3 has none: said);
+        // event sightings stand in for the store's summary sighting.
+        let all = try await CLI.run(["export", "--format", "stix", "--out", dir + "/all.json", "--data-dir", data])
+        #expect(all.stderr.contains("1 event(s) carry no indicator") && all.stderr.contains("2 indicator(s) and 4 event(s)"), "\(all.stderr)")
+        types = try #require(json(try await Run.process(python, [IntelCLITests.oracle, "load-stix", dir + "/all.json"])))
+        #expect(types["observed-data"] as? Int == 3 && types["sighting"] as? Int == 2 && types["indicator"] as? Int == 2 && types["file"] as? Int == 1, "\(types)")
+        let again = try await CLI.run(["export", "--format", "stix", "--out", dir + "/again.json", "--data-dir", data])
+        #expect(again.status == 0)
+        #expect(try String(contentsOfFile: dir + "/all.json", encoding: .utf8) == String(contentsOfFile: dir + "/again.json", encoding: .utf8), "the same store exports the same bundle")
+
+        // The correlation reach of e2 (e1 through 91.200.12.7) as Zeek intel: observed values
+        // join as CTAS's; the public resolver e4 carried never becomes an indicator.
+        let zeek = try await CLI.run(["export", "--format", "zeek-intel", "--out", "-", "--neighbors", "e2", "--data-dir", data])
+        let rows = zeek.stdout.split(separator: "\n").map(String.init)
+        #expect(Set(rows.dropFirst()) == ["45.77.10.20\tIntel::ADDR\tCTAS observed events\t-", "91.200.12.7\tIntel::ADDR\tCTAS observed events\t-",
+                                          "c2-beacon.net\tIntel::DOMAIN\tCTAS observed events\t-"], "\(zeek.stdout)")
+        let everything = try await CLI.run(["export", "--format", "zeek-intel", "--out", "-", "--data-dir", data])
+        #expect(!everything.stdout.contains("8.8.8.8") && everything.stdout.contains("45.77.10.20\tIntel::ADDR\tOp Beacon"), "\(everything.stdout)")
+
+        // MISP: PyMISP loads the events' indicators; imported back, each carries its sightings.
+        _ = try await CLI.run(["export", "--format", "misp", "--out", dir + "/dns.misp.json", "--query", "type:dns", "--since", "2026-11-20T08:30Z", "--data-dir", data])
+        #expect(json(try await Run.process(python, [IntelCLITests.oracle, "load-misp", dir + "/dns.misp.json"]))?[dir + "/dns.misp.json"] as? Int == 2)
+        _ = try await CLI.run(["intel", "import", dir + "/dns.misp.json", "--data-dir", dir + "/b"])
+        let back = try await Self.values(dir + "/b")
+        #expect(Set(back.keys) == ["ipv4:91.200.12.7", "sha256:" + String(repeating: "ab", count: 32)], "\(back.keys)")
+        #expect(back["ipv4:91.200.12.7"]?["sightings"] as? Int == 1)
+
+        // CSV of events by time and by cell (feed strings escaped unless --raw).
+        let csv = try await CLI.run(["export", "--format", "csv", "--out", "-", "--since", "2026-11-20T08:30Z", "--until", "2026-11-20T10:30Z", "--data-dir", data])
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.count == 3 && lines[1].hasPrefix("e3,") && lines[2].hasPrefix("e2,") && !csv.stdout.contains("\u{1B}"), "\(csv.stdout)")
+        let raw = try await CLI.run(["export", "--format", "csv", "--out", "-", "--query", "id=e2", "--raw", "--data-dir", data])
+        #expect(raw.stdout.contains("\u{1B}[31m"))
+        let cell = try await CLI.run(["export", "--format", "csv", "--out", "-", "--cell", "85194ad3fffffff", "--data-dir", data])
+        #expect(cell.stdout.split(separator: "\n").map { $0.prefix(3) } == ["id,", "e1,"], "\(cell.stdout)")
+
+        // Bad selections: a clear error naming the option.
+        let badQuery = try await CLI.run(["export", "--format", "stix", "--out", "-", "--query", "sev>=x", "--data-dir", data])
+        #expect(badQuery.status == 64 || badQuery.status == 2, "\(badQuery.status)")
+        #expect(badQuery.stderr.contains("--query"), "\(badQuery.stderr)")
+        let badCell = try await CLI.run(["export", "--format", "stix", "--out", "-", "--cell", "zz", "--data-dir", data])
+        #expect(badCell.status != 0 && badCell.stderr.contains("--cell"))
+        let badHops = try await CLI.run(["export", "--format", "stix", "--out", "-", "--neighbors", "e1", "--hops", "9", "--data-dir", data])
+        #expect(badHops.status != 0 && badHops.stderr.contains("--hops"))
+        let unknown = try await CLI.run(["export", "--format", "stix", "--out", "-", "--neighbors", "nothing-here", "--data-dir", data])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no event or indicator"), "\(unknown.stderr)")
+        let huge = try await CLI.run(["export", "--format", "csv", "--out", "-", "--query", "type:dns", "--limit", "1", "--data-dir", data])
+        #expect(huge.stdout.split(separator: "\n").count == 2 && huge.stderr.contains("stopped at --limit 1"), "\(huge.stderr)")
+    }
 }
+

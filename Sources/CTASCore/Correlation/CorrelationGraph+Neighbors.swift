@@ -278,7 +278,8 @@ extension CorrelationGraph {
     static func newest(_ range: Range<Int>, count: Int, slots: UnsafeMutablePointer<EventSlot>, times: [Int64]) -> [Int] {
         guard count > 0 else { return [] }
         func time(_ i: Int) -> Int64 { times[Int(slots[i])] }
-        if range.count <= 4 * count {
+        // `count` may be any limit a caller gives (Int.max: all of them); 4 × it saturates.
+        if count >= range.count / 4 || range.count <= 4 * count {
             return Array(range.sorted { time($0) > time($1) }.prefix(count))
         }
         // A min-heap of the newest `count` seen so far (its root is the oldest of them).

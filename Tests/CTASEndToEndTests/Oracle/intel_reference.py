@@ -10,6 +10,7 @@
   load-misp FILE...  loads each MISP event file with PyMISP; prints its attribute count
   load-stix FILE     parses the bundle with PyPI stix2; prints its object count by type
   md5 VALUE...       hashlib's MD5 of each value
+  sco-ids FILE       derives every observable's id again with stix2; prints the count and mismatches
 """
 import ipaddress
 import json
@@ -141,11 +142,25 @@ def main():
         for obj in bundle.objects:
             types[obj.type] = types.get(obj.type, 0) + 1
         print(json.dumps(types))
+    elif mode == "sco-ids":
+        import stix2
+        with open(sys.argv[2], encoding="utf-8") as f:
+            bundle = stix2.parse(f.read(), allow_custom=False)
+        checked, mismatched = 0, []
+        for obj in bundle.objects:
+            if obj.type not in ("ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "file"):
+                continue
+            properties = {k: v for k, v in obj.items() if k not in ("id", "type", "spec_version")}
+            again = type(obj)(**properties)
+            checked += 1
+            if again.id != obj.id:
+                mismatched.append([obj.id, again.id])
+        print(json.dumps({"checked": checked, "mismatched": mismatched}))
     elif mode == "md5":
         import hashlib
         print(json.dumps([hashlib.md5(v.encode()).hexdigest() for v in sys.argv[2:]]))
     else:
-        raise SystemExit("mode: misp, stix, decay, load-misp, load-stix or md5")
+        raise SystemExit("mode: misp, stix, decay, load-misp, load-stix, sco-ids or md5")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,159 @@
+import CTASCore
+
+/// Stored events in the intelligence formats: what CTAS itself observed.
+///
+/// - STIX: each event is an `observed-data` (its time, its type as a label, its id and
+///   description as an external reference) pointing at the observables of its indicators
+///   (`ipv4-addr`, `domain-name`, `url`, `file` hashes, `email-addr`); an event carrying an
+///   indicator the intelligence store knows is also a `sighting` of that indicator, whose
+///   object joins the bundle even when the selection left it out.
+/// - MISP, MISP feed, Zeek intel, CSV: the events' indicators join the selected
+///   intelligence as indicators reported by "CTAS observed events" (not marked for
+///   detection), each with the events that carried it as its sightings; one the store
+///   already holds keeps its own context and gains the source. Warninglisted values are
+///   never exported as indicators.
+extension IntelExporter {
+    /// A stored event chosen for export, with its indicators (listed and found in its text).
+    public struct ObservedEvent: Sendable {
+        public var event: Event
+        public var indicators: [Indicator]
+
+        public init(event: Event, indicators: [Indicator]) {
+            self.event = event
+            self.indicators = indicators
+        }
+    }
+
+    /// The report id and name the observed indicators are exported under.
+    static let observedReport = "ctas:observed-events"
+    static let observedReportName = "CTAS observed events"
+
+    /// The selected intelligence with the exported events' indicators joined in.
+    var listingsWithObserved: [IntelListing] {
+        guard !observed.isEmpty else { return listings }
+        var seen: [Indicator: (count: Int, first: Timestamp, last: Timestamp)] = [:]
+        var order: [Indicator] = []
+        for item in observed {
+            let t = item.event.timestamp
+            for indicator in Set(item.indicators) where Self.mispType(indicator.kind) != nil && !notIndicators(indicator) {
+                if let s = seen[indicator] {
+                    seen[indicator] = (s.count + 1, min(s.first, t), max(s.last, t))
+                } else {
+                    seen[indicator] = (1, t, t)
+                    order.append(indicator)
+                }
+            }
+        }
+        var out = listings
+        var position: [Indicator: Int] = [:]
+        for (i, listing) in out.enumerated() { position[listing.indicator] = i }
+        for indicator in order.sorted() {
+            guard let s = seen[indicator] else { continue }
+            let source = IntelListing.Source(report: Self.observedReport, name: Self.observedReportName, organization: "CTAS", date: s.last,
+                                             sourceType: indicator.kind.name, forDetection: false, comment: nil)
+            if let i = position[indicator] {
+                out[i].sources.append(source)
+                continue
+            }
+            var listing = IntelListing(indicator: indicator)
+            listing.sources = [source]
+            listing.firstSeen = s.first
+            listing.lastSeen = s.last
+            listing.sightings = s.count
+            listing.lastSighting = s.last
+            out.append(listing)
+        }
+        return out
+    }
+
+    /// Each exported event paired with each known indicator it carries.
+    func observedSightings() -> [(event: ObservedEvent, indicator: Indicator)] {
+        var out: [(event: ObservedEvent, indicator: Indicator)] = []
+        for item in observed {
+            for indicator in Set(item.indicators).sorted() where known[indicator] != nil && Self.stixPattern(indicator) != nil {
+                out.append((item, indicator))
+            }
+        }
+        return out
+    }
+
+    /// Events with no indicator STIX can express: an `observed-data` must point at an
+    /// observable, so these are left out of a STIX bundle (the caller says how many).
+    public var eventsWithoutObservables: Int {
+        observed.filter { $0.indicators.allSatisfy { Self.observable($0) == nil } }.count
+    }
+
+    /// The STIX observable of an indicator: its object and id (STIX's own deterministic id,
+    /// the one every producer gives the same value).
+    static func observable(_ indicator: Indicator) -> (id: String, json: String)? {
+        func q(_ s: String) -> String { JSONString.quoted(s) }
+        let type: String
+        var body: String
+        switch indicator.kind {
+        case .ipv4: (type, body) = ("ipv4-addr", "\"value\":\(q(indicator.value))")
+        case .ipv6: (type, body) = ("ipv6-addr", "\"value\":\(q(indicator.value))")
+        case .domain: (type, body) = ("domain-name", "\"value\":\(q(indicator.value))")
+        case .url: (type, body) = ("url", "\"value\":\(q(indicator.value))")
+        case .email: (type, body) = ("email-addr", "\"value\":\(q(indicator.value))")
+        case .md5: (type, body) = ("file", "\"hashes\":{\"MD5\":\(q(indicator.value))}")
+        case .sha1: (type, body) = ("file", "\"hashes\":{\"SHA-1\":\(q(indicator.value))}")
+        case .sha256: (type, body) = ("file", "\"hashes\":{\"SHA-256\":\(q(indicator.value))}")
+        case .cve, .other: return nil
+        }
+        // The id-contributing properties as canonical JSON: `value`, or a file's `hashes`.
+        let value = STIXIdentifier.canonical(indicator.value)
+        let contributing: String
+        switch indicator.kind {
+        case .md5: contributing = "{\"hashes\":{\"MD5\":\(value)}}"
+        case .sha1: contributing = "{\"hashes\":{\"SHA-1\":\(value)}}"
+        case .sha256: contributing = "{\"hashes\":{\"SHA-256\":\(value)}}"
+        default: contributing = "{\"value\":\(value)}"
+        }
+        let id = type + "--" + STIXIdentifier.uuid5(contributing)
+        body = "{\"type\":\"\(type)\",\"spec_version\":\"2.1\",\"id\":\(q(id)),\(body)}"
+        return (id, body)
+    }
+
+    /// The STIX objects of the exported events: observables, one `observed-data` per event,
+    /// one `sighting` per known indicator an event carries (with that indicator's object
+    /// when the bundle does not hold it yet).
+    func stixObservedObjects(_ sightings: [(event: ObservedEvent, indicator: Indicator)], indicatorIDs: inout Set<String>,
+                             markings: inout Set<String>) -> [String] {
+        func q(_ s: String) -> String { JSONString.quoted(s) }
+        var objects: [String] = []
+        var observables = Set<String>()
+        var observedID: [String: String] = [:]
+        for item in observed {
+            var refs: [String] = []
+            for indicator in Set(item.indicators).sorted() {
+                guard let (id, json) = Self.observable(indicator) else { continue }
+                refs.append(id)
+                if observables.insert(id).inserted { objects.append(json) }
+            }
+            guard !refs.isEmpty else { continue }
+            let event = item.event
+            let id = "observed-data--" + Self.uuid("observed-data", event.id)
+            observedID[event.id] = id
+            let t = q(Self.stixTime(event.timestamp))
+            var o = "{\"type\":\"observed-data\",\"spec_version\":\"2.1\",\"id\":\(q(id)),\"created\":\(t),\"modified\":\(t)"
+            o += ",\"first_observed\":\(t),\"last_observed\":\(t),\"number_observed\":1,\"object_refs\":\(JSONString.array(refs))"
+            o += ",\"labels\":\(JSONString.array([event.type]))"
+            var reference = "{\"source_name\":\"ctas\",\"external_id\":\(q(event.id))"
+            if let description = event.description, !description.isEmpty { reference += ",\"description\":\(q(description))" }
+            o += ",\"external_references\":[\(reference)}]"
+            objects.append(o + "}")
+        }
+        for (item, indicator) in sightings {
+            guard let observedRef = observedID[item.event.id], let listing = known[indicator] else { continue }
+            let indicatorID = "indicator--" + Self.uuid("indicator", indicator.kind.name, indicator.value)
+            if !indicatorIDs.contains(indicatorID), let (id, json) = Self.indicatorObject(listing, markings: &markings) {
+                objects.append(json)
+                indicatorIDs.insert(id)
+            }
+            let id = "sighting--" + Self.uuid("event-sighting", item.event.id, indicator.kind.name, indicator.value)
+            let t = q(Self.stixTime(item.event.timestamp))
+            objects.append("{\"type\":\"sighting\",\"spec_version\":\"2.1\",\"id\":\(q(id)),\"created\":\(t),\"modified\":\(t),\"first_seen\":\(t),\"last_seen\":\(t),\"count\":1,\"sighting_of_ref\":\(q(indicatorID)),\"observed_data_refs\":[\(q(observedRef))]}")
+        }
+        return objects
+    }
+}
