@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "CTASGeoIP", dependencies: ["CTASCore"]),
 
         // Threat intelligence: MISP events and feeds, STIX 2.1 bundles and patterns, decay.
-        .target(name: "CTASIntel", dependencies: ["CTASCore", "CTASFeeds", "CTASStore"]),
+        .target(name: "CTASIntel", dependencies: ["H3", "CTASCore", "CTASFeeds", "CTASStore"]),
 
         // Behaviour: per-entity rate anomalies (seasonal hybrid ESD) and rare behaviour.
         .target(name: "CTASBehaviour", dependencies: ["CTASCore", "CTASStore"]),

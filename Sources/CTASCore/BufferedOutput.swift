@@ -11,6 +11,9 @@ public final class BufferedOutput {
     private var buffer: [UInt8] = []
     /// Bytes written so far (flushed or not).
     public private(set) var written = 0
+    /// The error (errno) that stopped the writing, if one did: a full disk, a closed reader.
+    /// Commands that write files check it; one printing to a pipe may end quietly.
+    public private(set) var failure: Int32?
 
     public init(fd: Int32 = 1) {
         self.fd = fd
@@ -27,7 +30,8 @@ public final class BufferedOutput {
         if buffer.count >= 65_536 { flush() }
     }
 
-    /// Writes what is buffered (a closed reader, EPIPE, ends the writing quietly).
+    /// Writes what is buffered (a closed reader, EPIPE, ends the writing quietly; `failure`
+    /// says why).
     public func flush() {
         var done = 0
         buffer.withUnsafeBytes { raw in
@@ -35,7 +39,10 @@ public final class BufferedOutput {
             while done < raw.count {
                 let n = Glibc.write(fd, base + done, raw.count - done)
                 if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
+                if n <= 0 {
+                    if failure == nil { failure = n < 0 ? errno : EIO }
+                    return
+                }
                 done += n
             }
         }

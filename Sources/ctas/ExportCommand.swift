@@ -1,8 +1,6 @@
 import ArgumentParser
 import CTASCore
-import CTASFeeds
 import CTASIntel
-import CTASStore
 import Foundation
 
 extension IntelExporter.Format: ExpressibleByArgument {}
@@ -42,7 +40,7 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var warninglist: WarninglistOptions
     @OptionGroup var data: DataOptions
 
-    /// The event filter, parsed once in `validate`.
+    /// The event filter (`validate` has checked that it parses).
     private var filter: EventFilter {
         (try? EventFilter(parsing: query ?? "")) ?? .all
     }
@@ -63,115 +61,38 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let withEvents = selectsEvents || !selectsIntel
-        let withIntel = selectsIntel || !selectsEvents
-        let store = try IntelCommand.open(data, readOnly: true)
-        let at = select.at?.timestamp ?? .now()
-        var listings: [IntelListing] = []
-        var known: [Indicator: IntelListing] = [:]
-        do throws(StoreError) {
-            if withIntel { listings = try store.list(select.selection) }
-            if withEvents { for listing in try store.list(IntelStore.Selection(at: at)) { known[listing.indicator] = listing } }
+        var selection = EventExport.Selection()
+        selection.events = selectsEvents || !selectsIntel
+        if selectsIntel || !selectsEvents { selection.intel = select.selection }
+        selection.filter = filter
+        selection.since = since?.timestamp
+        selection.until = until?.timestamp
+        selection.cell = cell.flatMap(GeoCell.parse)
+        selection.limit = limit
+        selection.eventRowsInCSV = selectsEvents
+        selection.raw = raw
+        let list = try warninglist.load()
+        let path = data.directory.warmDatabase
+        if let neighbors {
+            let rules = try IngestOptions.parse([]).loadRules()
+            guard let ids = try EventExport.neighborIDs(of: neighbors, hops: hops, databasePath: path, warninglist: list,
+                                                        retention: rules.graphRetention, overcorrelation: rules.overcorrelationThreshold)
+            else { throw RuntimeError("\(SafeText.sanitize(neighbors)): no event or indicator with this id or value in the graph") }
+            selection.ids = ids
+        }
+        let outcome: EventExport.Outcome
+        do throws(EventExport.Failure) {
+            outcome = try EventExport.run(selection, format: format, to: out, databasePath: path, warninglist: list)
         } catch {
             throw RuntimeError(error.description)
         }
-        let list = try warninglist.load()
-        let events = withEvents ? try selectedEvents(warninglist: list) : []
-        let extractor = IndicatorExtractor()
-        let observed = events.map { IntelExporter.ObservedEvent(event: $0, indicators: extractor.indicators(of: $0)) }
-        let exporter = IntelExporter(listings: listings.sorted { ($0.indicator.kind.rawValue, $0.indicator.value) < ($1.indicator.kind.rawValue, $1.indicator.value) },
-                                     exportedAt: .now(), observed: observed, known: known,
-                                     notIndicators: { [list] in list.match($0) != nil })
-        switch format {
-        case .stix:
-            try write(exporter.stix())
-            let left = exporter.eventsWithoutObservables
-            if left > 0 { writeError("\(left) event(s) carry no indicator STIX has an observable for and were left out of the bundle") }
-        case .misp: try write(exporter.misp())
-        case .csv:
-            if selectsEvents {
-                try writeEventsCSV(events)
-            } else {
-                try write(exporter.csv())
-            }
-        case .zeekIntel:
-            let (text, skipped) = exporter.zeekIntel()
-            try write(text)
-            if skipped > 0 { writeError("\(skipped) indicator(s) Zeek's intel framework has no type for (CVE ids) were left out") }
-        case .mispFeed:
-            do {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                for (name, text) in exporter.mispFeed() {
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: out + "/" + name), options: .atomic)
-                }
-            } catch {
-                throw RuntimeError("\(out): cannot write the feed: \(error.localizedDescription)")
-            }
+        if outcome.moreEvents { writeError("ctas export: stopped at --limit \(limit) events; more match (raise --limit, or narrow the selection)") }
+        if outcome.eventsWithoutObservables > 0 {
+            writeError("\(outcome.eventsWithoutObservables) event(s) carry no indicator STIX has an observable for and were left out of the bundle")
         }
-        var said = withIntel ? ["\(listings.count) indicator(s)"] : []
-        if withEvents { said.append("\(events.count) event(s)") }
+        if outcome.leftOutOfZeek > 0 { writeError("\(outcome.leftOutOfZeek) indicator(s) Zeek's intel framework has no type for (CVE ids) were left out") }
+        var said = selection.intel != nil ? ["\(outcome.indicators) indicator(s)"] : []
+        if selection.events { said.append("\(outcome.events) event(s)") }
         writeError("exported \(said.joined(separator: " and ")) as \(format.rawValue)")
-    }
-
-    /// The stored events the event options select, newest first, at most `limit`.
-    private func selectedEvents(warninglist list: Warninglist) throws -> [Event] {
-        var q = EventQuery()
-        q.since = since?.timestamp
-        q.until = until?.timestamp
-        q.cell = cell.flatMap(GeoCell.parse)
-        q.newestFirst = true
-        q.limit = Int.max
-        let path = data.directory.warmDatabase
-        let filter = self.filter
-        var events: [Event] = []
-        var more = false
-        func keep(_ event: Event) {
-            guard filter.matches(event) else { return }
-            if events.count < limit { events.append(event) } else { more = true }
-        }
-        if let neighbors {
-            let rules = try IngestOptions.parse([]).loadRules()
-            let tier = try GraphTier.openForReading(path: path, warninglist: list, retention: rules.graphRetention)
-            guard let focus = tier.resolve(neighbors) else {
-                throw RuntimeError("\(SafeText.sanitize(neighbors)): no event or indicator with this id or value in the graph")
-            }
-            let query = NeighborQuery(focus: focus, hops: hops, limit: Int.max, overcorrelationThreshold: rules.overcorrelationThreshold)
-            guard let found = tier.neighbors(query) else { throw RuntimeError("\(SafeText.sanitize(neighbors)): not in the graph") }
-            let ids = (found.event.map { [$0.id] } ?? []) + found.neighbors.map(\.event.id)
-            let reader = try WarmReader(path: path)
-            try reader.events(ids: ids, matching: q).sorted { $0.timestamp > $1.timestamp }.forEach(keep)
-        } else {
-            let reader = try WarmReader(path: path)
-            try reader.forEachEvent(q) { keep($0) }
-        }
-        if more { writeError("ctas export: stopped at --limit \(limit) events; more match (raise --limit, or narrow the selection)") }
-        return events
-    }
-
-    private func writeEventsCSV(_ events: [Event]) throws {
-        let fd: Int32
-        if out == "-" {
-            fd = 1
-        } else {
-            fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            guard fd >= 0 else { throw RuntimeError("\(out): cannot write: \(String(cString: strerror(errno)))") }
-        }
-        defer { if fd != 1 { close(fd) } }
-        let writer = EventListWriter(format: .csv, raw: raw, maxColumn: nil, output: BufferedOutput(fd: fd))
-        writer.begin()
-        events.forEach { writer.write($0) }
-        writer.end()
-    }
-
-    private func write(_ text: String) throws {
-        if out == "-" {
-            FileHandle.standardOutput.write(Data(text.utf8))
-            return
-        }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-        } catch {
-            throw RuntimeError("\(out): cannot write: \(error.localizedDescription)")
-        }
     }
 }
