@@ -2,6 +2,7 @@ import CTASCore
 import CTASEngine
 import H3
 import Dispatch
+import Glibc
 
 /// How the console runs.
 public struct ConsoleOptions: Sendable {
@@ -216,6 +217,15 @@ public final class ConsoleApp {
                 summarizeCursor()
             case .copy(let text):
                 copy(text)
+            case .export(var request):
+                // `~/` as a shell would read it; a relative name is under the directory ctas started in.
+                if request.path.hasPrefix("~/"), let home = getenv("HOME").map({ String(cString: $0) }), home.hasPrefix("/") {
+                    request.path = home + request.path.dropFirst(1)
+                }
+                Task { [engine] in
+                    let result = await engine.export(request)
+                    self.deliver(.exported(result))
+                }
             case .loadTheme(let name):
                 if name.isEmpty {
                     state.say("themes: " + catalog.names.joined(separator: ", ") + " (now \(theme.name))")

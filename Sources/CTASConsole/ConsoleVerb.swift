@@ -6,7 +6,7 @@ import CTASEngine
 public enum ConsoleVerb: String, CaseIterable, Sendable {
     case speed, pause, resume, seek
     case theme, themes, filter, sort, live, focus
-    case graph, hops
+    case graph, hops, export
     case goto, window, weight, k
     case maximize, help, quit
 
@@ -38,6 +38,7 @@ public enum ConsoleVerb: String, CaseIterable, Sendable {
         case .focus: ":focus PANE"
         case .graph: ":graph ID|VALUE"
         case .hops: ":hops N"
+        case .export: ":export FMT FILE"
         case .goto: ":goto LAT,LNG|CELL"
         case .window: ":window 1h|24h|all"
         case .weight: ":weight count|severity"
@@ -62,6 +63,7 @@ public enum ConsoleVerb: String, CaseIterable, Sendable {
         case .focus: return "focus a pane: feed, metrics, graph (correlation), heatmap (density)"
         case .graph: return "correlations of an event or an indicator (evil[.]com, a hash…)"
         case .hops: return "correlation hop depth 1–3"
+        case .export: return "save the pane's events: stix misp misp-feed csv zeek-intel"
         case .goto: return "centre the heatmap there"
         case .window: return "heatmap time window"
         case .weight: return "heatmap density: events or summed severity"

@@ -25,6 +25,8 @@ public enum Arrival: Sendable {
     case engineProblem(String)
     /// A stored event asked for by id (nil: the warm tier does not hold it).
     case storedEvent(String, Event?)
+    /// An export finished.
+    case exported(Result<ExportReport, ExportProblem>)
 }
 
 extension Reducer {
@@ -52,6 +54,8 @@ extension Reducer {
                 state.graph.selected = min(state.graph.selected, max(0, selectable.count - 1))
             }
             state.graph.result = answer
+        case .exported(let result):
+            exported(result, state: &state, context: context)
         case .storedEvent(let id, let event):
             guard let event else {
                 state.say("event " + SafeText.sanitize(id) + " is no longer in the warm tier (the graph keeps events longer)",

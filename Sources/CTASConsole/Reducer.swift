@@ -498,6 +498,8 @@ public struct Reducer: Sendable {
             guard !argument.isEmpty else { return fail(":graph needs an event id or an indicator value") }
             guard state.panes.contains(.graph) else { return fail(":graph: the correlation pane is not shown") }
             return [.findInGraph(argument)]
+        case .export:
+            return export(argument, state: &state, context: context)
         case .hops:
             guard let n = Int(argument), (1...3).contains(n) else { return fail(":hops \(argument): expected 1, 2 or 3") }
             return perform(n == 1 ? .hops1 : n == 2 ? .hops2 : .hops3, state: &state, context: context)

@@ -255,5 +255,7 @@ public enum Effect: Sendable, Equatable {
     case drillCell
     /// Fetch what the crosshair cell holds (types, sources).
     case summarizeCursor
+    /// Write events out (`:export`).
+    case export(ExportRequest)
     case redraw
 }

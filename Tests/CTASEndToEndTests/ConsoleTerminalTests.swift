@@ -504,6 +504,17 @@ struct TmuxShell {
         try await t.send("Enter")
         let (drilled, list) = try await t.waitFor { $0.contains("event(s)") && $0.contains("enter detail+graph") }
         #expect(drilled, "\(list)")
+        // The drilled cell's events written out, from the real terminal; the list stays.
+        try await t.send(":")
+        try await t.type("export csv " + dir + "/cell.csv")
+        try await t.send("Enter")
+        let (exported, exportScreen) = try await t.waitFor { $0.contains("exported ") && $0.contains("event(s) as csv") }
+        #expect(exported, "\(exportScreen)")
+        let rows = try String(contentsOfFile: dir + "/cell.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(!rows.isEmpty)
+        let latitudes = rows.compactMap { Double($0.split(separator: ",", omittingEmptySubsequences: false)[5]) }
+        #expect(latitudes.count == rows.count && latitudes.allSatisfy { abs($0 - -1.29) < 3 }, "every row is in the drilled cell near Nairobi")
+        #expect(exportScreen.contains("enter detail+graph"))
         try await t.send("Enter")
         let (detail, detailScreen) = try await t.waitFor { $0.contains("esc") && $0.contains("evt-9-") && $0.contains("type") }
         #expect(detail, "\(detailScreen)")
