@@ -48,7 +48,8 @@ public final class IntelStore {
 
     /// Stores a batch: a report not seen before is added; a newer version (later `modified`)
     /// replaces the stored one and its entries; the same or an older version changes nothing.
-    public func store(_ batch: IntelBatch, importedAt: Timestamp) throws(StoreError) -> ImportSummary {
+    /// `entriesPerTransaction`: about how many entries one transaction writes (whole reports).
+    public func store(_ batch: IntelBatch, importedAt: Timestamp, entriesPerTransaction: Int = 100_000) throws(StoreError) -> ImportSummary {
         var summary = ImportSummary()
         summary.problems = batch.problems.count
         for problem in batch.problems { summary.problemsByKind[problem.key, default: 0] += 1 }
@@ -64,42 +65,55 @@ public final class IntelStore {
                                                  comment, confidence, valid_until)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        // One transaction per report: each is replaced whole, and a long import never holds
-        // the write lock for long (an ingest may be writing to the same data directory).
-        for report in batch.reports {
+        // Reports are replaced whole, a group of them per transaction: each commit rewrites
+        // the index pages its entries touch (their values are random), so committing every
+        // report alone wrote the value index over again for each; a group of about
+        // `entriesPerTransaction` entries keeps a transaction under a second or so, which
+        // an ingest writing to the same data directory waits out.
+        var start = 0
+        while start < batch.reports.count {
+            var end = start
+            var entries = 0
+            while end < batch.reports.count && (end == start || entries < entriesPerTransaction) {
+                entries += entriesByReport[batch.reports[end].id]?.count ?? 0
+                end += 1
+            }
             try database.transaction { () throws(StoreError) in
-                try stored.bind([.text(report.id)])
-                let previous: Int64? = try stored.step() ? stored.int64(0) : nil
-                stored.reset()
-                if let previous, previous >= report.modified.microseconds {
-                    summary.reportsUnchanged += 1
-                    return
-                }
-                if previous == nil { summary.reportsNew += 1 } else { summary.reportsUpdated += 1 }
-                try upsert.bind([.text(report.id), .text(report.format), .text(report.name), report.organization.map(SQLiteValue.text) ?? .null,
-                                 report.date.map { .integer($0.microseconds) } ?? .null, .integer(report.modified.microseconds),
-                                 .text(JSONString.array(report.tags)), .integer(importedAt.microseconds)])
-                _ = try upsert.step()
-                upsert.reset()
-                try clear.bind([.text(report.id)])
-                _ = try clear.step()
-                clear.reset()
-                // In key order: the rows go into the B-tree one after another.
-                let entries = (entriesByReport.removeValue(forKey: report.id) ?? []).sorted {
-                    ($0.indicator.kind.rawValue, $0.indicator.value, $0.sourceType) < ($1.indicator.kind.rawValue, $1.indicator.value, $1.sourceType)
-                }
-                for entry in entries {
-                    try insert.bind([.text(entry.report), .integer(Int64(entry.indicator.kind.rawValue)), .text(entry.indicator.value),
-                                     .text(entry.sourceType), .text(JSONString.array(entry.tags)),
-                                     entry.firstSeen.map { .integer($0.microseconds) } ?? .null,
-                                     entry.lastSeen.map { .integer($0.microseconds) } ?? .null, .integer(entry.forDetection ? 1 : 0),
-                                     entry.comment.map(SQLiteValue.text) ?? .null, entry.confidence.map(SQLiteValue.real) ?? .null,
-                                     entry.validUntil.map { .integer($0.microseconds) } ?? .null])
-                    _ = try insert.step()
-                    insert.reset()
-                    summary.entries += 1
+                for report in batch.reports[start..<end] {
+                    try stored.bind([.text(report.id)])
+                    let previous: Int64? = try stored.step() ? stored.int64(0) : nil
+                    stored.reset()
+                    if let previous, previous >= report.modified.microseconds {
+                        summary.reportsUnchanged += 1
+                        continue
+                    }
+                    if previous == nil { summary.reportsNew += 1 } else { summary.reportsUpdated += 1 }
+                    try upsert.bind([.text(report.id), .text(report.format), .text(report.name), report.organization.map(SQLiteValue.text) ?? .null,
+                                     report.date.map { .integer($0.microseconds) } ?? .null, .integer(report.modified.microseconds),
+                                     .text(JSONString.array(report.tags)), .integer(importedAt.microseconds)])
+                    _ = try upsert.step()
+                    upsert.reset()
+                    try clear.bind([.text(report.id)])
+                    _ = try clear.step()
+                    clear.reset()
+                    // In key order: the rows go into the B-tree one after another.
+                    let entries = (entriesByReport.removeValue(forKey: report.id) ?? []).sorted {
+                        ($0.indicator.kind.rawValue, $0.indicator.value, $0.sourceType) < ($1.indicator.kind.rawValue, $1.indicator.value, $1.sourceType)
+                    }
+                    for entry in entries {
+                        try insert.bind([.text(entry.report), .integer(Int64(entry.indicator.kind.rawValue)), .text(entry.indicator.value),
+                                         .text(entry.sourceType), .text(JSONString.array(entry.tags)),
+                                         entry.firstSeen.map { .integer($0.microseconds) } ?? .null,
+                                         entry.lastSeen.map { .integer($0.microseconds) } ?? .null, .integer(entry.forDetection ? 1 : 0),
+                                         entry.comment.map(SQLiteValue.text) ?? .null, entry.confidence.map(SQLiteValue.real) ?? .null,
+                                         entry.validUntil.map { .integer($0.microseconds) } ?? .null])
+                        _ = try insert.step()
+                        insert.reset()
+                        summary.entries += 1
+                    }
                 }
             }
+            start = end
         }
         summary.sightings = try database.transaction { () throws(StoreError) in
             try insertSightings(batch.sightings.map { ($0.indicator, $0.time, $0.source, "") })
