@@ -28,39 +28,37 @@ extension IntelExporter {
     static let observedReport = "ctas:observed-events"
     static let observedReportName = "CTAS observed events"
 
-    /// The selected intelligence with the exported events' indicators joined in.
+    /// The selected intelligence with the exported events' indicators joined in, each with
+    /// the events that carried it as its sightings (newest first).
     var listingsWithObserved: [IntelListing] {
         guard !observed.isEmpty else { return listings }
-        var seen: [Indicator: (count: Int, first: Timestamp, last: Timestamp)] = [:]
-        var order: [Indicator] = []
+        var seen: [Indicator: [(time: Timestamp, source: String, event: String)]] = [:]
         for item in observed {
-            let t = item.event.timestamp
+            let sighting = (item.event.timestamp, item.event.source ?? "ctas", item.event.id)
             for indicator in Set(item.indicators) where Self.mispType(indicator.kind) != nil && !notIndicators(indicator) {
-                if let s = seen[indicator] {
-                    seen[indicator] = (s.count + 1, min(s.first, t), max(s.last, t))
-                } else {
-                    seen[indicator] = (1, t, t)
-                    order.append(indicator)
-                }
+                seen[indicator, default: []].append(sighting)
             }
         }
         var out = listings
         var position: [Indicator: Int] = [:]
         for (i, listing) in out.enumerated() { position[listing.indicator] = i }
-        for indicator in order.sorted() {
-            guard let s = seen[indicator] else { continue }
-            let source = IntelListing.Source(report: Self.observedReport, name: Self.observedReportName, organization: "CTAS", date: s.last,
+        for indicator in seen.keys.sorted() {
+            guard let sightings = seen[indicator]?.sorted(by: { ($0.time, $0.event) > ($1.time, $1.event) }),
+                  let newest = sightings.first, let oldest = sightings.last else { continue }
+            let source = IntelListing.Source(report: Self.observedReport, name: Self.observedReportName, organization: "CTAS", date: newest.time,
                                              sourceType: indicator.kind.name, forDetection: false, comment: nil)
             if let i = position[indicator] {
                 out[i].sources.append(source)
+                out[i].recentSightings = sightings
                 continue
             }
             var listing = IntelListing(indicator: indicator)
             listing.sources = [source]
-            listing.firstSeen = s.first
-            listing.lastSeen = s.last
-            listing.sightings = s.count
-            listing.lastSighting = s.last
+            listing.firstSeen = oldest.time
+            listing.lastSeen = newest.time
+            listing.sightings = sightings.count
+            listing.lastSighting = newest.time
+            listing.recentSightings = sightings
             out.append(listing)
         }
         return out

@@ -204,7 +204,12 @@ public struct IntelExporter {
             if let first = listing.firstSeen { a += ",\"first_seen\":\(q(first.rfc3339))" }
             if let last = listing.lastSeen { a += ",\"last_seen\":\(q(last.rfc3339))" }
             if !listing.tags.isEmpty { a += ",\"Tag\":[" + listing.tags.map { "{\"name\":\(q($0))}" }.joined(separator: ",") + "]" }
-            if listing.sightings > 0, let last = listing.lastSighting {
+            if !listing.recentSightings.isEmpty {
+                // The exported events that carried it, one sighting each.
+                a += ",\"Sighting\":[" + listing.recentSightings.map {
+                    "{\"type\":\"0\",\"date_sighting\":\(q(String(max(0, $0.time.microseconds / 1_000_000)))),\"source\":\(q($0.source))}"
+                }.joined(separator: ",") + "]"
+            } else if listing.sightings > 0, let last = listing.lastSighting {
                 a += ",\"Sighting\":[{\"type\":\"0\",\"date_sighting\":\(q(String(max(0, last.microseconds / 1_000_000)))),\"source\":\"ctas\"}]"
             }
             attributes.append(a + "}")

@@ -317,6 +317,13 @@ import Testing
         let back = try await Self.values(dir + "/b")
         #expect(Set(back.keys) == ["ipv4:91.200.12.7", "sha256:" + String(repeating: "ab", count: 32)], "\(back.keys)")
         #expect(back["ipv4:91.200.12.7"]?["sightings"] as? Int == 1)
+        // Two events carried 91.200.12.7: two sightings, at their times, travel and come back.
+        _ = try await CLI.run(["export", "--format", "misp", "--out", dir + "/both.misp.json", "--query", "ind=91.200.12.7", "--data-dir", data])
+        _ = try await CLI.run(["intel", "import", dir + "/both.misp.json", "--data-dir", dir + "/c"])
+        let both = try await Self.values(dir + "/c")
+        #expect(both["ipv4:91.200.12.7"]?["sightings"] as? Int == 2 && both["ipv4:91.200.12.7"]?["lastSighting"] as? String == "2026-11-20T09:00:00Z",
+                "\(both["ipv4:91.200.12.7"] ?? [:])")
+        #expect(both["ipv4:45.77.10.20"]?["sightings"] as? Int == 1 && both["domain:c2-beacon.net"]?["sightings"] as? Int == 1)
 
         // CSV of events by time and by cell (feed strings escaped unless --raw).
         let csv = try await CLI.run(["export", "--format", "csv", "--out", "-", "--since", "2026-11-20T08:30Z", "--until", "2026-11-20T10:30Z", "--data-dir", data])
