@@ -81,8 +81,13 @@ struct PlantedActivity {
                   let rate = rates[name] else { continue }
             let first = Int.random(in: lastTwoWeeks, using: &rng)
             let length = Int.random(in: 1...3, using: &rng)
-            // A burst an analyst would call one: five times the usual rate, and 25 events more at least.
-            for h in first..<(first + length) { series[h] += rng.poisson(max(25, 4 * rate[h])) }
+            // A burst an analyst would call one: five times the usual rate, and 25 events more
+            // at least — a floor, not only a mean (a Poisson draw of mean 25 falls under 12 one
+            // time in 800, and such a "burst" is not one).
+            for h in first..<(first + length) {
+                let extra = max(25, 4 * rate[h])
+                series[h] += max(Int(extra.rounded(.up)), rng.poisson(extra))
+            }
             counts[name] = series
             used.insert(name)
             planted.append(Planted(entity: name, firstHour: Self.startHour + Int64(first), hours: length, burst: true))
