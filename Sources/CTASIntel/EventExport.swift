@@ -73,8 +73,17 @@ public enum EventExport {
             let store = try IntelStore(database: database, readOnly: true)
             if let intel = selection.intel { listings = try store.list(intel) }
             if selection.events {
-                for listing in try store.list(IntelStore.Selection(at: selection.intel?.at ?? now)) { known[listing.indicator] = listing }
                 (events, outcome.moreEvents) = try selectEvents(selection, databasePath: databasePath)
+                // The intelligence the events carry: found with the compact index, then read
+                // whole for those alone.
+                let at = selection.intel?.at ?? now
+                let index = try store.evidenceIndex(at: at)
+                if !index.isEmpty {
+                    let extractor = IndicatorExtractor()
+                    var carried = Set<Indicator>()
+                    for event in events { for indicator in extractor.indicators(of: event) where index.contains(indicator) { carried.insert(indicator) } }
+                    known = try store.listings(of: carried, at: at)
+                }
             }
         } catch {
             throw .store(error)

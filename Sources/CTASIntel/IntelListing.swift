@@ -56,6 +56,20 @@ extension IntelStore {
     }
 
     /// The indicators matching `selection`, highest score first.
+    /// The listings of `indicators` that the store holds (each looked up by its value), at
+    /// `time`: what an export of events needs of the intelligence they carry, without
+    /// reading every indicator of a large store.
+    public func listings(of indicators: Set<Indicator>, at time: Timestamp) throws(StoreError) -> [Indicator: IntelListing] {
+        var out: [Indicator: IntelListing] = [:]
+        for indicator in indicators {
+            var selection = Selection(at: time)
+            selection.value = indicator.value
+            selection.kinds = [indicator.kind]
+            for listing in try list(selection) where listing.indicator == indicator { out[indicator] = listing }
+        }
+        return out
+    }
+
     public func list(_ selection: Selection) throws(StoreError) -> [IntelListing] {
         guard Self.exists(in: database) else { return [] }
         var byIndicator: [Indicator: IntelListing] = [:]
@@ -84,18 +98,31 @@ extension IntelStore {
             if let until = time(13) { listing.validUntil = max(listing.validUntil ?? until, until) }
             byIndicator[indicator] = listing
         }
-        // Sightings up to the chosen time.
-        let sightings = try database.prepare("""
-            SELECT kind, value, count(*), max(ts) FROM intel_sightings WHERE ts <= ? GROUP BY kind, value
-            """)
-        try sightings.bind([.integer(selection.at.microseconds)])
-        while try sightings.step() {
-            guard let kind = IndicatorKind(rawValue: UInt8(clamping: sightings.int64(0))), let value = sightings.text(1) else { continue }
-            let indicator = Indicator(kind, value)
-            guard var listing = byIndicator[indicator] else { continue }
-            listing.sightings = Int(sightings.int64(2))
-            listing.lastSighting = Timestamp(microseconds: sightings.int64(3))
-            byIndicator[indicator] = listing
+        // Sightings up to the chosen time: of the one value asked for (its key prefix), or
+        // of every indicator in one pass.
+        if selection.value != nil {
+            let sightings = try database.prepare("SELECT count(*), max(ts) FROM intel_sightings WHERE kind = ? AND value = ? AND ts <= ?")
+            for indicator in order {
+                try sightings.bind([.integer(Int64(indicator.kind.rawValue)), .text(indicator.value), .integer(selection.at.microseconds)])
+                if try sightings.step(), sightings.int64(0) > 0 {
+                    byIndicator[indicator]?.sightings = Int(sightings.int64(0))
+                    byIndicator[indicator]?.lastSighting = Timestamp(microseconds: sightings.int64(1))
+                }
+                sightings.reset()
+            }
+        } else {
+            let sightings = try database.prepare("""
+                SELECT kind, value, count(*), max(ts) FROM intel_sightings WHERE ts <= ? GROUP BY kind, value
+                """)
+            try sightings.bind([.integer(selection.at.microseconds)])
+            while try sightings.step() {
+                guard let kind = IndicatorKind(rawValue: UInt8(clamping: sightings.int64(0))), let value = sightings.text(1) else { continue }
+                let indicator = Indicator(kind, value)
+                guard var listing = byIndicator[indicator] else { continue }
+                listing.sightings = Int(sightings.int64(2))
+                listing.lastSighting = Timestamp(microseconds: sightings.int64(3))
+                byIndicator[indicator] = listing
+            }
         }
         var out: [IntelListing] = []
         for indicator in order {

@@ -46,6 +46,10 @@ import Testing
                 #expect(found.reference == listing.reference, "\(listing.indicator.value) reference")
                 #expect(abs(found.score(at: time) - listing.score) < 1e-9, "\(listing.indicator.value) score")
             }
+            // Read one by one (what an export of events asks), each is the listing `list` gives.
+            let one = try store.listings(of: Set(listed.map(\.indicator)).union([Indicator(.domain, "absent.example-evidence.net")]), at: time)
+            #expect(one.count == listed.count)
+            for listing in listed { #expect(one[listing.indicator] == listing, "\(listing.indicator.value)") }
             // Values the store does not hold, of the same and of other kinds, are not known.
             for n in 0..<10_000 {
                 #expect(!index.contains(Indicator(.domain, "w\(n).example-evidence.net")))
