@@ -13,54 +13,66 @@ public struct IntelFileReader {
     public init() {}
 
     public func read(path: String) -> IntelBatch {
+        var batch = IntelBatch()
+        forEachFile(in: path) { batch.append($0) }
+        return batch
+    }
+
+    /// Reads `path` file by file (a directory's files in order, a feed's events by the
+    /// uuids its manifest lists), handing each file's batch to `body` as soon as it is read.
+    public func forEachFile(in path: String, _ body: (IntelBatch) -> Void) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             var batch = IntelBatch()
             batch.problems.append(IntelProblem(file: path, path: "$", reason: .unreadable("no such file or directory")))
-            return batch
+            body(batch)
+            return
         }
-        if isDirectory.boolValue { return readDirectory(path) }
-        return readFile(path)
-    }
-
-    private func readDirectory(_ path: String) -> IntelBatch {
-        var batch = IntelBatch()
+        guard isDirectory.boolValue else {
+            body(readFile(path))
+            return
+        }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-        if names.contains("manifest.json") {
-            // A MISP feed: the manifest lists the events by uuid.
-            let manifest = path + "/manifest.json"
-            var uuids: [String] = []
-            switch contents(of: manifest) {
-            case .failure(let problem): batch.problems.append(problem)
-            case .success(let bytes):
-                let parsed = bytes.withUnsafeBufferPointer { buffer -> Result<[String], LineProblem> in
-                    do throws(LineProblem) {
-                        let tape = try JSONTape(parsing: buffer)
-                        var keys: [String] = []
-                        tape.forEachMember(JSONTape.root) { key, _ in keys.append(tape.key(key)) }
-                        return .success(keys)
-                    } catch {
-                        return .failure(error)
-                    }
-                }
-                switch parsed {
-                case .success(let keys): uuids = keys
-                case .failure(let error): batch.problems.append(IntelProblem(file: manifest, path: "$", reason: .invalidJSON(error.message)))
+        guard names.contains("manifest.json") else {
+            for name in names where name.hasSuffix(".json") { body(readFile(path + "/" + name)) }
+            return
+        }
+        // A MISP feed: the manifest lists the events by uuid.
+        let manifest = path + "/manifest.json"
+        var uuids: [String] = []
+        switch contents(of: manifest) {
+        case .failure(let problem):
+            var batch = IntelBatch()
+            batch.problems.append(problem)
+            body(batch)
+        case .success(let bytes):
+            let parsed = bytes.withUnsafeBufferPointer { buffer -> Result<[String], LineProblem> in
+                do throws(LineProblem) {
+                    let tape = try JSONTape(parsing: buffer)
+                    var keys: [String] = []
+                    tape.forEachMember(JSONTape.root) { key, _ in keys.append(tape.key(key)) }
+                    return .success(keys)
+                } catch {
+                    return .failure(error)
                 }
             }
-            for uuid in uuids.sorted() {
-                guard uuid.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
-                    batch.problems.append(IntelProblem(file: manifest, path: "$." + uuid, reason: .notIntelligence(expected: "event uuids as keys")))
-                    continue
-                }
-                batch.append(readFile(path + "/" + uuid + ".json"))
+            switch parsed {
+            case .success(let keys): uuids = keys
+            case .failure(let error):
+                var batch = IntelBatch()
+                batch.problems.append(IntelProblem(file: manifest, path: "$", reason: .invalidJSON(error.message)))
+                body(batch)
             }
-            return batch
         }
-        for name in names where name.hasSuffix(".json") {
-            batch.append(readFile(path + "/" + name))
+        for uuid in uuids.sorted() {
+            guard uuid.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+                var batch = IntelBatch()
+                batch.problems.append(IntelProblem(file: manifest, path: "$." + uuid, reason: .notIntelligence(expected: "event uuids as keys")))
+                body(batch)
+                continue
+            }
+            body(readFile(path + "/" + uuid + ".json"))
         }
-        return batch
     }
 
     /// The file's bytes, or why they cannot be read.

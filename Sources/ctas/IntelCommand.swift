@@ -72,19 +72,18 @@ struct IntelCommand: ParsableCommand {
 
         func run() throws {
             let store = try IntelCommand.open(data, readOnly: false)
-            var batch = IntelBatch()
-            for path in paths { batch.append(IntelFileReader().read(path: path)) }
-            let summary: IntelStore.ImportSummary
+            let outcome: IntelImport.Outcome
             do throws(StoreError) {
-                summary = try store.store(batch, importedAt: .now())
+                outcome = try IntelImport.run(paths: paths, into: store, importedAt: .now())
             } catch {
                 throw RuntimeError(error.description)
             }
+            let summary = outcome.summary
             // Types that are context, not indicators (registry keys, file names…), are summed up by
             // type; every other problem is listed with its file and JSON path.
             var contextTypes: [String: Int] = [:]
             var listed: [IntelProblem] = []
-            for problem in batch.problems {
+            for problem in outcome.problems {
                 if case .unsupportedType(let type) = problem.reason { contextTypes[type, default: 0] += 1 } else { listed.append(problem) }
             }
             for problem in listed.prefix(max(0, showProblems)) { writeError(problem.description) }
@@ -97,7 +96,7 @@ struct IntelCommand: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-            let fatal = batch.problems.contains {
+            let fatal = outcome.problems.contains {
                 switch $0.reason {
                 case .invalidJSON, .unreadable, .notIntelligence: $0.path == "$"
                 default: false

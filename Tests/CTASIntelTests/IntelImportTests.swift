@@ -1,0 +1,35 @@
+import CTASCore
+import CTASStore
+import Foundation
+import Testing
+@testable import CTASIntel
+
+/// The pipelined import (a reader thread, the writer here) stores what one batch would,
+/// wherever its chunks are cut, and keeps every problem with its file.
+@Suite struct IntelImportTests {
+    @Test(arguments: [1, 2, 3, 1_000_000])
+    func chunksOfAnySizeImportTheSame(chunkEntries: Int) throws {
+        let dir = NSTemporaryDirectory() + "ctas-import-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/events", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for e in 0..<5 {
+            let attributes = (0...e).map { #"{"type":"domain","value":"d\#($0)-e\#(e).example-import.net","to_ids":true}"# }.joined(separator: ",")
+            try #"{"Event":{"uuid":"00000000-0000-4000-8000-00000000000\#(e)","info":"E\#(e)","date":"2026-10-01","timestamp":"1790000000","Attribute":[\#(attributes),{"type":"regkey","value":"HKLM\\x"}]}}"#
+                .write(toFile: dir + "/events/e\(e).json", atomically: true, encoding: .utf8)
+        }
+        try "{not json".write(toFile: dir + "/events/zz-broken.json", atomically: true, encoding: .utf8)
+        let store = try IntelStore(database: SQLiteDatabase(path: dir + "/warm.sqlite"))
+        let outcome = try IntelImport.run(paths: [dir + "/events", dir + "/missing.json"], into: store, importedAt: Timestamp(microseconds: 0),
+                                          chunkEntries: chunkEntries)
+        #expect(outcome.summary.reportsNew == 5 && outcome.summary.entries == 15, "\(outcome.summary)")
+        #expect(outcome.summary.problems == outcome.problems.count)
+        let files = Set(outcome.problems.map { URL(fileURLWithPath: $0.file).lastPathComponent })
+        #expect(files.isSuperset(of: ["zz-broken.json", "missing.json"]), "\(files)")
+        #expect(outcome.problems.filter { if case .unsupportedType = $0.reason { true } else { false } }.count == 5)
+        let values = try store.list(IntelStore.Selection(at: Timestamp(microseconds: 0))).map(\.indicator.value)
+        #expect(Set(values) == Set((0..<5).flatMap { e in (0...e).map { "d\($0)-e\(e).example-import.net" } }))
+        // Again: nothing new, nothing lost.
+        let again = try IntelImport.run(paths: [dir + "/events"], into: store, importedAt: Timestamp(microseconds: 0), chunkEntries: chunkEntries)
+        #expect(again.summary.reportsUnchanged == 5 && again.summary.reportsNew == 0 && again.summary.entries == 0)
+    }
+}
