@@ -12,12 +12,6 @@ public struct IntelFileReader {
 
     public init() {}
 
-    public func read(path: String) -> IntelBatch {
-        var batch = IntelBatch()
-        forEachFile(in: path) { batch.append($0) }
-        return batch
-    }
-
     /// Reads `path` file by file (a directory's files in order, a feed's events by the
     /// uuids its manifest lists), handing each file's batch to `body` as soon as it is read.
     public func forEachFile(in path: String, _ body: (IntelBatch) -> Void) {
