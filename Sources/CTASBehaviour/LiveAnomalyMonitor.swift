@@ -12,7 +12,9 @@ import Darwin
 /// bounded memory per entity.
 ///
 /// Each tracked entity keeps its last `historyHours` hourly counts in a ring (two bytes an
-/// hour: 1.3 KiB for four weeks), the hour it was first seen, its event count, the scale of
+/// hour: 1.3 KiB for four weeks) — until its `sparseEvents`-th event, only its events' hours
+/// (telemetry names a host per event, and most hosts of a busy network are seen a few times:
+/// 100,000 of them took 300 MB as rings) — the hour it was first seen, its event count, the scale of
 /// its residuals (recomputed once a day of event time) and up to `typeCapacity` event types.
 /// When event time passes the end of an hour, every tracked entity's count in that hour is
 /// compared with the median of the same hour of the week (three weeks of history) or day
@@ -33,6 +35,9 @@ public struct LiveAnomalyMonitor: Sendable {
         public var historyHours = 672
         /// Entities tracked at most; later ones are counted, not tracked.
         public var maximumEntities = 100_000
+        /// Events an entity has before its hours become a ring (the answers are the same
+        /// either way; this trades memory of rarely seen entities against scanning their hours).
+        public var sparseEvents = 24
         /// Values remembered per entity and attribute (types, countries, ASes) for firsts.
         public var typeCapacity = 64
         /// Events an entity must have shown before a first counts.
@@ -53,7 +58,10 @@ public struct LiveAnomalyMonitor: Sendable {
 
     struct EntityState: Sendable {
         var name: String
-        var ring: [UInt16]
+        /// Hourly counts by `ringIndex`; empty while the entity is sparse.
+        var ring: [UInt16] = []
+        /// While sparse: the hour of each event (what the ring would count).
+        var early: [Int64] = []
         var firstHour: Int64
         var lastHour: Int64
         var events = 0
@@ -128,22 +136,38 @@ public struct LiveAnomalyMonitor: Sendable {
             }
             slot = entities.count
             index[name] = slot
-            entities.append(EntityState(name: name, ring: [UInt16](repeating: 0, count: options.historyHours), firstHour: hour, lastHour: hour))
+            entities.append(EntityState(name: name, firstHour: hour, lastHour: hour))
             status.tracked = entities.count
         }
         let width = Int64(options.historyHours)
-        if hour > entities[slot].lastHour {
-            // Clear the slots of the hours skipped since the entity's last event.
-            var h = max(entities[slot].lastHour + 1, hour - width + 1)
-            while h <= hour {
-                entities[slot].ring[Self.ringIndex(h, width)] = 0
-                h += 1
+        if entities[slot].ring.isEmpty {
+            // Sparse: keep the hour; the ring is made from these at the `sparseEvents`-th event.
+            entities[slot].early.append(hour)
+            entities[slot].lastHour = max(entities[slot].lastHour, hour)
+            if entities[slot].early.count >= options.sparseEvents {
+                var ring = [UInt16](repeating: 0, count: options.historyHours)
+                let last = entities[slot].lastHour
+                for h in entities[slot].early where h > last - width {
+                    let i = Self.ringIndex(h, width)
+                    ring[i] = ring[i] == .max ? .max : ring[i] + 1
+                }
+                entities[slot].ring = ring
+                entities[slot].early = []
             }
-            entities[slot].lastHour = hour
-        }
-        if hour > entities[slot].lastHour - width {
-            let i = Self.ringIndex(hour, width)
-            entities[slot].ring[i] = entities[slot].ring[i] == .max ? .max : entities[slot].ring[i] + 1
+        } else {
+            if hour > entities[slot].lastHour {
+                // Clear the slots of the hours skipped since the entity's last event.
+                var h = max(entities[slot].lastHour + 1, hour - width + 1)
+                while h <= hour {
+                    entities[slot].ring[Self.ringIndex(h, width)] = 0
+                    h += 1
+                }
+                entities[slot].lastHour = hour
+            }
+            if hour > entities[slot].lastHour - width {
+                let i = Self.ringIndex(hour, width)
+                entities[slot].ring[i] = entities[slot].ring[i] == .max ? .max : entities[slot].ring[i] + 1
+            }
         }
         if hour < entities[slot].firstHour { entities[slot].firstHour = hour }
         // Firsts: an event type, country, AS or indicator kind the established entity never
@@ -185,11 +209,24 @@ public struct LiveAnomalyMonitor: Sendable {
 
     static func ringIndex(_ hour: Int64, _ width: Int64) -> Int { Int(((hour % width) + width) % width) }
 
+
     /// The entity's count in `hour` (0 for hours after its last event or out of the ring).
     private func counted(_ state: EntityState, _ hour: Int64) -> Double {
         let width = Int64(options.historyHours)
         guard hour <= state.lastHour, hour > state.lastHour - width, hour >= state.firstHour else { return 0 }
+        if state.ring.isEmpty { return Double(state.early.reduce(0) { $0 + ($1 == hour ? 1 : 0) }) }
         return Double(state.ring[Self.ringIndex(hour, width)])
+    }
+
+    /// The entity's counts for the hours `from...to`, in one pass over its sparse hours.
+    private func counts(_ state: EntityState, from: Int64, to: Int64) -> [Double] {
+        guard state.ring.isEmpty else { return (from...to).map { counted(state, $0) } }
+        var values = [Double](repeating: 0, count: Int(to - from + 1))
+        let width = Int64(options.historyHours)
+        for h in state.early where h >= from && h <= to && h <= state.lastHour && h > state.lastHour - width && h >= state.firstHour {
+            values[Int(h - from)] += 1
+        }
+        return values
     }
 
     /// Judges the complete hour `hour` for every tracked entity.
@@ -298,7 +335,7 @@ public struct LiveAnomalyMonitor: Sendable {
     /// never below 1 (a Poisson count's variance after the transform).
     private mutating func refreshScale(slot: Int, from start: Int64, to hour: Int64, period: Int) {
         let state = entities[slot]
-        let values = (start...hour).map { counted(state, $0) }
+        let values = counts(state, from: start, to: hour)
         guard values.count >= period, let seasonal = SeasonalResiduals(counts: values, firstHour: start) else {
             entities[slot].scale = 1
             entities[slot].scaleHour = hour

@@ -113,3 +113,42 @@ extension LiveMonitorTests {
         #expect(monitor.status.rare == 3)
     }
 }
+
+extension LiveMonitorTests {
+    /// Rarely seen entities keep their events' hours instead of a four-week ring until their
+    /// `sparseEvents`-th event; the answers are the same whenever the ring is made — on
+    /// planted activity with quiet hosts (a few events a day), out-of-order events, and
+    /// hosts seen once.
+    @Test(arguments: [1, 5, 24, 100_000])
+    func sparseEntitiesAnswerAsRingsDo(sparseEvents: Int) {
+        let activity = PlantedActivity(entities: 60, days: 28, bursts: 12, silences: 4, seed: 77)
+        var events = activity.events
+        // Late and early arrivals, and hosts seen once or twice.
+        let hour: Int64 = 3_600_000_000
+        for i in 0..<200 {
+            let at = events[events.count / 2].timestamp.microseconds - Int64(i % 50) * hour
+            events.insert(Event(id: "late\(i)", timestamp: Timestamp(microseconds: at), type: "conn", entity: "host-\(i % 60)"), at: events.count / 2 + i)
+            events.append(Event(id: "once\(i)", timestamp: events[events.count - 1].timestamp, type: "dns", entity: "guest-\(i)"))
+        }
+        func run(_ sparse: Int) -> ([Anomaly], [LiveAnomalyMonitor.HourBand], LiveAnomalyMonitor.Status) {
+            var options = LiveAnomalyMonitor.Options()
+            options.sparseEvents = sparse
+            var monitor = LiveAnomalyMonitor(options: options)
+            var found: [Anomaly] = []
+            var start = 0
+            while start < events.count {
+                let end = min(events.count, start + 2500)
+                found += monitor.observe(Array(events[start..<end]))
+                start = end
+            }
+            let band = monitor.profile(of: "host-7", endingAt: events[events.count - 1].timestamp, hours: 48)
+            return (found, band, monitor.status)
+        }
+        let ring = run(1)
+        let sparse = run(sparseEvents)
+        #expect(ring.0.count > 10)
+        #expect(sparse.0 == ring.0)
+        #expect(sparse.1 == ring.1)
+        #expect(sparse.2 == ring.2)
+    }
+}
