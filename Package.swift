@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "CTASSchemaTests", dependencies: ["CTASSchema", "CTASTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "CTASIntel", "CTASBehaviour", "H3", "CTASTestSupport"]),
         // The project's own rules: the manifest declares what the code imports, arrows point down.
-        .testTarget(name: "CTASIntelTests", dependencies: ["CTASIntel", "CTASCore", "CTASStore", "CTASTestSupport"]),
+        .testTarget(name: "CTASIntelTests", dependencies: ["CTASIntel", "CTASCore", "CTASFeeds", "CTASStore", "CTASTestSupport"]),
         .testTarget(name: "CTASBehaviourTests", dependencies: ["CTASBehaviour", "CTASCore", "CTASTestSupport"], exclude: ["Oracle"]),
         .testTarget(name: "CTASGeoIPTests", dependencies: ["CTASGeoIP", "CTASCore", "CTASTestSupport"], exclude: ["Oracle"]),
         .testTarget(name: "CTASProjectTests", dependencies: ["CTASTestSupport"]),

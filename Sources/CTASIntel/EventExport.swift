@@ -68,20 +68,21 @@ public enum EventExport {
         var listings: [IntelListing] = []
         var known: [Indicator: IntelListing] = [:]
         var events: [Event] = []
+        var observed: [IntelExporter.ObservedEvent] = []
         do throws(StoreError) {
             let database = try SQLiteDatabase(path: databasePath, readOnly: true)
             let store = try IntelStore(database: database, readOnly: true)
             if let intel = selection.intel { listings = try store.list(intel) }
             if selection.events {
                 (events, outcome.moreEvents) = try selectEvents(selection, databasePath: databasePath)
+                let extractor = IndicatorExtractor()
+                observed = events.map { IntelExporter.ObservedEvent(event: $0, indicators: extractor.indicators(of: $0)) }
                 // The intelligence the events carry: found with the compact index, then read
                 // whole for those alone.
                 let at = selection.intel?.at ?? now
                 let index = try store.evidenceIndex(at: at)
                 if !index.isEmpty {
-                    let extractor = IndicatorExtractor()
-                    var carried = Set<Indicator>()
-                    for event in events { for indicator in extractor.indicators(of: event) where index.contains(indicator) { carried.insert(indicator) } }
+                    let carried = Set(observed.flatMap { $0.indicators.filter(index.contains) })
                     known = try store.listings(of: carried, at: at)
                 }
             }
@@ -90,11 +91,8 @@ public enum EventExport {
         }
         outcome.indicators = listings.count
         outcome.events = events.count
-        let extractor = IndicatorExtractor()
         let exporter = IntelExporter(listings: listings.sorted { ($0.indicator.kind.rawValue, $0.indicator.value) < ($1.indicator.kind.rawValue, $1.indicator.value) },
-                                     exportedAt: now,
-                                     observed: events.map { IntelExporter.ObservedEvent(event: $0, indicators: extractor.indicators(of: $0)) },
-                                     known: known, notIndicators: { warninglist.match($0) != nil })
+                                     exportedAt: now, observed: observed, known: known, notIndicators: { warninglist.match($0) != nil })
         switch format {
         case .stix:
             try write(exporter.stix(), to: path)
@@ -152,18 +150,32 @@ public enum EventExport {
     }
 
     static func write(_ text: String, to path: String) throws(Failure) {
+        try writing(to: path) { $0.write(text) }
+    }
+
+    static func writeRows(_ events: [Event], to path: String, raw: Bool) throws(Failure) {
+        try writing(to: path) { output in
+            let writer = EventListWriter(format: .csv, raw: raw, maxColumn: nil, output: output)
+            writer.begin()
+            events.forEach { writer.write($0) }
+            writer.end()
+        }
+    }
+
+    /// Runs `body` on an output to `path` (`-`: standard output). A file is written whole
+    /// or not at all: beside the target, synced, then renamed over it.
+    static func writing(to path: String, _ body: (BufferedOutput) -> Void) throws(Failure) {
         if path == "-" {
             let output = BufferedOutput(fd: 1)
-            output.write(text)
+            body(output)
             output.flush()
             return
         }
-        // Whole or not at all: written beside, synced, then renamed over.
         let temporary = path + ".ctas-tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
         let output = BufferedOutput(fd: fd)
-        output.write(text)
+        body(output)
         output.flush()
         let failure = output.failure ?? (fsync(fd) == 0 ? nil : errno)
         close(fd)
@@ -175,21 +187,6 @@ public enum EventExport {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw .cannotWrite(path: path, reason: reason)
-        }
-    }
-
-    static func writeRows(_ events: [Event], to path: String, raw: Bool) throws(Failure) {
-        let fd = path == "-" ? 1 : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
-        defer { if fd != 1 { close(fd) } }
-        let output = BufferedOutput(fd: fd)
-        let writer = EventListWriter(format: .csv, raw: raw, maxColumn: nil, output: output)
-        writer.begin()
-        events.forEach { writer.write($0) }
-        writer.end()
-        output.flush()
-        if fd != 1, let failure = output.failure ?? (fsync(fd) == 0 ? nil : errno) {
-            throw .cannotWrite(path: path, reason: String(cString: strerror(failure)))
         }
     }
 }

@@ -1,4 +1,5 @@
 import CTASCore
+import CTASFeeds
 import CTASStore
 import Foundation
 import Testing
@@ -14,7 +15,7 @@ import Testing
         let path = NSTemporaryDirectory() + "ctas-evidence-\(UUID().uuidString).sqlite"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try IntelStore(database: SQLiteDatabase(path: path))
-        var random = SplitMix(seed: seed)
+        var random = SeededRandom(seed: seed)
         let day: Int64 = 86_400_000_000
         let base: Int64 = 1_790_000_000_000_000
         func maybeTime() -> Timestamp? { random.next() % 3 == 0 ? nil : Timestamp(microseconds: base + Int64(random.next() % 200) * day) }
@@ -55,19 +56,6 @@ import Testing
                 #expect(!index.contains(Indicator(.domain, "w\(n).example-evidence.net")))
                 #expect(!index.contains(Indicator(.url, "v\(n % 60).example-evidence.net")))
             }
-        }
-    }
-
-    /// A small deterministic generator (the test's store is shaped the same on every run).
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }
