@@ -231,6 +231,9 @@ public struct FeedDecoder: Sendable {
         switch format {
         case .zeekTSV:
             if b.first == UInt8(ascii: "#") {
+                // Whatever the line does (even when it is refused), the block's columns are
+                // worked out again for the next row.
+                zeekSchema = nil
                 try zeekHeader.apply(b)
                 return nil
             }

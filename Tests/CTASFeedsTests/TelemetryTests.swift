@@ -235,6 +235,32 @@ let zeekConn = """
         #expect(headless.rejects.map(\.reasonKey) == ["bad_header:#fields", "bad_header:#separator"])
     }
 
+    /// Found by fuzzing (the `zeek` target): a row under an incomplete block (7 fields, 5 types)
+    /// made the decoder work out the block's columns; a refused `#fields` line (a name twice)
+    /// then changed the fields without the decoder noticing, and the next row — 5 columns, now
+    /// "complete" — was hashed with the 7-column schema: an index past its cells, a trap.
+    /// A refused header line now leaves no block (rows refused until a complete one), and a
+    /// row is never read with columns of another block.
+    @Test func aRefusedFieldsLineLeavesNoBlockAndNoStaleColumns() throws {
+        let text = """
+        #separator \\x09
+        #fields\tts\tuid\tid.orig_h\tnote\tmsg\tone\ttwo
+        #types\ttime\tstring\taddr\tstring\tstring
+        1763632800.0\tC0\t10.0.0.1\tScan::Port_Scan\thello
+        #fields\tts\tuid\tts\tnote\tmsg
+        1763632801.0\tC1\t10.0.0.1\tScan::Port_Scan\thello
+        #fields\tts\tuid
+        #types\ttime\tstring
+        1763632803.0\tC3
+
+        """
+        let out = try decodeAll(text, format: .zeek, name: "notice.log")
+        #expect(out.events.map(\.flow) == ["C3"])
+        #expect(out.rejects.map(\.reasonKey) == ["bad_header:#fields", "bad_header:#fields", "bad_header:#fields"],
+                "a row under an incomplete block, the refused line, a row under no block")
+        #expect(out.rejects.map(\.line) == [4, 5, 6])
+    }
+
     @Test func everyNamedLogGetsItsDescriptionAndIndicators() throws {
         func row(_ path: String, _ fields: [(String, String, String)]) -> String {
             "#separator \\x09\n#path\t\(path)\n#fields\t" + fields.map(\.0).joined(separator: "\t") + "\n#types\t"

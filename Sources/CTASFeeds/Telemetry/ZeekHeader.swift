@@ -101,8 +101,20 @@ public struct ZeekHeader: Sendable, Equatable {
     public var isComplete: Bool { !fields.isEmpty && fields.count == types.count }
 
     /// Applies one `#…` line. Throws for a header line that cannot be used (the rows after it
-    /// would be misread); unknown directives (`#open`, `#close`, comments) are ignored.
+    /// would be misread) and leaves no block behind: fields and types are cleared, so rows
+    /// are refused until a complete block. Unknown directives (`#open`, `#close`, comments)
+    /// are ignored.
     public mutating func apply(_ line: UnsafeBufferPointer<UInt8>) throws(LineProblem) {
+        do throws(LineProblem) {
+            try applyDirective(line)
+        } catch {
+            fields = []
+            types = []
+            throw error
+        }
+    }
+
+    private mutating func applyDirective(_ line: UnsafeBufferPointer<UInt8>) throws(LineProblem) {
         guard line.first == UInt8(ascii: "#") else { return }
         // `#separator` names the separator in `\xHH` form and is itself separated by a space.
         if Self.starts(line, with: "#separator") {
@@ -141,11 +153,12 @@ public struct ZeekHeader: Sendable, Equatable {
             path = values.first.map { String(decoding: Self.unescape($0), as: UTF8.self) }
         case "#fields":
             guard !values.isEmpty else { throw LineProblem("bad_header", field: "#fields", "#fields names no column") }
-            fields = values.map { String(decoding: Self.unescape($0), as: UTF8.self) }
+            let names = values.map { String(decoding: Self.unescape($0), as: UTF8.self) }
             var seen = Set<String>()
-            for name in fields where !seen.insert(name).inserted {
+            for name in names where !seen.insert(name).inserted {
                 throw LineProblem("bad_header", field: "#fields", "#fields names '\(SafeText.sanitize(name))' twice; expected each column once")
             }
+            fields = names
         case "#types":
             types = values.map { ZeekType(String(decoding: $0, as: UTF8.self)) }
         default:

@@ -45,6 +45,9 @@ public struct ZeekLogParser: Sendable {
             throw LineProblem("bad_header", field: "#fields", "a row before a complete header block; expected #fields and #types with one type per field")
         }
         let count = header.fields.count
+        guard handle.schema.names.count == count, handle.schema.types.count == count else {
+            throw LineProblem("bad_header", field: "#fields", "the row's column schema is not its header block's (\(handle.schema.names.count) columns for \(count) fields)")
+        }
         var cells = [ZeekRecord.Cell](repeating: ZeekRecord.Cell(), count: count)
         var column = 0
         var start = 0
