@@ -600,6 +600,7 @@ public final class Engine: Sendable {
             stage.batches = acc.batches
             stage.events = acc.events
             stage.latency = LatencySummary(acc.histogram)
+            stage.busySeconds = Double(acc.busyNanos) / 1e9
             // Counters read before another snapshot's can be older than its reference: no rate then.
             if elapsed > 0, previousEvents.count == state.stages.count, acc.events >= previousEvents[i], acc.busyNanos >= previousBusy[i] {
                 stage.eventsPerSecond = Double(acc.events - previousEvents[i]) / elapsed
@@ -683,7 +684,8 @@ public final class Engine: Sendable {
             peakResidentBytes: snap.process.peakResidentBytes,
             stages: Dictionary(uniqueKeysWithValues: snap.stages.map {
                 ($0.name, IngestSummary.Stage(events: $0.events, batches: $0.batches, p50Micros: $0.latency.p50,
-                                              p95Micros: $0.latency.p95, p99Micros: $0.latency.p99, maxMicros: $0.latency.max))
+                                              p95Micros: $0.latency.p95, p99Micros: $0.latency.p99, maxMicros: $0.latency.max,
+                                              busySeconds: ($0.busySeconds * 1000).rounded() / 1000))
             }),
             endToEndP50Micros: snap.endToEnd.p50, endToEndP99Micros: snap.endToEnd.p99, failure: snap.failure,
             geolocation: snap.geolocation, intelSightings: snap.intelSightings, anomalies: snap.anomalies)

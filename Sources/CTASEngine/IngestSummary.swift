@@ -34,6 +34,8 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         public var p95Micros: UInt64
         public var p99Micros: UInt64
         public var maxMicros: UInt64
+        /// Seconds the stage spent working, over the run (its batches' times summed).
+        public var busySeconds: Double?
     }
 
     public var accepted: Int

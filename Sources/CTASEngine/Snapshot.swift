@@ -148,6 +148,8 @@ public struct StageStatus: Sendable, Equatable {
     public var queueCapacity = 0
     /// Share of wall time this stage spent working (0…1).
     public var busy = 0.0
+    /// Seconds this stage spent working since the engine started.
+    public var busySeconds = 0.0
 
     public init(name: String) { self.name = name }
 }

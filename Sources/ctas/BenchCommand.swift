@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction, the correlation graph, the heatmap.",
-        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self, GeoIPBench.self, IntelBench.self, AnomaliesBench.self],
+        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self, GeoIPBench.self, IntelBench.self, AnomaliesBench.self, TestbedBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -324,6 +324,69 @@ struct GeoIPBench: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct TestbedBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "testbed",
+        abstract: "Run CTAS and the Python testbed (testbed/ctas_testbed.py) on one feed: the improvement factor and every difference in their answers.",
+        discussion: """
+            Ingests FEED (default: --events generated events with a few malformed lines) with `ctas ingest`, runs the
+            testbed — the same pipeline written plainly in Python — on it, and compares accepted and rejected lines,
+            indicators per event, events per cell, correlation components and Gi* hot cells. Reports events/s of each
+            (wall time of each process), the factor end to end and per stage, and each check's differences with
+            examples. Exits 1 when the answers differ. The target: CTAS ≥ 10× the testbed.
+            """)
+
+    @Argument(help: "A native NDJSON feed (default: a generated one).")
+    var feed: String?
+
+    @Option(help: "Events to generate when no feed is given.")
+    var events: Int = 300_000
+
+    @Option(help: "Generator seed.")
+    var seed: UInt64 = 7
+
+    @Option(help: "H3 resolution of the cell counts and hot spots.")
+    var resolution: Int = 5
+
+    @Option(help: "Python with PyPI h3 (default: the repository's .venv/bin/python).")
+    var python: String?
+
+    @Option(help: "Scratch directory (removed first; default: a temporary directory, removed after).")
+    var directory: String?
+
+    func validate() throws {
+        guard (1...100_000_000).contains(events) else { throw ValidationError("--events must be 1–100000000") }
+        guard (0...15).contains(resolution) else { throw ValidationError("--resolution must be 0–15") }
+    }
+
+    func run() throws {
+        let root = FileManager.default.currentDirectoryPath
+        let script = root + "/testbed/ctas_testbed.py"
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw ValidationError("\(script): not found; run from the repository's top directory")
+        }
+        let venv = root + "/.venv/bin/python"
+        guard let interpreter = python ?? (FileManager.default.isExecutableFile(atPath: venv) ? venv : nil) else {
+            throw ValidationError("no Python with PyPI h3: give --python, or create .venv (see .ci/run)")
+        }
+        let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-testbed-\(getpid())"
+        defer { if directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var path = feed
+        if path == nil {
+            path = try TestbedBenchmark.generateFeed(events: events, seed: seed, directory: dir + "-feed")
+        }
+        defer { if feed == nil { try? FileManager.default.removeItem(atPath: dir + "-feed") } }
+        guard let path else { return }
+        let result = try TestbedBenchmark.run(feed: path, directory: dir, executable: executable, python: interpreter, script: script,
+                                              resolution: resolution)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        if !result.answersMatch { throw ExitCode(1) }
     }
 }
 
