@@ -354,6 +354,9 @@ struct TestbedBench: ParsableCommand {
     @Option(help: "Python with PyPI h3 (default: the repository's .venv/bin/python).")
     var python: String?
 
+    @Option(help: "The testbed script (default: testbed/ctas_testbed.py under the current directory).")
+    var script: String?
+
     @Option(help: "Scratch directory (removed first; default: a temporary directory, removed after).")
     var directory: String?
 
@@ -364,9 +367,9 @@ struct TestbedBench: ParsableCommand {
 
     func run() throws {
         let root = FileManager.default.currentDirectoryPath
-        let script = root + "/testbed/ctas_testbed.py"
+        let script = self.script ?? root + "/testbed/ctas_testbed.py"
         guard FileManager.default.fileExists(atPath: script) else {
-            throw ValidationError("\(script): not found; run from the repository's top directory")
+            throw ValidationError("\(script): not found; run from the repository's top directory or give --script")
         }
         let venv = root + "/.venv/bin/python"
         guard let interpreter = python ?? (FileManager.default.isExecutableFile(atPath: venv) ? venv : nil) else {

@@ -1,0 +1,76 @@
+import CTASTestSupport
+import Foundation
+import Testing
+
+/// `ctas bench testbed`: CTAS and the Python testbed (`testbed/ctas_testbed.py`) give the same
+/// answers on a feed with every kind of line, and the comparison notices when they do not.
+@Suite(.serialized) struct TestbedCLITests {
+    static let script = TestOracle.repository.appendingPathComponent("testbed/ctas_testbed.py").path
+
+    static func bench(_ feed: String, python: String, script: String = script, dir: String) async throws -> (status: Int32, result: [String: Any]) {
+        let r = try await CLI.run(["bench", "testbed", feed, "--python", python, "--script", script, "--directory", dir + "/bench"])
+        let result = try #require(try JSONSerialization.jsonObject(with: r.output) as? [String: Any], "\(r.stderr)")
+        return (r.status, result)
+    }
+
+    static func checks(_ result: [String: Any]) throws -> [String: [String: Any]] {
+        let list = try #require(result["checks"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: list.compactMap { c in (c["name"] as? String).map { ($0, c) } })
+    }
+
+    @Test func ctasAndTheTestbedAgreeOnEveryAnswer() async throws {
+        let python = try requirePython()
+        let dir = NSTemporaryDirectory() + "ctas-testbed-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let feed = dir + "/feed.ndjson"
+        // Malformed lines of every kind, planted campaigns (components), a dense cluster (hot spots).
+        let gen = try await CLI.run(["gen-feed", "--events", "6000", "--seed", "11", "--malformed-rate", "0.03", "--plant", "6",
+                                     "--cluster=48.85,2.35,0.2", "--output", feed])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        let (status, result) = try await Self.bench(feed, python: python, dir: dir)
+        let checks = try Self.checks(result)
+        for (name, check) in checks.sorted(by: { $0.key < $1.key }) {
+            #expect(check["differences"] as? Int == 0, "\(name): \(check["examples"] ?? [])")
+        }
+        #expect(status == 0)
+        #expect(result["answersMatch"] as? Bool == true)
+        // Each check compared something real.
+        for name in ["accepted ids", "rejected lines and reasons", "indicators per event", "events per cell",
+                     "correlation components", "hot cells and z"] {
+            #expect((checks[name]?["compared"] as? Int ?? 0) > 0, "\(name) compared nothing")
+        }
+        #expect((result["events"] as? Int ?? 0) >= 6000)
+        #expect((result["improvementFactor"] as? Double ?? 0) > 0)
+    }
+
+    /// A testbed whose over-correlation limit is off by one links values CTAS does not: the
+    /// comparison must name the components that differ and exit 1.
+    @Test func aDifferenceIsListedAndFailsTheRun() async throws {
+        let python = try requirePython()
+        let dir = NSTemporaryDirectory() + "ctas-testbed-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let feed = dir + "/feed.ndjson"
+        let gen = try await CLI.run(["gen-feed", "--events", "6000", "--seed", "12", "--output", feed])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        let source = try String(contentsOfFile: Self.script, encoding: .utf8)
+        let wrong = source.replacingOccurrences(of: "len(members) > threshold", with: "len(members) > threshold + 30")
+        #expect(wrong != source, "the testbed's limit test moved; update this test")
+        // The copy reads its data files from the repository, as the original does.
+        let copy = dir + "/testbed/ctas_testbed.py"
+        try FileManager.default.createDirectory(atPath: dir + "/testbed", withIntermediateDirectories: true)
+        try wrong.write(toFile: copy, atomically: true, encoding: .utf8)
+        let patched = try String(contentsOfFile: copy, encoding: .utf8)
+            .replacingOccurrences(of: "REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))",
+                                  with: "REPO = \"\(TestOracle.repository.path)\"")
+        try patched.write(toFile: copy, atomically: true, encoding: .utf8)
+        let (status, result) = try await Self.bench(feed, python: python, script: copy, dir: dir)
+        #expect(status == 1)
+        #expect(result["answersMatch"] as? Bool == false)
+        let components = try #require(try Self.checks(result)["correlation components"])
+        #expect((components["differences"] as? Int ?? 0) > 0)
+        #expect((components["examples"] as? [String] ?? []).contains { $0.hasPrefix("CTAS only:") || $0.hasPrefix("testbed only:") })
+        #expect(try Self.checks(result)["indicators per event"]?["differences"] as? Int == 0, "only the links changed")
+    }
+}
