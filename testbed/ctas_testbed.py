@@ -236,26 +236,67 @@ SCHEMES = {"hxxp": "http", "hxtp": "http", "htxp": "http", "h__p": "http", "hxxp
 
 LABEL = r"(?:[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?)"
 DOMAIN = rf"(?:{LABEL}\.)+[a-z][a-z0-9-]*[a-z0-9]"
-URL_RE = re.compile(r"(?<![a-z0-9+.\-_])([a-z][a-z0-9+.\-_]{1,15})://([^\s\"<>\[\]{}|\\^`]+)", re.IGNORECASE)
+URL_RE = re.compile(r"([a-z0-9+.\-_]*?)([a-z][a-z0-9+.\-_]{1,15})://([^\s\"<>\[\]{}|\\^`]+)", re.IGNORECASE)
 EMAIL_RE = re.compile(rf"(?<![a-z0-9._+-])([a-z0-9][a-z0-9._+-]{{0,63}})@({DOMAIN})(?![a-z0-9-])", re.IGNORECASE)
-IPV4_RE = re.compile(r"(?<![0-9.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:/(\d{1,2}))?(?![0-9]|\.[0-9])")
-IPV6_RE = re.compile(r"(?<![0-9a-f:])((?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4})(?![0-9a-f:])", re.IGNORECASE)
-DOMAIN_RE = re.compile(rf"(?<![a-z0-9._@/\\%$-])({DOMAIN})(?![a-z0-9_@-]|\.[a-z0-9])", re.IGNORECASE)
+IPV4_RE = re.compile(r"(?<![0-9a-z_.-])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:/(\d{1,2}))?(?![0-9a-z_-]|\.[0-9a-z_-])", re.IGNORECASE)
+IPV6_RE = re.compile(r"(?<![0-9a-z_.:-])((?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4})(?![0-9a-z_:-])", re.IGNORECASE)
+# A name starts a word (a `.`, `-` or `_` before it counts when no letter or digit precedes that).
+# In running text a name right after `\`, `%` or `$` is a path or a variable, not a host.
+def domain_pattern(after):
+    return re.compile(rf"(?:(?<![a-z0-9._@/{after}-])|(?<=[^a-z0-9._/{after}@-][._-])|(?<=^[._-]))({DOMAIN})"
+                      r"(?:(/[^\s\"<>\[\]{}|\\^`]*))?(?![a-z0-9_@-]|\.[a-z0-9])", re.IGNORECASE)
+
+
+DOMAIN_RE = domain_pattern(r"\\%$")
+LISTED_DOMAIN_RE = domain_pattern("")
+PATH_SEPARATORS = "\\%$"
 HASH_RE = re.compile(r"(?<![a-z0-9])([0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})(?![a-z0-9])", re.IGNORECASE)
 CVE_RE = re.compile(r"(?<![a-z0-9])CVE-(\d{4}-\d{4,7})(?![a-z0-9])", re.IGNORECASE)
 VERSION_WORDS = {"v", "ver", "version", "versions", "release", "build", "firmware", "fw", "oid", "section",
                  "chapter", "rev", "revision", "patch", "kb", "sp", "vers"}
-# Names that read as files or code in running text (the domain's last label).
-FILE_SUFFIXES = {"exe", "dll", "sys", "bat", "cmd", "ps1", "vbs", "js", "jar", "zip", "rar", "doc", "docx", "xls",
-                 "xlsx", "pdf", "txt", "log", "ini", "cfg", "conf", "json", "xml", "yml", "yaml", "py", "sh", "pl",
-                 "rb", "php", "html", "htm", "asp", "aspx", "jsp", "png", "jpg", "gif", "bin", "dat", "tmp", "so",
-                 "swift", "rs", "go", "c", "h", "md", "lnk", "msi", "iso", "img"}
+# Running text: names that read as file names or code rather than hosts (CTAS's documented
+# rules: a capital after the first letter; reverse-DNS identifiers; a code receiver such as
+# `document.write`; a top-level domain that is also a file extension, with two labels or a
+# file-like name).
+FILE_EXTENSION_TLDS = set("zip mov py sh rs pl pm so ps md app one pub cab run mk am ac in cat ink ml ai cc bz do cr "
+                          "tf sc docs data new pro mo gd gs ws mobi st tk ls ms".split())
+FILE_EXTENSIONS = set("exe dll scr pdf doc docx docm xls xlsx xlsm ppt pptx rtf txt js vbs jse hta bat cmd ps1 lnk "
+                      "iso img jar apk msi tar gz jpg jpeg png gif htm html php bin dat tmp log cfg ini rar 7z".split())
+CODE_RECEIVERS = {"document", "window", "this", "self", "navigator", "console", "process", "math", "json"}
+REVERSE_DNS = {"com", "org", "net", "edu", "gov", "mil"}
+
+
+def looks_like_non_host(name):
+    labels = name.split(".")
+    if any(c.isupper() for c in name[1:]):
+        return True
+    first = labels[0].lower()
+    if (len(labels) >= 3 and first in REVERSE_DNS) or first in CODE_RECEIVERS:
+        return True
+    if labels[-1].lower() not in FILE_EXTENSION_TLDS:
+        return False
+    if len(labels) == 2 or labels[-2].lower() in FILE_EXTENSIONS:
+        return True
+    return any(x[:1].isdigit() or re.search(r"-\d$", x) or "_" in x for x in labels)
 
 
 def refang(text):
-    text = MARKER_RE.sub(lambda m: MARKER_MAP[m.group(0).lower()], text)
-    return re.sub(r"\b(hxxps?|hxtps?|htxps?|h__ps?|fxps?)(?=://)", lambda m: SCHEMES[m.group(1).lower()], text,
+    """The text with defang markers read back, and where (offsets in the result) a marker stood."""
+    out, marks, last = [], [], 0
+    length = 0
+    for m in MARKER_RE.finditer(text):
+        out.append(text[last:m.start()])
+        length += m.start() - last
+        replacement = MARKER_MAP[m.group(0).lower()]
+        marks.append(length)
+        out.append(replacement)
+        length += len(replacement)
+        last = m.end()
+    out.append(text[last:])
+    text = "".join(out)
+    text = re.sub(r"\b(hxxps?|hxtps?|htxps?|h__ps?|fxps?)(?=://)", lambda m: SCHEMES[m.group(1).lower()], text,
                   flags=re.IGNORECASE)
+    return text, marks
 
 
 def valid_domain(name):
@@ -265,7 +306,7 @@ def valid_domain(name):
 
 def ipv4(text):
     parts = text.split(".")
-    if len(parts) != 4 or any(len(p) > 1 and p[0] == "0" for p in parts) or any(int(p) > 255 for p in parts):
+    if len(parts) != 4 or not all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts) or any(len(p) > 1 and p[0] == "0" for p in parts) or any(int(p) > 255 for p in parts):
         return None
     return ".".join(str(int(p)) for p in parts)
 
@@ -273,18 +314,23 @@ def ipv4(text):
 def scan(text, listed):
     """Indicators in `text` as (kind, value) in the order found."""
     found = []
-    text = refang(text)
+    text, marks = refang(text)
+
+    def defanged(start, end):
+        # Written defanged on purpose: an indicator, whatever it looks like.
+        return any(start <= k < end for k in marks)
+
     taken = []  # spans already read as part of a URL or e-mail address
 
     def free(start, end):
         return all(end <= a or start >= b for a, b in taken)
 
     for m in URL_RE.finditer(text):
-        scheme, rest = m.group(1).lower(), m.group(2)
+        scheme, rest = m.group(2).lower(), m.group(3)
         rest = rest.rstrip(".,;:!?'*+")
         while rest.endswith(")") and rest.count("(") < rest.count(")"):
             rest = rest[:-1].rstrip(".,;:!?'*+")
-        end = m.start(2) + len(rest)
+        end = m.start(3) + len(rest)
         authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
         userinfo, _, hostport = authority.rpartition("@")
         host, _, port = hostport.partition(":") if not hostport.startswith("[") else (hostport, "", "")
@@ -304,7 +350,7 @@ def scan(text, listed):
             kind, value = "domain", host.lower()
         if kind is None:
             continue
-        taken.append((m.start(), end))
+        taken.append((m.start(2), end))
         tail = rest[len(userinfo) + (1 if userinfo else 0) + len(host):]
         url = scheme + "://" + (userinfo + "@" if userinfo else "") + (f"[{value}]" if kind == "ipv6" else value) + tail
         found.append(("url", url))
@@ -325,7 +371,7 @@ def scan(text, listed):
         value = ipv4(m.group(1))
         if value is None:
             continue
-        if not listed:
+        if not listed and not defanged(m.start(), m.end()):
             octets = [int(x) for x in value.split(".")]
             if value in ("0.0.0.0", "255.255.255.255") or (octets[2] == 0 and octets[3] == 0):
                 continue
@@ -347,20 +393,25 @@ def scan(text, listed):
             address = ipaddress.IPv6Address(candidate)
         except ValueError:
             continue
-        if not listed and "::" not in candidate and not re.search(r"[0-9a-f]{3}", candidate, re.IGNORECASE):
+        if not listed and not defanged(m.start(), m.end()) and "::" not in candidate and not re.search(r"[0-9a-f]{3}", candidate, re.IGNORECASE):
             continue
-        if not listed and "::" in candidate and int(address) == 0:
+        if not listed and not defanged(m.start(), m.end()) and "::" in candidate and int(address) == 0:
             continue
         found.append(("ipv6", address.compressed))
         taken.append((m.start(), m.end()))
-    for m in DOMAIN_RE.finditer(text):
-        if not free(m.start(), m.end()):
+    for m in (LISTED_DOMAIN_RE if listed else DOMAIN_RE).finditer(text):
+        if not free(m.start(1), m.end(1)):
             continue
-        name = m.group(1)
+        name, path = m.group(1), m.group(2) or ""
+        while path and not path[-1].isalnum():
+            path = path[:-1]
         if not valid_domain(name):
             continue
-        if not listed and name.rsplit(".", 1)[-1].lower() in FILE_SUFFIXES:
+        if not listed and not defanged(m.start(1), m.end(1)) and (
+                looks_like_non_host(name) or (m.start(1) > 0 and text[m.start(1) - 1] in PATH_SEPARATORS)):
             continue
+        if len(path) > 1:
+            found.append(("url", name.lower() + path))
         found.append(("domain", name.lower()))
     return found
 
@@ -412,7 +463,7 @@ class Warninglist:
 
     def host_of(self, kind, value):
         if kind == "url":
-            rest = value.split("://", 1)[1]
+            rest = value.split("://", 1)[-1]  # written without a scheme: host/path
             host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
             if host.startswith("["):
                 return host[1:host.find("]")]

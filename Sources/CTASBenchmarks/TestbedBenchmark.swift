@@ -68,9 +68,9 @@ public enum TestbedBenchmark {
 
     public static let overcorrelationThreshold = CorrelationGraph.defaultOvercorrelationThreshold
 
-    /// Runs both on `feed` and compares.
+    /// Runs both on `feed` and compares; every difference goes to `differencesPath` when given.
     public static func run(feed: String, directory: String, executable: String, python: String, script: String,
-                           resolution: Int) throws -> Result {
+                           resolution: Int, differencesPath: String? = nil) throws -> Result {
         let fixture = BenchFixture(directory: directory, executable: executable)
         try fixture.reset()
         let (ctasSeconds, summary) = try fixture.ingest([feed], extraArguments: ["--no-geoip"])
@@ -84,7 +84,14 @@ public enum TestbedBenchmark {
         let (testbed, testbedStages) = try readTestbed(answersPath)
         var ctasHotspotSeconds = 0.0
         let ctas = try readCTAS(dataDirectory: fixture.dataDirectory, resolution: resolution, hotspotSeconds: &ctasHotspotSeconds)
-        let checks = compare(ctas: ctas, testbed: testbed)
+        var lines: [String] = []
+        let checks = compare(ctas: ctas, testbed: testbed) { lines.append($0) }
+        if let differencesPath {
+            let text = lines.map { $0.replacingOccurrences(of: "\n", with: "\\n") + "\n" }.joined()
+            guard FileManager.default.createFile(atPath: differencesPath, contents: Data(text.utf8)) else {
+                throw BenchError.cannotCreate(path: differencesPath)
+            }
+        }
 
         func busy(_ names: [String]) -> Double { names.reduce(0) { $0 + (summary.stages[$1]?.busySeconds ?? 0) } }
         func stage(_ name: String, _ ctasStages: [String], _ testbedNames: [String], ctasSeconds: Double? = nil) -> Stage {
@@ -221,10 +228,14 @@ public enum TestbedBenchmark {
     // MARK: Comparing
 
     /// Every check, CTAS against the testbed.
-    public static func compare(ctas: Answers, testbed: Answers, examples: Int = 8) -> [Check] {
+    /// `everyDifference` receives each difference, named by its check, in order.
+    public static func compare(ctas: Answers, testbed: Answers, examples: Int = 8,
+                               everyDifference: (String) -> Void = { _ in }) -> [Check] {
         var checks: [Check] = []
         func check(_ name: String, compared: Int, _ differences: [String]) {
-            checks.append(Check(name: name, compared: compared, differences: differences.count, examples: Array(differences.sorted().prefix(examples))))
+            let sorted = differences.sorted()
+            for d in sorted { everyDifference(name + ": " + d) }
+            checks.append(Check(name: name, compared: compared, differences: differences.count, examples: Array(sorted.prefix(examples))))
         }
         check("accepted ids", compared: ctas.accepted.union(testbed.accepted).count,
               ctas.accepted.subtracting(testbed.accepted).map { "\($0): accepted by CTAS only" }

@@ -357,6 +357,9 @@ struct TestbedBench: ParsableCommand {
     @Option(help: "The testbed script (default: testbed/ctas_testbed.py under the current directory).")
     var script: String?
 
+    @Option(help: "Write every difference to this file, one per line (the JSON shows the first few).")
+    var differences: String?
+
     @Option(help: "Scratch directory (removed first; default: a temporary directory, removed after).")
     var directory: String?
 
@@ -385,7 +388,7 @@ struct TestbedBench: ParsableCommand {
         defer { if feed == nil { try? FileManager.default.removeItem(atPath: dir + "-feed") } }
         guard let path else { return }
         let result = try TestbedBenchmark.run(feed: path, directory: dir, executable: executable, python: interpreter, script: script,
-                                              resolution: resolution)
+                                              resolution: resolution, differencesPath: differences)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))

@@ -44,6 +44,44 @@ import Testing
         #expect((result["improvementFactor"] as? Double ?? 0) > 0)
     }
 
+    /// Real threat reports (the ESET IOC repository in the shared data): every line as an event's
+    /// description (running text) and every short line as a listed indicator. Defanged URLs,
+    /// markdown tables, file paths, versions, onion names: both sides find the same values.
+    @Test(.enabled(if: SharedData.has("cti/eset-malware-ioc/reports")))
+    func reportTextGivesTheSameIndicatorsOnBothSides() async throws {
+        let python = try requirePython()
+        let root = try #require(SharedData.path("cti/eset-malware-ioc/reports"))
+        let dir = NSTemporaryDirectory() + "ctas-testbed-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var lines: [String] = []
+        let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted()
+        for file in files {
+            guard let text = try? String(contentsOfFile: root + "/" + file, encoding: .utf8) else { continue }
+            for line in text.split(whereSeparator: \.isNewline) {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty else { continue }
+                var event: [String: Any] = ["id": "r-\(lines.count)", "ts": "2026-11-20T00:00:00Z", "type": "report",
+                                            "description": String(trimmed.prefix(60_000))]
+                lines.append(String(decoding: try JSONSerialization.data(withJSONObject: event), as: UTF8.self))
+                if trimmed.utf8.count < 300 {
+                    event = ["id": "r-\(lines.count)", "ts": "2026-11-20T00:00:00Z", "type": "listed", "indicators": [trimmed]]
+                    lines.append(String(decoding: try JSONSerialization.data(withJSONObject: event), as: UTF8.self))
+                }
+            }
+        }
+        #expect(lines.count > 10_000)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/reports.ndjson", atomically: true, encoding: .utf8)
+        let (status, result) = try await Self.bench(dir + "/reports.ndjson", python: python, dir: dir)
+        let checks = try Self.checks(result)
+        let indicators = try #require(checks["indicators per event"])
+        #expect((indicators["compared"] as? Int ?? 0) > 10_000)
+        for (name, check) in checks.sorted(by: { $0.key < $1.key }) {
+            #expect(check["differences"] as? Int == 0, "\(name): \(check["examples"] ?? [])")
+        }
+        #expect(status == 0)
+    }
+
     /// A testbed whose over-correlation limit is off by one links values CTAS does not: the
     /// comparison must name the components that differ and exit 1.
     @Test func aDifferenceIsListedAndFailsTheRun() async throws {
