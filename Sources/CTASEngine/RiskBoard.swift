@@ -109,22 +109,27 @@ final class RiskBoard: Sendable {
     }
 
     /// Scores `events` (the highest intel score each carries given).
+    private static func risk(of e: Event, index i: Int, state s: State, cells: [UInt64], intelScores: [Double?]) -> RiskScore {
+        var anomaly: Double?
+        if let entity = e.entity, let a = s.anomalies[entity], e.timestamp >= a.start {
+            let (reach, overflow) = a.end.microseconds.addingReportingOverflow(Self.anomalyReachMicros)
+            if overflow || e.timestamp.microseconds <= reach { anomaly = a.score }
+        }
+        var hot = false
+        if s.hotResolution >= 0, !s.hotCells.isEmpty, i < cells.count, cells[i] != 0 {
+            let cell = H3Index(cells[i])
+            hot = s.hotCells.contains((try? H3.cellToParent(cell, res: s.hotResolution)) ?? cell)
+        }
+        return RiskScore(severity: e.severity, intelScore: i < intelScores.count ? intelScores[i] : nil,
+                         anomalyScore: anomaly, inHotspot: hot)
+    }
+
     func score(_ events: inout [Event], cells: [UInt64], intelScores: [Double?]) {
         state.withLock { s in
             for i in events.indices {
-                let e = events[i]
-                var anomaly: Double?
-                if let entity = e.entity, let a = s.anomalies[entity], e.timestamp >= a.start {
-                    let (reach, overflow) = a.end.microseconds.addingReportingOverflow(Self.anomalyReachMicros)
-                    if overflow || e.timestamp.microseconds <= reach { anomaly = a.score }
-                }
-                var hot = false
-                if s.hotResolution >= 0, !s.hotCells.isEmpty, i < cells.count, cells[i] != 0 {
-                    let cell = H3Index(cells[i])
-                    hot = s.hotCells.contains((try? H3.cellToParent(cell, res: s.hotResolution)) ?? cell)
-                }
-                let risk = RiskScore(severity: e.severity, intelScore: i < intelScores.count ? intelScores[i] : nil,
-                                     anomalyScore: anomaly, inHotspot: hot)
+                // Scored in a function of its own, so no copy of the event is alive when its
+                // score is set (one would make the event's storage shared: a full copy).
+                let risk = Self.risk(of: events[i], index: i, state: s, cells: cells, intelScores: intelScores)
                 events[i].risk = risk
             }
         }
