@@ -96,6 +96,10 @@ public final class Engine: Sendable {
         /// the timeline (headless commands have no screen and skip the cost; drill-downs,
         /// `ctas hotspots` and `ctas timeline` read the warm tier).
         public var geoIndex = true
+        /// Hold the correlation graph's events in memory for neighbour and cluster questions
+        /// (the console, replays). `ctas ingest` asks none: it keeps only the graph's nodes and
+        /// writes its rows, so its memory does not grow with the stored history.
+        public var graphHoldsEvents = true
         public var publishInterval: Duration = .milliseconds(100)
         /// Batches each queue holds before its producer waits (a batch is a ~1 MiB read,
         /// some 3,000 events; the writer's groups of up to 16k events queue by two).
@@ -159,7 +163,7 @@ public final class Engine: Sendable {
         do throws(StoreError) {
             warm = try WarmTier(path: directory.warmDatabase, sync: configuration.sync)
             graph = try GraphTier(database: warm.database, warninglist: configuration.warninglist,
-                                  retention: configuration.rules.graphRetention)
+                                  retention: configuration.rules.graphRetention, holdingEvents: configuration.graphHoldsEvents)
             intel = try IntelStore(database: warm.database)
             known = configuration.matchIntel ? try intel.evidenceIndex() : IntelEvidenceIndex()
             // Every commit stores the dead-letter length; with none stored, nothing was ever

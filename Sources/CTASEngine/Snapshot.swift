@@ -180,7 +180,11 @@ public struct GraphStatus: Sendable, Equatable {
     public var loaded = false
     public var loadSeconds = 0.0
     public var nodes = 0
+    /// Event rows the graph tier stores.
     public var events = 0
+    /// Whether those events are held in memory for questions (`ctas ingest` keeps only nodes).
+    public var eventsInMemory = true
+    /// Edges held in memory.
     public var edges = 0
     public var memoryBytes = 0
     /// A value in more events than this is over-correlating (kept, not expanded by default).

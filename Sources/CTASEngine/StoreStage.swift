@@ -98,9 +98,11 @@ actor StoreStage {
 
     private func publishGraph(loadSeconds: Double? = nil, purged: Int = 0) {
         let g = graph.graph
-        let (nodes, events, edges, bytes) = (g.nodeCount, g.eventCount, g.edgeCount, g.memoryBytes)
+        let (nodes, events, edges, bytes) = (g.nodeCount, graph.storedEvents, g.edgeCount, g.memoryBytes)
+        let held = graph.holdsEvents
         hub.graph { status in
             status.loaded = true
+            status.eventsInMemory = held
             if let loadSeconds { status.loadSeconds = loadSeconds }
             status.nodes = nodes
             status.events = events
@@ -214,7 +216,7 @@ actor StoreStage {
         }
         // Dead letters reach the file before the transaction that covers their lines commits.
         try deadLetters.append(letters)
-        let mark = graph.graph.mark()
+        let mark = graph.mark()
         let result: WarmTier.CommitResult
         do throws(StoreError) {
             result = try warm.commit(parts, deadLetterSize: deadLetters.size,
@@ -224,7 +226,7 @@ actor StoreStage {
                                      },
                                      checkpoints: { inserted in checkpoints(for: group, inserted: inserted) })
         } catch {
-            graph.graph.rollback(to: mark)
+            graph.rollback(to: mark)
             throw error
         }
         storedEvents += result.insertedCount

@@ -12,11 +12,22 @@ import CTASCore
 ///   graph tier; `nodes` lists its indicators' ids (LEB128 varints). Event rows outlive the
 ///   warm tier's copy (one year by default against 30 days).
 /// Indicator → events postings are not stored: they are rebuilt in memory on load.
+///
+/// A writer that asks the graph no questions (`ctas ingest`) opens it without holding events
+/// (`holdingEvents: false`): it keeps only the nodes, to give each value its id, and writes
+/// event rows as usual, so its memory does not grow with the stored history (a store of ten
+/// million events held some 800 MB of graph). Readers and the console hold every event.
 public final class GraphTier {
     public let graph: CorrelationGraph
     public let database: SQLiteDatabase
     public let retention: Duration
     private let readOnly: Bool
+    /// Whether the graph in memory holds the events (else only the nodes).
+    public let holdsEvents: Bool
+    /// Event rows stored (counted in the `meta` table, updated in each writing transaction).
+    public private(set) var storedEvents = 0
+    private var setCount: SQLiteStatement?
+    static let countKey = "graph_events"
     private var insertNode: SQLiteStatement?
     private var insertEvent: SQLiteStatement?
     public private(set) var loaded = false
@@ -25,14 +36,17 @@ public final class GraphTier {
 
     /// Opens the graph tier of `database` (which the warm tier has migrated). Cheap: the
     /// graph is read by `load()`.
-    public init(database: SQLiteDatabase, warninglist: Warninglist, retention: Duration, readOnly: Bool = false) throws(StoreError) {
+    public init(database: SQLiteDatabase, warninglist: Warninglist, retention: Duration, readOnly: Bool = false,
+                holdingEvents: Bool = true) throws(StoreError) {
         self.database = database
         self.retention = retention
         self.readOnly = readOnly
+        holdsEvents = holdingEvents
         graph = CorrelationGraph(warninglist: warninglist)
         if !readOnly {
             insertNode = try database.prepare("INSERT INTO graph_nodes(id, kind, value) VALUES (?, ?, ?)")
             insertEvent = try database.prepare("INSERT INTO graph_events(id, ts, type, severity, nodes) VALUES (?, ?, ?, ?, ?)")
+            setCount = try database.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('\(Self.countKey)', ?)")
         }
     }
 
@@ -55,6 +69,18 @@ public final class GraphTier {
             }
             graph.restoreNode(CorrelationGraph.NodeID(id - 1), Indicator(kind, nodes.text(2) ?? ""))
         }
+        storedEvents = Int(try database.scalar("SELECT value FROM meta WHERE key = '\(Self.countKey)'") ?? -1)
+        guard holdsEvents else {
+            if storedEvents < 0 {
+                // Counted once, by the first writer since the count was kept.
+                storedEvents = Int(try database.scalar("SELECT count(*) FROM graph_events") ?? 0)
+                if let setCount { try database.transaction { () throws(StoreError) in try writeCount(setCount) } }
+            }
+            newestEventTime = try database.scalar("SELECT max(ts) FROM graph_events").map { Timestamp(microseconds: $0) }
+            try updateCutoff()
+            return
+        }
+        storedEvents = 0
         let events = try database.prepare("SELECT id, ts, type, severity, nodes FROM graph_events ORDER BY slot")
         var ids: [CorrelationGraph.NodeID] = []
         let nodeCount = graph.nodeCount
@@ -67,8 +93,10 @@ public final class GraphTier {
             if newestEventTime.map({ time > $0 }) ?? true { newestEventTime = time }
             graph.addEvent(id: events.text(0) ?? "", time: time, type: events.text(2) ?? "",
                            severity: events.isNull(3) ? nil : Severity(Int(events.int64(3))), nodes: ids)
+            storedEvents += 1
         }
         try updateCutoff()
+        if let setCount { try database.transaction { () throws(StoreError) in try writeCount(setCount) } }
         if !readOnly {
             let orphans = graph.unreferencedNodes()
             if !orphans.isEmpty {
@@ -96,11 +124,31 @@ public final class GraphTier {
         }
     }
 
-    /// Records events in memory and in the database. Call inside the warm tier's commit
-    /// transaction, with only the events it stored as new; if that transaction fails, undo
-    /// the memory side with `graph.rollback(to:)` from a mark taken before.
+    /// A point to roll the memory side back to when a commit that wrote to the graph fails.
+    public struct Mark: Sendable {
+        var graph: CorrelationGraph.Mark
+        var storedEvents: Int
+    }
+
+    public func mark() -> Mark { Mark(graph: graph.mark(), storedEvents: storedEvents) }
+
+    /// Undoes in memory what was written since `mark` (the database transaction rolled back).
+    public func rollback(to mark: Mark) {
+        graph.rollback(to: mark.graph)
+        storedEvents = mark.storedEvents
+    }
+
+    private func writeCount(_ statement: SQLiteStatement, _ count: Int? = nil) throws(StoreError) {
+        statement.bind(Int64(count ?? storedEvents), at: 1)
+        try statement.step()
+        statement.reset()
+    }
+
+    /// Records events in memory (when it holds them) and in the database. Call inside the
+    /// warm tier's commit transaction, with only the events it stored as new; if that
+    /// transaction fails, undo the memory side with `rollback(to:)` from a mark taken before.
     public func write(_ entries: [Entry]) throws(StoreError) {
-        guard let insertNode, let insertEvent else { throw .readOnly(path: database.path) }
+        guard let insertNode, let insertEvent, let setCount else { throw .readOnly(path: database.path) }
         var ids: [CorrelationGraph.NodeID] = []
         var blob: [UInt8] = []
         for entry in entries {
@@ -117,7 +165,7 @@ public final class GraphTier {
                 ids.append(node)
             }
             let e = entry.event
-            graph.addEvent(id: e.id, time: e.timestamp, type: e.type, severity: e.severity, nodes: ids)
+            if holdsEvents { graph.addEvent(id: e.id, time: e.timestamp, type: e.type, severity: e.severity, nodes: ids) }
             if newestEventTime.map({ e.timestamp > $0 }) ?? true { newestEventTime = e.timestamp }
             blob.removeAll(keepingCapacity: true)
             Self.encode(ids, into: &blob)
@@ -129,6 +177,9 @@ public final class GraphTier {
             try insertEvent.step()
             insertEvent.reset()
         }
+        guard !entries.isEmpty else { return }
+        storedEvents += entries.count
+        try writeCount(setCount)
     }
 
     /// Deletes event rows past retention (in chunks); returns how many. The memory side
@@ -140,11 +191,17 @@ public final class GraphTier {
         let delete = try database.prepare("DELETE FROM graph_events WHERE slot IN (SELECT slot FROM graph_events WHERE ts < ? LIMIT ?)")
         var total = 0
         while true {
-            delete.bind(cutoff.microseconds, at: 1)
-            delete.bind(Int64(chunk), at: 2)
-            try delete.step()
-            delete.reset()
-            let n = database.changes
+            // Each chunk and the count it changes commit together.
+            let n = try database.transaction { () throws(StoreError) -> Int in
+                delete.bind(cutoff.microseconds, at: 1)
+                delete.bind(Int64(chunk), at: 2)
+                try delete.step()
+                delete.reset()
+                let n = database.changes
+                if n > 0, let setCount { try writeCount(setCount, max(0, self.storedEvents - n)) }
+                return n
+            }
+            self.storedEvents = max(0, self.storedEvents - n)
             total += n
             if n < chunk { break }
         }
