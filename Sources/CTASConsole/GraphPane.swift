@@ -101,6 +101,14 @@ public enum GraphPane {
     /// Indices of the selectable rows.
     public static func selectable(_ rows: [Row]) -> [Int] { rows.indices.filter { rows[$0].isSelectable } }
 
+    /// What the graph in memory leaves out, when its memory budget made it leave out anything.
+    static func heldText(_ status: GraphStatus) -> String {
+        guard status.notHeld > 0 else { return "" }
+        let since = status.oldestHeld.map { " (since \(Format.dateTime($0)))" } ?? ""
+        return "; questions reach the newest \(Format.count(max(0, status.events - status.notHeld)))\(since), "
+            + "\(Format.count(status.notHeld)) older stay stored ([graph] memory)"
+    }
+
     public static func render(into b: inout ScreenBuffer, area: Rect, context: RenderContext, focused: Bool) {
         let g = context.glyphs
         let graph = context.state.graph
@@ -119,7 +127,8 @@ public enum GraphPane {
             let lines = [
                 status.loaded ? "Select an event in the feed (c correlates it here), or :graph VALUE." : "loading the graph…",
                 "\(Format.count(status.events)) events, \(Format.count(status.nodes)) indicators; "
-                    + "values in more than \(status.overcorrelationThreshold) events are over-correlating",
+                    + "values in more than \(status.overcorrelationThreshold) events are over-correlating"
+                    + heldText(status),
                 status.loaded && graph.clusters != nil
                     ? graph.range.map { "No events in \(HeatmapPane.rangeText($0)) share an indicator." } ?? "No recent events share an indicator yet."
                     : "",
@@ -163,7 +172,11 @@ public enum GraphPane {
                 x += b.write("  \(n.skippedOvercorrelated) over-corr. not followed", x: x, y: y, style: Style(.warning), clip: inner)
             }
         } else if graph.missing {
-            x += b.write("  not in the graph (yet)", x: x, y: y, style: Style(.warning), clip: inner)
+            x += b.write("  not in the graph (yet)" + (status.notHeld > 0 ? ", or older than the events held" : ""), x: x, y: y,
+                         style: Style(.warning), clip: inner)
+        }
+        if status.notHeld > 0, let oldest = status.oldestHeld {
+            x += b.write("  since \(Format.dateTime(oldest))", x: x, y: y, style: .muted, clip: inner)
         }
         if graph.includeOvercorrelated { x += b.write("  following over-corr.", x: x, y: y, style: Style(.warning), clip: inner) }
         if graph.loading { x += b.write("  querying…", x: x, y: y, style: .muted, clip: inner) }

@@ -163,7 +163,8 @@ public final class Engine: Sendable {
         do throws(StoreError) {
             warm = try WarmTier(path: directory.warmDatabase, sync: configuration.sync)
             graph = try GraphTier(database: warm.database, warninglist: configuration.warninglist,
-                                  retention: configuration.rules.graphRetention, holdingEvents: configuration.graphHoldsEvents)
+                                  retention: configuration.rules.graphRetention, holdingEvents: configuration.graphHoldsEvents,
+                                  memoryBudget: configuration.rules.graphMemoryBytes)
             intel = try IntelStore(database: warm.database)
             known = configuration.matchIntel ? try intel.evidenceIndex() : IntelEvidenceIndex()
             // Every commit stores the dead-letter length; with none stored, nothing was ever

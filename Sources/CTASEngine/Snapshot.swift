@@ -184,6 +184,10 @@ public struct GraphStatus: Sendable, Equatable {
     public var events = 0
     /// Whether those events are held in memory for questions (`ctas ingest` keeps only nodes).
     public var eventsInMemory = true
+    /// Stored events not held in memory (past the `[graph] memory` budget: the oldest), and
+    /// the time of the oldest held when some are not: questions reach back to it.
+    public var notHeld = 0
+    public var oldestHeld: Timestamp?
     /// Edges held in memory.
     public var edges = 0
     public var memoryBytes = 0

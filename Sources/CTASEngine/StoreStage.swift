@@ -100,9 +100,13 @@ actor StoreStage {
         let g = graph.graph
         let (nodes, events, edges, bytes) = (g.nodeCount, graph.storedEvents, g.edgeCount, g.memoryBytes)
         let held = graph.holdsEvents
+        let notHeld = graph.notHeld
+        let oldestHeld = g.eventCount > 0 && notHeld > 0 ? g.oldestHeldTime : nil
         hub.graph { status in
             status.loaded = true
             status.eventsInMemory = held
+            status.notHeld = notHeld
+            status.oldestHeld = oldestHeld
             if let loadSeconds { status.loadSeconds = loadSeconds }
             status.nodes = nodes
             status.events = events
@@ -230,6 +234,7 @@ actor StoreStage {
             throw error
         }
         storedEvents += result.insertedCount
+        graph.trimToBudget()
         let now = MonotonicClock.nanoseconds()
         hub.stage(.write, events: eventCount, nanos: now - started)
         if now - lastPurgeNanos > 30_000_000_000 {

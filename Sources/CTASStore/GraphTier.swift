@@ -24,6 +24,12 @@ public final class GraphTier {
     private let readOnly: Bool
     /// Whether the graph in memory holds the events (else only the nodes).
     public let holdsEvents: Bool
+    /// The most memory the events held may take (nil: no limit; nodes are not counted: a
+    /// value keeps its id for as long as it is stored). Beyond it the oldest events leave
+    /// memory — a quarter of those held at a time — and stay stored.
+    public let memoryBudget: Int?
+    /// Event rows stored but not held in memory (the budget, or a writer holding none).
+    public var notHeld: Int { holdsEvents ? max(0, storedEvents - graph.eventCount) : storedEvents }
     /// Event rows stored (counted in the `meta` table, updated in each writing transaction).
     public private(set) var storedEvents = 0
     private var setCount: SQLiteStatement?
@@ -37,11 +43,12 @@ public final class GraphTier {
     /// Opens the graph tier of `database` (which the warm tier has migrated). Cheap: the
     /// graph is read by `load()`.
     public init(database: SQLiteDatabase, warninglist: Warninglist, retention: Duration, readOnly: Bool = false,
-                holdingEvents: Bool = true) throws(StoreError) {
+                holdingEvents: Bool = true, memoryBudget: Int? = nil) throws(StoreError) {
         self.database = database
         self.retention = retention
         self.readOnly = readOnly
         holdsEvents = holdingEvents
+        self.memoryBudget = memoryBudget
         graph = CorrelationGraph(warninglist: warninglist)
         if !readOnly {
             insertNode = try database.prepare("INSERT INTO graph_nodes(id, kind, value) VALUES (?, ?, ?)")
@@ -94,10 +101,13 @@ public final class GraphTier {
             graph.addEvent(id: events.text(0) ?? "", time: time, type: events.text(2) ?? "",
                            severity: events.isNull(3) ? nil : Severity(Int(events.int64(3))), nodes: ids)
             storedEvents += 1
+            if storedEvents & 0xFFFF == 0 { trimToBudget() }
         }
+        trimToBudget()
         try updateCutoff()
         if let setCount { try database.transaction { () throws(StoreError) in try writeCount(setCount) } }
-        if !readOnly {
+        // Nodes no stored event holds: only known when every stored event is held.
+        if !readOnly, notHeld == 0 {
             let orphans = graph.unreferencedNodes()
             if !orphans.isEmpty {
                 try database.transaction { () throws(StoreError) in
@@ -121,6 +131,16 @@ public final class GraphTier {
         public init(event: Event, indicators: [Indicator]) {
             self.event = event
             self.indicators = indicators
+        }
+    }
+
+    /// Lets the oldest events held leave memory until what is held fits the budget. Call
+    /// between commits (never with a mark outstanding).
+    public func trimToBudget() {
+        guard let memoryBudget else { return }
+        while graph.eventMemoryBytes > memoryBudget, graph.eventCount > 0 {
+            let drop = max(1, graph.eventCount / 4)
+            graph.dropOldest(drop)
         }
     }
 

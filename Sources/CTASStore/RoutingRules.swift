@@ -42,6 +42,9 @@ public struct RoutingRules: Sendable {
     /// A value seen in more events than this is over-correlating: kept and shown with its
     /// count, not followed from event to event unless asked.
     public var overcorrelationThreshold = CorrelationGraph.defaultOvercorrelationThreshold
+    /// The most memory the graph's events may take in an engine that holds them (the console,
+    /// replays); beyond it the oldest leave memory (their rows stay stored).
+    public var graphMemoryBytes = 256 << 20
     /// Where the rules came from, for messages.
     public var origin: String
 
@@ -73,6 +76,7 @@ public struct RoutingRules: Sendable {
     [graph]
     retention = 1y
     overcorrelation = 20
+    memory = 256MiB
     place when indicators > 0                       "has indicators to correlate"
     skip  otherwise                                 "nothing to correlate"
     """
@@ -158,8 +162,11 @@ public struct RoutingRules: Sendable {
             case (.graph, "overcorrelation"):
                 guard let n = Int(value), n >= 1 else { throw fail("overcorrelation must be a whole number of events, 1 or more, found '\(value)'") }
                 overcorrelationThreshold = n
+            case (.graph, "memory"):
+                graphMemoryBytes = try Self.byteSize(value, fail: fail)
+                guard graphMemoryBytes >= 1 << 20 else { throw fail("graph memory must be 1MiB or more, found '\(value)'") }
             default:
-                let expected = tier == .hot ? "ttl or memory" : tier == .graph ? "retention or overcorrelation" : "retention"
+                let expected = tier == .hot ? "ttl or memory" : tier == .graph ? "retention, overcorrelation or memory" : "retention"
                 throw fail("unknown setting '\(key)' in [\(tier.rawValue)]; expected \(expected)")
             }
         }

@@ -134,6 +134,45 @@ private func sampleGraph() -> CorrelationGraph {
         #expect(g.neighbors(NeighborQuery(focus: .event("f"), hops: 1))?.neighbors.map(\.event.id) == ["b", "a"])
     }
 
+    /// Dropping the oldest events leaves exactly the graph of the rest: the same answers as a
+    /// graph built from them alone, node ids unchanged, and the graph keeps growing after.
+    @Test func droppingTheOldestLeavesTheGraphOfTheRest() throws {
+        func build(_ range: Range<Int>, into g: CorrelationGraph) {
+            for i in range {
+                let nodes = [Indicator(.ipv4, "10.0.\(i % 7).\(i % 11)"), Indicator(.domain, "h\(i % 23).example.org"),
+                             Indicator(.md5, String(repeating: String(i % 5), count: 32))].map { g.intern($0).node }
+                g.addEvent(id: "e\(i)", time: ts(Int64(i)), type: "t\(i % 3)", severity: Severity(1 + i % 10), nodes: nodes)
+            }
+        }
+        let full = CorrelationGraph()
+        build(0..<600, into: full)
+        let before = full.memoryBytes
+        full.dropOldest(450)
+        #expect(full.eventCount == 150 && full.memoryBytes < before)
+        #expect(full.oldestHeldTime == ts(450))
+        let rest = CorrelationGraph()
+        // The same node ids: intern every value in the full graph's order first.
+        build(0..<600, into: rest)
+        rest.dropOldest(600)
+        build(450..<600, into: rest)
+        #expect(full.slot(ofEvent: "e449") == nil)
+        #expect(full.slot(ofEvent: "e450") == 0)
+        for focus in [GraphFocus.event("e451"), .event("e599"), .indicator(Indicator(.domain, "h3.example.org")),
+                      .indicator(Indicator(.md5, String(repeating: "4", count: 32)))] {
+            for hops in 1...3 {
+                let query = NeighborQuery(focus: focus, hops: hops, limit: 10_000, includeOvercorrelated: true)
+                #expect(full.neighbors(query) == rest.neighbors(query), "\(focus) hops \(hops)")
+            }
+        }
+        build(600..<650, into: full)
+        build(600..<650, into: rest)
+        let query = NeighborQuery(focus: .event("e640"), hops: 2, limit: 10_000)
+        #expect(full.neighbors(query) == rest.neighbors(query))
+        #expect(full.neighbors(query)?.neighbors.allSatisfy { $0.event.time >= ts(450) } == true)
+        full.dropOldest(10_000)
+        #expect(full.eventCount == 0 && full.neighbors(query) == nil)
+    }
+
     @Test func restoredNodesKeepTheirIdsAndGapsStayEmpty() {
         let g = CorrelationGraph()
         g.restoreNode(0, Indicator(.domain, "a.com"))

@@ -100,6 +100,37 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
         #expect(try Int(warm.database.scalar("SELECT count(*) FROM graph_events") ?? -1) == again.storedEvents)
     }
 
+    /// With a memory budget the newest events stay held and the oldest leave memory (their
+    /// rows stay stored, and a reader without a budget still finds them), during writes and
+    /// when loading.
+    @Test func aMemoryBudgetKeepsTheNewestEventsHeld() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let budget = 96 << 10
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day), memoryBudget: budget)
+            try graph.load()
+            for chunk in 0..<10 {
+                try commit((chunk * 400..<(chunk + 1) * 400).map { makeEvent($0) }, warm: warm, graph: graph)
+                graph.trimToBudget()
+                #expect(graph.graph.eventMemoryBytes <= budget && graph.graph.eventCount > 0)
+            }
+            #expect(graph.notHeld > 0 && graph.storedEvents == (0..<4000).filter { $0 % 4 != 0 }.count)
+            #expect(graph.graph.slot(ofEvent: "evt-3999") != nil)
+            #expect(graph.graph.slot(ofEvent: "evt-1") == nil)
+            #expect(graph.eventIDs(holding: Indicator(.other, "x3999.example")) == ["evt-3999"])
+        }
+        let warm = try WarmTier(path: path)
+        let again = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day), memoryBudget: budget)
+        try again.load()
+        #expect(again.graph.eventMemoryBytes <= budget && again.graph.slot(ofEvent: "evt-3999") != nil && again.notHeld > 0)
+        #expect(try Int(warm.database.scalar("SELECT count(*) FROM graph_nodes") ?? 0) == 3000 + Set((0..<4000).filter { $0 % 4 != 0 }.map { $0 % 250 }).count,
+                "a writer holding part of the events deletes no node (every stored event's values stay)")
+        let everything = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+        #expect(everything.graph.slot(ofEvent: "evt-1") != nil && everything.notHeld == 0)
+    }
+
     @Test func aFailedCommitLeavesMemoryAndDatabaseAsBefore() throws {
         let dir = scratchDirectory()
         let warm = try WarmTier(path: dir + "/warm.sqlite")

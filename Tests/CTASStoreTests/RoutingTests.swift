@@ -34,6 +34,8 @@ import Testing
         ("[hot]\nmemory = -5MiB", "expected a size"),
         ("[warm]\nplace otherwise \"x\"", "settings only"),
         ("[warm]\nttl = 3d", "unknown setting 'ttl'"),
+        ("[graph]\nmemory = 512KiB", "graph memory must be 1MiB or more"),
+        ("[graph]\nmemory = lots", "expected a size"),
         ("[latency]\nfast = a, b", "unknown latency class 'fast'"),
         ("[hot]\nplace when severity ! 3 \"x\"", "'!' must be followed by '='"),
         ("[hot]\nplace when severity >= 3 \"\"", "reason in quotes is empty"),

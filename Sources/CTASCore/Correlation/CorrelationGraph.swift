@@ -65,9 +65,11 @@ public final class CorrelationGraph {
     public var edgeCount: Int { edges.count }
 
     /// Approximate bytes held.
-    public var memoryBytes: Int {
-        nodeKind.count * 13 + nodeValueBytes.count + overflow.count * 48 + edges.count * 4 + nodeIndex.bytes
-            + eventTime.count * 19 + eventIDBytes.count + edges.count * 4 + eventIndex.bytes
+    public var memoryBytes: Int { nodeKind.count * 13 + nodeValueBytes.count + nodeIndex.bytes + eventMemoryBytes }
+
+    /// Approximate bytes the events take: their fields, edges and postings.
+    public var eventMemoryBytes: Int {
+        overflow.count * 48 + edges.count * 4 + eventTime.count * 19 + eventIDBytes.count + edges.count * 4 + eventIndex.bytes
     }
 
     // MARK: Indicators
@@ -318,6 +320,58 @@ public final class CorrelationGraph {
         nodeMore.removeSubrange(mark.nodes...)
         nodeIndex.removeIDs(from: UInt32(mark.nodes))
         warninglistCache = warninglistCache.filter { Int($0.key) < mark.nodes }
+    }
+
+    // MARK: Memory budget
+
+    /// The time of the oldest event held (nil when none is).
+    public var oldestHeldTime: Timestamp? { eventTime.isEmpty ? nil : Timestamp(microseconds: oldestEventTime) }
+
+    /// Forgets the `count` oldest events held (their rows stay in the database): events,
+    /// edges and postings are rebuilt for the rest, whose slots move down by `count`. Nodes
+    /// stay (a value's id never changes). Not while a commit is open: marks taken before
+    /// do not survive it.
+    public func dropOldest(_ count: Int) {
+        let k = min(max(0, count), eventCount)
+        guard k > 0 else { return }
+        let idBase = Int(eventIDStart[k])
+        let edgeBase = Int(edgeStart[k])
+        eventTime.removeSubrange(0..<k)
+        eventSeverity.removeSubrange(0..<k)
+        eventType.removeSubrange(0..<k)
+        eventIDStart = eventIDStart[k...].map { $0 - UInt32(idBase) }
+        eventIDBytes.removeSubrange(0..<idBase)
+        edgeStart = edgeStart[k...].map { $0 - UInt32(edgeBase) }
+        edges.removeSubrange(0..<edgeBase)
+        oldestEventTime = eventTime.min() ?? Int64.max
+        var index = HashIndex(capacity: eventTime.count)
+        eventIDBytes.withUnsafeBufferPointer { arena in
+            for slot in eventTime.indices {
+                let bytes = UnsafeBufferPointer(rebasing: arena[Int(eventIDStart[slot])..<Int(eventIDStart[slot + 1])])
+                index.insert(hash: Self.hash(kind: 0, bytes), id: EventSlot(slot))
+            }
+        }
+        eventIndex = index
+        // Postings from scratch, in slot order (oldest first, as `addEvent` keeps them).
+        for i in nodeFirstEvent.indices {
+            nodeFirstEvent[i] = Self.none
+            nodeMore[i] = Self.none
+        }
+        overflow = []
+        for slot in eventTime.indices {
+            for e in Int(edgeStart[slot])..<Int(edgeStart[slot + 1]) {
+                let i = Int(edges[e])
+                if nodeFirstEvent[i] == Self.none {
+                    nodeFirstEvent[i] = EventSlot(slot)
+                } else if nodeMore[i] == Self.none {
+                    nodeMore[i] = UInt32(overflow.count)
+                    overflow.append([EventSlot(slot)])
+                } else {
+                    overflow[Int(nodeMore[i])].append(EventSlot(slot))
+                }
+            }
+        }
+        searchBuffers = nil
     }
 
     // MARK: Hashing
