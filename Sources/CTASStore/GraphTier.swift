@@ -16,7 +16,9 @@ import CTASCore
 /// A writer that asks the graph no questions (`ctas ingest`) opens it without holding events
 /// (`holdingEvents: false`): it keeps only the nodes, to give each value its id, and writes
 /// event rows as usual, so its memory does not grow with the stored history (a store of ten
-/// million events held some 800 MB of graph). Readers and the console hold every event.
+/// million events held some 800 MB of graph). The console and replays hold the newest
+/// events within a memory budget (`memoryBudget`, the rules' `[graph] memory`); the
+/// command-line readers hold every stored event.
 public final class GraphTier {
     public let graph: CorrelationGraph
     public let database: SQLiteDatabase
