@@ -165,6 +165,12 @@ func acceptedCount(_ screen: String) -> Int? {
     return Int(screen[range].split(separator: " ").last?.replacingOccurrences(of: ",", with: "") ?? "")
 }
 
+/// The attention line's count of critical events not yet marked seen (`1,484 critical new`).
+func criticalNewCount(_ screen: String) -> Int? {
+    guard let range = screen.range(of: #"[\d,]+ critical new"#, options: .regularExpression) else { return nil }
+    return Int(screen[range].split(separator: " ").first?.replacingOccurrences(of: ",", with: "") ?? "")
+}
+
 struct HarnessError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
