@@ -102,14 +102,14 @@ public struct BenchFixture {
 
     /// Runs `executable` with `arguments` (and extra environment entries), stdout to a file,
     /// and waits; returns the exit status and the child's peak RSS in bytes (from wait4).
-    public static func spawnMeasured(_ executable: String, _ arguments: [String], stdout path: String,
+    public static func spawnMeasured(_ executable: String, _ arguments: [String], stdout path: String, stderr errorPath: String? = nil,
                                      environment extra: [String] = []) throws -> (status: Int32, peakResidentBytes: Int) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let argv = ([executable] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
         var environmentStrings: [String] = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }

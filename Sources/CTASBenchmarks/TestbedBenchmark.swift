@@ -78,9 +78,14 @@ public enum TestbedBenchmark {
         let started = MonotonicClock.nanoseconds()
         let status = try BenchFixture.spawnMeasured(python, [script, feed, "--out", answersPath, "--resolution", String(resolution),
                                                               "--threshold", String(overcorrelationThreshold)],
-                                                    stdout: directory + "/testbed-stdout.txt").status
+                                                    stdout: directory + "/testbed-stdout.txt", stderr: directory + "/testbed-stderr.txt").status
         let testbedSeconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
-        guard status == 0 else { throw BenchError.childFailed(command: "python \(script)", status: status) }
+        guard status == 0 else {
+            // The scratch directory goes when the command ends: say what the testbed said.
+            let said = (try? String(contentsOfFile: directory + "/testbed-stderr.txt", encoding: .utf8)) ?? ""
+            let last = said.split(separator: "\n").suffix(3).joined(separator: " | ")
+            throw BenchError.store("\(python) \(script) exited with status \(status)\(last.isEmpty ? "" : ": " + last)")
+        }
         let (testbed, testbedStages) = try readTestbed(answersPath)
         var ctasHotspotSeconds = 0.0
         let ctas = try readCTAS(dataDirectory: fixture.dataDirectory, resolution: resolution, hotspotSeconds: &ctasHotspotSeconds)

@@ -82,6 +82,22 @@ import Testing
         #expect(status == 0)
     }
 
+    /// A testbed that fails: the run stops with an error that carries what the testbed said.
+    @Test func aFailingTestbedIsAClearError() async throws {
+        let python = try requirePython()
+        let dir = NSTemporaryDirectory() + "ctas-testbed-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "{\"id\":\"a\",\"ts\":\"2026-11-20T00:00:00Z\",\"type\":\"x\"}\n".write(toFile: dir + "/feed.ndjson", atomically: true, encoding: .utf8)
+        try "raise SystemExit('testbed broke: no answers')\n".write(toFile: dir + "/broken.py", atomically: true, encoding: .utf8)
+        let r = try await CLI.run(["bench", "testbed", dir + "/feed.ndjson", "--python", python, "--script", dir + "/broken.py",
+                                   "--directory", dir + "/bench"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("exited with status 1") && r.stderr.contains("testbed broke: no answers"), "\(r.stderr)")
+        let missing = try await CLI.run(["bench", "testbed", dir + "/feed.ndjson", "--python", python, "--script", dir + "/none.py"])
+        #expect(missing.status != 0 && missing.stderr.contains("none.py: not found"), "\(missing.stderr)")
+    }
+
     /// A testbed whose over-correlation limit is off by one links values CTAS does not: the
     /// comparison must name the components that differ and exit 1.
     @Test func aDifferenceIsListedAndFailsTheRun() async throws {
