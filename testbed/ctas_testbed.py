@@ -8,9 +8,11 @@ text), place events in H3 cells (PyPI `h3`), link events that share a value (uni
 with the same warninglist and over-correlation limit), find Getis-Ord Gi* hot spots at one
 resolution, and store the events in SQLite with a unique id and a time index.
 
-It shares no code with CTAS. Two facts come from the repository as data: the warninglist
+It shares no code with CTAS. Facts come from the repository as data: the warninglist
 (SampleData/warninglist.txt, the text CTAS builds in) and the top-level domains (the names
-listed in Sources/CTASCore/Indicators/TopLevelDomains.swift, from the Public Suffix List).
+listed in Sources/CTASCore/Indicators/TopLevelDomains.swift, from the Public Suffix List);
+the running-text rules (file-like names, code receivers, version words) use the same word
+lists, since the answers are to be equal.
 
 `ctas bench testbed FEED` runs it beside `ctas ingest` on the same feed and compares the
 answers it writes (`--out`): accepted and rejected lines, indicators per event, events per
@@ -240,6 +242,8 @@ URL_RE = re.compile(r"([a-z0-9+.\-_]*?)([a-z][a-z0-9+.\-_]{1,15})://([^\s\"<>\[\
 EMAIL_RE = re.compile(rf"(?<![a-z0-9._+-])([a-z0-9][a-z0-9._+-]{{0,63}})@({DOMAIN})(?![a-z0-9-])", re.IGNORECASE)
 IPV4_RE = re.compile(r"(?<![0-9a-z_.-])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:/(\d{1,2}))?(?![0-9a-z_-]|\.[0-9a-z_-])", re.IGNORECASE)
 IPV6_RE = re.compile(r"(?<![0-9a-z_.:-])((?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4})(?![0-9a-z_:-])", re.IGNORECASE)
+
+
 # A name starts a word (a `.`, `-` or `_` before it counts when no letter or digit precedes that).
 # In running text a name right after `\`, `%` or `$` is a path or a variable, not a host.
 def domain_pattern(after):
@@ -306,7 +310,9 @@ def valid_domain(name):
 
 def ipv4(text):
     parts = text.split(".")
-    if len(parts) != 4 or not all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts) or any(len(p) > 1 and p[0] == "0" for p in parts) or any(int(p) > 255 for p in parts):
+    if len(parts) != 4 or not all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts):
+        return None
+    if any(len(p) > 1 and p[0] == "0" for p in parts) or any(int(p) > 255 for p in parts):
         return None
     return ".".join(str(int(p)) for p in parts)
 
