@@ -13,6 +13,13 @@ import Testing
         return (r.status, result)
     }
 
+    /// A fresh scratch directory (the caller removes it).
+    static func scratch() throws -> String {
+        let dir = NSTemporaryDirectory() + "ctas-testbed-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
     static func checks(_ result: [String: Any]) throws -> [String: [String: Any]] {
         let list = try #require(result["checks"] as? [[String: Any]])
         return Dictionary(uniqueKeysWithValues: list.compactMap { c in (c["name"] as? String).map { ($0, c) } })
@@ -20,8 +27,7 @@ import Testing
 
     @Test func ctasAndTheTestbedAgreeOnEveryAnswer() async throws {
         let python = try requirePython()
-        let dir = NSTemporaryDirectory() + "ctas-testbed-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let feed = dir + "/feed.ndjson"
         // Malformed lines of every kind, planted campaigns (components), a dense cluster (hot spots).
@@ -51,8 +57,7 @@ import Testing
     func reportTextGivesTheSameIndicatorsOnBothSides() async throws {
         let python = try requirePython()
         let root = try #require(SharedData.path("cti/eset-malware-ioc/reports"))
-        let dir = NSTemporaryDirectory() + "ctas-testbed-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var lines: [String] = []
         let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted()
@@ -85,8 +90,7 @@ import Testing
     /// A testbed that fails: the run stops with an error that carries what the testbed said.
     @Test func aFailingTestbedIsAClearError() async throws {
         let python = try requirePython()
-        let dir = NSTemporaryDirectory() + "ctas-testbed-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "{\"id\":\"a\",\"ts\":\"2026-11-20T00:00:00Z\",\"type\":\"x\"}\n".write(toFile: dir + "/feed.ndjson", atomically: true, encoding: .utf8)
         try "raise SystemExit('testbed broke: no answers')\n".write(toFile: dir + "/broken.py", atomically: true, encoding: .utf8)
@@ -102,8 +106,7 @@ import Testing
     /// comparison must name the components that differ and exit 1.
     @Test func aDifferenceIsListedAndFailsTheRun() async throws {
         let python = try requirePython()
-        let dir = NSTemporaryDirectory() + "ctas-testbed-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let feed = dir + "/feed.ndjson"
         let gen = try await CLI.run(["gen-feed", "--events", "6000", "--seed", "12", "--output", feed])
