@@ -25,7 +25,7 @@ final class RiskBoard: Sendable {
     /// events per resolution-5 cell and hour of event time over the newest 24 hours, analysed
     /// (Gi*, one ring, 5% false discovery rate) each time event time enters a new hour.
     struct Places: Sendable {
-        var hours: [Int64: [H3Index: Int]] = [:]
+        var hours: [Int64: HourCellCounts] = [:]
         var totals: [Int64: Int] = [:]
         var newestHour: Int64?
     }
@@ -53,7 +53,7 @@ final class RiskBoard: Sendable {
                 guard let cell = try? H3.cellToParent(H3Index(cells[i]), res: Self.hotspotResolution) else { continue }
                 let h = e.timestamp.microseconds.floorDivided(by: hour).quotient
                 if let newest = p.newestHour, h <= newest - Self.hotspotHours { continue }
-                p.hours[h, default: [:]][cell, default: 0] += 1
+                p.hours[h, default: HourCellCounts()].add(cell)
                 p.totals[h, default: 0] += 1
             }
             // Stray hours (hostile or skewed times, below the quorum) never pile up.
@@ -70,8 +70,8 @@ final class RiskBoard: Sendable {
             p.hours = p.hours.filter { $0.key > full - Self.hotspotHours }
             p.totals = p.totals.filter { $0.key > full - Self.hotspotHours }
             var values: [H3Index: Double] = [:]
-            for (h, counts) in p.hours where h <= full {
-                for (cell, n) in counts { values[cell, default: 0] += Double(n) }
+            for (h, tally) in p.hours where h <= full {
+                tally.forEach { cell, n in values[cell, default: 0] += Double(n) }
             }
             return values
         }
