@@ -83,7 +83,12 @@ public struct TOMLDocument: Sendable {
         }
     }
 
-    private static func value(_ chars: [Character], _ i: inout Int, key: String, fail: (String) -> ConfigError) throws(ConfigError) -> Value {
+    /// Arrays nest at most this deep: deeper input is refused, not recursed into until the
+    /// stack runs out (a fuzzed `e = [[[[…` did exactly that).
+    static let maximumArrayDepth = 16
+
+    private static func value(_ chars: [Character], _ i: inout Int, key: String, depth: Int = 0,
+                              fail: (String) -> ConfigError) throws(ConfigError) -> Value {
         guard i < chars.count else { throw fail("expected a value for '\(key)'") }
         switch chars[i] {
         case "\"":
@@ -124,13 +129,16 @@ public struct TOMLDocument: Sendable {
             i += 1
             return .string(s)
         case "[":
+            guard depth < maximumArrayDepth else {
+                throw fail("arrays nested deeper than \(maximumArrayDepth) in the value of '\(key)'")
+            }
             i += 1
             var items: [Value] = []
             while true {
                 while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 }
                 guard i < chars.count else { throw fail("unclosed array in the value of '\(key)' (arrays stay on one line)") }
                 if chars[i] == "]" { i += 1; return .array(items) }
-                items.append(try value(chars, &i, key: key, fail: fail))
+                items.append(try value(chars, &i, key: key, depth: depth + 1, fail: fail))
                 while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 }
                 guard i < chars.count else { throw fail("unclosed array in the value of '\(key)'") }
                 if chars[i] == "," { i += 1; continue }

@@ -150,6 +150,26 @@ import Testing
         }
     }
 
+    /// Nested arrays are refused past a fixed depth instead of recursing until the stack runs
+    /// out (the fuzzer's `e = [[[[…` of 6,900 brackets overflowed it).
+    @Test func deeplyNestedArraysAreRefusedNotRecursedInto() throws {
+        let limit = TOMLDocument.maximumArrayDepth
+        let deepest = try TOMLDocument(text: "e = " + String(repeating: "[", count: limit) + String(repeating: "]", count: limit),
+                                       origin: "deep.toml")
+        var value = try #require(deepest.entries.first?.value)
+        var depth = 0
+        while case .array(let items) = value, let inner = items.first { value = inner; depth += 1 }
+        #expect(depth == limit - 1)
+        for brackets in [limit + 1, 100_000] {
+            do {
+                _ = try TOMLDocument(text: "\n\n\ne = " + String(repeating: "[", count: brackets), origin: "deep.toml")
+                Issue.record("accepted \(brackets) nested arrays")
+            } catch {
+                #expect(error.message == "deep.toml:4: arrays nested deeper than \(limit) in the value of 'e'")
+            }
+        }
+    }
+
     @Test func missingOrBadFileFallsBackToDefaults() throws {
         let dir = NSTemporaryDirectory() + "ctas-config-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: dir + "/ctas", withIntermediateDirectories: true)
