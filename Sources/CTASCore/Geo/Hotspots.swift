@@ -125,8 +125,12 @@ public enum Hotspots {
             members = set
             n = set.count
         }
-        var x: [H3Index: Double] = [:]
-        for (cell, v) in values where v != 0 && cell.resolution == resolution && (members?.contains(cell) ?? true) { x[cell] = v }
+        // The values themselves when every one counts (no copy of a day's cells: the risk board
+        // passes about a million); else the ones that do.
+        func counts(_ cell: H3Index, _ v: Double) -> Bool {
+            v != 0 && cell.resolution == resolution && (members?.contains(cell) ?? true)
+        }
+        let x = values.contains { !counts($0.key, $0.value) } ? values.filter { counts($0.key, $0.value) } : values
         let sum = x.values.reduce(0, +)
         let sumSquares = x.values.reduce(0) { $0 + $1 * $1 }
         let mean = n > 0 ? sum / Double(n) : 0
