@@ -12,6 +12,8 @@
 # Each target keeps its corpus in Fuzz/corpus/TARGET (seeded from the committed seeds and
 # grown by the run) and writes any crashing, leaking or slow input to Fuzz/crashers/TARGET.
 # Exits 1 when a target found something. Prints executions and coverage per target.
+# CTAS_FUZZ_SCRATCH names another build directory (default .build), so a second run can build
+# changed code while a first run's binary is still fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-600}
@@ -20,8 +22,9 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(ndjson feed csv rfc3339 ioc rules warninglist filter toml theme config timeArgument eve zeek zeek-json json-array original mmdb misp stix pattern atlas episodes)
 fi
-swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path .build >&2
-binary=$(swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path .build --show-bin-path)/ctas-fuzz
+scratch=${CTAS_FUZZ_SCRATCH:-.build}
+swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path "$scratch" >&2
+binary=$(swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path "$scratch" --show-bin-path)/ctas-fuzz
 found=0
 for target in "${targets[@]}"; do
   if ! CTAS_FUZZ_TARGET="$target" "$binary" -runs=1 -artifact_prefix="${TMPDIR:-/tmp}/ctas-fuzz-probe-" >/dev/null 2>&1; then
