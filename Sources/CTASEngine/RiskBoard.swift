@@ -48,7 +48,7 @@ final class RiskBoard: Sendable {
     /// none); when event time reaches a new hour, finds the hot spots of the last 24 hours.
     func observePlaces(_ events: [Event], cells: [UInt64]) {
         let hour: Int64 = 3_600_000_000
-        let analysis: [H3Index: Double]? = places.withLock { p in
+        let window: SortedCellCounts? = places.withLock { p in
             for (i, e) in events.enumerated() where i < cells.count && cells[i] != 0 {
                 guard let cell = try? H3.cellToParent(H3Index(cells[i]), res: Self.hotspotResolution) else { continue }
                 let h = e.timestamp.microseconds.floorDivided(by: hour).quotient
@@ -69,14 +69,13 @@ final class RiskBoard: Sendable {
             p.newestHour = full
             p.hours = p.hours.filter { $0.key > full - Self.hotspotHours }
             p.totals = p.totals.filter { $0.key > full - Self.hotspotHours }
-            var values: [H3Index: Double] = [:]
-            for (h, tally) in p.hours where h <= full {
-                tally.forEach { cell, n in values[cell, default: 0] += Double(n) }
-            }
-            return values
+            // Sorted columns, not a dictionary: a busy day holds over a million cells. Sealed
+            // in place first, so the merge copies nothing but its result.
+            for h in Array(p.hours.keys) { p.hours[h]?.seal() }
+            return HourCellCounts.merged(p.hours.filter { $0.key <= full }.map(\.value))
         }
-        guard let analysis, !analysis.isEmpty else { return }
-        let found = Hotspots.analyze(values: analysis, resolution: Self.hotspotResolution, k: 1)
+        guard let window, window.count > 0 else { return }
+        let found = Hotspots.analyze(counts: window, resolution: Self.hotspotResolution, k: 1)
         setHotCells(found.hotCells.map(\.cell), resolution: Self.hotspotResolution)
     }
 

@@ -38,6 +38,7 @@ import Testing
     }
 
     static func check(_ vectors: Vectors) {
+        var columnCases = 0
         for (n, c) in vectors.cases.enumerated() {
             var values: [H3Index: Double] = [:]
             for (key, v) in c.values { values[cell(key)] = v }
@@ -84,7 +85,20 @@ import Testing
             #expect(analysis.hotspots.allSatisfy { $0.value > 0 && $0.regionZ >= $0.z })
             let expectedCold = c.significant.count - hotCells.count
             #expect(analysis.coldspotCount == expectedCold, "case \(n): cold spots")
+            // Counts as sorted columns (the engine's form for a day of cells): the same answer.
+            if case .world = area, values.values.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 <= Double(UInt32.max) }) {
+                let pairs = values.map { (cell: $0.key.rawValue, count: UInt32($0.value)) }.shuffled()
+                let columns = Hotspots.analyze(counts: SortedCellCounts(cells: pairs.map(\.cell), counts: pairs.map(\.count)),
+                                               resolution: c.resolution, k: c.k, falseDiscoveryRate: c.q)
+                #expect(columns.hotCells == analysis.hotCells, "seed \(vectors.seed) case \(n): hot cells from columns")
+                #expect(columns.hotspots == analysis.hotspots && columns.coldspotCount == analysis.coldspotCount)
+                for key in c.z.keys.prefix(200) {
+                    #expect(columns.score(of: cell(key)) == analysis.score(of: cell(key)), "case \(n): score of \(key)")
+                }
+                columnCases += 1
+            }
         }
+        #expect(columnCases > 0, "no world case with counts to check the columns against")
     }
 
     @Test func committedVectorsAgree() throws {

@@ -1,51 +1,52 @@
+import CTASCore
 import CTASFeeds
 import H3
 import Testing
 @testable import CTASEngine
 
-/// The risk board's compact per-hour cell counts answer exactly what a plain dictionary of
-/// cell → count would, whatever the order of cells and however often they are sealed.
+/// The risk board's compact per-hour cell counts, merged into a day's sorted columns, answer
+/// exactly what plain dictionaries of cell → count would, whatever the order of cells and
+/// however often they are sealed.
 @Suite struct HourCellCountsTests {
-    /// Every cell once with its whole count, as a dictionary would hold them.
-    private func contents(_ tally: HourCellCounts) -> [UInt64: Int] {
-        var seen: [UInt64: Int] = [:]
-        tally.forEach { cell, n in
-            #expect(seen[cell.rawValue] == nil, "cell \(cell) reported twice")
-            seen[cell.rawValue] = n
-        }
-        return seen
+    /// The merged columns as a dictionary, checking they are sorted without repeats.
+    private func contents(_ spans: [HourCellCounts]) -> [UInt64: Int] {
+        let merged = HourCellCounts.merged(spans)
+        #expect(merged.cells == merged.cells.sorted() && Set(merged.cells).count == merged.cells.count)
+        var out: [UInt64: Int] = [:]
+        for (i, cell) in merged.cells.enumerated() { out[cell] = Int(merged.counts[i]) }
+        return out
     }
 
     @Test(arguments: [1, 2, 7, 64, 8_192])
-    func countsEqualAPlainDictionaryAcrossSeals(recentLimit: Int) {
+    func countsEqualPlainDictionariesAcrossSealsAndHours(recentLimit: Int) {
         var random = SeededRandom(seed: UInt64(recentLimit))
-        var tally = HourCellCounts(recentLimit: recentLimit)
+        var hours = [HourCellCounts](repeating: HourCellCounts(recentLimit: recentLimit), count: 3)
         var reference: [UInt64: Int] = [:]
-        for step in 0..<5_000 {
-            // Few distinct cells, so cells recur both sealed and recent.
+        var first: [UInt64: Int] = [:]
+        for step in 0..<6_000 {
+            // Few distinct cells, so cells recur sealed, recent and in other hours.
             let cell = 0x85_2830_8fff_ffff &+ (random.next() % 300) << 20
-            tally.add(H3Index(cell))
+            let hour = Int(random.next() % 3)
+            hours[hour].add(H3Index(cell))
             reference[cell, default: 0] += 1
-            if step % 997 == 0 {
-                #expect(contents(tally) == reference)
-                #expect(tally.cellCount == reference.count)
-            }
+            if hour == 0 { first[cell, default: 0] += 1 }
+            if step % 997 == 0 { #expect(contents(hours) == reference) }
         }
-        #expect(contents(tally) == reference)
-        #expect(tally.cellCount == reference.count)
-        #expect(tally.total == 5_000)
-        tally.seal()
-        #expect(contents(tally) == reference)
-        tally.seal()
-        #expect(contents(tally) == reference)
+        #expect(contents(hours) == reference)
+        #expect(contents([hours[0]]) == first)
+        for i in hours.indices { hours[i].seal() }
+        #expect(contents(hours) == reference)
+        // A cell's count is also found by lookup.
+        let merged = HourCellCounts.merged(hours)
+        for (cell, n) in reference { #expect(merged.count(of: H3Index(cell)) == UInt32(n)) }
+        #expect(merged.count(of: H3Index(1)) == nil)
     }
 
-    @Test func anEmptyTallyHasNothingAndSealsToNothing() {
-        var tally = HourCellCounts(recentLimit: 0)
-        tally.seal()
-        #expect(contents(tally).isEmpty)
-        #expect(tally.cellCount == 0 && tally.total == 0)
-        tally.add(H3Index(42))
-        #expect(contents(tally) == [42: 1])
+    @Test func emptySpansMergeToNothing() {
+        var span = HourCellCounts(recentLimit: 0)
+        span.seal()
+        #expect(contents([]).isEmpty && contents([span]).isEmpty)
+        span.add(H3Index(42))
+        #expect(contents([span, HourCellCounts()]) == [42: 1])
     }
 }

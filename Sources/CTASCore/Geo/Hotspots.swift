@@ -50,7 +50,7 @@ public struct HotspotAnalysis: Sendable {
     public var pThreshold: Double
 
     /// The values analysed (cells of the resolution inside the area, non-zero).
-    let values: [H3Index: Double]
+    let values: Hotspots.CellValues
     /// The explicit area, if one was given (nil: the world).
     let members: Set<H3Index>?
 
@@ -110,11 +110,31 @@ public enum Hotspots {
         return low
     }
 
+    /// The values of an analysis: a dictionary, or sorted columns of counts (for very many
+    /// cells, see `SortedCellCounts`). Every value held is non-zero.
+    enum CellValues: Sendable {
+        case table([H3Index: Double])
+        case sorted(SortedCellCounts)
+
+        subscript(cell: H3Index) -> Double? {
+            switch self {
+            case .table(let values): values[cell]
+            case .sorted(let columns): columns.count(of: cell).map(Double.init)
+            }
+        }
+
+        func forEach(_ body: (H3Index, Double) -> Void) {
+            switch self {
+            case .table(let values): for (cell, v) in values { body(cell, v) }
+            case .sorted(let columns): for (i, cell) in columns.cells.enumerated() { body(H3Index(cell), Double(columns.counts[i])) }
+            }
+        }
+    }
+
     /// Scores the cells of `area` at `resolution` from `values` (cells of that resolution;
     /// others and cells outside the area are ignored).
     public static func analyze(values: [H3Index: Double], resolution: Int, k: Int, area: Area = .world,
                                falseDiscoveryRate q: Double = 0.05) -> HotspotAnalysis {
-        let k = max(0, k)
         var members: Set<H3Index>?
         let n: Int
         switch area {
@@ -125,14 +145,36 @@ public enum Hotspots {
             members = set
             n = set.count
         }
-        // The values themselves when every one counts (no copy of a day's cells: the risk board
-        // passes about a million); else the ones that do.
+        // The values themselves when every one counts (no copy); else the ones that do.
         func counts(_ cell: H3Index, _ v: Double) -> Bool {
             v != 0 && cell.resolution == resolution && (members?.contains(cell) ?? true)
         }
         let x = values.contains { !counts($0.key, $0.value) } ? values.filter { counts($0.key, $0.value) } : values
-        let sum = x.values.reduce(0, +)
-        let sumSquares = x.values.reduce(0) { $0 + $1 * $1 }
+        return analyze(.table(x), n: n, members: members, resolution: resolution, k: k, falseDiscoveryRate: q)
+    }
+
+    /// Scores every cell of the world at `resolution` from counts per cell (cells of another
+    /// resolution and zero counts are ignored): the same analysis as `analyze(values:…)` with
+    /// the counts as values, in a fraction of the memory for a million cells and more.
+    public static func analyze(counts: SortedCellCounts, resolution: Int, k: Int,
+                               falseDiscoveryRate q: Double = 0.05) -> HotspotAnalysis {
+        var kept = counts
+        if counts.cells.indices.contains(where: { counts.counts[$0] == 0 || H3Index(counts.cells[$0]).resolution != resolution }) {
+            let keep = counts.cells.indices.filter { counts.counts[$0] != 0 && H3Index(counts.cells[$0]).resolution == resolution }
+            kept = SortedCellCounts(cells: keep.map { counts.cells[$0] }, counts: keep.map { counts.counts[$0] })
+        }
+        return analyze(.sorted(kept), n: H3.getNumCells(resolution), members: nil, resolution: resolution, k: k, falseDiscoveryRate: q)
+    }
+
+    /// The analysis itself, over values already cut to the area's cells of the resolution.
+    private static func analyze(_ x: CellValues, n: Int, members: Set<H3Index>?, resolution: Int, k: Int,
+                                falseDiscoveryRate q: Double) -> HotspotAnalysis {
+        let k = max(0, k)
+        var sum = 0.0, sumSquares = 0.0
+        x.forEach { _, v in
+            sum += v
+            sumSquares += v * v
+        }
         let mean = n > 0 ? sum / Double(n) : 0
         let sd = n > 0 ? max(0, sumSquares / Double(n) - mean * mean).squareRoot() : 0
         var result = HotspotAnalysis(resolution: resolution, k: k, cellsInArea: n, mean: mean, standardDeviation: sd,
@@ -152,7 +194,8 @@ public enum Hotspots {
             candidates = members
         } else {
             let seedThreshold = coldPossible ? 0 : (mean * Double(fullSize) + bound(fullSize)) / Double(fullSize)
-            for (cell, v) in x where v >= seedThreshold {
+            x.forEach { cell, v in
+                guard v >= seedThreshold else { return }
                 for c in disk(cell, k: k, members: nil) { candidates.insert(c) }
             }
             if let pentagons = try? H3.getPentagons(res: resolution) {
