@@ -21,13 +21,52 @@ public struct SortedCellCounts: Sendable, Equatable {
             return
         }
         var merged: [UInt64: UInt32] = [:]
-        for i in 0..<n {
-            let (sum, overflow) = merged[cells[i], default: 0].addingReportingOverflow(counts[i])
-            merged[cells[i]] = overflow ? .max : sum
-        }
+        for i in 0..<n { merged[cells[i]] = Self.saturatingSum(merged[cells[i], default: 0], counts[i]) }
         let pairs = merged.sorted { $0.key < $1.key }
         self.cells = pairs.map(\.key)
         self.counts = pairs.map(\.value)
+    }
+
+    /// No cells.
+    public init() {
+        cells = []
+        counts = []
+    }
+
+    /// The counts of all `parts` together: one k-way merge of their columns, so memory is
+    /// the result's 12 bytes a cell and nothing is hashed. A count that would pass
+    /// `UInt32.max` stays there.
+    public static func merged(_ parts: [SortedCellCounts]) -> SortedCellCounts {
+        var position = [Int](repeating: 0, count: parts.count)
+        var cells: [UInt64] = []
+        var counts: [UInt32] = []
+        cells.reserveCapacity(parts.map(\.cells.count).max() ?? 0)
+        counts.reserveCapacity(cells.capacity)
+        while true {
+            var smallest: UInt64?
+            for (p, part) in parts.enumerated() where position[p] < part.cells.count {
+                let cell = part.cells[position[p]]
+                if smallest.map({ cell < $0 }) ?? true { smallest = cell }
+            }
+            guard let cell = smallest else { break }
+            var total: UInt32 = 0
+            for (p, part) in parts.enumerated() where position[p] < part.cells.count && part.cells[position[p]] == cell {
+                total = saturatingSum(total, part.counts[position[p]])
+                position[p] += 1
+            }
+            cells.append(cell)
+            counts.append(total)
+        }
+        var result = SortedCellCounts()
+        result.cells = cells
+        result.counts = counts
+        return result
+    }
+
+    /// `a + b`, or `UInt32.max` where that would overflow (counts of outside events never trap).
+    static func saturatingSum(_ a: UInt32, _ b: UInt32) -> UInt32 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     /// Cells counted.
