@@ -122,7 +122,7 @@ let package = Package(
                                                           .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Corpus", "Oracle"]),
         .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore", "CTASTestSupport"]),
-        .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore", "H3",
+        .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore", "H3", "CTASTestSupport",
                                                            .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "H3", "CTASTestSupport"],
                     exclude: ["Golden"]),

@@ -411,6 +411,8 @@ struct IntelBench: ParsableCommand {
     @Option(help: "Events to ingest.") var events: Int = 300_000
     @Option(help: "Generator seed.") var seed: UInt64 = 7
     @Option(help: "Scratch directory (removed first; default: a temporary directory).") var directory: String?
+    @Flag(help: "Keep the scratch directory afterwards (the MISP feed, the event feed and the last run of each store).")
+    var keep = false
 
     func validate() throws {
         guard (1...50_000_000).contains(attributes) else { throw ValidationError("--attributes must be 1–50000000") }
@@ -421,7 +423,7 @@ struct IntelBench: ParsableCommand {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-intel-\(getpid())"
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let result = try IntelBenchmark.run(attributes: attributes, events: events, seed: seed, directory: dir, executable: executable)
-        try? FileManager.default.removeItem(atPath: dir)
+        if !keep { try? FileManager.default.removeItem(atPath: dir) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))

@@ -4,6 +4,7 @@ import Foundation
 import H3
 import Testing
 @testable import CTASConsole
+import CTASTestSupport
 
 /// Every field of the detail view is a pivot: tab selects it; enter filters the feed on it,
 /// c focuses it in the correlation pane, m shows the event's place on the map, y copies it.
@@ -75,7 +76,7 @@ import Testing
     }
 
     @MainActor @Test func theClipboardFileIsWhereTheStateDirectorySays() throws {
-        let dir = NSTemporaryDirectory() + "ctas-clipboard-\(UUID().uuidString)"
+        let dir = Scratch.root + "/clipboard-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = ClipboardFile.write("evil[.]com \u{1b}[2J", environment: ["XDG_STATE_HOME": dir])
         let path = try result.get()

@@ -1,6 +1,7 @@
 import CTASCore
 import CTASFeeds
 import Foundation
+import CTASTestSupport
 
 /// Runs the real `ctas` binary built next to the test bundle (or `CTAS_BINARY`).
 enum CLI {
@@ -135,7 +136,7 @@ final class ReadAll: @unchecked Sendable {   // state only touched under `lock`
 }
 
 func scratchDir(_ name: String = #function) -> String {
-    let path = NSTemporaryDirectory() + "ctas-e2e-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
+    let path = Scratch.root + "/e2e-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

@@ -15,7 +15,7 @@ import Testing
 
     /// A fresh scratch directory (the caller removes it).
     static func scratch() throws -> String {
-        let dir = NSTemporaryDirectory() + "ctas-testbed-\(UUID().uuidString)"
+        let dir = Scratch.root + "/testbed-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

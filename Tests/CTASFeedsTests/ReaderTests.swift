@@ -2,10 +2,11 @@ import CTASCore
 import Foundation
 import Testing
 @testable import CTASFeeds
+import CTASTestSupport
 
 func temporaryDirectory(_ name: String = #function) -> String {
     let clean = name.filter { $0.isLetter || $0.isNumber }
-    let path = NSTemporaryDirectory() + "ctas-test-\(clean)-\(UUID().uuidString.prefix(8))"
+    let path = Scratch.root + "/test-\(clean)-\(UUID().uuidString.prefix(8))"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

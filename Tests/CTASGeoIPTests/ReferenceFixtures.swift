@@ -26,7 +26,7 @@ enum ReferenceFixtures {
     static let conformance = "geo/maxmind-db-test"
 
     static func temporaryFile(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("ctas-geoip-\(getpid())-\(UUID().uuidString)-\(name)").path
+        Scratch.path("geoip") + "-" + name
     }
 
     /// Runs the reference script; fails with its standard error.

@@ -4,6 +4,7 @@ import CTASStore
 import Foundation
 import Testing
 @testable import CTASIntel
+import CTASTestSupport
 
 /// The engine's compact evidence index gives every indicator the confidence and decay clock
 /// `intel list` gives it, on a store shaped by chance: several reports per value, missing
@@ -12,7 +13,7 @@ import Testing
 @Suite struct IntelEvidenceTests {
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func evidenceMatchesTheFullListing(seed: UInt64) throws {
-        let path = NSTemporaryDirectory() + "ctas-evidence-\(UUID().uuidString).sqlite"
+        let path = Scratch.root + "/evidence-\(UUID().uuidString).sqlite"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try IntelStore(database: SQLiteDatabase(path: path))
         var random = SeededRandom(seed: seed)

@@ -3,6 +3,7 @@ import CTASStore
 import Foundation
 import Testing
 @testable import CTASIntel
+import CTASTestSupport
 
 /// Reports are stored a group per transaction; where the groups are cut changes nothing:
 /// new, updated, unchanged and older versions end the same.
@@ -18,7 +19,7 @@ import Testing
             return b
         }
         func stored(_ per: Int) throws -> ([String], IntelStore.ImportSummary) {
-            let path = NSTemporaryDirectory() + "ctas-grouping-\(UUID().uuidString).sqlite"
+            let path = Scratch.root + "/grouping-\(UUID().uuidString).sqlite"
             defer { try? FileManager.default.removeItem(atPath: path) }
             let store = try IntelStore(database: SQLiteDatabase(path: path))
             _ = try store.store(batch([("r1", 10, ["a.net", "b.net"]), ("r2", 10, ["c.net"])]), importedAt: Timestamp(microseconds: 0),

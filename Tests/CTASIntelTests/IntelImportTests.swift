@@ -3,13 +3,14 @@ import CTASStore
 import Foundation
 import Testing
 @testable import CTASIntel
+import CTASTestSupport
 
 /// The pipelined import (a reader thread, the writer here) stores what one batch would,
 /// wherever its chunks are cut, and keeps every problem with its file.
 @Suite struct IntelImportTests {
     @Test(arguments: [1, 2, 3, 1_000_000])
     func chunksOfAnySizeImportTheSame(chunkEntries: Int) throws {
-        let dir = NSTemporaryDirectory() + "ctas-import-\(UUID().uuidString)"
+        let dir = Scratch.root + "/import-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/events", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for e in 0..<5 {

@@ -17,7 +17,7 @@ import Testing
         guard let swift = ExternalTool.path("swift") else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: swift)
-        let scratch = NSTemporaryDirectory() + "ctas-manifest-\(getpid())"
+        let scratch = Scratch.root + "/manifest-\(getpid())"
         process.arguments = ["package", "--package-path", TestOracle.repository.path, "--scratch-path", scratch, "dump-package"]
         let out = Pipe()
         process.standardOutput = out

@@ -35,7 +35,7 @@ import Testing
     static func unpack(_ repository: String, tag: String) throws -> String? {
         let git = mirror + "/" + repository + ".git"
         guard FileManager.default.fileExists(atPath: git), FileManager.default.isExecutableFile(atPath: "/usr/bin/git") else { return nil }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctas-swift-agreement-\(UUID().uuidString)").path
+        let dir = Scratch.path("swift-agreement")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -2,9 +2,10 @@ import CTASCore
 import Foundation
 import Testing
 @testable import CTASStore
+import CTASTestSupport
 
 func scratchDirectory(_ name: String = #function) -> String {
-    let path = NSTemporaryDirectory() + "ctas-store-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
+    let path = Scratch.root + "/store-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
