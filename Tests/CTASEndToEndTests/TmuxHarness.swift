@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// Drives the real binary in a real terminal: a private tmux server per session (its own
-/// socket, so sessions run side by side), keys sent, the screen captured.
+/// socket in the session's scratch directory, so sessions run side by side and no socket
+/// outlives the test run), keys sent, the screen captured.
 final class TmuxSession: Sendable {
     let socket: String
     let name = "ctas"
@@ -13,8 +14,8 @@ final class TmuxSession: Sendable {
     /// Starts `ctas args…` in a `width`×`height` terminal with `environment` (TERM, LANG…).
     init(_ args: [String], width: Int = 120, height: Int = 35, environment: [String: String] = [:], shell: String? = nil) async throws {
         try requires(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux at /usr/bin/tmux")
-        socket = "ctas-test-\(UUID().uuidString.prefix(12))"
         directory = scratchDir("tmux")
+        socket = directory + "/tmux.socket"
         exitFile = directory + "/exit"
         var env = ["XDG_DATA_HOME": directory + "/data", "XDG_CONFIG_HOME": directory + "/config", "HOME": directory,
                    "TERM": "tmux-256color", "LANG": "C.UTF-8"]
@@ -30,7 +31,7 @@ final class TmuxSession: Sendable {
 
     @discardableResult
     func tmux(_ args: [String]) async throws -> String {
-        let r = try await Run.process("/usr/bin/tmux", ["-L", socket] + args)
+        let r = try await Run.process("/usr/bin/tmux", ["-S", socket] + args)
         return r
     }
 
@@ -89,7 +90,7 @@ final class TmuxSession: Sendable {
     /// Kills the session's server before returning (for `defer`, which cannot await).
     func closeNow() {
         var pid: pid_t = 0
-        let words: [String] = ["/usr/bin/tmux", "-L", socket, "kill-server"]
+        let words: [String] = ["/usr/bin/tmux", "-S", socket, "kill-server"]
         let argv = words.map { strdup($0) }
         defer { argv.forEach { free($0) } }
         var cargs = argv + [nil]
