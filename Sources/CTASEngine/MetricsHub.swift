@@ -64,6 +64,8 @@ final class MetricsHub: Sendable {
         var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
         var sightingTimeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
         var released = 0
+        /// Batches the parse stages released (paced replay releases at most ten a second a source).
+        var releases = 0
         var releaseMarks = Deque<(total: Int, nanos: UInt64)>()
         /// When lines were dropped, with the total before, for "dropped lately".
         var dropMarks = Deque<(nanos: UInt64, totalBefore: Int)>()
@@ -191,9 +193,13 @@ final class MetricsHub: Sendable {
         guard events > 0 else { return }
         state.withLock { s in
             s.released += events
+            s.releases += 1
             s.releaseMarks.append((s.released, nanos))
         }
     }
+
+    /// Batches released so far.
+    var releases: Int { state.withLock { $0.releases } }
 
     /// The lag now: what is released and not committed, the oldest wait, recent drops.
     func lag(now: UInt64) -> PipelineLag {

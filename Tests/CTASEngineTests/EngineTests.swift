@@ -132,6 +132,25 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(unpaced < elapsed, "max speed \(unpaced) s, paced \(elapsed) s")
     }
 
+    /// Paced events go out in batches at most ten times a second, not one batch per event:
+    /// 200 events of which ten share each 100 ms of event time, at 1×, make about 20
+    /// releases (one per 100 ms tick), where releasing each as it fell due made 200.
+    @Test func pacedReplayReleasesAtMostTenBatchesASecond() async throws {
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 200, rate: 100)   // about 2 s of event time
+        var c = config([.file(feed)], dir)
+        c.speed = .factor(1)
+        let engine = try Engine(c)
+        let summary = await engine.run()
+        #expect(summary.accepted == 200)
+        let releases = engine.hub.releases
+        // At most one release per started tick of the run, plus the first (a slow machine
+        // makes fewer and larger batches, never more).
+        let ticks = Int((summary.seconds / 0.1).rounded(.up)) + 1
+        #expect(releases >= 2 && releases <= ticks, "\(releases) releases in \(summary.seconds) s")
+        #expect(releases < 60, "\(releases) releases for 200 events")
+    }
+
     @Test func pauseHoldsAndResumeReleases() async throws {
         let dir = scratch()
         let (feed, _) = try await writeFeed(dir, events: 2000)
