@@ -401,6 +401,8 @@ public final class ConsoleApp {
         var context = RenderContext(snapshot: snapshot, state: state, glyphs: glyphs, keymap: reducer.keymap, frames: frameStats,
                                     now: now, canSeek: engine.canSeek, colorDepth: terminal.colorDepth)
         context.densityColours = theme.hasDensityColours
+        let feedShown = state.focus == .feed || state.panes.contains(.feed)
+        if feedShown { context.feedList = FeedList.events(snapshot, state.feed) }
         let buffer = ScreenRenderer.render(width: terminal.width, height: terminal.height, context: context)
         terminal.present(buffer, theme: theme)
         recordFrame(MonotonicClock.nanoseconds() - started)
@@ -408,9 +410,9 @@ public final class ConsoleApp {
         lastSequence = snapshot.sequence
         lastSecond = second
         // Fill the feed from the store when the live list does not reach the bottom.
-        if state.focus == .feed || state.panes.contains(.feed) {
+        if feedShown {
             let rows = ScreenRenderer.feedArea(width: terminal.width, height: terminal.height, state: state).map(FeedPane.listRows) ?? 0
-            let count = FeedList.events(snapshot, state.feed).count
+            let count = context.feedList?.count ?? 0
             if state.feed.historyStarted || !state.feed.filter.isEmpty || !state.feed.following,
                FeedList.needsHistory(listCount: count, feed: state.feed, rows: rows) {
                 fetchHistory()

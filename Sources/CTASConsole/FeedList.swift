@@ -10,6 +10,7 @@ public enum FeedList {
         var seen = Set<String>()
         let live = feed.frozen ?? snapshot.recent.reversed().filter(feed.filter.matches)
         out.reserveCapacity(live.count + feed.history.count)
+        seen.reserveCapacity(live.count + feed.history.count)
         for e in live where seen.insert(e.id).inserted { out.append(e) }
         for e in feed.history where seen.insert(e.id).inserted { out.append(e) }
         if feed.order == .risk {

@@ -48,7 +48,7 @@ public enum FeedPane {
         guard y < inner.maxY else { return }
 
         // 3. View state: following or held, and the filter.
-        let list = FeedList.events(s, feed)
+        let list = context.feedList ?? FeedList.events(s, feed)
         x = inner.x
         if feed.following && s.replay.paused {
             // The list follows, but nothing new comes while the replay is paused: say so where "live" would be.

@@ -24,6 +24,9 @@ public struct RenderContext: Sendable {
     public var colorDepth: ColorDepth
     /// Whether the theme colours the density ramp (else the map uses the glyph ramp).
     public var densityColours = true
+    /// `FeedList.events(snapshot, state.feed)` when the caller has already listed it (the
+    /// console lists once a frame and uses the count after drawing); nil: the feed pane lists.
+    public var feedList: [Event]?
 
     public init(snapshot: Snapshot, state: ViewState, glyphs: Glyphs, keymap: Keymap, frames: FrameStats = FrameStats(),
                 now: Timestamp = .now(), canSeek: Bool = true, colorDepth: ColorDepth = .colors256) {
