@@ -42,13 +42,15 @@ actor ParseStage {
     // Progress as released (what the analyst has seen), for the status and the ETA.
     private var progressAnchor: (nanos: UInt64, offset: Int64)?
     private var releaseRate = 0.0
-    /// When paced events were last released (monotonic nanoseconds).
-    private var lastReleaseNanos: UInt64 = 0
-    /// Paced events are released at most this often: every event due by then goes in one
+    /// The release tick (monotonic time ÷ `releaseIntervalNanos`) of the last paced release.
+    private var lastReleaseTick: UInt64 = 0
+    /// Paced events are released at most once a tick: every event due by then goes in one
     /// batch. Releasing each event the moment it fell due sent hundreds of one-event batches
     /// a second through every stage and a transaction each (the demo at 20× kept the console
     /// process at a third of a core); the console draws ten frames a second, so an event
-    /// released up to a tenth of a second after its time is not seen later.
+    /// released up to a tenth of a second after its time is not seen later. Ticks are of the
+    /// monotonic clock, the same for every source, so the sources' releases reach the writer
+    /// together and share its transaction.
     static let releaseIntervalNanos: UInt64 = 100_000_000
 
     // Loop-pass shifting.
@@ -265,16 +267,16 @@ actor ParseStage {
             var end = start
             if case .max = c.speed {
                 end = n
-            } else if now &- lastReleaseNanos >= Self.releaseIntervalNanos {
+            } else if now / Self.releaseIntervalNanos > lastReleaseTick {
                 while end < n && clock.due(d.events[end].timestamp, now: now) <= now { end += 1 }
             }
             if end > start {
                 await forward(d, start..<end, final: end == n, epoch: epoch, rejectCursor: &rejectCursor)
                 start = end
-                lastReleaseNanos = now
+                lastReleaseTick = now / Self.releaseIntervalNanos
             } else {
-                // The next event's time, but not before the next release is allowed.
-                let due = Swift.max(clock.due(d.events[start].timestamp, now: now), lastReleaseNanos &+ Self.releaseIntervalNanos)
+                // The next event's time, but not before the next tick.
+                let due = Swift.max(clock.due(d.events[start].timestamp, now: now), (lastReleaseTick &+ 1) &* Self.releaseIntervalNanos)
                 let wait = due > now ? Swift.min(due - now, 50_000_000) : 0
                 try? await Task.sleep(for: .nanoseconds(Int64(wait)))
             }
