@@ -42,11 +42,11 @@ actor ParseStage {
     // Progress as released (what the analyst has seen), for the status and the ETA.
     private var progressAnchor: (nanos: UInt64, offset: Int64)?
     private var releaseRate = 0.0
-    /// The release tick (monotonic time ÷ `releaseIntervalNanos`) of the last paced release.
-    private var lastReleaseTick: UInt64 = 0
-    /// Paced events are released at most once a tick: every event due by then goes in one
-    /// batch. Releasing each event the moment it fell due sent hundreds of one-event batches
-    /// a second through every stage and a transaction each (the demo at 20× kept the console
+    /// Paced events of one decoded batch are released at most once a tick (monotonic time ÷
+    /// this): every event due by then goes in one batch, and a new decoded batch releases
+    /// what is due at once (so a dense feed is not held to one decoded batch a tick).
+    /// Releasing each event the moment it fell due sent hundreds of one-event batches a
+    /// second through every stage and a transaction each (the demo at 20× kept the console
     /// process at a third of a core); the console draws ten frames a second, so an event
     /// released up to a tenth of a second after its time is not seen later. Ticks are of the
     /// monotonic clock, the same for every source, so the sources' releases reach the writer
@@ -246,6 +246,7 @@ actor ParseStage {
     private func pace(_ d: DecodedBatch, epoch: Int) async {
         var start = 0
         var rejectCursor = 0
+        var lastReleaseTick: UInt64 = 0
         let n = d.events.count
         if n == 0 {
             await forward(d, 0..<0, final: true, epoch: epoch, rejectCursor: &rejectCursor)
