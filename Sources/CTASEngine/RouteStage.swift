@@ -59,10 +59,18 @@ actor RouteStage {
     private func matchIntel(_ batch: inout EventBatch) -> [Double?] {
         var scores = [Double?](repeating: nil, count: batch.events.count)
         for i in batch.events.indices {
-            let hits = batch.indicators[i].filter(known.contains)
-            guard !hits.isEmpty else { continue }
+            // Each indicator looked up once (hashed, one probe), its evidence kept for the score.
+            var hits: [Indicator] = []
+            var best: Double?
             let time = batch.events[i].timestamp
-            scores[i] = hits.compactMap { known.evidence(for: $0)?.score(at: time) }.max()
+            for indicator in batch.indicators[i] {
+                guard let evidence = known.evidence(for: indicator) else { continue }
+                hits.append(indicator)
+                let score = evidence.score(at: time)
+                best = Swift.max(best ?? score, score)
+            }
+            guard !hits.isEmpty else { continue }
+            scores[i] = best
             batch.sightings.append((i, hits))
             if !batch.events[i].tags.contains("intel") { batch.events[i].tags.append("intel") }
             sightings += hits.count

@@ -124,12 +124,36 @@ public struct IntelEvidenceIndex: Sendable {
     }
 }
 
+/// Rows read for the evidence index, folded in runs (see `IntelStore.evidenceIndex`).
+private struct PendingFolds {
+    private var rows: [(key: UInt64, confidence: Double?, time: Int64?, clock: IntelEvidenceIndex.Clock)] = []
+    let run: Int
+
+    init(run: Int) { self.run = run }
+
+    mutating func append(key: UInt64, confidence: Double?, time: Int64?, clock: IntelEvidenceIndex.Clock, into index: inout IntelEvidenceIndex) {
+        if rows.capacity == 0 { rows.reserveCapacity(run) }
+        rows.append((key, confidence, time, clock))
+        if rows.count >= run { flush(into: &index) }
+    }
+
+    mutating func flush(into index: inout IntelEvidenceIndex) {
+        for row in rows { index.fold(key: row.key, confidence: row.confidence, time: row.time, clock: row.clock) }
+        rows.removeAll(keepingCapacity: true)
+    }
+}
+
 extension IntelStore {
     /// Every indicator the store holds with what scores it at `time` — the confidence and
     /// decay clock `list` gives it (last sighting up to `time`, else last seen, else the
     /// newest report date) — for matching telemetry against and weighing the matches in an
     /// event's risk.
     public func evidenceIndex(at time: Timestamp = .now()) throws(StoreError) -> IntelEvidenceIndex {
+        try evidenceIndex(at: time, foldRun: 65_536)
+    }
+
+    /// `evidenceIndex(at:)` folding rows in runs of `foldRun` (small runs in tests).
+    func evidenceIndex(at time: Timestamp, foldRun: Int) throws(StoreError) -> IntelEvidenceIndex {
         guard Self.exists(in: database) else { return IntelEvidenceIndex() }
         let total = try database.scalar("SELECT count(*) FROM intel_entries") ?? 0
         var index = IntelEvidenceIndex(expected: Int(clamping: total))
@@ -140,6 +164,10 @@ extension IntelStore {
             reports.append((listReports.text(0) ?? "", listReports.isNull(1) ? nil : listReports.int64(1)))
         }
         let entries = try database.prepare("SELECT kind, value, confidence, last_seen FROM intel_entries WHERE report = ?")
+        // Folded in runs of rows read first: a fold is one cache miss into a table of tens of
+        // megabytes, and the misses of a tight loop overlap, where each one after a row's read
+        // waited alone.
+        var pending = PendingFolds(run: max(1, foldRun))
         for report in reports {
             try entries.bind([.text(report.id)])
             while try entries.step() {
@@ -148,13 +176,14 @@ extension IntelStore {
                 let confidence = entries.isNull(2) ? nil : entries.double(2)
                 // The last time seen outranks the report dates.
                 if entries.isNull(3) {
-                    index.fold(key: key, confidence: confidence, time: report.date, clock: .reportDate)
+                    pending.append(key: key, confidence: confidence, time: report.date, clock: .reportDate, into: &index)
                 } else {
-                    index.fold(key: key, confidence: confidence, time: entries.int64(3), clock: .lastSeen)
+                    pending.append(key: key, confidence: confidence, time: entries.int64(3), clock: .lastSeen, into: &index)
                 }
             }
             entries.reset()
         }
+        pending.flush(into: &index)
         // A sighting outranks both.
         let sightings = try database.prepare("SELECT kind, value, max(ts) FROM intel_sightings WHERE ts <= ? GROUP BY kind, value")
         try sightings.bind([.integer(time.microseconds)])

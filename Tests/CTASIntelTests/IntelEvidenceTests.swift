@@ -11,8 +11,10 @@ import CTASTestSupport
 /// and present confidences, last-seen times and report dates, sightings before and after
 /// the time asked.
 @Suite struct IntelEvidenceTests {
-    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
-    func evidenceMatchesTheFullListing(seed: UInt64) throws {
+    /// Rows are folded in runs: runs of 1, 7 and the default (more than the store holds) give
+    /// the same index.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5], [1, 7, 65_536])
+    func evidenceMatchesTheFullListing(seed: UInt64, foldRun: Int) throws {
         let path = Scratch.root + "/evidence-\(UUID().uuidString).sqlite"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try IntelStore(database: SQLiteDatabase(path: path))
@@ -39,7 +41,7 @@ import CTASTestSupport
         for at in [base + 100 * day, base + 400 * day] {
             let time = Timestamp(microseconds: at)
             let listed = try store.list(IntelStore.Selection(at: time))
-            let index = try store.evidenceIndex(at: time)
+            let index = try store.evidenceIndex(at: time, foldRun: foldRun)
             #expect(listed.count == index.count)
             #expect(!listed.isEmpty)
             for listing in listed {
