@@ -10,9 +10,62 @@ public enum IntelImport {
     public struct Outcome: Sendable {
         public var summary = IntelStore.ImportSummary()
         public var problems: [IntelProblem] = []
+        /// Whether the value index was dropped while writing and built at the end.
+        public var rebuiltValueIndex = false
     }
 
-    public static func run(paths: [String], into store: IntelStore, importedAt: Timestamp, chunkEntries: Int = 100_000) throws(StoreError) -> Outcome {
+    /// `rebuildValueIndex`: drop the store's value index while writing and build it once at
+    /// the end (nil: when `shouldRebuildValueIndex` says so for the files' sizes).
+    public static func run(paths: [String], into store: IntelStore, importedAt: Timestamp, chunkEntries: Int = 100_000,
+                           rebuildValueIndex: Bool? = nil) throws(StoreError) -> Outcome {
+        let rebuild: Bool
+        if let rebuildValueIndex {
+            rebuild = rebuildValueIndex
+        } else {
+            rebuild = shouldRebuildValueIndex(estimatedEntries: estimatedEntries(paths), stored: try store.entryCount(upTo: rebuildLimit + 1))
+        }
+        if rebuild { try store.dropValueIndex() }
+        var outcome = try pipeline(paths: paths, into: store, importedAt: importedAt, chunkEntries: chunkEntries,
+                                   onFailure: { if rebuild { _ = try? store.buildValueIndex() } })
+        if rebuild { try store.buildValueIndex() }
+        outcome.rebuiltValueIndex = rebuild
+        return outcome
+    }
+
+    /// Entries in store and import together up to which the index is rebuilt: building it
+    /// takes about 1.4 µs an entry here, so the write lock an ingest into the same store waits
+    /// on (SQLite's busy timeout is 5 s) stays under about 3 s.
+    static let rebuildLimit = 2_000_000
+
+    /// Rebuilding pays when the import is large (≥ 100,000 entries) and the store not much
+    /// larger than twice it (then one sorted build costs less than an insert an entry at a
+    /// random page of the index), within `rebuildLimit`.
+    static func shouldRebuildValueIndex(estimatedEntries: Int, stored: Int) -> Bool {
+        // Both bounded by the limit before any arithmetic, so nothing overflows.
+        (100_000...rebuildLimit).contains(estimatedEntries) && (0...rebuildLimit).contains(stored)
+            && stored <= 2 * estimatedEntries && stored + estimatedEntries <= rebuildLimit
+    }
+
+    /// About how many entries `paths` hold: their JSON bytes ÷ 150 (a MISP attribute written
+    /// tersely; real exports are larger per attribute, so this errs on the side of fewer).
+    static func estimatedEntries(_ paths: [String]) -> Int {
+        var bytes: Int64 = 0
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            let files = isDirectory.boolValue
+                ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".json") }.map { path + "/" + $0 }
+                : [path]
+            for file in files {
+                let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
+                bytes = bytes.addingReportingOverflow(max(0, size)).overflow ? .max : bytes + max(0, size)
+            }
+        }
+        return Int(clamping: bytes / 150)
+    }
+
+    private static func pipeline(paths: [String], into store: IntelStore, importedAt: Timestamp, chunkEntries: Int,
+                                 onFailure: () -> Void) throws(StoreError) -> Outcome {
         let queue = ChunkQueue(capacity: 2)
         let reader = Thread {
             var chunk = IntelBatch()
@@ -33,10 +86,15 @@ public enum IntelImport {
         reader.start()
         var outcome = Outcome()
         defer { queue.cancel() }
-        while let chunk = queue.take() {
-            outcome.problems += chunk.problems
-            let summary = try store.store(chunk, importedAt: importedAt, entriesPerTransaction: chunkEntries)
-            outcome.summary.add(summary)
+        do throws(StoreError) {
+            while let chunk = queue.take() {
+                outcome.problems += chunk.problems
+                let summary = try store.store(chunk, importedAt: importedAt, entriesPerTransaction: chunkEntries)
+                outcome.summary.add(summary)
+            }
+        } catch {
+            onFailure()
+            throw error
         }
         return outcome
     }

@@ -22,11 +22,34 @@ public final class IntelStore {
                 tags TEXT NOT NULL, first_seen INTEGER, last_seen INTEGER, for_detection INTEGER NOT NULL,
                 comment TEXT, confidence REAL, valid_until INTEGER,
                 PRIMARY KEY(report, kind, value, source_type)) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS intel_entries_value ON intel_entries(value, kind);
             CREATE TABLE IF NOT EXISTS intel_sightings(
                 kind INTEGER NOT NULL, value TEXT NOT NULL, ts INTEGER NOT NULL, source TEXT NOT NULL, event TEXT NOT NULL,
                 PRIMARY KEY(kind, value, ts, source, event)) WITHOUT ROWID;
             """)
+        // Also rebuilds the index an import dropped and could not rebuild (it was stopped).
+        try database.execute(valueIndexSQL)
+    }
+
+    /// The index that finds an indicator's entries by value (`intel show`, exports of events).
+    static let valueIndexSQL = "CREATE INDEX IF NOT EXISTS intel_entries_value ON intel_entries(value, kind)"
+
+    /// Drops the value index, for an import that writes many entries into a small store: each
+    /// entry's insert into the index lands on a random page, which made such an import take
+    /// twice as long as writing the entries and building the index once at the end. Readers
+    /// meanwhile find entries by scanning; `buildValueIndex` (or the next writer to open the
+    /// store, when the import was stopped) builds it again.
+    public func dropValueIndex() throws(StoreError) {
+        try database.execute("DROP INDEX IF EXISTS intel_entries_value")
+    }
+
+    /// Builds the value index (nothing when it is there).
+    public func buildValueIndex() throws(StoreError) {
+        try database.execute(Self.valueIndexSQL)
+    }
+
+    /// Entries stored, counted up to `limit` (a count of a large store reads all of it).
+    public func entryCount(upTo limit: Int) throws(StoreError) -> Int {
+        Int(try database.scalar("SELECT count(*) FROM (SELECT 1 FROM intel_entries LIMIT \(max(0, limit)))") ?? 0)
     }
 
     /// Whether the database has the intelligence tables.
