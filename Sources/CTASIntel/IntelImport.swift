@@ -10,8 +10,6 @@ public enum IntelImport {
     public struct Outcome: Sendable {
         public var summary = IntelStore.ImportSummary()
         public var problems: [IntelProblem] = []
-        /// Whether the value index was dropped while writing and built at the end.
-        public var rebuiltValueIndex = false
     }
 
     /// `rebuildValueIndex`: drop the store's value index while writing and build it once at
@@ -28,7 +26,7 @@ public enum IntelImport {
         var outcome = try pipeline(paths: paths, into: store, importedAt: importedAt, chunkEntries: chunkEntries,
                                    onFailure: { if rebuild { _ = try? store.buildValueIndex() } })
         if rebuild { try store.buildValueIndex() }
-        outcome.rebuiltValueIndex = rebuild
+        outcome.summary.rebuiltValueIndex = rebuild
         return outcome
     }
 

@@ -66,6 +66,8 @@ public final class IntelStore {
         public var sightings = 0
         public var problems = 0
         public var problemsByKind: [String: Int] = [:]
+        /// Whether the import dropped the value index while writing and built it at the end.
+        public var rebuiltValueIndex = false
         public init() {}
     }
 

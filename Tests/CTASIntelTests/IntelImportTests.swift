@@ -22,7 +22,7 @@ import CTASTestSupport
         let store = try IntelStore(database: SQLiteDatabase(path: dir + "/warm.sqlite"))
         let outcome = try IntelImport.run(paths: [dir + "/events", dir + "/missing.json"], into: store, importedAt: Timestamp(microseconds: 0),
                                           chunkEntries: chunkEntries, rebuildValueIndex: rebuildValueIndex)
-        #expect(outcome.rebuiltValueIndex == rebuildValueIndex)
+        #expect(outcome.summary.rebuiltValueIndex == rebuildValueIndex)
         // Whether dropped and built again or kept, the value index is there and finds values.
         #expect(try store.database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'intel_entries_value'") == 1)
         #expect(try store.database.scalar("SELECT count(*) FROM intel_entries INDEXED BY intel_entries_value WHERE value = 'd0-e3.example-import.net'") == 1)
