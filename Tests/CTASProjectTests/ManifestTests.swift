@@ -19,6 +19,10 @@ import Testing
         process.executableURL = URL(fileURLWithPath: swift)
         let scratch = Scratch.root + "/manifest-\(getpid())"
         process.arguments = ["package", "--package-path", TestOracle.repository.path, "--scratch-path", scratch, "dump-package"]
+        // SwiftPM keeps the scratch directory's lock file in the temporary directory: ours.
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = Scratch.root
+        process.environment = environment
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
