@@ -64,7 +64,7 @@ final class MetricsHub: Sendable {
         var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
         var sightingTimeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
         var released = 0
-        /// Batches the parse stages released (paced replay releases at most ten a second a source).
+        /// Batches the parse stages released (paced replay: at most one a tick within a decoded batch).
         var releases = 0
         var releaseMarks = Deque<(total: Int, nanos: UInt64)>()
         /// When lines were dropped, with the total before, for "dropped lately".

@@ -23,8 +23,13 @@ public enum IntelImport {
             rebuild = shouldRebuildValueIndex(estimatedEntries: estimatedEntries(paths), stored: try store.entryCount(upTo: rebuildLimit + 1))
         }
         if rebuild { try store.dropValueIndex() }
-        var outcome = try pipeline(paths: paths, into: store, importedAt: importedAt, chunkEntries: chunkEntries,
-                                   onFailure: { if rebuild { _ = try? store.buildValueIndex() } })
+        var outcome: Outcome
+        do throws(StoreError) {
+            outcome = try pipeline(paths: paths, into: store, importedAt: importedAt, chunkEntries: chunkEntries)
+        } catch {
+            if rebuild { _ = try? store.buildValueIndex() }
+            throw error
+        }
         if rebuild { try store.buildValueIndex() }
         outcome.summary.rebuiltValueIndex = rebuild
         return outcome
@@ -56,14 +61,14 @@ public enum IntelImport {
                 : [path]
             for file in files {
                 let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
-                bytes = bytes.addingReportingOverflow(max(0, size)).overflow ? .max : bytes + max(0, size)
+                let (sum, overflow) = bytes.addingReportingOverflow(max(0, size))
+                bytes = overflow ? .max : sum
             }
         }
         return Int(clamping: bytes / 150)
     }
 
-    private static func pipeline(paths: [String], into store: IntelStore, importedAt: Timestamp, chunkEntries: Int,
-                                 onFailure: () -> Void) throws(StoreError) -> Outcome {
+    private static func pipeline(paths: [String], into store: IntelStore, importedAt: Timestamp, chunkEntries: Int) throws(StoreError) -> Outcome {
         let queue = ChunkQueue(capacity: 2)
         let reader = Thread {
             var chunk = IntelBatch()
@@ -84,15 +89,10 @@ public enum IntelImport {
         reader.start()
         var outcome = Outcome()
         defer { queue.cancel() }
-        do throws(StoreError) {
-            while let chunk = queue.take() {
-                outcome.problems += chunk.problems
-                let summary = try store.store(chunk, importedAt: importedAt, entriesPerTransaction: chunkEntries)
-                outcome.summary.add(summary)
-            }
-        } catch {
-            onFailure()
-            throw error
+        while let chunk = queue.take() {
+            outcome.problems += chunk.problems
+            let summary = try store.store(chunk, importedAt: importedAt, entriesPerTransaction: chunkEntries)
+            outcome.summary.add(summary)
         }
         return outcome
     }

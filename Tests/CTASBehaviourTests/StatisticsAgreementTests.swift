@@ -10,7 +10,7 @@ import Testing
 
     static func oracle(_ command: String, input: Data) throws -> Data {
         _ = try requirePython()
-        let dir = Scratch.root + "/anomaly-oracle-\(UUID().uuidString.prefix(8))"
+        let dir = Scratch.path("anomaly-oracle")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let source = dir + "/in.json"

@@ -11,7 +11,7 @@ import Testing
     init() { _ = utf8Locale }
 
     func feedEngine(events: Int) throws -> Engine {
-        let dir = Scratch.root + "/console-\(UUID().uuidString.prefix(8))"
+        let dir = Scratch.path("console")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var generator = FeedGenerator(options: FeedGenerator.Options())
         var bytes: [UInt8] = []

@@ -76,7 +76,7 @@ import CTASTestSupport
     }
 
     @MainActor @Test func theClipboardFileIsWhereTheStateDirectorySays() throws {
-        let dir = Scratch.root + "/clipboard-\(UUID().uuidString)"
+        let dir = Scratch.path("clipboard")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = ClipboardFile.write("evil[.]com \u{1b}[2J", environment: ["XDG_STATE_HOME": dir])
         let path = try result.get()

@@ -81,7 +81,7 @@ import CTASTestSupport
         #expect(catalog.initial(requested: nil, environment: ["NO_COLOR": "1"]).0.name == "monochrome")
         #expect(catalog.initial(requested: nil, environment: [:]).0.name == "default")
         #expect(catalog.initial(requested: "light", environment: ["NO_COLOR": "1"]).0.name == "light", "an explicit theme wins")
-        let dir = Scratch.root + "/themes-\(UUID().uuidString.prefix(6))"
+        let dir = Scratch.path("themes")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "name = \"mine\"\n[colors]\ntext = \"#ff0000\"\n".write(toFile: dir + "/mine.toml", atomically: true, encoding: .utf8)
         try "name = \"bad\"\n[colors]\ntext = \"#ff0000\"\nsevrity-high = \"red\"\n".write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
@@ -172,7 +172,7 @@ import CTASTestSupport
     }
 
     @Test func missingOrBadFileFallsBackToDefaults() throws {
-        let dir = Scratch.root + "/config-\(UUID().uuidString.prefix(6))"
+        let dir = Scratch.path("config")
         try FileManager.default.createDirectory(atPath: dir + "/ctas", withIntermediateDirectories: true)
         var (config, problem) = ConsoleConfig.load(environment: ["XDG_CONFIG_HOME": dir])
         #expect(problem == nil && config.path == nil)

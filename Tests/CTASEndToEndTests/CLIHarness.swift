@@ -136,9 +136,7 @@ final class ReadAll: @unchecked Sendable {   // state only touched under `lock`
 }
 
 func scratchDir(_ name: String = #function) -> String {
-    let path = Scratch.root + "/e2e-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    return Scratch.directory("e2e-\(name.filter { $0.isLetter })")
 }
 
 /// A generated feed written to disk, with what a correct ingest must end up holding.

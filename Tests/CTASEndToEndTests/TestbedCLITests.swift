@@ -15,9 +15,7 @@ import Testing
 
     /// A fresh scratch directory (the caller removes it).
     static func scratch() throws -> String {
-        let dir = Scratch.root + "/testbed-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        return Scratch.directory("testbed")
     }
 
     static func checks(_ result: [String: Any]) throws -> [String: [String: Any]] {

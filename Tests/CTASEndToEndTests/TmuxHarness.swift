@@ -129,7 +129,7 @@ enum Run {
     /// Process was seen never to report the client's exit; output goes through a file, as a
     /// pipe inherited by the server would never end.
     static func process(_ path: String, _ args: [String]) async throws -> String {
-        let outPath = Scratch.root + "/run-\(UUID().uuidString)"
+        let outPath = Scratch.path("run")
         defer { try? FileManager.default.removeItem(atPath: outPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

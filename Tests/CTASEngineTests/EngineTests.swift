@@ -7,9 +7,7 @@ import Testing
 @testable import CTASEngine
 
 func scratch(_ name: String = #function) -> String {
-    let path = Scratch.root + "/engine-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    return Scratch.directory("engine-\(name.filter { $0.isLetter })")
 }
 
 /// Writes a generated feed; returns its path and the generator's counts.

@@ -6,9 +6,7 @@ import CTASTestSupport
 
 func temporaryDirectory(_ name: String = #function) -> String {
     let clean = name.filter { $0.isLetter || $0.isNumber }
-    let path = Scratch.root + "/test-\(clean)-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    return Scratch.directory("test-\(clean)")
 }
 
 func readAll(_ reader: FileFeedReader, limit: Int = 1000) throws -> [String] {

@@ -15,7 +15,7 @@ import CTASTestSupport
     /// the same index.
     @Test(arguments: [UInt64(1), 2, 3, 4, 5], [1, 7, 65_536])
     func evidenceMatchesTheFullListing(seed: UInt64, foldRun: Int) throws {
-        let path = Scratch.root + "/evidence-\(UUID().uuidString).sqlite"
+        let path = Scratch.path("evidence") + ".sqlite"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try IntelStore(database: SQLiteDatabase(path: path))
         var random = SeededRandom(seed: seed)

@@ -19,7 +19,7 @@ import CTASTestSupport
             return b
         }
         func stored(_ per: Int) throws -> ([String], IntelStore.ImportSummary) {
-            let path = Scratch.root + "/grouping-\(UUID().uuidString).sqlite"
+            let path = Scratch.path("grouping") + ".sqlite"
             defer { try? FileManager.default.removeItem(atPath: path) }
             let store = try IntelStore(database: SQLiteDatabase(path: path))
             _ = try store.store(batch([("r1", 10, ["a.net", "b.net"]), ("r2", 10, ["c.net"])]), importedAt: Timestamp(microseconds: 0),

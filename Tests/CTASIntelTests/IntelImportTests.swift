@@ -10,7 +10,7 @@ import CTASTestSupport
 @Suite struct IntelImportTests {
     @Test(arguments: [1, 2, 3, 1_000_000], [false, true])
     func chunksOfAnySizeImportTheSame(chunkEntries: Int, rebuildValueIndex: Bool) throws {
-        let dir = Scratch.root + "/import-\(UUID().uuidString)"
+        let dir = Scratch.path("import")
         try FileManager.default.createDirectory(atPath: dir + "/events", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for e in 0..<5 {

@@ -6,9 +6,7 @@ import Testing
 private let fixtures = TestOracle.repository.appendingPathComponent("Tests/CTASSchemaTests/Fixtures").path
 
 private func scratch(_ name: String = #function) -> String {
-    let path = Scratch.root + "/schema-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    return Scratch.directory("schema-\(name.filter { $0.isLetter })")
 }
 
 private func type(_ r: SchemaCrawler.Result, _ name: String) throws -> TypeInfo {

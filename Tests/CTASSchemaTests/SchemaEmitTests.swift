@@ -136,7 +136,7 @@ private func fixturePlan() -> SchemaPlan {
         #expect(sql.contains("CREATE TABLE \"order_select\""))
         #expect(sql.contains("\"user_drop_table_x\""), "odd field names become safe identifiers")
         let sqlite = try requireTool("sqlite3")
-        let db = Scratch.root + "/schema-\(UUID().uuidString.prefix(8)).db"
+        let db = Scratch.path("schema") + ".db"
         let (status, output) = try run(sqlite, ["-bail", db], input: sql + "\nSELECT count(*) FROM sqlite_master WHERE type = 'table';\n")
         #expect(status == 0, "\(output)")
         let tables = Int(output.split(separator: "\n").last ?? "") ?? 0
@@ -267,7 +267,7 @@ private func fixturePlan() -> SchemaPlan {
             if let sqlite {
                 let sql = SQLEmitter.render(plan, dialect: .sqlite)
                 let indexes = sql.components(separatedBy: "CREATE INDEX ").count - 1
-                let db = Scratch.root + "/schema-real-\(UUID().uuidString.prefix(8)).db"
+                let db = Scratch.path("schema-real") + ".db"
                 defer { try? FileManager.default.removeItem(atPath: db) }
                 let (status, output) = try await onOwnThread { try run(sqlite, ["-bail", db], input: sql
                     + "\nSELECT count(*) FROM sqlite_master WHERE type = 'table';\nSELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL;\n") }

@@ -5,9 +5,7 @@ import Testing
 import CTASTestSupport
 
 func scratchDirectory(_ name: String = #function) -> String {
-    let path = Scratch.root + "/store-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    return Scratch.directory("store-\(name.filter { $0.isLetter })")
 }
 
 func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_beacon") -> Event {
