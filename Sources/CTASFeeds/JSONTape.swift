@@ -23,6 +23,9 @@ public struct JSONTape {
         public var next: Int32
         /// Children (objects: members; arrays: elements).
         public var count: Int32
+        /// Keys without escapes: a hash of their bytes (`JSONTape.keyHash`), so finding a
+        /// member and refusing a duplicate compare one integer before any byte.
+        var keyHash: UInt32 = 0
     }
 
     public let bytes: UnsafeBufferPointer<UInt8>
@@ -56,14 +59,16 @@ public struct JSONTape {
             if c.peek() == UInt8(ascii: "}") {
                 c.index += 1
             } else {
-                var keys = KeySet()
+                var anyEscapedKey = false
                 while true {
                     c.skipWhitespace()
                     guard c.peek() == UInt8(ascii: "\"") else { throw c.unexpected("a key in double quotes") }
                     let key = try c.readStringToken()
-                    try keys.insert(key, in: c)
+                    let hash = key.hasEscapes ? 0 : Self.keyHash(UnsafeBufferPointer(rebasing: bytes[key.start..<key.end]))
+                    anyEscapedKey = anyEscapedKey || key.hasEscapes
+                    if members > 0 { try refuseDuplicate(key, hash: hash, object: me, decoding: anyEscapedKey, cursor: c) }
                     nodes.append(Node(kind: .string, escaped: key.hasEscapes, start: Int32(key.start), end: Int32(key.end),
-                                      next: Int32(nodes.count + 1), count: 0))
+                                      next: Int32(nodes.count + 1), count: 0, keyHash: hash))
                     try c.expect(UInt8(ascii: ":"), "':' after a key")
                     try value(&c, depth: depth + 1)
                     members += 1
@@ -119,6 +124,44 @@ public struct JSONTape {
         }
     }
 
+    /// FNV-1a (32 bits) of a key's bytes.
+    @inline(__always)
+    static func keyHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in key { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return hash
+    }
+
+    /// Throws when the object `object` (whose members so far are on the tape) already has
+    /// the key `key`. Keys with escapes are compared decoded.
+    private func refuseDuplicate(_ key: JSONCursor.StringToken, hash: UInt32, object: Int, decoding: Bool,
+                                 cursor: JSONCursor) throws(LineProblem) {
+        let length = Int32(key.end - key.start)
+        var i = object + 1
+        let end = nodes.count
+        if decoding {
+            let text = try cursor.string(key)
+            while i < end {
+                if string(of: nodes[i]) == text { throw Self.duplicate(text) }
+                i = Int(nodes[i + 1].next)
+            }
+            return
+        }
+        while i < end {
+            let other = nodes[i]
+            if other.keyHash == hash, other.end - other.start == length,
+               bytes[Int(other.start)..<Int(other.end)].elementsEqual(bytes[key.start..<key.end]) {
+                throw Self.duplicate(String(decoding: UnsafeBufferPointer(rebasing: bytes[key.start..<key.end]), as: UTF8.self))
+            }
+            i = Int(nodes[i + 1].next)
+        }
+    }
+
+    private static func duplicate(_ key: String) -> LineProblem {
+        let name = String(decoding: Array(key.utf8.prefix(64)), as: UTF8.self)
+        return LineProblem("duplicate_key", field: name, "key \"\(SafeTextKey.shown(name))\" appears twice; expected each key once")
+    }
+
     // MARK: reading
 
     /// The root node (the whole document).
@@ -133,10 +176,11 @@ public struct JSONTape {
         let end = Int(nodes[object].next)
         var wanted = key
         return wanted.withUTF8 { k -> Int? in
+            let hash = Self.keyHash(k)
             while i < end {
                 let keyNode = nodes[i]
                 let value = i + 1
-                if keyEquals(keyNode, k) { return value }
+                if keyNode.escaped ? keyEquals(keyNode, k) : (keyNode.keyHash == hash && keyEquals(keyNode, k)) { return value }
                 i = Int(nodes[value].next)
             }
             return nil
@@ -161,6 +205,17 @@ public struct JSONTape {
         while i < end {
             body(i, i + 1)
             i = Int(nodes[i + 1].next)
+        }
+    }
+
+    /// Calls `body` with each element node of an array, in order (never for anything else).
+    public func forEachElement(_ array: Int, _ body: (_ element: Int) -> Void) {
+        guard array < nodes.count, nodes[array].kind == .array else { return }
+        var i = array + 1
+        let end = Int(nodes[array].next)
+        while i < end {
+            body(i)
+            i = Int(nodes[i].next)
         }
     }
 

@@ -255,7 +255,7 @@ struct FormatsBench: ParsableCommand {
         abstract: "Benchmark reading each feed format (EVE, Zeek TSV and JSON, plain and gzip) against native NDJSON; ctas ingest against lnav on a Zeek dns log.",
         discussion: """
             Generates --records records of each format, reads each file as a source does (framing, gzip, parsing, mapping
-            to events; one thread, best of three) and reports records/s and the ratio to native NDJSON. When lnav is
+            to events; one thread, best of three rounds, the formats interleaved) and reports records/s and the ratio to native NDJSON. When lnav is
             installed, times `ctas ingest` of a --lnav-records Zeek dns log (stored durably and correlated) against
             `lnav -n -c ';SELECT count(*) FROM bro_dns_log'` on the same file, with both peak RSS.
             """)
@@ -266,6 +266,9 @@ struct FormatsBench: ParsableCommand {
     @Option(help: "Records of the Zeek dns log for the lnav comparison (0 skips it).")
     var lnavRecords: Int = 536_000
 
+    @Option(help: "Comma-separated formats to read beside native NDJSON (eve, zeek, zeek-json; default: all).")
+    var formats: String?
+
     @Option(help: "Generator seed.")
     var seed: UInt64 = 7
 
@@ -275,12 +278,24 @@ struct FormatsBench: ParsableCommand {
     func validate() throws {
         guard (1...100_000_000).contains(records) else { throw ValidationError("--records must be 1–100000000") }
         guard (0...100_000_000).contains(lnavRecords) else { throw ValidationError("--lnav-records must be 0–100000000") }
+        _ = try selectedFormats()
+    }
+
+    func selectedFormats() throws -> Set<String>? {
+        guard let formats else { return nil }
+        let names = Set(formats.split(separator: ",").map(String.init))
+        if let unknown = names.subtracting(FormatsBenchmark.formatNames).sorted().first {
+            throw ValidationError("--formats: unknown format '\(unknown)'; expected a comma-separated list of " +
+                                  FormatsBenchmark.formatNames.joined(separator: ", "))
+        }
+        return names
     }
 
     func run() throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-formats-\(getpid())"
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let result = try FormatsBenchmark.run(records: records, seed: seed, directory: dir, executable: executable, lnavRecords: lnavRecords)
+        let result = try FormatsBenchmark.run(records: records, seed: seed, directory: dir, executable: executable, lnavRecords: lnavRecords,
+                                                formats: try selectedFormats())
         try? FileManager.default.removeItem(atPath: dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -1,4 +1,9 @@
 import CTASCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Reads one Suricata EVE JSON record (a line of `eve.json`, or an element of an exported
 /// array) into an event. Required: `timestamp` and `event_type`; every `event_type` is read
@@ -162,29 +167,33 @@ public struct EVEEventParser: Sendable {
     private func dnsSummary(_ tape: JSONTape, _ indicators: inout [String]) -> String {
         guard let dns = tape.member(JSONTape.root, "dns") else { return "dns" }
         var names: [String] = []
-        if let name = tape.path("rrname", from: dns).flatMap(tape.text) { names.append(name) }
-        for query in tape.path("queries", from: dns).map(tape.elements) ?? [] {
-            if let name = tape.path("rrname", from: query).flatMap(tape.text) { names.append(name) }
+        if let name = tape.member(dns, "rrname").flatMap(tape.text) { names.append(name) }
+        if let queries = tape.member(dns, "queries") {
+            tape.forEachElement(queries) { query in
+                if let name = tape.member(query, "rrname").flatMap(tape.text) { names.append(name) }
+            }
         }
         var answers: [String] = []
-        if let data = tape.path("rdata", from: dns).flatMap(tape.text) { answers.append(data) }
-        for answer in tape.path("answers", from: dns).map(tape.elements) ?? [] {
-            if let data = tape.path("rdata", from: answer).flatMap(tape.text) { answers.append(data) }
+        if let data = tape.member(dns, "rdata").flatMap(tape.text) { answers.append(data) }
+        if let list = tape.member(dns, "answers") {
+            tape.forEachElement(list) { answer in
+                if let data = tape.member(answer, "rdata").flatMap(tape.text) { answers.append(data) }
+            }
         }
-        if let grouped = tape.path("grouped", from: dns) {
+        if let grouped = tape.member(dns, "grouped") {
             tape.forEachMember(grouped) { _, values in answers += tape.strings(values) }
         }
         for name in names { TelemetryMapping.add(name, to: &indicators) }
         for answer in answers.prefix(50) where answer.utf8.contains(UInt8(ascii: ".")) || AddressScope(address: answer) != nil {
             TelemetryMapping.add(answer, to: &indicators)
         }
-        let kind = tape.path("type", from: dns).flatMap(tape.text) ?? "query"
-        let rrtype = tape.path("rrtype", from: dns).flatMap(tape.text)
-            ?? tape.path("queries", from: dns).flatMap { tape.elements($0).first }.flatMap { tape.path("rrtype", from: $0) }.flatMap(tape.text)
-        var parts = ["dns", kind, names.first ?? "?"]
-        if let rrtype { parts.append(rrtype) }
-        if !answers.isEmpty { parts.append("→ " + answers.prefix(4).joined(separator: ", ")) }
-        return parts.joined(separator: " ")
+        let kind = tape.member(dns, "type").flatMap(tape.text) ?? "query"
+        let firstQuery = tape.member(dns, "queries").flatMap { queries in tape.kind(queries) == .array && tape.nodes[queries].count > 0 ? queries + 1 : nil }
+        let rrtype = tape.member(dns, "rrtype").flatMap(tape.text) ?? firstQuery.flatMap { tape.member($0, "rrtype") }.flatMap(tape.text)
+        var text = "dns " + kind + " " + (names.first ?? "?")
+        if let rrtype { text += " " + rrtype }
+        if !answers.isEmpty { text += " → " + answers.prefix(4).joined(separator: ", ") }
+        return text
     }
 
     /// The parts given, space-separated (a description).
@@ -213,7 +222,8 @@ public struct EVEEventParser: Sendable {
 
     /// `bytes` (valid JSON) without whitespace outside strings.
     static func compactJSON(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        guard bytes.contains(0x0A) || bytes.first == 0x20 || bytes.last == 0x20 else { return String(decoding: bytes, as: UTF8.self) }
+        let newline = bytes.baseAddress.map { memchr($0, 0x0A, bytes.count) != nil } ?? false
+        guard newline || bytes.first == 0x20 || bytes.last == 0x20 else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var inString = false

@@ -57,21 +57,38 @@ enum TelemetryMapping {
     /// `Attempted Information Leak` → `attempted_information_leak`; `SSL::Invalid_Server_Cert`
     /// → `ssl_invalid_server_cert`: a type the filter language takes without quotes.
     static func snake(_ text: String, limit: Int = 80) -> String {
-        var out = ""
-        var pendingUnderscore = false
-        for scalar in text.unicodeScalars {
-            let v = scalar.value
-            let alnum = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
-            if alnum {
-                if pendingUnderscore && !out.isEmpty { out.append("_") }
-                pendingUnderscore = false
-                out.unicodeScalars.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 0x20) ?? scalar : scalar)
-                if out.utf8.count >= limit { break }
-            } else {
-                pendingUnderscore = true
+        var copy = text
+        return copy.withUTF8 { bytes -> String in
+            // Already a snake-case name (`dns`, `flow`, `tls_store`): itself.
+            if bytes.count <= limit, let first = bytes.first, let last = bytes.last, first != UInt8(ascii: "_"), last != UInt8(ascii: "_") {
+                var plain = true
+                var previous: UInt8 = 0
+                for b in bytes {
+                    let lowerOrDigit = (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39)
+                    if !(lowerOrDigit || (b == UInt8(ascii: "_") && previous != UInt8(ascii: "_"))) { plain = false; break }
+                    previous = b
+                }
+                if plain { return text }
             }
+            // Letters and digits (ASCII) kept, lower-cased; every run of anything else is one
+            // underscore between them.
+            var out: [UInt8] = []
+            out.reserveCapacity(min(bytes.count, limit))
+            var pendingUnderscore = false
+            for b in bytes {
+                let upper = b >= 0x41 && b <= 0x5A
+                let alnum = upper || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39)
+                if alnum {
+                    if pendingUnderscore && !out.isEmpty { out.append(UInt8(ascii: "_")) }
+                    pendingUnderscore = false
+                    out.append(upper ? b + 0x20 : b)
+                    if out.count >= limit { break }
+                } else {
+                    pendingUnderscore = true
+                }
+            }
+            return out.isEmpty ? "unnamed" : String(decoding: out, as: UTF8.self)
         }
-        return out.isEmpty ? "unnamed" : out
     }
 
     /// Cuts `text` to at most `limit` bytes on a character boundary.

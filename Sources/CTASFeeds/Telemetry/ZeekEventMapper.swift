@@ -17,34 +17,45 @@ import CTASCore
 /// - id: `zeek-` and the record's content hash (the same for its TSV and JSON forms).
 enum ZeekEventMapper {
     static func event(_ record: ZeekRecord, notes: inout ParseNotes, options: TelemetryOptions, original: String?) throws(LineProblem) -> Event {
-        guard let tsText = record.text("ts") else {
+        let schema = record.schema
+        guard let tsText = schema.ts.flatMap(record.text(at:)) else {
             throw LineProblem("missing_field", field: "ts", "field \"ts\" is missing; expected the record's time (epoch seconds or ISO 8601)")
         }
         let timestamp = try time(tsText, options: options, notes: &notes)
         let path = record.path
-        let orig = record.text("id.orig_h"), resp = record.text("id.resp_h")
+        let orig = schema.origH.flatMap(record.text(at:)), resp = schema.respH.flatMap(record.text(at:))
         var sides = TelemetryMapping.sides(originator: orig, responder: resp,
-                                           localOriginator: record.bool("local_orig"), localResponder: record.bool("local_resp"))
+                                           localOriginator: schema.localOrig.flatMap(record.bool(at:)),
+                                           localResponder: schema.localResp.flatMap(record.bool(at:)))
         var indicators: [String] = []
         var type = TelemetryMapping.snake(path)
         var severity: Severity?
         var description: String?
-        func t(_ name: String) -> String? { TelemetryMapping.useful(record.text(name)) }
+        func t(_ name: StaticString) -> String? { TelemetryMapping.useful(record.text(name)) }
         func endpoints() -> String {
-            "\(orig ?? "?"):\(record.text("id.orig_p") ?? "?") → \(resp ?? "?"):\(record.text("id.resp_p") ?? "?")"
+            "\(orig ?? "?"):\(schema.origP.flatMap(record.text(at:)) ?? "?") → \(resp ?? "?"):\(schema.respP.flatMap(record.text(at:)) ?? "?")"
         }
-        func joined(_ parts: String?...) -> String { parts.compactMap { $0 }.joined(separator: " ") }
+        func joined(_ parts: String?...) -> String {
+            var out = ""
+            for part in parts {
+                guard let part else { continue }
+                if !out.isEmpty { out += " " }
+                out += part
+            }
+            return out
+        }
 
         switch path {
         case "conn":
             description = joined("conn", t("proto"), t("service"), endpoints(), t("conn_state"), t("duration").map { $0 + "s" })
         case "dns":
             let answers = record.list("answers")
-            TelemetryMapping.add(t("query"), to: &indicators)
+            let query = t("query")
+            TelemetryMapping.add(query, to: &indicators)
             for answer in answers.prefix(50) where answer.utf8.contains(UInt8(ascii: ".")) || answer.utf8.contains(UInt8(ascii: ":")) {
                 TelemetryMapping.add(answer, to: &indicators)
             }
-            description = joined("dns", t("query"), t("qtype_name"), t("rcode_name"), answers.isEmpty ? nil : "→ " + answers.prefix(4).joined(separator: ", "))
+            description = joined("dns", query, t("qtype_name"), t("rcode_name"), answers.isEmpty ? nil : "→ " + answers.prefix(4).joined(separator: ", "))
         case "http":
             let url = TelemetryMapping.url(host: t("host"), target: t("uri"))
             TelemetryMapping.add(t("host"), to: &indicators)
@@ -60,7 +71,7 @@ enum ZeekEventMapper {
             for name in record.list("san.dns").prefix(50) { TelemetryMapping.add(name, to: &indicators) }
             description = joined("x509", t("certificate.subject"), t("certificate.issuer").map { "issued by " + $0 })
         case "files":
-            for key in ["md5", "sha1", "sha256"] { TelemetryMapping.add(t(key), to: &indicators) }
+            for key: StaticString in ["md5", "sha1", "sha256"] { TelemetryMapping.add(t(key), to: &indicators) }
             let tx = record.list("tx_hosts"), rx = record.list("rx_hosts")
             if orig == nil { sides = TelemetryMapping.sides(originator: tx.first, responder: rx.first) }
             description = joined("file", t("mime_type"), t("filename"), t("seen_bytes").map { $0 + " bytes" }, t("source").map { "via " + $0 })
@@ -80,8 +91,8 @@ enum ZeekEventMapper {
             description = joined("intel match", t("seen.indicator"), t("seen.indicator_type").map { "(" + $0 + ")" },
                                  record.list("sources").isEmpty ? nil : "from " + record.list("sources").joined(separator: ", "))
         case "smtp":
-            for key in ["mailfrom", "from"] { TelemetryMapping.add(t(key).map(EVEEventParser.bareAddress), to: &indicators) }
-            for key in ["rcptto", "to", "cc"] { for to in record.list(key).prefix(50) { TelemetryMapping.add(EVEEventParser.bareAddress(to), to: &indicators) } }
+            for key: StaticString in ["mailfrom", "from"] { TelemetryMapping.add(t(key).map(EVEEventParser.bareAddress), to: &indicators) }
+            for key: StaticString in ["rcptto", "to", "cc"] { for to in record.list(key).prefix(50) { TelemetryMapping.add(EVEEventParser.bareAddress(to), to: &indicators) } }
             TelemetryMapping.add(t("x_originating_ip"), to: &indicators)
             description = joined("smtp", t("mailfrom") ?? t("from"), record.list("rcptto").isEmpty ? nil : "→ " + record.list("rcptto").prefix(3).joined(separator: ", "),
                                  t("subject").map { "subject " + $0 }, t("last_reply"))
@@ -111,7 +122,7 @@ enum ZeekEventMapper {
         for address in record.addresses().prefix(50) { TelemetryMapping.add(address, to: &indicators) }
 
         let system = t("_system_name") ?? "zeek"
-        let flow = t("uid") ?? record.list("conn_uids").first
+        let flow = TelemetryMapping.useful(schema.uid.flatMap(record.text(at:))) ?? record.list("conn_uids").first
         var event = Event(id: "zeek-" + record.contentHash().hex, timestamp: timestamp, type: TelemetryMapping.clipped(type, EventLimits.typeBytes),
                           severity: severity, source: TelemetryMapping.clipped(system + "/" + path, EventLimits.sourceBytes),
                           entity: sides.entity.map { TelemetryMapping.clipped($0, EventLimits.entityBytes) },

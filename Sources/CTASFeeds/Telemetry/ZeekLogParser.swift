@@ -25,6 +25,8 @@ public struct ZeekLogParser: Sendable {
     public let pathFromFileName: String?
     /// JSON: schemas by key sequence, so each record does not build its own.
     private var schemas: [UInt64: ZeekSchema] = [:]
+    /// The buffer a TSV row's original JSON is written in (kept, so rows cost no growth).
+    private var scratch: [UInt8] = []
 
     public init(options: TelemetryOptions = TelemetryOptions(), pathFromFileName: String? = nil) {
         self.options = options
@@ -38,7 +40,7 @@ public struct ZeekLogParser: Sendable {
 
     /// A TSV row under `header` (with its schema). Rows with more or fewer columns than
     /// `#fields` are refused.
-    public func parseRow(_ line: UnsafeBufferPointer<UInt8>, header: ZeekHeader, schema handle: ZeekSchemaHandle,
+    public mutating func parseRow(_ line: UnsafeBufferPointer<UInt8>, header: ZeekHeader, schema handle: ZeekSchemaHandle,
                          notes: inout ParseNotes) throws(LineProblem) -> Event {
         try EVEEventParser.checkText(line)
         guard header.isComplete else {
@@ -53,6 +55,7 @@ public struct ZeekLogParser: Sendable {
         var start = 0
         let separator = header.separator
         let unset = header.unsetField
+        let shapes = handle.schema.shapes
         func take(_ end: Int) throws(LineProblem) {
             guard column < count else {
                 throw LineProblem("wrong_column_count", field: "#fields", "the row has more columns than the \(count) of #fields")
@@ -65,7 +68,7 @@ public struct ZeekLogParser: Sendable {
                     escaped = true
                     break
                 }
-                cells[column] = ZeekRecord.Cell(kind: header.types[column].isContainer ? .tsvList : .scalar, start: Int32(start),
+                cells[column] = ZeekRecord.Cell(kind: shapes[column].container ? .tsvList : .scalar, start: Int32(start),
                                                  end: Int32(end), escaped: escaped)
             }
             column += 1
@@ -87,7 +90,11 @@ public struct ZeekLogParser: Sendable {
         var record = ZeekRecord(schema: handle.schema, line: line, cells: cells, tape: nil)
         record.setSeparator = header.setSeparator
         record.emptyField = header.emptyField
-        return try ZeekEventMapper.event(record, notes: &notes, options: options, original: record.json())
+        scratch.removeAll(keepingCapacity: true)
+        record.writeJSON(into: &scratch)
+        let original = String(decoding: scratch, as: UTF8.self)
+        if scratch.capacity > 1 << 20 { scratch = [] }   // one huge row does not pin its buffer
+        return try ZeekEventMapper.event(record, notes: &notes, options: options, original: original)
     }
 
     /// A Zeek JSON line (one object).
@@ -117,7 +124,7 @@ public struct ZeekLogParser: Sendable {
         let logPath = tape.member(JSONTape.root, "_path").flatMap(tape.string) ?? pathFromFileName ?? "unknown"
         let schema: ZeekSchema
         if let cached = schemas[keyHash], cached.path == logPath, cached.names.count == members.count,
-           zip(cached.nameBytes, members).allSatisfy({ Self.keyEquals(tape, $0.1.key, $0.0) }) {
+           members.indices.allSatisfy({ Self.keyEquals(tape, members[$0].key, column: $0, of: cached) }) {
             schema = cached
         } else {
             schema = ZeekSchema(path: logPath, names: members.map { tape.key($0.key) }, types: Array(repeating: nil, count: members.count))
@@ -139,11 +146,13 @@ public struct ZeekLogParser: Sendable {
         return try ZeekEventMapper.event(record, notes: &notes, options: options, original: original)
     }
 
-    private static func keyEquals(_ tape: JSONTape, _ key: Int, _ name: [UInt8]) -> Bool {
+    private static func keyEquals(_ tape: JSONTape, _ key: Int, column: Int, of schema: ZeekSchema) -> Bool {
         let node = tape.nodes[key]
-        if node.escaped { return Array(tape.key(key).utf8) == name }
-        guard Int(node.end - node.start) == name.count else { return false }
-        return tape.bytes[Int(node.start)..<Int(node.end)].elementsEqual(name)
+        if node.escaped {
+            var name = tape.key(key)
+            return name.withUTF8 { schema.nameEquals(column, $0) }
+        }
+        return schema.nameEquals(column, UnsafeBufferPointer(rebasing: tape.bytes[Int(node.start)..<Int(node.end)]))
     }
 
     /// The log path a file name implies: `conn.log`, `dns.2026-11-20-15-00-00.log.gz`,

@@ -1,44 +1,5 @@
 import CTASCore
 
-/// The columns of a Zeek log, worked out once per header block (TSV) or per distinct key
-/// sequence (JSON): names, types when the log says them, the order fields are hashed in, and
-/// where the fields the mapping reads most live.
-final class ZeekSchema: Sendable {
-    let path: String
-    let names: [String]
-    let nameBytes: [[UInt8]]
-    /// Zeek types (TSV); nil per column in JSON, whose values carry their own kind.
-    let types: [ZeekType?]
-    let index: [String: Int]
-    /// Columns in name order (byte-wise), format fields (`_path`, `_write_ts`…) left out.
-    let hashOrder: [Int]
-    let ts: Int?, uid: Int?, origH: Int?, origP: Int?, respH: Int?, respP: Int?, localOrig: Int?, localResp: Int?
-    /// Columns holding addresses (`addr`, `set[addr]`, `vector[addr]`); JSON: nil (values are checked).
-    let addressColumns: [Int]?
-
-    init(path: String, names: [String], types: [ZeekType?]) {
-        self.path = path
-        self.names = names
-        nameBytes = names.map { Array($0.utf8) }
-        self.types = types
-        var index: [String: Int] = [:]
-        for (i, name) in names.enumerated() where index[name] == nil { index[name] = i }
-        self.index = index
-        let bytes = nameBytes
-        hashOrder = names.indices.filter { !ZeekRecord.formatFields.contains(names[$0]) }
-            .sorted { bytes[$0].lexicographicallyPrecedes(bytes[$1]) }
-        ts = index["ts"]
-        uid = index["uid"]
-        origH = index["id.orig_h"]
-        origP = index["id.orig_p"]
-        respH = index["id.resp_h"]
-        respP = index["id.resp_p"]
-        localOrig = index["local_orig"]
-        localResp = index["local_resp"]
-        addressColumns = types.contains { $0 != nil } ? types.indices.filter { types[$0]?.element == .addr } : nil
-    }
-}
-
 /// One Zeek log record, whichever form it was written in (a TSV row under its header, or a
 /// JSON object), read in place: its cells are byte ranges of the line, decoded only when a
 /// field is asked for. The mapping to an event, the id and the original record are made from
@@ -97,10 +58,10 @@ struct ZeekRecord {
         return ZeekHeader.unescape(Array(raw))
     }
 
-    func column(_ name: String) -> Int? { schema.index[name] }
+    func column(_ name: StaticString) -> Int? { schema.column(name) }
 
     /// A scalar field as text (a list's first element; nil when unset).
-    func text(_ name: String) -> String? { column(name).flatMap(text(at:)) }
+    func text(_ name: StaticString) -> String? { column(name).flatMap(text(at:)) }
 
     func text(at i: Int) -> String? {
         let c = cells[i]
@@ -114,14 +75,19 @@ struct ZeekRecord {
     }
 
     /// A field's elements (a scalar as one).
-    func list(_ name: String) -> [String] { column(name).map(list(at:)) ?? [] }
+    func list(_ name: StaticString) -> [String] { column(name).map(list(at:)) ?? [] }
 
     func list(at i: Int) -> [String] {
         let c = cells[i]
         switch c.kind {
         case .absent: return []
         case .tsvList:
-            return elementRanges(c).map { String(decoding: ZeekHeader.unescape(Array(UnsafeBufferPointer(rebasing: line[$0]))), as: UTF8.self) }
+            var out: [String] = []
+            forEachElement(c) { raw in
+                out.append(raw.contains(UInt8(ascii: "\\")) ? String(decoding: ZeekHeader.unescape(Array(raw)), as: UTF8.self)
+                                                           : String(decoding: raw, as: UTF8.self))
+            }
+            return out
         case .jsonArray:
             guard let tape else { return [] }
             return tape.elements(Int(c.node)).compactMap { tape.text($0) }
@@ -130,29 +96,35 @@ struct ZeekRecord {
         }
     }
 
-    /// The byte ranges of a TSV container's elements (none for `(empty)`).
-    private func elementRanges(_ c: Cell) -> [Range<Int>] {
+    /// Whether a TSV container cell is `(empty)` (no elements).
+    private func isEmptyContainer(_ c: Cell) -> Bool {
         let start = Int(c.start), end = Int(c.end)
-        if end - start == emptyField.count && line[start..<end].elementsEqual(emptyField) { return [] }
-        var out: [Range<Int>] = []
-        var s = start
-        var i = start
+        return end - start == emptyField.count && line[start..<end].elementsEqual(emptyField)
+    }
+
+    /// Calls `body` with the raw bytes of each element of a TSV container, in order (none for
+    /// `(empty)`).
+    private func forEachElement(_ c: Cell, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        guard !isEmptyContainer(c) else { return }
+        let end = Int(c.end)
+        var s = Int(c.start)
+        var i = s
         let sep = setSeparator
         while i <= end - sep.count, !sep.isEmpty {
             if line[i] == sep[0] && (sep.count == 1 || line[i..<(i + sep.count)].elementsEqual(sep)) {
-                out.append(s..<i)
+                body(UnsafeBufferPointer(rebasing: line[s..<i]))
                 i += sep.count
                 s = i
             } else {
                 i += 1
             }
         }
-        out.append(s..<end)
-        return out
+        body(UnsafeBufferPointer(rebasing: line[s..<end]))
     }
 
-    func bool(_ name: String) -> Bool? {
-        guard let i = column(name) else { return nil }
+    func bool(_ name: StaticString) -> Bool? { column(name).flatMap(bool(at:)) }
+
+    func bool(at i: Int) -> Bool? {
         let c = cells[i]
         guard c.kind == .boolean || c.kind == .scalar, c.end > c.start else { return nil }
         switch line[Int(c.start)] {
@@ -198,16 +170,19 @@ struct ZeekRecord {
     func contentHash() -> StableHash128 {
         var hash = StableHash128()
         hash.combine(schema.path)
+        let shapes = schema.shapes
+        var elements = CanonicalElements()
         for i in schema.hashOrder {
             let c = cells[i]
-            let type = schema.types[i]
+            let shape = shapes[i]
             switch c.kind {
             case .absent: continue
             case .tsvList, .jsonArray:
-                let elements = c.kind == .tsvList ? elementCanonical(c, type: type?.element) : jsonElementCanonical(c)
+                elements.removeAll()
+                if c.kind == .tsvList { tsvCanonical(c, numeric: shape.numeric, into: &elements) } else { jsonCanonical(c, into: &elements) }
                 guard !elements.isEmpty else { continue }
                 combineName(i, into: &hash)
-                for e in elements.sorted(by: { $0.lexicographicallyPrecedes($1) }) { e.withUnsafeBufferPointer { hash.combine($0) }; hash.separator() }
+                elements.combineSorted(into: &hash)
             case .boolean:
                 combineName(i, into: &hash)
                 combineBool(line[Int(c.start)], into: &hash)
@@ -216,10 +191,10 @@ struct ZeekRecord {
                 combineNumber(bytes(c), into: &hash)
             case .scalar:
                 combineName(i, into: &hash)
-                if let type {
-                    if type == .bool, c.end - c.start == 1 {
+                if shape.typed {
+                    if shape.bool, c.end - c.start == 1 {
                         combineBool(line[Int(c.start)], into: &hash)
-                    } else if type.isNumeric, let m = Self.micros(bytes(c)) {
+                    } else if shape.numeric, let m = Self.micros(bytes(c)) {
                         hash.combine(m)
                         hash.separator()
                     } else if c.escaped {
@@ -250,7 +225,8 @@ struct ZeekRecord {
     }
 
     private func combineName(_ i: Int, into hash: inout StableHash128) {
-        schema.nameBytes[i].withUnsafeBufferPointer { hash.combine($0) }
+        let range = schema.nameRanges[i]
+        schema.nameBytes.withUnsafeBufferPointer { hash.combine(UnsafeBufferPointer(rebasing: $0[range])) }
         hash.separator()
     }
 
@@ -264,19 +240,41 @@ struct ZeekRecord {
         hash.combine(first == UInt8(ascii: "T") || first == UInt8(ascii: "t") ? "T" : "F")
     }
 
-    private func elementCanonical(_ c: Cell, type: ZeekType?) -> [[UInt8]] {
-        elementRanges(c).map { range in
-            let raw = UnsafeBufferPointer(rebasing: line[range])
-            if let type, type.isNumeric, let m = Self.micros(raw) { return Array(String(m).utf8) }
-            return raw.contains(UInt8(ascii: "\\")) ? ZeekHeader.unescape(Array(raw)) : Array(raw)
+    /// A TSV container's elements in canonical form: numbers as exact microseconds in decimal,
+    /// Zeek escapes undone.
+    private func tsvCanonical(_ c: Cell, numeric: Bool, into elements: inout CanonicalElements) {
+        forEachElement(c) { raw in
+            if numeric, let m = Self.micros(raw) {
+                elements.append(m)
+            } else if raw.contains(UInt8(ascii: "\\")) {
+                ZeekHeader.unescape(Array(raw)).withUnsafeBufferPointer { elements.append($0) }
+            } else {
+                elements.append(raw)
+            }
         }
     }
 
-    private func jsonElementCanonical(_ c: Cell) -> [[UInt8]] {
-        guard let tape else { return [] }
-        return tape.elements(Int(c.node)).compactMap { e -> [UInt8]? in
-            if tape.kind(e) == .number, let m = Self.micros(Array(tape.raw(e).utf8)) { return Array(String(m).utf8) }
-            return tape.text(e).map { Array($0.utf8) }
+    /// A JSON array's elements in the same canonical form (null and nested values left out).
+    private func jsonCanonical(_ c: Cell, into elements: inout CanonicalElements) {
+        guard let tape else { return }
+        let array = Int(c.node)
+        guard tape.kind(array) == .array else { return }
+        var e = array + 1
+        let end = Int(tape.nodes[array].next)
+        while e < end {
+            let node = tape.nodes[e]
+            let raw = UnsafeBufferPointer(rebasing: tape.bytes[Int(node.start)..<Int(node.end)])
+            switch node.kind {
+            case .number:
+                if let m = Self.micros(raw) { elements.append(m) } else { elements.append(raw) }
+            case .bool:
+                elements.append(raw)
+            case .string:
+                if node.escaped { tape.string(e).map { var text = $0; text.withUTF8 { elements.append($0) } } } else { elements.append(raw) }
+            case .null, .object, .array:
+                break
+            }
+            e = Int(node.next)
         }
     }
 
@@ -288,10 +286,6 @@ struct ZeekRecord {
     static func micros(_ text: String) -> Int64? {
         var copy = text
         return copy.withUTF8 { micros($0) }
-    }
-
-    static func micros<C: Collection>(_ bytes: C) -> Int64? where C.Element == UInt8 {
-        Array(bytes).withUnsafeBufferPointer { micros($0) }
     }
 
     /// A decimal number's value × 10⁶ as an exact integer, truncated toward zero (nil when
@@ -357,45 +351,47 @@ struct ZeekRecord {
 
     // MARK: the original
 
-    /// The record as the JSON object Zeek's JSON writer produces (`_path` first, unset fields
-    /// left out, numbers as numbers, times as epoch seconds, sets and vectors as arrays).
-    func json() -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(line.count * 2 + 64 + cells.count * 16)
+    /// Appends the record as the JSON object Zeek's JSON writer produces (`_path` first, unset
+    /// fields left out, numbers as numbers, times as epoch seconds, sets and vectors as arrays).
+    func writeJSON(into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + line.count * 2 + 64 + cells.count * 16)
         out.append(contentsOf: #"{"_path":"#.utf8)
         JSONString.append(schema.path, to: &out)
-        for (i, c) in cells.enumerated() where c.kind != .absent && schema.names[i] != "_path" {
-            out.append(UInt8(ascii: ","))
-            out.append(UInt8(ascii: "\""))
-            schema.nameBytes[i].withUnsafeBufferPointer { appendEscaped($0, to: &out) }
-            out.append(UInt8(ascii: "\""))
-            out.append(UInt8(ascii: ":"))
-            let type = schema.types[i]
-            switch c.kind {
-            case .tsvList:
-                out.append(UInt8(ascii: "["))
-                for (k, range) in elementRanges(c).enumerated() {
-                    if k > 0 { out.append(UInt8(ascii: ",")) }
-                    appendTSVScalar(UnsafeBufferPointer(rebasing: line[range]), type: type?.element, to: &out)
+        let shapes = schema.shapes, keyRanges = schema.jsonKeyRanges
+        let pathColumn = schema.pathColumn ?? -1
+        schema.jsonKeys.withUnsafeBufferPointer { keys in
+            for i in cells.indices where i != pathColumn {
+                let c = cells[i]
+                guard c.kind != .absent else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: keys[keyRanges[i]]))
+                let shape = shapes[i]
+                switch c.kind {
+                case .tsvList:
+                    out.append(UInt8(ascii: "["))
+                    var first = true
+                    forEachElement(c) { raw in
+                        if !first { out.append(UInt8(ascii: ",")) }
+                        first = false
+                        Self.appendTSVScalar(raw, shape: shape, to: &out)
+                    }
+                    out.append(UInt8(ascii: "]"))
+                case .scalar:
+                    Self.appendTSVScalar(bytes(c), shape: shape, to: &out)
+                default:
+                    out.append(contentsOf: bytes(c))
                 }
-                out.append(UInt8(ascii: "]"))
-            case .scalar:
-                appendTSVScalar(bytes(c), type: type, to: &out)
-            default:
-                out.append(contentsOf: bytes(c))
             }
         }
         out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
     }
 
-    private func appendTSVScalar(_ raw: UnsafeBufferPointer<UInt8>, type: ZeekType?, to out: inout [UInt8]) {
-        if let type {
-            if type == .bool, raw.count == 1, raw[0] == UInt8(ascii: "T") || raw[0] == UInt8(ascii: "F") {
+    private static func appendTSVScalar(_ raw: UnsafeBufferPointer<UInt8>, shape: ZeekSchema.Shape, to out: inout [UInt8]) {
+        if shape.typed {
+            if shape.bool, raw.count == 1, raw[0] == UInt8(ascii: "T") || raw[0] == UInt8(ascii: "F") {
                 out.append(contentsOf: (raw[0] == UInt8(ascii: "T") ? "true" : "false").utf8)
                 return
             }
-            if type.isNumeric, Self.isPlainNumber(raw) {
+            if shape.numeric, isPlainNumber(raw) {
                 out.append(contentsOf: raw)
                 return
             }
@@ -435,7 +431,7 @@ struct ZeekRecord {
 
     /// JSON string escaping of already-decoded bytes (control characters as \u00XX); bytes
     /// that need none are copied whole.
-    private func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }) {
             out.append(contentsOf: bytes)
             return
