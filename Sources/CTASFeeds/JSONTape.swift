@@ -60,13 +60,18 @@ public struct JSONTape {
                 c.index += 1
             } else {
                 var anyEscapedKey = false
+                var seenHashBits: UInt64 = 0   // one bit per key hash seen (mod 64): most keys need no walk
                 while true {
                     c.skipWhitespace()
                     guard c.peek() == UInt8(ascii: "\"") else { throw c.unexpected("a key in double quotes") }
                     let key = try c.readStringToken()
                     let hash = key.hasEscapes ? 0 : Self.keyHash(UnsafeBufferPointer(rebasing: bytes[key.start..<key.end]))
                     anyEscapedKey = anyEscapedKey || key.hasEscapes
-                    if members > 0 { try refuseDuplicate(key, hash: hash, object: me, decoding: anyEscapedKey, cursor: c) }
+                    let bit: UInt64 = 1 << UInt64(hash & 63)
+                    if members > 0 && (anyEscapedKey || seenHashBits & bit != 0) {
+                        try refuseDuplicate(key, hash: hash, object: me, decoding: anyEscapedKey, cursor: c)
+                    }
+                    seenHashBits |= bit
                     nodes.append(Node(kind: .string, escaped: key.hasEscapes, start: Int32(key.start), end: Int32(key.end),
                                       next: Int32(nodes.count + 1), count: 0, keyHash: hash))
                     try c.expect(UInt8(ascii: ":"), "':' after a key")

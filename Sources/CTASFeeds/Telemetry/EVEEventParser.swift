@@ -43,24 +43,45 @@ public struct EVEEventParser: Sendable {
         }
     }
 
+    /// The top-level fields the mapping reads, found in one pass (indexes into `rootKeys`).
+    private enum Root {
+        static let timestamp = 0, eventType = 1, srcIP = 2, destIP = 3, srcPort = 4, destPort = 5, alert = 6, anomaly = 7
+        static let dns = 8, http = 9, tls = 10, fileinfo = 11, ssh = 12, smtp = 13, email = 14, flow = 15, proto = 16
+        static let appProto = 17, host = 18, inIface = 19, flowID = 20, txID = 21, pcapCount = 22
+    }
+
+    private static let rootKeys = JSONKeyTable([
+        "timestamp", "event_type", "src_ip", "dest_ip", "src_port", "dest_port", "alert", "anomaly",
+        "dns", "http", "tls", "fileinfo", "ssh", "smtp", "email", "flow", "proto",
+        "app_proto", "host", "in_iface", "flow_id", "tx_id", "pcap_cnt",
+    ])
+
+    /// An alert's fields (indexes into `alertKeys`).
+    private enum Alert {
+        static let signature = 0, category = 1, severity = 2, gid = 3, signatureID = 4, rev = 5, action = 6
+    }
+
+    private static let alertKeys = JSONKeyTable(["signature", "category", "severity", "gid", "signature_id", "rev", "action"])
+
     /// Maps a parsed EVE record.
     public func event(from tape: JSONTape, notes: inout ParseNotes) throws(LineProblem) -> Event {
         let root = JSONTape.root
         guard tape.kind(root) == .object else { throw LineProblem("invalid_json", "expected an EVE record (a JSON object)") }
-        guard let tsNode = tape.member(root, "timestamp") else {
+        let fields = Self.rootKeys.find(in: root, of: tape)
+        guard let tsNode = fields[Root.timestamp] else {
             throw LineProblem("missing_field", field: "timestamp", "field \"timestamp\" is missing; expected an EVE timestamp such as 2026-11-20T10:15:30.123456+0000")
         }
         guard let tsText = tape.string(tsNode) else {
             throw LineProblem("wrong_type", field: "timestamp", "field \"timestamp\" is not a string; expected an EVE timestamp")
         }
         let timestamp = try Self.time(tsText, field: "timestamp", options: options, notes: &notes)
-        guard let typeNode = tape.member(root, "event_type"), let eventType = tape.string(typeNode), !eventType.isEmpty else {
+        guard let typeNode = fields[Root.eventType], let eventType = tape.string(typeNode), !eventType.isEmpty else {
             throw LineProblem("missing_field", field: "event_type", "field \"event_type\" is missing; expected alert, dns, http, flow…")
         }
-        func top(_ key: String) -> String? { tape.member(root, key).flatMap(tape.text) }
+        func top(_ key: Int) -> String? { fields[key].flatMap(tape.text) }
         func sub(_ object: Int?, _ key: String) -> String? { object.flatMap { tape.member($0, key) }.flatMap(tape.text) }
-        let src = top("src_ip"), dest = top("dest_ip")
-        let srcPort = top("src_port"), destPort = top("dest_port")
+        let src = top(Root.srcIP), dest = top(Root.destIP)
+        let srcPort = top(Root.srcPort), destPort = top(Root.destPort)
         let sides = TelemetryMapping.sides(originator: src, responder: dest)
         var indicators: [String] = []
         indicators.reserveCapacity(6)
@@ -71,45 +92,47 @@ public struct EVEEventParser: Sendable {
         var type = TelemetryMapping.snake(eventType)
         var severity: Severity?
         var description: String?
-        let alert = tape.member(root, "alert")
+        let alert = fields[Root.alert]
+        let alertFields = alert.map { Self.alertKeys.find(in: $0, of: tape) }
+        func alertText(_ key: Int) -> String? { alertFields?[key].flatMap(tape.text) }
         switch eventType {
         case "alert":
-            let signature = sub(alert, "signature")
-            if let category = sub(alert, "category"), !category.isEmpty { type = TelemetryMapping.snake(category) }
-            if let value = alert.flatMap({ tape.member($0, "severity") }).flatMap(tape.integer) {
+            let signature = alertText(Alert.signature)
+            if let category = alertText(Alert.category), !category.isEmpty { type = TelemetryMapping.snake(category) }
+            if let value = alertFields?[Alert.severity].flatMap(tape.integer) {
                 severity = Severity(value <= 1 ? 8 : value == 2 ? 5 : value == 3 ? 3 : 1)
             }
             var text = signature ?? "alert"
-            text += " [" + (sub(alert, "gid") ?? "1") + ":" + (sub(alert, "signature_id") ?? "?") + ":" + (sub(alert, "rev") ?? "?") + "]"
-            if let action = sub(alert, "action") { text += " " + action }
+            text += " [" + (alertText(Alert.gid) ?? "1") + ":" + (alertText(Alert.signatureID) ?? "?") + ":" + (alertText(Alert.rev) ?? "?") + "]"
+            if let action = alertText(Alert.action) { text += " " + action }
             description = text
         case "anomaly":
             severity = Severity(3)
-            let anomaly = tape.member(root, "anomaly")
+            let anomaly = fields[Root.anomaly]
             description = Self.joined("anomaly", sub(anomaly, "layer"), sub(anomaly, "event"), sub(anomaly, "type"))
         default:
             break
         }
         // Application-layer objects appear on their own events and on alerts alike.
-        if tape.member(root, "dns") != nil {
-            let summary = dnsSummary(tape, &indicators)
+        if let dns = fields[Root.dns] {
+            let summary = dnsSummary(tape, dns, &indicators)
             if description == nil { description = summary }
         }
-        if let http = tape.member(root, "http") {
+        if let http = fields[Root.http] {
             let host = sub(http, "hostname")
             let url = TelemetryMapping.url(host: host, target: sub(http, "url"))
             TelemetryMapping.add(host, to: &indicators)
             TelemetryMapping.add(url, to: &indicators)
             if description == nil { description = Self.joined("http", sub(http, "http_method"), url ?? host, sub(http, "status")) }
         }
-        if let tls = tape.member(root, "tls") {
+        if let tls = fields[Root.tls] {
             let sni = sub(tls, "sni")
             TelemetryMapping.add(sni, to: &indicators)
             TelemetryMapping.add(sub(tape.member(tls, "ja3"), "hash"), to: &indicators)
             TelemetryMapping.add(sub(tape.member(tls, "ja3s"), "hash"), to: &indicators)
             if description == nil { description = Self.joined("tls", sub(tls, "version"), sni.map { "sni " + $0 }, sub(tls, "subject")) }
         }
-        if let file = tape.member(root, "fileinfo") {
+        if let file = fields[Root.fileinfo] {
             TelemetryMapping.add(sub(file, "md5"), to: &indicators)
             TelemetryMapping.add(sub(file, "sha1"), to: &indicators)
             TelemetryMapping.add(sub(file, "sha256"), to: &indicators)
@@ -117,41 +140,41 @@ public struct EVEEventParser: Sendable {
                 description = Self.joined("file", sub(file, "filename"), sub(file, "magic"), sub(file, "size").map { $0 + " bytes" })
             }
         }
-        if let ssh = tape.member(root, "ssh"), description == nil {
+        if let ssh = fields[Root.ssh], description == nil {
             description = Self.joined("ssh", sub(tape.member(ssh, "client"), "software_version"), "→", sub(tape.member(ssh, "server"), "software_version"))
         }
-        if let smtp = tape.member(root, "smtp") {
+        if let smtp = fields[Root.smtp] {
             TelemetryMapping.add(sub(smtp, "mail_from").map(Self.bareAddress), to: &indicators)
             for to in tape.member(smtp, "rcpt_to").map(tape.strings) ?? [] { TelemetryMapping.add(Self.bareAddress(to), to: &indicators) }
             if description == nil { description = Self.joined("smtp", sub(smtp, "helo"), sub(smtp, "mail_from")) }
         }
-        if let subject = sub(tape.member(root, "email"), "subject") {
+        if let subject = sub(fields[Root.email], "subject") {
             description = description.map { $0 + " subject " + subject } ?? "email subject " + subject
         }
         if eventType == "flow", description == nil {
-            let flow = tape.member(root, "flow")
-            description = Self.joined("flow", top("proto"), top("app_proto"), endpoints(), sub(flow, "state"), sub(flow, "reason"))
+            let flow = fields[Root.flow]
+            description = Self.joined("flow", top(Root.proto), top(Root.appProto), endpoints(), sub(flow, "state"), sub(flow, "reason"))
         }
         if description == nil { description = eventType + " " + endpoints() }
 
-        let host = top("host"), iface = top("in_iface")
+        let host = top(Root.host), iface = top(Root.inIface)
         let sensor = host.flatMap(TelemetryMapping.useful) ?? iface.map { "suricata@" + $0 } ?? "suricata"
-        let flowID = top("flow_id")
+        let flowID = top(Root.flowID)
         var hash = StableHash128()
         if let flowID {
             hash.combine(flowID)
             hash.combine(eventType)
             hash.combine(tsText)
-            hash.combine(top("tx_id") ?? "")
-            hash.combine(sub(alert, "gid") ?? "")
-            hash.combine(sub(alert, "signature_id") ?? "")
+            hash.combine(top(Root.txID) ?? "")
+            hash.combine(alertText(Alert.gid) ?? "")
+            hash.combine(alertText(Alert.signatureID) ?? "")
             hash.combine(src ?? "")
             hash.combine(srcPort ?? "")
             hash.combine(dest ?? "")
             hash.combine(destPort ?? "")
             hash.combine(host ?? "")
             hash.combine(iface ?? "")
-            hash.combine(top("pcap_cnt") ?? "")
+            hash.combine(top(Root.pcapCount) ?? "")
         } else {
             hash.combine(tape.bytes)   // a record without a flow: its bytes are its identity
         }
@@ -164,8 +187,7 @@ public struct EVEEventParser: Sendable {
     }
 
     /// The query and answers of a DNS record (EVE v1 `rrname`/`rdata`, v2 `queries`/`answers`/`grouped`).
-    private func dnsSummary(_ tape: JSONTape, _ indicators: inout [String]) -> String {
-        guard let dns = tape.member(JSONTape.root, "dns") else { return "dns" }
+    private func dnsSummary(_ tape: JSONTape, _ dns: Int, _ indicators: inout [String]) -> String {
         var names: [String] = []
         if let name = tape.member(dns, "rrname").flatMap(tape.text) { names.append(name) }
         if let queries = tape.member(dns, "queries") {

@@ -111,9 +111,9 @@ public struct ZeekLogParser: Sendable {
         members.reserveCapacity(Int(tape.nodes[JSONTape.root].count))
         var problem: LineProblem?
         tape.forEachMember(JSONTape.root) { key, value in
-            let node = tape.nodes[key]
-            for i in Int(node.start)..<Int(node.end) { keyHash = (keyHash ^ UInt64(tape.bytes[i])) &* 0x0000_0100_0000_01B3 }
-            keyHash = (keyHash ^ 0x1F) &* 0x0000_0100_0000_01B3
+            // The tape's hash of each key (0 for escaped keys), mixed in order: the cache's key;
+            // a cached schema is used only after its names are compared byte for byte.
+            keyHash = (keyHash ^ UInt64(tape.nodes[key].keyHash)) &* 0x0000_0100_0000_01B3
             members.append((key, value))
             if tape.kind(value) == .object, problem == nil {
                 let name = tape.key(key)

@@ -1,0 +1,148 @@
+import CTASCore
+import Testing
+@testable import CTASFeeds
+
+/// The tape's key handling (duplicate refusal, member lookup, the one-pass key table) and the
+/// Zeek schema's name table, each against a plain reference on random input; and ids pinned
+/// across versions, since stored events keep them.
+@Suite struct JSONTapeTests {
+    /// Random keys from a small alphabet (so near-misses and equal hashes mod 64 are common),
+    /// sometimes written with a `\u` escape.
+    static func randomKey(_ random: inout SeededRandom) -> (written: String, decoded: String) {
+        let letters = Array("abcxyz_.")
+        let length = 1 + Int(random.next() % 6)
+        let decoded = String((0..<length).map { _ in letters[Int(random.next() % UInt64(letters.count))] })
+        guard random.next() % 5 == 0, let first = decoded.unicodeScalars.first else { return (decoded, decoded) }
+        let hex = String(first.value, radix: 16)
+        return ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex + String(decoded.dropFirst()), decoded)
+    }
+
+    func parses(_ text: String) -> Result<Void, LineProblem> {
+        var copy = text
+        return copy.withUTF8 { bytes in
+            do throws(LineProblem) {
+                _ = try JSONTape(parsing: bytes)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    @Test func duplicateKeysAreRefusedExactlyWhenTheDecodedKeysRepeat() {
+        var random = SeededRandom(seed: 17)
+        var refused = 0
+        for round in 0..<3_000 {
+            let count = 1 + Int(random.next() % 40)
+            let keys = (0..<count).map { _ in Self.randomKey(&random) }
+            let members = keys.map { "\"\($0.written)\":\(round)" }.joined(separator: ",")
+            // Nested one level down half the time: every object checks its own keys only.
+            let text = round % 2 == 0 ? "{" + members + "}" : #"{"outer":{"# + members + #"},"other":1}"#
+            let expectDuplicate = Set(keys.map(\.decoded)).count != keys.count
+            switch parses(text) {
+            case .success:
+                #expect(!expectDuplicate, "accepted a repeated key: \(text)")
+            case .failure(let problem):
+                #expect(expectDuplicate && problem.code == "duplicate_key", "refused \(text): \(problem.code) \(problem.message)")
+                refused += 1
+            }
+        }
+        #expect(refused > 500, "the random objects repeat keys often enough to test both ways (\(refused))")
+        // The same key in sibling objects is no duplicate.
+        if case .failure(let problem) = parses(#"{"a":{"k":1},"b":{"k":2},"k":3}"#) { Issue.record("refused: \(problem.message)") }
+    }
+
+    @Test func theKeyTableFindsWhatMemberFinds() {
+        var random = SeededRandom(seed: 29)
+        let wanted: [StaticString] = ["a", "b", "ab", "x.y", "_", "zz", "abc", "cab", "x"]
+        let table = JSONKeyTable(wanted)
+        for round in 0..<2_000 {
+            var seen = Set<String>()
+            var members: [String] = []
+            for _ in 0..<Int(random.next() % 20) {
+                let key = Self.randomKey(&random)
+                guard seen.insert(key.decoded).inserted else { continue }
+                members.append("\"\(key.written)\":\(round)")
+            }
+            var text = "{" + members.joined(separator: ",") + "}"
+            text.withUTF8 { bytes in
+                guard let tape = try? JSONTape(parsing: bytes) else {
+                    Issue.record("did not parse: \(String(decoding: bytes, as: UTF8.self))")
+                    return
+                }
+                let found = table.find(in: JSONTape.root, of: tape)
+                for (k, key) in wanted.enumerated() {
+                    #expect(found[k] == tape.member(JSONTape.root, key.description), "\(key) in \(String(decoding: bytes, as: UTF8.self))")
+                }
+            }
+        }
+        var notAnObject = "[1,2]"
+        notAnObject.withUTF8 { bytes in
+            guard let tape = try? JSONTape(parsing: bytes) else { return }
+            #expect(wanted.indices.allSatisfy { table.find(in: JSONTape.root, of: tape)[$0] == nil })
+        }
+    }
+
+    /// The scalar-by-scalar definition `TelemetryMapping.snake` is written to match.
+    static func referenceSnake(_ text: String, limit: Int = 80) -> String {
+        var out = ""
+        var pendingUnderscore = false
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            let alnum = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+            if alnum {
+                if pendingUnderscore && !out.isEmpty { out.append("_") }
+                pendingUnderscore = false
+                out.unicodeScalars.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 0x20) ?? scalar : scalar)
+                if out.utf8.count >= limit { break }
+            } else {
+                pendingUnderscore = true
+            }
+        }
+        return out.isEmpty ? "unnamed" : out
+    }
+
+    @Test func snakeCaseMatchesItsDefinition() {
+        let fixed = ["dns", "tls_store", "Attempted Information Leak", "SSL::Invalid_Server_Cert", "_a", "a_", "a__b", "", "__",
+                     "Ünïcödé Name", "x😀y", String(repeating: "a", count: 80), String(repeating: "a", count: 81),
+                     String(repeating: "ab_", count: 40), "A", "a1_b2"]
+        for text in fixed {
+            #expect(TelemetryMapping.snake(text) == Self.referenceSnake(text), "\(text)")
+            #expect(TelemetryMapping.snake(text, limit: 5) == Self.referenceSnake(text, limit: 5), "\(text)")
+        }
+        var random = SeededRandom(seed: 41)
+        let alphabet = Array("aZ9_ -:é😀.")
+        for _ in 0..<5_000 {
+            let text = String((0..<Int(random.next() % 30)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+            let limit = 1 + Int(random.next() % 20)
+            #expect(TelemetryMapping.snake(text, limit: limit) == Self.referenceSnake(text, limit: limit), "\(text) limit \(limit)")
+        }
+    }
+
+    @Test func theZeekSchemaFindsEveryColumnByName() {
+        let names = (0..<70).map { "field_\($0)" } + ["ts", "uid", "id.orig_h", "_path"]
+        let schema = ZeekSchema(path: "wide", names: names, types: names.map { _ in .string })
+        for (i, name) in names.enumerated() {
+            var copy = name
+            #expect(copy.withUTF8 { schema.nameEquals(i, $0) })
+        }
+        #expect(schema.column("ts") == 70 && schema.column("uid") == 71 && schema.column("id.orig_h") == 72)
+        #expect(schema.pathColumn == 73 && schema.ts == 70)
+        #expect(schema.column("field_0") == 0 && schema.column("field_69") == 69)
+        #expect(schema.column("field_70") == nil && schema.column("") == nil && schema.column("t") == nil)
+        let empty = ZeekSchema(path: "none", names: [], types: [])
+        #expect(empty.column("ts") == nil)
+    }
+
+    /// Ids derive from content and stores keep them: a change in how a record is hashed would
+    /// make a re-ingest of the same file store it twice. These are the ids the build before
+    /// the parsers' speed work gave (checked by ingesting the same records with it).
+    @Test func telemetryIdsStayTheSameAcrossVersions() throws {
+        let eve = try decodeAll(eveAlert + "\n", name: "eve.json").events
+        let zeek = try decodeAll(zeekConn, name: "conn.log").events
+        #expect(eve.map(\.id) == ["eve-7ff8803cd4fb15006ddaf47fbdc7be34"])
+        #expect(zeek.map(\.id) == ["zeek-9b8ea314e19cfd6d774cfb0831d45873", "zeek-98407b9c887be4f1e7778a99045d6cc0"])
+        let noFlow = try decodeAll(#"{"timestamp":"2026-11-20T10:00:00Z","event_type":"stats","stats":{"uptime":5}}"# + "\n", name: "eve.json").events
+        #expect(noFlow.map(\.id) == ["eve-12283def254278a1188661aca0a30f99"])
+    }
+}
