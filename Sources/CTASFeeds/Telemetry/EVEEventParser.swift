@@ -109,7 +109,7 @@ public struct EVEEventParser: Sendable {
         case "anomaly":
             severity = Severity(3)
             let anomaly = fields[Root.anomaly]
-            description = Self.joined("anomaly", sub(anomaly, "layer"), sub(anomaly, "event"), sub(anomaly, "type"))
+            description = TelemetryMapping.joined("anomaly", sub(anomaly, "layer"), sub(anomaly, "event"), sub(anomaly, "type"))
         default:
             break
         }
@@ -123,37 +123,37 @@ public struct EVEEventParser: Sendable {
             let url = TelemetryMapping.url(host: host, target: sub(http, "url"))
             TelemetryMapping.add(host, to: &indicators)
             TelemetryMapping.add(url, to: &indicators)
-            if description == nil { description = Self.joined("http", sub(http, "http_method"), url ?? host, sub(http, "status")) }
+            if description == nil { description = TelemetryMapping.joined("http", sub(http, "http_method"), url ?? host, sub(http, "status")) }
         }
         if let tls = fields[Root.tls] {
             let sni = sub(tls, "sni")
             TelemetryMapping.add(sni, to: &indicators)
             TelemetryMapping.add(sub(tape.member(tls, "ja3"), "hash"), to: &indicators)
             TelemetryMapping.add(sub(tape.member(tls, "ja3s"), "hash"), to: &indicators)
-            if description == nil { description = Self.joined("tls", sub(tls, "version"), sni.map { "sni " + $0 }, sub(tls, "subject")) }
+            if description == nil { description = TelemetryMapping.joined("tls", sub(tls, "version"), sni.map { "sni " + $0 }, sub(tls, "subject")) }
         }
         if let file = fields[Root.fileinfo] {
             TelemetryMapping.add(sub(file, "md5"), to: &indicators)
             TelemetryMapping.add(sub(file, "sha1"), to: &indicators)
             TelemetryMapping.add(sub(file, "sha256"), to: &indicators)
             if description == nil {
-                description = Self.joined("file", sub(file, "filename"), sub(file, "magic"), sub(file, "size").map { $0 + " bytes" })
+                description = TelemetryMapping.joined("file", sub(file, "filename"), sub(file, "magic"), sub(file, "size").map { $0 + " bytes" })
             }
         }
         if let ssh = fields[Root.ssh], description == nil {
-            description = Self.joined("ssh", sub(tape.member(ssh, "client"), "software_version"), "→", sub(tape.member(ssh, "server"), "software_version"))
+            description = TelemetryMapping.joined("ssh", sub(tape.member(ssh, "client"), "software_version"), "→", sub(tape.member(ssh, "server"), "software_version"))
         }
         if let smtp = fields[Root.smtp] {
             TelemetryMapping.add(sub(smtp, "mail_from").map(Self.bareAddress), to: &indicators)
             for to in tape.member(smtp, "rcpt_to").map(tape.strings) ?? [] { TelemetryMapping.add(Self.bareAddress(to), to: &indicators) }
-            if description == nil { description = Self.joined("smtp", sub(smtp, "helo"), sub(smtp, "mail_from")) }
+            if description == nil { description = TelemetryMapping.joined("smtp", sub(smtp, "helo"), sub(smtp, "mail_from")) }
         }
         if let subject = sub(fields[Root.email], "subject") {
             description = description.map { $0 + " subject " + subject } ?? "email subject " + subject
         }
         if eventType == "flow", description == nil {
             let flow = fields[Root.flow]
-            description = Self.joined("flow", top(Root.proto), top(Root.appProto), endpoints(), sub(flow, "state"), sub(flow, "reason"))
+            description = TelemetryMapping.joined("flow", top(Root.proto), top(Root.appProto), endpoints(), sub(flow, "state"), sub(flow, "reason"))
         }
         if description == nil { description = eventType + " " + endpoints() }
 
@@ -216,17 +216,6 @@ public struct EVEEventParser: Sendable {
         if let rrtype { text += " " + rrtype }
         if !answers.isEmpty { text += " → " + answers.prefix(4).joined(separator: ", ") }
         return text
-    }
-
-    /// The parts given, space-separated (a description).
-    static func joined(_ parts: String?...) -> String {
-        var out = ""
-        for part in parts {
-            guard let part else { continue }
-            if !out.isEmpty { out += " " }
-            out += part
-        }
-        return out
     }
 
     /// `"Alice" <alice@example.com>` → `alice@example.com`.

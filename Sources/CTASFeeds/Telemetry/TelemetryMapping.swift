@@ -91,6 +91,19 @@ enum TelemetryMapping {
         }
     }
 
+    /// The parts given, space-separated (a description); nil parts left out.
+    static func joined(_ parts: String?...) -> String { joined(parts) }
+
+    static func joined(_ parts: [String?]) -> String {
+        var out = ""
+        for part in parts {
+            guard let part else { continue }
+            if !out.isEmpty { out += " " }
+            out += part
+        }
+        return out
+    }
+
     /// Cuts `text` to at most `limit` bytes on a character boundary.
     static func clipped(_ text: String, _ limit: Int) -> String {
         guard text.utf8.count > limit else { return text }

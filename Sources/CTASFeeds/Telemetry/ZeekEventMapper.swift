@@ -35,15 +35,7 @@ enum ZeekEventMapper {
         func endpoints() -> String {
             "\(orig ?? "?"):\(schema.origP.flatMap(record.text(at:)) ?? "?") → \(resp ?? "?"):\(schema.respP.flatMap(record.text(at:)) ?? "?")"
         }
-        func joined(_ parts: String?...) -> String {
-            var out = ""
-            for part in parts {
-                guard let part else { continue }
-                if !out.isEmpty { out += " " }
-                out += part
-            }
-            return out
-        }
+        func joined(_ parts: String?...) -> String { TelemetryMapping.joined(parts) }
 
         switch path {
         case "conn":
