@@ -254,9 +254,9 @@ struct FormatsBench: ParsableCommand {
         commandName: "formats",
         abstract: "Benchmark reading each feed format (EVE, Zeek TSV and JSON, plain and gzip) against native NDJSON; ctas ingest against lnav on a Zeek dns log.",
         discussion: """
-            Generates --records records of each format, reads each file as a source does (framing, gzip, parsing, mapping
-            to events; one thread, best of three rounds, the formats interleaved) and reports records/s and the ratio to native NDJSON. When lnav is
-            installed, times `ctas ingest` of a --lnav-records Zeek dns log (stored durably and correlated) against
+            Generates --records records of each format, reads each file as a source does (framing, gzip, parsing, mapping \
+            to events; one thread, best of three rounds, the formats interleaved) and reports records/s and the ratio to native NDJSON. When lnav is \
+            installed, times `ctas ingest` of a --lnav-records Zeek dns log (stored durably and correlated) against \
             `lnav -n -c ';SELECT count(*) FROM bro_dns_log'` on the same file, with both peak RSS.
             """)
 
