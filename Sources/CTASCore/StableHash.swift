@@ -43,16 +43,21 @@ public struct StableHash128: Sendable {
     }
 
     /// 32 lower-case hex digits.
-    public var hex: String {
+    public var hex: String { hex(prefixedBy: "") }
+
+    /// `prefix` and the 32 hex digits, made in one allocation (an id such as `eve-…`).
+    public func hex(prefixedBy prefix: StaticString) -> String {
         let digits: StaticString = "0123456789abcdef"
         let first = Self.mix(a), second = Self.mix(b ^ a)
-        return String(unsafeUninitializedCapacity: 32) { out in
+        let p = prefix.utf8CodeUnitCount
+        return String(unsafeUninitializedCapacity: p + 32) { out in
+            prefix.withUTF8Buffer { for i in 0..<p { out[i] = $0[i] } }
             let d = digits.utf8Start
             for i in 0..<16 {
-                out[i] = d[Int(first >> UInt64(60 - 4 * i) & 0xF)]
-                out[16 + i] = d[Int(second >> UInt64(60 - 4 * i) & 0xF)]
+                out[p + i] = d[Int(first >> UInt64(60 - 4 * i) & 0xF)]
+                out[p + 16 + i] = d[Int(second >> UInt64(60 - 4 * i) & 0xF)]
             }
-            return 32
+            return p + 32
         }
     }
 }

@@ -1,30 +1,30 @@
 /// A fixed list of keys (at most `JSONKeyTable.capacity`) found in one pass over an object's
 /// members, for parsers that read many fields of each record: each member's key is compared
 /// by its hash against the table instead of each wanted key walking every member.
-struct JSONKeyTable: Sendable {
-    static let capacity = 32
+public struct JSONKeyTable: Sendable {
+    public static let capacity = 32
     private let hashes: [UInt32]
     private let names: [[UInt8]]
 
     /// The keys, in the order `JSONKeyTable.Found` is indexed by.
-    init(_ keys: [StaticString]) {
+    public init(_ keys: [StaticString]) {
         precondition(keys.count <= Self.capacity, "a key table holds at most \(Self.capacity) keys")
-        names = keys.map { Array(UnsafeBufferPointer(start: $0.utf8Start, count: $0.utf8CodeUnitCount)) }
+        names = keys.map { key in key.withUTF8Buffer { Array($0) } }
         hashes = names.map { $0.withUnsafeBufferPointer(JSONTape.keyHash) }
     }
 
     /// The value node of each key of the table in `object` (-1 when absent or `object` is no object).
-    struct Found {
+    public struct Found {
         fileprivate var nodes = InlineArray<32, Int32>(repeating: -1)
 
-        subscript(_ key: Int) -> Int? {
+        public subscript(_ key: Int) -> Int? {
             let node = nodes[key]
             return node < 0 ? nil : Int(node)
         }
     }
 
     /// Finds the table's keys among `object`'s members.
-    func find(in object: Int, of tape: JSONTape) -> Found {
+    public func find(in object: Int, of tape: JSONTape) -> Found {
         var found = Found()
         guard object < tape.nodes.count, tape.nodes[object].kind == .object else { return found }
         tape.forEachMember(object) { key, value in

@@ -77,12 +77,12 @@ public enum IntelImport {
                 IntelFileReader().forEachFile(in: path) { batch in
                     chunk.append(batch)
                     if chunk.entries.count >= chunkEntries {
-                        queue.put(chunk)
+                        queue.put(IntelStore.PreparedBatch(chunk))
                         chunk = IntelBatch()
                     }
                 }
             }
-            queue.put(chunk)
+            queue.put(IntelStore.PreparedBatch(chunk))
             queue.finish()
         }
         reader.name = "ctas-intel-read"
@@ -114,7 +114,7 @@ extension IntelStore.ImportSummary {
 /// A bounded hand-off of chunks from the reader thread to the writer.
 final class ChunkQueue: @unchecked Sendable {   // `items`, `done`, `cancelled` only under `condition`'s lock
     private let condition = NSCondition()
-    private var items: [IntelBatch] = []
+    private var items: [IntelStore.PreparedBatch] = []
     private var done = false
     private var cancelled = false
     private let capacity: Int
@@ -122,7 +122,7 @@ final class ChunkQueue: @unchecked Sendable {   // `items`, `done`, `cancelled` 
     init(capacity: Int) { self.capacity = capacity }
 
     /// Waits while the queue is full; drops the chunk once the writer has stopped.
-    func put(_ chunk: IntelBatch) {
+    func put(_ chunk: IntelStore.PreparedBatch) {
         condition.lock()
         defer { condition.unlock() }
         while items.count >= capacity && !cancelled { condition.wait() }
@@ -139,7 +139,7 @@ final class ChunkQueue: @unchecked Sendable {   // `items`, `done`, `cancelled` 
     }
 
     /// The next chunk, or nil when the reader has finished and everything was taken.
-    func take() -> IntelBatch? {
+    func take() -> IntelStore.PreparedBatch? {
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty && !done { condition.wait() }

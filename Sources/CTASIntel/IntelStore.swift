@@ -75,10 +75,41 @@ public final class IntelStore {
     /// replaces the stored one and its entries; the same or an older version changes nothing.
     /// `entriesPerTransaction`: about how many entries one transaction writes (whole reports).
     public func store(_ batch: IntelBatch, importedAt: Timestamp, entriesPerTransaction: Int = 100_000) throws(StoreError) -> ImportSummary {
+        try store(PreparedBatch(batch), importedAt: importedAt, entriesPerTransaction: entriesPerTransaction)
+    }
+
+    /// A batch made ready to write: its entries grouped by report, each group in key order
+    /// (so the rows go into the B-tree one after another). An import prepares chunks on its
+    /// reader thread, leaving the writer only the writing.
+    public struct PreparedBatch: Sendable {
+        /// The batch without its entries (they are in `entriesByReport`).
+        fileprivate let batch: IntelBatch
+        fileprivate let entriesByReport: [String: [IntelEntry]]
+
+        /// What the batch's files had wrong.
+        public var problems: [IntelProblem] { batch.problems }
+
+        public init(_ batch: IntelBatch) {
+            var rest = batch
+            rest.entries = []
+            self.batch = rest
+            entriesByReport = Dictionary(grouping: batch.entries, by: \.report).mapValues { entries in
+                entries.sorted { a, b in
+                    if a.indicator.kind.rawValue != b.indicator.kind.rawValue { return a.indicator.kind.rawValue < b.indicator.kind.rawValue }
+                    if a.indicator.value != b.indicator.value { return a.indicator.value < b.indicator.value }
+                    return a.sourceType < b.sourceType
+                }
+            }
+        }
+    }
+
+    /// `store(_:importedAt:entriesPerTransaction:)` of a prepared batch.
+    public func store(_ prepared: PreparedBatch, importedAt: Timestamp, entriesPerTransaction: Int = 100_000) throws(StoreError) -> ImportSummary {
+        let batch = prepared.batch
         var summary = ImportSummary()
         summary.problems = batch.problems.count
         for problem in batch.problems { summary.problemsByKind[problem.key, default: 0] += 1 }
-        var entriesByReport = Dictionary(grouping: batch.entries, by: \.report)
+        var entriesByReport = prepared.entriesByReport
         let stored = try database.prepare("SELECT modified FROM intel_reports WHERE id = ?")
         let upsert = try database.prepare("""
             INSERT OR REPLACE INTO intel_reports(id, format, name, org, date, modified, tags, imported)
@@ -121,11 +152,7 @@ public final class IntelStore {
                     try clear.bind([.text(report.id)])
                     _ = try clear.step()
                     clear.reset()
-                    // In key order: the rows go into the B-tree one after another.
-                    let entries = (entriesByReport.removeValue(forKey: report.id) ?? []).sorted {
-                        ($0.indicator.kind.rawValue, $0.indicator.value, $0.sourceType) < ($1.indicator.kind.rawValue, $1.indicator.value, $1.sourceType)
-                    }
-                    for entry in entries {
+                    for entry in entriesByReport.removeValue(forKey: report.id) ?? [] {
                         try insert.bind([.text(entry.report), .integer(Int64(entry.indicator.kind.rawValue)), .text(entry.indicator.value),
                                          .text(entry.sourceType), .text(JSONString.array(entry.tags)),
                                          entry.firstSeen.map { .integer($0.microseconds) } ?? .null,

@@ -61,10 +61,24 @@ public struct MISPEventReader {
         return try? RFC3339.parse(text)
     }
 
-    static func tags(_ tape: JSONTape, _ owner: Int) -> [String] {
-        guard let list = tape.member(owner, "Tag") else { return [] }
-        return tape.elements(list).compactMap { tape.member($0, "name").flatMap(tape.string) }
+    static func tags(_ tape: JSONTape, _ owner: Int) -> [String] { tags(tape, list: tape.member(owner, "Tag")) }
+
+    /// The names of a `Tag` list's tags.
+    static func tags(_ tape: JSONTape, list: Int?) -> [String] {
+        guard let list else { return [] }
+        var names: [String] = []
+        tape.forEachElement(list) { tag in
+            if let name = tape.member(tag, "name").flatMap(tape.string) { names.append(name) }
+        }
+        return names
     }
+
+    /// An attribute's fields, found in one pass (indexes into `attributeKeys`).
+    private enum Field {
+        static let type = 0, value = 1, tag = 2, toIDS = 3, comment = 4, firstSeen = 5, lastSeen = 6, sighting = 7
+    }
+
+    private static let attributeKeys = JSONKeyTable(["type", "value", "Tag", "to_ids", "comment", "first_seen", "last_seen", "Sighting"])
 
     private func readEvent(_ tape: JSONTape, _ event: Int, path: String, file: String, into batch: inout IntelBatch) {
         guard let uuid = tape.member(event, "uuid").flatMap(tape.string), !uuid.isEmpty else {
@@ -78,56 +92,63 @@ public struct MISPEventReader {
         batch.reports.append(IntelReport(id: reportID, format: "misp", name: tape.member(event, "info").flatMap(tape.string) ?? uuid,
                                          organization: org, date: date, modified: modified, tags: Self.tags(tape, event)))
         if let attributes = tape.member(event, "Attribute") {
-            for (i, attribute) in tape.elements(attributes).enumerated() {
+            var i = 0
+            tape.forEachElement(attributes) { attribute in
                 readAttribute(tape, attribute, report: reportID, path: "\(path).Attribute[\(i)]", file: file, into: &batch)
+                i += 1
             }
         }
         if let objects = tape.member(event, "Object") {
             for (o, object) in tape.elements(objects).enumerated() {
                 guard let attributes = tape.member(object, "Attribute") else { continue }
-                for (i, attribute) in tape.elements(attributes).enumerated() {
+                var i = 0
+                tape.forEachElement(attributes) { attribute in
                     readAttribute(tape, attribute, report: reportID, path: "\(path).Object[\(o)].Attribute[\(i)]", file: file, into: &batch)
+                    i += 1
                 }
             }
         }
     }
 
-    private func readAttribute(_ tape: JSONTape, _ attribute: Int, report: String, path: String, file: String, into batch: inout IntelBatch) {
-        guard let type = tape.member(attribute, "type").flatMap(tape.string) else {
-            batch.problems.append(IntelProblem(file: file, path: path, reason: .missingField("type")))
+    /// One attribute; `path` (its JSON path, for problems) is made only when one is found.
+    private func readAttribute(_ tape: JSONTape, _ attribute: Int, report: String, path: @autoclosure () -> String, file: String,
+                               into batch: inout IntelBatch) {
+        let fields = Self.attributeKeys.find(in: attribute, of: tape)
+        guard let type = fields[Field.type].flatMap(tape.string) else {
+            batch.problems.append(IntelProblem(file: file, path: path(), reason: .missingField("type")))
             return
         }
-        guard let value = tape.member(attribute, "value").flatMap(tape.text) else {
-            batch.problems.append(IntelProblem(file: file, path: path, reason: .missingField("value")))
+        guard let value = fields[Field.value].flatMap(tape.text) else {
+            batch.problems.append(IntelProblem(file: file, path: path(), reason: .missingField("value")))
             return
         }
         guard let halves = Self.supportedTypes[type] else {
-            batch.problems.append(IntelProblem(file: file, path: path, reason: .unsupportedType(type)))
+            batch.problems.append(IntelProblem(file: file, path: path(), reason: .unsupportedType(type)))
             return
         }
         let parts = halves.count == 1 ? [Substring(value)] : value.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == halves.count else {
-            batch.problems.append(IntelProblem(file: file, path: path + ".value", reason: .notAnIndicator(type: type)))
+            batch.problems.append(IntelProblem(file: file, path: path() + ".value", reason: .notAnIndicator(type: type)))
             return
         }
-        let tags = Self.tags(tape, attribute)
-        let toIDS = tape.member(attribute, "to_ids").flatMap(tape.bool) ?? false
-        let comment = tape.member(attribute, "comment").flatMap(tape.string).flatMap { $0.isEmpty ? nil : $0 }
-        let firstSeen = Self.time(tape, tape.member(attribute, "first_seen"))
-        let lastSeen = Self.time(tape, tape.member(attribute, "last_seen"))
+        let tags = Self.tags(tape, list: fields[Field.tag])
+        let toIDS = fields[Field.toIDS].flatMap(tape.bool) ?? false
+        let comment = fields[Field.comment].flatMap(tape.string).flatMap { $0.isEmpty ? nil : $0 }
+        let firstSeen = Self.time(tape, fields[Field.firstSeen])
+        let lastSeen = Self.time(tape, fields[Field.lastSeen])
         var indicators: [Indicator] = []
         for (part, kinds) in zip(parts, halves) {
             guard let kinds else { continue }
             let found = IndicatorExtractor().intelValue(String(part), kinds: kinds)
             guard let found else {
-                batch.problems.append(IntelProblem(file: file, path: path + ".value", reason: .notAnIndicator(type: type)))
+                batch.problems.append(IntelProblem(file: file, path: path() + ".value", reason: .notAnIndicator(type: type)))
                 continue
             }
             indicators.append(found)
             batch.entries.append(IntelEntry(report: report, indicator: found, sourceType: type, tags: tags, firstSeen: firstSeen,
                                             lastSeen: lastSeen, forDetection: toIDS, comment: comment))
         }
-        if let sightings = tape.member(attribute, "Sighting") {
+        if let sightings = fields[Field.sighting] {
             for sighting in tape.elements(sightings) {
                 // MISP sighting types: 0 a sighting, 1 a false positive, 2 an expiration.
                 if let kind = tape.member(sighting, "type").flatMap(tape.text), kind != "0" { continue }

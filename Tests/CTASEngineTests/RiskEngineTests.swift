@@ -160,7 +160,7 @@ import Testing
         options.seed = 11
         var generator = ActivityGenerator(options: options)
         let path = dir + "/activity.ndjson"
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         generator.write(to: handle)
         try handle.close()

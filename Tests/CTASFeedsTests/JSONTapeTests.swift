@@ -146,3 +146,16 @@ import Testing
         #expect(noFlow.map(\.id) == ["eve-12283def254278a1188661aca0a30f99"])
     }
 }
+
+@Suite struct StableHashTests {
+    @Test func aPrefixedHexIsThePrefixAndTheHex() {
+        var random = SeededRandom(seed: 3)
+        for _ in 0..<200 {
+            var hash = StableHash128()
+            hash.combine(String(random.next()))
+            #expect(hash.hex(prefixedBy: "zeek-") == "zeek-" + hash.hex)
+            #expect(hash.hex(prefixedBy: "e") == "e" + hash.hex)
+            #expect(hash.hex(prefixedBy: "") == hash.hex && hash.hex.utf8.count == 32)
+        }
+    }
+}

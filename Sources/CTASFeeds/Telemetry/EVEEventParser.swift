@@ -178,7 +178,7 @@ public struct EVEEventParser: Sendable {
         } else {
             hash.combine(tape.bytes)   // a record without a flow: its bytes are its identity
         }
-        var event = Event(id: "eve-" + hash.hex, timestamp: timestamp, type: TelemetryMapping.clipped(type, EventLimits.typeBytes),
+        var event = Event(id: hash.hex(prefixedBy: "eve-"), timestamp: timestamp, type: TelemetryMapping.clipped(type, EventLimits.typeBytes),
                           severity: severity, source: TelemetryMapping.clipped(sensor, EventLimits.sourceBytes),
                           entity: sides.entity.map { TelemetryMapping.clipped($0, EventLimits.entityBytes) },
                           indicators: indicators, description: description.map { TelemetryMapping.clipped($0, EventLimits.descriptionBytes) })

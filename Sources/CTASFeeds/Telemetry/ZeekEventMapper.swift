@@ -115,7 +115,7 @@ enum ZeekEventMapper {
 
         let system = t("_system_name") ?? "zeek"
         let flow = TelemetryMapping.useful(schema.uid.flatMap(record.text(at:))) ?? record.list("conn_uids").first
-        var event = Event(id: "zeek-" + record.contentHash().hex, timestamp: timestamp, type: TelemetryMapping.clipped(type, EventLimits.typeBytes),
+        var event = Event(id: record.contentHash().hex(prefixedBy: "zeek-"), timestamp: timestamp, type: TelemetryMapping.clipped(type, EventLimits.typeBytes),
                           severity: severity, source: TelemetryMapping.clipped(system + "/" + path, EventLimits.sourceBytes),
                           entity: sides.entity.map { TelemetryMapping.clipped($0, EventLimits.entityBytes) },
                           indicators: indicators, description: description.map { TelemetryMapping.clipped($0, EventLimits.descriptionBytes) })

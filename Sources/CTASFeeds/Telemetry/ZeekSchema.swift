@@ -88,7 +88,7 @@ final class ZeekSchema: Sendable {
 
     /// The column named `name`; nil when absent.
     func column(_ name: StaticString) -> Int? {
-        Self.find(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), slots: slots, nameBytes: nameBytes, nameRanges: nameRanges)
+        name.withUTF8Buffer { Self.find($0, slots: slots, nameBytes: nameBytes, nameRanges: nameRanges) }
     }
 
     /// Whether column `i`'s name is `name`'s bytes.
