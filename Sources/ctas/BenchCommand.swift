@@ -17,9 +17,9 @@ struct IngestBench: ParsableCommand {
         commandName: "ingest",
         abstract: "Benchmark end-to-end ingest into the warm tier.",
         discussion: """
-            Generates a feed, ingests it into a fresh data directory with the real `ctas ingest` in a child process,
-            and in the same run times raw SQLite inserts of the same rows (one prepared statement, with and without
-            the warm tier's indexes) as a reference. Prints events/s, per-stage p50/p99, end-to-end latency, peak RSS
+            Generates a feed, ingests it into a fresh data directory with the real `ctas ingest` in a child process, \
+            and in the same run times raw SQLite inserts of the same rows (one prepared statement, with and without \
+            the warm tier's indexes) as a reference. Prints events/s, per-stage p50/p99, end-to-end latency, peak RSS \
             and the ratios.
             """)
 
@@ -59,8 +59,8 @@ struct ConsoleBench: AsyncParsableCommand {
         commandName: "console",
         abstract: "Benchmark the console: frame time at 80×24 and 200×60, and its CPU while replaying at max speed and paused.",
         discussion: """
-            Renders a busy, changing snapshot into the screen buffer and blits it with ncurses onto a pseudo-terminal
-            (frame = render + blit), then runs the real console loop on the pseudo-terminal at 200×60 while the engine
+            Renders a busy, changing snapshot into the screen buffer and blits it with ncurses onto a pseudo-terminal \
+            (frame = render + blit), then runs the real console loop on the pseudo-terminal at 200×60 while the engine \
             replays a feed at max speed, and again paused, measuring the console thread's CPU.
             """)
 
@@ -96,7 +96,7 @@ struct IocBench: ParsableCommand {
         commandName: "ioc",
         abstract: "Benchmark indicator extraction on report-like text, against a line-count pass and regular expressions.",
         discussion: """
-            The corpus is every file given (for example ../shared/data/cti/eset-malware-ioc/reports/*/README.adoc),
+            The corpus is every file given (for example ../shared/data/cti/eset-malware-ioc/reports/*/README.adoc), \
             else synthetic report text; it is repeated to --megabytes. Best of five passes.
             """)
 
@@ -131,8 +131,8 @@ struct GraphBench: ParsableCommand {
         commandName: "graph",
         abstract: "Benchmark the correlation graph: load time, 2-hop neighbor queries of busy nodes, size on disk.",
         discussion: """
-            Generates a feed (with planted campaigns), ingests it with the real `ctas ingest` in a child process, loads the
-            graph read-only, and times 2-hop queries around the busiest events and the most popular indicator, against the
+            Generates a feed (with planted campaigns), ingests it with the real `ctas ingest` in a child process, loads the \
+            graph read-only, and times 2-hop queries around the busiest events and the most popular indicator, against the \
             same queries on a dictionary-of-sets graph built from the same data (the reference) in the same run.
             """)
 
@@ -179,9 +179,9 @@ struct HeatmapBench: ParsableCommand {
         commandName: "heatmap",
         abstract: "Benchmark the heatmap: frame time at 200x60 (steady and after a pan), hot spots, cell drill-down.",
         discussion: """
-            Generates a feed, ingests it with the real `ctas ingest` in a child process, rebuilds the geo index from the warm
-            tier, computes hot spots at every display resolution, renders the heatmap at 200x60 for a world, a region and a
-            city view (steady: pixel map cached; pan: rebuilt every frame), and times the drill-down query of the busiest
+            Generates a feed, ingests it with the real `ctas ingest` in a child process, rebuilds the geo index from the warm \
+            tier, computes hot spots at every display resolution, renders the heatmap at 200x60 for a world, a region and a \
+            city view (steady: pixel map cached; pan: rebuilt every frame), and times the drill-down query of the busiest \
             cells against a full scan of every row's coordinates in the same run.
             """)
 
@@ -308,8 +308,8 @@ struct GeoIPBench: ParsableCommand {
         commandName: "geoip",
         abstract: "Benchmark IP lookups against the reference reader's C extension (PyPI maxminddb) on the same addresses.",
         discussion: """
-            Reports lookups/s for address → enrichment fields and address → whole record, best of three, and the
-            reference's `get` (MODE_MMAP_EXT) on the same addresses in the same run, when --python (default: the
+            Reports lookups/s for address → enrichment fields and address → whole record, best of three, and the \
+            reference's `get` (MODE_MMAP_EXT) on the same addresses in the same run, when --python (default: the \
             repository's .venv/bin/python when present) has PyPI maxminddb. The target: faster than the C extension.
             """)
 
@@ -347,10 +347,10 @@ struct TestbedBench: ParsableCommand {
         commandName: "testbed",
         abstract: "Run CTAS and the Python testbed (testbed/ctas_testbed.py) on one feed: the improvement factor and every difference in their answers.",
         discussion: """
-            Ingests FEED (default: --events generated events with a few malformed lines) with `ctas ingest`, runs the
-            testbed — the same pipeline written plainly in Python — on it, and compares accepted and rejected lines,
-            indicators per event, events per cell, correlation components and Gi* hot cells. Reports events/s of each
-            (wall time of each process), the factor end to end and per stage, and each check's differences with
+            Ingests FEED (default: --events generated events with a few malformed lines) with `ctas ingest`, runs the \
+            testbed — the same pipeline written plainly in Python — on it, and compares accepted and rejected lines, \
+            indicators per event, events per cell, correlation components and Gi* hot cells. Reports events/s of each \
+            (wall time of each process), the factor end to end and per stage, and each check's differences with \
             examples. Exits 1 when the answers differ. The target: CTAS ≥ 10× the testbed.
             """)
 
@@ -416,9 +416,9 @@ struct IntelBench: ParsableCommand {
         commandName: "intel",
         abstract: "Benchmark importing a generated MISP feed and ingesting with its indicators matched against every event.",
         discussion: """
-            Writes a MISP feed of --attributes attributes (one in a hundred are indicators of the event feed, the rest
-            random), times `ctas intel import` of it, then ingests --events generated events into a data directory
-            without intelligence and into one holding it, alternating, best of two: attributes/s, both ingest rates and
+            Writes a MISP feed of --attributes attributes (one in a hundred are indicators of the event feed, the rest \
+            random), times `ctas intel import` of it, then ingests --events generated events into a data directory \
+            without intelligence and into one holding it, alternating, best of two: attributes/s, both ingest rates and \
             the slowdown. Targets: import ≥ 200k attributes/s, slowdown under 10%.
             """)
 
@@ -450,9 +450,9 @@ struct AnomaliesBench: ParsableCommand {
         commandName: "anomalies",
         abstract: "Benchmark behaviour anomaly detection: scan rate, time against ingest, memory per entity, planted found.",
         discussion: """
-            Generates --days of activity for --entities entities and for a tenth as many (gen-feed --anomalies, one planted
-            anomaly per ten entities), ingests each, and runs `ctas anomalies` on each, best of three: events scanned per
-            second, scan time over ingest time, peak RSS, and bytes per tracked entity (the difference of the two runs'
+            Generates --days of activity for --entities entities and for a tenth as many (gen-feed --anomalies, one planted \
+            anomaly per ten entities), ingests each, and runs `ctas anomalies` on each, best of three: events scanned per \
+            second, scan time over ingest time, peak RSS, and bytes per tracked entity (the difference of the two runs' \
             peak RSS over the difference of their entity counts).
             """)
 

@@ -8,7 +8,7 @@ struct CTAS: AsyncParsableCommand {
         commandName: "ctas",
         abstract: "CTAS, the Convergent Threat Analysis System: ingest, store and analyse threat feeds.",
         discussion: """
-            Exit codes: 0 done, 1 runtime error (or rejects with --strict), 2 usage error.
+            Exit codes: 0 done, 1 runtime error (or rejects with --strict), 2 usage error. \
             Data lives in $XDG_DATA_HOME/ctas (else ~/.local/share/ctas) unless --data-dir says otherwise.
             """,
         subcommands: [ConsoleCommand.self, IngestCommand.self, ReplayCommand.self, GenFeedCommand.self, QueryCommand.self,

@@ -8,9 +8,9 @@ struct ConsoleCommand: AsyncParsableCommand {
         commandName: "console",
         abstract: "The analyst console (the default command): live panes over SSH, in tmux, on any terminal.",
         discussion: """
-            Without feeds it replays the bundled demo feed in a loop, into a demo data directory of its own.
-            Keys: ? help, : commands, / filter, p pause, [ ] speed, tab focus, z maximize, q quit. Keys can be
-            rebound in $XDG_CONFIG_HOME/ctas/config.toml; themes load from Themes/ and $XDG_CONFIG_HOME/ctas/themes.
+            Without feeds it replays the bundled demo feed in a loop, into a demo data directory of its own. \
+            Keys: ? help, : commands, / filter, p pause, [ ] speed, tab focus, z maximize, q quit. Keys can be \
+            rebound in $XDG_CONFIG_HOME/ctas/config.toml; themes load from Themes/ and $XDG_CONFIG_HOME/ctas/themes. \
             SIGHUP (the SSH link dropped), SIGTERM and Ctrl-C flush, checkpoint, restore the terminal and exit 0.
             """)
 

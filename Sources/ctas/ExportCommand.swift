@@ -10,17 +10,17 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Export intelligence and stored events: STIX 2.1 bundle, MISP event JSON, MISP feed directory, CSV or Zeek intel file.",
         discussion: """
-            What is exported: the intelligence store, selected as `ctas intel list` selects (--type, --min-score,
-            --sighted, --source, --at), and stored events, selected with --query (the console's filter language),
-            --since/--until, --cell and --neighbors ID --hops N. Giving only intelligence options (or --intel)
-            exports the intelligence alone; giving only event options exports those events (with the known
+            What is exported: the intelligence store, selected as `ctas intel list` selects (--type, --min-score, \
+            --sighted, --source, --at), and stored events, selected with --query (the console's filter language), \
+            --since/--until, --cell and --neighbors ID --hops N. Giving only intelligence options (or --intel) \
+            exports the intelligence alone; giving only event options exports those events (with the known \
             intelligence they sighted); giving none exports everything.
 
-            Events travel as STIX observed-data pointing at their observables, and as a sighting of every known
-            indicator they carry; in MISP, the MISP feed and Zeek's intel file their indicators join the
-            intelligence as reported by "CTAS observed events" (not marked for detection), with the events as
-            sightings (warninglisted values never become indicators). CSV writes indicators, or the events themselves (the columns of `ctas query events`) when
-            an event option is given. STIX ids are derived from the content: the same object has the same id in
+            Events travel as STIX observed-data pointing at their observables, and as a sighting of every known \
+            indicator they carry; in MISP, the MISP feed and Zeek's intel file their indicators join the \
+            intelligence as reported by "CTAS observed events" (not marked for detection), with the events as \
+            sightings (warninglisted values never become indicators). CSV writes indicators, or the events themselves (the columns of `ctas query events`) when \
+            an event option is given. STIX ids are derived from the content: the same object has the same id in \
             every export. The Zeek intel file leaves out CVE ids (Zeek has no such type) and says how many.
             """)
 

@@ -8,9 +8,9 @@ struct GenFeedCommand: ParsableCommand {
         commandName: "gen-feed",
         abstract: "Generate a realistic, reproducible threat feed (NDJSON or CSV) on stdout.",
         discussion: """
-            Events cluster around geographic hotspots with background noise; indicators recur with
-            Zipf-like popularity; entities act in bursts; descriptions carry defanged indicators.
-            --malformed-rate adds bad lines of every kind the parser must survive. A JSON line with the
+            Events cluster around geographic hotspots with background noise; indicators recur with \
+            Zipf-like popularity; entities act in bursts; descriptions carry defanged indicators. \
+            --malformed-rate adds bad lines of every kind the parser must survive. A JSON line with the \
             counts of what was generated goes to stderr.
             """)
 

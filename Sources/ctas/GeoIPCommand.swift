@@ -38,8 +38,8 @@ struct GeoIPCommand: ParsableCommand {
         commandName: "geoip",
         abstract: "Place IP addresses with MaxMind DB files (GeoLite2, GeoIP2, DB-IP), as ingest does.",
         discussion: """
-            Databases: --db FILE (repeatable), else [geoip] database in config.toml, else every *.mmdb in
-            $XDG_DATA_HOME/ctas (else ~/.local/share/ctas), else GeoLite2-City.mmdb (and GeoLite2-ASN.mmdb) in
+            Databases: --db FILE (repeatable), else [geoip] database in config.toml, else every *.mmdb in \
+            $XDG_DATA_HOME/ctas (else ~/.local/share/ctas), else GeoLite2-City.mmdb (and GeoLite2-ASN.mmdb) in \
             /usr/share/GeoIP or /var/lib/GeoIP. Each field comes from the first database that has it.
             """,
         subcommands: [Lookup.self, Info.self])
@@ -64,8 +64,8 @@ struct GeoIPCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Where addresses are: country, city, coordinates, accuracy, AS number and organisation, network.",
             discussion: """
-                Give addresses as arguments, or - to read one per line from standard input. JSON output is one object
-                per line: ip, found, country, city, lat, lon, accuracyKm, asn, org, network (null when unknown). A bad
+                Give addresses as arguments, or - to read one per line from standard input. JSON output is one object \
+                per line: ip, found, country, city, lat, lon, accuracyKm, asn, org, network (null when unknown). A bad \
                 address is reported (an "error" member in JSON) and the exit status is 1.
                 """)
 

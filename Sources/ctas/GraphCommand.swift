@@ -16,9 +16,9 @@ struct GraphNeighborsCommand: ParsableCommand {
         commandName: "neighbors",
         abstract: "Events linked to an event or an indicator, up to three hops away.",
         discussion: """
-            ID is an event id or an indicator value in any written form (evil[.]com, HXXP://…, upper-case hashes).
-            Two events are one hop apart when they share an indicator. Warninglisted values are never followed;
-            values seen in more events than the over-correlation threshold are shown with their count but followed
+            ID is an event id or an indicator value in any written form (evil[.]com, HXXP://…, upper-case hashes). \
+            Two events are one hop apart when they share an indicator. Warninglisted values are never followed; \
+            values seen in more events than the over-correlation threshold are shown with their count but followed \
             only with --include-overcorrelated. Exit code 1 when the graph holds no such event or indicator.
             """)
 

@@ -16,8 +16,8 @@ struct H3Command: ParsableCommand {
             commandName: "bench",
             abstract: "Nanoseconds per call of latLngToCell, cellToLatLng, cellToBoundary and gridDisk, against C when given.",
             discussion: """
-                --c-library names a shared object exporting H3's C API (for example one of the extension modules in
-                the PyPI h3 wheel, site-packages/h3/_cy/*.so; pass --preload with libpython for its symbols). Both run
+                --c-library names a shared object exporting H3's C API (for example one of the extension modules in \
+                the PyPI h3 wheel, site-packages/h3/_cy/*.so; pass --preload with libpython for its symbols). Both run \
                 on the same random points in the same process; best of three runs each.
                 """)
 
@@ -44,7 +44,7 @@ struct H3Command: ParsableCommand {
             commandName: "latLngToCell",
             abstract: "The cell containing a point.",
             discussion: """
-                With --batch, reads JSON lines {"lat":…,"lng":…,"res":…} from stdin and writes {"cell":"…"} lines in
+                With --batch, reads JSON lines {"lat":…,"lng":…,"res":…} from stdin and writes {"cell":"…"} lines in \
                 the same order; a bad line gives {"error":"…"} on its line instead of stopping.
                 """)
 

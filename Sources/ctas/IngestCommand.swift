@@ -10,9 +10,9 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Ingest feed files (or stdin) at full speed into the data directory.",
         discussion: """
-            Prints a JSON summary on stdout (accepted, rejected, duplicates, rejectReasons, seconds,
-            eventsPerSecond, per-tier counts); a progress bar on stderr when it is a terminal.
-            A restart resumes each file from its checkpoint: nothing accepted is lost or stored twice.
+            Prints a JSON summary on stdout (accepted, rejected, duplicates, rejectReasons, seconds, \
+            eventsPerSecond, per-tier counts); a progress bar on stderr when it is a terminal. \
+            A restart resumes each file from its checkpoint: nothing accepted is lost or stored twice. \
             Rejected lines go to dead-letter.ndjson in the data directory, with their reasons.
             """)
 

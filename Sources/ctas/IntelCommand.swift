@@ -60,9 +60,9 @@ struct IntelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import MISP event JSON, MISP feed directories (manifest.json) and STIX 2.1 bundles.",
             discussion: """
-                Importing the same event or bundle again changes nothing; a newer version (a later MISP timestamp or STIX
-                modified) replaces the stored one. Parts that cannot be imported (invalid JSON, types that are not indicators,
-                patterns that do not parse, dangling references) are counted and listed on stderr with file and JSON path;
+                Importing the same event or bundle again changes nothing; a newer version (a later MISP timestamp or STIX \
+                modified) replaces the stored one. Parts that cannot be imported (invalid JSON, types that are not indicators, \
+                patterns that do not parse, dangling references) are counted and listed on stderr with file and JSON path; \
                 the rest is imported. Prints a JSON summary; exit 1 when a file could not be read at all.
                 """)
 
@@ -110,8 +110,8 @@ struct IntelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Indicators with their score (decayed to now or --at), sightings and sources, highest score first.",
             discussion: """
-                Scores decay after MISP's NIDS simple model: score = base × (1 − (t/τ)^(1/δ)), τ 120 days, δ 2, base 80
-                (or the report's confidence), t since the last sighting, else the last time seen, else the report date;
+                Scores decay after MISP's NIDS simple model: score = base × (1 − (t/τ)^(1/δ)), τ 120 days, δ 2, base 80 \
+                (or the report's confidence), t since the last sighting, else the last time seen, else the report date; \
                 below 30 an indicator is decayed (still listed, marked).
                 """)
 

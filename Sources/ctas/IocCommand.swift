@@ -15,9 +15,9 @@ struct IocExtractCommand: ParsableCommand {
         commandName: "extract",
         abstract: "Print every indicator in files or stdin: type, canonical value, line, and the text as written.",
         discussion: """
-            Finds IPv4/IPv6 addresses, domains, URLs, e-mail addresses, MD5/SHA-1/SHA-256 hashes and CVE ids, plain or
-            defanged ([.], (dot), hxxp, [:], [://], fxp, [@]…), in canonical form (refanged, lower case where the type
-            is case-insensitive). Any bytes are accepted: invalid UTF-8 and binary data are scanned, never fatal.
+            Finds IPv4/IPv6 addresses, domains, URLs, e-mail addresses, MD5/SHA-1/SHA-256 hashes and CVE ids, plain or \
+            defanged ([.], (dot), hxxp, [:], [://], fxp, [@]…), in canonical form (refanged, lower case where the type \
+            is case-insensitive). Any bytes are accepted: invalid UTF-8 and binary data are scanned, never fatal. \
             An unreadable file is reported on stderr and the others are still read (exit code 1 at the end).
             """)
 

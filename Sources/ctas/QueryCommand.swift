@@ -22,9 +22,9 @@ struct QueryEventsCommand: ParsableCommand {
         commandName: "events",
         abstract: "List stored events matching every filter given, newest first.",
         discussion: """
-            Rows stream to the output as they are read (any number, flat memory). When --limit stops the list
-            while more events match, stderr says so. The table shows each event's indicators, listed and found
-            in its description; it cuts long cells only on a terminal. Feed strings are shown escaped in the
+            Rows stream to the output as they are read (any number, flat memory). When --limit stops the list \
+            while more events match, stderr says so. The table shows each event's indicators, listed and found \
+            in its description; it cuts long cells only on a terminal. Feed strings are shown escaped in the \
             table and CSV (--raw writes CSV exactly as stored).
             """)
 

@@ -10,8 +10,8 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Replay recorded feeds paced by event time (or at max speed), storing what they carry.",
         discussion: """
-            With --headless, status lines go to stderr each second and a JSON summary to stdout at the end.
-            With --commands, control lines are read from stdin: pause, resume, speed N|max,
+            With --headless, status lines go to stderr each second and a JSON summary to stdout at the end. \
+            With --commands, control lines are read from stdin: pause, resume, speed N|max, \
             seek 2026-11-20T10:00Z, stop. SIGINT/SIGTERM/SIGHUP stop cleanly.
             """)
 
