@@ -408,10 +408,30 @@ struct JSONCursor {
 /// decoded keys, so `"a"` and `"\u0061"` are the same key. Keys are byte ranges of the line
 /// (no copies); past 32 keys a hash of their bytes narrows the comparisons.
 struct KeySet {
+    /// Past this many keys an object's keys are checked through a hashed set (seeded per
+    /// process), not by walking the earlier ones: a hostile object of 100,000 keys is read in
+    /// linear time.
+    static let walkLimit = 32
+
     private var keys: [(start: Int32, end: Int32, escaped: Bool, hash: UInt32)] = []
+    private var many: Set<[UInt8]>?
 
     mutating func insert(_ token: JSONCursor.StringToken, in cursor: JSONCursor) throws(LineProblem) {
         let b = cursor.bytes
+        if many == nil && keys.count >= Self.walkLimit {
+            var all = Set<[UInt8]>()
+            for k in keys {
+                let other = JSONCursor.StringToken(start: Int(k.start), end: Int(k.end), hasEscapes: k.escaped)
+                all.insert(k.escaped ? Array(try cursor.string(other).utf8) : Array(b[Int(k.start)..<Int(k.end)]))
+            }
+            many = all
+            keys = []
+        }
+        if many != nil {
+            let text = token.hasEscapes ? Array(try cursor.string(token).utf8) : Array(b[token.start..<token.end])
+            if let result = many?.insert(text), !result.inserted { throw duplicate(text) }
+            return
+        }
         if token.hasEscapes || keys.contains(where: \.escaped) {
             // Rare: compare decoded keys.
             let key = try cursor.string(token)

@@ -61,6 +61,7 @@ public struct JSONTape {
             } else {
                 var anyEscapedKey = false
                 var seenHashBits: UInt64 = 0   // one bit per key hash seen (mod 64): most keys need no walk
+                var many: Set<[UInt8]>?        // every decoded key, once the object is large (no quadratic walk)
                 while true {
                     c.skipWhitespace()
                     guard c.peek() == UInt8(ascii: "\"") else { throw c.unexpected("a key in double quotes") }
@@ -68,7 +69,11 @@ public struct JSONTape {
                     let hash = key.hasEscapes ? 0 : Self.keyHash(UnsafeBufferPointer(rebasing: bytes[key.start..<key.end]))
                     anyEscapedKey = anyEscapedKey || key.hasEscapes
                     let bit: UInt64 = 1 << UInt64(hash & 63)
-                    if members > 0 && (anyEscapedKey || seenHashBits & bit != 0) {
+                    if members >= KeySet.walkLimit {
+                        if many == nil { many = try decodedKeys(of: me, cursor: c) }
+                        let text = key.hasEscapes ? Array(try c.string(key).utf8) : Array(bytes[key.start..<key.end])
+                        if let result = many?.insert(text), !result.inserted { throw Self.duplicate(String(decoding: text, as: UTF8.self)) }
+                    } else if members > 0 && (anyEscapedKey || seenHashBits & bit != 0) {
                         try refuseDuplicate(key, hash: hash, object: me, decoding: anyEscapedKey, cursor: c)
                     }
                     seenHashBits |= bit
@@ -160,6 +165,18 @@ public struct JSONTape {
             }
             i = Int(nodes[i + 1].next)
         }
+    }
+
+    /// The decoded keys of the object `object` so far.
+    private func decodedKeys(of object: Int, cursor: JSONCursor) throws(LineProblem) -> Set<[UInt8]> {
+        var keys = Set<[UInt8]>()
+        var i = object + 1
+        while i < nodes.count {
+            let node = nodes[i]
+            keys.insert(node.escaped ? Array(string(of: node).utf8) : Array(bytes[Int(node.start)..<Int(node.end)]))
+            i = Int(nodes[i + 1].next)
+        }
+        return keys
     }
 
     private static func duplicate(_ key: String) -> LineProblem {

@@ -48,8 +48,34 @@ import Testing
             }
         }
         #expect(refused > 500, "the random objects repeat keys often enough to test both ways (\(refused))")
+        // Large objects (past the walk limit the keys go through a hashed set): unique keys,
+        // then one repeated — plainly or with an escape — at a random place.
+        for round in 0..<200 {
+            let count = KeySet.walkLimit + Int(random.next() % 300)
+            var keys = (0..<count).map { "k\($0)" }
+            let repeated = round % 2 == 1
+            if repeated {
+                let original = keys[Int(random.next() % UInt64(count))]
+                let spelled = round % 4 == 1 ? "\\u006b" + original.dropFirst() : original
+                keys.insert(spelled, at: Int(random.next() % UInt64(count + 1)))
+            }
+            let text = "{" + keys.map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+            switch parses(text) {
+            case .success: #expect(!repeated, "accepted a repeated key among \(count)")
+            case .failure(let problem): #expect(repeated && problem.code == "duplicate_key", "\(problem.code): \(problem.message)")
+            }
+        }
         // The same key in sibling objects is no duplicate.
         if case .failure(let problem) = parses(#"{"a":{"k":1},"b":{"k":2},"k":3}"#) { Issue.record("refused: \(problem.message)") }
+    }
+
+    @Test func nativeLinesWithManyKeysKeepTheirDuplicateCheck() throws {
+        let keys = (0..<500).map { "\"x\($0)\":1" }.joined(separator: ",")
+        let head = #"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","#
+        let lines = [head + keys + "}", head + keys + #","x7":2}"#, head + keys + #","\u0078499":2}"#]
+        let out = try decodeAll(lines.joined(separator: "\n") + "\n", format: .ndjson)
+        #expect(out.events.count == 1)
+        #expect(out.rejects.map(\.reasonKey) == ["duplicate_key:x7", "duplicate_key:x499"], "\(out.rejects.map(\.message))")
     }
 
     @Test func theKeyTableFindsWhatMemberFinds() {
