@@ -23,6 +23,19 @@ import Testing
         }
     }
 
+    @Test func benchFormatsNamesAnUnknownFormatAndRunsAChosenOne() async throws {
+        let dir = scratchDir()
+        let bad = try await CLI.run(["bench", "formats", "--formats", "eve,evee", "--records", "10", "--directory", dir + "/b"])
+        #expect(bad.status == 2 && bad.stderr.contains("unknown format 'evee'") && bad.stderr.contains("eve, zeek, zeek-json"), "\(bad.stderr)")
+        let run = try await CLI.run(["bench", "formats", "--formats", "zeek", "--records", "200", "--lnav-records", "0", "--directory", dir + "/b"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let formats = (result?["rates"] as? [[String: Any]])?.compactMap { $0["format"] as? String } ?? []
+        #expect(formats == ["ndjson", "ndjson", "zeek", "zeek"], "native and the chosen format, plain and gzip: \(formats)")
+        let rejects = (result?["rates"] as? [[String: Any]])?.compactMap { $0["rejects"] as? Int } ?? []
+        #expect(rejects == [0, 0, 0, 0])
+    }
+
     @Test func badRulesFileNamesFileAndLine() async throws {
         let dir = scratchDir()
         try "[hot]\nplace when severity >> 3 \"x\"\n".write(toFile: dir + "/bad.rules", atomically: true, encoding: .utf8)
