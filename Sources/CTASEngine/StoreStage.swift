@@ -226,7 +226,7 @@ actor StoreStage {
             result = try warm.commit(parts, deadLetterSize: deadLetters.size,
                                      alsoWrite: { (inserted) throws(StoreError) in
                                          try graph.write(graphEntries(group, inserted: inserted))
-                                         _ = try intel.insertSightings(sightingRows(group, inserted: inserted))
+                                         try intel.logSightings(sightingRows(group, inserted: inserted))
                                      },
                                      checkpoints: { inserted in checkpoints(for: group, inserted: inserted) })
         } catch {

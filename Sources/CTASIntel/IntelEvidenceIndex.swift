@@ -184,12 +184,14 @@ extension IntelStore {
             entries.reset()
         }
         pending.flush(into: &index)
-        // A sighting outranks both.
-        let sightings = try database.prepare("SELECT kind, value, max(ts) FROM intel_sightings WHERE ts <= ? GROUP BY kind, value")
-        try sightings.bind([.integer(time.microseconds)])
-        while try sightings.step() {
-            guard let kind = UInt8(exactly: sightings.int64(0)) else { continue }
-            index.sighted(key: IntelEvidenceIndex.fingerprint(kind: kind, bytes: sightings.textBytes(1)), at: sightings.int64(2))
+        // A sighting outranks both (the latest of the indexed table's and the log's).
+        for table in sightingTables {
+            let sightings = try database.prepare("SELECT kind, value, max(ts) FROM \(table) WHERE ts <= ? GROUP BY kind, value")
+            try sightings.bind([.integer(time.microseconds)])
+            while try sightings.step() {
+                guard let kind = UInt8(exactly: sightings.int64(0)) else { continue }
+                index.sighted(key: IntelEvidenceIndex.fingerprint(kind: kind, bytes: sightings.textBytes(1)), at: sightings.int64(2))
+            }
         }
         return index
     }

@@ -55,22 +55,47 @@ extension IntelStore {
         public init(at: Timestamp) { self.at = at }
     }
 
-    /// The indicators matching `selection`, highest score first.
     /// The listings of `indicators` that the store holds (each looked up by its value), at
     /// `time`: what an export of events needs of the intelligence they carry, without
     /// reading every indicator of a large store.
     public func listings(of indicators: Set<Indicator>, at time: Timestamp) throws(StoreError) -> [Indicator: IntelListing] {
         var out: [Indicator: IntelListing] = [:]
+        // The log is read once for all of them, not scanned once per indicator.
+        var logged: [Indicator: (count: Int64, last: Int64)] = [:]
+        if indicators.count > 1 && hasSightingLog {
+            try forEachSightingTally(in: "intel_sightings_log", upTo: time) { indicator, count, last in
+                if indicators.contains(indicator) { logged[indicator] = (count, last) }
+            }
+        }
         for indicator in indicators {
             var selection = Selection(at: time)
             selection.value = indicator.value
             selection.kinds = [indicator.kind]
-            for listing in try list(selection) where listing.indicator == indicator { out[indicator] = listing }
+            for listing in try list(selection, logged: indicators.count > 1 ? logged : nil) where listing.indicator == indicator {
+                out[indicator] = listing
+            }
         }
         return out
     }
 
+    /// Calls `body` with each indicator's count of sightings in `table` up to `time`, and the latest.
+    func forEachSightingTally(in table: String, upTo time: Timestamp,
+                              _ body: (Indicator, _ count: Int64, _ last: Int64) -> Void) throws(StoreError) {
+        let tallies = try database.prepare("SELECT kind, value, count(*), max(ts) FROM \(table) WHERE ts <= ? GROUP BY kind, value")
+        try tallies.bind([.integer(time.microseconds)])
+        while try tallies.step() {
+            guard let kind = IndicatorKind(rawValue: UInt8(clamping: tallies.int64(0))), let value = tallies.text(1) else { continue }
+            body(Indicator(kind, value), tallies.int64(2), tallies.int64(3))
+        }
+    }
+
+    /// The indicators matching `selection`, highest score first.
     public func list(_ selection: Selection) throws(StoreError) -> [IntelListing] {
+        try list(selection, logged: nil)
+    }
+
+    /// `list(_:)`; `logged`: the sighting log's tallies, read beforehand for many lookups.
+    func list(_ selection: Selection, logged: [Indicator: (count: Int64, last: Int64)]?) throws(StoreError) -> [IntelListing] {
         guard Self.exists(in: database) else { return [] }
         var byIndicator: [Indicator: IntelListing] = [:]
         var order: [Indicator] = []
@@ -98,30 +123,30 @@ extension IntelStore {
             if let until = time(13) { listing.validUntil = max(listing.validUntil ?? until, until) }
             byIndicator[indicator] = listing
         }
-        // Sightings up to the chosen time: of the one value asked for (its key prefix), or
-        // of every indicator in one pass.
+        // Sightings up to the chosen time, from the indexed table and the log: of the one
+        // value asked for (its key prefix; the log scanned unless its tallies came along), or
+        // of every indicator in one pass over each.
+        func add(_ indicator: Indicator, count: Int64, last: Int64) {
+            guard count > 0, var listing = byIndicator[indicator] else { return }
+            listing.sightings += Int(clamping: count)
+            listing.lastSighting = max(listing.lastSighting ?? Timestamp(microseconds: last), Timestamp(microseconds: last))
+            byIndicator[indicator] = listing
+        }
         if selection.value != nil {
-            let sightings = try database.prepare("SELECT count(*), max(ts) FROM intel_sightings WHERE kind = ? AND value = ? AND ts <= ?")
-            for indicator in order {
-                try sightings.bind([.integer(Int64(indicator.kind.rawValue)), .text(indicator.value), .integer(selection.at.microseconds)])
-                if try sightings.step(), sightings.int64(0) > 0 {
-                    byIndicator[indicator]?.sightings = Int(sightings.int64(0))
-                    byIndicator[indicator]?.lastSighting = Timestamp(microseconds: sightings.int64(1))
+            for table in sightingTables where !(table == "intel_sightings_log" && logged != nil) {
+                let sightings = try database.prepare("SELECT count(*), max(ts) FROM \(table) WHERE kind = ? AND value = ? AND ts <= ?")
+                for indicator in order {
+                    try sightings.bind([.integer(Int64(indicator.kind.rawValue)), .text(indicator.value), .integer(selection.at.microseconds)])
+                    if try sightings.step() { add(indicator, count: sightings.int64(0), last: sightings.int64(1)) }
+                    sightings.reset()
                 }
-                sightings.reset()
+            }
+            if let logged {
+                for indicator in order { if let tally = logged[indicator] { add(indicator, count: tally.count, last: tally.last) } }
             }
         } else {
-            let sightings = try database.prepare("""
-                SELECT kind, value, count(*), max(ts) FROM intel_sightings WHERE ts <= ? GROUP BY kind, value
-                """)
-            try sightings.bind([.integer(selection.at.microseconds)])
-            while try sightings.step() {
-                guard let kind = IndicatorKind(rawValue: UInt8(clamping: sightings.int64(0))), let value = sightings.text(1) else { continue }
-                let indicator = Indicator(kind, value)
-                guard var listing = byIndicator[indicator] else { continue }
-                listing.sightings = Int(sightings.int64(2))
-                listing.lastSighting = Timestamp(microseconds: sightings.int64(3))
-                byIndicator[indicator] = listing
+            for table in sightingTables {
+                try forEachSightingTally(in: table, upTo: selection.at) { indicator, count, last in add(indicator, count: count, last: last) }
             }
         }
         var out: [IntelListing] = []
@@ -137,9 +162,9 @@ extension IntelStore {
                 continue
             }
             if selection.sightingsShown > 0 && listing.sightings > 0 {
-                let recent = try database.prepare("""
-                    SELECT ts, source, event FROM intel_sightings WHERE kind = ? AND value = ? AND ts <= ? ORDER BY ts DESC LIMIT ?
-                    """)
+                let recent = try database.prepare(sightingTables.map {
+                    "SELECT ts, source, event FROM \($0) WHERE kind = ?1 AND value = ?2 AND ts <= ?3"
+                }.joined(separator: " UNION ALL ") + " ORDER BY ts DESC, source, event LIMIT ?4")
                 try recent.bind([.integer(Int64(indicator.kind.rawValue)), .text(indicator.value), .integer(selection.at.microseconds),
                                  .integer(Int64(selection.sightingsShown))])
                 while try recent.step() {

@@ -61,4 +61,92 @@ import CTASTestSupport
             }
         }
     }
+
+    /// Sightings the engine logs count as imported ones do, whether they are still in the log
+    /// or merged into the indexed table (a limit of 1 merges at every call, 7 now and then,
+    /// 100,000 never): counts, latest sightings, the newest three with their events, the
+    /// evidence index's decay clock and the one-by-one listings all equal a count made here.
+    @Test(arguments: [1, 7, 100_000])
+    func loggedSightingsCountBeforeAndAfterTheMerge(limit: Int) throws {
+        let path = Scratch.path("sighting-log") + ".sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let database = try SQLiteDatabase(path: path)
+        let store = try IntelStore(database: database)
+        var random = SeededRandom(seed: UInt64(limit))
+        let day: Int64 = 86_400_000_000
+        let base: Int64 = 1_790_000_000_000_000
+        let values = (0..<12).map { Indicator(.domain, "s\($0).example-log.net") }
+        var batch = IntelBatch()
+        batch.reports.append(IntelReport(id: "r", format: "misp", name: "R", date: Timestamp(microseconds: base), modified: Timestamp(microseconds: base)))
+        for value in values { batch.entries.append(IntelEntry(report: "r", indicator: value, sourceType: "domain", confidence: 70)) }
+        // Two imported sightings, kept in the indexed table as before.
+        batch.sightings.append(IntelSighting(indicator: values[0], time: Timestamp(microseconds: base + 3 * day), source: "org"))
+        batch.sightings.append(IntelSighting(indicator: values[1], time: Timestamp(microseconds: base + 50 * day), source: "org"))
+        _ = try store.store(batch, importedAt: Timestamp(microseconds: base))
+        var expected: [(indicator: Indicator, time: Int64, source: String, event: String)] = [
+            (values[0], base + 3 * day, "org", ""), (values[1], base + 50 * day, "org", ""),
+        ]
+        var eventNumber = 0
+        for _ in 0..<9 {
+            var rows: [(Indicator, Timestamp, String, String)] = []
+            for _ in 0..<Int(random.next() % 6) {
+                let value = values[Int(random.next() % 8)]   // four values are never sighted
+                let time = base + Int64(random.next() % 100) * day + Int64(random.next() % 1000)
+                let source = random.next() % 2 == 0 ? "sensor-a" : "sensor-b"
+                eventNumber += 1
+                rows.append((value, Timestamp(microseconds: time), source, "event-\(eventNumber)"))
+                expected.append((value, time, source, "event-\(eventNumber)"))
+            }
+            try database.transaction { () throws(StoreError) in try store.logSightings(rows, limit: limit) }
+            #expect(try store.loggedSightingCount() < limit)
+        }
+        #expect(eventNumber > 10)
+        for at in [base + 40 * day, base + 200 * day] {
+            let time = Timestamp(microseconds: at)
+            let listed = try store.list(IntelStore.Selection(at: time))
+            #expect(listed.count == values.count)
+            let index = try store.evidenceIndex(at: time)
+            for listing in listed {
+                let seen = expected.filter { $0.indicator == listing.indicator && $0.time <= at }
+                #expect(listing.sightings == seen.count, "\(listing.indicator.value)")
+                #expect(listing.lastSighting == seen.map(\.time).max().map { Timestamp(microseconds: $0) }, "\(listing.indicator.value)")
+                #expect(try #require(index.evidence(for: listing.indicator)).reference == listing.reference)
+                var one = IntelStore.Selection(at: time)
+                one.value = listing.indicator.value
+                one.sightingsShown = 3
+                let shown = try #require(try store.list(one).first)
+                let newest = seen.sorted { ($0.time, $1.source, $1.event) > ($1.time, $0.source, $0.event) }.prefix(3)
+                #expect(shown.recentSightings.map(\.time.microseconds) == newest.map(\.time), "\(listing.indicator.value)")
+                #expect(shown.recentSightings.map(\.event) == newest.map(\.event), "\(listing.indicator.value)")
+                #expect(shown == listing)
+            }
+            let each = try store.listings(of: Set(values), at: time)
+            for listing in listed { #expect(each[listing.indicator] == listing) }
+        }
+    }
+
+    /// A store written before the sighting log existed, read without writing (so without
+    /// the log table), still lists its sightings.
+    @Test func storeWithoutTheLogListsItsSightings() throws {
+        let path = Scratch.path("no-sighting-log") + ".sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let base: Int64 = 1_790_000_000_000_000
+        do {
+            let store = try IntelStore(database: SQLiteDatabase(path: path))
+            var batch = IntelBatch()
+            let value = Indicator(.domain, "old.example-log.net")
+            batch.reports.append(IntelReport(id: "r", format: "misp", name: "R", date: nil, modified: Timestamp(microseconds: base)))
+            batch.entries.append(IntelEntry(report: "r", indicator: value, sourceType: "domain"))
+            batch.sightings.append(IntelSighting(indicator: value, time: Timestamp(microseconds: base + 5), source: "org"))
+            _ = try store.store(batch, importedAt: Timestamp(microseconds: base))
+            try store.database.execute("DROP TABLE intel_sightings_log")
+        }
+        let reader = try IntelStore(database: SQLiteDatabase(path: path), readOnly: true)
+        #expect(try reader.loggedSightingCount() == 0)
+        let listed = try reader.list(IntelStore.Selection(at: Timestamp(microseconds: base + 10)))
+        #expect(listed.map(\.sightings) == [1])
+        #expect(listed.first?.lastSighting == Timestamp(microseconds: base + 5))
+        #expect(try reader.evidenceIndex(at: Timestamp(microseconds: base + 10)).evidence(for: Indicator(.domain, "old.example-log.net"))?.reference
+                == Timestamp(microseconds: base + 5))
+    }
 }
