@@ -89,7 +89,7 @@ public enum AnomalyBenchmark {
         var peak = 0
         for _ in 0..<3 {
             let started = MonotonicClock.nanoseconds()
-            let (status, rss) = try BenchFixture.spawnMeasured(executable, ["anomalies", "--format", "json", "--data-dir", fixture.dataDirectory],
+            let (status, rss, _) = try BenchFixture.spawnMeasured(executable, ["anomalies", "--format", "json", "--data-dir", fixture.dataDirectory],
                                                                stdout: output)
             guard status == 0 else { throw BenchError.childFailed(command: "ctas anomalies", status: status) }
             best = min(best, Double(MonotonicClock.nanoseconds() - started) / 1e9)

@@ -101,9 +101,10 @@ public struct BenchFixture {
     }
 
     /// Runs `executable` with `arguments` (and extra environment entries), stdout to a file,
-    /// and waits; returns the exit status and the child's peak RSS in bytes (from wait4).
+    /// and waits; returns the exit status, the child's peak RSS in bytes and the processor
+    /// time it used, user and system (from wait4).
     public static func spawnMeasured(_ executable: String, _ arguments: [String], stdout path: String, stderr errorPath: String? = nil,
-                                     environment extra: [String] = []) throws -> (status: Int32, peakResidentBytes: Int) {
+                                     environment extra: [String] = []) throws -> (status: Int32, peakResidentBytes: Int, cpuSeconds: Double) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -130,7 +131,8 @@ public struct BenchFixture {
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return (code, Int(usage.ru_maxrss) * 1024)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return (code, Int(usage.ru_maxrss) * 1024, cpu)
     }
 
     /// A program on the PATH.

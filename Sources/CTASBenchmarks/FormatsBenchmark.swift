@@ -130,7 +130,7 @@ public enum FormatsBenchmark {
         try write(.zeek, records: records, options: options, to: path)
         let lnavOut = fixture.directory + "/lnav.out"
         let started = MonotonicClock.nanoseconds()
-        let (status, lnavRSS) = try BenchFixture.spawnMeasured(lnav, ["-n", "-c", ";SELECT count(*) FROM bro_dns_log", path], stdout: lnavOut,
+        let (status, lnavRSS, _) = try BenchFixture.spawnMeasured(lnav, ["-n", "-c", ";SELECT count(*) FROM bro_dns_log", path], stdout: lnavOut,
                                                                environment: ["HOME=" + fixture.directory, "TERM=dumb"])
         let lnavSeconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
         guard status == 0 else { throw BenchError.childFailed(command: "lnav", status: status) }

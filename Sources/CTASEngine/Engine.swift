@@ -156,7 +156,7 @@ public final class Engine: Sendable {
         let warm: WarmTier
         let graph: GraphTier
         let intel: IntelStore
-        let known: IntelEvidenceIndex
+        let loader: IntelEvidenceLoader?
         let deadLetters: DeadLetterFile
         var storedEvents = 0
         var storedThroughSeq: Int64 = 0
@@ -166,7 +166,9 @@ public final class Engine: Sendable {
                                   retention: configuration.rules.graphRetention, holdingEvents: configuration.graphHoldsEvents,
                                   memoryBudget: configuration.rules.graphMemoryBytes)
             intel = try IntelStore(database: warm.database)
-            known = configuration.matchIntel ? try intel.evidenceIndex() : IntelEvidenceIndex()
+            // Loaded while the pipeline starts, when the store holds any intelligence.
+            let holdsIntel = configuration.matchIntel ? try intel.entryCount(upTo: 1) > 0 : false
+            loader = holdsIntel ? IntelEvidenceLoader(databasePath: directory.warmDatabase) : nil
             // Every commit stores the dead-letter length; with none stored, nothing was ever
             // committed, so lines in the file come from a run that died before its first commit.
             deadLetters = try DeadLetterFile(path: directory.deadLetterFile, committedSize: try warm.committedDeadLetterSize() ?? 0)
@@ -234,7 +236,7 @@ public final class Engine: Sendable {
         let risk = RiskBoard()
         routeStage = RouteStage(input: routeQueue, output: storeQueue, router: router, hub: hub,
                                 geolocator: configuration.geolocator.map { EventGeolocator(locator: $0, warninglist: configuration.warninglist) },
-                                known: known, risk: risk)
+                                intel: loader, risk: risk)
         fanoutQueue = BoundedQueue(capacity: 2)
         storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph, intel: intel), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,

@@ -17,16 +17,19 @@ actor RouteStage {
     private let hub: MetricsHub
     private let extractor = IndicatorExtractor()
     private var geolocator: EventGeolocator?
-    /// The intelligence store's indicators, matched against every event's, with what scores them.
-    private let known: IntelEvidenceIndex
+    /// The intelligence store's indicators, matched against every event's, with what scores
+    /// them: nil until the loader (nil: nothing to match) hands it over at the first batch.
+    private var known: IntelEvidenceIndex?
+    private var loader: IntelEvidenceLoader?
+    private var loadError: StoreError?
     private var sightings = 0
     /// Anomalies and hot spots the later stages found (nil: events are not scored).
     private let risk: RiskBoard?
 
     init(input: BoundedQueue<EventBatch>, output: BoundedQueue<EventBatch>, router: TierRouter, hub: MetricsHub,
-         geolocator: EventGeolocator?, known: IntelEvidenceIndex, risk: RiskBoard?) {
+         geolocator: EventGeolocator?, intel loader: IntelEvidenceLoader?, risk: RiskBoard?) {
         self.geolocator = geolocator
-        self.known = known
+        self.loader = loader
         self.risk = risk
         executor = ThreadExecutor(name: "ctas-route")
         self.input = input
@@ -40,7 +43,18 @@ actor RouteStage {
             let started = MonotonicClock.nanoseconds()
             batch.indicators = batch.events.map(extractor.indicators(of:))
             if geolocator != nil { geolocate(&batch) }
-            let intelScores = known.isEmpty ? [] : matchIntel(&batch)
+            if let loader {
+                self.loader = nil
+                switch loader.index() {
+                case .success(let index): known = index.isEmpty ? nil : index
+                case .failure(let error):
+                    // The store was readable when the engine opened it; an error now (a disk
+                    // failing) leaves events unmatched, said in every batch's warnings.
+                    loadError = error
+                }
+            }
+            if loadError != nil { batch.warnings["intel_not_loaded", default: 0] += batch.events.count }
+            let intelScores = known.map { matchIntel(&batch, against: $0) } ?? []
             batch.cells = batch.events.map { GeoCell.of($0)?.rawValue ?? 0 }
             risk?.score(&batch.events, cells: batch.cells, intelScores: intelScores)
             batch.placements = zip(batch.events, batch.indicators).map { router.place($0, indicators: $1.count) }
@@ -56,7 +70,7 @@ actor RouteStage {
     /// Marks events that carry known indicators (tag `intel`) and lists them for the writer,
     /// which records the sightings in the events' transaction. Returns per event the highest
     /// score (at the event's time) of the intelligence it carries.
-    private func matchIntel(_ batch: inout EventBatch) -> [Double?] {
+    private func matchIntel(_ batch: inout EventBatch, against known: IntelEvidenceIndex) -> [Double?] {
         var scores = [Double?](repeating: nil, count: batch.events.count)
         for i in batch.events.indices {
             // Each indicator looked up once (hashed, one probe), its evidence kept for the score.

@@ -416,14 +416,19 @@ struct IntelBench: ParsableCommand {
         commandName: "intel",
         abstract: "Benchmark importing a generated MISP feed and ingesting with its indicators matched against every event.",
         discussion: """
-            Writes a MISP feed of --attributes attributes (one in a hundred are indicators of the event feed, the rest \
+            Writes a MISP feed of --attributes attributes (--feed-values of them values of the event feed, the rest \
             random), times `ctas intel import` of it, then ingests --events generated events into a data directory \
-            without intelligence and into one holding it, alternating, best of two: attributes/s, both ingest rates and \
-            the slowdown. Targets: import ≥ 200k attributes/s, slowdown under 10%.
+            without intelligence and into one holding it, alternating, best of --rounds: attributes/s, both ingest \
+            rates, the slowdown (and the same in processor time) and the sightings per event. Beside it, the worst case: a store holding one attribute in a \
+            hundred from the event feed, so that every event is sighted (denseSlowdown). Targets: import ≥ 200k \
+            attributes/s, slowdown under 10%.
             """)
 
     @Option(help: "Attributes in the generated MISP feed.") var attributes: Int = 1_000_000
     @Option(help: "Events to ingest.") var events: Int = 300_000
+    @Option(help: "Values of the event feed the intelligence holds (about one event in a hundred sighted at 100).")
+    var feedValues: Int = 100
+    @Option(help: "Ingests of each kind (without, with, dense); the best counts.") var rounds: Int = 3
     @Option(help: "Generator seed.") var seed: UInt64 = 7
     @Option(help: "Scratch directory (removed first; default: a temporary directory).") var directory: String?
     @Flag(help: "Keep the scratch directory afterwards (the MISP feed, the event feed and the last run of each store).")
@@ -432,12 +437,14 @@ struct IntelBench: ParsableCommand {
     func validate() throws {
         guard (1...50_000_000).contains(attributes) else { throw ValidationError("--attributes must be 1–50000000") }
         guard (1...100_000_000).contains(events) else { throw ValidationError("--events must be 1–100000000") }
+        guard (1...1_000_000).contains(feedValues) else { throw ValidationError("--feed-values must be 1–1000000") }
+        guard (1...20).contains(rounds) else { throw ValidationError("--rounds must be 1–20") }
     }
 
     func run() throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-intel-\(getpid())"
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let result = try IntelBenchmark.run(attributes: attributes, events: events, seed: seed, directory: dir, executable: executable)
+        let result = try IntelBenchmark.run(attributes: attributes, events: events, feedValues: feedValues, rounds: rounds, seed: seed, directory: dir, executable: executable)
         if !keep { try? FileManager.default.removeItem(atPath: dir) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

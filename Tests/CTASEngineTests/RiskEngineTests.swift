@@ -199,4 +199,28 @@ import Testing
         _ = await alone.run()
         #expect(!burstFound(alone) && alone.snapshot.anomalies?.rebuiltFromEvents == 0)
     }
+
+    /// The evidence index loads on a thread of its own: from a store it gives what the store
+    /// holds; from a database that cannot be opened, the error (which the route stage turns
+    /// into an `intel_not_loaded` warning on every batch).
+    @Test func evidenceLoadsOffThePipelineAndReportsWhatFails() throws {
+        let path = Scratch.path("evidence-loader") + ".sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let store = try IntelStore(database: SQLiteDatabase(path: path))
+            var batch = IntelBatch()
+            batch.reports.append(IntelReport(id: "r", format: "misp", name: "R", date: nil, modified: Timestamp(microseconds: 1)))
+            batch.entries.append(IntelEntry(report: "r", indicator: Indicator(.domain, "loaded.example-intel.net"), sourceType: "domain",
+                                            confidence: 55))
+            _ = try store.store(batch, importedAt: Timestamp(microseconds: 1))
+        }
+        let loaded = try IntelEvidenceLoader(databasePath: path).index().get()
+        #expect(loaded.count == 1)
+        #expect(loaded.evidence(for: Indicator(.domain, "loaded.example-intel.net"))?.confidence == 55)
+        let missing = IntelEvidenceLoader(databasePath: Scratch.path("no-such-dir") + "/nothing/warm.sqlite").index()
+        guard case .failure = missing else {
+            Issue.record("a database that cannot be opened loaded: \(missing)")
+            return
+        }
+    }
 }

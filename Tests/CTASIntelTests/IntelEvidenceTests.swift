@@ -149,4 +149,22 @@ import CTASTestSupport
         #expect(try reader.evidenceIndex(at: Timestamp(microseconds: base + 10)).evidence(for: Indicator(.domain, "old.example-log.net"))?.reference
                 == Timestamp(microseconds: base + 5))
     }
+
+    /// An index started small grows past its room: every indicator folded in is found with
+    /// its confidence after each doubling (the slots and the filter are rebuilt), and values
+    /// never folded are not.
+    @Test func indexGrowsAndKeepsEveryIndicator() {
+        var index = IntelEvidenceIndex()
+        let values = (0..<40_000).map { Indicator(.domain, "g\($0).example-grow.net") }
+        for (n, value) in values.enumerated() {
+            index.fold(key: IntelEvidenceIndex.fingerprint(value), confidence: Double(n % 100), time: Int64(n), clock: .lastSeen)
+        }
+        #expect(index.count == values.count)
+        for (n, value) in values.enumerated() {
+            let found = index.evidence(for: value)
+            #expect(found?.confidence == Double(n % 100) && found?.reference == Timestamp(microseconds: Int64(n)), "\(value.value)")
+        }
+        let strangers = (0..<40_000).filter { index.contains(Indicator(.domain, "h\($0).example-grow.net")) }
+        #expect(strangers.isEmpty)
+    }
 }
