@@ -30,9 +30,70 @@ public enum IntelImport {
             if rebuild { _ = try? store.buildValueIndex() }
             throw error
         }
-        if rebuild { try store.buildValueIndex() }
+        let changed = outcome.summary.reportsNew + outcome.summary.reportsUpdated > 0
+        let current = try store.hasCurrentEvidenceSnapshot()
+        if changed || !current {
+            // The engine's evidence index, stored for the next ingest to start from: read over a
+            // connection of its own while this one builds the value index (a million entries:
+            // about 0.3 s of reading under about 1.4 s of index building).
+            let reading = EvidenceReading(store: store)
+            if rebuild { try store.buildValueIndex() }
+            try store.storeEvidenceSnapshot(try reading.result())
+        } else if rebuild {
+            try store.buildValueIndex()
+        }
         outcome.summary.rebuiltValueIndex = rebuild
         return outcome
+    }
+
+    /// The entries' evidence read (and made into a snapshot's bytes) on a thread of its own over
+    /// a second connection to the store's file (on the store's own connection, when it has no
+    /// file to share).
+    private final class EvidenceReading: @unchecked Sendable {   // `outcome` is written once, read under `condition`
+        private let condition = NSCondition()
+        private var outcome: Result<(snapshot: [UInt8], generation: Int64), StoreError>?
+        private let store: IntelStore?
+
+        init(store: IntelStore) {
+            let path = store.database.path
+            guard !path.isEmpty, path != ":memory:" else {
+                self.store = store
+                return
+            }
+            self.store = nil
+            let thread = Thread { [self] in
+                let read: Result<(snapshot: [UInt8], generation: Int64), StoreError>
+                do throws(StoreError) {
+                    let evidence = try IntelStore(database: SQLiteDatabase(path: path, readOnly: true), readOnly: true).entryEvidence()
+                    read = .success((evidence.index.snapshot(), evidence.generation))
+                } catch {
+                    read = .failure(error)
+                }
+                condition.lock()
+                outcome = read
+                condition.broadcast()
+                condition.unlock()
+            }
+            thread.name = "ctas-intel-evid"
+            thread.start()
+        }
+
+        /// The snapshot's bytes and the generation they are of.
+        func result() throws(StoreError) -> (snapshot: [UInt8], generation: Int64) {
+            if let store {
+                let evidence = try store.entryEvidence()
+                return (evidence.index.snapshot(), evidence.generation)
+            }
+            condition.lock()
+            while outcome == nil { condition.wait() }
+            let read = outcome
+            condition.unlock()
+            switch read {
+            case .success(let evidence): return evidence
+            case .failure(let error): throw error
+            case nil: throw .sqlite(path: "", doing: "read the evidence index", reason: "no result")
+            }
+        }
     }
 
     /// Entries in store and import together up to which the index is rebuilt: building it

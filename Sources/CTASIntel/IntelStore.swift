@@ -27,6 +27,10 @@ public final class IntelStore {
                 PRIMARY KEY(kind, value, ts, source, event)) WITHOUT ROWID;
             """)
         try database.execute(sightingLogSQL)
+        try database.execute("""
+            CREATE TABLE IF NOT EXISTS intel_state(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS intel_evidence(generation INTEGER NOT NULL, body BLOB NOT NULL);
+            """)
         // Also rebuilds the index an import dropped and could not rebuild (it was stopped).
         try database.execute(valueIndexSQL)
     }
@@ -142,6 +146,7 @@ public final class IntelStore {
                 end += 1
             }
             try database.transaction { () throws(StoreError) in
+                var changed = false
                 for report in batch.reports[start..<end] {
                     try stored.bind([.text(report.id)])
                     let previous: Int64? = try stored.step() ? stored.int64(0) : nil
@@ -151,6 +156,7 @@ public final class IntelStore {
                         continue
                     }
                     if previous == nil { summary.reportsNew += 1 } else { summary.reportsUpdated += 1 }
+                    changed = true
                     try upsert.bind([.text(report.id), .text(report.format), .text(report.name), report.organization.map(SQLiteValue.text) ?? .null,
                                      report.date.map { .integer($0.microseconds) } ?? .null, .integer(report.modified.microseconds),
                                      .text(JSONString.array(report.tags)), .integer(importedAt.microseconds)])
@@ -171,6 +177,8 @@ public final class IntelStore {
                         summary.entries += 1
                     }
                 }
+                // A snapshot of the evidence made before this transaction is stale after it.
+                if changed { try advanceGeneration() }
             }
             start = end
         }

@@ -106,6 +106,22 @@ public final class SQLiteDatabase {
         return stmt.isNull(0) ? nil : stmt.int64(0)
     }
 
+    /// Runs `body` in a read transaction, so that all its statements see the database as it
+    /// stood at its first read (a writer's commit meanwhile is not half seen); inside a
+    /// transaction already open, in that one.
+    public func reading<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        guard sqlite3_get_autocommit(handle) != 0 else { return try body() }
+        try execute("BEGIN")
+        do throws(StoreError) {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Runs `body` in a transaction, committing when it returns and rolling back if it throws.
     public func transaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
         try execute("BEGIN IMMEDIATE")

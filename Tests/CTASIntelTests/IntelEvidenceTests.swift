@@ -38,6 +38,11 @@ import CTASTestSupport
             }
         }
         _ = try store.store(batch, importedAt: Timestamp(microseconds: base))
+        // From the rows, then (seeds 1 and 2) from a snapshot stored as `intel import` stores it.
+        if seed <= 2 {
+            #expect(try store.storeEvidenceSnapshot({ let e = try store.entryEvidence(foldRun: foldRun); return (e.index.snapshot(), e.generation) }()))
+            #expect(try store.hasCurrentEvidenceSnapshot())
+        }
         for at in [base + 100 * day, base + 400 * day] {
             let time = Timestamp(microseconds: at)
             let listed = try store.list(IntelStore.Selection(at: time))
@@ -157,7 +162,7 @@ import CTASTestSupport
         var index = IntelEvidenceIndex()
         let values = (0..<40_000).map { Indicator(.domain, "g\($0).example-grow.net") }
         for (n, value) in values.enumerated() {
-            index.fold(key: IntelEvidenceIndex.fingerprint(value), confidence: Double(n % 100), time: Int64(n), clock: .lastSeen)
+            index.fold(key: index.fingerprint(value), confidence: Double(n % 100), time: Int64(n), clock: .lastSeen)
         }
         #expect(index.count == values.count)
         for (n, value) in values.enumerated() {
@@ -166,5 +171,70 @@ import CTASTestSupport
         }
         let strangers = (0..<40_000).filter { index.contains(Indicator(.domain, "h\($0).example-grow.net")) }
         #expect(strangers.isEmpty)
+    }
+
+    /// A snapshot gives back the index it was made of (the same key, every indicator with its
+    /// confidence and clock, strangers still unknown); bytes that are not one give nil.
+    @Test func snapshotRoundTripsAndRefusesWhatIsNotOne() throws {
+        var index = IntelEvidenceIndex(expected: 3_000)
+        let values = (0..<3_000).map { Indicator(.ipv4, "198.51.\($0 / 256).\($0 % 256)") }
+        for (n, value) in values.enumerated() {
+            index.fold(key: index.fingerprint(value), confidence: n % 3 == 0 ? nil : Double(n % 101),
+                       time: n % 5 == 0 ? nil : Int64(n) * 1_000, clock: n % 2 == 0 ? .reportDate : .lastSeen)
+        }
+        let bytes = index.snapshot()
+        let restored = try #require(bytes.withUnsafeBytes { IntelEvidenceIndex(snapshot: $0) })
+        #expect(restored.count == index.count)
+        for value in values { #expect(restored.evidence(for: value) == index.evidence(for: value), "\(value.value)") }
+        #expect(!restored.contains(Indicator(.ipv4, "203.0.113.9")))
+        // Cut short, one byte more, another magic, a capacity that is not a power of two, a
+        // rank past the strongest clock, a fingerprint given twice.
+        var broken: [[UInt8]] = [Array(bytes.dropLast()), bytes + [0], Array(bytes.prefix(39))]
+        var magic = bytes; magic[0] ^= 1; broken.append(magic)
+        var capacity = bytes; capacity[24] = 17; broken.append(capacity)
+        var rank = bytes; rank[40 + 24] = 9; broken.append(rank)
+        var twice = bytes; twice.replaceSubrange(65..<73, with: bytes[40..<48]); broken.append(twice)
+        for (n, bad) in broken.enumerated() { #expect(bad.withUnsafeBytes { IntelEvidenceIndex(snapshot: $0) } == nil, "case \(n)") }
+    }
+
+    /// `intel import` stores a snapshot of what it wrote; another import that changes the
+    /// store moves the generation on, so the old snapshot is not used, and stores a new one;
+    /// an engine's index from the snapshot equals one read from the rows.
+    @Test func importStoresASnapshotThatLaterImportsReplace() throws {
+        let dir = Scratch.path("evidence-snapshot")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        func event(_ uuid: String, timestamp: Int, values: [String]) -> String {
+            let attributes = values.map { "{\"type\":\"domain\",\"value\":\"\($0)\",\"to_ids\":true}" }.joined(separator: ",")
+            return "{\"Event\":{\"uuid\":\"\(uuid)\",\"info\":\"e\",\"date\":\"2026-11-01\",\"timestamp\":\"\(timestamp)\",\"Attribute\":[\(attributes)]}}"
+        }
+        try event("5f0c0000-0000-4000-8000-000000000001", timestamp: 1_790_000_000, values: ["one.example-snap.net", "two.example-snap.net"])
+            .write(toFile: dir + "/v1.json", atomically: true, encoding: .utf8)
+        try event("5f0c0000-0000-4000-8000-000000000001", timestamp: 1_790_000_100, values: ["three.example-snap.net"])
+            .write(toFile: dir + "/v2.json", atomically: true, encoding: .utf8)
+        let store = try IntelStore(database: SQLiteDatabase(path: dir + "/warm.sqlite"))
+        let now = Timestamp(microseconds: 1_800_000_000_000_000)
+        _ = try IntelImport.run(paths: [dir + "/v1.json"], into: store, importedAt: now)
+        let first = try store.generation()
+        #expect(first > 0)
+        #expect(try store.hasCurrentEvidenceSnapshot())
+        let fromSnapshot = try store.evidenceIndex(at: now)
+        let fromRows = try store.evidenceIndex(at: now, foldRun: 65_536, snapshot: false)
+        #expect(fromSnapshot.count == 2 && fromRows.count == 2)
+        for value in ["one", "two", "three"].map({ Indicator(.domain, "\($0).example-snap.net") }) {
+            #expect(fromSnapshot.evidence(for: value) == fromRows.evidence(for: value))
+        }
+        // The newer version replaces the event: the store moves on and the snapshot with it.
+        _ = try IntelImport.run(paths: [dir + "/v2.json"], into: store, importedAt: now)
+        #expect(try store.generation() > first)
+        #expect(try store.hasCurrentEvidenceSnapshot())
+        let replaced = try store.evidenceIndex(at: now)
+        #expect(replaced.count == 1 && replaced.contains(Indicator(.domain, "three.example-snap.net")))
+        #expect(!replaced.contains(Indicator(.domain, "one.example-snap.net")))
+        // Written around the import (as an older CTAS would): the snapshot is stale and unused.
+        try store.database.execute("UPDATE intel_state SET value = value + 1 WHERE name = 'generation'")
+        #expect(try !store.hasCurrentEvidenceSnapshot())
+        #expect(try store.storedEvidence() == nil)
+        #expect(try store.evidenceIndex(at: now).contains(Indicator(.domain, "three.example-snap.net")))
     }
 }
