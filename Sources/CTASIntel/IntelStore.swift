@@ -96,6 +96,9 @@ public final class IntelStore {
         /// The batch without its entries (they are in `entriesByReport`).
         fileprivate let batch: IntelBatch
         fileprivate let entriesByReport: [String: [IntelEntry]]
+        /// Each entry's tags as the JSON array stored, in the same places as `entriesByReport`
+        /// (encoded here, on the reader's thread, not on the writer's).
+        fileprivate let tagsByReport: [String: [String]]
 
         /// What the batch's files had wrong.
         public var problems: [IntelProblem] { batch.problems }
@@ -111,6 +114,7 @@ public final class IntelStore {
                     return a.sourceType < b.sourceType
                 }
             }
+            tagsByReport = entriesByReport.mapValues { $0.map { JSONString.array($0.tags) } }
         }
     }
 
@@ -165,15 +169,22 @@ public final class IntelStore {
                     try clear.bind([.text(report.id)])
                     _ = try clear.step()
                     clear.reset()
-                    for entry in entriesByReport.removeValue(forKey: report.id) ?? [] {
-                        try insert.bind([.text(entry.report), .integer(Int64(entry.indicator.kind.rawValue)), .text(entry.indicator.value),
-                                         .text(entry.sourceType), .text(JSONString.array(entry.tags)),
-                                         entry.firstSeen.map { .integer($0.microseconds) } ?? .null,
-                                         entry.lastSeen.map { .integer($0.microseconds) } ?? .null, .integer(entry.forDetection ? 1 : 0),
-                                         entry.comment.map(SQLiteValue.text) ?? .null, entry.confidence.map(SQLiteValue.real) ?? .null,
-                                         entry.validUntil.map { .integer($0.microseconds) } ?? .null])
+                    let tags = prepared.tagsByReport[report.id] ?? []
+                    for (n, entry) in (entriesByReport.removeValue(forKey: report.id) ?? []).enumerated() {
+                        // Bound one by one (no array of values made per entry).
+                        insert.bind(entry.report, at: 1)
+                        insert.bind(Int64(entry.indicator.kind.rawValue), at: 2)
+                        insert.bind(entry.indicator.value, at: 3)
+                        insert.bind(entry.sourceType, at: 4)
+                        insert.bind(tags.indices.contains(n) ? tags[n] : JSONString.array(entry.tags), at: 5)
+                        if let first = entry.firstSeen { insert.bind(first.microseconds, at: 6) }
+                        if let last = entry.lastSeen { insert.bind(last.microseconds, at: 7) }
+                        insert.bind(Int64(entry.forDetection ? 1 : 0), at: 8)
+                        insert.bind(entry.comment, at: 9)
+                        if let confidence = entry.confidence { insert.bind(confidence, at: 10) }
+                        if let until = entry.validUntil { insert.bind(until.microseconds, at: 11) }
                         _ = try insert.step()
-                        insert.reset()
+                        insert.reset()   // also clears the bindings: an unbound optional is NULL
                         summary.entries += 1
                     }
                 }
