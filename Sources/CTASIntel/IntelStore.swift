@@ -1,4 +1,5 @@
 import CTASCore
+import Foundation
 import CTASStore
 
 /// The intelligence tier: reports, the indicators they carry with their context, and
@@ -107,14 +108,52 @@ public final class IntelStore {
             var rest = batch
             rest.entries = []
             self.batch = rest
-            entriesByReport = Dictionary(grouping: batch.entries, by: \.report).mapValues { entries in
-                entries.sorted { a, b in
-                    if a.indicator.kind.rawValue != b.indicator.kind.rawValue { return a.indicator.kind.rawValue < b.indicator.kind.rawValue }
-                    if a.indicator.value != b.indicator.value { return a.indicator.value < b.indicator.value }
-                    return a.sourceType < b.sourceType
+            let entries = batch.entries
+            // Each entry's key in the table's order (kind, value, a 0 byte, source type: the
+            // bytes SQLite compares), all in one buffer: positions are sorted by comparing
+            // bytes, where sorting the entries moved and retained every field of each.
+            var keys: [UInt8] = []
+            keys.reserveCapacity(entries.count * 48)
+            var spans: [(start: Int, count: Int)] = []
+            spans.reserveCapacity(entries.count)
+            // Positions by report: a file's entries come report by report, so the dictionary
+            // is asked once a run, not once an entry.
+            var positions: [String: [Int]] = [:]
+            var run: (report: String, positions: [Int])?
+            for (i, entry) in entries.enumerated() {
+                let start = keys.count
+                keys.append(entry.indicator.kind.rawValue)
+                keys.append(contentsOf: entry.indicator.value.utf8)
+                keys.append(0)
+                keys.append(contentsOf: entry.sourceType.utf8)
+                spans.append((start, keys.count - start))
+                if run?.report == entry.report {
+                    run?.positions.append(i)
+                } else {
+                    if let finished = run { positions[finished.report, default: []].append(contentsOf: finished.positions) }
+                    run = (entry.report, [i])
                 }
             }
-            tagsByReport = entriesByReport.mapValues { $0.map { JSONString.array($0.tags) } }
+            if let finished = run { positions[finished.report, default: []].append(contentsOf: finished.positions) }
+            var grouped: [String: [IntelEntry]] = [:]
+            var tags: [String: [String]] = [:]
+            keys.withUnsafeBufferPointer { bytes in
+                spans.withUnsafeBufferPointer { spans in
+                    // Every key holds its kind byte and separator, so the buffer is not empty.
+                    guard let base = bytes.baseAddress else { return }
+                    for (report, list) in positions {
+                        let sorted = list.sorted { a, b in
+                            let x = spans[a], y = spans[b]
+                            let order = memcmp(base + x.start, base + y.start, min(x.count, y.count))
+                            return order != 0 ? order < 0 : x.count < y.count
+                        }
+                        grouped[report] = sorted.map { entries[$0] }
+                        tags[report] = sorted.map { JSONString.array(entries[$0].tags) }
+                    }
+                }
+            }
+            entriesByReport = grouped
+            tagsByReport = tags
         }
     }
 
