@@ -126,8 +126,9 @@ public struct MISPEventReader {
             batch.problems.append(IntelProblem(file: file, path: path(), reason: .unsupportedType(type)))
             return
         }
-        let parts = halves.count == 1 ? [Substring(value)] : value.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == halves.count else {
+        // A composite value splits at its first "|"; a plain one is read as it is (no copy).
+        let parts = halves.count == 1 ? [] : value.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard halves.count == 1 || parts.count == halves.count else {
             batch.problems.append(IntelProblem(file: file, path: path() + ".value", reason: .notAnIndicator(type: type)))
             return
         }
@@ -136,19 +137,20 @@ public struct MISPEventReader {
         let comment = fields[Field.comment].flatMap(tape.string).flatMap { $0.isEmpty ? nil : $0 }
         let firstSeen = Self.time(tape, fields[Field.firstSeen])
         let lastSeen = Self.time(tape, fields[Field.lastSeen])
-        var indicators: [Indicator] = []
-        for (part, kinds) in zip(parts, halves) {
+        let sightings = fields[Field.sighting]
+        var indicators: [Indicator] = []   // kept for the sightings only
+        for (n, kinds) in halves.enumerated() {
             guard let kinds else { continue }
-            let found = IndicatorExtractor().intelValue(String(part), kinds: kinds)
+            let found = IndicatorExtractor().intelValue(halves.count == 1 ? value : parts[n], kinds: kinds)
             guard let found else {
                 batch.problems.append(IntelProblem(file: file, path: path() + ".value", reason: .notAnIndicator(type: type)))
                 continue
             }
-            indicators.append(found)
+            if sightings != nil { indicators.append(found) }
             batch.entries.append(IntelEntry(report: report, indicator: found, sourceType: type, tags: tags, firstSeen: firstSeen,
                                             lastSeen: lastSeen, forDetection: toIDS, comment: comment))
         }
-        if let sightings = fields[Field.sighting] {
+        if let sightings {
             for sighting in tape.elements(sightings) {
                 // MISP sighting types: 0 a sighting, 1 a false positive, 2 an expiration.
                 if let kind = tape.member(sighting, "type").flatMap(tape.text), kind != "0" { continue }

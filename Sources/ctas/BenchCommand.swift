@@ -428,7 +428,7 @@ struct IntelBench: ParsableCommand {
     @Option(help: "Events to ingest.") var events: Int = 300_000
     @Option(help: "Values of the event feed the intelligence holds (about one event in a hundred sighted at 100).")
     var feedValues: Int = 100
-    @Option(help: "Ingests of each kind (without, with, dense); the best counts.") var rounds: Int = 3
+    @Option(help: "Ingests of each kind (without, with, dense); the best counts.") var rounds: Int = 5
     @Option(help: "Generator seed.") var seed: UInt64 = 7
     @Option(help: "Scratch directory (removed first; default: a temporary directory).") var directory: String?
     @Flag(help: "Keep the scratch directory afterwards (the MISP feed, the event feed and the last run of each store).")

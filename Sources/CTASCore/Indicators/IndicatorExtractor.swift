@@ -113,6 +113,8 @@ extension String {
     public func trimmingASCIIWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        // Nothing to trim (nearly every value): the same string, not a copy of it.
+        if first == startIndex && index(after: last) == endIndex { return self }
         return String(self[first...last])
     }
 }
