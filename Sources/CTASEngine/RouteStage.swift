@@ -75,15 +75,20 @@ actor RouteStage {
         for i in batch.events.indices {
             // Each indicator looked up once (hashed, one probe), its evidence kept for the score.
             var hits: [Indicator] = []
-            var best: Double?
-            let time = batch.events[i].timestamp
+            var found: [IntelEvidence] = []
             for indicator in batch.indicators[i] {
                 guard let evidence = known.evidence(for: indicator) else { continue }
                 hits.append(indicator)
+                found.append(evidence)
+            }
+            guard !hits.isEmpty else { continue }
+            // The event's time only for the few events that carry intelligence.
+            let time = batch.events[i].timestamp
+            var best: Double?
+            for evidence in found {
                 let score = evidence.score(at: time)
                 best = Swift.max(best ?? score, score)
             }
-            guard !hits.isEmpty else { continue }
             scores[i] = best
             batch.sightings.append((i, hits))
             if !batch.events[i].tags.contains("intel") { batch.events[i].tags.append("intel") }
