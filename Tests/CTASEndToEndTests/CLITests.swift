@@ -36,6 +36,23 @@ import Testing
         #expect(rejects == [0, 0, 0, 0])
     }
 
+    /// `bench intel` end to end on a small feed: the measured store sights some events, the
+    /// dense one more, every ingest of a round counted; a round count out of range is refused.
+    @Test func benchIntelMeasuresBothStoresAndRefusesBadRounds() async throws {
+        let dir = scratchDir()
+        let bad = try await CLI.run(["bench", "intel", "--rounds", "0", "--directory", dir + "/b"])
+        #expect(bad.status == 2 && bad.stderr.contains("--rounds"), "\(bad.stderr)")
+        let run = try await CLI.run(["bench", "intel", "--attributes", "3000", "--events", "3000", "--feed-values", "5", "--rounds", "1",
+                                     "--directory", dir + "/b"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try #require(json(run.stdout))
+        let sightings = result["sightings"] as? Int ?? 0
+        let dense = result["denseSightings"] as? Int ?? 0
+        #expect(sightings > 0 && dense > sightings, "\(result)")
+        #expect(result["feedValues"] as? Int == 5 && result["rounds"] as? Int == 1)
+        #expect((result["attributesPerSecond"] as? Double ?? 0) > 0 && (result["cpuSecondsWithIntel"] as? Double ?? 0) > 0)
+    }
+
     @Test func badRulesFileNamesFileAndLine() async throws {
         let dir = scratchDir()
         try "[hot]\nplace when severity >> 3 \"x\"\n".write(toFile: dir + "/bad.rules", atomically: true, encoding: .utf8)
