@@ -90,6 +90,8 @@ public final class Engine: Sendable {
         public var geolocator: GeoLocator?
         /// Records a sighting on every stored intelligence indicator an event carries.
         public var matchIntel = true
+        /// How often the writer looks whether an import changed the intelligence, to reload it.
+        public var intelReloadInterval: Duration = .seconds(10)
         /// Finds behaviour anomalies live (bursts, silences, firsts per entity): nil turns it off.
         public var anomalies: LiveAnomalyMonitor.Options? = LiveAnomalyMonitor.Options()
         /// Keep the in-memory geo index the heatmap reads, and read earlier runs' events into
@@ -234,13 +236,14 @@ public final class Engine: Sendable {
         sourceStages = sources
         parseStages = parsers
         let risk = RiskBoard()
+        let reloads = configuration.matchIntel ? IntelReloads() : nil
         routeStage = RouteStage(input: routeQueue, output: storeQueue, router: router, hub: hub,
                                 geolocator: configuration.geolocator.map { EventGeolocator(locator: $0, warninglist: configuration.warninglist) },
-                                intel: loader, risk: risk)
+                                intel: loader, reloads: reloads, risk: risk)
         fanoutQueue = BoundedQueue(capacity: 2)
         storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph, intel: intel), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
-                                storedEvents: storedEvents)
+                                storedEvents: storedEvents, intelReloads: reloads, intelReloadInterval: configuration.intelReloadInterval)
         let geo = GeoHub()
         self.geo = geo
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: configuration.geoIndex ? geo : nil,

@@ -31,6 +31,13 @@ final class IntelEvidenceLoader: @unchecked Sendable {   // `outcome` is written
         thread.start()
     }
 
+    /// The index when it has loaded, else nil (does not wait).
+    func finished() -> Result<IntelEvidenceIndex, StoreError>? {
+        condition.lock()
+        defer { condition.unlock() }
+        return outcome
+    }
+
     /// The index, once loaded (blocks the calling thread until then).
     func index() -> Result<IntelEvidenceIndex, StoreError> {
         condition.lock()
@@ -38,5 +45,27 @@ final class IntelEvidenceLoader: @unchecked Sendable {   // `outcome` is written
         while outcome == nil { condition.wait() }
         // Non-nil: the loop above ended.
         return outcome ?? .success(IntelEvidenceIndex())
+    }
+}
+
+/// A reload of the intelligence handed from the writer, which sees an import change the
+/// store (its generation moves), to the route stage, which swaps its index once the new one
+/// has loaded: a console or a follow that runs for days matches what was imported meanwhile.
+final class IntelReloads: @unchecked Sendable {   // `pending` only under `lock`
+    private let lock = NSLock()
+    private var pending: IntelEvidenceLoader?
+
+    /// Offers a load in progress (replacing one not yet taken).
+    func offer(_ loader: IntelEvidenceLoader) {
+        lock.lock()
+        pending = loader
+        lock.unlock()
+    }
+
+    /// The load offered since the last call, if any.
+    func take() -> IntelEvidenceLoader? {
+        lock.lock()
+        defer { pending = nil; lock.unlock() }
+        return pending
     }
 }

@@ -22,14 +22,18 @@ actor RouteStage {
     private var known: IntelEvidenceIndex?
     private var loader: IntelEvidenceLoader?
     private var loadError: StoreError?
+    /// Reloads the writer offers when an import changes the store, and the one loading now.
+    private let reloads: IntelReloads?
+    private var reloading: IntelEvidenceLoader?
     private var sightings = 0
     /// Anomalies and hot spots the later stages found (nil: events are not scored).
     private let risk: RiskBoard?
 
     init(input: BoundedQueue<EventBatch>, output: BoundedQueue<EventBatch>, router: TierRouter, hub: MetricsHub,
-         geolocator: EventGeolocator?, intel loader: IntelEvidenceLoader?, risk: RiskBoard?) {
+         geolocator: EventGeolocator?, intel loader: IntelEvidenceLoader?, reloads: IntelReloads? = nil, risk: RiskBoard?) {
         self.geolocator = geolocator
         self.loader = loader
+        self.reloads = reloads
         self.risk = risk
         executor = ThreadExecutor(name: "ctas-route")
         self.input = input
@@ -51,6 +55,15 @@ actor RouteStage {
                     // The store was readable when the engine opened it; an error now (a disk
                     // failing) leaves events unmatched, said in every batch's warnings.
                     loadError = error
+                }
+            }
+            // A reload swaps in once loaded, without waiting; one that fails keeps the index in use.
+            if let next = reloads?.take() { reloading = next }
+            if let pending = reloading, let outcome = pending.finished() {
+                reloading = nil
+                if case .success(let index) = outcome {
+                    known = index.isEmpty ? nil : index
+                    loadError = nil
                 }
             }
             if loadError != nil { batch.warnings["intel_not_loaded", default: 0] += batch.events.count }

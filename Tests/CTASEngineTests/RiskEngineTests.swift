@@ -223,4 +223,45 @@ import Testing
             return
         }
     }
+
+    /// A follow that runs while intelligence is imported matches it without a restart: the
+    /// writer sees the store's generation move, the route stage swaps in the reloaded index,
+    /// and lines appended afterwards record sightings (a line before the import none).
+    @Test func intelligenceImportedDuringAFollowIsMatched() async throws {
+        let dir = scratch()
+        let directory = DataDirectory(path: dir + "/data")
+        let feed = dir + "/feed.ndjson"
+        func line(_ n: Int) -> String {
+            #"{"id":"r\#(n)","ts":"2026-11-20T10:00:0\#(n % 10)Z","type":"dns","severity":5,"indicators":["reload-known.net"]}"# + "\n"
+        }
+        try line(0).write(toFile: feed, atomically: true, encoding: .utf8)
+        var configuration = config([.follow(feed)], dir)
+        configuration.intelReloadInterval = .milliseconds(20)
+        let engine = try Engine(configuration)
+        engine.start()
+        #expect(await waitFor(30) { engine.snapshot.totals.accepted == 1 })
+        #expect((engine.snapshot.intelSightings ?? 0) == 0)
+        // Imported over a connection of its own, as `ctas intel import` in another process would.
+        let store = try IntelStore(database: SQLiteDatabase(path: directory.warmDatabase))
+        let event = #"{"Event":{"uuid":"5e1f0a3c-0000-4000-8000-0000000000aa","info":"reload","date":"2026-11-10","Attribute":[{"type":"domain","value":"reload-known.net","to_ids":true}]}}"#
+        let batch = Array(event.utf8).withUnsafeBufferPointer { MISPEventReader().read($0, file: "e.json") }
+        _ = try store.store(batch, importedAt: Timestamp(microseconds: 0))
+        // Lines keep coming; the reload lands between two of them.
+        var appended = 1
+        let deadline = Date().addingTimeInterval(120)
+        while (engine.snapshot.intelSightings ?? 0) == 0 && Date() < deadline {
+            let handle = try #require(FileHandle(forWritingAtPath: feed))
+            handle.seekToEndOfFile()
+            handle.write(Data(line(appended).utf8))
+            try handle.close()
+            appended += 1
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect((engine.snapshot.intelSightings ?? 0) > 0, "no sighting after \(appended) lines")
+        _ = await engine.stop()
+        let listed = try IntelStore(database: SQLiteDatabase(path: directory.warmDatabase), readOnly: true)
+            .list(IntelStore.Selection(at: .now()))
+        #expect(listed.map(\.indicator.value) == ["reload-known.net"])
+        #expect((listed.first?.sightings ?? 0) > 0)
+    }
 }
