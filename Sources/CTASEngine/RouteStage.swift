@@ -49,7 +49,7 @@ actor RouteStage {
             if geolocator != nil { geolocate(&batch) }
             if let loader {
                 self.loader = nil
-                switch loader.index() {
+                switch loader.wait() {
                 case .success(let index): known = index.isEmpty ? nil : index
                 case .failure(let error):
                     // The store was readable when the engine opened it; an error now (a disk

@@ -49,50 +49,31 @@ public enum IntelImport {
     /// The entries' evidence read (and made into a snapshot's bytes) on a thread of its own over
     /// a second connection to the store's file (on the store's own connection, when it has no
     /// file to share).
-    private final class EvidenceReading: @unchecked Sendable {   // `outcome` is written once, read under `condition`
-        private let condition = NSCondition()
-        private var outcome: Result<(snapshot: [UInt8], generation: Int64), StoreError>?
-        private let store: IntelStore?
+    private struct EvidenceReading {
+        private let store: IntelStore
+        private let read: BackgroundRead<(snapshot: [UInt8], generation: Int64)>?
 
         init(store: IntelStore) {
+            self.store = store
             let path = store.database.path
             guard !path.isEmpty, path != ":memory:" else {
-                self.store = store
+                read = nil
                 return
             }
-            self.store = nil
-            let thread = Thread { [self] in
-                let read: Result<(snapshot: [UInt8], generation: Int64), StoreError>
-                do throws(StoreError) {
-                    let evidence = try IntelStore(database: SQLiteDatabase(path: path, readOnly: true), readOnly: true).entryEvidence()
-                    read = .success((evidence.index.snapshot(), evidence.generation))
-                } catch {
-                    read = .failure(error)
-                }
-                condition.lock()
-                outcome = read
-                condition.broadcast()
-                condition.unlock()
+            read = BackgroundRead(name: "ctas-intel-evid") { () throws(StoreError) -> (snapshot: [UInt8], generation: Int64) in
+                try Self.snapshot(of: IntelStore(database: SQLiteDatabase(path: path, readOnly: true), readOnly: true))
             }
-            thread.name = "ctas-intel-evid"
-            thread.start()
         }
 
         /// The snapshot's bytes and the generation they are of.
         func result() throws(StoreError) -> (snapshot: [UInt8], generation: Int64) {
-            if let store {
-                let evidence = try store.entryEvidence()
-                return (evidence.index.snapshot(), evidence.generation)
-            }
-            condition.lock()
-            while outcome == nil { condition.wait() }
-            let read = outcome
-            condition.unlock()
-            switch read {
-            case .success(let evidence): return evidence
-            case .failure(let error): throw error
-            case nil: throw .sqlite(path: "", doing: "read the evidence index", reason: "no result")
-            }
+            guard let read else { return try Self.snapshot(of: store) }
+            return try read.wait().get()
+        }
+
+        private static func snapshot(of store: IntelStore) throws(StoreError) -> (snapshot: [UInt8], generation: Int64) {
+            let evidence = try store.entryEvidence()
+            return (evidence.index.snapshot(), evidence.generation)
         }
     }
 

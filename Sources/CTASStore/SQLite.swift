@@ -111,20 +111,17 @@ public final class SQLiteDatabase {
     /// transaction already open, in that one.
     public func reading<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
         guard sqlite3_get_autocommit(handle) != 0 else { return try body() }
-        try execute("BEGIN")
-        do throws(StoreError) {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
+        return try run(body, beginning: "BEGIN")
     }
 
     /// Runs `body` in a transaction, committing when it returns and rolling back if it throws.
     public func transaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
-        try execute("BEGIN IMMEDIATE")
+        try run(body, beginning: "BEGIN IMMEDIATE")
+    }
+
+    /// `body` between `begin` and COMMIT, rolled back if it throws.
+    private func run<R>(_ body: () throws(StoreError) -> R, beginning begin: String) throws(StoreError) -> R {
+        try execute(begin)
         do throws(StoreError) {
             let result = try body()
             try execute("COMMIT")

@@ -214,10 +214,10 @@ import Testing
                                             confidence: 55))
             _ = try store.store(batch, importedAt: Timestamp(microseconds: 1))
         }
-        let loaded = try IntelEvidenceLoader(databasePath: path).index().get()
+        let loaded = try IntelEvidenceLoader(databasePath: path).wait().get()
         #expect(loaded.count == 1)
         #expect(loaded.evidence(for: Indicator(.domain, "loaded.example-intel.net"))?.confidence == 55)
-        let missing = IntelEvidenceLoader(databasePath: Scratch.path("no-such-dir") + "/nothing/warm.sqlite").index()
+        let missing = IntelEvidenceLoader(databasePath: Scratch.path("no-such-dir") + "/nothing/warm.sqlite").wait()
         guard case .failure = missing else {
             Issue.record("a database that cannot be opened loaded: \(missing)")
             return
