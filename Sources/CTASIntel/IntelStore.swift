@@ -66,7 +66,7 @@ public final class IntelStore {
 
     /// Whether the database has the intelligence tables.
     public static func exists(in database: SQLiteDatabase) -> Bool {
-        ((try? database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'intel_entries'")) ?? 0) == 1
+        has(table: "intel_entries", in: database)
     }
 
     /// What an import did.
@@ -307,7 +307,7 @@ public final class IntelStore {
     /// Whether the database has the sighting log (a store written before it existed, opened
     /// read-only, has not).
     var hasSightingLog: Bool {
-        ((try? database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'intel_sightings_log'")) ?? 0) == 1
+        Self.has(table: "intel_sightings_log", in: database)
     }
 
     /// The tables sightings are in: the indexed one, and the log when there is one.
