@@ -69,18 +69,51 @@ public struct IntelFileReader {
         }
     }
 
-    /// The file's bytes, or why they cannot be read.
+    /// The file's bytes, or why they cannot be read: read straight into the array (through
+    /// `Data` they were copied once more, and the copy's pages faulted in anew each file).
     private func contents(of path: String) -> Result<[UInt8], IntelProblem> {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
             return .failure(IntelProblem(file: path, path: "$", reason: .unreadable("cannot open")))
         }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) != S_IFDIR else {
+            return .failure(IntelProblem(file: path, path: "$", reason: .unreadable("a directory where a file was expected")))
+        }
+        // A pipe or device says 0 and is read in pieces below.
+        let size = (status.st_mode & S_IFMT) == S_IFREG ? Int(clamping: max(0, status.st_size)) : 0
         guard size <= Self.maximumFileBytes else {
             return .failure(IntelProblem(file: path, path: "$", reason: .unreadable("larger than \(Self.maximumFileBytes >> 20) MiB")))
         }
-        try? handle.seek(toOffset: 0)
-        return .success([UInt8]((try? handle.readToEnd()) ?? Data()))
+        var failed = false
+        // One byte more than the size says: a file that grew meanwhile is read to its end.
+        var bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            count = 0
+            while let base = buffer.baseAddress, count < buffer.count {
+                let n = read(descriptor, base + count, buffer.count - count)
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { failed = true }
+                if n <= 0 { break }
+                count += n
+            }
+        }
+        while !failed && bytes.count > size {
+            // Grown past its size at open: the rest in pieces, within the same limit.
+            var piece = [UInt8](repeating: 0, count: 1 << 16)
+            let n = piece.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { failed = true }
+            if n <= 0 { break }
+            bytes += piece[0..<n]
+            guard bytes.count <= Self.maximumFileBytes else {
+                return .failure(IntelProblem(file: path, path: "$", reason: .unreadable("larger than \(Self.maximumFileBytes >> 20) MiB")))
+            }
+        }
+        guard !failed else {
+            return .failure(IntelProblem(file: path, path: "$", reason: .unreadable(String(cString: strerror(errno)))))
+        }
+        return .success(bytes)
     }
 
     /// One file: a STIX bundle or MISP event JSON, told apart by its top-level keys.

@@ -113,18 +113,22 @@ public enum IntelImport {
     private static func pipeline(paths: [String], into store: IntelStore, importedAt: Timestamp, chunkEntries: Int) throws(StoreError) -> Outcome {
         let queue = ChunkQueue(capacity: 2)
         let reader = Thread {
-            var chunk = IntelBatch()
+            // Whole files' batches, handed over as they are (not gathered into one batch).
+            var files: [IntelBatch] = []
+            var entries = 0
             for path in paths {
                 guard !queue.isCancelled else { break }
                 IntelFileReader().forEachFile(in: path) { batch in
-                    chunk.append(batch)
-                    if chunk.entries.count >= chunkEntries {
-                        queue.put(IntelStore.PreparedBatch(chunk))
-                        chunk = IntelBatch()
+                    entries += batch.entries.count
+                    files.append(batch)
+                    if entries >= chunkEntries {
+                        queue.put(IntelStore.PreparedBatch(files: files))
+                        files = []
+                        entries = 0
                     }
                 }
             }
-            queue.put(IntelStore.PreparedBatch(chunk))
+            queue.put(IntelStore.PreparedBatch(files: files))
             queue.finish()
         }
         reader.name = "ctas-intel-read"

@@ -158,12 +158,63 @@ extension IndicatorExtractor {
         // Whitespace inside means more than one word: checked on the bytes for ASCII text (the
         // common case; Character properties are slow), by Character only when there is more.
         guard !trimmed.isEmpty else { return nil }
-        if trimmed.utf8.contains(where: { $0 >= 0x80 }) {
-            guard !trimmed.contains(where: \.isWhitespace) else { return nil }
-        } else {
-            guard !trimmed.utf8.contains(where: { $0 <= 0x20 }) else { return nil }
+        switch ASCIIText.scan(trimmed) {
+        case .ascii(hasSpaceOrControl: true): return nil
+        case .ascii: break
+        case .other: guard !trimmed.contains(where: \.isWhitespace) else { return nil }
         }
+        if let kind = CanonicalValue.kind(of: trimmed, kinds: kinds) { return Indicator(kind, trimmed) }
         return indicators(listed: trimmed).first { kinds.contains($0.kind) }
+    }
+}
+
+/// Values a report already writes in their canonical form, recognised without the extractor:
+/// a hash in lowercase hex of its kind's length, an IPv4 address in dotted decimal without
+/// leading zeros. Most of a feed's values are such; anything else (uppercase, defanged,
+/// domains, URLs) goes through the extractor. Tests hold the two to the same answers.
+enum CanonicalValue {
+    static func kind(of value: String, kinds: [IndicatorKind]) -> IndicatorKind? {
+        var value = value
+        return value.withUTF8 { bytes -> IndicatorKind? in
+            if kinds.count == 1, let length = hashLength(kinds[0]) {
+                return bytes.count == length && bytes.allSatisfy(isLowercaseHex) ? kinds[0] : nil
+            }
+            return kinds.contains(.ipv4) && isDottedQuad(bytes) ? .ipv4 : nil
+        }
+    }
+
+    private static func hashLength(_ kind: IndicatorKind) -> Int? {
+        switch kind {
+        case .md5: 32
+        case .sha1: 40
+        case .sha256: 64
+        default: nil
+        }
+    }
+
+    private static func isLowercaseHex(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)
+    }
+
+    /// Four decimal numbers 0–255 joined by dots, none with a leading zero.
+    static func isDottedQuad(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count >= 7, bytes.count <= 15 else { return false }
+        var parts = 0, digits = 0, number = 0, leadingZero = false
+        for byte in bytes {
+            if byte == 0x2E {
+                guard digits > 0 else { return false }
+                parts += 1
+                digits = 0
+                number = 0
+                continue
+            }
+            guard byte >= 0x30 && byte <= 0x39 else { return false }
+            if digits == 0 { leadingZero = byte == 0x30 } else if leadingZero { return false }
+            digits += 1
+            number = number * 10 + Int(byte - 0x30)
+            guard digits <= 3, number <= 255 else { return false }
+        }
+        return parts == 3 && digits > 0
     }
 }
 
@@ -179,5 +230,26 @@ enum IntelJSON {
             batch.problems.append(IntelProblem(file: file, path: "$", reason: .invalidJSON(error.message)))
         }
         return batch
+    }
+}
+
+/// One pass over a string's bytes: whether it is ASCII, and if so whether it holds a space or
+/// control byte (`utf8.contains(where:)` twice walked the bytes twice through the generic path).
+enum ASCIIText {
+    enum Scan: Equatable {
+        case ascii(hasSpaceOrControl: Bool)
+        case other
+    }
+
+    static func scan(_ text: String) -> Scan {
+        var text = text
+        return text.withUTF8 { bytes in
+            var low = false
+            for byte in bytes {
+                if byte >= 0x80 { return .other }
+                if byte <= 0x20 { low = true }
+            }
+            return .ascii(hasSpaceOrControl: low)
+        }
     }
 }

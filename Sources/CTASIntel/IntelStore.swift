@@ -94,66 +94,87 @@ public final class IntelStore {
     /// (so the rows go into the B-tree one after another). An import prepares chunks on its
     /// reader thread, leaving the writer only the writing.
     public struct PreparedBatch: Sendable {
-        /// The batch without its entries (they are in `entriesByReport`).
+        /// The files' reports, sightings and problems (their entries are in `entries`).
         fileprivate let batch: IntelBatch
-        fileprivate let entriesByReport: [String: [IntelEntry]]
-        /// Each entry's tags as the JSON array stored, in the same places as `entriesByReport`
-        /// (encoded here, on the reader's thread, not on the writer's).
+        /// Each file's entries as read: never copied or moved, only pointed at by `order`.
+        fileprivate let entries: [[IntelEntry]]
+        /// Per report, where its entries are (`EntryPlace`), in key order.
+        fileprivate let order: [String: [EntryPlace]]
+        /// Each entry's tags as the JSON array stored, in the same places as `order` (encoded
+        /// here, on the reader's thread, not on the writer's).
         fileprivate let tagsByReport: [String: [String]]
 
         /// What the batch's files had wrong.
         public var problems: [IntelProblem] { batch.problems }
 
-        public init(_ batch: IntelBatch) {
-            var rest = batch
-            rest.entries = []
-            self.batch = rest
-            let entries = batch.entries
-            // Each entry's key in the table's order (kind, value, a 0 byte, source type: the
-            // bytes SQLite compares), all in one buffer: positions are sorted by comparing
-            // bytes, where sorting the entries moved and retained every field of each.
-            var keys: [UInt8] = []
-            keys.reserveCapacity(entries.count * 48)
-            var spans: [(start: Int, count: Int)] = []
-            spans.reserveCapacity(entries.count)
-            // Positions by report: a file's entries come report by report, so the dictionary
-            // is asked once a run, not once an entry.
-            var positions: [String: [Int]] = [:]
-            var run: (report: String, positions: [Int])?
-            for (i, entry) in entries.enumerated() {
-                let start = keys.count
-                keys.append(entry.indicator.kind.rawValue)
-                keys.append(contentsOf: entry.indicator.value.utf8)
-                keys.append(0)
-                keys.append(contentsOf: entry.sourceType.utf8)
-                spans.append((start, keys.count - start))
-                if run?.report == entry.report {
-                    run?.positions.append(i)
-                } else {
-                    if let finished = run { positions[finished.report, default: []].append(contentsOf: finished.positions) }
-                    run = (entry.report, [i])
-                }
+        public init(_ batch: IntelBatch) { self.init(files: [batch]) }
+
+        /// The batches of several files, prepared as one without gathering their entries into
+        /// one array (which copied and retained every field of each).
+        public init(files: [IntelBatch]) {
+            var rest = IntelBatch()
+            for file in files {
+                rest.reports += file.reports
+                rest.sightings += file.sightings
+                rest.problems += file.problems
             }
-            if let finished = run { positions[finished.report, default: []].append(contentsOf: finished.positions) }
-            var grouped: [String: [IntelEntry]] = [:]
-            var tags: [String: [String]] = [:]
-            keys.withUnsafeBufferPointer { bytes in
-                spans.withUnsafeBufferPointer { spans in
-                    // Every key holds its kind byte and separator, so the buffer is not empty.
-                    guard let base = bytes.baseAddress else { return }
-                    for (report, list) in positions {
-                        let sorted = list.sorted { a, b in
-                            let x = spans[a], y = spans[b]
-                            let order = memcmp(base + x.start, base + y.start, min(x.count, y.count))
-                            return order != 0 ? order < 0 : x.count < y.count
-                        }
-                        grouped[report] = sorted.map { entries[$0] }
-                        tags[report] = sorted.map { JSONString.array(entries[$0].tags) }
+            batch = rest
+            let entries = files.map(\.entries)
+            // Each entry's key in the table's order (kind, value, a 0 byte, source type: the
+            // bytes SQLite compares), all in one buffer: places are sorted by comparing bytes.
+            var keys: [UInt8] = []
+            keys.reserveCapacity(entries.reduce(0) { $0 + $1.count } * 48)
+            var spans: [[(start: Int, count: Int)]] = []
+            // Places by report: a file's entries come report by report, so the dictionary is
+            // asked once a run, not once an entry.
+            var places: [String: [EntryPlace]] = [:]
+            for (f, list) in entries.enumerated() {
+                var fileSpans: [(start: Int, count: Int)] = []
+                fileSpans.reserveCapacity(list.count)
+                var run: (report: String, places: [EntryPlace])?
+                for (i, entry) in list.enumerated() {
+                    let start = keys.count
+                    keys.append(entry.indicator.kind.rawValue)
+                    keys.append(contentsOf: entry.indicator.value.utf8)
+                    keys.append(0)
+                    keys.append(contentsOf: entry.sourceType.utf8)
+                    fileSpans.append((start, keys.count - start))
+                    let place = EntryPlace(file: f, position: i)
+                    if run?.report == entry.report {
+                        run?.places.append(place)
+                    } else {
+                        if let finished = run { places[finished.report, default: []].append(contentsOf: finished.places) }
+                        run = (entry.report, [place])
                     }
                 }
+                if let finished = run { places[finished.report, default: []].append(contentsOf: finished.places) }
+                spans.append(fileSpans)
             }
-            entriesByReport = grouped
+            var order: [String: [EntryPlace]] = [:]
+            var tags: [String: [String]] = [:]
+            keys.withUnsafeBufferPointer { bytes in
+                // Every key holds its kind byte and separator, so the buffer is not empty
+                // when there is any entry to sort.
+                guard let base = bytes.baseAddress else { return }
+                for (report, list) in places {
+                    let sorted = list.sorted { a, b in
+                        let x = spans[a.file][a.position], y = spans[b.file][b.position]
+                        let compared = memcmp(base + x.start, base + y.start, min(x.count, y.count))
+                        return compared != 0 ? compared < 0 : x.count < y.count
+                    }
+                    order[report] = sorted
+                    tags[report] = sorted.map { entries[$0.file][$0.position].tags.isEmpty ? "[]" : JSONString.array(entries[$0.file][$0.position].tags) }
+                }
+            }
+            self.entries = entries
+            self.order = order
             tagsByReport = tags
+        }
+
+        /// Where an entry is: its file's place in the batch and its own in the file's entries.
+        fileprivate struct EntryPlace: Sendable {
+            let file: Int
+            let position: Int
         }
     }
 
@@ -163,7 +184,7 @@ public final class IntelStore {
         var summary = ImportSummary()
         summary.problems = batch.problems.count
         for problem in batch.problems { summary.problemsByKind[problem.key, default: 0] += 1 }
-        var entriesByReport = prepared.entriesByReport
+        var order = prepared.order
         let stored = try database.prepare("SELECT modified FROM intel_reports WHERE id = ?")
         let upsert = try database.prepare("""
             INSERT OR REPLACE INTO intel_reports(id, format, name, org, date, modified, tags, imported)
@@ -185,7 +206,7 @@ public final class IntelStore {
             var end = start
             var entries = 0
             while end < batch.reports.count && (end == start || entries < entriesPerTransaction) {
-                entries += entriesByReport[batch.reports[end].id]?.count ?? 0
+                entries += order[batch.reports[end].id]?.count ?? 0
                 end += 1
             }
             try database.transaction { () throws(StoreError) in
@@ -209,19 +230,8 @@ public final class IntelStore {
                     _ = try clear.step()
                     clear.reset()
                     let tags = prepared.tagsByReport[report.id] ?? []
-                    for (n, entry) in (entriesByReport.removeValue(forKey: report.id) ?? []).enumerated() {
-                        // Bound one by one (no array of values made per entry).
-                        insert.bind(entry.report, at: 1)
-                        insert.bind(Int64(entry.indicator.kind.rawValue), at: 2)
-                        insert.bind(entry.indicator.value, at: 3)
-                        insert.bind(entry.sourceType, at: 4)
-                        insert.bind(tags.indices.contains(n) ? tags[n] : JSONString.array(entry.tags), at: 5)
-                        if let first = entry.firstSeen { insert.bind(first.microseconds, at: 6) }
-                        if let last = entry.lastSeen { insert.bind(last.microseconds, at: 7) }
-                        insert.bind(Int64(entry.forDetection ? 1 : 0), at: 8)
-                        insert.bind(entry.comment, at: 9)
-                        if let confidence = entry.confidence { insert.bind(confidence, at: 10) }
-                        if let until = entry.validUntil { insert.bind(until.microseconds, at: 11) }
+                    for (n, place) in (order.removeValue(forKey: report.id) ?? []).enumerated() {
+                        bindEntry(prepared.entries[place.file][place.position], tags: tags.indices.contains(n) ? tags[n] : nil, to: insert)
                         _ = try insert.step()
                         insert.reset()   // also clears the bindings: an unbound optional is NULL
                         summary.entries += 1
@@ -236,6 +246,22 @@ public final class IntelStore {
             try insertSightings(batch.sightings.map { ($0.indicator, $0.time, $0.source, "") })
         }
         return summary
+    }
+
+    /// Binds an entry's columns to `insert` one by one (no array of values made per entry),
+    /// borrowing the entry where it lies. `tags`: its tags as JSON, when already encoded.
+    private func bindEntry(_ entry: borrowing IntelEntry, tags: String?, to insert: SQLiteStatement) {
+        insert.bind(entry.report, at: 1)
+        insert.bind(Int64(entry.indicator.kind.rawValue), at: 2)
+        insert.bind(entry.indicator.value, at: 3)
+        insert.bind(entry.sourceType, at: 4)
+        insert.bind(tags ?? JSONString.array(entry.tags), at: 5)
+        if let first = entry.firstSeen { insert.bind(first.microseconds, at: 6) }
+        if let last = entry.lastSeen { insert.bind(last.microseconds, at: 7) }
+        insert.bind(Int64(entry.forDetection ? 1 : 0), at: 8)
+        insert.bind(entry.comment, at: 9)
+        if let confidence = entry.confidence { insert.bind(confidence, at: 10) }
+        if let until = entry.validUntil { insert.bind(until.microseconds, at: 11) }
     }
 
     /// Records sightings (indicator, time, who saw it, the event id or ""); a sighting already

@@ -34,4 +34,45 @@ import CTASTestSupport
         #expect(listed == ["a.net:r1", "c.net:r2", "d.net:r1", "e.net:r3", "f.net:r3", "g.net:r3"])
         #expect(summary.reportsNew == 2 && summary.reportsUpdated == 1 && summary.reportsUnchanged == 1 && summary.entries == 5)
     }
+
+    /// A chunk of several files' batches stores what the same entries in one batch store:
+    /// reports spread over files, tags, and entries in any order.
+    @Test func filesPreparedTogetherStoreWhatOneBatchStores() throws {
+        var entries: [IntelEntry] = []
+        var reports: [IntelReport] = []
+        for r in 0..<3 {
+            reports.append(IntelReport(id: "r\(r)", format: "misp", name: "r\(r)", modified: Timestamp(microseconds: 1)))
+        }
+        for n in 0..<60 {
+            let report = "r\(n % 3)"
+            entries.append(IntelEntry(report: report, indicator: Indicator(.domain, "host\((n * 37) % 60).example"), sourceType: n % 2 == 0 ? "domain" : "hostname",
+                                      tags: n % 5 == 0 ? ["tlp:amber", "t\(n)"] : [], comment: n % 7 == 0 ? "c\(n)" : nil))
+        }
+        func rows(_ prepared: IntelStore.PreparedBatch) throws -> [String] {
+            let path = Scratch.path("prepared") + ".sqlite"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let store = try IntelStore(database: SQLiteDatabase(path: path))
+            _ = try store.store(prepared, importedAt: Timestamp(microseconds: 0))
+            let statement = try store.database.prepare("SELECT report, value, source_type, tags, ifnull(comment, '') FROM intel_entries ORDER BY report, value, source_type")
+            var out: [String] = []
+            while try statement.step() {
+                out.append((0..<5).map { statement.text(Int32($0)) ?? "" }.joined(separator: " "))
+            }
+            return out
+        }
+        var whole = IntelBatch()
+        whole.reports = reports
+        whole.entries = entries
+        // Three files: the reports in the first, the entries cut at places that split runs.
+        var files = [IntelBatch(), IntelBatch(), IntelBatch()]
+        files[0].reports = reports
+        files[0].entries = Array(entries[0..<7])
+        files[1].entries = Array(entries[7..<40])
+        files[2].entries = Array(entries[40...])
+        let expected = try rows(IntelStore.PreparedBatch(whole))
+        #expect(expected.count == 60)
+        #expect(expected.contains { $0.contains("[\"tlp:amber\",\"t0\"]") })
+        #expect(try rows(IntelStore.PreparedBatch(files: files)) == expected)
+        #expect(try rows(IntelStore.PreparedBatch(files: [])) == [])
+    }
 }
