@@ -56,6 +56,9 @@ public final class IntelStore {
 
     /// Builds the value index (nothing when it is there).
     public func buildValueIndex() throws(StoreError) {
+        // SQLite's sorter may use a second thread for the build (about a fifth faster here).
+        try database.execute("PRAGMA threads = 2")
+        defer { try? database.execute("PRAGMA threads = 0") }
         try database.execute(Self.valueIndexSQL)
     }
 
@@ -132,19 +135,20 @@ public final class IntelStore {
                 var fileSpans: [(start: Int, count: Int)] = []
                 fileSpans.reserveCapacity(list.count)
                 var run: (report: String, places: [EntryPlace])?
-                for (i, entry) in list.enumerated() {
+                // By index, reading fields in place (a `for entry in` copied every entry).
+                for i in list.indices {
                     let start = keys.count
-                    keys.append(entry.indicator.kind.rawValue)
-                    keys.append(contentsOf: entry.indicator.value.utf8)
+                    keys.append(list[i].indicator.kind.rawValue)
+                    keys.append(contentsOf: list[i].indicator.value.utf8)
                     keys.append(0)
-                    keys.append(contentsOf: entry.sourceType.utf8)
+                    keys.append(contentsOf: list[i].sourceType.utf8)
                     fileSpans.append((start, keys.count - start))
                     let place = EntryPlace(file: f, position: i)
-                    if run?.report == entry.report {
+                    if run?.report == list[i].report {
                         run?.places.append(place)
                     } else {
                         if let finished = run { places[finished.report, default: []].append(contentsOf: finished.places) }
-                        run = (entry.report, [place])
+                        run = (list[i].report, [place])
                     }
                 }
                 if let finished = run { places[finished.report, default: []].append(contentsOf: finished.places) }
