@@ -5,9 +5,10 @@ import Glibc
 #endif
 
 /// Every indicator of the intelligence store with what scores it, held compactly for the
-/// ingest path: a million indicators load in a fraction of a second and take ~64 bytes
-/// each (32-byte slots, at most two thirds full), where a dictionary keyed by `Indicator`
-/// took seconds and ~150 bytes.
+/// ingest path: a million indicators load in a fraction of a second and take 36–72 bytes
+/// each (24-byte slots, a third to two thirds full), where a dictionary keyed by `Indicator`
+/// took seconds and ~150 bytes. Memory matters twice here: every fresh page is zeroed by the
+/// kernel when first touched, which cost an ingest 0.2 s for the 64 MB the slots once took.
 ///
 /// Indicators are kept as 64-bit fingerprints (SipHash-1-3 over the kind and the value's
 /// bytes, with a random key the index draws when it is built from rows and keeps in its
@@ -17,13 +18,21 @@ import Glibc
 /// from being crafted to collide.
 public struct IntelEvidenceIndex: Sendable {
     /// One indicator: its fingerprint, highest confidence, and decay clock with the rank of
-    /// what set it (a report's date < its last time seen < a sighting), in one 32-byte slot
-    /// so that a lookup touches one cache line.
+    /// what set it (a report's date < its last time seen < a sighting), in 24 bytes.
     struct Slot {
         var key: UInt64 = 0              // 0: empty
         var confidence: Double = .nan    // NaN: no report gave one
-        var reference: Int64 = .min
-        var rank: UInt8 = 0              // 0: no clock yet
+        /// The clock's time (µs, within ±2⁶¹) shifted left two bits, its rank in the low two.
+        private var clock: Int64 = 0     // rank 0: no clock yet
+
+        var rank: UInt8 { UInt8(truncatingIfNeeded: clock & 3) }
+        var reference: Int64 { clock >> 2 }
+
+        /// Sets the clock; a time beyond ±2⁶¹ µs (±73,000 years) is held at that bound.
+        mutating func setClock(rank: UInt8, reference: Int64) {
+            let bound: Int64 = (1 << 61) - 1
+            clock = Swift.min(Swift.max(reference, -bound), bound) << 2 | Int64(rank & 3)
+        }
     }
 
     /// What can set an indicator's decay clock, weakest first.
@@ -31,9 +40,10 @@ public struct IntelEvidenceIndex: Sendable {
         case reportDate = 1, lastSeen, sighting
     }
 
-    /// Open addressing with linear probing.
+    /// Open addressing with linear probing over any number of slots (a fingerprint's home
+    /// slot is its low 32 bits scaled to the table, not masked, so the table need not be
+    /// a power of two: two thirds full at most, not a third at times).
     private var slots: [Slot]
-    private var mask: Int
     public private(set) var count = 0
     /// A Bloom filter over the fingerprints, one 64-bit word per lookup with three bits set
     /// per indicator (8 bits per slot of `slots`, 12 or more per indicator: a few percent
@@ -50,12 +60,23 @@ public struct IntelEvidenceIndex: Sendable {
     /// with `key` (nil: a random one).
     public init(expected: Int = 0, key: (UInt64, UInt64)? = nil) {
         self.key = key ?? (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
-        var capacity = 16
-        while capacity < expected + expected / 2 { capacity <<= 1 }
+        let capacity = Self.capacity(for: expected)
         slots = Self.table(of: Slot(), count: capacity)
-        mask = capacity - 1
-        filter = Self.table(of: 0, count: capacity / 8)
-        filterMask = capacity / 8 - 1
+        (filter, filterMask) = Self.filter(for: capacity)
+    }
+
+    /// Slots for `expected` indicators: half as many again (at least 16, at most 2³²).
+    static func capacity(for expected: Int) -> Int {
+        let wanted = Swift.max(0, Swift.min(expected, 1 << 31))
+        return Swift.min(Swift.max(16, wanted + wanted / 2 + 1), 1 << 32)
+    }
+
+    /// An empty filter for a table of `capacity` slots: a power of two of words, about one
+    /// for every eight slots.
+    private static func filter(for capacity: Int) -> (words: [UInt64], mask: Int) {
+        var words = 2
+        while words < capacity / 8 { words <<= 1 }
+        return (table(of: 0, count: words), words - 1)
     }
 
     /// An array of `count` copies of `value` whose pages are huge pages where the kernel
@@ -80,14 +101,23 @@ public struct IntelEvidenceIndex: Sendable {
         }
     }
 
-    /// An empty index of exactly `capacity` slots (a power of two, at least 16).
+    /// An empty index of exactly `capacity` slots (16 to 2³²).
     private init(capacity: Int, key: (UInt64, UInt64)) {
         self.key = key
         slots = Self.table(of: Slot(), count: capacity)
-        mask = capacity - 1
-        filter = Self.table(of: 0, count: capacity / 8)
-        filterMask = capacity / 8 - 1
+        (filter, filterMask) = Self.filter(for: capacity)
     }
+
+    /// Where `key`'s probe starts: its low 32 bits scaled to the table (the filter uses the
+    /// high bits).
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((key & 0xFFFF_FFFF) &* UInt64(truncatingIfNeeded: slots.count)) >> 32)
+    }
+
+    /// The slot after `i`, wrapping at the end.
+    @inline(__always)
+    private func next(_ i: Int) -> Int { i + 1 == slots.count ? 0 : i + 1 }
 
     public var isEmpty: Bool { count == 0 }
 
@@ -131,25 +161,94 @@ public struct IntelEvidenceIndex: Sendable {
     /// The index a snapshot holds, or nil when the bytes are not one (wrong magic, sizes
     /// that do not add up, a capacity out of range, more slots filled than the table keeps).
     init?(snapshot bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= Self.snapshotHeader else { return nil }
+        var reader = SnapshotReader()
+        guard reader.consume(bytes), let index = reader.finish() else { return nil }
+        self = index
+    }
+
+    /// Reads a snapshot handed over in pieces of any size (as SQLite reads a stored one,
+    /// without a copy of the whole), slot by slot into the index it holds.
+    struct SnapshotReader {
+        private var header: [UInt8] = []
+        private var index: IntelEvidenceIndex?
+        /// Records the header announces, and those read so far.
+        private var expected = 0
+        private var read = 0
+        /// The start of a record cut between two pieces.
+        private var partial: [UInt8] = []
+        private var failed = false
+
+        /// Takes the next piece; false once the bytes are known not to be a snapshot.
+        mutating func consume(_ piece: UnsafeRawBufferPointer) -> Bool {
+            guard !failed else { return false }
+            var rest = piece[...]
+            if index == nil {
+                let wanted = IntelEvidenceIndex.snapshotHeader - header.count
+                header += rest.prefix(wanted)
+                rest = rest.dropFirst(wanted)
+                guard header.count == IntelEvidenceIndex.snapshotHeader else { return true }
+                guard let (index, records) = header.withUnsafeBytes(IntelEvidenceIndex.emptyIndex(header:)) else { return fail() }
+                self.index = index
+                expected = records
+            }
+            let size = IntelEvidenceIndex.snapshotRecord
+            if !partial.isEmpty {
+                let wanted = size - partial.count
+                partial += rest.prefix(wanted)
+                rest = rest.dropFirst(wanted)
+                guard partial.count == size else { return true }
+                guard partial.withUnsafeBytes({ restore($0) }) else { return fail() }
+                partial = []
+            }
+            let whole = rest.count / size * size
+            let records = UnsafeRawBufferPointer(rebasing: rest.prefix(whole))
+            var offset = 0
+            while offset < records.count {
+                guard restore(UnsafeRawBufferPointer(rebasing: records[offset..<(offset + size)])) else { return fail() }
+                offset += size
+            }
+            partial += rest.dropFirst(whole)
+            return true
+        }
+
+        /// The index, when every record the header announced came and nothing more.
+        consuming func finish() -> IntelEvidenceIndex? {
+            guard !failed, let index, partial.isEmpty, read == expected, index.count == expected else { return nil }
+            return index
+        }
+
+        private mutating func fail() -> Bool {
+            failed = true
+            index = nil
+            return false
+        }
+
+        /// One record (fingerprint, confidence, clock time, clock rank) into its slot.
+        private mutating func restore(_ record: UnsafeRawBufferPointer) -> Bool {
+            guard read < expected, var current = index else { return false }
+            index = nil   // keeps the slots uniquely referenced while they change
+            defer { index = current }
+            func word(_ offset: Int) -> UInt64 { UInt64(littleEndian: record.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+            let key = word(0)
+            let rank = record[24]
+            guard key != 0, rank <= Clock.sighting.rawValue else { return false }
+            let before = current.count
+            let i = current.index(of: key)
+            guard current.count == before + 1 else { return false }   // a key given twice
+            current.slots[i].confidence = Double(bitPattern: word(8))
+            current.slots[i].setClock(rank: rank, reference: Int64(bitPattern: word(16)))
+            read += 1
+            return true
+        }
+    }
+
+    /// The empty index a snapshot's header describes and how many records follow it, or nil
+    /// when the header is not one (wrong magic, a capacity out of range or too small).
+    private static func emptyIndex(header bytes: UnsafeRawBufferPointer) -> (IntelEvidenceIndex, Int)? {
         func word(_ offset: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
         let capacity = word(24), filled = word(32)
-        guard word(0) == Self.snapshotMagic, capacity >= 16, capacity <= 1 << 32, capacity & (capacity - 1) == 0,
-              filled <= capacity / 3 * 2 + 1,
-              bytes.count == Self.snapshotHeader + Int(filled) * Self.snapshotRecord else { return nil }
-        self.init(capacity: Int(capacity), key: (word(8), word(16)))
-        var offset = Self.snapshotHeader
-        for _ in 0..<Int(filled) {
-            let key = word(offset)
-            let rank = bytes[offset + 24]
-            guard key != 0, rank <= Clock.sighting.rawValue else { return nil }
-            let i = index(of: key)
-            slots[i].confidence = Double(bitPattern: word(offset + 8))
-            slots[i].reference = Int64(bitPattern: word(offset + 16))
-            slots[i].rank = rank
-            offset += Self.snapshotRecord
-        }
-        guard count == Int(filled) else { return nil }   // a key given twice
+        guard word(0) == snapshotMagic, capacity >= 16, capacity <= 1 << 32, filled <= capacity / 3 * 2 + 1 else { return nil }
+        return (IntelEvidenceIndex(capacity: Int(capacity), key: (word(8), word(16))), Int(filled))
     }
 
     /// The filter word of `key` and the three bits it sets there (from bits the slot index,
@@ -166,7 +265,7 @@ public struct IntelEvidenceIndex: Sendable {
         let key = fingerprint(indicator)
         let (word, bits) = filterPosition(key)
         guard filter[word] & bits == bits else { return nil }
-        var i = Int(truncatingIfNeeded: key) & mask
+        var i = home(key)
         while true {
             let slot = slots[i]
             if slot.key == 0 { return nil }
@@ -174,7 +273,7 @@ public struct IntelEvidenceIndex: Sendable {
                 return IntelEvidence(confidence: slot.confidence.isNaN ? nil : slot.confidence,
                                      reference: slot.rank == 0 ? nil : Timestamp(microseconds: slot.reference))
             }
-            i = (i + 1) & mask
+            i = next(i)
         }
     }
 
@@ -194,8 +293,8 @@ public struct IntelEvidenceIndex: Sendable {
     /// The slot of `key`, claiming an empty one when it is new.
     private mutating func index(of key: UInt64) -> Int {
         if (count + 1) * 3 > slots.count * 2 { grow() }
-        var i = Int(truncatingIfNeeded: key) & mask
-        while slots[i].key != 0 && slots[i].key != key { i = (i + 1) & mask }
+        var i = home(key)
+        while slots[i].key != 0 && slots[i].key != key { i = next(i) }
         if slots[i].key == 0 {
             slots[i].key = key
             count += 1
@@ -207,10 +306,8 @@ public struct IntelEvidenceIndex: Sendable {
 
     private mutating func grow() {
         let old = slots
-        slots = Self.table(of: Slot(), count: old.count * 2)
-        mask = slots.count - 1
-        filter = Self.table(of: 0, count: slots.count / 8)
-        filterMask = slots.count / 8 - 1
+        slots = Self.table(of: Slot(), count: Swift.min(old.count * 2, 1 << 32))
+        (filter, filterMask) = Self.filter(for: slots.count)
         count = 0
         for slot in old where slot.key != 0 { slots[index(of: slot.key)] = slot }
     }
@@ -225,23 +322,21 @@ public struct IntelEvidenceIndex: Sendable {
             slots[i].confidence = kept.isNaN ? max(0, c) : max(kept, c)
         }
         if let time, (clock.rawValue, time) > (slots[i].rank, slots[i].reference) {
-            slots[i].rank = clock.rawValue
-            slots[i].reference = time
+            slots[i].setClock(rank: clock.rawValue, reference: time)
         }
     }
 
     /// Sets the decay clock of a known indicator to a sighting (which outranks every other time).
     mutating func sighted(key: UInt64, at time: Int64) {
-        var i = Int(truncatingIfNeeded: key) & mask
+        var i = home(key)
         while slots[i].key != 0 {
             if slots[i].key == key {
                 if (Clock.sighting.rawValue, time) > (slots[i].rank, slots[i].reference) {
-                    slots[i].rank = Clock.sighting.rawValue
-                    slots[i].reference = time
+                    slots[i].setClock(rank: Clock.sighting.rawValue, reference: time)
                 }
                 return
             }
-            i = (i + 1) & mask
+            i = next(i)
         }
     }
 }

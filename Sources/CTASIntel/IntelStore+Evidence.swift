@@ -136,9 +136,13 @@ extension IntelStore {
     func storedEvidence() throws(StoreError) -> IntelEvidenceIndex? {
         guard Self.has(table: "intel_evidence", in: database) else { return nil }
         let current = try generation()
-        let stored = try database.prepare("SELECT generation, body FROM intel_evidence")
+        let stored = try database.prepare("SELECT generation, rowid FROM intel_evidence")
         guard try stored.step(), stored.int64(0) == current else { return nil }
-        return IntelEvidenceIndex(snapshot: stored.blob(1))
+        // Piece by piece into the index: the whole blob read at once was 25 MB of fresh
+        // memory for a million indicators, each page of it zeroed by the kernel first.
+        var reader = IntelEvidenceIndex.SnapshotReader()
+        guard try database.readBlob(table: "intel_evidence", column: "body", rowid: stored.int64(1), { reader.consume($0) }) else { return nil }
+        return reader.finish()
     }
 
     /// Whether the database has `table`.

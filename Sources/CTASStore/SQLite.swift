@@ -106,6 +106,32 @@ public final class SQLiteDatabase {
         return stmt.isNull(0) ? nil : stmt.int64(0)
     }
 
+    /// Reads the blob in `column` of `table`'s row `rowid` in pieces of at most `piece` bytes,
+    /// handed to `body` in order, the whole never held at once (a query's column copied a
+    /// large blob whole into fresh memory first). Stops early when `body` returns false;
+    /// returns whether it read to the end.
+    public func readBlob(table: String, column: String, rowid: Int64, piece: Int = 1 << 18,
+                         _ body: (UnsafeRawBufferPointer) -> Bool) throws(StoreError) -> Bool {
+        var blob: OpaquePointer?
+        guard sqlite3_blob_open(handle, "main", table, column, rowid, 0, &blob) == SQLITE_OK, let blob else {
+            throw .sqlite(path: path, doing: "opening the \(table).\(column) blob of row \(rowid)", reason: String(cString: sqlite3_errmsg(handle)))
+        }
+        defer { sqlite3_blob_close(blob) }
+        let total = Int(sqlite3_blob_bytes(blob))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(1, Swift.min(piece, total)), alignment: 16)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while offset < total {
+            let n = Swift.min(buffer.count, total - offset)
+            guard let base = buffer.baseAddress, sqlite3_blob_read(blob, base, Int32(n), Int32(offset)) == SQLITE_OK else {
+                throw .sqlite(path: path, doing: "reading the \(table).\(column) blob of row \(rowid)", reason: String(cString: sqlite3_errmsg(handle)))
+            }
+            guard body(UnsafeRawBufferPointer(rebasing: buffer[..<n])) else { return false }
+            offset += n
+        }
+        return true
+    }
+
     /// Runs `body` in a read transaction, so that all its statements see the database as it
     /// stood at its first read (a writer's commit meanwhile is not half seen); inside a
     /// transaction already open, in that one.

@@ -173,6 +173,25 @@ import CTASTestSupport
         #expect(strangers.isEmpty)
     }
 
+    /// Clocks hold their order at the edges of time: a time past ±2⁶¹ µs is kept at that
+    /// bound (still later, or earlier, than any real one), and a stronger clock still wins.
+    @Test func clocksAtTheEdgesOfTimeKeepTheirOrder() throws {
+        var index = IntelEvidenceIndex(expected: 10)
+        let bound: Int64 = (1 << 61) - 1
+        let far = Indicator(.domain, "far.example"), past = Indicator(.domain, "past.example"), both = Indicator(.domain, "both.example")
+        index.fold(key: index.fingerprint(far), confidence: 50, time: .max, clock: .reportDate)
+        index.fold(key: index.fingerprint(past), confidence: nil, time: .min, clock: .lastSeen)
+        index.fold(key: index.fingerprint(both), confidence: 1, time: .max, clock: .reportDate)
+        index.fold(key: index.fingerprint(both), confidence: 2, time: -5, clock: .lastSeen)
+        index.sighted(key: index.fingerprint(both), at: 7)
+        index.fold(key: index.fingerprint(both), confidence: nil, time: .max, clock: .lastSeen)
+        #expect(index.evidence(for: far) == IntelEvidence(confidence: 50, reference: Timestamp(microseconds: bound)))
+        #expect(index.evidence(for: past) == IntelEvidence(confidence: nil, reference: Timestamp(microseconds: -bound)))
+        #expect(index.evidence(for: both) == IntelEvidence(confidence: 2, reference: Timestamp(microseconds: 7)))
+        let restored = try #require(index.snapshot().withUnsafeBytes { IntelEvidenceIndex(snapshot: $0) })
+        for value in [far, past, both] { #expect(restored.evidence(for: value) == index.evidence(for: value)) }
+    }
+
     /// A snapshot gives back the index it was made of (the same key, every indicator with its
     /// confidence and clock, strangers still unknown); bytes that are not one give nil.
     @Test func snapshotRoundTripsAndRefusesWhatIsNotOne() throws {
@@ -187,11 +206,27 @@ import CTASTestSupport
         #expect(restored.count == index.count)
         for value in values { #expect(restored.evidence(for: value) == index.evidence(for: value), "\(value.value)") }
         #expect(!restored.contains(Indicator(.ipv4, "203.0.113.9")))
-        // Cut short, one byte more, another magic, a capacity that is not a power of two, a
-        // rank past the strongest clock, a fingerprint given twice.
+        // Handed over in pieces of any size (records and the header cut anywhere), the same.
+        for piece in [1, 7, 25, 39, 40, 1_000, bytes.count] {
+            var reader = IntelEvidenceIndex.SnapshotReader()
+            var accepted = true
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count && accepted {
+                    let end = min(offset + piece, raw.count)
+                    accepted = reader.consume(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+                    offset = end
+                }
+            }
+            let pieced = try #require(accepted ? reader.finish() : nil, "pieces of \(piece)")
+            for value in values.prefix(200) { #expect(pieced.evidence(for: value) == index.evidence(for: value), "pieces of \(piece)") }
+        }
+        // Cut short, one byte more, another magic, a capacity too small for the count and one
+        // past 2³², a rank past the strongest clock, a fingerprint given twice.
         var broken: [[UInt8]] = [Array(bytes.dropLast()), bytes + [0], Array(bytes.prefix(39))]
         var magic = bytes; magic[0] ^= 1; broken.append(magic)
-        var capacity = bytes; capacity[24] = 17; broken.append(capacity)
+        var small = bytes; small.replaceSubrange(24..<32, with: [16, 0, 0, 0, 0, 0, 0, 0]); broken.append(small)
+        var huge = bytes; huge.replaceSubrange(24..<32, with: [1, 0, 0, 0, 1, 0, 0, 0]); broken.append(huge)
         var rank = bytes; rank[40 + 24] = 9; broken.append(rank)
         var twice = bytes; twice.replaceSubrange(65..<73, with: bytes[40..<48]); broken.append(twice)
         for (n, bad) in broken.enumerated() { #expect(bad.withUnsafeBytes { IntelEvidenceIndex(snapshot: $0) } == nil, "case \(n)") }
