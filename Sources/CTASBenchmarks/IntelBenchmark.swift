@@ -16,6 +16,7 @@ public enum IntelBenchmark {
     public struct Result: Codable, Sendable {
         public var attributes: Int
         public var events: Int
+        /// The best of `rounds` imports, each into a fresh data directory.
         public var importSeconds: Double
         public var attributesPerSecond: Double
         /// Values of the event feed the measured store holds.
@@ -38,8 +39,9 @@ public enum IntelBenchmark {
         public var cpuSecondsWithoutIntel: Double
         public var cpuSecondsWithIntel: Double
         public var cpuSlowdown: Double
-        /// Ingests of each kind.
+        /// Imports, and ingests of each kind.
         public var rounds: Int
+        /// The highest peak resident size of the imports.
         public var importPeakResidentBytes: Int
     }
 
@@ -125,10 +127,19 @@ public enum IntelBenchmark {
 
         let withIntel = directory + "/with-intel"
         let without = directory + "/without-intel"
-        let started = MonotonicClock.nanoseconds()
-        let imported = try BenchFixture.spawnMeasured(executable, ["intel", "import", feedDir, "--data-dir", withIntel], stdout: directory + "/import.json")
-        let importSeconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
-        guard imported.status == 0 else { throw BenchError.childFailed(command: "ctas intel import", status: imported.status) }
+        // The import timed `rounds` times into a fresh data directory, best counts (like the
+        // ingests: a slow spell of the machine is not the import's).
+        var importSeconds = Double.infinity
+        var importPeak = 0
+        for _ in 0..<max(1, rounds) {
+            try? FileManager.default.removeItem(atPath: withIntel)
+            let started = MonotonicClock.nanoseconds()
+            let imported = try BenchFixture.spawnMeasured(executable, ["intel", "import", feedDir, "--data-dir", withIntel], stdout: directory + "/import.json")
+            let seconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
+            guard imported.status == 0 else { throw BenchError.childFailed(command: "ctas intel import", status: imported.status) }
+            importSeconds = min(importSeconds, seconds)
+            importPeak = max(importPeak, imported.peakResidentBytes)
+        }
         // A copy of the intelligence for each run, so every ingest starts from the same store.
         let intelStore = directory + "/intel-only.sqlite"
         try FileManager.default.copyItem(atPath: withIntel + "/warm.sqlite", toPath: intelStore)
@@ -182,6 +193,6 @@ public enum IntelBenchmark {
                       denseSlowdown: slowdown(denseRate), denseSightings: sightings.dense,
                       cpuSecondsWithoutIntel: BenchFixture.round3(cpuWithout), cpuSecondsWithIntel: BenchFixture.round3(cpuWith),
                       cpuSlowdown: cpuWith > 0 ? BenchFixture.round3(1 - cpuWithout / cpuWith) : 0, rounds: rounds,
-                      importPeakResidentBytes: imported.peakResidentBytes)
+                      importPeakResidentBytes: importPeak)
     }
 }

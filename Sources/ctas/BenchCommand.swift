@@ -417,8 +417,8 @@ struct IntelBench: ParsableCommand {
         abstract: "Benchmark importing a generated MISP feed and ingesting with its indicators matched against every event.",
         discussion: """
             Writes a MISP feed of --attributes attributes (--feed-values of them values of the event feed, the rest \
-            random), times `ctas intel import` of it, then ingests --events generated events into a data directory \
-            without intelligence and into one holding it, alternating, best of --rounds: attributes/s, both ingest \
+            random), times `ctas intel import` of it (best of --rounds), then ingests --events generated events into a \
+            data directory without intelligence and into one holding it, alternating, best of --rounds: attributes/s, both ingest \
             rates, the slowdown (and the same in processor time) and the sightings per event. Beside it, the worst case: a store holding one attribute in a \
             hundred from the event feed, so that every event is sighted (denseSlowdown). Targets: import ≥ 200k \
             attributes/s, slowdown under 10%.
@@ -428,7 +428,7 @@ struct IntelBench: ParsableCommand {
     @Option(help: "Events to ingest.") var events: Int = 300_000
     @Option(help: "Values of the event feed the intelligence holds (about one event in a hundred sighted at 100).")
     var feedValues: Int = 100
-    @Option(help: "Ingests of each kind (without, with, dense); the best counts.") var rounds: Int = 5
+    @Option(help: "Imports, and ingests of each kind (without, with, dense); the best counts.") var rounds: Int = 5
     @Option(help: "Generator seed.") var seed: UInt64 = 7
     @Option(help: "Scratch directory (removed first; default: a temporary directory).") var directory: String?
     @Flag(help: "Keep the scratch directory afterwards (the MISP feed, the event feed and the last run of each store).")
