@@ -98,13 +98,16 @@ public enum ConsoleLauncher {
 /// SIGINT, SIGTERM and SIGHUP handled on a dispatch queue. Built outside the main actor so
 /// the handlers are not isolated to it.
 nonisolated func signalSources(_ quit: QuitRelay) -> [DispatchSourceSignal] {
-    [SIGINT, SIGTERM, SIGHUP].map { signo in
+    let signals = [SIGINT, SIGTERM, SIGHUP]
+    let sources = signals.map { signo in
         signal(signo, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
         source.setEventHandler { @Sendable in quit.fire() }
         source.resume()
         return source
     }
+    SignalTrap.waitForHandlers(signals)   // ignored, not caught, until then
+    return sources
 }
 
 /// SIGTSTP handled on a dispatch queue, asking the app to suspend between frames. Installed
@@ -114,6 +117,8 @@ nonisolated func suspendSource(_ app: ConsoleApp) -> DispatchSourceSignal {
     let source = DispatchSource.makeSignalSource(signal: SIGTSTP, queue: .global())
     source.setEventHandler { @Sendable [weak app] in app?.requestSuspend() }
     source.resume()
+    // Until libdispatch's handler is in, a Ctrl-Z is ignored (and was lost on a busy machine).
+    SignalTrap.waitForHandlers([SIGTSTP])
     return source
 }
 
