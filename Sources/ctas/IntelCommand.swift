@@ -138,12 +138,15 @@ struct IntelCommand: ParsableCommand {
             case .csv:
                 out.write(IntelExporter(listings: Array(shown), exportedAt: .now()).csv(sanitized: true))
             case .table:
-                out.write("SCORE  SIGHT  TYPE    VALUE                                     SOURCES\n")
-                for l in shown {
+                // The VALUE column as wide as the longest value shown (at most 80; a longer
+                // value is printed whole, never cut: it is what an analyst copies).
+                let values = shown.map { SafeText.sanitize($0.indicator.value) }
+                let width = min(80, max(41, values.map(\.count).max() ?? 0))
+                out.write("SCORE  SIGHT  TYPE    \(IntelCommand.pad("VALUE", width)) SOURCES\n")
+                for (l, value) in zip(shown, values) {
                     let score = String(format: "%5.1f", l.score) + (l.decayed ? "d" : " ")
-                    let value = SafeText.sanitize(l.indicator.value)
                     let names = SafeText.sanitize(l.sources.map(\.name).joined(separator: "; "))
-                    out.write("\(score) \(IntelCommand.pad(String(l.sightings), 6)) \(IntelCommand.pad(l.indicator.kind.name, 7)) \(IntelCommand.pad(value, 41)) \(names)\n")
+                    out.write("\(score) \(IntelCommand.pad(String(l.sightings), 6)) \(IntelCommand.pad(l.indicator.kind.name, 7)) \(IntelCommand.pad(value, width)) \(names)\n")
                 }
                 if listings.count > limit { writeError("\(listings.count - limit) more indicator(s) not shown (--limit)") }
             }

@@ -122,6 +122,27 @@ import Testing
         #expect(none.status == 1 && none.stderr.contains("not in the intelligence store"))
     }
 
+    /// The table keeps its columns lined up when a value is longer than the default column
+    /// (a 62-character onion name) and never cuts a value.
+    @Test func listTableWidensItsValueColumnForLongValues() async throws {
+        let dir = scratchDir()
+        let onion = String(repeating: "a", count: 30) + String(repeating: "b", count: 26) + ".onion"
+        let event = "{\"Event\":{\"uuid\":\"7b9a8f6b-0d5c-4b3e-9c1f-1d2e3f4a5b6c\",\"info\":\"wide\",\"timestamp\":\"1\",\"Attribute\":["
+            + "{\"type\":\"domain\",\"value\":\"\(onion)\"},{\"type\":\"ip-dst\",\"value\":\"198.51.100.7\"}]}}"
+        try event.write(toFile: dir + "/event.json", atomically: true, encoding: .utf8)
+        let imported = try await CLI.run(["intel", "import", dir + "/event.json", "--data-dir", dir + "/d"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let table = try await CLI.run(["intel", "list", "--data-dir", dir + "/d"])
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(table.stdout)")
+        let column = try #require(lines.first?.range(of: "SOURCES")).lowerBound.utf16Offset(in: lines[0])
+        for line in lines.dropFirst() {
+            #expect(line.contains(onion) || line.contains("198.51.100.7"))
+            let sources = try #require(line.range(of: "wide")).lowerBound.utf16Offset(in: line)
+            #expect(sources == column, "\(line)")
+        }
+    }
+
     @Test func ingestRecordsSightingsOnceAndScoresDecayAsMISPsFormula() async throws {
         let python = try requirePython()
         let dir = scratchDir()
