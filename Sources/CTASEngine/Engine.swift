@@ -90,8 +90,9 @@ public final class Engine: Sendable {
         public var geolocator: GeoLocator?
         /// Records a sighting on every stored intelligence indicator an event carries.
         public var matchIntel = true
-        /// How often the writer looks whether an import changed the intelligence, to reload it.
-        public var intelReloadInterval: Duration = .seconds(10)
+        /// How often the engine looks (on a thread of its own, lines or not) whether an import
+        /// changed the intelligence, to reload it.
+        public var intelReloadInterval: Duration = .seconds(2)
         /// Finds behaviour anomalies live (bursts, silences, firsts per entity): nil turns it off.
         public var anomalies: LiveAnomalyMonitor.Options? = LiveAnomalyMonitor.Options()
         /// Keep the in-memory geo index the heatmap reads, and read earlier runs' events into
@@ -122,6 +123,12 @@ public final class Engine: Sendable {
     private let parseStages: [ParseStage]
     private let routeStage: RouteStage
     private let storeStage: StoreStage
+    /// Offers the route stage a reload when an import changes the intelligence store.
+    private let intelWatch: IntelWatch?
+    private let intelReloads: IntelReloads?
+
+    /// Whether a reload of the intelligence was offered and has loaded (tests).
+    var intelReloadHasLoaded: Bool { intelReloads?.latestHasLoaded ?? false }
     private let fanoutStage: FanoutStage
     private let fanoutQueue: BoundedQueue<CommittedBatch>
     private let lineQueues: [BoundedQueue<LineBatch>]
@@ -159,6 +166,7 @@ public final class Engine: Sendable {
         let graph: GraphTier
         let intel: IntelStore
         let loader: IntelEvidenceLoader?
+        var intelGeneration: Int64 = 0
         let deadLetters: DeadLetterFile
         var storedEvents = 0
         var storedThroughSeq: Int64 = 0
@@ -170,6 +178,8 @@ public final class Engine: Sendable {
             intel = try IntelStore(database: warm.database)
             // Loaded while the pipeline starts, when the store holds any intelligence.
             let holdsIntel = configuration.matchIntel ? try intel.entryCount(upTo: 1) > 0 : false
+            // Read before the load starts: an import meanwhile then shows as a change.
+            if configuration.matchIntel { intelGeneration = try intel.generation() }
             loader = holdsIntel ? IntelEvidenceLoader(databasePath: directory.warmDatabase) : nil
             // Every commit stores the dead-letter length; with none stored, nothing was ever
             // committed, so lines in the file come from a run that died before its first commit.
@@ -237,13 +247,17 @@ public final class Engine: Sendable {
         parseStages = parsers
         let risk = RiskBoard()
         let reloads = configuration.matchIntel ? IntelReloads() : nil
+        intelReloads = reloads
+        intelWatch = reloads.map {
+            IntelWatch(databasePath: directory.warmDatabase, generation: intelGeneration, interval: configuration.intelReloadInterval, reloads: $0)
+        }
         routeStage = RouteStage(input: routeQueue, output: storeQueue, router: router, hub: hub,
                                 geolocator: configuration.geolocator.map { EventGeolocator(locator: $0, warninglist: configuration.warninglist) },
                                 intel: loader, reloads: reloads, risk: risk)
         fanoutQueue = BoundedQueue(capacity: 2)
         storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph, intel: intel), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
-                                storedEvents: storedEvents, intelReloads: reloads, intelReloadInterval: configuration.intelReloadInterval)
+                                storedEvents: storedEvents)
         let geo = GeoHub()
         self.geo = geo
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: configuration.geoIndex ? geo : nil,
@@ -255,7 +269,10 @@ public final class Engine: Sendable {
         latest.withLock { $0 = first }
     }
 
-    deinit { unlockDataDirectory() }
+    deinit {
+        intelWatch?.stop()
+        unlockDataDirectory()
+    }
 
     /// Lets another writer have the data directory: called once everything read is
     /// committed, so the next `ctas` can start at once rather than when this engine's last
@@ -421,6 +438,7 @@ public final class Engine: Sendable {
         publisher.name = "ctas-publish"
         publisher.start()
         tasks.withLock { $0 = started }
+        intelWatch?.start()
     }
 
     /// One turn of the publisher: a snapshot, and how long to wait for the next (nil: the
@@ -438,6 +456,7 @@ public final class Engine: Sendable {
     nonisolated(nonsending) public func waitUntilFinished() async -> IngestSummary {
         if let storing = storeTask.withLock({ $0 }) { await storing.value }
         for task in tasks.withLock({ $0 }) { await task.value }
+        intelWatch?.stop()
         publish()
         unlockDataDirectory()
         return summary()

@@ -31,10 +31,6 @@ actor StoreStage {
     private var ledgers: [SourceLedger]
     private var lastPurgeNanos: UInt64 = 0
     /// Where the route stage learns that an import changed the intelligence (nil: no matching).
-    private let intelReloads: IntelReloads?
-    private let intelReloadNanos: UInt64
-    private var intelGeneration: Int64
-    private var lastIntelCheckNanos: UInt64 = 0
     private var storedEvents: Int
     /// Events committed per transaction at most (batches are coalesced up to this).
     static let groupEvents = 16_384
@@ -48,11 +44,7 @@ actor StoreStage {
 
     init(tiers: sending Tiers, deadLetters: sending DeadLetterFile,
          input: BoundedQueue<EventBatch>, output: BoundedQueue<CommittedBatch>, hub: MetricsHub, control: ReplayControl, ledgers: [SourceLedger],
-         warmRetention: Duration, storedEvents: Int, intelReloads: IntelReloads? = nil, intelReloadInterval: Duration = .seconds(10)) {
-        self.intelReloads = intelReloads
-        self.intelReloadNanos = UInt64(max(0, intelReloadInterval.components.seconds)) * 1_000_000_000
-            + UInt64(max(0, intelReloadInterval.components.attoseconds / 1_000_000_000))
-        intelGeneration = intelReloads == nil ? 0 : ((try? tiers.intel.generation()) ?? 0)
+         warmRetention: Duration, storedEvents: Int) {
         self.warm = tiers.warm
         self.graph = tiers.graph
         self.intel = tiers.intel
@@ -246,14 +238,6 @@ actor StoreStage {
         graph.trimToBudget()
         let now = MonotonicClock.nanoseconds()
         hub.stage(.write, events: eventCount, nanos: now - started)
-        if let reloads = intelReloads, now - lastIntelCheckNanos >= intelReloadNanos {
-            lastIntelCheckNanos = now
-            // One indexed read; a changed generation means an import committed meanwhile.
-            if let generation = try? intel.generation(), generation != intelGeneration {
-                intelGeneration = generation
-                reloads.offer(IntelEvidenceLoader(databasePath: warm.database.path))
-            }
-        }
         if now - lastPurgeNanos > 30_000_000_000 {
             lastPurgeNanos = now
             storedEvents -= try warm.purge(retention: warmRetention, storedEvents: storedEvents)

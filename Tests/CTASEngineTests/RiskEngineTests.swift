@@ -224,6 +224,38 @@ import Testing
         }
     }
 
+    /// A follow with no new lines reloads the intelligence too: the first line after an
+    /// import, appended once the reload has loaded, is sighted (when the writer looked only
+    /// after its commits, that line was matched against the old index and missed).
+    @Test func theFirstLineAfterAnImportIsMatchedByAnIdleFollow() async throws {
+        let dir = scratch()
+        let directory = DataDirectory(path: dir + "/data")
+        let feed = dir + "/feed.ndjson"
+        func line(_ n: Int) -> String {
+            #"{"id":"idle\#(n)","ts":"2026-11-20T10:00:0\#(n % 10)Z","type":"dns","severity":5,"indicators":["idle-known.net"]}"# + "\n"
+        }
+        try line(0).write(toFile: feed, atomically: true, encoding: .utf8)
+        var configuration = config([.follow(feed)], dir)
+        configuration.intelReloadInterval = .milliseconds(20)
+        let engine = try Engine(configuration)
+        engine.start()
+        #expect(await waitFor(30) { engine.snapshot.totals.accepted == 1 })
+        #expect((engine.snapshot.intelSightings ?? 0) == 0)
+        let store = try IntelStore(database: SQLiteDatabase(path: directory.warmDatabase))
+        let event = #"{"Event":{"uuid":"5e1f0a3c-0000-4000-8000-0000000000bb","info":"idle","date":"2026-11-10","Attribute":[{"type":"domain","value":"idle-known.net","to_ids":true}]}}"#
+        let batch = Array(event.utf8).withUnsafeBufferPointer { MISPEventReader().read($0, file: "e.json") }
+        _ = try store.store(batch, importedAt: Timestamp(microseconds: 0))
+        // No line meanwhile: the watcher alone notices the import and loads the index.
+        #expect(await waitFor(60) { engine.intelReloadHasLoaded })
+        let handle = try #require(FileHandle(forWritingAtPath: feed))
+        handle.seekToEndOfFile()
+        handle.write(Data(line(1).utf8))
+        try handle.close()
+        #expect(await waitFor(30) { engine.snapshot.totals.accepted == 2 })
+        #expect(engine.snapshot.intelSightings == 1, "the one line after the import is sighted")
+        _ = await engine.stop()
+    }
+
     /// A follow that runs while intelligence is imported matches it without a restart: the
     /// writer sees the store's generation move, the route stage swaps in the reloaded index,
     /// and lines appended afterwards record sightings (a line before the import none).
