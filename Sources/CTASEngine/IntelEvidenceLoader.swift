@@ -88,6 +88,7 @@ final class IntelWatch: @unchecked Sendable {   // `stopped` only under `conditi
 
     private func watch() {
         var generation = initialGeneration
+        var previous = initialGeneration
         var store: IntelStore?
         let seconds = max(0.001, Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
         while true {
@@ -98,7 +99,14 @@ final class IntelWatch: @unchecked Sendable {   // `stopped` only under `conditi
             if done { return }
             // Opened when first needed, kept open: one indexed read each turn.
             if store == nil { store = try? IntelStore(database: SQLiteDatabase(path: path, readOnly: true), readOnly: true) }
-            guard let current = try? store?.generation(), current != generation else { continue }
+            guard let current = try? store?.generation() else { continue }
+            defer { previous = current }
+            guard current != generation else { continue }
+            // Not in the middle of an import (its transactions move the generation one after
+            // another, and a reload then would read rows a snapshot soon replaces): once the
+            // import has stored its snapshot, or the generation held still for a turn.
+            let snapshotted = (try? store?.hasCurrentEvidenceSnapshot()) ?? false
+            guard snapshotted || current == previous else { continue }
             generation = current
             reloads.offer(IntelEvidenceLoader(databasePath: path))
         }
