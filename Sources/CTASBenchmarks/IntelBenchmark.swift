@@ -39,6 +39,11 @@ public enum IntelBenchmark {
         public var cpuSecondsWithoutIntel: Double
         public var cpuSecondsWithIntel: Double
         public var cpuSlowdown: Double
+        /// The median over rounds of each round's slowdown against the round without
+        /// intelligence just before it (wall time, and processor time): steadier than the
+        /// best of each kind when the machine's speed drifts between rounds.
+        public var pairedSlowdownMedian: Double
+        public var pairedCPUSlowdownMedian: Double
         /// Imports, and ingests of each kind.
         public var rounds: Int
         /// The highest peak resident size of the imports.
@@ -192,7 +197,18 @@ public enum IntelBenchmark {
                       denseFeedValues: known.count, denseIngestWithIntelEventsPerSecond: denseRate.rounded(),
                       denseSlowdown: slowdown(denseRate), denseSightings: sightings.dense,
                       cpuSecondsWithoutIntel: BenchFixture.round3(cpuWithout), cpuSecondsWithIntel: BenchFixture.round3(cpuWith),
-                      cpuSlowdown: cpuWith > 0 ? BenchFixture.round3(1 - cpuWithout / cpuWith) : 0, rounds: rounds,
+                      cpuSlowdown: cpuWith > 0 ? BenchFixture.round3(1 - cpuWithout / cpuWith) : 0,
+                      pairedSlowdownMedian: BenchFixture.round3(Self.median(zip(rates.without, rates.with).map { $0 > 0 ? 1 - $1 / $0 : 0 })),
+                      pairedCPUSlowdownMedian: BenchFixture.round3(Self.median(zip(cpu.without, cpu.with).map { $1 > 0 ? 1 - $0 / $1 : 0 })),
+                      rounds: rounds,
                       importPeakResidentBytes: importPeak)
+    }
+
+    /// The median (the mean of the middle two for an even count; 0 for none).
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }

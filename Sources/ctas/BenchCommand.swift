@@ -419,7 +419,8 @@ struct IntelBench: ParsableCommand {
             Writes a MISP feed of --attributes attributes (--feed-values of them values of the event feed, the rest \
             random), times `ctas intel import` of it (best of --rounds), then ingests --events generated events into a \
             data directory without intelligence and into one holding it, alternating, best of --rounds: attributes/s, both ingest \
-            rates, the slowdown (and the same in processor time) and the sightings per event. Beside it, the worst case: a store holding one attribute in a \
+            rates, the slowdown (and the same in processor time; and the median over rounds of each round's slowdown \
+            against the round without intelligence just before it) and the sightings per event. Beside it, the worst case: a store holding one attribute in a \
             hundred from the event feed, so that every event is sighted (denseSlowdown). Targets: import ≥ 200k \
             attributes/s, slowdown under 10%.
             """)

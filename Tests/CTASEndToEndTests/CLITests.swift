@@ -51,6 +51,9 @@ import Testing
         #expect(sightings > 0 && dense > sightings, "\(result)")
         #expect(result["feedValues"] as? Int == 5 && result["rounds"] as? Int == 1)
         #expect((result["attributesPerSecond"] as? Double ?? 0) > 0 && (result["cpuSecondsWithIntel"] as? Double ?? 0) > 0)
+        // One round: its paired slowdown is the slowdown.
+        #expect(result["pairedSlowdownMedian"] as? Double != nil && result["pairedSlowdownMedian"] as? Double == result["slowdown"] as? Double, "\(result)")
+        #expect(result["pairedCPUSlowdownMedian"] as? Double == result["cpuSlowdown"] as? Double, "\(result)")
     }
 
     @Test func badRulesFileNamesFileAndLine() async throws {
