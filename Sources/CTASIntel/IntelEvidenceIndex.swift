@@ -161,14 +161,25 @@ public struct IntelEvidenceIndex: Sendable {
     /// The index a snapshot holds, or nil when the bytes are not one (wrong magic, sizes
     /// that do not add up, a capacity out of range, more slots filled than the table keeps).
     init?(snapshot bytes: UnsafeRawBufferPointer) {
-        var reader = SnapshotReader()
-        guard reader.consume(bytes), let index = reader.finish() else { return nil }
+        guard let index = Self.read(snapshot: [bytes]) else { return nil }
         self = index
+    }
+
+    /// The index a snapshot handed over in `pieces` holds (read as a stored one is, piece by
+    /// piece), or nil when the bytes are not one. A stored snapshot is outside bytes too: a
+    /// data directory can come from anywhere (the fuzz target `evidence` drives this).
+    public static func read(snapshot pieces: [UnsafeRawBufferPointer]) -> IntelEvidenceIndex? {
+        var reader = SnapshotReader(totalBytes: pieces.reduce(0) { $0 + $1.count })
+        for piece in pieces { guard reader.consume(piece) else { return nil } }
+        return reader.finish()
     }
 
     /// Reads a snapshot handed over in pieces of any size (as SQLite reads a stored one,
     /// without a copy of the whole), slot by slot into the index it holds.
     struct SnapshotReader {
+        /// The snapshot's whole size, known before its first piece (the header's count is
+        /// checked against it before any table is made).
+        private let totalBytes: Int
         private var header: [UInt8] = []
         private var index: IntelEvidenceIndex?
         /// Records the header announces, and those read so far.
@@ -177,6 +188,8 @@ public struct IntelEvidenceIndex: Sendable {
         /// The start of a record cut between two pieces.
         private var partial: [UInt8] = []
         private var failed = false
+
+        init(totalBytes: Int) { self.totalBytes = totalBytes }
 
         /// Takes the next piece; false once the bytes are known not to be a snapshot.
         mutating func consume(_ piece: UnsafeRawBufferPointer) -> Bool {
@@ -187,7 +200,9 @@ public struct IntelEvidenceIndex: Sendable {
                 header += rest.prefix(wanted)
                 rest = rest.dropFirst(wanted)
                 guard header.count == IntelEvidenceIndex.snapshotHeader else { return true }
-                guard let (index, records) = header.withUnsafeBytes(IntelEvidenceIndex.emptyIndex(header:)) else { return fail() }
+                guard let (index, records) = header.withUnsafeBytes({ IntelEvidenceIndex.emptyIndex(header: $0, totalBytes: totalBytes) }) else {
+                    return fail()
+                }
                 self.index = index
                 expected = records
             }
@@ -243,12 +258,20 @@ public struct IntelEvidenceIndex: Sendable {
     }
 
     /// The empty index a snapshot's header describes and how many records follow it, or nil
-    /// when the header is not one (wrong magic, a capacity out of range or too small).
-    private static func emptyIndex(header bytes: UnsafeRawBufferPointer) -> (IntelEvidenceIndex, Int)? {
+    /// when the header is not one (wrong magic, a capacity out of range or too small, a count
+    /// the snapshot's size does not hold). Memory follows the records actually there: a
+    /// capacity far above what the count needs (a hostile or damaged header asking for
+    /// gigabytes) is replaced by the count's own (placement is by key, so only the order
+    /// of filling, and with it some speed, is lost).
+    private static func emptyIndex(header bytes: UnsafeRawBufferPointer, totalBytes: Int) -> (IntelEvidenceIndex, Int)? {
         func word(_ offset: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
         let capacity = word(24), filled = word(32)
-        guard word(0) == snapshotMagic, capacity >= 16, capacity <= 1 << 32, filled <= capacity / 3 * 2 + 1 else { return nil }
-        return (IntelEvidenceIndex(capacity: Int(capacity), key: (word(8), word(16))), Int(filled))
+        guard word(0) == snapshotMagic, capacity >= 16, capacity <= 1 << 32, filled <= capacity / 3 * 2 + 1,
+              totalBytes >= snapshotHeader, (totalBytes - snapshotHeader) % snapshotRecord == 0,
+              UInt64((totalBytes - snapshotHeader) / snapshotRecord) == filled else { return nil }
+        let needed = Self.capacity(for: Int(filled))
+        let trusted = Int(capacity) <= 4 * needed ? Int(capacity) : needed
+        return (IntelEvidenceIndex(capacity: trusted, key: (word(8), word(16))), Int(filled))
     }
 
     /// The filter word of `key` and the three bits it sets there (from bits the slot index,

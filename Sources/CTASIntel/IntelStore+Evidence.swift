@@ -140,9 +140,11 @@ extension IntelStore {
         guard try stored.step(), stored.int64(0) == current else { return nil }
         // Piece by piece into the index: the whole blob read at once was 25 MB of fresh
         // memory for a million indicators, each page of it zeroed by the kernel first.
-        var reader = IntelEvidenceIndex.SnapshotReader()
-        guard try database.readBlob(table: "intel_evidence", column: "body", rowid: stored.int64(1), { reader.consume($0) }) else { return nil }
-        return reader.finish()
+        var reader: IntelEvidenceIndex.SnapshotReader?
+        guard try database.readBlob(table: "intel_evidence", column: "body", rowid: stored.int64(1),
+                                    start: { reader = IntelEvidenceIndex.SnapshotReader(totalBytes: $0) },
+                                    { reader?.consume($0) ?? false }) else { return nil }
+        return reader?.finish()
     }
 
     /// Whether the database has `table`.

@@ -108,9 +108,9 @@ public final class SQLiteDatabase {
 
     /// Reads the blob in `column` of `table`'s row `rowid` in pieces of at most `piece` bytes,
     /// handed to `body` in order, the whole never held at once (a query's column copied a
-    /// large blob whole into fresh memory first). Stops early when `body` returns false;
-    /// returns whether it read to the end.
-    public func readBlob(table: String, column: String, rowid: Int64, piece: Int = 1 << 18,
+    /// large blob whole into fresh memory first). `start` is told the blob's size first.
+    /// Stops early when `body` returns false; returns whether it read to the end.
+    public func readBlob(table: String, column: String, rowid: Int64, piece: Int = 1 << 18, start: (Int) -> Void = { _ in },
                          _ body: (UnsafeRawBufferPointer) -> Bool) throws(StoreError) -> Bool {
         var blob: OpaquePointer?
         guard sqlite3_blob_open(handle, "main", table, column, rowid, 0, &blob) == SQLITE_OK, let blob else {
@@ -118,6 +118,7 @@ public final class SQLiteDatabase {
         }
         defer { sqlite3_blob_close(blob) }
         let total = Int(sqlite3_blob_bytes(blob))
+        start(total)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(1, Swift.min(piece, total)), alignment: 16)
         defer { buffer.deallocate() }
         var offset = 0

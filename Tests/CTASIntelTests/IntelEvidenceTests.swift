@@ -208,7 +208,7 @@ import CTASTestSupport
         #expect(!restored.contains(Indicator(.ipv4, "203.0.113.9")))
         // Handed over in pieces of any size (records and the header cut anywhere), the same.
         for piece in [1, 7, 25, 39, 40, 1_000, bytes.count] {
-            var reader = IntelEvidenceIndex.SnapshotReader()
+            var reader = IntelEvidenceIndex.SnapshotReader(totalBytes: bytes.count)
             var accepted = true
             bytes.withUnsafeBytes { raw in
                 var offset = 0
@@ -230,6 +230,16 @@ import CTASTestSupport
         var rank = bytes; rank[40 + 24] = 9; broken.append(rank)
         var twice = bytes; twice.replaceSubrange(65..<73, with: bytes[40..<48]); broken.append(twice)
         for (n, bad) in broken.enumerated() { #expect(bad.withUnsafeBytes { IntelEvidenceIndex(snapshot: $0) } == nil, "case \(n)") }
+        // A header asking for 2³² slots (96 GB) over these 3,000 records: the table is sized
+        // by the records there, and the index is the same (found by the fuzz target `evidence`,
+        // which ran out of memory on such a header).
+        var vast = bytes; vast.replaceSubrange(24..<32, with: [0, 0, 0, 0, 1, 0, 0, 0])
+        let sized = try #require(vast.withUnsafeBytes { IntelEvidenceIndex(snapshot: $0) })
+        for value in values.prefix(300) { #expect(sized.evidence(for: value) == index.evidence(for: value)) }
+        // A count the bytes do not hold is refused before any table is made.
+        var claims = Array(bytes.prefix(40)); claims.replaceSubrange(32..<40, with: [0, 0, 0, 0, 0, 0, 0, 1])
+        claims.replaceSubrange(24..<32, with: [0, 0, 0, 0, 1, 0, 0, 0])
+        #expect(claims.withUnsafeBytes { IntelEvidenceIndex(snapshot: $0) } == nil)
     }
 
     /// `intel import` stores a snapshot of what it wrote; another import that changes the

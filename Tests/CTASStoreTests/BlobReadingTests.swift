@@ -18,8 +18,9 @@ import CTASTestSupport
         let rowid = try #require(try database.scalar("SELECT rowid FROM b"))
         for piece in [1, 3, 4_096, 65_536, 100_000, 1 << 20] {
             var read: [UInt8] = []
-            let whole = try database.readBlob(table: "b", column: "body", rowid: rowid, piece: piece) { read += $0; return true }
-            #expect(whole && read == body, "pieces of \(piece)")
+            var told = -1
+            let whole = try database.readBlob(table: "b", column: "body", rowid: rowid, piece: piece, start: { told = $0 }) { read += $0; return true }
+            #expect(whole && read == body && told == body.count, "pieces of \(piece)")
         }
         var pieces = 0
         let stopped = try database.readBlob(table: "b", column: "body", rowid: rowid, piece: 1_000) { _ in pieces += 1; return pieces < 3 }

@@ -14,7 +14,7 @@ import Glibc
 enum FuzzTarget: String, CaseIterable {
     case ndjson, feed, csv, rfc3339, ioc, rules, warninglist, filter, toml, theme, config, timeArgument
     case eve, zeek, zeekJSON = "zeek-json", jsonArray = "json-array", original, mmdb
-    case misp, stix, pattern, atlas, episodes
+    case misp, stix, pattern, atlas, episodes, evidence
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -97,6 +97,16 @@ enum FuzzTarget: String, CaseIterable {
             _ = STIXBundleReader().read(bytes, file: "fuzz.json")
         case .pattern:
             _ = try? STIXPattern(text)
+        case .evidence:
+            // The intelligence snapshot, cut into pieces of a size the first byte picks (as
+            // SQLite hands a stored one over), then looked up in.
+            guard let first = bytes.first else { return }
+            let piece = Int(first) + 1
+            let body = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.dropFirst()))
+            let pieces = stride(from: 0, to: body.count, by: piece).map { UnsafeRawBufferPointer(rebasing: body[$0..<min($0 + piece, body.count)]) }
+            if let index = IntelEvidenceIndex.read(snapshot: pieces) {
+                for value in ["198.51.100.7", "example.net"] { _ = index.evidence(for: Indicator(.domain, value)) }
+            }
         case .timeArgument:
             _ = try? TimeArgument.parse(text, now: Timestamp(microseconds: 1_795_169_730_000_000))
         }
