@@ -224,68 +224,79 @@ import Testing
         }
     }
 
+    /// A follow of a one-line feed whose lines carry `value`, with a short reload interval,
+    /// started and past its first line; `append(n)` adds line `n`, `importValue(uuid)` stores
+    /// a MISP event holding `value` over a connection of its own, as `ctas intel import` in
+    /// another process would.
+    private struct FollowWithIntel {
+        let engine: Engine
+        let directory: DataDirectory
+        let feed: String
+        let prefix: String
+        let value: String
+
+        init(_ dir: String, prefix: String, value: String) async throws {
+            directory = DataDirectory(path: dir + "/data")
+            feed = dir + "/feed.ndjson"
+            self.prefix = prefix
+            self.value = value
+            try Self.line(0, prefix: prefix, value: value).write(toFile: feed, atomically: true, encoding: .utf8)
+            var configuration = config([.follow(feed)], dir)
+            configuration.intelReloadInterval = .milliseconds(20)
+            engine = try Engine(configuration)
+            engine.start()
+            let engine = engine
+            #expect(await waitFor(30) { engine.snapshot.totals.accepted == 1 })
+            #expect((engine.snapshot.intelSightings ?? 0) == 0)
+        }
+
+        static func line(_ n: Int, prefix: String, value: String) -> String {
+            #"{"id":"\#(prefix)\#(n)","ts":"2026-11-20T10:00:0\#(n % 10)Z","type":"dns","severity":5,"indicators":["\#(value)"]}"# + "\n"
+        }
+
+        func append(_ n: Int) throws {
+            let handle = try #require(FileHandle(forWritingAtPath: feed))
+            handle.seekToEndOfFile()
+            handle.write(Data(Self.line(n, prefix: prefix, value: value).utf8))
+            try handle.close()
+        }
+
+        func importValue(uuid: String) throws {
+            let store = try IntelStore(database: SQLiteDatabase(path: directory.warmDatabase))
+            let event = #"{"Event":{"uuid":"\#(uuid)","info":"reload","date":"2026-11-10","Attribute":[{"type":"domain","value":"\#(value)","to_ids":true}]}}"#
+            let batch = Array(event.utf8).withUnsafeBufferPointer { MISPEventReader().read($0, file: "e.json") }
+            _ = try store.store(batch, importedAt: Timestamp(microseconds: 0))
+        }
+    }
+
     /// A follow with no new lines reloads the intelligence too: the first line after an
     /// import, appended once the reload has loaded, is sighted (when the writer looked only
     /// after its commits, that line was matched against the old index and missed).
     @Test func theFirstLineAfterAnImportIsMatchedByAnIdleFollow() async throws {
-        let dir = scratch()
-        let directory = DataDirectory(path: dir + "/data")
-        let feed = dir + "/feed.ndjson"
-        func line(_ n: Int) -> String {
-            #"{"id":"idle\#(n)","ts":"2026-11-20T10:00:0\#(n % 10)Z","type":"dns","severity":5,"indicators":["idle-known.net"]}"# + "\n"
-        }
-        try line(0).write(toFile: feed, atomically: true, encoding: .utf8)
-        var configuration = config([.follow(feed)], dir)
-        configuration.intelReloadInterval = .milliseconds(20)
-        let engine = try Engine(configuration)
-        engine.start()
-        #expect(await waitFor(30) { engine.snapshot.totals.accepted == 1 })
-        #expect((engine.snapshot.intelSightings ?? 0) == 0)
-        let store = try IntelStore(database: SQLiteDatabase(path: directory.warmDatabase))
-        let event = #"{"Event":{"uuid":"5e1f0a3c-0000-4000-8000-0000000000bb","info":"idle","date":"2026-11-10","Attribute":[{"type":"domain","value":"idle-known.net","to_ids":true}]}}"#
-        let batch = Array(event.utf8).withUnsafeBufferPointer { MISPEventReader().read($0, file: "e.json") }
-        _ = try store.store(batch, importedAt: Timestamp(microseconds: 0))
+        let follow = try await FollowWithIntel(scratch(), prefix: "idle", value: "idle-known.net")
+        let engine = follow.engine
+        try follow.importValue(uuid: "5e1f0a3c-0000-4000-8000-0000000000bb")
         // No line meanwhile: the watcher alone notices the import and loads the index.
         #expect(await waitFor(60) { engine.intelReloadHasLoaded })
-        let handle = try #require(FileHandle(forWritingAtPath: feed))
-        handle.seekToEndOfFile()
-        handle.write(Data(line(1).utf8))
-        try handle.close()
+        try follow.append(1)
         #expect(await waitFor(30) { engine.snapshot.totals.accepted == 2 })
         #expect(engine.snapshot.intelSightings == 1, "the one line after the import is sighted")
         _ = await engine.stop()
     }
 
     /// A follow that runs while intelligence is imported matches it without a restart: the
-    /// writer sees the store's generation move, the route stage swaps in the reloaded index,
+    /// watcher sees the store's generation move, the route stage swaps in the reloaded index,
     /// and lines appended afterwards record sightings (a line before the import none).
     @Test func intelligenceImportedDuringAFollowIsMatched() async throws {
-        let dir = scratch()
-        let directory = DataDirectory(path: dir + "/data")
-        let feed = dir + "/feed.ndjson"
-        func line(_ n: Int) -> String {
-            #"{"id":"r\#(n)","ts":"2026-11-20T10:00:0\#(n % 10)Z","type":"dns","severity":5,"indicators":["reload-known.net"]}"# + "\n"
-        }
-        try line(0).write(toFile: feed, atomically: true, encoding: .utf8)
-        var configuration = config([.follow(feed)], dir)
-        configuration.intelReloadInterval = .milliseconds(20)
-        let engine = try Engine(configuration)
-        engine.start()
-        #expect(await waitFor(30) { engine.snapshot.totals.accepted == 1 })
-        #expect((engine.snapshot.intelSightings ?? 0) == 0)
-        // Imported over a connection of its own, as `ctas intel import` in another process would.
-        let store = try IntelStore(database: SQLiteDatabase(path: directory.warmDatabase))
-        let event = #"{"Event":{"uuid":"5e1f0a3c-0000-4000-8000-0000000000aa","info":"reload","date":"2026-11-10","Attribute":[{"type":"domain","value":"reload-known.net","to_ids":true}]}}"#
-        let batch = Array(event.utf8).withUnsafeBufferPointer { MISPEventReader().read($0, file: "e.json") }
-        _ = try store.store(batch, importedAt: Timestamp(microseconds: 0))
+        let follow = try await FollowWithIntel(scratch(), prefix: "r", value: "reload-known.net")
+        let engine = follow.engine
+        let directory = follow.directory
+        try follow.importValue(uuid: "5e1f0a3c-0000-4000-8000-0000000000aa")
         // Lines keep coming; the reload lands between two of them.
         var appended = 1
         let deadline = Date().addingTimeInterval(120)
         while (engine.snapshot.intelSightings ?? 0) == 0 && Date() < deadline {
-            let handle = try #require(FileHandle(forWritingAtPath: feed))
-            handle.seekToEndOfFile()
-            handle.write(Data(line(appended).utf8))
-            try handle.close()
+            try follow.append(appended)
             appended += 1
             try await Task.sleep(for: .milliseconds(50))
         }
