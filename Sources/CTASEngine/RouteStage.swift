@@ -22,7 +22,7 @@ actor RouteStage {
     private var known: IntelEvidenceIndex?
     private var loader: IntelEvidenceLoader?
     private var loadError: StoreError?
-    /// Reloads the writer offers when an import changes the store, and the one loading now.
+    /// Reloads the watcher (`IntelWatch`) offers when an import changes the store, and the one loading now.
     private let reloads: IntelReloads?
     private var reloading: IntelEvidenceLoader?
     private var sightings = 0
