@@ -21,10 +21,19 @@ struct CanonicalElements {
         ranges.append(start..<bytes.count)
     }
 
-    /// A number as its exact microseconds in decimal (`300.0` → `300000000`).
+    /// A number as its exact microseconds in decimal (`300.0` → `300000000`), written
+    /// straight into the buffer (the same digits `String(micros)` gives).
     mutating func append(_ micros: Int64) {
-        var text = String(micros)
-        text.withUTF8 { append($0) }
+        let start = bytes.count
+        if micros < 0 { bytes.append(UInt8(ascii: "-")) }
+        let digitsStart = bytes.count
+        var rest = micros.magnitude
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        bytes[digitsStart...].reverse()
+        ranges.append(start..<bytes.count)
     }
 
     /// Combines the elements into `hash` in byte-wise order, each followed by a separator.

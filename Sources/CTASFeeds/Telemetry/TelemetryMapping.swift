@@ -95,7 +95,10 @@ enum TelemetryMapping {
     static func joined(_ parts: String?...) -> String { joined(parts) }
 
     static func joined(_ parts: [String?]) -> String {
+        var length = 0
+        for part in parts { length += (part?.utf8.count ?? -1) + 1 }
         var out = ""
+        out.reserveCapacity(length)
         for part in parts {
             guard let part else { continue }
             if !out.isEmpty { out += " " }
@@ -117,8 +120,14 @@ enum TelemetryMapping {
 
     /// A host name or an address as an indicator value worth listing (not empty, not `-`).
     static func useful(_ value: String?) -> String? {
-        guard let value, !value.isEmpty, value != "-", value != "(empty)", value.utf8.count <= EventLimits.indicatorBytes else { return nil }
-        return value
+        guard let value else { return nil }
+        // By length first: most values are neither placeholder, and comparing costs more.
+        switch value.utf8.count {
+        case 0, (EventLimits.indicatorBytes + 1)...: return nil
+        case 1: return value == "-" ? nil : value
+        case 7: return value == "(empty)" ? nil : value
+        default: return value
+        }
     }
 
     /// `http://host/path` from a host and a request target (absolute targets kept as they are).

@@ -31,7 +31,7 @@ enum ZeekEventMapper {
         var type = TelemetryMapping.snake(path)
         var severity: Severity?
         var description: String?
-        func t(_ name: StaticString) -> String? { TelemetryMapping.useful(record.text(name)) }
+        func t(_ field: ZeekField) -> String? { TelemetryMapping.useful(record.text(field)) }
         func endpoints() -> String {
             "\(orig ?? "?"):\(schema.origP.flatMap(record.text(at:)) ?? "?") → \(resp ?? "?"):\(schema.respP.flatMap(record.text(at:)) ?? "?")"
         }
@@ -39,73 +39,73 @@ enum ZeekEventMapper {
 
         switch path {
         case "conn":
-            description = joined("conn", t("proto"), t("service"), endpoints(), t("conn_state"), t("duration").map { $0 + "s" })
+            description = joined("conn", t(.proto), t(.service), endpoints(), t(.connState), t(.duration).map { $0 + "s" })
         case "dns":
-            let answers = record.list("answers")
-            let query = t("query")
+            let answers = record.list(.answers)
+            let query = t(.query)
             TelemetryMapping.add(query, to: &indicators)
             for answer in answers.prefix(50) where answer.utf8.contains(UInt8(ascii: ".")) || answer.utf8.contains(UInt8(ascii: ":")) {
                 TelemetryMapping.add(answer, to: &indicators)
             }
-            description = joined("dns", query, t("qtype_name"), t("rcode_name"), answers.isEmpty ? nil : "→ " + answers.prefix(4).joined(separator: ", "))
+            description = joined("dns", query, t(.qtypeName), t(.rcodeName), answers.isEmpty ? nil : "→ " + answers.prefix(4).joined(separator: ", "))
         case "http":
-            let url = TelemetryMapping.url(host: t("host"), target: t("uri"))
-            TelemetryMapping.add(t("host"), to: &indicators)
+            let url = TelemetryMapping.url(host: t(.host), target: t(.uri))
+            TelemetryMapping.add(t(.host), to: &indicators)
             TelemetryMapping.add(url, to: &indicators)
-            description = joined("http", t("method"), url ?? t("host"), t("status_code"))
+            description = joined("http", t(.method), url ?? t(.host), t(.statusCode))
         case "ssl":
-            TelemetryMapping.add(t("server_name"), to: &indicators)
-            TelemetryMapping.add(t("ja3"), to: &indicators)
-            TelemetryMapping.add(t("ja3s"), to: &indicators)
-            description = joined("tls", t("version"), t("server_name"), t("validation_status"))
+            TelemetryMapping.add(t(.serverName), to: &indicators)
+            TelemetryMapping.add(t(.ja3), to: &indicators)
+            TelemetryMapping.add(t(.ja3s), to: &indicators)
+            description = joined("tls", t(.version), t(.serverName), t(.validationStatus))
         case "x509":
-            TelemetryMapping.add(t("fingerprint"), to: &indicators)
-            for name in record.list("san.dns").prefix(50) { TelemetryMapping.add(name, to: &indicators) }
-            description = joined("x509", t("certificate.subject"), t("certificate.issuer").map { "issued by " + $0 })
+            TelemetryMapping.add(t(.fingerprint), to: &indicators)
+            for name in record.list(.sanDns).prefix(50) { TelemetryMapping.add(name, to: &indicators) }
+            description = joined("x509", t(.certificateSubject), t(.certificateIssuer).map { "issued by " + $0 })
         case "files":
-            for key: StaticString in ["md5", "sha1", "sha256"] { TelemetryMapping.add(t(key), to: &indicators) }
-            let tx = record.list("tx_hosts"), rx = record.list("rx_hosts")
+            for key: ZeekField in [.md5, .sha1, .sha256] { TelemetryMapping.add(t(key), to: &indicators) }
+            let tx = record.list(.txHosts), rx = record.list(.rxHosts)
             if orig == nil { sides = TelemetryMapping.sides(originator: tx.first, responder: rx.first) }
-            description = joined("file", t("mime_type"), t("filename"), t("seen_bytes").map { $0 + " bytes" }, t("source").map { "via " + $0 })
+            description = joined("file", t(.mimeType), t(.filename), t(.seenBytes).map { $0 + " bytes" }, t(.source).map { "via " + $0 })
         case "notice":
-            let note = t("note") ?? "notice"
+            let note = t(.note) ?? "notice"
             type = TelemetryMapping.snake(note)
             severity = Severity(noticeSeverity(note))
-            if orig == nil { sides = TelemetryMapping.sides(originator: t("src"), responder: t("dst")) }
-            description = joined(note + ":", t("msg"), t("sub").map { "(" + $0 + ")" })
+            if orig == nil { sides = TelemetryMapping.sides(originator: t(.src), responder: t(.dst)) }
+            description = joined(note + ":", t(.msg), t(.sub).map { "(" + $0 + ")" })
         case "weird":
             severity = Severity(2)
-            description = joined("weird", t("name"), t("addl"), endpoints())
+            description = joined("weird", t(.name), t(.addl), endpoints())
         case "intel":
             severity = Severity(8)
             type = "intel_match"
-            TelemetryMapping.add(t("seen.indicator"), to: &indicators)
-            description = joined("intel match", t("seen.indicator"), t("seen.indicator_type").map { "(" + $0 + ")" },
-                                 record.list("sources").isEmpty ? nil : "from " + record.list("sources").joined(separator: ", "))
+            TelemetryMapping.add(t(.seenIndicator), to: &indicators)
+            description = joined("intel match", t(.seenIndicator), t(.seenIndicatorType).map { "(" + $0 + ")" },
+                                 record.list(.sources).isEmpty ? nil : "from " + record.list(.sources).joined(separator: ", "))
         case "smtp":
-            for key: StaticString in ["mailfrom", "from"] { TelemetryMapping.add(t(key).map(EVEEventParser.bareAddress), to: &indicators) }
-            for key: StaticString in ["rcptto", "to", "cc"] { for to in record.list(key).prefix(50) { TelemetryMapping.add(EVEEventParser.bareAddress(to), to: &indicators) } }
-            TelemetryMapping.add(t("x_originating_ip"), to: &indicators)
-            description = joined("smtp", t("mailfrom") ?? t("from"), record.list("rcptto").isEmpty ? nil : "→ " + record.list("rcptto").prefix(3).joined(separator: ", "),
-                                 t("subject").map { "subject " + $0 }, t("last_reply"))
+            for key: ZeekField in [.mailfrom, .from] { TelemetryMapping.add(t(key).map(EVEEventParser.bareAddress), to: &indicators) }
+            for key: ZeekField in [.rcptto, .to, .cc] { for to in record.list(key).prefix(50) { TelemetryMapping.add(EVEEventParser.bareAddress(to), to: &indicators) } }
+            TelemetryMapping.add(t(.xOriginatingIp), to: &indicators)
+            description = joined("smtp", t(.mailfrom) ?? t(.from), record.list(.rcptto).isEmpty ? nil : "→ " + record.list(.rcptto).prefix(3).joined(separator: ", "),
+                                 t(.subject).map { "subject " + $0 }, t(.lastReply))
         case "ssh":
-            let success = record.bool("auth_success").map { $0 ? "auth ok" : "auth failed" }
-            description = joined("ssh", t("client"), "→", t("server"), success, t("direction"))
+            let success = record.bool(.authSuccess).map { $0 ? "auth ok" : "auth failed" }
+            description = joined("ssh", t(.client), "→", t(.server), success, t(.direction))
         case "rdp":
-            description = joined("rdp", t("cookie"), t("result"), t("security_protocol"))
+            description = joined("rdp", t(.cookie), t(.result), t(.securityProtocol))
         case "ntlm":
-            let user = [t("domainname"), t("username")].compactMap { $0 }.joined(separator: "\\")
-            description = joined("ntlm", user.isEmpty ? nil : user, t("hostname").map { "on " + $0 }, record.bool("success").map { $0 ? "success" : "failed" })
+            let user = [t(.domainname), t(.username)].compactMap { $0 }.joined(separator: "\\")
+            description = joined("ntlm", user.isEmpty ? nil : user, t(.hostname).map { "on " + $0 }, record.bool(.success).map { $0 ? "success" : "failed" })
         case "kerberos":
-            description = joined("kerberos", t("request_type"), t("client"), "→", t("service"), record.bool("success").map { $0 ? "success" : "failed" }, t("error_msg"))
+            description = joined("kerberos", t(.requestType), t(.client), "→", t(.service), record.bool(.success).map { $0 ? "success" : "failed" }, t(.errorMsg))
         case "ftp":
-            description = joined("ftp", t("user"), t("command"), t("arg"), t("reply_code"), t("reply_msg"))
+            description = joined("ftp", t(.user), t(.command), t(.arg), t(.replyCode), t(.replyMsg))
         case "software":
-            if orig == nil { sides = TelemetryMapping.sides(originator: t("host"), responder: nil) }
-            description = joined("software", t("software_type"), t("name"), t("unparsed_version"), t("host").map { "on " + $0 })
+            if orig == nil { sides = TelemetryMapping.sides(originator: t(.host), responder: nil) }
+            description = joined("software", t(.softwareType), t(.name), t(.unparsedVersion), t(.host).map { "on " + $0 })
         case "known_services", "known_hosts":
-            if orig == nil { sides = TelemetryMapping.sides(originator: t("host"), responder: nil) }
-            description = joined(path.replacingOccurrences(of: "_", with: " "), t("host"), t("port_num").map { "port " + $0 }, record.list("service").joined(separator: ","))
+            if orig == nil { sides = TelemetryMapping.sides(originator: t(.host), responder: nil) }
+            description = joined(path.replacingOccurrences(of: "_", with: " "), t(.host), t(.portNum).map { "port " + $0 }, record.list(.service).joined(separator: ","))
         default:
             description = joined(path, orig == nil ? nil : endpoints())
         }
@@ -113,8 +113,8 @@ enum ZeekEventMapper {
         TelemetryMapping.add(sides.entity, to: &indicators)
         for address in record.addresses().prefix(50) { TelemetryMapping.add(address, to: &indicators) }
 
-        let system = t("_system_name") ?? "zeek"
-        let flow = TelemetryMapping.useful(schema.uid.flatMap(record.text(at:))) ?? record.list("conn_uids").first
+        let system = t(.systemName) ?? "zeek"
+        let flow = TelemetryMapping.useful(schema.uid.flatMap(record.text(at:))) ?? record.list(.connUids).first
         var event = Event(id: record.contentHash().hex(prefixedBy: "zeek-"), timestamp: timestamp, type: TelemetryMapping.clipped(type, EventLimits.typeBytes),
                           severity: severity, source: TelemetryMapping.clipped(system + "/" + path, EventLimits.sourceBytes),
                           entity: sides.entity.map { TelemetryMapping.clipped($0, EventLimits.entityBytes) },

@@ -58,10 +58,8 @@ struct ZeekRecord {
         return ZeekHeader.unescape(Array(raw))
     }
 
-    func column(_ name: StaticString) -> Int? { schema.column(name) }
-
     /// A scalar field as text (a list's first element; nil when unset).
-    func text(_ name: StaticString) -> String? { column(name).flatMap(text(at:)) }
+    func text(_ field: ZeekField) -> String? { schema.column(of: field).flatMap(text(at:)) }
 
     func text(at i: Int) -> String? {
         let c = cells[i]
@@ -75,7 +73,7 @@ struct ZeekRecord {
     }
 
     /// A field's elements (a scalar as one).
-    func list(_ name: StaticString) -> [String] { column(name).map(list(at:)) ?? [] }
+    func list(_ field: ZeekField) -> [String] { schema.column(of: field).map(list(at:)) ?? [] }
 
     func list(at i: Int) -> [String] {
         let c = cells[i]
@@ -122,7 +120,7 @@ struct ZeekRecord {
         body(UnsafeBufferPointer(rebasing: line[s..<end]))
     }
 
-    func bool(_ name: StaticString) -> Bool? { column(name).flatMap(bool(at:)) }
+    func bool(_ field: ZeekField) -> Bool? { schema.column(of: field).flatMap(bool(at:)) }
 
     func bool(at i: Int) -> Bool? {
         let c = cells[i]

@@ -35,6 +35,8 @@ final class ZeekSchema: Sendable {
     let addressColumns: [Int]?
     /// Open-addressed name table: column + 1 per slot (0: empty), by an FNV-1a hash of the name.
     private let slots: [Int32]
+    /// The column of each field the mapping reads (`ZeekField`'s raw value; -1: absent).
+    private let fieldColumns: [Int32]
 
     init(path: String, names: [String], types: [ZeekType?]) {
         self.path = path
@@ -84,6 +86,15 @@ final class ZeekSchema: Sendable {
         localOrig = column("local_orig")
         localResp = column("local_resp")
         addressColumns = types.contains { $0 != nil } ? types.indices.filter { types[$0]?.element == .addr } : nil
+        fieldColumns = ZeekField.allCases.map { field in
+            field.name.withUTF8Buffer { Self.find($0, slots: slots, nameBytes: nameBytes, nameRanges: nameRanges) }.map { Int32($0) } ?? -1
+        }
+    }
+
+    /// The column of a field the mapping reads; nil when absent.
+    func column(of field: ZeekField) -> Int? {
+        let column = fieldColumns[field.rawValue]
+        return column < 0 ? nil : Int(column)
     }
 
     /// The column named `name`; nil when absent.
