@@ -25,14 +25,21 @@ struct CanonicalElements {
     /// straight into the buffer (the same digits `String(micros)` gives).
     mutating func append(_ micros: Int64) {
         let start = bytes.count
-        if micros < 0 { bytes.append(UInt8(ascii: "-")) }
-        let digitsStart = bytes.count
-        var rest = micros.magnitude
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        bytes[digitsStart...].reverse()
+        // 19 digits and a sign at most (Int64.min).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var first = 20
+            var rest = micros.magnitude
+            repeat {
+                first -= 1
+                digits[first] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            if micros < 0 {
+                first -= 1
+                digits[first] = UInt8(ascii: "-")
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[first..<20]))
+        }
         ranges.append(start..<bytes.count)
     }
 

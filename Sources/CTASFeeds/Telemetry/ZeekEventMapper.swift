@@ -18,16 +18,17 @@ import CTASCore
 enum ZeekEventMapper {
     static func event(_ record: ZeekRecord, notes: inout ParseNotes, options: TelemetryOptions, original: String?) throws(LineProblem) -> Event {
         let schema = record.schema
-        guard let tsText = schema.ts.flatMap(record.text(at:)) else {
+        guard let tsColumn = schema.ts, record.hasText(at: tsColumn) else {
             throw LineProblem("missing_field", field: "ts", "field \"ts\" is missing; expected the record's time (epoch seconds or ISO 8601)")
         }
-        let timestamp = try time(tsText, options: options, notes: &notes)
+        let timestamp = try time(record, column: tsColumn, options: options, notes: &notes)
         let path = record.path
         let orig = schema.origH.flatMap(record.text(at:)), resp = schema.respH.flatMap(record.text(at:))
         var sides = TelemetryMapping.sides(originator: orig, responder: resp,
                                            localOriginator: schema.localOrig.flatMap(record.bool(at:)),
                                            localResponder: schema.localResp.flatMap(record.bool(at:)))
         var indicators: [String] = []
+        indicators.reserveCapacity(8)
         var type = TelemetryMapping.snake(path)
         var severity: Severity?
         var description: String?
@@ -111,7 +112,12 @@ enum ZeekEventMapper {
         }
         TelemetryMapping.add(sides.external, to: &indicators)
         TelemetryMapping.add(sides.entity, to: &indicators)
-        for address in record.addresses().prefix(50) { TelemetryMapping.add(address, to: &indicators) }
+        var addresses = 0
+        record.forEachAddress { address in
+            guard addresses < 50 else { return }
+            addresses += 1
+            TelemetryMapping.add(address, to: &indicators)
+        }
 
         let system = t(.systemName) ?? "zeek"
         let flow = TelemetryMapping.useful(schema.uid.flatMap(record.text(at:))) ?? record.list(.connUids).first
@@ -134,15 +140,17 @@ enum ZeekEventMapper {
         return 6
     }
 
-    /// Zeek's `ts`: epoch seconds (`1521911720.629574`) or ISO 8601.
-    static func time(_ text: String, options: TelemetryOptions, notes: inout ParseNotes) throws(LineProblem) -> Timestamp {
-        if let micros = ZeekRecord.micros(text) {
+    /// Zeek's `ts`: epoch seconds (`1521911720.629574`) or ISO 8601. Epoch seconds are read
+    /// from the cell's bytes (no string made).
+    static func time(_ record: ZeekRecord, column: Int, options: TelemetryOptions, notes: inout ParseNotes) throws(LineProblem) -> Timestamp {
+        if let micros = record.micros(at: column) {
             let t = Timestamp(microseconds: micros)
             guard t.isRepresentable else {
+                let text = record.text(at: column) ?? ""
                 throw LineProblem("out_of_range", field: "ts", "field \"ts\" = \(SafeText.sanitize(String(text.prefix(40)))); expected a time in years 0000–9999")
             }
             return t
         }
-        return try EVEEventParser.time(text, field: "ts", options: options, notes: &notes)
+        return try EVEEventParser.time(record.text(at: column) ?? "", field: "ts", options: options, notes: &notes)
     }
 }

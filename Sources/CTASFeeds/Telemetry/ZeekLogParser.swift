@@ -90,10 +90,8 @@ public struct ZeekLogParser: Sendable {
         var record = ZeekRecord(schema: handle.schema, line: line, cells: cells, tape: nil)
         record.setSeparator = header.setSeparator
         record.emptyField = header.emptyField
-        scratch.removeAll(keepingCapacity: true)
-        record.writeJSON(into: &scratch)
-        let original = String(decoding: scratch, as: UTF8.self)
-        if scratch.capacity > 1 << 20 { scratch = [] }   // one huge row does not pin its buffer
+        let original = record.originalJSON(scratch: &scratch)
+        if scratch.count > 1 << 20 { scratch = [] }   // one huge row does not pin its buffer
         return try ZeekEventMapper.event(record, notes: &notes, options: options, original: original)
     }
 

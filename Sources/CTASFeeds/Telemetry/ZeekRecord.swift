@@ -73,6 +73,26 @@ struct ZeekRecord {
     }
 
     /// A field's elements (a scalar as one).
+    /// Whether `text(at:)` gives a value (without making the string for a scalar).
+    func hasText(at i: Int) -> Bool {
+        switch cells[i].kind {
+        case .absent: return false
+        case .tsvList, .jsonArray: return text(at: i) != nil
+        case .scalar, .number, .boolean: return true
+        }
+    }
+
+    /// `micros(_:)` of the cell's text (`text(at:)`), read straight from the bytes when the
+    /// cell is a number or plain text (no string made).
+    func micros(at i: Int) -> Int64? {
+        let c = cells[i]
+        switch c.kind {
+        case .number: return Self.micros(bytes(c))
+        case .scalar where !c.escaped: return Self.micros(bytes(c))
+        default: return text(at: i).flatMap(Self.micros)
+        }
+    }
+
     func list(_ field: ZeekField) -> [String] { schema.column(of: field).map(list(at:)) ?? [] }
 
     func list(at i: Int) -> [String] {
@@ -132,30 +152,28 @@ struct ZeekRecord {
         }
     }
 
-    /// Every address the record holds: `addr`-typed columns (TSV), or (JSON, untyped) values
-    /// that parse as IP addresses.
-    func addresses() -> [String] {
-        var out: [String] = []
+    /// Calls `body` with every address the record holds, in column order: `addr`-typed
+    /// columns (TSV), or (JSON, untyped) values that parse as IP addresses.
+    func forEachAddress(_ body: (String) -> Void) {
         if let columns = schema.addressColumns {
             for i in columns {
                 switch cells[i].kind {
-                case .scalar: if let t = text(at: i) { out.append(t) }
-                case .tsvList, .jsonArray: out += list(at: i)
+                case .scalar: if let t = text(at: i) { body(t) }
+                case .tsvList, .jsonArray: for t in list(at: i) { body(t) }
                 default: break
                 }
             }
-            return out
+            return
         }
         for (i, c) in cells.enumerated() {
             switch c.kind {
             case .scalar where !c.escaped && c.end - c.start >= 2 && c.end - c.start <= 45:
-                if AddressScope(bytes: bytes(c)) != nil, let t = text(at: i) { out.append(t) }
+                if AddressScope(bytes: bytes(c)) != nil, let t = text(at: i) { body(t) }
             case .jsonArray:
-                for value in list(at: i) where AddressScope(address: value) != nil { out.append(value) }
+                for value in list(at: i) where AddressScope(address: value) != nil { body(value) }
             default: break
             }
         }
-        return out
     }
 
     // MARK: identity
@@ -297,28 +315,29 @@ struct ZeekRecord {
         var seenDot = false
         var any = false
         var i = 0
-        var end = b.count
+        let end = b.count
         if i < end && b[i] == UInt8(ascii: "-") { negative = true; i += 1 }
-        if let e = (i..<end).first(where: { b[$0] == UInt8(ascii: "e") || b[$0] == UInt8(ascii: "E") }) {
-            var k = e + 1
-            var expNegative = false
-            if k < end && (b[k] == UInt8(ascii: "+") || b[k] == UInt8(ascii: "-")) {
-                expNegative = b[k] == UInt8(ascii: "-")
-                k += 1
-            }
-            guard k < end, end - k <= 3 else { return nil }
-            var value = 0
-            while k < end {
-                let d = b[k] &- 48
-                guard d < 10 else { return nil }
-                value = value * 10 + Int(d)
-                k += 1
-            }
-            exponent = expNegative ? -value : value
-            end = e
-        }
         while i < end {
             let byte = b[i]
+            if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+                // The exponent: an optional sign and 1–3 digits, to the end.
+                var k = i + 1
+                var expNegative = false
+                if k < end && (b[k] == UInt8(ascii: "+") || b[k] == UInt8(ascii: "-")) {
+                    expNegative = b[k] == UInt8(ascii: "-")
+                    k += 1
+                }
+                guard k < end, end - k <= 3 else { return nil }
+                var value = 0
+                while k < end {
+                    let d = b[k] &- 48
+                    guard d < 10 else { return nil }
+                    value = value * 10 + Int(d)
+                    k += 1
+                }
+                exponent = expNegative ? -value : value
+                break
+            }
             i += 1
             if byte == UInt8(ascii: ".") && !seenDot { seenDot = true; continue }
             let d = byte &- 48
@@ -349,19 +368,30 @@ struct ZeekRecord {
 
     // MARK: the original
 
-    /// Appends the record as the JSON object Zeek's JSON writer produces (`_path` first, unset
-    /// fields left out, numbers as numbers, times as epoch seconds, sets and vectors as arrays).
-    func writeJSON(into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + line.count * 2 + 64 + cells.count * 16)
-        out.append(contentsOf: #"{"_path":"#.utf8)
-        JSONString.append(schema.path, to: &out)
+    /// The record as the JSON object Zeek's JSON writer produces (`_path` first, unset
+    /// fields left out, numbers as numbers, times as epoch seconds, sets and vectors as
+    /// arrays), written in `scratch` (kept by the caller, so rows cost no growth).
+    func originalJSON(scratch: inout [UInt8]) -> String {
+        let pathBytes = schema.path.utf8.count
+        // Escaping writes at most 6 bytes per byte; a container adds quotes and a comma per
+        // element (at most one element per byte, plus one).
+        let room = 16 + 6 * pathBytes + schema.jsonKeys.count + 9 * line.count + 8 * cells.count
+        let (_, count) = ByteWriter.writing(into: &scratch, room: room) { out in writeJSON(&out) }
+        return scratch.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[..<count]), as: UTF8.self) }
+    }
+
+    private func writeJSON(_ out: inout ByteWriter) {
+        out.append(#"{"_path":""#)
+        var path = schema.path
+        path.withUTF8 { out.appendEscaped($0) }
+        out.append(UInt8(ascii: "\""))
         let shapes = schema.shapes, keyRanges = schema.jsonKeyRanges
         let pathColumn = schema.pathColumn ?? -1
         schema.jsonKeys.withUnsafeBufferPointer { keys in
             for i in cells.indices where i != pathColumn {
                 let c = cells[i]
                 guard c.kind != .absent else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: keys[keyRanges[i]]))
+                out.append(UnsafeBufferPointer(rebasing: keys[keyRanges[i]]))
                 let shape = shapes[i]
                 switch c.kind {
                 case .tsvList:
@@ -376,29 +406,29 @@ struct ZeekRecord {
                 case .scalar:
                     Self.appendTSVScalar(bytes(c), shape: shape, to: &out)
                 default:
-                    out.append(contentsOf: bytes(c))
+                    out.append(bytes(c))
                 }
             }
         }
         out.append(UInt8(ascii: "}"))
     }
 
-    private static func appendTSVScalar(_ raw: UnsafeBufferPointer<UInt8>, shape: ZeekSchema.Shape, to out: inout [UInt8]) {
+    private static func appendTSVScalar(_ raw: UnsafeBufferPointer<UInt8>, shape: ZeekSchema.Shape, to out: inout ByteWriter) {
         if shape.typed {
             if shape.bool, raw.count == 1, raw[0] == UInt8(ascii: "T") || raw[0] == UInt8(ascii: "F") {
-                out.append(contentsOf: (raw[0] == UInt8(ascii: "T") ? "true" : "false").utf8)
+                out.append(raw[0] == UInt8(ascii: "T") ? "true" : "false")
                 return
             }
             if shape.numeric, isPlainNumber(raw) {
-                out.append(contentsOf: raw)
+                out.append(raw)
                 return
             }
         }
         out.append(UInt8(ascii: "\""))
         if raw.contains(UInt8(ascii: "\\")) {
-            ZeekHeader.unescape(Array(raw)).withUnsafeBufferPointer { appendEscaped($0, to: &out) }
+            ZeekHeader.unescape(Array(raw)).withUnsafeBufferPointer { out.appendEscaped($0) }
         } else {
-            appendEscaped(raw, to: &out)
+            out.appendEscaped(raw)
         }
         out.append(UInt8(ascii: "\""))
     }
@@ -427,25 +457,10 @@ struct ZeekRecord {
         return i == n
     }
 
-    /// JSON string escaping of already-decoded bytes (control characters as \u00XX); bytes
-    /// that need none are copied whole.
+    /// JSON string escaping of already-decoded bytes, appended to `out` (a schema's keys).
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }) {
-            out.append(contentsOf: bytes)
-            return
-        }
-        for b in bytes {
-            switch b {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0..<0x20, 0x7F:
-                let hex = Array("0123456789abcdef".utf8)
-                out += Array("\\u00".utf8) + [hex[Int(b >> 4)], hex[Int(b & 0xF)]]
-            default: out.append(b)
-            }
-        }
+        var scratch: [UInt8] = []
+        let (_, count) = ByteWriter.writing(into: &scratch, room: 6 * bytes.count + 1) { $0.appendEscaped(bytes) }
+        out += scratch[..<count]
     }
 }
