@@ -60,7 +60,7 @@ public struct JSONTape {
                 c.index += 1
             } else {
                 var anyEscapedKey = false
-                var seenHashBits: UInt64 = 0   // one bit per key hash seen (mod 64): most keys need no walk
+                var seenHashBits = SIMD4<UInt64>()   // one bit per key hash seen (mod 256): most keys need no walk
                 var many: Set<[UInt8]>?        // every decoded key, once the object is large (no quadratic walk)
                 while true {
                     c.skipWhitespace()
@@ -68,15 +68,16 @@ public struct JSONTape {
                     let key = try c.readStringToken()
                     let hash = key.hasEscapes ? 0 : Self.keyHash(UnsafeBufferPointer(rebasing: bytes[key.start..<key.end]))
                     anyEscapedKey = anyEscapedKey || key.hasEscapes
+                    let word = Int(hash >> 6 & 3)
                     let bit: UInt64 = 1 << UInt64(hash & 63)
                     if members >= KeySet.walkLimit {
                         if many == nil { many = try decodedKeys(of: me, cursor: c) }
                         let text = key.hasEscapes ? Array(try c.string(key).utf8) : Array(bytes[key.start..<key.end])
                         if let result = many?.insert(text), !result.inserted { throw Self.duplicate(String(decoding: text, as: UTF8.self)) }
-                    } else if members > 0 && (anyEscapedKey || seenHashBits & bit != 0) {
+                    } else if members > 0 && (anyEscapedKey || seenHashBits[word] & bit != 0) {
                         try refuseDuplicate(key, hash: hash, object: me, decoding: anyEscapedKey, cursor: c)
                     }
-                    seenHashBits |= bit
+                    seenHashBits[word] |= bit
                     nodes.append(Node(kind: .string, escaped: key.hasEscapes, start: Int32(key.start), end: Int32(key.end),
                                       next: Int32(nodes.count + 1), count: 0, keyHash: hash))
                     try c.expect(UInt8(ascii: ":"), "':' after a key")

@@ -170,7 +170,19 @@ struct ZeekRecord {
             case .scalar where !c.escaped && c.end - c.start >= 2 && c.end - c.start <= 45:
                 if AddressScope(bytes: bytes(c)) != nil, let t = text(at: i) { body(t) }
             case .jsonArray:
-                for value in list(at: i) where AddressScope(address: value) != nil { body(value) }
+                // Strings that parse as addresses (numbers and booleans never do), each made
+                // into a string only when it is one.
+                guard let tape, tape.kind(Int(c.node)) == .array else { continue }
+                tape.forEachElement(Int(c.node)) { e in
+                    let node = tape.nodes[e]
+                    guard node.kind == .string else { return }
+                    if node.escaped {
+                        if let value = tape.string(e), AddressScope(address: value) != nil { body(value) }
+                    } else {
+                        let raw = UnsafeBufferPointer(rebasing: tape.bytes[Int(node.start)..<Int(node.end)])
+                        if AddressScope(bytes: raw) != nil { body(String(decoding: raw, as: UTF8.self)) }
+                    }
+                }
             default: break
             }
         }
