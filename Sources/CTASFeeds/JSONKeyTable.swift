@@ -5,12 +5,23 @@ public struct JSONKeyTable: Sendable {
     public static let capacity = 32
     private let hashes: [UInt32]
     private let names: [[UInt8]]
+    /// Open addressing by key hash: key index + 1 per slot (0: empty); twice the capacity,
+    /// so a member's key costs one or two probes instead of a walk of every key.
+    private let slots: [Int8]
+    private static let slotCount = 2 * capacity
 
     /// The keys, in the order `JSONKeyTable.Found` is indexed by.
     public init(_ keys: [StaticString]) {
         precondition(keys.count <= Self.capacity, "a key table holds at most \(Self.capacity) keys")
         names = keys.map { key in key.withUTF8Buffer { Array($0) } }
         hashes = names.map { $0.withUnsafeBufferPointer(JSONTape.keyHash) }
+        var slots = [Int8](repeating: 0, count: Self.slotCount)
+        for k in hashes.indices {
+            var slot = Int(hashes[k]) & (Self.slotCount - 1)
+            while slots[slot] != 0 { slot = (slot + 1) & (Self.slotCount - 1) }
+            slots[slot] = Int8(k + 1)
+        }
+        self.slots = slots
     }
 
     /// The value node of each key of the table in `object` (-1 when absent or `object` is no object).
@@ -43,9 +54,13 @@ public struct JSONKeyTable: Sendable {
     }
 
     private func index(of key: UnsafeBufferPointer<UInt8>, hash: UInt32) -> Int? {
-        for k in hashes.indices where hashes[k] == hash && names[k].count == key.count {
-            if names[k].withUnsafeBufferPointer({ $0.elementsEqual(key) }) { return k }
+        var slot = Int(hash) & (Self.slotCount - 1)
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 { return nil }
+            let k = entry - 1
+            if hashes[k] == hash && names[k].count == key.count && names[k].withUnsafeBufferPointer({ $0.elementsEqual(key) }) { return k }
+            slot = (slot + 1) & (Self.slotCount - 1)
         }
-        return nil
     }
 }

@@ -81,13 +81,12 @@ public struct EVEEventParser: Sendable {
         func top(_ key: Int) -> String? { fields[key].flatMap(tape.text) }
         func sub(_ object: Int?, _ key: String) -> String? { object.flatMap { tape.member($0, key) }.flatMap(tape.text) }
         let src = top(Root.srcIP), dest = top(Root.destIP)
-        let srcPort = top(Root.srcPort), destPort = top(Root.destPort)
         let sides = TelemetryMapping.sides(originator: src, responder: dest)
         var indicators: [String] = []
         indicators.reserveCapacity(6)
         TelemetryMapping.add(sides.external, to: &indicators)
         TelemetryMapping.add(sides.entity, to: &indicators)
-        func endpoints() -> String { "\(src ?? "?"):\(srcPort ?? "?") → \(dest ?? "?"):\(destPort ?? "?")" }
+        func endpoints() -> String { "\(src ?? "?"):\(top(Root.srcPort) ?? "?") → \(dest ?? "?"):\(top(Root.destPort) ?? "?")" }
 
         var type = TelemetryMapping.snake(eventType)
         var severity: Severity?
@@ -165,16 +164,16 @@ public struct EVEEventParser: Sendable {
             hash.combine(flowID)
             hash.combine(eventType)
             hash.combine(tsText)
-            hash.combine(top(Root.txID) ?? "")
-            hash.combine(alertText(Alert.gid) ?? "")
-            hash.combine(alertText(Alert.signatureID) ?? "")
+            Self.combineText(fields[Root.txID], of: tape, into: &hash)
+            Self.combineText(alertFields?[Alert.gid], of: tape, into: &hash)
+            Self.combineText(alertFields?[Alert.signatureID], of: tape, into: &hash)
             hash.combine(src ?? "")
-            hash.combine(srcPort ?? "")
+            Self.combineText(fields[Root.srcPort], of: tape, into: &hash)
             hash.combine(dest ?? "")
-            hash.combine(destPort ?? "")
+            Self.combineText(fields[Root.destPort], of: tape, into: &hash)
             hash.combine(host ?? "")
             hash.combine(iface ?? "")
-            hash.combine(top(Root.pcapCount) ?? "")
+            Self.combineText(fields[Root.pcapCount], of: tape, into: &hash)
         } else {
             hash.combine(tape.bytes)   // a record without a flow: its bytes are its identity
         }
@@ -184,6 +183,26 @@ public struct EVEEventParser: Sendable {
                           indicators: indicators, description: description.map { TelemetryMapping.clipped($0, EventLimits.descriptionBytes) })
         event.details = Event.Details(original: Self.original(tape), flow: flowID.map { TelemetryMapping.clipped($0, EventLimits.flowBytes) })
         return event
+    }
+
+    /// Combines what `tape.text(node)` gives (nil as empty text), from the line's bytes
+    /// when nothing needs decoding: the id without a string made per field.
+    static func combineText(_ node: Int?, of tape: JSONTape, into hash: inout StableHash128) {
+        if let node, node < tape.nodes.count {
+            let n = tape.nodes[node]
+            switch n.kind {
+            case .number, .bool, .string where !n.escaped:
+                hash.combine(UnsafeBufferPointer(rebasing: tape.bytes[Int(n.start)..<Int(n.end)]))
+                hash.separator()
+                return
+            case .string:
+                hash.combine(tape.string(node) ?? "")
+                return
+            case .null, .object, .array:
+                break
+            }
+        }
+        hash.combine("")
     }
 
     /// The query and answers of a DNS record (EVE v1 `rrname`/`rdata`, v2 `queries`/`answers`/`grouped`).
