@@ -71,10 +71,18 @@ public struct EVEEventParser: Sendable {
         guard let tsNode = fields[Root.timestamp] else {
             throw LineProblem("missing_field", field: "timestamp", "field \"timestamp\" is missing; expected an EVE timestamp such as 2026-11-20T10:15:30.123456+0000")
         }
-        guard let tsText = tape.string(tsNode) else {
+        guard tape.kind(tsNode) == .string else {
             throw LineProblem("wrong_type", field: "timestamp", "field \"timestamp\" is not a string; expected an EVE timestamp")
         }
-        let timestamp = try Self.time(tsText, field: "timestamp", options: options, notes: &notes)
+        let timestamp: Timestamp
+        if tape.nodes[tsNode].escaped {
+            timestamp = try Self.time(tape.string(tsNode) ?? "", field: "timestamp", options: options, notes: &notes)
+        } else {
+            // Read from the line's bytes: no string made for the time.
+            let node = tape.nodes[tsNode]
+            timestamp = try Self.time(UnsafeBufferPointer(rebasing: tape.bytes[Int(node.start)..<Int(node.end)]), field: "timestamp",
+                                      options: options, notes: &notes)
+        }
         guard let typeNode = fields[Root.eventType], let eventType = tape.string(typeNode), !eventType.isEmpty else {
             throw LineProblem("missing_field", field: "event_type", "field \"event_type\" is missing; expected alert, dns, http, flow…")
         }
@@ -163,7 +171,7 @@ public struct EVEEventParser: Sendable {
         if let flowID {
             hash.combine(flowID)
             hash.combine(eventType)
-            hash.combine(tsText)
+            Self.combineText(tsNode, of: tape, into: &hash)
             Self.combineText(fields[Root.txID], of: tape, into: &hash)
             Self.combineText(alertFields?[Alert.gid], of: tape, into: &hash)
             Self.combineText(alertFields?[Alert.signatureID], of: tape, into: &hash)
@@ -274,19 +282,25 @@ public struct EVEEventParser: Sendable {
     /// An EVE or ISO 8601 time; without an offset it is read at the assumed offset and counted.
     static func time(_ text: String, field: String, options: TelemetryOptions, notes: inout ParseNotes) throws(LineProblem) -> Timestamp {
         var copy = text
-        var hadOffset = true
-        let parsed: Result<Timestamp, TimestampError> = copy.withUTF8 { bytes in
-            do throws(TimestampError) {
-                return .success(try RFC3339.parse(bytes, assumedOffsetSeconds: options.assumedOffset.seconds, hadOffset: &hadOffset))
+        let parsed: Result<Timestamp, LineProblem> = copy.withUTF8 { bytes in
+            do throws(LineProblem) {
+                return .success(try time(bytes, field: field, options: options, notes: &notes))
             } catch {
                 return .failure(error)
             }
         }
-        switch parsed {
-        case .success(let time):
+        return try parsed.get()
+    }
+
+    /// `time(_:field:options:notes:)` of text given as its UTF-8 bytes.
+    static func time(_ bytes: UnsafeBufferPointer<UInt8>, field: String, options: TelemetryOptions, notes: inout ParseNotes) throws(LineProblem) -> Timestamp {
+        var hadOffset = true
+        do throws(TimestampError) {
+            let time = try RFC3339.parse(bytes, assumedOffsetSeconds: options.assumedOffset.seconds, hadOffset: &hadOffset)
             if !hadOffset { notes.warn("timestamp_without_offset") }
             return time
-        case .failure(let error):
+        } catch {
+            let text = String(decoding: bytes, as: UTF8.self)
             throw LineProblem("bad_timestamp", field: field, "field \"\(field)\" = \"\(SafeText.sanitize(String(text.prefix(40))))\": \(error.message); expected a time such as 2026-11-20T10:15:30.123456+0000")
         }
     }
