@@ -34,6 +34,14 @@ import Testing
         #expect(formats == ["ndjson", "ndjson", "zeek", "zeek"], "native and the chosen format, plain and gzip: \(formats)")
         let rejects = (result?["rates"] as? [[String: Any]])?.compactMap { $0["rejects"] as? Int } ?? []
         #expect(rejects == [0, 0, 0, 0])
+        // Each rate against plain native, and against native of its own compression.
+        let rates = (result?["rates"] as? [[String: Any]]) ?? []
+        func number(_ row: Int, _ key: String) -> Double { (rates.count > row ? rates[row][key] as? Double : nil) ?? -1 }
+        #expect(number(0, "ratioToNative") == 1 && number(0, "ratioToNativeSameCompression") == 1)
+        #expect(number(1, "ratioToNativeSameCompression") == 1, "native gzip against itself")
+        let gz = number(3, "recordsPerSecond") / number(1, "recordsPerSecond")
+        #expect(abs(number(3, "ratioToNativeSameCompression") - gz) < 0.001, "zeek gzip against native gzip")
+        #expect(abs(number(3, "ratioToNative") - number(3, "recordsPerSecond") / number(0, "recordsPerSecond")) < 0.001)
     }
 
     /// `bench intel` end to end on a small feed: the measured store sights some events, the
