@@ -25,6 +25,8 @@ public struct ZeekLogParser: Sendable {
     public let pathFromFileName: String?
     /// JSON: schemas by key sequence, so each record does not build its own.
     private var schemas: [UInt64: ZeekSchema] = [:]
+    /// The schema of the last JSON record, with its key-sequence hash: tried first.
+    private var lastSchema: (key: UInt64, schema: ZeekSchema)?
     /// The buffer a TSV row's original JSON is written in (kept, so rows cost no growth).
     private var scratch: [UInt8] = []
 
@@ -105,14 +107,13 @@ public struct ZeekLogParser: Sendable {
     public mutating func event(from tape: JSONTape, notes: inout ParseNotes) throws(LineProblem) -> Event {
         guard tape.kind(JSONTape.root) == .object else { throw LineProblem("invalid_json", "expected a Zeek record (a JSON object)") }
         var keyHash: UInt64 = 0xCBF2_9CE4_8422_2325
-        var members: [(key: Int, value: Int)] = []
-        members.reserveCapacity(Int(tape.nodes[JSONTape.root].count))
+        var count = 0
         var problem: LineProblem?
         tape.forEachMember(JSONTape.root) { key, value in
             // The tape's hash of each key (0 for escaped keys), mixed in order: the cache's key;
             // a cached schema is used only after its names are compared byte for byte.
             keyHash = (keyHash ^ UInt64(tape.nodes[key].keyHash)) &* 0x0000_0100_0000_01B3
-            members.append((key, value))
+            count += 1
             if tape.kind(value) == .object, problem == nil {
                 let name = tape.key(key)
                 problem = LineProblem("wrong_type", field: name, "field \"\(SafeText.sanitize(name))\" is an object; Zeek JSON records are flat (dotted names)")
@@ -120,28 +121,48 @@ public struct ZeekLogParser: Sendable {
         }
         if let problem { throw problem }
         let logPath = tape.member(JSONTape.root, "_path").flatMap(tape.string) ?? pathFromFileName ?? "unknown"
+        // The last record's schema first (a log's records share one), then the cache.
         let schema: ZeekSchema
-        if let cached = schemas[keyHash], cached.path == logPath, cached.names.count == members.count,
-           members.indices.allSatisfy({ Self.keyEquals(tape, members[$0].key, column: $0, of: cached) }) {
+        if let last = lastSchema, last.key == keyHash, Self.fits(last.schema, tape, path: logPath, count: count) {
+            schema = last.schema
+        } else if let cached = schemas[keyHash], Self.fits(cached, tape, path: logPath, count: count) {
             schema = cached
         } else {
-            schema = ZeekSchema(path: logPath, names: members.map { tape.key($0.key) }, types: Array(repeating: nil, count: members.count))
+            var names: [String] = []
+            names.reserveCapacity(count)
+            tape.forEachMember(JSONTape.root) { key, _ in names.append(tape.key(key)) }
+            schema = ZeekSchema(path: logPath, names: names, types: Array(repeating: nil, count: count))
             if schemas.count < 256 { schemas[keyHash] = schema }
         }
-        var cells = [ZeekRecord.Cell](repeating: ZeekRecord.Cell(), count: members.count)
-        for (i, m) in members.enumerated() {
-            let n = tape.nodes[m.value]
+        lastSchema = (keyHash, schema)
+        var cells = [ZeekRecord.Cell](repeating: ZeekRecord.Cell(), count: count)
+        var i = 0
+        tape.forEachMember(JSONTape.root) { _, value in
+            let n = tape.nodes[value]
             switch n.kind {
             case .null, .object: break
             case .string: cells[i] = ZeekRecord.Cell(kind: .scalar, start: n.start, end: n.end, escaped: n.escaped)
             case .number: cells[i] = ZeekRecord.Cell(kind: .number, start: n.start, end: n.end)
             case .bool: cells[i] = ZeekRecord.Cell(kind: .boolean, start: n.start, end: n.end)
-            case .array: cells[i] = ZeekRecord.Cell(kind: .jsonArray, start: n.start, end: n.end, node: Int32(m.value))
+            case .array: cells[i] = ZeekRecord.Cell(kind: .jsonArray, start: n.start, end: n.end, node: Int32(value))
             }
+            i += 1
         }
         let record = ZeekRecord(schema: schema, line: tape.bytes, cells: cells, tape: tape)
         let original = tape.bytes.count <= EventLimits.originalBytes ? EVEEventParser.compactJSON(tape.bytes) : nil
         return try ZeekEventMapper.event(record, notes: &notes, options: options, original: original)
+    }
+
+    /// Whether `schema` is the record's: its path, and its names in order, byte for byte.
+    private static func fits(_ schema: ZeekSchema, _ tape: JSONTape, path: String, count: Int) -> Bool {
+        guard schema.path == path, schema.names.count == count else { return false }
+        var column = 0
+        var same = true
+        tape.forEachMember(JSONTape.root) { key, _ in
+            if same { same = keyEquals(tape, key, column: column, of: schema) }
+            column += 1
+        }
+        return same
     }
 
     private static func keyEquals(_ tape: JSONTape, _ key: Int, column: Int, of schema: ZeekSchema) -> Bool {
