@@ -85,3 +85,29 @@ import Testing
         }
     }
 }
+
+/// Descriptions are assembled in one allocation; they must read as appending part by part did.
+@Suite struct DescriptionAssemblyTests {
+    /// The definition: a space before each part once text has begun.
+    private static func reference(_ parts: [String?]) -> String {
+        var out = ""
+        for part in parts {
+            guard let part else { continue }
+            if !out.isEmpty { out += " " }
+            out += part
+        }
+        return out
+    }
+
+    @Test func joinedReadsAsAppendingPartByPart() {
+        let samples: [[String?]] = [
+            [], [nil], [""], ["", "a"], ["a", "", "b"], [nil, "a", nil, "b", nil], ["dns", "host.example", "A", "NOERROR", "→ 1.2.3.4, 5.6.7.8"],
+            ["é✓", "漢字", "🙂"], [String(repeating: "x", count: 5000), "tail"], ["a", ""], ["", ""],
+        ]
+        for parts in samples {
+            #expect(TelemetryMapping.joined(parts) == Self.reference(parts), "\(parts)")
+        }
+        #expect(TelemetryMapping.concatenated("10.0.0.1", ":", "53", " → ", "?", ":", "?") == "10.0.0.1:53 → ?:?")
+        #expect(TelemetryMapping.concatenated() == "" && TelemetryMapping.concatenated("", "") == "")
+    }
+}

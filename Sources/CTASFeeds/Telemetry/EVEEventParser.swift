@@ -94,7 +94,9 @@ public struct EVEEventParser: Sendable {
         indicators.reserveCapacity(6)
         TelemetryMapping.add(sides.external, to: &indicators)
         TelemetryMapping.add(sides.entity, to: &indicators)
-        func endpoints() -> String { "\(src ?? "?"):\(top(Root.srcPort) ?? "?") → \(dest ?? "?"):\(top(Root.destPort) ?? "?")" }
+        func endpoints() -> String {
+            TelemetryMapping.concatenated(src ?? "?", ":", top(Root.srcPort) ?? "?", " → ", dest ?? "?", ":", top(Root.destPort) ?? "?")
+        }
 
         var type = TelemetryMapping.snake(eventType)
         var severity: Severity?

@@ -94,17 +94,34 @@ enum TelemetryMapping {
     /// The parts given, space-separated (a description); nil parts left out.
     static func joined(_ parts: String?...) -> String { joined(parts) }
 
-    static func joined(_ parts: [String?]) -> String {
-        var length = 0
-        for part in parts { length += (part?.utf8.count ?? -1) + 1 }
-        var out = ""
-        out.reserveCapacity(length)
-        for part in parts {
-            guard let part else { continue }
-            if !out.isEmpty { out += " " }
-            out += part
+    static func joined(_ parts: [String?]) -> String { assembled(parts, separator: UInt8(ascii: " ")) }
+
+    /// The parts back to back (`host:port → host:port`), made in one allocation.
+    static func concatenated(_ parts: String...) -> String { assembled(parts, separator: nil) }
+
+    /// The non-nil parts, with `separator` between any two once text has begun, written
+    /// straight into one string of the right size (appending part by part grows and checks
+    /// the string at every step).
+    private static func assembled(_ parts: [String?], separator: UInt8?) -> String {
+        var capacity = 1
+        for part in parts { capacity += (part?.utf8.count ?? 0) + 1 }
+        return String(unsafeUninitializedCapacity: capacity) { out in
+            var at = 0
+            for part in parts {
+                guard var part else { continue }
+                if at > 0, let separator {
+                    out[at] = separator
+                    at += 1
+                }
+                part.withUTF8 { bytes in
+                    for byte in bytes {
+                        out[at] = byte
+                        at += 1
+                    }
+                }
+            }
+            return at
         }
-        return out
     }
 
     /// Cuts `text` to at most `limit` bytes on a character boundary.

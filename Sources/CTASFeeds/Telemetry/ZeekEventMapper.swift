@@ -34,7 +34,8 @@ enum ZeekEventMapper {
         var description: String?
         func t(_ field: ZeekField) -> String? { TelemetryMapping.useful(record.text(field)) }
         func endpoints() -> String {
-            "\(orig ?? "?"):\(schema.origP.flatMap(record.text(at:)) ?? "?") → \(resp ?? "?"):\(schema.respP.flatMap(record.text(at:)) ?? "?")"
+            TelemetryMapping.concatenated(orig ?? "?", ":", schema.origP.flatMap(record.text(at:)) ?? "?", " → ",
+                                          resp ?? "?", ":", schema.respP.flatMap(record.text(at:)) ?? "?")
         }
         func joined(_ parts: String?...) -> String { TelemetryMapping.joined(parts) }
 
