@@ -37,7 +37,8 @@ public struct ZeekLogParser: Sendable {
 
     /// The column schema of a header block.
     public func schema(for header: ZeekHeader) -> ZeekSchemaHandle {
-        ZeekSchemaHandle(ZeekSchema(path: header.path ?? pathFromFileName ?? "unknown", names: header.fields, types: header.types))
+        ZeekSchemaHandle(ZeekSchema(path: header.path ?? pathFromFileName ?? "unknown", names: header.fields, types: header.types,
+                                    setSeparator: header.setSeparator, emptyField: header.emptyField))
     }
 
     /// A TSV row under `header` (with its schema). Rows with more or fewer columns than
@@ -89,9 +90,7 @@ public struct ZeekLogParser: Sendable {
             throw LineProblem("wrong_column_count", field: "#fields", "the row has \(column) columns; expected the \(count) of #fields")
         }
         if handle.hasUnknownTypes { notes.warn("unknown_zeek_type") }
-        var record = ZeekRecord(schema: handle.schema, line: line, cells: cells, tape: nil)
-        record.setSeparator = header.setSeparator
-        record.emptyField = header.emptyField
+        let record = ZeekRecord(schema: handle.schema, line: line, cells: cells, tape: nil)
         let original = record.originalJSON(scratch: &scratch)
         if scratch.count > 1 << 20 { scratch = [] }   // one huge row does not pin its buffer
         return try ZeekEventMapper.event(record, notes: &notes, options: options, original: original)

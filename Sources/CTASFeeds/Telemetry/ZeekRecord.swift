@@ -31,9 +31,6 @@ struct ZeekRecord {
     let schema: ZeekSchema
     let line: UnsafeBufferPointer<UInt8>
     var cells: [Cell]
-    /// TSV: the header's set separator and empty-container marker.
-    var setSeparator: [UInt8] = [UInt8(ascii: ",")]
-    var emptyField: [UInt8] = Array("(empty)".utf8)
     /// JSON: the tape the cells point into.
     let tape: JSONTape?
 
@@ -117,6 +114,7 @@ struct ZeekRecord {
     /// Whether a TSV container cell is `(empty)` (no elements).
     private func isEmptyContainer(_ c: Cell) -> Bool {
         let start = Int(c.start), end = Int(c.end)
+        let emptyField = schema.emptyField
         return end - start == emptyField.count && line[start..<end].elementsEqual(emptyField)
     }
 
@@ -127,7 +125,7 @@ struct ZeekRecord {
         let end = Int(c.end)
         var s = Int(c.start)
         var i = s
-        let sep = setSeparator
+        let sep = schema.setSeparator
         while i <= end - sep.count, !sep.isEmpty {
             if line[i] == sep[0] && (sep.count == 1 || line[i..<(i + sep.count)].elementsEqual(sep)) {
                 body(UnsafeBufferPointer(rebasing: line[s..<i]))

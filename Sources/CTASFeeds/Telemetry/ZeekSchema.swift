@@ -38,10 +38,18 @@ final class ZeekSchema: Sendable {
     /// The column of each field the mapping reads (`ZeekField`'s raw value; -1: absent).
     private let fieldColumns: [Int32]
 
-    init(path: String, names: [String], types: [ZeekType?]) {
+    /// TSV: the header's set separator and empty-container marker (a JSON log's records
+    /// need neither; the defaults are Zeek's).
+    let setSeparator: [UInt8]
+    let emptyField: [UInt8]
+
+    init(path: String, names: [String], types: [ZeekType?], setSeparator: [UInt8] = [UInt8(ascii: ",")],
+         emptyField: [UInt8] = Array("(empty)".utf8)) {
         self.path = path
         self.names = names
         self.types = types
+        self.setSeparator = setSeparator
+        self.emptyField = emptyField
         var shapes: [Shape] = []
         var nameBytes: [UInt8] = [], nameRanges: [Range<Int>] = []
         var jsonKeys: [UInt8] = [], jsonKeyRanges: [Range<Int>] = []
