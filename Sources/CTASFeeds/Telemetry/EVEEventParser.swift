@@ -198,21 +198,22 @@ public struct EVEEventParser: Sendable {
     /// Combines what `tape.text(node)` gives (nil as empty text), from the line's bytes
     /// when nothing needs decoding: the id without a string made per field.
     static func combineText(_ node: Int?, of tape: JSONTape, into hash: inout StableHash128) {
-        if let node, node < tape.nodes.count {
-            let n = tape.nodes[node]
-            switch n.kind {
-            case .number, .bool, .string where !n.escaped:
+        guard let node, node < tape.nodes.count else {
+            hash.combine("")
+            return
+        }
+        let n = tape.nodes[node]
+        switch n.kind {
+        case .number, .bool, .string:
+            if n.kind == .string && n.escaped {
+                hash.combine(tape.string(node) ?? "")
+            } else {
                 hash.combine(UnsafeBufferPointer(rebasing: tape.bytes[Int(n.start)..<Int(n.end)]))
                 hash.separator()
-                return
-            case .string:
-                hash.combine(tape.string(node) ?? "")
-                return
-            case .null, .object, .array:
-                break
             }
+        case .null, .object, .array:
+            hash.combine("")
         }
-        hash.combine("")
     }
 
     /// The query and answers of a DNS record (EVE v1 `rrname`/`rdata`, v2 `queries`/`answers`/`grouped`).
