@@ -116,12 +116,14 @@ public enum ConsoleBenchmark {
                 let query = state.heatmap.query(width: map.width, height: map.height)
                 state.heatmap.data = HeatmapData(query: query, tallies: geo.tallies(resolution: query.resolution, window: .all))
             }
+            // One buffer for every frame, as the console keeps one.
+            var buffer = ScreenBuffer(width: 0, height: 0)
             for i in 0..<count {
                 let snapshot = busySnapshot(events, frame: i)
                 let context = RenderContext(snapshot: snapshot, state: state, glyphs: .unicode, keymap: .standard,
                                             now: Timestamp(microseconds: 1_795_169_730_000_000 + Int64(i) * 100_000))
                 let t0 = MonotonicClock.nanoseconds()
-                let buffer = ScreenRenderer.render(width: w, height: h, context: context)
+                ScreenRenderer.render(into: &buffer, width: w, height: h, context: context)
                 let t1 = MonotonicClock.nanoseconds()
                 terminal.present(buffer, theme: theme)
                 let t2 = MonotonicClock.nanoseconds()

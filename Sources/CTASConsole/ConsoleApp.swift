@@ -32,6 +32,8 @@ public final class ConsoleApp {
     private let suspendFlag = Locked(false)
     private var frameTimes: [UInt64] = []
     private var frameStats = FrameStats()
+    /// The frame drawn into, kept from frame to frame (see `ScreenRenderer.render(into:width:height:context:)`).
+    private var frame = ScreenBuffer(width: 0, height: 0)
     private var dirty = true
     private var lastSequence = -1
     private var lastSecond: Int64 = -1
@@ -403,8 +405,8 @@ public final class ConsoleApp {
         context.densityColours = theme.hasDensityColours
         let feedShown = state.focus == .feed || state.panes.contains(.feed)
         if feedShown { context.feedList = FeedList.events(snapshot, state.feed) }
-        let buffer = ScreenRenderer.render(width: terminal.width, height: terminal.height, context: context)
-        terminal.present(buffer, theme: theme)
+        ScreenRenderer.render(into: &frame, width: terminal.width, height: terminal.height, context: context)
+        terminal.present(frame, theme: theme)
         recordFrame(MonotonicClock.nanoseconds() - started)
         dirty = false
         lastSequence = snapshot.sequence

@@ -24,7 +24,19 @@ public enum DisplayText {
         return w
     }
 
-    public static func width(_ text: String) -> Int { text.reduce(0) { $0 + width($1) } }
+    public static func width(_ text: String) -> Int {
+        // ASCII (most of what is drawn): a byte is a scalar is a character; no grapheme breaking.
+        let ascii = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            var columns = 0
+            for byte in bytes {
+                guard byte < 0x80 else { return nil }
+                columns += width(Unicode.Scalar(byte))
+            }
+            return columns
+        }
+        if let ascii, let columns = ascii { return columns }
+        return text.reduce(0) { $0 + width($1) }
+    }
 
     /// Feed text made safe: controls, escapes and bidi/zero-width characters escaped
     /// (`SafeText`), and in ASCII mode every other non-ASCII scalar as `\u{…}`.

@@ -6,13 +6,17 @@ import CTASEngine
 /// once, all matching the filter. Render and reducer both ask here, so they agree.
 public enum FeedList {
     public static func events(_ snapshot: Snapshot, _ feed: FeedViewState) -> [Event] {
-        var out: [Event] = []
-        var seen = Set<String>()
         let live = feed.frozen ?? snapshot.recent.reversed().filter(feed.filter.matches)
-        out.reserveCapacity(live.count + feed.history.count)
-        seen.reserveCapacity(live.count + feed.history.count)
-        for e in live where seen.insert(e.id).inserted { out.append(e) }
-        for e in feed.history where seen.insert(e.id).inserted { out.append(e) }
+        var out = live
+        if !feed.history.isEmpty {
+            // The live events are unique already (newly stored ids, or a list made here
+            // before); only history can repeat one of them. Checked only when history is
+            // shown: following the live feed, a frame hashes no ids.
+            var seen = Set<String>(minimumCapacity: live.count + feed.history.count)
+            for e in live { seen.insert(e.id) }
+            out.reserveCapacity(live.count + feed.history.count)
+            for e in feed.history where seen.insert(e.id).inserted { out.append(e) }
+        }
         if feed.order == .risk {
             // Stable: equal scores keep the newest-first order they came in.
             let ranked = out.enumerated().sorted { a, b in

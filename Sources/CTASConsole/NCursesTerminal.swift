@@ -23,6 +23,11 @@ public final class NCursesTerminal: Terminal {
     private var pairs: [Int64: Int32] = [:]
     private var nextPair: Int32 = 1
     private var scratch: [wchar_t] = []
+    /// Each style's attributes and colour pair under the theme last drawn with (resolving
+    /// walks the theme and maps colours to the terminal's depth; a frame draws hundreds of
+    /// runs in a dozen styles). Emptied by `invalidate()` and when the theme's name changes.
+    private var styles: [Style: (attr_t, Int32)] = [:]
+    private var stylesTheme = ""
     public let colorDepth: ColorDepth
     private var active = true
 
@@ -85,6 +90,7 @@ public final class NCursesTerminal: Terminal {
 
     public func invalidate() {
         previous = nil
+        styles.removeAll(keepingCapacity: true)
         _ = cn_clearok(cn_stdscr(), 1)
     }
 
@@ -138,15 +144,15 @@ public final class NCursesTerminal: Terminal {
                     let c = buffer[x, y]
                     if !c.continuation {
                         guard c.style == style else { break }
-                        for s in c.text.unicodeScalars { scratch.append(wchar_t(bitPattern: s.value)) }
+                        c.forEachScalar { scratch.append(wchar_t(bitPattern: $0.value)) }
                     }
                     x += 1
                 }
                 // A run the screen already shows (the rest of a changed row: the map beside a
                 // scrolling feed) is not put again.
                 if !full, let previous, runEqual(previous, buffer, y, start, x) { continue }
-                let resolved = theme.resolve(style, depth: colorDepth)
-                _ = cn_set_style(w, attributes(resolved), pair(resolved))
+                let (attributes, pair) = drawn(style, theme: theme)
+                _ = cn_set_style(w, attributes, pair)
                 let count = Int32(scratch.count)
                 scratch.append(0)
                 _ = scratch.withUnsafeBufferPointer { cn_put(w, Int32(y), Int32(start), $0.baseAddress, count) }
@@ -154,7 +160,9 @@ public final class NCursesTerminal: Terminal {
         }
         wnoutrefresh(w)
         doupdate()
-        previous = buffer
+        // Kept by copying into the previous frame's storage: holding `buffer` itself would
+        // share the caller's storage and make its next frame copy on write.
+        if previous == nil { previous = buffer } else { previous?.replace(with: buffer) }
     }
 
     /// OSC 52 to the terminal (xterm, tmux with set-clipboard, kitty, iTerm2, Windows Terminal…);
@@ -182,6 +190,19 @@ public final class NCursesTerminal: Terminal {
         let start = y * a.width
         for i in start..<(start + a.width) where a.cells[i] != b.cells[i] { return false }
         return true
+    }
+
+    /// How `style` is drawn under `theme`: from the cache, else resolved once.
+    private func drawn(_ style: Style, theme: Theme) -> (attr_t, Int32) {
+        if theme.name != stylesTheme {
+            styles.removeAll(keepingCapacity: true)
+            stylesTheme = theme.name
+        }
+        if let known = styles[style] { return known }
+        let resolved = theme.resolve(style, depth: colorDepth)
+        let result = (attributes(resolved), pair(resolved))
+        styles[style] = result
+        return result
     }
 
     private func attributes(_ s: ResolvedStyle) -> attr_t {

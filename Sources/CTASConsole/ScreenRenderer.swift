@@ -58,6 +58,24 @@ public enum Layout {
 public enum ScreenRenderer {
     public static func render(width: Int, height: Int, context: RenderContext) -> ScreenBuffer {
         var b = ScreenBuffer(width: width, height: height)
+        render(into: &b, context: context)
+        return b
+    }
+
+    /// Renders into `b`, blanked first (or made anew at its size when the size changed):
+    /// what `render(width:height:context:)` returns, in storage kept from frame to frame (a
+    /// 200×60 frame is some 400 KB; allocating it anew each time cost page faults).
+    public static func render(into b: inout ScreenBuffer, width: Int, height: Int, context: RenderContext) {
+        if b.width == max(0, width) && b.height == max(0, height) {
+            b.clear()
+        } else {
+            b = ScreenBuffer(width: width, height: height)
+        }
+        render(into: &b, context: context)
+    }
+
+    private static func render(into b: inout ScreenBuffer, context: RenderContext) {
+        let width = b.width, height = b.height
         let screen = b.bounds
         guard width >= Layout.minimumWidth, height >= Layout.minimumHeight else {
             let text = "terminal too small: need \(Layout.minimumWidth)×\(Layout.minimumHeight)"
@@ -66,7 +84,7 @@ public enum ScreenRenderer {
             where i < height {
                 b.write(line, x: max(0, (width - DisplayText.width(line)) / 2), y: max(0, height / 2 - 1) + i, style: Style(.warning, bold: true), clip: screen)
             }
-            return b
+            return
         }
         let (above, status) = screen.splitTop(height - 1)
         let (main, attention) = above.splitTop(above.height - 1)
@@ -96,7 +114,6 @@ public enum ScreenRenderer {
         case .detail(let e): Overlays.detail(e, into: &b, screen: main, context: context)
         case nil: break
         }
-        return b
     }
 
     /// The feed pane's rectangle on a screen of this size (the reducer needs its rows).

@@ -171,10 +171,12 @@ public enum TimelinePane {
     /// minute's), the date at day buckets and above; `long` adds the date to a time.
     static func label(_ t: Timestamp, _ scale: TimelineScale, long: Bool) -> String {
         let text = t.rfc3339
-        let chars = Array(text)
-        guard chars.count >= 19 else { return text }
-        let date = String(chars[0..<10]), monthDay = String(chars[5..<10])
-        let minute = String(chars[11..<16]), second = String(chars[11..<19])
+        // RFC 3339 is ASCII up to the seconds: cut it by bytes, not by characters.
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 19, bytes[0..<19].allSatisfy({ $0 < 0x80 }) else { return text }
+        func part(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        let date = part(0..<10), monthDay = part(5..<10)
+        let minute = part(11..<16), second = part(11..<19)
         if scale.width >= 86_400_000_000 { return long ? date : monthDay }
         let time = scale.width < 60_000_000 ? second : minute
         if long { return date + " " + time }

@@ -110,8 +110,13 @@ public final class WorldAtlas: Sendable {
 
     /// The nearest city within `km` of a point, with its distance.
     public func nearestCity(lat: Double, lng: Double, within km: Double = 150) -> (place: Place, km: Double)? {
+        // A point that is not a number is near nothing (the haversine would call it 0 km away).
+        guard lat.isFinite, lng.isFinite else { return nil }
         var best: (Place, Double)?
         for city in cities {
+            // The latitude difference alone is a lower bound of the distance: most cities are
+            // ruled out without trigonometry.
+            if abs(city.lat - lat) * Self.kmPerDegreeBound > min(km, best?.1 ?? .infinity) { continue }
             let d = Self.distanceKm(lat, lng, city.lat, city.lng)
             if d <= km, d < (best?.1 ?? .infinity) { best = (city, d) }
         }
@@ -121,14 +126,20 @@ public final class WorldAtlas: Sendable {
     /// A place's name for a point: the nearest city within 300 km, else the nearest country
     /// label point within 1,500 km (a coarse guess), else nil.
     public func describe(lat: Double, lng: Double) -> String? {
+        guard lat.isFinite, lng.isFinite else { return nil }
         if let city = nearestCity(lat: lat, lng: lng, within: 300) { return "\(city.place.name) \(city.place.code)" }
         var best: (Place, Double)?
         for country in countries {
+            if abs(country.lat - lat) * Self.kmPerDegreeBound > min(1_500, best?.1 ?? .infinity) { continue }
             let d = Self.distanceKm(lat, lng, country.lat, country.lng)
             if d <= 1_500, d < (best?.1 ?? .infinity) { best = (country, d) }
         }
         return best.map { $0.0.name }
     }
+
+    /// Kilometres per degree of latitude on the mean sphere (111.195), rounded down: a point
+    /// this many kilometres per degree of latitude away is at least that far.
+    static let kmPerDegreeBound = 111.19
 
     /// Great-circle distance (haversine, mean Earth radius).
     public static func distanceKm(_ lat1: Double, _ lng1: Double, _ lat2: Double, _ lng2: Double) -> Double {
