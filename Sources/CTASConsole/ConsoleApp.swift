@@ -124,7 +124,7 @@ public final class ConsoleApp {
             let snapshot = engine.snapshot
             let idle = snapshot.replay.paused || snapshot.finished
             let fps = max(1, min(60, options.framesPerSecond))
-            await wake.wait(timeout: .milliseconds(idle ? min(250, 1000 / fps * 2) : 1000 / fps))
+            await wake.wait(timeout: .milliseconds(idle ? Self.untilNextSecond(Timestamp.now()) : 1000 / fps))
         }
         state.say("stopping: committing what is in flight…")
         renderIfNeeded(force: true)
@@ -133,6 +133,14 @@ public final class ConsoleApp {
         if inputSuspended.isSet { inputSource?.resume() }
         terminal.shutdown()
         return summary
+    }
+
+    /// Milliseconds from `now` to just past the next whole second of the wall clock: an idle
+    /// console (paused, or the feed ended) wakes once a second, when its clock changes, and
+    /// at once for a key or an answer.
+    nonisolated static func untilNextSecond(_ now: Timestamp) -> Int {
+        let intoSecond = Int(((now.microseconds % 1_000_000) + 1_000_000) % 1_000_000)
+        return (1_000_000 - intoSecond) / 1_000 + 2
     }
 
     // MARK: input

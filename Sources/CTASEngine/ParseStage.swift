@@ -261,7 +261,7 @@ actor ParseStage {
             }
             if c.paused {
                 hub.source(index) { if $0.state != .ended { $0.state = .paused } }
-                try? await Task.sleep(for: .milliseconds(50))
+                await control.waitForChange(from: c.version, timeout: .seconds(1))
                 continue
             }
             let now = MonotonicClock.nanoseconds()

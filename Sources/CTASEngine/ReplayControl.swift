@@ -64,6 +64,9 @@ final class ReplayControl: Sendable {
         var anchorVersion = -1
         var anchorEvent = Timestamp(microseconds: 0)
         var anchorWall: UInt64 = 0
+        /// Stages waiting for the settings to change (`waitForChange`), by ticket.
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextTicket = 0
     }
 
     private let state: Locked<State>
@@ -87,8 +90,37 @@ final class ReplayControl: Sendable {
         }
     }
 
+    /// Returns once the settings differ from `version` (at once when they already do), or
+    /// after `timeout`. A paused stage sleeps here instead of polling: it costs nothing until
+    /// resume, seek or stop, and the timeout only guards against a change never coming.
+    func waitForChange(from version: Int, timeout: Duration) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let ticket: Int? = state.withLock { s in
+                guard s.version == version else { return nil }
+                s.nextTicket += 1
+                s.waiters[s.nextTicket] = c
+                return s.nextTicket
+            }
+            guard let ticket else {
+                c.resume()
+                return
+            }
+            Task(executorPreference: ThreadPoolExecutor.shared) { [weak self] in
+                try? await Task.sleep(for: timeout)
+                self?.release(ticket)
+            }
+        }
+    }
+
+    /// Resumes the waiter holding `ticket` if it still waits.
+    private func release(_ ticket: Int) {
+        state.withLock { $0.waiters.removeValue(forKey: ticket) }?.resume()
+    }
+
     func apply(_ command: EngineCommand) {
-        state.withLock { s in
+        // The change and the waiters it wakes are taken under one lock: a stage that saw the
+        // old version is either among them or sees the new one.
+        let woken: [CheckedContinuation<Void, Never>] = state.withLock { s in
             switch command {
             case .pause: s.paused = true
             case .resume: s.paused = false
@@ -100,7 +132,10 @@ final class ReplayControl: Sendable {
             case .stop: s.stopping = true
             }
             s.version += 1
+            defer { s.waiters = [:] }
+            return Array(s.waiters.values)
         }
+        for waiter in woken { waiter.resume() }
     }
 }
 

@@ -164,3 +164,14 @@ import Testing
         #expect(FeedList.events(snapshot, feed).map(\.id) == ["e5", "e4", "e3", "e2", "e1", "e0"])
     }
 }
+
+/// An idle console wakes once a second, just after the clock turns.
+@Suite struct IdleWakeTests {
+    @Test func theWaitEndsJustPastTheNextSecond() {
+        #expect(ConsoleApp.untilNextSecond(Timestamp(microseconds: 1_795_000_000_000_000)) == 1_002)
+        #expect(ConsoleApp.untilNextSecond(Timestamp(microseconds: 1_795_000_000_999_999)) == 2)
+        #expect(ConsoleApp.untilNextSecond(Timestamp(microseconds: 1_795_000_000_400_000)) == 602)
+        #expect(ConsoleApp.untilNextSecond(Timestamp(microseconds: -1)) == 2, "before 1970 too")
+        #expect(ConsoleApp.untilNextSecond(Timestamp(microseconds: .min)) <= 1_002)
+    }
+}
