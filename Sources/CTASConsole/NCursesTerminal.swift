@@ -75,6 +75,10 @@ public final class NCursesTerminal: Terminal {
         _ = cn_leaveok(w, 1)
         curs_set(0)
         set_escdelay(25)
+        // No typeahead checks while updating: ncurses would poll the input before each changed
+        // line, to give up a long update for a key. A frame takes milliseconds; a key waits
+        // for the next one.
+        typeahead(-1)
         if has_colors() {
             start_color()
             use_default_colors()

@@ -276,9 +276,10 @@ actor ParseStage {
                 start = end
                 lastReleaseTick = now / Self.releaseIntervalNanos
             } else {
-                // The next event's time, but not before the next tick.
+                // The next event's time, but not before the next tick, and not past it either
+                // (a pause or a new speed is seen within one tick): one sleep per tick.
                 let due = Swift.max(clock.due(d.events[start].timestamp, now: now), (lastReleaseTick &+ 1) &* Self.releaseIntervalNanos)
-                let wait = due > now ? Swift.min(due - now, 50_000_000) : 0
+                let wait = due > now ? Swift.min(due - now, Self.releaseIntervalNanos) : 0
                 try? await Task.sleep(for: .nanoseconds(Int64(wait)))
             }
         }
