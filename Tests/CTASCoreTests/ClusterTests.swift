@@ -41,6 +41,37 @@ import Testing
         #expect(g.clusters(ClusterQuery(limit: 10, overcorrelationThreshold: 20, range: TimeRange(from: ts(9000), until: ts(9999)))).isEmpty)
     }
 
+    /// A cluster's worst severity and top types, read from the graph's columns, are what its
+    /// events say: one value shared by every event makes one cluster of all of them.
+    @Test func severityAndTypesAreThoseOfTheEvents() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let typeNames = ["scan", "beacon", "phish", "exfil", "drop"]
+        for round in 0..<40 {
+            let g = CorrelationGraph()
+            let shared = g.intern(Indicator(.domain, "shared-\(round).evil-campaign.net")).node
+            var severities: [Int?] = []
+            var types: [String] = []
+            for i in 0..<(2 + next(30)) {
+                let severity: Int? = next(4) == 0 ? nil : 1 + next(10)
+                let type = typeNames[next(next(2) == 0 ? 2 : typeNames.count)]
+                severities.append(severity)
+                types.append(type)
+                g.addEvent(id: "r\(round)-\(i)", time: ts(Int64(i)), type: type, severity: severity.flatMap(Severity.init), nodes: [shared])
+            }
+            let clusters = g.clusters(ClusterQuery(limit: 5, overcorrelationThreshold: 1_000))
+            let cluster = try #require(clusters.first)
+            #expect(clusters.count == 1 && cluster.size == types.count)
+            #expect(cluster.maximumSeverity == severities.compactMap { $0 }.max().flatMap(Severity.init), "round \(round)")
+            let counts = Dictionary(types.map { ($0, 1) }, uniquingKeysWith: +)
+            let expected = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).map(\.key)
+            #expect(cluster.types == expected, "round \(round)")
+        }
+    }
+
     @Test func groupsThroughSharedValuesOnly() throws {
         let clusters = graph().clusters(ClusterQuery(limit: 10, overcorrelationThreshold: 20))
         #expect(clusters.count == 2, "\(clusters.map(\.newest.id))")

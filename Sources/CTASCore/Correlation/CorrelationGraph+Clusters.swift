@@ -66,17 +66,20 @@ extension CorrelationGraph {
     private func describeCluster(_ slots: [EventSlot], graphNewest: Int64) -> EventCluster {
         var first = Int64.max, last = Int64.min, newestSlot = slots[0]
         var severity: Severity?
-        var typeCounts: [String: Int] = [:]
+        var typeCodes: [UInt16: Int] = [:]
         var valueCounts: [NodeID: Int] = [:]
+        // Read from the columns: building each event (its id string) cost half of the
+        // clusters the console asks for every two seconds.
         for slot in slots {
             let t = eventTime[Int(slot)]
             first = min(first, t)
             if t >= last { last = t; newestSlot = slot }
-            let e = event(slot)
-            if let s = e.severity, severity.map({ s > $0 }) ?? true { severity = s }
-            typeCounts[e.type, default: 0] += 1
-            for n in nodes(ofEvent: slot) { valueCounts[n, default: 0] += 1 }
+            if let s = self.severity(ofEvent: slot), severity.map({ s > $0 }) ?? true { severity = s }
+            typeCodes[typeCode(ofEvent: slot), default: 0] += 1
+            for e in Int(edgeStart[Int(slot)])..<Int(edgeStart[Int(slot) + 1]) { valueCounts[edges[e], default: 0] += 1 }
         }
+        // One code per distinct type name: counted by code, ranked by name as before.
+        let typeCounts = typeCodes.map { (typeName(ofCode: $0.key), $0.value) }
         let shared = valueCounts.filter { $0.value >= 2 && warninglistSection($0.key) == nil }
             .sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
         var timeline = [Int](repeating: 0, count: 12)
@@ -90,7 +93,7 @@ extension CorrelationGraph {
         var cluster = EventCluster(size: slots.count, first: Timestamp(microseconds: first), last: Timestamp(microseconds: last),
                             newest: event(newestSlot), maximumSeverity: severity,
                             indicators: shared.map { (indicator($0.key), $0.value) },
-                            types: typeCounts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).map(\.key),
+                            types: typeCounts.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(3).map(\.0),
                             timeline: timeline,
                             score: Double(slots.count) * (0.5 + Double(severity?.value ?? 0) / 20) / (1 + hoursBehind))
         cluster.sampleIDs = sample.map { event($0).id }

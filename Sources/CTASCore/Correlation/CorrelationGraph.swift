@@ -257,6 +257,16 @@ public final class CorrelationGraph {
                           indicatorCount: Int(edgeStart[i + 1] - edgeStart[i]))
     }
 
+    /// An event's severity, without building the event (no id string to make).
+    func severity(ofEvent slot: EventSlot) -> Severity? {
+        let value = eventSeverity[Int(slot)]
+        return value == 0 ? nil : Severity(Int(value))
+    }
+
+    /// An event's type as a small code (one per distinct type), and a code's type name.
+    func typeCode(ofEvent slot: EventSlot) -> UInt16 { eventType[Int(slot)] }
+    func typeName(ofCode code: UInt16) -> String { types[Int(code)] }
+
     /// The indicators of an event, in the order they were added.
     public func nodes(ofEvent slot: EventSlot) -> [NodeID] {
         Array(edges[Int(edgeStart[Int(slot)])..<Int(edgeStart[Int(slot) + 1])])
