@@ -152,6 +152,9 @@ public final class Engine: Sendable {
         var cpuSeconds = 0.0
     }
 
+    /// Latency percentiles as of the last second (see `LatencyPercentiles`).
+    private let percentiles = Locked(LatencyPercentiles())
+
     /// Opens the data directory and every source; fails with a clear message before any
     /// work starts.
     public init(_ configuration: Configuration) throws(EngineError) {
@@ -598,7 +601,8 @@ public final class Engine: Sendable {
         snap.storedEvents = state.storedEvents
         snap.failure = state.failure
         snap.finished = state.finished
-        snap.endToEnd = LatencySummary(state.endToEnd)
+        var summaries = percentiles.withLock { $0.refreshed(now: now, finished: state.finished) }
+        snap.endToEnd = summaries.summary(.endToEnd, state.endToEnd)
         snap.lag = hub.lag(now: now)
         snap.attention = state.attention
         snap.timeline = state.timeline
@@ -628,7 +632,7 @@ public final class Engine: Sendable {
             var stage = StageStatus(name: name.rawValue)
             stage.batches = acc.batches
             stage.events = acc.events
-            stage.latency = LatencySummary(acc.histogram)
+            stage.latency = summaries.summary(.stage(i), acc.histogram)
             stage.busySeconds = Double(acc.busyNanos) / 1e9
             // Counters read before another snapshot's can be older than its reference: no rate then.
             if elapsed > 0, previousEvents.count == state.stages.count, acc.events >= previousEvents[i], acc.busyNanos >= previousBusy[i] {
@@ -661,7 +665,8 @@ public final class Engine: Sendable {
         hotTier.evicted = hotStats.evictedByTTL + hotStats.evictedByMemory
         var warmTier = TierStatus(tier: .warm, available: true, retention: Self.describe(rules.warmRetention))
         warmTier.storedEvents = state.storedEvents
-        warmTier.writeLatency = LatencySummary(state.warmWrite)
+        warmTier.writeLatency = summaries.summary(.warmWrite, state.warmWrite)
+        percentiles.withLock { $0.keep(summaries) }
         let coldTier = TierStatus(tier: .cold, available: false, retention: Self.describe(rules.coldRetention))
         var graphTier = TierStatus(tier: .graph, available: true, retention: Self.describe(rules.graphRetention))
         graphTier.storedEvents = state.graph.events
