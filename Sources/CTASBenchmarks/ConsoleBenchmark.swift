@@ -29,6 +29,19 @@ public enum ConsoleBenchmark {
         public var processCPUPercentPaused: Double
         public var eventsPerSecondWhileDrawing: Double
         public var consoleFramesPerSecondTarget: Int
+        /// The demo as `ctas` opens it (bundled feed and telemetry at 20×, every pane live at
+        /// 200×60): the whole process's CPU, percent of one core, and the console's own frame
+        /// times over its last 240 frames (what the metrics pane shows).
+        public var demo: Demo?
+    }
+
+    public struct Demo: Codable, Sendable {
+        public var sources: Int
+        public var seconds: Double
+        public var processCPUPercent: Double
+        public var eventsPerSecond: Double
+        public var frameP50Micros: UInt64
+        public var frameP99Micros: UInt64
     }
 
     /// A pseudo-terminal whose other end is drained, so the console can draw at full speed.
@@ -73,7 +86,7 @@ public enum ConsoleBenchmark {
     /// Frames are of the whole console — feed, map (with the land mask and atlas when given:
     /// coastlines, borders, names), correlation, metrics and timeline.
     public static func run(directory: String, seconds: Double = 5, frames count: Int = 400, landMask: LandMask? = nil,
-                           atlas: WorldAtlas? = nil) async throws -> Result {
+                           atlas: WorldAtlas? = nil, demoEnvironment: [String: String]? = nil, executable: String = "") async throws -> Result {
         setlocale(LC_ALL, "C.UTF-8")
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -156,9 +169,35 @@ public enum ConsoleBenchmark {
         let (idleConsole, idleProcess, _) = try await measure(seconds: seconds, engine: engine)
         app.requestQuit()
         _ = await running.value
-        return Result(frames: results, consoleCPUPercentReplayingMax: busyConsole, consoleCPUPercentPaused: idleConsole,
-                      processCPUPercentReplayingMax: busyProcess, processCPUPercentPaused: idleProcess,
-                      eventsPerSecondWhileDrawing: round(accepted), consoleFramesPerSecondTarget: consoleOptions.framesPerSecond)
+        var result = Result(frames: results, consoleCPUPercentReplayingMax: busyConsole, consoleCPUPercentPaused: idleConsole,
+                            processCPUPercentReplayingMax: busyProcess, processCPUPercentPaused: idleProcess,
+                            eventsPerSecondWhileDrawing: round(accepted), consoleFramesPerSecondTarget: consoleOptions.framesPerSecond)
+        if let demoEnvironment {
+            result.demo = try await demo(environment: demoEnvironment, executable: executable, seconds: max(10, 2 * seconds),
+                                         pty: pty, landMask: landMask, atlas: atlas)
+        }
+        return result
+    }
+
+    /// The demo in the real console loop on the pseudo-terminal at 200×60, after a few
+    /// seconds to fill its panes.
+    @MainActor
+    private static func demo(environment: [String: String], executable: String, seconds: Double, pty: PseudoTerminal,
+                             landMask: LandMask?, atlas: WorldAtlas?) async throws -> Demo {
+        let configuration = try DemoSession.configuration(environment: environment, executable: executable)
+        let engine = try Engine(configuration)
+        let terminal = try NCursesTerminal(term: "xterm-256color", output: pty.stream, input: pty.stream)
+        resizeterm(60, 200)
+        let app = ConsoleApp(engine: engine, terminal: terminal, options: ConsoleOptions(), keymap: .standard, theme: ThemeCatalog.standard,
+                             catalog: ThemeCatalog(userDirectory: nil), landMask: landMask, atlas: atlas)
+        let running = Task { @MainActor in await app.run() }
+        try await Task.sleep(for: .seconds(5))
+        let (_, process, accepted) = try await measure(seconds: seconds, engine: engine)
+        let frames = app.frames
+        app.requestQuit()
+        _ = await running.value
+        return Demo(sources: configuration.sources.count, seconds: seconds, processCPUPercent: process, eventsPerSecond: round(accepted),
+                    frameP50Micros: frames.p50Micros, frameP99Micros: frames.p99Micros)
     }
 
     /// CPU of this (the console's) thread and of the process over `seconds`, in percent.

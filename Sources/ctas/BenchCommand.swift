@@ -61,7 +61,8 @@ struct ConsoleBench: AsyncParsableCommand {
         discussion: """
             Renders a busy, changing snapshot into the screen buffer and blits it with ncurses onto a pseudo-terminal \
             (frame = render + blit), then runs the real console loop on the pseudo-terminal at 200×60 while the engine \
-            replays a feed at max speed, and again paused, measuring the console thread's CPU.
+            replays a feed at max speed, and again paused, measuring the console thread's CPU; then the demo as `ctas` \
+            opens it (at 20×), measuring the whole process's CPU and the console's own frame times.
             """)
 
     @Option(help: "Seconds per CPU measurement.")
@@ -83,7 +84,11 @@ struct ConsoleBench: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let mask = LandMask.findBundled(environment: environment, executable: executable).flatMap { try? LandMask(path: $0) }
         let atlas = WorldAtlas.findBundled(environment: environment, executable: executable).flatMap { try? WorldAtlas(path: $0) }
-        let result = try await ConsoleBenchmark.run(directory: dir, seconds: seconds, frames: frames, landMask: mask, atlas: atlas)
+        // The demo keeps its data directory under the scratch directory.
+        var demoEnvironment = environment
+        demoEnvironment["XDG_DATA_HOME"] = dir + "/demo-home"
+        let result = try await ConsoleBenchmark.run(directory: dir, seconds: seconds, frames: frames, landMask: mask, atlas: atlas,
+                                                    demoEnvironment: demoEnvironment, executable: executable)
         try? FileManager.default.removeItem(atPath: dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
