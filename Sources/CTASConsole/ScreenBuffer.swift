@@ -129,27 +129,8 @@ public struct ScreenBuffer: Equatable, Sendable {
         if let ascii, let used = ascii { return used }
         var column = x
         for character in text {
-            let w = DisplayText.width(character)
-            if w == 0 {
-                // A combining mark joins the previous cell's character.
-                if column > c.x, column - 1 < c.maxX, column - 1 >= c.x {
-                    cells[y * width + column - 1].append(character)
-                }
-                continue
-            }
-            if column >= c.maxX { break }
-            if column < c.x {
-                column += w
-                continue
-            }
-            if w == 2 && column + 1 >= c.maxX {
-                put(Cell(" ", style), x: column, y: y)
-                column += 1
-                break
-            }
-            put(Cell(String(character), style), x: column, y: y)
-            if w == 2 { put(Cell("", style, continuation: true), x: column + 1, y: y) }
-            column += w
+            guard place(width: DisplayText.width(character), column: &column, y: y, clip: c, style: style,
+                        mark: character, cell: Cell(String(character), style)) else { break }
         }
         return max(0, column - x)
     }
@@ -160,22 +141,37 @@ public struct ScreenBuffer: Equatable, Sendable {
         var column = x
         for byte in bytes {
             let scalar = Unicode.Scalar(byte)
-            let w = DisplayText.width(scalar)
-            if w == 0 {
-                if column > c.x, column - 1 < c.maxX, column - 1 >= c.x {
-                    cells[y * width + column - 1].append(Character(scalar))
-                }
-                continue
-            }
-            if column >= c.maxX { break }
-            if column < c.x {
-                column += w
-                continue
-            }
-            put(Cell(scalar, style), x: column, y: y)
-            column += w
+            guard place(width: DisplayText.width(scalar), column: &column, y: y, clip: c, style: style,
+                        mark: Character(scalar), cell: Cell(scalar, style)) else { break }
         }
         return max(0, column - x)
+    }
+
+    /// One grapheme of `write`, `w` columns wide, at `column` (advanced past it). A zero-width
+    /// one (a combining mark) joins the cell before; one left of the clip only advances; one
+    /// at the clip's right edge, or a wide one that does not fit (drawn as a space), ends the
+    /// text: false.
+    @inline(__always)
+    private mutating func place(width w: Int, column: inout Int, y: Int, clip c: Rect, style: Style,
+                                mark: @autoclosure () -> Character, cell: @autoclosure () -> Cell) -> Bool {
+        if w == 0 {
+            if column > c.x, column - 1 < c.maxX, column - 1 >= c.x { cells[y * width + column - 1].append(mark()) }
+            return true
+        }
+        if column >= c.maxX { return false }
+        if column < c.x {
+            column += w
+            return true
+        }
+        if w == 2 && column + 1 >= c.maxX {
+            put(Cell(" ", style), x: column, y: y)
+            column += 1
+            return false
+        }
+        put(cell(), x: column, y: y)
+        if w == 2 { put(Cell("", style, continuation: true), x: column + 1, y: y) }
+        column += w
+        return true
     }
 
     /// Places one single-width cell at (x, y) if it lies inside `clip` (the heatmap's pixels:
