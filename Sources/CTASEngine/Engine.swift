@@ -103,6 +103,10 @@ public final class Engine: Sendable {
         /// (the console, replays). `ctas ingest` asks none: it keeps only the graph's nodes and
         /// writes its rows, so its memory does not grow with the stored history.
         public var graphHoldsEvents = true
+        /// Keep the hot tier: the newest events in memory, the live view's recent window. A
+        /// headless command has no live view; it skips the tier (up to its memory cap, 48 MiB
+        /// by default) and reports it unavailable, its routing decisions as skips.
+        public var keepsHotTier = true
         public var publishInterval: Duration = .milliseconds(100)
         /// Batches each queue holds before its producer waits (a batch is a ~1 MiB read,
         /// some 3,000 events; the writer's groups of up to 16k events queue by two).
@@ -115,7 +119,8 @@ public final class Engine: Sendable {
     }
 
     public let configuration: Configuration
-    public let hot: HotTier
+    /// The hot tier (nil when the configuration keeps none: a headless command).
+    public let hot: HotTier?
     let hub: MetricsHub
     let control: ReplayControl
     let router: TierRouter
@@ -203,7 +208,7 @@ public final class Engine: Sendable {
 
         control = ReplayControl(speed: configuration.speed, paused: configuration.startPaused)
         router = TierRouter(rules: configuration.rules)
-        hot = HotTier(ttl: configuration.rules.hotTTL, memoryLimit: configuration.rules.hotMemoryBytes)
+        hot = configuration.keepsHotTier ? HotTier(ttl: configuration.rules.hotTTL, memoryLimit: configuration.rules.hotMemoryBytes) : nil
 
         let hub = MetricsHub(sources: [])
         self.hub = hub
@@ -657,12 +662,14 @@ public final class Engine: Sendable {
         }
         let decisions = state.tally.decisions(router: router)
         let placed = state.tally.placed
-        let hotStats = hot.stats
         let rules = configuration.rules
-        var hotTier = TierStatus(tier: .hot, available: true, retention: "ttl \(Self.describe(rules.hotTTL)), cap \(rules.hotMemoryBytes >> 20) MiB")
-        hotTier.storedEvents = hotStats.count
-        hotTier.bytes = hotStats.bytes
-        hotTier.evicted = hotStats.evictedByTTL + hotStats.evictedByMemory
+        var hotTier = TierStatus(tier: .hot, available: hot != nil,
+                                 retention: hot == nil ? "not kept: no live view" : "ttl \(Self.describe(rules.hotTTL)), cap \(rules.hotMemoryBytes >> 20) MiB")
+        if let hotStats = hot?.stats {
+            hotTier.storedEvents = hotStats.count
+            hotTier.bytes = hotStats.bytes
+            hotTier.evicted = hotStats.evictedByTTL + hotStats.evictedByMemory
+        }
         var warmTier = TierStatus(tier: .warm, available: true, retention: Self.describe(rules.warmRetention))
         warmTier.storedEvents = state.storedEvents
         warmTier.writeLatency = summaries.summary(.warmWrite, state.warmWrite)
@@ -676,6 +683,12 @@ public final class Engine: Sendable {
         for var tier in [hotTier, warmTier, coldTier, graphTier] {
             tier.placedThisRun = placed[tier.tier] ?? 0
             tier.decisions = decisions[tier.tier] ?? [:]
+            if tier.tier == .hot, hot == nil {
+                // What the rules chose does not happen: every decided event is a skip.
+                let decided = tier.decisions.values.reduce(0, +)
+                tier.placedThisRun = 0
+                tier.decisions = decided > 0 ? [Self.hotNotKept: decided] : [:]
+            }
             snap.tiers.append(tier)
         }
         snap.process.residentBytes = ProcessStats.residentBytes()
@@ -683,6 +696,9 @@ public final class Engine: Sendable {
         snap.process.cpuPercent = elapsed > 0 ? cpuDelta / elapsed * 100 : 0
         return snap
     }
+
+    /// The hot tier's one decision when the run keeps no hot tier.
+    public static let hotNotKept = "skip: no live view (headless run)"
 
     static func describe(_ d: Duration) -> String {
         let s = d.components.seconds

@@ -17,7 +17,8 @@ actor FanoutStage {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     private let input: BoundedQueue<CommittedBatch>
-    private let hot: HotTier
+    /// Nil: the run keeps no hot tier (headless).
+    private let hot: HotTier?
     private let recorder: FeedRecorder?
     private let hub: MetricsHub
     private let geo: GeoHub?
@@ -36,7 +37,7 @@ actor FanoutStage {
     /// Events that sighted known intelligence, by event time (marked on the timeline).
     private var sightings = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
 
-    init(input: BoundedQueue<CommittedBatch>, hot: HotTier, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
+    init(input: BoundedQueue<CommittedBatch>, hot: HotTier?, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
          risk: RiskBoard?, anomalies: LiveAnomalyMonitor?, storedBefore: (String, Int64)?) {
         self.geo = geo
         self.risk = risk
@@ -84,7 +85,7 @@ actor FanoutStage {
                     tally.record(placements[i])
                     if placements[i].contains(.hot) { hotRows.append(i) }
                 }
-                hot.insert(batch.rows[part], rows: hotRows)
+                hot?.insert(batch.rows[part], rows: hotRows)
                 let cells = part < batch.cells.count ? batch.cells[part] : []
                 geo?.add(events, cells: cells, inserted: batch.inserted[flag..<(flag + events.count)])
                 if let risk {

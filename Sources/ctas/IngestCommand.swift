@@ -54,6 +54,7 @@ struct IngestCommand: AsyncParsableCommand {
         if let udp, let spec = Engine.SourceSpec(udpAddress: udp) { sources.append(spec) }
         var configuration = Engine.Configuration(sources: sources, dataDirectory: data.directory)
         configuration.geoIndex = false
+        configuration.keepsHotTier = false
         configuration.graphHoldsEvents = false
         try ingest.apply(to: &configuration)
         let summary = try await runHeadless { () throws(EngineError) in

@@ -55,6 +55,7 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = Engine.Configuration(sources: try feedFiles(files).map { .file($0) }, dataDirectory: data.directory)
         configuration.geoIndex = false
+        configuration.keepsHotTier = false
         try ingest.apply(to: &configuration)
         configuration.speed = speed
         configuration.loop = loop

@@ -63,6 +63,33 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(snapshot.tiers.first { $0.tier == .cold }?.available == false)
     }
 
+    /// A headless run keeps no hot tier: nothing held, every decision a skip, and everything
+    /// still stored warm (the same feed with the tier kept places events hot).
+    @Test func aHeadlessRunKeepsNoHotTier() async throws {
+        let dir = scratch()
+        let (feed, counts) = try await writeFeed(dir, events: 5000)
+        var c = config([.file(feed)], dir)
+        c.keepsHotTier = false
+        let engine = try Engine(c)
+        #expect(engine.hot == nil)
+        let summary = await engine.run()
+        #expect(summary.accepted == counts["events"])
+        #expect(try storedIDs(dir).count == counts["events"])
+        let hot = try #require(summary.tiers["hot"])
+        #expect(hot.available == false)
+        #expect(hot.placed == 0)
+        #expect((hot.held ?? 0) == 0)
+        #expect(hot.decisions == [Engine.hotNotKept: summary.accepted])
+        #expect(summary.tiers["warm"]?.placed == counts["events"])
+
+        let kept = scratch()
+        let (same, _) = try await writeFeed(kept, events: 5000)
+        let withHot = await (try Engine(config([.file(same)], kept))).run()
+        #expect(withHot.tiers["hot"]?.available == true)
+        #expect((withHot.tiers["hot"]?.placed ?? 0) > 0)
+        #expect(withHot.tiers["hot"]?.decisions[Engine.hotNotKept] == nil)
+    }
+
     @Test func resumesFromTheCheckpointAndIsIdempotent() async throws {
         let dir = scratch()
         let (feed, _) = try await writeFeed(dir, events: 3000)
