@@ -68,6 +68,8 @@ public struct LiveAnomalyMonitor: Sendable {
         var scale = 1.0
         var scaleHour: Int64?
         var types: Set<String> = []
+        /// The last event type seen that `types` holds (most events repeat it: no hashing).
+        var lastType = ""
         var countries: Set<String> = []
         var asns: Set<UInt32> = []
         /// Indicator kinds shown, one bit per `IndicatorKind` raw value.
@@ -103,29 +105,61 @@ public struct LiveAnomalyMonitor: Sendable {
         status.rare = 0
     }
 
+    /// One stored event as far as the monitor's history needs it: its time, type and entity
+    /// (what the start-up rebuild reads from the store, without making events).
+    public struct Activity: Sendable, Equatable {
+        public var time: Timestamp
+        public var type: String
+        public var entity: String
+
+        public init(time: Timestamp, type: String, entity: String) {
+            self.time = time
+            self.type = type
+            self.entity = entity
+        }
+    }
+
     /// Takes a batch of stored events; returns the anomalies opened or extended by it.
     public mutating func observe(_ events: [Event]) -> [Anomaly] {
         var found: [Anomaly] = []
         for event in events {
             guard let name = event.entity, !name.isEmpty else { continue }
-            let hour = HourlyCounts.hour(of: event.timestamp)
-            if let clock = clockHour, hour > clock {
-                // Every hour from the clock up to this one is complete: judge each (at most a
-                // history's worth: older hours have left every ring).
-                let from = max(clock, hour - Int64(options.historyHours))
-                var h = from
-                while h < hour {
-                    evaluate(hour: h, into: &found)
-                    h += 1
-                }
-            }
-            if clockHour.map({ hour > $0 }) ?? true { clockHour = hour }
-            count(event, name: name, hour: hour, into: &found)
+            let details = event.details
+            take(time: event.timestamp, name: name, type: event.type, country: details?.country, asn: details?.asn,
+                 indicators: event.indicators, into: &found)
         }
         return found
     }
 
-    private mutating func count(_ event: Event, name: String, hour: Int64, into found: inout [Anomaly]) {
+    /// Takes stored activity (the same answers as events of that time, type and entity with
+    /// no place and no indicators); returns the anomalies opened or extended by it.
+    public mutating func observe(_ activity: [Activity]) -> [Anomaly] {
+        var found: [Anomaly] = []
+        for a in activity where !a.entity.isEmpty {
+            take(time: a.time, name: a.entity, type: a.type, country: nil, asn: nil, indicators: [], into: &found)
+        }
+        return found
+    }
+
+    private mutating func take(time: Timestamp, name: String, type: String, country: String?, asn: UInt32?,
+                               indicators: [String], into found: inout [Anomaly]) {
+        let hour = HourlyCounts.hour(of: time)
+        if let clock = clockHour, hour > clock {
+            // Every hour from the clock up to this one is complete: judge each (at most a
+            // history's worth: older hours have left every ring).
+            let from = max(clock, hour - Int64(options.historyHours))
+            var h = from
+            while h < hour {
+                evaluate(hour: h, into: &found)
+                h += 1
+            }
+        }
+        if clockHour.map({ hour > $0 }) ?? true { clockHour = hour }
+        count(time: time, name: name, type: type, country: country, asn: asn, indicators: indicators, hour: hour, into: &found)
+    }
+
+    private mutating func count(time: Timestamp, name: String, type: String, country: String?, asn: UInt32?, indicators: [String],
+                                hour: Int64, into found: inout [Anomaly]) {
         let slot: Int
         if let known = index[name] {
             slot = known
@@ -175,20 +209,25 @@ public struct LiveAnomalyMonitor: Sendable {
         let established = entities[slot].events >= options.minimumEvents
             && hour - entities[slot].firstHour >= Int64(SeasonalResiduals.minimumHours)
         var firsts: [String] = []
-        if !entities[slot].types.contains(event.type) && entities[slot].types.count < options.typeCapacity {
-            entities[slot].types.insert(event.type)
-            firsts.append("new type \(event.type)")
+        if entities[slot].lastType != type {
+            if entities[slot].types.contains(type) {
+                entities[slot].lastType = type
+            } else if entities[slot].types.count < options.typeCapacity {
+                entities[slot].types.insert(type)
+                entities[slot].lastType = type
+                firsts.append("new type \(type)")
+            }
         }
-        if let country = event.details?.country, !entities[slot].countries.contains(country),
+        if let country, !entities[slot].countries.contains(country),
            entities[slot].countries.count < options.typeCapacity {
             entities[slot].countries.insert(country)
             firsts.append("new country \(country)")
         }
-        if let asn = event.details?.asn, !entities[slot].asns.contains(asn), entities[slot].asns.count < options.typeCapacity {
+        if let asn, !entities[slot].asns.contains(asn), entities[slot].asns.count < options.typeCapacity {
             entities[slot].asns.insert(asn)
             firsts.append("new asn \(asn)")
         }
-        for text in event.indicators {
+        for text in indicators {
             for indicator in extractor.indicators(listed: text) {
                 let bit = UInt64(1) << UInt64(indicator.kind.rawValue & 63)
                 guard entities[slot].kinds & bit == 0 else { continue }
@@ -199,7 +238,7 @@ public struct LiveAnomalyMonitor: Sendable {
         if established {
             let score = min(100, 50 + 25 * log10(Double(entities[slot].events) / Double(max(1, options.minimumEvents))))
             for detail in firsts {
-                found.append(Anomaly(entity: name, kind: .rare, start: event.timestamp, end: event.timestamp, observed: 1,
+                found.append(Anomaly(entity: name, kind: .rare, start: time, end: time, observed: 1,
                                      expected: 0, score: score, detail: detail))
                 status.rare += 1
             }

@@ -137,10 +137,10 @@ actor FanoutStage {
                 let byTime = newest.time.shifted(byMicroseconds: -Int64(monitor.options.historyHours) * 3_600_000_000)
                 let byCount = try reader.time(ofNewest: LiveAnomalyRebuild.maximumEvents)
                 let since = byCount.map { max($0, byTime) } ?? byTime
-                var chunk: [Event] = []
+                var chunk: [LiveAnomalyMonitor.Activity] = []
                 chunk.reserveCapacity(4096)
                 try reader.scanActivity(since: since, throughSeq: throughSeq) { time, type, entity in
-                    chunk.append(Event(id: "", timestamp: time, type: type, entity: entity))
+                    chunk.append(LiveAnomalyMonitor.Activity(time: time, type: type, entity: entity))
                     if chunk.count == 4096 {
                         risk?.record(monitor.observe(chunk))
                         read += chunk.count

@@ -152,3 +152,60 @@ extension LiveMonitorTests {
         #expect(sparse.2 == ring.2)
     }
 }
+
+extension LiveMonitorTests {
+    /// The start-up rebuild feeds stored activity (time, type, entity) instead of events: the
+    /// answers are those of the same events. And the "new type" firsts (with a repeated type
+    /// short-cut) are exactly the first sightings, within the type capacity, of an
+    /// established entity, as a brute-force walk finds them.
+    @Test func activityAnswersAsEventsDoAndTypeFirstsAreExact() {
+        let planted = PlantedActivity(entities: 40, days: 28, bursts: 10, silences: 3, seed: 91)
+        var state: UInt64 = 5
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let types = ["conn", "dns", "http", "ssl", "smtp", "ssh", "notice", "weird"]
+        // Mostly each entity's usual type, now and then another, so types repeat and change.
+        let events = planted.events.map { e -> Event in
+            let type = next() % 10 < 7 ? types[Int(UInt64(e.entity?.utf8.count ?? 0) % 3)] : types[Int(next() % 8)]
+            return Event(id: e.id, timestamp: e.timestamp, type: type, entity: e.entity)
+        }
+        var options = LiveAnomalyMonitor.Options()
+        options.typeCapacity = 5
+        var byEvents = LiveAnomalyMonitor(options: options)
+        var byActivity = LiveAnomalyMonitor(options: options)
+        var foundByEvents: [Anomaly] = [], foundByActivity: [Anomaly] = []
+        var start = 0
+        while start < events.count {
+            let chunk = Array(events[start..<min(events.count, start + 3000)])
+            foundByEvents += byEvents.observe(chunk)
+            foundByActivity += byActivity.observe(chunk.map { LiveAnomalyMonitor.Activity(time: $0.timestamp, type: $0.type, entity: $0.entity ?? "") })
+            start += 3000
+        }
+        #expect(foundByEvents.count > 10)
+        #expect(foundByActivity == foundByEvents)
+        #expect(byActivity.status == byEvents.status)
+
+        // Brute force: per entity, the types seen (at most five), its event count and first hour.
+        var seen: [String: [String]] = [:], counts: [String: Int] = [:], first: [String: Int64] = [:]
+        var expected: [String] = []
+        for e in events {
+            guard let name = e.entity else { continue }
+            let hour = HourlyCounts.hour(of: e.timestamp)
+            first[name] = min(first[name] ?? hour, hour)
+            let established = (counts[name] ?? 0) >= options.minimumEvents
+                && hour - (first[name] ?? hour) >= Int64(SeasonalResiduals.minimumHours)
+            var list = seen[name] ?? []
+            if !list.contains(e.type), list.count < options.typeCapacity {
+                list.append(e.type)
+                if established { expected.append(name + " new type " + e.type) }
+            }
+            seen[name] = list
+            counts[name, default: 0] += 1
+        }
+        let typeFirsts = foundByEvents.filter { $0.kind == .rare && $0.detail.hasPrefix("new type") }.map { $0.entity + " " + $0.detail }
+        #expect(!expected.isEmpty)
+        #expect(typeFirsts == expected)
+    }
+}
