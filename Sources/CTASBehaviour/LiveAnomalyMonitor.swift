@@ -69,7 +69,7 @@ public struct LiveAnomalyMonitor: Sendable {
         var scaleHour: Int64?
         var types: Set<String> = []
         /// The last event type seen that `types` holds (most events repeat it: no hashing).
-        var lastType = ""
+        var lastType: String?
         var countries: Set<String> = []
         var asns: Set<UInt32> = []
         /// Indicator kinds shown, one bit per `IndicatorKind` raw value.

@@ -165,7 +165,8 @@ extension LiveMonitorTests {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return state >> 33
         }
-        let types = ["conn", "dns", "http", "ssl", "smtp", "ssh", "notice", "weird"]
+        // An empty type is a type too (the first sight of it is a first like any other).
+        let types = ["conn", "dns", "http", "ssl", "smtp", "ssh", "notice", ""]
         // Mostly each entity's usual type, now and then another, so types repeat and change.
         let events = planted.events.map { e -> Event in
             let type = next() % 10 < 7 ? types[Int(UInt64(e.entity?.utf8.count ?? 0) % 3)] : types[Int(next() % 8)]
@@ -207,5 +208,20 @@ extension LiveMonitorTests {
         let typeFirsts = foundByEvents.filter { $0.kind == .rare && $0.detail.hasPrefix("new type") }.map { $0.entity + " " + $0.detail }
         #expect(!expected.isEmpty)
         #expect(typeFirsts == expected)
+
+        // An entity whose very first event has an empty type: that type takes one of its
+        // places like any other, so with two places "dns" is past the capacity, with three a first.
+        let hour: Int64 = 3_600_000_000, origin: Int64 = 1_795_132_800_000_000
+        func activity(_ type: String, at h: Int64) -> LiveAnomalyMonitor.Activity {
+            LiveAnomalyMonitor.Activity(time: Timestamp(microseconds: origin + h * hour), type: type, entity: "host-1")
+        }
+        for (places, firsts) in [(2, [String]()), (3, ["new type dns"])] {
+            var small = LiveAnomalyMonitor.Options()
+            small.typeCapacity = places
+            var monitor = LiveAnomalyMonitor(options: small)
+            _ = monitor.observe([activity("", at: 0)] + (1..<30).map { activity("conn", at: Int64($0) * 3) })
+            let late = monitor.observe([activity("dns", at: 100), activity("", at: 100), activity("conn", at: 101)])
+            #expect(late.filter { $0.kind == .rare }.map(\.detail) == firsts, "\(places) places")
+        }
     }
 }
