@@ -141,6 +141,9 @@ public final class SQLiteDatabase {
         return try run(body, beginning: "BEGIN")
     }
 
+    /// Whether a transaction is open on this connection.
+    public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     /// Runs `body` in a transaction, committing when it returns and rolling back if it throws.
     public func transaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
         try run(body, beginning: "BEGIN IMMEDIATE")

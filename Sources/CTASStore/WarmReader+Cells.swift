@@ -48,7 +48,7 @@ extension WarmReader {
     /// The events of `q` located in `cell` (any resolution; descendants included), bucket by
     /// bucket in time order until `q.limit` are found.
     func forEachEvent(in cell: H3Index, matching q: EventQuery, _ body: (Event) throws(StoreError) -> Void) throws(StoreError) {
-        var (clauses, args) = Self.clauses(q)
+        var (clauses, args) = self.clauses(q)
         Self.cellClause(cell, &clauses, &args)
         let order = q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
         let s = try database.prepare("SELECT \(columns) FROM events WHERE ts / \(WarmTier.cellBucketMicros) = ? AND "

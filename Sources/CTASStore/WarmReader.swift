@@ -60,6 +60,7 @@ public final class WarmReader {
         database = try SQLiteDatabase(path: path, readOnly: true)
         guard try database.scalar("PRAGMA user_version") ?? 0 > 0 else { throw none }
         columns = Self.baseColumns + (try database.columnExists("risk", in: "events") ? ", risk, risk_parts" : ", NULL, NULL")
+        keyed = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_ids'") ?? 0 > 0
     }
 
     /// Whether `path` holds a warm tier with its schema set up.
@@ -70,6 +71,9 @@ public final class WarmReader {
     /// The columns an event is read from; a database from before risk scores (read-only, so
     /// never migrated) reads them as NULL.
     let columns: String
+    /// Whether ids and flows are kept in key tables (schema 6 on); a database from before
+    /// (read-only, so never migrated) is searched on its columns.
+    let keyed: Bool
     static let baseColumns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, original, flow, country, asn, geo_origin"
     /// Columns before `seq` when a query appends it.
     static let columnCount: Int32 = 19
@@ -87,7 +91,7 @@ public final class WarmReader {
             try forEachEvent(in: cell, matching: q, body)
             return
         }
-        var (clauses, args) = Self.clauses(q)
+        var (clauses, args) = self.clauses(q)
         var sql = "SELECT \(columns) FROM events"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += (q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq") + " LIMIT ?"
@@ -98,10 +102,10 @@ public final class WarmReader {
     }
 
     /// The WHERE terms of `q` other than its cell (which needs a bucketed scan).
-    static func clauses(_ q: EventQuery) -> ([String], [SQLiteValue]) {
+    func clauses(_ q: EventQuery) -> ([String], [SQLiteValue]) {
         var clauses: [String] = []
         var args: [SQLiteValue] = []
-        if let id = q.id { clauses.append("id = ?"); args.append(.text(id)) }
+        if let id = q.id { idClause([id], &clauses, &args) }
         if !q.types.isEmpty {
             clauses.append("type IN (\(Array(repeating: "?", count: q.types.count).joined(separator: ",")))")
             args += q.types.map { .text($0) }
@@ -112,10 +116,25 @@ public final class WarmReader {
         if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
         if let minimum = q.minimumRisk { clauses.append("risk >= ?"); args.append(.integer(Int64(minimum))) }
-        if let flow = q.flow { clauses.append("flow = ?"); args.append(.text(flow)) }
+        if let flow = q.flow {
+            clauses.append(keyed ? WarmTier.flowMatch : "flow = ?")
+            args += Array(repeating: .text(flow), count: keyed ? 2 : 1)
+        }
         if let country = q.country { clauses.append("country = ?"); args.append(.text(country.uppercased())) }
         if let asn = q.asn { clauses.append("asn = ?"); args.append(.integer(Int64(asn))) }
         return (clauses, args)
+    }
+
+    /// The term keeping events whose id is among `ids`.
+    func idClause(_ ids: [String], _ clauses: inout [String], _ args: inout [SQLiteValue]) {
+        let texts = ids.map { SQLiteValue.text($0) }
+        if keyed {
+            clauses.append(WarmTier.idMatch(count: ids.count))
+            args += texts + texts
+        } else {
+            clauses.append("id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))")
+            args += texts
+        }
     }
 
     /// The events among `ids` that match `q` (its id field ignored), ordered and limited as
@@ -140,21 +159,8 @@ public final class WarmReader {
     }
 
     private func events(_ q: EventQuery, ids: [String]) throws(StoreError) -> [(Int64, Event)] {
-        var clauses = ["id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))"]
-        var args: [SQLiteValue] = ids.map { .text($0) }
-        if !q.types.isEmpty {
-            clauses.append("type IN (\(Array(repeating: "?", count: q.types.count).joined(separator: ",")))")
-            args += q.types.map { .text($0) }
-        }
-        if let since = q.since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
-        if let until = q.until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
-        if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
-        if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
-        if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
-        if let minimum = q.minimumRisk { clauses.append("risk >= ?"); args.append(.integer(Int64(minimum))) }
-        if let flow = q.flow { clauses.append("flow = ?"); args.append(.text(flow)) }
-        if let country = q.country { clauses.append("country = ?"); args.append(.text(country.uppercased())) }
-        if let asn = q.asn { clauses.append("asn = ?"); args.append(.integer(Int64(asn))) }
+        var (clauses, args) = self.clauses(q)
+        idClause(ids, &clauses, &args)
         if let cell = q.cell { Self.cellClause(cell, &clauses, &args) }
         let s = try database.prepare("SELECT \(columns), seq FROM events WHERE " + clauses.joined(separator: " AND "))
         try s.bind(args)

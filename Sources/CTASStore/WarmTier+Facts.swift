@@ -22,11 +22,11 @@ extension WarmTier {
     public func facts(ofEvents ids: [String]) throws(StoreError) -> EventFacts {
         var facts = EventFacts()
         guard !ids.isEmpty else { return facts }
-        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
         let s = try database.prepare("""
-            SELECT entity, count(*), max(risk), max((risk_parts >> 8) & 255) FROM events WHERE id IN (\(marks)) GROUP BY entity
+            SELECT entity, count(*), max(risk), max((risk_parts >> 8) & 255) FROM events WHERE \(Self.idMatch(count: ids.count)) GROUP BY entity
             """)
-        try s.bind(ids.map { .text($0) })
+        let texts = ids.map { SQLiteValue.text($0) }
+        try s.bind(texts + texts)
         var entities: [(String, Int)] = []
         while try s.step() {
             if let name = s.text(0), !name.isEmpty { entities.append((name, Int(s.int64(1)))) }

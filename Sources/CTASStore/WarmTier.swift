@@ -5,16 +5,27 @@ import CTASCore
 /// One writer connection commits each batch together with its source checkpoint and the
 /// dead-letter file's length, in one transaction: after a crash, the checkpoint says
 /// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
+/// Ids and flows are indexed in two levels (see `WarmTier+Keys`).
 public final class WarmTier {
-    public static let schemaVersion: Int64 = 5
+    public static let schemaVersion: Int64 = 6
     /// Width of the time buckets leading the cell index (see `WarmReader.events(in:)`).
     public static let cellBucketMicros: Int64 = 600_000_000
     public let database: SQLiteDatabase
     private let insert: SQLiteStatement
+    private let probeMergedID: SQLiteStatement
+    private let insertRecentID: SQLiteStatement
+    private let insertRecentFlow: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
     private let setMeta: SQLiteStatement
     /// Newest event time stored (the clock retention is measured against).
     public private(set) var newestEventTime: Timestamp?
+    /// Ids in `event_ids` and in `recent_ids` (see `WarmTier+Keys`).
+    public internal(set) var mergedKeys = 0
+    public internal(set) var recentKeys = 0
+    /// The merged ids' filter and the key generation it covers; read at the first commit
+    /// (and again when another writer changed the keys), never at open.
+    var keyFilter: KeyFilter?
+    var keyFilterGeneration: Int64 = -1
 
     /// How durable a commit is: `normal` survives a process crash (kill -9); `full` also
     /// survives power loss, at a cost in throughput.
@@ -30,10 +41,13 @@ public final class WarmTier {
         try database.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4096")
         try Self.migrate(database)
         insert = try database.prepare("""
-            INSERT OR IGNORE INTO events(id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, ingested, cell,
-                                         original, flow, country, asn, geo_origin, risk, risk_parts)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            INSERT INTO events(id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, ingested, cell,
+                               original, flow, country, asn, geo_origin, risk, risk_parts, seq)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
+        probeMergedID = try database.prepare("SELECT 1 FROM event_ids WHERE id = ?")
+        insertRecentID = try database.prepare("INSERT OR IGNORE INTO recent_ids(id, seq) VALUES (?, ?)")
+        insertRecentFlow = try database.prepare("INSERT OR IGNORE INTO recent_flows(flow, seq) VALUES (?, ?)")
         upsertCheckpoint = try database.prepare("""
             INSERT INTO checkpoints(source, device, inode, fingerprint, fingerprint_length, offset, line, accepted, rejected, duplicates, updated)
             VALUES (?,?,?,?,?,?,?,?,?,?,?)
@@ -43,6 +57,7 @@ public final class WarmTier {
             """)
         setMeta = try database.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value")
         if let newest = try database.scalar("SELECT max(ts) FROM events") { newestEventTime = Timestamp(microseconds: newest) }
+        try readKeyCounts()
     }
 
     /// Brings the schema to `schemaVersion` in one transaction: a process killed while a new
@@ -135,6 +150,10 @@ public final class WarmTier {
             }
             try db.execute("PRAGMA user_version=5;")
         }
+        if version < 6 {
+            try migrateKeys(db)
+            try db.execute("PRAGMA user_version=6;")
+        }
     }
 
     /// What one commit did.
@@ -173,24 +192,30 @@ public final class WarmTier {
     ///
     /// `alsoWrite` runs inside the same transaction after the inserts, with which events were
     /// new: other tiers in this database (the graph) commit atomically with the events.
+    ///
+    /// When enough recent keys have gathered, they are merged after the commit, in
+    /// transactions of their own (`mergeKeysIfDue`).
     public func commit(_ parts: [Part], deadLetterSize: Int64?, ingestedAt: Timestamp = .now(),
                        alsoWrite: (_ inserted: [Bool]) throws(StoreError) -> Void = { _ in },
                        checkpoints: (_ inserted: [Bool]) -> [Checkpoint] = { _ in [] }) throws(StoreError) -> CommitResult {
-        try database.transaction { () throws(StoreError) -> CommitResult in
+        var newest = newestEventTime
+        let result = try database.transaction { () throws(StoreError) -> CommitResult in
             var inserted: [Bool] = []
             inserted.reserveCapacity(parts.reduce(0) { $0 + $1.events.count })
             var count = 0
             let now = ingestedAt.microseconds
+            var seq = (try database.scalar("SELECT max(seq) FROM events") ?? 0) + 1
+            try refreshKeyFilter()
             for part in parts {
                 try part.rows.bytes.withBytes { (buffer) throws(StoreError) in
                     try part.rows.spans.withBytes32 { (spans) throws(StoreError) in
                         for (i, e) in part.events.enumerated() {
-                            try insertRow(e, spans: spans, row: i, buffer: buffer, ingested: now, cell: part.cells[i])
-                            let new = database.changes > 0
+                            let new = try insertRow(e, seq: seq, spans: spans, row: i, buffer: buffer, ingested: now, cell: part.cells[i])
                             inserted.append(new)
                             if new {
+                                seq += 1
                                 count += 1
-                                if newestEventTime.map({ e.timestamp > $0 }) ?? true { newestEventTime = e.timestamp }
+                                if newest.map({ e.timestamp > $0 }) ?? true { newest = e.timestamp }
                             }
                         }
                     }
@@ -206,17 +231,44 @@ public final class WarmTier {
             }
             return CommitResult(inserted: inserted, insertedCount: count)
         }
+        newestEventTime = newest
+        recentKeys += result.insertedCount
+        try mergeKeysIfDue()
+        return result
     }
 
     /// Text column → parameter index, in `WarmRowBlock` order.
     private static let textParameters: [Int32] = [1, 3, 5, 8, 10, 11, 12, 15, 16, 17, 19]
+    /// The id's and the flow's places among the text columns.
+    private static let idColumn = 0, flowColumn = 8
 
+    /// Stores one event as `seq` unless its id is stored already; returns whether it was new.
     @inline(__always)
-    private func insertRow(_ e: Event, spans: UnsafeBufferPointer<Int32>, row: Int, buffer: UnsafeBufferPointer<UInt8>,
-                           ingested: Int64, cell: UInt64) throws(StoreError) {
-        let s = insert
+    private func insertRow(_ e: Event, seq: Int64, spans: UnsafeBufferPointer<Int32>, row: Int, buffer: UnsafeBufferPointer<UInt8>,
+                           ingested: Int64, cell: UInt64) throws(StoreError) -> Bool {
         let base = row * WarmRowBlock.textColumns * 2
         guard let start = buffer.baseAddress else { throw .corrupt(path: database.path, detail: "empty row block") }
+        let idStart = start + Int(spans[base + Self.idColumn * 2])
+        let idLength = Int(max(0, spans[base + Self.idColumn * 2 + 1]))
+        if mergedKeys > 0, keyFilter?.mayContain(UnsafeRawBufferPointer(start: idStart, count: idLength)) ?? true {
+            probeMergedID.bindStatic(idStart, count: idLength, at: 1)
+            let found = try probeMergedID.step()
+            probeMergedID.reset()
+            if found { return false }
+        }
+        insertRecentID.bindStatic(idStart, count: idLength, at: 1)
+        insertRecentID.bind(seq, at: 2)
+        try insertRecentID.step()
+        insertRecentID.reset()
+        guard database.changes > 0 else { return false }
+        let flowLength = spans[base + Self.flowColumn * 2 + 1]
+        if flowLength >= 0 {
+            insertRecentFlow.bindStatic(start + Int(spans[base + Self.flowColumn * 2]), count: Int(flowLength), at: 1)
+            insertRecentFlow.bind(seq, at: 2)
+            try insertRecentFlow.step()
+            insertRecentFlow.reset()
+        }
+        let s = insert
         for column in 0..<WarmRowBlock.textColumns {
             let length = spans[base + column * 2 + 1]
             if length >= 0 {
@@ -237,8 +289,10 @@ public final class WarmTier {
             s.bind(Int64(risk.total), at: 20)
             s.bind(risk.packedParts, at: 21)
         }
+        s.bind(seq, at: 22)
         try s.step()
         s.reset()
+        return true
     }
 
     private func write(_ c: Checkpoint) throws(StoreError) {
@@ -286,17 +340,35 @@ public final class WarmTier {
         let cutoff = (reference - retention).microseconds
         let acceptedBefore = (now - retention).microseconds
         var total = 0
-        let delete = try database.prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? AND ingested < ? LIMIT ?)")
+        try database.execute("CREATE TEMP TABLE IF NOT EXISTS purging(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, flow TEXT)")
+        let choose = try database.prepare("INSERT INTO temp.purging(seq, id, flow) SELECT seq, id, flow FROM events WHERE ts < ? AND ingested < ? LIMIT ?")
         while true {
-            delete.bind(cutoff, at: 1)
-            delete.bind(acceptedBefore, at: 2)
-            delete.bind(Int64(chunk), at: 3)
-            try delete.step()
-            delete.reset()
-            let n = database.changes
+            // One chunk per transaction: its events and their keys (both levels) go together.
+            let n = try database.transaction { () throws(StoreError) -> Int in
+                try database.execute("DELETE FROM temp.purging")
+                choose.bind(cutoff, at: 1)
+                choose.bind(acceptedBefore, at: 2)
+                choose.bind(Int64(chunk), at: 3)
+                try choose.step()
+                choose.reset()
+                let n = database.changes
+                guard n > 0 else { return 0 }
+                try database.execute("DELETE FROM event_ids WHERE id IN (SELECT id FROM temp.purging)")
+                let unmerged = database.changes
+                try database.execute("UPDATE meta SET value = value - \(unmerged) WHERE key = 'merged_keys'")
+                try database.execute("""
+                    DELETE FROM recent_ids WHERE id IN (SELECT id FROM temp.purging);
+                    DELETE FROM event_flows WHERE (flow, seq) IN (SELECT flow, seq FROM temp.purging WHERE flow IS NOT NULL);
+                    DELETE FROM recent_flows WHERE (flow, seq) IN (SELECT flow, seq FROM temp.purging WHERE flow IS NOT NULL);
+                    DELETE FROM events WHERE seq IN (SELECT seq FROM temp.purging);
+                    DELETE FROM temp.purging;
+                    """)
+                return n
+            }
             total += n
             if n < chunk { break }
         }
+        if total > 0 { try readKeyCounts() }
         return total
     }
 

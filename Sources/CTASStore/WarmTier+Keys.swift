@@ -1,0 +1,228 @@
+import CTASCore
+
+/// The warm tier's id and flow keys, kept in two levels so a commit never rewrites a large
+/// random-key index.
+///
+/// Telemetry ids are content hashes and flows are sensor uids: random keys. An index on them
+/// inside `events` had most of its leaf pages dirtied by every commit, and WAL mode writes
+/// each dirty page at commit, so the cost of a commit grew with the store (a Zeek dns log
+/// ingested at 47.6k events/s into an empty store and 20.5k/s into one of 2.1M events).
+///
+/// - `recent_ids` / `recent_flows` take the keys of events stored since the last merge. They
+///   stay small, so a commit dirties few pages.
+/// - `event_ids` / `event_flows` hold every older key. A merge moves the recent keys into
+///   them in key order, one transaction, touching each leaf page once; the recent tables are
+///   emptied in the same transaction.
+///
+/// Uniqueness by id holds across both levels: the writer probes `event_ids` and inserts
+/// into `recent_ids` (its primary key refuses an id already there). Every key row names its
+/// event's `seq`. Readers look a key up in both levels (`idMatch`, `flowMatch`). Both levels
+/// are derived data: a run killed between a commit and a merge leaves them consistent,
+/// because each transaction leaves them so.
+extension WarmTier {
+    /// How many recent keys trigger a merge when `merged` keys are already merged.
+    ///
+    /// A commit rewrites about all of the recent table's pages, and a merge about all of the
+    /// merged table's: per event, the first grows with the threshold and the second with
+    /// `merged ÷ threshold`. Their sum is least near √(16384 × merged) for 16 KiB pages of
+    /// ~35-byte keys and 8,192-event commits; clamped so a small store still batches its
+    /// merges and a large one's recent table stays within SQLite's page cache's reach.
+    public static func mergeThreshold(merged: Int) -> Int {
+        let balanced = Int((16_384.0 * Double(max(0, merged))).squareRoot())
+        return min(1 << 20, max(65_536, balanced))
+    }
+
+    /// `seq IN (…)` matching the events whose id is one of `count` parameters; bind the ids
+    /// twice in order (once per level).
+    static func idMatch(count: Int) -> String {
+        let marks = Array(repeating: "?", count: count).joined(separator: ",")
+        return "seq IN (SELECT seq FROM event_ids WHERE id IN (\(marks)) UNION ALL SELECT seq FROM recent_ids WHERE id IN (\(marks)))"
+    }
+
+    /// `seq IN (…)` matching the events of one flow; bind the flow twice.
+    static let flowMatch = "seq IN (SELECT seq FROM event_flows WHERE flow = ? UNION ALL SELECT seq FROM recent_flows WHERE flow = ?)"
+
+    /// The schema-6 step: the key tables, filled from the stored events; `events` rebuilt
+    /// without its `UNIQUE(id)` (SQLite cannot drop a column constraint otherwise), which
+    /// rewrites a store once.
+    static func migrateKeys(_ db: SQLiteDatabase) throws(StoreError) {
+        let unique = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND name LIKE 'sqlite_autoindex_%'") ?? 0
+        if unique > 0 {
+            let columns = "seq, id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, ingested, "
+                + "cell, original, flow, country, asn, geo_origin, risk, risk_parts"
+            try db.execute("""
+                CREATE TABLE events_v6(
+                  seq INTEGER PRIMARY KEY, id TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, severity INTEGER,
+                  source TEXT, lat REAL, lon REAL, entity TEXT, priority INTEGER, indicators TEXT, description TEXT, tags TEXT,
+                  ingested INTEGER NOT NULL, cell INTEGER, original TEXT, flow TEXT, country TEXT, asn INTEGER, geo_origin TEXT,
+                  risk INTEGER, risk_parts INTEGER);
+                INSERT INTO events_v6(\(columns)) SELECT \(columns) FROM events ORDER BY seq;
+                DROP TABLE events;
+                ALTER TABLE events_v6 RENAME TO events;
+                CREATE INDEX events_ts ON events(ts);
+                CREATE INDEX events_cell ON events(ts / \(cellBucketMicros), cell, ts) WHERE cell IS NOT NULL;
+                """)
+        }
+        try db.execute("""
+            DROP INDEX IF EXISTS events_flow;
+            DROP TABLE IF EXISTS event_ids; DROP TABLE IF EXISTS recent_ids;
+            DROP TABLE IF EXISTS event_flows; DROP TABLE IF EXISTS recent_flows;
+            CREATE TABLE event_ids(id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE recent_ids(id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE event_flows(flow TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(flow, seq)) WITHOUT ROWID;
+            CREATE TABLE recent_flows(flow TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(flow, seq)) WITHOUT ROWID;
+            DROP TABLE IF EXISTS key_filter;
+            CREATE TABLE key_filter(slot INTEGER PRIMARY KEY CHECK (slot = 1), generation INTEGER NOT NULL,
+                                    capacity INTEGER NOT NULL, bits BLOB NOT NULL);
+            INSERT INTO meta(key, value) VALUES ('keys_generation', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1;
+            INSERT INTO event_ids(id, seq) SELECT id, seq FROM events ORDER BY id;
+            INSERT INTO event_flows(flow, seq) SELECT flow, seq FROM events WHERE flow IS NOT NULL ORDER BY flow, seq;
+            INSERT INTO meta(key, value) SELECT 'merged_keys', count(*) FROM event_ids WHERE true
+              ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+            """)
+    }
+
+    /// Moves the recent keys into the merged tables when there are enough of them (see
+    /// `mergeThreshold`). Returns how many ids were moved (0: not due).
+    @discardableResult
+    public func mergeKeysIfDue() throws(StoreError) -> Int {
+        guard recentKeys >= Self.mergeThreshold(merged: mergedKeys) else { return 0 }
+        return try mergeKeys()
+    }
+
+    /// Moves every recent key into the merged tables now, in slices of consecutive keys, one
+    /// transaction each: a slice dirties only the merged pages of its key range, so SQLite's
+    /// page cache (which cannot spill a transaction's dirty pages in WAL mode) stays small
+    /// however large the merged tables grow. A key moves from one level to the other inside
+    /// one transaction; readers always find it in exactly one.
+    ///
+    /// `keysPerSlice` overrides the slice size (tests use small ones).
+    @discardableResult
+    public func mergeKeys(keysPerSlice: Int? = nil) throws(StoreError) -> Int {
+        // A slice spans about 1/slices of the key space, so it touches about 256k merged keys
+        // (~10 MB of pages) whatever the store's size.
+        let slices = max(1, (mergedKeys + 262_143) / 262_144)
+        let perSlice = Int64(max(1, keysPerSlice ?? max(4_096, (recentKeys + slices - 1) / slices)))
+        var moved = 0
+        let idBoundary = try database.prepare("SELECT id FROM recent_ids ORDER BY id LIMIT 1 OFFSET ?")
+        let idMaximum = try database.prepare("SELECT max(id) FROM recent_ids")
+        let moveIDs = try database.prepare("INSERT INTO event_ids(id, seq) SELECT id, seq FROM recent_ids WHERE id <= ? ORDER BY id")
+        let dropIDs = try database.prepare("DELETE FROM recent_ids WHERE id <= ?")
+        let sliceIDs = try database.prepare("SELECT id FROM recent_ids WHERE id <= ?")
+        try refreshKeyFilter()
+        while try database.transaction({ () throws(StoreError) -> Bool in
+            let slice = try slice(boundary: idBoundary, maximum: idMaximum, perSlice: perSlice, move: moveIDs, drop: dropIDs) { (bound) throws(StoreError) in
+                // Into the filter before the keys move: it never misses a merged id.
+                sliceIDs.reset()
+                bound.withUnsafeBufferPointer { sliceIDs.bind(bytes: $0, at: 1) }
+                while try sliceIDs.step() { keyFilter?.insert(sliceIDs.textBytes(0)) }
+                sliceIDs.reset()
+            }
+            moved += slice.moved
+            try database.execute("""
+                UPDATE meta SET value = value + \(slice.moved) WHERE key = 'merged_keys';
+                UPDATE meta SET value = value + 1 WHERE key = 'keys_generation';
+                """)
+            keyFilterGeneration += 1
+            return slice.more
+        }) {}
+        let flowBoundary = try database.prepare("SELECT flow FROM recent_flows ORDER BY flow LIMIT 1 OFFSET ?")
+        let flowMaximum = try database.prepare("SELECT max(flow) FROM recent_flows")
+        let moveFlows = try database.prepare("INSERT INTO event_flows(flow, seq) SELECT flow, seq FROM recent_flows WHERE flow <= ? ORDER BY flow, seq")
+        let dropFlows = try database.prepare("DELETE FROM recent_flows WHERE flow <= ?")
+        while try database.transaction({ () throws(StoreError) -> Bool in
+            try slice(boundary: flowBoundary, maximum: flowMaximum, perSlice: perSlice, move: moveFlows, drop: dropFlows) { _ in }.more
+        }) {}
+        try readKeyCounts()
+        if let filter = keyFilter, mergedKeys <= filter.capacity {
+            try storeKeyFilter()
+        } else {
+            try rebuildKeyFilter()
+        }
+        return moved
+    }
+
+    /// Makes `keyFilter` cover the stored key generation: read back from the database when
+    /// it was stored for that generation, else rebuilt from `event_ids`. Called at the start of
+    /// each commit and merge (one small read when nothing changed).
+    func refreshKeyFilter() throws(StoreError) {
+        let generation = try database.scalar("SELECT value FROM meta WHERE key = 'keys_generation'") ?? 0
+        if keyFilter != nil, generation == keyFilterGeneration { return }
+        try readKeyCounts()
+        if mergedKeys == 0 {
+            // Nothing merged: an empty filter covers it, kept in memory until a merge fills it.
+            keyFilter = KeyFilter(capacity: 1 << 20)
+            keyFilterGeneration = generation
+            return
+        }
+        let stored = try database.prepare("SELECT capacity, bits FROM key_filter WHERE slot = 1 AND generation = ?")
+        stored.bind(generation, at: 1)
+        if try stored.step(), let filter = KeyFilter(capacity: Int(stored.int64(0)), bytes: stored.blob(1)),
+           mergedKeys <= filter.capacity {
+            keyFilter = filter
+            keyFilterGeneration = generation
+            return
+        }
+        try rebuildKeyFilter()
+    }
+
+    /// A new filter of every merged id, sized for twice as many (at least 1 Mi), stored.
+    func rebuildKeyFilter() throws(StoreError) {
+        var filter = KeyFilter(capacity: max(1 << 20, 2 * mergedKeys))
+        let ids = try database.prepare("SELECT id FROM event_ids")
+        while try ids.step() { filter.insert(ids.textBytes(0)) }
+        keyFilter = filter
+        keyFilterGeneration = try database.scalar("SELECT value FROM meta WHERE key = 'keys_generation'") ?? 0
+        try storeKeyFilter()
+    }
+
+    /// Stores the filter with the generation it covers (in the open transaction, if any).
+    private func storeKeyFilter() throws(StoreError) {
+        guard let filter = keyFilter else { return }
+        let write = { () throws(StoreError) in
+            let store = try self.database.prepare("INSERT OR REPLACE INTO key_filter(slot, generation, capacity, bits) VALUES (1, ?, ?, ?)")
+            store.bind(self.keyFilterGeneration, at: 1)
+            store.bind(Int64(filter.capacity), at: 2)
+            store.bind(blob: filter.bytes, at: 3)
+            try store.step()
+        }
+        if database.inTransaction { try write() } else { try database.transaction(write) }
+    }
+
+    /// Moves the recent keys up to the `perSlice`-th (all when fewer remain, with the key
+    /// `maximum` reads as the bound): how many, and whether any may remain.
+    private func slice(boundary: SQLiteStatement, maximum: SQLiteStatement, perSlice: Int64, move: SQLiteStatement,
+                       drop: SQLiteStatement, before: ([UInt8]) throws(StoreError) -> Void) throws(StoreError) -> (moved: Int, more: Bool) {
+        boundary.reset()
+        boundary.bind(perSlice - 1, at: 1)
+        // The bound is copied as bytes: a key is compared as SQLite stored it, whatever it holds.
+        let more = try boundary.step()
+        var last = more ? [UInt8](boundary.textBytes(0)) : nil
+        boundary.reset()
+        if last == nil {
+            maximum.reset()
+            if try maximum.step(), !maximum.isNull(0) { last = [UInt8](maximum.textBytes(0)) }
+            maximum.reset()
+        }
+        guard let last else { return (0, false) }
+        try before(last)
+        move.reset()
+        last.withUnsafeBufferPointer { move.bind(bytes: $0, at: 1) }
+        try move.step()
+        let moved = database.changes
+        move.reset()
+        drop.reset()
+        last.withUnsafeBufferPointer { drop.bind(bytes: $0, at: 1) }
+        try drop.step()
+        drop.reset()
+        return (moved, more)
+    }
+
+    /// The key counts kept in memory, read at open: merged from `meta`, recent by counting
+    /// the (small) recent table.
+    func readKeyCounts() throws(StoreError) {
+        mergedKeys = Int(try database.scalar("SELECT value FROM meta WHERE key = 'merged_keys'") ?? 0)
+        recentKeys = Int(try database.scalar("SELECT count(*) FROM recent_ids") ?? 0)
+    }
+}
+
