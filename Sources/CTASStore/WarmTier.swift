@@ -38,8 +38,14 @@ public final class WarmTier {
         try database.execute("PRAGMA page_size=16384")
         try database.execute("PRAGMA journal_mode=WAL")
         try database.execute("PRAGMA synchronous=\(sync == .full ? "FULL" : "NORMAL")")
-        try database.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4096")
-        try Self.migrate(database)
+        // Migrations sort and copy whole tables: their sorts spill to temporary files, so a
+        // large store's one-time rebuild does not hold it all in memory.
+        try database.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4096")
+        if try Self.migrate(database) {
+            // A migration may have written the whole store through the WAL: give the file back.
+            try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        try database.execute("PRAGMA temp_store=MEMORY")
         insert = try database.prepare("""
             INSERT INTO events(id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, ingested, cell,
                                original, flow, country, asn, geo_origin, risk, risk_parts, seq)
@@ -62,10 +68,12 @@ public final class WarmTier {
 
     /// Brings the schema to `schemaVersion` in one transaction: a process killed while a new
     /// data directory is set up leaves no half-made schema (readers see none or all of it).
-    /// An up-to-date database is left without taking the write lock.
-    static func migrate(_ db: SQLiteDatabase) throws(StoreError) {
-        if try db.scalar("PRAGMA user_version") == schemaVersion { return }
+    /// An up-to-date database is left without taking the write lock. Returns whether
+    /// anything was migrated.
+    static func migrate(_ db: SQLiteDatabase) throws(StoreError) -> Bool {
+        if try db.scalar("PRAGMA user_version") == schemaVersion { return false }
         try db.transaction { () throws(StoreError) in try migrateSteps(db) }
+        return true
     }
 
     /// The steps from the version found (read again under the lock: another process may

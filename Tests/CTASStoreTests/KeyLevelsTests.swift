@@ -1,5 +1,6 @@
 import CTASCore
 import CTASStore
+import Foundation
 import Testing
 
 /// An event of `makeEvent`'s shape with a flow (seven flows in turn).
@@ -172,6 +173,8 @@ private func rows(_ db: SQLiteDatabase, _ table: String) throws -> Int64 {
         #expect(try rows(db, "event_ids") == 4 && rows(db, "event_flows") == 3 && rows(db, "recent_ids") == 0)
         #expect(warm.mergedKeys == 4 && warm.recentKeys == 0)
         #expect(try warm.committedDeadLetterSize() == 42, "the rest of the database is untouched")
+        let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int
+        #expect(wal == 0, "the rewrite's WAL is checkpointed and truncated")
 
         let again = Event(id: "old-2", timestamp: Timestamp(microseconds: 1_795_132_800_000_002), type: "dns")
         let new = Event(id: "new-1", timestamp: Timestamp(microseconds: 1_795_132_800_000_009), type: "dns",
