@@ -22,6 +22,8 @@ public final class WarmTier {
     /// Ids in `event_ids` and in `recent_ids` (see `WarmTier+Keys`).
     public internal(set) var mergedKeys = 0
     public internal(set) var recentKeys = 0
+    /// Merges that failed after their commit had succeeded (retried after the next commit).
+    public private(set) var mergeFailures = 0
     /// The merged ids' filter and the key generation it covers; read at the first commit
     /// (and again when another writer changed the keys), never at open.
     var keyFilter: KeyFilter?
@@ -202,7 +204,8 @@ public final class WarmTier {
     /// new: other tiers in this database (the graph) commit atomically with the events.
     ///
     /// When enough recent keys have gathered, they are merged after the commit, in
-    /// transactions of their own (`mergeKeysIfDue`).
+    /// transactions of their own (`mergeKeysIfDue`); a merge that fails does not fail the
+    /// commit, which is already durable.
     public func commit(_ parts: [Part], deadLetterSize: Int64?, ingestedAt: Timestamp = .now(),
                        alsoWrite: (_ inserted: [Bool]) throws(StoreError) -> Void = { _ in },
                        checkpoints: (_ inserted: [Bool]) -> [Checkpoint] = { _ in [] }) throws(StoreError) -> CommitResult {
@@ -241,7 +244,14 @@ public final class WarmTier {
         }
         newestEventTime = newest
         recentKeys += result.insertedCount
-        try mergeKeysIfDue()
+        do throws(StoreError) {
+            try mergeKeysIfDue()
+        } catch {
+            // The batch is stored and its keys are found in the recent level: a failed merge
+            // (a full disk, say) must not report the commit as failed. The next commit tries
+            // again; the failures are counted.
+            mergeFailures += 1
+        }
         return result
     }
 

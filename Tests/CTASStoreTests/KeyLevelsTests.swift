@@ -77,8 +77,16 @@ private func rows(_ db: SQLiteDatabase, _ table: String) throws -> Int64 {
         let events = (0..<65_536).map { makeEvent($0) }
         _ = try warm.commit(Array(events.dropLast()), deadLetterSize: nil)
         #expect(warm.recentKeys == 65_535 && warm.mergedKeys == 0, "one short of the threshold: no merge")
-        _ = try warm.commit([events[65_535]], deadLetterSize: nil)
-        #expect(warm.recentKeys == 0 && warm.mergedKeys == 65_536, "the commit reaching it merges")
+        // A merge that fails after its commit (here a trigger; a full disk in life) leaves the
+        // commit standing and the keys where they are, and the next commit merges.
+        try warm.database.execute("CREATE TRIGGER refuse BEFORE INSERT ON event_ids BEGIN SELECT RAISE(ABORT, 'no room'); END")
+        #expect(try warm.commit([events[65_535]], deadLetterSize: nil).inserted == [true])
+        #expect(warm.mergeFailures == 1 && warm.recentKeys == 65_536 && warm.mergedKeys == 0)
+        #expect(try warm.commit([events[65_535]], deadLetterSize: nil).inserted == [false], "found in the recent level")
+        #expect(warm.mergeFailures == 2, "tried again after that commit, refused again")
+        try warm.database.execute("DROP TRIGGER refuse")
+        #expect(try warm.commit([events[3]], deadLetterSize: nil).inserted == [false])
+        #expect(warm.recentKeys == 0 && warm.mergedKeys == 65_536 && warm.mergeFailures == 2, "a commit after the trouble merges")
         #expect(try rows(warm.database, "event_ids") == 65_536 && rows(warm.database, "recent_ids") == 0)
         #expect(try warm.database.scalar("SELECT value FROM meta WHERE key = 'merged_keys'") == 65_536)
         #expect(try warm.commit([events[7], events[65_535]], deadLetterSize: nil).insertedCount == 0)
