@@ -1,3 +1,7 @@
+#if _endian(big)
+#error("KeyFilter stores its words as the machine's bytes, little-endian")
+#endif
+
 /// A Bloom filter over the warm tier's merged ids: the writer asks it before probing
 /// `event_ids`, so a new id (nearly every id an ingest sees) costs no index page read.
 ///
@@ -17,30 +21,32 @@ struct KeyFilter {
     /// An empty filter for `capacity` keys (at least 64 Ki bits).
     init(capacity: Int) {
         self.capacity = min(max(1, capacity), 1 << 36)
-        let bits = max(65_536, self.capacity * Self.bitsPerKey)
-        words = Array(repeating: 0, count: (bits + 63) / 64)
+        words = Array(repeating: 0, count: Self.storedByteCount(forCapacity: self.capacity) / 8)
     }
 
-    /// A filter read back from its stored bytes; nil when they are not a whole number of
-    /// words or too few for `capacity` (a damaged row is rebuilt, never trusted).
-    init?(capacity: Int, bytes: UnsafeRawBufferPointer) {
-        guard capacity > 0, capacity <= 1 << 36, bytes.count % 8 == 0 else { return nil }
-        let expected = KeyFilter(capacity: capacity).words.count
-        guard bytes.count / 8 == expected else { return nil }
-        self.capacity = capacity
-        words = (0..<expected).map { i in
-            var word: UInt64 = 0
-            for k in 0..<8 { word |= UInt64(bytes[i * 8 + k]) << (8 * UInt64(k)) }
-            return word
+    /// The stored form's size for a filter of `capacity` keys (at least 64 Ki bits).
+    static func storedByteCount(forCapacity capacity: Int) -> Int {
+        let bits = max(65_536, min(max(1, capacity), 1 << 36) * bitsPerKey)
+        return (bits + 63) / 64 * 8
+    }
+
+    /// How many bytes the stored form takes.
+    var storedByteCount: Int { words.count * 8 }
+
+    /// The stored form (the words as little-endian bytes), without a copy.
+    func withStoredBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        words.withUnsafeBytes(body)
+    }
+
+    /// Copies a piece of the stored form back in at byte `offset`; false (nothing copied)
+    /// when it does not fit, so a damaged row is rebuilt, never trusted.
+    mutating func restore(_ piece: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        guard offset >= 0, piece.count <= storedByteCount - offset else { return false }
+        words.withUnsafeMutableBytes { raw in
+            guard let target = raw.baseAddress, let source = piece.baseAddress else { return }
+            (target + offset).copyMemory(from: source, byteCount: piece.count)
         }
-    }
-
-    /// The words as little-endian bytes, for storing.
-    var bytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(words.count * 8)
-        for word in words { for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: word >> (8 * UInt64(k)))) } }
-        return out
+        return true
     }
 
     mutating func insert(_ key: UnsafeRawBufferPointer) {

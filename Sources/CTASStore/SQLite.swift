@@ -203,6 +203,11 @@ public final class SQLiteStatement {
         }
     }
 
+    /// Binds a blob that stays valid until the statement is stepped and reset (no copy).
+    public func bindStatic(blob: UnsafeRawBufferPointer, at index: Int32) {
+        sqlite3_bind_blob(handle, index, blob.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(clamping: blob.count), cs_static())
+    }
+
     /// Binds a blob (copied).
     public func bind(blob: [UInt8], at index: Int32) {
         _ = blob.withUnsafeBytes { raw in

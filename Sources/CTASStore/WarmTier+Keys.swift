@@ -149,25 +149,51 @@ extension WarmTier {
         let generation = try database.scalar("SELECT value FROM meta WHERE key = 'keys_generation'") ?? 0
         if keyFilter != nil, generation == keyFilterGeneration { return }
         try readKeyCounts()
+        // Nothing merged (the table asked, not only `meta`: the writer skips the probe then):
+        // an empty filter covers it, kept in memory until a merge fills it.
         if mergedKeys == 0 {
-            // Nothing merged: an empty filter covers it, kept in memory until a merge fills it.
+            guard try database.scalar("SELECT count(*) FROM (SELECT 1 FROM event_ids LIMIT 1)") == 0 else {
+                try rebuildKeyFilter()   // `meta` said none, the table holds some: recounted
+                return
+            }
             keyFilter = KeyFilter(capacity: 1 << 20)
             keyFilterGeneration = generation
             return
         }
-        let stored = try database.prepare("SELECT capacity, bits FROM key_filter WHERE slot = 1 AND generation = ?")
+        let stored = try database.prepare("SELECT capacity, length(bits) FROM key_filter WHERE slot = 1 AND generation = ?")
         stored.bind(generation, at: 1)
-        if try stored.step(), let filter = KeyFilter(capacity: Int(stored.int64(0)), bytes: stored.blob(1)),
-           mergedKeys <= filter.capacity {
-            keyFilter = filter
-            keyFilterGeneration = generation
-            return
+        if try stored.step() {
+            let capacity = Int(stored.int64(0)), length = Int(stored.int64(1))
+            stored.reset()
+            // A row sized for far more keys than are stored is damaged: rebuilt, not allocated.
+            let plausible = capacity > 0 && mergedKeys <= capacity && capacity <= 4 * max(mergedKeys, 1 << 20)
+            if plausible, length == KeyFilter.storedByteCount(forCapacity: capacity) {
+                // Read in pieces straight into the filter's words: a query would copy the blob
+                // whole first (tens of megabytes for ten million ids).
+                var filter = KeyFilter(capacity: capacity)
+                var offset = 0
+                var fits = true
+                let whole = try database.readBlob(table: "key_filter", column: "bits", rowid: 1) { piece in
+                    fits = filter.restore(piece, at: offset)
+                    offset += piece.count
+                    return fits
+                }
+                if whole && fits && offset == length {
+                    keyFilter = filter
+                    keyFilterGeneration = generation
+                    return
+                }
+            }
         }
         try rebuildKeyFilter()
     }
 
-    /// A new filter of every merged id, sized for twice as many (at least 1 Mi), stored.
+    /// A new filter of every merged id, sized for twice as many (at least 1 Mi), stored. The
+    /// ids are counted first, not taken from `meta` (which is put right if it was wrong).
     func rebuildKeyFilter() throws(StoreError) {
+        keyFilter = nil   // not two filters in memory at once (without one, every id is probed)
+        mergedKeys = Int(try database.scalar("SELECT count(*) FROM event_ids") ?? 0)
+        try database.execute("UPDATE meta SET value = \(mergedKeys) WHERE key = 'merged_keys'")
         var filter = KeyFilter(capacity: max(1 << 20, 2 * mergedKeys))
         let ids = try database.prepare("SELECT id FROM event_ids")
         while try ids.step() { filter.insert(ids.textBytes(0)) }
@@ -183,8 +209,13 @@ extension WarmTier {
             let store = try self.database.prepare("INSERT OR REPLACE INTO key_filter(slot, generation, capacity, bits) VALUES (1, ?, ?, ?)")
             store.bind(self.keyFilterGeneration, at: 1)
             store.bind(Int64(filter.capacity), at: 2)
-            store.bind(blob: filter.bytes, at: 3)
-            try store.step()
+            // Bound in place, not copied: the words may be tens of megabytes.
+            let stepped: Result<Bool, StoreError> = filter.withStoredBytes { raw in
+                store.bindStatic(blob: raw, at: 3)
+                defer { store.reset() }
+                do throws(StoreError) { return .success(try store.step()) } catch { return .failure(error) }
+            }
+            _ = try stepped.get()
         }
         if database.inTransaction { try write() } else { try database.transaction(write) }
     }
@@ -220,9 +251,11 @@ extension WarmTier {
 
     /// The key counts kept in memory, read at open: merged from `meta`, recent by counting
     /// the (small) recent table.
+    /// (Clamped to 0…2⁴⁰: a damaged `meta` row must not make later arithmetic trap.)
     func readKeyCounts() throws(StoreError) {
-        mergedKeys = Int(try database.scalar("SELECT value FROM meta WHERE key = 'merged_keys'") ?? 0)
-        recentKeys = Int(try database.scalar("SELECT count(*) FROM recent_ids") ?? 0)
+        let clamp = { (value: Int64?) -> Int in Int(min(max(value ?? 0, 0), 1 << 40)) }
+        mergedKeys = clamp(try database.scalar("SELECT value FROM meta WHERE key = 'merged_keys'"))
+        recentKeys = clamp(try database.scalar("SELECT count(*) FROM recent_ids"))
     }
 }
 

@@ -21,17 +21,22 @@ import Testing
         #expect(with("") { filter.mayContain($0) } == false, "the empty key is a key like any other")
     }
 
-    @Test func storedBytesRoundTripAndDamagedOnesAreRefused() {
+    @Test func theStoredFormRoundTripsAndPiecesThatDoNotFitAreRefused() {
         var filter = KeyFilter(capacity: 10_000)
         for n in 0..<10_000 { with("id-\(n)") { filter.insert($0) } }
-        let bytes = filter.bytes
-        let back = bytes.withUnsafeBytes { KeyFilter(capacity: 10_000, bytes: $0) }
-        #expect(back?.words == filter.words)
-        #expect(bytes.withUnsafeBytes { KeyFilter(capacity: 20_000, bytes: $0) } == nil, "sized for another capacity")
-        #expect(bytes.dropLast(3).withUnsafeBytes { KeyFilter(capacity: 10_000, bytes: $0) } == nil, "cut short")
-        #expect([UInt8]().withUnsafeBytes { KeyFilter(capacity: 10_000, bytes: $0) } == nil)
-        #expect(bytes.withUnsafeBytes { KeyFilter(capacity: 0, bytes: $0) } == nil)
-        #expect(bytes.withUnsafeBytes { KeyFilter(capacity: Int.max, bytes: $0) } == nil)
+        #expect(filter.storedByteCount == 100_000 / 64 * 8 + 8)
+        var back = KeyFilter(capacity: 10_000)
+        let half = filter.storedByteCount / 2
+        // In two pieces, as the blob reader hands them over.
+        #expect(filter.withStoredBytes { back.restore(UnsafeRawBufferPointer(rebasing: $0[half...]), at: half) })
+        #expect(filter.withStoredBytes { back.restore(UnsafeRawBufferPointer(rebasing: $0[..<half]), at: 0) })
+        #expect(back.words == filter.words)
+        var small = KeyFilter(capacity: 10)
+        let before = small.words
+        #expect(filter.withStoredBytes { small.restore($0, at: 0) } == false, "too long for it")
+        #expect([UInt8](repeating: 1, count: 8).withUnsafeBytes { small.restore($0, at: small.storedByteCount - 4) } == false)
+        #expect([UInt8](repeating: 1, count: 8).withUnsafeBytes { small.restore($0, at: -8) } == false)
+        #expect(small.words == before, "a refused piece changes nothing")
     }
 
     /// The warm tier stores the filter with its generation; a row from another generation,
@@ -47,12 +52,16 @@ import Testing
         #expect(warm.keyFilterGeneration == generation)
 
         for damage in ["UPDATE key_filter SET generation = generation - 1", "DELETE FROM key_filter",
-                       "UPDATE key_filter SET bits = x'00'"] {
+                       "UPDATE key_filter SET bits = x'00'", "UPDATE key_filter SET capacity = 1 << 40",
+                       "UPDATE meta SET value = 9223372036854775807 WHERE key = 'merged_keys'",
+                       "UPDATE meta SET value = -5 WHERE key = 'merged_keys'"] {
             try warm.database.execute(damage)
             let reopened = try WarmTier(path: path)
             #expect(reopened.keyFilter == nil, "read at the first commit, not at open")
             #expect(try reopened.commit([makeEvent(7), makeEvent(150)], deadLetterSize: nil).insertedCount == 0, "\(damage)")
             #expect(try reopened.database.scalar("SELECT generation FROM key_filter") == generation, "rebuilt and stored")
+            #expect(reopened.mergedKeys == 200, "\(damage)")
+            #expect(try reopened.database.scalar("SELECT value FROM meta WHERE key = 'merged_keys'") == 200, "\(damage)")
         }
 
         // Two writers on one file: the second's merge changes the generation the first holds.
