@@ -11,11 +11,12 @@ import CTASCore
 /// - `recent_ids` / `recent_flows` take the keys of events stored since the last merge. They
 ///   stay small, so a commit dirties few pages.
 /// - `event_ids` / `event_flows` hold every older key. A merge moves the recent keys into
-///   them in key order, one transaction, touching each leaf page once; the recent tables are
-///   emptied in the same transaction.
+///   them in key order, slice by slice (`mergeKeys`), touching each leaf page once; a key
+///   leaves the recent table in the transaction that adds it to the merged one.
 ///
-/// Uniqueness by id holds across both levels: the writer probes `event_ids` and inserts
-/// into `recent_ids` (its primary key refuses an id already there). Every key row names its
+/// Uniqueness by id holds across both levels: the writer asks `KeyFilter` and, on a "maybe",
+/// probes `event_ids`, then inserts into `recent_ids` (its primary key refuses an id already
+/// there). Every key row names its
 /// event's `seq`. Readers look a key up in both levels (`idMatch`, `flowMatch`). Both levels
 /// are derived data: a run killed between a commit and a merge leaves them consistent,
 /// because each transaction leaves them so.
@@ -92,8 +93,8 @@ extension WarmTier {
 
     /// Moves every recent key into the merged tables now, in slices of consecutive keys, one
     /// transaction each: a slice dirties only the merged pages of its key range, so SQLite's
-    /// page cache (which cannot spill a transaction's dirty pages in WAL mode) stays small
-    /// however large the merged tables grow. A key moves from one level to the other inside
+    /// page cache stays small however large the merged tables grow (one transaction for the
+    /// whole merge took a 2.1M-event ingest's peak RSS from 285 to 387 MB). A key moves from one level to the other inside
     /// one transaction; readers always find it in exactly one.
     ///
     /// `keysPerSlice` overrides the slice size (tests use small ones).

@@ -379,7 +379,6 @@ public final class WarmTier {
                     DELETE FROM event_flows WHERE (flow, seq) IN (SELECT flow, seq FROM temp.purging WHERE flow IS NOT NULL);
                     DELETE FROM recent_flows WHERE (flow, seq) IN (SELECT flow, seq FROM temp.purging WHERE flow IS NOT NULL);
                     DELETE FROM events WHERE seq IN (SELECT seq FROM temp.purging);
-                    DELETE FROM temp.purging;
                     """)
                 return n
             }
