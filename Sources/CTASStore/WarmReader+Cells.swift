@@ -1,18 +1,48 @@
 import CTASCore
 import H3
 
-/// Events by H3 cell. The index is (ts / bucket, cell, ts): ten-minute buckets of event
-/// time first, so each commit's index entries land in the newest bucket's few pages instead
-/// of all over a cell-ordered index (which measured 35% off ingest). A cell query probes
-/// each bucket of the time span in order, a range scan of the cell's resolution-15
-/// descendants within it.
+/// Events by H3 cell, through (ten-minute bucket of event time, resolution-15 cell, time,
+/// seq): a cell of any resolution is a range of its resolution-15 descendants, scanned
+/// bucket by bucket, one index seek per bucket. The rows are kept in two levels,
+/// `event_cells` and `recent_cells` (see `WarmTier+Cells`), and every question here asks
+/// both; a read-only database from before schema 7 is asked through its `events_cell` index.
 extension WarmReader {
-    /// `cell BETWEEN …`: the cell's resolution-15 descendants (an impossible range for an
-    /// invalid cell, so nothing matches).
+    /// `cell BETWEEN …` on `events`: the cell's resolution-15 descendants (an impossible range
+    /// for an invalid cell, so nothing matches).
     static func cellClause(_ cell: H3Index, _ clauses: inout [String], _ args: inout [SQLiteValue]) {
         let range = GeoCell.storedRange(under: cell)
         clauses.append(range == nil ? "0" : "cell BETWEEN ? AND ?")
         if let range { args += [.integer(range.lowerBound), .integer(range.upperBound)] }
+    }
+
+    /// One bucket's rows of a cell within [since, until): the condition on a level table (or,
+    /// before schema 7, on `events`) and its arguments for a bucket. Nil for an invalid cell.
+    struct CellRange {
+        let condition: String
+        let arguments: (Int64) -> [SQLiteValue]
+    }
+
+    func cellRange(_ cell: H3Index, since: Timestamp?, until: Timestamp?) -> CellRange? {
+        guard let range = GeoCell.storedRange(under: cell) else { return nil }
+        var condition = celled ? "bucket = ? AND cell BETWEEN ? AND ?" : "ts / \(WarmTier.cellBucketMicros) = ? AND cell BETWEEN ? AND ?"
+        var times: [SQLiteValue] = []
+        if let since { condition += " AND ts >= ?"; times.append(.integer(since.microseconds)) }
+        if let until { condition += " AND ts < ?"; times.append(.integer(until.microseconds)) }
+        return CellRange(condition: condition) { [.integer($0), .integer(range.lowerBound), .integer(range.upperBound)] + times }
+    }
+
+    /// The term on `events` keeping one bucket's rows of `range`, and its arguments.
+    func cellTerm(_ range: CellRange, bucket: Int64) -> (String, [SQLiteValue]) {
+        guard celled else { return (range.condition, range.arguments(bucket)) }
+        let term = "seq IN (SELECT seq FROM event_cells WHERE \(range.condition) UNION ALL SELECT seq FROM recent_cells WHERE \(range.condition))"
+        return (term, range.arguments(bucket) + range.arguments(bucket))
+    }
+
+    /// How many events one bucket's rows of `range` hold, from the index alone.
+    func cellCount(_ range: CellRange) -> String {
+        celled
+            ? "SELECT (SELECT count(*) FROM event_cells WHERE \(range.condition)) + (SELECT count(*) FROM recent_cells WHERE \(range.condition))"
+            : "SELECT count(*) FROM events WHERE \(range.condition)"
     }
 
     /// Walks the buckets that hold located events within [since, until), newest or oldest
@@ -21,18 +51,27 @@ extension WarmReader {
     func forEachBucket(since: Timestamp?, until: Timestamp?, newestFirst: Bool,
                        _ body: (Int64) throws(StoreError) -> Bool) throws(StoreError) {
         let width = WarmTier.cellBucketMicros
-        let expression = "ts / \(width)"
         let low = since.map { $0.microseconds / width } ?? .min
         let high = until.map { ($0.microseconds - 1) / width } ?? .max
         guard low <= high else { return }
-        let seek = try database.prepare(newestFirst
-            ? "SELECT \(expression) FROM events WHERE \(expression) <= ? AND \(expression) >= ? AND cell IS NOT NULL ORDER BY \(expression) DESC LIMIT 1"
-            : "SELECT \(expression) FROM events WHERE \(expression) >= ? AND \(expression) <= ? AND cell IS NOT NULL ORDER BY \(expression) LIMIT 1")
+        let seek: SQLiteStatement
+        // The nearest bucket from `bound` on (downwards when newest first), up to the far end.
+        func toward(_ key: String) -> String {
+            newestFirst ? "\(key) <= ? AND \(key) >= ? ORDER BY \(key) DESC LIMIT 1" : "\(key) >= ? AND \(key) <= ? ORDER BY \(key) LIMIT 1"
+        }
+        if celled {
+            let nearest = { (table: String) in "SELECT * FROM (SELECT bucket FROM \(table) WHERE \(toward("bucket")))" }
+            seek = try database.prepare("SELECT \(newestFirst ? "max" : "min")(bucket) FROM (\(nearest("event_cells")) UNION ALL \(nearest("recent_cells")))")
+        } else {
+            let expression = "ts / \(width)"
+            seek = try database.prepare("SELECT \(expression) FROM events WHERE cell IS NOT NULL AND \(toward(expression))")
+        }
         var bound = newestFirst ? high : low
+        let far = newestFirst ? low : high
         while true {
             seek.reset()
-            try seek.bind(newestFirst ? [.integer(bound), .integer(low)] : [.integer(bound), .integer(high)])
-            guard try seek.step() else { return }
+            try seek.bind(celled ? [.integer(bound), .integer(far), .integer(bound), .integer(far)] : [.integer(bound), .integer(far)])
+            guard try seek.step(), !seek.isNull(0) else { return }
             let bucket = seek.int64(0)
             guard try body(bucket) else { return }
             if newestFirst {
@@ -48,16 +87,15 @@ extension WarmReader {
     /// The events of `q` located in `cell` (any resolution; descendants included), bucket by
     /// bucket in time order until `q.limit` are found.
     func forEachEvent(in cell: H3Index, matching q: EventQuery, _ body: (Event) throws(StoreError) -> Void) throws(StoreError) {
-        var (clauses, args) = self.clauses(q)
-        Self.cellClause(cell, &clauses, &args)
+        guard q.limit > 0, let range = cellRange(cell, since: q.since, until: q.until) else { return }
+        let (clauses, args) = self.clauses(q)
+        let (term, _) = cellTerm(range, bucket: 0)
         let order = q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
-        let s = try database.prepare("SELECT \(columns) FROM events WHERE ts / \(WarmTier.cellBucketMicros) = ? AND "
-                                     + clauses.joined(separator: " AND ") + order + " LIMIT ?")
+        let s = try database.prepare("SELECT \(columns) FROM events WHERE " + ([term] + clauses).joined(separator: " AND ") + order + " LIMIT ?")
         var found = 0
-        guard q.limit > 0 else { return }
         try forEachBucket(since: q.since, until: q.until, newestFirst: q.newestFirst) { (bucket) throws(StoreError) -> Bool in
             s.reset()
-            try s.bind([.integer(bucket)] + args + [.integer(Int64(q.limit - found))])
+            try s.bind(cellTerm(range, bucket: bucket).1 + args + [.integer(Int64(q.limit - found))])
             while try s.step() {
                 found += 1
                 try body(Self.event(from: s))
@@ -70,24 +108,20 @@ extension WarmReader {
     /// the most frequent types and sources among its newest `sample` events (most first, at
     /// most `top` each), so a cell of any size answers in milliseconds.
     public func cellSummary(_ cell: H3Index, since: Timestamp?, until: Timestamp? = nil, top: Int = 5, sample: Int = 2_000) throws(StoreError) -> CellSummary {
-        var clauses: [String] = []
-        var args: [SQLiteValue] = []
-        Self.cellClause(cell, &clauses, &args)
-        if let since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
-        if let until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
-        let filter = "ts / \(WarmTier.cellBucketMicros) = ? AND " + clauses.joined(separator: " AND ")
-        let count = try database.prepare("SELECT count(*) FROM events WHERE " + filter)
-        let rows = try database.prepare("SELECT type, source FROM events WHERE " + filter + " ORDER BY ts DESC LIMIT ?")
         var summary = CellSummary()
+        guard let range = cellRange(cell, since: since, until: until) else { return summary }
+        let count = try database.prepare(cellCount(range))
+        let rows = try database.prepare("SELECT type, source FROM events WHERE " + cellTerm(range, bucket: 0).0 + " ORDER BY ts DESC LIMIT ?")
         var types: [String: Int] = [:]
         var sources: [String: Int] = [:]
         try forEachBucket(since: since, until: until, newestFirst: true) { (bucket) throws(StoreError) -> Bool in
+            let arguments = range.arguments(bucket)
             count.reset()
-            try count.bind([.integer(bucket)] + args)
+            try count.bind(celled ? arguments + arguments : arguments)
             if try count.step() { summary.count += Int(count.int64(0)) }
             guard summary.sampled < sample else { return true }
             rows.reset()
-            try rows.bind([.integer(bucket)] + args + [.integer(Int64(sample - summary.sampled))])
+            try rows.bind(cellTerm(range, bucket: bucket).1 + [.integer(Int64(sample - summary.sampled))])
             while try rows.step() {
                 summary.sampled += 1
                 if let t = rows.text(0) { types[t, default: 0] += 1 }

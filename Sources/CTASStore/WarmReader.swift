@@ -61,6 +61,7 @@ public final class WarmReader {
         guard try database.scalar("PRAGMA user_version") ?? 0 > 0 else { throw none }
         columns = Self.baseColumns + (try database.columnExists("risk", in: "events") ? ", risk, risk_parts" : ", NULL, NULL")
         keyed = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_ids'") ?? 0 > 0
+        celled = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_cells'") ?? 0 > 0
     }
 
     /// Whether `path` holds a warm tier with its schema set up.
@@ -74,6 +75,9 @@ public final class WarmReader {
     /// Whether ids and flows are kept in key tables (schema 6 on); a database from before
     /// (read-only, so never migrated) is searched on its columns.
     let keyed: Bool
+    /// Whether cells are kept in cell tables (schema 7 on); a database from before is searched
+    /// through its `events_cell` index.
+    let celled: Bool
     static let baseColumns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, original, flow, country, asn, geo_origin"
     /// Columns before `seq` when a query appends it.
     static let columnCount: Int32 = 19

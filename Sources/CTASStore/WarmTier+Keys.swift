@@ -45,7 +45,8 @@ extension WarmTier {
 
     /// The schema-6 step: the key tables, filled from the stored events; `events` rebuilt
     /// without its `UNIQUE(id)` (SQLite cannot drop a column constraint otherwise), which
-    /// rewrites a store once.
+    /// rewrites a store once. The rebuilt table gets no cell index: the schema-7 step, which
+    /// always follows in the same transaction, keeps cells in tables of their own.
     static func migrateKeys(_ db: SQLiteDatabase) throws(StoreError) {
         let unique = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND name LIKE 'sqlite_autoindex_%'") ?? 0
         if unique > 0 {
@@ -61,7 +62,6 @@ extension WarmTier {
                 DROP TABLE events;
                 ALTER TABLE events_v6 RENAME TO events;
                 CREATE INDEX events_ts ON events(ts);
-                CREATE INDEX events_cell ON events(ts / \(cellBucketMicros), cell, ts) WHERE cell IS NOT NULL;
                 """)
         }
         try db.execute("""
@@ -134,6 +134,7 @@ extension WarmTier {
         while try database.transaction({ () throws(StoreError) -> Bool in
             try slice(boundary: flowBoundary, maximum: flowMaximum, perSlice: perSlice, move: moveFlows, drop: dropFlows) { _ in }.more
         }) {}
+        try mergeCells(perSlice: perSlice)
         try readKeyCounts()
         if let filter = keyFilter, mergedKeys <= filter.capacity {
             try storeKeyFilter()

@@ -5,16 +5,17 @@ import CTASCore
 /// One writer connection commits each batch together with its source checkpoint and the
 /// dead-letter file's length, in one transaction: after a crash, the checkpoint says
 /// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
-/// Ids and flows are indexed in two levels (see `WarmTier+Keys`).
+/// Ids, flows and cells are indexed in two levels (see `WarmTier+Keys`, `WarmTier+Cells`).
 public final class WarmTier {
-    public static let schemaVersion: Int64 = 6
-    /// Width of the time buckets leading the cell index (see `WarmReader.events(in:)`).
+    public static let schemaVersion: Int64 = 7
+    /// Width of the time buckets leading the cell index (see `WarmTier+Cells`).
     public static let cellBucketMicros: Int64 = 600_000_000
     public let database: SQLiteDatabase
     private let insert: SQLiteStatement
     private let probeMergedID: SQLiteStatement
     private let insertRecentID: SQLiteStatement
     private let insertRecentFlow: SQLiteStatement
+    private let insertRecentCell: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
     private let setMeta: SQLiteStatement
     /// Newest event time stored (the clock retention is measured against).
@@ -56,6 +57,7 @@ public final class WarmTier {
         probeMergedID = try database.prepare("SELECT 1 FROM event_ids WHERE id = ?")
         insertRecentID = try database.prepare("INSERT OR IGNORE INTO recent_ids(id, seq) VALUES (?, ?)")
         insertRecentFlow = try database.prepare("INSERT OR IGNORE INTO recent_flows(flow, seq) VALUES (?, ?)")
+        insertRecentCell = try database.prepare("INSERT INTO recent_cells(bucket, cell, ts, seq) VALUES (?, ?, ?, ?)")
         upsertCheckpoint = try database.prepare("""
             INSERT INTO checkpoints(source, device, inode, fingerprint, fingerprint_length, offset, line, accepted, rejected, duplicates, updated)
             VALUES (?,?,?,?,?,?,?,?,?,?,?)
@@ -163,6 +165,10 @@ public final class WarmTier {
         if version < 6 {
             try migrateKeys(db)
             try db.execute("PRAGMA user_version=6;")
+        }
+        if version < 7 {
+            try migrateCells(db)
+            try db.execute("PRAGMA user_version=7;")
         }
     }
 
@@ -301,7 +307,16 @@ public final class WarmTier {
         }
         if let priority = e.priority { s.bind(Int64(priority.rawValue), at: 9) }
         s.bind(ingested, at: 13)
-        if cell != 0 { s.bind(Int64(bitPattern: cell), at: 14) }
+        if cell != 0 {
+            s.bind(Int64(bitPattern: cell), at: 14)
+            let c = insertRecentCell
+            c.bind(Self.cellBucket(e.timestamp.microseconds), at: 1)
+            c.bind(Int64(bitPattern: cell), at: 2)
+            c.bind(e.timestamp.microseconds, at: 3)
+            c.bind(seq, at: 4)
+            try c.step()
+            c.reset()
+        }
         if let asn = e.details?.asn { s.bind(Int64(asn), at: 18) }
         if let risk = e.risk {
             s.bind(Int64(risk.total), at: 20)
@@ -358,8 +373,8 @@ public final class WarmTier {
         let cutoff = (reference - retention).microseconds
         let acceptedBefore = (now - retention).microseconds
         var total = 0
-        try database.execute("CREATE TEMP TABLE IF NOT EXISTS purging(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, flow TEXT)")
-        let choose = try database.prepare("INSERT INTO temp.purging(seq, id, flow) SELECT seq, id, flow FROM events WHERE ts < ? AND ingested < ? LIMIT ?")
+        try database.execute("CREATE TEMP TABLE IF NOT EXISTS purging(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, flow TEXT, cell INTEGER, ts INTEGER)")
+        let choose = try database.prepare("INSERT INTO temp.purging(seq, id, flow, cell, ts) SELECT seq, id, flow, cell, ts FROM events WHERE ts < ? AND ingested < ? LIMIT ?")
         while true {
             // One chunk per transaction: its events and their keys (both levels) go together.
             let n = try database.transaction { () throws(StoreError) -> Int in
@@ -378,6 +393,10 @@ public final class WarmTier {
                     DELETE FROM recent_ids WHERE id IN (SELECT id FROM temp.purging);
                     DELETE FROM event_flows WHERE (flow, seq) IN (SELECT flow, seq FROM temp.purging WHERE flow IS NOT NULL);
                     DELETE FROM recent_flows WHERE (flow, seq) IN (SELECT flow, seq FROM temp.purging WHERE flow IS NOT NULL);
+                    DELETE FROM event_cells WHERE (bucket, cell, ts, seq) IN
+                      (SELECT ts / \(Self.cellBucketMicros), cell, ts, seq FROM temp.purging WHERE cell IS NOT NULL);
+                    DELETE FROM recent_cells WHERE (bucket, cell, ts, seq) IN
+                      (SELECT ts / \(Self.cellBucketMicros), cell, ts, seq FROM temp.purging WHERE cell IS NOT NULL);
                     DELETE FROM events WHERE seq IN (SELECT seq FROM temp.purging);
                     """)
                 return n

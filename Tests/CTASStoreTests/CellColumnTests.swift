@@ -56,11 +56,15 @@ import Testing
         #expect(summary.sources.map(\.value) == ["s0", "s1"])
         let later = try reader.cellSummary(paris, since: Timestamp(microseconds: 1_795_132_801_000_000))
         #expect(later.count == 1)
-        // The query plan uses the cell index.
-        let plan = try warm.database.prepare("EXPLAIN QUERY PLAN SELECT id FROM events WHERE ts / \(WarmTier.cellBucketMicros) = 5 AND cell BETWEEN 1 AND 2")
+        // The query plan searches both cell tables by their keys and reads events by seq.
+        let plan = try warm.database.prepare("""
+            EXPLAIN QUERY PLAN SELECT id FROM events WHERE seq IN (SELECT seq FROM event_cells WHERE bucket = 5 AND cell BETWEEN 1 AND 2
+              UNION ALL SELECT seq FROM recent_cells WHERE bucket = 5 AND cell BETWEEN 1 AND 2)
+            """)
         var text = ""
         while try plan.step() { text += (plan.text(3) ?? "") + "\n" }
-        #expect(text.contains("events_cell"), "\(text)")
+        #expect(text.contains("SEARCH event_cells USING PRIMARY KEY") && text.contains("SEARCH recent_cells USING PRIMARY KEY"), "\(text)")
+        #expect(text.contains("SEARCH events USING INTEGER PRIMARY KEY") && !text.contains("SCAN"), "\(text)")
     }
 
     @Test func anOlderDatabaseGetsItsCellsBackfilled() throws {
@@ -68,12 +72,13 @@ import Testing
         do {
             let warm = try WarmTier(path: dir + "/warm.sqlite")
             _ = try warm.commit(Self.events(), deadLetterSize: nil)
-            // Make it look like schema 2: no index, no cells.
-            try warm.database.execute("DROP INDEX events_cell; UPDATE events SET cell = NULL; PRAGMA user_version=2;")
+            // Make it look like schema 2: no cell index, no cells.
+            try warm.database.execute("DROP TABLE event_cells; DROP TABLE recent_cells; UPDATE events SET cell = NULL; PRAGMA user_version=2;")
         }
         let reopened = try WarmTier(path: dir + "/warm.sqlite")
         #expect(try reopened.database.scalar("PRAGMA user_version") == WarmTier.schemaVersion)
         #expect(try reopened.database.scalar("SELECT count(*) FROM events WHERE cell IS NOT NULL") == 9)
+        #expect(try reopened.database.scalar("SELECT count(*) FROM event_cells") == 9)
         let reader = try WarmReader(path: dir + "/warm.sqlite")
         let sydney = try H3.latLngToCell(lat: -33.87, lng: 151.21, res: 9)
         #expect(try Self.ids(reader, sydney) == ["evt-3"])
@@ -131,11 +136,14 @@ import Testing
         let summary = try reader.cellSummary(cell, since: q.since, sample: 40)
         #expect(summary.count == inCell.filter { $0.timestamp >= q.since! }.count)
         #expect(summary.sampled == 40 && summary.types.reduce(0) { $0 + $1.count } == 40)
-        // Bucket seeks use the index (no scan of the table or of every bucket in between).
-        let plan = try warm.database.prepare("EXPLAIN QUERY PLAN SELECT ts / \(WarmTier.cellBucketMicros) FROM events WHERE ts / \(WarmTier.cellBucketMicros) <= 9 "
-                                             + "AND ts / \(WarmTier.cellBucketMicros) >= 0 AND cell IS NOT NULL ORDER BY ts / \(WarmTier.cellBucketMicros) DESC LIMIT 1")
+        // Bucket seeks use both tables' keys (no scan of a table or of every bucket in between).
+        let plan = try warm.database.prepare("""
+            EXPLAIN QUERY PLAN SELECT max(bucket) FROM (SELECT * FROM (SELECT bucket FROM event_cells WHERE bucket <= 9 AND bucket >= 0 ORDER BY bucket DESC LIMIT 1)
+              UNION ALL SELECT * FROM (SELECT bucket FROM recent_cells WHERE bucket <= 9 AND bucket >= 0 ORDER BY bucket DESC LIMIT 1))
+            """)
         var text = ""
         while try plan.step() { text += (plan.text(3) ?? "") + "\n" }
-        #expect(text.contains("events_cell") && !text.contains("TEMP B-TREE"), "\(text)")
+        #expect(text.contains("SEARCH event_cells USING PRIMARY KEY") && text.contains("SEARCH recent_cells USING PRIMARY KEY"), "\(text)")
+        #expect(!text.contains("TEMP B-TREE") && !text.contains("SCAN event_cells") && !text.contains("SCAN recent_cells"), "\(text)")
     }
 }

@@ -170,10 +170,11 @@ private func rows(_ db: SQLiteDatabase, _ table: String) throws -> Int64 {
 
         let warm = try WarmTier(path: path)
         let db = warm.database
-        #expect(try db.scalar("PRAGMA user_version") == 6)
+        #expect(try db.scalar("PRAGMA user_version") == WarmTier.schemaVersion)
         #expect(try db.scalar("SELECT count(*) FROM sqlite_master WHERE tbl_name = 'events' AND name LIKE 'sqlite_autoindex_%'") == 0)
         #expect(try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'events_flow'") == 0)
-        #expect(try db.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('events_ts', 'events_cell')") == 2)
+        #expect(try db.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('events_ts', 'event_cells', 'recent_cells')") == 3)
+        #expect(try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'events_cell'") == 0, "schema 7 keeps cells in their own tables")
         let seqs = try db.prepare("SELECT seq, id FROM events ORDER BY seq")
         var kept: [String] = []
         while try seqs.step() { kept.append("\(seqs.int64(0)):\(seqs.text(1) ?? "")") }
