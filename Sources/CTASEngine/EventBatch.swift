@@ -47,7 +47,6 @@ struct CommittedBatch: Sendable {
     var blankLines: Int
     var lines: Int
     var writeNanos: UInt64
-    var readAtNanos: UInt64
     var storedEvents: Int
     /// The event times of this commit's intelligence sightings (one per event that carried a
     /// known indicator), for the timeline.

@@ -114,7 +114,7 @@ actor FanoutStage {
             hub.stage(.fanout, events: total, nanos: now - started)
             hub.committed(accepted: accepted, duplicates: total - accepted.count, rejects: batch.rejectKeys, warnings: batch.warnings,
                           blank: batch.blankLines, lines: batch.lines, tally: tally, writeNanos: batch.writeNanos,
-                          readAtNanos: batch.readAtNanos, now: now, storedEvents: batch.storedEvents)
+                          storedEvents: batch.storedEvents)
         }
         hub.attention(attention.status(at: .now()))
         hub.timeline(timeline, sightings: sightings)

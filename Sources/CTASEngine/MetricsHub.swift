@@ -143,9 +143,23 @@ final class MetricsHub: Sendable {
         }
     }
 
-    /// Records a committed batch: counts, reasons, the newest events, latencies.
+    /// Records read → durable for the new events of each batch of a commit that returned at
+    /// `now` (the store stage calls it as soon as the transaction is durable).
+    func durable(_ batches: [(readAtNanos: UInt64, events: Int)], at now: UInt64) {
+        guard !batches.isEmpty else { return }
+        state.withLock { s in
+            for batch in batches where now > batch.readAtNanos {
+                _ = s.endToEnd.record(Swift.max(1, (now - batch.readAtNanos) / 1000), count: UInt64(batch.events))
+            }
+        }
+    }
+
+    /// Read → durable so far, worked out now.
+    var durableLatency: LatencySummary { state.withLock { LatencySummary($0.endToEnd) } }
+
+    /// Records a committed batch: counts, reasons, the newest events, the write latency.
     func committed(accepted: [Event], duplicates: Int, rejects: [String], warnings: [String: Int], blank: Int, lines: Int,
-                   tally: RoutingTally, writeNanos: UInt64, readAtNanos: UInt64, now: UInt64, storedEvents: Int) {
+                   tally: RoutingTally, writeNanos: UInt64, storedEvents: Int) {
         let second = Timestamp.now().microseconds / 1_000_000
         state.withLock { s in
             s.totals.accepted += accepted.count
@@ -172,9 +186,6 @@ final class MetricsHub: Sendable {
             }
             while let first = s.rateSeconds.first, second - first.second >= Self.rateWindowSeconds { s.rateSeconds.removeFirst() }
             _ = s.warmWrite.record(Swift.max(1, writeNanos / 1000))
-            if readAtNanos > 0 && now > readAtNanos {
-                _ = s.endToEnd.record(Swift.max(1, (now - readAtNanos) / 1000), count: UInt64(Swift.max(1, accepted.count)))
-            }
             s.storedEvents = storedEvents
         }
     }

@@ -200,7 +200,6 @@ actor StoreStage {
         var warnings: [String: Int] = [:]
         var blank = 0
         var lines = 0
-        var readAt = UInt64.max
         for batch in group {
             let part = WarmTier.Part(events: batch.events, rows: batch.rows,
                                      cells: batch.cells.count == batch.events.count ? batch.cells : nil)
@@ -213,7 +212,6 @@ actor StoreStage {
             blank += batch.blankLines
             lines += batch.lines
             for (key, count) in batch.warnings { warnings[key, default: 0] += count }
-            if batch.readAtNanos > 0 { readAt = min(readAt, batch.readAtNanos) }
             let name = ledgers[batch.source].key
             for r in batch.rejects {
                 rejectKeys.append(r.reasonKey)
@@ -240,6 +238,16 @@ actor StoreStage {
         graph.trimToBudget()
         let now = MonotonicClock.nanoseconds()
         hub.stage(.write, events: eventCount, nanos: now - started)
+        // Each batch's new events became durable now, however long the batch had waited for
+        // the group it was committed with.
+        var durable: [(readAtNanos: UInt64, events: Int)] = []
+        var offset = 0
+        for batch in group {
+            let new = result.inserted[offset..<offset + batch.events.count].lazy.filter { $0 }.count
+            offset += batch.events.count
+            if batch.readAtNanos > 0 && new > 0 { durable.append((batch.readAtNanos, new)) }
+        }
+        hub.durable(durable, at: now)
         if now - lastPurgeNanos > 30_000_000_000 {
             lastPurgeNanos = now
             storedEvents -= try warm.purge(retention: warmRetention, storedEvents: storedEvents)
@@ -257,7 +265,7 @@ actor StoreStage {
         }
         return CommittedBatch(events: events, placements: placements, rows: blocks, cells: cells, inserted: result.inserted, rejectKeys: rejectKeys, warnings: warnings,
                               blankLines: blank, lines: lines, writeNanos: now - started,
-                              readAtNanos: readAt == .max ? 0 : readAt, storedEvents: storedEvents, sightingTimes: sightingTimes)
+                              storedEvents: storedEvents, sightingTimes: sightingTimes)
     }
 
     /// Updates each source's running totals and position from this group and returns the

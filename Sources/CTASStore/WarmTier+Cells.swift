@@ -8,7 +8,7 @@
 ///
 /// - `recent_cells` takes the rows of events stored since the last merge; it stays small.
 /// - `event_cells` holds the older ones. The key merge moves them over in key order, in
-///   slices, in the same turn as the ids (`mergeCells`).
+///   slices, step by step with the ids (`KeyMerge`).
 ///
 /// Readers look a cell up in both levels (`WarmReader+Cells`).
 extension WarmTier {
@@ -29,43 +29,5 @@ extension WarmTier {
             INSERT INTO event_cells(bucket, cell, ts, seq)
               SELECT ts / \(cellBucketMicros), cell, ts, seq FROM events WHERE cell IS NOT NULL ORDER BY 1, 2, 3, 4;
             """)
-    }
-
-    /// Moves every recent cell row into `event_cells`, `perSlice` rows per transaction, in
-    /// key order (a slice dirties only the merged pages of its key range). Returns how many
-    /// rows moved.
-    @discardableResult
-    func mergeCells(perSlice: Int64) throws(StoreError) -> Int {
-        let columns = "bucket, cell, ts, seq"
-        let boundary = try database.prepare("SELECT \(columns) FROM recent_cells ORDER BY \(columns) LIMIT 1 OFFSET ?")
-        let move = try database.prepare("INSERT INTO event_cells(\(columns)) SELECT \(columns) FROM recent_cells "
-                                         + "WHERE (\(columns)) <= (?, ?, ?, ?) ORDER BY \(columns)")
-        let drop = try database.prepare("DELETE FROM recent_cells WHERE (\(columns)) <= (?, ?, ?, ?)")
-        let everything = try database.prepare("INSERT INTO event_cells(\(columns)) SELECT \(columns) FROM recent_cells ORDER BY \(columns)")
-        var moved = 0
-        while try database.transaction({ () throws(StoreError) -> Bool in
-            boundary.reset()
-            boundary.bind(max(0, perSlice - 1), at: 1)
-            guard try boundary.step() else {
-                // Fewer than a slice left: the rest in one go.
-                boundary.reset()
-                try everything.step()
-                moved += database.changes
-                everything.reset()
-                try database.execute("DELETE FROM recent_cells")
-                return false
-            }
-            let bound = (0..<4).map { boundary.int64(Int32($0)) }
-            boundary.reset()
-            for statement in [move, drop] {
-                statement.reset()
-                for (i, value) in bound.enumerated() { statement.bind(value, at: Int32(i + 1)) }
-                try statement.step()
-                if statement === move { moved += database.changes }
-                statement.reset()
-            }
-            return true
-        }) {}
-        return moved
     }
 }

@@ -83,65 +83,88 @@ extension WarmTier {
             """)
     }
 
-    /// Moves the recent keys into the merged tables when there are enough of them (see
-    /// `mergeThreshold`). Returns how many ids were moved (0: not due).
+    /// Advances the key merge after a commit: starts one when enough recent keys have
+    /// gathered (see `mergeThreshold`), and moves one slice of each level (ids, flows,
+    /// cells) per call until it is through (see `KeyMerge`). Returns how many ids moved.
     @discardableResult
     public func mergeKeysIfDue() throws(StoreError) -> Int {
-        guard recentKeys >= Self.mergeThreshold(merged: mergedKeys) else { return 0 }
-        return try mergeKeys()
+        if keyMerge == nil {
+            guard recentKeys >= Self.mergeThreshold(merged: mergedKeys) else { return 0 }
+            keyMerge = KeyMerge(perSlice: Self.keysPerMergeStep(merged: mergedKeys, recent: recentKeys))
+        }
+        return try mergeStep()
     }
 
-    /// Moves every recent key into the merged tables now, in slices of consecutive keys, one
-    /// transaction each: a slice dirties only the merged pages of its key range, so SQLite's
-    /// page cache stays small however large the merged tables grow (one transaction for the
-    /// whole merge took a 2.1M-event ingest's peak RSS from 285 to 387 MB). A key moves from one level to the other inside
-    /// one transaction; readers always find it in exactly one.
+    /// Moves every recent key into the merged tables now (finishing a merge under way), in
+    /// slices of consecutive keys, one transaction each. Returns how many ids moved.
     ///
     /// `keysPerSlice` overrides the slice size (tests use small ones).
     @discardableResult
     public func mergeKeys(keysPerSlice: Int? = nil) throws(StoreError) -> Int {
-        // A slice spans about 1/slices of the key space, so it touches about 256k merged keys
-        // (~10 MB of pages) whatever the store's size.
-        let slices = max(1, (mergedKeys + 262_143) / 262_144)
-        let perSlice = Int64(max(1, keysPerSlice ?? max(4_096, (recentKeys + slices - 1) / slices)))
+        var merge = keyMerge ?? KeyMerge(perSlice: Self.keysPerMergeStep(merged: mergedKeys, recent: recentKeys))
+        if let keysPerSlice { merge.perSlice = Int64(max(1, keysPerSlice)) }
+        keyMerge = merge
         var moved = 0
-        let idBoundary = try database.prepare("SELECT id FROM recent_ids ORDER BY id LIMIT 1 OFFSET ?")
-        let idMaximum = try database.prepare("SELECT max(id) FROM recent_ids")
-        let moveIDs = try database.prepare("INSERT INTO event_ids(id, seq) SELECT id, seq FROM recent_ids WHERE id <= ? ORDER BY id")
-        let dropIDs = try database.prepare("DELETE FROM recent_ids WHERE id <= ?")
-        let sliceIDs = try database.prepare("SELECT id FROM recent_ids WHERE id <= ?")
-        try refreshKeyFilter()
-        while try database.transaction({ () throws(StoreError) -> Bool in
-            let slice = try slice(boundary: idBoundary, maximum: idMaximum, perSlice: perSlice, move: moveIDs, drop: dropIDs) { (bound) throws(StoreError) in
-                // Into the filter before the keys move: it never misses a merged id.
-                sliceIDs.reset()
-                bound.withUnsafeBufferPointer { sliceIDs.bind(bytes: $0, at: 1) }
-                while try sliceIDs.step() { keyFilter?.insert(sliceIDs.textBytes(0)) }
-                sliceIDs.reset()
-            }
-            moved += slice.moved
-            try database.execute("""
-                UPDATE meta SET value = value + \(slice.moved) WHERE key = 'merged_keys';
-                UPDATE meta SET value = value + 1 WHERE key = 'keys_generation';
-                """)
-            keyFilterGeneration += 1
-            return slice.more
-        }) {}
-        let flowBoundary = try database.prepare("SELECT flow FROM recent_flows ORDER BY flow LIMIT 1 OFFSET ?")
-        let flowMaximum = try database.prepare("SELECT max(flow) FROM recent_flows")
-        let moveFlows = try database.prepare("INSERT INTO event_flows(flow, seq) SELECT flow, seq FROM recent_flows WHERE flow <= ? ORDER BY flow, seq")
-        let dropFlows = try database.prepare("DELETE FROM recent_flows WHERE flow <= ?")
-        while try database.transaction({ () throws(StoreError) -> Bool in
-            try slice(boundary: flowBoundary, maximum: flowMaximum, perSlice: perSlice, move: moveFlows, drop: dropFlows) { _ in }.more
-        }) {}
-        try mergeCells(perSlice: perSlice)
-        try readKeyCounts()
-        if let filter = keyFilter, mergedKeys <= filter.capacity {
-            try storeKeyFilter()
-        } else {
-            try rebuildKeyFilter()
-        }
+        while keyMerge != nil { moved += try mergeStep() }
         return moved
+    }
+
+    /// Keys a merge step moves from each level: a slice spans about 256k merged keys' worth
+    /// of pages (~10 MB) however large the store, so SQLite's page cache stays small (one
+    /// transaction for a whole merge took a 2.1M-event ingest's peak RSS from 285 to
+    /// 387 MB), and at most 16 Ki keys, so a step holds the writer tens of milliseconds.
+    static func keysPerMergeStep(merged: Int, recent: Int) -> Int64 {
+        let slices = max(1, (merged + 262_143) / 262_144)
+        return Int64(max(4_096, min(16_384, (recent + slices - 1) / slices)))
+    }
+
+    /// One step of the merge under way: a slice of each level not yet through, one
+    /// transaction each. The last step stores the filter (or rebuilds it, past its capacity).
+    private func mergeStep() throws(StoreError) -> Int {
+        guard var merge = keyMerge else { return 0 }
+        try refreshKeyFilter()
+        var movedIDs = 0
+        for (index, level) in KeyMerge.Level.all.enumerated() where !merge.finished[index] {
+            let isIDs = index == 0
+            let step = try database.transaction { () throws(StoreError) -> (moved: Int, cursor: [KeyMerge.KeyValue]?, through: Bool) in
+                let step = try moveSlice(level, after: merge.cursors[index], perSlice: merge.perSlice) { (range, bind) throws(StoreError) in
+                    guard isIDs else { return }
+                    // Into the filter before the ids move: it never misses a merged id.
+                    let ids = try database.prepare("SELECT id FROM recent_ids WHERE \(range)")
+                    bind(ids)
+                    while try ids.step() { keyFilter?.insert(ids.textBytes(0)) }
+                    ids.reset()
+                }
+                if isIDs && step.moved > 0 {
+                    try database.execute("""
+                        UPDATE meta SET value = value + \(step.moved) WHERE key = 'merged_keys';
+                        UPDATE meta SET value = value + 1 WHERE key = 'keys_generation';
+                        """)
+                }
+                return step
+            }
+            if isIDs && step.moved > 0 {
+                keyFilterGeneration += 1
+                movedIDs = step.moved
+                mergedKeys += step.moved
+                recentKeys = max(0, recentKeys - step.moved)
+            }
+            merge.cursors[index] = step.cursor
+            merge.finished[index] = step.through
+            keyMerge = merge
+        }
+        merge.movedIDs += movedIDs
+        keyMerge = merge
+        if merge.isDone {
+            keyMerge = nil
+            try readKeyCounts()
+            if let filter = keyFilter, mergedKeys <= filter.capacity {
+                try storeKeyFilter()
+            } else {
+                try rebuildKeyFilter()
+            }
+        }
+        return movedIDs
     }
 
     /// Makes `keyFilter` cover the stored key generation: read back from the database when
@@ -220,35 +243,6 @@ extension WarmTier {
             _ = try stepped.get()
         }
         if database.inTransaction { try write() } else { try database.transaction(write) }
-    }
-
-    /// Moves the recent keys up to the `perSlice`-th (all when fewer remain, with the key
-    /// `maximum` reads as the bound): how many, and whether any may remain.
-    private func slice(boundary: SQLiteStatement, maximum: SQLiteStatement, perSlice: Int64, move: SQLiteStatement,
-                       drop: SQLiteStatement, before: ([UInt8]) throws(StoreError) -> Void) throws(StoreError) -> (moved: Int, more: Bool) {
-        boundary.reset()
-        boundary.bind(perSlice - 1, at: 1)
-        // The bound is copied as bytes: a key is compared as SQLite stored it, whatever it holds.
-        let more = try boundary.step()
-        var last = more ? [UInt8](boundary.textBytes(0)) : nil
-        boundary.reset()
-        if last == nil {
-            maximum.reset()
-            if try maximum.step(), !maximum.isNull(0) { last = [UInt8](maximum.textBytes(0)) }
-            maximum.reset()
-        }
-        guard let last else { return (0, false) }
-        try before(last)
-        move.reset()
-        last.withUnsafeBufferPointer { move.bind(bytes: $0, at: 1) }
-        try move.step()
-        let moved = database.changes
-        move.reset()
-        drop.reset()
-        last.withUnsafeBufferPointer { drop.bind(bytes: $0, at: 1) }
-        try drop.step()
-        drop.reset()
-        return (moved, more)
     }
 
     /// The key counts kept in memory, read at open: merged from `meta`, recent by counting

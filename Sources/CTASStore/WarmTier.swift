@@ -29,6 +29,8 @@ public final class WarmTier {
     /// (and again when another writer changed the keys), never at open.
     var keyFilter: KeyFilter?
     var keyFilterGeneration: Int64 = -1
+    /// The key merge under way, if any (a step follows each commit).
+    var keyMerge: KeyMerge?
 
     /// How durable a commit is: `normal` survives a process crash (kill -9); `full` also
     /// survives power loss, at a cost in throughput.

@@ -39,6 +39,19 @@ import Testing
         #expect(hub.lag(now: now + 11 * second).level == .keepingUp)
     }
 
+    /// Read → durable is each batch's own wait: a batch read just before its commit is not
+    /// charged with the wait of an older batch committed in the same transaction.
+    @Test func durableLatencyIsEachBatchsOwn() {
+        let hub = MetricsHub(sources: [])
+        let now = MonotonicClock.nanoseconds() + 10 * second
+        hub.durable([(readAtNanos: now - 50_000_000, events: 20), (readAtNanos: now - 1_000_000, events: 980)], at: now)
+        hub.durable([(readAtNanos: now + 1, events: 5)], at: now)   // a clock that went backwards: not counted
+        let latency = hub.durableLatency
+        #expect(latency.count == 1_000)
+        #expect(latency.p50 >= 900 && latency.p50 <= 1_100, "\(latency)")
+        #expect(latency.p99 >= 45_000 && latency.p99 <= 55_000, "\(latency)")
+    }
+
     @Test func aFinishedRunHasNothingInFlight() async throws {
         let dir = scratch()
         let (feed, _) = try await writeFeed(dir, events: 5000)

@@ -85,11 +85,49 @@ private func rows(_ db: SQLiteDatabase, _ table: String) throws -> Int64 {
         #expect(try warm.commit([events[65_535]], deadLetterSize: nil).inserted == [false], "found in the recent level")
         #expect(warm.mergeFailures == 2, "tried again after that commit, refused again")
         try warm.database.execute("DROP TRIGGER refuse")
+        // The merge goes on after each commit, a slice of 16 Ki ids at a time, and is through
+        // when a step finds nothing more to move.
+        // A repeat of any stored id is refused at every step, whichever level holds it.
+        for step in 1...4 {
+            #expect(try warm.commit([events[step * 9_000]], deadLetterSize: nil).inserted == [false], "step \(step)")
+            #expect(warm.recentKeys == 65_536 - step * 16_384 && warm.mergedKeys == step * 16_384, "step \(step)")
+        }
+        #expect(try rows(warm.database, "recent_cells") == 0 && rows(warm.database, "event_cells") == 32_768)
         #expect(try warm.commit([events[3]], deadLetterSize: nil).inserted == [false])
-        #expect(warm.recentKeys == 0 && warm.mergedKeys == 65_536 && warm.mergeFailures == 2, "a commit after the trouble merges")
+        #expect(warm.recentKeys == 0 && warm.mergedKeys == 65_536 && warm.mergeFailures == 2, "commits after the trouble merge")
         #expect(try rows(warm.database, "event_ids") == 65_536 && rows(warm.database, "recent_ids") == 0)
         #expect(try warm.database.scalar("SELECT value FROM meta WHERE key = 'merged_keys'") == 65_536)
         #expect(try warm.commit([events[7], events[65_535]], deadLetterSize: nil).insertedCount == 0)
+    }
+
+    /// A merge moves a slice per commit; keys stored meanwhile are found and refused as
+    /// repeats wherever they are, and those behind the merge's cursor wait for the next one.
+    @Test func keysStoredDuringAMergeAreFoundAndMergedLater() throws {
+        let dir = scratchDirectory()
+        let warm = try WarmTier(path: dir + "/warm.sqlite")
+        _ = try warm.commit((0..<65_536).map { flowEvent($0) }, deadLetterSize: nil)
+        #expect(warm.mergedKeys == 16_384 && warm.recentKeys == 49_152, "the threshold reached: a first step")
+        // Ids order as text: "evt-100000…" sorts before the cursor (inside "evt-2…"), "evt-700000…" after it.
+        let behind = (100_000..<100_050).map { flowEvent($0) }, ahead = (700_000..<700_050).map { flowEvent($0) }
+        #expect(try warm.commit(behind + ahead, deadLetterSize: nil).insertedCount == 100)
+        #expect(warm.mergedKeys == 32_768, "a second step")
+        #expect(try warm.commit(behind + ahead + [flowEvent(5), flowEvent(65_000)], deadLetterSize: nil).insertedCount == 0)
+        try warm.mergeKeys()
+        #expect(warm.recentKeys == 50 && warm.mergedKeys == 65_586, "the keys behind the cursor wait")
+        #expect(try warm.database.scalar("""
+            SELECT count(*) FROM events e
+            WHERE (SELECT count(*) FROM event_ids k WHERE k.id = e.id) + (SELECT count(*) FROM recent_ids k WHERE k.id = e.id) != 1
+            """) == 0, "every id in exactly one level")
+        #expect(try rows(warm.database, "event_flows") + rows(warm.database, "recent_flows") == 65_636)
+        let reader = try WarmReader(path: dir + "/warm.sqlite")
+        var q = EventQuery()
+        q.flow = "F3"
+        q.limit = 100_000
+        #expect(try reader.events(q).count == (0..<65_536).filter { $0 % 7 == 3 }.count + (100_000..<100_050).filter { $0 % 7 == 3 }.count
+                + (700_000..<700_050).filter { $0 % 7 == 3 }.count)
+        #expect(try warm.mergeKeys() == 50)
+        #expect(warm.recentKeys == 0 && warm.mergedKeys == 65_636)
+        #expect(try warm.commit(behind + ahead, deadLetterSize: nil).insertedCount == 0)
     }
 
     /// A merge in slices of a few keys moves every key, each exactly once, ids and flows.
