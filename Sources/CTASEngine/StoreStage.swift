@@ -83,6 +83,9 @@ actor StoreStage {
                 break
             }
         }
+        // A merge under way leaves the stored filter a generation behind; stored now, the next
+        // start reads it instead of rebuilding it. (Failing, it is rebuilt then: nothing lost.)
+        try? warm.saveKeyFilter()
     }
 
     /// Reads the stored graph into memory before the first commit (queries meanwhile find

@@ -109,6 +109,15 @@ extension WarmTier {
         return moved
     }
 
+    /// Stores the filter for the current key generation when a merge is under way (its
+    /// stored form is of an older generation then, and the next start would rebuild it from
+    /// every merged id: 3–4 s at nine million). Called when a run ends cleanly; the merge
+    /// itself starts again from the lowest key when next due.
+    public func saveKeyFilter() throws(StoreError) {
+        guard keyMerge != nil, keyFilter != nil else { return }
+        try storeKeyFilter()
+    }
+
     /// Keys a merge step moves from each level: a slice spans about 256k merged keys' worth
     /// of pages (~10 MB) however large the store, so SQLite's page cache stays small (one
     /// transaction for a whole merge took a 2.1M-event ingest's peak RSS from 285 to
@@ -216,6 +225,7 @@ extension WarmTier {
     /// A new filter of every merged id, sized for twice as many (at least 1 Mi), stored. The
     /// ids are counted first, not taken from `meta` (which is put right if it was wrong).
     func rebuildKeyFilter() throws(StoreError) {
+        keyFilterRebuilds += 1
         keyFilter = nil   // not two filters in memory at once (without one, every id is probed)
         mergedKeys = Int(try database.scalar("SELECT count(*) FROM event_ids") ?? 0)
         try database.execute("UPDATE meta SET value = \(mergedKeys) WHERE key = 'merged_keys'")

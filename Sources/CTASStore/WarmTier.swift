@@ -31,6 +31,9 @@ public final class WarmTier {
     var keyFilterGeneration: Int64 = -1
     /// The key merge under way, if any (a step follows each commit).
     var keyMerge: KeyMerge?
+    /// Times this connection rebuilt the filter from every merged id (a stored one of
+    /// another generation, damaged or too small).
+    public internal(set) var keyFilterRebuilds = 0
 
     /// How durable a commit is: `normal` survives a process crash (kill -9); `full` also
     /// survives power loss, at a cost in throughput.

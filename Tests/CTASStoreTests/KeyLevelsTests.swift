@@ -128,6 +128,25 @@ private func rows(_ db: SQLiteDatabase, _ table: String) throws -> Int64 {
         #expect(try warm.mergeKeys() == 50)
         #expect(warm.recentKeys == 0 && warm.mergedKeys == 65_636)
         #expect(try warm.commit(behind + ahead, deadLetterSize: nil).insertedCount == 0)
+
+        // A run ending mid-merge stores the filter of the current generation, so the next
+        // start reads it instead of rebuilding it from every merged id.
+        _ = try warm.commit((800_000..<865_600).map { flowEvent($0) }, deadLetterSize: nil)
+        #expect(warm.mergedKeys == 65_636 + 16_384, "a merge under way")
+        let generation = try warm.database.scalar("SELECT value FROM meta WHERE key = 'keys_generation'")
+        #expect(try warm.database.scalar("SELECT generation FROM key_filter") != generation)
+        try warm.saveKeyFilter()
+        #expect(try warm.database.scalar("SELECT generation FROM key_filter") == generation)
+        let restarted = try WarmTier(path: dir + "/warm.sqlite")
+        #expect(try restarted.commit([flowEvent(800_001), flowEvent(5)], deadLetterSize: nil).insertedCount == 0)
+        #expect(restarted.keyFilterRebuilds == 0, "read back, not rebuilt")
+        #expect(try warm.mergeKeys() == 65_600 - 16_384, "the first writer finishes its merge")
+        #expect(warm.recentKeys == 0 && warm.mergedKeys == 65_636 + 65_600)
+        // Without the save, a restart rebuilds (the control for the check above).
+        _ = try warm.commit((900_000..<980_000).map { flowEvent($0) }, deadLetterSize: nil)
+        let unsaved = try WarmTier(path: dir + "/warm.sqlite")
+        _ = try unsaved.commit([flowEvent(5)], deadLetterSize: nil)
+        #expect(unsaved.keyFilterRebuilds == 1)
     }
 
     /// A merge in slices of a few keys moves every key, each exactly once, ids and flows.
