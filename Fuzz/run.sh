@@ -23,14 +23,15 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(ndjson feed csv rfc3339 ioc rules warninglist filter toml theme config timeArgument eve zeek zeek-json json-array original mmdb misp stix pattern atlas episodes evidence)
 fi
 scratch=${CTAS_FUZZ_SCRATCH:-.build}
+build() { swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path "$scratch" "$@"; }
 # A build after a source file was added to the parent package has failed once with that
 # file's types "not in scope" and passed when run again (twice seen, 2026-12-05): built again
 # once before giving up. A real compile error fails both.
-if ! swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path "$scratch" >&2; then
+if ! build >&2; then
   echo "fuzz build failed; building once more" >&2
-  swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path "$scratch" >&2
+  build >&2
 fi
-binary=$(swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path "$scratch" --show-bin-path)/ctas-fuzz
+binary=$(build --show-bin-path)/ctas-fuzz
 found=0
 for target in "${targets[@]}"; do
   if ! CTAS_FUZZ_TARGET="$target" "$binary" -runs=1 -artifact_prefix="${TMPDIR:-/tmp}/ctas-fuzz-probe-" >/dev/null 2>&1; then

@@ -38,13 +38,24 @@ struct KeyMerge {
     /// Per level, the last key moved (nil: none yet) and whether the level is through.
     var cursors: [[KeyValue]?] = Array(repeating: nil, count: Level.all.count)
     var finished: [Bool] = Array(repeating: false, count: Level.all.count)
-    /// Ids moved so far.
-    var movedIDs = 0
 
     var isDone: Bool { finished.allSatisfy { $0 } }
 }
 
 extension WarmTier {
+    /// A merge statement, prepared once per connection: each level's few statements (with
+    /// and without a cursor) come back at every step, a step after every commit. Reset
+    /// before it is handed out, so one left by a failed step binds afresh.
+    func mergeStatement(_ sql: String) throws(StoreError) -> SQLiteStatement {
+        if let kept = mergeStatements[sql] {
+            kept.reset()
+            return kept
+        }
+        let statement = try database.prepare(sql)
+        mergeStatements[sql] = statement
+        return statement
+    }
+
     /// Moves the next slice of `level` after `cursor`: up to `perSlice` keys, or all that
     /// remain. `beforeMoving` sees the range's condition and binds its arguments (the ids go
     /// into the filter first). Returns the keys moved, the new cursor and whether the level
@@ -75,7 +86,7 @@ extension WarmTier {
             }
         }
         // The bound: the perSlice-th key after the cursor, else the last one there is.
-        let boundary = try database.prepare("SELECT \(order) FROM \(level.recent)\(whereAfter) ORDER BY \(order) LIMIT 1 OFFSET ?")
+        let boundary = try mergeStatement("SELECT \(order) FROM \(level.recent)\(whereAfter) ORDER BY \(order) LIMIT 1 OFFSET ?")
         boundary.bind(max(0, perSlice - 1), at: bind(cursor ?? [], to: boundary, from: 1))
         var bound: [KeyMerge.KeyValue]?
         var through = false
@@ -83,7 +94,7 @@ extension WarmTier {
         boundary.reset()
         if bound == nil {
             through = true
-            let last = try database.prepare("SELECT \(order) FROM \(level.recent)\(whereAfter) ORDER BY \(descending) LIMIT 1")
+            let last = try mergeStatement("SELECT \(order) FROM \(level.recent)\(whereAfter) ORDER BY \(descending) LIMIT 1")
             _ = bind(cursor ?? [], to: last, from: 1)
             if try last.step() { bound = read(last) }
             last.reset()
@@ -93,13 +104,13 @@ extension WarmTier {
         let condition = range.joined(separator: " AND ")
         let bindRange = { (s: SQLiteStatement) in _ = bind(bound, to: s, from: bind(cursor ?? [], to: s, from: 1)) }
         try beforeMoving(condition, bindRange)
-        let move = try database.prepare("INSERT INTO \(level.merged)(\(level.columns)) SELECT \(level.columns) FROM \(level.recent) "
+        let move = try mergeStatement("INSERT INTO \(level.merged)(\(level.columns)) SELECT \(level.columns) FROM \(level.recent) "
                                          + "WHERE \(condition) ORDER BY \(order)")
         bindRange(move)
         try move.step()
         let moved = database.changes
         move.reset()
-        let drop = try database.prepare("DELETE FROM \(level.recent) WHERE \(condition)")
+        let drop = try mergeStatement("DELETE FROM \(level.recent) WHERE \(condition)")
         bindRange(drop)
         try drop.step()
         drop.reset()

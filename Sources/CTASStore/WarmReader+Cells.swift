@@ -31,18 +31,24 @@ extension WarmReader {
         return CellRange(condition: condition) { [.integer($0), .integer(range.lowerBound), .integer(range.upperBound)] + times }
     }
 
-    /// The term on `events` keeping one bucket's rows of `range`, and its arguments.
-    func cellTerm(_ range: CellRange, bucket: Int64) -> (String, [SQLiteValue]) {
-        guard celled else { return (range.condition, range.arguments(bucket)) }
-        let term = "seq IN (SELECT seq FROM event_cells WHERE \(range.condition) UNION ALL SELECT seq FROM recent_cells WHERE \(range.condition))"
-        return (term, range.arguments(bucket) + range.arguments(bucket))
+    /// The term on `events` keeping one bucket's rows of `range` (bound with `cellArguments`).
+    func cellTerm(_ range: CellRange) -> String {
+        celled ? "seq IN (SELECT seq FROM event_cells WHERE \(range.condition) UNION ALL SELECT seq FROM recent_cells WHERE \(range.condition))"
+               : range.condition
     }
 
-    /// How many events one bucket's rows of `range` hold, from the index alone.
+    /// How many events one bucket's rows of `range` hold, from the index alone (bound with
+    /// `cellArguments`).
     func cellCount(_ range: CellRange) -> String {
         celled
             ? "SELECT (SELECT count(*) FROM event_cells WHERE \(range.condition)) + (SELECT count(*) FROM recent_cells WHERE \(range.condition))"
             : "SELECT count(*) FROM events WHERE \(range.condition)"
+    }
+
+    /// The arguments of `cellTerm` and `cellCount` for one bucket: the range's, once per level.
+    func cellArguments(_ range: CellRange, bucket: Int64) -> [SQLiteValue] {
+        let once = range.arguments(bucket)
+        return celled ? once + once : once
     }
 
     /// Walks the buckets that hold located events within [since, until), newest or oldest
@@ -89,13 +95,12 @@ extension WarmReader {
     func forEachEvent(in cell: H3Index, matching q: EventQuery, _ body: (Event) throws(StoreError) -> Void) throws(StoreError) {
         guard q.limit > 0, let range = cellRange(cell, since: q.since, until: q.until) else { return }
         let (clauses, args) = self.clauses(q)
-        let (term, _) = cellTerm(range, bucket: 0)
         let order = q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
-        let s = try database.prepare("SELECT \(columns) FROM events WHERE " + ([term] + clauses).joined(separator: " AND ") + order + " LIMIT ?")
+        let s = try database.prepare("SELECT \(columns) FROM events WHERE " + ([cellTerm(range)] + clauses).joined(separator: " AND ") + order + " LIMIT ?")
         var found = 0
         try forEachBucket(since: q.since, until: q.until, newestFirst: q.newestFirst) { (bucket) throws(StoreError) -> Bool in
             s.reset()
-            try s.bind(cellTerm(range, bucket: bucket).1 + args + [.integer(Int64(q.limit - found))])
+            try s.bind(cellArguments(range, bucket: bucket) + args + [.integer(Int64(q.limit - found))])
             while try s.step() {
                 found += 1
                 try body(Self.event(from: s))
@@ -111,17 +116,17 @@ extension WarmReader {
         var summary = CellSummary()
         guard let range = cellRange(cell, since: since, until: until) else { return summary }
         let count = try database.prepare(cellCount(range))
-        let rows = try database.prepare("SELECT type, source FROM events WHERE " + cellTerm(range, bucket: 0).0 + " ORDER BY ts DESC LIMIT ?")
+        let rows = try database.prepare("SELECT type, source FROM events WHERE " + cellTerm(range) + " ORDER BY ts DESC LIMIT ?")
         var types: [String: Int] = [:]
         var sources: [String: Int] = [:]
         try forEachBucket(since: since, until: until, newestFirst: true) { (bucket) throws(StoreError) -> Bool in
-            let arguments = range.arguments(bucket)
+            let arguments = cellArguments(range, bucket: bucket)
             count.reset()
-            try count.bind(celled ? arguments + arguments : arguments)
+            try count.bind(arguments)
             if try count.step() { summary.count += Int(count.int64(0)) }
             guard summary.sampled < sample else { return true }
             rows.reset()
-            try rows.bind(cellTerm(range, bucket: bucket).1 + [.integer(Int64(sample - summary.sampled))])
+            try rows.bind(arguments + [.integer(Int64(sample - summary.sampled))])
             while try rows.step() {
                 summary.sampled += 1
                 if let t = rows.text(0) { types[t, default: 0] += 1 }

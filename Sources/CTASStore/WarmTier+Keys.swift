@@ -11,8 +11,9 @@ import CTASCore
 /// - `recent_ids` / `recent_flows` take the keys of events stored since the last merge. They
 ///   stay small, so a commit dirties few pages.
 /// - `event_ids` / `event_flows` hold every older key. A merge moves the recent keys into
-///   them in key order, slice by slice (`mergeKeys`), touching each leaf page once; a key
-///   leaves the recent table in the transaction that adds it to the merged one.
+///   them in key order, a slice of each level after each commit (`KeyMerge`), touching each
+///   leaf page once; a key leaves the recent table in the transaction that adds it to the
+///   merged one.
 ///
 /// Uniqueness by id holds across both levels: the writer asks `KeyFilter` and, on a "maybe",
 /// probes `event_ids`, then inserts into `recent_ids` (its primary key refuses an id already
@@ -139,7 +140,7 @@ extension WarmTier {
                 let step = try moveSlice(level, after: merge.cursors[index], perSlice: merge.perSlice) { (range, bind) throws(StoreError) in
                     guard isIDs else { return }
                     // Into the filter before the ids move: it never misses a merged id.
-                    let ids = try database.prepare("SELECT id FROM recent_ids WHERE \(range)")
+                    let ids = try mergeStatement("SELECT id FROM recent_ids WHERE \(range)")
                     bind(ids)
                     while try ids.step() { keyFilter?.insert(ids.textBytes(0)) }
                     ids.reset()
@@ -162,7 +163,6 @@ extension WarmTier {
             merge.finished[index] = step.through
             keyMerge = merge
         }
-        merge.movedIDs += movedIDs
         keyMerge = merge
         if merge.isDone {
             keyMerge = nil

@@ -29,8 +29,9 @@ public final class WarmTier {
     /// (and again when another writer changed the keys), never at open.
     var keyFilter: KeyFilter?
     var keyFilterGeneration: Int64 = -1
-    /// The key merge under way, if any (a step follows each commit).
+    /// The key merge under way, if any (a step follows each commit), and its statements.
     var keyMerge: KeyMerge?
+    var mergeStatements: [String: SQLiteStatement] = [:]
     /// Times this connection rebuilt the filter from every merged id (a stored one of
     /// another generation, damaged or too small).
     public internal(set) var keyFilterRebuilds = 0

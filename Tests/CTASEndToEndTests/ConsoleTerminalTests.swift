@@ -369,13 +369,6 @@ struct TmuxShell {
         try await t.send("p")
         let (paused, pausedScreen) = try await t.waitFor { $0.contains("PAUSED") }
         #expect(paused, "\(pausedScreen)")
-        try await Task.sleep(for: .milliseconds(300))
-        let clockScreen = try await t.capture()
-        try await t.send(":")
-        try await t.type("seek 10m")
-        try await t.send("Enter")
-        let (relative, relativeScreen) = try await t.waitFor { $0.contains("seeking to 2026-11-20T") }
-        #expect(relative, "\(relativeScreen)")
         // The status line's event clock (`event 2026-11-20 01:32:05Z`, or `event 01:32:05Z` when
         // narrow) and the seek's target (`seeking to 2026-11-20T01:22:05…`), as seconds of the day.
         func seconds(_ text: String, _ pattern: String) -> Int? {
@@ -384,8 +377,19 @@ struct TmuxShell {
                   let s = match[3].substring.flatMap({ Int($0) }) else { return nil }
             return h * 3600 + m * 60 + s
         }
+        let seekTarget = #"seeking to \d{4}-\d\d-\d\dT(\d\d):(\d\d):(\d\d)"#
+        try await Task.sleep(for: .milliseconds(300))
+        let clockScreen = try await t.capture()
+        try await t.send(":")
+        try await t.type("seek 10m")
+        try await t.send("Enter")
+        // The first seek's "seeking to …01:30:00" can still be on screen: wait for the new target.
+        let (relative, relativeScreen) = try await t.waitFor { screen in
+            seconds(screen, seekTarget).map { $0 != 5_400 } ?? false
+        }
+        #expect(relative, "\(relativeScreen)")
         let shown = seconds(clockScreen, #"event (?:\d{4}-\d\d-\d\d )?(\d\d):(\d\d):(\d\d)Z"#)
-        let target = seconds(relativeScreen, #"seeking to \d{4}-\d\d-\d\dT(\d\d):(\d\d):(\d\d)"#)
+        let target = seconds(relativeScreen, seekTarget)
         #expect(shown != nil && target != nil && abs((shown ?? 0) - (target ?? 0) - 600) <= 5,
                 "the target is the clock on screen less 10 minutes: \(String(describing: shown)) vs \(String(describing: target))")
         try await t.send("q")
