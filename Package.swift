@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "CTASFeedsTests", dependencies: ["CTASFeeds", "CTASCore", "CTASTestSupport"]),
         .testTarget(name: "CTASStoreTests", dependencies: ["CTASStore", "CTASCore", "H3", "CTASTestSupport",
                                                            .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "H3", "CTASTestSupport"],
+        .testTarget(name: "CTASConsoleTests", dependencies: ["CTASConsole", "CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "H3", "CTASTestSupport", "CNCurses"],
                     exclude: ["Golden"]),
         .testTarget(name: "CTASSchemaTests", dependencies: ["CTASSchema", "CTASTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "CTASIntel", "CTASBehaviour", "H3", "CTASTestSupport"]),

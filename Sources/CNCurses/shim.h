@@ -7,6 +7,8 @@
 #include <wchar.h>
 #include <langinfo.h>
 #include <stdio.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <ncursesw/ncurses.h>
 
 /// Columns a wide character takes (glibc's, as ncurses measures; the prototype is hidden
@@ -23,6 +25,34 @@ static inline int cn_openpt(int flags) { return posix_openpt(flags); }
 static inline int cn_grantpt(int fd) { return grantpt(fd); }
 static inline int cn_unlockpt(int fd) { return unlockpt(fd); }
 static inline char *cn_ptsname(int fd) { return ptsname(fd); }
+
+/// An anonymous file in memory (the frame output buffer); hidden behind _GNU_SOURCE.
+extern int memfd_create(const char *name, unsigned int flags);
+static inline int cn_memfd(const char *name) { return memfd_create(name, 1u /* MFD_CLOEXEC */); }
+
+/// Terminal resizes, caught by the console itself rather than by ncurses: ncurses reads the
+/// new size at its next update, on the descriptor it draws to, and the console points that
+/// descriptor at a memory file while an update runs (see FrameOutput). Installed before
+/// newterm, which then leaves SIGWINCH alone (it only catches a signal left at SIG_DFL).
+static volatile sig_atomic_t cn_resize_seen = 0;
+static void cn_on_resize(int signo) { (void)signo; cn_resize_seen = 1; }
+static inline int cn_catch_resize(void) {
+    struct sigaction action;
+    action.sa_handler = cn_on_resize;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    return sigaction(SIGWINCH, &action, NULL);
+}
+/// Whether a resize was signalled since the last call.
+static inline int cn_take_resize(void) { int seen = cn_resize_seen; cn_resize_seen = 0; return seen; }
+/// The terminal's size on `fd` (0: not known).
+static inline int cn_window_size(int fd, int *rows, int *columns) {
+    struct winsize size;
+    if (ioctl(fd, TIOCGWINSZ, &size) != 0 || size.ws_row == 0 || size.ws_col == 0) return 0;
+    *rows = size.ws_row;
+    *columns = size.ws_col;
+    return 1;
+}
 
 static inline WINDOW *cn_stdscr(void) { return stdscr; }
 static inline int cn_lines(void) { return LINES; }

@@ -53,18 +53,45 @@ public enum DisplayText {
     /// `text` cut to at most `columns` columns, ending with `ellipsis` when cut.
     public static func truncate(_ text: String, to columns: Int, ellipsis: String = "…") -> String {
         guard columns > 0 else { return "" }
-        if width(text) <= columns { return text }
         let room = columns - width(ellipsis)
-        guard room > 0 else { return String(ellipsis.prefix(columns)) }
-        var out = ""
-        var used = 0
-        for c in text {
-            let w = width(c)
-            if used + w > room { break }
-            out.append(c)
-            used += w
+        // ASCII (most of what is drawn): a byte is a character, no grapheme breaking.
+        enum Fast { case fits, cut(String), notASCII }
+        let fast = text.utf8.withContiguousStorageIfAvailable { bytes -> Fast in
+            var used = 0
+            var cut = 0
+            for (i, byte) in bytes.enumerated() {
+                guard byte < 0x80 else { return .notASCII }
+                used += width(Unicode.Scalar(byte))
+                if used > columns {
+                    guard room > 0 else { return .cut(String(ellipsis.prefix(columns))) }
+                    return .cut(String(decoding: UnsafeBufferPointer(rebasing: bytes[..<cut]), as: UTF8.self) + ellipsis)
+                }
+                if used <= room { cut = i + 1 }
+            }
+            return .fits
         }
-        return out + ellipsis
+        switch fast {
+        case .fits: return text
+        case .cut(let shown): return shown
+        case .notASCII, nil: break
+        }
+        // One walk that stops past `columns`: a long text (a cluster's entities, an
+        // original record) is not measured whole to show its first columns.
+        var used = 0
+        var cut = text.startIndex   // the end of what fits beside the ellipsis
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(after: index)
+            let w = width(text[index])
+            if used + w > columns {
+                guard room > 0 else { return String(ellipsis.prefix(columns)) }
+                return String(text[..<cut]) + ellipsis
+            }
+            used += w
+            if used <= room { cut = next }
+            index = next
+        }
+        return text
     }
 
     /// `text` padded with spaces (or cut) to exactly `columns` columns.

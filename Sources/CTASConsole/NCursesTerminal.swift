@@ -20,6 +20,11 @@ public final class NCursesTerminal: Terminal {
     private var previous: ScreenBuffer?
     /// Where escape sequences of our own (OSC 52) go: the stream the screen is drawn on.
     private var outputFD: Int32 = -1
+    /// Collects each update's output for one write (nil: ncurses writes as it goes).
+    private var frameOutput: FrameOutput?
+    private var directNext = false
+    /// Whether SIGWINCH is caught here (and not by ncurses): `readInput` then resizes.
+    private var catchingResize = false
     private var pairs: [Int64: Int32] = [:]
     private var nextPair: Int32 = 1
     private var scratch: [wchar_t] = []
@@ -43,18 +48,29 @@ public final class NCursesTerminal: Terminal {
         guard !term.isEmpty, term != "dumb" else {
             throw TerminalError("TERM is \(term.isEmpty ? "not set" : "'dumb'"): the console needs a terminal that can move the cursor; \(Self.headlessAdvice)")
         }
+        // Resizes are the console's to catch (see FrameOutput), before ncurses would.
+        let catchesResize = cn_catch_resize() == 0
         guard let scr = cn_newterm(nil) else {
             throw TerminalError("TERM='\(term)' is not a terminal this system knows (no terminfo entry); try TERM=xterm-256color, or \(Self.headlessAdvice)")
         }
         try self.init(screen: scr, term: term, mouse: mouse)
         outputFD = 1
+        // Without our own resize handler, ncurses would read a new size at an update, on the
+        // descriptor that then points at the memory file: updates go straight out.
+        if catchesResize {
+            catchingResize = true
+            frameOutput = FrameOutput(terminal: outputFD)
+        }
     }
 
-    /// A terminal on given streams (a pseudo-terminal), for benchmarks.
-    public convenience init(term: String, output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>) throws(TerminalError) {
+    /// A terminal on given streams (a pseudo-terminal), for benchmarks and tests; each
+    /// update written in one go unless `batchingOutput` is false (see `FrameOutput`).
+    public convenience init(term: String, output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>,
+                            batchingOutput: Bool = true) throws(TerminalError) {
         guard let scr = cn_newterm_on(term, output, input) else { throw TerminalError("TERM='\(term)' is unknown") }
         try self.init(screen: scr, term: term, mouse: false)
         outputFD = fileno(output)
+        if batchingOutput { frameOutput = FrameOutput(terminal: outputFD) }
     }
 
     private init(screen scr: OpaquePointer, term: String, mouse: Bool) throws(TerminalError) {
@@ -89,6 +105,12 @@ public final class NCursesTerminal: Terminal {
         if mouse { mousemask(mmask_t(cn_mousemask_all()), nil) }
     }
 
+    /// Updates written to the terminal and the writes they took (nil when output is not
+    /// batched); for tests and the benchmark.
+    public var outputWrites: (updates: Int, writes: Int, lastUpdateBytes: Int)? {
+        frameOutput.map { ($0.updates, $0.writes, $0.lastUpdateBytes) }
+    }
+
     public var width: Int { Int(getmaxx(cn_stdscr())) }
     public var height: Int { Int(getmaxy(cn_stdscr())) }
 
@@ -120,6 +142,9 @@ public final class NCursesTerminal: Terminal {
         sigaction(SIGTSTP, &previous, nil)
         curs_set(0)
         self.previous = nil
+        // ncurses sets the terminal's modes back at the first update after a stop, on the
+        // descriptor it draws to: that update goes straight to the terminal.
+        directNext = true
     }
 
     public func shutdown() {
@@ -163,7 +188,8 @@ public final class NCursesTerminal: Terminal {
             }
         }
         wnoutrefresh(w)
-        doupdate()
+        if let frameOutput, !directNext { frameOutput.collect { doupdate() } } else { doupdate() }
+        directNext = false
         // Kept by copying into the previous frame's storage: holding `buffer` itself would
         // share the caller's storage and make its next frame copy on write.
         if previous == nil { previous = buffer } else { previous?.replace(with: buffer) }
@@ -237,6 +263,13 @@ public final class NCursesTerminal: Terminal {
 
     public func readInput() -> [TerminalInput] {
         var out: [TerminalInput] = []
+        if catchingResize, cn_take_resize() != 0 {
+            var rows: Int32 = 0, columns: Int32 = 0
+            if cn_window_size(outputFD, &rows, &columns) != 0, rows != Int32(height) || columns != Int32(width) {
+                resizeterm(rows, columns)
+            }
+            out.append(.resize)
+        }
         var ch: wint_t = 0
         let w = cn_stdscr()
         while out.count < 256 {

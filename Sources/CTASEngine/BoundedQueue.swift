@@ -25,6 +25,9 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
     /// Elements waiting (for metrics).
     public var depth: Int { state.withLock { $0.items.count + $0.senders.count } }
 
+    /// Whether `close` was called (elements may still be queued).
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
     /// Whether the consumer is waiting for an element (the queue is empty and open).
     public var hasWaitingReceiver: Bool { state.withLock { $0.receiver != nil } }
 

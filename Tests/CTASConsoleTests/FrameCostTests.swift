@@ -163,6 +163,38 @@ import Testing
         feed.history = [events[3], events[2], events[1], events[1], events[0]]
         #expect(FeedList.events(snapshot, feed).map(\.id) == ["e5", "e4", "e3", "e2", "e1", "e0"])
     }
+
+    /// Truncation in one walk (and bytes for ASCII) cuts where measuring the whole text and
+    /// then walking it did: ASCII, wide, combining and emoji text, controls, every width.
+    @Test func truncationInOneWalkCutsWhereMeasuringFirstDid() {
+        func measuredFirst(_ text: String, _ columns: Int, _ ellipsis: String) -> String {
+            guard columns > 0 else { return "" }
+            if DisplayText.width(text) <= columns { return text }
+            let room = columns - DisplayText.width(ellipsis)
+            guard room > 0 else { return String(ellipsis.prefix(columns)) }
+            var out = ""
+            var used = 0
+            for c in text {
+                let w = DisplayText.width(c)
+                if used + w > room { break }
+                out.append(c)
+                used += w
+            }
+            return out + ellipsis
+        }
+        var random = SeededRandom(seed: 12)
+        let pieces = ["a", "Z", " ", "\t", "\r\n", "\u{7F}", "é", "e\u{301}", "漢", "字", "·", "◆", "👍", "🇬🇧", "\u{200B}", "-", "~"]
+        var samples = Self.asciiSamples()
+        for _ in 0..<400 { samples.append((0..<random.below(30)).map { _ in pieces[random.below(pieces.count)] }.joined()) }
+        for text in samples {
+            for columns in [-1, 0, 1, 2, 3, 5, 8, 13, 40] {
+                for ellipsis in ["…", "...", "~"] {
+                    #expect(DisplayText.truncate(text, to: columns, ellipsis: ellipsis) == measuredFirst(text, columns, ellipsis),
+                            "\(text.debugDescription) to \(columns) with \(ellipsis)")
+                }
+            }
+        }
+    }
 }
 
 /// An idle console wakes once a second, just after the clock turns.
@@ -174,4 +206,5 @@ import Testing
         #expect(ConsoleApp.untilNextSecond(Timestamp(microseconds: -1)) == 2, "before 1970 too")
         #expect(ConsoleApp.untilNextSecond(Timestamp(microseconds: .min)) <= 1_002)
     }
+
 }

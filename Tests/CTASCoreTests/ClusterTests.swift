@@ -103,4 +103,39 @@ import Testing
         g.retentionCutoff = ts(3000)
         #expect(g.clusters(ClusterQuery()).map(\.newest.id) == ["b2"], "past retention: left out")
     }
+
+    /// Ranking the groups before describing them gives what describing every group and
+    /// ranking the descriptions gives: on random graphs with ties in score and time, benign
+    /// and over-correlating values, windows, ranges, limits and retention.
+    @Test func theBestGroupsAreThoseEveryDescriptionRanks() throws {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var compared = 0
+        for round in 0..<60 {
+            let g = CorrelationGraph()
+            let pool = (0..<(5 + next(60))).map { i -> Indicator in
+                next(10) == 0 ? Indicator(.ipv4, "8.8.\(i % 4).8") : Indicator(.domain, "v\(i).round\(round).example-evil.net")
+            }
+            let events = 20 + next(400)
+            for i in 0..<events {
+                let values = (0..<(1 + next(3))).map { _ in g.intern(pool[next(pool.count)]).node }
+                // Coarse times and few severities: scores and newest times often tie.
+                g.addEvent(id: "e\(next(1000))-\(i)", time: ts(Int64(next(events / 4 + 1)) * 60), type: ["a", "b", "c"][next(3)],
+                           severity: next(3) == 0 ? nil : Severity(1 + next(3) * 4), nodes: Array(Set(values)))
+            }
+            if next(4) == 0 { g.retentionCutoff = ts(Int64(next(events / 8 + 1)) * 60) }
+            let range = next(3) == 0 ? TimeRange(from: ts(Int64(next(events / 8 + 1)) * 60), until: ts(Int64(events / 4 + 1) * 60)) : nil
+            let query = ClusterQuery(recentEvents: next(2) == 0 ? 20_000 : 10 + next(events), limit: 1 + next(25),
+                                     overcorrelationThreshold: 2 + next(40), range: range)
+            let ranked = g.clusters(query)
+            let plain = g.clusters(query, describingAll: true)
+            #expect(ranked == plain, "round \(round): \(ranked.map(\.newest.id)) against \(plain.map(\.newest.id))")
+            #expect(ranked.map(\.sampleIDs) == plain.map(\.sampleIDs), "round \(round)")
+            if !plain.isEmpty { compared += 1 }
+        }
+        #expect(compared > 40, "most rounds have clusters to compare")
+    }
 }

@@ -176,6 +176,24 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(releases < 60, "\(releases) releases for 200 events")
     }
 
+    /// A trickle is committed in groups: a group of fewer than `lingerEvents` waits until its
+    /// oldest batch was read `lingerNanos` ago (each commit writes whole pages, however few
+    /// events changed them). The paced run above releases about twenty batches in two
+    /// seconds; at most one commit per 200 ms of the run stores them all.
+    @Test func aTrickleIsCommittedInGroups() async throws {
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 200, rate: 100)   // about 2 s of event time
+        var c = config([.file(feed)], dir)
+        c.speed = .factor(1)
+        let engine = try Engine(c)
+        let summary = await engine.run()
+        #expect(summary.accepted == 200)
+        #expect(try storedIDs(dir).count == 200)
+        let commits = summary.stages["write"]?.batches ?? 0
+        let bound = Int(summary.seconds * 1e9 / Double(StoreStage.lingerNanos)) + 2
+        #expect(commits >= 1 && commits <= bound, "\(commits) commits of \(engine.hub.releases) releases in \(summary.seconds) s")
+    }
+
     @Test func pauseHoldsAndResumeReleases() async throws {
         let dir = scratch()
         let (feed, _) = try await writeFeed(dir, events: 2000)

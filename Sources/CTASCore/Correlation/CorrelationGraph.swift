@@ -34,7 +34,7 @@ public final class CorrelationGraph {
 
     // Events.
     var eventTime: [Int64] = []
-    private var eventSeverity: [UInt8] = []
+    private(set) var eventSeverity: [UInt8] = []
     private var eventType: [UInt16] = []
     private var types: [String] = []
     private var typeIndex: [String: UInt16] = [:]

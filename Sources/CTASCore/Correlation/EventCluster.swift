@@ -53,6 +53,14 @@ public struct EventCluster: Hashable, Sendable {
 
     public static let sampleLimit = 200
 
+    /// The base score (see `score`) of a group of `size` events whose worst severity is
+    /// `worstSeverity` (0: none rated) and whose newest event is at `last`, in a window whose
+    /// newest event is at `graphNewest` (microseconds).
+    public static func score(size: Int, worstSeverity: Int, last: Int64, graphNewest: Int64) -> Double {
+        let hoursBehind = Double(max(0, graphNewest &- last)) / 3_600_000_000
+        return Double(size) * (0.5 + Double(worstSeverity) / 20) / (1 + hoursBehind)
+    }
+
     public init(size: Int, first: Timestamp, last: Timestamp, newest: GraphEvent, maximumSeverity: Severity?,
                 indicators: [(indicator: Indicator, events: Int)], types: [String], timeline: [Int], score: Double) {
         self.size = size
