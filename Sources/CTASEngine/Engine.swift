@@ -195,7 +195,7 @@ public final class Engine: Sendable {
             // Every commit stores the dead-letter length; with none stored, nothing was ever
             // committed, so lines in the file come from a run that died before its first commit.
             deadLetters = try DeadLetterFile(path: directory.deadLetterFile, committedSize: try warm.committedDeadLetterSize() ?? 0)
-            storedEvents = try warm.count()
+            storedEvents = warm.storedEvents
             storedThroughSeq = try warm.database.scalar("SELECT max(seq) FROM events") ?? 0
         } catch {
             Self.unlock(lockFD)

@@ -123,6 +123,42 @@ func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_b
         #expect(try warm.count() == 10)
     }
 
+    /// The stored count follows what each committed transaction did (new events, not
+    /// duplicates; nothing for a commit that failed; purged chunks), and a reopened store
+    /// reads it instead of counting; a store without it counts once.
+    @Test func theStoredCountFollowsCommitsFailuresAndPurges() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        var warm: WarmTier? = try WarmTier(path: path)
+        let day: Int64 = 86_400
+        #expect(warm?.countedAtOpen == true && warm?.storedEvents == 0)
+        let accepted = Timestamp(microseconds: (1_700_000_000 + 41 * day) * 1_000_000)
+        _ = try warm?.commit((0..<30).map { makeEvent($0, at: 1_700_000_000) }, deadLetterSize: nil, ingestedAt: accepted)
+        _ = try warm?.commit((20..<50).map { makeEvent($0, at: 1_700_000_000 + 40 * day) } + [makeEvent(49)], deadLetterSize: nil, ingestedAt: accepted)
+        #expect(warm?.storedEvents == 50)
+        // A commit whose transaction fails adds nothing, in memory or stored.
+        #expect(throws: StoreError.self) {
+            _ = try warm?.commit([WarmTier.Part(events: (50..<60).map { makeEvent($0) })], deadLetterSize: nil,
+                                 alsoWrite: { (_) throws(StoreError) in throw .corrupt(path: path, detail: "test") })
+        }
+        #expect(warm?.storedEvents == 50)
+        #expect(try warm?.count() == 50)
+        #expect(try warm?.purge(retention: .seconds(30 * day), now: accepted + .seconds(31 * day), chunk: 7) == 30)
+        #expect(warm?.storedEvents == 20)
+        #expect(try warm?.count() == 20)
+        warm = nil
+        // Reopened: read, not counted.
+        let reopened = try WarmTier(path: path)
+        #expect(!reopened.countedAtOpen && reopened.storedEvents == 20)
+        // A store from before the count was kept: counted once, then kept.
+        try reopened.database.execute("DELETE FROM meta WHERE key = 'events'")
+        let older = try WarmTier(path: path)
+        #expect(older.countedAtOpen && older.storedEvents == 20)
+        _ = try older.commit([makeEvent(77)], deadLetterSize: nil)
+        #expect(!(try WarmTier(path: path)).countedAtOpen)
+        #expect(try WarmTier(path: path).storedEvents == 21)
+    }
+
     @Test func missingDatabaseIsAClearError() {
         #expect(throws: StoreError.noStoredEvents(path: "/nonexistent/warm.sqlite")) { try WarmReader(path: "/nonexistent/warm.sqlite") }
     }
