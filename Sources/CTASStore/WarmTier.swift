@@ -435,7 +435,9 @@ public final class WarmTier {
                       (SELECT ts / \(Self.cellBucketMicros), cell, ts, seq FROM temp.purging WHERE cell IS NOT NULL);
                     DELETE FROM events WHERE seq IN (SELECT seq FROM temp.purging);
                     """)
-                try database.execute("UPDATE meta SET value = value - \(n) WHERE key = 'events'")
+                addToCount.bind(Int64(-n), at: 1)
+                try addToCount.step()
+                addToCount.reset()
                 return n
             }
             self.storedEvents = max(0, self.storedEvents - n)

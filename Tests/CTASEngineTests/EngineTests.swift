@@ -157,16 +157,20 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(unpaced < elapsed, "max speed \(unpaced) s, paced \(elapsed) s")
     }
 
+    /// 200 events, ten to each 100 ms of event time (about 2 s), replayed at 1×.
+    func pacedTrickle(_ dir: String) async throws -> (Engine, IngestSummary, String) {
+        let (feed, _) = try await writeFeed(dir, events: 200, rate: 100)
+        var c = config([.file(feed)], dir)
+        c.speed = .factor(1)
+        let engine = try Engine(c)
+        return (engine, await engine.run(), dir)
+    }
+
     /// Paced events go out in batches at most ten times a second, not one batch per event:
     /// 200 events of which ten share each 100 ms of event time, at 1×, make about 20
     /// releases (one per 100 ms tick), where releasing each as it fell due made 200.
     @Test func pacedReplayReleasesAtMostTenBatchesASecond() async throws {
-        let dir = scratch()
-        let (feed, _) = try await writeFeed(dir, events: 200, rate: 100)   // about 2 s of event time
-        var c = config([.file(feed)], dir)
-        c.speed = .factor(1)
-        let engine = try Engine(c)
-        let summary = await engine.run()
+        let (engine, summary, _) = try await pacedTrickle(scratch())
         #expect(summary.accepted == 200)
         let releases = engine.hub.releases
         // At most one release per started tick of the run, plus the first (a slow machine
@@ -181,12 +185,7 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
     /// events changed them). The paced run above releases about twenty batches in two
     /// seconds; at most one commit per 200 ms of the run stores them all.
     @Test func aTrickleIsCommittedInGroups() async throws {
-        let dir = scratch()
-        let (feed, _) = try await writeFeed(dir, events: 200, rate: 100)   // about 2 s of event time
-        var c = config([.file(feed)], dir)
-        c.speed = .factor(1)
-        let engine = try Engine(c)
-        let summary = await engine.run()
+        let (engine, summary, dir) = try await pacedTrickle(scratch())
         #expect(summary.accepted == 200)
         #expect(try storedIDs(dir).count == 200)
         let commits = summary.stages["write"]?.batches ?? 0
