@@ -54,9 +54,12 @@ public enum EventCodec {
                 if recordSpans { spans.append(0); spans.append(-1) }
                 return
             }
-            appendInteger(UInt64(s.utf8.count), bytes: 4, to: &out)
-            if recordSpans { spans.append(Int32(out.count)); spans.append(Int32(s.utf8.count)) }
-            out.append(contentsOf: s.utf8)
+            var text = s
+            text.withUTF8 { utf8 in
+                appendInteger(UInt64(utf8.count), bytes: 4, to: &out)
+                if recordSpans { spans.append(Int32(out.count)); spans.append(Int32(utf8.count)) }
+                out.append(contentsOf: utf8)
+            }
         }
         func list(_ values: [String]) {
             guard !values.isEmpty else {

@@ -244,10 +244,13 @@ public final class WarmReader {
     }
 
     /// The newest stored event time and the highest seq (nil when empty).
+    ///
+    /// Two queries: SQLite answers a lone `max()` from one end of an index, but a query with
+    /// two aggregates scans the whole time index (2.4 s at ten million events, every start).
     public func newest() throws(StoreError) -> (time: Timestamp, seq: Int64)? {
-        let s = try database.prepare("SELECT max(ts), max(seq) FROM events")
-        guard try s.step(), !s.isNull(0) else { return nil }
-        return (Timestamp(microseconds: s.int64(0)), s.int64(1))
+        guard let time = try database.scalar("SELECT max(ts) FROM events"),
+              let seq = try database.scalar("SELECT max(seq) FROM events") else { return nil }
+        return (Timestamp(microseconds: time), seq)
     }
 
     public func count() throws(StoreError) -> Int { Int(try database.scalar("SELECT count(*) FROM events") ?? 0) }

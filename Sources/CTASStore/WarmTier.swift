@@ -81,20 +81,23 @@ public final class WarmTier {
               accepted=excluded.accepted, rejected=excluded.rejected, duplicates=excluded.duplicates, updated=excluded.updated
             """)
         setMeta = try database.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value")
-        addToCount = try database.prepare("UPDATE meta SET value = value + ? WHERE key = 'events'")
+        addToCount = try database.prepare("UPDATE meta SET value = value + ? WHERE key = '\(Self.countKey)'")
         if let newest = try database.scalar("SELECT max(ts) FROM events") { newestEventTime = Timestamp(microseconds: newest) }
         try readKeyCounts()
     }
 
+    /// The `meta` key of the stored event count.
+    static let countKey = "events"
+
     /// The stored count, or the rows counted and the count stored (under the write lock, so
     /// no commit falls between the two); and whether they were counted.
     private static func eventCount(_ database: SQLiteDatabase) throws(StoreError) -> (Int, Bool) {
-        if let stored = try database.scalar("SELECT value FROM meta WHERE key = 'events'") {
+        if let stored = try database.scalar("SELECT value FROM meta WHERE key = '\(countKey)'") {
             return (Int(clamping: max(0, stored)), false)
         }
         let counted = try database.transaction { () throws(StoreError) -> Int in
             let counted = Int(try database.scalar("SELECT count(*) FROM events") ?? 0)
-            try database.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('events', \(counted))")
+            try database.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('\(countKey)', \(counted))")
             return counted
         }
         return (counted, true)

@@ -158,6 +158,25 @@ private func corpusFile(_ name: String) -> String {
         ])
     }
 
+    @Test func ipv4TextRoundTripsEveryOctetWidth() {
+        // Octets of one, two and three digits in every position, and the extremes.
+        var values: [UInt32] = [0, 1, 9, 10, 99, 100, 255, 0xFFFF_FFFF, 0x0A00_0001, 0xC0A8_0001, 0x7F00_0001]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<5_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            values.append(UInt32(truncatingIfNeeded: state >> 32))
+        }
+        for value in values {
+            let octets = [value >> 24, value >> 16 & 0xFF, value >> 8 & 0xFF, value & 0xFF].map(String.init)
+            let text = octets.joined(separator: ".")
+            #expect(IPAddress.canonicalIPv4(text) == text, "\(text)")
+            let padded = octets.map { String(repeating: "0", count: 3 - $0.count) + $0 }.joined(separator: ".")
+            if padded != text { #expect(IPAddress.canonicalIPv4(padded) == nil, "\(padded)") }
+        }
+        #expect(extractor.extract(from: "from 10.0.0.1 and 198.51.100.254 to 1.22.133.4").map(\.value)
+                == ["10.0.0.1", "198.51.100.254", "1.22.133.4"])
+    }
+
     @Test func ipAddressParsing() {
         #expect(IPAddress.canonicalIPv4("192.168.001.1") == nil)
         #expect(IPAddress.canonicalIPv4("1.2.3.4.5") == nil)

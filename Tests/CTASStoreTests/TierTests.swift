@@ -123,6 +123,33 @@ func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_b
         #expect(try warm.count() == 10)
     }
 
+    /// `newest()` gives the latest time and the highest seq even when they belong to different
+    /// events (an old record stored last), and the retention clock reads the stored count, or
+    /// counts the rows of a store without one, to the same answer.
+    @Test func theNewestTimeAndSeqAndTheRetentionClockReadTheirOwnMaxima() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let warm = try WarmTier(path: path)
+        // 2,500 events in time order, then one a day older than all of them, stored last.
+        let base: Int64 = 1_795_132_800
+        _ = try warm.commit((0..<2_500).map { makeEvent($0, at: base) }, deadLetterSize: nil)
+        _ = try warm.commit([makeEvent(2_500, at: base - 86_400 - 2_500)], deadLetterSize: nil)
+        let reader = try WarmReader(path: path)
+        let newest = try #require(try reader.newest())
+        #expect(newest.time == Timestamp(microseconds: (base + 2_499) * 1_000_000))
+        #expect(newest.seq == 2_501)
+        // One event in a thousand may lie beyond the reference: 2,501 events put it two back.
+        let expected = Timestamp(microseconds: (base + 2_497) * 1_000_000)
+        let far = Timestamp(microseconds: (base + 10 * 86_400) * 1_000_000)
+        #expect(try RetentionClock.reference(in: reader.database, now: far) == expected)
+        #expect(try RetentionClock.reference(in: reader.database, storedEvents: 2_501, now: far) == expected)
+        try warm.database.execute("DELETE FROM meta WHERE key = 'events'")
+        #expect(try RetentionClock.reference(in: reader.database, now: far) == expected, "a store without the count is counted")
+        // The wall clock bounds it: a day of skew at most.
+        let early = Timestamp(microseconds: (base - 2 * 86_400) * 1_000_000)
+        #expect(try RetentionClock.reference(in: reader.database, now: early) == early + .seconds(86_400))
+    }
+
     /// The stored count follows what each committed transaction did (new events, not
     /// duplicates; nothing for a commit that failed; purged chunks), and a reopened store
     /// reads it instead of counting; a store without it counts once.

@@ -63,9 +63,11 @@ public struct IndicatorExtractor: Sendable {
 
     /// The distinct indicators of an event: its listed values and its description.
     public func indicators(of event: Event) -> [Indicator] {
+        let listed = event.indicators
         var out: [Indicator] = []
+        out.reserveCapacity(listed.count + 4)
         var scanner = IndicatorScanner(mode: .listed)
-        for value in event.indicators {
+        for value in listed {
             scanner.reset(mode: .listed)
             var text = value
             text.withUTF8 { scanner.scan($0) }
