@@ -14,14 +14,20 @@ public enum IndicatorSearch {
     }
 
     /// Finds the events holding the indicator `text` names (any written form: `evil[.]com`,
-    /// `HXXP://…`, an upper-case hash) that also match `query`.
+    /// `HXXP://…`, an upper-case hash) that also match `query`. The graph is not loaded: the
+    /// value's node and the events holding it are read from the database
+    /// (`GraphTier.storedEventIDs`). Text that is a stored event's id names no indicator.
     public static func events(holding text: String, matching query: EventQuery, databasePath: String) throws(StoreError) -> Result {
         let reader = try WarmReader(path: databasePath)
-        let graph = try GraphTier.openForReading(path: databasePath, warninglist: Warninglist(),
-                                                 retention: RoutingRules.builtIn().graphRetention)
-        let focus = graph.resolve(text) ?? IndicatorExtractor().indicators(listed: text).first.map { .indicator($0) }
-        guard case .indicator(let value)? = focus else { return Result(indicator: nil, events: [], pastWarmRetention: 0) }
-        var ids = graph.eventIDs(holding: value)
+        var exact = EventQuery()
+        exact.id = text
+        exact.limit = 1
+        if !text.isEmpty, try !reader.events(exact).isEmpty { return Result(indicator: nil, events: [], pastWarmRetention: 0) }
+        let candidates = IndicatorExtractor().indicators(listed: text)
+        let database = try SQLiteDatabase(path: databasePath, readOnly: true)
+        let stored = try GraphTier.storedEventIDs(holding: candidates, in: database, retention: RoutingRules.builtIn().graphRetention)
+        guard let value = stored?.indicator ?? candidates.first else { return Result(indicator: nil, events: [], pastWarmRetention: 0) }
+        var ids = stored?.ids ?? []
         if let id = query.id { ids = ids.filter { $0 == id } }
         let found = try reader.events(ids: ids, matching: query)
         var past = 0

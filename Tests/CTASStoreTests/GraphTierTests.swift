@@ -55,6 +55,58 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
         #expect(throws: StoreError.self) { try reader.write([]) }
     }
 
+    /// The events holding a value, read from the database without loading the graph, are
+    /// the loaded graph's answer for every stored value: node ids of one, two and three varint
+    /// bytes (so a list can hold bytes that only look like another node's), values shared by
+    /// many events, and events past the graph's retention, which neither answer gives.
+    @Test func storedEventsOfAValueAreTheLoadedGraphsAnswer() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let retention = Duration.seconds(400 * day)
+        var values: [Indicator] = []
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: Warninglist(), retention: retention)
+            try graph.load()
+            // 17,000 distinct hosts (node ids past 16,384 take three bytes), each event listing
+            // a few of them; every 97th event shares one busy value; events 0..<40 lie 500 days
+            // before the rest, past retention.
+            var events: [Event] = []
+            for n in 0..<6_000 {
+                var listed = (0..<3).map { "h\((n * 3 + $0) % 17_000).example.com" }
+                if n % 97 == 0 { listed.append("198.51.100.7") }
+                if n % 5 == 0 { listed.append("h\((n * 7) % 17_000).example.com") }
+                events.append(event("evt-\(n)", day: n < 40 ? -500 : Int64(n % 30), listed))
+            }
+            for start in stride(from: 0, to: events.count, by: 1_000) {
+                try commit(Array(events[start..<(start + 1_000)]), warm: warm, graph: graph)
+            }
+            #expect(graph.graph.nodeCount > 16_384)
+        }
+        let loaded = try GraphTier.openForReading(path: path, warninglist: Warninglist(), retention: retention)
+        let database = try SQLiteDatabase(path: path, readOnly: true)
+        let nodes = try database.prepare("SELECT kind, value FROM graph_nodes ORDER BY id")
+        while try nodes.step() {
+            if let kind = IndicatorKind(rawValue: UInt8(nodes.int64(0))) { values.append(Indicator(kind, nodes.text(1) ?? "")) }
+        }
+        #expect(values.count == loaded.graph.nodeCount)
+        var checked = 0
+        for (k, value) in values.enumerated() where k % 7 == 0 || k < 200 || value.value == "198.51.100.7" {
+            let streamed = try #require(try GraphTier.storedEventIDs(holding: [value], in: database, retention: retention))
+            #expect(streamed.indicator == value)
+            #expect(streamed.ids == loaded.eventIDs(holding: value), "\(value.value)")
+            checked += 1
+        }
+        #expect(checked > 2_000)
+        let busy = try #require(try GraphTier.storedEventIDs(holding: [Indicator(.ipv4, "198.51.100.7")], in: database, retention: retention))
+        #expect(busy.ids.count == (40..<6_000).filter { $0 % 97 == 0 }.count, "the events past retention are left out")
+        // The first candidate the graph knows wins; none known gives nil.
+        let unknown = Indicator(.domain, "never.example.org")
+        #expect(try GraphTier.storedEventIDs(holding: [unknown, Indicator(.ipv4, "198.51.100.7")], in: database, retention: retention)?.indicator
+                == Indicator(.ipv4, "198.51.100.7"))
+        #expect(try GraphTier.storedEventIDs(holding: [unknown], in: database, retention: retention) == nil)
+    }
+
     /// `ctas ingest`'s graph: nodes only in memory, rows as always. Three runs into one store
     /// (one of them repeating earlier values) give the same rows, node ids and answers as a
     /// writer holding everything; the stored count follows writes, purges and restarts.

@@ -123,6 +123,68 @@ func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_b
         #expect(try warm.count() == 10)
     }
 
+    /// A commit of several parts mixing new events, repeats of stored ones and repeats within
+    /// the commit stores each new id once, in arrival order, and every key, flow and cell row
+    /// it writes names that event's own seq.
+    @Test func eachKeyFlowAndCellRowNamesItsOwnEvent() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let warm = try WarmTier(path: path)
+        func event(_ n: Int) -> Event {
+            var e = makeEvent(n)
+            e.location = GeoPoint(latitude: Double(n % 80), longitude: Double(n * 7 % 170))
+            e.details = Event.Details(original: "{\"n\":\(n)}", flow: n % 3 == 0 ? nil : "F\(n % 5)")
+            return e
+        }
+        _ = try warm.commit((0..<20).map(event), deadLetterSize: nil)
+        let first = (18..<26).map(event) + [event(21), event(3)]
+        let second = [event(30), event(25), event(31), event(0), event(31)]
+        let result = try warm.commit([WarmTier.Part(events: first), WarmTier.Part(events: second)], deadLetterSize: nil)
+        #expect(result.inserted == [false, false, true, true, true, true, true, true, false, false, true, false, true, false, false])
+        #expect(result.insertedCount == 8)
+        let db = warm.database
+        let order = try db.prepare("SELECT id FROM events ORDER BY seq")
+        var ids: [String] = []
+        while try order.step() { ids.append(order.text(0) ?? "") }
+        #expect(ids == ((0..<26).map { "evt-\($0)" } + ["evt-30", "evt-31"]))
+        #expect(try db.scalar("SELECT max(seq) - min(seq) + 1 - count(*) FROM events") == 0, "seqs are consecutive")
+        #expect(try db.scalar("SELECT count(*) FROM recent_ids k JOIN events e ON e.seq = k.seq WHERE e.id = k.id") == 28)
+        #expect(try db.scalar("SELECT count(*) FROM recent_ids") == 28)
+        #expect(try db.scalar("SELECT count(*) FROM recent_flows f JOIN events e ON e.seq = f.seq WHERE e.flow = f.flow") ==
+                db.scalar("SELECT count(*) FROM events WHERE flow IS NOT NULL"))
+        #expect(try db.scalar("SELECT count(*) FROM recent_flows") == db.scalar("SELECT count(*) FROM events WHERE flow IS NOT NULL"))
+        #expect(try db.scalar("SELECT count(*) FROM recent_cells c JOIN events e ON e.seq = c.seq WHERE e.cell = c.cell AND e.ts = c.ts") == 28)
+        #expect(try db.scalar("SELECT count(*) FROM recent_cells") == 28)
+    }
+
+    /// Events looked up by id come ordered and limited as the plain query orders and limits
+    /// them (time, then arrival), filters applied, whichever ids are asked and in what order.
+    @Test func eventsByIDAreOrderedAndLimitedAsTheQuerySays() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let warm = try WarmTier(path: path)
+        // 1,200 events, times out of arrival order with many ties.
+        let events = (0..<1_200).map { n in makeEvent(n, at: 1_795_132_800 + Int64((n * 37) % 101) - Int64(n)) }
+        _ = try warm.commit(events, deadLetterSize: nil)
+        let reader = try WarmReader(path: path)
+        let asked = (0..<1_300).filter { $0 % 3 != 1 }.map { "evt-\($0)" }.reversed().map { $0 }
+        for newestFirst in [false, true] {
+            for limit in [0, 1, 7, 500, 5_000] {
+                for type in [nil, "c2_beacon", "other"] as [String?] {
+                    var q = EventQuery()
+                    q.newestFirst = newestFirst
+                    q.limit = limit
+                    if let type { q.types = [type] }
+                    q.minimumSeverity = 3
+                    var all = q
+                    all.limit = 10_000
+                    let expected = try reader.events(all).filter { asked.contains($0.id) }.prefix(limit).map(\.id)
+                    #expect(try reader.events(ids: asked, matching: q).map(\.id) == Array(expected), "\(newestFirst) \(limit) \(type ?? "-")")
+                }
+            }
+        }
+    }
+
     /// `newest()` gives the latest time and the highest seq even when they belong to different
     /// events (an old record stored last), and the retention clock reads the stored count, or
     /// counts the rows of a store without one, to the same answer.
