@@ -39,6 +39,8 @@ public final class GraphTier {
     private var insertNode: SQLiteStatement?
     private var insertEvent: SQLiteStatement?
     public private(set) var loaded = false
+    /// Event rows `load()` read (under a budget, only the newest that can fit).
+    public private(set) var rowsRead = 0
     /// Newest event time in the graph.
     public private(set) var newestEventTime: Timestamp?
 
@@ -89,8 +91,14 @@ public final class GraphTier {
             try updateCutoff()
             return
         }
+        // Under a budget, only the newest rows that can fit are read (the rest would be read to
+        // be dropped: a console on ten million events read 6.8M rows to keep half).
+        var firstSlot: Int64?
+        if let memoryBudget, storedEvents >= 0 { firstSlot = try firstSlotFitting(budget: memoryBudget, stored: storedEvents) }
+        let counted = storedEvents
         storedEvents = 0
-        let events = try database.prepare("SELECT id, ts, type, severity, nodes FROM graph_events ORDER BY slot")
+        let events = try database.prepare("SELECT id, ts, type, severity, nodes FROM graph_events WHERE slot >= ? ORDER BY slot")
+        events.bind(firstSlot ?? Int64.min, at: 1)
         var ids: [CorrelationGraph.NodeID] = []
         let nodeCount = graph.nodeCount
         while try events.step() {
@@ -103,7 +111,13 @@ public final class GraphTier {
             graph.addEvent(id: events.text(0) ?? "", time: time, type: events.text(2) ?? "",
                            severity: events.isNull(3) ? nil : Severity(Int(events.int64(3))), nodes: ids)
             storedEvents += 1
+            rowsRead += 1
             if storedEvents & 0xFFFF == 0 { trimToBudget() }
+        }
+        if firstSlot != nil {
+            // The rows left unread: counted in meta; the newest time may be among them.
+            storedEvents = counted
+            newestEventTime = try database.scalar("SELECT max(ts) FROM graph_events").map { Timestamp(microseconds: $0) }
         }
         trimToBudget()
         try updateCutoff()
@@ -123,6 +137,28 @@ public final class GraphTier {
                 graph.removeNodes(orphans)
             }
         }
+    }
+
+    /// The first slot of the newest stored rows that fit `budget` once held, or nil when all
+    /// of them may (or the estimate cannot be made). Bytes per event are estimated from the
+    /// newest 4,096 rows as `CorrelationGraph.eventMemoryBytes` counts them (time, severity,
+    /// type and slot index, the id, four bytes an edge each way), and a quarter is added, so
+    /// the rows read fit and `trimToBudget` rarely drops any.
+    private func firstSlotFitting(budget: Int, stored: Int) throws(StoreError) -> Int64? {
+        let sample = try database.prepare("SELECT length(CAST(id AS BLOB)), nodes FROM graph_events ORDER BY slot DESC LIMIT 4096")
+        var rows = 0, bytes = 0
+        while try sample.step() {
+            let edges = sample.blob(1).reduce(0) { $0 + ($1 & 0x80 == 0 ? 1 : 0) }
+            bytes += 19 + 16 + Int(sample.int64(0)) + 8 * edges
+            rows += 1
+        }
+        guard rows > 0 else { return nil }
+        let perEvent = max(1, bytes / rows * 5 / 4)
+        let fitting = budget / perEvent
+        guard fitting < stored else { return nil }
+        let first = try database.prepare("SELECT slot FROM graph_events ORDER BY slot DESC LIMIT 1 OFFSET ?")
+        first.bind(Int64(fitting), at: 1)
+        return try first.step() ? first.int64(0) : nil
     }
 
     /// One event to record: its fields and its indicators.

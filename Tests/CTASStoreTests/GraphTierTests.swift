@@ -183,6 +183,43 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
         #expect(everything.graph.slot(ofEvent: "evt-1") != nil && everything.notHeld == 0)
     }
 
+    /// Under a budget a restart reads only the newest rows that can fit: it holds a run of
+    /// the newest slots within the budget, not far fewer than trimming everything would keep,
+    /// and still knows the stored count and the newest time (here in a row it did not read).
+    @Test func aBudgetedLoadReadsOnlyTheNewestRowsThatFit() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let budget = 200 << 10
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            // Event 7, stored early, carries the newest time of all.
+            var events = (0..<8_000).map { makeEvent($0) }
+            events[7] = makeEvent(7, at: 1_795_132_800 + 30 * day)
+            for start in stride(from: 0, to: events.count, by: 1_000) {
+                try commit(Array(events[start..<(start + 1_000)]), warm: warm, graph: graph)
+            }
+        }
+        let stored = (0..<8_000).filter { $0 % 4 != 0 }
+        let warm = try WarmTier(path: path)
+        let budgeted = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day), memoryBudget: budget)
+        try budgeted.load()
+        let held = budgeted.graph.eventCount
+        #expect(budgeted.graph.eventMemoryBytes <= budget && held > 0)
+        #expect(budgeted.rowsRead < stored.count / 2 && budgeted.rowsRead >= held, "read \(budgeted.rowsRead) of \(stored.count)")
+        #expect(budgeted.storedEvents == stored.count && budgeted.notHeld == stored.count - held)
+        #expect(budgeted.newestEventTime == Timestamp(microseconds: (1_795_132_800 + 30 * day + 7) * 1_000_000))
+        // The held events are the newest slots, in order.
+        let newest = stored.suffix(held).map { "evt-\($0)" }
+        #expect(newest.allSatisfy { budgeted.graph.slot(ofEvent: $0) != nil })
+        #expect(budgeted.graph.slot(ofEvent: "evt-\(stored[stored.count - held - 1])") == nil)
+        // Everything read and then trimmed, as before: at most a third more held.
+        let everything = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+        while everything.graph.eventMemoryBytes > budget { everything.graph.dropOldest(max(1, everything.graph.eventCount / 4)) }
+        #expect(held * 4 >= everything.graph.eventCount * 3 / 2 && held < stored.count, "held \(held), trimmed \(everything.graph.eventCount)")
+    }
+
     @Test func aFailedCommitLeavesMemoryAndDatabaseAsBefore() throws {
         let dir = scratchDirectory()
         let warm = try WarmTier(path: dir + "/warm.sqlite")
