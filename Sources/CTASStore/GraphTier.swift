@@ -308,8 +308,8 @@ public final class GraphTier {
     /// `database` without loading the graph: the node by its value, the events by a scan of
     /// their node lists that SQLite narrows with `instr` (a list holding the node holds its
     /// varint bytes; each match is decoded to rule out bytes that only look alike). Nil when
-    /// no candidate has a node. Loading the whole graph to answer this took 12 s and 540 MB
-    /// at ten million stored events.
+    /// no candidate has a node. Loading the whole graph to answer this took 9.5–18.5 s and
+    /// 540–850 MB at ten million stored events.
     public static func storedEventIDs(holding candidates: [Indicator], in database: SQLiteDatabase,
                                       retention: Duration) throws(StoreError) -> (indicator: Indicator, ids: [String])? {
         guard exists(in: database) else { return nil }

@@ -24,8 +24,7 @@ public enum IndicatorSearch {
         exact.limit = 1
         if !text.isEmpty, try !reader.events(exact).isEmpty { return Result(indicator: nil, events: [], pastWarmRetention: 0) }
         let candidates = IndicatorExtractor().indicators(listed: text)
-        let database = try SQLiteDatabase(path: databasePath, readOnly: true)
-        let stored = try GraphTier.storedEventIDs(holding: candidates, in: database, retention: RoutingRules.builtIn().graphRetention)
+        let stored = try GraphTier.storedEventIDs(holding: candidates, in: reader.database, retention: RoutingRules.builtIn().graphRetention)
         guard let value = stored?.indicator ?? candidates.first else { return Result(indicator: nil, events: [], pastWarmRetention: 0) }
         var ids = stored?.ids ?? []
         if let id = query.id { ids = ids.filter { $0 == id } }
