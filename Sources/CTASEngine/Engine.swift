@@ -274,7 +274,7 @@ public final class Engine: Sendable {
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: configuration.geoIndex ? geo : nil,
                                   risk: risk,
                                   anomalies: configuration.anomalies.map { LiveAnomalyMonitor(options: $0) },
-                                  storedBefore: storedThroughSeq > 0 ? (directory.warmDatabase, storedThroughSeq) : nil)
+                                  storedBefore: storedThroughSeq > 0 ? StoredHistoryLoader(path: directory.warmDatabase, throughSeq: storedThroughSeq) : nil)
         history = HistoryReader(path: directory.warmDatabase)
         let first = makeSnapshot()
         latest.withLock { $0 = first }
@@ -482,6 +482,7 @@ public final class Engine: Sendable {
     /// Stops reading, commits what is in flight, and summarises (SIGTERM, `q`).
     nonisolated(nonsending) public func stop() async -> IngestSummary {
         control.apply(.stop)
+        geo.cancelLoading()
         for queue in lineQueues { queue.close() }
         return await waitUntilFinished()
     }

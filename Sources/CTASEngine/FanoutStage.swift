@@ -26,9 +26,8 @@ actor FanoutStage {
     private var anomalies: LiveAnomalyMonitor?
     /// Where found anomalies go (the route stage scores the entity's next events by them).
     private let risk: RiskBoard?
-    /// The warm database and the last seq stored before this run: the geo index reads those
-    /// rows first (later ones come through here).
-    private let storedBefore: (path: String, seq: Int64)?
+    /// What earlier runs stored (nil: nothing), read while live batches flow.
+    private let storedBefore: StoredHistoryLoader?
     /// Critical counts and the busiest names of the last minutes (the attention line).
     private var attention = AttentionTally()
     private var attentionPublishedAt: UInt64 = 0
@@ -36,9 +35,17 @@ actor FanoutStage {
     private var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
     /// Events that sighted known intelligence, by event time (marked on the timeline).
     private var sightings = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
+    /// Live events accepted before the monitor's history was in (nil: it is in, or there is none).
+    private var awaitingMonitor: [Event]?
+    /// Live events that may wait for the monitor's history before the stage waits too.
+    private let waitingLimit: Int
+    /// Parts of the stored history still loading, and who waits for them.
+    private var loading = 0
+    private var loadWaiters: [CheckedContinuation<Void, Never>] = []
 
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier?, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
-         risk: RiskBoard?, anomalies: LiveAnomalyMonitor?, storedBefore: (String, Int64)?) {
+         risk: RiskBoard?, anomalies: LiveAnomalyMonitor?, storedBefore: StoredHistoryLoader?, waitingLimit: Int = 50_000) {
+        self.waitingLimit = waitingLimit
         self.geo = geo
         self.risk = risk
         self.anomalies = anomalies
@@ -51,20 +58,12 @@ actor FanoutStage {
     }
 
     func run() async {
-        // What earlier runs stored: one scan fills the geo index and the timeline (headless
-        // commands keep no geo index, have nothing on screen, and skip it).
-        if let geo, let storedBefore {
-            var earlier = timeline
-            if let problem = geo.load(from: storedBefore.path, throughSeq: storedBefore.seq,
-                                      each: { time, severity in earlier.add(time, severity: severity.flatMap { Severity($0) }) }) {
-                hub.fail("geo index: \(problem)")
-            }
-            timeline = earlier
-            hub.timeline(timeline, sightings: sightings)
-        }
-        // The behaviour monitor's history: what earlier runs stored, so a restart neither
-        // forgets an entity's cycle nor waits 72 hours to judge it again.
-        if anomalies != nil, let storedBefore { rebuildAnomalies(from: storedBefore.path, throughSeq: storedBefore.seq) }
+        // What earlier runs stored loads on a thread of its own while live batches flow: the
+        // geo index and the timeline (headless commands keep no geo index and skip it), and
+        // the behaviour monitor's history, so a restart neither forgets an entity's cycle nor
+        // waits 72 hours to judge it again. Until that history is in, the monitor's live events
+        // wait here (in order, at most `waitingLimit`: then the stage waits for the history).
+        if let storedBefore { startLoading(storedBefore) }
         while let batch = await input.receive() {
             let started = MonotonicClock.nanoseconds()
             var accepted: [Event] = []
@@ -101,7 +100,11 @@ actor FanoutStage {
             if let recorder {
                 do throws(FeedError) { try recorder.record(accepted) } catch { hub.fail(error.message) }
             }
-            if anomalies != nil { judge(accepted) }
+            if awaitingMonitor != nil {
+                awaitingMonitor?.append(contentsOf: accepted)
+            } else if anomalies != nil {
+                judge(accepted)
+            }
             attention.observe(accepted, at: .now())
             for e in accepted { timeline.add(e.timestamp, severity: e.severity) }
             for t in batch.sightingTimes { sightings.add(t, severity: nil) }
@@ -115,47 +118,74 @@ actor FanoutStage {
             hub.committed(accepted: accepted, duplicates: total - accepted.count, rejects: batch.rejectKeys, warnings: batch.warnings,
                           blank: batch.blankLines, lines: batch.lines, tally: tally, writeNanos: batch.writeNanos,
                           storedEvents: batch.storedEvents)
+            if let waiting = awaitingMonitor, waiting.count >= waitingLimit { await untilLoaded { $0.awaitingMonitor == nil } }
         }
+        // The run's answer includes what the history gives (an engine that is stopping has
+        // cancelled the geo load).
+        await untilLoaded { $0.loading == 0 }
+        storedBefore?.finish()
         hub.attention(attention.status(at: .now()))
         hub.timeline(timeline, sightings: sightings)
         recorder?.sync()
         executor.shutdown()
     }
 
-    /// Replays the last four weeks of stored activity (at most `LiveAnomalyRebuild.maximumEvents`,
-    /// the newest) into the monitor, in time order. What it finds there is history: it goes to
-    /// the risk board (an anomaly still open raises its entity's next events) but is not listed
-    /// as found live.
-    private func rebuildAnomalies(from path: String, throughSeq: Int64) {
-        guard var monitor = anomalies else { return }
-        anomalies = nil
-        let started = MonotonicClock.nanoseconds()
-        var read = 0
-        do throws(StoreError) {
-            let reader = try WarmReader(path: path)
-            if let newest = try reader.newest() {
-                let byTime = newest.time.shifted(byMicroseconds: -Int64(monitor.options.historyHours) * 3_600_000_000)
-                let byCount = try reader.time(ofNewest: LiveAnomalyRebuild.maximumEvents)
-                let since = byCount.map { max($0, byTime) } ?? byTime
-                var chunk: [LiveAnomalyMonitor.Activity] = []
-                chunk.reserveCapacity(4096)
-                try reader.scanActivity(since: since, throughSeq: throughSeq) { time, type, entity in
-                    chunk.append(LiveAnomalyMonitor.Activity(time: time, type: type, entity: entity))
-                    if chunk.count == 4096 {
-                        risk?.record(monitor.observe(chunk))
-                        read += chunk.count
-                        chunk.removeAll(keepingCapacity: true)
-                    }
-                }
-                risk?.record(monitor.observe(chunk))
-                read += chunk.count
+    /// Starts reading the stored history; each part comes back through `monitorRebuilt` and
+    /// `geoLoaded`, run between batches.
+    private func startLoading(_ loader: StoredHistoryLoader) {
+        if let monitor = anomalies {
+            anomalies = nil
+            awaitingMonitor = []
+            loading += 1
+            let risk = self.risk
+            Task {
+                let rebuilt = await loader.rebuild(monitor, risk: risk)
+                monitorRebuilt(rebuilt)
             }
-        } catch {
-            hub.fail("anomaly history: \(error.description)")
         }
-        monitor.forgetFindings()
-        anomalies = monitor
-        hub.anomalyRebuild(events: read, seconds: Double(MonotonicClock.nanoseconds() - started) / 1e9, tracked: monitor.status.tracked)
+        if let geo {
+            loading += 1
+            Task {
+                let (earlier, problem) = await loader.loadGeo(into: geo)
+                geoLoaded(earlier, problem: problem)
+            }
+        }
+    }
+
+    /// The monitor with its history: it judges the live events that waited for it, in order.
+    private func monitorRebuilt(_ rebuilt: StoredHistoryLoader.RebuiltMonitor) {
+        if let problem = rebuilt.problem { hub.fail(problem) }
+        anomalies = rebuilt.monitor
+        hub.anomalyRebuild(events: rebuilt.events, seconds: rebuilt.seconds, tracked: rebuilt.monitor.status.tracked)
+        let waiting = awaitingMonitor ?? []
+        awaitingMonitor = nil
+        judge(waiting)
+        partLoaded()
+    }
+
+    /// The stored events' timeline (nil: cancelled) with this run's minutes added to it.
+    private func geoLoaded(_ earlier: TimeHistogram?, problem: String?) {
+        if let problem { hub.fail(problem) }
+        if var earlier {
+            for (bucket, counts) in timeline.buckets { earlier.add(timeline.start(ofBucket: bucket), counts: counts) }
+            timeline = earlier
+            hub.timeline(timeline, sightings: sightings)
+        }
+        partLoaded()
+    }
+
+    private func partLoaded() {
+        loading -= 1
+        let waiters = loadWaiters
+        loadWaiters = []
+        for w in waiters { w.resume() }
+    }
+
+    /// Returns once `done` holds (checked again each time a part of the history arrives).
+    private func untilLoaded(_ done: (isolated FanoutStage) -> Bool) async {
+        while !done(self) {
+            await withCheckedContinuation { loadWaiters.append($0) }
+        }
     }
 
     /// Gives the monitor the newly stored events and tells the hub what it found.

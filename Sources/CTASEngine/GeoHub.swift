@@ -10,6 +10,13 @@ final class GeoHub: Sendable {
     private let index = Locked(GeoIndex())
     private let loadedFlag = Locked(false)
     private let cache = Locked<[HeatmapQuery: HeatmapData]>([:])
+    private let cancelled = Locked(false)
+
+    /// Stops a `load` under way at its next chunk (the engine is stopping: nobody will look).
+    func cancelLoading() { cancelled.withLock { $0 = true } }
+
+    /// Whether `cancelLoading` was called.
+    var loadCancelled: Bool { cancelled.withLock { $0 } }
 
     /// Adds committed events (their resolution-15 cells, 0 for none).
     func add(_ events: [Event], cells: [UInt64], inserted: ArraySlice<Bool>) {
@@ -26,7 +33,8 @@ final class GeoHub: Sendable {
 
     /// Reads what earlier runs stored (rows up to `throughSeq`: later ones arrive through the
     /// pipeline), in chunks so the lock is never held long. `each` sees every row's time and
-    /// severity too (the timeline is filled from the same scan).
+    /// severity too (the timeline is filled from the same scan). The scan stops early, leaving
+    /// the index partly filled, once `cancelLoading` was called (checked every chunk).
     func load(from path: String, throughSeq: Int64, each: (Timestamp, Int?) -> Void = { _, _ in }) -> String? {
         defer { loadedFlag.withLock { $0 = true } }
         do throws(StoreError) {
@@ -39,10 +47,14 @@ final class GeoHub: Sendable {
                 }
                 chunk.removeAll(keepingCapacity: true)
             }
-            try reader.scanCells(throughSeq: throughSeq) { cell, time, severity in
+            var stopped = false
+            try reader.scanCells(throughSeq: throughSeq, stoppingWhen: { stopped }) { cell, time, severity in
                 chunk.append((cell, time, severity))
                 each(time, severity)
-                if chunk.count == 50_000 { flush() }
+                if chunk.count == 50_000 {
+                    flush()
+                    stopped = loadCancelled
+                }
             }
             flush()
             return nil

@@ -180,15 +180,16 @@ public final class WarmReader {
 
     /// Every stored event's cell (0: no location), time and severity, in storage order (only
     /// those in `since..<until` and up to `throughSeq` when given), for building a geo index.
-    /// Returns the last seq read.
+    /// `stop` is asked before each row: true ends the scan there. Returns the last seq read.
     @discardableResult
     public func scanCells(since: Timestamp? = nil, until: Timestamp? = nil, throughSeq: Int64? = nil,
+                          stoppingWhen stop: () -> Bool = { false },
                           _ body: (_ cell: UInt64, _ time: Timestamp, _ severity: Int?) -> Void) throws(StoreError) -> Int64 {
         let (filter, args) = Self.spanFilter(since: since, until: until, throughSeq: throughSeq)
         let s = try database.prepare("SELECT cell, ts, severity, seq FROM events\(filter) ORDER BY seq")
         try s.bind(args)
         var last: Int64 = 0
-        while try s.step() {
+        while !stop(), try s.step() {
             let cell = s.isNull(0) ? 0 : UInt64(bitPattern: s.int64(0))
             body(cell, Timestamp(microseconds: s.int64(1)), s.isNull(2) ? nil : Int(s.int64(2)))
             last = s.int64(3)

@@ -1,0 +1,81 @@
+import CTASBehaviour
+import CTASCore
+import CTASStore
+
+/// Reads what earlier runs stored, for the fan-out stage, on a thread of its own: the
+/// behaviour monitor's history and the geo index with the timeline. On a store of ten
+/// million events this takes seconds; live batches flow meanwhile instead of waiting.
+actor StoredHistoryLoader {
+    nonisolated let executor = ThreadExecutor(name: "ctas-stored")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    private let path: String
+    /// Rows up to this seq were stored before this run (later ones arrive through the pipeline).
+    private let throughSeq: Int64
+
+    init(path: String, throughSeq: Int64) {
+        self.path = path
+        self.throughSeq = throughSeq
+    }
+
+    /// The monitor fed the last four weeks of stored activity, what it took, and what went wrong.
+    struct RebuiltMonitor: Sendable {
+        var monitor: LiveAnomalyMonitor
+        var events: Int
+        var seconds: Double
+        var problem: String?
+    }
+
+    /// Replays the last four weeks of stored activity (at most `LiveAnomalyRebuild.maximumEvents`,
+    /// the newest) into `monitor`, in time order. What it finds there is history: it goes to
+    /// the risk board (an anomaly still open raises its entity's next events) but is not listed
+    /// as found live.
+    func rebuild(_ monitor: LiveAnomalyMonitor, risk: RiskBoard?) -> RebuiltMonitor {
+        var monitor = monitor
+        let started = MonotonicClock.nanoseconds()
+        var read = 0
+        var problem: String?
+        do throws(StoreError) {
+            let reader = try WarmReader(path: path)
+            if let newest = try reader.newest() {
+                let byTime = newest.time.shifted(byMicroseconds: -Int64(monitor.options.historyHours) * 3_600_000_000)
+                let byCount = try reader.time(ofNewest: LiveAnomalyRebuild.maximumEvents)
+                let since = byCount.map { max($0, byTime) } ?? byTime
+                var chunk: [LiveAnomalyMonitor.Activity] = []
+                chunk.reserveCapacity(4096)
+                try reader.scanActivity(since: since, throughSeq: throughSeq) { time, type, entity in
+                    chunk.append(LiveAnomalyMonitor.Activity(time: time, type: type, entity: entity))
+                    if chunk.count == 4096 {
+                        // Not `risk?.record(monitor.observe(chunk))`: without a board the
+                        // argument would never be evaluated, and the monitor never fed.
+                        let found = monitor.observe(chunk)
+                        risk?.record(found)
+                        read += chunk.count
+                        chunk.removeAll(keepingCapacity: true)
+                    }
+                }
+                let found = monitor.observe(chunk)
+                risk?.record(found)
+                read += chunk.count
+            }
+        } catch {
+            problem = "anomaly history: \(error.description)"
+        }
+        monitor.forgetFindings()
+        return RebuiltMonitor(monitor: monitor, events: read, seconds: Double(MonotonicClock.nanoseconds() - started) / 1e9,
+                              problem: problem)
+    }
+
+    /// Fills `geo` with the stored events' cells and returns their timeline (nil when the
+    /// load was cancelled: the engine is stopping). A problem reading the store comes back
+    /// as words.
+    func loadGeo(into geo: GeoHub) -> (timeline: TimeHistogram?, problem: String?) {
+        var earlier = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
+        let problem = geo.load(from: path, throughSeq: throughSeq) { time, severity in
+            earlier.add(time, severity: severity.flatMap { Severity($0) })
+        }
+        return (geo.loadCancelled ? nil : earlier, problem.map { "geo index: \($0)" })
+    }
+
+    /// Lets the thread end once the calls already made have run.
+    nonisolated func finish() { executor.shutdown() }
+}

@@ -1,0 +1,132 @@
+import CTASBehaviour
+import CTASCore
+import CTASFeeds
+import CTASStore
+import CTASTestSupport
+import Foundation
+import Testing
+@testable import CTASEngine
+
+extension StoredHistoryLoader {
+    /// Occupies the loader's thread until `gate` is signalled (after signalling `holding`).
+    func hold(_ gate: DispatchSemaphore, holding: DispatchSemaphore) {
+        holding.signal()
+        gate.wait()
+    }
+}
+
+/// What earlier runs stored (the geo index, the timeline, the behaviour monitor's history)
+/// loads beside live batches: a console on a large store shows live events at once.
+@Suite struct StoredHistoryTests {
+    @Test func liveBatchesFlowWhileTheStoredHistoryLoadsAndNothingIsCountedTwiceOrLost() async throws {
+        let dir = scratch()
+        var options = ActivityGenerator.Options()
+        options.entities = 10
+        options.days = 18   // Monday to the third Thursday
+        options.seed = 23
+        var generator = ActivityGenerator(options: options)
+        let path = dir + "/activity.ndjson"
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        generator.write(to: handle)
+        try handle.close()
+        let generated = try FeedDecoderHelper.events(path)
+        let first = try #require(generated.map(\.timestamp).min())
+        let firstDay = first.microseconds.floorDivided(by: 86_400_000_000).quotient * 86_400_000_000
+        // Sixteen days stored; the last two live, with a burst of one entity at 10:00 on the
+        // last day that only the stored weeks make an anomaly.
+        let split = Timestamp(microseconds: firstDay + 16 * 86_400_000_000)
+        let burstHour = Timestamp(microseconds: firstDay + 17 * 86_400_000_000 + 10 * 3_600_000_000)
+        let burst = (0..<150).map { Event(id: "burst-\($0)", timestamp: burstHour.shifted(byMicroseconds: Int64($0) * 20_000_000), type: "conn", entity: "host-0") }
+        let stored = generated.filter { $0.timestamp < split }
+        let live = (generated.filter { $0.timestamp >= split } + burst).sorted { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
+        let all = stored + live
+        var bytes: [UInt8] = []
+        for e in stored { NDJSONEventWriter.append(e, to: &bytes) }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/stored.ndjson"))
+        _ = await (try Engine(config([.file(dir + "/stored.ndjson")], dir))).run()
+        let database = dir + "/data/warm.sqlite"
+        let newest = try #require(try WarmReader(path: database).newest())
+
+        // The loader's thread is held: nothing of the history can arrive yet.
+        let loader = StoredHistoryLoader(path: database, throughSeq: newest.seq)
+        let gate = DispatchSemaphore(value: 0), holding = DispatchSemaphore(value: 0)
+        Task { await loader.hold(gate, holding: holding) }
+        try await onOwnThread { holding.wait() }
+        let hub = MetricsHub(sources: [])
+        let geo = GeoHub()
+        let queue = BoundedQueue<CommittedBatch>(capacity: 2)
+        let monitorOptions = LiveAnomalyMonitor.Options()
+        let batches = stride(from: 0, to: live.count, by: 250).map { Array(live[$0..<min($0 + 250, live.count)]) }
+        #expect(batches.count > 8)
+        // All but the last two batches flow while the history is held; then the monitor's
+        // queue is full and the stage waits (the burst is among the events that waited).
+        let flowing = batches.count - 2
+        let waited = batches[..<flowing].reduce(0) { $0 + $1.count }
+        #expect(burst.allSatisfy { b in batches[..<flowing].contains { $0.contains { $0.id == b.id } } })
+        let fanout = FanoutStage(input: queue, hot: nil, recorder: nil, hub: hub, geo: geo, risk: nil,
+                                 anomalies: LiveAnomalyMonitor(options: monitorOptions), storedBefore: loader, waitingLimit: waited)
+        let running = Task { await fanout.run() }
+        func batch(_ events: [Event]) -> CommittedBatch {
+            CommittedBatch(events: [events], placements: [[]], rows: [WarmRowBlock()], cells: [[]],
+                           inserted: [Bool](repeating: true, count: events.count), rejectKeys: [], warnings: [:],
+                           blankLines: 0, lines: events.count, writeNanos: 0, storedEvents: 0)
+        }
+        func accepted() -> Int { hub.state.withLock { $0.totals.accepted } }
+        func waitFor(_ count: Int) async throws {
+            for _ in 0..<3_000 where accepted() < count { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        for b in batches[..<flowing] { await queue.send(batch(b)) }
+        try await waitFor(waited)
+        #expect(accepted() == waited, "live batches pass while the history is held")
+        #expect(hub.state.withLock { $0.anomalies?.rebuiltFromEvents } == nil)
+        #expect(!geo.status.loaded && geo.status.located + geo.status.unlocated == waited)
+        // The queue holds the last two batches; the stage takes neither until the history is in.
+        for b in batches[flowing...] { await queue.send(batch(b)) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(accepted() == waited, "the stage waits once the monitor's queue is full")
+
+        gate.signal()
+        queue.close()
+        await running.value
+        loader.finish()
+
+        #expect(accepted() == live.count)
+        let timeline = hub.state.withLock { $0.timeline }
+        #expect(timeline.total == all.count, "stored and live minutes, each once")
+        #expect(timeline.buckets == TimelineEngineTests.bands(all, width: timeline.width))
+        #expect(geo.status.loaded && geo.status.located + geo.status.unlocated == all.count)
+        // The monitor judged the live events after the stored ones, as if it had waited.
+        var reference = LiveAnomalyMonitor(options: monitorOptions)
+        _ = reference.observe(stored)
+        reference.forgetFindings()
+        let found = reference.observe(live)
+        #expect(found.contains { $0.entity == "host-0" && $0.start == burstHour }, "the burst is judged by the stored weeks")
+        let status = try #require(hub.state.withLock { $0.anomalies })
+        #expect(status.rebuiltFromEvents == stored.filter { $0.entity != nil }.count)
+        #expect(status.tracked == reference.status.tracked && status.untracked == reference.status.untracked)
+        #expect(status.rate == reference.status.rate && status.rare == reference.status.rare)
+        #expect(Set(status.recent.map { "\($0.entity) \($0.kind) \($0.start) \($0.detail)" })
+                == Set(found.map { "\($0.entity) \($0.kind.rawValue) \($0.start.rfc3339) \($0.detail)" }))
+        #expect(hub.state.withLock { $0.failure } == nil)
+    }
+
+    @Test func aCancelledGeoLoadStopsAtItsNextChunkAndGivesNoTimeline() async throws {
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 60_000, seed: 4)
+        _ = await (try Engine(config([.file(feed)], dir))).run()
+        let database = dir + "/data/warm.sqlite"
+        let newest = try #require(try WarmReader(path: database).newest())
+        let loader = StoredHistoryLoader(path: database, throughSeq: newest.seq)
+        defer { loader.finish() }
+        let whole = GeoHub()
+        let (timeline, problem) = await loader.loadGeo(into: whole)
+        #expect(problem == nil && timeline?.total == 60_000)
+        #expect(whole.status.located + whole.status.unlocated == 60_000)
+        let stopped = GeoHub()
+        stopped.cancelLoading()
+        let (none, again) = await loader.loadGeo(into: stopped)
+        #expect(again == nil && none == nil)
+        #expect(stopped.status.loaded && stopped.status.located + stopped.status.unlocated == 50_000, "one chunk, then it stops")
+    }
+}
