@@ -207,16 +207,7 @@ public final class CorrelationGraph {
         eventTime.append(time.microseconds)
         if time.microseconds < oldestEventTime { oldestEventTime = time.microseconds }
         eventSeverity.append(UInt8(severity?.value ?? 0))
-        if let t = typeIndex[type] {
-            eventType.append(t)
-        } else {
-            let t = UInt16(min(types.count, Int(UInt16.max)))
-            if types.count < Int(UInt16.max) {
-                types.append(type)
-                typeIndex[type] = t
-            }
-            eventType.append(t)
-        }
+        eventType.append(typeID(type))
         for node in nodes {
             edges.append(node)
             let i = Int(node)
@@ -231,6 +222,82 @@ public final class CorrelationGraph {
         }
         edgeStart.append(UInt32(edges.count))
         return slot
+    }
+
+    /// The graph's number for an event type (the last one for every type past 65,535).
+    private func typeID(_ type: String) -> UInt16 {
+        if let t = typeIndex[type] { return t }
+        let t = UInt16(min(types.count, Int(UInt16.max)))
+        if types.count < Int(UInt16.max) {
+            types.append(type)
+            typeIndex[type] = t
+        }
+        return t
+    }
+
+    /// Makes room for `count` more events (a load knows how many are coming).
+    public func reserve(events count: Int) {
+        eventIndex.reserve(eventTime.count + count)
+        eventTime.reserveCapacity(eventTime.count + count)
+        eventSeverity.reserveCapacity(eventSeverity.count + count)
+        eventType.reserveCapacity(eventType.count + count)
+        eventIDStart.reserveCapacity(eventIDStart.count + count)
+        edgeStart.reserveCapacity(edgeStart.count + count)
+    }
+
+    /// Adds `rows` in order, as `addEvent` would one by one (the nodes must exist).
+    public func addEvents(_ rows: GraphEventRows) {
+        guard rows.count > 0 else { return }
+        let first = eventTime.count
+        let types = rows.typeNames.map { typeID($0) }
+        // The arrays are worked on as locals and put back: every access to a class's stored
+        // array is checked for exclusive access, and each append for an unshared buffer.
+        var index = HashIndex()
+        swap(&index, &eventIndex)
+        index.reserve(first + rows.count)
+        rows.idBytes.withUnsafeBufferPointer { ids in
+            var start = 0
+            for r in 0..<rows.count {
+                let end = Int(rows.idEnds[r])
+                index.insert(hash: Self.hash(kind: 0, UnsafeBufferPointer(rebasing: ids[start..<end])), id: EventSlot(first + r))
+                start = end
+            }
+        }
+        swap(&index, &eventIndex)
+        let idBase = UInt32(truncatingIfNeeded: eventIDBytes.count)
+        eventIDBytes.append(contentsOf: rows.idBytes)
+        eventIDStart.append(contentsOf: rows.idEnds.lazy.map { $0 &+ idBase })
+        eventTime.append(contentsOf: rows.times)
+        if let oldest = rows.times.min(), oldest < oldestEventTime { oldestEventTime = oldest }
+        eventSeverity.append(contentsOf: rows.severities)
+        eventType.append(contentsOf: rows.typeOfRow.lazy.map { types[Int($0)] })
+        let edgeBase = UInt32(truncatingIfNeeded: edges.count)
+        edges.append(contentsOf: rows.nodes)
+        edgeStart.append(contentsOf: rows.nodeEnds.lazy.map { $0 &+ edgeBase })
+        var firstEvent: [UInt32] = [], more: [UInt32] = [], lists: [[UInt32]] = []
+        swap(&firstEvent, &nodeFirstEvent)
+        swap(&more, &nodeMore)
+        swap(&lists, &overflow)
+        var start = 0
+        for r in 0..<rows.count {
+            let slot = EventSlot(first + r)
+            let end = Int(rows.nodeEnds[r])
+            for k in start..<end {
+                let i = Int(rows.nodes[k])
+                if firstEvent[i] == Self.none {
+                    firstEvent[i] = slot
+                } else if more[i] == Self.none {
+                    more[i] = UInt32(lists.count)
+                    lists.append([slot])
+                } else {
+                    lists[Int(more[i])].append(slot)
+                }
+            }
+            start = end
+        }
+        swap(&firstEvent, &nodeFirstEvent)
+        swap(&more, &nodeMore)
+        swap(&lists, &overflow)
     }
 
     /// The slot of the event with id `id`.

@@ -40,6 +40,18 @@ struct HashIndex: Sendable {
         count += 1
     }
 
+    /// Makes room for `total` ids in all without growing one doubling at a time (a load
+    /// knows how many are coming; each doubling places every id again).
+    mutating func reserve(_ total: Int) {
+        guard total * 2 > slots.count else { return }
+        var size = slots.count
+        while size < total * 2 { size <<= 1 }
+        let old = slots
+        slots = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+        for slot in old where slot != 0 { place(slot) }
+    }
+
     /// Removes every id at or above `firstRemoved` (undoing additions after a failed commit).
     mutating func removeIDs(from firstRemoved: UInt32) {
         let kept = slots.filter { $0 != 0 && UInt32(truncatingIfNeeded: $0) &- 1 < firstRemoved }
