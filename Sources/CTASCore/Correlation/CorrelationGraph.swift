@@ -248,6 +248,8 @@ public final class CorrelationGraph {
     /// Adds `rows` in order, as `addEvent` would one by one (the nodes must exist).
     public func addEvents(_ rows: GraphEventRows) {
         guard rows.count > 0 else { return }
+        // The postings below are written through unchecked pointers.
+        precondition(rows.nodes.allSatisfy { Int($0) < nodeFirstEvent.count }, "addEvents: a node the graph does not have")
         let first = eventTime.count
         let types = rows.typeNames.map { typeID($0) }
         // The arrays are worked on as locals and put back: every access to a class's stored
@@ -278,22 +280,28 @@ public final class CorrelationGraph {
         swap(&firstEvent, &nodeFirstEvent)
         swap(&more, &nodeMore)
         swap(&lists, &overflow)
-        var start = 0
-        for r in 0..<rows.count {
-            let slot = EventSlot(first + r)
-            let end = Int(rows.nodeEnds[r])
-            for k in start..<end {
-                let i = Int(rows.nodes[k])
-                if firstEvent[i] == Self.none {
-                    firstEvent[i] = slot
-                } else if more[i] == Self.none {
-                    more[i] = UInt32(lists.count)
-                    lists.append([slot])
-                } else {
-                    lists[Int(more[i])].append(slot)
+        firstEvent.withUnsafeMutableBufferPointer { firstEvent in
+            more.withUnsafeMutableBufferPointer { more in
+                rows.nodes.withUnsafeBufferPointer { nodes in
+                    var start = 0
+                    for r in 0..<rows.count {
+                        let slot = EventSlot(first + r)
+                        let end = Int(rows.nodeEnds[r])
+                        for k in start..<end {
+                            let i = Int(nodes[k])
+                            if firstEvent[i] == Self.none {
+                                firstEvent[i] = slot
+                            } else if more[i] == Self.none {
+                                more[i] = UInt32(lists.count)
+                                lists.append([slot])
+                            } else {
+                                lists[Int(more[i])].append(slot)
+                            }
+                        }
+                        start = end
+                    }
                 }
             }
-            start = end
         }
         swap(&firstEvent, &nodeFirstEvent)
         swap(&more, &nodeMore)
