@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "CTASEngineTests", dependencies: ["CTASEngine", "CTASFeeds", "CTASStore", "CTASCore", "CTASIntel", "CTASBehaviour", "H3", "CTASTestSupport"]),
         // The project's own rules: the manifest declares what the code imports, arrows point down.
         .testTarget(name: "CTASIntelTests", dependencies: ["CTASIntel", "CTASCore", "CTASFeeds", "CTASStore", "CTASTestSupport"]),
-        .testTarget(name: "CTASBehaviourTests", dependencies: ["CTASBehaviour", "CTASCore", "CTASTestSupport"], exclude: ["Oracle"]),
+        .testTarget(name: "CTASBehaviourTests", dependencies: ["CTASBehaviour", "CTASCore", "CTASStore", "CTASTestSupport"], exclude: ["Oracle"]),
         .testTarget(name: "CTASGeoIPTests", dependencies: ["CTASGeoIP", "CTASCore", "CTASTestSupport"], exclude: ["Oracle"]),
         .testTarget(name: "CTASProjectTests", dependencies: ["CTASTestSupport"]),
         // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.

@@ -73,7 +73,7 @@ public struct AnomalyDetector: Sendable {
     private var typeSeries: [SeriesKey: HourlyCounts] = [:]
     private var report = AnomalyReport()
     private var newestHour: Int64?
-    private let extractor = IndicatorExtractor()
+    private var kindCache = IndicatorKindCache()
 
     struct SeriesKey: Hashable, Sendable {
         var entity: Int
@@ -99,12 +99,31 @@ public struct AnomalyDetector: Sendable {
 
     /// Takes the next event (in time order; stragglers are counted where they belong).
     public mutating func observe(_ event: Event) {
+        guard let name = event.entity, !name.isEmpty, options.kinds.contains(.rare) else {
+            observe(time: event.timestamp, entity: event.entity, type: event.type, country: nil, asn: nil, indicatorKinds: [])
+            return
+        }
+        let details = event.details
+        observe(time: event.timestamp, entity: name, type: event.type, country: details?.country, asn: details?.asn,
+                indicatorKinds: kindCache.kinds(of: event.indicators))
+    }
+
+    /// Takes a stored event as the scan reads it: its indicator list as stored (JSON text,
+    /// valid only during the call), classified only when the entity's firsts need it.
+    public mutating func observe(time: Timestamp, entity: String?, type: String, country: String?, asn: UInt32?,
+                                 listedIndicators json: UnsafeRawBufferPointer) {
+        let kinds = options.kinds.contains(.rare) && !(entity ?? "").isEmpty ? kindCache.kinds(ofListed: json) : []
+        observe(time: time, entity: entity, type: type, country: country, asn: asn, indicatorKinds: kinds)
+    }
+
+    private mutating func observe(time: Timestamp, entity: String?, type: String, country: String?, asn: UInt32?,
+                                  indicatorKinds: [IndicatorKind]) {
         report.events += 1
-        guard let name = event.entity, !name.isEmpty else {
+        guard let name = entity, !name.isEmpty else {
             report.eventsWithoutEntity += 1
             return
         }
-        let hour = HourlyCounts.hour(of: event.timestamp)
+        let hour = HourlyCounts.hour(of: time)
         newestHour = max(newestHour ?? hour, hour)
         let index: Int
         if let known = entityIndex[name] {
@@ -112,27 +131,27 @@ public struct AnomalyDetector: Sendable {
         } else {
             index = entities.count
             entityIndex[name] = index
-            entities.append(EntityState(name: name, firstSeen: event.timestamp))
+            entities.append(EntityState(name: name, firstSeen: time))
         }
         entities[index].counts.add(hour: hour)
-        if options.perType { typeSeries[SeriesKey(entity: index, type: event.type), default: HourlyCounts()].add(hour: hour) }
-        if options.kinds.contains(.rare) { noteFirsts(of: event, entity: index) }
+        if options.perType { typeSeries[SeriesKey(entity: index, type: type), default: HourlyCounts()].add(hour: hour) }
+        if options.kinds.contains(.rare) {
+            var values: [(Attribute, String)] = [(.type, type)]
+            if let country { values.append((.country, country)) }
+            if let asn { values.append((.asn, String(asn))) }
+            for kind in indicatorKinds { values.append((.indicatorKind, kind.name)) }
+            noteFirsts(values, at: time, entity: index)
+        }
         entities[index].events += 1
     }
 
     /// Compares the event's attributes with what its entity showed before.
-    private mutating func noteFirsts(of event: Event, entity index: Int) {
-        var values: [(Attribute, String)] = [(.type, event.type)]
-        if let country = event.details?.country { values.append((.country, country)) }
-        if let asn = event.details?.asn { values.append((.asn, String(asn))) }
-        for text in event.indicators {
-            for indicator in extractor.indicators(listed: text) { values.append((.indicatorKind, indicator.kind.name)) }
-        }
+    private mutating func noteFirsts(_ values: [(Attribute, String)], at time: Timestamp, entity index: Int) {
         // Read and changed in place: a copy of the state would copy its sets on every event.
         let events = entities[index].events
         let established = events >= options.minimumEvents
-            && event.timestamp.microseconds &- entities[index].firstSeen.microseconds >= Int64(SeasonalResiduals.minimumHours) * 3_600_000_000
-        let reportable = established && (options.since.map { event.timestamp >= $0 } ?? true)
+            && time.microseconds &- entities[index].firstSeen.microseconds >= Int64(SeasonalResiduals.minimumHours) * 3_600_000_000
+        let reportable = established && (options.since.map { time >= $0 } ?? true)
         for (attribute, value) in values where !entities[index].saturated.contains(attribute) {
             if entities[index].seen[attribute]?.contains(value) == true { continue }
             if (entities[index].seen[attribute]?.count ?? 0) >= Self.attributeCapacity {
@@ -143,7 +162,7 @@ public struct AnomalyDetector: Sendable {
             entities[index].seen[attribute, default: []].insert(value)
             guard reportable else { continue }
             let score = min(100, 50 + 25 * log10(Double(events) / Double(max(1, options.minimumEvents))))
-            report.anomalies.append(Anomaly(entity: entities[index].name, kind: .rare, start: event.timestamp, end: event.timestamp,
+            report.anomalies.append(Anomaly(entity: entities[index].name, kind: .rare, start: time, end: time,
                                             observed: 1, expected: 0, score: score, detail: "new \(attribute.rawValue) \(value)"))
         }
     }

@@ -233,6 +233,22 @@ public final class WarmReader {
         }
     }
 
+    /// What a behaviour scan needs of each stored event in `since..<until` (either open), in
+    /// time order then storage order (as `forEachEvent` gives them), without making events:
+    /// time, entity, type, country, AS number, and the indicator list as its stored JSON text
+    /// (valid only during `body`).
+    public func scanBehaviour(since: Timestamp?, until: Timestamp?,
+                              _ body: (_ time: Timestamp, _ entity: String?, _ type: String, _ country: String?, _ asn: UInt32?,
+                                       _ indicators: UnsafeRawBufferPointer) -> Void) throws(StoreError) {
+        let (filter, args) = Self.spanFilter(since: since, until: until, throughSeq: nil)
+        let s = try database.prepare("SELECT ts, entity, type, country, asn, indicators FROM events\(filter) ORDER BY ts, seq")
+        try s.bind(args)
+        while try s.step() {
+            body(Timestamp(microseconds: s.int64(0)), s.text(1), s.text(2) ?? "", s.text(3),
+                 s.isNull(4) ? nil : UInt32(clamping: s.int64(4)), s.textBytes(5))
+        }
+    }
+
     /// The time of the `rank`-th newest stored event (1: the newest); nil when fewer are stored.
     public func time(ofNewest rank: Int) throws(StoreError) -> Timestamp? {
         guard rank >= 1 else { return nil }

@@ -1,0 +1,88 @@
+import CTASCore
+import CTASStore
+import CTASTestSupport
+import Foundation
+import Testing
+@testable import CTASBehaviour
+
+/// `ctas anomalies` reads only the columns the detector needs (`WarmReader.scanBehaviour`) and
+/// remembers indicator kinds: its report must be the one made from whole stored events.
+@Suite struct AnomalyScanTests {
+    /// Planted activity with attributes that make firsts: countries, AS numbers, indicator
+    /// lists of every kind (repeated, defanged, with JSON escapes, empty, non-ASCII), events
+    /// without an entity, and ties in time.
+    static func events() -> [Event] {
+        let activity = PlantedActivity(entities: 30, days: 24, bursts: 6, silences: 2, seed: 99)
+        var rng = TestRandom(seed: 5)
+        let lists: [[String]] = [
+            [], ["10.1.2.3"], ["evil[.]example.com", "10.1.2.3"], ["hxxps://bad.example/x?q=\"1\""],
+            ["d41d8cd98f00b204e9800998ecf8427e"], ["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "a@b.example"],
+            ["plain words", "  "], ["2001:db8::1"], ["CVE-2024-3094"], ["tab\there\\", "ünïcode.example"],
+            ["10.1.2.3", "10.1.2.3", "evil[.]example.com"],
+        ]
+        var out: [Event] = []
+        for (i, e) in activity.events.enumerated() {
+            let pick = Int(rng.next() % 40)
+            var details: Event.Details?
+            if pick < 10 {
+                details = Event.Details(country: ["US", "DE", "KP", "BR"][pick % 4], asn: pick < 5 ? UInt32(64_500 + pick) : nil)
+            }
+            let indicators = pick < lists.count * 3 ? lists[pick % lists.count] : []
+            let entity = pick == 39 ? nil : (pick == 38 ? "" : e.entity)
+            out.append(Event(id: "e\(i)", timestamp: e.timestamp, type: pick == 37 ? "rare-\(i % 50)" : e.type,
+                             entity: entity, indicators: indicators, details: details))
+        }
+        return out
+    }
+
+    @Test(arguments: [false, true])
+    func theColumnScanReportsWhatWholeEventsReport(since: Bool) throws {
+        let dir = Scratch.directory("anomaly-scan")
+        let events = Self.events()
+        let warm = try WarmTier(path: dir + "/warm.sqlite")
+        for start in stride(from: 0, to: events.count, by: 5_000) {
+            _ = try warm.commit(Array(events[start..<min(start + 5_000, events.count)]), deadLetterSize: nil)
+        }
+        var options = AnomalyOptions()
+        if since, let first = events.map(\.timestamp).min() {
+            options.since = first.shifted(byMicroseconds: 17 * 86_400_000_000)
+        }
+        let history: Duration = .seconds(10 * 86_400)
+        let scanned = try AnomalyDetector.scan(warmDatabase: dir + "/warm.sqlite", options: options, history: history)
+        // The reference: every stored event made whole, as the scan used to read them.
+        var query = EventQuery()
+        query.since = options.since.map { $0 - history }
+        query.limit = Int.max
+        var detector = AnomalyDetector(options: options)
+        try WarmReader(path: dir + "/warm.sqlite").forEachEvent(query) { detector.observe($0) }
+        let whole = detector.finish()
+        #expect(scanned.events == whole.events && scanned.eventsWithoutEntity == whole.eventsWithoutEntity)
+        #expect(scanned.entities == whole.entities && scanned.saturatedAttributes == whole.saturatedAttributes)
+        #expect(scanned.seriesScored == whole.seriesScored && scanned.seriesUnscored == whole.seriesUnscored)
+        #expect(scanned.anomalies == whole.anomalies)
+        for attribute in ["new type ", "new country ", "new asn ", "new indicator kind "] {
+            #expect(scanned.anomalies.contains { $0.kind == .rare && $0.detail.hasPrefix(attribute) }, "firsts of \(attribute)are compared")
+        }
+        #expect(scanned.anomalies.contains { $0.kind == .rate } && scanned.anomalies.contains { $0.kind == .rare })
+    }
+
+    @Test func rememberedKindsAreTheExtractorsAndAFullCacheStartsAgain() {
+        var cache = IndicatorKindCache()
+        let extractor = IndicatorExtractor()
+        let values = ["10.0.0.1", "evil[.]example.com", "hxxp://x.example/a", "nothing here", "", "a@b.example",
+                      "d41d8cd98f00b204e9800998ecf8427e 10.9.9.9"]
+        for _ in 0..<3 {
+            for v in values {
+                var expected: [IndicatorKind] = []
+                for i in extractor.indicators(listed: v) where !expected.contains(i.kind) { expected.append(i.kind) }
+                #expect(cache.kinds(of: [v]) == expected, "\(v)")
+                var json = JSONString.array([v, v])
+                json.withUTF8 { #expect(cache.kinds(ofListed: UnsafeRawBufferPointer($0)) == expected, "\(v) listed") }
+            }
+        }
+        var broken = "[\"10.0.0.1\", "
+        broken.withUTF8 { #expect(cache.kinds(ofListed: UnsafeRawBufferPointer($0)).isEmpty, "a cut list holds nothing") }
+        for i in 0..<(IndicatorKindCache.capacity + 10) { _ = cache.kinds(of: ["10.\(i >> 16 & 255).\(i >> 8 & 255).\(i & 255)"]) }
+        #expect(cache.kinds(of: ["evil[.]example.com"]) == [.domain])
+    }
+}
