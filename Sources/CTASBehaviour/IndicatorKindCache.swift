@@ -1,45 +1,92 @@
 import CTASCore
 
-/// The kinds of indicator an event's listed values hold, remembered: a scan of ten million
-/// stored events spent a third of its time decoding each event's list and running the
-/// extractor over values it had classified many times before.
+/// The kinds of indicator an event's listed values hold, remembered per value: a scan of ten
+/// million stored events spent a third of its time decoding each event's list and running the
+/// extractor over values it had classified many times before (popular values recur).
 struct IndicatorKindCache: Sendable {
     private let extractor = IndicatorExtractor()
-    /// Whole stored lists (their JSON text) by a hash of their bytes, with the bytes to check.
-    private var lists: [Int: (bytes: [UInt8], kinds: [IndicatorKind])] = [:]
-    private var values: [String: [IndicatorKind]] = [:]
-    /// Entries kept at most in each table; a full table starts again empty.
-    static let capacity = 200_000
+    /// Values by a hash of their bytes, with the bytes to check.
+    private var values: [Int: Entry] = [:]
+
+    private struct Entry: Sendable {
+        var bytes: [UInt8]
+        var kinds: [IndicatorKind]
+    }
+    /// Values kept at most; a full cache starts again empty.
+    static let capacity = 100_000
 
     /// The distinct kinds of `texts`' indicators, in the order the extractor first finds them.
     mutating func kinds(of texts: [String]) -> [IndicatorKind] {
         var out: [IndicatorKind] = []
-        for text in texts {
-            for kind in kinds(ofValue: text) where !out.contains(kind) { out.append(kind) }
+        for var text in texts {
+            // Looked up inside the closure, remembered outside it: a closure (`??`'s too) that
+            // changed the cache copied its whole table on every call in a debug build.
+            let (key, known) = text.withUTF8 { lookUp(UnsafeRawBufferPointer($0)) }
+            if let known {
+                add(known, to: &out)
+            } else {
+                let found = classify(text, key: key, bytes: Array(text.utf8))
+                add(found, to: &out)
+            }
         }
         return out
     }
 
-    /// The same for a stored list: `json` is its JSON array text (a malformed one holds none).
+    /// The same for a stored list: `json` is its JSON array text as the warm tier writes it
+    /// (`["a","b"]`); any other form is decoded in full, and a malformed one holds none.
     mutating func kinds(ofListed json: UnsafeRawBufferPointer) -> [IndicatorKind] {
-        guard json.count > 2 else { return [] }
-        var hasher = Hasher()
-        hasher.combine(bytes: json)
-        let key = hasher.finalize()
-        if let known = lists[key], known.bytes.elementsEqual(json) { return known.kinds }
-        let texts = JSONString.decodeArray(String(decoding: json, as: UTF8.self)) ?? []
-        let found = kinds(of: texts)
-        if lists.count >= Self.capacity { lists.removeAll(keepingCapacity: true) }
-        if lists[key] == nil { lists[key] = (Array(json), found) }
-        return found
+        var out: [IndicatorKind] = []
+        let quote = UInt8(ascii: "\""), n = json.count
+        guard n >= 2, json[0] == UInt8(ascii: "["), json[n - 1] == UInt8(ascii: "]") else { return decoded(json) }
+        var i = 1
+        while i < n - 1 {
+            // Each element: a string without escapes, then a comma or the end.
+            guard json[i] == quote else { return decoded(json) }
+            var end = i + 1
+            while end < n - 1, json[end] != quote {
+                if json[end] == UInt8(ascii: "\\") { return decoded(json) }
+                end += 1
+            }
+            guard end < n - 1 else { return decoded(json) }
+            add(kinds(ofValue: UnsafeRawBufferPointer(rebasing: json[(i + 1)..<end])), to: &out)
+            i = end + 1
+            if i < n - 1 {
+                guard json[i] == UInt8(ascii: ","), i + 1 < n - 1 else { return decoded(json) }
+                i += 1
+            }
+        }
+        return out
     }
 
-    private mutating func kinds(ofValue text: String) -> [IndicatorKind] {
-        if let known = values[text] { return known }
+    private mutating func decoded(_ json: UnsafeRawBufferPointer) -> [IndicatorKind] {
+        kinds(of: JSONString.decodeArray(String(decoding: json, as: UTF8.self)) ?? [])
+    }
+
+    private func add(_ kinds: [IndicatorKind], to out: inout [IndicatorKind]) {
+        for kind in kinds where !out.contains(kind) { out.append(kind) }
+    }
+
+    private mutating func kinds(ofValue bytes: UnsafeRawBufferPointer) -> [IndicatorKind] {
+        let (key, known) = lookUp(bytes)
+        if let known { return known }
+        return classify(String(decoding: bytes, as: UTF8.self), key: key, bytes: Array(bytes))
+    }
+
+    /// The hash of `bytes` and, when the cache holds them, their kinds.
+    private func lookUp(_ bytes: UnsafeRawBufferPointer) -> (key: Int, kinds: [IndicatorKind]?) {
+        var hasher = Hasher()
+        hasher.combine(bytes: bytes)
+        let key = hasher.finalize()
+        guard let known = values[key], known.bytes.elementsEqual(bytes) else { return (key, nil) }
+        return (key, known.kinds)
+    }
+
+    /// Runs the extractor over a value and remembers what it found.
+    private mutating func classify(_ text: String, key: Int, bytes: [UInt8]) -> [IndicatorKind] {
         var found: [IndicatorKind] = []
         for indicator in extractor.indicators(listed: text) where !found.contains(indicator.kind) { found.append(indicator.kind) }
         if values.count >= Self.capacity { values.removeAll(keepingCapacity: true) }
-        values[text] = found
+        values[key] = Entry(bytes: bytes, kinds: found)
         return found
     }
 }
