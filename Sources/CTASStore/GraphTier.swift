@@ -148,14 +148,23 @@ public final class GraphTier {
         }
     }
 
-    /// How many rows a load will read, when the store can say cheaply: from `firstSlot` to the
-    /// newest slot, else the stored count (nil when neither is known).
+    /// How many rows a load will read, when the store can say cheaply: from `firstSlot` (else
+    /// the oldest slot) to the newest, and no more than the stored count (`counted`, when
+    /// known) or `reservedRowsLimit`. Slots and count come from the file: a damaged one must
+    /// not make the load set aside memory for rows that are not there.
     private func expectedRows(from firstSlot: Int64?, counted: Int) throws(StoreError) -> Int? {
-        guard let firstSlot else { return counted > 0 ? counted : nil }
-        guard let last = try database.scalar("SELECT max(slot) FROM graph_events") else { return nil }
-        let (span, overflow) = last.subtractingReportingOverflow(firstSlot)
-        return overflow || span < 0 || span >= Int64(Int32.max) ? nil : Int(span) + 1
+        var oldest = firstSlot
+        if oldest == nil { oldest = try database.scalar("SELECT min(slot) FROM graph_events") }
+        guard let last = try database.scalar("SELECT max(slot) FROM graph_events"), let first = oldest else { return nil }
+        let (span, overflow) = last.subtractingReportingOverflow(first)
+        guard !overflow, span >= 0 else { return nil }
+        var rows = Int(min(span, Int64(Self.reservedRowsLimit) - 1)) + 1
+        if counted >= 0 { rows = min(rows, counted) }
+        return rows
     }
+
+    /// Rows a load makes room for at most before reading (more still load, growing as they come).
+    static let reservedRowsLimit = 1 << 23
 
     /// The first slot of the newest stored rows that fit `budget` once held, or nil when all
     /// of them may (or the estimate cannot be made). Bytes per event are estimated from the

@@ -289,6 +289,26 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
         } throws: { ($0 as? StoreError)?.message.contains("graph_events row for a: node list is corrupt") == true }
     }
 
+    /// A load makes room up front for the rows its slots say are coming; a file whose slots
+    /// span far more than it holds (damaged, or written by hand) still loads, without setting
+    /// memory aside for rows that are not there (the stored count bounds it).
+    @Test func slotsFarApartDoNotMakeTheLoadReserveTheirSpan() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            try commit([event("a", day: 0, ["evil.com"]), event("b", day: 1, ["evil.com", "10.9.8.7"])], warm: warm, graph: graph)
+            try warm.database.execute("UPDATE graph_events SET slot = 9223372036854775000 WHERE id = 'b'")
+        }
+        let reader = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+        #expect(reader.graph.eventCount == 2)
+        #expect(Set(reader.eventIDs(holding: Indicator(.domain, "evil.com"))) == ["a", "b"])
+        #expect(reader.graph.memoryBytes < 1 << 20, "\(reader.graph.memoryBytes) bytes")
+        #expect(GraphTier.reservedRowsLimit <= 1 << 23)
+    }
+
     @Test func nodeListEncodingRoundTrips() {
         let ids: [CorrelationGraph.NodeID] = [0, 1, 127, 128, 16_383, 16_384, 2_097_151, 1 << 28, UInt32.max]
         var bytes: [UInt8] = []
