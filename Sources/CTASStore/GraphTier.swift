@@ -236,6 +236,8 @@ public final class GraphTier {
         guard let insertNode, let insertEvent, let setCount else { throw .readOnly(path: database.path) }
         var ids: [CorrelationGraph.NodeID] = []
         var blob: [UInt8] = []
+        // The events held go to the graph as one batch (a batch past `typeCapacity` types in two).
+        var rows = GraphEventRows(capacity: holdsEvents ? entries.count : 0)
         for entry in entries {
             ids.removeAll(keepingCapacity: true)
             for indicator in entry.indicators {
@@ -250,7 +252,13 @@ public final class GraphTier {
                 ids.append(node)
             }
             let e = entry.event
-            if holdsEvents { graph.addEvent(id: e.id, time: e.timestamp, type: e.type, severity: e.severity, nodes: ids) }
+            if holdsEvents {
+                if rows.isFull(rows: Int.max) {
+                    graph.addEvents(rows)
+                    rows.removeAll()
+                }
+                rows.append(id: e.id, time: e.timestamp, type: e.type, severity: e.severity, nodes: ids)
+            }
             if newestEventTime.map({ e.timestamp > $0 }) ?? true { newestEventTime = e.timestamp }
             blob.removeAll(keepingCapacity: true)
             Self.encode(ids, into: &blob)
@@ -262,6 +270,7 @@ public final class GraphTier {
             try insertEvent.step()
             insertEvent.reset()
         }
+        graph.addEvents(rows)
         guard !entries.isEmpty else { return }
         storedEvents += entries.count
         try writeCount(setCount)

@@ -220,6 +220,37 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
         #expect(held * 4 >= everything.graph.eventCount * 3 / 2 && held < stored.count, "held \(held), trimmed \(everything.graph.eventCount)")
     }
 
+    /// A commit's events reach the graph as one batch; one holding more types than a batch
+    /// tells apart (`GraphEventRows.typeCapacity`) is added in parts. Either way memory holds
+    /// what a reload reads back: every event's id, time, type, severity and links.
+    @Test func aCommitWithManyTypesHoldsWhatAReloadReads() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let events = (0..<600).map { n in
+            Event(id: "m-\(n)", timestamp: Timestamp(microseconds: (1_795_132_800 + Int64(n)) * 1_000_000), type: "type_\(n % 300)",
+                  severity: n % 3 == 0 ? nil : Severity(n % 10 + 1), indicators: ["45.9.\(n % 150).1", "c2-\(n % 200).badhost.net"])
+        }
+        #expect(Set(events.map(\.type)).count > GraphEventRows.typeCapacity)
+        var held: [GraphEvent] = []
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            try commit(events, warm: warm, graph: graph)
+            #expect(graph.graph.eventCount == 600)
+            held = (0..<600).map { graph.graph.event(CorrelationGraph.EventSlot($0)) }
+        }
+        #expect(held.map(\.id) == events.map(\.id))
+        #expect(held.map(\.type) == events.map(\.type))
+        #expect(held.map(\.severity) == events.map(\.severity))
+        #expect(held.allSatisfy { $0.indicatorCount == 2 })
+        let reader = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+        #expect((0..<600).map { reader.graph.event(CorrelationGraph.EventSlot($0)) } == held)
+        // m-3 shares 45.9.3.1 with 153, 303 and 453, and c2-3.badhost.net with 203 and 403.
+        let n = try #require(reader.neighbors(NeighborQuery(focus: .event("m-3"), limit: 1000)))
+        #expect(Set(n.neighbors.map(\.event.id)) == ["m-153", "m-303", "m-453", "m-203", "m-403"])
+    }
+
     @Test func aFailedCommitLeavesMemoryAndDatabaseAsBefore() throws {
         let dir = scratchDirectory()
         let warm = try WarmTier(path: dir + "/warm.sqlite")

@@ -194,33 +194,14 @@ public final class CorrelationGraph {
     // MARK: Events
 
     /// Adds an event holding `nodes`; returns its slot. The caller adds each event once
-    /// (the graph tier only adds events the warm tier accepted as new).
+    /// (the graph tier only adds events the warm tier accepted as new). One event is a batch
+    /// of one: `addEvents` is the only place events and postings are written.
     @discardableResult
     public func addEvent(id: String, time: Timestamp, type: String, severity: Severity?, nodes: [NodeID]) -> EventSlot {
         let slot = EventSlot(eventTime.count)
-        var id = id
-        id.withUTF8 { bytes in
-            eventIDBytes.append(contentsOf: bytes)
-            eventIndex.insert(hash: Self.hash(kind: 0, bytes), id: slot)
-        }
-        eventIDStart.append(UInt32(eventIDBytes.count))
-        eventTime.append(time.microseconds)
-        if time.microseconds < oldestEventTime { oldestEventTime = time.microseconds }
-        eventSeverity.append(UInt8(severity?.value ?? 0))
-        eventType.append(typeID(type))
-        for node in nodes {
-            edges.append(node)
-            let i = Int(node)
-            if nodeFirstEvent[i] == Self.none {
-                nodeFirstEvent[i] = slot
-            } else if nodeMore[i] == Self.none {
-                nodeMore[i] = UInt32(overflow.count)
-                overflow.append([slot])
-            } else {
-                overflow[Int(nodeMore[i])].append(slot)
-            }
-        }
-        edgeStart.append(UInt32(edges.count))
+        var rows = GraphEventRows(capacity: 1)
+        rows.append(id: id, time: time, type: type, severity: severity, nodes: nodes)
+        addEvents(rows)
         return slot
     }
 

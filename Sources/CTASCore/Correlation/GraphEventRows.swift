@@ -1,6 +1,7 @@
-/// Stored events, column by column, for `CorrelationGraph.addEvents`: a load adds millions of
-/// events, and one call per few thousand keeps the per-event cost to copying (one call per
-/// event checked every array it grew for exclusive, unshared access: half the load).
+/// Events, column by column, for `CorrelationGraph.addEvents`: a load adds millions of stored
+/// events and a commit its new ones, and one call per batch keeps the per-event cost to
+/// copying (one call per event checked every array it grew for exclusive, unshared access:
+/// half the load).
 public struct GraphEventRows: Sendable {
     public private(set) var count = 0
     /// Every event's id bytes, back to back; `idEnds[r]` ends row r's.
@@ -18,8 +19,9 @@ public struct GraphEventRows: Sendable {
     private(set) var nodes: [CorrelationGraph.NodeID] = []
     private(set) var nodeEnds: [UInt32] = []
 
-    /// Types told apart per batch at most (a batch with more is cut short by `isFull`).
-    static let typeCapacity = 256
+    /// Types told apart per batch at most (a batch with more is cut short by `isFull`): each
+    /// row finds its type by a walk of the batch's types.
+    public static let typeCapacity = 256
 
     public init(capacity: Int = 4096) {
         idEnds.reserveCapacity(capacity)
@@ -43,6 +45,16 @@ public struct GraphEventRows: Sendable {
         nodes.append(contentsOf: list)
         nodeEnds.append(UInt32(truncatingIfNeeded: nodes.count))
         count += 1
+    }
+
+    /// Adds a row from an event's fields as strings (a live commit).
+    public mutating func append(id: String, time: Timestamp, type: String, severity: Severity?, nodes list: [CorrelationGraph.NodeID]) {
+        var id = id, type = type
+        id.withUTF8 { idBytes in
+            type.withUTF8 { typeBytes in
+                append(id: UnsafeRawBufferPointer(idBytes), time: time, type: UnsafeRawBufferPointer(typeBytes), severity: severity, nodes: list)
+            }
+        }
     }
 
     /// Empties the batch, keeping its storage.
