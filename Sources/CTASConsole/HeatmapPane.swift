@@ -184,13 +184,15 @@ public enum HeatmapPane {
         x += b.write(state.range == nil ? "  window " : "  range ", x: x, y: y, style: .muted, clip: inner)
         x += b.write(state.range.map(Self.rangeText) ?? state.window.rawValue, x: x, y: y, style: Style(.accent, bold: true), clip: inner)
         x += b.write("  " + (state.weighting == .count ? "events" : "severity"), x: x, y: y, style: .text, clip: inner)
+        // Live events show while the stored ones load: the map says first that it is not whole yet.
+        if !context.snapshot.geo.loaded {
+            x += b.write("  loading stored events…", x: x, y: y, style: .muted, clip: inner)
+        }
         if let data = state.data, data.query.resolution == res {
             x += b.write("  \(Format.count(data.analysis.hotspots.count)) hot\(data.query.area == nil ? "" : " in view")", x: x, y: y,
                          style: Style(data.analysis.hotspots.isEmpty ? .muted : .hotspot), clip: inner)
             x += b.write("  \(Format.count(data.locatedInWindow)) on map", x: x, y: y, style: .text, clip: inner)
             if data.unlocated > 0 { x += b.write("  \(Format.count(data.unlocated)) unlocated", x: x, y: y, style: .muted, clip: inner) }
-        } else if !context.snapshot.geo.loaded {
-            x += b.write("  loading stored events…", x: x, y: y, style: .muted, clip: inner)
         }
         if state.loading { x += b.write("  …", x: x, y: y, style: .muted, clip: inner) }
         if state.land == nil { x += b.write("  no land mask", x: x, y: y, style: Style(.warning), clip: inner) }

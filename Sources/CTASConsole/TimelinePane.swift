@@ -18,7 +18,7 @@ public enum TimelinePane {
         let histogram = context.snapshot.timeline
         let view = context.state.timeline
         guard let scale = view.scale(histogram, columns: inner.width) else {
-            b.write("no events yet", x: inner.x, y: inner.y, style: .muted, clip: inner)
+            b.write(context.snapshot.geo.loaded ? "no events yet" : "loading stored events…", x: inner.x, y: inner.y, style: .muted, clip: inner)
             return
         }
         let bins = scale.bin(histogram)
@@ -41,6 +41,8 @@ public enum TimelinePane {
         if outside > 0 {
             x += b.write(" · \(Format.count(outside)) outside" + (view.zoom == nil ? "" : " (0: fit)"), x: x, y: inner.y, style: .muted, clip: inner)
         }
+        // This run's minutes show while the stored ones load (they arrive with the geo index).
+        if !context.snapshot.geo.loaded { x += b.write(" · loading stored events…", x: x, y: inner.y, style: .muted, clip: inner) }
         if let range = context.state.range {
             let text = "panes follow \(HeatmapPane.rangeText(range)) (esc clears)"
             let tx = max(x + 2, inner.maxX - DisplayText.width(text))

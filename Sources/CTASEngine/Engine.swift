@@ -269,7 +269,7 @@ public final class Engine: Sendable {
         storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph, intel: intel), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
                                 storedEvents: storedEvents)
-        let geo = GeoHub()
+        let geo = GeoHub(loaded: storedThroughSeq <= 0 || !configuration.geoIndex)
         self.geo = geo
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: configuration.geoIndex ? geo : nil,
                                   risk: risk,

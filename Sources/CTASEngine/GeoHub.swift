@@ -8,9 +8,13 @@ import H3
 /// until the index changes.
 final class GeoHub: Sendable {
     private let index = Locked(GeoIndex())
-    private let loadedFlag = Locked(false)
+    private let loadedFlag: Locked<Bool>
     private let cache = Locked<[HeatmapQuery: HeatmapData]>([:])
     private let cancelled = Locked(false)
+
+    /// `loaded`: nothing stored will be loaded (a fresh store, or no geo index), so the index
+    /// is whole from the start; otherwise it is whole once `load` has run.
+    init(loaded: Bool = false) { loadedFlag = Locked(loaded) }
 
     /// Stops a `load` under way at its next chunk (the engine is stopping: nobody will look).
     func cancelLoading() { cancelled.withLock { $0 = true } }

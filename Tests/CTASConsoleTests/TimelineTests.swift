@@ -1,5 +1,6 @@
 import CTASCore
 import CTASEngine
+import H3
 import Testing
 @testable import CTASConsole
 
@@ -156,6 +157,42 @@ import Testing
         // end: back to the newest bucket, following it.
         _ = press(.end, &state)
         #expect(state.timeline.cursor == nil)
+    }
+
+    /// While the stored history loads, the timeline holds only this run's minutes and the map
+    /// only live events: both say they are not whole yet, and stop saying so once loaded.
+    @Test func whileTheStoredHistoryLoadsTheTimelineAndTheMapSaySo() throws {
+        func header(_ s: Snapshot) -> String {
+            var b = ScreenBuffer(width: 140, height: 12)
+            let render = RenderContext(snapshot: s, state: freshState(), glyphs: .unicode, keymap: .standard, now: now)
+            TimelinePane.render(into: &b, area: b.bounds, context: render, focused: true)
+            return b.row(1)
+        }
+        var loading = Self.snapshot()
+        loading.geo.loaded = false
+        var loaded = loading
+        loaded.geo.loaded = true
+        #expect(header(loading).contains("events · loading stored events…"))
+        #expect(!header(loaded).contains("loading"))
+        var empty = Snapshot()
+        empty.geo.loaded = false
+        #expect(header(empty).contains("loading stored events…") && !header(empty).contains("no events yet"))
+        empty.geo.loaded = true
+        #expect(header(empty).contains("no events yet"))
+
+        let viewport = HeatmapViewport()
+        let res = viewport.displayResolution(width: 100)
+        let cell = try #require(try? H3.latLngToCell(lat: 48.85, lng: 2.35, res: res))
+        var state = heatmapState(viewport, width: 100, tallies: [cell: CellTally(count: 3, severitySum: 9)])
+        state.heatmap.land = nil
+        func mapHeader(_ s: Snapshot) -> String {
+            var b = ScreenBuffer(width: 140, height: 40)
+            HeatmapPane.render(into: &b, area: b.bounds, context: RenderContext(snapshot: s, state: state, glyphs: .unicode, keymap: .standard, now: now),
+                               focused: true)
+            return b.row(1)
+        }
+        #expect(mapHeader(loading).contains("events  loading stored events…  1 hot"), "live events on the map, the stored ones coming")
+        #expect(mapHeader(loaded).contains("on map") && !mapHeader(loaded).contains("loading"))
     }
 
     @Test func anEmptyTimelineSaysSoAndRandomKeysNeverBreakIt() throws {

@@ -23,6 +23,7 @@ import Testing
 
     static func checkLive(feed: String, dir: String, events: Int) async throws {
         let engine = try Engine(config([.file(feed)], dir))
+        #expect(engine.snapshot.geo.loaded, "a fresh store has nothing to load: the index is whole from the start")
         _ = await engine.run()
         for res in [0, 3, 7] {
             let live = await engine.heatmap(HeatmapQuery(resolution: res))
@@ -42,6 +43,7 @@ import Testing
         // A second engine on the same data reads the stored events before its own.
         let (more, moreCounts) = try await writeFeed(dir, events: 2_000, seed: 77, name: "more.ndjson")
         let second = try Engine(config([.file(more)], dir))
+        #expect(!second.snapshot.geo.loaded, "the stored events are still to load")
         _ = await second.run()
         let reloaded = await second.heatmap(HeatmapQuery(resolution: 5))
         #expect(reloaded.tallies == (try Self.storedTallies(dir, res: 5)), "stored and new, counted once each")
