@@ -103,6 +103,9 @@ public final class Engine: Sendable {
         /// (the console, replays). `ctas ingest` asks none: it keeps only the graph's nodes and
         /// writes its rows, so its memory does not grow with the stored history.
         public var graphHoldsEvents = true
+        /// Stored graph event rows read per step of the graph's load. The first commits go in
+        /// between steps (they need only the nodes); questions to the graph wait for the end.
+        public var graphLoadStep = 32_768
         /// Keep the hot tier: the newest events in memory, the live view's recent window. A
         /// headless command has no live view; it skips the tier (up to its memory cap, 48 MiB
         /// by default) and reports it unavailable, its routing decisions as skips.
@@ -137,6 +140,9 @@ public final class Engine: Sendable {
 
     /// Whether a reload of the intelligence was offered and has loaded (tests).
     var intelReloadHasLoaded: Bool { intelReloads?.latestHasLoaded ?? false }
+
+    /// The ids of the events the graph holds, in slot order (tests: a load's order).
+    func graphEventIDs() async -> [String] { await storeStage.graphEventIDs() }
     private let fanoutStage: FanoutStage
     private let fanoutQueue: BoundedQueue<CommittedBatch>
     private let lineQueues: [BoundedQueue<LineBatch>]
@@ -268,7 +274,7 @@ public final class Engine: Sendable {
         fanoutQueue = BoundedQueue(capacity: 2)
         storeStage = StoreStage(tiers: StoreStage.Tiers(warm: warm, graph: graph, intel: intel), deadLetters: deadLetters, input: storeQueue, output: fanoutQueue, hub: hub,
                                 control: control, ledgers: ledgers, warmRetention: configuration.rules.warmRetention,
-                                storedEvents: storedEvents)
+                                storedEvents: storedEvents, graphLoadStep: configuration.graphLoadStep)
         let geo = GeoHub(loaded: storedThroughSeq <= 0 || !configuration.geoIndex)
         self.geo = geo
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: configuration.geoIndex ? geo : nil,

@@ -30,6 +30,10 @@ actor StoreStage {
     private let warmRetention: Duration
     private var ledgers: [SourceLedger]
     private var lastPurgeNanos: UInt64 = 0
+    /// Stored graph event rows read per step of the load between commits.
+    private let graphLoadStep: Int
+    /// Time spent loading the graph so far (its steps, not the commits between them).
+    private var graphLoadNanos: UInt64 = 0
     /// Where the route stage learns that an import changed the intelligence (nil: no matching).
     private var storedEvents: Int
     /// Events committed per transaction at most (batches are coalesced up to this). Larger
@@ -53,7 +57,7 @@ actor StoreStage {
 
     init(tiers: sending Tiers, deadLetters: sending DeadLetterFile,
          input: BoundedQueue<EventBatch>, output: BoundedQueue<CommittedBatch>, hub: MetricsHub, control: ReplayControl, ledgers: [SourceLedger],
-         warmRetention: Duration, storedEvents: Int) {
+         warmRetention: Duration, storedEvents: Int, graphLoadStep: Int = 32_768) {
         self.warm = tiers.warm
         self.graph = tiers.graph
         self.intel = tiers.intel
@@ -65,6 +69,7 @@ actor StoreStage {
         self.ledgers = ledgers
         self.warmRetention = warmRetention
         self.storedEvents = storedEvents
+        self.graphLoadStep = max(1, graphLoadStep)
     }
 
     func run() async {
@@ -73,8 +78,23 @@ actor StoreStage {
             output.close()
             executor.shutdown()
         }
-        loadGraph()
-        while let first = await input.receive() {
+        beginGraphLoad()
+        while true {
+            // While the stored graph loads, a step of it runs between commits (and back to
+            // back when nothing waits), and the actor takes questions between steps.
+            let first: EventBatch
+            if graph.eventsLoading {
+                loadGraphStep()
+                if let ready = input.poll() {
+                    first = ready
+                } else {
+                    if !input.isClosed { await Task.yield() }
+                    continue
+                }
+            } else {
+                guard let next = await input.receive() else { break }
+                first = next
+            }
             var group = [first]
             var count = first.events.count
             func gather() {
@@ -85,7 +105,7 @@ actor StoreStage {
             }
             gather()
             let oldest = group.lazy.map(\.readAtNanos).filter { $0 > 0 }.min() ?? MonotonicClock.nanoseconds()
-            while count < Self.lingerEvents, !input.isClosed {
+            while count < Self.lingerEvents, !input.isClosed, !graph.eventsLoading {
                 let now = MonotonicClock.nanoseconds()
                 let due = oldest &+ Self.lingerNanos
                 guard now < due else { break }
@@ -106,18 +126,37 @@ actor StoreStage {
         try? warm.saveKeyFilter()
     }
 
-    /// Reads the stored graph into memory before the first commit (queries meanwhile find
-    /// nothing; the snapshot says the graph is loading).
-    private func loadGraph() {
+    /// Reads the stored graph's nodes before the first commit (all a commit needs); its event
+    /// rows follow in steps between commits (`loadGraphStep`). Until they are in, questions
+    /// find nothing and the snapshot says the graph is loading.
+    private func beginGraphLoad() {
         let started = MonotonicClock.nanoseconds()
         do throws(StoreError) {
-            try graph.load()
+            try graph.beginLoad()
         } catch {
-            hub.fail(error.message)
-            control.apply(.stop)
+            failLoad(error)
         }
-        let seconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
-        publishGraph(loadSeconds: seconds)
+        graphLoadNanos += MonotonicClock.nanoseconds() - started
+        publishGraph(loadSeconds: graph.eventsLoading ? nil : Double(graphLoadNanos) / 1e9)
+    }
+
+    /// Reads the next `graphLoadStep` stored event rows (some 15 ms: a commit waits no longer).
+    private func loadGraphStep() {
+        let started = MonotonicClock.nanoseconds()
+        var done = true
+        do throws(StoreError) {
+            done = try graph.loadMoreEvents(limit: graphLoadStep)
+        } catch {
+            failLoad(error)
+        }
+        graphLoadNanos += MonotonicClock.nanoseconds() - started
+        if done { publishGraph(loadSeconds: Double(graphLoadNanos) / 1e9) }
+    }
+
+    private func failLoad(_ error: StoreError) {
+        hub.fail(error.message)
+        control.apply(.stop)
+        graph.abandonLoad()
     }
 
     private func publishGraph(loadSeconds: Double? = nil, purged: Int = 0) {
@@ -126,8 +165,9 @@ actor StoreStage {
         let held = graph.holdsEvents
         let notHeld = graph.notHeld
         let oldestHeld = g.eventCount > 0 && notHeld > 0 ? g.oldestHeldTime : nil
+        let loaded = !graph.eventsLoading
         hub.graph { status in
-            status.loaded = true
+            status.loaded = loaded
             status.eventsInMemory = held
             status.notHeld = notHeld
             status.oldestHeld = oldestHeld
@@ -142,7 +182,7 @@ actor StoreStage {
 
     /// The neighborhood of a query (nil when the graph does not hold the focus).
     func neighbors(_ query: NeighborQuery) -> Neighborhood? {
-        graph.neighbors(query)
+        graph.eventsLoading ? nil : graph.neighbors(query)
     }
 
     /// The intelligence store's decayed score of each of `indicators` it holds, as it stood
@@ -164,6 +204,7 @@ actor StoreStage {
     /// intelligence their events carried), ranked again with the intel score:
     /// score × (1 + intel score ÷ 100).
     func clusters(_ query: ClusterQuery) -> [EventCluster] {
+        guard !graph.eventsLoading else { return [] }
         var found = graph.clusters(query)
         for i in found.indices {
             guard let facts = try? warm.facts(ofEvents: found[i].sampleIDs) else { continue }
@@ -175,9 +216,14 @@ actor StoreStage {
         return found.sorted { ($0.score, $0.last.microseconds, $0.newest.id) > ($1.score, $1.last.microseconds, $1.newest.id) }
     }
 
+    /// The ids of the events the graph holds, in slot order (tests).
+    func graphEventIDs() -> [String] {
+        (0..<graph.graph.eventCount).map { graph.graph.event(CorrelationGraph.EventSlot($0)).id }
+    }
+
     /// What typed text names in the graph: an event id, else an indicator value.
     func resolve(_ text: String) -> GraphFocus? {
-        graph.resolve(text)
+        graph.eventsLoading ? nil : graph.resolve(text)
     }
 
     /// Graph entries for the events of `group` that were stored as new and placed in the graph.

@@ -69,9 +69,39 @@ public final class GraphTier {
     /// Reads the stored graph into memory. A writer also deletes nodes that no stored event
     /// holds any more (left behind by retention).
     public func load() throws(StoreError) {
-        guard !loaded else { return }
-        defer { loaded = true }
-        guard Self.exists(in: database) else { return }
+        try beginLoad()
+        while try !loadMoreEvents(limit: Int.max) {}
+    }
+
+    /// Where a load begun by `beginLoad` has got to, while event rows are still to read.
+    private struct EventLoad {
+        /// The next stored slot to read, and the last one stored when the load began (rows
+        /// past it are this run's, written while the load went on).
+        var nextSlot: Int64
+        let lastSlot: Int64
+        /// Nodes stored when the load began: every stored row holds only those.
+        let nodeCount: Int
+        /// This run's events, written while the stored ones were read: added after them.
+        var deferred: [GraphEventRows] = []
+    }
+
+    private var eventLoad: EventLoad?
+
+    /// Whether stored event rows are still being read (`loadMoreEvents`). Meanwhile commits
+    /// work as usual, the events they write join the graph once the stored ones have, and
+    /// questions to the graph should wait: it holds only part of the stored events.
+    public var eventsLoading: Bool { eventLoad != nil }
+
+    /// Starts loading: reads the nodes, the stored count and the newest time, which is all a
+    /// commit needs, and leaves the event rows to `loadMoreEvents` (a writer can commit
+    /// between its steps: a console on ten million events waited three seconds for them
+    /// before its first commit).
+    public func beginLoad() throws(StoreError) {
+        guard !loaded, eventLoad == nil else { return }
+        guard Self.exists(in: database) else {
+            loaded = true
+            return
+        }
         let nodes = try database.prepare("SELECT id, kind, value FROM graph_nodes ORDER BY id")
         while try nodes.step() {
             let id = nodes.int64(0)
@@ -81,56 +111,80 @@ public final class GraphTier {
             graph.restoreNode(CorrelationGraph.NodeID(id - 1), Indicator(kind, nodes.text(2) ?? ""))
         }
         storedEvents = Int(try database.scalar("SELECT value FROM meta WHERE key = '\(Self.countKey)'") ?? -1)
-        guard holdsEvents else {
-            if storedEvents < 0 {
-                // Counted once, by the first writer since the count was kept.
-                storedEvents = Int(try database.scalar("SELECT count(*) FROM graph_events") ?? 0)
-                if let setCount { try database.transaction { () throws(StoreError) in try writeCount(setCount) } }
-            }
-            newestEventTime = try database.scalar("SELECT max(ts) FROM graph_events").map { Timestamp(microseconds: $0) }
-            try updateCutoff()
+        if storedEvents < 0 {
+            // Counted once, by the first reader since the count was kept.
+            storedEvents = Int(try database.scalar("SELECT count(*) FROM graph_events") ?? 0)
+            if let setCount { try database.transaction { () throws(StoreError) in try writeCount(setCount) } }
+        }
+        newestEventTime = try database.scalar("SELECT max(ts) FROM graph_events").map { Timestamp(microseconds: $0) }
+        try updateCutoff()
+        guard holdsEvents, let lastSlot = try database.scalar("SELECT max(slot) FROM graph_events") else {
+            loaded = true
             return
         }
         // Under a budget, only the newest rows that can fit are read (the rest would be read to
         // be dropped: a console on ten million events read 6.8M rows to keep half).
         var firstSlot: Int64?
-        if let memoryBudget, storedEvents >= 0 { firstSlot = try firstSlotFitting(budget: memoryBudget, stored: storedEvents) }
-        let counted = storedEvents
-        storedEvents = 0
-        let events = try database.prepare("SELECT id, ts, type, severity, nodes FROM graph_events WHERE slot >= ? ORDER BY slot")
-        events.bind(firstSlot ?? Int64.min, at: 1)
-        if let expected = try expectedRows(from: firstSlot, counted: counted) { graph.reserve(events: expected) }
+        if let memoryBudget { firstSlot = try firstSlotFitting(budget: memoryBudget, stored: storedEvents) }
+        if let expected = try expectedRows(from: firstSlot, counted: storedEvents) { graph.reserve(events: expected) }
+        eventLoad = EventLoad(nextSlot: firstSlot ?? Int64.min, lastSlot: lastSlot, nodeCount: graph.nodeCount)
+    }
+
+    /// Reads up to `limit` more stored event rows into the graph; returns true once the load
+    /// is done: every stored row read, this run's events added after them, and (for a
+    /// writer holding every stored event) nodes no event holds deleted.
+    public func loadMoreEvents(limit: Int) throws(StoreError) -> Bool {
+        guard var load = eventLoad else { return true }
+        let events = try database.prepare("SELECT slot, id, ts, type, severity, nodes FROM graph_events WHERE slot >= ? AND slot <= ? ORDER BY slot LIMIT ?")
+        events.bind(load.nextSlot, at: 1)
+        events.bind(load.lastSlot, at: 2)
+        events.bind(Int64(min(limit, Int(Int64.max))), at: 3)
         var ids: [CorrelationGraph.NodeID] = []
-        let nodeCount = graph.nodeCount
         // Rows go to the graph a batch at a time (one call per event was half the load).
         var rows = GraphEventRows()
         func add() {
             graph.addEvents(rows)
-            storedEvents += rows.count
             rowsRead += rows.count
             rows.removeAll()
-            if storedEvents & 0xFFFF < 4096 { trimToBudget() }
+            if rowsRead & 0xFFFF < 4096 { trimToBudget() }
         }
+        var read = 0
         while try events.step() {
             ids.removeAll(keepingCapacity: true)
-            guard Self.decode(events.blob(4), into: &ids), ids.allSatisfy({ Int($0) < nodeCount }) else {
-                throw .corrupt(path: database.path, detail: "graph_events row for \(events.text(0) ?? "?"): node list is corrupt")
+            guard Self.decode(events.blob(5), into: &ids), ids.allSatisfy({ Int($0) < load.nodeCount }) else {
+                throw .corrupt(path: database.path, detail: "graph_events row for \(events.text(1) ?? "?"): node list is corrupt")
             }
-            let time = Timestamp(microseconds: events.int64(1))
-            if newestEventTime.map({ time > $0 }) ?? true { newestEventTime = time }
-            rows.append(id: events.textBytes(0), time: time, type: events.textBytes(2),
-                        severity: events.isNull(3) ? nil : Severity(Int(events.int64(3))), nodes: ids)
+            rows.append(id: events.textBytes(1), time: Timestamp(microseconds: events.int64(2)), type: events.textBytes(3),
+                        severity: events.isNull(4) ? nil : Severity(Int(events.int64(4))), nodes: ids)
             if rows.isFull(rows: 4096) { add() }
+            read += 1
+            load.nextSlot = events.int64(0) &+ 1
         }
         add()
-        if firstSlot != nil {
-            // The rows left unread: counted in meta; the newest time may be among them.
-            storedEvents = counted
-            newestEventTime = try database.scalar("SELECT max(ts) FROM graph_events").map { Timestamp(microseconds: $0) }
+        guard read >= limit else {
+            try finishLoad(load)
+            return true
         }
+        eventLoad = load
+        return false
+    }
+
+    /// Gives up a load that failed part way (the writer is stopping): the graph stays as
+    /// read, this run's events are added after what was, and nothing is deleted.
+    public func abandonLoad() {
+        guard let load = eventLoad else { return }
+        eventLoad = nil
+        loaded = true
+        for rows in load.deferred { graph.addEvents(rows) }
+    }
+
+    /// The stored rows are in: this run's events follow them.
+    private func finishLoad(_ load: EventLoad) throws(StoreError) {
+        eventLoad = nil
+        loaded = true
+        for rows in load.deferred { graph.addEvents(rows) }
         trimToBudget()
         try updateCutoff()
-        if let setCount { try database.transaction { () throws(StoreError) in try writeCount(setCount) } }
         // Nodes no stored event holds: only known when every stored event is held.
         if !readOnly, notHeld == 0 {
             let orphans = graph.unreferencedNodes()
@@ -213,14 +267,16 @@ public final class GraphTier {
     public struct Mark: Sendable {
         var graph: CorrelationGraph.Mark
         var storedEvents: Int
+        var deferred: Int
     }
 
-    public func mark() -> Mark { Mark(graph: graph.mark(), storedEvents: storedEvents) }
+    public func mark() -> Mark { Mark(graph: graph.mark(), storedEvents: storedEvents, deferred: eventLoad?.deferred.count ?? 0) }
 
     /// Undoes in memory what was written since `mark` (the database transaction rolled back).
     public func rollback(to mark: Mark) {
         graph.rollback(to: mark.graph)
         storedEvents = mark.storedEvents
+        if let count = eventLoad?.deferred.count, count > mark.deferred { eventLoad?.deferred.removeLast(count - mark.deferred) }
     }
 
     private func writeCount(_ statement: SQLiteStatement, _ count: Int? = nil) throws(StoreError) {
@@ -254,7 +310,7 @@ public final class GraphTier {
             let e = entry.event
             if holdsEvents {
                 if rows.isFull(rows: Int.max) {
-                    graph.addEvents(rows)
+                    add(rows)
                     rows.removeAll()
                 }
                 rows.append(id: e.id, time: e.timestamp, type: e.type, severity: e.severity, nodes: ids)
@@ -270,10 +326,16 @@ public final class GraphTier {
             try insertEvent.step()
             insertEvent.reset()
         }
-        graph.addEvents(rows)
+        add(rows)
         guard !entries.isEmpty else { return }
         storedEvents += entries.count
         try writeCount(setCount)
+    }
+
+    /// A commit's events join the graph, or wait for the stored ones while they load.
+    private func add(_ rows: GraphEventRows) {
+        guard rows.count > 0 else { return }
+        if eventLoad != nil { eventLoad?.deferred.append(rows) } else { graph.addEvents(rows) }
     }
 
     /// Deletes event rows past retention (in chunks); returns how many. The memory side

@@ -251,6 +251,62 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
         #expect(Set(n.neighbors.map(\.event.id)) == ["m-153", "m-303", "m-453", "m-203", "m-403"])
     }
 
+    /// A writer commits while its stored event rows are still being read (`beginLoad`, then
+    /// `loadMoreEvents` in steps): its events wait and join the graph after the stored ones,
+    /// a failed commit leaves nothing behind, and the finished graph is the one a fresh load
+    /// reads, slot for slot.
+    @Test func commitsBetweenTheStepsOfALoadEndAsAFreshLoad() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            for start in stride(from: 0, to: 2_000, by: 500) { try commit((start..<(start + 500)).map { makeEvent($0) }, warm: warm, graph: graph) }
+        }
+        let warm = try WarmTier(path: path)
+        let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+        try graph.beginLoad()
+        #expect(graph.eventsLoading && graph.graph.eventCount == 0 && graph.storedEvents == 1_500)
+        #expect(graph.graph.node(of: Indicator(.ipv4, "1.2.3.7")) != nil, "nodes are read first: a commit needs them")
+        var steps = 0
+        var live = 2_000
+        while try !graph.loadMoreEvents(limit: 200) {
+            steps += 1
+            #expect(graph.eventsLoading && graph.graph.eventCount == 200 * steps, "only stored events held while loading")
+            if steps % 2 == 0 {
+                // Shares 1.2.3.x with stored events; every fourth holds no indicator.
+                try commit((live..<(live + 50)).map { makeEvent($0) }, warm: warm, graph: graph)
+                live += 50
+            }
+            if steps == 3 {
+                let mark = graph.mark()
+                #expect(throws: StoreError.self) {
+                    _ = try warm.commit([WarmTier.Part(events: [event("failed", day: 1, ["1.2.3.7", "never.example.org"])])], deadLetterSize: 0,
+                                        alsoWrite: { (_) throws(StoreError) in
+                                            try graph.write(entries([event("failed", day: 1, ["1.2.3.7", "never.example.org"])]))
+                                            throw StoreError.file(path: "warm.sqlite", doing: "write", reason: "disk full (simulated)")
+                                        })
+                }
+                graph.rollback(to: mark)
+            }
+        }
+        #expect(steps == 7 && live == 2_150, "the load took \(steps) steps")
+        #expect(!graph.eventsLoading && graph.loaded && graph.rowsRead == 1_500)
+        let liveStored = (2_000..<live).filter { $0 % 4 != 0 }.count
+        #expect(graph.storedEvents == 1_500 + liveStored && graph.graph.eventCount == graph.storedEvents)
+        #expect(try Int(warm.database.scalar("SELECT count(*) FROM graph_events") ?? -1) == graph.storedEvents)
+        #expect(graph.resolve("failed") == nil && graph.resolve("never.example.org") == nil)
+        let fresh = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+        let slots = (0..<graph.graph.eventCount).map { CorrelationGraph.EventSlot($0) }
+        #expect(fresh.graph.eventCount == graph.graph.eventCount)
+        #expect(slots.map { graph.graph.event($0) } == slots.map { fresh.graph.event($0) })
+        #expect(slots.last.map { graph.graph.event($0).id } == "evt-\((2_000..<live).last { $0 % 4 != 0 } ?? -1)", "this run's events come last")
+        let focus = GraphFocus.indicator(Indicator(.ipv4, "1.2.3.7"))
+        #expect(graph.neighbors(NeighborQuery(focus: focus, limit: 1_000)) == fresh.neighbors(NeighborQuery(focus: focus, limit: 1_000)))
+        #expect(graph.graph.nodeCount == fresh.graph.nodeCount)
+    }
+
     @Test func aFailedCommitLeavesMemoryAndDatabaseAsBefore() throws {
         let dir = scratchDirectory()
         let warm = try WarmTier(path: dir + "/warm.sqlite")
