@@ -537,8 +537,9 @@ public final class Engine: Sendable {
         await history.event(id: id)
     }
 
-    /// The correlation neighborhood of `query.focus` (nil while the graph is loading or when it
-    /// does not hold the focus). Answered by the writer between commits, in milliseconds.
+    /// The correlation neighborhood of `query.focus` (nil when the graph does not hold the
+    /// focus). Answered by the writer between commits, in milliseconds; while the stored
+    /// graph loads, the question waits for its end.
     nonisolated(nonsending) public func neighbors(_ query: NeighborQuery) async -> Neighborhood? {
         await storeStage.neighbors(query)
     }

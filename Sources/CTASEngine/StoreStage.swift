@@ -34,6 +34,8 @@ actor StoreStage {
     private let graphLoadStep: Int
     /// Time spent loading the graph so far (its steps, not the commits between them).
     private var graphLoadNanos: UInt64 = 0
+    /// Questions to the graph waiting for its load to end.
+    private var graphWaiters: [CheckedContinuation<Void, Never>] = []
     /// Where the route stage learns that an import changed the intelligence (nil: no matching).
     private var storedEvents: Int
     /// Events committed per transaction at most (batches are coalesced up to this). Larger
@@ -74,6 +76,10 @@ actor StoreStage {
 
     func run() async {
         defer {
+            // A run that stopped on a failed commit may leave the load unfinished: questions
+            // waiting for it get what was read.
+            graph.abandonLoad()
+            answerWaiters()
             input.close()
             output.close()
             executor.shutdown()
@@ -128,7 +134,7 @@ actor StoreStage {
 
     /// Reads the stored graph's nodes before the first commit (all a commit needs); its event
     /// rows follow in steps between commits (`loadGraphStep`). Until they are in, questions
-    /// find nothing and the snapshot says the graph is loading.
+    /// wait and the snapshot says the graph is loading.
     private func beginGraphLoad() {
         let started = MonotonicClock.nanoseconds()
         do throws(StoreError) {
@@ -138,6 +144,7 @@ actor StoreStage {
         }
         graphLoadNanos += MonotonicClock.nanoseconds() - started
         publishGraph(loadSeconds: graph.eventsLoading ? nil : Double(graphLoadNanos) / 1e9)
+        answerWaiters()
     }
 
     /// Reads the next `graphLoadStep` stored event rows (some 15 ms: a commit waits no longer).
@@ -150,13 +157,23 @@ actor StoreStage {
             failLoad(error)
         }
         graphLoadNanos += MonotonicClock.nanoseconds() - started
-        if done { publishGraph(loadSeconds: Double(graphLoadNanos) / 1e9) }
+        if done {
+            publishGraph(loadSeconds: Double(graphLoadNanos) / 1e9)
+            answerWaiters()
+        }
+    }
+
+    private func answerWaiters() {
+        let waiters = graphWaiters
+        graphWaiters = []
+        for w in waiters { w.resume() }
     }
 
     private func failLoad(_ error: StoreError) {
         hub.fail(error.message)
         control.apply(.stop)
         graph.abandonLoad()
+        answerWaiters()
     }
 
     private func publishGraph(loadSeconds: Double? = nil, purged: Int = 0) {
@@ -181,8 +198,9 @@ actor StoreStage {
     }
 
     /// The neighborhood of a query (nil when the graph does not hold the focus).
-    func neighbors(_ query: NeighborQuery) -> Neighborhood? {
-        graph.eventsLoading ? nil : graph.neighbors(query)
+    func neighbors(_ query: NeighborQuery) async -> Neighborhood? {
+        await untilGraphLoaded()
+        return graph.neighbors(query)
     }
 
     /// The intelligence store's decayed score of each of `indicators` it holds, as it stood
@@ -203,8 +221,8 @@ actor StoreStage {
     /// The graph's strongest clusters with what the warm tier adds (entities, risk, the
     /// intelligence their events carried), ranked again with the intel score:
     /// score × (1 + intel score ÷ 100).
-    func clusters(_ query: ClusterQuery) -> [EventCluster] {
-        guard !graph.eventsLoading else { return [] }
+    func clusters(_ query: ClusterQuery) async -> [EventCluster] {
+        await untilGraphLoaded()
         var found = graph.clusters(query)
         for i in found.indices {
             guard let facts = try? warm.facts(ofEvents: found[i].sampleIDs) else { continue }
@@ -217,13 +235,24 @@ actor StoreStage {
     }
 
     /// The ids of the events the graph holds, in slot order (tests).
-    func graphEventIDs() -> [String] {
-        (0..<graph.graph.eventCount).map { graph.graph.event(CorrelationGraph.EventSlot($0)).id }
+    func graphEventIDs() async -> [String] {
+        await untilGraphLoaded()
+        return (0..<graph.graph.eventCount).map { graph.graph.event(CorrelationGraph.EventSlot($0)).id }
     }
 
     /// What typed text names in the graph: an event id, else an indicator value.
-    func resolve(_ text: String) -> GraphFocus? {
-        graph.eventsLoading ? nil : graph.resolve(text)
+    func resolve(_ text: String) async -> GraphFocus? {
+        await untilGraphLoaded()
+        return graph.resolve(text)
+    }
+
+    /// Returns once the stored graph is loaded: a question asked before (even before the
+    /// stage runs) waits for the whole answer rather than getting part of one; commits go on
+    /// meanwhile. A run that ends answers every question still waiting.
+    private func untilGraphLoaded() async {
+        while !graph.loaded {
+            await withCheckedContinuation { graphWaiters.append($0) }
+        }
     }
 
     /// Graph entries for the events of `group` that were stored as new and placed in the graph.

@@ -169,12 +169,12 @@ public final class GraphTier {
         return false
     }
 
-    /// Gives up a load that failed part way (the writer is stopping): the graph stays as
-    /// read, this run's events are added after what was, and nothing is deleted.
+    /// Gives up a load that failed or was never finished (the writer is stopping): the graph
+    /// stays as read, this run's events are added after what was, and nothing is deleted.
     public func abandonLoad() {
+        loaded = true
         guard let load = eventLoad else { return }
         eventLoad = nil
-        loaded = true
         for rows in load.deferred { graph.addEvents(rows) }
     }
 

@@ -42,4 +42,31 @@ import Testing
         let clusters = ClusterQuery()
         #expect(Set(await engine.clusters(clusters).map(\.newest.id)) == Set(fresh.clusters(clusters).map(\.newest.id)))
     }
+
+    /// A question asked as the engine starts, while the stored graph loads in steps, waits and
+    /// gets the whole answer: every stored neighbour (and maybe some of this run's).
+    @Test func aQuestionAskedWhileTheGraphLoadsWaitsForTheWholeAnswer() async throws {
+        let dir = scratch()
+        let (first, _) = try await writeFeed(dir, events: 4_000, seed: 31)
+        _ = await (try Engine(config([.file(first)], dir))).run()
+        let stored = try GraphTier.openForReading(path: dir + "/data/warm.sqlite", warninglist: .builtIn(), retention: .seconds(365 * 86_400))
+        // The stored event with the most neighbours among the first few hundred.
+        let queries = (0..<min(300, stored.graph.eventCount)).map {
+            NeighborQuery(focus: .event(stored.graph.event(CorrelationGraph.EventSlot($0)).id), limit: 100_000)
+        }
+        let query = try #require(queries.max { (stored.neighbors($0)?.neighbors.count ?? 0) < (stored.neighbors($1)?.neighbors.count ?? 0) })
+        let before = Set(try #require(stored.neighbors(query)).neighbors.map(\.event.id))
+        #expect(before.count >= 5)
+        let (second, _) = try await writeFeed(dir, events: 3_000, seed: 32, name: "more.ndjson")
+        var c = config([.file(second)], dir)
+        c.graphLoadStep = 1
+        let engine = try Engine(c)
+        async let run = engine.run()
+        let answer = await engine.neighbors(query)
+        let found = await engine.resolveInGraph(before.sorted().first ?? "")
+        _ = await run
+        let ids = Set(answer?.neighbors.map(\.event.id) ?? [])
+        #expect(before.isSubset(of: ids), "\(before.subtracting(ids).count) of \(before.count) stored neighbours missing")
+        #expect(found != nil)
+    }
 }
