@@ -102,14 +102,28 @@ public final class GraphTier {
             loaded = true
             return
         }
+        // Nodes go to the graph a batch at a time, as event rows do.
         let nodes = try database.prepare("SELECT id, kind, value FROM graph_nodes ORDER BY id")
+        var batch = GraphNodeRows()
         while try nodes.step() {
             let id = nodes.int64(0)
             guard id >= 1, id <= Int64(UInt32.max), let kind = IndicatorKind(rawValue: UInt8(clamping: nodes.int64(1))) else {
                 throw .corrupt(path: database.path, detail: "graph_nodes row \(id): expected a positive id and a known kind")
             }
-            graph.restoreNode(CorrelationGraph.NodeID(id - 1), Indicator(kind, nodes.text(2) ?? ""))
+            let value = nodes.textBytes(2)
+            if value.allSatisfy({ $0 < 0x80 }) {
+                batch.append(id: CorrelationGraph.NodeID(id - 1), kind: kind, value: value)
+            } else {
+                // As a string reads it (invalid UTF-8 repaired), so lookups by value find it.
+                var text = String(decoding: value, as: UTF8.self)
+                text.withUTF8 { batch.append(id: CorrelationGraph.NodeID(id - 1), kind: kind, value: UnsafeRawBufferPointer($0)) }
+            }
+            if batch.count == 4096 {
+                graph.restoreNodes(batch)
+                batch.removeAll()
+            }
         }
+        graph.restoreNodes(batch)
         storedEvents = Int(try database.scalar("SELECT value FROM meta WHERE key = '\(Self.countKey)'") ?? -1)
         if storedEvents < 0 {
             // Counted once, by the first reader since the count was kept.

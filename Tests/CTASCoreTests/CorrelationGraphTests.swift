@@ -183,6 +183,46 @@ private func sampleGraph() -> CorrelationGraph {
         #expect(g.unreferencedNodes() == [0, 3, 4])
     }
 
+    /// Nodes restored a batch at a time (ids with gaps, several batches) are the graph that
+    /// interning the same values in id order makes, the gaps left empty: every value found
+    /// under its id, the next new value after the last id, nothing held.
+    @Test func nodesRestoredInBatchesAreTheInternedGraphWithGaps() {
+        func value(_ i: Int) -> Indicator {
+            i % 3 == 0 ? Indicator(.domain, "h\(i).exämple.net") : Indicator(.ipv4, "10.\(i % 250).\(i / 250).1")
+        }
+        func id(_ i: Int) -> CorrelationGraph.NodeID { CorrelationGraph.NodeID(i * 2 + (i % 7 == 0 ? 1 : 0)) }
+        let values: [Indicator] = (0..<10_000).map(value)
+        let ids: [CorrelationGraph.NodeID] = (0..<10_000).map(id)
+        let restored = CorrelationGraph()
+        var rows = GraphNodeRows()
+        for (i, value) in values.enumerated() {
+            var text = value.value
+            text.withUTF8 { rows.append(id: ids[i], kind: value.kind, value: UnsafeRawBufferPointer($0)) }
+            if rows.count == 777 {
+                restored.restoreNodes(rows)
+                rows.removeAll()
+            }
+        }
+        restored.restoreNodes(rows)
+        let interned = CorrelationGraph()
+        var next: CorrelationGraph.NodeID = 0
+        for (i, value) in values.enumerated() {
+            while next < ids[i] {
+                _ = interned.intern(Indicator(.other, "gap-\(next)"))
+                next += 1
+            }
+            #expect(interned.intern(value).node == ids[i])
+            next += 1
+        }
+        #expect(restored.nodeCount == interned.nodeCount && restored.nodeCount == Int(ids[9_999]) + 1)
+        for (i, value) in values.enumerated() where i % 13 == 0 {
+            #expect(restored.node(of: value) == ids[i] && restored.indicator(ids[i]) == value)
+        }
+        #expect(restored.node(of: Indicator(.other, "gap-1")) == nil, "a gap holds no value")
+        #expect(restored.intern(Indicator(.domain, "new.example.org")).node == CorrelationGraph.NodeID(restored.nodeCount - 1))
+        #expect(restored.unreferencedNodes().count == values.count + 1, "no events: every value unreferenced, gaps not counted")
+    }
+
     @Test func manyEventsAndValuesStayExact() {
         let g = CorrelationGraph()
         for i in 0..<50_000 {

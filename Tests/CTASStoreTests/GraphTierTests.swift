@@ -361,6 +361,27 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
         #expect(graph.neighbors(NeighborQuery(focus: .event("newer")))?.neighbors.map(\.event.id) == ["new"])
     }
 
+    /// Node values load as a string reads them: non-ASCII as written, invalid UTF-8 (a
+    /// damaged file) repaired, so a lookup by value finds either under its id.
+    @Test func nodeValuesLoadAsAStringReadsThem() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            try commit([event("a", day: 0, ["evil.com"])], warm: warm, graph: graph)
+            let kind = IndicatorKind.domain.rawValue
+            try warm.database.execute("INSERT INTO graph_nodes(id, kind, value) VALUES (7, \(kind), CAST(x'6578c3a46d706c652e6f7267' AS TEXT))")
+            try warm.database.execute("INSERT INTO graph_nodes(id, kind, value) VALUES (9, \(kind), CAST(x'626164ff2e6f7267' AS TEXT))")
+        }
+        let reader = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+        #expect(reader.graph.node(of: Indicator(.domain, "exämple.org")) == 6)
+        #expect(reader.graph.node(of: Indicator(.domain, "bad\u{FFFD}.org")) == 8)
+        #expect(reader.graph.indicator(8).value == "bad\u{FFFD}.org" && reader.graph.nodeCount == 9)
+        #expect(reader.resolve("evil.com") == .indicator(Indicator(.domain, "evil.com")))
+    }
+
     @Test func corruptNodeListsAreReportedNotTrusted() throws {
         let dir = scratchDirectory()
         let path = dir + "/warm.sqlite"

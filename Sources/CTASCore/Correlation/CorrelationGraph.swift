@@ -100,9 +100,60 @@ public final class CorrelationGraph {
 
     /// Restores a node with a known id while loading; ids not restored become tombstones.
     public func restoreNode(_ id: NodeID, _ indicator: Indicator) {
-        while nodeKind.count < Int(id) { appendTombstone() }
-        precondition(nodeKind.count == Int(id), "nodes must be restored in id order")
-        _ = appendNode(indicator)
+        var rows = GraphNodeRows(capacity: 1)
+        var value = indicator.value
+        value.withUTF8 { rows.append(id: id, kind: indicator.kind, value: UnsafeRawBufferPointer($0)) }
+        restoreNodes(rows)
+    }
+
+    /// Restores stored nodes as `restoreNode` would one by one (ids ascending, gaps becoming
+    /// tombstones). The arrays are worked on as locals and put back, as `addEvents` does.
+    public func restoreNodes(_ rows: GraphNodeRows) {
+        guard rows.count > 0 else { return }
+        var kind: [UInt8] = [], starts: [UInt32] = [], bytes: [UInt8] = [], first: [UInt32] = [], more: [UInt32] = []
+        var index = HashIndex()
+        swap(&kind, &nodeKind)
+        swap(&starts, &nodeValueStart)
+        swap(&bytes, &nodeValueBytes)
+        swap(&first, &nodeFirstEvent)
+        swap(&more, &nodeMore)
+        swap(&index, &nodeIndex)
+        let total = Int(rows.ids[rows.count - 1]) + 1
+        precondition(total > kind.count, "nodes must be restored in id order")
+        index.reserve(total)
+        kind.reserveCapacity(total)
+        starts.reserveCapacity(total + 1)
+        first.reserveCapacity(total)
+        more.reserveCapacity(total)
+        bytes.reserveCapacity(bytes.count + rows.valueBytes.count)
+        rows.valueBytes.withUnsafeBufferPointer { values in
+            var start = 0
+            for r in 0..<rows.count {
+                let id = Int(rows.ids[r])
+                precondition(id >= kind.count, "nodes must be restored in id order")
+                while kind.count < id {
+                    kind.append(Self.tombstone)
+                    starts.append(UInt32(bytes.count))
+                    first.append(Self.none)
+                    more.append(Self.none)
+                }
+                let end = Int(rows.valueEnds[r])
+                let value = UnsafeBufferPointer(rebasing: values[start..<end])
+                start = end
+                bytes.append(contentsOf: value)
+                index.insert(hash: Self.hash(kind: rows.kinds[r], value), id: NodeID(id))
+                kind.append(rows.kinds[r])
+                starts.append(UInt32(bytes.count))
+                first.append(Self.none)
+                more.append(Self.none)
+            }
+        }
+        swap(&kind, &nodeKind)
+        swap(&starts, &nodeValueStart)
+        swap(&bytes, &nodeValueBytes)
+        swap(&first, &nodeFirstEvent)
+        swap(&more, &nodeMore)
+        swap(&index, &nodeIndex)
     }
 
     private func appendNode(_ indicator: Indicator) -> NodeID {
@@ -118,13 +169,6 @@ public final class CorrelationGraph {
         nodeFirstEvent.append(Self.none)
         nodeMore.append(Self.none)
         return id
-    }
-
-    private func appendTombstone() {
-        nodeKind.append(Self.tombstone)
-        nodeValueStart.append(UInt32(nodeValueBytes.count))
-        nodeFirstEvent.append(Self.none)
-        nodeMore.append(Self.none)
     }
 
     public func indicator(_ node: NodeID) -> Indicator {
