@@ -102,7 +102,11 @@ public final class GraphTier {
             loaded = true
             return
         }
-        // Nodes go to the graph a batch at a time, as event rows do.
+        // Nodes go to the graph a batch at a time, as event rows do, into room made once (up
+        // to the highest id, no more than `reservedRowsLimit`: the id comes from the file).
+        if let highest = try database.scalar("SELECT max(id) FROM graph_nodes"), highest > 0 {
+            graph.reserve(nodes: Int(min(highest, Int64(Self.reservedRowsLimit))))
+        }
         let nodes = try database.prepare("SELECT id, kind, value FROM graph_nodes ORDER BY id")
         var batch = GraphNodeRows()
         while try nodes.step() {

@@ -121,11 +121,6 @@ public final class CorrelationGraph {
         let total = Int(rows.ids[rows.count - 1]) + 1
         precondition(total > kind.count, "nodes must be restored in id order")
         index.reserve(total)
-        kind.reserveCapacity(total)
-        starts.reserveCapacity(total + 1)
-        first.reserveCapacity(total)
-        more.reserveCapacity(total)
-        bytes.reserveCapacity(bytes.count + rows.valueBytes.count)
         rows.valueBytes.withUnsafeBufferPointer { values in
             var start = 0
             for r in 0..<rows.count {
@@ -258,6 +253,16 @@ public final class CorrelationGraph {
             typeIndex[type] = t
         }
         return t
+    }
+
+    /// Makes room for nodes up to `count` in all (a load knows the highest stored id; growing
+    /// a batch at a time would copy the arrays at every batch).
+    public func reserve(nodes count: Int) {
+        nodeIndex.reserve(count)
+        nodeKind.reserveCapacity(count)
+        nodeValueStart.reserveCapacity(count + 1)
+        nodeFirstEvent.reserveCapacity(count)
+        nodeMore.reserveCapacity(count)
     }
 
     /// Makes room for `count` more events (a load knows how many are coming).
