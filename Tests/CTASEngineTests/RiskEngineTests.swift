@@ -154,33 +154,10 @@ import Testing
 @Suite struct AnomalyRestartTests {
     @Test func aRestartedEngineJudgesWithTheStoredHistory() async throws {
         let dir = scratch()
-        var options = ActivityGenerator.Options()
-        options.entities = 12
-        options.days = 18   // Monday to the third Thursday
-        options.seed = 11
-        var generator = ActivityGenerator(options: options)
-        let path = dir + "/activity.ndjson"
-        #expect(FileManager.default.createFile(atPath: path, contents: nil))
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        generator.write(to: handle)
-        try handle.close()
-        let events = try FeedDecoderHelper.events(path)
-        let first = try #require(events.map(\.timestamp).min())
-        let firstDay = first.microseconds.floorDivided(by: 86_400_000_000).quotient * 86_400_000_000
-        let split = Timestamp(microseconds: firstDay + 16 * 86_400_000_000)
-        // A burst of the busiest entity at 10:00 on the last day (a Thursday).
-        let burstHour = Timestamp(microseconds: firstDay + 17 * 86_400_000_000 + 10 * 3_600_000_000)
-        let burst = (0..<150).map { Event(id: "burst-\($0)", timestamp: burstHour.shifted(byMicroseconds: Int64($0) * 20_000_000), type: "conn", entity: "host-0") }
-        let earlier = events.filter { $0.timestamp < split }
-        let later = (events.filter { $0.timestamp >= split } + burst).sorted { $0.timestamp < $1.timestamp }
-        func write(_ list: [Event], _ name: String) throws -> String {
-            var bytes: [UInt8] = []
-            for e in list { NDJSONEventWriter.append(e, to: &bytes) }
-            try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + name))
-            return dir + "/" + name
-        }
-        let part1 = try write(earlier, "weeks.ndjson")
-        let part2 = try write(later, "days.ndjson")
+        let activity = try StoredAndLiveActivity(entities: 12, seed: 11, in: dir)
+        let (earlier, burstHour) = (activity.stored, activity.burstHour)
+        let part1 = try StoredAndLiveActivity.write(earlier, named: "weeks.ndjson", in: dir)
+        let part2 = try StoredAndLiveActivity.write(activity.live, named: "days.ndjson", in: dir)
         func burstFound(_ engine: Engine) -> Bool {
             (engine.snapshot.anomalies?.recent ?? []).contains {
                 $0.entity == "host-0" && $0.kind == "rate" && $0.detail.hasPrefix("burst") && $0.start == burstHour.rfc3339

@@ -20,31 +20,10 @@ extension StoredHistoryLoader {
 @Suite struct StoredHistoryTests {
     @Test func liveBatchesFlowWhileTheStoredHistoryLoadsAndNothingIsCountedTwiceOrLost() async throws {
         let dir = scratch()
-        var options = ActivityGenerator.Options()
-        options.entities = 10
-        options.days = 18   // Monday to the third Thursday
-        options.seed = 23
-        var generator = ActivityGenerator(options: options)
-        let path = dir + "/activity.ndjson"
-        #expect(FileManager.default.createFile(atPath: path, contents: nil))
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        generator.write(to: handle)
-        try handle.close()
-        let generated = try FeedDecoderHelper.events(path)
-        let first = try #require(generated.map(\.timestamp).min())
-        let firstDay = first.microseconds.floorDivided(by: 86_400_000_000).quotient * 86_400_000_000
-        // Sixteen days stored; the last two live, with a burst of one entity at 10:00 on the
-        // last day that only the stored weeks make an anomaly.
-        let split = Timestamp(microseconds: firstDay + 16 * 86_400_000_000)
-        let burstHour = Timestamp(microseconds: firstDay + 17 * 86_400_000_000 + 10 * 3_600_000_000)
-        let burst = (0..<150).map { Event(id: "burst-\($0)", timestamp: burstHour.shifted(byMicroseconds: Int64($0) * 20_000_000), type: "conn", entity: "host-0") }
-        let stored = generated.filter { $0.timestamp < split }
-        let live = (generated.filter { $0.timestamp >= split } + burst).sorted { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
+        let activity = try StoredAndLiveActivity(entities: 10, seed: 23, in: dir)
+        let (stored, live, burst, burstHour) = (activity.stored, activity.live, activity.burst, activity.burstHour)
         let all = stored + live
-        var bytes: [UInt8] = []
-        for e in stored { NDJSONEventWriter.append(e, to: &bytes) }
-        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/stored.ndjson"))
-        _ = await (try Engine(config([.file(dir + "/stored.ndjson")], dir))).run()
+        _ = await (try Engine(config([.file(try StoredAndLiveActivity.write(stored, named: "stored.ndjson", in: dir))], dir))).run()
         let database = dir + "/data/warm.sqlite"
         let newest = try #require(try WarmReader(path: database).newest())
 
