@@ -220,6 +220,42 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
         #expect(held * 4 >= everything.graph.eventCount * 3 / 2 && held < stored.count, "held \(held), trimmed \(everything.graph.eventCount)")
     }
 
+    /// The console's case: a budgeted load in steps with commits between them. It reads only
+    /// the newest stored rows that fit, this run's events join after them, and what stays
+    /// held is the newest of both within the budget, in slot order.
+    @Test func aBudgetedLoadInStepsKeepsTheNewestOfStoredAndLiveEvents() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let budget = 200 << 10
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            for start in stride(from: 0, to: 8_000, by: 1_000) { try commit((start..<(start + 1_000)).map { makeEvent($0) }, warm: warm, graph: graph) }
+        }
+        let warm = try WarmTier(path: path)
+        let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day), memoryBudget: budget)
+        try graph.beginLoad()
+        var live = 8_000
+        var steps = 0
+        while try !graph.loadMoreEvents(limit: 300) {
+            steps += 1
+            try commit((live..<(live + 100)).map { makeEvent($0) }, warm: warm, graph: graph)
+            graph.trimToBudget()   // as the store stage does after every commit
+            live += 100
+        }
+        let stored = (0..<8_000).filter { $0 % 4 != 0 }.count
+        let liveStored = (8_000..<live).filter { $0 % 4 != 0 }
+        #expect(steps >= 2 && graph.rowsRead < stored / 2, "read \(graph.rowsRead) of \(stored) in \(steps) steps")
+        #expect(graph.storedEvents == stored + liveStored.count)
+        let held = graph.graph.eventCount
+        #expect(held > liveStored.count && graph.graph.eventMemoryBytes <= budget && graph.notHeld == graph.storedEvents - held)
+        // The held events are the newest slots of stored-then-live, in that order.
+        let ids = (0..<held).map { graph.graph.event(CorrelationGraph.EventSlot($0)).id }
+        let expected = ((0..<8_000).filter { $0 % 4 != 0 } + liveStored).suffix(held).map { "evt-\($0)" }
+        #expect(ids == Array(expected))
+    }
+
     /// A commit's events reach the graph as one batch; one holding more types than a batch
     /// tells apart (`GraphEventRows.typeCapacity`) is added in parts. Either way memory holds
     /// what a reload reads back: every event's id, time, type, severity and links.
