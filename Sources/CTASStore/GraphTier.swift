@@ -83,6 +83,11 @@ public final class GraphTier {
         let nodeCount: Int
         /// This run's events, written while the stored ones were read: added after them.
         var deferred: [GraphEventRows] = []
+        /// Whether every stored row is read (no budget cut the oldest), and whether anything
+        /// was written or purged meanwhile: a load that reads them all, undisturbed, counts
+        /// them, which mends a stored count that went wrong.
+        let readsAll: Bool
+        var disturbed = false
     }
 
     private var eventLoad: EventLoad?
@@ -145,7 +150,7 @@ public final class GraphTier {
         var firstSlot: Int64?
         if let memoryBudget { firstSlot = try firstSlotFitting(budget: memoryBudget, stored: storedEvents) }
         if let expected = try expectedRows(from: firstSlot, counted: storedEvents) { graph.reserve(events: expected) }
-        eventLoad = EventLoad(nextSlot: firstSlot ?? Int64.min, lastSlot: lastSlot, nodeCount: graph.nodeCount)
+        eventLoad = EventLoad(nextSlot: firstSlot ?? Int64.min, lastSlot: lastSlot, nodeCount: graph.nodeCount, readsAll: firstSlot == nil)
     }
 
     /// Reads up to `limit` more stored event rows into the graph; returns true once the load
@@ -201,6 +206,10 @@ public final class GraphTier {
         eventLoad = nil
         loaded = true
         for rows in load.deferred { graph.addEvents(rows) }
+        if load.readsAll, !load.disturbed, storedEvents != rowsRead {
+            storedEvents = rowsRead
+            if let setCount { try database.transaction { () throws(StoreError) in try writeCount(setCount) } }
+        }
         trimToBudget()
         try updateCutoff()
         // Nodes no stored event holds: only known when every stored event is held.
@@ -346,6 +355,7 @@ public final class GraphTier {
         }
         add(rows)
         guard !entries.isEmpty else { return }
+        eventLoad?.disturbed = true
         storedEvents += entries.count
         try writeCount(setCount)
     }
@@ -376,6 +386,7 @@ public final class GraphTier {
                 return n
             }
             self.storedEvents = max(0, self.storedEvents - n)
+            if n > 0 { eventLoad?.disturbed = true }
             total += n
             if n < chunk { break }
         }

@@ -220,6 +220,30 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
         #expect(held * 4 >= everything.graph.eventCount * 3 / 2 && held < stored.count, "held \(held), trimmed \(everything.graph.eventCount)")
     }
 
+    /// A load that reads every stored row, with nothing written meanwhile, counts them: a
+    /// stored count that went wrong is mended (and written back by a writer); a reader
+    /// counts without writing.
+    @Test func aWholeLoadMendsAWrongStoredCount() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            try commit((0..<400).map { makeEvent($0) }, warm: warm, graph: graph)
+            try warm.database.execute("UPDATE meta SET value = 5 WHERE key = 'graph_events'")
+        }
+        let stored = (0..<400).filter { $0 % 4 != 0 }.count
+        let reader = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+        #expect(reader.storedEvents == stored && reader.notHeld == 0)
+        let warm = try WarmTier(path: path)
+        #expect(try warm.database.scalar("SELECT value FROM meta WHERE key = 'graph_events'") == 5, "a reader writes nothing")
+        let writer = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+        try writer.load()
+        #expect(writer.storedEvents == stored)
+        #expect(try warm.database.scalar("SELECT value FROM meta WHERE key = 'graph_events'") == Int64(stored))
+    }
+
     /// The console's case: a budgeted load in steps with commits between them. It reads only
     /// the newest stored rows that fit, this run's events join after them, and what stays
     /// held is the newest of both within the budget, in slot order.
