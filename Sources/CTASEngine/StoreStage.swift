@@ -147,7 +147,8 @@ actor StoreStage {
         answerWaiters()
     }
 
-    /// Reads the next `graphLoadStep` stored event rows (some 15 ms: a commit waits no longer).
+    /// Reads the next `graphLoadStep` stored event rows (some 25 ms at the default on this
+    /// machine: a waiting commit waits no longer).
     private func loadGraphStep() {
         let started = MonotonicClock.nanoseconds()
         var done = true
