@@ -112,15 +112,17 @@ public final class CorrelationGraph {
         guard rows.count > 0 else { return }
         var kind: [UInt8] = [], starts: [UInt32] = [], bytes: [UInt8] = [], first: [UInt32] = [], more: [UInt32] = []
         var index = HashIndex()
-        swap(&kind, &nodeKind)
-        swap(&starts, &nodeValueStart)
-        swap(&bytes, &nodeValueBytes)
-        swap(&first, &nodeFirstEvent)
-        swap(&more, &nodeMore)
-        swap(&index, &nodeIndex)
-        let total = Int(rows.ids[rows.count - 1]) + 1
-        precondition(total > kind.count, "nodes must be restored in id order")
-        index.reserve(total)
+        /// Takes the arrays out of the graph, and puts them back when called again.
+        func exchange() {
+            swap(&kind, &nodeKind)
+            swap(&starts, &nodeValueStart)
+            swap(&bytes, &nodeValueBytes)
+            swap(&first, &nodeFirstEvent)
+            swap(&more, &nodeMore)
+            swap(&index, &nodeIndex)
+        }
+        exchange()
+        index.reserve(Int(rows.ids[rows.count - 1]) + 1)
         rows.valueBytes.withUnsafeBufferPointer { values in
             var start = 0
             for r in 0..<rows.count {
@@ -143,12 +145,7 @@ public final class CorrelationGraph {
                 more.append(Self.none)
             }
         }
-        swap(&kind, &nodeKind)
-        swap(&starts, &nodeValueStart)
-        swap(&bytes, &nodeValueBytes)
-        swap(&first, &nodeFirstEvent)
-        swap(&more, &nodeMore)
-        swap(&index, &nodeIndex)
+        exchange()
     }
 
     private func appendNode(_ indicator: Indicator) -> NodeID {
