@@ -280,7 +280,7 @@ actor ParseStage {
                 // (a pause or a new speed is seen within one tick): one sleep per tick.
                 let due = Swift.max(clock.due(d.events[start].timestamp, now: now), (lastReleaseTick &+ 1) &* Self.releaseIntervalNanos)
                 let wait = due > now ? Swift.min(due - now, Self.releaseIntervalNanos) : 0
-                try? await Task.sleep(for: .nanoseconds(Int64(wait)))
+                await executor.sleep(nanoseconds: wait)
             }
         }
     }

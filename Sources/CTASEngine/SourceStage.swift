@@ -65,7 +65,7 @@ actor SourceStage {
                 await Task.yield()
             case .idle:
                 noteProgress(lines: 0, pass: nil, state: .waiting)
-                try? await Task.sleep(for: .milliseconds(100))
+                await executor.sleep(nanoseconds: 100_000_000)
             case .end:
                 if loop, let file = reader as? FileFeedReader {
                     do throws(FeedError) {
@@ -79,7 +79,7 @@ actor SourceStage {
                 noteProgress(lines: 0, pass: nil, state: .ended)
                 if holdAtEnd && reader.canReposition {
                     // The console keeps an ended file open so the analyst can seek back.
-                    try? await Task.sleep(for: .milliseconds(100))
+                    await executor.sleep(nanoseconds: 100_000_000)
                     continue
                 }
                 return

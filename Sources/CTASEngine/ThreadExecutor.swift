@@ -1,15 +1,26 @@
+import CTASCore
 import Foundation
 
-/// A serial executor that runs an actor's jobs on one dedicated thread.
+/// A serial executor that runs an actor's jobs on one dedicated thread, and keeps its own
+/// timers.
 ///
 /// Every pipeline stage runs on a thread of its own: stages that block (file and socket
 /// reads, SQLite commits) never occupy the cooperative pool, which has only as many threads
 /// as cores (two here), and nothing that occupies the pool (a slow task elsewhere in the
 /// process) can stall ingest. The kernel schedules the stage threads over the cores.
-public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {   // the job list is only touched under `condition`
-    private let condition = NSCondition()
+///
+/// A stage that waits for time (a replay's next release, a trickle's linger) sleeps here, not
+/// with `Task.sleep`: the thread waits on its own condition until the deadline, so a sleep
+/// wakes this thread alone. `Task.sleep` went through the dispatch timer thread, a dispatch
+/// worker and a pool thread before it came back; at the demo's pace those hops were a
+/// quarter of the console's CPU.
+public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {   // `jobs`, `timers`, `stopping`, `serving` only under `mutex`
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
     private var jobs: [UnownedJob] = []
     private var head = 0
+    /// Work due at a time of the monotonic clock (nanoseconds), in no order.
+    private var timers: [(due: UInt64, body: @Sendable () -> Void)] = []
     private var stopping = false
     /// Whether a thread is serving the jobs (false once it has ended after `shutdown`).
     private var serving = true
@@ -17,7 +28,28 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {   // th
 
     public init(name: String) {
         self.name = name
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        // Timed waits on the monotonic clock, as `MonotonicClock` reads it: a wall-clock step
+        // neither stretches nor cuts a sleep.
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
         startThread()
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        condition.deinitialize(count: 1)
+        condition.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
     }
 
     private func startThread() {
@@ -28,14 +60,14 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {   // th
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        condition.lock()
+        pthread_mutex_lock(mutex)
         jobs.append(unowned)
         // A call that arrives after the stage finished (a seek or a query on a source that
         // has ended) still runs, on a thread started for it, instead of waiting forever.
         let revive = !serving
         serving = true
-        condition.signal()
-        condition.unlock()
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
         if revive { startThread() }
     }
 
@@ -43,33 +75,84 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {   // th
         UnownedSerialExecutor(ordinary: self)
     }
 
-    /// Lets the thread end once the jobs already queued have run.
+    /// Runs `body` on this executor's thread once `nanoseconds` have passed (or soon after:
+    /// after the job running then). A thread that was told to shut down still waits for it.
+    public func schedule(after nanoseconds: UInt64, _ body: @escaping @Sendable () -> Void) {
+        let due = MonotonicClock.nanoseconds() &+ nanoseconds
+        pthread_mutex_lock(mutex)
+        timers.append((due, body))
+        let revive = !serving
+        serving = true
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+        if revive { startThread() }
+    }
+
+    /// Suspends the caller for `nanoseconds`. The caller runs on this executor (an actor whose
+    /// executor it is): it resumes here without any other thread waking.
+    public func sleep(nanoseconds: UInt64, isolation: isolated (any Actor)? = #isolation) async {
+        await withCheckedContinuation(isolation: isolation) { (continuation: CheckedContinuation<Void, Never>) in
+            schedule(after: nanoseconds) { continuation.resume() }
+        }
+    }
+
+    /// Lets the thread end once the jobs already queued, and the timers already set, have run.
     public func shutdown() {
-        condition.lock()
+        pthread_mutex_lock(mutex)
         stopping = true
-        condition.signal()
-        condition.unlock()
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
     }
 
     private func run() {
         // Visible in `top -H`, `ps -L` and profilers (15 characters at most).
         Thread.current.name = String(name.prefix(15))
+        pthread_mutex_lock(mutex)
         while true {
-            condition.lock()
-            while head == jobs.count && !stopping { condition.wait() }
-            if head == jobs.count && stopping {
+            if head < jobs.count {
+                let job = jobs[head]
+                head += 1
+                if head == jobs.count {
+                    jobs.removeAll(keepingCapacity: true)
+                    head = 0
+                } else if head > 1024 && head * 2 > jobs.count {
+                    jobs.removeFirst(head)
+                    head = 0
+                }
+                pthread_mutex_unlock(mutex)
+                job.runSynchronously(on: asUnownedSerialExecutor())
+                pthread_mutex_lock(mutex)
+                continue
+            }
+            if !timers.isEmpty {
+                let now = MonotonicClock.nanoseconds()
+                var earliest = UInt64.max
+                var due: [@Sendable () -> Void] = []
+                timers.removeAll { timer in
+                    if timer.due <= now {
+                        due.append(timer.body)
+                        return true
+                    }
+                    earliest = min(earliest, timer.due)
+                    return false
+                }
+                if !due.isEmpty {
+                    // Outside the lock: a resumed continuation enqueues its job here.
+                    pthread_mutex_unlock(mutex)
+                    for body in due { body() }
+                    pthread_mutex_lock(mutex)
+                    continue
+                }
+                var deadline = timespec(tv_sec: Int(earliest / 1_000_000_000), tv_nsec: Int(earliest % 1_000_000_000))
+                _ = pthread_cond_timedwait(condition, mutex, &deadline)
+                continue
+            }
+            if stopping {
                 serving = false
-                condition.unlock()
+                pthread_mutex_unlock(mutex)
                 return
             }
-            let job = jobs[head]
-            head += 1
-            if head > 1024 && head * 2 > jobs.count {
-                jobs.removeFirst(head)
-                head = 0
-            }
-            condition.unlock()
-            job.runSynchronously(on: asUnownedSerialExecutor())
+            pthread_cond_wait(condition, mutex)
         }
     }
 }

@@ -77,4 +77,50 @@ import Testing
         #expect(await stage.call() == 3)
         deadline.cancel()
     }
+
+    @Test func aStageSleepsOnItsOwnThreadAndAnswersCallsMeanwhile() async {
+        actor Stage {
+            nonisolated let executor = ThreadExecutor(name: "ctas-test-nap")
+            nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+            var log: [String] = []
+            /// Sleeps, then says how long it slept.
+            func nap(_ nanos: UInt64) async -> UInt64 {
+                let start = MonotonicClock.nanoseconds()
+                log.append("nap")
+                await executor.sleep(nanoseconds: nanos)
+                log.append("woke")
+                return MonotonicClock.nanoseconds() - start
+            }
+            func note(_ s: String) { log.append(s) }
+        }
+        let stage = Stage()
+        let napping = Task { await stage.nap(300_000_000) }
+        // While it sleeps the actor is free: a call runs before the nap ends.
+        try? await Task.sleep(for: .milliseconds(50))
+        await stage.note("call")
+        let slept = await napping.value
+        #expect(slept >= 300_000_000, "woke after \(slept) ns")
+        #expect(await stage.log == ["nap", "call", "woke"])
+        stage.executor.shutdown()
+    }
+
+    @Test func timersFireInDeadlineOrderAndOutliveAShutdown() async {
+        let executor = ThreadExecutor(name: "ctas-test-timer")
+        let fired = Locked<[Int]>([])
+        let done = DispatchSemaphore(value: 0)
+        // Set out of order; the last one is set after the executor was told to shut down.
+        for (n, millis) in [(3, 90), (1, 10), (2, 50)] {
+            executor.schedule(after: UInt64(millis) * 1_000_000) { fired.withLock { $0.append(n) } }
+        }
+        executor.shutdown()
+        executor.schedule(after: 150_000_000) {
+            fired.withLock { $0.append(4) }
+            done.signal()
+        }
+        let outcome = await withCheckedContinuation { (c: CheckedContinuation<DispatchTimeoutResult, Never>) in
+            DispatchQueue.global().async { c.resume(returning: done.wait(timeout: .now() + 30)) }
+        }
+        #expect(outcome == .success, "a timer set after shutdown never fired")
+        #expect(fired.withLock { $0 } == [1, 2, 3, 4])
+    }
 }
