@@ -18,6 +18,25 @@ public enum DisplayText {
         }
     }
 
+    /// Whether `scalar` is a character of its own beside any other such scalar: printable
+    /// ASCII, Latin-1 and the Latin blocks up to the combining marks, dashes and quotes,
+    /// arrows, box drawing, blocks and shapes, braille (what the panes draw besides ASCII).
+    /// None of these extends, joins or prefixes a neighbour in Unicode's grapheme rules
+    /// (UAX #29), so text made only of them needs no grapheme breaking: a scalar is a
+    /// character is a cell.
+    @inline(__always)
+    static func isStandalone(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20..<0x7F, 0xA0..<0x300, 0x2010...0x2027, 0x2030...0x205E, 0x2190...0x21FF, 0x2500...0x25FF, 0x2800...0x28FF: true
+        default: false
+        }
+    }
+
+    /// Whether every scalar of `text` is standalone (see `isStandalone`).
+    static func isStandalone(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy(isStandalone)
+    }
+
     public static func width(_ character: Character) -> Int {
         var w = 0
         for s in character.unicodeScalars { w = max(w, width(s)) }
@@ -35,6 +54,7 @@ public enum DisplayText {
             return columns
         }
         if let ascii, let columns = ascii { return columns }
+        if isStandalone(text) { return text.unicodeScalars.reduce(0) { $0 + width($1) } }
         return text.reduce(0) { $0 + width($1) }
     }
 
@@ -74,6 +94,25 @@ public enum DisplayText {
         case .fits: return text
         case .cut(let shown): return shown
         case .notASCII, nil: break
+        }
+        if isStandalone(text) {
+            // A scalar is a character (see `isStandalone`): no grapheme breaking.
+            let scalars = text.unicodeScalars
+            var used = 0
+            var cut = scalars.startIndex
+            var index = scalars.startIndex
+            while index < scalars.endIndex {
+                let next = scalars.index(after: index)
+                let w = width(scalars[index])
+                if used + w > columns {
+                    guard room > 0 else { return String(ellipsis.prefix(columns)) }
+                    return String(scalars[..<cut]) + ellipsis
+                }
+                used += w
+                if used <= room { cut = next }
+                index = next
+            }
+            return text
         }
         // One walk that stops past `columns`: a long text (a cluster's entities, an
         // original record) is not measured whole to show its first columns.

@@ -128,6 +128,15 @@ public struct ScreenBuffer: Equatable, Sendable {
         }
         if let ascii, let used = ascii { return used }
         var column = x
+        if DisplayText.isStandalone(text) {
+            // A scalar is a character (the panes' dashes, arrows, blocks, braille): no
+            // grapheme breaking and no string per cell.
+            for scalar in text.unicodeScalars {
+                guard place(width: DisplayText.width(scalar), column: &column, y: y, clip: c, style: style,
+                            mark: Character(scalar), cell: Cell(scalar, style)) else { break }
+            }
+            return max(0, column - x)
+        }
         for character in text {
             guard place(width: DisplayText.width(character), column: &column, y: y, clip: c, style: style,
                         mark: character, cell: Cell(String(character), style)) else { break }

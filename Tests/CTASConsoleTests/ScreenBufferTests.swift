@@ -53,6 +53,46 @@ let utf8Locale: Void = { setlocale(LC_ALL, "C.UTF-8"); return () }()
         #expect(DisplayText.fit("ab", 4, alignRight: true) == "  ab")
     }
 
+    /// The panes' non-ASCII text (dashes, arrows, blocks, braille) skips grapheme breaking:
+    /// Swift's own breaking must agree that each such scalar is a character, and the fast
+    /// paths must draw, measure and cut exactly as the grapheme walk does.
+    @Test func standaloneScalarsAreCharactersOfTheirOwn() throws {
+        let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0xA0...0x2FF, 0x2010...0x2027, 0x2030...0x205E, 0x2190...0x21FF, 0x2500...0x25FF, 0x2800...0x28FF]
+        let scalars = ranges.flatMap { $0.compactMap(Unicode.Scalar.init) }
+        #expect(scalars.allSatisfy(DisplayText.isStandalone))
+        for (i, s) in scalars.enumerated() {
+            let other = scalars[(i * 7919) % scalars.count]
+            var text = String.UnicodeScalarView()
+            text.append(contentsOf: [s, s, other, s])
+            #expect(String(text).count == 4, "U+\(String(s.value, radix: 16)) joins a neighbour")
+        }
+        #expect(!DisplayText.isStandalone("e\u{301}") && !DisplayText.isStandalone("⚠\u{FE0F}") && !DisplayText.isStandalone("👍🏽"))
+        // Fast path against the grapheme walk: a trailing combining mark sends the same text
+        // the slow way (and only joins its last character).
+        var seed: UInt64 = 2026
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        let mark = "\u{301}"
+        for _ in 0..<300 {
+            var view = String.UnicodeScalarView()
+            for _ in 0..<(1 + next(30)) { view.append(scalars[next(scalars.count)]) }
+            let text = String(view)
+            #expect(DisplayText.width(text) == DisplayText.width(text + mark))
+            let columns = 1 + next(30)
+            #expect(DisplayText.truncate(text, to: columns) == DisplayText.truncate(text + mark, to: columns).replacingOccurrences(of: mark, with: ""))
+            let clip = Rect(x: next(5), y: 0, width: 1 + next(30), height: 1)
+            var fast = ScreenBuffer(width: 40, height: 1, fill: Cell("·"))
+            var slow = fast
+            let x = next(8)
+            let usedFast = fast.write(text, x: x, y: 0, style: .text, clip: clip)
+            let usedSlow = slow.write(text + mark, x: x, y: 0, style: .text, clip: clip)
+            #expect(usedFast == usedSlow)
+            #expect(fast.row(0) == slow.row(0).replacingOccurrences(of: mark, with: ""), "\(text.debugDescription) at \(x) in \(clip)")
+        }
+    }
+
     @Test func hostileTextBecomesVisibleEscapes() {
         let hostile = "\u{1B}]0;owned\u{7}\u{1B}[2J\u{9B}31m\u{202E}evil\u{200B}\u{0}"
         let safe = DisplayText.safe(hostile, ascii: false)
