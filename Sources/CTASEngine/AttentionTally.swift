@@ -48,13 +48,16 @@ struct AttentionTally {
     private(set) var critical = 0
     private(set) var high = 0
     private var minutes = Deque<Minute>()
+    /// The minutes' counts added up, kept as minutes come and go: a status is read several
+    /// times a second, and adding five minutes of names up for each was most of its cost.
+    private var sum = Minute(minute: 0)
 
     mutating func observe(_ events: [Event], at now: Timestamp) {
         guard !events.isEmpty else { return }
         let minute = now.microseconds / 60_000_000
         if minutes.last?.minute != minute { minutes.append(Minute(minute: minute)) }
         let keep = Int64(Self.windowSeconds / 60)
-        while let first = minutes.first, minute - first.minute >= keep { minutes.removeFirst() }
+        while let first = minutes.first, minute - first.minute >= keep { forget(minutes.removeFirst()) }
         var m = minutes.removeLast()
         for e in events {
             if let band = e.severity?.band {
@@ -62,12 +65,38 @@ struct AttentionTally {
                 if band == .critical || band == .high { high += 1 }
             }
             if let entity = e.entity, !entity.isEmpty {
-                if m.entity[entity] != nil || m.entity.count < Self.maxKeys { m.entity[entity, default: 0] += 1 } else { m.uncountedEntities += 1 }
+                if m.entity[entity] != nil || m.entity.count < Self.maxKeys {
+                    m.entity[entity, default: 0] += 1
+                    sum.entity[entity, default: 0] += 1
+                } else {
+                    m.uncountedEntities += 1
+                    sum.uncountedEntities += 1
+                }
             }
-            if m.type[e.type] != nil || m.type.count < Self.maxKeys { m.type[e.type, default: 0] += 1 }
-            if let source = e.source, m.source[source] != nil || m.source.count < Self.maxKeys { m.source[source, default: 0] += 1 }
+            if m.type[e.type] != nil || m.type.count < Self.maxKeys {
+                m.type[e.type, default: 0] += 1
+                sum.type[e.type, default: 0] += 1
+            }
+            if let source = e.source, m.source[source] != nil || m.source.count < Self.maxKeys {
+                m.source[source, default: 0] += 1
+                sum.source[source, default: 0] += 1
+            }
         }
         minutes.append(m)
+    }
+
+    /// Takes a minute that left the window out of the sums.
+    private mutating func forget(_ m: Minute) {
+        func subtract(_ counts: [String: Int], from total: inout [String: Int]) {
+            for (name, n) in counts {
+                let left = (total[name] ?? 0) - n
+                total[name] = left > 0 ? left : nil
+            }
+        }
+        subtract(m.entity, from: &sum.entity)
+        subtract(m.type, from: &sum.type)
+        subtract(m.source, from: &sum.source)
+        sum.uncountedEntities -= m.uncountedEntities
     }
 
     /// The totals and the tops of the minutes within the window ending at `now`.
@@ -76,17 +105,27 @@ struct AttentionTally {
         s.critical = critical
         s.high = high
         let minute = now.microseconds / 60_000_000
-        let recent = minutes.filter { minute - $0.minute < Int64(Self.windowSeconds / 60) }
-        func top(_ field: (Minute) -> [String: Int]) -> AttentionStatus.Top? {
-            var sum: [String: Int] = [:]
-            for m in recent { sum.merge(field(m), uniquingKeysWith: +) }
-            // Most events, then the name, so equal counts always show the same one.
-            return sum.max { ($0.value, $1.key) < ($1.value, $0.key) }.map { AttentionStatus.Top(name: $0.key, count: $0.value) }
+        let inWindow = { (m: Minute) in minute - m.minute < Int64(Self.windowSeconds / 60) }
+        // Usually every minute held is in the window (the last batch pruned the rest) and
+        // the sums are the answer; after a quiet spell, the minutes still in it are added up.
+        var total = sum
+        if !minutes.allSatisfy(inWindow) {
+            total = Minute(minute: minute)
+            for m in minutes where inWindow(m) {
+                total.entity.merge(m.entity, uniquingKeysWith: +)
+                total.type.merge(m.type, uniquingKeysWith: +)
+                total.source.merge(m.source, uniquingKeysWith: +)
+                total.uncountedEntities += m.uncountedEntities
+            }
         }
-        s.topEntity = top(\.entity)
-        s.topType = top(\.type)
-        s.topSource = top(\.source)
-        s.uncountedEntities = recent.reduce(0) { $0 + $1.uncountedEntities }
+        func top(_ counts: [String: Int]) -> AttentionStatus.Top? {
+            // Most events, then the name, so equal counts always show the same one.
+            counts.max { ($0.value, $1.key) < ($1.value, $0.key) }.map { AttentionStatus.Top(name: $0.key, count: $0.value) }
+        }
+        s.topEntity = top(total.entity)
+        s.topType = top(total.type)
+        s.topSource = top(total.source)
+        s.uncountedEntities = total.uncountedEntities
         return s
     }
 }

@@ -34,6 +34,43 @@ import Testing
         #expect(tally.status(at: t0.shifted(byMicroseconds: 1000_000_000)).topEntity == nil)
     }
 
+    /// The running sums answer what adding up the minutes in the window answers, as minutes
+    /// come and go and after quiet spells.
+    @Test func theRunningSumsMatchTheEventsInTheWindow() {
+        var tally = AttentionTally()
+        let t0 = Timestamp(microseconds: 1_795_000_020_000_000)
+        var seed: UInt64 = 7
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        var seen: [(minute: Int64, event: Event)] = []
+        var offset: Int64 = 0
+        for round in 0..<200 {
+            offset += Int64(next(3) == 0 ? 95_000_000 : next(9_000_000))
+            let at = t0.shifted(byMicroseconds: offset)
+            let batch = (0..<(1 + next(6))).map {
+                event(round * 10 + $0, severity: 1 + next(10), entity: "h\(next(5))", type: "t\(next(4))", source: "s\(next(3))")
+            }
+            tally.observe(batch, at: at)
+            seen += batch.map { (at.microseconds / 60_000_000, $0) }
+            for later in [Int64(0), Int64(next(400_000_000))] {
+                let now = at.shifted(byMicroseconds: later)
+                let minute = now.microseconds / 60_000_000
+                let recent = seen.filter { minute - $0.minute < 5 }.map(\.event)
+                func top(_ name: (Event) -> String?) -> AttentionStatus.Top? {
+                    var counts: [String: Int] = [:]
+                    for e in recent { if let n = name(e) { counts[n, default: 0] += 1 } }
+                    return counts.max { ($0.value, $1.key) < ($1.value, $0.key) }.map { AttentionStatus.Top(name: $0.key, count: $0.value) }
+                }
+                let status = tally.status(at: now)
+                #expect(status.topEntity == top(\.entity), "round \(round)")
+                #expect(status.topType == top { $0.type }, "round \(round)")
+                #expect(status.topSource == top(\.source), "round \(round)")
+            }
+        }
+    }
+
     @Test func manyDistinctEntitiesStayBoundedAndAreCounted() {
         var tally = AttentionTally()
         let t = Timestamp(microseconds: 1_795_000_000_000_000)
