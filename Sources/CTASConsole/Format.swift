@@ -17,10 +17,21 @@ enum Format {
     /// A p-value people can compare: 0.03, 2e-5, and "<1e-300" where a double underflows.
     static func probability(_ p: Double) -> String {
         guard p.isFinite, p > 0 else { return p == 0 ? "<1e-300" : "-" }
-        if p >= 0.001 { return String(format: "%.3g", p) }
+        if p >= 0.001 { return threeSignificantDigits(p) }
         let exponent = Int(floor(log10(p)))
         let mantissa = Int((p / pow(10, Double(exponent))).rounded())
         return mantissa >= 10 ? "1e\(exponent + 1)" : "\(mantissa)e\(exponent)"
+    }
+
+    /// `p` as C's `%.3g` writes it, with the C library's formatter: the map's footer shows
+    /// p-values every frame, and Foundation's `String(format:)` cost several times more.
+    static func threeSignificantDigits(_ p: Double) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer -> String in
+            guard let base = buffer.baseAddress else { return String(p) }
+            let n = withVaList([p]) { vsnprintf(base, 32, "%.3g", $0) }
+            guard n > 0, n < 32 else { return String(p) }
+            return String(decoding: UnsafeRawBufferPointer(start: base, count: Int(n)), as: UTF8.self)
+        }
     }
 
     /// 1234 → "1.2k", 2_500_000 → "2.5M".

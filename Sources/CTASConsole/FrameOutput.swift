@@ -70,10 +70,10 @@ final class FrameOutput {
 
     private func passOn() {
         let size = Int(lseek(file, 0, SEEK_CUR))
-        defer {
-            _ = ftruncate(file, 0)
-            _ = lseek(file, 0, SEEK_SET)
-        }
+        // The next update writes from the start again; only its own bytes (up to where it
+        // ends) are read, so the file is not truncated: truncating freed its pages and the
+        // next frame's writes cleared fresh ones.
+        defer { _ = lseek(file, 0, SEEK_SET) }
         lastUpdateBytes = max(0, size)
         guard size > 0 else { return }
         if bytes.count < size { bytes = [UInt8](repeating: 0, count: size) }

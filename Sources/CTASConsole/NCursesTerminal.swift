@@ -159,6 +159,26 @@ public final class NCursesTerminal: Terminal {
 
     public func present(_ buffer: ScreenBuffer, theme: Theme) {
         let w = cn_stdscr()
+        // The scratch storage is moved out and back: a copy would be copied on its first
+        // append.
+        var scratch: [wchar_t] = []
+        swap(&scratch, &self.scratch)
+        putChanges(of: buffer, over: previous, theme: theme, window: w, scratch: &scratch)
+        swap(&scratch, &self.scratch)
+        wnoutrefresh(w)
+        if let frameOutput, !directNext { frameOutput.collect { doupdate() } } else { doupdate() }
+        directNext = false
+        // Kept by copying into the previous frame's storage: holding `buffer` itself would
+        // share the caller's storage and make its next frame copy on write.
+        if self.previous == nil { self.previous = buffer } else { self.previous?.replace(with: buffer) }
+    }
+
+    /// Puts the runs of `buffer` that differ from `previous` (all of it when the size
+    /// changed) into ncurses' window. Parameters and locals, not stored properties, in the
+    /// loops: each touch of a stored property of this class is checked for exclusive access,
+    /// twelve thousand cells a frame.
+    private func putChanges(of buffer: ScreenBuffer, over previous: ScreenBuffer?, theme: Theme, window w: UnsafeMutablePointer<WINDOW>?,
+                            scratch: inout [wchar_t]) {
         let full = previous?.width != buffer.width || previous?.height != buffer.height
         for y in 0..<buffer.height {
             if !full, let previous, rowEqual(previous, buffer, y) { continue }
@@ -187,12 +207,6 @@ public final class NCursesTerminal: Terminal {
                 _ = scratch.withUnsafeBufferPointer { cn_put(w, Int32(y), Int32(start), $0.baseAddress, count) }
             }
         }
-        wnoutrefresh(w)
-        if let frameOutput, !directNext { frameOutput.collect { doupdate() } } else { doupdate() }
-        directNext = false
-        // Kept by copying into the previous frame's storage: holding `buffer` itself would
-        // share the caller's storage and make its next frame copy on write.
-        if previous == nil { previous = buffer } else { previous?.replace(with: buffer) }
     }
 
     /// OSC 52 to the terminal (xterm, tmux with set-clipboard, kitty, iTerm2, Windows Terminal…);

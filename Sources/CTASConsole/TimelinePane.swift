@@ -49,7 +49,7 @@ public enum TimelinePane {
             b.write(text, x: tx, y: inner.y, style: Style(.accent, bold: true), clip: inner)
         } else if let latest = histogram.latest {
             // The live edge: the newest event time stored (▼ marks the replay's clock).
-            let text = "newest " + String(latest.rfc3339.dropFirst(5).prefix(14)).replacingOccurrences(of: "T", with: " ")
+            let text = "newest " + String(latest.rfc3339.dropFirst(5).prefix(14).map { $0 == "T" ? " " : $0 })
             let tx = inner.maxX - DisplayText.width(text)
             if tx > x + 2 { b.write(text, x: tx, y: inner.y, style: .muted, clip: inner) }
         }

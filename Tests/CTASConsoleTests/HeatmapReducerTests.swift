@@ -1,3 +1,4 @@
+import Foundation
 import CTASCore
 import CTASEngine
 import H3
@@ -163,6 +164,20 @@ import Testing
         #expect(DensityScale(threshold: 5, maximum: 5).level(of: 5) == nil)
         #expect(Format.probability(0) == "<1e-300" && Format.probability(0.0312) == "0.0312" && Format.probability(2.04e-7) == "2e-7")
         #expect(Format.probability(9.7e-5) == "1e-4" && Format.probability(.nan) == "-")
+    }
+
+    /// The footer's p-values are formatted by the C library: the same text as Foundation's
+    /// `%.3g` from the smallest shown to the largest, rounding edges included.
+    @Test func pValuesReadAsPercentThreeGWrites() {
+        var values: [Double] = [0.001, 0.0015, 0.00999, 0.009995, 0.0312, 0.1, 0.12345, 0.5, 0.9995, 0.99999, 1, 12.5, 999.5, 1234.5, 1e300]
+        var p = 0.001
+        while p < 2 {
+            values.append(p)
+            p *= 1.0137
+        }
+        for v in values {
+            #expect(Format.threeSignificantDigits(v) == String(format: "%.3g", v), "\(v)")
+        }
     }
 
     /// Just after a zoom the answer on hand is for the old resolution: its hot spots would send
