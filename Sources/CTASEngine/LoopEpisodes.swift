@@ -10,6 +10,11 @@ import CTASCore
 public struct LoopEpisodes: Sendable {
     let warninglist: Warninglist
     private let extractor = IndicatorExtractor()
+    /// Whether a recorded value is warninglisted, remembered: every pass rewrites the same
+    /// recorded values, and matching them each time was a third of the demo's parsing.
+    /// Cleared when it holds `memoLimit` values (a feed of that many distinct values).
+    private let listedMemo = Locked<[Indicator: Bool]>([:])
+    static let memoLimit = 65_536
 
     public init(warninglist: Warninglist) { self.warninglist = warninglist }
 
@@ -48,9 +53,19 @@ public struct LoopEpisodes: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    private func isWarninglisted(_ indicator: Indicator) -> Bool {
+        if let known = listedMemo.withLock({ $0[indicator] }) { return known }
+        let listed = warninglist.match(indicator) != nil
+        listedMemo.withLock { memo in
+            if memo.count >= Self.memoLimit { memo.removeAll(keepingCapacity: true) }
+            memo[indicator] = listed
+        }
+        return listed
+    }
+
     /// The value `indicator` takes on `pass`, or nil when it is kept.
     func episodeValue(_ indicator: Indicator, pass: Int) -> String? {
-        guard warninglist.match(indicator) == nil else { return nil }
+        guard !isWarninglisted(indicator) else { return nil }
         let value = indicator.value
         switch indicator.kind {
         case .domain: return Self.domain(value, pass: pass)
@@ -65,7 +80,7 @@ public struct LoopEpisodes: Sendable {
             let host = String(rest[..<hostEnd])
             guard !host.isEmpty else { return nil }
             let isAddress = host.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
-            guard warninglist.match(Indicator(isAddress ? .ipv4 : .domain, host)) == nil else { return nil }
+            guard !isWarninglisted(Indicator(isAddress ? .ipv4 : .domain, host)) else { return nil }
             let mapped = isAddress ? Self.ipv4(host, pass: pass) : Self.domain(host, pass: pass)
             guard let mapped else { return nil }
             return String(value[..<scheme.upperBound]) + mapped + String(rest[hostEnd...])

@@ -24,6 +24,21 @@ import Testing
         return (feed, generator.planted?.campaigns ?? [])
     }
 
+    /// The warninglist verdicts are remembered: asked again, and past the memo's limit, a
+    /// value gets what a fresh instance gives it.
+    @Test func rememberedVerdictsAnswerAsTheWarninglist() {
+        let values: [Indicator] = [Indicator(.domain, "google.com"), Indicator(.domain, "gixquafel.io"), Indicator(.ipv4, "8.8.8.8"),
+                                   Indicator(.ipv4, "185.220.101.4"), Indicator(.url, "https://www.google.com/x"), Indicator(.url, "http://gixquafel.io/a")]
+        let fresh = values.map { LoopEpisodes(warninglist: .builtIn()).episodeValue($0, pass: 3) }
+        #expect(fresh.contains(nil) && fresh.contains { $0 != nil }, "the values should mix kept and moved ones")
+        let remembering = LoopEpisodes(warninglist: .builtIn())
+        for round in 0..<3 {
+            #expect(values.map { remembering.episodeValue($0, pass: 3) } == fresh, "round \(round)")
+        }
+        for n in 0..<(LoopEpisodes.memoLimit + 10) { _ = remembering.episodeValue(Indicator(.domain, "filler-\(n).example"), pass: 3) }
+        #expect(values.map { remembering.episodeValue($0, pass: 3) } == fresh, "after the memo was cleared")
+    }
+
     @Test func valuesMoveConsistentlyAndBenignOnesStay() {
         func value(_ kind: IndicatorKind, _ v: String, _ pass: Int = 2) -> String? { episodes.episodeValue(Indicator(kind, v), pass: pass) }
         #expect(value(.domain, "gixquafel.io") == "gixquafel-e2.io")
