@@ -10,11 +10,13 @@ import CTASCore
 public struct LoopEpisodes: Sendable {
     let warninglist: Warninglist
     private let extractor = IndicatorExtractor()
-    /// Whether a recorded value is warninglisted, remembered: every pass rewrites the same
-    /// recorded values, and matching them each time was a third of the demo's parsing.
-    /// Cleared when it holds `memoLimit` values (a feed of that many distinct values).
-    private let listedMemo = Locked<[Indicator: Bool]>([:])
-    static let memoLimit = 65_536
+    /// Every pass rewrites the same recorded values and texts: what they hold is found once
+    /// (matching and extracting them each pass was most of the demo's parsing). Each memo
+    /// is emptied when it holds `memoLimit` answers (a feed of that many distinct values).
+    private let warninglisted = Memo<Indicator, Bool>()
+    private let listedIndicators = Memo<String, [Indicator]>()
+    private let textIndicators = Memo<String, [ExtractedIndicator]>()
+    static let memoLimit = 16_384
 
     public init(warninglist: Warninglist) { self.warninglist = warninglist }
 
@@ -29,7 +31,7 @@ public struct LoopEpisodes: Sendable {
 
     /// A listed value: its indicator's episode value, or an untyped value marked with the pass.
     private func listed(_ value: String, pass: Int) -> String {
-        let found = extractor.indicators(listed: value)
+        let found = listedIndicators.answer(value) { extractor.indicators(listed: $0) }
         guard found.count == 1, let only = found.first else { return value }
         if only.kind == .other { return value + "-e\(pass)" }
         return episodeValue(only, pass: pass) ?? value
@@ -38,7 +40,7 @@ public struct LoopEpisodes: Sendable {
     /// Running text with every indicator written in it replaced (an indicator inside a URL
     /// goes with the URL).
     private func text(_ text: String, pass: Int) -> String {
-        let found = extractor.extract(from: text)
+        let found = textIndicators.answer(text) { extractor.extract(from: $0) }
         guard !found.isEmpty else { return text }
         var bytes = Array(text.utf8)
         var replacements: [(range: Range<Int>, with: [UInt8])] = []
@@ -54,13 +56,7 @@ public struct LoopEpisodes: Sendable {
     }
 
     private func isWarninglisted(_ indicator: Indicator) -> Bool {
-        if let known = listedMemo.withLock({ $0[indicator] }) { return known }
-        let listed = warninglist.match(indicator) != nil
-        listedMemo.withLock { memo in
-            if memo.count >= Self.memoLimit { memo.removeAll(keepingCapacity: true) }
-            memo[indicator] = listed
-        }
-        return listed
+        warninglisted.answer(indicator) { warninglist.match($0) != nil }
     }
 
     /// The value `indicator` takes on `pass`, or nil when it is kept.
@@ -125,5 +121,20 @@ public struct LoopEpisodes: Sendable {
     private static func isSpecial(_ a: Int, _ b: Int) -> Bool {
         a == 0 || a == 10 || a == 127 || a >= 224 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b))
             || (a == 192 && b == 168) || (a == 100 && (64...127).contains(b)) || (a == 192 && b == 0) || (a == 198 && (18...19).contains(b))
+    }
+}
+
+/// Answers remembered by key, at most `LoopEpisodes.memoLimit` of them (emptied when full).
+private final class Memo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let answers = Locked<[Key: Value]>([:])
+
+    func answer(_ key: Key, _ compute: (Key) -> Value) -> Value {
+        if let known = answers.withLock({ $0[key] }) { return known }
+        let value = compute(key)
+        answers.withLock { memo in
+            if memo.count >= LoopEpisodes.memoLimit { memo.removeAll(keepingCapacity: true) }
+            memo[key] = value
+        }
+        return value
     }
 }

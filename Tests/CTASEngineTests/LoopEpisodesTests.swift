@@ -72,6 +72,18 @@ import Testing
         var first = e
         episodes.rewrite(&first, pass: 0)
         #expect(first == e, "pass 0 is left as recorded")
+        // The same recorded event again, on other passes: what was found in it is remembered,
+        // and the rewrite is what a fresh instance makes of it.
+        for pass in [3, 2, 3] {
+            var again = Event(id: "x~2", timestamp: Timestamp(microseconds: 1), type: "c2_beacon",
+                              indicators: ["185.220.101.4", "evil[.]com", "mutex-77"],
+                              description: "beacon to hxxp://evil[.]com/gate from 185.220.101.4 via 10.0.0.5 (CVE-2019-0708)")
+            var fresh = again
+            episodes.rewrite(&again, pass: pass)
+            LoopEpisodes(warninglist: .builtIn()).rewrite(&fresh, pass: pass)
+            #expect(again == fresh, "pass \(pass)")
+            #expect(again.indicators.contains("evil-e\(pass).com") && again.description?.contains("http://evil-e\(pass).com/gate") == true)
+        }
     }
 
     /// Six passes of a planted feed: with episodes a campaign's copy of pass 5 links exactly
