@@ -54,6 +54,17 @@ actor StoreStage {
     /// sixth of the demo's wake-ups.
     static let lingerStepNanos: UInt64 = 100_000_000
 
+    /// How long a group of `count` events waits for more before it looks again (nil: commit
+    /// now). Only a trickle lingers: after a full group (`lastGroup` events), a small one is
+    /// the tail of a burst (a paced tick's events split over two reads) whose rest is already
+    /// behind it, and waiting would only delay it.
+    static func linger(count: Int, lastGroup: Int, oldest: UInt64, now: UInt64) -> UInt64? {
+        guard count < lingerEvents, lastGroup < lingerEvents else { return nil }
+        let due = oldest &+ lingerNanos
+        guard now < due else { return nil }
+        return min(due - now, lingerStepNanos)
+    }
+
     /// The tiers in the warm database, handed over together (they share its connection).
     struct Tiers {
         var warm: WarmTier
@@ -89,6 +100,7 @@ actor StoreStage {
             executor.shutdown()
         }
         beginGraphLoad()
+        var lastGroupEvents = 0
         while true {
             // While the stored graph loads, a step of it runs between commits (and back to
             // back when nothing waits), and the actor takes questions between steps.
@@ -115,15 +127,14 @@ actor StoreStage {
             }
             gather()
             let oldest = group.lazy.map(\.readAtNanos).filter { $0 > 0 }.min() ?? MonotonicClock.nanoseconds()
-            while count < Self.lingerEvents, !input.isClosed, !graph.eventsLoading {
-                let now = MonotonicClock.nanoseconds()
-                let due = oldest &+ Self.lingerNanos
-                guard now < due else { break }
-                await executor.sleep(nanoseconds: min(due - now, Self.lingerStepNanos))
+            while !input.isClosed, !graph.eventsLoading,
+                  let pause = Self.linger(count: count, lastGroup: lastGroupEvents, oldest: oldest, now: MonotonicClock.nanoseconds()) {
+                await executor.sleep(nanoseconds: pause)
                 gather()
             }
             do throws(StoreError) {
                 let committed = try commit(group)
+                lastGroupEvents = count
                 _ = await output.send(committed)
             } catch {
                 hub.fail(error.message)

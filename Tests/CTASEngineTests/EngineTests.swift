@@ -193,6 +193,19 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(commits >= 1 && commits <= bound, "\(commits) commits of \(engine.hub.releases) releases in \(summary.seconds) s")
     }
 
+    /// The linger's rule: a small group after a small one waits (in steps, never past its
+    /// oldest batch's due time); a full group, or a small one after a full one (a burst's
+    /// tail), goes at once.
+    @Test func onlyATrickleLingers() {
+        let step = StoreStage.lingerStepNanos, full = StoreStage.lingerEvents
+        let t: UInt64 = 5_000_000_000
+        #expect(StoreStage.linger(count: 40, lastGroup: 80, oldest: t, now: t) == step)
+        #expect(StoreStage.linger(count: 40, lastGroup: 0, oldest: t, now: t + StoreStage.lingerNanos - 30_000_000) == 30_000_000)
+        #expect(StoreStage.linger(count: 40, lastGroup: 80, oldest: t, now: t + StoreStage.lingerNanos) == nil, "past due")
+        #expect(StoreStage.linger(count: full, lastGroup: 80, oldest: t, now: t) == nil, "a full group")
+        #expect(StoreStage.linger(count: 40, lastGroup: full + 500, oldest: t, now: t) == nil, "a burst's tail")
+    }
+
     @Test func pauseHoldsAndResumeReleases() async throws {
         let dir = scratch()
         let (feed, _) = try await writeFeed(dir, events: 2000)
