@@ -1,4 +1,4 @@
-import CTASCore
+@testable import CTASCore
 import H3
 import Testing
 
@@ -36,6 +36,28 @@ import Testing
         #expect(try limited.limited(to: nil).text == "sev>=7 \"two words\" type:c2")
         #expect(try EventFilter.all.limited(to: range).text == range.filterText)
         #expect(TimeRange(from: range.until, until: range.from) == nil)
+    }
+
+    /// The index folds its cells up by bit operations: the same parents `H3.cellToParent`
+    /// gives, at every coarser resolution, pentagons included.
+    @Test func theGeoIndexsParentsAreH3s() throws {
+        var cells: [H3Index] = []
+        var seed: UInt64 = 99
+        func next() -> Double {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Double(seed >> 11) / Double(1 << 53)
+        }
+        for _ in 0..<500 {
+            cells.append(try H3.latLngToCell(lat: next() * 180 - 90, lng: next() * 360 - 180, res: GeoIndex.baseResolution))
+        }
+        // The pentagons at the base resolution.
+        cells += try H3.getPentagons(res: GeoIndex.baseResolution)
+        #expect(cells.count == 512)
+        for cell in cells {
+            for res in 0...GeoIndex.baseResolution {
+                #expect(GeoIndex.parent(cell, at: res) == (try H3.cellToParent(cell, res: res)), "\(cell) at \(res)")
+            }
+        }
     }
 
     @Test func theGeoIndexAnswersARangeFromItsMinutesOrSaysItCannot() throws {

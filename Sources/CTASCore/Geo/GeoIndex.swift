@@ -106,7 +106,7 @@ public struct GeoIndex: Sendable {
         var out: [H3Index: CellTally] = [:]
         func fold(_ source: [UInt64: CellTally]) {
             for (raw, tally) in source {
-                let cell = res == Self.baseResolution ? H3Index(raw) : ((try? H3.cellToParent(H3Index(raw), res: res)) ?? H3Index(raw))
+                let cell = res == Self.baseResolution ? H3Index(raw) : Self.parent(H3Index(raw), at: res)
                 out[cell, default: CellTally()] += tally
             }
         }
@@ -131,7 +131,7 @@ public struct GeoIndex: Sendable {
         var out: [H3Index: CellTally] = [:]
         for (bucket, cells) in buckets where bucket >= first && bucket <= last {
             for (raw, tally) in cells {
-                let cell = res == Self.baseResolution ? H3Index(raw) : ((try? H3.cellToParent(H3Index(raw), res: res)) ?? H3Index(raw))
+                let cell = res == Self.baseResolution ? H3Index(raw) : Self.parent(H3Index(raw), at: res)
                 out[cell, default: CellTally()] += tally
             }
         }
@@ -155,9 +155,15 @@ public struct GeoIndex: Sendable {
     /// The base-resolution ancestor of a valid cell at that resolution or finer: set the
     /// resolution field and mark the finer digits unused (bit operations only).
     @inline(__always)
-    static func parent(_ cell: H3Index) -> H3Index {
-        var raw = cell.rawValue & ~(UInt64(0xF) << 52) | UInt64(baseResolution) << 52
-        raw |= (UInt64(1) << UInt64(3 * (15 - baseResolution))) - 1
+    static func parent(_ cell: H3Index) -> H3Index { parent(cell, at: baseResolution) }
+
+    /// The ancestor at `res` (0...15, at most the cell's own) of a valid cell, by the same bit
+    /// operations: the index's cells are valid (checked when counted), and a map query folds
+    /// every minute's cells up to its resolution, where `H3.cellToParent` checked each again.
+    @inline(__always)
+    static func parent(_ cell: H3Index, at res: Int) -> H3Index {
+        var raw = cell.rawValue & ~(UInt64(0xF) << 52) | UInt64(res) << 52
+        raw |= (UInt64(1) << UInt64(3 * (15 - res))) - 1
         return H3Index(raw)
     }
 
