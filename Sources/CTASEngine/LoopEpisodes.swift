@@ -17,6 +17,9 @@ public struct LoopEpisodes: Sendable {
     private let listedIndicators = Memo<String, [Indicator]>()
     private let textIndicators = Memo<String, [ExtractedIndicator]>()
     static let memoLimit = 16_384
+    /// Longer values and texts are not remembered, so the memos stay a few megabytes
+    /// whatever the feed (16,384 texts of at most 1 KiB).
+    static let memoTextBytes = 1_024
 
     public init(warninglist: Warninglist) { self.warninglist = warninglist }
 
@@ -31,7 +34,7 @@ public struct LoopEpisodes: Sendable {
 
     /// A listed value: its indicator's episode value, or an untyped value marked with the pass.
     private func listed(_ value: String, pass: Int) -> String {
-        let found = listedIndicators.answer(value) { extractor.indicators(listed: $0) }
+        let found = listedIndicators.answer(value, bytes: value.utf8.count) { extractor.indicators(listed: $0) }
         guard found.count == 1, let only = found.first else { return value }
         if only.kind == .other { return value + "-e\(pass)" }
         return episodeValue(only, pass: pass) ?? value
@@ -40,7 +43,7 @@ public struct LoopEpisodes: Sendable {
     /// Running text with every indicator written in it replaced (an indicator inside a URL
     /// goes with the URL).
     private func text(_ text: String, pass: Int) -> String {
-        let found = textIndicators.answer(text) { extractor.extract(from: $0) }
+        let found = textIndicators.answer(text, bytes: text.utf8.count) { extractor.extract(from: $0) }
         guard !found.isEmpty else { return text }
         var bytes = Array(text.utf8)
         var replacements: [(range: Range<Int>, with: [UInt8])] = []
@@ -56,7 +59,7 @@ public struct LoopEpisodes: Sendable {
     }
 
     private func isWarninglisted(_ indicator: Indicator) -> Bool {
-        warninglisted.answer(indicator) { warninglist.match($0) != nil }
+        warninglisted.answer(indicator, bytes: indicator.value.utf8.count) { warninglist.match($0) != nil }
     }
 
     /// The value `indicator` takes on `pass`, or nil when it is kept.
@@ -124,11 +127,13 @@ public struct LoopEpisodes: Sendable {
     }
 }
 
-/// Answers remembered by key, at most `LoopEpisodes.memoLimit` of them (emptied when full).
+/// Answers remembered by key, at most `LoopEpisodes.memoLimit` of them (emptied when full);
+/// a key of more than `LoopEpisodes.memoTextBytes` bytes is answered, not remembered.
 private final class Memo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private let answers = Locked<[Key: Value]>([:])
 
-    func answer(_ key: Key, _ compute: (Key) -> Value) -> Value {
+    func answer(_ key: Key, bytes: Int, _ compute: (Key) -> Value) -> Value {
+        guard bytes <= LoopEpisodes.memoTextBytes else { return compute(key) }
         if let known = answers.withLock({ $0[key] }) { return known }
         let value = compute(key)
         answers.withLock { memo in

@@ -84,6 +84,14 @@ import Testing
             #expect(again == fresh, "pass \(pass)")
             #expect(again.indicators.contains("evil-e\(pass).com") && again.description?.contains("http://evil-e\(pass).com/gate") == true)
         }
+        // A text too long to be remembered is rewritten the same way.
+        let long = String(repeating: "padding ", count: 200) + "beacon to hxxp://evil[.]com/gate"
+        #expect(long.utf8.count > LoopEpisodes.memoTextBytes)
+        for _ in 0..<2 {
+            var e = Event(id: "y~3", timestamp: Timestamp(microseconds: 1), type: "c2_beacon", description: long)
+            episodes.rewrite(&e, pass: 3)
+            #expect(e.description?.hasSuffix("beacon to http://evil-e3.com/gate") == true)
+        }
     }
 
     /// Six passes of a planted feed: with episodes a campaign's copy of pass 5 links exactly
