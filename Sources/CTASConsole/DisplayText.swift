@@ -95,42 +95,34 @@ public enum DisplayText {
         case .cut(let shown): return shown
         case .notASCII, nil: break
         }
-        if isStandalone(text) {
-            // A scalar is a character (see `isStandalone`): no grapheme breaking.
-            let scalars = text.unicodeScalars
-            var used = 0
-            var cut = scalars.startIndex
-            var index = scalars.startIndex
-            while index < scalars.endIndex {
-                let next = scalars.index(after: index)
-                let w = width(scalars[index])
-                if used + w > columns {
-                    guard room > 0 else { return String(ellipsis.prefix(columns)) }
-                    return String(scalars[..<cut]) + ellipsis
-                }
-                used += w
-                if used <= room { cut = next }
-                index = next
-            }
-            return text
-        }
-        // One walk that stops past `columns`: a long text (a cluster's entities, an
-        // original record) is not measured whole to show its first columns.
+        // A text of standalone scalars is walked a scalar at a time (no grapheme breaking);
+        // either walk stops past `columns`: a long text (a cluster's entities, an original
+        // record) is not measured whole to show its first columns.
+        let cut = isStandalone(text)
+            ? cutIndex(text.unicodeScalars, columns: columns, room: room) { (s: Unicode.Scalar) in width(s) }
+            : cutIndex(text, columns: columns, room: room) { (c: Character) in width(c) }
+        guard let cut else { return text }
+        guard room > 0 else { return String(ellipsis.prefix(columns)) }
+        return String(text[..<cut]) + ellipsis
+    }
+
+    /// Where a text is cut to fit `room` columns beside an ellipsis when it takes more than
+    /// `columns` (nil: it fits), walking `units`: its characters, or its scalars when each is
+    /// a character.
+    private static func cutIndex<Units: Collection>(_ units: Units, columns: Int, room: Int,
+                                                     width: (Units.Element) -> Int) -> String.Index? where Units.Index == String.Index {
         var used = 0
-        var cut = text.startIndex   // the end of what fits beside the ellipsis
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(after: index)
-            let w = width(text[index])
-            if used + w > columns {
-                guard room > 0 else { return String(ellipsis.prefix(columns)) }
-                return String(text[..<cut]) + ellipsis
-            }
+        var cut = units.startIndex   // the end of what fits beside the ellipsis
+        var index = units.startIndex
+        while index < units.endIndex {
+            let next = units.index(after: index)
+            let w = width(units[index])
+            if used + w > columns { return cut }
             used += w
             if used <= room { cut = next }
             index = next
         }
-        return text
+        return nil
     }
 
     /// `text` padded with spaces (or cut) to exactly `columns` columns.
