@@ -6,31 +6,33 @@
 /// collision needs both lanes to collide (about 1 in 2^64 per pair of distinct records as
 /// far as ids are concerned, ~3e-8 across a billion records).
 public struct StableHash128: Sendable {
-    private var a: UInt64 = 0xCBF2_9CE4_8422_2325
-    private var b: UInt64 = 0x6C62_272E_07BB_0142
+    // Inlinable (as are the combines): a record's id combines dozens of short fields, and a
+    // call per field into this module cost more than the hashing itself.
+    @usableFromInline var a: UInt64 = 0xCBF2_9CE4_8422_2325
+    @usableFromInline var b: UInt64 = 0x6C62_272E_07BB_0142
 
-    public init() {}
+    @inlinable public init() {}
 
-    public mutating func combine(_ bytes: UnsafeBufferPointer<UInt8>) {
+    @inlinable public mutating func combine(_ bytes: UnsafeBufferPointer<UInt8>) {
         for byte in bytes {
             a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
             b = (b ^ UInt64(byte)) &* 0x0000_0001_0000_01A7
         }
     }
 
-    public mutating func combine(_ text: String) {
+    @inlinable public mutating func combine(_ text: String) {
         var t = text
         t.withUTF8 { combine($0) }
         separator()
     }
 
-    public mutating func combine(_ value: Int64) {
+    @inlinable public mutating func combine(_ value: Int64) {
         var v = value.littleEndian
         withUnsafeBytes(of: &v) { raw in combine(raw.bindMemory(to: UInt8.self)) }
     }
 
     /// Ends a field, so `("ab","c")` and `("a","bc")` differ.
-    public mutating func separator() {
+    @inlinable public mutating func separator() {
         a = (a ^ 0x1F) &* 0x0000_0100_0000_01B3
         b = (b ^ 0x1F) &* 0x0000_0001_0000_01A7
     }

@@ -113,7 +113,7 @@ public struct FeedDecoder: Sendable {
     public let sourceName: String
     private var csv: CSVEventParser?
     private let ndjson = NDJSONEventParser()
-    private let eve: EVEEventParser
+    private var eve: EVEEventParser
     private var zeek: ZeekLogParser
     private var zeekHeader = ZeekHeader() {
         didSet { zeekSchema = nil }

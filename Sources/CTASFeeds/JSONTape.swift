@@ -36,6 +36,30 @@ public struct JSONTape {
     public init(parsing bytes: UnsafeBufferPointer<UInt8>, reserve: Int = 64) throws(LineProblem) {
         self.bytes = bytes
         nodes.reserveCapacity(reserve)
+        try parseDocument()
+    }
+
+    /// Parses `bytes` with its nodes in `storage`'s buffer (taken, emptied, and given back by
+    /// `recycle(into:)`): a parser of many records then allocates no tape per record. A tape
+    /// that throws keeps the buffer, and the next record starts a new one.
+    public init(parsing bytes: UnsafeBufferPointer<UInt8>, storage: inout [Node]) throws(LineProblem) {
+        self.bytes = bytes
+        swap(&nodes, &storage)
+        nodes.removeAll(keepingCapacity: true)
+        if nodes.capacity < 64 { nodes.reserveCapacity(64) }
+        try parseDocument()
+    }
+
+    /// Hands the node buffer back to the parser that lent it (`init(parsing:storage:)`). A
+    /// buffer grown past `keptNodes` by one huge record is let go rather than kept.
+    public consuming func recycle(into storage: inout [Node]) {
+        if nodes.capacity <= Self.keptNodes { swap(&nodes, &storage) }
+    }
+
+    /// The largest node buffer `recycle(into:)` keeps (about 1.5 MB).
+    public static let keptNodes = 65_536
+
+    private mutating func parseDocument() throws(LineProblem) {
         var c = JSONCursor(bytes)
         c.skipWhitespace()
         guard !c.atEnd else { throw LineProblem("invalid_json", "blank line") }

@@ -69,6 +69,38 @@ import Testing
         if case .failure(let problem) = parses(#"{"a":{"k":1},"b":{"k":2},"k":3}"#) { Issue.record("refused: \(problem.message)") }
     }
 
+    /// A tape parsed into a lent buffer reads as a tape of its own does, record after
+    /// record; a refused record, or one too large to keep the buffer of, leaves the next
+    /// record's tape correct.
+    @Test func aLentNodeBufferReadsAsAFreshTape() {
+        func nodes(_ tape: JSONTape) -> [String] {
+            tape.nodes.map { "\($0.kind) \($0.escaped) \($0.start) \($0.end) \($0.next) \($0.count) \($0.keyHash)" }
+        }
+        let huge = "[" + (0...JSONTape.keptNodes).map(String.init).joined(separator: ",") + "]"
+        let records = [#"{"a":1,"b":{"c":[true,null,"x"]},"d":"\u0041"}"#, #"{"a":1,"a":2}"#, "[1,2", huge,
+                       #"{"z":-0.5e3,"y":[[],{}]}"#, #"{"only":"one"}"#, #"{"a":1,"b":{"c":[true,null,"x"]},"d":"\u0041"}"#]
+        var storage: [JSONTape.Node] = []
+        var kept: [Int] = []
+        for record in records {
+            var text = record
+            text.withUTF8 { bytes in
+                let fresh = try? JSONTape(parsing: bytes)
+                do throws(LineProblem) {
+                    let lent = try JSONTape(parsing: bytes, storage: &storage)
+                    #expect(fresh.map(nodes) == nodes(lent), "\(record.prefix(40))")
+                    #expect(lent.member(JSONTape.root, "a") == fresh?.member(JSONTape.root, "a"))
+                    lent.recycle(into: &storage)
+                } catch {
+                    #expect(fresh == nil, "only the lent tape refused \(record.prefix(40)): \(error.message)")
+                    storage = []   // the buffer went with the refused tape
+                }
+            }
+            kept.append(storage.capacity)
+        }
+        #expect(kept[0] >= 64 && kept[4] >= 64 && kept[6] >= 64, "a record's buffer comes back: \(kept)")
+        #expect(kept[3] == 0, "a huge record's buffer is let go: \(kept)")
+    }
+
     @Test func nativeLinesWithManyKeysKeepTheirDuplicateCheck() throws {
         let keys = (0..<500).map { "\"x\($0)\":1" }.joined(separator: ",")
         let head = #"{"id":"a","ts":"2026-11-20T10:15:30Z","type":"t","#

@@ -25,13 +25,16 @@ import Musl
 ///   transaction, signature, endpoints, sensor), so reading it twice gives the same id.
 public struct EVEEventParser: Sendable {
     public let options: TelemetryOptions
+    /// The tape's node buffer, lent to each record's tape (no allocation per record).
+    private var tapeStorage: [JSONTape.Node] = []
 
     public init(options: TelemetryOptions = TelemetryOptions()) { self.options = options }
 
     /// Parses a record's bytes (one JSON object).
-    public func parse(_ line: UnsafeBufferPointer<UInt8>, notes: inout ParseNotes) throws(LineProblem) -> Event {
+    public mutating func parse(_ line: UnsafeBufferPointer<UInt8>, notes: inout ParseNotes) throws(LineProblem) -> Event {
         try Self.checkText(line)
-        let tape = try JSONTape(parsing: line)
+        let tape = try JSONTape(parsing: line, storage: &tapeStorage)
+        defer { tape.recycle(into: &tapeStorage) }
         return try event(from: tape, notes: &notes)
     }
 

@@ -29,6 +29,8 @@ public struct ZeekLogParser: Sendable {
     private var lastSchema: (key: UInt64, schema: ZeekSchema)?
     /// The buffer a TSV row's original JSON is written in (kept, so rows cost no growth).
     private var scratch: [UInt8] = []
+    /// The tape's node buffer, lent to each JSON record's tape (no allocation per record).
+    private var tapeStorage: [JSONTape.Node] = []
 
     public init(options: TelemetryOptions = TelemetryOptions(), pathFromFileName: String? = nil) {
         self.options = options
@@ -99,7 +101,8 @@ public struct ZeekLogParser: Sendable {
     /// A Zeek JSON line (one object).
     public mutating func parseJSON(_ line: UnsafeBufferPointer<UInt8>, notes: inout ParseNotes) throws(LineProblem) -> Event {
         try EVEEventParser.checkText(line)
-        let tape = try JSONTape(parsing: line)
+        let tape = try JSONTape(parsing: line, storage: &tapeStorage)
+        defer { tape.recycle(into: &tapeStorage) }
         return try event(from: tape, notes: &notes)
     }
 
