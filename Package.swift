@@ -136,7 +136,7 @@ let package = Package(
         // Drives the real `ctas` binary (kill -9, CLI contracts); depends on it so it is built.
         .testTarget(
             name: "CTASEndToEndTests",
-            dependencies: ["ctas", "CTASStore", "CTASFeeds", "CTASCore", "H3", "CTASTestSupport"],
+            dependencies: ["ctas", "CTASStore", "CTASFeeds", "CTASCore", "H3", "CTASTestSupport", "CNCurses"],
             exclude: ["Oracle"]
         ),
     ]

@@ -43,7 +43,7 @@ public enum ConsoleLauncher {
         do throws(EngineError) {
             engine = try Engine(request.engine)
         } catch {
-            FileHandle.standardError.write(Data("ctas: \(error.message)\n".utf8))
+            StandardStreams.writeError("ctas: \(error.message)\n")
             return 1
         }
 
@@ -56,7 +56,7 @@ public enum ConsoleLauncher {
         do throws(TerminalError) {
             terminal = try NCursesTerminal(mouse: request.mouse ?? config.mouse ?? false, environment: environment)
         } catch {
-            FileHandle.standardError.write(Data("ctas: \(error.message)\n".utf8))
+            StandardStreams.writeError("ctas: \(error.message)\n")
             _ = await engine.stop()
             return 1
         }
@@ -86,9 +86,9 @@ public enum ConsoleLauncher {
         let summary = await app.run()
         let line = "ctas: accepted \(summary.accepted), rejected \(summary.rejected), duplicates \(summary.duplicates)"
             + (summary.dropped > 0 ? ", dropped \(summary.dropped)" : "") + "; data in \(summary.dataDirectory)\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardStreams.writeError(line)
         if let failure = summary.failure {
-            FileHandle.standardError.write(Data("ctas: \(failure)\n".utf8))
+            StandardStreams.writeError("ctas: \(failure)\n")
             return 1
         }
         return 0

@@ -90,7 +90,7 @@ public struct HeadlessRun {
 /// Standard error, for the headless commands' progress and messages.
 public enum StandardError {
     /// Writes `text` as it is (progress bars redraw with `\r`).
-    public static func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+    public static func write(_ text: String) { StandardStreams.writeError(text) }
 
     /// Writes `text` and a newline unless it ends with one.
     public static func line(_ text: String) { write(text.hasSuffix("\n") ? text : text + "\n") }

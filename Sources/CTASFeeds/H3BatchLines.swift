@@ -14,11 +14,11 @@ public enum H3BatchLines {
             lineNumber += 1
             out += answer(line, lineNumber) + "\n"
             if out.utf8.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out.utf8))
+                StandardStreams.writeOutput(out)
                 out.removeAll(keepingCapacity: true)
             }
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        StandardStreams.writeOutput(out)
     }
 
     /// The answer line for one input line (without its newline).

@@ -82,7 +82,7 @@ struct AnomaliesCommand: ParsableCommand {
         case .json: report.json
         case .csv: report.csv(sanitized: !raw)
         }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStreams.writeOutput(text)
     }
 }
 

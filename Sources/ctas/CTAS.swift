@@ -45,10 +45,10 @@ enum Main {
             let code = words == nil ? CTAS.exitCode(for: error) : .failure
             let message = SafeText.sanitizeKeepingNewlines(words ?? CTAS.fullMessage(for: error))
             if code == .success {
-                if !message.isEmpty { FileHandle.standardOutput.write(Data((message + "\n").utf8)) }   // --help, --version
+                if !message.isEmpty { StandardStreams.writeOutput(message + "\n") }   // --help, --version
                 Foundation.exit(0)
             }
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if !message.isEmpty { StandardStreams.writeError(message + "\n") }
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }

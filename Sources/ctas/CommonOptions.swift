@@ -141,7 +141,7 @@ func runHeadless(_ body: () async throws(EngineError) -> IngestSummary) async th
 }
 
 func writeError(_ text: String) {
-    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    StandardStreams.writeError(text.hasSuffix("\n") ? text : text + "\n")
 }
 
 func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }

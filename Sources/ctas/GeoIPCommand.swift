@@ -106,7 +106,7 @@ struct GeoIPCommand: ParsableCommand {
             }
             out.flush()
             if bad > 0 {
-                FileHandle.standardError.write(Data("\(bad) address(es) could not be looked up\n".utf8))
+                StandardStreams.writeError("\(bad) address(es) could not be looked up\n")
                 throw ExitCode.failure
             }
         }

@@ -80,6 +80,6 @@ struct GraphNeighborsCommand: ParsableCommand {
         let queryMicros = Double(MonotonicClock.nanoseconds() - queryStarted) / 1e3
         let text = format == .json ? NeighborhoodReport.json(neighborhood, loadMillis: loadMillis, queryMicros: queryMicros)
             : NeighborhoodReport.text(neighborhood)
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStreams.writeOutput(text)
     }
 }

@@ -66,7 +66,7 @@ struct HotspotsCommand: ParsableCommand {
         case .json: report.json
         case .csv: report.csv
         }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStreams.writeOutput(text)
     }
 }
 

@@ -74,4 +74,4 @@ struct RuntimeError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-func writeRaw(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+func writeRaw(_ text: String) { StandardStreams.writeError(text) }

@@ -63,7 +63,7 @@ struct IocExtractCommand: ParsableCommand {
                 }
             } catch {
                 failures += 1
-                FileHandle.standardError.write(Data("ctas ioc extract: \(SafeText.sanitize(file)): \(error)\n".utf8))
+                StandardStreams.writeError("ctas ioc extract: \(SafeText.sanitize(file)): \(error)\n")
             }
         }
         for (file, item) in firstSeen { output.write(item, file: file, count: seen[item.indicator]) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTASCore
 import CTASSchema
 import Foundation
 
@@ -47,6 +48,6 @@ struct SchemaAnalyzeCommand: ParsableCommand {
         let ruleSet = try loadSchemaRules(rules)
         let result = SchemaCrawler.crawl(path, options: options)
         let text = format == .json ? try SchemaReport.json(result, rules: ruleSet) : SchemaReport.text(result, rules: ruleSet)
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStreams.writeOutput(text)
     }
 }

@@ -67,6 +67,6 @@ struct TimelineCommand: ParsableCommand {
         case .json: report.json
         case .csv: report.csv
         }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStreams.writeOutput(text)
     }
 }

@@ -1,0 +1,88 @@
+import CNCurses
+import CTASStore
+import Foundation
+import Testing
+
+/// The console's terminal going away under it: an SSH session dropped, a tmux pane killed.
+/// The test owns the pseudo-terminal (so it can close it) and the process (so it reads the
+/// real exit status, which a shell in a pane cannot report once the pane is gone).
+@Suite struct HangupTests {
+    /// The console gets SIGHUP, stores what it accepted and exits 0, although its summary
+    /// line has nowhere to go. Writing that line used to trap (exit by SIGILL, and seconds of
+    /// the backtracer's CPU).
+    @Test func aTerminalThatGoesAwayLeavesACleanExit() async throws {
+        let dir = scratchDir()
+        _ = try await CLI.run(["gen-feed", "--events", "2000", "--rate", "20", "--output", dir + "/f.ndjson"])
+        let master = cn_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)
+        try #require(master >= 0 && cn_grantpt(master) == 0 && cn_unlockpt(master) == 0, "a pseudo-terminal")
+        let slave = try #require(cn_ptsname(master).map { String(cString: $0) })
+        var size = winsize(ws_row: 35, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
+        _ = ioctl(master, UInt(TIOCSWINSZ), &size)
+        // Whatever the console draws is read and dropped, so its writes never block.
+        let drain = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while buffer.withUnsafeMutableBytes({ read(master, $0.baseAddress, $0.count) }) > 0 {}
+        }
+        drain.start()
+
+        let pid = try spawnInTerminal(slave, [CLI.binary, "console", "--feed", dir + "/f.ndjson", "--speed", "10", "--data-dir", dir + "/d"],
+                                      environment: ["TERM=xterm-256color", "LANG=C.UTF-8", "HOME=" + dir, "XDG_DATA_HOME=" + dir + "/data",
+                                                    "XDG_CONFIG_HOME=" + dir + "/config", "SWIFT_BACKTRACE=enable=no", "PATH=/usr/bin:/bin"])
+        var stored = 0
+        let deadline = Date().addingTimeInterval(60)
+        while stored <= 20 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            stored = (try? WarmReader(path: dir + "/d/warm.sqlite").count()) ?? 0
+        }
+        #expect(stored > 20, "the console stored events before the hangup")
+
+        close(master)   // the terminal is gone: the kernel hangs the session up
+        var status: Int32 = 0
+        var reaped: pid_t = 0
+        let end = Date().addingTimeInterval(60)
+        while reaped == 0 && Date() < end {
+            reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        if reaped == 0 { kill(pid, SIGKILL) }
+        try #require(reaped == pid, "the console ended after its terminal went away")
+        let signal = status & 0x7F
+        #expect(signal == 0, "ended by signal \(signal)")
+        #expect(signal == 0 && (status >> 8) & 0xFF == 0, "exit status \((status >> 8) & 0xFF)")
+        let after = try WarmReader(path: dir + "/d/warm.sqlite").count()
+        #expect(after >= stored, "what was accepted is stored")
+    }
+
+    /// Spawns `arguments` as the leader of a new session whose controlling terminal is
+    /// `terminal` (its standard input, output and error), with clean signal dispositions.
+    private func spawnInTerminal(_ terminal: String, _ arguments: [String], environment: [String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // Opened after the new session begins: the first terminal a session leader opens
+        // becomes its controlling terminal.
+        posix_spawn_file_actions_addopen(&actions, 0, terminal, O_RDWR, 0)
+        posix_spawn_file_actions_adddup2(&actions, 0, 1)
+        posix_spawn_file_actions_adddup2(&actions, 0, 2)
+        var argv = arguments.map { strdup($0) } + [nil]
+        var envp = environment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = withCleanSignals { attributes -> Int32 in
+            var flags: Int16 = 0
+            posix_spawnattr_getflags(&attributes, &flags)
+            posix_spawnattr_setflags(&attributes, flags | 0x80)   // POSIX_SPAWN_SETSID (a GNU extension, not imported)
+            return argv.withUnsafeMutableBufferPointer { a -> Int32 in
+                envp.withUnsafeMutableBufferPointer { e -> Int32 in
+                    guard let args = a.baseAddress, let env = e.baseAddress else { return EINVAL }
+                    return posix_spawn(&pid, arguments[0], &actions, &attributes, args, env)
+                }
+            }
+        }
+        try #require(rc == 0, "spawning \(arguments[0]): \(String(cString: strerror(rc)))")
+        return pid
+    }
+}
