@@ -1,4 +1,5 @@
 import CNCurses
+import CTASCore
 import CTASStore
 import Foundation
 import Testing
@@ -18,10 +19,24 @@ import Testing
         let slave = try #require(cn_ptsname(master).map { String(cString: $0) })
         var size = winsize(ws_row: 35, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
         _ = ioctl(master, UInt(TIOCSWINSZ), &size)
-        // Whatever the console draws is read and dropped, so its writes never block.
+        // Whatever the console draws is read and dropped, so its writes never block. The
+        // reader also closes the terminal when asked: closed from another thread while a read
+        // waits on it, its descriptor number could be reused by a parallel test and read here.
+        let hangUp = Locked(false)
+        let closed = DispatchSemaphore(value: 0)
         let drain = Thread {
             var buffer = [UInt8](repeating: 0, count: 65_536)
-            while buffer.withUnsafeMutableBytes({ read(master, $0.baseAddress, $0.count) }) > 0 {}
+            while !hangUp.withLock({ $0 }) {
+                var ready = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+                guard poll(&ready, 1, 50) >= 0 || errno == EINTR else { break }
+                if ready.revents & Int16(POLLIN) != 0 {
+                    _ = buffer.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
+                } else if ready.revents != 0 {
+                    usleep(10_000)   // hung up or in error: wait to be told to close
+                }
+            }
+            close(master)   // the terminal is gone: the kernel hangs the session up
+            closed.signal()
         }
         drain.start()
 
@@ -36,7 +51,8 @@ import Testing
         }
         #expect(stored > 20, "the console stored events before the hangup")
 
-        close(master)   // the terminal is gone: the kernel hangs the session up
+        hangUp.withLock { $0 = true }
+        #expect(closed.wait(timeout: .now() + 30) == .success, "the terminal was closed")
         var status: Int32 = 0
         var reaped: pid_t = 0
         let end = Date().addingTimeInterval(60)
@@ -64,6 +80,7 @@ import Testing
         posix_spawn_file_actions_addopen(&actions, 0, terminal, O_RDWR, 0)
         posix_spawn_file_actions_adddup2(&actions, 0, 1)
         posix_spawn_file_actions_adddup2(&actions, 0, 2)
+        _ = spawnCloseFrom(&actions, 3)   // no descriptor of a parallel test is held open by the child
         var argv = arguments.map { strdup($0) } + [nil]
         var envp = environment.map { strdup($0) } + [nil]
         defer {

@@ -41,7 +41,8 @@ enum FuzzTarget: String, CaseIterable {
             _ = decoder.finish()
         case .eve:
             var notes = ParseNotes()
-            _ = try? EVEEventParser().parse(bytes, notes: &notes)
+            var parser = EVEEventParser()
+            _ = try? parser.parse(bytes, notes: &notes)
         case .zeekJSON:
             var notes = ParseNotes()
             var parser = ZeekLogParser(pathFromFileName: "conn")
