@@ -54,11 +54,7 @@ public struct BenchFixture {
     public func generateFeed(named name: String, events: Int, options: FeedGenerator.Options) throws -> String {
         let path = directory + "/" + name
         var generator = FeedGenerator(options: options)
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchError.cannotCreate(path: path) }
-        generator.write(events: events, to: handle)
-        try handle.synchronize()
-        try handle.close()
+        try BufferedOutput.writeFile(atPath: path, synced: true) { generator.write(events: events, to: $0) }
         return path
     }
 

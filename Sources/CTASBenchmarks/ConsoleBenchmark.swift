@@ -98,11 +98,7 @@ public enum ConsoleBenchmark {
         var events: [Event] = []
         for _ in 0..<3000 { events.append(generator.nextEvent()) }
         let feedPath = directory + "/bench-feed.ndjson"
-        _ = FileManager.default.createFile(atPath: feedPath, contents: nil)
-        if let handle = FileHandle(forWritingAtPath: feedPath) {
-            generator.write(events: 200_000, to: handle)
-            try handle.close()
-        }
+        try BufferedOutput.writeFile(atPath: feedPath) { generator.write(events: 200_000, to: $0) }
 
         let pty = try PseudoTerminal(width: 80, height: 24)
         defer { pty.close() }

@@ -102,11 +102,8 @@ public enum FormatsBenchmark {
     public static let formatNames = TelemetryGenerator.Kind.allCases.map(\.rawValue)
 
     static func write(_ kind: TelemetryGenerator.Kind, records: Int, options: FeedGenerator.Options, to path: String) throws {
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchError.cannotCreate(path: path) }
         var generator = TelemetryGenerator(kind: kind, options: options)
-        generator.write(records: records, to: handle)
-        try handle.close()
+        try BufferedOutput.writeFile(atPath: path) { generator.write(records: records, to: $0) }
     }
 
     /// Reads a file the way a source does (framing, gzip) and decodes every record; returns

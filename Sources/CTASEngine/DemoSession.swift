@@ -53,10 +53,11 @@ public enum DemoSession {
             options.rate = 20
             options.malformedRate = 0.005
             var generator = FeedGenerator(options: options)
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: path) else { throw EngineError.cannotWrite(path: path, what: "the demo feed") }
-            generator.write(events: 10_000, to: handle)
-            try handle.close()
+            do {
+                try BufferedOutput.writeFile(atPath: path) { generator.write(events: 10_000, to: $0) }
+            } catch {
+                throw EngineError.cannotWrite(path: path, what: "the demo feed")
+            }
             feed = path
         }
         var sources: [Engine.SourceSpec] = [.file(feed ?? feedName)]

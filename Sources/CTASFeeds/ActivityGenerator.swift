@@ -89,8 +89,9 @@ public struct ActivityGenerator: Sendable {
         return (day - weekday) * 24
     }
 
-    /// Writes the activity as native NDJSON, hour by hour, to `handle`.
-    public mutating func write(to handle: FileHandle) {
+    /// Writes the activity as native NDJSON, hour by hour, to `output`. A failed write (a
+    /// full disk) ends the generation; the caller reads `output.failure`.
+    public mutating func write(to output: BufferedOutput) {
         var rng = SeededRandom(seed: options.seed)
         let hours = max(1, options.days) * 24
         let firstHour = Self.weekStartHour(options.start)
@@ -199,11 +200,13 @@ public struct ActivityGenerator: Sendable {
                 }
             }
             if out.count > 1 << 20 {
-                handle.write(Data(out))
+                output.write(out)
                 out.removeAll(keepingCapacity: true)
+                if output.failure != nil { return }
             }
         }
-        handle.write(Data(out))
+        output.write(out)
+        output.flush()
     }
 }
 

@@ -100,19 +100,20 @@ struct GenFeedCommand: ParsableCommand {
         options.plantedCampaigns = plant
         options.cluster = parsedCluster
         var generator = FeedGenerator(options: options)
-        let handle: FileHandle
+        let descriptor: Int32
         if let output {
             // Opened in place (created or truncated), never replaced: `createFile` writes a new
             // file and renames it over the path, which turned `-o /dev/null` into a regular file
             // (and would replace a FIFO or a symlink's link).
-            let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
+            descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
                 throw RuntimeError("\(SafeText.sanitize(output)): cannot create output file: \(String(cString: strerror(errno)))")
             }
-            handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         } else {
-            handle = FileHandle.standardOutput
+            descriptor = 1
         }
+        let handle = BufferedOutput(fd: descriptor)
+        defer { if descriptor != 1 { close(descriptor) } }
         if let anomalies {
             var activity = ActivityGenerator.Options()
             activity.entities = entities
@@ -122,6 +123,7 @@ struct GenFeedCommand: ParsableCommand {
             if let start { activity.start = start.timestamp }
             var generator = ActivityGenerator(options: activity)
             generator.write(to: handle)
+            try Self.check(handle, path: output)
             if let plantManifest {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -134,10 +136,12 @@ struct GenFeedCommand: ParsableCommand {
         if let kind = TelemetryGenerator.Kind(rawValue: format.rawValue) {
             var telemetry = TelemetryGenerator(kind: kind, options: options)
             telemetry.write(records: events, to: handle)
+            try Self.check(handle, path: output)
             writeError("{\"records\":\(telemetry.produced)}")
             return
         }
         generator.write(events: events, to: handle)
+        try Self.check(handle, path: output)
         if let plantManifest, let planted = generator.planted {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -152,11 +156,18 @@ struct GenFeedCommand: ParsableCommand {
     /// Writes `data` to `path` in place (created or truncated, never renamed over: the path
     /// may be a device, a FIFO or a link).
     static func write(_ data: Data, inPlaceAt path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw RuntimeError("\(SafeText.sanitize(path)): cannot write manifest: \(String(cString: strerror(errno)))")
+        do {
+            try BufferedOutput.writeFile(atPath: path) { $0.write(Array(data)) }
+        } catch let failure as BufferedOutput.FileFailure {
+            throw RuntimeError("\(SafeText.sanitize(path)): cannot write manifest: \(String(cString: strerror(failure.code)))")
         }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        handle.write(data)
+    }
+
+    /// Throws when the feed could not be written whole: a full disk, an I/O error. A reader
+    /// of standard output that stopped reading (`gen-feed | head`) is not an error.
+    static func check(_ output: BufferedOutput, path: String?) throws {
+        guard let failure = output.failure, path != nil || failure != EPIPE else { return }
+        let name = path.map(SafeText.sanitize) ?? "standard output"
+        throw RuntimeError("\(name): cannot write the feed: \(String(cString: strerror(failure)))")
     }
 }

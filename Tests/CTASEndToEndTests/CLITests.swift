@@ -277,6 +277,40 @@ import Testing
         #expect(written.split(separator: "\n").count == 5 && !written.contains("old contents"))
     }
 
+    /// A feed that cannot be written whole is an error that says why, for every generator and
+    /// for a file or standard output alike: `/dev/full` answers every write with ENOSPC, as a
+    /// full disk does (the generators once trapped there, in Foundation's `FileHandle.write`).
+    @Test func genFeedOnAFullDiskSaysSoAndFails() async throws {
+        #expect(FileManager.default.fileExists(atPath: "/dev/full"), "this test needs /dev/full")
+        let dir = scratchDir()
+        let full = "/dev/full"
+        let runs: [[String]] = [
+            ["gen-feed", "--events", "20000", "-o", full],
+            ["gen-feed", "--events", "20000", "--format", "eve", "-o", full],
+            ["gen-feed", "--events", "20000", "--format", "zeek", "-o", full],
+            ["gen-feed", "--anomalies", "2", "--entities", "20", "--days", "2", "-o", full],
+            ["gen-feed", "--events", "200", "--plant", "1", "-o", dir + "/f.ndjson", "--plant-manifest", full],
+        ]
+        for args in runs {
+            let r = try await CLI.run(args)
+            #expect(r.status == 1, "\(args): exit \(r.status); \(r.stderr.suffix(600))")
+            #expect(r.stderr.contains("No space left on device") && !r.stderr.contains("Fatal error"), "\(args): \(r.stderr.suffix(600))")
+        }
+        // Standard output on a full disk.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["gen-feed", "--events", "20000", "--format", "eve"]
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: full))
+        let err = Pipe()
+        process.standardError = err
+        let exit = ExitWaiter(process)
+        try process.run()
+        let stderr = ReadAll(err.fileHandleForReading)
+        let status = await exit.status()
+        let text = String(decoding: await stderr.data(), as: UTF8.self)
+        #expect(status == 1 && text.contains("standard output: cannot write the feed: No space left on device"), "exit \(status); \(text.suffix(600))")
+    }
+
     /// One writer per data directory across processes: a second `ctas ingest` is refused
     /// while a replay holds the directory, and gets it once the replay has stopped.
     @Test func aSecondProcessOnTheDataDirectoryIsRefused() async throws {

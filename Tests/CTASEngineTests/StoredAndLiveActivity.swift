@@ -21,10 +21,7 @@ struct StoredAndLiveActivity {
         options.seed = seed
         var generator = ActivityGenerator(options: options)
         let path = dir + "/activity.ndjson"
-        #expect(FileManager.default.createFile(atPath: path, contents: nil))
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        generator.write(to: handle)
-        try handle.close()
+        try BufferedOutput.writeFile(atPath: path) { generator.write(to: $0) }
         let generated = try FeedDecoderHelper.events(path)
         let first = try #require(generated.map(\.timestamp).min())
         let firstDay = first.microseconds.floorDivided(by: 86_400_000_000).quotient * 86_400_000_000

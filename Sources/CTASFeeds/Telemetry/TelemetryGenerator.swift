@@ -133,17 +133,20 @@ extension Int64 {
 }
 
 extension TelemetryGenerator {
-    /// Writes the preamble and `records` records to `handle`, in 1 MiB writes.
-    public mutating func write(records: Int, to handle: FileHandle) {
+    /// Writes the preamble and `records` records to `output`, in 1 MiB writes. A failed write
+    /// (a full disk) ends the generation; the caller reads `output.failure`.
+    public mutating func write(records: Int, to output: BufferedOutput) {
         var buffer: [UInt8] = Array(preamble.utf8)
         buffer.reserveCapacity(1 << 21)
         for _ in 0..<records {
             appendNext(to: &buffer)
             if buffer.count >= 1 << 20 {
-                handle.write(Data(buffer))
+                output.write(buffer)
                 buffer.removeAll(keepingCapacity: true)
+                if output.failure != nil { return }
             }
         }
-        handle.write(Data(buffer))
+        output.write(buffer)
+        output.flush()
     }
 }
