@@ -120,9 +120,9 @@ public enum EventExport {
     /// within `hops` (the graph read from the database, as `ctas graph neighbors` reads it).
     public static func neighborIDs(of text: String, hops: Int, databasePath: String, warninglist: Warninglist, retention: Duration,
                                    overcorrelation: Int) throws(StoreError) -> [String]? {
-        let tier = try GraphTier.openForReading(path: databasePath, warninglist: warninglist, retention: retention)
-        guard let focus = tier.resolve(text),
-              let found = tier.neighbors(NeighborQuery(focus: focus, hops: hops, limit: .max, overcorrelationThreshold: overcorrelation))
+        let reader = try StoredGraphReader(path: databasePath, warninglist: warninglist, retention: retention)
+        guard let focus = try reader.resolve(text),
+              let found = try reader.neighbors(NeighborQuery(focus: focus, hops: hops, limit: .max, overcorrelationThreshold: overcorrelation))
         else { return nil }
         return (found.event.map { [$0.id] } ?? []) + found.neighbors.map(\.event.id)
     }

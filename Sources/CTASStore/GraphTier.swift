@@ -491,13 +491,20 @@ public final class GraphTier {
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, into ids: inout [CorrelationGraph.NodeID]) -> Bool {
+        forEachNode(in: bytes) { ids.append($0) }
+    }
+
+    /// Calls `body` with each node id of a stored node list, in order; false when the list is
+    /// damaged (an id past 32 bits, a varint cut off), and `body` may have seen part of it.
+    @inline(__always)
+    static func forEachNode(in bytes: UnsafeRawBufferPointer, _ body: (CorrelationGraph.NodeID) -> Void) -> Bool {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         for b in bytes {
             value |= UInt64(b & 0x7F) << shift
             if b & 0x80 == 0 {
                 guard value <= UInt64(UInt32.max) else { return false }
-                ids.append(CorrelationGraph.NodeID(value))
+                body(CorrelationGraph.NodeID(value))
                 value = 0
                 shift = 0
             } else {

@@ -60,21 +60,24 @@ struct GraphNeighborsCommand: ParsableCommand {
         let rules = try ruleOptions.loadRules()
         let list = try warninglist.load()
         let started = MonotonicClock.nanoseconds()
-        let tier: GraphTier
+        let reader: StoredGraphReader
+        let resolved: GraphFocus?
         do throws(StoreError) {
-            tier = try GraphTier.openForReading(path: data.directory.warmDatabase, warninglist: list,
-                                                retention: rules.graphRetention)
+            reader = try StoredGraphReader(path: data.directory.warmDatabase, warninglist: list, retention: rules.graphRetention)
+            resolved = try reader.resolve(id)
         } catch {
             throw error
         }
         let loadMillis = Double(MonotonicClock.nanoseconds() - started) / 1e6
-        guard let focus = tier.resolve(id) else {
+        guard let focus = resolved else {
             throw RuntimeError("\(SafeText.sanitize(id)): no event or indicator with this id or value in the graph")
         }
         let query = NeighborQuery(focus: focus, hops: hops, limit: limit, includeOvercorrelated: includeOvercorrelated,
                                   overcorrelationThreshold: overcorrelation ?? rules.overcorrelationThreshold)
         let queryStarted = MonotonicClock.nanoseconds()
-        guard let neighborhood = tier.neighbors(query) else {
+        let answer: Neighborhood?
+        do throws(StoreError) { answer = try reader.neighbors(query) } catch { throw error }
+        guard let neighborhood = answer else {
             throw RuntimeError("\(SafeText.sanitize(id)): not in the graph")
         }
         let queryMicros = Double(MonotonicClock.nanoseconds() - queryStarted) / 1e3

@@ -76,6 +76,7 @@ extension CorrelationGraph {
     struct Search {
         let edges: [NodeID], edgeStart: [UInt32], eventTime: [Int64]
         let nodeFirstEvent: [UInt32], nodeMore: [UInt32], overflow: [[UInt32]]
+        let eventsNotHeld: [NodeID: Int]
         let hops: Int
         let threshold: Int
         let cutoff: Int64
@@ -107,6 +108,7 @@ extension CorrelationGraph {
             nodeFirstEvent = graph.nodeFirstEvent
             nodeMore = graph.nodeMore
             overflow = graph.overflow
+            eventsNotHeld = graph.eventsNotHeld
             hops = query.hops
             threshold = query.includeOvercorrelated ? Int.max : query.overcorrelationThreshold
             // Every event within retention: no need to read each one's time.
@@ -178,7 +180,8 @@ extension CorrelationGraph {
                     continue
                 }
                 let more = nodeMore[n]
-                let count = more == CorrelationGraph.noEvent ? 1 : 1 + overflow[Int(more)].count
+                var count = more == CorrelationGraph.noEvent ? 1 : 1 + overflow[Int(more)].count
+                if !eventsNotHeld.isEmpty { count += eventsNotHeld[node] ?? 0 }
                 if count > threshold {
                     skippedOvercorrelated += 1
                     if skippedNodes.count < Self.namedSkips { skippedNodes.append(node) }

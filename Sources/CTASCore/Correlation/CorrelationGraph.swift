@@ -44,6 +44,12 @@ public final class CorrelationGraph {
     var edges: [NodeID] = []
     private var eventIndex = HashIndex()
 
+    /// Events holding a node that this graph does not hold, per node: a graph read for one
+    /// question (`StoredGraphReader`) holds only the events it may visit, and counts the rest
+    /// of a value's events, so that over-correlation and the counts shown are the whole
+    /// store's. Empty for a graph that holds every event.
+    public var eventsNotHeld: [NodeID: Int] = [:]
+
     /// Kept between neighbor queries (see `SearchBuffers`).
     var searchBuffers: SearchBuffers?
 
@@ -171,11 +177,12 @@ public final class CorrelationGraph {
         return Indicator(IndicatorKind(rawValue: nodeKind[i]) ?? .other, value)
     }
 
-    /// Events holding `node` (past-retention ones included).
+    /// Events holding `node` (past-retention ones included; `eventsNotHeld` ones too).
     public func eventCount(of node: NodeID) -> Int {
         let i = Int(node)
-        guard nodeFirstEvent[i] != Self.none else { return 0 }
-        return 1 + (nodeMore[i] == Self.none ? 0 : overflow[Int(nodeMore[i])].count)
+        let notHeld = eventsNotHeld.isEmpty ? 0 : eventsNotHeld[node] ?? 0
+        guard nodeFirstEvent[i] != Self.none else { return notHeld }
+        return 1 + (nodeMore[i] == Self.none ? 0 : overflow[Int(nodeMore[i])].count) + notHeld
     }
 
     /// Nodes that no event holds (left by retention), for the tier to delete.
