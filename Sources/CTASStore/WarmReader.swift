@@ -116,7 +116,11 @@ public final class WarmReader {
         }
         if let since = q.since { clauses.append("ts >= ?"); args.append(.integer(since.microseconds)) }
         if let until = q.until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
-        if let source = q.source { clauses.append("source = ?"); args.append(.text(source)) }
+        if let source = q.source {
+            // A sensor's name matches its logs too: `zeek` matches `zeek/dns`.
+            clauses.append("(source = ? OR substr(source, 1, length(?)) = ?)")
+            args += [.text(source), .text(source + "/"), .text(source + "/")]
+        }
         if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
         if let minimum = q.minimumRisk { clauses.append("risk >= ?"); args.append(.integer(Int64(minimum))) }

@@ -37,7 +37,7 @@ struct QueryEventsCommand: ParsableCommand {
     @Option(help: "Only events before this time.")
     var until: TimeValue?
 
-    @Option(help: "Only events from this source.")
+    @Option(help: "Only events from this source; a sensor's name matches its logs too (zeek matches zeek/dns).")
     var source: String?
 
     @Option(help: "Only events about this entity.")

@@ -50,6 +50,31 @@ func makeEvent(_ n: Int, at seconds: Int64 = 1_795_132_800, type: String = "c2_b
         #expect(try reader.events(q) == [makeEvent(7)])
     }
 
+    /// `--source`: a source exactly, or a sensor's name for all its logs (`zeek` for
+    /// `zeek/dns`), never a name that only begins the same way.
+    @Test func aSensorsNameMatchesItsLogs() throws {
+        let dir = scratchDirectory()
+        let warm = try WarmTier(path: dir + "/warm.sqlite")
+        let sources = ["zeek/dns", "zeek/conn", "zeek", "zeekish", "zeek-2/dns", "suricata", "résumé/x", "a%b/c", "a_b/c"]
+        let events = sources.enumerated().map { i, source in
+            Event(id: "e\(i)", timestamp: Timestamp(microseconds: 1_795_132_800_000_000 + Int64(i)), type: "t", source: source)
+        }
+        _ = try warm.commit(events, deadLetterSize: nil)
+        let reader = try WarmReader(path: dir + "/warm.sqlite")
+        func matching(_ source: String) throws -> [String] {
+            var q = EventQuery()
+            q.source = source
+            return try reader.events(q).compactMap(\.source)
+        }
+        #expect(try matching("zeek") == ["zeek/dns", "zeek/conn", "zeek"])
+        #expect(try matching("zeek/dns") == ["zeek/dns"])
+        #expect(try matching("zee") == [])
+        #expect(try matching("zeek-2") == ["zeek-2/dns"])
+        #expect(try matching("résumé") == ["résumé/x"], "lengths in characters, as SQLite counts them")
+        #expect(try matching("a%b") == ["a%b/c"] && matching("a_b") == ["a_b/c"], "no pattern characters")
+        #expect(try matching("suricata/") == [])
+    }
+
     @Test func riskScoresAreStoredQueriedAndMigratedInto() throws {
         let dir = scratchDirectory()
         let path = dir + "/warm.sqlite"
