@@ -100,20 +100,6 @@ struct GenFeedCommand: ParsableCommand {
         options.plantedCampaigns = plant
         options.cluster = parsedCluster
         var generator = FeedGenerator(options: options)
-        let descriptor: Int32
-        if let output {
-            // Opened in place (created or truncated), never replaced: `createFile` writes a new
-            // file and renames it over the path, which turned `-o /dev/null` into a regular file
-            // (and would replace a FIFO or a symlink's link).
-            descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else {
-                throw RuntimeError("\(SafeText.sanitize(output)): cannot create output file: \(String(cString: strerror(errno)))")
-            }
-        } else {
-            descriptor = 1
-        }
-        let handle = BufferedOutput(fd: descriptor)
-        defer { if descriptor != 1 { close(descriptor) } }
         if let anomalies {
             var activity = ActivityGenerator.Options()
             activity.entities = entities
@@ -122,8 +108,7 @@ struct GenFeedCommand: ParsableCommand {
             activity.seed = seed
             if let start { activity.start = start.timestamp }
             var generator = ActivityGenerator(options: activity)
-            generator.write(to: handle)
-            try Self.check(handle, path: output)
+            try writeFeed { generator.write(to: $0) }
             if let plantManifest {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -135,13 +120,11 @@ struct GenFeedCommand: ParsableCommand {
         }
         if let kind = TelemetryGenerator.Kind(rawValue: format.rawValue) {
             var telemetry = TelemetryGenerator(kind: kind, options: options)
-            telemetry.write(records: events, to: handle)
-            try Self.check(handle, path: output)
+            try writeFeed { telemetry.write(records: events, to: $0) }
             writeError("{\"records\":\(telemetry.produced)}")
             return
         }
-        generator.write(events: events, to: handle)
-        try Self.check(handle, path: output)
+        try writeFeed { generator.write(events: events, to: $0) }
         if let plantManifest, let planted = generator.planted {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -163,11 +146,26 @@ struct GenFeedCommand: ParsableCommand {
         }
     }
 
-    /// Throws when the feed could not be written whole: a full disk, an I/O error. A reader
-    /// of standard output that stopped reading (`gen-feed | head`) is not an error.
-    static func check(_ output: BufferedOutput, path: String?) throws {
-        guard let failure = output.failure, path != nil || failure != EPIPE else { return }
-        let name = path.map(SafeText.sanitize) ?? "standard output"
-        throw RuntimeError("\(name): cannot write the feed: \(String(cString: strerror(failure)))")
+    /// Runs `body` on the feed's output, the file `--output` names or standard output, and
+    /// throws when the feed could not be written whole (a full disk, an I/O error). The file
+    /// is opened in place (created or truncated), never replaced: `createFile` wrote a new file
+    /// and renamed it over the path, which turned `-o /dev/null` into a regular file (and would
+    /// replace a FIFO or a symlink's link). A reader of standard output that stopped reading
+    /// (`gen-feed | head`) is not an error.
+    func writeFeed(_ body: (BufferedOutput) -> Void) throws {
+        guard let output else {
+            let out = BufferedOutput(fd: 1)
+            body(out)
+            out.flush()
+            if let failure = out.failure, failure != EPIPE {
+                throw RuntimeError("standard output: cannot write the feed: \(String(cString: strerror(failure)))")
+            }
+            return
+        }
+        do {
+            try BufferedOutput.writeFile(atPath: output, body)
+        } catch let failure as BufferedOutput.FileFailure {
+            throw RuntimeError("\(SafeText.sanitize(output)): cannot write the feed: \(String(cString: strerror(failure.code)))")
+        }
     }
 }
