@@ -15,8 +15,12 @@ import Darwin
 /// report (and seconds of the backtracer's CPU) after a clean stop. What cannot be written
 /// here is dropped: nobody is there to read it.
 public enum StandardStreams {
-    /// Writes `text` to standard error (messages, status lines, summaries).
+    /// Writes `text` to standard error as it is (progress bars redraw with `\r`).
     public static func writeError(_ text: String) { write(text, to: 2) }
+
+    /// Writes `text` to standard error and a newline unless it ends with one (messages,
+    /// status lines, summaries).
+    public static func writeErrorLine(_ text: String) { write(text.hasSuffix("\n") ? text : text + "\n", to: 2) }
 
     /// Writes `text` to standard output (command results).
     public static func writeOutput(_ text: String) { write(text, to: 1) }

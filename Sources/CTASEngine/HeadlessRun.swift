@@ -49,12 +49,12 @@ public struct HeadlessRun {
                 try? await Task.sleep(for: .milliseconds(250))
                 let snapshot = engine.snapshot
                 if progress {
-                    StandardError.write("\r\u{1B}[K" + HeadlessReport.progressLine(snapshot))
+                    StandardStreams.writeError("\r\u{1B}[K" + HeadlessReport.progressLine(snapshot))
                 } else if statusLines {
                     let now = MonotonicClock.nanoseconds()
                     if now - lastStatus >= 1_000_000_000 {
                         lastStatus = now
-                        StandardError.line(HeadlessReport.statusLine(snapshot))
+                        StandardStreams.writeErrorLine(HeadlessReport.statusLine(snapshot))
                     }
                 }
             }
@@ -63,9 +63,9 @@ public struct HeadlessRun {
         var summary = await engine.waitUntilFinished()
         reporter.cancel()
         commands?.cancel()
-        if progress { StandardError.write("\r\u{1B}[K" + HeadlessReport.progressLine(engine.snapshot) + "\n") }
+        if progress { StandardStreams.writeError("\r\u{1B}[K" + HeadlessReport.progressLine(engine.snapshot) + "\n") }
         if trap.caught != nil { summary.interrupted = true }
-        if let failure = summary.failure { StandardError.line("ctas: \(SafeText.sanitize(failure))") }
+        if let failure = summary.failure { StandardStreams.writeErrorLine("ctas: \(SafeText.sanitize(failure))") }
         return summary
     }
 
@@ -78,20 +78,11 @@ public struct HeadlessRun {
             do throws(CommandError) {
                 command = try EngineCommand(line: line, eventClock: engine.snapshot.replay.eventTime ?? .now())
             } catch {
-                StandardError.line("ctas: \(error)")
+                StandardStreams.writeErrorLine("ctas: \(error)")
                 continue
             }
-            if let problem = await engine.send(command) { StandardError.line("ctas: \(problem)") }
+            if let problem = await engine.send(command) { StandardStreams.writeErrorLine("ctas: \(problem)") }
             if command == .stop { return }
         }
     }
-}
-
-/// Standard error, for the headless commands' progress and messages.
-public enum StandardError {
-    /// Writes `text` as it is (progress bars redraw with `\r`).
-    public static func write(_ text: String) { StandardStreams.writeError(text) }
-
-    /// Writes `text` and a newline unless it ends with one.
-    public static func line(_ text: String) { write(text.hasSuffix("\n") ? text : text + "\n") }
 }

@@ -140,8 +140,4 @@ func runHeadless(_ body: () async throws(EngineError) -> IngestSummary) async th
     do throws(EngineError) { return try await body() } catch { throw RuntimeError(error.description) }
 }
 
-func writeError(_ text: String) {
-    StandardStreams.writeError(text.hasSuffix("\n") ? text : text + "\n")
-}
-
 func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }

@@ -86,13 +86,13 @@ struct ExportCommand: ParsableCommand {
         } catch {
             throw RuntimeError(error.description)
         }
-        if outcome.moreEvents { writeError("ctas export: stopped at --limit \(limit) events; more match (raise --limit, or narrow the selection)") }
+        if outcome.moreEvents { StandardStreams.writeErrorLine("ctas export: stopped at --limit \(limit) events; more match (raise --limit, or narrow the selection)") }
         if outcome.eventsWithoutObservables > 0 {
-            writeError("\(outcome.eventsWithoutObservables) event(s) carry no indicator STIX has an observable for and were left out of the bundle")
+            StandardStreams.writeErrorLine("\(outcome.eventsWithoutObservables) event(s) carry no indicator STIX has an observable for and were left out of the bundle")
         }
-        if outcome.leftOutOfZeek > 0 { writeError("\(outcome.leftOutOfZeek) indicator(s) Zeek's intel framework has no type for (CVE ids) were left out") }
+        if outcome.leftOutOfZeek > 0 { StandardStreams.writeErrorLine("\(outcome.leftOutOfZeek) indicator(s) Zeek's intel framework has no type for (CVE ids) were left out") }
         var said = selection.intel != nil ? ["\(outcome.indicators) indicator(s)"] : []
         if selection.events { said.append("\(outcome.events) event(s)") }
-        writeError("exported \(said.joined(separator: " and ")) as \(format.rawValue)")
+        StandardStreams.writeErrorLine("exported \(said.joined(separator: " and ")) as \(format.rawValue)")
     }
 }

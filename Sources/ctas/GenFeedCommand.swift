@@ -115,13 +115,13 @@ struct GenFeedCommand: ParsableCommand {
                 struct Manifest: Encodable { var anomalies: [ActivityGenerator.Planted] }
                 try Self.write(try encoder.encode(Manifest(anomalies: generator.planted)), inPlaceAt: plantManifest)
             }
-            writeError("{\"events\":\(generator.produced),\"planted\":\(generator.planted.count)}")
+            StandardStreams.writeErrorLine("{\"events\":\(generator.produced),\"planted\":\(generator.planted.count)}")
             return
         }
         if let kind = TelemetryGenerator.Kind(rawValue: format.rawValue) {
             var telemetry = TelemetryGenerator(kind: kind, options: options)
             try writeFeed { telemetry.write(records: events, to: $0) }
-            writeError("{\"records\":\(telemetry.produced)}")
+            StandardStreams.writeErrorLine("{\"records\":\(telemetry.produced)}")
             return
         }
         try writeFeed { generator.write(events: events, to: $0) }
@@ -133,7 +133,7 @@ struct GenFeedCommand: ParsableCommand {
             try Self.write(data, inPlaceAt: plantManifest)
         }
         let counts = generator.counts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
-        writeError("{\(counts)}")
+        StandardStreams.writeErrorLine("{\(counts)}")
     }
 
     /// Writes `data` to `path` in place (created or truncated, never renamed over: the path

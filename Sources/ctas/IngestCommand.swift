@@ -63,7 +63,7 @@ struct IngestCommand: AsyncParsableCommand {
         print(summary.json())
         if summary.failure != nil { throw ExitCode.failure }
         if strict && summary.rejected > 0 {
-            writeError("ctas ingest: \(summary.rejected) line(s) rejected (--strict); see \(summary.deadLetterFile)")
+            StandardStreams.writeErrorLine("ctas ingest: \(summary.rejected) line(s) rejected (--strict); see \(summary.deadLetterFile)")
             throw ExitCode.failure
         }
     }
@@ -74,4 +74,3 @@ struct RuntimeError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-func writeRaw(_ text: String) { StandardStreams.writeError(text) }

@@ -86,12 +86,12 @@ struct IntelCommand: ParsableCommand {
             for problem in outcome.problems {
                 if case .unsupportedType(let type) = problem.reason { contextTypes[type, default: 0] += 1 } else { listed.append(problem) }
             }
-            for problem in listed.prefix(max(0, showProblems)) { writeError(problem.description) }
-            if listed.count > showProblems { writeError("… and \(listed.count - showProblems) more problem(s)") }
+            for problem in listed.prefix(max(0, showProblems)) { StandardStreams.writeErrorLine(problem.description) }
+            if listed.count > showProblems { StandardStreams.writeErrorLine("… and \(listed.count - showProblems) more problem(s)") }
             if !contextTypes.isEmpty {
                 let total = contextTypes.values.reduce(0, +)
                 let byType = contextTypes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                writeError("\(total) attribute(s) of types that are not indicators CTAS matches were kept out: \(SafeText.sanitize(byType))")
+                StandardStreams.writeErrorLine("\(total) attribute(s) of types that are not indicators CTAS matches were kept out: \(SafeText.sanitize(byType))")
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -148,7 +148,7 @@ struct IntelCommand: ParsableCommand {
                     let names = SafeText.sanitize(l.sources.map(\.name).joined(separator: "; "))
                     out.write("\(score) \(IntelCommand.pad(String(l.sightings), 6)) \(IntelCommand.pad(l.indicator.kind.name, 7)) \(IntelCommand.pad(value, width)) \(names)\n")
                 }
-                if listings.count > limit { writeError("\(listings.count - limit) more indicator(s) not shown (--limit)") }
+                if listings.count > limit { StandardStreams.writeErrorLine("\(listings.count - limit) more indicator(s) not shown (--limit)") }
             }
             out.flush()
         }
@@ -172,7 +172,7 @@ struct IntelCommand: ParsableCommand {
             let found: [IntelListing]
             do throws(StoreError) { found = try store.list(selection) } catch { throw RuntimeError(error.description) }
             guard let listing = found.first else {
-                writeError("\(SafeText.sanitize(value)): not in the intelligence store (try `ctas intel list`)")
+                StandardStreams.writeErrorLine("\(SafeText.sanitize(value)): not in the intelligence store (try `ctas intel list`)")
                 throw ExitCode.failure
             }
             if format == .json {

@@ -131,14 +131,14 @@ struct QueryEventsCommand: ParsableCommand {
             let found = try IndicatorSearch.events(holding: indicator, matching: query, databasePath: data.directory.warmDatabase)
             found.events.forEach(emit)
             if let value = found.indicator, found.pastWarmRetention > 0 {
-                writeError("ctas query events: \(found.pastWarmRetention) event(s) holding \(value.kind.name) \(SafeText.sanitize(value.value)) "
+                StandardStreams.writeErrorLine("ctas query events: \(found.pastWarmRetention) event(s) holding \(value.kind.name) \(SafeText.sanitize(value.value)) "
                            + "are in the graph tier but past the warm tier's retention")
             }
         } else {
             try reader.forEachEvent(query) { emit($0) }
         }
         if more {
-            writeError("ctas query events: stopped at --limit \(limit); more events match (raise --limit, or narrow with --since/--type/…)")
+            StandardStreams.writeErrorLine("ctas query events: stopped at --limit \(limit); more events match (raise --limit, or narrow with --since/--type/…)")
         }
     }
 }

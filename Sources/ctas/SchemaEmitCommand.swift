@@ -62,8 +62,8 @@ struct SchemaEmitCommand: ParsableCommand {
         let result = SchemaCrawler.crawl(path, options: options)
         let plan = SchemaPlan(types: result.types, rules: ruleSet)
         let problems = result.diagnostics.filter { $0.severity != .note }
-        for d in problems.prefix(20) { writeError("ctas schema emit: \(SafeText.sanitize(d.description))") }
-        if problems.count > 20 { writeError("ctas schema emit: … \(problems.count - 20) more (ctas schema analyze --format json lists all)") }
+        for d in problems.prefix(20) { StandardStreams.writeErrorLine("ctas schema emit: \(SafeText.sanitize(d.description))") }
+        if problems.count > 20 { StandardStreams.writeErrorLine("ctas schema emit: … \(problems.count - 20) more (ctas schema analyze --format json lists all)") }
         guard !plan.tables.isEmpty else {
             throw RuntimeError("\(path): no data structure to store (\(result.filesScanned) Rust/Swift file(s), \(result.types.count) type(s), "
                                + "\(plan.notStored.count) runtime-only); nothing written")
@@ -84,9 +84,9 @@ struct SchemaEmitCommand: ParsableCommand {
             guard FileManager.default.createFile(atPath: out + "/" + name, contents: Data(text.utf8)) else {
                 throw RuntimeError("\(out)/\(name): cannot write")
             }
-            writeError("ctas schema emit: wrote \(SafeText.sanitize(out))/\(name)")
+            StandardStreams.writeErrorLine("ctas schema emit: wrote \(SafeText.sanitize(out))/\(name)")
         }
-        writeError("ctas schema emit: \(plan.tables.count) table(s) from \(result.types.count) type(s) (\(plan.enumsAsChecks.count) as CHECK constraints, "
+        StandardStreams.writeErrorLine("ctas schema emit: \(plan.tables.count) table(s) from \(result.types.count) type(s) (\(plan.enumsAsChecks.count) as CHECK constraints, "
                    + "\(plan.notStored.count) runtime-only, \(plan.alternatives.count) platform alternatives); \(result.diagnostics.count) diagnostic(s)")
     }
 }
