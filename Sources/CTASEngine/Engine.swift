@@ -173,7 +173,8 @@ public final class Engine: Sendable {
     /// work starts.
     public init(_ configuration: Configuration) throws(EngineError) {
         self.configuration = configuration
-        guard !configuration.sources.isEmpty else { throw EngineError.noSources }
+        // A console holding at the end may have no source: it shows what the store holds.
+        guard !configuration.sources.isEmpty || configuration.holdAtEnd else { throw EngineError.noSources }
         let directory = configuration.dataDirectory
         do throws(StoreError) { try directory.create() } catch { throw EngineError.store(error) }
         let lockFD = try Self.lock(directory)

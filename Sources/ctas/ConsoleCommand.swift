@@ -1,5 +1,6 @@
 import ArgumentParser
 import CTASConsole
+import CTASCore
 import CTASEngine
 import Foundation
 
@@ -8,7 +9,8 @@ struct ConsoleCommand: AsyncParsableCommand {
         commandName: "console",
         abstract: "The analyst console (the default command): live panes over SSH, in tmux, on any terminal.",
         discussion: """
-            Without feeds it replays the bundled demo feed in a loop, into a demo data directory of its own. \
+            Without feeds it replays the bundled demo feed in a loop, into a demo data directory of its own; \
+            with --data-dir and no feed it opens that directory's stored events (map, timeline, correlation) with no live input. \
             Keys: ? help, : commands, / filter, p pause, [ ] speed, tab focus, z maximize, q quit. Keys can be \
             rebound in $XDG_CONFIG_HOME/ctas/config.toml; themes load from Themes/ and $XDG_CONFIG_HOME/ctas/themes. \
             SIGHUP (the SSH link dropped), SIGTERM and Ctrl-C flush, checkpoint, restore the terminal and exit 0.
@@ -56,7 +58,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         var request: ConsoleLauncher.Request
         let sources: [Engine.SourceSpec] = try feedFiles(feed).map { .file($0) } + follow.map { .follow($0) } + (stdin ? [.stdin] : [])
-        if sources.isEmpty {
+        if sources.isEmpty && data.dataDir == nil {
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             request = ConsoleLauncher.Request(engine: try DemoSession.configuration(environment: environment, executable: executable))
             request.demo = true
@@ -66,6 +68,11 @@ struct ConsoleCommand: AsyncParsableCommand {
             if let speed { request.engine.speed = speed }
             if ingest.noAnomalies { request.engine.anomalies = nil }
         } else {
+            // No feed and a data directory: the console opens what it stores (map, timeline,
+            // correlation), with no live input.
+            if sources.isEmpty, !FileManager.default.fileExists(atPath: data.directory.warmDatabase) {
+                throw RuntimeError("\(SafeText.sanitize(data.directory.path)): no stored events to open; give a feed (--feed FILE|DIR, --follow FILE, --stdin) or the data directory of an earlier ingest")
+            }
             var configuration = Engine.Configuration(sources: sources, dataDirectory: data.directory)
             try ingest.apply(to: &configuration)
             configuration.speed = speed ?? .factor(1)

@@ -258,6 +258,36 @@ struct TmuxShell {
 }
 
 
+/// `ctas console --data-dir D` with no feed opens what D stores (it used to start the demo,
+/// ignoring the directory); a directory that stores nothing is an error, not an empty console.
+@Suite(.serialized) struct ConsoleStoredDataTests {
+    @Test func theConsoleOpensAStoreWithoutAFeed() async throws {
+        let dir = scratchDir()
+        var options = FeedGenerator.Options()
+        options.seed = 21
+        options.plantedCampaigns = 3
+        var generator = FeedGenerator(options: options)
+        var data: [UInt8] = []
+        for _ in 0..<2_000 { generator.appendNext(to: &data) }
+        let feed = dir + "/f.ndjson"
+        try Data(data).write(to: URL(fileURLWithPath: feed))
+        let ingest = try await CLI.run(["ingest", feed, "--data-dir", dir + "/data", "--quiet"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+
+        let t = try await TmuxSession(["console", "--data-dir", dir + "/data"], width: 160, height: 48)
+        defer { t.closeNow() }
+        let (opened, screen) = try await t.waitFor { $0.contains("no source") && $0.contains("2,000 events") && $0.contains("STRONGEST CLUSTERS") }
+        #expect(opened, "the stored events on the timeline, clusters listed:\n\(screen)")
+        #expect(!screen.contains("demo-feed"), "not the demo")
+        try await t.send("q")
+        #expect(try await t.exitStatus() == 0)
+
+        let empty = try await CLI.run(["console", "--data-dir", dir + "/nothing-here"])
+        #expect(empty.status == 1 && empty.stderr.contains("no stored events to open"), "\(empty.status) \(empty.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/nothing-here"), "a mistyped directory is not created")
+    }
+}
+
 /// The correlation pane in a real terminal: find a planted campaign, walk to an event and back.
 @Suite(.serialized) struct ConsoleGraphTerminalTests {
     @Test func walkAPlantedCampaignAndBack() async throws {
