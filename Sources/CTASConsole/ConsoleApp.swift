@@ -430,7 +430,10 @@ public final class ConsoleApp {
         if feedShown {
             let rows = ScreenRenderer.feedArea(width: terminal.width, height: terminal.height, state: state).map(FeedPane.listRows) ?? 0
             let count = context.feedList?.count ?? 0
-            if state.feed.historyStarted || !state.feed.filter.isEmpty || !state.feed.following,
+            // A console with nothing live to show (no source: opened on a store) starts from
+            // the stored events.
+            let nothingLive = snapshot.finished && snapshot.recent.isEmpty
+            if state.feed.historyStarted || !state.feed.filter.isEmpty || !state.feed.following || nothingLive,
                FeedList.needsHistory(listCount: count, feed: state.feed, rows: rows) {
                 fetchHistory()
             }

@@ -140,8 +140,11 @@ import Testing
     }
 
     @Test func dumbAndUnknownTerminalsGetAClearMessage() async throws {
+        let dir = scratchDir()
+        let feed = dir + "/one.ndjson"
+        try #"{"id":"e1","ts":"2026-11-20T10:00:00Z","type":"scan"}"#.write(toFile: feed, atomically: true, encoding: .utf8)
         for term in ["dumb", "no-such-terminal-xyz"] {
-            let r = try await CLI.run(["console", "--data-dir", scratchDir()], environment: ["TERM": term])
+            let r = try await CLI.run(["console", "--feed", feed, "--data-dir", dir + "/data"], environment: ["TERM": term])
             #expect(r.status == 1)
             // Run without a terminal on stdin, so the first check speaks; with one, TERM's would.
             #expect(r.stderr.contains("headless commands"), "\(term): \(r.stderr)")
@@ -279,6 +282,9 @@ struct TmuxShell {
         let (opened, screen) = try await t.waitFor { $0.contains("no source") && $0.contains("2,000 events") && $0.contains("STRONGEST CLUSTERS") }
         #expect(opened, "the stored events on the timeline, clusters listed:\n\(screen)")
         #expect(!screen.contains("demo-feed"), "not the demo")
+        // The feed pane lists the stored events, newest first.
+        let (listed, feedScreen) = try await t.waitFor { !$0.contains("waiting for events") && $0.contains("1/200+") }
+        #expect(listed, "stored events in the feed:\n\(feedScreen)")
         try await t.send("q")
         #expect(try await t.exitStatus() == 0)
 
