@@ -30,7 +30,7 @@ public enum FeedFileSet {
 
     /// Directory levels walked below a directory given: zeekctl keeps a directory per day
     /// under `logs/`. Links to directories are not followed (no loops; `logs/current` is the
-    /// live spool).
+    /// live spool), nor are CTAS data directories (those holding `warm.sqlite`).
     public static let maximumDepth = 6
 
     /// The files to read for `paths`; a file is itself, a directory is its feed files and its
@@ -86,7 +86,12 @@ public enum FeedFileSet {
             var link = stat()
             guard lstat(path, &link) == 0 else { continue }
             if link.st_mode & S_IFMT == S_IFDIR {
-                if depth < maximumDepth { subdirectories.append((path, self.day(inDirectoryName: name) ?? day)) }
+                // A CTAS data directory below the logs is not read: its dead letters are the
+                // feed's rejects (an ingest would read its own rejects back as it wrote them).
+                var store = stat()
+                if depth < maximumDepth, lstat(path + "/warm.sqlite", &store) != 0 {
+                    subdirectories.append((path, self.day(inDirectoryName: name) ?? day))
+                }
                 continue
             }
             guard isFeedName(name) else { continue }

@@ -48,6 +48,9 @@ import Testing
         try file("zeek/.trash/dns.log", modified: 22)
         try file("zeek/2026-11-20/README", modified: 2)
         try fm.createSymbolicLink(atPath: root + "/zeek/loop", withDestinationPath: root + "/zeek")
+        // A data directory kept beside the logs: its dead letters are not a feed.
+        try file("zeek/ctas-data/dead-letter.ndjson", modified: 30)
+        try file("zeek/ctas-data/warm.sqlite", modified: 30)
         try fm.createSymbolicLink(atPath: root + "/zeek/current/linked.log", withDestinationPath: root + "/zeek/current/dns.log")
         let zeek = try FeedFileSet.listing(root + "/zeek").map { String($0.path.dropFirst(root.count + 6)) }
         #expect(zeek == ["2026-11-19/dns.23:00:00-00:00:00.log.gz", "2026-11-20/dns.00:00:00-01:00:00.log.gz",
