@@ -96,9 +96,11 @@ actor ParseStage {
             do throws(FeedError) {
                 decoded = try decoder.decode(lines)
             } catch {
+                // This source cannot be read (its format cannot be told, its header is
+                // unusable): it fails alone, as a source that cannot be opened does, and the
+                // others go on (a directory of logs holds a zeekctl stderr.log among them).
                 hub.fail(error.message)
                 hub.source(index) { $0.state = .failed(error.message) }
-                control.apply(.stop)
                 break
             }
             hub.stage(.parse, events: decoded.events.count, nanos: MonotonicClock.nanoseconds() - started)

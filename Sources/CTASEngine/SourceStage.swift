@@ -101,6 +101,9 @@ actor SourceStage {
         let total = reader.progress.total
         hub.source(index) { s in
             s.bytesTotal = total
+            // A source its parser failed (a file whose format cannot be told) stays failed,
+            // however far its reader got.
+            if case .failed = s.state { return }
             if s.state != .paused || state == .ended { s.state = state }
         }
     }

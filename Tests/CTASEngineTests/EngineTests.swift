@@ -429,6 +429,21 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(summary.failure?.contains("cannot tell the feed format") == true)
         #expect(summary.accepted == 0)
     }
+
+    /// A file that is not a feed fails alone: the others are read whole (the run used to stop
+    /// at it, leaving the rest of a directory of logs unread), and the summary names it.
+    @Test func aFileThatIsNotAFeedFailsAloneAndTheOthersAreRead() async throws {
+        let dir = scratch()
+        let garbage = dir + "/stderr.log"
+        try "listening on eth0\n\nnot a feed\n".write(toFile: garbage, atomically: true, encoding: .utf8)
+        let (before, _) = try await writeFeed(dir, events: 300, seed: 5, name: "a.ndjson")
+        let (after, _) = try await writeFeed(dir, events: 500, seed: 6, name: "b.ndjson")
+        let summary = await (try Engine(config([.file(before), .file(garbage), .file(after)], dir + "/data"))).run()
+        #expect(summary.failure?.contains("cannot tell the feed format") == true, "\(String(describing: summary.failure))")
+        #expect(summary.accepted == 800, "every event of the two feeds: \(summary.accepted) accepted")
+        let states = summary.sources.map(\.state)
+        #expect(states.filter { $0.hasPrefix("failed") }.count == 1 && states.filter { $0 == "ended" }.count == 2, "\(states)")
+    }
 }
 
 enum FeedDecoderHelper {
