@@ -44,12 +44,22 @@ public final class StoredGraphReader {
     /// written form: defanged, upper case…). Nil when the graph holds neither.
     public func resolve(_ text: String) throws(StoreError) -> GraphFocus? {
         guard GraphTier.exists(in: database) else { return nil }
-        if try row(id: text) != nil { return .event(text) }
+        if let row = try row(id: text) {
+            resolved = (.event(text), row, nil)
+            return .event(text)
+        }
         for indicator in IndicatorExtractor().indicators(listed: text) {
-            if try node(of: indicator) != nil { return .indicator(indicator) }
+            if let node = try node(of: indicator) {
+                resolved = (.indicator(indicator), nil, node)
+                return .indicator(indicator)
+            }
         }
         return nil
     }
+
+    /// What `resolve` found last: each is a scan of a whole table, not asked again by
+    /// `neighbors` for the same focus.
+    private var resolved: (focus: GraphFocus, row: Row?, node: CorrelationGraph.NodeID?)?
 
     /// The neighborhood of `query.focus`, as the whole graph in memory would answer it; nil
     /// when the stored graph does not hold the focus.
@@ -66,11 +76,15 @@ public final class StoredGraphReader {
         var alwaysFollowed: CorrelationGraph.NodeID?
         switch query.focus {
         case .event(let id):
-            guard let focus = try row(id: id) else { return nil }
+            var focus = resolved?.focus == query.focus ? resolved?.row : nil
+            if focus == nil { focus = try row(id: id) }
+            guard let focus else { return nil }
             held[focus.slot] = focus
             next = focus.nodes
         case .indicator(let indicator):
-            guard let node = try node(of: indicator) else { return nil }
+            var found = resolved?.focus == query.focus ? resolved?.node : nil
+            if found == nil { found = try node(of: indicator) }
+            guard let node = found else { return nil }
             values[node] = indicator
             alwaysFollowed = node
             next = [node]
@@ -210,13 +224,7 @@ public final class StoredGraphReader {
     }
 
     private func row(slot: Int64) throws(StoreError) -> Row? {
-        let statement: SQLiteStatement
-        if let prepared = rowBySlot {
-            statement = prepared
-        } else {
-            statement = try database.prepare("SELECT slot, id, ts, type, severity, nodes FROM graph_events WHERE slot = ?")
-            rowBySlot = statement
-        }
+        let statement = try prepared(&rowBySlot, "SELECT slot, id, ts, type, severity, nodes FROM graph_events WHERE slot = ?")
         statement.bind(slot, at: 1)
         defer { statement.reset() }
         return try statement.step() ? try row(from: statement) : nil
@@ -250,13 +258,7 @@ public final class StoredGraphReader {
     /// The value a stored node id names.
     private func value(of node: CorrelationGraph.NodeID, cache: inout [CorrelationGraph.NodeID: Indicator]) throws(StoreError) -> Indicator {
         if let known = cache[node] { return known }
-        let statement: SQLiteStatement
-        if let prepared = valueByID {
-            statement = prepared
-        } else {
-            statement = try database.prepare("SELECT kind, value FROM graph_nodes WHERE id = ?")
-            valueByID = statement
-        }
+        let statement = try prepared(&valueByID, "SELECT kind, value FROM graph_nodes WHERE id = ?")
         statement.bind(Int64(node) + 1, at: 1)
         defer { statement.reset() }
         guard try statement.step(), let kind = IndicatorKind(rawValue: UInt8(clamping: statement.int64(0))), let value = statement.text(1) else {
@@ -268,4 +270,12 @@ public final class StoredGraphReader {
     }
 
     private var valueByID: SQLiteStatement?
+
+    /// The statement kept in `slot`, prepared from `sql` on first use (asked once per row held).
+    private func prepared(_ slot: inout SQLiteStatement?, _ sql: String) throws(StoreError) -> SQLiteStatement {
+        if let statement = slot { return statement }
+        let statement = try database.prepare(sql)
+        slot = statement
+        return statement
+    }
 }

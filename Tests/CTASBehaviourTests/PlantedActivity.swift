@@ -1,35 +1,6 @@
 import CTASCore
+import CTASTestSupport
 import Foundation
-
-/// A small seeded generator (SplitMix64) for reproducible test series.
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A Poisson draw (Knuth's method in chunks of mean 30, so large means stay exact).
-    mutating func poisson(_ mean: Double) -> Int {
-        var remaining = max(0, mean)
-        var total = 0
-        while remaining > 0 {
-            let chunk = min(remaining, 30)
-            remaining -= chunk
-            let limit = exp(-chunk)
-            var product = Double.random(in: 0..<1, using: &self)
-            while product > limit {
-                total += 1
-                product *= Double.random(in: 0..<1, using: &self)
-            }
-        }
-        return total
-    }
-}
 
 /// Entities with daily and weekly cycles, as hourly Poisson counts, with bursts and
 /// silences planted where asked.

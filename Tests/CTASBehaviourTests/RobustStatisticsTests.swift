@@ -1,3 +1,4 @@
+import CTASTestSupport
 import Testing
 @testable import CTASBehaviour
 

@@ -139,6 +139,17 @@ func scratchDir(_ name: String = #function) -> String {
     return Scratch.directory("e2e-\(name.filter { $0.isLetter })")
 }
 
+/// Writes `events` events of a feed generated with `options` to `path`; returns the
+/// generator, which knows what it planted.
+@discardableResult
+func writeFeed(_ options: FeedGenerator.Options, events: Int, to path: String) throws -> FeedGenerator {
+    var generator = FeedGenerator(options: options)
+    var data: [UInt8] = []
+    for _ in 0..<events { generator.appendNext(to: &data) }
+    try Data(data).write(to: URL(fileURLWithPath: path))
+    return generator
+}
+
 /// A generated feed written to disk, with what a correct ingest must end up holding.
 struct GeneratedFeed {
     var path: String

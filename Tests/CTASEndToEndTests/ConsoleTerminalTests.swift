@@ -269,11 +269,8 @@ struct TmuxShell {
         var options = FeedGenerator.Options()
         options.seed = 21
         options.plantedCampaigns = 3
-        var generator = FeedGenerator(options: options)
-        var data: [UInt8] = []
-        for _ in 0..<2_000 { generator.appendNext(to: &data) }
         let feed = dir + "/f.ndjson"
-        try Data(data).write(to: URL(fileURLWithPath: feed))
+        try writeFeed(options, events: 2_000, to: feed)
         let ingest = try await CLI.run(["ingest", feed, "--data-dir", dir + "/data", "--quiet"])
         #expect(ingest.status == 0, "\(ingest.stderr)")
 
@@ -301,11 +298,8 @@ struct TmuxShell {
         var options = FeedGenerator.Options()
         options.seed = 5
         options.plantedCampaigns = 4
-        var generator = FeedGenerator(options: options)
-        var data: [UInt8] = []
-        for _ in 0..<1_500 { generator.appendNext(to: &data) }
         let feed = dir + "/planted.ndjson"
-        try Data(data).write(to: URL(fileURLWithPath: feed))
+        let generator = try writeFeed(options, events: 1_500, to: feed)
         let campaign = try #require(generator.planted?.campaigns.first)
         let domain = campaign.indicators[0]
         let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "max"], width: 140, height: 44)
@@ -345,11 +339,8 @@ struct TmuxShell {
         options.seed = 12
         options.rate = 1
         options.plantedCampaigns = 20
-        var generator = FeedGenerator(options: options)
-        var data: [UInt8] = []
-        for _ in 0..<3_000 { generator.appendNext(to: &data) }
         let feed = dir + "/hour.ndjson"
-        try Data(data).write(to: URL(fileURLWithPath: feed))
+        try writeFeed(options, events: 3_000, to: feed)
         let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "max"], width: 200, height: 60)
         defer { t.closeNow() }
         let (loaded, screen) = try await t.waitFor { $0.contains("Timeline") && (acceptedCount($0) ?? 0) >= 3_000 && $0.contains("3,000 events") }
@@ -388,11 +379,8 @@ struct TmuxShell {
         var options = FeedGenerator.Options()
         options.seed = 13
         options.rate = 1
-        var generator = FeedGenerator(options: options)
-        var data: [UInt8] = []
-        for _ in 0..<7_200 { generator.appendNext(to: &data) }  // two hours of event time from 2026-11-20T00:00Z
         let feed = dir + "/two-hours.ndjson"
-        try Data(data).write(to: URL(fileURLWithPath: feed))
+        try writeFeed(options, events: 7_200, to: feed)  // two hours of event time from 2026-11-20T00:00Z
         let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "20"], width: 200, height: 60)
         defer { t.closeNow() }
         // Any time of the two hours: a loaded machine can take a while to start, while the
@@ -442,11 +430,8 @@ struct TmuxShell {
     /// column+33, row+33).
     @Test func aClickMovesTheCrosshairAndTheWheelZooms() async throws {
         let dir = scratchDir()
-        var generator = FeedGenerator(options: FeedGenerator.Options())
-        var data: [UInt8] = []
-        for _ in 0..<2_000 { generator.appendNext(to: &data) }
         let feed = dir + "/feed.ndjson"
-        try Data(data).write(to: URL(fileURLWithPath: feed))
+        try writeFeed(FeedGenerator.Options(), events: 2_000, to: feed)
         // 100×40 shows one pane at a time: tab brings the map up over the whole width.
         let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "max", "--mouse"], width: 100, height: 40)
         defer { t.closeNow() }
@@ -521,11 +506,8 @@ struct TmuxShell {
         options.seed = 9
         let point = try #require(GeoPoint(latitude: -1.2921, longitude: 36.8219))
         options.cluster = FeedGenerator.Cluster(point: point, share: 0.2)
-        var generator = FeedGenerator(options: options)
-        var data: [UInt8] = []
-        for _ in 0..<4_000 { generator.appendNext(to: &data) }
         let feed = dir + "/cluster.ndjson"
-        try Data(data).write(to: URL(fileURLWithPath: feed))
+        try writeFeed(options, events: 4_000, to: feed)
         let t = try await TmuxSession(["console", "--feed", feed, "--data-dir", dir + "/data", "--speed", "max"], width: 160, height: 48)
         defer { t.closeNow() }
         let (loaded, screen) = try await t.waitFor { $0.contains("Threat density") && (acceptedCount($0) ?? 0) >= 4_000 }

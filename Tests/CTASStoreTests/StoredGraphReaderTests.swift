@@ -1,22 +1,8 @@
 import CTASCore
+import CTASTestSupport
 import Foundation
 import Testing
 @testable import CTASStore
-
-/// SplitMix64: a reproducible random source for the test's store and questions.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-}
 
 /// `StoredGraphReader` answers from the rows a question may visit; the loaded graph answers
 /// from every row. They must give the same neighborhoods, to the order and the counts.
@@ -28,7 +14,7 @@ private struct SplitMix {
     /// events past the graph's retention, several types and severities.
     private static func makeStore(seed: UInt64) throws -> (path: String, values: [String], ids: [String]) {
         let path = scratchDirectory() + "/warm.sqlite"
-        var rng = SplitMix(seed: seed)
+        var rng = TestRandom(seed: seed)
         let warm = try WarmTier(path: path)
         let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(400 * day))
         try graph.load()
@@ -76,7 +62,7 @@ private struct SplitMix {
         let loaded = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: retention)
         let reader = try StoredGraphReader(path: path, warninglist: .builtIn(), retention: retention)
         #expect(loaded.graph.nodeCount > 16_384, "node ids of three varint bytes")
-        var rng = SplitMix(seed: seed ^ 0xABCD)
+        var rng = TestRandom(seed: seed ^ 0xABCD)
         var texts = (0..<40).map { _ in ids[rng.below(ids.count)] } + ids.prefix(3)
         texts += (0..<40).map { _ in values[rng.below(40)] } + values.suffix(4) + (0..<20).map { _ in values[rng.below(600)] }
         texts += ["H7[.]corp-mail[.]net", "hxxp://u5-1[.]evil-cdn[.]net", "never.example.org", "evt-none", ""]
