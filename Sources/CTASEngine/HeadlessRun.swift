@@ -65,7 +65,15 @@ public struct HeadlessRun {
         commands?.cancel()
         if progress { StandardStreams.writeError("\r\u{1B}[K" + HeadlessReport.progressLine(engine.snapshot) + "\n") }
         if trap.caught != nil { summary.interrupted = true }
-        if let failure = summary.failure { StandardStreams.writeErrorLine("ctas: \(SafeText.sanitize(failure))") }
+        // Every source that failed says why (a directory of logs can hold several that are no
+        // feed), then the run's failure when it was not a source's.
+        let sourceFailures = engine.snapshot.sources.compactMap { source -> String? in
+            if case .failed(let message) = source.state { message } else { nil }
+        }
+        for message in sourceFailures { StandardStreams.writeErrorLine("ctas: \(SafeText.sanitize(message))") }
+        if let failure = summary.failure, !sourceFailures.contains(failure) {
+            StandardStreams.writeErrorLine("ctas: \(SafeText.sanitize(failure))")
+        }
         return summary
     }
 

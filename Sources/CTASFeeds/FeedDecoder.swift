@@ -82,6 +82,8 @@ public enum FeedError: Error, Sendable, Equatable, CustomStringConvertible {
     case badHeader(source: String, line: Int, problem: String)
     /// The source's bytes are not what its format says (a gzip stream that is corrupt).
     case corrupt(source: String, offset: Int64, problem: String)
+    /// The source is threat intelligence (a MISP event, a STIX bundle), not a feed of events.
+    case intelligence(source: String, document: IntelligenceDocument)
 
     public var description: String {
         switch self {
@@ -92,6 +94,8 @@ public enum FeedError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownFormat(let source, let problem): "\(source): cannot tell the feed format: \(problem)"
         case .badHeader(let source, let line, let problem): "\(source): line \(line): \(problem)"
         case .corrupt(let source, let offset, let problem): "\(source): at byte \(offset): \(problem)"
+        case .intelligence(let source, let document):
+            "\(source): is \(document.rawValue), not a feed of events; \(document.advice)"
         }
     }
 
@@ -121,6 +125,8 @@ public struct FeedDecoder: Sendable {
     /// The current header block's schema, made on its first row.
     private var zeekSchema: ZeekSchemaHandle?
 
+    /// Whether the first record was looked at for threat intelligence (`IntelligenceDocument`).
+    private var firstRecordSeen = false
     private var pending: [UInt8] = []
     private var pendingFirstLine = 0
     private var pendingStart: SourcePosition?
@@ -145,6 +151,7 @@ public struct FeedDecoder: Sendable {
 
     /// Forgets a partial record, e.g. after a seek.
     public mutating func reset(at position: SourcePosition) {
+        firstRecordSeen = position.offset > 0
         pending.removeAll()
         pendingStart = nil
         lastSafe = position
@@ -164,6 +171,7 @@ public struct FeedDecoder: Sendable {
         out.rejects += batch.problems
         var notes = ParseNotes()
         if let context = batch.context, batch.lines.first?.number != 1 {
+            firstRecordSeen = true
             // Starting past the top: the first line decides the format, the header lines
             // before the start rebuild a Zeek header block.
             if needsHeader, !context.firstLine.isEmpty {
@@ -178,6 +186,12 @@ public struct FeedDecoder: Sendable {
         for span in batch.lines {
             let previous = position
             position = SourcePosition(offset: span.endOffset, line: span.number)
+            if !firstRecordSeen, span.count > 0, !isBlank(batch, span) {
+                firstRecordSeen = true
+                if let document = batch.withLine(span, { b in IntelligenceDocument.recognize(b) }) {
+                    throw FeedError.intelligence(source: sourceName, document: document)
+                }
+            }
             if let length = span.oversizedLength {
                 if pendingStart != nil { rejectPending(into: &out, because: LineProblem("too_long", "a CSV record continues into a line of \(length) bytes")) }
                 let problem = LineProblem("line_too_long", "line has \(length) bytes; expected at most \(LineFramer.defaultMaxLineBytes)")

@@ -23,6 +23,8 @@ public final class FileFeedReader: FeedReader {
 
     private var fd: Int32 = -1
     private var framer: RecordFramer
+    /// The layout the file's first bytes showed, when reading resumed past the top.
+    private var resumedLayout: RecordLayout?
     /// The read buffer, allocated on the first read and freed at the end (a directory of
     /// hundreds of logs opens them all, but reads a few at a time).
     private var chunk: [UInt8] = []
@@ -139,7 +141,8 @@ public final class FileFeedReader: FeedReader {
             }
         }
         offset = position.offset
-        framer = RecordFramer(start: position, arrayMode: position.offset > 0 ? startsWithArray() : nil)
+        resumedLayout = position.offset > 0 ? initialLayout() : nil
+        framer = RecordFramer(start: position, layout: resumedLayout)
         needContext = position.offset > 0
         pendingStart = position
     }
@@ -337,18 +340,38 @@ public final class FileFeedReader: FeedReader {
             return true
         }
         if first { context.firstLine = current }
+        if let layout = resumedLayout, layout != .lines { context.firstLine = firstValue(layout, before: end) }
         return context
     }
 
-    /// Whether the file's first non-blank byte opens a JSON array.
-    private func startsWithArray() -> Bool {
-        var answer = false
-        forEachPrefixByte(upTo: 65_536) { byte in
-            if byte == 0xEF || byte == 0xBB || byte == 0xBF || JSONArrayFramer.isSpace(byte) { return true }
-            answer = byte == UInt8(ascii: "[")
-            return false
+    /// How the file's records are laid out, from its first bytes (lines when its first
+    /// megabyte does not tell).
+    private func initialLayout() -> RecordLayout {
+        var sniffer = RecordLayout.Sniffer()
+        forEachPrefixByte(upTo: Int64(LineFramer.defaultMaxLineBytes)) { byte in sniffer.feed(byte) == nil }
+        return sniffer.decision ?? .lines
+    }
+
+    /// The file's first JSON value (its first 64 KiB), framed as `layout` says: what tells a
+    /// decoder resuming in an array or a stream of pretty-printed values its format.
+    private func firstValue(_ layout: RecordLayout, before end: Int64) -> [UInt8] {
+        let limit = 65_536
+        var framer = JSONValueFramer(layout == .array ? .array : .stream, maxLineBytes: limit)
+        var batch = LineBatch()
+        var pending: [UInt8] = []
+        forEachPrefixByte(upTo: end) { byte in
+            pending.append(byte)
+            guard pending.count == 4096 else { return true }
+            pending.withUnsafeBufferPointer { framer.frame($0, into: &batch) }
+            pending.removeAll(keepingCapacity: true)
+            return batch.lines.isEmpty
         }
-        return answer
+        if batch.lines.isEmpty {
+            pending.withUnsafeBufferPointer { framer.frame($0, into: &batch) }
+            framer.finish(into: &batch)
+        }
+        guard let span = batch.lines.first else { return [] }
+        return Array(batch.buffer[span.start..<(span.start + span.count)])
     }
 
     /// Calls `body` with the file's (uncompressed) bytes from the top up to `end`, until it

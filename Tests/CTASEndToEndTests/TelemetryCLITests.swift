@@ -50,6 +50,66 @@ import Testing
         #expect(summary["duplicates"] as? Int == jsonTotal, "the JSON form of each record has its TSV form's id")
     }
 
+    /// The shared CTI tree as one directory: its Suricata and Zeek samples read whole, each
+    /// MISP event and STIX document named as intelligence (its file fails alone, pointing at
+    /// `ctas intel import`) rather than rejected line by line; and the Suricata samples
+    /// pretty-printed as `jq .` writes them read as the same events.
+    @Test(.enabled(if: SharedData.has("cti/suricata-sample-data") && SharedData.has("cti/zeek-sample-data")
+                   && SharedData.has("cti/eset-malware-ioc") && SharedData.has("cti/stix2-oasis-examples")))
+    func aTreeOfTelemetryAndIntelligenceReadsTheTelemetryAndNamesTheIntelligence() async throws {
+        let python = try requirePython()
+        let files = try Self.samples()
+        let script = TestOracle.repository.appendingPathComponent("Tests/CTASEndToEndTests/Oracle/count_telemetry.py").path
+        let oracle = try await Run.process(python, [script] + files)
+        let counts = try #require(try JSONSerialization.jsonObject(with: Data(oracle.utf8)) as? [String: [String: Any]], "\(oracle)")
+        let total = files.compactMap { counts[$0]?["records"] as? Int }.reduce(0, +)
+        // Zeek's JSON logs repeat its TSV logs' records: the same ids, counted as duplicates.
+        let repeated = files.filter { $0.contains("zeek-json") }.compactMap { counts[$0]?["records"] as? Int }.reduce(0, +)
+        let root = try #require(SharedData.path(Self.cti))
+        let intelligence = try FileManager.default.subpathsOfDirectory(atPath: root)
+            .filter { ($0.hasPrefix("eset-malware-ioc/") || $0.hasPrefix("stix2-oasis-examples/")) && $0.hasSuffix(".json") }
+        #expect(intelligence.count >= 10)
+        let dir = scratchDir()
+        let r = try await CLI.run(["ingest", root, "--data-dir", dir, "--quiet"])
+        #expect(r.status == 1, "a source that is no feed fails the run")
+        let summary = try #require(json(r.stdout), "\(r.stderr)")
+        #expect(summary["accepted"] as? Int == total - repeated)
+        #expect(summary["duplicates"] as? Int == repeated)
+        #expect(summary["rejected"] as? Int == 0, "\(summary["rejectReasons"] ?? "")")
+        let sources = try #require(summary["sources"] as? [[String: Any]])
+        let failed = sources.filter { ($0["state"] as? String)?.hasPrefix("failed") == true }.compactMap { $0["name"] as? String }
+        #expect(Set(failed) == Set(intelligence.map { root + "/" + $0 }), "\(failed)")
+        for name in failed {
+            #expect(r.stderr.contains(name + ": is a MISP") || r.stderr.contains(name + ": is a STIX 2.1"), "\(name): \(r.stderr)")
+        }
+        #expect(r.stderr.contains("import it with `ctas intel import`"))
+
+        // Pretty-printed: the same records, the same ids (one store, all duplicates).
+        let pretty = scratchDir()
+        var alerts = 0
+        for file in files where file.contains("suricata-sample-data") {
+            let records = try Self.eveRecords(file)
+            alerts += records.count
+            let text = try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted]), as: UTF8.self) }
+            try (text.joined(separator: "\n") + "\n").write(toFile: pretty + "/" + URL(fileURLWithPath: file).deletingLastPathComponent().lastPathComponent + ".json",
+                                                          atomically: true, encoding: .utf8)
+        }
+        let store = scratchDir()
+        let plainRun = try await CLI.run(["ingest"] + files.filter { $0.contains("suricata-sample-data") } + ["--data-dir", store, "--quiet"])
+        #expect(plainRun.status == 0, "\(plainRun.stderr)")
+        let prettyRun = try #require(json(try await CLI.run(["ingest", pretty, "--data-dir", store, "--quiet"]).stdout))
+        #expect(prettyRun["rejected"] as? Int == 0, "\(prettyRun["rejectReasons"] ?? "")")
+        #expect(prettyRun["accepted"] as? Int == 0)
+        #expect(prettyRun["duplicates"] as? Int == alerts)
+    }
+
+    /// An EVE file's records, whether one per line or one array.
+    static func eveRecords(_ path: String) throws -> [Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        if let array = try? JSONSerialization.jsonObject(with: data) as? [Any] { return array }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+    }
+
     /// The formats read by the same commands: query by type, source, flow and indicator;
     /// the original record shown whole; re-ingesting changes nothing.
     @Test(.enabled(if: SharedData.has("cti/suricata-sample-data")))

@@ -122,7 +122,7 @@ let eveAlert = #"{"timestamp":"2015-03-29T11:01:38.221126-0600","flow_id":195962
         #expect(out.rejects.first?.problem.code == "truncated_json")
         // Resuming after the first element reads exactly the second.
         let first = try decodeAll(pretty).eventEnds[0]
-        var framer = RecordFramer(start: first, arrayMode: true)
+        var framer = RecordFramer(start: first, layout: .array)
         var batch = LineBatch()
         Array(pretty.utf8)[Int(first.offset)...].withUnsafeBufferPointer { framer.frame($0, into: &batch) }
         framer.finish(into: &batch)
@@ -150,7 +150,7 @@ let eveAlert = #"{"timestamp":"2015-03-29T11:01:38.221126-0600","flow_id":195962
         var batch = LineBatch()
         Array("]".utf8).withUnsafeBufferPointer { framer.frame($0, into: &batch) }
         framer.finish(into: &batch)
-        #expect(framer.isArray)
+        #expect(framer.layout == .array)
         #expect(total == rounds * (chunk.count / element.count))
         #expect(largest == element.count - 1)
         #expect(framer.pendingBytes == 0)

@@ -13,7 +13,8 @@ import Glibc
 /// trap, hang or leak: bad input is a thrown error or a counted reject.
 enum FuzzTarget: String, CaseIterable {
     case ndjson, feed, csv, rfc3339, ioc, rules, warninglist, filter, toml, theme, config, timeArgument
-    case eve, zeek, zeekJSON = "zeek-json", jsonArray = "json-array", original, mmdb
+    case eve, zeek, zeekJSON = "zeek-json", jsonArray = "json-array", jsonStream = "json-stream", original, mmdb
+    case intelDocument = "intel-document"
     case misp, stix, pattern, atlas, episodes, evidence
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -21,10 +22,11 @@ enum FuzzTarget: String, CaseIterable {
         switch self {
         case .ndjson:
             _ = try? NDJSONEventParser().parse(bytes)
-        case .feed, .csv, .zeek, .jsonArray:
-            // Framed (lines, or a JSON array's elements) and decoded as a source would be,
-            // format detection included; the input split in two to exercise state across reads.
-            var framer = RecordFramer(maxLineBytes: 4096)
+        case .feed, .csv, .zeek, .jsonArray, .jsonStream:
+            // Framed (lines, a JSON array's elements, pretty-printed values) and decoded as a
+            // source would be, format detection included; the input split in two to exercise
+            // state across reads.
+            var framer = RecordFramer(layout: self == .jsonStream ? .values : nil, maxLineBytes: 4096)
             var batch = LineBatch()
             let half = bytes.count / 2
             framer.frame(UnsafeBufferPointer(rebasing: bytes[0..<half]), into: &batch)
@@ -47,6 +49,8 @@ enum FuzzTarget: String, CaseIterable {
             var notes = ParseNotes()
             var parser = ZeekLogParser(pathFromFileName: "conn")
             _ = try? parser.parseJSON(bytes, notes: &notes)
+        case .intelDocument:
+            _ = IntelligenceDocument.recognize(bytes)
         case .original:
             _ = OriginalRecord.fields(text)
         case .rfc3339:
