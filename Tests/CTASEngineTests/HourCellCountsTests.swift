@@ -49,4 +49,40 @@ import Testing
         span.add(H3Index(42))
         #expect(contents([span, HourCellCounts()]) == [42: 1])
     }
+
+    /// Resolution-5 cells of random places, as an hour of a dense feed holds them: read back
+    /// exactly, in about 2–3 bytes a cell (sorted columns take 12).
+    @Test func resolutionFiveCellsPackSmallAndReadBackExactly() throws {
+        var random = SeededRandom(seed: 5)
+        var counts: [UInt64: UInt32] = [:]
+        for _ in 0..<200_000 {
+            let lat = Double(random.next() % 160_000) / 1000 - 80
+            let lng = Double(random.next() % 360_000) / 1000 - 180
+            let cell = try H3.latLngToCell(lat: lat, lng: lng, res: 5)
+            counts[cell.rawValue, default: 0] += 1
+        }
+        let sorted = counts.sorted { $0.key < $1.key }
+        let packed = PackedCellCounts(ascending: sorted.map(\.key), counts: sorted.map(\.value))
+        #expect(packed.count == sorted.count)
+        let back = packed.columns
+        #expect(back.cells == sorted.map(\.key))
+        #expect(back.counts == sorted.map(\.value))
+        let perCell = Double(packed.packedBytes) / Double(packed.count)
+        #expect(perCell <= 3.5, "\(perCell) bytes a cell for \(packed.count) cells")
+    }
+
+    /// Any ascending values (odd distances, the extremes) and any counts read back exactly;
+    /// merged counts stop at `UInt32.max`.
+    @Test func anyCellsAndCountsReadBackAndMergedCountsSaturate() {
+        let cells: [UInt64] = [0, 1, 3, 0x8000_0000, 0x85_2830_8fff_ffff, .max - 1, .max]
+        let counts: [UInt32] = [1, .max, 0, 7, 300, 128, .max - 1]
+        let packed = PackedCellCounts(ascending: cells, counts: counts)
+        #expect(packed.columns.cells == cells && packed.columns.counts == counts)
+        let one = PackedCellCounts(ascending: [0x85_2830_8fff_ffff], counts: [9])
+        #expect(one.columns.cells == [0x85_2830_8fff_ffff] && one.columns.counts == [9])
+        #expect(PackedCellCounts().columns.cells.isEmpty)
+        let merged = PackedCellCounts.merged([packed, packed, one])
+        #expect(merged.cells == cells)
+        #expect(merged.counts == [2, .max, 0, 14, 609, 256, .max])
+    }
 }
