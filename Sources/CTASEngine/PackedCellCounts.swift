@@ -83,13 +83,24 @@ struct PackedCellCounts: Sendable, Equatable {
     /// The cells of all `parts` together, ascending, counts of a cell in several parts added
     /// (a count that would pass `UInt32.max` stays there): one k-way merge of their cursors.
     static func merged(_ parts: [PackedCellCounts]) -> (cells: [UInt64], counts: [UInt32]) {
-        var cursors = parts.map { $0.makeCursor() }
-        var heads = cursors.indices.map { cursors[$0].next() }
+        // Two passes, the first only counting: the columns are made at their size, not grown
+        // by doubling (a day's merge is the largest thing the board holds, for a moment).
+        var size = 0
+        mergeEach(parts) { _, _ in size += 1 }
         var cells: [UInt64] = []
         var counts: [UInt32] = []
-        let expected = parts.map(\.count).max() ?? 0
-        cells.reserveCapacity(expected)
-        counts.reserveCapacity(expected)
+        cells.reserveCapacity(size)
+        counts.reserveCapacity(size)
+        mergeEach(parts) { cell, total in
+            cells.append(cell)
+            counts.append(total)
+        }
+        return (cells, counts)
+    }
+
+    private static func mergeEach(_ parts: [PackedCellCounts], _ body: (UInt64, UInt32) -> Void) {
+        var cursors = parts.map { $0.makeCursor() }
+        var heads = cursors.indices.map { cursors[$0].next() }
         while true {
             var smallest: UInt64?
             for head in heads {
@@ -103,10 +114,8 @@ struct PackedCellCounts: Sendable, Equatable {
                 total = overflow ? .max : sum
                 heads[p] = cursors[p].next()
             }
-            cells.append(cell)
-            counts.append(total)
+            body(cell, total)
         }
-        return (cells, counts)
     }
 
     private static func append(_ value: UInt64, to bytes: inout [UInt8]) {

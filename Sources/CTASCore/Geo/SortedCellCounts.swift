@@ -16,8 +16,9 @@ public struct SortedCellCounts: Sendable, Equatable {
         var ordered = true
         for i in 1..<max(1, n) where cells[i - 1] >= cells[i] { ordered = false; break }
         if ordered {
-            self.cells = Array(cells.prefix(n))
-            self.counts = Array(counts.prefix(n))
+            // Taken as they are when whole (no copy of a day's columns).
+            self.cells = n == cells.count ? cells : Array(cells.prefix(n))
+            self.counts = n == counts.count ? counts : Array(counts.prefix(n))
             return
         }
         var merged: [UInt64: UInt32] = [:]
