@@ -107,6 +107,46 @@ let eveAlert = #"{"timestamp":"2015-03-29T11:01:38.221126-0600","flow_id":195962
         #expect(out.rejects.map(\.line) == [1, 2, 3, 4, 5, 6])
     }
 
+    /// Suricata's own counters read as what they say; a record without a flow keeps its id
+    /// when pretty-printed (white space outside strings is no part of it), and one Suricata
+    /// wrote (no white space) keeps the id its bytes always gave it.
+    @Test func statsAreDescribedAndFlowlessIdsIgnoreWhiteSpace() throws {
+        let stats = #"{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"uptime":8,"capture":{"kernel_packets":100,"kernel_drops":3},"decoder":{"pkts":100}}}"#
+        let line = try decodeAll(stats + "\n")
+        let event = try #require(line.events.first)
+        #expect(event.description == "stats uptime 8s 100 packets 3 dropped")
+        #expect(event.type == "stats" && event.entity == nil && event.indicators.isEmpty)
+        var bytesHash = StableHash128()
+        Array(stats.utf8).withUnsafeBufferPointer { bytesHash.combine($0) }
+        #expect(event.id == bytesHash.hex(prefixedBy: "eve-"), "the id a compact record always had")
+        // As `jq .` prints it (keys in their order).
+        let pretty = """
+        {
+          "timestamp": "2026-11-20T10:00:00.000000+0000",
+          "event_type": "stats",
+          "stats": {
+            "uptime": 8,
+            "capture": {
+              "kernel_packets": 100,
+              "kernel_drops": 3
+            },
+            "decoder": {
+              "pkts": 100
+            }
+          }
+        }
+        """
+        let reread = try decodeAll(pretty + "\n" + pretty.replacingOccurrences(of: "\n", with: "\r\n") + "\n")
+        #expect(reread.events.count == 2 && reread.rejects.isEmpty)
+        #expect(reread.events.allSatisfy { $0.id == event.id })
+        // Spaces inside strings are content.
+        let spaced = stats.replacingOccurrences(of: "\"stats\",", with: "\"stats \",")
+        #expect(try decodeAll(spaced + "\n").events.first?.id != event.id)
+        // A record with no endpoints says only its type.
+        let bare = try decodeAll(#"{"timestamp":"2026-11-20T10:00:00Z","event_type":"netflow_v9"}"# + "\n")
+        #expect(bare.events.first?.description == "netflow_v9")
+    }
+
     /// Exported arrays: elements framed one by one, numbered by the line they start on,
     /// resumable at an element's end; a cut-off array rejects only its last element.
     @Test func jsonArraysAreFramedElementByElement() throws {

@@ -118,6 +118,14 @@ public struct EVEEventParser: Sendable {
             text += " [" + (alertText(Alert.gid) ?? "1") + ":" + (alertText(Alert.signatureID) ?? "?") + ":" + (alertText(Alert.rev) ?? "?") + "]"
             if let action = alertText(Alert.action) { text += " " + action }
             description = text
+        case "stats":
+            // The sensor's own counters (every few seconds in a default eve.json): what an
+            // analyst looks for in them is uptime, packets and what the kernel dropped.
+            let stats = tape.member(JSONTape.root, "stats")
+            let capture = stats.flatMap { tape.member($0, "capture") }
+            let packets = sub(capture, "kernel_packets") ?? sub(stats.flatMap { tape.member($0, "decoder") }, "pkts")
+            description = TelemetryMapping.joined("stats", sub(stats, "uptime").map { "uptime " + $0 + "s" },
+                                                  packets.map { $0 + " packets" }, sub(capture, "kernel_drops").map { $0 + " dropped" })
         case "anomaly":
             severity = Severity(3)
             let anomaly = fields[Root.anomaly]
@@ -167,7 +175,7 @@ public struct EVEEventParser: Sendable {
             let flow = fields[Root.flow]
             description = TelemetryMapping.joined("flow", top(Root.proto), top(Root.appProto), endpoints(), sub(flow, "state"), sub(flow, "reason"))
         }
-        if description == nil { description = eventType + " " + endpoints() }
+        if description == nil { description = src == nil && dest == nil ? eventType : eventType + " " + endpoints() }
 
         let host = top(Root.host), iface = top(Root.inIface)
         let sensor = host.flatMap(TelemetryMapping.useful) ?? iface.map { "suricata@" + $0 } ?? "suricata"
@@ -188,7 +196,9 @@ public struct EVEEventParser: Sendable {
             hash.combine(iface ?? "")
             Self.combineText(fields[Root.pcapCount], of: tape, into: &hash)
         } else {
-            hash.combine(tape.bytes)   // a record without a flow: its bytes are its identity
+            // A record without a flow: its bytes are its identity, white space outside strings
+            // aside (Suricata writes none; `jq .` and other pretty-printers add it).
+            Self.combineCompact(tape.bytes, into: &hash)
         }
         var event = Event(id: hash.hex(prefixedBy: "eve-"), timestamp: timestamp, type: TelemetryMapping.clipped(type, EventLimits.typeBytes),
                           severity: severity, source: TelemetryMapping.clipped(sensor, EventLimits.sourceBytes),
@@ -262,6 +272,26 @@ public struct EVEEventParser: Sendable {
     static func original(_ tape: JSONTape) -> String? {
         guard tape.bytes.count <= EventLimits.originalBytes else { return nil }
         return compactJSON(tape.bytes)
+    }
+
+    /// Hashes `bytes` (JSON) as `compactJSON` would write them, without making them.
+    static func combineCompact(_ bytes: UnsafeBufferPointer<UInt8>, into hash: inout StableHash128) {
+        var inString = false
+        var escaped = false
+        var start = 0
+        for (i, b) in bytes.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            if b == UInt8(ascii: "\"") {
+                inString = true
+            } else if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
+                if start < i { hash.combine(UnsafeBufferPointer(rebasing: bytes[start..<i])) }
+                start = i + 1
+            }
+        }
+        if start < bytes.count { hash.combine(UnsafeBufferPointer(rebasing: bytes[start...])) }
     }
 
     /// `bytes` (valid JSON) without whitespace outside strings.
