@@ -7,6 +7,7 @@ import CTASCore
 public enum IntelligenceDocument: String, Sendable, Equatable {
     case mispEvent = "a MISP event"
     case mispResponse = "a MISP search response"
+    case mispManifest = "a MISP feed's manifest"
     case stixBundle = "a STIX 2.1 bundle"
     case stixObject = "a STIX 2.1 object"
 
@@ -17,7 +18,9 @@ public enum IntelligenceDocument: String, Sendable, Equatable {
         var type: [UInt8]?
         var id: [UInt8]?
         var keys: Set<[UInt8]> = []
+        var allUUIDs = true
         while let (key, stringValue) = scan.next() {
+            allUUIDs = allUUIDs && Self.isUUID(key)
             if key == Self.typeKey { type = stringValue }
             if key == Self.idKey { id = stringValue }
             keys.insert(key)
@@ -25,6 +28,7 @@ public enum IntelligenceDocument: String, Sendable, Equatable {
         }
         if keys.contains(Self.eventKey) { return .mispEvent }
         if keys.contains(Self.responseKey) { return .mispResponse }
+        if allUUIDs, !keys.isEmpty { return .mispManifest }
         // STIX ids are `type--UUID`; a native event may well have a `type` and an `id`.
         let stixID = id.map { Self.isSTIXIdentifier($0) } ?? false
         if type == Self.bundle, keys.contains(Self.objectsKey) || stixID { return .stixBundle }
@@ -36,8 +40,22 @@ public enum IntelligenceDocument: String, Sendable, Equatable {
     public var advice: String {
         switch self {
         case .mispEvent, .mispResponse, .stixBundle: "import it with `ctas intel import`"
+        case .mispManifest: "import the feed's directory with `ctas intel import`"
         case .stixObject: "`ctas intel import` takes it inside a STIX bundle ({\"type\":\"bundle\",\"objects\":[…]})"
         }
+    }
+
+    /// `8-4-4-4-12` hex digits (a MISP feed's manifest is keyed by event UUIDs).
+    private static func isUUID(_ key: [UInt8]) -> Bool {
+        guard key.count == 36 else { return false }
+        for (i, b) in key.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard b == UInt8(ascii: "-") else { return false }
+            } else {
+                guard (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x66) else { return false }
+            }
+        }
+        return true
     }
 
     private static func isSTIXIdentifier(_ id: [UInt8]) -> Bool {

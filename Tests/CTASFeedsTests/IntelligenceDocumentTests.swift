@@ -16,6 +16,10 @@ import Testing
         #expect(recognize(#"{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982"}"#) == .stixBundle)
         #expect(recognize(#"{"type": "campaign", "spec_version": "2.1", "id": "campaign--8e2e2d2b"}"#) == .stixObject)
         #expect(recognize("\u{FEFF}  {\"Event\":{}}") == .mispEvent, "after a byte-order mark")
+        let manifest = #"{"5f1e2c3a-0b4d-4e6f-8a9b-0c1d2e3f4a5b": {"info": "x", "timestamp": "1"}, "6A1E2C3A-0B4D-4E6F-8A9B-0C1D2E3F4A5B": {"info": "y"}}"#
+        #expect(recognize(manifest) == .mispManifest)
+        #expect(recognize(#"{"5f1e2c3a-0b4d-4e6f-8a9b-0c1d2e3f4a5b": {}, "id": "x"}"#) == nil, "every key a UUID")
+        #expect(recognize(#"{"5f1e2c3a-0b4d-4e6f-8a9b-0c1d2e3f4a5": {}}"#) == nil)
         #expect(recognize(#"{"type": "indicator", "spec_version": "2.1", "id": "indicator--x", "pattern": "[ipv4-addr:value = '1.2.3.4']"}"#) == .stixObject)
     }
 
