@@ -131,16 +131,14 @@ public enum IntelligenceDocument: String, Sendable, Equatable {
         /// Skips a number, literal, object or array at `i`; false when it does not end.
         private mutating func skipValue() -> Bool {
             var depth = 0
-            var inString = false
+            var strings = JSONStringTracker()
             while i < bytes.count {
                 let b = bytes[i]
-                if inString {
-                    if b == UInt8(ascii: "\\") { i += 1 } else if b == UInt8(ascii: "\"") { inString = false }
+                if strings.consume(b) {
                     i += 1
                     continue
                 }
                 switch b {
-                case UInt8(ascii: "\""): inString = true
                 case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
                     if depth == 0 { return true }

@@ -27,8 +27,7 @@ public struct JSONValueFramer: Sendable {
     public let maxLineBytes: Int
     private var state: State
     private var depth = 0
-    private var inString = false
-    private var escaped = false
+    private var strings = JSONStringTracker()
     /// Whether each of the innermost 64 open containers is an object (bit `depth - 1`).
     private var objects: UInt64 = 0
     /// The last byte outside strings that was not white space (`"` for a closed string).
@@ -96,15 +95,14 @@ public struct JSONValueFramer: Sendable {
                 }
             case .inElement:
                 if enclosure == .stream {
-                    if byte == 0x0A && (bareValue || inString) {
+                    if byte == 0x0A && (bareValue || strings.inString) {
                         if bareValue {
                             appendPartial(UnsafeBufferPointer(rebasing: chunk[segmentStart..<i]))
                             endElement(into: &batch, endOffset: offset)
                             continue
                         }
                         // No JSON string holds a line break: this one was cut off.
-                        inString = false
-                        escaped = false
+                        strings.leaveString()
                         lastSignificant = UInt8(ascii: "\"")
                     }
                     if lineStart && byte == UInt8(ascii: "{") && !bareValue && cannotTakeObject {
@@ -117,7 +115,7 @@ public struct JSONValueFramer: Sendable {
                         continue
                     }
                     if bareValue { continue }
-                } else if !inString && depth == 0 && (byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]")) {
+                } else if !strings.inString && depth == 0 && (byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]")) {
                     // A scalar element ends before its separator.
                     appendPartial(UnsafeBufferPointer(rebasing: chunk[segmentStart..<i]))
                     endElement(into: &batch, endOffset: offset)
@@ -153,24 +151,19 @@ public struct JSONValueFramer: Sendable {
         elementLine = line
         depth = 0
         objects = 0
-        inString = false
-        escaped = false
+        strings = JSONStringTracker()
         bareValue = false
         lastSignificant = 0
     }
 
     /// Feeds one byte of a value; true when it closes the value.
     private mutating func step(_ byte: UInt8) -> Bool {
-        if inString {
-            if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
-                inString = false
-                lastSignificant = byte
-            }
+        if strings.consume(byte) {
+            lastSignificant = UInt8(ascii: "\"")
             return false
         }
         if !Self.isSpace(byte) { lastSignificant = byte }
         switch byte {
-        case UInt8(ascii: "\""): inString = true
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             if depth < 64 {
                 let bit: UInt64 = 1 << UInt64(depth)
@@ -208,6 +201,6 @@ public struct JSONValueFramer: Sendable {
         state = .afterElement
     }
 
-    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+    static func isSpace(_ b: UInt8) -> Bool { JSONStringTracker.isSpace(b) }
     static func isBOM(_ b: UInt8) -> Bool { b == 0xEF || b == 0xBB || b == 0xBF }
 }

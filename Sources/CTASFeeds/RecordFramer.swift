@@ -113,8 +113,7 @@ public enum RecordLayout: Sendable, Equatable {
         private var seen = 0
         private var opened = false
         private var depth = 0
-        private var inString = false
-        private var escaped = false
+        private var strings = JSONStringTracker()
 
         public init() {}
 
@@ -142,13 +141,10 @@ public enum RecordLayout: Sendable, Equatable {
                 depth = 1
                 return nil
             }
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                return byte == 0x0A ? .lines : nil
-            }
+            if strings.inString && byte == 0x0A { return .lines }   // a line break in a string: a broken line
+            if strings.consume(byte) { return nil }
             switch byte {
             case 0x0A: return .values
-            case UInt8(ascii: "\""): inString = true
             case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1

@@ -276,20 +276,11 @@ public struct EVEEventParser: Sendable {
 
     /// Hashes `bytes` (JSON) as `compactJSON` would write them, without making them.
     static func combineCompact(_ bytes: UnsafeBufferPointer<UInt8>, into hash: inout StableHash128) {
-        var inString = false
-        var escaped = false
+        var strings = JSONStringTracker()
         var start = 0
-        for (i, b) in bytes.enumerated() {
-            if inString {
-                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            if b == UInt8(ascii: "\"") {
-                inString = true
-            } else if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
-                if start < i { hash.combine(UnsafeBufferPointer(rebasing: bytes[start..<i])) }
-                start = i + 1
-            }
+        for (i, b) in bytes.enumerated() where !strings.consume(b) && JSONStringTracker.isSpace(b) {
+            if start < i { hash.combine(UnsafeBufferPointer(rebasing: bytes[start..<i])) }
+            start = i + 1
         }
         if start < bytes.count { hash.combine(UnsafeBufferPointer(rebasing: bytes[start...])) }
     }
@@ -300,18 +291,8 @@ public struct EVEEventParser: Sendable {
         guard newline || bytes.first == 0x20 || bytes.last == 0x20 else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        var inString = false
-        var escaped = false
-        for b in bytes {
-            if inString {
-                out.append(b)
-                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D { continue }
-            if b == UInt8(ascii: "\"") { inString = true }
-            out.append(b)
-        }
+        var strings = JSONStringTracker()
+        for b in bytes where strings.consume(b) || !JSONStringTracker.isSpace(b) { out.append(b) }
         return String(decoding: out, as: UTF8.self)
     }
 
