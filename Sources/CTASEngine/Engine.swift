@@ -11,8 +11,9 @@ import Foundation
 public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No source was given.
     case noSources
-    /// Another process holds the data directory's writer lock.
-    case locked(directory: String)
+    /// Another process holds the data directory's writer lock (`holder`: which, when the
+    /// system says; nil for a second engine in this process).
+    case locked(directory: String, holder: LockHolder?)
     /// The lock file cannot be made.
     case lockFile(path: String, reason: String)
     /// The store refused (the data directory, the warm database).
@@ -25,7 +26,10 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noSources: "no feed given; expected a file, --follow FILE or --stdin"
-        case .locked(let directory): "\(directory): another ctas process is writing to this data directory; use --data-dir to pick another"
+        case .locked(let directory, let holder):
+            "\(directory): another ctas process is writing to this data directory"
+                + (holder.map { " (\($0))" } ?? "")
+                + "; one writer at a time: wait for it to end, read the store meanwhile (ctas query, graph, timeline, hotspots), or use --data-dir to pick another"
         case .lockFile(let path, let reason): "\(path): cannot create lock file: \(reason)"
         case .store(let error): error.description
         case .feed(let error): error.description
@@ -375,7 +379,7 @@ public final class Engine: Sendable {
         let claimed = lockedHere.withLock { $0.insert(key).inserted }
         guard claimed else {
             close(fd)
-            throw EngineError.locked(directory: directory.path)
+            throw EngineError.locked(directory: directory.path, holder: nil)
         }
         var request = flock()
         request.l_type = Int16(F_WRLCK)
@@ -383,9 +387,10 @@ public final class Engine: Sendable {
         request.l_start = 0
         request.l_len = 0
         if fcntl(fd, F_SETLK, &request) != 0 {
+            let holder = LockHolder.of(descriptor: fd)
             close(fd)
             _ = lockedHere.withLock { $0.remove(key) }
-            throw EngineError.locked(directory: directory.path)
+            throw EngineError.locked(directory: directory.path, holder: holder)
         }
         return DirectoryLock(descriptor: fd, key: key)
     }

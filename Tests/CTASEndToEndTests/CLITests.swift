@@ -323,6 +323,11 @@ import Testing
         #expect(await waitFor(60) { FileManager.default.fileExists(atPath: dir + "/d/warm.sqlite") })
         let second = try await CLI.run(["ingest", dir + "/f.ndjson", "--data-dir", dir + "/d", "--quiet"])
         #expect(second.status == 1 && second.stderr.contains("another ctas process is writing to this data directory"), "\(second.status) \(second.stderr)")
+        // It says which: the holder's pid and command line, so the analyst knows what to wait for.
+        #expect(second.stderr.contains("(pid \(replay.processIdentifier): ") && second.stderr.contains("/ctas replay " + dir), "\(second.stderr)")
+        // A console on the directory is refused the same way.
+        let console = try await CLI.run(["console", "--data-dir", dir + "/d"])
+        #expect(console.status == 1 && console.stderr.contains("(pid \(replay.processIdentifier):"), "\(console.status) \(console.stderr)")
         kill(replay.processIdentifier, SIGTERM)
         #expect(await exit.status() == 0)
         let third = try await CLI.run(["ingest", dir + "/f.ndjson", "--data-dir", dir + "/d", "--quiet"])
