@@ -70,4 +70,24 @@ import Testing
         s.lag.oldestWaitSeconds = 16
         #expect(HeadlessReport.statusLine(s).hasSuffix("FALLING BEHIND 16s (900 queued, 0 dropped lately)"))
     }
+
+    /// The progress bar's rate is accepted events over the last whole seconds, so a moment
+    /// between two commits does not read "0 ev/s"; before there are seconds to count, the
+    /// write stage's rate; at the end, the run's.
+    @Test func theProgressRateIsOverWholeSecondsNotTheLastMoment() {
+        var s = Snapshot()
+        var write = StageStatus(name: StageName.write.rawValue)
+        write.eventsPerSecond = 0
+        s.stages = [write]
+        s.rateHistory = [80_000, 90_000, 85_000, 95_000, 90_000, 12_000]
+        #expect(s.currentRate == 88_000)
+        #expect(HeadlessReport.progressLine(s).contains("  88k ev/s"), "\(HeadlessReport.progressLine(s))")
+        s.rateHistory = [4_000]
+        s.stages[0].eventsPerSecond = 52_000
+        #expect(HeadlessReport.progressLine(s).contains("  52k ev/s"), "\(HeadlessReport.progressLine(s))")
+        s.finished = true
+        s.uptimeSeconds = 10
+        s.totals.accepted = 830_000
+        #expect(HeadlessReport.progressLine(s).contains("  83k ev/s"), "\(HeadlessReport.progressLine(s))")
+    }
 }
