@@ -39,9 +39,6 @@ struct HourCellCounts: Sendable {
         sealed = PackedCellCounts(ascending: all.0, counts: all.1)
     }
 
-    /// Cells sealed so far and the bytes they take.
-    var sealedCells: (count: Int, bytes: Int) { (sealed.count, sealed.packedBytes) }
-
     /// The events per cell of all `spans` together, as sorted columns (each span sealed
     /// first, then merged: memory is the result's 12 bytes a cell, no dictionary).
     static func merged(_ spans: [HourCellCounts]) -> SortedCellCounts {

@@ -119,9 +119,7 @@ public enum RecordLayout: Sendable, Equatable {
 
         /// Feeds the next bytes; the layout once they tell it.
         public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) -> RecordLayout? {
-            for byte in bytes where decision == nil {
-                decision = step(byte)
-            }
+            for byte in bytes where feed(byte) != nil { break }
             return decision
         }
 
