@@ -8,12 +8,15 @@ public enum IntelligenceDocument: String, Sendable, Equatable {
     case mispEvent = "a MISP event"
     case mispResponse = "a MISP search response"
     case mispManifest = "a MISP feed's manifest"
+    case mispHashes = "a MISP feed's hash list (hashes.csv)"
     case stixBundle = "a STIX 2.1 bundle"
     case stixObject = "a STIX 2.1 object"
 
     /// What the JSON object starting `bytes` is, from the top-level keys they hold (the object
-    /// may be cut off: the first 4 KiB of a large document are enough).
+    /// may be cut off: the first 4 KiB of a large document are enough); or a MISP feed's hash
+    /// list, from its first line.
     public static func recognize(_ bytes: UnsafeBufferPointer<UInt8>) -> IntelligenceDocument? {
+        if isHashListLine(bytes) { return .mispHashes }
         var scan = TopLevelKeys(bytes)
         var type: [UInt8]?
         var id: [UInt8]?
@@ -40,10 +43,22 @@ public enum IntelligenceDocument: String, Sendable, Equatable {
     public var advice: String {
         switch self {
         case .mispEvent, .mispResponse, .stixBundle: "import it with `ctas intel import`"
-        case .mispManifest: "import the feed's directory with `ctas intel import`"
+        case .mispManifest, .mispHashes: "import the feed's directory with `ctas intel import`"
         case .stixObject: "`ctas intel import` takes it inside a STIX bundle ({\"type\":\"bundle\",\"objects\":[…]})"
         }
     }
+
+    /// A line of a MISP feed's `hashes.csv`: an attribute value's MD5 (32 hex digits), a comma
+    /// and its event's UUID, nothing else (a CR before the line's end allowed).
+    private static func isHashListLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var line = bytes[...]
+        if let end = line.firstIndex(of: 0x0A) { line = line[..<end] }
+        if line.last == 0x0D { line = line.dropLast() }
+        guard line.count == 32 + 1 + 36, line[line.startIndex + 32] == UInt8(ascii: ",") else { return false }
+        return line.prefix(32).allSatisfy(isHexDigit) && isUUID(Array(line.suffix(36)))
+    }
+
+    private static func isHexDigit(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x66) }
 
     /// `8-4-4-4-12` hex digits (a MISP feed's manifest is keyed by event UUIDs).
     private static func isUUID(_ key: [UInt8]) -> Bool {
@@ -52,7 +67,7 @@ public enum IntelligenceDocument: String, Sendable, Equatable {
             if i == 8 || i == 13 || i == 18 || i == 23 {
                 guard b == UInt8(ascii: "-") else { return false }
             } else {
-                guard (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x66) else { return false }
+                guard isHexDigit(b) else { return false }
             }
         }
         return true

@@ -266,6 +266,13 @@ import Testing
         let md5 = try await Run.process(python, [IntelCLITests.oracle, "md5", "198.51.100.44", "evil-export.net"])
         let expected = try #require(try JSONSerialization.jsonObject(with: Data(md5.utf8)) as? [String])
         #expect(Set(hashes).isSuperset(of: expected))
+        // The same directory given to `ingest` as a feed: every file named as what it is.
+        let asFeed = try await CLI.run(["ingest", dir + "/feed", "--data-dir", dir + "/as-feed", "--quiet"])
+        #expect(asFeed.status == 1)
+        #expect(asFeed.stderr.contains("hashes.csv: is a MISP feed's hash list (hashes.csv), not a feed of events; import the feed's directory with `ctas intel import`"),
+                "\(asFeed.stderr)")
+        #expect(asFeed.stderr.contains("manifest.json: is a MISP feed's manifest") && asFeed.stderr.contains("b6c.json: is a MISP event"), "\(asFeed.stderr)")
+        #expect(!asFeed.stderr.contains("reject"), "\(asFeed.stderr)")
 
         // Zeek intel and CSV.
         _ = try await CLI.run(["export", "--format", "zeek-intel", "--out", dir + "/intel.dat", "--data-dir", dir + "/a"])

@@ -23,6 +23,20 @@ import Testing
         #expect(recognize(#"{"type": "indicator", "spec_version": "2.1", "id": "indicator--x", "pattern": "[ipv4-addr:value = '1.2.3.4']"}"#) == .stixObject)
     }
 
+    /// A MISP feed's `hashes.csv`: an attribute value's MD5, a comma, its event's UUID.
+    @Test func aMISPFeedsHashListIsToldByItsFirstLine() {
+        let line = "b1946ac92492d2347c6235b4d2611184,5f1e2c3a-0b4d-4e6f-8a9b-0c1d2e3f4a5b"
+        #expect(recognize(line) == .mispHashes)
+        #expect(recognize(line + "\n" + line + "\n") == .mispHashes)
+        #expect(recognize(line.uppercased() + "\r\n") == .mispHashes)
+        #expect(recognize("b1946ac92492d2347c6235b4d261118,5f1e2c3a-0b4d-4e6f-8a9b-0c1d2e3f4a5b") == nil, "31 hex digits")
+        #expect(recognize("b1946ac92492d2347c6235b4d261118g,5f1e2c3a-0b4d-4e6f-8a9b-0c1d2e3f4a5b") == nil)
+        #expect(recognize(line + ",x") == nil, "a third column")
+        #expect(recognize("b1946ac92492d2347c6235b4d2611184;5f1e2c3a-0b4d-4e6f-8a9b-0c1d2e3f4a5b") == nil)
+        #expect(recognize("id,ts,type,severity,source,lat,lon,entity,priority,indicators,description,tags") == nil, "a native CSV header")
+        #expect(IntelligenceDocument.mispHashes.advice == "import the feed's directory with `ctas intel import`")
+    }
+
     /// Feeds stay feeds: native events (which have a `type`), EVE, Zeek JSON; keys only count at
     /// the top level.
     @Test func feedsAreNotIntelligence() {
