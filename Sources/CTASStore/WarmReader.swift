@@ -62,6 +62,7 @@ public final class WarmReader {
         columns = Self.baseColumns + (try database.columnExists("risk", in: "events") ? ", risk, risk_parts" : ", NULL, NULL")
         keyed = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_ids'") ?? 0 > 0
         celled = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_cells'") ?? 0 > 0
+        sourced = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'event_sources'") ?? 0 > 0
     }
 
     /// Whether `path` holds a warm tier with its schema set up.
@@ -78,6 +79,9 @@ public final class WarmReader {
     /// Whether cells are kept in cell tables (schema 7 on); a database from before is searched
     /// through its `events_cell` index.
     let celled: Bool
+    /// Whether the names of the stored sources are kept (schema 8 on); a database from before
+    /// (read-only, so never migrated) is searched on its column.
+    let sourced: Bool
     static let baseColumns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, original, flow, country, asn, geo_origin"
     /// Columns before `seq` when a query appends it.
     static let columnCount: Int32 = 19
@@ -91,6 +95,7 @@ public final class WarmReader {
     /// Hands the events of `q` to `body` one at a time, in order, as SQLite reads them: memory
     /// stays flat however many rows match (`ctas query events` streams millions this way).
     public func forEachEvent(_ q: EventQuery, _ body: (Event) throws(StoreError) -> Void) throws(StoreError) {
+        if let source = q.source, try !mayHold(source: source) { return }
         if let cell = q.cell {
             try forEachEvent(in: cell, matching: q, body)
             return
@@ -118,8 +123,9 @@ public final class WarmReader {
         if let until = q.until { clauses.append("ts < ?"); args.append(.integer(until.microseconds)) }
         if let source = q.source {
             // A sensor's name matches its logs too: `zeek` matches `zeek/dns`.
-            clauses.append("(source = ? OR substr(source, 1, length(?)) = ?)")
-            args += [.text(source), .text(source + "/"), .text(source + "/")]
+            let match = WarmTier.sourceMatch(source)
+            clauses.append(match.term)
+            args += match.args
         }
         if let entity = q.entity { clauses.append("entity = ?"); args.append(.text(entity)) }
         if let minimum = q.minimumSeverity { clauses.append("severity >= ?"); args.append(.integer(Int64(minimum))) }
@@ -151,6 +157,7 @@ public final class WarmReader {
     /// The matches are ordered by their time and seq alone, and only the `limit` kept are read
     /// whole: an indicator held by a million events is answered without decoding a million.
     public func events(ids: [String], matching q: EventQuery) throws(StoreError) -> [Event] {
+        if let source = q.source, try !mayHold(source: source) { return [] }
         var keys: [(seq: Int64, time: Int64)] = []
         var chunkQuery = q
         chunkQuery.id = nil
@@ -277,6 +284,27 @@ public final class WarmReader {
         guard let time = try database.scalar("SELECT max(ts) FROM events"),
               let seq = try database.scalar("SELECT max(seq) FROM events") else { return nil }
         return (Timestamp(microseconds: time), seq)
+    }
+
+    /// Whether any stored event may come from `source` (itself or one of its logs): false only
+    /// when the store keeps its sources' names and none matches, answered from that short list.
+    public func mayHold(source: String) throws(StoreError) -> Bool {
+        guard sourced else { return true }
+        let match = WarmTier.sourceMatch(source)
+        let s = try database.prepare("SELECT 1 FROM event_sources WHERE \(match.term) LIMIT 1")
+        try s.bind(match.args)
+        return try s.step()
+    }
+
+    /// The names of the stored sources, sorted (nil when the store does not keep them): what
+    /// an analyst who named none of them can choose from.
+    public func sourceNames(limit: Int = 50) throws(StoreError) -> [String]? {
+        guard sourced else { return nil }
+        let s = try database.prepare("SELECT source FROM event_sources ORDER BY source LIMIT ?")
+        s.bind(Int64(max(0, limit)), at: 1)
+        var names: [String] = []
+        while try s.step() { names.append(s.text(0) ?? "") }
+        return names
     }
 
     public func count() throws(StoreError) -> Int { Int(try database.scalar("SELECT count(*) FROM events") ?? 0) }

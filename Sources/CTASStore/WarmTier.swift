@@ -7,7 +7,7 @@ import CTASCore
 /// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
 /// Ids, flows and cells are indexed in two levels (see `WarmTier+Keys`, `WarmTier+Cells`).
 public final class WarmTier {
-    public static let schemaVersion: Int64 = 7
+    public static let schemaVersion: Int64 = 8
     /// Width of the time buckets leading the cell index (see `WarmTier+Cells`).
     public static let cellBucketMicros: Int64 = 600_000_000
     public let database: SQLiteDatabase
@@ -18,6 +18,9 @@ public final class WarmTier {
     private let insertRecentCell: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
     private let setMeta: SQLiteStatement
+    private let insertSource: SQLiteStatement
+    /// The names in `event_sources`, and those the commit under way adds.
+    private var sources: SourceNames
     /// Newest event time stored (the clock retention is measured against).
     public private(set) var newestEventTime: Timestamp?
     /// Events stored: kept in `meta` (`events`), changed in the transaction that inserts or
@@ -80,6 +83,8 @@ public final class WarmTier {
               fingerprint_length=excluded.fingerprint_length, offset=excluded.offset, line=excluded.line,
               accepted=excluded.accepted, rejected=excluded.rejected, duplicates=excluded.duplicates, updated=excluded.updated
             """)
+        insertSource = try database.prepare("INSERT OR IGNORE INTO event_sources(source) VALUES (?)")
+        sources = SourceNames(known: try Self.readSources(database))
         setMeta = try database.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value")
         addToCount = try database.prepare("UPDATE meta SET value = value + ? WHERE key = '\(Self.countKey)'")
         if let newest = try database.scalar("SELECT max(ts) FROM events") { newestEventTime = Timestamp(microseconds: newest) }
@@ -203,6 +208,10 @@ public final class WarmTier {
             try migrateCells(db)
             try db.execute("PRAGMA user_version=7;")
         }
+        if version < 8 {
+            try migrateSources(db)
+            try db.execute("PRAGMA user_version=8;")
+        }
     }
 
     /// What one commit did.
@@ -249,7 +258,34 @@ public final class WarmTier {
                        alsoWrite: (_ inserted: [Bool]) throws(StoreError) -> Void = { _ in },
                        checkpoints: (_ inserted: [Bool]) -> [Checkpoint] = { _ in [] }) throws(StoreError) -> CommitResult {
         var newest = newestEventTime
-        let result = try database.transaction { () throws(StoreError) -> CommitResult in
+        let result: CommitResult
+        do {
+            result = try commitTransaction(parts, deadLetterSize: deadLetterSize, ingestedAt: ingestedAt, newest: &newest,
+                                           alsoWrite: alsoWrite, checkpoints: checkpoints)
+            sources.committed()
+        } catch {
+            sources.rolledBack()
+            throw error
+        }
+        newestEventTime = newest
+        storedEvents += result.insertedCount
+        recentKeys += result.insertedCount
+        do throws(StoreError) {
+            try mergeKeysIfDue()
+        } catch {
+            // The batch is stored and its keys are found in the recent level: a failed merge
+            // (a full disk, say) must not report the commit as failed. The next commit tries
+            // again; the failures are counted.
+            mergeFailures += 1
+        }
+        return result
+    }
+
+    /// The transaction of `commit`.
+    private func commitTransaction(_ parts: [Part], deadLetterSize: Int64?, ingestedAt: Timestamp, newest: inout Timestamp?,
+                                   alsoWrite: (_ inserted: [Bool]) throws(StoreError) -> Void,
+                                   checkpoints: (_ inserted: [Bool]) -> [Checkpoint]) throws(StoreError) -> CommitResult {
+        try database.transaction { () throws(StoreError) -> CommitResult in
             var inserted: [Bool] = []
             inserted.reserveCapacity(parts.reduce(0) { $0 + $1.events.count })
             var count = 0
@@ -286,24 +322,12 @@ public final class WarmTier {
             }
             return CommitResult(inserted: inserted, insertedCount: count)
         }
-        newestEventTime = newest
-        storedEvents += result.insertedCount
-        recentKeys += result.insertedCount
-        do throws(StoreError) {
-            try mergeKeysIfDue()
-        } catch {
-            // The batch is stored and its keys are found in the recent level: a failed merge
-            // (a full disk, say) must not report the commit as failed. The next commit tries
-            // again; the failures are counted.
-            mergeFailures += 1
-        }
-        return result
     }
 
     /// Text column → parameter index, in `WarmRowBlock` order.
     private static let textParameters: [Int32] = [1, 3, 5, 8, 10, 11, 12, 15, 16, 17, 19]
     /// The id's and the flow's places among the text columns.
-    private static let idColumn = 0, flowColumn = 8
+    private static let idColumn = 0, sourceColumn = 2, flowColumn = 8
 
     /// Stores one event as `seq` unless its id is stored already; returns whether it was new.
     @inline(__always)
@@ -330,6 +354,15 @@ public final class WarmTier {
             insertRecentFlow.bind(seq, at: 2)
             try insertRecentFlow.step()
             insertRecentFlow.reset()
+        }
+        let sourceLength = spans[base + Self.sourceColumn * 2 + 1]
+        if sourceLength >= 0 {
+            let nameStart = start + Int(spans[base + Self.sourceColumn * 2])
+            if sources.isNew(UnsafeRawBufferPointer(start: nameStart, count: Int(sourceLength))) {
+                insertSource.bindStatic(nameStart, count: Int(sourceLength), at: 1)
+                try insertSource.step()
+                insertSource.reset()
+            }
         }
         let s = insert
         for column in 0..<WarmRowBlock.textColumns {

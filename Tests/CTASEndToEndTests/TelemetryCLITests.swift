@@ -131,6 +131,13 @@ import Testing
         let indicator = try #require((one["indicators"] as? [String])?.first)
         let byIndicator = try await CLI.run(["query", "events", "--data-dir", dir, "--format", "ndjson", "--indicator", indicator])
         #expect(byIndicator.stdout.contains(one["id"] as? String ?? "?"))
+        let source = try #require(one["source"] as? String)
+        let bySource = try await CLI.run(["query", "events", "--data-dir", dir, "--format", "ndjson", "--limit", "1", "--source", source])
+        #expect(bySource.stdout.split(separator: "\n").count == 1 && json(String(bySource.stdout.split(separator: "\n")[0]))?["source"] as? String == source)
+        // A source nothing came from is answered from the list of stored sources, which it names.
+        let none = try await CLI.run(["query", "events", "--data-dir", dir, "--format", "ndjson", "--source", "no-such-sensor"])
+        #expect(none.status == 0 && none.stdout.isEmpty)
+        #expect(none.stderr.contains("no stored event comes from no-such-sensor or its logs; stored sources: \(source)"), "\(none.stderr)")
     }
 
     /// Bad telemetry: counted rejects by reason, with line and field; nothing else lost.
