@@ -194,7 +194,10 @@ actor FanoutStage {
         anomalies = nil
         let found = monitor.observe(events)
         let status = monitor.status
-        let notes = found.map { a in
+        // The hub keeps the newest `recentCapacity` notes: a batch that finds more (the first
+        // batch after a store's history, when every quiet entity's silence closes at once)
+        // would build thousands of notes, each with its day of hours, only to drop them.
+        let notes = found.suffix(AnomalyStatus.recentCapacity).map { a in
             var note = AnomalyStatus.Note(entity: a.entity, kind: a.kind.rawValue, start: a.start.rfc3339, end: a.end.rfc3339,
                                           observed: a.observed, expected: a.expected, score: a.score, detail: a.detail)
             // The hours up to the anomaly's last (a rate anomaly ends just after its last hour).
