@@ -137,9 +137,9 @@ struct QueryEventsCommand: ParsableCommand {
         } else {
             try reader.forEachEvent(query) { emit($0) }
         }
-        if let source, try !reader.mayHold(source: source), let names = try reader.sourceNames(limit: 20) {
+        if let source, try !reader.mayHold(source: source), let names = try reader.sourceNames(limit: 21) {
             StandardStreams.writeErrorLine("ctas query events: no stored event comes from \(SafeText.sanitize(source)) or its logs; stored sources: "
-                + (names.isEmpty ? "none" : names.map { SafeText.sanitize($0) }.joined(separator: ", ")) + (names.count == 20 ? ", …" : ""))
+                + (names.isEmpty ? "none" : names.prefix(20).map { SafeText.sanitize($0) }.joined(separator: ", ")) + (names.count > 20 ? ", …" : ""))
         }
         if more {
             StandardStreams.writeErrorLine("ctas query events: stopped at --limit \(limit); more events match (raise --limit, or narrow with --since/--type/…)")
