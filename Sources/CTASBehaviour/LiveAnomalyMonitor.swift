@@ -107,15 +107,32 @@ public struct LiveAnomalyMonitor: Sendable {
 
     /// One stored event as far as the monitor's history needs it: its time, type and entity
     /// (what the start-up rebuild reads from the store, without making events).
+    /// What the monitor reads of an event: a stored event's time, type and entity (its history
+    /// is rebuilt from those), or a live event's with its place and indicators too (what a
+    /// live event waiting for that history is kept as, instead of the whole event).
     public struct Activity: Sendable, Equatable {
         public var time: Timestamp
         public var type: String
         public var entity: String
+        public var country: String?
+        public var asn: UInt32?
+        public var indicators: [String]
 
-        public init(time: Timestamp, type: String, entity: String) {
+        public init(time: Timestamp, type: String, entity: String, country: String? = nil, asn: UInt32? = nil, indicators: [String] = []) {
             self.time = time
             self.type = type
             self.entity = entity
+            self.country = country
+            self.asn = asn
+            self.indicators = indicators
+        }
+
+        /// What the monitor reads of `event` (nil: it has no entity, and the monitor skips it).
+        public init?(_ event: Event) {
+            guard let entity = event.entity, !entity.isEmpty else { return nil }
+            let details = event.details
+            self.init(time: event.timestamp, type: event.type, entity: entity, country: details?.country, asn: details?.asn,
+                      indicators: event.indicators)
         }
     }
 
@@ -131,12 +148,12 @@ public struct LiveAnomalyMonitor: Sendable {
         return found
     }
 
-    /// Takes stored activity (the same answers as events of that time, type and entity with
-    /// no place and no indicators); returns the anomalies opened or extended by it.
+    /// Takes activity (the same answers as the events it was read from); returns the
+    /// anomalies opened or extended by it.
     public mutating func observe(_ activity: [Activity]) -> [Anomaly] {
         var found: [Anomaly] = []
         for a in activity where !a.entity.isEmpty {
-            take(time: a.time, name: a.entity, type: a.type, country: nil, asn: nil, indicators: [], into: &found)
+            take(time: a.time, name: a.entity, type: a.type, country: a.country, asn: a.asn, indicators: a.indicators, into: &found)
         }
         return found
     }

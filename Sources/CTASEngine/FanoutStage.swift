@@ -35,8 +35,10 @@ actor FanoutStage {
     private var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
     /// Events that sighted known intelligence, by event time (marked on the timeline).
     private var sightings = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
-    /// Live events accepted before the monitor's history was in (nil: it is in, or there is none).
-    private var awaitingMonitor: [Event]?
+    /// Live events accepted before the monitor's history was in, as what the monitor reads of
+    /// them (nil: it is in, or there is none), and how many events that was.
+    private var awaitingMonitor: [LiveAnomalyMonitor.Activity]?
+    private var awaitingEvents = 0
     /// Live events that may wait for the monitor's history before the stage waits too.
     private let waitingLimit: Int
     /// Parts of the stored history still loading, and who waits for them.
@@ -101,9 +103,10 @@ actor FanoutStage {
                 do throws(FeedError) { try recorder.record(accepted) } catch { hub.fail(error.message) }
             }
             if awaitingMonitor != nil {
-                awaitingMonitor?.append(contentsOf: accepted)
+                awaitingMonitor?.append(contentsOf: accepted.lazy.compactMap(LiveAnomalyMonitor.Activity.init))
+                awaitingEvents += accepted.count
             } else if anomalies != nil {
-                judge(accepted)
+                judge { $0.observe(accepted) }
             }
             attention.observe(accepted, at: .now())
             for e in accepted { timeline.add(e.timestamp, severity: e.severity) }
@@ -118,7 +121,7 @@ actor FanoutStage {
             hub.committed(accepted: accepted, duplicates: total - accepted.count, rejects: batch.rejectKeys, warnings: batch.warnings,
                           blank: batch.blankLines, lines: batch.lines, tally: tally, writeNanos: batch.writeNanos,
                           storedEvents: batch.storedEvents)
-            if let waiting = awaitingMonitor, waiting.count >= waitingLimit { await untilLoaded { $0.awaitingMonitor == nil } }
+            if awaitingMonitor != nil, awaitingEvents >= waitingLimit { await untilLoaded { $0.awaitingMonitor == nil } }
         }
         // The run's answer includes what the history gives (an engine that is stopping has
         // cancelled the geo load).
@@ -159,7 +162,8 @@ actor FanoutStage {
         hub.anomalyRebuild(events: rebuilt.events, seconds: rebuilt.seconds, tracked: rebuilt.monitor.status.tracked)
         let waiting = awaitingMonitor ?? []
         awaitingMonitor = nil
-        judge(waiting)
+        awaitingEvents = 0
+        judge { $0.observe(waiting) }
         partLoaded()
     }
 
@@ -188,11 +192,12 @@ actor FanoutStage {
         }
     }
 
-    /// Gives the monitor the newly stored events and tells the hub what it found.
-    private func judge(_ events: [Event]) {
+    /// Gives the monitor the newly stored events (`observe` hands them over) and tells the hub
+    /// what it found.
+    private func judge(_ observe: (inout LiveAnomalyMonitor) -> [Anomaly]) {
         guard var monitor = anomalies else { return }
         anomalies = nil
-        let found = monitor.observe(events)
+        let found = observe(&monitor)
         let status = monitor.status
         // The hub keeps the newest `recentCapacity` notes: a batch that finds more (the first
         // batch after a store's history, when every quiet entity's silence closes at once)

@@ -1,5 +1,6 @@
 import CTASCore
 import Testing
+import CTASTestSupport
 @testable import CTASBehaviour
 
 @Suite struct LiveMonitorTests {
@@ -158,6 +159,41 @@ extension LiveMonitorTests {
     /// answers are those of the same events. And the "new type" firsts (with a repeated type
     /// short-cut) are exactly the first sightings, within the type capacity, of an
     /// established entity, as a brute-force walk finds them.
+    /// A live event kept as what the monitor reads of it (`Activity(event)`, while the
+    /// store's history loads) is judged as the event itself: places and indicators included,
+    /// so the firsts of countries, networks and indicator kinds come out the same.
+    @Test func aLiveEventsActivityAnswersAsTheEventDoes() {
+        let planted = PlantedActivity(entities: 16, days: 24, bursts: 4, silences: 1, seed: 57)
+        var random = TestRandom(seed: 57)
+        let countries = ["DE", "US", nil]
+        let indicators = [["198.51.100.7"], ["evil.example"], [], ["CVE-2026-1234", "10.0.0.1"]]
+        let lastDay = (planted.events.map(\.timestamp).max() ?? Timestamp(microseconds: 0)).shifted(byMicroseconds: -86_400_000_000)
+        let events = planted.events.map { e -> Event in
+            // On the last day, now and then a place, a network and a kind of indicator never seen before.
+            let novel = e.timestamp > lastDay && random.below(40) == 0
+            let country = novel ? "KP" : countries[Int(random.below(countries.count))]
+            let asn: UInt32? = novel ? 65_000 : random.below(4) == 0 ? nil : UInt32(64_500 + random.below(3))
+            let details = country == nil && asn == nil ? nil : Event.Details(original: "{\"x\":1}", country: country, asn: asn)
+            return Event(id: e.id, timestamp: e.timestamp, type: e.type, entity: random.below(50) == 0 ? nil : e.entity,
+                         indicators: novel ? ["http://novel.example/x"] : indicators[Int(random.below(indicators.count))],
+                         description: "kept out of the activity", details: details)
+        }
+        var byEvents = LiveAnomalyMonitor(options: LiveAnomalyMonitor.Options())
+        var byActivity = LiveAnomalyMonitor(options: LiveAnomalyMonitor.Options())
+        var foundByEvents: [Anomaly] = [], foundByActivity: [Anomaly] = []
+        var start = 0
+        while start < events.count {
+            let chunk = Array(events[start..<min(events.count, start + 2500)])
+            foundByEvents += byEvents.observe(chunk)
+            foundByActivity += byActivity.observe(chunk.compactMap(LiveAnomalyMonitor.Activity.init))
+            start += 2500
+        }
+        #expect(foundByEvents.contains { $0.kind == .rare } && foundByEvents.contains { $0.kind == .rate })
+        #expect(foundByActivity == foundByEvents)
+        #expect(byActivity.status == byEvents.status)
+        #expect(LiveAnomalyMonitor.Activity(Event(id: "x", timestamp: Timestamp(microseconds: 0), type: "t", entity: "")) == nil)
+    }
+
     @Test func activityAnswersAsEventsDoAndTypeFirstsAreExact() {
         let planted = PlantedActivity(entities: 40, days: 28, bursts: 10, silences: 3, seed: 91)
         var state: UInt64 = 5
