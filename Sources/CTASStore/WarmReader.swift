@@ -62,7 +62,8 @@ public final class WarmReader {
         columns = Self.baseColumns + (try database.columnExists("risk", in: "events") ? ", risk, risk_parts" : ", NULL, NULL")
         keyed = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_ids'") ?? 0 > 0
         celled = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_cells'") ?? 0 > 0
-        sourced = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'event_sources'") ?? 0 > 0
+        let listsSources = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'event_sources'") ?? 0 > 0
+        sourced = listsSources ? try WarmTier.sourcesKept(database) : false
     }
 
     /// Whether `path` holds a warm tier with its schema set up.
@@ -79,8 +80,9 @@ public final class WarmReader {
     /// Whether cells are kept in cell tables (schema 7 on); a database from before is searched
     /// through its `events_cell` index.
     let celled: Bool
-    /// Whether the names of the stored sources are kept (schema 8 on); a database from before
-    /// (read-only, so never migrated) is searched on its column.
+    /// Whether the names of the stored sources are kept (schema 8 on, until a store names more
+    /// than the limit); a database from before (read-only, so never migrated) or past the
+    /// limit is searched on its column.
     let sourced: Bool
     static let baseColumns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, original, flow, country, asn, geo_origin"
     /// Columns before `seq` when a query appends it.

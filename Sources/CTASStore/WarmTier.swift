@@ -50,7 +50,9 @@ public final class WarmTier {
     /// survives power loss, at a cost in throughput.
     public enum Sync: String, Sendable { case normal, full }
 
-    public init(path: String, sync: Sync = .normal) throws(StoreError) {
+    /// `sourceNameLimit`: how many source names the store lists before it gives the list up
+    /// (see `WarmTier+Sources`).
+    public init(path: String, sync: Sync = .normal, sourceNameLimit: Int = WarmTier.defaultSourceNameLimit) throws(StoreError) {
         database = try SQLiteDatabase(path: path)
         // 16 KiB pages: fewer splits and levels for these ~350-byte rows (measured: +19% inserts).
         // Only takes effect when the file is new; WAL fixes the page size from then on.
@@ -60,7 +62,7 @@ public final class WarmTier {
         // Migrations sort and copy whole tables: their sorts spill to temporary files, so a
         // large store's one-time rebuild does not hold it all in memory.
         try database.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4096")
-        let migrated = try Self.migrate(database)
+        let migrated = try Self.migrate(database, sourceNameLimit: sourceNameLimit)
         (storedEvents, countedAtOpen) = try Self.eventCount(database)
         if migrated {
             // A migration may have written the whole store through the WAL: give the file back.
@@ -84,7 +86,7 @@ public final class WarmTier {
               accepted=excluded.accepted, rejected=excluded.rejected, duplicates=excluded.duplicates, updated=excluded.updated
             """)
         insertSource = try database.prepare("INSERT OR IGNORE INTO event_sources(source) VALUES (?)")
-        sources = SourceNames(known: try Self.readSources(database))
+        sources = SourceNames(known: try Self.readSources(database), limit: sourceNameLimit)
         setMeta = try database.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value")
         addToCount = try database.prepare("UPDATE meta SET value = value + ? WHERE key = '\(Self.countKey)'")
         if let newest = try database.scalar("SELECT max(ts) FROM events") { newestEventTime = Timestamp(microseconds: newest) }
@@ -112,15 +114,15 @@ public final class WarmTier {
     /// data directory is set up leaves no half-made schema (readers see none or all of it).
     /// An up-to-date database is left without taking the write lock. Returns whether
     /// anything was migrated.
-    static func migrate(_ db: SQLiteDatabase) throws(StoreError) -> Bool {
+    static func migrate(_ db: SQLiteDatabase, sourceNameLimit: Int = WarmTier.defaultSourceNameLimit) throws(StoreError) -> Bool {
         if try db.scalar("PRAGMA user_version") == schemaVersion { return false }
-        try db.transaction { () throws(StoreError) in try migrateSteps(db) }
+        try db.transaction { () throws(StoreError) in try migrateSteps(db, sourceNameLimit: sourceNameLimit) }
         return true
     }
 
     /// The steps from the version found (read again under the lock: another process may
     /// have migrated meanwhile).
-    private static func migrateSteps(_ db: SQLiteDatabase) throws(StoreError) {
+    private static func migrateSteps(_ db: SQLiteDatabase, sourceNameLimit: Int) throws(StoreError) {
         let version = try db.scalar("PRAGMA user_version") ?? 0
         if version > schemaVersion {
             throw .schemaTooNew(path: db.path, found: version, supported: schemaVersion)
@@ -209,7 +211,7 @@ public final class WarmTier {
             try db.execute("PRAGMA user_version=7;")
         }
         if version < 8 {
-            try migrateSources(db)
+            try migrateSources(db, limit: sourceNameLimit)
             try db.execute("PRAGMA user_version=8;")
         }
     }
@@ -312,6 +314,7 @@ public final class WarmTier {
                 try addToCount.step()
                 addToCount.reset()
             }
+            if sources.dropping { try Self.dropSources(database) }
             try alsoWrite(inserted)
             for checkpoint in checkpoints(inserted) { try write(checkpoint) }
             if let deadLetterSize {

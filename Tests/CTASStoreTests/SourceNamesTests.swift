@@ -84,6 +84,49 @@ import Testing
         try check(dir + "/warm.sqlite", stored: [Self.event(0, source: "first"), Self.event(2, source: "late")], expectListed: true, "after a rollback")
     }
 
+    /// A feed naming a source per host would make the list as long as the store: past its
+    /// limit the list is given up, in the commit that would pass it, and queries scan.
+    @Test func pastItsLimitTheListIsGivenUpAndQueriesScan() throws {
+        struct Refused: Error {}
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        let warm = try WarmTier(path: path, sourceNameLimit: 5)
+        var stored = (0..<30).map { Self.event($0, source: ["suricata", "zeek/dns", "zeek/conn"][$0 % 3]) }
+        _ = try warm.commit(stored, deadLetterSize: nil)
+        try check(path, stored: stored, expectListed: true, "three names, limit five")
+        // A commit that would pass the limit but is rolled back leaves the list as it was.
+        let many = (100..<110).map { Self.event($0, source: "host-\($0)") }
+        #expect(throws: StoreError.self) {
+            _ = try warm.commit([WarmTier.Part(events: many)], deadLetterSize: nil,
+                                alsoWrite: { (_) throws(StoreError) in throw StoreError.corrupt(path: "test", detail: "refused on purpose") })
+        }
+        try check(path, stored: stored, expectListed: true, "after a rolled-back commit past the limit")
+        _ = try warm.commit([Self.event(50, source: "x%_")], deadLetterSize: nil)
+        stored.append(Self.event(50, source: "x%_"))
+        try check(path, stored: stored, expectListed: true, "four names")
+        _ = try warm.commit(many, deadLetterSize: nil)
+        stored += many
+        try check(path, stored: stored, expectListed: false, "past the limit")
+        #expect(try warm.database.scalar("SELECT count(*) FROM event_sources") == 0, "the list's rows are gone")
+        let more = [Self.event(200, source: "sensör-ü"), Self.event(201, source: "edge/")]
+        _ = try warm.commit(more, deadLetterSize: nil)
+        stored += more
+        try check(path, stored: stored, expectListed: false, "past the limit, then written")
+        _ = try WarmTier(path: path, sourceNameLimit: 5)
+        try check(path, stored: stored, expectListed: false, "reopened")
+        #expect(try WarmReader(path: path).sourceNames() == nil)
+
+        // A store from before the list with more names than the limit is not listed at all.
+        let old = dir + "/old.sqlite"
+        do {
+            let w = try WarmTier(path: old)
+            _ = try w.commit(stored, deadLetterSize: nil)
+            try w.database.execute("DROP TABLE event_sources; PRAGMA user_version=7;")
+        }
+        _ = try WarmTier(path: old, sourceNameLimit: 5)
+        try check(old, stored: stored, expectListed: false, "migrated past the limit")
+    }
+
     /// A store from before the list (schema 7): a reader scans as before; a writer lists every
     /// stored source once, then keeps the list.
     @Test func aStoreFromBeforeTheListIsListedWhenAWriterOpensIt() throws {
