@@ -105,8 +105,6 @@ public struct LiveAnomalyMonitor: Sendable {
         status.rare = 0
     }
 
-    /// One stored event as far as the monitor's history needs it: its time, type and entity
-    /// (what the start-up rebuild reads from the store, without making events).
     /// What the monitor reads of an event: a stored event's time, type and entity (its history
     /// is rebuilt from those), or a live event's with its place and indicators too (what a
     /// live event waiting for that history is kept as, instead of the whole event).

@@ -54,7 +54,7 @@ extension WarmTier {
 struct SourceNames {
     /// Nil once the list is dropped (past `limit` names).
     private(set) var known: Set<[UInt8]>?
-    private(set) var added: [[UInt8]] = []
+    private(set) var added: Set<[UInt8]> = []
     /// This commit takes the list past its limit: it drops it.
     private(set) var dropping = false
     private var last: [UInt8]?
@@ -78,7 +78,7 @@ struct SourceNames {
             added.removeAll()
             return false
         }
-        added.append(bytes)
+        added.insert(bytes)
         return true
     }
 
