@@ -313,16 +313,27 @@ public struct Reducer: Sendable {
     /// match); the same key again moves to its next indicator, or back to the filter before.
     private func pivot(_ action: Action, state: inout ViewState, context: Context) -> [Effect] {
         let list = context.feedList
+        let field = switch action {
+        case .pivotEntity: "entity"
+        case .pivotType: "type"
+        case .pivotSource: "src"
+        default: "ind"
+        }
         guard list.indices.contains(state.feed.selected) else {
+            // A pivot's list can be empty while its stored history loads: the same key still
+            // goes back, as its message promised.
+            if let before = state.feed.beforePivot, state.feed.filter.text.hasPrefix(field + "=") {
+                return pivotBack(to: before, state: &state, context: context)
+            }
             state.say("no event selected to pivot on", error: true, now: context.now)
             return []
         }
         let e = list[state.feed.selected]
-        let (field, label, values): (String, String, [String]) = switch action {
-        case .pivotEntity: ("entity", "entity", e.entity.map { [$0] } ?? [])
-        case .pivotType: ("type", "type", [e.type])
-        case .pivotSource: ("src", "source", e.source.map { [$0] } ?? [])
-        default: ("ind", "indicator", e.indicators)
+        let (label, values): (String, [String]) = switch action {
+        case .pivotEntity: ("entity", e.entity.map { [$0] } ?? [])
+        case .pivotType: ("type", [e.type])
+        case .pivotSource: ("source", e.source.map { [$0] } ?? [])
+        default: ("indicator", e.indicators)
         }
         // A filter term is one word: values with spaces or quotes cannot be one.
         let terms = values.filter { !$0.isEmpty && !$0.contains(where: { $0 == " " || $0 == "\"" }) }.map { field + "=" + $0 }
@@ -335,14 +346,19 @@ public struct Reducer: Sendable {
         let next: String? = if let k = terms.firstIndex(of: current) { k + 1 < terms.count ? terms[k + 1] : nil } else { terms[0] }
         let before = state.feed.beforePivot ?? state.feed.filter
         guard let next, let filter = try? EventFilter(parsing: next) else {
-            let effects = setFilter(before, state: &state)
-            state.say(before.isEmpty ? "feed: every event again" : "feed: filter " + SafeText.sanitize(before.text) + " again", error: false, now: context.now)
-            return effects
+            return pivotBack(to: before, state: &state, context: context)
         }
         let effects = setFilter(filter, state: &state)
         state.feed.beforePivot = before
         state.say("feed: " + SafeText.sanitize(next) + " (same key: " + (field == "ind" ? "next indicator or back" : "back") + ")",
                   error: false, now: context.now)
+        return effects
+    }
+
+    /// Ends a pivot: the feed's filter is again the one before it.
+    private func pivotBack(to before: EventFilter, state: inout ViewState, context: Context) -> [Effect] {
+        let effects = setFilter(before, state: &state)
+        state.say(before.isEmpty ? "feed: every event again" : "feed: filter " + SafeText.sanitize(before.text) + " again", error: false, now: context.now)
         return effects
     }
 

@@ -54,6 +54,27 @@ import Testing
         #expect(state.feed.beforePivot == nil)
     }
 
+    /// A pivot's list is empty until its stored history arrives (an event older than the
+    /// live window): the same key still goes back, another key says there is nothing to pivot on.
+    @Test func theSameKeyGoesBackWhileThePivotsListIsEmpty() throws {
+        var state = ViewState(panes: [.feed, .metrics], themeName: "default")
+        state.feed.filter = try EventFilter(parsing: "sev>=7")
+        select("a", &state)
+        _ = press("e", &state)
+        #expect(state.feed.filter.text == "entity=host-1")
+        let empty = Snapshot()
+        func pressOnEmpty(_ key: Character) -> [Effect] {
+            reducer.handle(.character(key), state: &state, context: Reducer.Context(snapshot: empty, feedList: [], feedRows: 10, now: now))
+        }
+        #expect(pressOnEmpty("t").isEmpty)
+        #expect(state.message?.text == "no event selected to pivot on" && state.feed.filter.text == "entity=host-1")
+        #expect(pressOnEmpty("e") == [.fetchHistory])
+        #expect(state.feed.filter.text == "sev>=7" && state.feed.beforePivot == nil)
+        #expect(state.message?.text == "feed: filter sev>=7 again")
+        #expect(pressOnEmpty("e").isEmpty, "no pivot left to end")
+        #expect(state.feed.filter.text == "sev>=7")
+    }
+
     @Test func typeSourceAndIndicatorsInTurn() {
         var state = ViewState(panes: [.feed, .metrics], themeName: "default")
         select("a", &state)
