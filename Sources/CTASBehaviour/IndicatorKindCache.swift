@@ -13,7 +13,9 @@ struct IndicatorKindCache: Sendable {
         var kinds: [IndicatorKind]
     }
     /// Values kept at most; a full cache starts again empty.
-    static let capacity = 100_000
+    let capacity: Int
+
+    init(capacity: Int = 100_000) { self.capacity = max(1, capacity) }
 
     /// The distinct kinds of `texts`' indicators, in the order the extractor first finds them.
     mutating func kinds(of texts: [String]) -> [IndicatorKind] {
@@ -85,7 +87,7 @@ struct IndicatorKindCache: Sendable {
     private mutating func classify(_ text: String, key: Int, bytes: [UInt8]) -> [IndicatorKind] {
         var found: [IndicatorKind] = []
         for indicator in extractor.indicators(listed: text) where !found.contains(indicator.kind) { found.append(indicator.kind) }
-        if values.count >= Self.capacity { values.removeAll(keepingCapacity: true) }
+        if values.count >= capacity { values.removeAll(keepingCapacity: true) }
         values[key] = Entry(bytes: bytes, kinds: found)
         return found
     }

@@ -105,24 +105,30 @@ public struct LiveAnomalyMonitor: Sendable {
         status.rare = 0
     }
 
-    /// What the monitor reads of an event: a stored event's time, type and entity (its history
-    /// is rebuilt from those), or a live event's with its place and indicators too (what a
-    /// live event waiting for that history is kept as, instead of the whole event).
+    /// What the monitor reads of an event: its time, type, entity, place, and its indicators
+    /// as listed values or, for a stored event, as the kinds already found in them
+    /// (`StoredActivityDecoder`). A stored event's activity rebuilds the monitor's history;
+    /// a live event waiting for that history is kept as its activity instead of whole.
     public struct Activity: Sendable, Equatable {
         public var time: Timestamp
         public var type: String
         public var entity: String
         public var country: String?
         public var asn: UInt32?
+        /// Listed values, classified by the monitor's extractor.
         public var indicators: [String]
+        /// Kinds of indicator already classified (they count as the listed values' would).
+        public var indicatorKinds: [IndicatorKind]
 
-        public init(time: Timestamp, type: String, entity: String, country: String? = nil, asn: UInt32? = nil, indicators: [String] = []) {
+        public init(time: Timestamp, type: String, entity: String, country: String? = nil, asn: UInt32? = nil, indicators: [String] = [],
+                    indicatorKinds: [IndicatorKind] = []) {
             self.time = time
             self.type = type
             self.entity = entity
             self.country = country
             self.asn = asn
             self.indicators = indicators
+            self.indicatorKinds = indicatorKinds
         }
 
         /// What the monitor reads of `event` (nil: it has no entity, and the monitor skips it).
@@ -141,7 +147,7 @@ public struct LiveAnomalyMonitor: Sendable {
             guard let name = event.entity, !name.isEmpty else { continue }
             let details = event.details
             take(time: event.timestamp, name: name, type: event.type, country: details?.country, asn: details?.asn,
-                 indicators: event.indicators, into: &found)
+                 indicators: event.indicators, kinds: [], into: &found)
         }
         return found
     }
@@ -151,13 +157,14 @@ public struct LiveAnomalyMonitor: Sendable {
     public mutating func observe(_ activity: [Activity]) -> [Anomaly] {
         var found: [Anomaly] = []
         for a in activity where !a.entity.isEmpty {
-            take(time: a.time, name: a.entity, type: a.type, country: a.country, asn: a.asn, indicators: a.indicators, into: &found)
+            take(time: a.time, name: a.entity, type: a.type, country: a.country, asn: a.asn, indicators: a.indicators,
+                 kinds: a.indicatorKinds, into: &found)
         }
         return found
     }
 
     private mutating func take(time: Timestamp, name: String, type: String, country: String?, asn: UInt32?,
-                               indicators: [String], into found: inout [Anomaly]) {
+                               indicators: [String], kinds: [IndicatorKind], into found: inout [Anomaly]) {
         let hour = HourlyCounts.hour(of: time)
         if let clock = clockHour, hour > clock {
             // Every hour from the clock up to this one is complete: judge each (at most a
@@ -170,11 +177,11 @@ public struct LiveAnomalyMonitor: Sendable {
             }
         }
         if clockHour.map({ hour > $0 }) ?? true { clockHour = hour }
-        count(time: time, name: name, type: type, country: country, asn: asn, indicators: indicators, hour: hour, into: &found)
+        count(time: time, name: name, type: type, country: country, asn: asn, indicators: indicators, kinds: kinds, hour: hour, into: &found)
     }
 
     private mutating func count(time: Timestamp, name: String, type: String, country: String?, asn: UInt32?, indicators: [String],
-                                hour: Int64, into found: inout [Anomaly]) {
+                                kinds: [IndicatorKind], hour: Int64, into found: inout [Anomaly]) {
         let slot: Int
         if let known = index[name] {
             slot = known
@@ -242,14 +249,16 @@ public struct LiveAnomalyMonitor: Sendable {
             entities[slot].asns.insert(asn)
             firsts.append("new asn \(asn)")
         }
-        for text in indicators {
-            for indicator in extractor.indicators(listed: text) {
-                let bit = UInt64(1) << UInt64(indicator.kind.rawValue & 63)
-                guard entities[slot].kinds & bit == 0 else { continue }
-                entities[slot].kinds |= bit
-                firsts.append("new indicator kind \(indicator.kind.name)")
-            }
+        func see(_ kind: IndicatorKind) {
+            let bit = UInt64(1) << UInt64(kind.rawValue & 63)
+            guard entities[slot].kinds & bit == 0 else { return }
+            entities[slot].kinds |= bit
+            firsts.append("new indicator kind \(kind.name)")
         }
+        for text in indicators {
+            for indicator in extractor.indicators(listed: text) { see(indicator.kind) }
+        }
+        for kind in kinds { see(kind) }
         if established {
             let score = min(100, 50 + 25 * log10(Double(entities[slot].events) / Double(max(1, options.minimumEvents))))
             for detail in firsts {

@@ -26,7 +26,8 @@ actor StoredHistoryLoader {
     }
 
     /// Replays the last four weeks of stored activity (at most `LiveAnomalyRebuild.maximumEvents`,
-    /// the newest) into `monitor`, in time order. What it finds there is history: it goes to
+    /// the newest) into `monitor`, in time order: types, places and indicator kinds, so the
+    /// firsts it knows are the ones a run that never stopped would know. What it finds there is history: it goes to
     /// the risk board (an anomaly still open raises its entity's next events) but is not listed
     /// as found live.
     func rebuild(_ monitor: LiveAnomalyMonitor, risk: RiskBoard?) -> RebuiltMonitor {
@@ -42,8 +43,9 @@ actor StoredHistoryLoader {
                 let since = byCount.map { max($0, byTime) } ?? byTime
                 var chunk: [LiveAnomalyMonitor.Activity] = []
                 chunk.reserveCapacity(4096)
-                try reader.scanActivity(since: since, throughSeq: throughSeq) { time, type, entity in
-                    chunk.append(LiveAnomalyMonitor.Activity(time: time, type: type, entity: entity))
+                var decoder = StoredActivityDecoder()
+                try reader.scanActivity(since: since, throughSeq: throughSeq) { time, type, entity, country, asn, listed in
+                    chunk.append(decoder.activity(time: time, type: type, entity: entity, country: country, asn: asn, listed: listed))
                     if chunk.count == 4096 {
                         // Not `risk?.record(monitor.observe(chunk))`: without a board the
                         // argument would never be evaluated, and the monitor never fed.

@@ -62,8 +62,7 @@ public final class WarmReader {
         columns = Self.baseColumns + (try database.columnExists("risk", in: "events") ? ", risk, risk_parts" : ", NULL, NULL")
         keyed = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_ids'") ?? 0 > 0
         celled = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_cells'") ?? 0 > 0
-        let listsSources = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'event_sources'") ?? 0 > 0
-        sourced = listsSources ? try WarmTier.sourcesKept(database) : false
+        listsSources = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'event_sources'") ?? 0 > 0
     }
 
     /// Whether `path` holds a warm tier with its schema set up.
@@ -80,10 +79,11 @@ public final class WarmReader {
     /// Whether cells are kept in cell tables (schema 7 on); a database from before is searched
     /// through its `events_cell` index.
     let celled: Bool
-    /// Whether the names of the stored sources are kept (schema 8 on, until a store names more
-    /// than the limit); a database from before (read-only, so never migrated) or past the
-    /// limit is searched on its column.
-    let sourced: Bool
+    /// Whether the store has a list of its sources' names (schema 8 on); a database from
+    /// before (read-only, so never migrated) is searched on its column. Whether the list is
+    /// still kept (not dropped past its limit) is read with the names, in the same read
+    /// transaction: a reader can live longer than the list (the console's).
+    let listsSources: Bool
     static let baseColumns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, original, flow, country, asn, geo_origin"
     /// Columns before `seq` when a query appends it.
     static let columnCount: Int32 = 19
@@ -234,15 +234,18 @@ public final class WarmReader {
     }
 
     /// Every stored event with an entity from `since` on (and up to `throughSeq` when given),
-    /// in time order: its time, type and entity (the behaviour monitor's history).
+    /// in time order: its time, type, entity, country, AS number and the indicator list as its
+    /// stored JSON text (valid only during `body`): the behaviour monitor's history.
     public func scanActivity(since: Timestamp?, throughSeq: Int64?,
-                             _ body: (_ time: Timestamp, _ type: String, _ entity: String) -> Void) throws(StoreError) {
+                             _ body: (_ time: Timestamp, _ type: String, _ entity: String, _ country: String?, _ asn: UInt32?,
+                                      _ indicators: UnsafeRawBufferPointer) -> Void) throws(StoreError) {
         let (filter, args) = Self.spanFilter(since: since, until: nil, throughSeq: throughSeq)
-        let s = try database.prepare("SELECT ts, type, entity FROM events INDEXED BY events_ts\(filter) ORDER BY ts")
+        let s = try database.prepare("SELECT ts, type, entity, country, asn, indicators FROM events INDEXED BY events_ts\(filter) ORDER BY ts")
         try s.bind(args)
         while try s.step() {
             guard let entity = s.text(2), !entity.isEmpty else { continue }
-            body(Timestamp(microseconds: s.int64(0)), s.text(1) ?? "", entity)
+            body(Timestamp(microseconds: s.int64(0)), s.text(1) ?? "", entity, s.text(3),
+                 s.isNull(4) ? nil : UInt32(clamping: s.int64(4)), s.textBytes(5))
         }
     }
 
@@ -291,22 +294,28 @@ public final class WarmReader {
     /// Whether any stored event may come from `source` (itself or one of its logs): false only
     /// when the store keeps its sources' names and none matches, answered from that short list.
     public func mayHold(source: String) throws(StoreError) -> Bool {
-        guard sourced else { return true }
-        let match = WarmTier.sourceMatch(source)
-        let s = try database.prepare("SELECT 1 FROM event_sources WHERE \(match.term) LIMIT 1")
-        try s.bind(match.args)
-        return try s.step()
+        guard listsSources else { return true }
+        return try database.reading { () throws(StoreError) -> Bool in
+            guard try WarmTier.sourcesKept(database) else { return true }
+            let match = WarmTier.sourceMatch(source)
+            let s = try database.prepare("SELECT 1 FROM event_sources WHERE \(match.term) LIMIT 1")
+            try s.bind(match.args)
+            return try s.step()
+        }
     }
 
     /// The names of the stored sources, sorted (nil when the store does not keep them): what
     /// an analyst who named none of them can choose from.
     public func sourceNames(limit: Int = 50) throws(StoreError) -> [String]? {
-        guard sourced else { return nil }
-        let s = try database.prepare("SELECT source FROM event_sources ORDER BY source LIMIT ?")
-        s.bind(Int64(max(0, limit)), at: 1)
-        var names: [String] = []
-        while try s.step() { names.append(s.text(0) ?? "") }
-        return names
+        guard listsSources else { return nil }
+        return try database.reading { () throws(StoreError) -> [String]? in
+            guard try WarmTier.sourcesKept(database) else { return nil }
+            let s = try database.prepare("SELECT source FROM event_sources ORDER BY source LIMIT ?")
+            s.bind(Int64(max(0, limit)), at: 1)
+            var names: [String] = []
+            while try s.step() { names.append(s.text(0) ?? "") }
+            return names
+        }
     }
 
     public func count() throws(StoreError) -> Int { Int(try database.scalar("SELECT count(*) FROM events") ?? 0) }

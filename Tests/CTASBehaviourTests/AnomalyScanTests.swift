@@ -82,7 +82,9 @@ import Testing
         }
         var broken = "[\"10.0.0.1\", "
         broken.withUTF8 { #expect(cache.kinds(ofListed: UnsafeRawBufferPointer($0)).isEmpty, "a cut list holds nothing") }
-        for i in 0..<(IndicatorKindCache.capacity + 10) { _ = cache.kinds(of: ["10.\(i >> 16 & 255).\(i >> 8 & 255).\(i & 255)"]) }
+        for i in 0..<(cache.capacity + 10) { _ = cache.kinds(of: ["10.\(i >> 16 & 255).\(i >> 8 & 255).\(i & 255)"]) }
         #expect(cache.kinds(of: ["evil[.]example.com"]) == [.domain])
+        var small = IndicatorKindCache(capacity: 3)
+        for i in 0..<10 { #expect(small.kinds(of: ["10.0.0.\(i)", "x\(i).example.org"]) == [.ipv4, .domain]) }
     }
 }

@@ -177,6 +177,46 @@ import Testing
         #expect(!burstFound(alone) && alone.snapshot.anomalies?.rebuiltFromEvents == 0)
     }
 
+    /// Firsts after a restart are the ones a run that never stopped finds: the stored history
+    /// gives each entity's countries, networks and indicator kinds back, not only its types
+    /// (without them every established entity's first live event was a "new country", a
+    /// "new asn" and a "new indicator kind" of what it had always shown).
+    @Test func aRestartedEngineKnowsItsEntitiesPlacesAndIndicatorKinds() async throws {
+        let dir = scratch()
+        let origin: Int64 = 1_793_491_200_000_000   // 2026-11-01T00:00Z
+        let hour: Int64 = 3_600_000_000
+        func event(_ host: Int, at h: Int64, country: String = "DE", asn: UInt32 = 3320, indicators: [String]? = nil) -> Event {
+            var e = Event(id: "h\(host)-\(h)-\(country)", timestamp: Timestamp(microseconds: origin + h * hour + Int64(host) * 60_000_000),
+                          type: "conn", entity: "host-\(host)",
+                          indicators: indicators ?? ["203.0.113.\(host)", "c2-\(host).example.net"])
+            e.details = Event.Details(country: country, asn: asn)
+            return e
+        }
+        // Five days stored, every two hours; then a sixth day live, with three true firsts.
+        let stored = (0..<4).flatMap { host in stride(from: Int64(0), to: 120, by: 2).map { event(host, at: $0) } }
+        var live = (0..<4).flatMap { host in stride(from: Int64(120), to: 144, by: 2).map { event(host, at: $0) } }
+        live.append(event(1, at: 131, country: "RU", asn: 12389))
+        live.append(event(2, at: 133, indicators: ["http://c2-2.example.net/gate.php"]))
+        live.sort { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
+        let part1 = try StoredAndLiveActivity.write(stored, named: "stored.ndjson", in: dir)
+        let part2 = try StoredAndLiveActivity.write(live, named: "live.ndjson", in: dir)
+        let whole = try StoredAndLiveActivity.write(stored + live, named: "whole.ndjson", in: dir)
+        func firsts(_ engine: Engine, since: Timestamp) -> [String] {
+            (engine.snapshot.anomalies?.recent ?? []).filter { $0.kind == "rare" && $0.start >= since.rfc3339 }.map { $0.entity + " " + $0.detail }.sorted()
+        }
+        _ = await (try Engine(config([.file(part1)], dir))).run()
+        let restarted = try Engine(config([.file(part2)], dir))
+        _ = await restarted.run()
+        #expect(restarted.snapshot.anomalies?.rebuiltFromEvents == stored.count)
+        let split = Timestamp(microseconds: origin + 120 * hour)
+        let expected = ["host-1 new asn 12389", "host-1 new country RU", "host-2 new indicator kind url"]
+        #expect(firsts(restarted, since: split) == expected)
+        let continuousDir = scratch() + "-continuous"
+        let continuous = try Engine(config([.file(whole)], continuousDir))
+        _ = await continuous.run()
+        #expect(firsts(continuous, since: split) == expected, "a run that never stopped finds the same")
+    }
+
     /// The evidence index loads on a thread of its own: from a store it gives what the store
     /// holds; from a database that cannot be opened, the error (which the route stage turns
     /// into an `intel_not_loaded` warning on every batch).
