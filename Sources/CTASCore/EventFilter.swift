@@ -203,6 +203,35 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
         terms.allSatisfy { Self.matches($0, e) }
     }
 
+    /// Whether a term asks for a source (`src:x`, `src=x`, not negated).
+    public var constrainsSource: Bool {
+        terms.contains {
+            switch $0 {
+            case .field(.source, _), .fieldEquals(.source, _): true
+            default: false
+            }
+        }
+    }
+
+    /// Whether an event from one of the sources `names` could match: false when a source
+    /// term (`src:x`, `src=x`, not negated) matches none of them, so a store that keeps its
+    /// sources' names answers such a filter without reading its events.
+    public func canMatch(sourcesNamed names: [String]) -> Bool {
+        let tests: [(String) -> Bool] = terms.compactMap {
+            switch $0 {
+            case .field(.source, let value): { $0.contains(value) }
+            case .fieldEquals(.source, let value): { $0 == value }
+            default: nil
+            }
+        }
+        guard !tests.isEmpty else { return true }
+        // Every source term of one event holds for its one source.
+        return names.contains { name in
+            let lowered = name.lowercased()
+            return tests.allSatisfy { $0(lowered) }
+        }
+    }
+
     private static func contains(_ haystack: String?, _ needle: String) -> Bool {
         guard let haystack else { return false }
         return haystack.lowercased().contains(needle)

@@ -81,3 +81,32 @@ import Testing
         #expect(index.tallies(resolution: 5, range: old) == nil)
     }
 }
+
+/// A filter's source terms against a store's list of source names: false only when no event
+/// from one of those sources could match (what lets the console skip reading them).
+@Suite struct FilterSourceNamesTests {
+    @Test func canMatchAgreesWithMatchingAnEventFromEachSource() throws {
+        let names = ["suricata", "zeek/dns", "zeek/conn", "Sensör-Ü", "edge/"]
+        let filters = ["src:zeek", "src=zeek/dns", "src=ZEEK", "src:ü", "src:sensör", "src:nothing", "-src:zeek", "src:zeek src:suricata",
+                       "src:zeek src:dns", "source=edge/", "zeek", "sev>=7", "", "src:zeek sev>=7", "-src:nothing src:x", "src:/"]
+        for text in filters {
+            let filter = try EventFilter(parsing: text)
+            let fromOne = names.contains { name in
+                // What an event of that source could be: only source terms are asked of it, the
+                // other terms hold for some event.
+                let e = Event(id: "e", timestamp: Timestamp(microseconds: 0), type: "t", source: name)
+                return filter.terms.allSatisfy { term in
+                    switch term {
+                    case .field(.source, _), .fieldEquals(.source, _): EventFilter(terms: [term], text: "").matches(e)
+                    default: true
+                    }
+                }
+            }
+            #expect(filter.canMatch(sourcesNamed: names) == fromOne, "\(text)")
+            let positiveSourceTerm = text.split(separator: " ").contains { $0.hasPrefix("src") || $0.hasPrefix("source") }
+            #expect(filter.constrainsSource == positiveSourceTerm, "\(text)")
+        }
+        #expect(!(try EventFilter(parsing: "src:x")).canMatch(sourcesNamed: []))
+        #expect((try EventFilter(parsing: "x")).canMatch(sourcesNamed: []))
+    }
+}
