@@ -64,14 +64,63 @@ struct IndicatorKindCache: Sendable {
         kinds(of: JSONString.decodeArray(String(decoding: json, as: UTF8.self)) ?? [])
     }
 
+    /// Adds what `out` lacks; a first list is taken as it is (shared, not copied: most stored
+    /// lists hold one value).
     private func add(_ kinds: [IndicatorKind], to out: inout [IndicatorKind]) {
+        if out.isEmpty {
+            out = kinds
+            return
+        }
         for kind in kinds where !out.contains(kind) { out.append(kind) }
     }
 
+    /// `[kind]` for each kind, made once: a plain value's answer without an allocation.
+    private static let single: [[IndicatorKind]] = {
+        var lists = [[IndicatorKind]](repeating: [], count: 16)
+        for kind in IndicatorKind.allCases { lists[Int(kind.rawValue & 15)] = [kind] }
+        return lists
+    }()
+
     private mutating func kinds(ofValue bytes: UnsafeRawBufferPointer) -> [IndicatorKind] {
+        if let kind = Self.plainKind(bytes) { return Self.single[Int(kind.rawValue & 15)] }
         let (key, known) = lookUp(bytes)
         if let known { return known }
         return classify(String(decoding: bytes, as: UTF8.self), key: key, bytes: Array(bytes))
+    }
+
+    /// The kind of a value in the plainest form of the commonest kinds, told from its bytes
+    /// alone (what the extractor finds in it, without a lookup or a copy): a dotted quad of
+    /// decimal octets without leading zeros is an IPv4 address; 32, 40 or 64 hex digits are
+    /// an MD5, SHA-1 or SHA-256 hash. Nil for anything else (the extractor decides).
+    static func plainKind(_ bytes: UnsafeRawBufferPointer) -> IndicatorKind? {
+        let n = bytes.count
+        guard n >= 7 else { return nil }
+        if n <= 15 {
+            var octets = 0, value = 0, digits = 0
+            for b in bytes {
+                if b == UInt8(ascii: ".") {
+                    guard digits > 0 else { return nil }
+                    octets += 1
+                    value = 0
+                    digits = 0
+                } else if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
+                    // A leading zero (`01`) is not the plainest form: the extractor decides.
+                    if digits == 1 && value == 0 { return nil }
+                    value = value * 10 + Int(b - UInt8(ascii: "0"))
+                    digits += 1
+                    guard value <= 255 else { return nil }
+                } else {
+                    return nil
+                }
+            }
+            return octets == 3 && digits > 0 ? .ipv4 : nil
+        }
+        guard n == 32 || n == 40 || n == 64 else { return nil }
+        for b in bytes {
+            let hex = (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "f"))
+            guard hex else { return nil }
+        }
+        return n == 32 ? .md5 : n == 40 ? .sha1 : .sha256
     }
 
     /// The hash of `bytes` and, when the cache holds them, their kinds.

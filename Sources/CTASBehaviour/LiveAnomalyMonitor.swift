@@ -71,6 +71,8 @@ public struct LiveAnomalyMonitor: Sendable {
         /// The last event type seen that `types` holds (most events repeat it: no hashing).
         var lastType: String?
         var countries: Set<String> = []
+        /// The last country seen that `countries` holds (as `lastType`).
+        var lastCountry: String?
         var asns: Set<UInt32> = []
         /// Indicator kinds shown, one bit per `IndicatorKind` raw value.
         var kinds: UInt64 = 0
@@ -240,10 +242,14 @@ public struct LiveAnomalyMonitor: Sendable {
                 firsts.append("new type \(type)")
             }
         }
-        if let country, !entities[slot].countries.contains(country),
-           entities[slot].countries.count < options.typeCapacity {
-            entities[slot].countries.insert(country)
-            firsts.append("new country \(country)")
+        if let country, entities[slot].lastCountry != country {
+            if entities[slot].countries.contains(country) {
+                entities[slot].lastCountry = country
+            } else if entities[slot].countries.count < options.typeCapacity {
+                entities[slot].countries.insert(country)
+                entities[slot].lastCountry = country
+                firsts.append("new country \(country)")
+            }
         }
         if let asn, !entities[slot].asns.contains(asn), entities[slot].asns.count < options.typeCapacity {
             entities[slot].asns.insert(asn)

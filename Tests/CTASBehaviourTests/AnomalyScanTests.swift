@@ -66,6 +66,34 @@ import Testing
         #expect(scanned.anomalies.contains { $0.kind == .rate } && scanned.anomalies.contains { $0.kind == .rare })
     }
 
+    /// Values told by their bytes alone (plain dotted quads, hex hashes) get the extractor's
+    /// kinds, and near misses go to the extractor.
+    @Test func plainValuesAreTheExtractorsKinds() {
+        let extractor = IndicatorExtractor()
+        var random = SystemRandomNumberGenerator()
+        var values = ["0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3.04", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.",
+                      "10.0.0.1", "127.0.0.1", "192.168.1.255", "1.2.3.4 ", "1.2.3.a", "999.999.999.999", "100.200.300.1",
+                      String(repeating: "0", count: 32), String(repeating: "a", count: 40), String(repeating: "F", count: 64),
+                      String(repeating: "g", count: 32), String(repeating: "1", count: 33), String(repeating: "aB", count: 16),
+                      "d41d8cd98f00b204e9800998ecf8427e", "D41D8CD98F00B204E9800998ECF8427E", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+                      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85:"]
+        for _ in 0..<2000 {
+            let quad = (0..<4).map { _ in String(Int.random(in: 0...300, using: &random)) }.joined(separator: ".")
+            values.append(quad)
+            let hexDigits = Array("0123456789abcdefABCDEF")
+            let length = [31, 32, 33, 40, 64, 65].randomElement(using: &random) ?? 32
+            values.append(String((0..<length).map { _ in hexDigits.randomElement(using: &random) ?? "0" }))
+        }
+        for v in values {
+            var expected: [IndicatorKind] = []
+            for i in extractor.indicators(listed: v) where !expected.contains(i.kind) { expected.append(i.kind) }
+            let plain = v.utf8.withContiguousStorageIfAvailable { IndicatorKindCache.plainKind(UnsafeRawBufferPointer($0)) } ?? nil
+            if let plain { #expect([plain] == expected, "\(v)") }
+        }
+        #expect("8.8.8.8".utf8.withContiguousStorageIfAvailable { IndicatorKindCache.plainKind(UnsafeRawBufferPointer($0)) } == .ipv4)
+        #expect("01.2.3.4".utf8.withContiguousStorageIfAvailable { IndicatorKindCache.plainKind(UnsafeRawBufferPointer($0)) } == .some(nil))
+    }
+
     @Test func rememberedKindsAreTheExtractorsAndAFullCacheStartsAgain() {
         var cache = IndicatorKindCache()
         let extractor = IndicatorExtractor()

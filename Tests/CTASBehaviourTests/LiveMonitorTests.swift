@@ -204,9 +204,14 @@ extension LiveMonitorTests {
         // An empty type is a type too (the first sight of it is a first like any other).
         let types = ["conn", "dns", "http", "ssl", "smtp", "ssh", "notice", ""]
         // Mostly each entity's usual type, now and then another, so types repeat and change.
+        // Countries the same way: mostly one, now and then another of eight (past the capacity of five).
+        let countries = ["DE", "US", "RU", "CN", "FR", "BR", "IN", "JP"]
         let events = planted.events.map { e -> Event in
             let type = next() % 10 < 7 ? types[Int(UInt64(e.entity?.utf8.count ?? 0) % 3)] : types[Int(next() % 8)]
-            return Event(id: e.id, timestamp: e.timestamp, type: type, entity: e.entity)
+            var event = Event(id: e.id, timestamp: e.timestamp, type: type, entity: e.entity)
+            let country = next() % 10 < 8 ? countries[Int(UInt64(e.entity?.utf8.count ?? 0) % 2)] : countries[Int(next() % 8)]
+            event.details = Event.Details(country: country)
+            return event
         }
         var options = LiveAnomalyMonitor.Options()
         options.typeCapacity = 5
@@ -217,16 +222,20 @@ extension LiveMonitorTests {
         while start < events.count {
             let chunk = Array(events[start..<min(events.count, start + 3000)])
             foundByEvents += byEvents.observe(chunk)
-            foundByActivity += byActivity.observe(chunk.map { LiveAnomalyMonitor.Activity(time: $0.timestamp, type: $0.type, entity: $0.entity ?? "") })
+            foundByActivity += byActivity.observe(chunk.map {
+                LiveAnomalyMonitor.Activity(time: $0.timestamp, type: $0.type, entity: $0.entity ?? "", country: $0.details?.country)
+            })
             start += 3000
         }
         #expect(foundByEvents.count > 10)
         #expect(foundByActivity == foundByEvents)
         #expect(byActivity.status == byEvents.status)
 
-        // Brute force: per entity, the types seen (at most five), its event count and first hour.
+        // Brute force: per entity, the types and countries seen (at most five each), its event
+        // count and first hour.
         var seen: [String: [String]] = [:], counts: [String: Int] = [:], first: [String: Int64] = [:]
-        var expected: [String] = []
+        var seenCountries: [String: [String]] = [:]
+        var expected: [String] = [], expectedCountries: [String] = []
         for e in events {
             guard let name = e.entity else { continue }
             let hour = HourlyCounts.hour(of: e.timestamp)
@@ -239,8 +248,19 @@ extension LiveMonitorTests {
                 if established { expected.append(name + " new type " + e.type) }
             }
             seen[name] = list
+            if let country = e.details?.country {
+                var places = seenCountries[name] ?? []
+                if !places.contains(country), places.count < options.typeCapacity {
+                    places.append(country)
+                    if established { expectedCountries.append(name + " new country " + country) }
+                }
+                seenCountries[name] = places
+            }
             counts[name, default: 0] += 1
         }
+        let countryFirsts = foundByEvents.filter { $0.kind == .rare && $0.detail.hasPrefix("new country") }.map { $0.entity + " " + $0.detail }
+        #expect(!expectedCountries.isEmpty)
+        #expect(countryFirsts == expectedCountries)
         let typeFirsts = foundByEvents.filter { $0.kind == .rare && $0.detail.hasPrefix("new type") }.map { $0.entity + " " + $0.detail }
         #expect(!expected.isEmpty)
         #expect(typeFirsts == expected)
