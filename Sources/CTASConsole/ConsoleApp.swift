@@ -6,7 +6,9 @@ import Glibc
 
 /// How the console runs.
 public struct ConsoleOptions: Sendable {
-    public var framesPerSecond = 10
+    /// Frames a second unless the command line or the config says otherwise.
+    public static let defaultFramesPerSecond = 10
+    public var framesPerSecond = defaultFramesPerSecond
     public var ascii = false
     public var mouse = false
     public var demo = false

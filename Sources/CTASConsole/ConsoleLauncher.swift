@@ -39,9 +39,14 @@ public enum ConsoleLauncher {
         var (theme, themeProblem) = catalog.initial(requested: requestedTheme, environment: environment)
         if let themeProblem { messages.append(themeProblem) }
 
+        let framesPerSecond = max(1, min(60, request.framesPerSecond ?? config.framesPerSecond ?? ConsoleOptions.defaultFramesPerSecond))
+        // No snapshot the console would not draw: the engine publishes at the frame rate (at
+        // most its own ten a second).
+        var engineConfiguration = request.engine
+        engineConfiguration.publishInterval = max(engineConfiguration.publishInterval, .milliseconds(1000 / framesPerSecond))
         let engine: Engine
         do throws(EngineError) {
-            engine = try Engine(request.engine)
+            engine = try Engine(engineConfiguration)
         } catch {
             StandardStreams.writeError("ctas: \(error.message)\n")
             return 1
@@ -66,7 +71,7 @@ public enum ConsoleLauncher {
         var options = ConsoleOptions()
         options.ascii = ascii
         options.demo = request.demo
-        options.framesPerSecond = request.framesPerSecond ?? config.framesPerSecond ?? 10
+        options.framesPerSecond = framesPerSecond
         options.mouse = request.mouse ?? config.mouse ?? false
         var landMask: LandMask?
         if let path = LandMask.findBundled(environment: environment, executable: CommandLine.arguments.first ?? "ctas") {
