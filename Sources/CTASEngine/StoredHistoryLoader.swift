@@ -27,9 +27,9 @@ actor StoredHistoryLoader {
 
     /// Replays the last four weeks of stored activity (at most `LiveAnomalyRebuild.maximumEvents`,
     /// the newest) into `monitor`, in time order: types, places and indicator kinds, so the
-    /// firsts it knows are the ones a run that never stopped would know. What it finds there is history: it goes to
-    /// the risk board (an anomaly still open raises its entity's next events) but is not listed
-    /// as found live.
+    /// firsts it knows are the ones a run that never stopped would know. What it finds there
+    /// is history: it goes to the risk board (an anomaly still open raises its entity's next
+    /// events) but is not listed as found live.
     func rebuild(_ monitor: LiveAnomalyMonitor, risk: RiskBoard?) -> RebuiltMonitor {
         var monitor = monitor
         let started = MonotonicClock.nanoseconds()
