@@ -18,6 +18,7 @@ let package = Package(
                 .product(name: "CTASEngine", package: "ctas"),
                 .product(name: "CTASGeoIP", package: "ctas"),
                 .product(name: "CTASIntel", package: "ctas"),
+                .product(name: "CTASBehaviour", package: "ctas"),
             ],
             // libFuzzer provides `main`; the target only defines LLVMFuzzerTestOneInput.
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]

@@ -1,3 +1,4 @@
+import CTASBehaviour
 import CTASConsole
 import CTASCore
 import CTASFeeds
@@ -16,6 +17,7 @@ enum FuzzTarget: String, CaseIterable {
     case eve, zeek, zeekJSON = "zeek-json", jsonArray = "json-array", jsonStream = "json-stream", original, mmdb
     case intelDocument = "intel-document"
     case misp, stix, pattern, atlas, episodes, evidence
+    case storedActivity = "stored-activity"
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -111,6 +113,24 @@ enum FuzzTarget: String, CaseIterable {
             let pieces = stride(from: 0, to: body.count, by: piece).map { UnsafeRawBufferPointer(rebasing: body[$0..<min($0 + piece, body.count)]) }
             if let index = IntelEvidenceIndex.read(snapshot: pieces) {
                 for value in ["198.51.100.7", "example.net"] { _ = index.evidence(for: Indicator(.domain, value)) }
+            }
+        case .storedActivity:
+            // A stored indicator list as the behaviour monitor's history reads it (a damaged
+            // store's too): never traps, and a list in the form the warm tier writes gets the
+            // extractor's kinds, read once and again from the cache.
+            var decoder = StoredActivityDecoder(cacheCapacity: 4)
+            let listed = UnsafeRawBufferPointer(bytes)
+            let time = Timestamp(microseconds: 0)
+            let first = decoder.activity(time: time, type: "t", entity: "e", country: nil, asn: nil, listed: listed).indicatorKinds
+            let again = decoder.activity(time: time, type: "t", entity: "e", country: nil, asn: nil, listed: listed).indicatorKinds
+            if first != again { fatalError("stored-activity: \(first) then \(again) for \(text.debugDescription)") }
+            if let values = JSONString.decodeArray(text), JSONString.array(values) == text {
+                var expected: [IndicatorKind] = []
+                let extractor = IndicatorExtractor()
+                for value in values {
+                    for indicator in extractor.indicators(listed: value) where !expected.contains(indicator.kind) { expected.append(indicator.kind) }
+                }
+                if first != expected { fatalError("stored-activity: \(first) for \(text.debugDescription); the extractor finds \(expected)") }
             }
         case .timeArgument:
             _ = try? TimeArgument.parse(text, now: Timestamp(microseconds: 1_795_169_730_000_000))
