@@ -36,6 +36,10 @@ public final class GraphTier {
     public private(set) var storedEvents = 0
     private var setCount: SQLiteStatement?
     static let countKey = "graph_events"
+    /// The `meta` key of the highest node id ever stored (ids are never reused nor compacted):
+    /// a node row past it is damage, refused before the load makes room for every id below it.
+    static let highestNodeKey = "graph_nodes_highest"
+    private var setHighestNode: SQLiteStatement?
     private var insertNode: SQLiteStatement?
     private var insertEvent: SQLiteStatement?
     public private(set) var loaded = false
@@ -58,6 +62,7 @@ public final class GraphTier {
             insertNode = try database.prepare("INSERT INTO graph_nodes(id, kind, value) VALUES (?, ?, ?)")
             insertEvent = try database.prepare("INSERT INTO graph_events(id, ts, type, severity, nodes) VALUES (?, ?, ?, ?, ?)")
             setCount = try database.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('\(Self.countKey)', ?)")
+            setHighestNode = try database.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('\(Self.highestNodeKey)', ?)")
         }
     }
 
@@ -109,7 +114,13 @@ public final class GraphTier {
         }
         // Nodes go to the graph a batch at a time, as event rows do, into room made once (up
         // to the highest id, no more than `reservedRowsLimit`: the id comes from the file).
+        // A store that says how high its ids went (every writer since it was kept) refuses a
+        // row past it: restored in id order, one damaged id would make room for billions.
+        let ceiling = try database.scalar("SELECT value FROM meta WHERE key = '\(Self.highestNodeKey)'")
         if let highest = try database.scalar("SELECT max(id) FROM graph_nodes"), highest > 0 {
+            if let ceiling, highest > ceiling {
+                throw .corrupt(path: database.path, detail: "graph_nodes row \(highest): expected an id of at most \(ceiling), the highest ever stored")
+            }
             graph.reserve(nodes: Int(min(highest, Int64(Self.reservedRowsLimit))))
         }
         let nodes = try database.prepare("SELECT id, kind, value FROM graph_nodes ORDER BY id")
@@ -316,8 +327,9 @@ public final class GraphTier {
     /// warm tier's commit transaction, with only the events it stored as new; if that
     /// transaction fails, undo the memory side with `rollback(to:)` from a mark taken before.
     public func write(_ entries: [Entry]) throws(StoreError) {
-        guard let insertNode, let insertEvent, let setCount else { throw .readOnly(path: database.path) }
+        guard let insertNode, let insertEvent, let setCount, let setHighestNode else { throw .readOnly(path: database.path) }
         var ids: [CorrelationGraph.NodeID] = []
+        var highestCreated: Int64?
         var blob: [UInt8] = []
         // The events held go to the graph as one batch (a batch past `typeCapacity` types in two).
         var rows = GraphEventRows(capacity: holdsEvents ? entries.count : 0)
@@ -331,6 +343,7 @@ public final class GraphTier {
                     insertNode.bind(indicator.value, at: 3)
                     try insertNode.step()
                     insertNode.reset()
+                    highestCreated = max(highestCreated ?? 0, Int64(node) + 1)
                 }
                 ids.append(node)
             }
@@ -354,6 +367,11 @@ public final class GraphTier {
             insertEvent.reset()
         }
         add(rows)
+        if let highestCreated {
+            setHighestNode.bind(highestCreated, at: 1)
+            try setHighestNode.step()
+            setHighestNode.reset()
+        }
         guard !entries.isEmpty else { return }
         eventLoad?.disturbed = true
         storedEvents += entries.count

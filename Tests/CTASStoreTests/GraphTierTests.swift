@@ -434,12 +434,54 @@ private func event(_ id: String, day d: Int64, _ indicators: [String]) -> Event 
             let kind = IndicatorKind.domain.rawValue
             try warm.database.execute("INSERT INTO graph_nodes(id, kind, value) VALUES (7, \(kind), CAST(x'6578c3a46d706c652e6f7267' AS TEXT))")
             try warm.database.execute("INSERT INTO graph_nodes(id, kind, value) VALUES (9, \(kind), CAST(x'626164ff2e6f7267' AS TEXT))")
+            // As a writer that stored them would say.
+            try warm.database.execute("UPDATE meta SET value = 9 WHERE key = 'graph_nodes_highest'")
         }
         let reader = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
         #expect(reader.graph.node(of: Indicator(.domain, "exämple.org")) == 6)
         #expect(reader.graph.node(of: Indicator(.domain, "bad\u{FFFD}.org")) == 8)
         #expect(reader.graph.indicator(8).value == "bad\u{FFFD}.org" && reader.graph.nodeCount == 9)
         #expect(reader.resolve("evil.com") == .indicator(Indicator(.domain, "evil.com")))
+    }
+
+    /// A node id past the highest the store ever gave (damage) is refused with the row named,
+    /// before the load makes room for every id below it (4 billion ids ran out of memory).
+    /// A store from before the highest was kept loads as before, and its next writer keeps it.
+    @Test func aNodeIdPastTheHighestEverStoredIsRefused() throws {
+        let dir = scratchDirectory()
+        let path = dir + "/warm.sqlite"
+        do {
+            let warm = try WarmTier(path: path)
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            try commit([event("a", day: 0, ["evil.com", "10.1.2.3"])], warm: warm, graph: graph)
+            try commit([event("b", day: 1, ["evil.com", "other.example.org"])], warm: warm, graph: graph)
+            #expect(try warm.database.scalar("SELECT value FROM meta WHERE key = 'graph_nodes_highest'") == 3)
+            try warm.database.execute("UPDATE graph_nodes SET id = 50000000 WHERE id = 3")
+        }
+        do {
+            _ = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+            Issue.record("a node id past the highest ever stored was loaded")
+        } catch {
+            guard case .corrupt(_, let detail) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(detail.contains("50000000") && detail.contains("at most 3"), "\(detail)")
+        }
+        // Without the key (a store from before it), the same file loads as it did; a writer
+        // then keeps the key from its first new node on.
+        do {
+            let warm = try WarmTier(path: path)
+            try warm.database.execute("UPDATE graph_nodes SET id = 3 WHERE id = 50000000; DELETE FROM meta WHERE key = 'graph_nodes_highest'")
+            let graph = try GraphTier(database: warm.database, warninglist: .builtIn(), retention: .seconds(365 * day))
+            try graph.load()
+            #expect(graph.graph.nodeCount == 3)
+            try commit([event("c", day: 2, ["new.example.net"])], warm: warm, graph: graph)
+            #expect(try warm.database.scalar("SELECT value FROM meta WHERE key = 'graph_nodes_highest'") == 4)
+        }
+        let reader = try GraphTier.openForReading(path: path, warninglist: .builtIn(), retention: .seconds(365 * day))
+        #expect(reader.graph.nodeCount == 4)
     }
 
     @Test func corruptNodeListsAreReportedNotTrusted() throws {
