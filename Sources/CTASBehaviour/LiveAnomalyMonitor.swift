@@ -56,6 +56,27 @@ public struct LiveAnomalyMonitor: Sendable {
         public init() {}
     }
 
+    /// The values of one attribute an entity showed (at most a capacity of them), and the
+    /// last one seen that they hold: most events repeat it, and are told so without hashing.
+    struct SeenValues: Sendable {
+        private var values: Set<String> = []
+        private var last: String?
+
+        /// Whether `value` was never shown, remembering it; past `capacity` values a new one
+        /// is neither remembered nor a first.
+        mutating func isFirst(_ value: String, capacity: Int) -> Bool {
+            guard last != value else { return false }
+            if values.contains(value) {
+                last = value
+                return false
+            }
+            guard values.count < capacity else { return false }
+            values.insert(value)
+            last = value
+            return true
+        }
+    }
+
     struct EntityState: Sendable {
         var name: String
         /// Hourly counts by `ringIndex`; empty while the entity is sparse.
@@ -67,12 +88,8 @@ public struct LiveAnomalyMonitor: Sendable {
         var events = 0
         var scale = 1.0
         var scaleHour: Int64?
-        var types: Set<String> = []
-        /// The last event type seen that `types` holds (most events repeat it: no hashing).
-        var lastType: String?
-        var countries: Set<String> = []
-        /// The last country seen that `countries` holds (as `lastType`).
-        var lastCountry: String?
+        var types = SeenValues()
+        var countries = SeenValues()
         var asns: Set<UInt32> = []
         /// Indicator kinds shown, one bit per `IndicatorKind` raw value.
         var kinds: UInt64 = 0
@@ -233,23 +250,9 @@ public struct LiveAnomalyMonitor: Sendable {
         let established = entities[slot].events >= options.minimumEvents
             && hour - entities[slot].firstHour >= Int64(SeasonalResiduals.minimumHours)
         var firsts: [String] = []
-        if entities[slot].lastType != type {
-            if entities[slot].types.contains(type) {
-                entities[slot].lastType = type
-            } else if entities[slot].types.count < options.typeCapacity {
-                entities[slot].types.insert(type)
-                entities[slot].lastType = type
-                firsts.append("new type \(type)")
-            }
-        }
-        if let country, entities[slot].lastCountry != country {
-            if entities[slot].countries.contains(country) {
-                entities[slot].lastCountry = country
-            } else if entities[slot].countries.count < options.typeCapacity {
-                entities[slot].countries.insert(country)
-                entities[slot].lastCountry = country
-                firsts.append("new country \(country)")
-            }
+        if entities[slot].types.isFirst(type, capacity: options.typeCapacity) { firsts.append("new type \(type)") }
+        if let country, entities[slot].countries.isFirst(country, capacity: options.typeCapacity) {
+            firsts.append("new country \(country)")
         }
         if let asn, !entities[slot].asns.contains(asn), entities[slot].asns.count < options.typeCapacity {
             entities[slot].asns.insert(asn)
