@@ -204,31 +204,29 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether a term asks for a source (`src:x`, `src=x`, not negated).
-    public var constrainsSource: Bool {
-        terms.contains {
-            switch $0 {
-            case .field(.source, _), .fieldEquals(.source, _): true
-            default: false
-            }
-        }
-    }
+    public var constrainsSource: Bool { !sourceTests.isEmpty }
 
     /// Whether an event from one of the sources `names` could match: false when a source
     /// term (`src:x`, `src=x`, not negated) matches none of them, so a store that keeps its
     /// sources' names answers such a filter without reading its events.
     public func canMatch(sourcesNamed names: [String]) -> Bool {
-        let tests: [(String) -> Bool] = terms.compactMap {
-            switch $0 {
-            case .field(.source, let value): { $0.contains(value) }
-            case .fieldEquals(.source, let value): { $0 == value }
-            default: nil
-            }
-        }
+        let tests = sourceTests
         guard !tests.isEmpty else { return true }
         // Every source term of one event holds for its one source.
         return names.contains { name in
             let lowered = name.lowercased()
             return tests.allSatisfy { $0(lowered) }
+        }
+    }
+
+    /// The source terms, each as a test of a lower-cased source name.
+    private var sourceTests: [(String) -> Bool] {
+        terms.compactMap {
+            switch $0 {
+            case .field(.source, let value): { $0.contains(value) }
+            case .fieldEquals(.source, let value): { $0 == value }
+            default: nil
+            }
         }
     }
 
