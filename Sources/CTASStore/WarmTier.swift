@@ -61,7 +61,12 @@ public final class WarmTier {
         try database.execute("PRAGMA synchronous=\(sync == .full ? "FULL" : "NORMAL")")
         // Migrations sort and copy whole tables: their sorts spill to temporary files, so a
         // large store's one-time rebuild does not hold it all in memory.
-        try database.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4096")
+        // The commit that passes the checkpoint threshold copies the log back into the file
+        // itself. 1,024 pages (16 MiB) rather than 4,096: paced at 50k events/s, write p99
+        // 78–106 ms against 117–156 ms and read→durable p99 143–180 ms against 181–231 ms;
+        // ingest of 1M into an empty and a 12M-event store as fast (same runs). 256 pages was
+        // slower again.
+        try database.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=\(Self.checkpointPages)")
         let migrated = try Self.migrate(database, sourceNameLimit: sourceNameLimit)
         (storedEvents, countedAtOpen) = try Self.eventCount(database)
         if migrated {
@@ -92,6 +97,9 @@ public final class WarmTier {
         if let newest = try database.scalar("SELECT max(ts) FROM events") { newestEventTime = Timestamp(microseconds: newest) }
         try readKeyCounts()
     }
+
+    /// WAL pages that make the committing writer checkpoint (SQLite's `wal_autocheckpoint`).
+    static let checkpointPages = 1_024
 
     /// The `meta` key of the stored event count.
     static let countKey = "events"
