@@ -186,9 +186,15 @@ actor FanoutStage {
     }
 
     /// Returns once `done` holds (checked again each time a part of the history arrives).
+    ///
+    /// `done` is asked again inside the continuation's body, which is what the wake-up
+    /// answers to: the await can give the actor up before the body runs (seen: a part that
+    /// arrived in between found no waiter, and the stage waited for ever).
     private func untilLoaded(_ done: (isolated FanoutStage) -> Bool) async {
         while !done(self) {
-            await withCheckedContinuation { loadWaiters.append($0) }
+            await withCheckedContinuation(isolation: self) { (c: CheckedContinuation<Void, Never>) in
+                if done(self) { c.resume() } else { loadWaiters.append(c) }
+            }
         }
     }
 

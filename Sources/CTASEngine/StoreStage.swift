@@ -265,9 +265,15 @@ actor StoreStage {
     /// Returns once the stored graph is loaded: a question asked before (even before the
     /// stage runs) waits for the whole answer rather than getting part of one; commits go on
     /// meanwhile. A run that ends answers every question still waiting.
+    ///
+    /// `graph.loaded` is read again inside the continuation's body: the await can give the
+    /// actor up before the body runs, and a load that ended in between would leave the
+    /// question waiting for ever (see `FanoutStage.untilLoaded`).
     private func untilGraphLoaded() async {
         while !graph.loaded {
-            await withCheckedContinuation { graphWaiters.append($0) }
+            await withCheckedContinuation(isolation: self) { (c: CheckedContinuation<Void, Never>) in
+                if graph.loaded { c.resume() } else { graphWaiters.append(c) }
+            }
         }
     }
 
