@@ -20,7 +20,7 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(ndjson feed csv rfc3339 ioc rules warninglist filter toml theme config timeArgument eve zeek zeek-json json-array json-stream intel-document original mmdb misp stix pattern atlas episodes evidence stored-activity)
+  targets=(ndjson feed csv rfc3339 ioc rules warninglist filter toml theme config timeArgument eve zeek zeek-json json-array json-stream intel-document original mmdb misp stix pattern atlas episodes evidence stored-activity saved-monitor)
 fi
 scratch=${CTAS_FUZZ_SCRATCH:-.build}
 build() { swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path "$scratch" "$@"; }

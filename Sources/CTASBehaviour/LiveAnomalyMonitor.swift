@@ -59,8 +59,8 @@ public struct LiveAnomalyMonitor: Sendable {
     /// The values of one attribute an entity showed (at most a capacity of them), and the
     /// last one seen that they hold: most events repeat it, and are told so without hashing.
     struct SeenValues: Sendable {
-        private var values: Set<String> = []
-        private var last: String?
+        var values: Set<String> = []
+        var last: String?
 
         /// Whether `value` was never shown, remembering it; past `capacity` values a new one
         /// is neither remembered nor a first.
@@ -99,11 +99,11 @@ public struct LiveAnomalyMonitor: Sendable {
     }
 
     public let options: Options
-    public private(set) var status = Status()
-    private var index: [String: Int] = [:]
-    private var entities: [EntityState] = []
+    public internal(set) var status = Status()
+    var index: [String: Int] = [:]
+    var entities: [EntityState] = []
     /// The newest event hour seen; hours before it are complete.
-    private var clockHour: Int64?
+    var clockHour: Int64?
     private var critical = ESDCriticalValues()
     private let extractor = IndicatorExtractor()
 

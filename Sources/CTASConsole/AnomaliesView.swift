@@ -49,8 +49,11 @@ public enum AnomaliesView {
         let order = view.strongestFirst ? "strongest first" : "newest first"
         var counts = "\(Format.count(status.rate)) rate  \(Format.count(status.rare)) rare  \(Format.count(status.tracked)) entities  \(order)"
             + (inner.width >= 90 ? "  (s: order, enter: feed, v: metrics)" : "  s enter v")
-        if status.rebuiltFromEvents > 0 && inner.width >= 90 {
-            counts += "  history: \(Format.count(status.rebuiltFromEvents)) stored events in \(status.rebuildSeconds < 10 ? String(format: "%.1fs", status.rebuildSeconds) : Format.duration(status.rebuildSeconds))"
+        if (status.rebuiltFromEvents > 0 || status.resumedFromSaved) && inner.width >= 90 {
+            let took = status.rebuildSeconds < 10 ? String(format: "%.1fs", status.rebuildSeconds) : Format.duration(status.rebuildSeconds)
+            counts += status.resumedFromSaved
+                ? "  history: saved + \(Format.count(status.rebuiltFromEvents)) stored events in \(took)"
+                : "  history: \(Format.count(status.rebuiltFromEvents)) stored events in \(took)"
         }
         b.write(DisplayText.fit(counts, inner.width, ellipsis: g.ellipsis), x: inner.x, y: y, style: .muted, clip: inner)
         y += 1

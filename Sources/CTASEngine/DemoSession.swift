@@ -42,7 +42,7 @@ public enum DemoSession {
     public static func configuration(environment: [String: String], executable: String) throws -> Engine.Configuration {
         let directory = dataDirectory(environment: environment)
         try directory.create()
-        for name in ["warm.sqlite", "warm.sqlite-wal", "warm.sqlite-shm", "dead-letter.ndjson"] {
+        for name in ["warm.sqlite", "warm.sqlite-wal", "warm.sqlite-shm", "dead-letter.ndjson", "anomaly-monitor.saved"] {
             try? FileManager.default.removeItem(atPath: directory.path + "/" + name)
         }
         var feed = bundledFeed(environment: environment, executable: executable)

@@ -285,7 +285,8 @@ public final class Engine: Sendable {
         fanoutStage = FanoutStage(input: fanoutQueue, hot: hot, recorder: recorder, hub: hub, geo: configuration.geoIndex ? geo : nil,
                                   risk: risk,
                                   anomalies: configuration.anomalies.map { LiveAnomalyMonitor(options: $0) },
-                                  storedBefore: storedThroughSeq > 0 ? StoredHistoryLoader(path: directory.warmDatabase, throughSeq: storedThroughSeq) : nil)
+                                  storedBefore: storedThroughSeq > 0 ? StoredHistoryLoader(path: directory.warmDatabase, throughSeq: storedThroughSeq) : nil,
+                                  savedMonitor: (directory.savedMonitorFile, directory.warmDatabase), storedThroughSeq: storedThroughSeq)
         history = HistoryReader(path: directory.warmDatabase)
         let first = makeSnapshot()
         latest.withLock { $0 = first }

@@ -51,4 +51,6 @@ struct CommittedBatch: Sendable {
     /// The event times of this commit's intelligence sightings (one per event that carried a
     /// known indicator), for the timeline.
     var sightingTimes: [Timestamp] = []
+    /// The seq of the last event this commit stored as new (nil: none was new).
+    var lastSeq: Int64? = nil
 }

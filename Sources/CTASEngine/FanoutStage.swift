@@ -44,10 +44,19 @@ actor FanoutStage {
     /// Parts of the stored history still loading, and who waits for them.
     private var loading = 0
     private var loadWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Where the monitor is saved when the run ends and resumed from at start (nil: neither),
+    /// and the warm database it follows.
+    private let savedMonitor: (file: String, warmPath: String)?
+    /// The highest seq of a stored event the monitor has seen or will see: the store's newest
+    /// at start (the history), then each commit's last.
+    private var monitorThroughSeq: Int64
 
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier?, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
-         risk: RiskBoard?, anomalies: LiveAnomalyMonitor?, storedBefore: StoredHistoryLoader?, waitingLimit: Int = 50_000) {
+         risk: RiskBoard?, anomalies: LiveAnomalyMonitor?, storedBefore: StoredHistoryLoader?, waitingLimit: Int = 50_000,
+         savedMonitor: (file: String, warmPath: String)? = nil, storedThroughSeq: Int64 = 0) {
         self.waitingLimit = waitingLimit
+        self.savedMonitor = savedMonitor
+        monitorThroughSeq = storedThroughSeq
         self.geo = geo
         self.risk = risk
         self.anomalies = anomalies
@@ -68,6 +77,7 @@ actor FanoutStage {
         if let storedBefore { startLoading(storedBefore) }
         while let batch = await input.receive() {
             let started = MonotonicClock.nanoseconds()
+            if let last = batch.lastSeq { monitorThroughSeq = max(monitorThroughSeq, last) }
             var accepted: [Event] = []
             var tally = RoutingTally()
             var total = 0
@@ -127,6 +137,13 @@ actor FanoutStage {
         // cancelled the geo load).
         await untilLoaded { $0.loading == 0 }
         storedBefore?.finish()
+        // The monitor has seen every stored event through `monitorThroughSeq`: the next run
+        // resumes it rather than rebuilding four weeks of history.
+        if let monitor = anomalies, let savedMonitor,
+           let problem = SavedMonitorFile.save(monitor, risks: risk?.savedRisks() ?? [], throughSeq: monitorThroughSeq,
+                                               warmPath: savedMonitor.warmPath, to: savedMonitor.file) {
+            hub.savedMonitorNote(problem)
+        }
         hub.attention(attention.status(at: .now()))
         hub.timeline(timeline, sightings: sightings)
         recorder?.sync()
@@ -142,7 +159,11 @@ actor FanoutStage {
             loading += 1
             let risk = self.risk
             Task {
-                let rebuilt = await loader.rebuild(monitor, risk: risk)
+                let rebuilt = if let file = savedMonitor?.file {
+                    await loader.resume(monitor, risk: risk, savedIn: file)
+                } else {
+                    await loader.rebuild(monitor, risk: risk)
+                }
                 monitorRebuilt(rebuilt)
             }
         }
@@ -159,7 +180,8 @@ actor FanoutStage {
     private func monitorRebuilt(_ rebuilt: StoredHistoryLoader.RebuiltMonitor) {
         if let problem = rebuilt.problem { hub.fail(problem) }
         anomalies = rebuilt.monitor
-        hub.anomalyRebuild(events: rebuilt.events, seconds: rebuilt.seconds, tracked: rebuilt.monitor.status.tracked)
+        hub.anomalyRebuild(events: rebuilt.events, seconds: rebuilt.seconds, tracked: rebuilt.monitor.status.tracked, resumed: rebuilt.resumed)
+        if let reason = rebuilt.setAside { hub.savedMonitorNote("saved anomaly monitor set aside, history rebuilt: " + reason) }
         let waiting = awaitingMonitor ?? []
         awaitingMonitor = nil
         awaitingEvents = 0

@@ -90,12 +90,22 @@ final class MetricsHub: Sendable {
 
     /// Records the live anomaly monitor's counts and what it just found.
     /// Records how the live monitor's history was rebuilt from the store at start.
-    func anomalyRebuild(events: Int, seconds: Double, tracked: Int) {
+    func anomalyRebuild(events: Int, seconds: Double, tracked: Int, resumed: Bool = false) {
         state.withLock { s in
             var status = s.anomalies ?? AnomalyStatus()
             status.rebuiltFromEvents = events
             status.rebuildSeconds = seconds
             status.tracked = tracked
+            status.resumedFromSaved = resumed
+            s.anomalies = status
+        }
+    }
+
+    /// What became of the saved monitor (set aside at start, or not saved at the end).
+    func savedMonitorNote(_ note: String) {
+        state.withLock { s in
+            var status = s.anomalies ?? AnomalyStatus()
+            status.savedMonitorNote = note
             s.anomalies = status
         }
     }

@@ -99,6 +99,19 @@ final class RiskBoard: Sendable {
         }
     }
 
+    /// Each entity's anomaly as the board holds it, for the saved monitor.
+    func savedRisks() -> [SavedMonitor.EntityRisk] {
+        state.withLock { s in
+            s.anomalies.map { SavedMonitor.EntityRisk(entity: $0.key, score: $0.value.score, start: $0.value.start, end: $0.value.end) }
+                .sorted { $0.entity < $1.entity }
+        }
+    }
+
+    /// Takes back what a saved monitor's run held (as `record` would its findings).
+    func restore(_ risks: [SavedMonitor.EntityRisk]) {
+        record(risks.map { Anomaly(entity: $0.entity, kind: .rate, start: $0.start, end: $0.end, observed: 0, expected: 0, score: $0.score, detail: "") })
+    }
+
     /// The hot spots now (significant hot cells at `resolution`).
     func setHotCells(_ cells: [H3Index], resolution: Int) {
         state.withLock { s in

@@ -286,6 +286,11 @@ public struct AnomalyStatus: Codable, Sendable, Equatable {
     /// event time, at most `LiveAnomalyRebuild.maximumEvents`), and how long that took.
     public var rebuiltFromEvents = 0
     public var rebuildSeconds = 0.0
+    /// The history came from the monitor the last run saved (`rebuiltFromEvents`: the events
+    /// stored after it, replayed).
+    public var resumedFromSaved = false
+    /// Why the saved monitor was set aside at start, or could not be saved at the end.
+    public var savedMonitorNote: String?
 
     public static let recentCapacity = 1000
 

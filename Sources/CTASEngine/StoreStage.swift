@@ -383,7 +383,7 @@ actor StoreStage {
         }
         return CommittedBatch(events: events, placements: placements, rows: blocks, cells: cells, inserted: result.inserted, rejectKeys: rejectKeys, warnings: warnings,
                               blankLines: blank, lines: lines, writeNanos: now - started,
-                              storedEvents: storedEvents, sightingTimes: sightingTimes)
+                              storedEvents: storedEvents, sightingTimes: sightingTimes, lastSeq: result.lastSeq)
     }
 
     /// Updates each source's running totals and position from this group and returns the

@@ -23,6 +23,54 @@ actor StoredHistoryLoader {
         var events: Int
         var seconds: Double
         var problem: String?
+        /// Resumed from the monitor an earlier run saved (`events`: those stored after it).
+        var resumed = false
+        /// Why a saved monitor was not resumed (nil: none was, or it was).
+        var setAside: String?
+    }
+
+    /// Resumes the monitor an earlier run saved in `file`, when it fits this store: what was
+    /// stored after it is replayed in storage order, as the run that saved it would have seen
+    /// it, and its risks go back to the board. Otherwise the history is rebuilt from the
+    /// store (`rebuild`), with the reason the file was set aside.
+    func resume(_ monitor: LiveAnomalyMonitor, risk: RiskBoard?, savedIn file: String) -> RebuiltMonitor {
+        let started = MonotonicClock.nanoseconds()
+        let loaded: SavedMonitorFile.Loaded
+        let reader: WarmReader
+        do throws(StoreError) { reader = try WarmReader(path: path) } catch {
+            return RebuiltMonitor(monitor: monitor, events: 0, seconds: 0, problem: "anomaly history: \(error.description)")
+        }
+        loaded = SavedMonitorFile.load(from: file, options: monitor.options, reader: reader, storedThroughSeq: throughSeq)
+        guard var saved = loaded.saved else {
+            var rebuilt = rebuild(monitor, risk: risk)
+            rebuilt.setAside = loaded.setAside
+            return rebuilt
+        }
+        risk?.restore(saved.risks)
+        var read = 0
+        var problem: String?
+        do throws(StoreError) {
+            var chunk: [LiveAnomalyMonitor.Activity] = []
+            chunk.reserveCapacity(4096)
+            var decoder = StoredActivityDecoder()
+            try reader.scanActivity(afterSeq: saved.throughSeq, throughSeq: throughSeq) { time, type, entity, country, asn, listed in
+                chunk.append(decoder.activity(time: time, type: type, entity: entity, country: country, asn: asn, listed: listed))
+                if chunk.count == 4096 {
+                    let found = saved.monitor.observe(chunk)
+                    risk?.record(found)
+                    read += chunk.count
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+            let found = saved.monitor.observe(chunk)
+            risk?.record(found)
+            read += chunk.count
+        } catch {
+            problem = "anomaly history: \(error.description)"
+        }
+        saved.monitor.forgetFindings()
+        return RebuiltMonitor(monitor: saved.monitor, events: read, seconds: Double(MonotonicClock.nanoseconds() - started) / 1e9,
+                              problem: problem, resumed: true)
     }
 
     /// Replays the last four weeks of stored activity (at most `LiveAnomalyRebuild.maximumEvents`,

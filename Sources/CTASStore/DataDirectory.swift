@@ -20,6 +20,8 @@ public struct DataDirectory: Sendable, Equatable {
 
     public var warmDatabase: String { path + "/warm.sqlite" }
     public var deadLetterFile: String { path + "/dead-letter.ndjson" }
+    /// The live behaviour monitor a run left (see `SavedMonitor`): the next run resumes it.
+    public var savedMonitorFile: String { path + "/anomaly-monitor.saved" }
 
     /// Creates the directory (and parents) with owner-only permissions when missing.
     public func create() throws(StoreError) {

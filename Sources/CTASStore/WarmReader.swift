@@ -249,6 +249,29 @@ public final class WarmReader {
         }
     }
 
+    /// Every stored event with an entity after `afterSeq` and up to `throughSeq`, in storage
+    /// order (the order a live run saw them): what `scanActivity(since:throughSeq:)` gives,
+    /// for a behaviour monitor saved at `afterSeq` to catch up.
+    public func scanActivity(afterSeq: Int64, throughSeq: Int64,
+                             _ body: (_ time: Timestamp, _ type: String, _ entity: String, _ country: String?, _ asn: UInt32?,
+                                      _ indicators: UnsafeRawBufferPointer) -> Void) throws(StoreError) {
+        let s = try database.prepare("SELECT ts, type, entity, country, asn, indicators FROM events WHERE seq > ? AND seq <= ? ORDER BY seq")
+        try s.bind([.integer(afterSeq), .integer(throughSeq)])
+        while try s.step() {
+            guard let entity = s.text(2), !entity.isEmpty else { continue }
+            body(Timestamp(microseconds: s.int64(0)), s.text(1) ?? "", entity, s.text(3),
+                 s.isNull(4) ? nil : UInt32(clamping: s.int64(4)), s.textBytes(5))
+        }
+    }
+
+    /// The id of the event stored as `seq` (nil when there is none: never stored, or gone by
+    /// retention).
+    public func id(atSeq seq: Int64) throws(StoreError) -> String? {
+        let s = try database.prepare("SELECT id FROM events WHERE seq = ?")
+        try s.bind([.integer(seq)])
+        return try s.step() ? s.text(0) : nil
+    }
+
     /// What a behaviour scan needs of each stored event in `since..<until` (either open), in
     /// time order then storage order (as `forEachEvent` gives them), without making events:
     /// time, entity, type, country, AS number, and the indicator list as its stored JSON text

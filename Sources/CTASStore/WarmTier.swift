@@ -230,6 +230,8 @@ public final class WarmTier {
         public var inserted: [Bool]
         public var insertedCount: Int
         public var duplicateCount: Int { inserted.count - insertedCount }
+        /// The seq of the last new row (nil when every event was stored already).
+        public var lastSeq: Int64? = nil
     }
 
     /// Events with their text columns encoded in advance (see `WarmRowBlock`).
@@ -331,7 +333,7 @@ public final class WarmTier {
                 try setMeta.step()
                 setMeta.reset()
             }
-            return CommitResult(inserted: inserted, insertedCount: count)
+            return CommitResult(inserted: inserted, insertedCount: count, lastSeq: count > 0 ? seq - 1 : nil)
         }
     }
 

@@ -149,9 +149,27 @@ import Testing
     }
 }
 
-/// The live behaviour monitor after a restart: rebuilt from what earlier runs stored, so an
-/// entity's cycle is known at once instead of after 72 new hours.
+/// The live behaviour monitor after a restart: resumed from the monitor the last run saved,
+/// or rebuilt from what earlier runs stored when there is none, so an entity's cycle is known
+/// at once instead of after 72 new hours.
 @Suite struct AnomalyRestartTests {
+    /// Runs `feed` on a copy of `dir` twice: as it is (the last run's saved monitor is
+    /// resumed) and without the saved monitor (the history is rebuilt from the store, as after
+    /// a run that was killed).
+    static func restartBothWays(_ dir: String, _ feed: String) async throws -> (resumed: Engine, rebuilt: Engine) {
+        let copy = dir + "-rebuilt"
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: dir, toPath: copy)
+        let saved = DataDirectory(path: dir + "/data").savedMonitorFile
+        #expect(FileManager.default.fileExists(atPath: saved), "the first run saved its monitor")
+        try FileManager.default.removeItem(atPath: DataDirectory(path: copy + "/data").savedMonitorFile)
+        let resumed = try Engine(config([.file(feed)], dir))
+        _ = await resumed.run()
+        let rebuilt = try Engine(config([.file(feed)], copy))
+        _ = await rebuilt.run()
+        return (resumed, rebuilt)
+    }
+
     @Test func aRestartedEngineJudgesWithTheStoredHistory() async throws {
         let dir = scratch()
         let activity = try StoredAndLiveActivity(entities: 12, seed: 11, in: dir)
@@ -164,17 +182,79 @@ import Testing
             }
         }
         _ = await (try Engine(config([.file(part1)], dir))).run()
-        let restarted = try Engine(config([.file(part2)], dir))
-        _ = await restarted.run()
-        let status = try #require(restarted.snapshot.anomalies)
+        let (resumed, rebuilt) = try await Self.restartBothWays(dir, part2)
+        let status = try #require(rebuilt.snapshot.anomalies)
         #expect(status.rebuiltFromEvents == earlier.filter { $0.entity != nil }.count, "every stored event of the four weeks")
-        #expect(status.rebuildSeconds > 0 && status.tracked == 12)
-        #expect(burstFound(restarted), "\(status.recent.prefix(5).map { "\($0.entity) \($0.start) \($0.detail)" })")
+        #expect(status.rebuildSeconds > 0 && status.tracked == 12 && !status.resumedFromSaved)
+        #expect(burstFound(rebuilt), "\(status.recent.prefix(5).map { "\($0.entity) \($0.start) \($0.detail)" })")
+        let saved = try #require(resumed.snapshot.anomalies)
+        #expect(saved.resumedFromSaved && saved.rebuiltFromEvents == 0 && saved.tracked == 12 && saved.savedMonitorNote == nil,
+                "the first run's monitor, with nothing stored after it")
+        #expect(burstFound(resumed), "\(saved.recent.prefix(5).map { "\($0.entity) \($0.start) \($0.detail)" })")
         // Without the stored history the same two days are too short to judge anything.
         let fresh = scratch()
         let alone = try Engine(config([.file(part2)], fresh))
         _ = await alone.run()
         #expect(!burstFound(alone) && alone.snapshot.anomalies?.rebuiltFromEvents == 0)
+    }
+
+    /// A run without the monitor (`--no-anomalies`) stores events after the saved monitor: the
+    /// next run resumes it and replays those (in storage order), then judges as a rebuild of
+    /// the whole history does.
+    @Test func aResumedMonitorCatchesUpWithWhatWasStoredAfterIt() async throws {
+        let dir = scratch()
+        let activity = try StoredAndLiveActivity(entities: 8, seed: 23, in: dir)
+        let cut = activity.stored.count * 3 / 4
+        let first = try StoredAndLiveActivity.write(Array(activity.stored[..<cut]), named: "first.ndjson", in: dir)
+        let unseen = try StoredAndLiveActivity.write(Array(activity.stored[cut...]), named: "unseen.ndjson", in: dir)
+        let live = try StoredAndLiveActivity.write(activity.live, named: "live.ndjson", in: dir)
+        _ = await (try Engine(config([.file(first)], dir))).run()
+        var off = config([.file(unseen)], dir)
+        off.anomalies = nil
+        _ = await (try Engine(off)).run()
+        let (resumed, rebuilt) = try await Self.restartBothWays(dir, live)
+        let status = try #require(resumed.snapshot.anomalies)
+        #expect(status.resumedFromSaved && status.savedMonitorNote == nil)
+        #expect(status.rebuiltFromEvents == activity.stored[cut...].filter { $0.entity != nil }.count, "what the run without the monitor stored")
+        func found(_ engine: Engine) -> [String] {
+            (engine.snapshot.anomalies?.recent ?? []).map { "\($0.entity) \($0.kind) \($0.start) \($0.detail)" }.sorted()
+        }
+        #expect(!found(rebuilt).isEmpty)
+        #expect(found(resumed) == found(rebuilt))
+        #expect(resumed.snapshot.anomalies?.tracked == rebuilt.snapshot.anomalies?.tracked)
+    }
+
+    /// A saved monitor that is not this store's (another store's file, or damaged bytes) is
+    /// set aside with the reason, and the history rebuilt from the store.
+    @Test func aSavedMonitorOfAnotherStoreOrDamagedIsSetAside() async throws {
+        let dir = scratch()
+        let activity = try StoredAndLiveActivity(entities: 4, seed: 5, in: dir)
+        let stored = try StoredAndLiveActivity.write(activity.stored, named: "stored.ndjson", in: dir)
+        let other = try StoredAndLiveActivity.write(Array(activity.live.suffix(500)), named: "other.ndjson", in: dir)
+        let live = try StoredAndLiveActivity.write(Array(activity.live.prefix(50)), named: "live.ndjson", in: dir)
+        _ = await (try Engine(config([.file(stored)], dir))).run()
+        let otherDir = dir + "-other"
+        _ = await (try Engine(config([.file(other)], otherDir))).run()
+        let file = DataDirectory(path: dir + "/data").savedMonitorFile
+        try FileManager.default.removeItem(atPath: file)
+        try FileManager.default.copyItem(atPath: DataDirectory(path: otherDir + "/data").savedMonitorFile, toPath: file)
+        let restarted = try Engine(config([.file(live)], dir))
+        _ = await restarted.run()
+        let status = try #require(restarted.snapshot.anomalies)
+        #expect(!status.resumedFromSaved && status.rebuiltFromEvents == activity.stored.filter { $0.entity != nil }.count)
+        #expect(status.savedMonitorNote?.contains("not the one the monitor saw last") == true, "\(status.savedMonitorNote ?? "no note")")
+        // The run that rebuilt saved its own: the next one resumes it.
+        let again = try Engine(config([.file(live)], dir))
+        _ = await again.run()
+        #expect(again.snapshot.anomalies?.resumedFromSaved == true)
+        // Damaged bytes: set aside, named.
+        var bytes = try #require(FileManager.default.contents(atPath: file))
+        bytes.removeLast(bytes.count / 2)
+        try bytes.write(to: URL(fileURLWithPath: file))
+        let damaged = try Engine(config([.file(live)], dir))
+        _ = await damaged.run()
+        #expect(damaged.snapshot.anomalies?.resumedFromSaved == false)
+        #expect(damaged.snapshot.anomalies?.savedMonitorNote?.contains("inside") == true, "\(damaged.snapshot.anomalies?.savedMonitorNote ?? "no note")")
     }
 
     /// Firsts after a restart are the ones a run that never stopped finds: the stored history
@@ -205,12 +285,13 @@ import Testing
             (engine.snapshot.anomalies?.recent ?? []).filter { $0.kind == "rare" && $0.start >= since.rfc3339 }.map { $0.entity + " " + $0.detail }.sorted()
         }
         _ = await (try Engine(config([.file(part1)], dir))).run()
-        let restarted = try Engine(config([.file(part2)], dir))
-        _ = await restarted.run()
-        #expect(restarted.snapshot.anomalies?.rebuiltFromEvents == stored.count)
+        let (resumed, rebuilt) = try await Self.restartBothWays(dir, part2)
+        #expect(rebuilt.snapshot.anomalies?.rebuiltFromEvents == stored.count)
+        #expect(resumed.snapshot.anomalies?.resumedFromSaved == true)
         let split = Timestamp(microseconds: origin + 120 * hour)
         let expected = ["host-1 new asn 12389", "host-1 new country RU", "host-2 new indicator kind url"]
-        #expect(firsts(restarted, since: split) == expected)
+        #expect(firsts(rebuilt, since: split) == expected, "rebuilt from the store")
+        #expect(firsts(resumed, since: split) == expected, "resumed from the saved monitor")
         let continuousDir = scratch() + "-continuous"
         let continuous = try Engine(config([.file(whole)], continuousDir))
         _ = await continuous.run()

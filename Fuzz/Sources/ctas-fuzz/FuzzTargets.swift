@@ -18,6 +18,7 @@ enum FuzzTarget: String, CaseIterable {
     case intelDocument = "intel-document"
     case misp, stix, pattern, atlas, episodes, evidence
     case storedActivity = "stored-activity"
+    case savedMonitor = "saved-monitor"
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -132,6 +133,21 @@ enum FuzzTarget: String, CaseIterable {
                 }
                 if first != expected { fatalError("stored-activity: \(first) for \(text.debugDescription); the extractor finds \(expected)") }
             }
+        case .savedMonitor:
+            // The file a run leaves for the next (damaged, cut, or another program's): read
+            // or refused, never a trap; what is read judges more activity and saves again,
+            // and saved again it reads back to the same bytes.
+            guard let saved = try? SavedMonitor(decoding: Array(bytes), options: .init()) else { return }
+            let again = saved.encoded()
+            guard let reread = try? SavedMonitor(decoding: again, options: .init()), reread.encoded() == again else {
+                fatalError("saved-monitor: a monitor read from \(bytes.count) bytes does not read back from its own")
+            }
+            var monitor = saved.monitor
+            let hour: Int64 = 3_600_000_000
+            _ = monitor.observe([LiveAnomalyMonitor.Activity(time: Timestamp(microseconds: 1_795_132_800_000_000), type: "t", entity: "fuzz",
+                                                             country: "DE", asn: 1, indicators: ["198.51.100.7"]),
+                                 LiveAnomalyMonitor.Activity(time: Timestamp(microseconds: 1_795_132_800_000_000 + 30 * hour), type: "u", entity: "fuzz")])
+            _ = SavedMonitor(throughSeq: saved.throughSeq, idAtSeq: saved.idAtSeq, monitor: monitor, risks: saved.risks).encoded()
         case .timeArgument:
             _ = try? TimeArgument.parse(text, now: Timestamp(microseconds: 1_795_169_730_000_000))
         }
