@@ -50,6 +50,8 @@ actor FanoutStage {
     /// The highest seq of a stored event the monitor has seen or will see: the store's newest
     /// at start (the history), then each commit's last.
     private var monitorThroughSeq: Int64
+    /// The history could not be read whole: the monitor is not saved as having seen it.
+    private var historyIncomplete = false
 
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier?, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
          risk: RiskBoard?, anomalies: LiveAnomalyMonitor?, storedBefore: StoredHistoryLoader?, waitingLimit: Int = 50_000,
@@ -139,7 +141,7 @@ actor FanoutStage {
         storedBefore?.finish()
         // The monitor has seen every stored event through `monitorThroughSeq`: the next run
         // resumes it rather than rebuilding four weeks of history.
-        if let monitor = anomalies, let savedMonitor,
+        if let monitor = anomalies, let savedMonitor, !historyIncomplete,
            let problem = SavedMonitorFile.save(monitor, risks: risk?.savedRisks() ?? [], throughSeq: monitorThroughSeq,
                                                warmPath: savedMonitor.warmPath, to: savedMonitor.file) {
             hub.savedMonitorNote(problem)
@@ -178,7 +180,10 @@ actor FanoutStage {
 
     /// The monitor with its history: it judges the live events that waited for it, in order.
     private func monitorRebuilt(_ rebuilt: StoredHistoryLoader.RebuiltMonitor) {
-        if let problem = rebuilt.problem { hub.fail(problem) }
+        if let problem = rebuilt.problem {
+            hub.fail(problem)
+            historyIncomplete = true
+        }
         anomalies = rebuilt.monitor
         hub.anomalyRebuild(events: rebuilt.events, seconds: rebuilt.seconds, tracked: rebuilt.monitor.status.tracked, resumed: rebuilt.resumed)
         if let reason = rebuilt.setAside { hub.savedMonitorNote("saved anomaly monitor set aside, history rebuilt: " + reason) }

@@ -12,9 +12,13 @@ actor StoredHistoryLoader {
     /// Rows up to this seq were stored before this run (later ones arrive through the pipeline).
     private let throughSeq: Int64
 
-    init(path: String, throughSeq: Int64) {
+    /// Stored events a rebuild reads at most (the newest).
+    private let maximumEvents: Int
+
+    init(path: String, throughSeq: Int64, maximumEvents: Int = LiveAnomalyRebuild.maximumEvents) {
         self.path = path
         self.throughSeq = throughSeq
+        self.maximumEvents = max(1, maximumEvents)
     }
 
     /// The monitor fed the last four weeks of stored activity, what it took, and what went wrong.
@@ -46,25 +50,20 @@ actor StoredHistoryLoader {
             rebuilt.setAside = loaded.setAside
             return rebuilt
         }
+        // More stored since than a rebuild reads (a long run without the monitor): rebuilding
+        // is the shorter way.
+        guard throughSeq - saved.throughSeq <= Int64(maximumEvents) else {
+            var rebuilt = rebuild(monitor, risk: risk)
+            rebuilt.setAside = "\(file): \(throughSeq - saved.throughSeq) events stored since it was saved, more than a rebuild reads"
+            return rebuilt
+        }
         risk?.restore(saved.risks)
         var read = 0
         var problem: String?
         do throws(StoreError) {
-            var chunk: [LiveAnomalyMonitor.Activity] = []
-            chunk.reserveCapacity(4096)
-            var decoder = StoredActivityDecoder()
-            try reader.scanActivity(afterSeq: saved.throughSeq, throughSeq: throughSeq) { time, type, entity, country, asn, listed in
-                chunk.append(decoder.activity(time: time, type: type, entity: entity, country: country, asn: asn, listed: listed))
-                if chunk.count == 4096 {
-                    let found = saved.monitor.observe(chunk)
-                    risk?.record(found)
-                    read += chunk.count
-                    chunk.removeAll(keepingCapacity: true)
-                }
+            read = try Self.replay(into: &saved.monitor, risk: risk) { body throws(StoreError) in
+                try reader.scanActivity(afterSeq: saved.throughSeq, throughSeq: throughSeq, body)
             }
-            let found = saved.monitor.observe(chunk)
-            risk?.record(found)
-            read += chunk.count
         } catch {
             problem = "anomaly history: \(error.description)"
         }
@@ -73,9 +72,9 @@ actor StoredHistoryLoader {
                               problem: problem, resumed: true)
     }
 
-    /// Replays the last four weeks of stored activity (at most `LiveAnomalyRebuild.maximumEvents`,
-    /// the newest) into `monitor`, in time order: types, places and indicator kinds, so the
-    /// firsts it knows are the ones a run that never stopped would know. What it finds there
+    /// Replays the last four weeks of stored activity (at most `maximumEvents`, the newest)
+    /// into `monitor`, in time order: types, places and indicator kinds, so the firsts it
+    /// knows are the ones a run that never stopped would know. What it finds there
     /// is history: it goes to the risk board (an anomaly still open raises its entity's next
     /// events) but is not listed as found live.
     func rebuild(_ monitor: LiveAnomalyMonitor, risk: RiskBoard?) -> RebuiltMonitor {
@@ -87,25 +86,11 @@ actor StoredHistoryLoader {
             let reader = try WarmReader(path: path)
             if let newest = try reader.newest() {
                 let byTime = newest.time.shifted(byMicroseconds: -Int64(monitor.options.historyHours) * 3_600_000_000)
-                let byCount = try reader.time(ofNewest: LiveAnomalyRebuild.maximumEvents)
+                let byCount = try reader.time(ofNewest: maximumEvents)
                 let since = byCount.map { max($0, byTime) } ?? byTime
-                var chunk: [LiveAnomalyMonitor.Activity] = []
-                chunk.reserveCapacity(4096)
-                var decoder = StoredActivityDecoder()
-                try reader.scanActivity(since: since, throughSeq: throughSeq) { time, type, entity, country, asn, listed in
-                    chunk.append(decoder.activity(time: time, type: type, entity: entity, country: country, asn: asn, listed: listed))
-                    if chunk.count == 4096 {
-                        // Not `risk?.record(monitor.observe(chunk))`: without a board the
-                        // argument would never be evaluated, and the monitor never fed.
-                        let found = monitor.observe(chunk)
-                        risk?.record(found)
-                        read += chunk.count
-                        chunk.removeAll(keepingCapacity: true)
-                    }
+                read = try Self.replay(into: &monitor, risk: risk) { body throws(StoreError) in
+                    try reader.scanActivity(since: since, throughSeq: throughSeq, body)
                 }
-                let found = monitor.observe(chunk)
-                risk?.record(found)
-                read += chunk.count
             }
         } catch {
             problem = "anomaly history: \(error.description)"
@@ -113,6 +98,33 @@ actor StoredHistoryLoader {
         monitor.forgetFindings()
         return RebuiltMonitor(monitor: monitor, events: read, seconds: Double(MonotonicClock.nanoseconds() - started) / 1e9,
                               problem: problem)
+    }
+
+    /// One stored event's activity as a scan hands it over (the indicator list as stored text).
+    typealias ActivityBody = (Timestamp, String, String, String?, UInt32?, UnsafeRawBufferPointer) -> Void
+
+    /// Feeds `monitor` what `scan` reads, in chunks; what it finds goes to the risk board.
+    /// Returns how many events it read.
+    private static func replay(into monitor: inout LiveAnomalyMonitor, risk: RiskBoard?,
+                               _ scan: (ActivityBody) throws(StoreError) -> Void) throws(StoreError) -> Int {
+        var read = 0
+        var chunk: [LiveAnomalyMonitor.Activity] = []
+        chunk.reserveCapacity(4096)
+        var decoder = StoredActivityDecoder()
+        func feed() {
+            // Not `risk?.record(monitor.observe(chunk))`: without a board the argument would
+            // never be evaluated, and the monitor never fed.
+            let found = monitor.observe(chunk)
+            risk?.record(found)
+            read += chunk.count
+            chunk.removeAll(keepingCapacity: true)
+        }
+        try scan { time, type, entity, country, asn, listed in
+            chunk.append(decoder.activity(time: time, type: type, entity: entity, country: country, asn: asn, listed: listed))
+            if chunk.count == 4096 { feed() }
+        }
+        feed()
+        return read
     }
 
     /// Fills `geo` with the stored events' cells and returns their timeline (nil when the

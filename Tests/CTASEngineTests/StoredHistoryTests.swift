@@ -109,3 +109,35 @@ extension StoredHistoryLoader {
         #expect(stopped.status.loaded && stopped.status.located + stopped.status.unlocated == 50_000, "one chunk, then it stops")
     }
 }
+
+/// The saved monitor against what was stored after it.
+@Suite struct SavedMonitorResumeTests {
+    /// More events stored since the monitor was saved than a rebuild reads: the history is
+    /// rebuilt (the shorter way), and the file set aside says why.
+    @Test func moreStoredSinceThanARebuildReadsRebuilds() async throws {
+        let dir = scratch()
+        let activity = try StoredAndLiveActivity(entities: 4, seed: 9, in: dir)
+        let cut = activity.stored.count / 2
+        let first = try StoredAndLiveActivity.write(Array(activity.stored[..<cut]), named: "first.ndjson", in: dir)
+        let unseen = try StoredAndLiveActivity.write(Array(activity.stored[cut...]), named: "unseen.ndjson", in: dir)
+        _ = await (try Engine(config([.file(first)], dir))).run()
+        var off = config([.file(unseen)], dir)
+        off.anomalies = nil
+        _ = await (try Engine(off)).run()
+        let data = DataDirectory(path: dir + "/data")
+        let newest = try #require(try WarmReader(path: data.warmDatabase).newest())
+        let unseenCount = activity.stored.count - cut
+        let limit = unseenCount - 1
+        let loader = StoredHistoryLoader(path: data.warmDatabase, throughSeq: newest.seq, maximumEvents: limit)
+        let rebuilt = await loader.resume(LiveAnomalyMonitor(), risk: nil, savedIn: data.savedMonitorFile)
+        let times = activity.stored.map(\.timestamp).sorted(by: >)
+        let newestRead = activity.stored.filter { $0.timestamp >= times[limit - 1] && $0.entity != nil }.count
+        #expect(!rebuilt.resumed && rebuilt.events == newestRead, "the newest \(limit) rebuilt (\(newestRead) with an entity), not \(rebuilt.events)")
+        #expect(rebuilt.setAside?.contains("\(unseenCount) events stored since it was saved") == true, "\(rebuilt.setAside ?? "nothing set aside")")
+        let within = StoredHistoryLoader(path: data.warmDatabase, throughSeq: newest.seq, maximumEvents: unseenCount)
+        let resumed = await within.resume(LiveAnomalyMonitor(), risk: nil, savedIn: data.savedMonitorFile)
+        #expect(resumed.resumed && resumed.events == activity.stored[cut...].filter { $0.entity != nil }.count && resumed.setAside == nil)
+        loader.finish()
+        within.finish()
+    }
+}
