@@ -150,6 +150,28 @@ import Testing
                                "anomalies-maximized-\(width)x\(height)", title: "the anomalies view maximized")
     }
 
+    /// The anomalies view says where the monitor's history came from: rebuilt from the store,
+    /// or the saved monitor with the events stored after it.
+    @Test func anomaliesViewSaysWhereTheHistoryCameFrom() throws {
+        var state = try Self.fullState(width: 200, height: 60)
+        state.focus = .metrics
+        state.anomalies.shown = true
+        state.maximized = true   // the history is said from 90 columns
+        var snapshot = Self.snapshot()
+        var status = Self.anomalies()
+        status.rebuiltFromEvents = 1_900_082
+        status.rebuildSeconds = 2.3
+        snapshot.anomalies = status
+        let rebuilt = ScreenRenderer.render(width: 200, height: 60, context: context(snapshot, state: state)).text
+        #expect(rebuilt.contains("history: 1,900,082 stored events in 2.3s"), "\(rebuilt)")
+        status.resumedFromSaved = true
+        status.rebuiltFromEvents = 0
+        status.rebuildSeconds = 0.12
+        snapshot.anomalies = status
+        let resumed = ScreenRenderer.render(width: 200, height: 60, context: context(snapshot, state: state)).text
+        #expect(resumed.contains("history: saved + 0 stored events in 0.1s"), "\(resumed)")
+    }
+
     @Test(arguments: sizes)
     func overlays(width: Int, height: Int) throws {
         var state = try Self.fullState(width: width, height: height)
