@@ -301,6 +301,24 @@ let zeekConn = """
         #expect(out.rejects.map(\.line) == [4, 5, 6])
     }
 
+    /// A Zeek JSON reader keeps the last record's column names and reuses them when the next
+    /// record's keys hash alike; it must still compare the names. `f_loczw` and `f_vfbpa`
+    /// have the same 32-bit key hash, and escaped keys all hash as 0: a record read after its
+    /// look-alike is read exactly as it is alone.
+    @Test func aRecordWhoseKeysHashLikeTheLastOnesIsReadByItsOwnNames() throws {
+        let pairs = [
+            (#"{"_path":"custom","ts":1763632800.0,"f_loczw":"192.0.2.1"}"#, #"{"_path":"custom","ts":1763632800.0,"f_vfbpa":"192.0.2.1"}"#),
+            (#"{"_path":"custom","ts":1763632800.0,"f_\u0061":"192.0.2.1"}"#, #"{"_path":"custom","ts":1763632800.0,"f_\u0062":"192.0.2.1"}"#),
+        ]
+        for (first, second) in pairs {
+            let alone = try decodeAll(second + "\n", name: "custom.json").events
+            let after = try decodeAll(first + "\n" + second + "\n", name: "custom.json").events
+            #expect(alone.count == 1 && after.count == 2)
+            #expect(after.last?.id == alone.first?.id, "\(second) after \(first)")
+            #expect(after.first?.id != after.last?.id)
+        }
+    }
+
     @Test func everyNamedLogGetsItsDescriptionAndIndicators() throws {
         func row(_ path: String, _ fields: [(String, String, String)]) -> String {
             "#separator \\x09\n#path\t\(path)\n#fields\t" + fields.map(\.0).joined(separator: "\t") + "\n#types\t"

@@ -155,25 +155,30 @@ public struct ZeekLogParser: Sendable {
         return try ZeekEventMapper.event(record, notes: &notes, options: options, original: original)
     }
 
-    /// Whether `schema` is the record's: its path, and its names in order, byte for byte.
+    /// Whether `schema` is the record's: its path, and its names in order, byte for byte
+    /// (every record of a log asks: the names' buffer is opened once, not per column).
     private static func fits(_ schema: ZeekSchema, _ tape: JSONTape, path: String, count: Int) -> Bool {
         guard schema.path == path, schema.names.count == count else { return false }
-        var column = 0
-        var same = true
-        tape.forEachMember(JSONTape.root) { key, _ in
-            if same { same = keyEquals(tape, key, column: column, of: schema) }
-            column += 1
+        return schema.nameBytes.withUnsafeBufferPointer { names in
+            var column = 0
+            var same = true
+            tape.forEachMember(JSONTape.root) { key, _ in
+                guard same else { return }
+                let node = tape.nodes[key]
+                let range = schema.nameRanges[column]
+                if node.escaped {
+                    var name = tape.key(key)
+                    same = name.withUTF8 { $0.elementsEqual(names[range]) }
+                } else {
+                    same = Int(node.end - node.start) == range.count
+                    if same, !range.isEmpty, let line = tape.bytes.baseAddress, let all = names.baseAddress {
+                        same = memcmp(line + Int(node.start), all + range.lowerBound, range.count) == 0
+                    }
+                }
+                column += 1
+            }
+            return same
         }
-        return same
-    }
-
-    private static func keyEquals(_ tape: JSONTape, _ key: Int, column: Int, of schema: ZeekSchema) -> Bool {
-        let node = tape.nodes[key]
-        if node.escaped {
-            var name = tape.key(key)
-            return name.withUTF8 { schema.nameEquals(column, $0) }
-        }
-        return schema.nameEquals(column, UnsafeBufferPointer(rebasing: tape.bytes[Int(node.start)..<Int(node.end)]))
     }
 
     /// The log path a file name implies: `conn.log`, `dns.2026-11-20-15-00-00.log.gz`,

@@ -110,20 +110,6 @@ final class ZeekSchema: Sendable {
         name.withUTF8Buffer { Self.find($0, slots: slots, nameBytes: nameBytes, nameRanges: nameRanges) }
     }
 
-    /// Whether column `i`'s name is `name`'s bytes.
-    func nameEquals(_ i: Int, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        let range = nameRanges[i]
-        guard range.count == name.count else { return false }
-        return nameBytes.withUnsafeBufferPointer { all in
-            var k = 0
-            while k < name.count {
-                if all[range.lowerBound + k] != name[k] { return false }
-                k += 1
-            }
-            return true
-        }
-    }
-
     private static func find(_ name: String, slots: [Int32], nameBytes: [UInt8], nameRanges: [Range<Int>]) -> Int? {
         var copy = name
         return copy.withUTF8 { find($0, slots: slots, nameBytes: nameBytes, nameRanges: nameRanges) }
