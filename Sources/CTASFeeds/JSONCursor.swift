@@ -78,16 +78,21 @@ struct JSONCursor {
         index += 1
         let start = index
         var escapes = false
-        // Skip 8 bytes at a time while none is a quote, a backslash or a control character.
+        // Skip 8 bytes at a time while none is a quote, a backslash or a control character,
+        // then straight to the first that is: the lowest flagged byte of these tests is
+        // always a true one (a borrow can only flag bytes after it).
         if let base = bytes.baseAddress {
             while index + 8 <= bytes.count {
-                let w = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let w = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
                 let quote = w ^ 0x2222_2222_2222_2222
                 let slash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                let special = ((quote &- 0x0101_0101_0101_0101) & ~quote)
+                let special = (((quote &- 0x0101_0101_0101_0101) & ~quote)
                     | ((slash &- 0x0101_0101_0101_0101) & ~slash)
-                    | ((w &- 0x2020_2020_2020_2020) & ~w)
-                if special & 0x8080_8080_8080_8080 != 0 { break }
+                    | ((w &- 0x2020_2020_2020_2020) & ~w)) & 0x8080_8080_8080_8080
+                if special != 0 {
+                    index += special.trailingZeroBitCount >> 3
+                    break
+                }
                 index += 8
             }
         }

@@ -1,10 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// A fixed list of keys (at most `JSONKeyTable.capacity`) found in one pass over an object's
 /// members, for parsers that read many fields of each record: each member's key is compared
 /// by its hash against the table instead of each wanted key walking every member.
 public struct JSONKeyTable: Sendable {
     public static let capacity = 32
     private let hashes: [UInt32]
-    private let names: [[UInt8]]
+    /// The keys themselves: static text, compared in place (no array to retain per probe).
+    private let names: [StaticString]
     /// Open addressing by key hash: key index + 1 per slot (0: empty); twice the capacity,
     /// so a member's key costs one or two probes instead of a walk of every key.
     private let slots: [Int8]
@@ -13,8 +20,9 @@ public struct JSONKeyTable: Sendable {
     /// The keys, in the order `JSONKeyTable.Found` is indexed by.
     public init(_ keys: [StaticString]) {
         precondition(keys.count <= Self.capacity, "a key table holds at most \(Self.capacity) keys")
-        names = keys.map { key in key.withUTF8Buffer { Array($0) } }
-        hashes = names.map { $0.withUnsafeBufferPointer(JSONTape.keyHash) }
+        precondition(keys.allSatisfy(\.hasPointerRepresentation), "a key table's keys are string literals")
+        names = keys
+        hashes = keys.map { $0.withUTF8Buffer(JSONTape.keyHash) }
         var slots = [Int8](repeating: 0, count: Self.slotCount)
         for k in hashes.indices {
             var slot = Int(hashes[k]) & (Self.slotCount - 1)
@@ -59,7 +67,12 @@ public struct JSONKeyTable: Sendable {
             let entry = Int(slots[slot])
             if entry == 0 { return nil }
             let k = entry - 1
-            if hashes[k] == hash && names[k].count == key.count && names[k].withUnsafeBufferPointer({ $0.elementsEqual(key) }) { return k }
+            if hashes[k] == hash {
+                let name = names[k]
+                if name.utf8CodeUnitCount == key.count, key.isEmpty || key.baseAddress.map({ memcmp(name.utf8Start, $0, key.count) == 0 }) == true {
+                    return k
+                }
+            }
             slot = (slot + 1) & (Self.slotCount - 1)
         }
     }
