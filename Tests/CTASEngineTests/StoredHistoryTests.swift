@@ -140,4 +140,31 @@ extension StoredHistoryLoader {
         loader.finish()
         within.finish()
     }
+
+    /// A run whose stored history could not be read leaves no saved monitor: the next run
+    /// must not resume a partial history as a whole one. The same stage on a readable store
+    /// saves one (so the check can fail).
+    @Test func aRunWhoseHistoryCouldNotBeReadSavesNoMonitor() async throws {
+        let dir = scratch()
+        let activity = try StoredAndLiveActivity(entities: 4, seed: 13, in: dir)
+        _ = await (try Engine(config([.file(try StoredAndLiveActivity.write(activity.stored, named: "stored.ndjson", in: dir))], dir))).run()
+        let data = DataDirectory(path: dir + "/data")
+        let newest = try #require(try WarmReader(path: data.warmDatabase).newest())
+        let damaged = dir + "/damaged.sqlite"
+        try Data(repeating: 0x41, count: 8_192).write(to: URL(fileURLWithPath: damaged))
+        for (history, saves) in [(data.warmDatabase, true), (damaged, false)] {
+            let file = dir + "/monitor-\(saves).saved"
+            let hub = MetricsHub(sources: [])
+            let queue = BoundedQueue<CommittedBatch>(capacity: 2)
+            let fanout = FanoutStage(input: queue, hot: nil, recorder: nil, hub: hub, geo: nil, risk: nil,
+                                     anomalies: LiveAnomalyMonitor(), storedBefore: StoredHistoryLoader(path: history, throughSeq: newest.seq),
+                                     savedMonitor: (file: file, warmPath: data.warmDatabase), storedThroughSeq: newest.seq)
+            let running = Task { await fanout.run() }
+            queue.close()
+            await running.value
+            let failure = hub.state.withLock { $0.failure }
+            #expect(FileManager.default.fileExists(atPath: file) == saves, "history from \(history)")
+            #expect((failure != nil) == !saves, "\(failure ?? "no failure")")
+        }
+    }
 }
