@@ -137,8 +137,13 @@ final class RiskBoard: Sendable {
     }
 
     func score(_ events: inout [Event], cells: [UInt64], intelScores: [Double?]) {
+        score(&events, events.indices, cells: cells, intelScores: intelScores)
+    }
+
+    /// `score(_:cells:intelScores:)` of the events in `slice` only (indexes into all three).
+    func score(_ events: inout [Event], _ slice: Range<Int>, cells: [UInt64], intelScores: [Double?]) {
         state.withLock { s in
-            for i in events.indices {
+            for i in slice {
                 // Scored in a function of its own, so no copy of the event is alive when its
                 // score is set (one would make the event's storage shared: a full copy).
                 let risk = Self.risk(of: events[i], index: i, state: s, cells: cells, intelScores: intelScores)

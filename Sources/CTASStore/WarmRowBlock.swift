@@ -20,10 +20,15 @@ public struct WarmRowBlock: Sendable {
     public init() {}
 
     public init(_ events: [Event]) {
-        bytes.reserveCapacity(events.count * 400)
-        spans.reserveCapacity(events.count * Self.textColumns * 2)
-        starts.reserveCapacity(events.count + 1)
+        self.init(reservingFor: events.count)
         for e in events { append(e) }
+    }
+
+    /// An empty block with room for about `count` events, filled by `append(_:)`.
+    public init(reservingFor count: Int) {
+        bytes.reserveCapacity(count * 400)
+        spans.reserveCapacity(count * Self.textColumns * 2)
+        starts.reserveCapacity(count + 1)
     }
 
     public mutating func append(_ e: Event) {

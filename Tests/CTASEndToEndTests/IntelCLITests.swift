@@ -143,6 +143,35 @@ import Testing
         }
     }
 
+    /// The route stage enriches a batch a slice at a time: a sighting late in a large batch
+    /// belongs to its own event (its time, its tag), not to one a slice earlier.
+    @Test func aSightingLateInALargeBatchBelongsToItsEvent() async throws {
+        let dir = scratchDir()
+        let bundle = "{\"type\":\"bundle\",\"id\":\"bundle--3\",\"objects\":[{\"type\":\"indicator\",\"id\":\"indicator--10\",\"name\":\"c2\",\"pattern\":\"[ipv4-addr:value = '198.51.100.77']\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-01-01T00:00:00Z\",\"modified\":\"2026-01-01T00:00:00Z\"}]}"
+        try bundle.write(toFile: dir + "/b.json", atomically: true, encoding: .utf8)
+        _ = try await CLI.run(["intel", "import", dir + "/b.json", "--data-dir", dir + "/d"])
+        // 1,000 events a minute apart, one batch; only the 701st carries the known address.
+        func time(_ i: Int) -> String {
+            String(format: "2026-11-%02dT%02d:%02d:00Z", 1 + i / 1_440, i / 60 % 24, i % 60)
+        }
+        let sighted = 700
+        let feed = (0..<1_000).map { i in
+            let address = i == sighted ? "198.51.100.77" : "10.0.\(i / 256).\(i % 256)"
+            return "{\"id\":\"e\(i)\",\"ts\":\"\(time(i))\",\"type\":\"conn\",\"indicators\":[\"\(address)\"]}"
+        }.joined(separator: "\n") + "\n"
+        try feed.write(toFile: dir + "/feed.ndjson", atomically: true, encoding: .utf8)
+        let run = try #require(json(try await CLI.run(["ingest", dir + "/feed.ndjson", "--data-dir", dir + "/d", "--no-geoip", "--quiet"]).stdout))
+        #expect(run["accepted"] as? Int == 1_000 && run["intelSightings"] as? Int == 1)
+        let list = try await CLI.run(["intel", "list", "--sighted", "--format", "json", "--data-dir", dir + "/d", "--at", "2026-12-01"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 1 && rows.first?["sightings"] as? Int == 1)
+        #expect(rows.first?["lastSighting"] as? String == time(sighted), "\(rows)")
+        let tagged = try await CLI.run(["query", "events", "--data-dir", dir + "/d", "--format", "ndjson", "--limit", "2000"])
+        let events = tagged.stdout.split(separator: "\n").compactMap { json(String($0)) }
+        #expect(events.count == 1_000)
+        #expect(events.filter { ($0["tags"] as? [String])?.contains("intel") == true }.compactMap { $0["id"] as? String } == ["e\(sighted)"])
+    }
+
     @Test func ingestRecordsSightingsOnceAndScoresDecayAsMISPsFormula() async throws {
         let python = try requirePython()
         let dir = scratchDir()
