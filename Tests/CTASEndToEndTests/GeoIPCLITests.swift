@@ -13,6 +13,21 @@ import Testing
         ["XDG_DATA_HOME": dir + "/home-data", "XDG_CONFIG_HOME": dir + "/home-config", "HOME": dir + "/home"]
     }
 
+    /// Batches of thousands of events are placed a slice at a time: every event of every
+    /// slice is looked at once (these have coordinates already, and are counted so).
+    @Test func everyEventOfALargeBatchIsLookedAtOnce() async throws {
+        let dir = scratchDir()
+        let env = Self.isolated(dir)
+        let generated = try await CLI.run(["gen-feed", "--events", "3000", "--seed", "5"])
+        try generated.stdout.write(toFile: dir + "/feed.ndjson", atomically: true, encoding: .utf8)
+        let r = try await CLI.run(["ingest", dir + "/feed.ndjson", "--data-dir", dir + "/d", "--geoip", Self.demoDatabase, "--quiet"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try #require(json(r.stdout))
+        let geo = try #require(summary["geolocation"] as? [String: Any], "\(r.stdout)")
+        let looked = ["located", "notFound", "noAddress", "hadCoordinates"].reduce(0) { $0 + (geo[$1] as? Int ?? 0) }
+        #expect(summary["accepted"] as? Int == 3_000 && looked == 3_000, "\(geo)")
+    }
+
     @Test func ingestPlacesAlertsByTheirExternalAddressAndQueriesFindThemByCountry() async throws {
         let dir = scratchDir()
         let env = Self.isolated(dir)
@@ -24,6 +39,10 @@ import Testing
         #expect(located > 50)
         #expect(geo["notFound"] as? Int == 0, "the demo database holds every public address of the demo telemetry")
         #expect(geo["database"] as? String == "CTAS-Demo-DBIP-City-Lite 2023-04")
+        // Every accepted event was looked at once: placed, not found, without an address, or
+        // with coordinates already.
+        let looked = ["located", "notFound", "noAddress", "hadCoordinates"].reduce(0) { $0 + (geo[$1] as? Int ?? 0) }
+        #expect(looked == summary["accepted"] as? Int, "\(geo)")
 
         let all = try await CLI.run(["query", "events", "--data-dir", dir + "/d", "--format", "ndjson", "--limit", "100000"], environment: env)
         let events = all.stdout.split(separator: "\n").compactMap { json(String($0)) }
