@@ -105,6 +105,7 @@ actor RouteStage {
             }
         }
         if known != nil { hub.intelSightings(sightings) }
+        if let geolocator { publishGeolocation(geolocator) }
         batch.rows = rows
     }
 
@@ -141,12 +142,17 @@ actor RouteStage {
         guard var locator = geolocator else { return }
         geolocator = nil   // keep the cache uniquely referenced while it changes
         for i in slice { locator.place(&batch.events[i], indicators: batch.indicators[i]) }
+        geolocator = locator
+    }
+
+    /// The geolocation counts so far, published once a batch (the hub's lock and the list
+    /// of database paths are not worth taking per slice).
+    private func publishGeolocation(_ locator: EventGeolocator) {
         var status = GeolocationStatus(database: locator.locator.label, files: locator.locator.databases.map(\.path))
         status.located = locator.counts.located
         status.notFound = locator.counts.notFound
         status.noAddress = locator.counts.noAddress
         status.hadCoordinates = locator.counts.hadCoordinates
         hub.geolocation(status)
-        geolocator = locator
     }
 }
