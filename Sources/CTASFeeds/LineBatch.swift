@@ -84,6 +84,9 @@ public struct LineFramer: Sendable {
     /// Bytes held for a line that has not ended yet.
     public var pendingBytes: Int { partialLength }
 
+    /// The bytes held for a line that has not ended yet (all of them unless it is over-long).
+    public var pendingPrefix: [UInt8] { partial }
+
     /// Frames `chunk`, appending complete lines to `batch`.
     public mutating func frame(_ chunk: UnsafeBufferPointer<UInt8>, into batch: inout LineBatch) {
         var i = 0

@@ -53,8 +53,18 @@ public struct RecordFramer: Sendable {
     public mutating func frame(_ chunk: UnsafeBufferPointer<UInt8>, into batch: inout LineBatch) {
         switch mode {
         case .lines(var f):
+            let before = f.completedPosition
+            let pending = f.pendingBytes
+            // A line begun in an earlier chunk, kept in case it opens a pretty-printed value.
+            // (An opening line is short; with its CR and a byte-order mark it is still under 256.)
+            let carried = pending > 0 && pending <= 256 ? f.pendingPrefix : nil
+            let firstNew = batch.lines.count
             f.frame(chunk, into: &batch)
-            mode = .lines(f)
+            if let opening = Self.firstValueOpening(in: batch, from: firstNew), opening > firstNew || pending == 0 || carried != nil {
+                switchToValues(at: opening, firstNew: firstNew, before: before, pending: pending, carried: carried, chunk: chunk, into: &batch)
+            } else {
+                mode = .lines(f)
+            }
         case .values(var f):
             f.frame(chunk, into: &batch)
             mode = .values(f)
@@ -85,6 +95,56 @@ public struct RecordFramer: Sendable {
             mode = .values(f)
         case .undecided: break
         }
+    }
+
+    /// The longest line (spaces included) that can open a pretty-printed value mid-source.
+    static let openingLineBytes = 64
+
+    /// The index of the first line from `first` on that is a lone `{` (spaces and tabs
+    /// around it): where a pretty-printer starts an object, and never a whole record.
+    static func firstValueOpening(in batch: LineBatch, from first: Int) -> Int? {
+        guard first < batch.lines.count else { return nil }
+        return batch.buffer.withUnsafeBufferPointer { buffer -> Int? in
+            for k in first..<batch.lines.count {
+                let span = batch.lines[k]
+                guard span.count > 0, span.count <= openingLineBytes, span.oversizedLength == nil else { continue }
+                var sawBrace = false
+                var alone = true
+                for byte in buffer[span.start..<(span.start + span.count)] {
+                    if byte == 0x20 || byte == 0x09 { continue }
+                    if byte == UInt8(ascii: "{") && !sawBrace { sawBrace = true; continue }
+                    alone = false
+                    break
+                }
+                if sawBrace && alone { return k }
+            }
+            return nil
+        }
+    }
+
+    /// A source read as lines (its first record fitted one) turns out to go on as values
+    /// over several lines (say, `jq .` output appended to NDJSON): the lines from the one
+    /// at `opening` on are taken back and their bytes framed as a stream of values from
+    /// then on (which frames one-line values as lines are).
+    private mutating func switchToValues(at opening: Int, firstNew: Int, before: SourcePosition, pending: Int, carried: [UInt8]?,
+                                         chunk: UnsafeBufferPointer<UInt8>, into batch: inout LineBatch) {
+        let span = batch.lines[opening]
+        let start: SourcePosition = opening == firstNew ? before : SourcePosition(offset: batch.lines[opening - 1].endOffset,
+                                                                                   line: batch.lines[opening - 1].number)
+        let chunkStart = before.offset + Int64(pending)
+        let fromCarried = start.offset < chunkStart
+        var values = JSONValueFramer(.stream, start: SourcePosition(offset: start.offset, line: span.number), maxLineBytes: maxLineBytes)
+        batch.buffer.removeSubrange(span.start...)
+        batch.lines.removeSubrange(opening...)
+        batch.end = start
+        if fromCarried {
+            (carried ?? []).withUnsafeBufferPointer { values.frame($0, into: &batch) }
+            values.frame(chunk, into: &batch)
+        } else {
+            let skip = Int(clamping: max(0, start.offset - chunkStart))
+            values.frame(UnsafeBufferPointer(rebasing: chunk[min(skip, chunk.count)...]), into: &batch)
+        }
+        mode = .values(values)
     }
 
     private mutating func begin(_ layout: RecordLayout, at start: SourcePosition) {

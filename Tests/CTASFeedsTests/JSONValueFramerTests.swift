@@ -79,6 +79,45 @@ private func readFile(_ path: String, from start: SourcePosition = .start, chunk
         #expect(out.events.count == 2 && out.rejects.map(\.problem.code) == ["truncated_json"])
     }
 
+    /// One-line records first, then pretty-printed ones (`jq .` output appended to an EVE
+    /// log): the source is read as lines until a lone `{` opens a value, and as values from
+    /// there, whatever the read sizes; a record cut off right after its `{` is one reject.
+    /// (Read as lines to the end, the pretty part was 1,641 rejects for 49 records.)
+    @Test func prettyObjectsAfterOneLineRecordsAreReadAsValues() throws {
+        func line(_ i: Int) -> String { eveAlert.replacingOccurrences(of: "2001219", with: String(4_000_000 + i)) + "\n" }
+        let text = line(0) + line(1) + line(2) + prettyEVE(5) + line(3) + line(4)
+        let rows = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let starts = rows.enumerated().filter { $0.element.hasPrefix("{") }.map { $0.offset + 1 }
+        #expect(starts.count == 10)
+        for chunks in [[1 << 20], [1], [7, 3, 50], [4096], [eveAlert.utf8.count + 1]] {
+            let out = try decodeAll(text, chunks: chunks)
+            #expect(out.rejects.isEmpty, "chunks \(chunks): \(out.rejects.map(\.message))")
+            #expect(out.events.count == 10, "chunks \(chunks)")
+            #expect(out.eventEnds.map(\.line) == starts, "chunks \(chunks)")
+        }
+        let crlf = try decodeAll(text.replacingOccurrences(of: "\n", with: "\r\n"), chunks: [5])
+        #expect(crlf.events.count == 10 && crlf.rejects.isEmpty, "\(crlf.rejects.map(\.message))")
+        let cut = try decodeAll(line(0) + "{\n" + line(1) + prettyEVE(2) + line(2), chunks: [3])
+        #expect(cut.events.count == 5)
+        #expect(cut.rejects.map(\.line) == [2])
+        // No lone `{`: a file of one-line records stays lines, a cut one rejected by its line.
+        var framer = RecordFramer()
+        var batch = LineBatch()
+        Array((line(0) + "{\"timestamp\": \n" + line(1)).utf8).withUnsafeBufferPointer { framer.frame($0, into: &batch) }
+        #expect(framer.layout == .lines && batch.lines.count == 3)
+
+        // A run stopped in either part resumes at its checkpoint and reads the rest once.
+        let path = temporaryDirectory() + "/appended.json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let whole = try readFile(path)
+        #expect(whole.events.count == 10 && whole.rejects.isEmpty, "\(whole.rejects.map(\.message))")
+        for stop in [1, 3, 5, 8] {
+            let rest = try readFile(path, from: whole.eventEnds[stop])
+            #expect(rest.rejects.isEmpty, "after \(stop): \(rest.rejects.map(\.message))")
+            #expect(rest.events.map(\.id) == whole.events.dropFirst(stop + 1).map(\.id), "after \(stop)")
+        }
+    }
+
     /// Objects inside arrays may start at the first column (`json.dumps(indent=0)`): they stay
     /// part of their record.
     @Test func objectsInsideAnArrayAtTheFirstColumnStayInTheirRecord() throws {
