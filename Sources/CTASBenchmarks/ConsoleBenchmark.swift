@@ -27,6 +27,9 @@ public enum ConsoleBenchmark {
         /// The whole process (engine included), percent of one core.
         public var processCPUPercentReplayingMax: Double
         public var processCPUPercentPaused: Double
+        /// How long the events already read took to go through after the pause (what was
+        /// queued is stored, not dropped); the paused CPU is measured after that.
+        public var pausedSettleSeconds: Double?
         public var eventsPerSecondWhileDrawing: Double
         public var consoleFramesPerSecondTarget: Int
         /// The demo as `ctas` opens it (bundled feed and telemetry at 20×, every pane live at
@@ -161,13 +164,14 @@ public enum ConsoleBenchmark {
         try await Task.sleep(for: .seconds(1))
         let (busyConsole, busyProcess, accepted) = try await measure(seconds: seconds, engine: engine)
         _ = await engine.send(.pause)
-        try await Task.sleep(for: .seconds(1))
+        let settleSeconds = try await untilSettled(engine)
         let (idleConsole, idleProcess, _) = try await measure(seconds: seconds, engine: engine)
         app.requestQuit()
         _ = await running.value
         var result = Result(frames: results, consoleCPUPercentReplayingMax: busyConsole, consoleCPUPercentPaused: idleConsole,
                             processCPUPercentReplayingMax: busyProcess, processCPUPercentPaused: idleProcess,
                             eventsPerSecondWhileDrawing: round(accepted), consoleFramesPerSecondTarget: consoleOptions.framesPerSecond)
+        result.pausedSettleSeconds = round(settleSeconds * 10) / 10
         if let demoEnvironment {
             result.demo = try await demo(environment: demoEnvironment, executable: executable, seconds: max(10, 2 * seconds),
                                          pty: pty, landMask: landMask, atlas: atlas)
@@ -194,6 +198,26 @@ public enum ConsoleBenchmark {
         _ = await running.value
         return Demo(sources: configuration.sources.count, seconds: seconds, processCPUPercent: process, eventsPerSecond: round(accepted),
                     frameP50Micros: frames.p50Micros, frameP99Micros: frames.p99Micros)
+    }
+
+    /// Waits (at least a second, at most 30) until the events released before a pause have
+    /// gone through: the totals stood still for half a second. (The reader's queue stays
+    /// full while paused: it holds what comes next.) Returns the seconds waited.
+    @MainActor
+    private static func untilSettled(_ engine: Engine) async throws -> Double {
+        let started = MonotonicClock.nanoseconds()
+        func seen(_ s: Snapshot) -> Int { s.totals.accepted + s.totals.rejected + s.totals.duplicates }
+        try await Task.sleep(for: .seconds(1))
+        var last = seen(engine.snapshot)
+        var still = 0
+        while MonotonicClock.nanoseconds() - started < 30_000_000_000 {
+            try await Task.sleep(for: .milliseconds(100))
+            let now = seen(engine.snapshot)
+            still = now == last ? still + 1 : 0
+            last = now
+            if still >= 5 { break }
+        }
+        return Double(MonotonicClock.nanoseconds() - started) / 1e9
     }
 
     /// CPU of this (the console's) thread and of the process over `seconds`, in percent.
