@@ -293,7 +293,8 @@ struct SavedBytesReader {
     /// An hour a timestamp can fall in.
     mutating func hour(_ field: String) throws(SavedMonitor.Problem) -> Int64 {
         let h = try i64(field)
-        guard abs(h) <= SavedMonitor.hourBound else { throw .invalid(field: field, offset: offset - 8, expected: "an hour of years 0000–9999") }
+        // By magnitude: abs(Int64.min) traps.
+        guard h.magnitude <= SavedMonitor.hourBound.magnitude else { throw .invalid(field: field, offset: offset - 8, expected: "an hour of years 0000–9999") }
         return h
     }
 

@@ -5,7 +5,7 @@ import CTASCore
 enum Format {
     /// 1234567 → "1,234,567".
     static func count(_ n: Int) -> String {
-        let digits = String(abs(n))
+        let digits = String(n.magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {
             if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }

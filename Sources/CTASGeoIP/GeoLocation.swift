@@ -77,8 +77,8 @@ public struct GeoLocation: Sendable, Equatable {
     }
 
     static func fixed(_ value: Double) -> String {
-        guard value.isFinite else { return "?" }
         let scaled = (value * 10_000).rounded()
+        guard scaled.isFinite, abs(scaled) < 9e15 else { return "?" }
         let sign = scaled < 0 ? "-" : ""
         let magnitude = Int(abs(scaled))
         let fraction = String(magnitude % 10_000)

@@ -89,7 +89,8 @@ public final class GeoLocator: Sendable {
             if answer.city == nil { answer.city = try string(Self.englishName, in: m.city) }
             // Coordinates and their accuracy come together, from one database.
             if answer.latitude == nil, let location = m.location,
-               let lat = try number(Self.latitude, in: location), let lon = try number(Self.longitude, in: location) {
+               let lat = try number(Self.latitude, in: location), let lon = try number(Self.longitude, in: location),
+               abs(lat) <= 90, abs(lon) <= 180 {   // (a NaN fails both too)
                 answer.latitude = lat
                 answer.longitude = lon
                 if let km = try number(Self.accuracy, in: location), km >= 0, km < 100_000 { answer.accuracyKm = Int(km) }

@@ -155,6 +155,13 @@ import CTASTestSupport
             Issue.record("an hour past any timestamp was taken")
             return
         }
+        // The most negative hour, whose absolute value does not fit (it trapped: a fuzzer's find).
+        guard case .invalid(field: "clock hour", _, _)? = refused({ b in
+            for k in 0..<8 { b[entityCount - 8 + k] = k == 7 ? 0x80 : 0 }
+        }) else {
+            Issue.record("the most negative hour was taken")
+            return
+        }
         guard case .invalid(field: "clock hour", _, _)? = refused({ $0[entityCount - 9] = 7 }) else {
             Issue.record("a presence flag of 7 was taken")
             return

@@ -8,11 +8,11 @@ import Testing
 @Suite("placing events by address")
 struct EventGeolocatorTests {
     /// 0.0.0.0/1 and 2000::/3 are in Britain; everything else is unknown.
-    static func locator() throws -> GeoLocator {
+    static func locator(latitude: Double = 51.5, longitude: Double = -0.12) throws -> GeoLocator {
         let record = TinyDatabase.map([
             ("country", TinyDatabase.map([("iso_code", TinyDatabase.string("GB"))])),
             ("city", TinyDatabase.map([("names", TinyDatabase.map([("en", TinyDatabase.string("London"))]))])),
-            ("location", TinyDatabase.map([("latitude", TinyDatabase.double(51.5)), ("longitude", TinyDatabase.double(-0.12)),
+            ("location", TinyDatabase.map([("latitude", TinyDatabase.double(latitude)), ("longitude", TinyDatabase.double(longitude)),
                                            ("accuracy_radius", TinyDatabase.uint16(20))])),
             ("autonomous_system_number", TinyDatabase.uint32(64_500)),
         ])
@@ -48,6 +48,21 @@ struct EventGeolocatorTests {
         #expect(try locator.locate("200.1.1.1").found == false)
         #expect(try locator.locate("2a00::1").city == "London")
         #expect(try locator.locate("::ffff:8.8.8.8").network == "0.0.0.0/1", "IPv4-mapped addresses are read as IPv4")
+    }
+
+    /// A damaged or hostile database's coordinates off the globe are not taken (a latitude of
+    /// 1e300 trapped the one-line answer), and the rest of the answer still is.
+    @Test("coordinates off the globe are not taken, the rest of the answer is")
+    func offTheGlobe() throws {
+        for (lat, lon) in [(1e300, 0.0), (95.0, 10.0), (10.0, -181.0), (Double.nan, 0.0), (0.0, -Double.infinity)] {
+            let answer = try Self.locator(latitude: lat, longitude: lon).locate("8.8.8.8")
+            #expect(answer.found && answer.country == "GB" && answer.city == "London", "\(lat),\(lon)")
+            #expect(answer.latitude == nil && answer.longitude == nil, "\(lat),\(lon)")
+            #expect(answer.text.contains("GB London"))
+        }
+        let edge = try Self.locator(latitude: -90, longitude: 180).locate("8.8.8.8")
+        #expect(edge.latitude == -90 && edge.longitude == 180)
+        #expect(edge.text.contains("-90.0000,180.0000"))
     }
 
     @Test("the external side is placed; the event keeps the country, AS number and where its place came from")
