@@ -14,6 +14,7 @@ public final class WarmTier {
     private let insert: SQLiteStatement
     private let probeMergedID: SQLiteStatement
     private let insertRecentID: SQLiteStatement
+    private let renumberRecentID: SQLiteStatement
     private let insertRecentFlow: SQLiteStatement
     private let insertRecentCell: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
@@ -81,6 +82,7 @@ public final class WarmTier {
             """)
         probeMergedID = try database.prepare("SELECT 1 FROM event_ids WHERE id = ?")
         insertRecentID = try database.prepare("INSERT OR IGNORE INTO recent_ids(id, seq) VALUES (?, ?)")
+        renumberRecentID = try database.prepare("UPDATE recent_ids SET seq = ? WHERE id = ?")
         insertRecentFlow = try database.prepare("INSERT OR IGNORE INTO recent_flows(flow, seq) VALUES (?, ?)")
         insertRecentCell = try database.prepare("INSERT INTO recent_cells(bucket, cell, ts, seq) VALUES (?, ?, ?, ?)")
         upsertCheckpoint = try database.prepare("""
@@ -298,23 +300,30 @@ public final class WarmTier {
                                    alsoWrite: (_ inserted: [Bool]) throws(StoreError) -> Void,
                                    checkpoints: (_ inserted: [Bool]) -> [Checkpoint]) throws(StoreError) -> CommitResult {
         try database.transaction { () throws(StoreError) -> CommitResult in
-            var inserted: [Bool] = []
-            inserted.reserveCapacity(parts.reduce(0) { $0 + $1.events.count })
-            var count = 0
             let now = ingestedAt.microseconds
-            var seq = (try database.scalar("SELECT max(seq) FROM events") ?? 0) + 1
+            let first = (try database.scalar("SELECT max(seq) FROM events") ?? 0) + 1
             try refreshKeyFilter()
+            // The keys first, each level in key order (see `CommitKeys`); the rows then in
+            // arrival order, numbered densely.
+            let keys = CommitKeys(parts, idColumn: Self.idColumn, flowColumn: Self.flowColumn)
+            let inserted = try insertIDs(keys, first: first)
+            var seqs = [Int64](repeating: 0, count: keys.count)
+            var seq = first
+            for row in 0..<keys.count where inserted[row] {
+                seqs[row] = seq
+                seq += 1
+            }
+            let count = Int(seq - first)
+            try insertFlows(keys, inserted: inserted, seqs: seqs)
+            var row = 0
             for part in parts {
                 try part.rows.bytes.withBytes { (buffer) throws(StoreError) in
                     try part.rows.spans.withBytes32 { (spans) throws(StoreError) in
                         for (i, e) in part.events.enumerated() {
-                            let new = try insertRow(e, seq: seq, spans: spans, row: i, buffer: buffer, ingested: now, cell: part.cells[i])
-                            inserted.append(new)
-                            if new {
-                                seq += 1
-                                count += 1
-                                if newest.map({ e.timestamp > $0 }) ?? true { newest = e.timestamp }
-                            }
+                            defer { row += 1 }
+                            guard inserted[row] else { continue }
+                            try insertRow(e, seq: seqs[row], spans: spans, row: i, buffer: buffer, ingested: now, cell: part.cells[i])
+                            if newest.map({ e.timestamp > $0 }) ?? true { newest = e.timestamp }
                         }
                     }
                 }
@@ -342,32 +351,61 @@ public final class WarmTier {
     /// The id's and the flow's places among the text columns.
     private static let idColumn = 0, sourceColumn = 2, flowColumn = 8
 
-    /// Stores one event as `seq` unless its id is stored already; returns whether it was new.
+    /// Inserts the commit's ids into `recent_ids` in key order, each unless it is stored
+    /// already (in either level, or earlier in this commit); returns per row whether it was new.
+    /// An id goes in numbered as if every row before it were new (`first` + row); when some
+    /// were not, the new ids after the first repeat are renumbered to the dense seqs their
+    /// rows get (a re-read file's commit, rare in a live feed).
+    private func insertIDs(_ keys: CommitKeys, first: Int64) throws(StoreError) -> [Bool] {
+        var inserted = [Bool](repeating: false, count: keys.count)
+        for row in keys.order(keys.ids) {
+            inserted[row] = try keys.withKey(keys.ids[row]) { (start, length) throws(StoreError) -> Bool in
+                if mergedKeys > 0, keyFilter?.mayContain(UnsafeRawBufferPointer(start: start, count: length)) ?? true {
+                    probeMergedID.bindStatic(start, count: length, at: 1)
+                    let found = try probeMergedID.step()
+                    probeMergedID.reset()
+                    if found { return false }
+                }
+                insertRecentID.bindStatic(start, count: length, at: 1)
+                insertRecentID.bind(first + Int64(row), at: 2)
+                try insertRecentID.step()
+                insertRecentID.reset()
+                return database.changes > 0
+            }
+        }
+        var seq = first
+        for row in 0..<keys.count where inserted[row] {
+            if seq != first + Int64(row) {
+                try keys.withKey(keys.ids[row]) { (start, length) throws(StoreError) in
+                    renumberRecentID.bind(seq, at: 1)
+                    renumberRecentID.bindStatic(start, count: length, at: 2)
+                    try renumberRecentID.step()
+                    renumberRecentID.reset()
+                }
+            }
+            seq += 1
+        }
+        return inserted
+    }
+
+    /// Inserts the flows of the new rows into `recent_flows`, in key order.
+    private func insertFlows(_ keys: CommitKeys, inserted: [Bool], seqs: [Int64]) throws(StoreError) {
+        for row in keys.order(keys.flows, where: { inserted[$0] }) {
+            try keys.withKey(keys.flows[row]) { (start, length) throws(StoreError) in
+                insertRecentFlow.bindStatic(start, count: length, at: 1)
+                insertRecentFlow.bind(seqs[row], at: 2)
+                try insertRecentFlow.step()
+                insertRecentFlow.reset()
+            }
+        }
+    }
+
+    /// Stores one new event (its keys are in already) as `seq`.
     @inline(__always)
     private func insertRow(_ e: Event, seq: Int64, spans: UnsafeBufferPointer<Int32>, row: Int, buffer: UnsafeBufferPointer<UInt8>,
-                           ingested: Int64, cell: UInt64) throws(StoreError) -> Bool {
+                           ingested: Int64, cell: UInt64) throws(StoreError) {
         let base = row * WarmRowBlock.textColumns * 2
         guard let start = buffer.baseAddress else { throw .corrupt(path: database.path, detail: "empty row block") }
-        let idStart = start + Int(spans[base + Self.idColumn * 2])
-        let idLength = Int(max(0, spans[base + Self.idColumn * 2 + 1]))
-        if mergedKeys > 0, keyFilter?.mayContain(UnsafeRawBufferPointer(start: idStart, count: idLength)) ?? true {
-            probeMergedID.bindStatic(idStart, count: idLength, at: 1)
-            let found = try probeMergedID.step()
-            probeMergedID.reset()
-            if found { return false }
-        }
-        insertRecentID.bindStatic(idStart, count: idLength, at: 1)
-        insertRecentID.bind(seq, at: 2)
-        try insertRecentID.step()
-        insertRecentID.reset()
-        guard database.changes > 0 else { return false }
-        let flowLength = spans[base + Self.flowColumn * 2 + 1]
-        if flowLength >= 0 {
-            insertRecentFlow.bindStatic(start + Int(spans[base + Self.flowColumn * 2]), count: Int(flowLength), at: 1)
-            insertRecentFlow.bind(seq, at: 2)
-            try insertRecentFlow.step()
-            insertRecentFlow.reset()
-        }
         let sourceLength = spans[base + Self.sourceColumn * 2 + 1]
         if sourceLength >= 0 {
             let nameStart = start + Int(spans[base + Self.sourceColumn * 2])
@@ -410,7 +448,6 @@ public final class WarmTier {
         s.bind(seq, at: 22)
         try s.step()
         s.reset()
-        return true
     }
 
     private func write(_ c: Checkpoint) throws(StoreError) {
