@@ -47,8 +47,14 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
     public let path: String
 
+    /// Done once, before the first connection initializes SQLite: CTAS never asks SQLite for
+    /// its memory statistics, and keeping them took a process-wide lock around every one of
+    /// SQLite's allocations (a writer, its readers and the graph's loader all contended).
+    private static let configured: Int32 = cs_disable_memory_statistics()
+
     /// Opens (creating when `readOnly` is false) the database at `path`.
     public init(path: String, readOnly: Bool = false) throws(StoreError) {
+        _ = Self.configured
         self.path = path
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
