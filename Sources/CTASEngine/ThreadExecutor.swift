@@ -127,19 +127,25 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {   // `j
             if !timers.isEmpty {
                 let now = MonotonicClock.nanoseconds()
                 var earliest = UInt64.max
-                var due: [@Sendable () -> Void] = []
+                var due: [(due: UInt64, body: @Sendable () -> Void)] = []
                 timers.removeAll { timer in
                     if timer.due <= now {
-                        due.append(timer.body)
+                        due.append(timer)
                         return true
                     }
                     earliest = min(earliest, timer.due)
                     return false
                 }
                 if !due.isEmpty {
+                    // In deadline order (timers are kept as set): a thread that woke late, with
+                    // several due, fired them in the order they were set (seen on a busy machine).
+                    // Ties keep the order they were set in.
+                    if due.count > 1 {
+                        due = due.enumerated().sorted { ($0.element.due, $0.offset) < ($1.element.due, $1.offset) }.map(\.element)
+                    }
                     // Outside the lock: a resumed continuation enqueues its job here.
                     pthread_mutex_unlock(mutex)
-                    for body in due { body() }
+                    for timer in due { timer.body() }
                     pthread_mutex_lock(mutex)
                     continue
                 }

@@ -104,6 +104,28 @@ import Testing
         stage.executor.shutdown()
     }
 
+    /// A thread that wakes late finds several timers due at once: they fire by deadline, not
+    /// in the order they were set (a busy CI machine showed [1, 3, 2, 4] above).
+    @Test func timersDueTogetherFireByDeadline() async {
+        let executor = ThreadExecutor(name: "ctas-test-late")
+        let fired = Locked<[Int]>([])
+        let done = DispatchSemaphore(value: 0)
+        // The thread is held past every deadline below, then finds them all due.
+        executor.schedule(after: 0) { usleep(200_000) }
+        for (n, millis) in [(3, 90), (1, 10), (4, 90), (2, 50)] {
+            executor.schedule(after: UInt64(millis) * 1_000_000) {
+                fired.withLock { $0.append(n) }
+                if n == 4 { done.signal() }
+            }
+        }
+        let outcome = await withCheckedContinuation { (c: CheckedContinuation<DispatchTimeoutResult, Never>) in
+            DispatchQueue.global().async { c.resume(returning: done.wait(timeout: .now() + 30)) }
+        }
+        #expect(outcome == .success)
+        #expect(fired.withLock { $0 } == [1, 2, 3, 4], "by deadline; 3 and 4 (both at 90 ms) in the order set")
+        executor.shutdown()
+    }
+
     @Test func timersFireInDeadlineOrderAndOutliveAShutdown() async {
         let executor = ThreadExecutor(name: "ctas-test-timer")
         let fired = Locked<[Int]>([])
