@@ -257,7 +257,7 @@ public struct EVEEventParser: Sendable {
         let rrtype = tape.member(dns, "rrtype").flatMap(tape.text) ?? firstQuery.flatMap { tape.member($0, "rrtype") }.flatMap(tape.text)
         var text = "dns " + kind + " " + (names.first ?? "?")
         if let rrtype { text += " " + rrtype }
-        if !answers.isEmpty { text += " → " + answers.prefix(4).joined(separator: ", ") }
+        if let list = TelemetryMapping.listed(answers, lead: " → ", limit: 4) { text += list }
         return text
     }
 

@@ -97,7 +97,8 @@ enum TelemetryMapping {
     static func joined(_ parts: [String?]) -> String { assembled(parts, separator: UInt8(ascii: " ")) }
 
     /// The parts back to back (`host:port → host:port`), made in one allocation.
-    static func concatenated(_ parts: String...) -> String { assembled(parts, separator: nil) }
+    /// (Parts typed optional: a `[String]` passed on would be converted element by element.)
+    static func concatenated(_ parts: String?...) -> String { assembled(parts, separator: nil) }
 
     /// The non-nil parts, with `separator` between any two once text has begun, written
     /// straight into one string of the right size (appending part by part grows and checks
@@ -114,14 +115,26 @@ enum TelemetryMapping {
                     at += 1
                 }
                 part.withUTF8 { bytes in
-                    for byte in bytes {
-                        out[at] = byte
-                        at += 1
-                    }
+                    guard let from = bytes.baseAddress, let to = out.baseAddress else { return }
+                    (to + at).update(from: from, count: bytes.count)
+                    at += bytes.count
                 }
             }
             return at
         }
+    }
+
+    /// `lead` and the first `limit` of `values` with `separator` between them (`→ a, b`), made
+    /// in one allocation; nil when there are none.
+    static func listed(_ values: [String], lead: String, separator: String = ", ", limit: Int = .max) -> String? {
+        guard !values.isEmpty else { return nil }
+        var parts: [String?] = [lead]
+        parts.reserveCapacity(2 * min(values.count, limit) + 1)
+        for (i, value) in values.prefix(limit).enumerated() {
+            if i > 0 { parts.append(separator) }
+            parts.append(value)
+        }
+        return assembled(parts, separator: nil)
     }
 
     /// Cuts `text` to at most `limit` bytes on a character boundary.

@@ -49,7 +49,7 @@ enum ZeekEventMapper {
             for answer in answers.prefix(50) where answer.utf8.contains(UInt8(ascii: ".")) || answer.utf8.contains(UInt8(ascii: ":")) {
                 TelemetryMapping.add(answer, to: &indicators)
             }
-            description = joined("dns", query, t(.qtypeName), t(.rcodeName), answers.isEmpty ? nil : "→ " + answers.prefix(4).joined(separator: ", "))
+            description = joined("dns", query, t(.qtypeName), t(.rcodeName), TelemetryMapping.listed(answers, lead: "→ ", limit: 4))
         case "http":
             let url = TelemetryMapping.url(host: t(.host), target: t(.uri))
             TelemetryMapping.add(t(.host), to: &indicators)
@@ -83,12 +83,12 @@ enum ZeekEventMapper {
             type = "intel_match"
             TelemetryMapping.add(t(.seenIndicator), to: &indicators)
             description = joined("intel match", t(.seenIndicator), t(.seenIndicatorType).map { "(" + $0 + ")" },
-                                 record.list(.sources).isEmpty ? nil : "from " + record.list(.sources).joined(separator: ", "))
+                                 TelemetryMapping.listed(record.list(.sources), lead: "from "))
         case "smtp":
             for key: ZeekField in [.mailfrom, .from] { TelemetryMapping.add(t(key).map(EVEEventParser.bareAddress), to: &indicators) }
             for key: ZeekField in [.rcptto, .to, .cc] { for to in record.list(key).prefix(50) { TelemetryMapping.add(EVEEventParser.bareAddress(to), to: &indicators) } }
             TelemetryMapping.add(t(.xOriginatingIp), to: &indicators)
-            description = joined("smtp", t(.mailfrom) ?? t(.from), record.list(.rcptto).isEmpty ? nil : "→ " + record.list(.rcptto).prefix(3).joined(separator: ", "),
+            description = joined("smtp", t(.mailfrom) ?? t(.from), TelemetryMapping.listed(record.list(.rcptto), lead: "→ ", limit: 3),
                                  t(.subject).map { "subject " + $0 }, t(.lastReply))
         case "ssh":
             let success = record.bool(.authSuccess).map { $0 ? "auth ok" : "auth failed" }
