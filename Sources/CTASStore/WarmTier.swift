@@ -306,14 +306,8 @@ public final class WarmTier {
             // The keys first, each level in key order (see `CommitKeys`); the rows then in
             // arrival order, numbered densely.
             let keys = CommitKeys(parts, idColumn: Self.idColumn, flowColumn: Self.flowColumn)
-            let inserted = try insertIDs(keys, first: first)
-            var seqs = [Int64](repeating: 0, count: keys.count)
-            var seq = first
-            for row in 0..<keys.count where inserted[row] {
-                seqs[row] = seq
-                seq += 1
-            }
-            let count = Int(seq - first)
+            let (inserted, seqs, count) = try insertIDs(keys, first: first)
+            let seq = first + Int64(count)
             try insertFlows(keys, inserted: inserted, seqs: seqs)
             var row = 0
             for part in parts {
@@ -355,8 +349,9 @@ public final class WarmTier {
     /// already (in either level, or earlier in this commit); returns per row whether it was new.
     /// An id goes in numbered as if every row before it were new (`first` + row); when some
     /// were not, the new ids after the first repeat are renumbered to the dense seqs their
-    /// rows get (a re-read file's commit, rare in a live feed).
-    private func insertIDs(_ keys: CommitKeys, first: Int64) throws(StoreError) -> [Bool] {
+    /// rows get (a re-read file's commit, rare in a live feed). Returns per row whether it was
+    /// new and its seq (0 when not), and how many were new.
+    private func insertIDs(_ keys: CommitKeys, first: Int64) throws(StoreError) -> (inserted: [Bool], seqs: [Int64], count: Int) {
         var inserted = [Bool](repeating: false, count: keys.count)
         for row in keys.order(keys.ids) {
             inserted[row] = try keys.withKey(keys.ids[row]) { (start, length) throws(StoreError) -> Bool in
@@ -373,8 +368,10 @@ public final class WarmTier {
                 return database.changes > 0
             }
         }
+        var seqs = [Int64](repeating: 0, count: keys.count)
         var seq = first
         for row in 0..<keys.count where inserted[row] {
+            seqs[row] = seq
             if seq != first + Int64(row) {
                 try keys.withKey(keys.ids[row]) { (start, length) throws(StoreError) in
                     renumberRecentID.bind(seq, at: 1)
@@ -385,7 +382,7 @@ public final class WarmTier {
             }
             seq += 1
         }
-        return inserted
+        return (inserted, seqs, Int(seq - first))
     }
 
     /// Inserts the flows of the new rows into `recent_flows`, in key order.
