@@ -11,7 +11,7 @@ public struct Reducer: Sendable {
     /// What the reducer needs to know of the screen: the feed's list and its visible rows.
     public struct Context {
         public var snapshot: Snapshot
-        public var feedList: [Event]
+        public var feedList: FeedList
         public var feedRows: Int
         /// Visible list rows of the correlation pane.
         public var graphRows: Int
@@ -22,7 +22,7 @@ public struct Reducer: Sendable {
         public var timelineColumns: Int
         public var now: Timestamp
 
-        public init(snapshot: Snapshot, feedList: [Event], feedRows: Int, graphRows: Int = 10,
+        public init(snapshot: Snapshot, feedList: FeedList, feedRows: Int, graphRows: Int = 10,
                     heatmapSize: (width: Int, height: Int) = (0, 0), drillRows: Int = 10, timelineColumns: Int = 0,
                     now: Timestamp = .now()) {
             self.timelineColumns = timelineColumns

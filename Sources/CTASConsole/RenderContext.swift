@@ -26,7 +26,7 @@ public struct RenderContext: Sendable {
     public var densityColours = true
     /// `FeedList.events(snapshot, state.feed)` when the caller has already listed it (the
     /// console lists once a frame and uses the count after drawing); nil: the feed pane lists.
-    public var feedList: [Event]?
+    public var feedList: FeedList?
 
     public init(snapshot: Snapshot, state: ViewState, glyphs: Glyphs, keymap: Keymap, frames: FrameStats = FrameStats(),
                 now: Timestamp = .now(), canSeek: Bool = true, colorDepth: ColorDepth = .colors256) {

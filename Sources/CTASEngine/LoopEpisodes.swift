@@ -16,9 +16,14 @@ public struct LoopEpisodes: Sendable {
     private let warninglisted = Memo<Indicator, Bool>()
     private let listedIndicators = Memo<String, [Indicator]>()
     private let textIndicators = Memo<String, [ExtractedIndicator]>()
+    /// What a listed value or a text becomes on a pass: a pass repeats its recorded values
+    /// (the same addresses and queries in many events), and rebuilding each was most of what
+    /// a looping demo's parsing still cost.
+    private let rewrittenListed = Memo<PassValue, String>()
+    private let rewrittenTexts = Memo<PassValue, String>()
     static let memoLimit = 16_384
-    /// Longer values and texts are not remembered, so the memos stay a few megabytes
-    /// whatever the feed (16,384 texts of at most 1 KiB).
+    /// Longer values and texts are not remembered, so a memo holds at most 16 MiB whatever
+    /// the feed (16,384 texts of at most 1 KiB), and a few hundred kilobytes on real ones.
     static let memoTextBytes = 1_024
 
     public init(warninglist: Warninglist) { self.warninglist = warninglist }
@@ -27,9 +32,21 @@ public struct LoopEpisodes: Sendable {
     public func rewrite(_ event: inout Event, pass: Int) {
         guard pass > 0 else { return }
         if !event.indicators.isEmpty {
-            event.indicators = event.indicators.map { listed($0, pass: pass) }
+            event.indicators = event.indicators.map { value in
+                rewrittenListed.answer(PassValue(value: value, pass: pass), bytes: value.utf8.count) { listed($0.value, pass: pass) }
+            }
         }
-        if let description = event.description { event.description = text(description, pass: pass) }
+        if let description = event.description {
+            event.description = rewrittenTexts.answer(PassValue(value: description, pass: pass), bytes: description.utf8.count) {
+                text($0.value, pass: pass)
+            }
+        }
+    }
+
+    /// A value as it is rewritten on one pass (a memo's key).
+    private struct PassValue: Hashable, Sendable {
+        let value: String
+        let pass: Int
     }
 
     /// A listed value: its indicator's episode value, or an untyped value marked with the pass.

@@ -164,6 +164,23 @@ import Testing
         #expect(FeedList.events(snapshot, feed).map(\.id) == ["e5", "e4", "e3", "e2", "e1", "e0"])
     }
 
+    /// Following the live feed unfiltered, the list reads the snapshot's window from its end
+    /// (no copy); it lists what the filtering path lists, row for row.
+    @Test func theUnfilteredLiveListIsTheWindowNewestFirst() throws {
+        var snapshot = Snapshot()
+        snapshot.recent = (0..<7).map { Event(id: "e\($0)", timestamp: Timestamp(microseconds: Int64($0) * 1_000_000), type: $0 % 2 == 0 ? "even" : "odd") }
+        var feed = FeedViewState()
+        let fast = FeedList.events(snapshot, feed)
+        #expect(fast.map(\.id) == ["e6", "e5", "e4", "e3", "e2", "e1", "e0"])
+        #expect(fast.count == 7 && fast.indices == 0..<7 && fast[0].id == "e6" && fast[6].id == "e0" && fast.last?.id == "e0")
+        // A filter every event passes takes the general path: the same rows.
+        feed.filter = try EventFilter(parsing: "-type:none")
+        #expect(FeedList.events(snapshot, feed).map(\.id) == fast.map(\.id))
+        feed.filter = try EventFilter(parsing: "type:odd")
+        #expect(FeedList.events(snapshot, feed).map(\.id) == ["e5", "e3", "e1"])
+        #expect(FeedList.events(Snapshot(), FeedViewState()).isEmpty)
+    }
+
     /// Truncation in one walk (and bytes for ASCII) cuts where measuring the whole text and
     /// then walking it did: ASCII, wide, combining and emoji text, controls, every width.
     @Test func truncationInOneWalkCutsWhereMeasuringFirstDid() {

@@ -134,6 +134,26 @@ private func sampleGraph() -> CorrelationGraph {
         #expect(g.neighbors(NeighborQuery(focus: .event("f"), hops: 1))?.neighbors.map(\.event.id) == ["b", "a"])
     }
 
+    /// Warninglist verdicts are kept by node id: a rollback forgets those of the nodes it
+    /// removed, so the next indicator given the same id gets its own.
+    @Test func aRolledBackNodesWarninglistVerdictIsNotInherited() throws {
+        let g = sampleGraph()
+        for (first, second) in [(Indicator(.domain, "google.com"), Indicator(.domain, "quiet-host.net")),
+                                (Indicator(.domain, "quiet-host.net"), Indicator(.domain, "google.com"))] {
+            let mark = g.mark()
+            let node = g.intern(first).node
+            g.addEvent(id: "w", time: ts(9), type: "t", severity: nil, nodes: [node])
+            #expect((g.describe(node, threshold: 10).warninglisted != nil) == (first.value == "google.com"))
+            g.rollback(to: mark)
+            let reused = g.intern(second).node
+            #expect(reused == node, "the removed node's id is given again")
+            #expect((g.describe(reused, threshold: 10).warninglisted != nil) == (second.value == "google.com"), "\(second.value)")
+            g.rollback(to: mark)
+        }
+        #expect(g.describe(try #require(g.node(of: Indicator(.ipv4, "8.8.8.8"))), threshold: 10).warninglisted != nil)
+        #expect(g.describe(try #require(g.node(of: Indicator(.ipv4, "1.2.3.4"))), threshold: 10).warninglisted == nil)
+    }
+
     /// Dropping the oldest events leaves exactly the graph of the rest: the same answers as a
     /// graph built from them alone, node ids unchanged, and the graph keeps growing after.
     @Test func droppingTheOldestLeavesTheGraphOfTheRest() throws {

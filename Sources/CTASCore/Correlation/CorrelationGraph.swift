@@ -16,7 +16,10 @@ public final class CorrelationGraph {
     public typealias EventSlot = UInt32
 
     public var warninglist: Warninglist {
-        didSet { warninglistCache = [:] }
+        didSet {
+            warninglistVerdicts = []
+            warninglistSections = []
+        }
     }
     /// Events older than this are past retention: never shown or followed.
     public var retentionCutoff: Timestamp?
@@ -29,8 +32,11 @@ public final class CorrelationGraph {
     var nodeMore: [UInt32] = []
     var overflow: [[UInt32]] = []
     private var nodeIndex = HashIndex()
-    /// Warninglist verdicts per node, computed on first need.
-    private var warninglistCache: [NodeID: String?] = [:]
+    /// Warninglist verdicts by node, computed on first need: 0 not asked yet, 1 not listed,
+    /// else 2 + the index of its section in `warninglistSections`. An array, not a
+    /// dictionary: a cluster query asks about every node of its window each time.
+    private var warninglistVerdicts: [UInt16] = []
+    private var warninglistSections: [String] = []
 
     // Events.
     var eventTime: [Int64] = []
@@ -209,9 +215,23 @@ public final class CorrelationGraph {
     }
 
     func warninglistSection(_ node: NodeID) -> String? {
-        if let cached = warninglistCache[node] { return cached }
+        let i = Int(node)
+        if i < warninglistVerdicts.count {
+            let verdict = Int(warninglistVerdicts[i])
+            if verdict == 1 { return nil }
+            if verdict >= 2 { return warninglistSections[verdict - 2] }
+        } else {
+            warninglistVerdicts.append(contentsOf: repeatElement(0, count: i + 1 - warninglistVerdicts.count))
+        }
         let section = warninglist.match(indicator(node))?.section
-        warninglistCache[node] = section
+        if let section {
+            let index = warninglistSections.firstIndex(of: section) ?? warninglistSections.count
+            if index == warninglistSections.count { warninglistSections.append(section) }
+            // (A list of more than 65,533 sections is asked again each time: never seen.)
+            if index < Int(UInt16.max) - 2 { warninglistVerdicts[i] = UInt16(index + 2) }
+        } else {
+            warninglistVerdicts[i] = 1
+        }
         return section
     }
 
@@ -438,7 +458,7 @@ public final class CorrelationGraph {
         nodeFirstEvent.removeSubrange(mark.nodes...)
         nodeMore.removeSubrange(mark.nodes...)
         nodeIndex.removeIDs(from: UInt32(mark.nodes))
-        warninglistCache = warninglistCache.filter { Int($0.key) < mark.nodes }
+        if warninglistVerdicts.count > mark.nodes { warninglistVerdicts.removeSubrange(mark.nodes...) }
     }
 
     // MARK: Memory budget
