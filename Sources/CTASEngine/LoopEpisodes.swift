@@ -16,11 +16,12 @@ public struct LoopEpisodes: Sendable {
     private let warninglisted = Memo<Indicator, Bool>()
     private let listedIndicators = Memo<String, [Indicator]>()
     private let textIndicators = Memo<String, [ExtractedIndicator]>()
-    /// What a listed value or a text becomes on a pass: a pass repeats its recorded values
-    /// (the same addresses and queries in many events), and rebuilding each was most of what
-    /// a looping demo's parsing still cost.
+    /// What a listed value, and an indicator written in a text, become on a pass: a pass
+    /// repeats its values (the demo feed lists some 4,000 distinct ones in 10,000 events),
+    /// and rebuilding each was most of what a looping demo's parsing still cost. (Whole texts
+    /// are not remembered per pass: three in four of the demo's are distinct.)
     private let rewrittenListed = Memo<PassValue, String>()
-    private let rewrittenTexts = Memo<PassValue, String>()
+    private let rewrittenIndicators = Memo<PassIndicator, String?>()
     static let memoLimit = 16_384
     /// Longer values and texts are not remembered, so a memo holds at most 16 MiB whatever
     /// the feed (16,384 texts of at most 1 KiB), and a few hundred kilobytes on real ones.
@@ -36,16 +37,17 @@ public struct LoopEpisodes: Sendable {
                 rewrittenListed.answer(PassValue(value: value, pass: pass), bytes: value.utf8.count) { listed($0.value, pass: pass) }
             }
         }
-        if let description = event.description {
-            event.description = rewrittenTexts.answer(PassValue(value: description, pass: pass), bytes: description.utf8.count) {
-                text($0.value, pass: pass)
-            }
-        }
+        if let description = event.description { event.description = text(description, pass: pass) }
     }
 
     /// A value as it is rewritten on one pass (a memo's key).
     private struct PassValue: Hashable, Sendable {
         let value: String
+        let pass: Int
+    }
+
+    private struct PassIndicator: Hashable, Sendable {
+        let indicator: Indicator
         let pass: Int
     }
 
@@ -69,7 +71,10 @@ public struct LoopEpisodes: Sendable {
             let range = f.offset..<(f.offset + f.written.utf8.count)
             guard range.lowerBound >= covered, range.upperBound <= bytes.count else { continue }
             covered = range.upperBound
-            if let value = episodeValue(f.indicator, pass: pass) { replacements.append((range, Array(value.utf8))) }
+            let value = rewrittenIndicators.answer(PassIndicator(indicator: f.indicator, pass: pass), bytes: f.indicator.value.utf8.count) {
+                episodeValue($0.indicator, pass: pass)
+            }
+            if let value { replacements.append((range, Array(value.utf8))) }
         }
         for r in replacements.reversed() { bytes.replaceSubrange(r.range, with: r.with) }
         return String(decoding: bytes, as: UTF8.self)

@@ -40,7 +40,7 @@ extension CorrelationGraph {
             for e in Int(edgeStart[slot])..<Int(edgeStart[slot + 1]) {
                 let node = edges[e]
                 if linking[Int(node)] == 0 {
-                    linking[Int(node)] = warninglistSection(node) == nil && eventCount(of: node) <= query.overcorrelationThreshold ? 1 : 2
+                    linking[Int(node)] = !isWarninglisted(node) && eventCount(of: node) <= query.overcorrelationThreshold ? 1 : 2
                 }
                 if linking[Int(node)] == 1 { pairs.append(UInt64(node) << 32 | UInt64(position)) }
             }
@@ -137,7 +137,7 @@ extension CorrelationGraph {
         }
         // One code per distinct type name: counted by code, ranked by name as before.
         let typeCounts = typeCodes.map { (typeName(ofCode: $0.key), $0.value) }
-        let shared = valueCounts.filter { $0.value >= 2 && warninglistSection($0.key) == nil }
+        let shared = valueCounts.filter { $0.value >= 2 && !isWarninglisted($0.key) }
             .sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
         var timeline = [Int](repeating: 0, count: 12)
         let span = max(1, last - first + 1)

@@ -223,7 +223,7 @@ extension CorrelationGraph {
 
         private mutating func isWarninglisted(_ node: NodeID) -> Bool {
             if let known = warninglisted[node] { return known }
-            let listed = graph.warninglistSection(node) != nil
+            let listed = graph.isWarninglisted(node)
             warninglisted[node] = listed
             return listed
         }

@@ -214,6 +214,13 @@ public final class CorrelationGraph {
         nodeIndex = index
     }
 
+    /// Whether the node's value is warninglisted (its section not looked up once known).
+    func isWarninglisted(_ node: NodeID) -> Bool {
+        let i = Int(node)
+        if i < warninglistVerdicts.count, warninglistVerdicts[i] != 0 { return warninglistVerdicts[i] != 1 }
+        return warninglistSection(node) != nil
+    }
+
     func warninglistSection(_ node: NodeID) -> String? {
         let i = Int(node)
         if i < warninglistVerdicts.count {
