@@ -98,7 +98,6 @@ extension CorrelationGraph {
         static let namedSkips = 20
         var truncated = false
         var work = 0
-        var warninglisted: [NodeID: Bool] = [:]
 
         init(graph: CorrelationGraph, query: NeighborQuery, buffers: SearchBuffers) {
             self.graph = graph
@@ -221,12 +220,8 @@ extension CorrelationGraph {
             foundCount += 1
         }
 
-        private mutating func isWarninglisted(_ node: NodeID) -> Bool {
-            if let known = warninglisted[node] { return known }
-            let listed = graph.isWarninglisted(node)
-            warninglisted[node] = listed
-            return listed
-        }
+        /// The graph keeps each node's verdict in an array: asked again, it is one read.
+        private func isWarninglisted(_ node: NodeID) -> Bool { graph.isWarninglisted(node) }
     }
 
     /// Memory a search works in, kept by the graph between queries: visit marks as bit sets
