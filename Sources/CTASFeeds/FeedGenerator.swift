@@ -99,6 +99,10 @@ public struct FeedGenerator {
     /// Counts of what has been generated: `events` and each injection kind.
     public private(set) var counts: [String: Int] = [:]
 
+    /// The event time of the last event made (the start, before the first). Event times only
+    /// move forward, so a feed that starts after it holds only later events.
+    public var clock: Timestamp { Timestamp(microseconds: clockMicros) }
+
     public init(options: Options) {
         self.options = options
         rng = SeededRandom(seed: options.seed)

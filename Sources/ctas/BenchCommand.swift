@@ -7,8 +7,8 @@ import Foundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), the console's frame time and CPU, IOC extraction, the correlation graph, the heatmap.",
-        subcommands: [IngestBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self, GeoIPBench.self, IntelBench.self, AnomaliesBench.self, TestbedBench.self],
+        abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), ingest as the store grows, the console's frame time and CPU, IOC extraction, the correlation graph, the heatmap.",
+        subcommands: [IngestBench.self, GrowthBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self, GeoIPBench.self, IntelBench.self, AnomaliesBench.self, TestbedBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -47,6 +47,58 @@ struct IngestBench: ParsableCommand {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let result = try IngestBenchmark.run(events: events, seed: seed, directory: dir, executable: executable,
                                              reference: !noReference)
+        if !keep { try? FileManager.default.removeItem(atPath: dir) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct GrowthBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "growth",
+        abstract: "Benchmark ingest as the store grows: several feeds, one after another, into one data directory.",
+        discussion: """
+            Generates --feeds feeds of --events events each and ingests them one after another into one data \
+            directory, each with the real `ctas ingest` in a child process. Prints each feed's events/s, peak RSS \
+            and the store's size after it, and the last feed's rate ÷ the first's. By default each feed's events \
+            follow the previous feed's in time, as a store grows in use; --overlapping gives every feed the same \
+            hours (a backfill), the worst case for the time-ordered indexes. A line per feed goes to stderr as it \
+            ends.
+            """)
+
+    @Option(help: "Feeds to ingest one after another.")
+    var feeds: Int = 10
+
+    @Option(help: "Events per feed.")
+    var events: Int = 1_000_000
+
+    @Option(help: "Generator seed of the first feed (the next ones add 1, 2, …).")
+    var seed: UInt64 = 101
+
+    @Flag(help: "Give every feed the same hours instead of consecutive ones.")
+    var overlapping = false
+
+    @Option(help: "Scratch directory (removed first; default: a temporary directory).")
+    var directory: String?
+
+    @Flag(help: "Keep the scratch directory (and the grown store) afterwards.")
+    var keep = false
+
+    func validate() throws {
+        guard (1...1_000).contains(feeds) else { throw ValidationError("--feeds must be 1…1000") }
+        guard events > 0 else { throw ValidationError("--events must be positive") }
+    }
+
+    func run() throws {
+        let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-growth-\(getpid())"
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let result = try GrowthBenchmark.run(feeds: feeds, eventsPerFeed: events, seed: seed,
+                                             timing: overlapping ? .overlapping : .consecutive, directory: dir,
+                                             executable: executable) { step in
+            FileHandle.standardError.write(Data(("feed \(step.feed): \(Int(step.eventsPerSecond)) events/s, "
+                + "peak RSS \(step.peakResidentBytes >> 20) MB, store \(step.storeBytes >> 20) MB\n").utf8))
+        }
         if !keep { try? FileManager.default.removeItem(atPath: dir) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
