@@ -33,6 +33,9 @@ public enum GrowthBenchmark {
         public var lastEventTime: String
         /// As the child measured it (accepted ÷ its own seconds).
         public var eventsPerSecond: Double
+        /// The write stage's busy seconds (the store's share: near the ingest's whole time
+        /// when the writer is what limits it).
+        public var writeBusySeconds: Double
         public var peakResidentBytes: Int
         /// The warm tier's files (database and write-ahead log) after this feed.
         public var storeBytes: Int64
@@ -88,6 +91,7 @@ public enum GrowthBenchmark {
             let step = Step(feed: feed, storedBefore: stored, accepted: summary.accepted, duplicates: summary.duplicates,
                             rejected: summary.rejected, firstEventTime: (first ?? start).rfc3339, lastEventTime: last.rfc3339,
                             eventsPerSecond: summary.seconds > 0 ? (Double(summary.accepted) / summary.seconds).rounded() : 0,
+                            writeBusySeconds: BenchFixture.round3(summary.stages["write"]?.busySeconds ?? 0),
                             peakResidentBytes: summary.peakResidentBytes, storeBytes: storeBytes(fixture.warmDatabase))
             steps.append(step)
             progress(step)

@@ -20,6 +20,8 @@ import Testing
         #expect(steps.map { $0["storedBefore"] as? Int } == [0, 1500, 3000])
         let sizes = steps.compactMap { $0["storeBytes"] as? Int }
         #expect(sizes.count == 3 && sizes[0] > 0 && sizes[0] < sizes[1] && sizes[1] < sizes[2], "\(sizes)")
+        let busy = steps.compactMap { $0["writeBusySeconds"] as? Double }
+        #expect(busy.count == 3 && busy.allSatisfy { $0 > 0 }, "\(busy)")
         let rates = steps.compactMap { $0["eventsPerSecond"] as? Double }
         #expect(rates.count == 3 && rates.allSatisfy { $0 > 0 })
         let ratio = try #require(result["lastToFirst"] as? Double)
