@@ -10,6 +10,19 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks, printing JSON: end-to-end ingest (the default), ingest as the store grows, the console's frame time and CPU, IOC extraction, the correlation graph, the heatmap.",
         subcommands: [IngestBench.self, GrowthBench.self, ConsoleBench.self, IocBench.self, GraphBench.self, HeatmapBench.self, SchemaBench.self, FormatsBench.self, GeoIPBench.self, IntelBench.self, AnomaliesBench.self, TestbedBench.self],
         defaultSubcommand: IngestBench.self)
+
+    /// The running `ctas` binary: the benchmarks start it as their child process.
+    static var runningExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// Prints a benchmark's result as indented JSON with sorted keys (`escapingSlashes`: `/`
+    /// written as `\/`, as the older benchmarks print it).
+    static func printResult<Result: Encodable>(_ result: Result, escapingSlashes: Bool = false) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = escapingSlashes ? [.prettyPrinted, .sortedKeys] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
 }
 
 struct IngestBench: ParsableCommand {
@@ -44,13 +57,11 @@ struct IngestBench: ParsableCommand {
 
     func run() throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-\(getpid())"
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = BenchCommand.runningExecutable
         let result = try IngestBenchmark.run(events: events, seed: seed, directory: dir, executable: executable,
                                              reference: !noReference)
         if !keep { try? FileManager.default.removeItem(atPath: dir) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result, escapingSlashes: true)
     }
 }
 
@@ -92,7 +103,7 @@ struct GrowthBench: ParsableCommand {
 
     func run() throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-growth-\(getpid())"
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = BenchCommand.runningExecutable
         let result = try GrowthBenchmark.run(feeds: feeds, eventsPerFeed: events, seed: seed,
                                              timing: overlapping ? .overlapping : .consecutive, directory: dir,
                                              executable: executable) { step in
@@ -100,9 +111,7 @@ struct GrowthBench: ParsableCommand {
                 + "peak RSS \(step.peakResidentBytes >> 20) MB, store \(step.storeBytes >> 20) MB\n").utf8))
         }
         if !keep { try? FileManager.default.removeItem(atPath: dir) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result, escapingSlashes: true)
     }
 }
 
@@ -132,7 +141,7 @@ struct ConsoleBench: AsyncParsableCommand {
 
     func run() async throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-console-bench-\(getpid())"
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = BenchCommand.runningExecutable
         let environment = ProcessInfo.processInfo.environment
         let mask = LandMask.findBundled(environment: environment, executable: executable).flatMap { try? LandMask(path: $0) }
         let atlas = WorldAtlas.findBundled(environment: environment, executable: executable).flatMap { try? WorldAtlas(path: $0) }
@@ -142,9 +151,7 @@ struct ConsoleBench: AsyncParsableCommand {
         let result = try await ConsoleBenchmark.run(directory: dir, seconds: seconds, frames: frames, landMask: mask, atlas: atlas,
                                                     demoEnvironment: demoEnvironment, executable: executable)
         try? FileManager.default.removeItem(atPath: dir)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result, escapingSlashes: true)
     }
 }
 
@@ -177,9 +184,7 @@ struct IocBench: ParsableCommand {
         let name = files.isEmpty ? "synthetic report text" : "\(files.count) files"
         if corpus.isEmpty { corpus = ExtractionBenchmark.syntheticReport(bytes: 1 << 20) }
         let result = ExtractionBenchmark.run(corpus: corpus, name: name, targetBytes: megabytes << 20)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result, escapingSlashes: true)
     }
 }
 
@@ -221,13 +226,11 @@ struct GraphBench: ParsableCommand {
 
     func run() throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-graph-bench-\(getpid())"
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = BenchCommand.runningExecutable
         let result = try GraphBenchmark.run(events: events, seed: seed, directory: dir, executable: executable, repeats: repeats,
                                             reference: !noReference, reuse: reuse)
         if !keep && !reuse { try? FileManager.default.removeItem(atPath: dir) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result, escapingSlashes: true)
     }
 }
 
@@ -267,7 +270,7 @@ struct HeatmapBench: ParsableCommand {
 
     func run() throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-heatmap-bench-\(getpid())"
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = BenchCommand.runningExecutable
         let mask = LandMask.findBundled(environment: ProcessInfo.processInfo.environment, executable: executable)
             .flatMap { try? LandMask(path: $0) }
         let atlas = WorldAtlas.findBundled(environment: ProcessInfo.processInfo.environment, executable: executable)
@@ -275,9 +278,7 @@ struct HeatmapBench: ParsableCommand {
         let result = try HeatmapBenchmark.run(events: events, seed: seed, directory: dir, executable: executable, repeats: repeats,
                                               reuse: reuse, landMask: mask, atlas: atlas)
         if !keep && !reuse { try? FileManager.default.removeItem(atPath: dir) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result, escapingSlashes: true)
     }
 }
 
@@ -300,9 +301,7 @@ struct SchemaBench: ParsableCommand {
         var info = stat()
         guard stat(path, &info) == 0 else { throw RuntimeError("\(path): \(String(cString: strerror(errno)))") }
         let result = try SchemaBenchmark.run(path: path, repeats: repeats)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result)
     }
 }
 
@@ -350,13 +349,11 @@ struct FormatsBench: ParsableCommand {
 
     func run() throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-formats-\(getpid())"
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = BenchCommand.runningExecutable
         let result = try FormatsBenchmark.run(records: records, seed: seed, directory: dir, executable: executable, lnavRecords: lnavRecords,
                                                 formats: try selectedFormats())
         try? FileManager.default.removeItem(atPath: dir)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result)
     }
 }
 
@@ -393,9 +390,7 @@ struct GeoIPBench: ParsableCommand {
         let dir = NSTemporaryDirectory() + "ctas-bench-geoip-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try GeoIPBenchmark.run(database: database, count: addresses, seed: seed, python: interpreter, directory: dir)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result)
     }
 }
 
@@ -452,7 +447,7 @@ struct TestbedBench: ParsableCommand {
         }
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-testbed-\(getpid())"
         defer { if directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = BenchCommand.runningExecutable
         var path = feed
         if path == nil {
             path = try TestbedBenchmark.generateFeed(events: events, seed: seed, directory: dir + "-feed")
@@ -461,9 +456,7 @@ struct TestbedBench: ParsableCommand {
         guard let path else { return }
         let result = try TestbedBenchmark.run(feed: path, directory: dir, executable: executable, python: interpreter, script: script,
                                               resolution: resolution, differencesPath: differences)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result)
         if !result.answersMatch { throw ExitCode(1) }
     }
 }
@@ -501,12 +494,10 @@ struct IntelBench: ParsableCommand {
 
     func run() throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-intel-\(getpid())"
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = BenchCommand.runningExecutable
         let result = try IntelBenchmark.run(attributes: attributes, events: events, feedValues: feedValues, rounds: rounds, seed: seed, directory: dir, executable: executable)
         if !keep { try? FileManager.default.removeItem(atPath: dir) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result)
     }
 }
 
@@ -533,11 +524,9 @@ struct AnomaliesBench: ParsableCommand {
 
     func run() throws {
         let dir = directory ?? NSTemporaryDirectory() + "ctas-bench-anomalies-\(getpid())"
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = BenchCommand.runningExecutable
         let result = try AnomalyBenchmark.run(entities: entities, days: days, seed: seed, directory: dir, executable: executable)
         try? FileManager.default.removeItem(atPath: dir)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        try BenchCommand.printResult(result)
     }
 }
