@@ -1,6 +1,7 @@
 import CTASCore
 import CTASEngine
 import CTASFeeds
+import CTASStore
 import Foundation
 
 /// `ctas bench growth`: whether ingest keeps its pace as the store grows. Ingests `feeds`
@@ -37,7 +38,7 @@ public enum GrowthBenchmark {
         /// when the writer is what limits it).
         public var writeBusySeconds: Double
         public var peakResidentBytes: Int
-        /// The warm tier's files (database and write-ahead log) after this feed.
+        /// The warm tier's size after this feed (see `storeBytes`).
         public var storeBytes: Int64
     }
 
@@ -100,10 +101,12 @@ public enum GrowthBenchmark {
                       cores: ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// The database file and its write-ahead log, in bytes.
+    /// The store's size as SQLite counts it (pages × page size, what the write-ahead log holds
+    /// included). The files' sizes are not it: the log file keeps its high-water size after a
+    /// checkpoint, so the database file and the log together can shrink as the store grows.
     static func storeBytes(_ database: String) -> Int64 {
-        ["", "-wal"].reduce(Int64(0)) { total, suffix in
-            total + ((try? FileManager.default.attributesOfItem(atPath: database + suffix)[.size] as? Int64) ?? 0)
-        }
+        guard let db = try? SQLiteDatabase(path: database, readOnly: true),
+              let pages = try? db.scalar("PRAGMA page_count"), let size = try? db.scalar("PRAGMA page_size") else { return 0 }
+        return pages.multipliedReportingOverflow(by: size).overflow ? .max : pages * size
     }
 }
