@@ -146,6 +146,15 @@ final class MetricsHub: Sendable {
         }
     }
 
+    /// Adds work a stage did between its batches (the writer's key merge steps) to its busy
+    /// time, not to its per-batch latency.
+    func busy(_ name: StageName, nanos: UInt64) {
+        state.withLock { s in
+            let i = StageName.allCases.firstIndex(of: name) ?? 0
+            s.stages[i].busyNanos += nanos
+        }
+    }
+
     func source(_ index: Int, _ update: (inout SourceStatus) -> Void) {
         state.withLock { s in
             guard s.sources.indices.contains(index) else { return }

@@ -30,6 +30,8 @@ actor StoreStage {
     private let warmRetention: Duration
     private var ledgers: [SourceLedger]
     private var lastPurgeNanos: UInt64 = 0
+    /// An idle moment's merge step failed since the last commit (see `upkeep`).
+    private var idleMergeFailed = false
     /// Stored graph event rows read per step of the load between commits.
     private let graphLoadStep: Int
     /// Time spent loading the graph so far (its steps, not the commits between them).
@@ -53,6 +55,8 @@ actor StoreStage {
     /// most this long. Each look wakes the stage's thread; at 25 ms the lingering was a
     /// sixth of the demo's wake-ups.
     static let lingerStepNanos: UInt64 = 100_000_000
+    /// Keys of one level an idle moment's merge slice moves (see `upkeep`).
+    static let idleMergeKeys = 4_096
 
     /// How long a group of `count` events waits for more before it looks again (nil: commit
     /// now). Only a trickle lingers: after a full group (`lastGroup` events), a small one is
@@ -113,6 +117,17 @@ actor StoreStage {
                     if !input.isClosed { await Task.yield() }
                     continue
                 }
+            } else if warm.logCheckpointDue || (warm.keyMergeWaiting && !idleMergeFailed), !input.isClosed {
+                // The log's checkpoint and the key merge take the writer's idle moments, the
+                // merge a small slice of one level at a time, so a batch that arrives meanwhile
+                // waits for one piece at most.
+                if let ready = input.poll() {
+                    first = ready
+                } else {
+                    upkeep()
+                    await Task.yield()
+                    continue
+                }
             } else {
                 guard let next = await input.receive() else { break }
                 first = next
@@ -136,6 +151,11 @@ actor StoreStage {
                 let committed = try commit(group)
                 lastGroupEvents = count
                 _ = await output.send(committed)
+                // A merge falling behind steps after every commit, once the commit is reported
+                // and handed on (its events were durable before the step); otherwise it waits
+                // for the writer's idle moments (above).
+                if warm.keyMergeBehind { mergeKeys() }
+                idleMergeFailed = false
             } catch {
                 hub.fail(error.message)
                 control.apply(.stop)
@@ -145,6 +165,34 @@ actor StoreStage {
         // A merge under way leaves the stored filter a generation behind; stored now, the next
         // start reads it instead of rebuilding it. (Failing, it is rebuilt then: nothing lost.)
         try? warm.saveKeyFilter()
+    }
+
+    /// A step of the key merge (`levels` of its levels), its time counted as the write
+    /// stage's.
+    private func mergeKeys(levels: Int = .max, keys: Int = .max) {
+        let started = MonotonicClock.nanoseconds()
+        warm.continueKeyMerge(levels: levels, keys: keys)
+        hub.busy(.write, nanos: MonotonicClock.nanoseconds() - started)
+    }
+
+    /// One piece of the writer's upkeep while nothing waits to be committed: the log's
+    /// checkpoint when due, else a slice of the key merge small enough that a batch arriving
+    /// meanwhile is not held long (4,096 keys of one level: at most some 25 ms at a million
+    /// stored events, where a slice of every level took up to 80 ms).
+    private func upkeep() {
+        if warm.logCheckpointDue {
+            let started = MonotonicClock.nanoseconds()
+            // A failed checkpoint loses nothing (the log keeps every commit); a commit past
+            // the forced length tries again.
+            _ = try? warm.checkpointLogIfDue()
+            hub.busy(.write, nanos: MonotonicClock.nanoseconds() - started)
+        } else {
+            // A step that fails (a full disk) is not tried again before the next commit: the
+            // idle writer would otherwise spin on it.
+            let failures = warm.mergeFailures
+            mergeKeys(levels: 1, keys: Self.idleMergeKeys)
+            idleMergeFailed = warm.mergeFailures > failures
+        }
     }
 
     /// Reads the stored graph's nodes before the first commit (all a commit needs); its event
@@ -342,7 +390,7 @@ actor StoreStage {
         let mark = graph.mark()
         let result: WarmTier.CommitResult
         do throws(StoreError) {
-            result = try warm.commit(parts, deadLetterSize: deadLetters.size,
+            result = try warm.commit(parts, deadLetterSize: deadLetters.size, thenMergingKeys: false,
                                      alsoWrite: { (inserted) throws(StoreError) in
                                          try graph.write(graphEntries(group, inserted: inserted))
                                          try intel.logSightings(sightingRows(group, inserted: inserted))

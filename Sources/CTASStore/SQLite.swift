@@ -46,6 +46,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 public final class SQLiteDatabase {
     let handle: OpaquePointer
     public let path: String
+    /// The write-ahead log's length as commits report it, once `takeOverCheckpoints` ran.
+    var logWatch: WriteAheadLogWatch?
 
     /// Done once, before the first connection initializes SQLite: CTAS never asks SQLite for
     /// its memory statistics, and keeping them took a process-wide lock around every one of

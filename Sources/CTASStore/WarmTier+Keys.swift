@@ -86,14 +86,28 @@ extension WarmTier {
 
     /// Advances the key merge after a commit: starts one when enough recent keys have
     /// gathered (see `mergeThreshold`), and moves one slice of each level (ids, flows,
-    /// cells) per call until it is through (see `KeyMerge`). Returns how many ids moved.
+    /// cells) per call until it is through (see `KeyMerge`); `levels` moves slices of that
+    /// many levels only, the next ones not yet through, and `keys` makes the slices smaller
+    /// than the merge's own. Returns how many ids moved.
     @discardableResult
-    public func mergeKeysIfDue() throws(StoreError) -> Int {
+    public func mergeKeysIfDue(levels: Int = .max, keys: Int = .max) throws(StoreError) -> Int {
         if keyMerge == nil {
             guard recentKeys >= Self.mergeThreshold(merged: mergedKeys) else { return 0 }
             keyMerge = KeyMerge(perSlice: Self.keysPerMergeStep(merged: mergedKeys, recent: recentKeys))
         }
-        return try mergeStep()
+        return try mergeStep(levels: levels, keys: keys)
+    }
+
+    /// Whether a key merge is under way or due: `continueKeyMerge` has work.
+    public var keyMergeWaiting: Bool {
+        keyMerge != nil || recentKeys >= Self.mergeThreshold(merged: mergedKeys)
+    }
+
+    /// Whether the recent level has grown half again past the merge threshold: a merge left
+    /// for idle moments is falling behind the commits, and should take its step after every
+    /// commit whether or not events wait (a writer that is never idle merges from here).
+    public var keyMergeBehind: Bool {
+        recentKeys >= Self.mergeThreshold(merged: mergedKeys) * 3 / 2
     }
 
     /// Moves every recent key into the merged tables now (finishing a merge under way), in
@@ -130,14 +144,16 @@ extension WarmTier {
 
     /// One step of the merge under way: a slice of each level not yet through, one
     /// transaction each. The last step stores the filter (or rebuilds it, past its capacity).
-    private func mergeStep() throws(StoreError) -> Int {
+    private func mergeStep(levels: Int = .max, keys: Int = .max) throws(StoreError) -> Int {
         guard var merge = keyMerge else { return 0 }
         try refreshKeyFilter()
         var movedIDs = 0
-        for (index, level) in KeyMerge.Level.all.enumerated() where !merge.finished[index] {
+        var moving = max(1, levels)
+        for (index, level) in KeyMerge.Level.all.enumerated() where !merge.finished[index] && moving > 0 {
+            moving -= 1
             let isIDs = index == 0
             let step = try database.transaction { () throws(StoreError) -> (moved: Int, cursor: [KeyMerge.KeyValue]?, through: Bool) in
-                let step = try moveSlice(level, after: merge.cursors[index], perSlice: merge.perSlice) { (range, bind) throws(StoreError) in
+                let step = try moveSlice(level, after: merge.cursors[index], perSlice: min(merge.perSlice, Int64(max(1, keys)))) { (range, bind) throws(StoreError) in
                     guard isIDs else { return }
                     // Into the filter before the ids move: it never misses a merged id.
                     let ids = try mergeStatement("SELECT id FROM recent_ids WHERE \(range)")

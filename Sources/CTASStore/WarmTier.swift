@@ -62,12 +62,8 @@ public final class WarmTier {
         try database.execute("PRAGMA synchronous=\(sync == .full ? "FULL" : "NORMAL")")
         // Migrations sort and copy whole tables: their sorts spill to temporary files, so a
         // large store's one-time rebuild does not hold it all in memory.
-        // The commit that passes the checkpoint threshold copies the log back into the file
-        // itself. 1,024 pages (16 MiB) rather than 4,096: paced at 50k events/s, write p99
-        // 78–106 ms against 117–156 ms and read→durable p99 143–180 ms against 181–231 ms;
-        // ingest of 1M into an empty and a 12M-event store as fast (same runs). 256 pages was
-        // slower again.
-        try database.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=\(Self.checkpointPages)")
+        try database.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-16000")
+        database.takeOverCheckpoints(forcedPages: Self.forcedCheckpointPages)
         let migrated = try Self.migrate(database, sourceNameLimit: sourceNameLimit)
         (storedEvents, countedAtOpen) = try Self.eventCount(database)
         if migrated {
@@ -100,8 +96,24 @@ public final class WarmTier {
         try readKeyCounts()
     }
 
-    /// WAL pages that make the committing writer checkpoint (SQLite's `wal_autocheckpoint`).
-    static let checkpointPages = 1_024
+    /// WAL pages from which the writer checkpoints when it is idle (`checkpointLogIfDue`).
+    /// 1,024 pages (16 MiB) rather than 4,096 when the committing writer checkpointed: paced
+    /// at 50k events/s, write p99 78–106 ms against 117–156 ms; 256 pages was slower again.
+    public static let checkpointPages = 1_024
+    /// WAL pages from which a commit checkpoints the log itself, whether or not the writer is
+    /// ever idle (an ingest at full speed): ingest of 1M into an empty and a 12M-event store
+    /// ran as fast at 4,096 as at 1,024 (same runs); only a commit's latency grew.
+    static let forcedCheckpointPages = 4_096
+
+    /// Whether the log has grown past `checkpointPages` since the last checkpoint.
+    public var logCheckpointDue: Bool { database.checkpointDue(pages: Self.checkpointPages) }
+
+    /// Checkpoints the log when it has grown past `checkpointPages`: for an idle moment of
+    /// the writer, so no commit waits for it. Returns whether one ran.
+    @discardableResult
+    public func checkpointLogIfDue() throws(StoreError) -> Bool {
+        try database.checkpointIfDue(pages: Self.checkpointPages)
+    }
 
     /// The `meta` key of the stored event count.
     static let countKey = "events"
@@ -253,9 +265,10 @@ public final class WarmTier {
     }
 
     /// Stores `events`, the source checkpoints and the dead-letter length in one transaction.
-    public func commit(_ events: [Event], deadLetterSize: Int64?, ingestedAt: Timestamp = .now(),
+    public func commit(_ events: [Event], deadLetterSize: Int64?, ingestedAt: Timestamp = .now(), thenMergingKeys: Bool = true,
                        checkpoints: (_ inserted: [Bool]) -> [Checkpoint] = { _ in [] }) throws(StoreError) -> CommitResult {
-        try commit([Part(events: events)], deadLetterSize: deadLetterSize, ingestedAt: ingestedAt, checkpoints: checkpoints)
+        try commit([Part(events: events)], deadLetterSize: deadLetterSize, ingestedAt: ingestedAt, thenMergingKeys: thenMergingKeys,
+                   checkpoints: checkpoints)
     }
 
     /// Stores several parts, the source checkpoints and the dead-letter length in one
@@ -266,9 +279,11 @@ public final class WarmTier {
     /// new: other tiers in this database (the graph) commit atomically with the events.
     ///
     /// When enough recent keys have gathered, they are merged after the commit, in
-    /// transactions of their own (`mergeKeysIfDue`); a merge that fails does not fail the
-    /// commit, which is already durable.
+    /// transactions of their own (`continueKeyMerge`); a merge that fails does not fail the
+    /// commit, which is already durable. `thenMergingKeys: false` leaves that step to the
+    /// caller, which reports the commit durable first and then calls `continueKeyMerge()`.
     public func commit(_ parts: [Part], deadLetterSize: Int64?, ingestedAt: Timestamp = .now(),
+                       thenMergingKeys: Bool = true,
                        alsoWrite: (_ inserted: [Bool]) throws(StoreError) -> Void = { _ in },
                        checkpoints: (_ inserted: [Bool]) -> [Checkpoint] = { _ in [] }) throws(StoreError) -> CommitResult {
         var newest = newestEventTime
@@ -284,15 +299,23 @@ public final class WarmTier {
         newestEventTime = newest
         storedEvents += result.insertedCount
         recentKeys += result.insertedCount
+        if thenMergingKeys { continueKeyMerge() }
+        return result
+    }
+
+    /// The key merge's step due after a commit (`mergeKeysIfDue`), its failure counted in
+    /// `mergeFailures` rather than thrown: the commit before it is stored and its keys are
+    /// found in the recent level, so a failed merge (a full disk, say) loses nothing and the
+    /// next call tries again.
+    ///
+    /// `levels` and `keys` make the step smaller than the merge's own (a slice of every
+    /// level is tens of milliseconds at a million stored events).
+    public func continueKeyMerge(levels: Int = .max, keys: Int = .max) {
         do throws(StoreError) {
-            try mergeKeysIfDue()
+            try mergeKeysIfDue(levels: levels, keys: keys)
         } catch {
-            // The batch is stored and its keys are found in the recent level: a failed merge
-            // (a full disk, say) must not report the commit as failed. The next commit tries
-            // again; the failures are counted.
             mergeFailures += 1
         }
-        return result
     }
 
     /// The transaction of `commit`.

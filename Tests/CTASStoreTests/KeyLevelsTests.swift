@@ -100,6 +100,44 @@ private func rows(_ db: SQLiteDatabase, _ table: String) throws -> Int64 {
         #expect(try warm.commit([events[7], events[65_535]], deadLetterSize: nil).insertedCount == 0)
     }
 
+    /// A writer that leaves the merge to its idle moments: a commit that does not merge,
+    /// smaller steps of one level, and the recent level's growth past half again the
+    /// threshold telling the writer the merge is behind.
+    @Test func aMergeLeftToTheWriterGoesInSmallerStepsAndSaysWhenItIsBehind() throws {
+        let dir = scratchDirectory()
+        let warm = try WarmTier(path: dir + "/warm.sqlite")
+        _ = try warm.commit((0..<65_535).map { flowEvent($0) }, deadLetterSize: nil, thenMergingKeys: false)
+        #expect(!warm.keyMergeWaiting && !warm.keyMergeBehind, "one short of the threshold")
+        _ = try warm.commit([flowEvent(65_535)], deadLetterSize: nil, thenMergingKeys: false)
+        #expect(warm.recentKeys == 65_536 && warm.mergedKeys == 0, "the commit did not merge")
+        #expect(warm.keyMergeWaiting && !warm.keyMergeBehind)
+        warm.continueKeyMerge(levels: 1, keys: 1_000)
+        #expect(warm.mergedKeys == 1_000 && warm.recentKeys == 64_536)
+        #expect(try rows(warm.database, "event_flows") == 0 && rows(warm.database, "event_cells") == 0, "the ids level only")
+        warm.continueKeyMerge(levels: 1, keys: 1_000)
+        #expect(warm.mergedKeys == 2_000)
+        // A whole step: a slice of the merge's own size (16 Ki) of every level.
+        warm.continueKeyMerge()
+        #expect(warm.mergedKeys == 2_000 + 16_384)
+        #expect(try rows(warm.database, "event_flows") == 16_384 && rows(warm.database, "event_cells") > 0)
+        // Repeats are refused wherever the pieces left them.
+        #expect(try warm.commit([flowEvent(500), flowEvent(9_000), flowEvent(60_000)], deadLetterSize: nil, thenMergingKeys: false)
+                    .insertedCount == 0)
+        // The recent level past 1.5 × the threshold: behind.
+        _ = try warm.commit((100_000..<166_000).map { flowEvent($0) }, deadLetterSize: nil, thenMergingKeys: false)
+        #expect(warm.recentKeys == 65_536 - 18_384 + 66_000 && warm.keyMergeBehind)
+        var pieces = 0
+        while warm.keyMergeWaiting && pieces < 1_000 {
+            warm.continueKeyMerge(levels: 1, keys: 4_096)
+            pieces += 1
+        }
+        #expect(!warm.keyMergeWaiting && !warm.keyMergeBehind && warm.mergeFailures == 0)
+        #expect(warm.recentKeys < WarmTier.mergeThreshold(merged: warm.mergedKeys) && warm.recentKeys + warm.mergedKeys == 131_536)
+        #expect(try rows(warm.database, "recent_ids") == Int64(warm.recentKeys) && rows(warm.database, "event_ids") == Int64(warm.mergedKeys))
+        #expect(try rows(warm.database, "recent_flows") + rows(warm.database, "event_flows") == 131_536)
+        #expect(try warm.commit([flowEvent(3), flowEvent(120_000)], deadLetterSize: nil).insertedCount == 0)
+    }
+
     /// A merge moves a slice per commit; keys stored meanwhile are found and refused as
     /// repeats wherever they are, and those behind the merge's cursor wait for the next one.
     @Test func keysStoredDuringAMergeAreFoundAndMergedLater() throws {

@@ -1,0 +1,36 @@
+import CTASCore
+import CTASStore
+import CTASTestSupport
+import Foundation
+import Testing
+@testable import CTASEngine
+
+/// The writer's upkeep (the key merge, the log's checkpoint) takes its idle moments: a store
+/// whose merge is due is merged while a run is paused and nothing comes to be committed.
+@Suite struct WriterUpkeepTests {
+    @Test func aPausedRunMergesTheKeysWhileTheWriterIsIdle() async throws {
+        let dir = scratch()
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        let (stored, _) = try await writeFeed(dir, events: 65_536, seed: 41, name: "stored.ndjson")
+        let events = try FeedDecoderHelper.events(stored)
+        try await onOwnThread {
+            let warm = try WarmTier(path: dir + "/data/warm.sqlite")
+            _ = try warm.commit(events, deadLetterSize: nil, thenMergingKeys: false)
+            #expect(warm.recentKeys == 65_536 && warm.mergedKeys == 0 && warm.keyMergeWaiting)
+        }
+        let (feed, _) = try await writeFeed(dir, events: 500, seed: 42)
+        var c = config([.file(feed)], dir)
+        c.startPaused = true
+        let engine = try Engine(c)
+        engine.start()
+        let reader = try SQLiteDatabase(path: dir + "/data/warm.sqlite", readOnly: true)
+        func merged() -> Int64? { try? reader.scalar("SELECT value FROM meta WHERE key = 'merged_keys'") }
+        #expect(await waitFor { merged() == 65_536 }, "merged \(merged() ?? -1) of 65,536 while paused")
+        #expect(engine.snapshot.totals.accepted == 0, "no commit came meanwhile")
+        #expect(try reader.scalar("SELECT count(*) FROM recent_ids") == 0)
+        await engine.send(.resume)
+        let summary = await engine.waitUntilFinished()
+        #expect(summary.accepted + summary.duplicates == 500 && summary.failure == nil)
+        #expect(try reader.scalar("SELECT count(*) FROM events") == Int64(65_536 + summary.accepted))
+    }
+}
