@@ -11,9 +11,9 @@ import CTASCore
 /// - `recent_ids` / `recent_flows` take the keys of events stored since the last merge. They
 ///   stay small, so a commit dirties few pages.
 /// - `event_ids` / `event_flows` hold every older key. A merge moves the recent keys into
-///   them in key order, a slice of each level after each commit (`KeyMerge`), touching each
-///   leaf page once; a key leaves the recent table in the transaction that adds it to the
-///   merged one.
+///   them in key order, a slice of each level after each commit or a smaller piece when the
+///   writer is idle (`KeyMerge`), touching each leaf page once; a key leaves the recent table
+///   in the transaction that adds it to the merged one.
 ///
 /// Uniqueness by id holds across both levels: the writer asks `KeyFilter` and, on a "maybe",
 /// probes `event_ids`, then inserts into `recent_ids` (its primary key refuses an id already
