@@ -71,7 +71,12 @@ public final class SQLiteDatabase {
         sqlite3_extended_result_codes(db, 1)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        // A connection closed with statements still open lives on until they are finalized:
+        // its hook must not outlive the watch it points to.
+        if logWatch != nil { sqlite3_wal_hook(handle, nil, nil) }
+        sqlite3_close_v2(handle)
+    }
 
     /// Runs one or more statements that return no rows.
     public func execute(_ sql: String) throws(StoreError) {
