@@ -624,6 +624,7 @@ public final class Engine: Sendable {
         snap.storedEvents = state.storedEvents
         snap.failure = state.failure
         snap.finished = state.finished
+        snap.upkeep = state.upkeep
         var summaries = percentiles.withLock { $0.refreshed(now: now, finished: state.finished) }
         snap.endToEnd = summaries.summary(.endToEnd, state.endToEnd)
         snap.lag = hub.lag(now: now)
@@ -756,6 +757,7 @@ public final class Engine: Sendable {
                                               busySeconds: ($0.busySeconds * 1000).rounded() / 1000))
             }),
             endToEndP50Micros: snap.endToEnd.p50, endToEndP99Micros: snap.endToEnd.p99, failure: snap.failure,
-            geolocation: snap.geolocation, intelSightings: snap.intelSightings, anomalies: snap.anomalies)
+            geolocation: snap.geolocation, intelSightings: snap.intelSightings, anomalies: snap.anomalies,
+            writerUpkeep: snap.upkeep)
     }
 }

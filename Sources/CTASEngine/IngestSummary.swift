@@ -69,6 +69,8 @@ public struct IngestSummary: Codable, Sendable, Equatable {
     public var intelSightings: Int?
     /// Behaviour anomalies found live (absent with `--no-anomalies`).
     public var anomalies: AnomalyStatus?
+    /// What the writer did between commits: idle checkpoints, key-merge steps, failed steps.
+    public var writerUpkeep: WriterUpkeep?
 
     /// The summary as pretty JSON with sorted keys.
     public func json() -> String {

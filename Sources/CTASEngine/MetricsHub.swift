@@ -51,6 +51,7 @@ final class MetricsHub: Sendable {
         var warmWrite = makeLatencyHistogram()
         var replayEventTime: Timestamp?
         var storedEvents = 0
+        var upkeep = WriterUpkeep()
         var graph = GraphStatus()
         var failure: String?
         var finished = false
@@ -153,6 +154,11 @@ final class MetricsHub: Sendable {
             let i = StageName.allCases.firstIndex(of: name) ?? 0
             s.stages[i].busyNanos += nanos
         }
+    }
+
+    /// Updates the writer's upkeep counts.
+    func upkeep(_ update: (inout WriterUpkeep) -> Void) {
+        state.withLock { update(&$0.upkeep) }
     }
 
     func source(_ index: Int, _ update: (inout SourceStatus) -> Void) {

@@ -52,6 +52,8 @@ public struct Snapshot: Sendable {
     public var failure: String?
     /// True once every source has ended and everything read is committed.
     public var finished = false
+    /// The writer's work between commits.
+    public var upkeep = WriterUpkeep()
 
     public init() {}
 
@@ -293,6 +295,18 @@ public struct AnomalyStatus: Codable, Sendable, Equatable {
     public var savedMonitorNote: String?
 
     public static let recentCapacity = 1000
+
+    public init() {}
+}
+
+/// What the writer did between commits (`StoreStage.upkeep`): checkpoints of the write-ahead
+/// log it took while idle, steps of the key merge, and steps that failed. A failed step loses
+/// nothing (the keys stay in the recent level and are found there), but a store whose merges
+/// keep failing (a full disk) commits ever more slowly: the count says so.
+public struct WriterUpkeep: Sendable, Equatable, Codable {
+    public var idleCheckpoints = 0
+    public var mergeSteps = 0
+    public var mergeFailures = 0
 
     public init() {}
 }

@@ -173,6 +173,11 @@ actor StoreStage {
         let started = MonotonicClock.nanoseconds()
         warm.continueKeyMerge(levels: levels, keys: keys)
         hub.busy(.write, nanos: MonotonicClock.nanoseconds() - started)
+        let failures = warm.mergeFailures
+        hub.upkeep {
+            $0.mergeSteps += 1
+            $0.mergeFailures = failures
+        }
     }
 
     /// One piece of the writer's upkeep while nothing waits to be committed: the log's
@@ -184,8 +189,9 @@ actor StoreStage {
             let started = MonotonicClock.nanoseconds()
             // A failed checkpoint loses nothing (the log keeps every commit); a commit past
             // the forced length tries again.
-            _ = try? warm.checkpointLogIfDue()
+            let ran = (try? warm.checkpointLogIfDue()) ?? false
             hub.busy(.write, nanos: MonotonicClock.nanoseconds() - started)
+            if ran { hub.upkeep { $0.idleCheckpoints += 1 } }
         } else {
             // A step that fails (a full disk) is not tried again before the next commit: the
             // idle writer would otherwise spin on it.

@@ -18,6 +18,14 @@ import Testing
             _ = try warm.commit(events, deadLetterSize: nil, thenMergingKeys: false)
             #expect(warm.recentKeys == 65_536 && warm.mergedKeys == 0 && warm.keyMergeWaiting)
         }
+        // 2,000 pages left in the log by a connection that never checkpoints, held open so
+        // that closing it does not checkpoint them either: the engine's writer finds its log
+        // past the idle checkpoint's length at its first commit (a merge step's).
+        let filler = try SQLiteDatabase(path: dir + "/data/warm.sqlite")
+        try filler.execute("PRAGMA wal_autocheckpoint=0; CREATE TABLE filler(b BLOB)")
+        try filler.transaction { () throws(StoreError) in
+            for _ in 0..<2_000 { try filler.execute("INSERT INTO filler(b) VALUES (zeroblob(16000))") }
+        }
         let (feed, _) = try await writeFeed(dir, events: 500, seed: 42)
         var c = config([.file(feed)], dir)
         c.startPaused = true
@@ -27,10 +35,16 @@ import Testing
         func merged() -> Int64? { try? reader.scalar("SELECT value FROM meta WHERE key = 'merged_keys'") }
         #expect(await waitFor { merged() == 65_536 }, "merged \(merged() ?? -1) of 65,536 while paused")
         #expect(engine.snapshot.totals.accepted == 0, "no commit came meanwhile")
+        // The upkeep is counted: 16 pieces of 4,096 ids at least, and the log checkpointed.
+        #expect(await waitFor { engine.snapshot.upkeep.mergeSteps >= 16 && engine.snapshot.upkeep.idleCheckpoints >= 1 },
+                "\(engine.snapshot.upkeep)")
         #expect(try reader.scalar("SELECT count(*) FROM recent_ids") == 0)
         await engine.send(.resume)
         let summary = await engine.waitUntilFinished()
         #expect(summary.accepted + summary.duplicates == 500 && summary.failure == nil)
+        #expect((summary.writerUpkeep?.mergeSteps ?? 0) >= 16 && summary.writerUpkeep?.mergeFailures == 0)
+        #expect(summary.json().contains("\"idleCheckpoints\""))
+        _ = filler
         #expect(try reader.scalar("SELECT count(*) FROM events") == Int64(65_536 + summary.accepted))
     }
 }
