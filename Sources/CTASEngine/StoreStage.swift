@@ -168,9 +168,11 @@ actor StoreStage {
     }
 
     /// A step of the key merge (`levels` of its levels), its time counted as the write
-    /// stage's.
-    private func mergeKeys(levels: Int = .max, keys: Int = .max) {
+    /// stage's. Returns whether it failed.
+    @discardableResult
+    private func mergeKeys(levels: Int = .max, keys: Int = .max) -> Bool {
         let started = MonotonicClock.nanoseconds()
+        let before = warm.mergeFailures
         warm.continueKeyMerge(levels: levels, keys: keys)
         hub.busy(.write, nanos: MonotonicClock.nanoseconds() - started)
         let failures = warm.mergeFailures
@@ -178,6 +180,7 @@ actor StoreStage {
             $0.mergeSteps += 1
             $0.mergeFailures = failures
         }
+        return failures > before
     }
 
     /// One piece of the writer's upkeep while nothing waits to be committed: the log's
@@ -195,9 +198,7 @@ actor StoreStage {
         } else {
             // A step that fails (a full disk) is not tried again before the next commit: the
             // idle writer would otherwise spin on it.
-            let failures = warm.mergeFailures
-            mergeKeys(levels: 1, keys: Self.idleMergeKeys)
-            idleMergeFailed = warm.mergeFailures > failures
+            idleMergeFailed = mergeKeys(levels: 1, keys: Self.idleMergeKeys)
         }
     }
 

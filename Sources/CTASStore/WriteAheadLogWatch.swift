@@ -55,7 +55,7 @@ extension SQLiteDatabase {
     /// has grown to `pages` pages. Returns whether one ran.
     @discardableResult
     public func checkpointIfDue(pages: Int) throws(StoreError) -> Bool {
-        guard let watch = logWatch, Int(watch.frames) >= pages else { return false }
+        guard checkpointDue(pages: pages), let watch = logWatch else { return false }
         // Asked once per commit's report: a reader holding the log back is not retried in a loop.
         watch.frames = 0
         let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
