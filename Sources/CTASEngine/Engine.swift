@@ -469,8 +469,12 @@ public final class Engine: Sendable {
     /// engine is gone or finished, after a last snapshot).
     private static func publishAndPause(_ engine: Engine?) -> Duration? {
         guard let engine else { return nil }
+        // Read before publishing: a run that finishes while the snapshot is built is seen on
+        // the next turn, so the last snapshot published always says finished (a console opens
+        // a store's events, and shows DONE, only when one does).
+        let finished = engine.hub.state.withLock { $0.finished }
         engine.publish()
-        guard !(engine.hub.state.withLock { $0.finished }) else { return nil }
+        guard !finished else { return nil }
         // A paused replay has nothing new to say ten times a second.
         let interval = engine.configuration.publishInterval
         return engine.control.current.paused ? max(interval, .milliseconds(500)) : interval
