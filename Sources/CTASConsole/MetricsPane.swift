@@ -72,6 +72,9 @@ public enum MetricsPane {
             }
             line(text, tier.available ? .text : .muted)
         }
+        if let upkeep = Self.upkeep(s.upkeep, wide: wide), y < inner.maxY - 3 {
+            line(DisplayText.fit(upkeep, inner.width, ellipsis: g.ellipsis), s.upkeep.mergeFailures > 0 ? Style(.warning) : .muted)
+        }
         y += 1
 
         // Routing decisions: the most frequent reasons per tier.
@@ -120,6 +123,19 @@ public enum MetricsPane {
             b.write(label, x: inner.x, y: y, style: .muted, clip: inner)
             b.write(spark, x: inner.x + label.count, y: y, style: Style(.sparkline), clip: inner)
         }
+    }
+
+    /// The warm tier's upkeep between commits, once there was any: checkpoints taken while
+    /// idle and forced inside a commit, merge steps, and failed ones (a full disk), which
+    /// make every later commit slower.
+    static func upkeep(_ u: WriterUpkeep, wide: Bool) -> String? {
+        guard u.idleCheckpoints + u.forcedCheckpoints + u.mergeSteps + u.mergeFailures > 0 else { return nil }
+        let failed = u.mergeFailures > 0 ? "  failed \(Format.count(u.mergeFailures))" : ""
+        if wide {
+            return "warm upkeep  checkpoints \(Format.count(u.idleCheckpoints)) idle \(Format.count(u.forcedCheckpoints)) forced"
+                + "  merge steps \(Format.count(u.mergeSteps))" + failed
+        }
+        return "upkeep ckpt \(Format.count(u.idleCheckpoints))+\(Format.count(u.forcedCheckpoints)) merge \(Format.count(u.mergeSteps))" + failed
     }
 
     /// A stage's input queue: batches waiting over room, "+N" for senders held back when it

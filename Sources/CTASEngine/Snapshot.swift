@@ -299,12 +299,16 @@ public struct AnomalyStatus: Codable, Sendable, Equatable {
     public init() {}
 }
 
-/// What the writer did between commits (`StoreStage.upkeep`): checkpoints of the write-ahead
-/// log it took while idle, steps of the key merge, and steps that failed. A failed step loses
-/// nothing (the keys stay in the recent level and are found there), but a store whose merges
-/// keep failing (a full disk) commits ever more slowly: the count says so.
+/// What the writer did besides its commits (`StoreStage.upkeep`): checkpoints of the
+/// write-ahead log it took while idle, those a commit had to run itself, steps of the key
+/// merge, and steps that failed. A failed step loses nothing (the keys stay in the recent level
+/// and are found there), but a store whose merges keep failing (a full disk) commits ever more
+/// slowly: the count says so.
 public struct WriterUpkeep: Sendable, Equatable, Codable {
     public var idleCheckpoints = 0
+    /// Checkpoints run inside a commit, the log having reached its forced length: the writer
+    /// was seldom idle (an ingest at full speed); each made its commit wait.
+    public var forcedCheckpoints = 0
     public var mergeSteps = 0
     public var mergeFailures = 0
 

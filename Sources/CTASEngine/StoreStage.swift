@@ -150,6 +150,8 @@ actor StoreStage {
             do throws(StoreError) {
                 let committed = try commit(group)
                 lastGroupEvents = count
+                let forced = warm.forcedLogCheckpoints
+                hub.upkeep { if $0.forcedCheckpoints != forced { $0.forcedCheckpoints = forced } }
                 _ = await output.send(committed)
                 // A merge falling behind steps after every commit, once the commit is reported
                 // and handed on (its events were durable before the step); otherwise it waits

@@ -108,6 +108,11 @@ public final class WarmTier {
     /// Whether the log has grown past `checkpointPages` since the last checkpoint.
     public var logCheckpointDue: Bool { database.checkpointDue(pages: Self.checkpointPages) }
 
+    /// Checkpoints a commit ran itself, the log having reached `forcedCheckpointPages`: the
+    /// writer was too seldom idle to checkpoint earlier (an ingest at full speed), and that
+    /// commit waited for the checkpoint.
+    public var forcedLogCheckpoints: Int { database.forcedCheckpoints }
+
     /// Checkpoints the log when it has grown past `checkpointPages`: for an idle moment of
     /// the writer, so no commit waits for it. Returns whether one ran.
     @discardableResult

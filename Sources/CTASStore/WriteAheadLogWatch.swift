@@ -13,6 +13,9 @@ final class WriteAheadLogWatch {
     var frames: Int32 = 0
     /// Frames from which a commit checkpoints the log itself.
     let forcedFrames: Int32
+    /// Checkpoints that commits ran themselves, past `forcedFrames` (the owner was not idle
+    /// often enough to keep the log short).
+    var forcedCheckpoints = 0
 
     init(forcedFrames: Int32) {
         self.forcedFrames = forcedFrames
@@ -29,6 +32,7 @@ private let walHook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, U
     if frames >= watch.forcedFrames, let db {
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         watch.frames = 0
+        watch.forcedCheckpoints += 1
     }
     return SQLITE_OK
 }
@@ -50,6 +54,10 @@ extension SQLiteDatabase {
         guard let watch = logWatch else { return false }
         return Int(watch.frames) >= pages
     }
+
+    /// Checkpoints that commits ran themselves because the log reached the forced length
+    /// (0 when `takeOverCheckpoints` was not called).
+    public var forcedCheckpoints: Int { logWatch?.forcedCheckpoints ?? 0 }
 
     /// A passive checkpoint (it copies what no reader still needs, never waiting) when the log
     /// has grown to `pages` pages. Returns whether one ran.

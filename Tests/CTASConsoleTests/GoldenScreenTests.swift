@@ -202,6 +202,10 @@ import Testing
             s.lag.oldestWaitSeconds = wait
             s.lag.eventsInFlight = queued
             s.lag.recentlyDropped = dropped
+            // A writer never idle: its checkpoints run inside commits.
+            s.upkeep.idleCheckpoints = 4
+            s.upkeep.forcedCheckpoints = 37
+            s.upkeep.mergeSteps = 212
             let b = ScreenRenderer.render(width: 120, height: 30, context: context(s, state: state))
             if name == "behind" { try GoldenScreen.check(b, "status-behind-120x30", title: "the metrics pane while ingest falls behind") }
             lines.append(b.row(29))

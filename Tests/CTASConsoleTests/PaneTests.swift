@@ -132,6 +132,32 @@ func renderIsolated(_ area: Rect, width: Int, height: Int, _ draw: (inout Screen
         _ = renderIsolated(small, width: 40, height: 10) { MetricsPane.render(into: &$0, area: small, context: ctx, focused: true) }
     }
 
+    /// The writer's upkeep under the tiers, once there was any; failed merge steps in the
+    /// warning colour (a store whose merges keep failing commits ever more slowly).
+    @Test func metricsPaneShowsTheWritersUpkeep() throws {
+        let area = Rect(x: 0, y: 0, width: 100, height: 34)
+        let none = renderIsolated(area, width: 100, height: 34) { MetricsPane.render(into: &$0, area: area, context: context(busySnapshot()), focused: false) }
+        #expect(!none.text.contains("upkeep"), "nothing done yet, no line")
+        var snapshot = busySnapshot()
+        snapshot.upkeep.idleCheckpoints = 57
+        snapshot.upkeep.forcedCheckpoints = 3
+        snapshot.upkeep.mergeSteps = 1_445
+        let b = renderIsolated(area, width: 100, height: 34) { MetricsPane.render(into: &$0, area: area, context: context(snapshot), focused: false) }
+        let row = try #require((0..<34).first { b.row($0).contains("warm upkeep") })
+        #expect(b.row(row).contains("warm upkeep  checkpoints 57 idle 3 forced  merge steps 1,445"), "\(b.row(row))")
+        #expect(!b.row(row).contains("failed"))
+        let tiers = try #require((0..<34).first { b.row($0).contains("(later)") })
+        #expect(row > tiers, "under the tiers")
+        #expect(b[1, row].style.role == .muted)
+        snapshot.upkeep.mergeFailures = 2
+        let failing = renderIsolated(area, width: 100, height: 34) { MetricsPane.render(into: &$0, area: area, context: context(snapshot), focused: false) }
+        #expect(failing.row(row).contains("merge steps 1,445  failed 2"), "\(failing.row(row))")
+        #expect(failing[1, row].style.role == .warning)
+        let narrowArea = Rect(x: 0, y: 0, width: 50, height: 30)
+        let narrow = renderIsolated(narrowArea, width: 50, height: 30) { MetricsPane.render(into: &$0, area: narrowArea, context: context(snapshot), focused: false) }
+        #expect(narrow.text.contains("upkeep ckpt 57+3 merge 1,445  failed 2"), "\(narrow.text)")
+    }
+
     @Test func metricsPaneShowsLiveAnomaliesSafely() {
         let area = Rect(x: 0, y: 0, width: 100, height: 34)
         var snapshot = busySnapshot()

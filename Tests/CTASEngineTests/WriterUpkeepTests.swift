@@ -47,4 +47,24 @@ import Testing
         _ = filler
         #expect(try reader.scalar("SELECT count(*) FROM events") == Int64(65_536 + summary.accepted))
     }
+
+    /// A commit that finds the log at its forced length checkpoints it itself, and says so.
+    @Test func aCheckpointACommitHadToRunIsCounted() async throws {
+        let dir = scratch()
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        try await onOwnThread { _ = try WarmTier(path: dir + "/data/warm.sqlite") }
+        // 4,200 pages left in the log by a connection that never checkpoints (held open): the
+        // engine's first commit finds the log past the forced length.
+        let filler = try SQLiteDatabase(path: dir + "/data/warm.sqlite")
+        try filler.execute("PRAGMA wal_autocheckpoint=0; CREATE TABLE filler(b BLOB)")
+        try filler.transaction { () throws(StoreError) in
+            for _ in 0..<4_200 { try filler.execute("INSERT INTO filler(b) VALUES (zeroblob(16000))") }
+        }
+        let (feed, _) = try await writeFeed(dir, events: 500, seed: 43)
+        let summary = await (try Engine(config([.file(feed)], dir))).run()
+        #expect(summary.accepted == 500 && summary.failure == nil)
+        #expect((summary.writerUpkeep?.forcedCheckpoints ?? 0) >= 1, "\(String(describing: summary.writerUpkeep))")
+        #expect(summary.json().contains("\"forcedCheckpoints\""))
+        _ = filler
+    }
 }

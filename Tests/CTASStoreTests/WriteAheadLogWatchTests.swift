@@ -42,6 +42,7 @@ import Testing
         #expect(!db.checkpointDue(pages: frames + 1))
         #expect(try !db.checkpointIfDue(pages: frames + 1), "not due")
         #expect(try db.checkpointIfDue(pages: 2_500))
+        #expect(db.forcedCheckpoints == 0, "asked for, not forced")
         #expect(!db.checkpointDue(pages: 1), "asked once per commit's report")
         #expect(try !db.checkpointIfDue(pages: 1))
         // Checkpointed whole, the next commit starts the log over: a few pages long again.
@@ -59,6 +60,9 @@ import Testing
         // The log starts over after each forced checkpoint: never much past 100 pages.
         #expect(logBytes(path) < 130 * (4096 + 24) + 32)
         #expect(!db.checkpointDue(pages: 100))
+        // 300 commits of ~11 pages, a forced checkpoint every 100 pages or a commit more:
+        // each one counted.
+        #expect((25...40).contains(db.forcedCheckpoints), "\(db.forcedCheckpoints) forced checkpoints")
         let reader = try SQLiteDatabase(path: path, readOnly: true)
         #expect(try reader.scalar("SELECT count(*) FROM blobs") == 300)
     }
