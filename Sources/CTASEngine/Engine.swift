@@ -156,6 +156,8 @@ public final class Engine: Sendable {
     /// engine goes away): nil once released.
     private let lockFD: Locked<DirectoryLock?>
     private let latest = Locked(Snapshot())
+    /// Held while a snapshot is built and published (see `publish`).
+    private let publishing = Locked(())
     private let publisherState = Locked(PublisherState())
     private let tasks = Locked<[Task<Void, Never>]>([])
     private let storeTask = Locked<Task<Void, Never>?>(nil)
@@ -604,9 +606,15 @@ public final class Engine: Sendable {
 
     // MARK: snapshots
 
-    private func publish() {
-        let next = makeSnapshot()
-        latest.withLock { $0 = next }
+    /// Builds a snapshot and makes it the latest. Publishes are taken one at a time (the
+    /// publisher's turns, and the last one of `waitUntilFinished` that the summary reads):
+    /// two at once could leave the one built first last, a step back in time that could
+    /// miss the run's end.
+    func publish() {
+        publishing.withLock { _ in
+            let next = makeSnapshot()
+            latest.withLock { $0 = next }
+        }
     }
 
     private func makeSnapshot() -> Snapshot {

@@ -25,4 +25,34 @@ import Testing
         }
         #expect(late.isEmpty, "rounds whose published snapshots never said finished: \(late)")
     }
+
+    /// Snapshots published at the same time (the publisher's turn, and the end of the run's
+    /// own, which the summary reads) never leave an older one last: what anyone reads only
+    /// moves forward, and the summary counts every accepted event.
+    @Test func aSnapshotBuiltEarlierNeverReplacesALaterOne() async throws {
+        let dir = scratch()
+        let (feed, counts) = try await writeFeed(dir, events: 10_000)
+        let engine = try Engine(config([.file(feed)], dir))
+        let done = Locked(false)
+        let backwards = Locked<[String]>([])
+        var threads: [Thread] = []
+        for _ in 0..<3 {
+            threads.append(Thread { while !done.withLock({ $0 }) { engine.publish() } })
+        }
+        threads.append(Thread {
+            var last = (sequence: 0, accepted: 0)
+            while !done.withLock({ $0 }) {
+                let s = engine.snapshot
+                if s.sequence < last.sequence || s.totals.accepted < last.accepted {
+                    backwards.withLock { $0.append("seq \(last.sequence) → \(s.sequence), accepted \(last.accepted) → \(s.totals.accepted)") }
+                }
+                last = (s.sequence, s.totals.accepted)
+            }
+        })
+        for thread in threads { thread.start() }
+        let summary = await engine.run()
+        done.withLock { $0 = true }
+        #expect(summary.accepted == counts["events"])
+        #expect(backwards.withLock { $0 }.isEmpty, "\(backwards.withLock { $0.prefix(5) })")
+    }
 }
