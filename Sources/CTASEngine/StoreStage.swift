@@ -151,7 +151,7 @@ actor StoreStage {
                 let committed = try commit(group)
                 lastGroupEvents = count
                 let forced = warm.forcedLogCheckpoints
-                hub.upkeep { if $0.forcedCheckpoints != forced { $0.forcedCheckpoints = forced } }
+                hub.upkeep { $0.forcedCheckpoints = forced }
                 _ = await output.send(committed)
                 // A merge falling behind steps after every commit, once the commit is reported
                 // and handed on (its events were durable before the step); otherwise it waits
@@ -178,9 +178,12 @@ actor StoreStage {
         warm.continueKeyMerge(levels: levels, keys: keys)
         hub.busy(.write, nanos: MonotonicClock.nanoseconds() - started)
         let failures = warm.mergeFailures
+        // A merge step's own commits may reach the log's forced length too.
+        let forced = warm.forcedLogCheckpoints
         hub.upkeep {
             $0.mergeSteps += 1
             $0.mergeFailures = failures
+            $0.forcedCheckpoints = forced
         }
         return failures > before
     }
