@@ -156,8 +156,16 @@ public final class Engine: Sendable {
     /// engine goes away): nil once released.
     private let lockFD: Locked<DirectoryLock?>
     private let latest = Locked(Snapshot())
-    /// Held while a snapshot is built and published (see `publish`).
-    private let publishing = Locked(())
+    /// Held while a snapshot is built and published (see `publish`), with the recent window
+    /// the last one copied.
+    private let publishing = Locked(PublishedRecent())
+
+    /// The recent window as the last snapshot holds it: a publish shares it while the window
+    /// is unchanged (a paused or trickling run) instead of copying 1,000 events again.
+    private struct PublishedRecent {
+        var version = -1
+        var events: [Event] = []
+    }
     private let publisherState = Locked(PublisherState())
     private let tasks = Locked<[Task<Void, Never>]>([])
     private let storeTask = Locked<Task<Void, Never>?>(nil)
@@ -290,8 +298,7 @@ public final class Engine: Sendable {
                                   storedBefore: storedThroughSeq > 0 ? StoredHistoryLoader(path: directory.warmDatabase, throughSeq: storedThroughSeq) : nil,
                                   savedMonitor: (directory.savedMonitorFile, directory.warmDatabase), storedThroughSeq: storedThroughSeq)
         history = HistoryReader(path: directory.warmDatabase)
-        let first = makeSnapshot()
-        latest.withLock { $0 = first }
+        publish()
     }
 
     deinit {
@@ -611,13 +618,13 @@ public final class Engine: Sendable {
     /// two at once could leave the one built first last, a step back in time that could
     /// miss the run's end.
     func publish() {
-        publishing.withLock { _ in
-            let next = makeSnapshot()
+        publishing.withLock { recent in
+            let next = makeSnapshot(sharing: &recent)
             latest.withLock { $0 = next }
         }
     }
 
-    private func makeSnapshot() -> Snapshot {
+    private func makeSnapshot(sharing recent: inout PublishedRecent) -> Snapshot {
         var snap = Snapshot()
         let now = MonotonicClock.nanoseconds()
         snap.wallTime = .now()
@@ -631,7 +638,10 @@ public final class Engine: Sendable {
         snap.intelSightings = state.intelSightings
         snap.anomalies = state.anomalies
         snap.sources = state.sources
-        snap.recent = Array(state.recent)
+        if recent.version != state.recentVersion {
+            recent = PublishedRecent(version: state.recentVersion, events: Array(state.recent))
+        }
+        snap.recent = recent.events
         snap.rateHistory = state.rateSeconds.map(\.count)
         snap.storedEvents = state.storedEvents
         snap.failure = state.failure

@@ -45,6 +45,8 @@ final class MetricsHub: Sendable {
         var warnings: [String: Int] = [:]
         var sources: [SourceStatus] = []
         var recent = Deque<Event>()
+        /// Changes whenever `recent` does: a publish copies the window only when it changed.
+        var recentVersion = 0
         var rateSeconds = Deque<(second: Int64, count: Int)>()
         var tally = RoutingTally()
         var endToEnd = makeLatencyHistogram()
@@ -195,8 +197,11 @@ final class MetricsHub: Sendable {
             for reason in rejects { s.rejectReasons[reason, default: 0] += 1 }
             for (key, count) in warnings { s.warnings[key, default: 0] += count }
             s.tally.merge(tally)
-            for e in accepted.suffix(Self.recentCapacity) { s.recent.append(e) }
-            while s.recent.count > Self.recentCapacity { s.recent.removeFirst() }
+            if !accepted.isEmpty {
+                for e in accepted.suffix(Self.recentCapacity) { s.recent.append(e) }
+                while s.recent.count > Self.recentCapacity { s.recent.removeFirst() }
+                s.recentVersion &+= 1
+            }
             if let last = s.rateSeconds.last, last.second == second {
                 s.rateSeconds[s.rateSeconds.count - 1].count += accepted.count
             } else {

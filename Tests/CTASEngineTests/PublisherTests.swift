@@ -55,4 +55,21 @@ import Testing
         #expect(summary.accepted == counts["events"])
         #expect(backwards.withLock { $0 }.isEmpty, "\(backwards.withLock { $0.prefix(5) })")
     }
+
+    /// The recent window is copied into a snapshot only when it changed: publishes of an
+    /// unchanged window share one copy, and it always holds the newest events.
+    @Test func anUnchangedRecentWindowIsSharedNotCopied() async throws {
+        let dir = scratch()
+        let (feed, _) = try await writeFeed(dir, events: 3_000)
+        let events = try FeedDecoderHelper.events(feed)
+        let engine = try Engine(config([.file(feed)], dir))
+        _ = await engine.run()
+        let before = engine.snapshot
+        engine.publish()
+        let after = engine.snapshot
+        #expect(after.sequence == before.sequence + 1)
+        #expect(after.recent.map(\.id) == events.suffix(1_000).map(\.id), "the newest 1,000, oldest first")
+        let shared = before.recent.withUnsafeBufferPointer { a in after.recent.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+        #expect(shared, "an unchanged window is shared")
+    }
 }
