@@ -69,7 +69,8 @@ public struct IngestSummary: Codable, Sendable, Equatable {
     public var intelSightings: Int?
     /// Behaviour anomalies found live (absent with `--no-anomalies`).
     public var anomalies: AnomalyStatus?
-    /// What the writer did between commits: idle checkpoints, key-merge steps, failed steps.
+    /// What the writer did besides its commits: idle and forced checkpoints, key-merge steps,
+    /// failed steps (see `WriterUpkeep`).
     public var writerUpkeep: WriterUpkeep?
 
     /// The summary as pretty JSON with sorted keys.

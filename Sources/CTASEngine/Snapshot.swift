@@ -52,7 +52,7 @@ public struct Snapshot: Sendable {
     public var failure: String?
     /// True once every source has ended and everything read is committed.
     public var finished = false
-    /// The writer's work between commits.
+    /// What the writer did besides its commits (see `WriterUpkeep`).
     public var upkeep = WriterUpkeep()
 
     public init() {}

@@ -2,12 +2,12 @@
 /// each level has moved, in key order.
 ///
 /// A merge moves one slice of each level per step, a step after each commit
-/// (`WarmTier.mergeKeysIfDue`), or smaller pieces in the writer's idle moments (the engine's
-/// store stage, `continueKeyMerge(levels:keys:)`), so no commit waits for a whole merge: at a million stored
-/// events a whole merge held the writer 100–280 ms, which was the write stage's slowest 2%
-/// of commits in a replay paced at 51k events/s. Keys stored during a merge behind a
-/// level's cursor wait in the recent level for the next merge; readers and the uniqueness
-/// check ask both levels, so a key is found wherever a step left it.
+/// (`WarmTier.mergeKeysIfDue`), or smaller pieces in the writer's idle moments (the
+/// engine's store stage, `continueKeyMerge(levels:keys:)`), so no commit waits for a whole
+/// merge: at a million stored events a whole merge held the writer 100–280 ms, which was the
+/// write stage's slowest 2% of commits in a replay paced at 51k events/s. Keys stored during
+/// a merge behind a level's cursor wait in the recent level for the next merge; readers and
+/// the uniqueness check ask both levels, so a key is found wherever a step left it.
 struct KeyMerge {
     /// One level: the recent table, the merged one, its columns and the leading ones that
     /// order it, and the kind of each key column.
