@@ -272,6 +272,13 @@ public final class SQLiteStatement {
         sqlite3_clear_bindings(handle)
     }
 
+    /// Resets for the next run keeping the bindings, so a statement run once per key binds
+    /// only the key again (values bound as text or blobs were copied, or are static).
+    @inline(__always)
+    public func rewind() {
+        sqlite3_reset(handle)
+    }
+
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
     public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
     public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }

@@ -110,4 +110,21 @@ import Testing
         #expect(TelemetryMapping.concatenated("10.0.0.1", ":", "53", " → ", "?", ":", "?") == "10.0.0.1:53 → ?:?")
         #expect(TelemetryMapping.concatenated() == "" && TelemetryMapping.concatenated("", "") == "")
     }
+
+    /// `listed` reads as the lead and the first `limit` values joined by the separator.
+    @Test func listedReadsAsTheLeadAndTheValuesJoined() {
+        let samples: [[String]] = [
+            [], [""], ["1.2.3.4"], ["1.2.3.4", "5.6.7.8", "host.example", "9.9.9.9", "cut.example"], ["é✓", "漢字", "🙂"],
+            ["", "", ""], [String(repeating: "x", count: 5000), "tail"],
+        ]
+        for values in samples {
+            for limit in [0, 1, 4, Int.max] {
+                for (lead, separator) in [("→ ", ", "), (" → ", ", "), ("", "|"), ("from ", "")] {
+                    let expected = values.isEmpty ? nil : lead + values.prefix(limit).joined(separator: separator)
+                    #expect(TelemetryMapping.listed(values, lead: lead, separator: separator, limit: limit) == expected,
+                            "\(values) \(limit) \(lead) \(separator)")
+                }
+            }
+        }
+    }
 }

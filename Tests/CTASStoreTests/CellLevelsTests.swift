@@ -80,6 +80,51 @@ import Testing
         }
     }
 
+    /// A cell's events in time order across buckets and levels, with other filters and
+    /// limits that end inside a bucket; the summary's sample is the cell's newest events.
+    @Test func aCellsEventsComeInTimeOrderUnderFiltersAndLimits() throws {
+        let dir = scratchDirectory()
+        let warm = try WarmTier(path: dir + "/warm.sqlite")
+        let first = Self.events(0, 300), second = Self.events(300, 200)
+        _ = try warm.commit(first, deadLetterSize: nil)
+        try warm.mergeKeys()
+        _ = try warm.commit(second, deadLetterSize: nil)
+        let all = first + second
+        let byID = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
+        let reader = try WarmReader(path: dir + "/warm.sqlite")
+        for cell in try Self.cells() {
+            let inCell = try Self.expected(all, in: cell)
+            try #require(inCell.count > 10)
+            for newestFirst in [true, false] {
+                for types: [String] in [[], ["t1"]] {
+                    for limit in [1, 7, 40, 10_000] {
+                        var q = EventQuery()
+                        q.cell = cell
+                        q.types = types
+                        q.newestFirst = newestFirst
+                        q.limit = limit
+                        let ordered: [String] = newestFirst ? Array(inCell.reversed()) : inCell
+                        let kept: [String] = ordered.filter { id in types.isEmpty || types.contains(byID[id]?.type ?? "") }
+                        let expected = Array(kept.prefix(limit))
+                        #expect(try reader.events(q).map(\.id) == expected, "\(cell) newest \(newestFirst) types \(types) limit \(limit)")
+                    }
+                }
+            }
+            let sample = 9
+            let summary = try reader.cellSummary(cell, since: nil, top: 3, sample: sample)
+            let newest: [Event] = inCell.reversed().prefix(sample).compactMap { byID[$0] }
+            func ranked(_ values: [String]) -> [CellSummary.Count] {
+                var counts: [String: Int] = [:]
+                for value in values { counts[value, default: 0] += 1 }
+                let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                return sorted.prefix(3).map { CellSummary.Count(value: $0.key, count: $0.value) }
+            }
+            #expect(summary.count == inCell.count && summary.sampled == min(sample, inCell.count), "\(cell)")
+            #expect(summary.types == ranked(newest.map(\.type)), "\(cell): types of the newest \(sample)")
+            #expect(summary.sources == ranked(newest.compactMap(\.source)), "\(cell): sources of the newest \(sample)")
+        }
+    }
+
     @Test func purgedEventsLeaveNoCellRowsBehind() throws {
         let dir = scratchDirectory()
         let warm = try WarmTier(path: dir + "/warm.sqlite")

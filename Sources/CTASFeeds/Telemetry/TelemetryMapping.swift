@@ -124,17 +124,32 @@ enum TelemetryMapping {
         }
     }
 
-    /// `lead` and the first `limit` of `values` with `separator` between them (`→ a, b`), made
-    /// in one allocation; nil when there are none.
+    /// `lead` and the first `limit` of `values` with `separator` between them (`→ a, b`),
+    /// written straight into one string of the right size (no array of parts: a DNS
+    /// record's answers are listed for every record read); nil when there are none.
     static func listed(_ values: [String], lead: String, separator: String = ", ", limit: Int = .max) -> String? {
         guard !values.isEmpty else { return nil }
-        var parts: [String?] = [lead]
-        parts.reserveCapacity(2 * min(values.count, limit) + 1)
-        for (i, value) in values.prefix(limit).enumerated() {
-            if i > 0 { parts.append(separator) }
-            parts.append(value)
+        let shown = values.prefix(limit)
+        var lead = lead, separator = separator
+        let separatorBytes = separator.utf8.count
+        var capacity = lead.utf8.count + 1
+        for value in shown { capacity += value.utf8.count + separatorBytes }
+        return String(unsafeUninitializedCapacity: capacity) { out in
+            guard let to = out.baseAddress else { return 0 }
+            var at = 0
+            func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                guard let from = bytes.baseAddress else { return }
+                (to + at).update(from: from, count: bytes.count)
+                at += bytes.count
+            }
+            lead.withUTF8(put)
+            for (i, value) in shown.enumerated() {
+                if i > 0 { separator.withUTF8(put) }
+                var value = value
+                value.withUTF8(put)
+            }
+            return at
         }
-        return assembled(parts, separator: nil)
     }
 
     /// Cuts `text` to at most `limit` bytes on a character boundary.
