@@ -204,27 +204,36 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether a term asks for a source (`src:x`, `src=x`, not negated).
-    public var constrainsSource: Bool { !sourceTests.isEmpty }
+    public var constrainsSource: Bool { !tests(of: .source).isEmpty }
+
+    /// Whether a term asks for a type (`type:x`, `type=x`, not negated).
+    public var constrainsType: Bool { !tests(of: .type).isEmpty }
 
     /// Whether an event from one of the sources `names` could match: false when a source
     /// term (`src:x`, `src=x`, not negated) matches none of them, so a store that keeps its
     /// sources' names answers such a filter without reading its events.
-    public func canMatch(sourcesNamed names: [String]) -> Bool {
-        let tests = sourceTests
+    public func canMatch(sourcesNamed names: [String]) -> Bool { canMatch(.source, of: names) }
+
+    /// Whether an event of one of the types `names` could match, as `canMatch(sourcesNamed:)`
+    /// for type terms.
+    public func canMatch(typesNamed names: [String]) -> Bool { canMatch(.type, of: names) }
+
+    private func canMatch(_ field: Field, of names: [String]) -> Bool {
+        let tests = tests(of: field)
         guard !tests.isEmpty else { return true }
-        // Every source term of one event holds for its one source.
+        // Every term on the field holds for an event's one value.
         return names.contains { name in
             let lowered = name.lowercased()
             return tests.allSatisfy { $0(lowered) }
         }
     }
 
-    /// The source terms, each as a test of a lower-cased source name.
-    private var sourceTests: [(String) -> Bool] {
+    /// The terms on `field` (not negated), each as a test of a lower-cased value.
+    private func tests(of field: Field) -> [(String) -> Bool] {
         terms.compactMap {
             switch $0 {
-            case .field(.source, let value): { $0.contains(value) }
-            case .fieldEquals(.source, let value): { $0 == value }
+            case .field(field, let value): { $0.contains(value) }
+            case .fieldEquals(field, let value): { $0 == value }
             default: nil
             }
         }

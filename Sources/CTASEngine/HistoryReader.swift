@@ -16,10 +16,14 @@ actor HistoryReader {
         do throws(StoreError) {
             if reader == nil { reader = try WarmReader(path: path) }
             guard let reader else { return HistoryPage(events: [], next: nil, error: nil) }
-            // A source no stored one is: the list of names says so, where the pages would read
-            // every stored event to find none.
+            // A source or a type no stored one is: the lists say so, where the pages would
+            // read every stored event to find none.
             if filter.constrainsSource,
                let names = try reader.sourceNames(limit: WarmTier.defaultSourceNameLimit + 1), !filter.canMatch(sourcesNamed: names) {
+                return HistoryPage(events: [], next: nil, error: nil)
+            }
+            if filter.constrainsType,
+               let names = try reader.typeNames(limit: WarmTier.defaultTypeNameLimit + 1), !filter.canMatch(typesNamed: names) {
                 return HistoryPage(events: [], next: nil, error: nil)
             }
             let (events, next) = try reader.scanNewest(before: before, limit: limit) { filter.matches($0) }

@@ -63,6 +63,7 @@ public final class WarmReader {
         keyed = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_ids'") ?? 0 > 0
         celled = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'recent_cells'") ?? 0 > 0
         listsSources = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'event_sources'") ?? 0 > 0
+        listsTypes = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'event_types'") ?? 0 > 0
     }
 
     /// Whether `path` holds a warm tier with its schema set up.
@@ -84,6 +85,8 @@ public final class WarmReader {
     /// still kept (not dropped past its limit) is read with the names, in the same read
     /// transaction: a reader can live longer than the list (the console's).
     let listsSources: Bool
+    /// Whether the store has a list of its events' types (schema 9 on), read the same way.
+    let listsTypes: Bool
     static let baseColumns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, original, flow, country, asn, geo_origin"
     /// Columns before `seq` when a query appends it.
     static let columnCount: Int32 = 19
@@ -98,6 +101,7 @@ public final class WarmReader {
     /// stays flat however many rows match (`ctas query events` streams millions this way).
     public func forEachEvent(_ q: EventQuery, _ body: (Event) throws(StoreError) -> Void) throws(StoreError) {
         if let source = q.source, try !mayHold(source: source) { return }
+        if !q.types.isEmpty, try !mayHold(anyTypeOf: q.types) { return }
         if let cell = q.cell {
             try forEachEvent(in: cell, matching: q, body)
             return
@@ -160,6 +164,7 @@ public final class WarmReader {
     /// whole: an indicator held by a million events is answered without decoding a million.
     public func events(ids: [String], matching q: EventQuery) throws(StoreError) -> [Event] {
         if let source = q.source, try !mayHold(source: source) { return [] }
+        if !q.types.isEmpty, try !mayHold(anyTypeOf: q.types) { return [] }
         var keys: [(seq: Int64, time: Int64)] = []
         var chunkQuery = q
         chunkQuery.id = nil
@@ -319,7 +324,7 @@ public final class WarmReader {
     public func mayHold(source: String) throws(StoreError) -> Bool {
         guard listsSources else { return true }
         return try database.reading { () throws(StoreError) -> Bool in
-            guard try WarmTier.sourcesKept(database) else { return true }
+            guard try WarmTier.isKept(.sources, database) else { return true }
             let match = WarmTier.sourceMatch(source)
             let s = try database.prepare("SELECT 1 FROM event_sources WHERE \(match.term) LIMIT 1")
             try s.bind(match.args)
@@ -331,9 +336,33 @@ public final class WarmReader {
     /// an analyst who named none of them can choose from.
     public func sourceNames(limit: Int = 50) throws(StoreError) -> [String]? {
         guard listsSources else { return nil }
-        return try database.reading { () throws(StoreError) -> [String]? in
-            guard try WarmTier.sourcesKept(database) else { return nil }
-            let s = try database.prepare("SELECT source FROM event_sources ORDER BY source LIMIT ?")
+        return try names(.sources, limit: limit)
+    }
+
+    /// Whether any stored event may have one of `types` (exactly): false only when the store
+    /// keeps its types and none of them is listed.
+    public func mayHold(anyTypeOf types: [String]) throws(StoreError) -> Bool {
+        guard listsTypes, !types.isEmpty else { return true }
+        return try database.reading { () throws(StoreError) -> Bool in
+            guard try WarmTier.isKept(.types, database) else { return true }
+            let s = try database.prepare("SELECT 1 FROM event_types WHERE type IN (\(Array(repeating: "?", count: types.count).joined(separator: ","))) LIMIT 1")
+            try s.bind(types.map { .text($0) })
+            return try s.step()
+        }
+    }
+
+    /// The stored events' types, sorted (nil when the store does not keep them).
+    public func typeNames(limit: Int = 50) throws(StoreError) -> [String]? {
+        guard listsTypes else { return nil }
+        return try names(.types, limit: limit)
+    }
+
+    /// A list's first `limit` values in order, read with whether it is kept in one read
+    /// transaction (nil once dropped).
+    private func names(_ list: NameList, limit: Int) throws(StoreError) -> [String]? {
+        try database.reading { () throws(StoreError) -> [String]? in
+            guard try WarmTier.isKept(list, database) else { return nil }
+            let s = try database.prepare("SELECT \(list.column) FROM \(list.table) ORDER BY \(list.column) LIMIT ?")
             s.bind(Int64(max(0, limit)), at: 1)
             var names: [String] = []
             while try s.step() { names.append(s.text(0) ?? "") }

@@ -7,7 +7,7 @@ import CTASCore
 /// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
 /// Ids, flows and cells are indexed in two levels (see `WarmTier+Keys`, `WarmTier+Cells`).
 public final class WarmTier {
-    public static let schemaVersion: Int64 = 8
+    public static let schemaVersion: Int64 = 9
     /// Width of the time buckets leading the cell index (see `WarmTier+Cells`).
     public static let cellBucketMicros: Int64 = 600_000_000
     public let database: SQLiteDatabase
@@ -20,8 +20,10 @@ public final class WarmTier {
     private let upsertCheckpoint: SQLiteStatement
     private let setMeta: SQLiteStatement
     private let insertSource: SQLiteStatement
-    /// The names in `event_sources`, and those the commit under way adds.
-    private var sources: SourceNames
+    private let insertType: SQLiteStatement
+    /// The names in `event_sources` and `event_types`, and those the commit under way adds.
+    private var sources: NewNames
+    private var types: NewNames
     /// Newest event time stored (the clock retention is measured against).
     public private(set) var newestEventTime: Timestamp?
     /// Events stored: kept in `meta` (`events`), changed in the transaction that inserts or
@@ -51,9 +53,10 @@ public final class WarmTier {
     /// survives power loss, at a cost in throughput.
     public enum Sync: String, Sendable { case normal, full }
 
-    /// `sourceNameLimit`: how many source names the store lists before it gives the list up
-    /// (see `WarmTier+Sources`).
-    public init(path: String, sync: Sync = .normal, sourceNameLimit: Int = WarmTier.defaultSourceNameLimit) throws(StoreError) {
+    /// `sourceNameLimit`, `typeNameLimit`: how many source names and types the store lists
+    /// before it gives that list up (see `WarmTier+Names`).
+    public init(path: String, sync: Sync = .normal, sourceNameLimit: Int = WarmTier.defaultSourceNameLimit,
+                typeNameLimit: Int = WarmTier.defaultTypeNameLimit) throws(StoreError) {
         database = try SQLiteDatabase(path: path)
         // 16 KiB pages: fewer splits and levels for these ~350-byte rows (measured: +19% inserts).
         // Only takes effect when the file is new; WAL fixes the page size from then on.
@@ -64,7 +67,7 @@ public final class WarmTier {
         // large store's one-time rebuild does not hold it all in memory.
         try database.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-16000")
         database.takeOverCheckpoints(forcedPages: Self.forcedCheckpointPages)
-        let migrated = try Self.migrate(database, sourceNameLimit: sourceNameLimit)
+        let migrated = try Self.migrate(database, sourceNameLimit: sourceNameLimit, typeNameLimit: typeNameLimit)
         (storedEvents, countedAtOpen) = try Self.eventCount(database)
         if migrated {
             // A migration may have written the whole store through the WAL: give the file back.
@@ -89,7 +92,9 @@ public final class WarmTier {
               accepted=excluded.accepted, rejected=excluded.rejected, duplicates=excluded.duplicates, updated=excluded.updated
             """)
         insertSource = try database.prepare("INSERT OR IGNORE INTO event_sources(source) VALUES (?)")
-        sources = SourceNames(known: try Self.readSources(database), limit: sourceNameLimit)
+        insertType = try database.prepare("INSERT OR IGNORE INTO event_types(type) VALUES (?)")
+        sources = NewNames(known: try Self.readNames(.sources, database), limit: sourceNameLimit)
+        types = NewNames(known: try Self.readNames(.types, database), limit: typeNameLimit)
         setMeta = try database.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value")
         addToCount = try database.prepare("UPDATE meta SET value = value + ? WHERE key = '\(Self.countKey)'")
         if let newest = try database.scalar("SELECT max(ts) FROM events") { newestEventTime = Timestamp(microseconds: newest) }
@@ -141,15 +146,16 @@ public final class WarmTier {
     /// data directory is set up leaves no half-made schema (readers see none or all of it).
     /// An up-to-date database is left without taking the write lock. Returns whether
     /// anything was migrated.
-    static func migrate(_ db: SQLiteDatabase, sourceNameLimit: Int = WarmTier.defaultSourceNameLimit) throws(StoreError) -> Bool {
+    static func migrate(_ db: SQLiteDatabase, sourceNameLimit: Int = WarmTier.defaultSourceNameLimit,
+                        typeNameLimit: Int = WarmTier.defaultTypeNameLimit) throws(StoreError) -> Bool {
         if try db.scalar("PRAGMA user_version") == schemaVersion { return false }
-        try db.transaction { () throws(StoreError) in try migrateSteps(db, sourceNameLimit: sourceNameLimit) }
+        try db.transaction { () throws(StoreError) in try migrateSteps(db, sourceNameLimit: sourceNameLimit, typeNameLimit: typeNameLimit) }
         return true
     }
 
     /// The steps from the version found (read again under the lock: another process may
     /// have migrated meanwhile).
-    private static func migrateSteps(_ db: SQLiteDatabase, sourceNameLimit: Int) throws(StoreError) {
+    private static func migrateSteps(_ db: SQLiteDatabase, sourceNameLimit: Int, typeNameLimit: Int) throws(StoreError) {
         let version = try db.scalar("PRAGMA user_version") ?? 0
         if version > schemaVersion {
             throw .schemaTooNew(path: db.path, found: version, supported: schemaVersion)
@@ -238,8 +244,12 @@ public final class WarmTier {
             try db.execute("PRAGMA user_version=7;")
         }
         if version < 8 {
-            try migrateSources(db, limit: sourceNameLimit)
+            try migrate(.sources, db, limit: sourceNameLimit)
             try db.execute("PRAGMA user_version=8;")
+        }
+        if version < 9 {
+            try migrate(.types, db, limit: typeNameLimit)
+            try db.execute("PRAGMA user_version=9;")
         }
     }
 
@@ -297,8 +307,10 @@ public final class WarmTier {
             result = try commitTransaction(parts, deadLetterSize: deadLetterSize, ingestedAt: ingestedAt, newest: &newest,
                                            alsoWrite: alsoWrite, checkpoints: checkpoints)
             sources.committed()
+            types.committed()
         } catch {
             sources.rolledBack()
+            types.rolledBack()
             throw error
         }
         newestEventTime = newest
@@ -355,7 +367,8 @@ public final class WarmTier {
                 try addToCount.step()
                 addToCount.reset()
             }
-            if sources.dropping { try Self.dropSources(database) }
+            if sources.dropping { try Self.drop(.sources, database) }
+            if types.dropping { try Self.drop(.types, database) }
             try alsoWrite(inserted)
             for checkpoint in checkpoints(inserted) { try write(checkpoint) }
             if let deadLetterSize {
@@ -371,7 +384,7 @@ public final class WarmTier {
     /// Text column → parameter index, in `WarmRowBlock` order.
     private static let textParameters: [Int32] = [1, 3, 5, 8, 10, 11, 12, 15, 16, 17, 19]
     /// The id's and the flow's places among the text columns.
-    private static let idColumn = 0, sourceColumn = 2, flowColumn = 8
+    private static let idColumn = 0, typeColumn = 1, sourceColumn = 2, flowColumn = 8
 
     /// Inserts the commit's ids into `recent_ids` in key order, each unless it is stored
     /// already (in either level, or earlier in this commit); returns per row whether it was new.
@@ -425,21 +438,28 @@ public final class WarmTier {
         }
     }
 
+    /// Adds a row's value of a listed column (`NameList`) to its table when the store has
+    /// none like it yet.
+    @inline(__always)
+    private func listIfNew(_ column: Int, of spans: UnsafeBufferPointer<Int32>, base: Int, start: UnsafePointer<UInt8>,
+                           in names: inout NewNames, with insert: SQLiteStatement) throws(StoreError) {
+        let length = spans[base + column * 2 + 1]
+        guard length >= 0 else { return }
+        let value = start + Int(spans[base + column * 2])
+        guard names.isNew(UnsafeRawBufferPointer(start: value, count: Int(length))) else { return }
+        insert.bindStatic(value, count: Int(length), at: 1)
+        try insert.step()
+        insert.reset()
+    }
+
     /// Stores one new event (its keys are in already) as `seq`.
     @inline(__always)
     private func insertRow(_ e: Event, seq: Int64, spans: UnsafeBufferPointer<Int32>, row: Int, buffer: UnsafeBufferPointer<UInt8>,
                            ingested: Int64, cell: UInt64) throws(StoreError) {
         let base = row * WarmRowBlock.textColumns * 2
         guard let start = buffer.baseAddress else { throw .corrupt(path: database.path, detail: "empty row block") }
-        let sourceLength = spans[base + Self.sourceColumn * 2 + 1]
-        if sourceLength >= 0 {
-            let nameStart = start + Int(spans[base + Self.sourceColumn * 2])
-            if sources.isNew(UnsafeRawBufferPointer(start: nameStart, count: Int(sourceLength))) {
-                insertSource.bindStatic(nameStart, count: Int(sourceLength), at: 1)
-                try insertSource.step()
-                insertSource.reset()
-            }
-        }
+        try listIfNew(Self.sourceColumn, of: spans, base: base, start: start, in: &sources, with: insertSource)
+        try listIfNew(Self.typeColumn, of: spans, base: base, start: start, in: &types, with: insertType)
         let s = insert
         for column in 0..<WarmRowBlock.textColumns {
             let length = spans[base + column * 2 + 1]

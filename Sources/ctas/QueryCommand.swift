@@ -141,6 +141,10 @@ struct QueryEventsCommand: ParsableCommand {
             StandardStreams.writeErrorLine("ctas query events: no stored event comes from \(SafeText.sanitize(source)) or its logs; stored sources: "
                 + (names.isEmpty ? "none" : names.prefix(20).map { SafeText.sanitize($0) }.joined(separator: ", ")) + (names.count > 20 ? ", …" : ""))
         }
+        if !type.isEmpty, try !reader.mayHold(anyTypeOf: type), let names = try reader.typeNames(limit: 41) {
+            StandardStreams.writeErrorLine("ctas query events: no stored event has type " + type.map { SafeText.sanitize($0) }.joined(separator: " or ")
+                + "; stored types: " + (names.isEmpty ? "none" : names.prefix(40).map { SafeText.sanitize($0) }.joined(separator: ", ")) + (names.count > 40 ? ", …" : ""))
+        }
         if more {
             StandardStreams.writeErrorLine("ctas query events: stopped at --limit \(limit); more events match (raise --limit, or narrow with --since/--type/…)")
         }

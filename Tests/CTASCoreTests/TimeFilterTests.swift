@@ -110,3 +110,29 @@ import Testing
         #expect((try EventFilter(parsing: "x")).canMatch(sourcesNamed: []))
     }
 }
+
+/// A filter's type terms against a store's list of types, as for sources.
+@Suite struct FilterTypeNamesTests {
+    @Test func canMatchAgreesWithMatchingAnEventOfEachType() throws {
+        let names = ["alert", "dns", "ssl_invalid_server_cert", "Port_Scan", "tÿpe"]
+        let filters = ["type:dns", "type=dns", "type=DNS", "type:scan", "type:ÿ", "type:nothing", "-type:dns", "type:dns type:alert",
+                       "type:ssl type:cert", "type=port_scan", "dns", "sev>=7", "", "type:dns sev>=7", "-type:nothing type:x", "src:dns"]
+        for text in filters {
+            let filter = try EventFilter(parsing: text)
+            let ofOne = names.contains { name in
+                let e = Event(id: "e", timestamp: Timestamp(microseconds: 0), type: name, source: "s")
+                return filter.terms.allSatisfy { term in
+                    switch term {
+                    case .field(.type, _), .fieldEquals(.type, _): EventFilter(terms: [term], text: "").matches(e)
+                    default: true
+                    }
+                }
+            }
+            #expect(filter.canMatch(typesNamed: names) == ofOne, "\(text)")
+            let positiveTypeTerm = text.split(separator: " ").contains { $0.hasPrefix("type") }
+            #expect(filter.constrainsType == positiveTypeTerm, "\(text)")
+        }
+        #expect(!(try EventFilter(parsing: "type:x")).canMatch(typesNamed: []))
+        #expect((try EventFilter(parsing: "x")).canMatch(typesNamed: []))
+    }
+}

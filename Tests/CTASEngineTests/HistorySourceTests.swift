@@ -3,38 +3,62 @@ import CTASStore
 import Testing
 @testable import CTASEngine
 
-/// The console's stored history asked for a source: the store's list of source names answers
-/// for a source it has no event from, where the pages would read every stored event.
+/// The console's stored history asked for a source or a type: the store's lists of source
+/// names and types answer for one it has no event of, where the pages would read every
+/// stored event.
 @Suite struct HistorySourceTests {
-    @Test func aSourceNoStoredOneIsIsAnsweredFromTheListOfNames() async throws {
-        let dir = scratch()
-        let path = dir + "/warm.sqlite"
-        let sources = ["suricata", "zeek/dns", "zeek/conn", nil]
-        let events = (0..<40).map { n in
-            Event(id: "e-\(n)", timestamp: Timestamp(microseconds: (1_795_132_800 + Int64(n)) * 1_000_000), type: "t",
-                  severity: Severity(n % 10 + 1), source: sources[n % sources.count])
-        }
+    /// `events` stored in two commits, and the history reader over them.
+    static func stored(_ events: [Event]) throws -> (WarmTier, HistoryReader) {
+        let path = scratch() + "/warm.sqlite"
         let warm = try WarmTier(path: path)
         _ = try warm.commit(Array(events[..<25]), deadLetterSize: nil)
         _ = try warm.commit(Array(events[25...]), deadLetterSize: nil)
-        let history = HistoryReader(path: path)
-        func page(_ text: String) async throws -> [String] {
-            let answer = await history.page(try EventFilter(parsing: text), before: nil, limit: 100)
-            #expect(answer.error == nil && answer.next == nil, "\(text)")
-            return answer.events.map(\.id)
-        }
-        for text in ["src:zeek", "src=zeek/dns", "src:SURI sev>=5", "src:nothing", "-src:zeek", "src:zeek src:conn", "src=zeek", "zeek"] {
+        return (warm, HistoryReader(path: path))
+    }
+
+    /// The ids of the first page a filter finds (the whole of it, in these small stores).
+    static func page(_ history: HistoryReader, _ text: String) async throws -> [String] {
+        let answer = await history.page(try EventFilter(parsing: text), before: nil, limit: 100)
+        #expect(answer.error == nil && answer.next == nil, "\(text)")
+        return answer.events.map(\.id)
+    }
+
+    /// Each filter's page against the filter applied to every event; then an event changed
+    /// behind the tier's back (its value `hidden`, which the list does not name) is found by
+    /// a bare word but not by a `term` term, until the list is given up (`dropped`, as past
+    /// its limit while the reader is open) and the same reader scans.
+    static func check(_ events: [Event], filters: [String], term: String, column: String, dropped: String) async throws {
+        let (warm, history) = try stored(events)
+        for text in filters {
             let filter = try EventFilter(parsing: text)
-            #expect(try await page(text) == events.reversed().filter(filter.matches).map(\.id), "\(text)")
+            #expect(try await page(history, text) == events.reversed().filter(filter.matches).map(\.id), "\(text)")
         }
-        // The list is what answers: an event whose source the list does not name (changed
-        // behind the tier's back) is not found by a source term, though a bare word finds it.
-        try warm.database.execute("UPDATE events SET source = 'hidden' WHERE id = 'e-3'")
-        #expect(try await page("src:hidden").isEmpty)
-        #expect(try await page("hidden") == ["e-3"])
-        // A list given up past its limit while the reader is open: the same reader scans.
-        try warm.database.execute("DELETE FROM event_sources; INSERT INTO meta(key, value) VALUES ('event_sources_dropped', 1)")
-        #expect(try await page("src:hidden") == ["e-3"])
-        #expect(try await page("src:nothing").isEmpty)
+        try warm.database.execute("UPDATE events SET \(column) = 'hidden' WHERE id = 'e-3'")
+        #expect(try await page(history, term + ":hidden").isEmpty)
+        #expect(try await page(history, "hidden") == ["e-3"])
+        try warm.database.execute(dropped)
+        #expect(try await page(history, term + ":hidden") == ["e-3"])
+        #expect(try await page(history, term + ":nothing").isEmpty)
+    }
+
+    static func events(sources: [String?] = ["s"], types: [String] = ["t"]) -> [Event] {
+        (0..<40).map { n in
+            Event(id: "e-\(n)", timestamp: Timestamp(microseconds: (1_795_132_800 + Int64(n)) * 1_000_000), type: types[n % types.count],
+                  severity: Severity(n % 10 + 1), source: sources[n % sources.count])
+        }
+    }
+
+    @Test func aSourceNoStoredOneIsIsAnsweredFromTheListOfNames() async throws {
+        try await Self.check(Self.events(sources: ["suricata", "zeek/dns", "zeek/conn", nil]),
+                             filters: ["src:zeek", "src=zeek/dns", "src:SURI sev>=5", "src:nothing", "-src:zeek", "src:zeek src:conn", "src=zeek", "zeek"],
+                             term: "src", column: "source",
+                             dropped: "DELETE FROM event_sources; INSERT INTO meta(key, value) VALUES ('event_sources_dropped', 1)")
+    }
+
+    @Test func aTypeNoStoredEventHasIsAnsweredFromTheListOfTypes() async throws {
+        try await Self.check(Self.events(types: ["alert", "dns", "ssl_invalid_server_cert", "Port_Scan"]),
+                             filters: ["type:dns", "type=port_scan", "type:cert sev>=5", "type:nothing", "-type:dns", "type:ssl type:cert", "type=ssl", "dns"],
+                             term: "type", column: "type",
+                             dropped: "DELETE FROM event_types; INSERT INTO meta(key, value) VALUES ('event_types_dropped', 1)")
     }
 }
