@@ -96,22 +96,32 @@ extension WarmReader {
     /// Each bucket's keys (time, seq) are read from the cell index alone and ordered here;
     /// rows are then read one by one, in that order, only until the limit is reached. Asking
     /// SQLite for `seq IN (…) ORDER BY ts LIMIT n` read and sorted every row of the bucket
-    /// whole (a busy region's newest 500 read 2,300 rows with their original records).
+    /// whole (a busy region's newest 500 read 2,300 rows with their original records). That
+    /// query still answers a bucket whose keys would not fit `cellKeysHeld` (a dense feed's
+    /// ten minutes in one city, read with other filters or a large limit): SQLite's sorter
+    /// spills to disk where an array would not.
     func forEachEvent(in cell: H3Index, matching q: EventQuery, _ body: (Event) throws(StoreError) -> Void) throws(StoreError) {
         guard q.limit > 0, let range = cellRange(cell, since: q.since, until: q.until) else { return }
         let (clauses, args) = self.clauses(q)
+        var found = 0
+        var sorted: SQLiteStatement?
+        /// One bucket by SQLite's own sort (and the `events_cell` index before schema 7).
+        func sortedBySQLite(_ bucket: Int64) throws(StoreError) {
+            if sorted == nil {
+                let order = q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
+                sorted = try database.prepare("SELECT \(columns) FROM events WHERE " + ([cellTerm(range)] + clauses).joined(separator: " AND ") + order + " LIMIT ?")
+            }
+            guard let s = sorted else { return }
+            s.reset()
+            try s.bind(cellArguments(range, bucket: bucket) + args + [.integer(Int64(q.limit - found))])
+            while try s.step() {
+                found += 1
+                try body(Self.event(from: s))
+            }
+        }
         guard celled else {
-            // Before schema 7 (read-only, never migrated): the `events_cell` index.
-            let order = q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
-            let s = try database.prepare("SELECT \(columns) FROM events WHERE " + ([cellTerm(range)] + clauses).joined(separator: " AND ") + order + " LIMIT ?")
-            var found = 0
             try forEachBucket(since: q.since, until: q.until, newestFirst: q.newestFirst) { (bucket) throws(StoreError) -> Bool in
-                s.reset()
-                try s.bind(cellArguments(range, bucket: bucket) + args + [.integer(Int64(q.limit - found))])
-                while try s.step() {
-                    found += 1
-                    try body(Self.event(from: s))
-                }
+                try sortedBySQLite(bucket)
                 return found < q.limit
             }
             return
@@ -119,10 +129,17 @@ extension WarmReader {
         let keys = try database.prepare(cellKeysQuery(range))
         let row = try database.prepare("SELECT \(columns) FROM events WHERE " + (["seq = ?"] + clauses).joined(separator: " AND "))
         try row.bind([.integer(0)] + args)   // the seq is bound again for each row; the rest stays bound
-        var found = 0
         var bucketKeys: [CellKey] = []
         try forEachBucket(since: q.since, until: q.until, newestFirst: q.newestFirst) { (bucket) throws(StoreError) -> Bool in
-            try readCellKeys(keys, range, bucket: bucket, newestFirst: q.newestFirst, into: &bucketKeys)
+            // With no other filter every key read is a row returned: only the first the limit
+            // still takes are kept. A filter may refuse rows, so then the bucket's keys are all
+            // kept, up to `cellKeysHeld`.
+            let needed = q.limit - found
+            let best = clauses.isEmpty && needed <= cellKeysHeld ? needed : nil
+            guard try readCellKeys(keys, range, bucket: bucket, newestFirst: q.newestFirst, best: best, into: &bucketKeys) != nil else {
+                try sortedBySQLite(bucket)
+                return found < q.limit
+            }
             for key in bucketKeys {
                 row.rewind()
                 row.bind(key.seq, at: 1)
@@ -149,14 +166,35 @@ extension WarmReader {
         "SELECT ts, seq FROM event_cells WHERE \(range.condition) UNION ALL SELECT ts, seq FROM recent_cells WHERE \(range.condition)"
     }
 
-    /// One bucket's keys (`cellKeysQuery`), in time order: newest first when asked.
-    func readCellKeys(_ statement: SQLiteStatement, _ range: CellRange, bucket: Int64, newestFirst: Bool,
-                      into keys: inout [CellKey]) throws(StoreError) {
+    /// Reads one bucket's keys (`cellKeysQuery`) into `keys` in time order, newest first when
+    /// asked, and returns how many the bucket holds. With `best`, only the first `best` of
+    /// that order are kept, the rest dropped as they come (memory stays bounded however many
+    /// the bucket holds); without it every key is kept, and nil is returned (keys emptied)
+    /// once there are more than `cellKeysHeld`.
+    func readCellKeys(_ statement: SQLiteStatement, _ range: CellRange, bucket: Int64, newestFirst: Bool, best: Int?,
+                      into keys: inout [CellKey]) throws(StoreError) -> Int? {
         keys.removeAll(keepingCapacity: true)
         statement.reset()
         try statement.bind(cellArguments(range, bucket: bucket))
-        while try statement.step() { keys.append(CellKey(ts: statement.int64(0), seq: statement.int64(1))) }
-        if newestFirst { keys.sort(by: >) } else { keys.sort() }
+        func order() { if newestFirst { keys.sort(by: >) } else { keys.sort() } }
+        // Kept keys are sorted and cut to `best` whenever they reach twice that: each key is
+        // sorted a few times at most.
+        let compactAt = best.map { max(2 * $0, cellKeysCompactedFrom) } ?? Int.max
+        var total = 0
+        while try statement.step() {
+            total += 1
+            keys.append(CellKey(ts: statement.int64(0), seq: statement.int64(1)))
+            if keys.count >= compactAt, let best {
+                order()
+                keys.removeLast(keys.count - best)
+            } else if best == nil, keys.count > cellKeysHeld {
+                keys.removeAll()
+                return nil
+            }
+        }
+        order()
+        if let best, keys.count > best { keys.removeLast(keys.count - best) }
+        return total
     }
 
     /// What a cell holds since `since`: its event count (exact, from the index alone) and
@@ -185,11 +223,10 @@ extension WarmReader {
                     if try count.step() { summary.count += Int(count.int64(0)) }
                     return true
                 }
-                try readCellKeys(keys, range, bucket: bucket, newestFirst: true, into: &bucketKeys)
-                summary.count += bucketKeys.count
                 // The newest keys the sample still takes, read in seq order: neighbouring rows
                 // share pages (the tally does not depend on the order).
-                let seqs = bucketKeys.prefix(sample - summary.sampled).map(\.seq).sorted()
+                summary.count += try readCellKeys(keys, range, bucket: bucket, newestFirst: true, best: sample - summary.sampled, into: &bucketKeys) ?? 0
+                let seqs = bucketKeys.map(\.seq).sorted()
                 for seq in seqs {
                     row.rewind()
                     row.bind(seq, at: 1)

@@ -87,6 +87,10 @@ public final class WarmReader {
     let listsSources: Bool
     /// Whether the store has a list of its events' types (schema 9 on), read the same way.
     let listsTypes: Bool
+    /// Keys one bucket's read of a cell holds at most (16 MB; see `forEachEvent(in:matching:)`),
+    /// and the fewest kept keys that are sorted and cut (small in tests, to reach both paths).
+    var cellKeysHeld = 1 << 20
+    var cellKeysCompactedFrom = 4_096
     static let baseColumns = "id, ts, type, severity, source, lat, lon, entity, priority, indicators, description, tags, original, flow, country, asn, geo_origin"
     /// Columns before `seq` when a query appends it.
     static let columnCount: Int32 = 19
