@@ -137,13 +137,17 @@ struct QueryEventsCommand: ParsableCommand {
         } else {
             try reader.forEachEvent(query) { emit($0) }
         }
+        /// The first `shown` of `names` (read with one more, to know whether there are more).
+        func listing(_ names: [String], shown: Int) -> String {
+            names.isEmpty ? "none" : names.prefix(shown).map { SafeText.sanitize($0) }.joined(separator: ", ") + (names.count > shown ? ", …" : "")
+        }
         if let source, try !reader.mayHold(source: source), let names = try reader.sourceNames(limit: 21) {
             StandardStreams.writeErrorLine("ctas query events: no stored event comes from \(SafeText.sanitize(source)) or its logs; stored sources: "
-                + (names.isEmpty ? "none" : names.prefix(20).map { SafeText.sanitize($0) }.joined(separator: ", ")) + (names.count > 20 ? ", …" : ""))
+                + listing(names, shown: 20))
         }
         if !type.isEmpty, try !reader.mayHold(anyTypeOf: type), let names = try reader.typeNames(limit: 41) {
             StandardStreams.writeErrorLine("ctas query events: no stored event has type " + type.map { SafeText.sanitize($0) }.joined(separator: " or ")
-                + "; stored types: " + (names.isEmpty ? "none" : names.prefix(40).map { SafeText.sanitize($0) }.joined(separator: ", ")) + (names.count > 40 ? ", …" : ""))
+                + "; stored types: " + listing(names, shown: 40))
         }
         if more {
             StandardStreams.writeErrorLine("ctas query events: stopped at --limit \(limit); more events match (raise --limit, or narrow with --since/--type/…)")
