@@ -137,17 +137,19 @@ struct QueryEventsCommand: ParsableCommand {
         } else {
             try reader.forEachEvent(query) { emit($0) }
         }
-        /// The first `shown` of `names` (read with one more, to know whether there are more).
-        func listing(_ names: [String], shown: Int) -> String {
-            names.isEmpty ? "none" : names.prefix(shown).map { SafeText.sanitize($0) }.joined(separator: ", ") + (names.count > shown ? ", …" : "")
+        /// The `shown` stored names closest to what was asked, closest first.
+        func listing(_ names: [String], closestTo asked: [String], shown: Int) -> String {
+            guard !names.isEmpty else { return "none" }
+            let closest = NameSuggestions.closest(to: asked, among: names, count: shown)
+            return closest.map { SafeText.sanitize($0) }.joined(separator: ", ") + (names.count > shown ? ", …" : "")
         }
-        if let source, try !reader.mayHold(source: source), let names = try reader.sourceNames(limit: 21) {
-            StandardStreams.writeErrorLine("ctas query events: no stored event comes from \(SafeText.sanitize(source)) or its logs; stored sources: "
-                + listing(names, shown: 20))
+        if let source, try !reader.mayHold(source: source), let names = try reader.sourceNames(limit: WarmTier.defaultSourceNameLimit) {
+            StandardStreams.writeErrorLine("ctas query events: no stored event comes from \(SafeText.sanitize(source)) or its logs; stored sources, closest first: "
+                + listing(names, closestTo: [source], shown: 20))
         }
-        if !type.isEmpty, try !reader.mayHold(anyTypeOf: type), let names = try reader.typeNames(limit: 41) {
+        if !type.isEmpty, try !reader.mayHold(anyTypeOf: type), let names = try reader.typeNames(limit: WarmTier.defaultTypeNameLimit) {
             StandardStreams.writeErrorLine("ctas query events: no stored event has type " + type.map { SafeText.sanitize($0) }.joined(separator: " or ")
-                + "; stored types: " + listing(names, shown: 40))
+                + "; stored types, closest first: " + listing(names, closestTo: type, shown: 40))
         }
         if more {
             StandardStreams.writeErrorLine("ctas query events: stopped at --limit \(limit); more events match (raise --limit, or narrow with --since/--type/…)")

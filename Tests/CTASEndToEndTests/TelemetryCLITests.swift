@@ -137,12 +137,12 @@ import Testing
         // A source nothing came from is answered from the list of stored sources, which it names.
         let none = try await CLI.run(["query", "events", "--data-dir", dir, "--format", "ndjson", "--source", "no-such-sensor"])
         #expect(none.status == 0 && none.stdout.isEmpty)
-        #expect(none.stderr.contains("no stored event comes from no-such-sensor or its logs; stored sources: \(source)"), "\(none.stderr)")
+        #expect(none.stderr.contains("no stored event comes from no-such-sensor or its logs; stored sources, closest first: \(source)"), "\(none.stderr)")
         // So is a type no stored event has (a misspelt one), naming the stored types.
         let misspelt = try await CLI.run(["query", "events", "--data-dir", dir, "--format", "ndjson", "--type", "attempted_information_lek"])
         #expect(misspelt.status == 0 && misspelt.stdout.isEmpty)
-        #expect(misspelt.stderr.contains("no stored event has type attempted_information_lek; stored types: ")
-                && misspelt.stderr.contains("attempted_information_leak"), "\(misspelt.stderr)")
+        #expect(misspelt.stderr.contains("no stored event has type attempted_information_lek; stored types, closest first: attempted_information_leak, "),
+                "the nearest type comes first: \(misspelt.stderr)")
         let known = try await CLI.run(["query", "events", "--data-dir", dir, "--format", "ndjson", "--limit", "1", "--type", "attempted_information_leak"])
         #expect(!known.stderr.contains("no stored event has type"), "\(known.stderr)")
     }
