@@ -85,6 +85,17 @@ import Testing
 /// A filter's source terms against a store's list of source names: false only when no event
 /// from one of those sources could match (what lets the console skip reading them).
 @Suite struct FilterSourceNamesTests {
+    /// Whether `filter` could match an event with `e`'s value of `field`: only the terms on
+    /// that field are asked of it, the other terms hold for some event.
+    static func couldMatch(_ filter: EventFilter, _ field: EventFilter.Field, _ e: Event) -> Bool {
+        filter.terms.allSatisfy { term in
+            switch term {
+            case .field(field, _), .fieldEquals(field, _): EventFilter(terms: [term], text: "").matches(e)
+            default: true
+            }
+        }
+    }
+
     @Test func canMatchAgreesWithMatchingAnEventFromEachSource() throws {
         let names = ["suricata", "zeek/dns", "zeek/conn", "Sensör-Ü", "edge/"]
         let filters = ["src:zeek", "src=zeek/dns", "src=ZEEK", "src:ü", "src:sensör", "src:nothing", "-src:zeek", "src:zeek src:suricata",
@@ -92,15 +103,7 @@ import Testing
         for text in filters {
             let filter = try EventFilter(parsing: text)
             let fromOne = names.contains { name in
-                // What an event of that source could be: only source terms are asked of it, the
-                // other terms hold for some event.
-                let e = Event(id: "e", timestamp: Timestamp(microseconds: 0), type: "t", source: name)
-                return filter.terms.allSatisfy { term in
-                    switch term {
-                    case .field(.source, _), .fieldEquals(.source, _): EventFilter(terms: [term], text: "").matches(e)
-                    default: true
-                    }
-                }
+                Self.couldMatch(filter, .source, Event(id: "e", timestamp: Timestamp(microseconds: 0), type: "t", source: name))
             }
             #expect(filter.canMatch(sourcesNamed: names) == fromOne, "\(text)")
             let positiveSourceTerm = text.split(separator: " ").contains { $0.hasPrefix("src") || $0.hasPrefix("source") }
@@ -120,13 +123,7 @@ import Testing
         for text in filters {
             let filter = try EventFilter(parsing: text)
             let ofOne = names.contains { name in
-                let e = Event(id: "e", timestamp: Timestamp(microseconds: 0), type: name, source: "s")
-                return filter.terms.allSatisfy { term in
-                    switch term {
-                    case .field(.type, _), .fieldEquals(.type, _): EventFilter(terms: [term], text: "").matches(e)
-                    default: true
-                    }
-                }
+                FilterSourceNamesTests.couldMatch(filter, .type, Event(id: "e", timestamp: Timestamp(microseconds: 0), type: name, source: "s"))
             }
             #expect(filter.canMatch(typesNamed: names) == ofOne, "\(text)")
             let positiveTypeTerm = text.split(separator: " ").contains { $0.hasPrefix("type") }
