@@ -110,6 +110,50 @@ import Testing
         #expect(out.rejects.map(\.reasonKey) == ["duplicate_key:x7", "duplicate_key:x499"], "\(out.rejects.map(\.message))")
     }
 
+    /// The key hash reads a long key's first, middle and last eight bytes only, so keys
+    /// that differ elsewhere collide: finding a member and refusing a duplicate must still
+    /// compare the bytes. Short keys (up to 24 bytes) are read whole.
+    @Test func keysWhoseHashesCollideAreStillToldApart() throws {
+        let head = "abcdefgh", middle = "ijklmnopqrstuvwxyzABCDEF"
+        let keys = ["0", "1", "2", "3"].map { head + $0 + middle }   // 33 bytes; byte 8 is not read
+        let hashes = keys.map { key -> UInt32 in
+            var key = key
+            return key.withUTF8 { JSONTape.keyHash($0) }
+        }
+        #expect(Set(hashes).count == 1, "the keys must collide for this test to mean anything")
+        var text = "{" + keys.enumerated().map { "\"\($1)\":\($0)" }.joined(separator: ",") + "}"
+        try text.withUTF8 { bytes in
+            let tape = try JSONTape(parsing: bytes)
+            for (i, key) in keys.enumerated() {
+                let value = try #require(tape.member(JSONTape.root, key))
+                #expect(tape.raw(value) == String(i))
+            }
+            #expect(tape.member(JSONTape.root, head + "4" + middle) == nil)
+        }
+        var twice = "{" + keys.map { "\"\($0)\":1" }.joined(separator: ",") + ",\"\(keys[2])\":2}"
+        twice.withUTF8 { bytes in
+            do throws(LineProblem) {
+                _ = try JSONTape(parsing: bytes)
+                Issue.record("accepted a repeated key")
+            } catch {
+                #expect(error.code == "duplicate_key")
+            }
+        }
+        // Every short key's bytes are read: one changed byte anywhere changes the hash.
+        var random = SeededRandom(seed: 5)
+        for length in 1...24 {
+            for _ in 0..<50 {
+                let key = (0..<length).map { _ in UInt8(97 + random.next() % 26) }
+                var other = key
+                let at = Int(random.next() % UInt64(length))
+                other[at] = other[at] == 97 ? 98 : other[at] - 1
+                let h1 = key.withUnsafeBufferPointer { JSONTape.keyHash($0) }
+                let h2 = other.withUnsafeBufferPointer { JSONTape.keyHash($0) }
+                #expect(h1 != h2, "\(String(decoding: key, as: UTF8.self)) and \(String(decoding: other, as: UTF8.self))")
+            }
+        }
+    }
+
     @Test func theKeyTableFindsWhatMemberFinds() {
         var random = SeededRandom(seed: 29)
         let wanted: [StaticString] = ["a", "b", "ab", "x.y", "_", "zz", "abc", "cab", "x"]

@@ -31,6 +31,8 @@ public struct ZeekLogParser: Sendable {
     private var scratch: [UInt8] = []
     /// The tape's node buffer, lent to each JSON record's tape (no allocation per record).
     private var tapeStorage: [JSONTape.Node] = []
+    /// A JSON record's cell buffer, likewise lent to each record.
+    private var cellStorage: [ZeekRecord.Cell] = []
 
     public init(options: TelemetryOptions = TelemetryOptions(), pathFromFileName: String? = nil) {
         self.options = options
@@ -108,6 +110,91 @@ public struct ZeekLogParser: Sendable {
 
     public mutating func event(from tape: JSONTape, notes: inout ParseNotes) throws(LineProblem) -> Event {
         guard tape.kind(JSONTape.root) == .object else { throw LineProblem("invalid_json", "expected a Zeek record (a JSON object)") }
+        var cells = cellStorage
+        cellStorage = []
+        defer { if cells.capacity <= Self.keptCells { cellStorage = cells } }
+        // A log's records share one key sequence: read in one pass against the last
+        // record's schema, the general path below only when this record differs.
+        let schema: ZeekSchema
+        if let last = lastSchema?.schema, Self.readCells(of: tape, as: last, pathFromFileName: pathFromFileName, into: &cells) {
+            schema = last
+        } else {
+            schema = try resolveSchema(of: tape)
+            cells.removeAll(keepingCapacity: true)
+            cells.append(contentsOf: repeatElement(ZeekRecord.Cell(), count: schema.names.count))
+            var i = 0
+            tape.forEachMember(JSONTape.root) { _, value in
+                cells[i] = Self.cell(tape, value)
+                i += 1
+            }
+        }
+        let record = ZeekRecord(schema: schema, line: tape.bytes, cells: cells, tape: tape)
+        let original = tape.bytes.count <= EventLimits.originalBytes ? EVEEventParser.compactJSON(tape.bytes) : nil
+        return try ZeekEventMapper.event(record, notes: &notes, options: options, original: original)
+    }
+
+    /// The largest cell buffer kept between records (one record with thousands of fields
+    /// does not pin its buffer).
+    static let keptCells = 4096
+
+    /// The cell of one member value.
+    private static func cell(_ tape: JSONTape, _ value: Int) -> ZeekRecord.Cell {
+        let n = tape.nodes[value]
+        switch n.kind {
+        case .null, .object: return ZeekRecord.Cell()
+        case .string: return ZeekRecord.Cell(kind: .scalar, start: n.start, end: n.end, escaped: n.escaped)
+        case .number: return ZeekRecord.Cell(kind: .number, start: n.start, end: n.end)
+        case .bool: return ZeekRecord.Cell(kind: .boolean, start: n.start, end: n.end)
+        case .array: return ZeekRecord.Cell(kind: .jsonArray, start: n.start, end: n.end, node: Int32(value))
+        }
+    }
+
+    /// Reads the record's cells in one pass when its keys are `schema`'s names in order, byte
+    /// for byte, unescaped, no value an object, and its `_path` (or, without one, the file
+    /// name's) is the schema's path written plainly; false (cells undefined) otherwise, and
+    /// the general path decides, refusing or building a schema.
+    private static func readCells(of tape: JSONTape, as schema: ZeekSchema, pathFromFileName: String?,
+                                  into cells: inout [ZeekRecord.Cell]) -> Bool {
+        let root = tape.nodes[JSONTape.root]
+        let count = schema.names.count
+        guard Int(root.count) == count else { return false }
+        cells.removeAll(keepingCapacity: true)
+        var pathNode = -1
+        let same = schema.nameBytes.withUnsafeBufferPointer { names -> Bool in
+            guard let line = tape.bytes.baseAddress else { return count == 0 }
+            var i = JSONTape.root + 1
+            let end = Int(root.next)
+            var column = 0
+            while i < end {
+                let key = tape.nodes[i]
+                let range = schema.nameRanges[column]
+                guard !key.escaped, Int(key.end - key.start) == range.count else { return false }
+                if !range.isEmpty, let all = names.baseAddress,
+                   memcmp(line + Int(key.start), all + range.lowerBound, range.count) != 0 { return false }
+                let value = i + 1
+                guard tape.nodes[value].kind != .object else { return false }
+                if column == schema.pathColumn { pathNode = value }
+                cells.append(cell(tape, value))
+                column += 1
+                i = Int(tape.nodes[value].next)
+            }
+            return column == count
+        }
+        guard same else { return false }
+        guard pathNode >= 0 else { return schema.path == (pathFromFileName ?? "unknown") }
+        let node = tape.nodes[pathNode]
+        guard node.kind == .string, !node.escaped else { return false }
+        var path = schema.path
+        return path.withUTF8 { wanted in
+            guard Int(node.end - node.start) == wanted.count else { return false }
+            guard let line = tape.bytes.baseAddress, let name = wanted.baseAddress else { return wanted.isEmpty }
+            return memcmp(line + Int(node.start), name, wanted.count) == 0
+        }
+    }
+
+    /// The schema of a record whose keys are not the last record's: the cache's, or a new
+    /// one. Refuses an object value (Zeek JSON records are flat).
+    private mutating func resolveSchema(of tape: JSONTape) throws(LineProblem) -> ZeekSchema {
         var keyHash: UInt64 = 0xCBF2_9CE4_8422_2325
         var count = 0
         var problem: LineProblem?
@@ -137,22 +224,7 @@ public struct ZeekLogParser: Sendable {
             if schemas.count < 256 { schemas[keyHash] = schema }
         }
         lastSchema = (keyHash, schema)
-        var cells = [ZeekRecord.Cell](repeating: ZeekRecord.Cell(), count: count)
-        var i = 0
-        tape.forEachMember(JSONTape.root) { _, value in
-            let n = tape.nodes[value]
-            switch n.kind {
-            case .null, .object: break
-            case .string: cells[i] = ZeekRecord.Cell(kind: .scalar, start: n.start, end: n.end, escaped: n.escaped)
-            case .number: cells[i] = ZeekRecord.Cell(kind: .number, start: n.start, end: n.end)
-            case .bool: cells[i] = ZeekRecord.Cell(kind: .boolean, start: n.start, end: n.end)
-            case .array: cells[i] = ZeekRecord.Cell(kind: .jsonArray, start: n.start, end: n.end, node: Int32(value))
-            }
-            i += 1
-        }
-        let record = ZeekRecord(schema: schema, line: tape.bytes, cells: cells, tape: tape)
-        let original = tape.bytes.count <= EventLimits.originalBytes ? EVEEventParser.compactJSON(tape.bytes) : nil
-        return try ZeekEventMapper.event(record, notes: &notes, options: options, original: original)
+        return schema
     }
 
     /// Whether `schema` is the record's: its path, and its names in order, byte for byte
