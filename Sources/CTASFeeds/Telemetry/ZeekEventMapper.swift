@@ -29,7 +29,7 @@ enum ZeekEventMapper {
                                            localResponder: schema.localResp.flatMap(record.bool(at:)))
         var indicators: [String] = []
         indicators.reserveCapacity(8)
-        var type = TelemetryMapping.snake(path)
+        var type = schema.eventType
         var severity: Severity?
         var description: String?
         func t(_ field: ZeekField) -> String? { TelemetryMapping.useful(record.text(field)) }
@@ -120,10 +120,10 @@ enum ZeekEventMapper {
             TelemetryMapping.add(address, to: &indicators)
         }
 
-        let system = t(.systemName) ?? "zeek"
+        let source = t(.systemName).map { TelemetryMapping.clipped($0 + "/" + path, EventLimits.sourceBytes) } ?? schema.defaultSource
         let flow = TelemetryMapping.useful(schema.uid.flatMap(record.text(at:))) ?? record.list(.connUids).first
-        var event = Event(id: record.contentHash().hex(prefixedBy: "zeek-"), timestamp: timestamp, type: TelemetryMapping.clipped(type, EventLimits.typeBytes),
-                          severity: severity, source: TelemetryMapping.clipped(system + "/" + path, EventLimits.sourceBytes),
+        var event = Event(id: record.contentHash().hex(prefixedBy: "zeek-"), timestamp: timestamp,
+                          type: TelemetryMapping.clipped(type, EventLimits.typeBytes), severity: severity, source: source,
                           entity: sides.entity.map { TelemetryMapping.clipped($0, EventLimits.entityBytes) },
                           indicators: indicators, description: description.map { TelemetryMapping.clipped($0, EventLimits.descriptionBytes) })
         let kept = original.flatMap { $0.utf8.count <= EventLimits.originalBytes ? $0 : nil }

@@ -105,7 +105,11 @@ struct ZeekRecord {
             return out
         case .jsonArray:
             guard let tape else { return [] }
-            return tape.elements(Int(c.node)).compactMap { tape.text($0) }
+            var out: [String] = []
+            tape.forEachElement(Int(c.node)) { e in
+                if let text = tape.text(e) { out.append(text) }
+            }
+            return out
         default:
             return text(at: i).map { [$0] } ?? []
         }

@@ -38,6 +38,11 @@ final class ZeekSchema: Sendable {
     /// The column of each field the mapping reads (`ZeekField`'s raw value; -1: absent).
     private let fieldColumns: [Int32]
 
+    /// The log's event type (`TelemetryMapping.snake(path)`) and its source when the record
+    /// names no system (`zeek/<path>`, clipped): worked out once, not per record.
+    let eventType: String
+    let defaultSource: String
+
     /// TSV: the header's set separator and empty-container marker (a JSON log's records
     /// need neither; the defaults are Zeek's).
     let setSeparator: [UInt8]
@@ -46,6 +51,8 @@ final class ZeekSchema: Sendable {
     init(path: String, names: [String], types: [ZeekType?], setSeparator: [UInt8] = [UInt8(ascii: ",")],
          emptyField: [UInt8] = Array("(empty)".utf8)) {
         self.path = path
+        eventType = TelemetryMapping.snake(path)
+        defaultSource = TelemetryMapping.clipped("zeek/" + path, EventLimits.sourceBytes)
         self.names = names
         self.types = types
         self.setSeparator = setSeparator
