@@ -13,10 +13,16 @@ public struct StableHash128: Sendable {
 
     @inlinable public init() {}
 
+    /// The lanes' FNV primes, and the byte `separator()` combines (computed, so they fold
+    /// into the loops as constants in every module).
+    @inlinable static var primeA: UInt64 { 0x0000_0100_0000_01B3 }
+    @inlinable static var primeB: UInt64 { 0x0000_0001_0000_01A7 }
+    @inlinable static var separatorByte: UInt64 { 0x1F }
+
     @inlinable public mutating func combine(_ bytes: UnsafeBufferPointer<UInt8>) {
         for byte in bytes {
-            a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-            b = (b ^ UInt64(byte)) &* 0x0000_0001_0000_01A7
+            a = (a ^ UInt64(byte)) &* Self.primeA
+            b = (b ^ UInt64(byte)) &* Self.primeB
         }
     }
 
@@ -33,8 +39,8 @@ public struct StableHash128: Sendable {
 
     /// Ends a field, so `("ab","c")` and `("a","bc")` differ.
     @inlinable public mutating func separator() {
-        a = (a ^ 0x1F) &* 0x0000_0100_0000_01B3
-        b = (b ^ 0x1F) &* 0x0000_0001_0000_01A7
+        a = (a ^ Self.separatorByte) &* Self.primeA
+        b = (b ^ Self.separatorByte) &* Self.primeB
     }
 
     private static func mix(_ x: UInt64) -> UInt64 {

@@ -259,4 +259,29 @@ import Testing
             #expect(hash.hex(prefixedBy: "") == hash.hex && hash.hex.utf8.count == 32)
         }
     }
+
+    /// A precomputed step hashes as its bytes and a separator do, from any state: empty and
+    /// long sequences, every byte value, and states reached by random prefixes.
+    @Test func aStepHashesAsItsBytesAndASeparator() {
+        var random = SeededRandom(seed: 11)
+        for round in 0..<300 {
+            let length = round < 3 ? round : Int(random.next() % 48)
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let step = bytes.withUnsafeBufferPointer { StableHashStep(bytes: $0) }
+            for _ in 0..<8 {
+                var viaBytes = StableHash128()
+                let prefix = (0..<Int(random.next() % 12)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                prefix.withUnsafeBufferPointer { viaBytes.combine($0) }
+                var viaStep = viaBytes
+                bytes.withUnsafeBufferPointer { viaBytes.combine($0) }
+                viaBytes.separator()
+                viaStep.combine(step)
+                #expect(viaStep.hex == viaBytes.hex, "\(bytes) after \(prefix)")
+                // And what follows hashes alike too.
+                viaStep.combine("tail")
+                viaBytes.combine("tail")
+                #expect(viaStep.hex == viaBytes.hex)
+            }
+        }
+    }
 }

@@ -321,6 +321,17 @@ let zeekConn = """
         }
     }
 
+    /// A parser keeps hash steps for a bounded number of column names and hashes further
+    /// names byte by byte: a record's id is the same either way.
+    @Test func idsAreTheSameWhetherNamesAreHashedByStepOrByByte() throws {
+        let dns = #"{"_path":"dns","ts":1763632800.5,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.2","id.resp_p":53,"query":"evil.example.org","answers":["203.0.113.5","x.example"],"TTLs":[60.0,30.0],"rejected":false}"#
+        let alone = try decodeAll(dns + "\n", format: .zeekJSON, name: "dns.json").events
+        let filler = (0..<(ZeekLogParser.keptNameSteps + 10)).map { #"{"_path":"x","ts":1763632800.0,"k\#($0)":1}"# }
+        let after = try decodeAll((filler + [dns]).joined(separator: "\n") + "\n", format: .zeekJSON, name: "dns.json").events
+        #expect(after.count == filler.count + 1)
+        #expect(after.last?.id == alone.first?.id && alone.count == 1)
+    }
+
     static func keyHash(_ key: String) -> UInt32 {
         var key = key
         return key.withUTF8 { JSONTape.keyHash($0) }

@@ -33,6 +33,14 @@ public struct ZeekLogParser: Sendable {
     private var tapeStorage: [JSONTape.Node] = []
     /// A JSON record's cell buffer, likewise lent to each record.
     private var cellStorage: [ZeekRecord.Cell] = []
+    /// The content hash's steps for column names seen (4 KB each), shared by the schemas
+    /// made here; past `keptNameSteps` names, further ones are hashed byte by byte.
+    private var nameSteps: [String: StableHashStep] = [:]
+    static let keptNameSteps = 256
+    /// Columns given a step so far: each schema keeps its own copy of its columns' steps
+    /// (4 KB a column), so past `keptStepColumns` new schemas hash names byte by byte.
+    private var stepColumns = 0
+    static let keptStepColumns = 1024
 
     public init(options: TelemetryOptions = TelemetryOptions(), pathFromFileName: String? = nil) {
         self.options = options
@@ -40,9 +48,25 @@ public struct ZeekLogParser: Sendable {
     }
 
     /// The column schema of a header block.
-    public func schema(for header: ZeekHeader) -> ZeekSchemaHandle {
+    public mutating func schema(for header: ZeekHeader) -> ZeekSchemaHandle {
         ZeekSchemaHandle(ZeekSchema(path: header.path ?? pathFromFileName ?? "unknown", names: header.fields, types: header.types,
-                                    setSeparator: header.setSeparator, emptyField: header.emptyField))
+                                    setSeparator: header.setSeparator, emptyField: header.emptyField,
+                                    nameSteps: steps(for: header.fields)))
+    }
+
+    /// The hash steps of `names`' columns (format fields, which are not hashed, get none).
+    private mutating func steps(for names: [String]) -> [StableHashStep?] {
+        guard stepColumns + names.count <= Self.keptStepColumns else { return [] }
+        stepColumns += names.count
+        return names.map { name -> StableHashStep? in
+            guard !ZeekRecord.formatFields.contains(name) else { return nil }
+            if let step = nameSteps[name] { return step }
+            guard nameSteps.count < Self.keptNameSteps else { return nil }
+            var bytes = name
+            let step = bytes.withUTF8 { StableHashStep(bytes: $0) }
+            nameSteps[name] = step
+            return step
+        }
     }
 
     /// A TSV row under `header` (with its schema). Rows with more or fewer columns than
@@ -220,7 +244,7 @@ public struct ZeekLogParser: Sendable {
             var names: [String] = []
             names.reserveCapacity(count)
             tape.forEachMember(JSONTape.root) { key, _ in names.append(tape.key(key)) }
-            schema = ZeekSchema(path: logPath, names: names, types: Array(repeating: nil, count: count))
+            schema = ZeekSchema(path: logPath, names: names, types: Array(repeating: nil, count: count), nameSteps: steps(for: names))
             if schemas.count < 256 { schemas[keyHash] = schema }
         }
         lastSchema = (keyHash, schema)

@@ -198,6 +198,18 @@ struct ZeekRecord {
     /// writer configured to print times as ISO strings inside containers, or a TSV `string`
     /// column holding what JSON wrote as a number.)
     func contentHash() -> StableHash128 {
+        schema.nameSteps.withUnsafeBufferPointer { contentHash(steps: $0) }
+    }
+
+    private func contentHash(steps: UnsafeBufferPointer<UInt64>) -> StableHash128 {
+        let hasStep = schema.hasNameStep
+        @inline(__always) func combineName(_ i: Int, into hash: inout StableHash128) {
+            if i < hasStep.count, hasStep[i], let base = steps.baseAddress {
+                hash.combine(flatStep: base + i * StableHashStep.flatCount)
+            } else {
+                combineNameBytes(i, into: &hash)
+            }
+        }
         var hash = StableHash128()
         hash.combine(schema.path)
         let shapes = schema.shapes
@@ -254,7 +266,7 @@ struct ZeekRecord {
         return hash
     }
 
-    private func combineName(_ i: Int, into hash: inout StableHash128) {
+    private func combineNameBytes(_ i: Int, into hash: inout StableHash128) {
         let range = schema.nameRanges[i]
         schema.nameBytes.withUnsafeBufferPointer { hash.combine(UnsafeBufferPointer(rebasing: $0[range])) }
         hash.separator()

@@ -38,6 +38,12 @@ final class ZeekSchema: Sendable {
     /// The column of each field the mapping reads (`ZeekField`'s raw value; -1: absent).
     private let fieldColumns: [Int32]
 
+    /// The content hash's step for each column's name, flat (`StableHashStep.flatCount`
+    /// words per column; empty: names hashed byte by byte, the same hash), and per column
+    /// whether it has one (format fields do not).
+    let nameSteps: [UInt64]
+    let hasNameStep: [Bool]
+
     /// The log's event type (`TelemetryMapping.snake(path)`) and its source when the record
     /// names no system (`zeek/<path>`, clipped): worked out once, not per record.
     let eventType: String
@@ -49,8 +55,20 @@ final class ZeekSchema: Sendable {
     let emptyField: [UInt8]
 
     init(path: String, names: [String], types: [ZeekType?], setSeparator: [UInt8] = [UInt8(ascii: ",")],
-         emptyField: [UInt8] = Array("(empty)".utf8)) {
+         emptyField: [UInt8] = Array("(empty)".utf8), nameSteps: [StableHashStep?] = []) {
         self.path = path
+        if nameSteps.count == names.count, nameSteps.contains(where: { $0 != nil }) {
+            var flat = [UInt64](repeating: 0, count: names.count * StableHashStep.flatCount)
+            flat.withUnsafeMutableBufferPointer { out in
+                guard let base = out.baseAddress else { return }
+                for (i, step) in nameSteps.enumerated() { step?.write(into: base + i * StableHashStep.flatCount) }
+            }
+            self.nameSteps = flat
+            hasNameStep = nameSteps.map { $0 != nil }
+        } else {
+            self.nameSteps = []
+            hasNameStep = []
+        }
         eventType = TelemetryMapping.snake(path)
         defaultSource = TelemetryMapping.clipped("zeek/" + path, EventLimits.sourceBytes)
         self.names = names
