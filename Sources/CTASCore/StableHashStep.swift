@@ -10,10 +10,10 @@
 /// byte depends only on its factors' low bytes). `C[x]` is the sequence's hash from `x`
 /// minus `x · P^k`. The result is the byte-by-byte hash exactly (tested against it).
 public struct StableHashStep: Sendable {
-    @usableFromInline let powerA: UInt64
-    @usableFromInline let powerB: UInt64
+    let powerA: UInt64
+    let powerB: UInt64
     /// `C` of lane a in `[0, 256)`, of lane b in `[256, 512)`.
-    @usableFromInline let corrections: [UInt64]
+    let corrections: [UInt64]
 
     /// The step that combines `bytes` and then a separator (`combine(_:)` then `separator()`).
     public init(bytes: UnsafeBufferPointer<UInt8>) {
@@ -45,7 +45,7 @@ extension StableHashStep {
     public static let flatCount = 514
 
     /// Writes the step as `flatCount` words at `out`, the form `combine(flatStep:)` reads
-    /// (a parser keeps many steps back to back in one buffer).
+    /// (a schema keeps its columns' steps back to back in one buffer).
     public func write(into out: UnsafeMutablePointer<UInt64>) {
         out[0] = powerA
         out[1] = powerB
@@ -56,18 +56,8 @@ extension StableHashStep {
 }
 
 extension StableHash128 {
-    /// Combines the bytes `step` was made from, then a separator: the same hash as
-    /// `combine(bytes)` followed by `separator()`.
-    @inlinable public mutating func combine(_ step: StableHashStep) {
-        step.corrections.withUnsafeBufferPointer { c in
-            let newA = a &* step.powerA &+ c[Int(a & 255)]
-            let newB = b &* step.powerB &+ c[256 + Int(b & 255)]
-            a = newA
-            b = newB
-        }
-    }
-
-    /// `combine(_:)` of a step written by `StableHashStep.write(into:)` at `step`.
+    /// Combines the bytes of the step written at `step` (by `StableHashStep.write(into:)`),
+    /// then a separator: the same hash as `combine(bytes)` followed by `separator()`.
     @inlinable @inline(__always) public mutating func combine(flatStep step: UnsafePointer<UInt64>) {
         let newA = a &* step[0] &+ step[2 + Int(a & 255)]
         let newB = b &* step[1] &+ step[258 + Int(b & 255)]

@@ -268,6 +268,8 @@ import Testing
             let length = round < 3 ? round : Int(random.next() % 48)
             let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             let step = bytes.withUnsafeBufferPointer { StableHashStep(bytes: $0) }
+            var flat = [UInt64](repeating: 0, count: StableHashStep.flatCount)
+            flat.withUnsafeMutableBufferPointer { step.write(into: $0.baseAddress!) }
             for _ in 0..<8 {
                 var viaBytes = StableHash128()
                 let prefix = (0..<Int(random.next() % 12)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
@@ -275,7 +277,7 @@ import Testing
                 var viaStep = viaBytes
                 bytes.withUnsafeBufferPointer { viaBytes.combine($0) }
                 viaBytes.separator()
-                viaStep.combine(step)
+                flat.withUnsafeBufferPointer { viaStep.combine(flatStep: $0.baseAddress!) }
                 #expect(viaStep.hex == viaBytes.hex, "\(bytes) after \(prefix)")
                 // And what follows hashes alike too.
                 viaStep.combine("tail")

@@ -33,7 +33,7 @@ public struct ZeekLogParser: Sendable {
     private var tapeStorage: [JSONTape.Node] = []
     /// A JSON record's cell buffer, likewise lent to each record.
     private var cellStorage: [ZeekRecord.Cell] = []
-    /// The content hash's steps for column names seen (4 KB each), shared by the schemas
+    /// The content hash's steps for column names seen (4 KB each), copied into the schemas
     /// made here; past `keptNameSteps` names, further ones are hashed byte by byte.
     private var nameSteps: [String: StableHashStep] = [:]
     static let keptNameSteps = 256
