@@ -202,9 +202,8 @@ struct ZeekRecord {
     }
 
     private func contentHash(steps: UnsafeBufferPointer<UInt64>) -> StableHash128 {
-        let hasStep = schema.hasNameStep
         @inline(__always) func combineName(_ i: Int, into hash: inout StableHash128) {
-            if i < hasStep.count, hasStep[i], let base = steps.baseAddress {
+            if let base = steps.baseAddress, base[i * StableHashStep.flatCount] != 0 {
                 hash.combine(flatStep: base + i * StableHashStep.flatCount)
             } else {
                 combineNameBytes(i, into: &hash)

@@ -39,10 +39,9 @@ final class ZeekSchema: Sendable {
     private let fieldColumns: [Int32]
 
     /// The content hash's step for each column's name, flat (`StableHashStep.flatCount`
-    /// words per column; empty: names hashed byte by byte, the same hash), and per column
-    /// whether it has one (format fields do not).
+    /// words per column; empty: names hashed byte by byte, the same hash). A column without
+    /// a step (format fields) has zeros: a step's first word, a power of an odd prime, never is.
     let nameSteps: [UInt64]
-    let hasNameStep: [Bool]
 
     /// The log's event type (`TelemetryMapping.snake(path)`) and its source when the record
     /// names no system (`zeek/<path>`, clipped): worked out once, not per record.
@@ -64,10 +63,8 @@ final class ZeekSchema: Sendable {
                 for (i, step) in nameSteps.enumerated() { step?.write(into: base + i * StableHashStep.flatCount) }
             }
             self.nameSteps = flat
-            hasNameStep = nameSteps.map { $0 != nil }
         } else {
             self.nameSteps = []
-            hasNameStep = []
         }
         eventType = TelemetryMapping.snake(path)
         defaultSource = TelemetryMapping.clipped("zeek/" + path, EventLimits.sourceBytes)
