@@ -7,7 +7,7 @@ import CTASCore
 /// exactly which lines are stored. Re-inserting an id is a no-op counted as a duplicate.
 /// Ids, flows and cells are indexed in two levels (see `WarmTier+Keys`, `WarmTier+Cells`).
 public final class WarmTier {
-    public static let schemaVersion: Int64 = 9
+    public static let schemaVersion: Int64 = 10
     /// Width of the time buckets leading the cell index (see `WarmTier+Cells`).
     public static let cellBucketMicros: Int64 = 600_000_000
     public let database: SQLiteDatabase
@@ -19,9 +19,9 @@ public final class WarmTier {
     private let insertRecentCell: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
     private let setMeta: SQLiteStatement
-    private let insertSource: SQLiteStatement
-    private let insertType: SQLiteStatement
-    /// The names in `event_sources` and `event_types`, and those the commit under way adds.
+    private let countSources: SQLiteStatement
+    private let countTypes: SQLiteStatement
+    /// The names in `event_sources` and `event_types`, and those the commit under way stores.
     private var sources: NewNames
     private var types: NewNames
     /// Newest event time stored (the clock retention is measured against).
@@ -91,8 +91,8 @@ public final class WarmTier {
               fingerprint_length=excluded.fingerprint_length, offset=excluded.offset, line=excluded.line,
               accepted=excluded.accepted, rejected=excluded.rejected, duplicates=excluded.duplicates, updated=excluded.updated
             """)
-        insertSource = try database.prepare("INSERT OR IGNORE INTO event_sources(source) VALUES (?)")
-        insertType = try database.prepare("INSERT OR IGNORE INTO event_types(type) VALUES (?)")
+        countSources = try Self.countStatement(.sources, database)
+        countTypes = try Self.countStatement(.types, database)
         sources = NewNames(known: try Self.readNames(.sources, database), limit: sourceNameLimit)
         types = NewNames(known: try Self.readNames(.types, database), limit: typeNameLimit)
         setMeta = try database.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value")
@@ -251,6 +251,10 @@ public final class WarmTier {
             try migrate(.types, db, limit: typeNameLimit)
             try db.execute("PRAGMA user_version=9;")
         }
+        if version < 10 {
+            try migrateNameCounts(db)
+            try db.execute("PRAGMA user_version=10;")
+        }
     }
 
     /// What one commit did.
@@ -367,8 +371,8 @@ public final class WarmTier {
                 try addToCount.step()
                 addToCount.reset()
             }
-            if sources.dropping { try Self.drop(.sources, database) }
-            if types.dropping { try Self.drop(.types, database) }
+            try addCounts(&sources, with: countSources, or: .sources)
+            try addCounts(&types, with: countTypes, or: .types)
             try alsoWrite(inserted)
             for checkpoint in checkpoints(inserted) { try write(checkpoint) }
             if let deadLetterSize {
@@ -438,18 +442,31 @@ public final class WarmTier {
         }
     }
 
-    /// Adds a row's value of a listed column (`NameList`) to its table when the store has
-    /// none like it yet.
+    /// Counts a new row's value of a listed column (`NameList`).
     @inline(__always)
-    private func listIfNew(_ column: Int, of spans: UnsafeBufferPointer<Int32>, base: Int, start: UnsafePointer<UInt8>,
-                           in names: inout NewNames, with insert: SQLiteStatement) throws(StoreError) {
+    private func record(_ column: Int, of spans: UnsafeBufferPointer<Int32>, base: Int, start: UnsafePointer<UInt8>,
+                        in names: inout NewNames) {
         let length = spans[base + column * 2 + 1]
         guard length >= 0 else { return }
-        let value = start + Int(spans[base + column * 2])
-        guard names.isNew(UnsafeRawBufferPointer(start: value, count: Int(length))) else { return }
-        insert.bindStatic(value, count: Int(length), at: 1)
-        try insert.step()
-        insert.reset()
+        names.record(UnsafeRawBufferPointer(start: start + Int(spans[base + column * 2]), count: Int(length)))
+    }
+
+    /// Adds the commit's events per value to the list's counts, or drops the list when the
+    /// commit took it past its limit.
+    private func addCounts(_ names: inout NewNames, with statement: SQLiteStatement, or list: NameList) throws(StoreError) {
+        if names.dropping {
+            try Self.drop(list, database)
+            return
+        }
+        for (name, events) in names.tally() {
+            try name.withUnsafeBufferPointer { (bytes) throws(StoreError) in
+                let empty: StaticString = ""
+                statement.bindStatic(bytes.baseAddress ?? empty.utf8Start, count: bytes.count, at: 1)
+                statement.bind(Int64(events), at: 2)
+                defer { statement.reset() }
+                try statement.step()
+            }
+        }
     }
 
     /// Stores one new event (its keys are in already) as `seq`.
@@ -458,8 +475,8 @@ public final class WarmTier {
                            ingested: Int64, cell: UInt64) throws(StoreError) {
         let base = row * WarmRowBlock.textColumns * 2
         guard let start = buffer.baseAddress else { throw .corrupt(path: database.path, detail: "empty row block") }
-        try listIfNew(Self.sourceColumn, of: spans, base: base, start: start, in: &sources, with: insertSource)
-        try listIfNew(Self.typeColumn, of: spans, base: base, start: start, in: &types, with: insertType)
+        record(Self.sourceColumn, of: spans, base: base, start: start, in: &sources)
+        record(Self.typeColumn, of: spans, base: base, start: start, in: &types)
         let s = insert
         for column in 0..<WarmRowBlock.textColumns {
             let length = spans[base + column * 2 + 1]
@@ -540,11 +557,20 @@ public final class WarmTier {
         let cutoff = (reference - retention).microseconds
         let acceptedBefore = (now - retention).microseconds
         var total = 0
-        try database.execute("CREATE TEMP TABLE IF NOT EXISTS purging(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, flow TEXT, cell INTEGER, ts INTEGER)")
-        let choose = try database.prepare("INSERT INTO temp.purging(seq, id, flow, cell, ts) SELECT seq, id, flow, cell, ts FROM events WHERE ts < ? AND ingested < ? LIMIT ?")
+        try database.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS purging(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, flow TEXT, cell INTEGER, ts INTEGER,
+                                                    source TEXT, type TEXT)
+            """)
+        let choose = try database.prepare("""
+            INSERT INTO temp.purging(seq, id, flow, cell, ts, source, type)
+              SELECT seq, id, flow, cell, ts, source, type FROM events WHERE ts < ? AND ingested < ? LIMIT ?
+            """)
         while true {
-            // One chunk per transaction: its events and their keys (both levels) go together.
+            // One chunk per transaction: its events, their keys (both levels) and their counts
+            // in the name lists go together.
+            var emptied: (sources: [[UInt8]], types: [[UInt8]]) = ([], [])
             let n = try database.transaction { () throws(StoreError) -> Int in
+                emptied = ([], [])
                 try database.execute("DELETE FROM temp.purging")
                 choose.bind(cutoff, at: 1)
                 choose.bind(acceptedBefore, at: 2)
@@ -566,12 +592,15 @@ public final class WarmTier {
                       (SELECT ts / \(Self.cellBucketMicros), cell, ts, seq FROM temp.purging WHERE cell IS NOT NULL);
                     DELETE FROM events WHERE seq IN (SELECT seq FROM temp.purging);
                     """)
+                emptied = (try Self.takeOffPurged(.sources, database), try Self.takeOffPurged(.types, database))
                 addToCount.bind(Int64(-n), at: 1)
                 try addToCount.step()
                 addToCount.reset()
                 return n
             }
             self.storedEvents = max(0, self.storedEvents - n)
+            sources.forget(emptied.sources)
+            types.forget(emptied.types)
             total += n
             if n < chunk { break }
         }
