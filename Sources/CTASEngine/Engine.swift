@@ -115,6 +115,9 @@ public final class Engine: Sendable {
         /// by default) and reports it unavailable, its routing decisions as skips.
         public var keepsHotTier = true
         public var publishInterval: Duration = .milliseconds(100)
+        /// How often, while batches queue up behind one another, the attention line and the
+        /// timeline are worked out again; the last batch of a burst always updates them.
+        public var attentionInterval: Duration = .milliseconds(250)
         /// Batches each queue holds before its producer waits (a batch is a ~1 MiB read,
         /// some 3,000 native or 6,000 Zeek events). Two keep every stage fed; a third only
         /// held more events in flight (measured: a Zeek dns ingest's peak RSS 260 → 216 MB with
@@ -296,7 +299,8 @@ public final class Engine: Sendable {
                                   risk: risk,
                                   anomalies: configuration.anomalies.map { LiveAnomalyMonitor(options: $0) },
                                   storedBefore: storedThroughSeq > 0 ? StoredHistoryLoader(path: directory.warmDatabase, throughSeq: storedThroughSeq) : nil,
-                                  savedMonitor: (directory.savedMonitorFile, directory.warmDatabase), storedThroughSeq: storedThroughSeq)
+                                  savedMonitor: (directory.savedMonitorFile, directory.warmDatabase), storedThroughSeq: storedThroughSeq,
+                                  attentionInterval: configuration.attentionInterval)
         history = HistoryReader(path: directory.warmDatabase)
         publish()
     }

@@ -31,6 +31,8 @@ actor FanoutStage {
     /// Critical counts and the busiest names of the last minutes (the attention line).
     private var attention = AttentionTally()
     private var attentionPublishedAt: UInt64 = 0
+    /// At most this often (nanoseconds) while batches wait behind the one just done.
+    private let attentionInterval: UInt64
     /// Events per minute of event time and severity band (the timeline pane).
     private var timeline = TimeHistogram(width: .seconds(60), capacity: Snapshot.timelineCapacity)
     /// Events that sighted known intelligence, by event time (marked on the timeline).
@@ -55,8 +57,11 @@ actor FanoutStage {
 
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier?, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
          risk: RiskBoard?, anomalies: LiveAnomalyMonitor?, storedBefore: StoredHistoryLoader?, waitingLimit: Int = 50_000,
-         savedMonitor: (file: String, warmPath: String)? = nil, storedThroughSeq: Int64 = 0) {
+         savedMonitor: (file: String, warmPath: String)? = nil, storedThroughSeq: Int64 = 0,
+         attentionInterval: Duration = .milliseconds(250)) {
         self.waitingLimit = waitingLimit
+        let (seconds, attoseconds) = attentionInterval.components
+        self.attentionInterval = UInt64(clamping: max(0, seconds)) &* 1_000_000_000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000))
         self.savedMonitor = savedMonitor
         monitorThroughSeq = storedThroughSeq
         self.geo = geo
@@ -124,7 +129,9 @@ actor FanoutStage {
             for e in accepted { timeline.add(e.timestamp, severity: e.severity) }
             for t in batch.sightingTimes { sightings.add(t, severity: nil) }
             let now = MonotonicClock.nanoseconds()
-            if now - attentionPublishedAt >= 250_000_000 {
+            // Throttled while batches queue up; the last of a burst is always shown, or a feed
+            // that ends or pauses would leave the attention line and the timeline short of it.
+            if now &- attentionPublishedAt >= attentionInterval || input.depth == 0 {
                 attentionPublishedAt = now
                 hub.attention(attention.status(at: .now()))
                 hub.timeline(timeline, sightings: sightings)

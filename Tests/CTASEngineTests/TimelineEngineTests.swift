@@ -44,6 +44,31 @@ import Testing
         #expect(third.snapshot.timeline.total == 0, "\(third.snapshot.timeline.total)")
     }
 
+    /// A console's feed that ends or pauses: the timeline and the attention line show its
+    /// last batch, however soon after the one before it came. They are worked out again at
+    /// most every `attentionInterval` while batches queue up; the last batch of a burst used
+    /// to wait for a next one, which a feed that has ended never sends.
+    @Test func theLastBatchBeforeAPauseIsShown() async throws {
+        let dir = scratch()
+        let feed = dir + "/grows.ndjson"
+        let line = { (n: Int) in #"{"id":"g-\#(n)","ts":"2026-11-20T10:\#(String(format: "%02d", n % 60)):00Z","type":"dns","severity":9,"entity":"host-\#(n % 3)"}"# + "\n" }
+        try (0..<10).map(line).joined().write(toFile: feed, atomically: true, encoding: .utf8)
+        var c = config([.follow(feed)], dir)
+        c.holdAtEnd = true
+        c.attentionInterval = .seconds(3_600)   // one update per hour while batches queue
+        let engine = try Engine(c)
+        engine.start()
+        #expect(await waitFor(60) { engine.snapshot.timeline.total == 10 }, "the first batch shown: \(engine.snapshot.timeline.total)")
+        let more = try FileHandle(forWritingTo: URL(fileURLWithPath: feed))
+        try more.seekToEnd()
+        try more.write(contentsOf: Data((10..<25).map(line).joined().utf8))
+        try more.close()
+        #expect(await waitFor(60) { engine.snapshot.totals.accepted == 25 })
+        let shown = await waitFor(10) { engine.snapshot.timeline.total == 25 && engine.snapshot.attention.critical == 25 }
+        #expect(shown, "timeline \(engine.snapshot.timeline.total), critical \(engine.snapshot.attention.critical) of 25 accepted")
+        _ = await engine.stop()
+    }
+
     @Test func eventsThatSightIntelligenceAreMarked() async throws {
         let dir = scratch()
         let directory = DataDirectory(path: dir + "/data")
