@@ -80,6 +80,38 @@ let eveAlert = #"{"timestamp":"2015-03-29T11:01:38.221126-0600","flow_id":195962
         #expect(byType["stats"] != nil, "any other event_type is a generic event")
     }
 
+    /// A URL is made only of a host that can be one and a path: a hostile Host header (seen in
+    /// the Suricata samples: `"hostname": "/gpsoqmpo.htm"`, an ambiguous-host alert) or a
+    /// CONNECT's `host:port` target is listed as it came, never as a made-up URL.
+    @Test func urlsAreMadeOnlyOfAHostAndAPath() throws {
+        func http(_ host: String, _ url: String, method: String = "GET") -> String {
+            #"{"timestamp":"2026-11-20T10:00:01.000000+0000","event_type":"http","src_ip":"10.0.0.5","dest_ip":"198.51.100.7","http":{"hostname":"\#(host)","url":"\#(url)","http_method":"\#(method)"}}"#
+        }
+        let cases: [(line: String, url: String?, listed: String)] = [
+            (http("/gpsoqmpo.htm", "/gpSoQmpo.htm"), nil, "/gpsoqmpo.htm"),
+            (http("a b.example", "/x"), nil, "a b.example"),
+            (http("evil.example/..", "/x"), nil, "evil.example/.."),
+            (http("proxy.example:8080", "tunnel.example:443", method: "CONNECT"), nil, "proxy.example:8080"),
+            (http("h.example", "*", method: "OPTIONS"), nil, "h.example"),
+            (http("h.example:8080", "/p?q=1"), "http://h.example:8080/p?q=1", "h.example:8080"),
+            (http("[2001:db8::1]", "/p"), "http://[2001:db8::1]/p", "[2001:db8::1]"),
+            (http("10.1.2.3", "/"), "http://10.1.2.3/", "10.1.2.3"),
+            (http("ignored.example", "https://abs.example/a"), "https://abs.example/a", "ignored.example"),
+        ]
+        for c in cases {
+            let out = try decodeAll(c.line + "\n")
+            let e = try #require(out.events.first, "\(c.line)")
+            #expect(e.indicators.contains(c.listed), "\(c.listed): \(e.indicators)")
+            let urls = e.indicators.filter { $0.contains("://") }
+            #expect(urls == (c.url.map { [$0] } ?? []), "\(c.line): \(e.indicators)")
+        }
+        let zeek = "#separator \\x09\n#path\thttp\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmethod\thost\turi\n"
+            + "#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\n"
+            + "1763632800.0\tC1\t10.0.0.1\t5\t198.51.100.2\t80\tGET\t/gpsoqmpo.htm\t/gpSoQmpo.htm\n"
+        let event = try #require(try decodeAll(zeek, name: "http.log").events.first)
+        #expect(!event.indicators.contains { $0.contains("://") }, "\(event.indicators)")
+    }
+
     @Test func timestampsWithoutOffsetAreUTCOrTheAssumedOffsetAndCounted() throws {
         let line = #"{"timestamp":"2026-11-20T10:00:00.5","event_type":"flow"}"# + "\n"
         let utc = try decodeAll(line)

@@ -176,11 +176,33 @@ enum TelemetryMapping {
     }
 
     /// `http://host/path` from a host and a request target (absolute targets kept as they are).
+    ///
+    /// Only a path (`/…`) is joined to the host, and only a host that can be one (a name or an
+    /// address, with a port or not): a hostile or broken Host header (`/x.htm`, `a b`) or a
+    /// CONNECT's `host:port` target makes no URL (`http:///x.htm/x.htm`), which would
+    /// correlate as one. The host is listed on its own either way.
     static func url(host: String?, target: String?, scheme: String = "http") -> String? {
         guard let target = useful(target) else { return nil }
         if target.hasPrefix("http://") || target.hasPrefix("https://") { return target }
-        guard let host = useful(host) else { return nil }
-        return scheme + "://" + host + (target.hasPrefix("/") ? target : "/" + target)
+        guard target.hasPrefix("/"), let host = useful(host), isHostLike(host) else { return nil }
+        return scheme + "://" + host + target
+    }
+
+    /// Whether `text` can be a URL's host: letters, digits, `.-_`, and `:[]` for a port or an
+    /// IPv6 literal, with at least one letter or digit.
+    static func isHostLike(_ text: String) -> Bool {
+        var alphanumeric = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                alphanumeric = true
+            case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: "]"):
+                continue
+            default:
+                return false
+            }
+        }
+        return alphanumeric
     }
 
     /// Adds `value` to `list` once (indicators keep the order they were found in).
