@@ -91,7 +91,7 @@ extension IntelExporter {
         case .ipv4: (type, body) = ("ipv4-addr", "\"value\":\(q(indicator.value))")
         case .ipv6: (type, body) = ("ipv6-addr", "\"value\":\(q(indicator.value))")
         case .domain: (type, body) = ("domain-name", "\"value\":\(q(indicator.value))")
-        case .url: (type, body) = ("url", "\"value\":\(q(indicator.value))")
+        case .url: (type, body) = ("url", "\"value\":\(q(uriValue(indicator.value)))")
         case .email: (type, body) = ("email-addr", "\"value\":\(q(indicator.value))")
         case .md5: (type, body) = ("file", "\"hashes\":{\"MD5\":\(q(indicator.value))}")
         case .sha1: (type, body) = ("file", "\"hashes\":{\"SHA-1\":\(q(indicator.value))}")
@@ -99,7 +99,7 @@ extension IntelExporter {
         case .cve, .other: return nil
         }
         // The id-contributing properties as canonical JSON: `value`, or a file's `hashes`.
-        let value = STIXIdentifier.canonical(indicator.value)
+        let value = STIXIdentifier.canonical(indicator.kind == .url ? uriValue(indicator.value) : indicator.value)
         let contributing: String
         switch indicator.kind {
         case .md5: contributing = "{\"hashes\":{\"MD5\":\(value)}}"
@@ -110,6 +110,53 @@ extension IntelExporter {
         let id = type + "--" + STIXIdentifier.uuid5(contributing)
         body = "{\"type\":\"\(type)\",\"spec_version\":\"2.1\",\"id\":\(q(id)),\(body)}"
         return (id, body)
+    }
+
+    /// A URL indicator as a `url` observable's value, which STIX requires to be a URI
+    /// (RFC 3986): one found without its scheme (`www.example.org/terms`, as text and
+    /// certificates write them) gets `http://`, and a byte a URI cannot hold (a space, a
+    /// non-ASCII letter, a `%` not starting an escape) is percent-encoded.
+    static func uriValue(_ url: String) -> String {
+        let bytes = Array(url.utf8)
+        var out = "", i = 0
+        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0, Self.isScheme(bytes[..<colon]),
+           bytes.count > colon + 2, bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/") {
+            out.reserveCapacity(bytes.count)
+        } else {
+            out = "http://"
+        }
+        let hex = Array("0123456789ABCDEF".utf8)
+        func isHex(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b | 0x20 >= 97 && b | 0x20 <= 102) }
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(bytes.count)
+        while i < bytes.count {
+            let b = bytes[i]
+            let escape = b == UInt8(ascii: "%") && i + 2 < bytes.count && isHex(bytes[i + 1]) && isHex(bytes[i + 2])
+            if escape || Self.uriByte(b) {
+                encoded.append(b)
+            } else {
+                encoded += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0xF)]]
+            }
+            i += 1
+        }
+        return out + String(decoding: encoded, as: UTF8.self)
+    }
+
+    /// RFC 3986's scheme: a letter, then letters, digits, `+`, `-` or `.`.
+    private static func isScheme(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard let first = bytes.first, (first | 0x20) >= 97 && (first | 0x20) <= 122 else { return false }
+        return bytes.allSatisfy { b in
+            let lower = b | 0x20
+            return (lower >= 97 && lower <= 122) || (b >= 48 && b <= 57) || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
+        }
+    }
+
+    /// The bytes a URI holds as they are: unreserved and reserved characters (RFC 3986, 2.2–2.3).
+    private static func uriByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
+        default: return "-._~:/?#[]@!$&'()*+,;=".utf8.contains(b)
+        }
     }
 
     /// The STIX objects of the exported events: observables, one `observed-data` per event,

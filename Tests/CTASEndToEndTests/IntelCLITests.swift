@@ -314,6 +314,35 @@ import Testing
         #expect(csv.stdout.split(separator: "\n").count == 3)
     }
 
+    /// URLs written without a scheme (as certificates and reports write them): stored events
+    /// carrying them export as a bundle the validator accepts, with observable ids stix2
+    /// derives again. The Zeek x509 sample exported this
+    /// way was refused (`www.entrust.net/legal-terms is not a 'uri'`).
+    @Test func urlsWithoutASchemeExportAsValidObservables() async throws {
+        let python = try requirePython()
+        let validator = TestOracle.repository.appendingPathComponent(".venv/bin/stix2_validator").path
+        try requires(FileManager.default.isExecutableFile(atPath: validator), "stix2-validator in the test venv")
+        let dir = scratchDir()
+        let data = dir + "/a"
+        try """
+            {"id":"u1","ts":"2026-11-20T08:00:00Z","type":"x509","description":"issuer O=Entrust, OU=www.entrust.net/legal-terms"}
+            {"id":"u2","ts":"2026-11-20T08:01:00Z","type":"x509","description":"subject CN=goldner.sons.net/emailAddress=x"}
+            {"id":"u3","ts":"2026-11-20T08:03:00Z","type":"http","indicators":["https://ok.example.com/a"]}
+
+            """.write(toFile: dir + "/feed.ndjson", atomically: true, encoding: .utf8)
+        _ = try await CLI.run(["ingest", dir + "/feed.ndjson", "--data-dir", data, "--no-geoip", "--quiet"])
+        let export = try await CLI.run(["export", "--format", "stix", "--out", dir + "/all.json", "--data-dir", data])
+        #expect(export.status == 0 && export.stderr.contains("3 event(s)"), "\(export.stderr)")
+        let bundle = try String(contentsOfFile: dir + "/all.json", encoding: .utf8)
+        #expect(bundle.contains(#""value":"http://www.entrust.net/legal-terms""#), "\(bundle.prefix(3000))")
+        let valid = try await Run.process(validator, [dir + "/all.json"])
+        #expect(valid.contains("STIX JSON: Valid") && !valid.contains("[X]"), "\(valid.prefix(2000))")
+        let types = try #require(json(try await Run.process(python, [IntelCLITests.oracle, "load-stix", dir + "/all.json"])))
+        #expect(types["observed-data"] as? Int == 3 && types["url"] as? Int == 3, "\(types)")
+        let ids = try #require(json(try await Run.process(python, [IntelCLITests.oracle, "sco-ids", dir + "/all.json"])))
+        #expect((ids["mismatched"] as? [Any])?.isEmpty == true && (ids["checked"] as? Int ?? 0) >= 3, "\(ids)")
+    }
+
     /// Stored events chosen by the feed's filter, time, cell or correlation reach: STIX
     /// observed-data with STIX's own observable ids and a sighting per known indicator;
     /// MISP, Zeek intel and CSV as an analyst hands them on; bad selections refused.
