@@ -5,7 +5,9 @@ import Foundation
 /// Reads what `ctas intel import` is given: MISP event files, STIX 2.1 bundles (told apart
 /// by their content), and MISP feed directories (`manifest.json` and one `<uuid>.json` per
 /// event; `hashes.csv` is not needed, the events hold the values). Other directories are
-/// read file by file (`*.json`).
+/// read file by file (`*.json`), and their subdirectories likewise (a collection kept as one
+/// directory per campaign or per source), hidden ones and linked ones aside; a directory
+/// with nothing to read below it is a problem, not a silent import of nothing.
 public struct IntelFileReader {
     /// Files larger than this are refused (a MISP event or bundle is megabytes, not gigabytes).
     public static let maximumFileBytes = 512 << 20
@@ -26,13 +28,75 @@ public struct IntelFileReader {
             body(readFile(path))
             return
         }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-        guard names.contains("manifest.json") else {
-            for name in names where name.hasSuffix(".json") { body(readFile(path + "/" + name)) }
+        var read = 0
+        readDirectory(path, depth: 0, read: &read, body)
+        if read == 0 {
+            var batch = IntelBatch()
+            batch.problems.append(IntelProblem(file: path, path: "$", reason: .notIntelligence(
+                expected: "MISP event or STIX bundle files (*.json) or a MISP feed (manifest.json) in the directory or below it")))
+            body(batch)
+        }
+    }
+
+    /// Subdirectories followed at most this deep.
+    static let maximumDepth = 16
+
+    /// A directory: a MISP feed when it holds `manifest.json`, else its `*.json` files and
+    /// then its subdirectories, each in name order; `read` counts the files handed on.
+    private func readDirectory(_ path: String, depth: Int, read: inout Int, _ body: (IntelBatch) -> Void) {
+        let listing = Self.listing(of: path)
+        if listing.isFeed {
+            readFeed(path, read: &read, body)
             return
         }
-        // A MISP feed: the manifest lists the events by uuid.
+        for file in listing.files {
+            body(readFile(file))
+            read += 1
+        }
+        guard depth < Self.maximumDepth else { return }
+        for child in listing.subdirectories { readDirectory(child, depth: depth + 1, read: &read, body) }
+    }
+
+    /// What a directory holds for an import, in name order: whether it is a MISP feed, its
+    /// `*.json` files, and the subdirectories to read (not hidden, not reached through a
+    /// link, which could lead back up).
+    static func listing(of path: String) -> (isFeed: Bool, files: [String], subdirectories: [String]) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+        var files: [String] = [], subdirectories: [String] = []
+        for name in names where !name.hasPrefix(".") {
+            let child = path + "/" + name
+            var status = stat()
+            guard lstat(child, &status) == 0 else { continue }
+            if (status.st_mode & S_IFMT) == S_IFDIR {
+                subdirectories.append(child)
+            } else if name.hasSuffix(".json") {
+                files.append(child)
+            }
+        }
+        return (names.contains("manifest.json"), files, subdirectories)
+    }
+
+    /// The `*.json` files an import of `path` reads or may read (a feed's every file), as
+    /// `forEachFile` walks them.
+    public static func jsonFiles(under path: String) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return [] }
+        guard isDirectory.boolValue else { return [path] }
+        var out: [String] = []
+        func walk(_ directory: String, depth: Int) {
+            let listing = listing(of: directory)
+            out += listing.files
+            guard !listing.isFeed, depth < maximumDepth else { return }
+            for child in listing.subdirectories { walk(child, depth: depth + 1) }
+        }
+        walk(path, depth: 0)
+        return out
+    }
+
+    /// A MISP feed: the manifest lists the events by uuid.
+    private func readFeed(_ path: String, read: inout Int, _ body: (IntelBatch) -> Void) {
         let manifest = path + "/manifest.json"
+        read += 1
         var uuids: [String] = []
         switch contents(of: manifest) {
         case .failure(let problem):

@@ -96,12 +96,7 @@ public enum IntelImport {
     static func estimatedEntries(_ paths: [String]) -> Int {
         var bytes: Int64 = 0
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            let files = isDirectory.boolValue
-                ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".json") }.map { path + "/" + $0 }
-                : [path]
-            for file in files {
+            for file in IntelFileReader.jsonFiles(under: path) {
                 let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
                 let (sum, overflow) = bytes.addingReportingOverflow(max(0, size))
                 bytes = overflow ? .max : sum

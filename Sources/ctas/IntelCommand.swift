@@ -66,7 +66,7 @@ struct IntelCommand: ParsableCommand {
                 the rest is imported. Prints a JSON summary; exit 1 when a file could not be read at all.
                 """)
 
-        @Argument(help: "MISP event files, MISP feed directories, STIX bundle files.") var paths: [String]
+        @Argument(help: "MISP event files, MISP feed directories, STIX bundle files, or directories holding them (subdirectories read too).") var paths: [String]
         @OptionGroup var data: DataOptions
         @Option(help: "Problems listed on stderr at most (all are counted).") var showProblems = 20
 

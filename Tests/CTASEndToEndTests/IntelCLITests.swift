@@ -224,6 +224,44 @@ import Testing
         return Dictionary(uniqueKeysWithValues: rows.map { (($0["type"] as? String ?? "") + ":" + ($0["value"] as? String ?? ""), $0) })
     }
 
+    /// A collection kept one directory per campaign (as the ESET IOC repository keeps its MISP
+    /// events) is imported whole: files, then subdirectories, a feed among them read by its
+    /// manifest; hidden directories and links are not followed; a directory holding nothing
+    /// to import is a problem and exit 1, not a silent import of nothing.
+    @Test func aDirectoryIsReadWithItsSubdirectories() async throws {
+        let dir = scratchDir()
+        let top = dir + "/collection"
+        func misp(_ uuid: String, _ value: String) -> String {
+            #"{"Event":{"uuid":"\#(uuid)","info":"Op \#(value)","date":"2026-10-01","timestamp":"1790000000","Attribute":[{"type":"domain","value":"\#(value)","to_ids":true}]}}"#
+        }
+        let bundle = #"{"type":"bundle","id":"bundle--5","objects":[{"type":"indicator","id":"indicator--5","name":"n","pattern":"[ipv4-addr:value = '198.51.100.77']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z"}]}"#
+        let files: [(String, String)] = [
+            ("top-level.json", misp("11111111-1111-4111-8111-111111111111", "top-level.example.com")),
+            ("campaign-a/event.json", misp("22222222-2222-4222-8222-222222222222", "campaign-a.example.com")),
+            ("campaign-b/deeper/bundle.json", bundle),
+            ("feed/manifest.json", #"{"33333333-3333-4333-8333-333333333333":{"info":"Op feed"}}"#),
+            ("feed/33333333-3333-4333-8333-333333333333.json", misp("33333333-3333-4333-8333-333333333333", "feed.example.com")),
+            (".git/objects.json", misp("44444444-4444-4444-8444-444444444444", "hidden.example.com")),
+            ("campaign-a/notes.txt", "not intelligence"),
+        ]
+        for (name, text) in files {
+            let path = top + "/" + name
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        try FileManager.default.createSymbolicLink(atPath: top + "/campaign-a/loop", withDestinationPath: top)
+        let r = try await CLI.run(["intel", "import", top, "--data-dir", dir + "/a"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let values = try await Self.values(dir + "/a")
+        #expect(Set(values.keys) == ["domain:top-level.example.com", "domain:campaign-a.example.com", "ipv4:198.51.100.77", "domain:feed.example.com"],
+                "\(values.keys.sorted())")
+
+        try FileManager.default.createDirectory(atPath: dir + "/empty/sub", withIntermediateDirectories: true)
+        try "x".write(toFile: dir + "/empty/sub/readme.txt", atomically: true, encoding: .utf8)
+        let empty = try await CLI.run(["intel", "import", dir + "/empty", "--data-dir", dir + "/b"])
+        #expect(empty.status == 1 && empty.stderr.contains("MISP event or STIX bundle files (*.json)"), "\(empty.status) \(empty.stderr)")
+    }
+
     @Test func roundTripsThroughSTIXAndMISPKeepIndicatorsTagsAndSightings() async throws {
         let python = try requirePython()
         let validator = TestOracle.repository.appendingPathComponent(".venv/bin/stix2_validator").path
