@@ -58,8 +58,8 @@ public struct IntelFileReader {
     }
 
     /// What a directory holds for an import, in name order: whether it is a MISP feed, its
-    /// `*.json` files, and the subdirectories to read (not hidden, not reached through a
-    /// link, which could lead back up).
+    /// `*.json` regular files, and the subdirectories to read (not hidden, not reached
+    /// through a link, which could lead back up).
     static func listing(of path: String) -> (isFeed: Bool, files: [String], subdirectories: [String]) {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
         var files: [String] = [], subdirectories: [String] = []
@@ -70,7 +70,10 @@ public struct IntelFileReader {
             if (status.st_mode & S_IFMT) == S_IFDIR {
                 subdirectories.append(child)
             } else if name.hasSuffix(".json") {
-                files.append(child)
+                // Regular files only (a link is followed to one): a pipe named `x.json` in a
+                // collection would hold the import until something wrote to it.
+                var target = stat()
+                if stat(child, &target) == 0, (target.st_mode & S_IFMT) == S_IFREG { files.append(child) }
             }
         }
         return (names.contains("manifest.json"), files, subdirectories)
