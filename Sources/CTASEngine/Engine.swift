@@ -271,7 +271,7 @@ public final class Engine: Sendable {
                 sources.append(source)
                 parsers.append(ParseStage(index: i, input: queue, output: routeQueue, source: source, hub: hub, control: control,
                                           format: configuration.format, telemetry: configuration.telemetry, resumable: ledger.resumable, start: start,
-                                          startAt: configuration.startAt, transform: transform))
+                                          startAt: configuration.startAt, transform: transform, live: kind == .follow || kind == .udp))
             }
         } catch {
             Self.unlock(lockFD)

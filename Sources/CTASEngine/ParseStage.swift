@@ -14,6 +14,10 @@ struct ReplayTransform: Sendable {
 
 /// Decodes one source's line batches into events, applies seeks and loop shifts, and paces
 /// events by event time at the replay speed before handing them on.
+///
+/// A live source (a followed file, UDP) is not paced: its events are shown as they arrive,
+/// and a followed file's backlog is caught up at once, however long it spans (at 1× the
+/// backlog of a day-old eve.json took a day). Pause holds it like any other.
 actor ParseStage {
     nonisolated let executor: ThreadExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -25,6 +29,8 @@ actor ParseStage {
     private let hub: MetricsHub
     private let control: ReplayControl
     private let resumable: Bool
+    /// Live: never paced by event time (see above).
+    private let live: Bool
     private let transform: ReplayTransform
     private var decoder: FeedDecoder
     private var clock: ReplayClock
@@ -60,7 +66,7 @@ actor ParseStage {
 
     init(index: Int, input: BoundedQueue<LineBatch>, output: BoundedQueue<EventBatch>, source: SourceStage,
          hub: MetricsHub, control: ReplayControl, format: FeedFormat, telemetry: TelemetryOptions, resumable: Bool,
-         start: SourcePosition, startAt: Timestamp?, transform: ReplayTransform) {
+         start: SourcePosition, startAt: Timestamp?, transform: ReplayTransform, live: Bool = false) {
         executor = ThreadExecutor(name: "ctas-parse-\(index)")
         self.index = index
         self.input = input
@@ -69,6 +75,7 @@ actor ParseStage {
         self.hub = hub
         self.control = control
         self.resumable = resumable
+        self.live = live
         self.transform = transform
         decoder = FeedDecoder(format: format, sourceName: source.name, options: telemetry)
         decoder.reset(at: start)
@@ -268,7 +275,7 @@ actor ParseStage {
             }
             let now = MonotonicClock.nanoseconds()
             var end = start
-            if case .max = c.speed {
+            if live || c.speed == .max {
                 end = n
             } else if now / Self.releaseIntervalNanos > lastReleaseTick {
                 while end < n && clock.due(d.events[end].timestamp, now: now) <= now { end += 1 }
@@ -324,7 +331,7 @@ actor ParseStage {
         }
         if let last = batch.events.last { hub.replayTime(last.timestamp) }
         // Paced events wait here on purpose: end-to-end latency counts from their release.
-        if case .factor = control.current.speed { batch.readAtNanos = MonotonicClock.nanoseconds() }
+        if !live, case .factor = control.current.speed { batch.readAtNanos = MonotonicClock.nanoseconds() }
         noteRelease(offset: checkpoint.offset, lines: final ? d.lineCount : 0, pass: d.pass)
         hub.released(batch.events.count, at: MonotonicClock.nanoseconds())
         _ = await output.send(batch)

@@ -392,6 +392,48 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(summary.sources[0].dropped == summary.dropped)
     }
 
+    /// A followed file is live: the console's replay speed (1× by default) does not pace it.
+    /// Its backlog, spanning days here, is caught up at once, and lines appended later show
+    /// as they arrive; the same lines as a recording are paced by their times. Pause holds
+    /// both. (`ctas console --follow eve.json` showed 5 of a 50-alert backlog, then nothing.)
+    @Test func aFollowedFileIsNotPacedByEventTime() async throws {
+        let dir = scratch()
+        let line = { (n: Int) in #"{"id":"f-\#(n)","ts":"2015-03-\#(String(format: "%02d", 1 + n % 28))T10:00:00Z","type":"alert","severity":5}"# + "\n" }
+        try (0..<50).map(line).joined().write(toFile: dir + "/live.ndjson", atomically: true, encoding: .utf8)
+        try (0..<50).map(line).joined().write(toFile: dir + "/recorded.ndjson", atomically: true, encoding: .utf8)
+        var followed = config([.follow(dir + "/live.ndjson")], dir + "/a")
+        followed.speed = .factor(1)
+        followed.holdAtEnd = true
+        let live = try Engine(followed)
+        live.start()
+        #expect(await waitFor(60) { live.snapshot.totals.accepted == 50 }, "the backlog caught up: \(live.snapshot.totals.accepted)")
+        let more = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/live.ndjson"))
+        try more.seekToEnd()
+        try more.write(contentsOf: Data((50..<60).map(line).joined().utf8))
+        try more.close()
+        #expect(await waitFor(60) { live.snapshot.totals.accepted == 60 }, "appended lines shown: \(live.snapshot.totals.accepted)")
+        _ = await live.send(.pause)
+        let appended = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/live.ndjson"))
+        try appended.seekToEnd()
+        try appended.write(contentsOf: Data((60..<70).map(line).joined().utf8))
+        try appended.close()
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(live.snapshot.totals.accepted == 60, "paused: held")
+        _ = await live.send(.resume)
+        #expect(await waitFor(60) { live.snapshot.totals.accepted == 70 })
+        _ = await live.stop()
+
+        var recorded = config([.file(dir + "/recorded.ndjson")], dir + "/b")
+        recorded.speed = .factor(1)
+        recorded.holdAtEnd = true
+        let replay = try Engine(recorded)
+        replay.start()
+        #expect(await waitFor(60) { replay.snapshot.totals.accepted >= 1 })
+        try await Task.sleep(for: .seconds(1))
+        #expect(replay.snapshot.totals.accepted < 50, "a recording is paced: a day between events at 1×")
+        _ = await replay.stop()
+    }
+
     @Test func followPicksUpAppendedLines() async throws {
         let dir = scratch()
         let (feed, _) = try await writeFeed(dir, events: 100)
