@@ -118,28 +118,23 @@ extension IntelExporter {
     /// non-ASCII letter, a `%` not starting an escape) is percent-encoded.
     static func uriValue(_ url: String) -> String {
         let bytes = Array(url.utf8)
-        var out = "", i = 0
-        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0, Self.isScheme(bytes[..<colon]),
-           bytes.count > colon + 2, bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/") {
-            out.reserveCapacity(bytes.count)
-        } else {
-            out = "http://"
-        }
+        let slash = UInt8(ascii: "/")
+        let hasScheme = bytes.firstIndex(of: UInt8(ascii: ":")).map { colon in
+            colon > 0 && Self.isScheme(bytes[..<colon]) && bytes.count > colon + 2 && bytes[colon + 1] == slash && bytes[colon + 2] == slash
+        } ?? false
         let hex = Array("0123456789ABCDEF".utf8)
         func isHex(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b | 0x20 >= 97 && b | 0x20 <= 102) }
-        var encoded: [UInt8] = []
-        encoded.reserveCapacity(bytes.count)
-        while i < bytes.count {
-            let b = bytes[i]
+        var encoded: [UInt8] = hasScheme ? [] : Array("http://".utf8)
+        encoded.reserveCapacity(encoded.count + bytes.count)
+        for (i, b) in bytes.enumerated() {
             let escape = b == UInt8(ascii: "%") && i + 2 < bytes.count && isHex(bytes[i + 1]) && isHex(bytes[i + 2])
             if escape || Self.uriByte(b) {
                 encoded.append(b)
             } else {
                 encoded += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0xF)]]
             }
-            i += 1
         }
-        return out + String(decoding: encoded, as: UTF8.self)
+        return String(decoding: encoded, as: UTF8.self)
     }
 
     /// RFC 3986's scheme: a letter, then letters, digits, `+`, `-` or `.`.
