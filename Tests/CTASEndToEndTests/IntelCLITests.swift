@@ -218,6 +218,13 @@ import Testing
 /// Export and back: STIX valid by stix2-validator and loaded by stix2, MISP loaded by PyMISP,
 /// each imported again with every indicator, tag and sighting kept.
 @Suite struct IntelExportTests {
+    /// The test venv's stix2-validator (the test is skipped, or fails under CI, without it).
+    static func requireValidator() throws -> String {
+        let validator = TestOracle.repository.appendingPathComponent(".venv/bin/stix2_validator").path
+        try requires(FileManager.default.isExecutableFile(atPath: validator), "stix2-validator in the test venv")
+        return validator
+    }
+
     static func values(_ dir: String) async throws -> [String: [String: Any]] {
         let r = try await CLI.run(["intel", "list", "--data-dir", dir, "--format", "json", "--limit", "1000000"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
@@ -266,8 +273,7 @@ import Testing
 
     @Test func roundTripsThroughSTIXAndMISPKeepIndicatorsTagsAndSightings() async throws {
         let python = try requirePython()
-        let validator = TestOracle.repository.appendingPathComponent(".venv/bin/stix2_validator").path
-        try requires(FileManager.default.isExecutableFile(atPath: validator), "stix2-validator in the test venv")
+        let validator = try Self.requireValidator()
         let dir = scratchDir()
         let event = """
             {"Event":{"uuid":"7b9a8f6b-0d5c-4b3e-9c1f-1d2e3f4a5b6c","info":"Op Export","date":"2026-10-01","timestamp":"1790000000",
@@ -356,12 +362,11 @@ import Testing
 
     /// URLs written without a scheme (as certificates and reports write them): stored events
     /// carrying them export as a bundle the validator accepts, with observable ids stix2
-    /// derives again. The Zeek x509 sample exported this
-    /// way was refused (`www.entrust.net/legal-terms is not a 'uri'`).
+    /// derives again. The Zeek x509 sample exported this way was refused
+    /// (`www.entrust.net/legal-terms is not a 'uri'`).
     @Test func urlsWithoutASchemeExportAsValidObservables() async throws {
         let python = try requirePython()
-        let validator = TestOracle.repository.appendingPathComponent(".venv/bin/stix2_validator").path
-        try requires(FileManager.default.isExecutableFile(atPath: validator), "stix2-validator in the test venv")
+        let validator = try Self.requireValidator()
         let dir = scratchDir()
         let data = dir + "/a"
         try """
@@ -388,8 +393,7 @@ import Testing
     /// MISP, Zeek intel and CSV as an analyst hands them on; bad selections refused.
     @Test func storedEventsExportAsObservedDataAndSightings() async throws {
         let python = try requirePython()
-        let validator = TestOracle.repository.appendingPathComponent(".venv/bin/stix2_validator").path
-        try requires(FileManager.default.isExecutableFile(atPath: validator), "stix2-validator in the test venv")
+        let validator = try Self.requireValidator()
         let dir = scratchDir()
         let data = dir + "/a"
         try #"{"Event":{"uuid":"0d6f6a51-3c1e-4f44-9a0e-5b7b7f1e2a10","info":"Op Beacon","date":"2026-10-01","timestamp":"1790000000","Attribute":[{"type":"ip-dst","value":"45.77.10.20","to_ids":true},{"type":"domain","value":"c2-beacon.net","to_ids":true}]}}"#
