@@ -77,6 +77,8 @@ static inline int cn_put(WINDOW *w, int y, int x, const wchar_t *s, int n) { ret
 static inline int cn_get_wch(WINDOW *w, wint_t *c) { return wget_wch(w, c); }
 /// newterm on stdout/stdin: NULL (instead of exiting, as initscr does) for an unusable TERM.
 static inline SCREEN *cn_newterm(const char *term) { return newterm(term, stdout, stdin); }
+/// newterm drawing on stdout, its keys read from `in` (the controlling terminal when stdin is a feed).
+static inline SCREEN *cn_newterm_keys(const char *term, FILE *in) { return newterm(term, stdout, in); }
 /// newterm on given streams (a pseudo-terminal, for benchmarks).
 static inline SCREEN *cn_newterm_on(const char *term, FILE *out, FILE *in) { return newterm(term, out, in); }
 static inline const char *cn_codeset(void) { return nl_langinfo(CODESET); }

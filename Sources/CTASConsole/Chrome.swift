@@ -22,7 +22,10 @@ public enum StatusBar {
         x += b.write(badge, x: x, y: area.y, style: Style(.statusAccent), clip: area)
         let hintWidth = DisplayText.width(hintText(context)) + 1
         var behind: String?
-        if let t = s.replay.eventTime, !s.replay.paused {
+        // Against the wall clock only where the two meet: a recording from 2015 is not
+        // "behind 4278d", nor is a feed that has ended behind at all.
+        let onWallTime = s.replay.rebased || s.sources.contains { $0.kind != .file }
+        if let t = s.replay.eventTime, !s.replay.paused, !s.finished, onWallTime {
             let lag = context.now.seconds - t.seconds
             if abs(lag) >= 1 { behind = (lag > 0 ? "behind " : "ahead ") + Format.duration(abs(lag)) }
         }

@@ -35,25 +35,42 @@ public final class NCursesTerminal: Terminal {
     private var stylesTheme = ""
     public let colorDepth: ColorDepth
     private var active = true
+    /// The controlling terminal opened for keys when stdin is not a terminal (closed at shutdown).
+    private var keyStream: UnsafeMutablePointer<FILE>?
 
     public static let headlessAdvice = "use the headless commands instead: ctas ingest, ctas replay --headless, ctas query events"
 
     /// Opens the terminal named by TERM. Fails with a clear message for a dumb or unknown
-    /// terminal (where initscr would print and exit) or when stdin/stdout are not terminals.
+    /// terminal (where initscr would print and exit) or when stdout is not a terminal.
+    ///
+    /// Keys come from stdin when it is a terminal, and otherwise from the controlling
+    /// terminal (`/dev/tty`): `zcat eve.json.gz | ctas console --stdin` gives the feed to
+    /// stdin and still answers keys.
     public convenience init(mouse: Bool, environment: [String: String]) throws(TerminalError) {
-        guard isatty(0) == 1, isatty(1) == 1 else {
-            throw TerminalError("the console needs a terminal on stdin and stdout; \(Self.headlessAdvice)")
+        guard isatty(1) == 1 else {
+            throw TerminalError("the console needs a terminal on stdout; \(Self.headlessAdvice)")
+        }
+        var keys: UnsafeMutablePointer<FILE>?
+        if isatty(0) != 1 {
+            keys = fopen("/dev/tty", "r")
+            guard let opened = keys, isatty(fileno(opened)) == 1 else {
+                if let keys { fclose(keys) }
+                throw TerminalError("the console needs a terminal for its keys: stdin is not one and there is no controlling terminal (/dev/tty); \(Self.headlessAdvice)")
+            }
         }
         let term = environment["TERM"] ?? ""
         guard !term.isEmpty, term != "dumb" else {
+            if let keys { fclose(keys) }
             throw TerminalError("TERM is \(term.isEmpty ? "not set" : "'dumb'"): the console needs a terminal that can move the cursor; \(Self.headlessAdvice)")
         }
         // Resizes are the console's to catch (see FrameOutput), before ncurses would.
         let catchesResize = cn_catch_resize() == 0
-        guard let scr = cn_newterm(nil) else {
+        guard let scr = keys.map({ cn_newterm_keys(nil, $0) }) ?? cn_newterm(nil) else {
+            if let keys { fclose(keys) }
             throw TerminalError("TERM='\(term)' is not a terminal this system knows (no terminfo entry); try TERM=xterm-256color, or \(Self.headlessAdvice)")
         }
         try self.init(screen: scr, term: term, mouse: mouse)
+        keyStream = keys
         outputFD = 1
         // Without our own resize handler, ncurses would read a new size at an update, on the
         // descriptor that then points at the memory file: updates go straight out.
@@ -153,6 +170,8 @@ public final class NCursesTerminal: Terminal {
         curs_set(1)
         endwin()
         delscreen(screen)
+        if let keyStream { fclose(keyStream) }
+        keyStream = nil
     }
 
     // MARK: drawing

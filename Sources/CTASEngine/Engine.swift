@@ -271,7 +271,7 @@ public final class Engine: Sendable {
                 sources.append(source)
                 parsers.append(ParseStage(index: i, input: queue, output: routeQueue, source: source, hub: hub, control: control,
                                           format: configuration.format, telemetry: configuration.telemetry, resumable: ledger.resumable, start: start,
-                                          startAt: configuration.startAt, transform: transform, live: kind == .follow || kind == .udp))
+                                          startAt: configuration.startAt, transform: transform, live: kind == .follow || kind == .udp || kind == .stdin))
             }
         } catch {
             Self.unlock(lockFD)
@@ -661,6 +661,7 @@ public final class Engine: Sendable {
         snap.replay.speed = replay.speed
         snap.replay.paused = replay.paused
         snap.replay.looping = configuration.loop
+        snap.replay.rebased = configuration.rebaseToNow
         snap.replay.eventTime = state.replayEventTime
 
         let cpu = ProcessStats.cpuSeconds()

@@ -15,9 +15,10 @@ struct ReplayTransform: Sendable {
 /// Decodes one source's line batches into events, applies seeks and loop shifts, and paces
 /// events by event time at the replay speed before handing them on.
 ///
-/// A live source (a followed file, UDP) is not paced: its events are shown as they arrive,
-/// and a followed file's backlog is caught up at once, however long it spans (at 1× the
-/// backlog of a day-old eve.json took a day). Pause holds it like any other.
+/// A live source (a followed file, UDP, standard input) is not paced: its events are shown
+/// as they arrive, and a followed file's backlog is caught up at once, however long it spans
+/// (at 1× the backlog of a day-old eve.json took a day). A named pipe given as a feed file is
+/// a recording and is paced. Pause holds every source alike.
 actor ParseStage {
     nonisolated let executor: ThreadExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }

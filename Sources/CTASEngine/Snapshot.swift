@@ -126,6 +126,10 @@ public struct ReplayStatus: Sendable, Equatable {
     /// Event time of the newest event released by the replay clock.
     public var eventTime: Timestamp?
     public var looping = false
+    /// Whether event times were shifted to the wall clock (the demo, `replay --rebase-to-now`):
+    /// only then, or for a live source, does event time against wall time say how far behind
+    /// the feed is shown.
+    public var rebased = false
     public init() {}
 }
 

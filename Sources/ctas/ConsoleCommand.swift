@@ -19,7 +19,7 @@ struct ConsoleCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A recorded feed or a directory of logs to replay (repeatable).")
     var feed: [String] = []
 
-    @Option(help: "Replay speed of recordings (--feed, --stdin): a factor of event time (1, 10, 0.5) or max. A followed file is live: never paced.")
+    @Option(help: "Replay speed of recordings (--feed): a factor of event time (1, 10, 0.5) or max. Live sources (--follow, --stdin) are never paced.")
     var speed: ReplaySpeed?
 
     @Option(help: "Follow a growing file (surviving rotation) (repeatable).")

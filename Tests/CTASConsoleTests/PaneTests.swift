@@ -22,6 +22,7 @@ func busySnapshot(events: Int = 1000, hostile: Bool = false) -> Snapshot {
     s.sources = [source]
     s.replay.speed = .factor(20)
     s.replay.eventTime = Timestamp(microseconds: 1_795_169_730_000_000)
+    s.replay.rebased = true
     for (i, name) in ["read", "parse", "route", "write", "fanout"].enumerated() {
         var stage = StageStatus(name: name)
         stage.eventsPerSecond = 320_000
@@ -219,6 +220,26 @@ func renderIsolated(_ area: Rect, width: Int, height: Int, _ draw: (inout Screen
         state.prompt = Prompt(kind: .filter, text: "sev>=7", historyIndex: nil)
         b = ScreenRenderer.render(width: 120, height: 30, context: context(busySnapshot(), state: state))
         #expect(b.row(29).hasPrefix("/sev>=7█"))
+    }
+
+    /// Event time against wall time is said only where the two meet: a rebased replay (the
+    /// demo) or a live source; never for an old recording or a feed that has ended.
+    @Test func behindIsSaidOnlyWhereEventTimeMeetsWallTime() {
+        func status(_ kind: SourceStatus.Kind, rebased: Bool, finished: Bool = false, eventTime: Int64 = 1_795_169_730_000_000) -> String {
+            var s = busySnapshot()
+            s.sources[0] = SourceStatus(name: "feed", kind: kind)
+            s.replay.rebased = rebased
+            s.replay.eventTime = Timestamp(microseconds: eventTime)
+            s.finished = finished
+            return ScreenRenderer.render(width: 160, height: 30, context: context(s)).row(29)
+        }
+        #expect(status(.file, rebased: true).contains("behind 5s"))
+        #expect(status(.file, rebased: false, eventTime: 1_426_500_000_000_000).contains("event 2015-03-16"))
+        #expect(!status(.file, rebased: false, eventTime: 1_426_500_000_000_000).contains("behind"), "an old recording is not behind")
+        for kind in [SourceStatus.Kind.follow, .stdin, .pipe, .udp] {
+            #expect(status(kind, rebased: false).contains("behind 5s"), "\(kind) is live")
+            #expect(!status(kind, rebased: false, finished: true).contains("behind"), "\(kind) ended")
+        }
     }
 }
 

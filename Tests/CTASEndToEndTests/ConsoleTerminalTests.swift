@@ -288,6 +288,29 @@ import Testing
         let (quit, after) = try await t.session.waitFor(20) { $0.contains("ctas: accepted") }
         #expect(quit, "\(after)")
     }
+
+    /// A feed piped in (`zcat eve.json.gz | ctas console --stdin`): the keys come from the
+    /// terminal (the console once refused to start without a terminal on stdin) and the feed
+    /// is live, shown as it arrives (events a day apart, which 1× would pace a day each).
+    @Test func aFeedPipedToStdinIsLiveAndTheKeysStillAnswer() async throws {
+        let t = try await TmuxShell()
+        defer { t.session.closeNow() }
+        let dir = scratchDir("stdin")
+        let line = { (n: Int) in #"{"id":"p-\#(n)","ts":"2015-03-\#(String(format: "%02d", 1 + n % 28))T10:00:00Z","type":"alert","severity":5}"# + "\n" }
+        try (0..<50).map(line).joined().write(toFile: dir + "/feed.ndjson", atomically: true, encoding: .utf8)
+        try await t.session.type("cat \(TmuxSession.quote(dir + "/feed.ndjson")) | \(TmuxSession.quote(CLI.binary)) console --stdin --speed 1 --data-dir \(TmuxSession.quote(dir + "/data"))")
+        try await t.session.send("Enter")
+        let (shown, screen) = try await t.session.waitFor(60) { acceptedCount($0) == 50 }
+        #expect(shown, "every piped event shown at once: \(screen)")
+        #expect(screen.contains("stdin") && screen.contains("live"), "\(screen)")
+        try await t.session.send("?")
+        let (help, helpScreen) = try await t.session.waitFor { $0.contains("Help (esc closes") }
+        #expect(help, "a key read from the terminal: \(helpScreen)")
+        try await t.session.send("Escape")
+        try await t.session.send("q")
+        let (quit, after) = try await t.session.waitFor(20) { $0.contains("ctas: accepted 50") }
+        #expect(quit, "\(after)")
+    }
 }
 
 /// An interactive shell in tmux (job control, for Ctrl-Z), with the test's environment.
