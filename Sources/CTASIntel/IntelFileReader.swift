@@ -45,6 +45,15 @@ public struct IntelFileReader {
     /// then its subdirectories, each in name order; `read` counts the files handed on.
     private func readDirectory(_ path: String, depth: Int, read: inout Int, _ body: (IntelBatch) -> Void) {
         let listing = Self.listing(of: path)
+        if let failure = listing.failure {
+            // Said, not skipped: an import that leaves out a directory it cannot list would
+            // look complete.
+            read += 1
+            var batch = IntelBatch()
+            batch.problems.append(IntelProblem(file: path, path: "$", reason: .unreadable("cannot list the directory: \(failure)")))
+            body(batch)
+            return
+        }
         if listing.isFeed {
             readFeed(path, read: &read, body)
             return
@@ -53,15 +62,29 @@ public struct IntelFileReader {
             body(readFile(file))
             read += 1
         }
-        guard depth < Self.maximumDepth else { return }
+        guard depth < Self.maximumDepth else {
+            if !listing.subdirectories.isEmpty {
+                var batch = IntelBatch()
+                batch.problems.append(IntelProblem(file: path, path: "$", reason: .unreadable(
+                    "\(listing.subdirectories.count) subdirectories not read: deeper than \(Self.maximumDepth) levels below the directory imported")))
+                body(batch)
+            }
+            return
+        }
         for child in listing.subdirectories { readDirectory(child, depth: depth + 1, read: &read, body) }
     }
 
     /// What a directory holds for an import, in name order: whether it is a MISP feed, its
     /// `*.json` regular files, and the subdirectories to read (not hidden, not reached
     /// through a link, which could lead back up).
-    static func listing(of path: String) -> (isFeed: Bool, files: [String], subdirectories: [String]) {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+    /// `failure` says why a directory could not be listed (then nothing else is set).
+    static func listing(of path: String) -> (isFeed: Bool, files: [String], subdirectories: [String], failure: String?) {
+        guard let directory = opendir(path) else { return (false, [], [], String(cString: strerror(errno))) }
+        closedir(directory)
+        guard let listed = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            return (false, [], [], "the directory's entries could not be read")
+        }
+        let names = listed.sorted()
         var files: [String] = [], subdirectories: [String] = []
         for name in names where !name.hasPrefix(".") {
             let child = path + "/" + name
@@ -76,7 +99,7 @@ public struct IntelFileReader {
                 if stat(child, &target) == 0, (target.st_mode & S_IFMT) == S_IFREG { files.append(child) }
             }
         }
-        return (names.contains("manifest.json"), files, subdirectories)
+        return (names.contains("manifest.json"), files, subdirectories, nil)
     }
 
     /// The `*.json` files an import of `path` reads or may read (a feed's every file), as
