@@ -417,7 +417,7 @@ def scan(text, listed):
                 looks_like_non_host(name) or (m.start(1) > 0 and text[m.start(1) - 1] in PATH_SEPARATORS)):
             continue
         if len(path) > 1:
-            found.append(("url", name.lower() + path))
+            found.append(("url", "http://" + name.lower() + path))  # written without a scheme: the http URL
         found.append(("domain", name.lower()))
     return found
 
@@ -469,7 +469,7 @@ class Warninglist:
 
     def host_of(self, kind, value):
         if kind == "url":
-            rest = value.split("://", 1)[-1]  # written without a scheme: host/path
+            rest = value.split("://", 1)[-1]
             host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
             if host.startswith("["):
                 return host[1:host.find("]")]

@@ -82,6 +82,13 @@ private func corpusFile(_ name: String) -> String {
         #expect(found("[link](https://evil.com/x)") == ["url https://evil.com/x", "domain evil.com"])
         #expect(found("Evil.com was seen.") == ["domain evil.com"])
         #expect(found("www.xn--80ak6aa92e.com") == ["domain www.xn--80ak6aa92e.com"])
+        // A URL written without its scheme is the http URL: one indicator with the one written
+        // in full (they once correlated and matched intelligence as two).
+        #expect(found("evil-gate.com/gate.php") == ["url http://evil-gate.com/gate.php", "domain evil-gate.com"])
+        #expect(found("evil-gate[.]com:8080/gate.php") == ["url http://evil-gate.com:8080/gate.php", "domain evil-gate.com"])
+        #expect(found("198.51.100.7/x.sh") == ["url http://198.51.100.7/x.sh", "ipv4 198.51.100.7"])
+        #expect(found("hxxp://evil-gate[.]com/gate.php").first == found("evil-gate.com/gate.php").first)
+        #expect(found("10.0.0.0/8") == ["ipv4 10.0.0.0/8"], "a network is not a URL")
     }
 
     @Test func linesOffsetsAndWrittenText() {

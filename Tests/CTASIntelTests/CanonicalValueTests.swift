@@ -31,6 +31,15 @@ import Testing
         #expect(taken > 1_000)
     }
 
+    /// A MISP url attribute written without a scheme is the http URL an event's full URL is,
+    /// so the one matches the other.
+    @Test func aURLWithoutASchemeMatchesTheFullURL() throws {
+        let listed = try #require(IndicatorExtractor().intelValue("evil-gate.com/gate.php", kinds: [.url]))
+        #expect(listed == Indicator(.url, "http://evil-gate.com/gate.php"))
+        #expect(IndicatorExtractor().indicators(of: Event(id: "e", timestamp: Timestamp(microseconds: 0), type: "http", severity: Severity(5),
+                                                         indicators: ["http://EVIL-gate.com/gate.php"])).contains(listed))
+    }
+
     @Test func addressesTakenByTheShortcutAreWhatTheExtractorFinds() {
         let ip: [IndicatorKind] = [.ipv4, .ipv6]
         var values = ["1.2.3.4", "0.0.0.0", "255.255.255.255", "10.0.0.1", "192.168.1.1", "127.0.0.1", "8.8.8.8", "100.64.0.1",

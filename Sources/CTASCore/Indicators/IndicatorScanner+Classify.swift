@@ -185,12 +185,18 @@ extension IndicatorScanner {
         }
     }
 
+    /// A URL written without its scheme is the `http://` URL (as browsers and MISP read it):
+    /// `evil.example/gate.php` in a report and `http://evil.example/gate.php` in a feed are one
+    /// indicator, and correlate and match intelligence as one.
     private mutating func emitURLWithoutScheme(_ b: Bytes, _ range: Range<Int>, host: (IndicatorKind, String), hostRange: Range<Int>) {
-        if range.count <= Self.maximumValueBytes {
-            emit(.url, host.1 + text(b, hostRange.upperBound..<range.upperBound), b, range, defanged: tokenDefanged)
+        if range.count + Self.impliedScheme.utf8.count <= Self.maximumValueBytes {
+            emit(.url, Self.impliedScheme + host.1 + text(b, hostRange.upperBound..<range.upperBound), b, range, defanged: tokenDefanged)
         }
         emit(host.0, host.1, b, hostRange, defanged: tokenDefanged)
     }
+
+    /// The scheme a URL written without one is given.
+    static let impliedScheme = "http://"
 
     enum HostContext { case bare, hostPort }
 
