@@ -238,7 +238,7 @@ SCHEMES = {"hxxp": "http", "hxtp": "http", "htxp": "http", "h__p": "http", "hxxp
 
 LABEL = r"(?:[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?)"
 DOMAIN = rf"(?:{LABEL}\.)+[a-z][a-z0-9-]*[a-z0-9]"
-URL_RE = re.compile(r"([a-z0-9+.\-_]*?)([a-z][a-z0-9+.\-_]{1,15})://([^\s\"<>\[\]{}|\\^`]+)", re.IGNORECASE)
+URL_RE = re.compile(r"([a-z0-9+.\-_]*?)([a-z][a-z0-9+.\-_]{1,15})://(\[[0-9a-f:.]+\][^\s\"<>\[\]{}|\\^`]*|[^\s\"<>\[\]{}|\\^`]+)", re.IGNORECASE)  # an IPv6 literal host in brackets
 EMAIL_RE = re.compile(rf"(?<![a-z0-9._+-])([a-z0-9][a-z0-9._+-]{{0,63}})@({DOMAIN})(?![a-z0-9-])", re.IGNORECASE)
 IPV4_RE = re.compile(r"(?<![0-9a-z_.-])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:/(\d{1,2}))?(?![0-9a-z_-]|\.[0-9a-z_-])", re.IGNORECASE)
 IPV6_RE = re.compile(r"(?<![0-9a-z_.:-])((?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4})(?![0-9a-z_:-])", re.IGNORECASE)
@@ -377,7 +377,8 @@ def scan(text, listed):
         value = ipv4(m.group(1))
         if value is None:
             continue
-        if not listed and not defanged(m.start(), m.end()):
+        network = m.group(2) is not None and int(m.group(2)) <= 32  # a.b.c.d/nn is a network, never a version
+        if not listed and not network and not defanged(m.start(), m.end()):
             octets = [int(x) for x in value.split(".")]
             if value in ("0.0.0.0", "255.255.255.255") or (octets[2] == 0 and octets[3] == 0):
                 continue

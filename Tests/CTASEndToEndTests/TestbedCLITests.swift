@@ -58,9 +58,11 @@ import Testing
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var lines: [String] = []
-        let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted()
+        // The real reports, then the extractor's own corpus (its traps and canonical forms).
+        let corpus = TestOracle.repository.appendingPathComponent("Tests/CTASCoreTests/Corpus/report.txt").path
+        let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted().map { root + "/" + $0 } + [corpus]
         for file in files {
-            guard let text = try? String(contentsOfFile: root + "/" + file, encoding: .utf8) else { continue }
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
             for line in text.split(whereSeparator: \.isNewline) {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 guard !trimmed.isEmpty else { continue }

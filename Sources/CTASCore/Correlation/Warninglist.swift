@@ -126,6 +126,9 @@ public struct Warninglist: Sendable {
                 if let m = exact[host] { return m }
                 if let v4 = IPAddress.parseIPv4(host) {
                     for n in networks4 where v4 & n.mask == n.network { return n.match }
+                } else if host.contains(":"), let v6 = IPAddress.parseIPv6(host) {
+                    // `http://[2001:db8::3]:8080/x`: the bracketed host against the IPv6 networks.
+                    for n in networks6 where Self.prefixMatches(v6, n.network, bits: n.bits) { return n.match }
                 } else if let m = matchDomain(host) {
                     return m
                 }

@@ -107,6 +107,9 @@ struct IndicatorScanner {
         let n = b.count
         var j = start
         var url = false
+        // Past a `/` (a URL written without its scheme, `evil.com/gate.php?id=1`): a query
+        // and fragment belong to the path as they do after a scheme.
+        var path = false
         var bracket = false
         var interesting = false  // held . : @ / or a marker: could be more than a hash or CVE
         var dashes = false
@@ -149,17 +152,18 @@ struct IndicatorScanner {
             }
             if cls & Self.plain != 0 {
                 if c == UInt8(ascii: ":"), j + 2 < n, b[j + 1] == UInt8(ascii: "/"), b[j + 2] == UInt8(ascii: "/") { url = true }
+                if c == UInt8(ascii: "/") { path = true }
                 append(c, from: j)
                 if c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: "+") { dashes = true } else { interesting = true }
                 j += 1
                 continue
             }
+            if (url || path) && cls & Self.urlOnly != 0 {
+                append(c, from: j)
+                j += 1
+                continue
+            }
             if url {
-                if cls & Self.urlOnly != 0 {
-                    append(c, from: j)
-                    j += 1
-                    continue
-                }
                 // An IPv6 literal host: `http://[2001:db8::1]:8080/`.
                 if c == UInt8(ascii: "["), endsWithSchemeSeparator(at: j, start: start) {
                     bracket = true
