@@ -248,7 +248,7 @@ IPV6_RE = re.compile(r"(?<![0-9a-z_.:-])((?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4})(?
 # In running text a name right after `\`, `%` or `$` is a path or a variable, not a host.
 def domain_pattern(after):
     return re.compile(rf"(?:(?<![a-z0-9._@/{after}-])|(?<=[^a-z0-9._/{after}@-][._-])|(?<=^[._-]))({DOMAIN})"
-                      r"(?:(/[^\s\"<>\[\]{}|\\^`]*))?(?![a-z0-9_@-]|\.[a-z0-9])", re.IGNORECASE)
+                      r"(?:(/[^\s\"<>\[\]{}|\\^`,;()!$'*]*))?(?![a-z0-9_@-]|\.[a-z0-9])", re.IGNORECASE)  # a path, its query and fragment; , ; ( ) ! $ ' * end it
 
 
 DOMAIN_RE = domain_pattern(r"\\%$")

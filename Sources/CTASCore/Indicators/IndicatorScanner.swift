@@ -65,6 +65,10 @@ struct IndicatorScanner {
     static let urlOnly: UInt8 = 8
     /// May open a defang marker: `[ ( { \`.
     static let opener: UInt8 = 16
+    /// Continues the path of a URL written without its scheme: a query and fragment,
+    /// `? = & # % ~`. Not `, ; ( ) ! $ ' *`, which there end it (a certificate's
+    /// `OU=www.entrust.net/legal-terms,O=Entrust`, a list `a.com/x;b.com/y`).
+    static let query: UInt8 = 32
 
     static let classes: [UInt8] = {
         var t = [UInt8](repeating: 0, count: 256)
@@ -75,6 +79,7 @@ struct IndicatorScanner {
         for c in UInt8(ascii: "A")...UInt8(ascii: "F") { t[Int(c)] |= hex }
         for c in ".-_:/@+".utf8 { t[Int(c)] = plain }
         for c in "?=&#%~!$'()*,;".utf8 { t[Int(c)] = urlOnly }
+        for c in "?=&#%~".utf8 { t[Int(c)] |= query }
         for c in "[({\\".utf8 { t[Int(c)] |= opener }
         return t
     }()
@@ -108,7 +113,7 @@ struct IndicatorScanner {
         var j = start
         var url = false
         // Past a `/` (a URL written without its scheme, `evil.com/gate.php?id=1`): a query
-        // and fragment belong to the path as they do after a scheme.
+        // and fragment belong to the path as they do after a scheme (`query` bytes).
         var path = false
         var bracket = false
         var interesting = false  // held . : @ / or a marker: could be more than a hash or CVE
@@ -158,7 +163,7 @@ struct IndicatorScanner {
                 j += 1
                 continue
             }
-            if (url || path) && cls & Self.urlOnly != 0 {
+            if url ? cls & Self.urlOnly != 0 : path && cls & Self.query != 0 {
                 append(c, from: j)
                 j += 1
                 continue
