@@ -87,7 +87,7 @@ public enum ConsoleLauncher {
                              catalog: catalog, landMask: landMask, atlas: atlas, startupMessage: messages.isEmpty ? nil : messages.joined(separator: "; "))
         quit.target = app
         suspend.target = app
-        app.watchInput(fileDescriptor: 0)
+        app.watchInput(fileDescriptor: terminal.keyDescriptor)
         let summary = await app.run()
         let line = "ctas: accepted \(summary.accepted), rejected \(summary.rejected), duplicates \(summary.duplicates)"
             + (summary.dropped > 0 ? ", dropped \(summary.dropped)" : "") + "; data in \(summary.dataDirectory)\n"

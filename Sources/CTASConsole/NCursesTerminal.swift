@@ -38,6 +38,11 @@ public final class NCursesTerminal: Terminal {
     /// The controlling terminal opened for keys when stdin is not a terminal (closed at shutdown).
     private var keyStream: UnsafeMutablePointer<FILE>?
 
+    /// The descriptor keys arrive on, for the console to wait on: stdin, or the controlling
+    /// terminal when stdin is a feed (waiting on a piped feed would wake on its data while
+    /// keys waited for the next frame).
+    public var keyDescriptor: Int32 { keyStream.map { fileno($0) } ?? 0 }
+
     public static let headlessAdvice = "use the headless commands instead: ctas ingest, ctas replay --headless, ctas query events"
 
     /// Opens the terminal named by TERM. Fails with a clear message for a dumb or unknown
