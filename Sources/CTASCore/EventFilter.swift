@@ -6,7 +6,8 @@
 /// case: `entity=host-1` is not `host-12`; for indicators and tags, any one of them);
 /// `time>=2026-11-20T10:00Z` (also `>`, `<`, `<=`) compares event time (a date, a time to
 /// the minute or full RFC 3339; what the timeline's selected range sets);
-/// `-term` or `!term` negates; `"quoted text"` keeps spaces.
+/// `-term` or `!term` negates; `"quoted text"` keeps spaces, also as a field's value
+/// (`desc:"ET SCAN"`).
 ///
 /// Fields: `type`, `src` (`source`), `entity` (`ent`), `id`, `ind` (`indicator`), `tag`,
 /// `desc` (`description`), `prio` (`priority`), `sev` (`severity`), `cc` (`country`, the
@@ -56,7 +57,7 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
         var terms: [Term] = []
         for word in try Self.words(text) {
             var token = Substring(word.text)
-            var negated = false
+            var negated = word.negated
             if !word.quoted, let first = token.first, first == "-" || first == "!", token.count > 1 {
                 negated = true
                 token = token.dropFirst()
@@ -134,31 +135,50 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
         return .anywhere(lower)
     }
 
-    private static func words(_ text: String) throws(FilterError) -> [(text: String, quoted: Bool)] {
-        var out: [(String, Bool)] = []
+    /// The filter's words, each with its text as written. A quoted word is matched anywhere as
+    /// written, spaces and all; after a field (`desc:"ET SCAN"`, `-entity="web 01"`) the
+    /// quotes hold that field's value, and after `-` or `!` alone they are negated.
+    private static func words(_ text: String) throws(FilterError) -> [(text: String, quoted: Bool, negated: Bool, written: String)] {
+        var out: [(String, Bool, Bool, String)] = []
         var current = ""
+        var written = ""
+        var prefix = ""
         var quoted = false
         var wasQuoted = false
         for c in text {
             if c == "\"" {
+                written.append(c)
                 if quoted {
-                    out.append((current, true))
+                    if prefix.hasSuffix(":") || prefix.hasSuffix("=") {
+                        out.append((prefix + current, false, false, written))
+                    } else if prefix == "-" || prefix == "!" {
+                        out.append((current, true, true, written))
+                    } else {
+                        out.append((prefix + current, true, false, written))
+                    }
                     current = ""
+                    written = ""
+                    prefix = ""
                     wasQuoted = true
+                } else {
+                    prefix = current
+                    current = ""
                 }
                 quoted.toggle()
                 continue
             }
             if c == " " && !quoted {
-                if !current.isEmpty { out.append((current, false)) }
+                if !current.isEmpty { out.append((current, false, false, written)) }
                 current = ""
+                written = ""
                 wasQuoted = false
                 continue
             }
             current.append(c)
+            written.append(c)
         }
         guard !quoted else { throw FilterError("unclosed quote in '\(text)'") }
-        if !current.isEmpty && !wasQuoted { out.append((current, false)) }
+        if !current.isEmpty && !wasQuoted { out.append((current, false, false, written)) }
         return out
     }
 
@@ -182,7 +202,7 @@ public struct EventFilter: Sendable, Equatable, CustomStringConvertible {
             if !word.quoted, case .time = try Self.term(word.text) { continue }
             if !word.quoted, word.text.count > 1, word.text.first == "-" || word.text.first == "!",
                case .time = try Self.term(String(word.text.dropFirst())) { continue }
-            kept.append(word.quoted ? "\"" + word.text + "\"" : word.text)
+            kept.append(word.written)
         }
         if let range { kept.append(range.filterText) }
         return try EventFilter(parsing: kept.joined(separator: " "))

@@ -113,10 +113,13 @@ extension WarmReader {
             }
             guard let s = sorted else { return }
             s.reset()
-            try s.bind(cellArguments(range, bucket: bucket) + args + [.integer(Int64(q.limit - found))])
-            while try s.step() {
+            // A filter keeps some rows of those read: the limit is then counted here.
+            try s.bind(cellArguments(range, bucket: bucket) + args + [.integer(q.filter == nil ? Int64(q.limit - found) : Int64.max)])
+            while found < q.limit, try s.step() {
+                let event = Self.event(from: s)
+                if let filter = q.filter, !filter.matches(event) { continue }
                 found += 1
-                try body(Self.event(from: s))
+                try body(event)
             }
         }
         guard celled else {
@@ -135,7 +138,7 @@ extension WarmReader {
             // still takes are kept. A filter may refuse rows, so then the bucket's keys are all
             // kept, up to `cellKeysHeld`.
             let needed = q.limit - found
-            let best = clauses.isEmpty && needed <= cellKeysHeld ? needed : nil
+            let best = clauses.isEmpty && q.filter == nil && needed <= cellKeysHeld ? needed : nil
             guard try readCellKeys(keys, range, bucket: bucket, newestFirst: q.newestFirst, best: best, into: &bucketKeys) != nil else {
                 try sortedBySQLite(bucket)
                 return found < q.limit
@@ -144,8 +147,10 @@ extension WarmReader {
                 row.rewind()
                 row.bind(key.seq, at: 1)
                 guard try row.step() else { continue }
+                let event = Self.event(from: row)
+                if let filter = q.filter, !filter.matches(event) { continue }
                 found += 1
-                try body(Self.event(from: row))
+                try body(event)
                 if found >= q.limit { return false }
             }
             return true

@@ -21,6 +21,9 @@ public struct EventQuery: Sendable, Equatable {
     public var asn: UInt32?
     /// Events located in this H3 cell (any resolution; finer cells included).
     public var cell: H3Index?
+    /// Events the console's filter language keeps (`desc:"ET SCAN" -src:lab sev>=3`), applied
+    /// to each row read; the limit counts the events it keeps.
+    public var filter: EventFilter?
     public var limit: Int = 100
     public var newestFirst = false
 
@@ -113,11 +116,21 @@ public final class WarmReader {
         var (clauses, args) = self.clauses(q)
         var sql = "SELECT \(columns) FROM events"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += (q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq") + " LIMIT ?"
-        args.append(.integer(Int64(max(0, q.limit))))
+        sql += q.newestFirst ? " ORDER BY ts DESC, seq DESC" : " ORDER BY ts, seq"
+        // A filter keeps some rows of those read: the limit is then counted here.
+        if q.filter == nil {
+            sql += " LIMIT ?"
+            args.append(.integer(Int64(max(0, q.limit))))
+        }
         let s = try database.prepare(sql)
         try s.bind(args)
-        while try s.step() { try body(Self.event(from: s)) }
+        var kept = 0
+        while kept < q.limit, try s.step() {
+            let event = Self.event(from: s)
+            if let filter = q.filter, !filter.matches(event) { continue }
+            kept += 1
+            try body(event)
+        }
     }
 
     /// The WHERE terms of `q` other than its cell (which needs a bucketed scan).
@@ -187,17 +200,24 @@ public final class WarmReader {
             if a.time != b.time { return q.newestFirst ? a.time > b.time : a.time < b.time }
             return q.newestFirst ? a.seq > b.seq : a.seq < b.seq
         }
-        let chosen = keys.prefix(max(0, q.limit)).map(\.seq)
-        var bySeq: [Int64: Event] = [:]
+        // With a filter, rows are read in order a chunk at a time until the limit is kept.
+        let chosen = q.filter == nil ? Array(keys.prefix(max(0, q.limit)).map(\.seq)) : keys.map(\.seq)
+        var out: [Event] = []
         start = 0
-        while start < chosen.count {
+        while start < chosen.count && out.count < q.limit {
             let chunk = chosen[start..<min(chosen.count, start + 500)]
             start += chunk.count
+            var bySeq: [Int64: Event] = [:]
             let s = try database.prepare("SELECT \(columns), seq FROM events WHERE seq IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ",")))")
             try s.bind(chunk.map { .integer($0) })
             while try s.step() { bySeq[s.int64(Self.columnCount)] = Self.event(from: s) }
+            for seq in chunk {
+                guard let event = bySeq[seq], q.filter?.matches(event) ?? true else { continue }
+                out.append(event)
+                if out.count >= q.limit { break }
+            }
         }
-        return chosen.compactMap { bySeq[$0] }
+        return out
     }
 
     /// Every stored event's cell (0: no location), time and severity, in storage order (only

@@ -28,7 +28,8 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The file (a directory for misp-feed); - writes to standard output.") var out: String
     @OptionGroup var select: IntelSelectionOptions
     @Flag(help: "Export the intelligence store (with event options: both).") var intel = false
-    @Option(help: "Only stored events matching this filter ('type:alert sev>=7 risk>=70 -src:lab').") var query: String?
+    @Option(name: [.customLong("query"), .customLong("filter")],
+            help: "Only stored events matching this filter ('type:alert sev>=7 risk>=70 -src:lab'); --filter is the same, as in query events.") var query: String?
     @Option(help: "Only events at or after this time (2026-11-20T10:00Z, 2026-11-20, 24h).") var since: TimeValue?
     @Option(help: "Only events before this time.") var until: TimeValue?
     @Option(help: "Only events located in this H3 cell (hex id, any resolution; finer cells included).") var cell: String?

@@ -67,6 +67,9 @@ struct QueryEventsCommand: ParsableCommand {
     @Option(help: "Only events whose risk score (0–100, given when they were accepted) is at least this.")
     var minRisk: Int?
 
+    @Option(help: "Only events this filter keeps, in the console's filter language ('desc:\"ET SCAN\" -src:lab sev>=3 risk>=70'; a bare word matches any field).")
+    var filter: String?
+
     @Option(help: "At most this many events.")
     var limit: Int = 100
 
@@ -91,6 +94,9 @@ struct QueryEventsCommand: ParsableCommand {
         if let asn, UInt32(asn.uppercased().hasPrefix("AS") ? String(asn.dropFirst(2)) : asn) == nil {
             throw ValidationError("--asn '\(SafeText.sanitize(asn))': expected an AS number such as 64500 or AS64500")
         }
+        if let filter {
+            do throws(FilterError) { _ = try EventFilter(parsing: filter) } catch { throw ValidationError("--filter: \(error.message)") }
+        }
         if let cell, GeoCell.parse(cell) == nil {
             throw ValidationError("--cell '\(SafeText.sanitize(cell))': expected an H3 cell id in hex, such as 8928308280fffff")
         }
@@ -110,6 +116,7 @@ struct QueryEventsCommand: ParsableCommand {
         query.country = country
         query.asn = asn.flatMap { UInt32($0.uppercased().hasPrefix("AS") ? String($0.dropFirst(2)) : $0) }
         query.cell = cell.flatMap(GeoCell.parse)
+        query.filter = filter.flatMap { try? EventFilter(parsing: $0) }
         query.newestFirst = order == .newest || newestFirst
         // One row more than asked says whether the limit cut the list.
         query.limit = limit == Int.max ? limit : limit + 1

@@ -115,6 +115,41 @@ import Testing
         #expect(table.stdout.split(separator: "\n").count == 3)
     }
 
+    /// `query events --filter` takes the console's filter language (quoted field values
+    /// included) with every other selection; the limit counts the events the filter keeps.
+    @Test func queryFiltersWithTheConsoleLanguage() async throws {
+        let dir = scratchDir()
+        var lines: [String] = []
+        var events: [(description: String, severity: Int)] = []
+        for i in 0..<30 {
+            let description = "ET CHAT IRC " + (i % 3 == 0 ? "JOIN" : "PRIVMSG") + " command"
+            let severity = 1 + i % 10
+            events.append((description, severity))
+            lines.append(#"{"id":"q\#(i)","ts":"2026-11-20T10:\#(String(format: "%02d", i)):00Z","type":"alert","severity":\#(severity),"lat":48.8566,"lon":2.3522,"indicators":["198.51.100.7"],"description":"\#(description)"}"#)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/f.ndjson", atomically: true, encoding: .utf8)
+        #expect(try await CLI.run(["ingest", dir + "/f.ndjson", "--data-dir", dir + "/d", "--no-geoip"]).status == 0)
+        let cell = try #require(json(try await CLI.run(["h3", "latLngToCell", "--lat", "48.8566", "--lng", "2.3522", "--res", "15"]).stdout)?["cell"] as? String)
+        func ids(_ extra: [String]) async throws -> (ids: [String], stderr: String) {
+            let r = try await CLI.run(["query", "events", "--data-dir", dir + "/d", "--format", "ndjson"] + extra)
+            #expect(r.status == 0, "\(extra): \(r.stderr)")
+            return (r.stdout.split(separator: "\n").compactMap { json(String($0))?["id"] as? String }, r.stderr)
+        }
+        let joins = events.indices.filter { events[$0].description.contains("JOIN") }.map { "q\($0)" }
+        let limited = try await ids(["--filter", #"desc:"irc join""#, "--limit", "3"])
+        #expect(limited.ids == joins.reversed().prefix(3).map { $0 }, "the newest three that the filter keeps")
+        #expect(limited.stderr.contains("stopped at --limit 3"))
+        let all = try await ids(["--filter", #"desc:"irc join""#, "--limit", "20", "--order", "oldest"])
+        #expect(all.ids == joins && !all.stderr.contains("stopped"), "\(all)")
+        #expect(try await ids(["--filter", #"desc:"irc join""#, "--cell", cell, "--order", "oldest"]).ids == joins)
+        #expect(try await ids(["--filter", #"desc:"irc join""#, "--indicator", "198.51.100.7", "--order", "oldest"]).ids == joins)
+        let others = events.indices.filter { !events[$0].description.contains("JOIN") && events[$0].severity >= 5 }.map { "q\($0)" }
+        // A filter starting with `-` is given with `=` (else it reads as an option).
+        #expect(try await ids([#"--filter=-desc:"irc join" sev>=5"#, "--order", "oldest", "--limit", "1000"]).ids == others)
+        let bad = try await CLI.run(["query", "events", "--data-dir", dir + "/d", "--filter", #"desc:"unclosed"#])
+        #expect(bad.status != 0 && bad.stderr.contains("--filter: unclosed quote"), "\(bad.stderr)")
+    }
+
     @Test func hostileStringsAreEscapedInTables() async throws {
         let dir = scratchDir()
         let line = #"{"id":"e1","ts":"2026-11-20T10:00:00Z","type":"x\u001b]0;pwned\u0007","entity":"\u009b2J\u202egnp","indicators":["\u001b[31mred"]}"#
