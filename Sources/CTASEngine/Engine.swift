@@ -180,7 +180,8 @@ public final class Engine: Sendable {
         var stageEvents: [Int] = []
         var stageBusy: [UInt64] = []
         var atNanos: UInt64 = 0
-        var cpuSeconds = 0.0
+        var cpu = CPUWindow()
+        var cpuPercent = 0.0
     }
 
     /// Latency percentiles as of the last second (see `LatencyPercentiles`).
@@ -668,14 +669,14 @@ public final class Engine: Sendable {
         // Snapshots are made from more than one task (the publisher, a stop, the end): one that
         // started earlier can reach here after a later one. It then reports no rates and
         // leaves the later reference point in place (a clock going backwards would trap).
-        let (elapsed, previousEvents, previousBusy, cpuDelta): (Double, [Int], [UInt64], Double) = publisherState.withLock { p in
-            guard now > p.atNanos else { return (0, [], [], 0) }
+        let (elapsed, previousEvents, previousBusy, cpuPercent): (Double, [Int], [UInt64], Double) = publisherState.withLock { p in
+            guard now > p.atNanos else { return (0, [], [], p.cpuPercent) }
             let elapsed = p.atNanos == 0 ? 0 : Double(now - p.atNanos) / 1e9
-            let result = (elapsed, p.stageEvents, p.stageBusy, cpu - p.cpuSeconds)
+            p.cpuPercent = p.cpu.percent(cpuSeconds: cpu, at: now)
+            let result = (elapsed, p.stageEvents, p.stageBusy, p.cpuPercent)
             p.atNanos = now
             p.stageEvents = state.stages.map(\.events)
             p.stageBusy = state.stages.map(\.busyNanos)
-            p.cpuSeconds = cpu
             return result
         }
         for (i, name) in StageName.allCases.enumerated() {
@@ -739,7 +740,7 @@ public final class Engine: Sendable {
         }
         snap.process.residentBytes = ProcessStats.residentBytes()
         snap.process.peakResidentBytes = ProcessStats.peakResidentBytes()
-        snap.process.cpuPercent = elapsed > 0 ? cpuDelta / elapsed * 100 : 0
+        snap.process.cpuPercent = cpuPercent
         return snap
     }
 

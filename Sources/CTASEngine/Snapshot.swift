@@ -208,7 +208,7 @@ public struct GraphStatus: Sendable, Equatable {
 public struct ProcessStatus: Sendable, Equatable {
     public var residentBytes = 0
     public var peakResidentBytes = 0
-    /// CPU use since the previous snapshot, in percent of one core.
+    /// CPU use over the last five seconds (`CPUWindow`), in percent of one core.
     public var cpuPercent = 0.0
     public init() {}
 }
