@@ -70,7 +70,8 @@ public final class NCursesTerminal: Terminal {
         }
         // Resizes are the console's to catch (see FrameOutput), before ncurses would.
         let catchesResize = cn_catch_resize() == 0
-        guard let scr = keys.map({ cn_newterm_keys(nil, $0) }) ?? cn_newterm(nil) else {
+        let opened: OpaquePointer? = if let keys { cn_newterm_keys(nil, keys) } else { cn_newterm(nil) }
+        guard let scr = opened else {
             if let keys { fclose(keys) }
             throw TerminalError("TERM='\(term)' is not a terminal this system knows (no terminfo entry); try TERM=xterm-256color, or \(Self.headlessAdvice)")
         }

@@ -133,19 +133,19 @@ public enum EventExport {
         q.until = selection.until
         q.cell = selection.cell
         q.newestFirst = true
-        q.limit = .max
-        var events: [Event] = []
-        var more = false
+        q.filter = selection.filter.isEmpty ? nil : selection.filter
+        // One event more than asked says whether the limit cut the selection.
+        q.limit = selection.limit == .max ? .max : max(0, selection.limit) + 1
         let reader = try WarmReader(path: databasePath)
-        func keep(_ event: Event) {
-            guard selection.filter.matches(event) else { return }
-            if events.count < selection.limit { events.append(event) } else { more = true }
-        }
+        var events: [Event]
         if let ids = selection.ids {
-            for event in try reader.events(ids: ids, matching: q).sorted(by: { $0.timestamp > $1.timestamp }) { keep(event) }
+            events = try reader.events(ids: ids, matching: q).sorted(by: { $0.timestamp > $1.timestamp })
         } else {
-            try reader.forEachEvent(q) { keep($0) }
+            events = []
+            try reader.forEachEvent(q) { events.append($0) }
         }
+        let more = events.count > selection.limit
+        if more { events.removeLast(events.count - max(0, selection.limit)) }
         return (events, more)
     }
 

@@ -79,9 +79,10 @@ public struct IntelFileReader {
     /// through a link, which could lead back up).
     /// `failure` says why a directory could not be listed (then nothing else is set).
     static func listing(of path: String) -> (isFeed: Bool, files: [String], subdirectories: [String], failure: String?) {
-        guard let directory = opendir(path) else { return (false, [], [], String(cString: strerror(errno))) }
-        closedir(directory)
         guard let listed = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            // Foundation's error names no cause: the system's own reason, from opening it.
+            guard let directory = opendir(path) else { return (false, [], [], String(cString: strerror(errno))) }
+            closedir(directory)
             return (false, [], [], "the directory's entries could not be read")
         }
         let names = listed.sorted()

@@ -117,7 +117,7 @@ extension WarmReader {
             try s.bind(cellArguments(range, bucket: bucket) + args + [.integer(q.filter == nil ? Int64(q.limit - found) : Int64.max)])
             while found < q.limit, try s.step() {
                 let event = Self.event(from: s)
-                if let filter = q.filter, !filter.matches(event) { continue }
+                guard q.keeps(event) else { continue }
                 found += 1
                 try body(event)
             }
@@ -148,7 +148,7 @@ extension WarmReader {
                 row.bind(key.seq, at: 1)
                 guard try row.step() else { continue }
                 let event = Self.event(from: row)
-                if let filter = q.filter, !filter.matches(event) { continue }
+                guard q.keeps(event) else { continue }
                 found += 1
                 try body(event)
                 if found >= q.limit { return false }

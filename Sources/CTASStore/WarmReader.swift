@@ -28,6 +28,9 @@ public struct EventQuery: Sendable, Equatable {
     public var newestFirst = false
 
     public init() {}
+
+    /// Whether the filter (if any) keeps `event`.
+    func keeps(_ event: Event) -> Bool { filter?.matches(event) ?? true }
 }
 
 /// What a cell holds: how many events, and which types and sources most.
@@ -127,7 +130,7 @@ public final class WarmReader {
         var kept = 0
         while kept < q.limit, try s.step() {
             let event = Self.event(from: s)
-            if let filter = q.filter, !filter.matches(event) { continue }
+            guard q.keeps(event) else { continue }
             kept += 1
             try body(event)
         }
@@ -212,7 +215,7 @@ public final class WarmReader {
             try s.bind(chunk.map { .integer($0) })
             while try s.step() { bySeq[s.int64(Self.columnCount)] = Self.event(from: s) }
             for seq in chunk {
-                guard let event = bySeq[seq], q.filter?.matches(event) ?? true else { continue }
+                guard let event = bySeq[seq], q.keeps(event) else { continue }
                 out.append(event)
                 if out.count >= q.limit { break }
             }
