@@ -180,6 +180,38 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(releases < 60, "\(releases) releases for 200 events")
     }
 
+    /// Writes `events` short native events (about 70 bytes each, so one 1 MiB read decodes
+    /// to some 15,000), all at one event time, with a malformed line every 1,000 events.
+    func writeDenseFeed(_ dir: String, events: Int) throws -> String {
+        var text = ""
+        for i in 0..<events {
+            text += "{\"id\":\"d-\(i)\",\"ts\":\"2026-11-20T10:00:00Z\",\"type\":\"scan\"}\n"
+            if i % 1000 == 999 { text += "{\"id\":\"bad-\(i)\"\n" }
+        }
+        let path = dir + "/dense.ndjson"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A read that decodes to many events goes on in pieces of at most `forwardEvents`
+    /// (what is in flight is queued batches times their size), at full speed and paced
+    /// alike, and every event and reject of every piece is stored once.
+    @Test(arguments: [false, true])
+    func aLargeReadGoesOnInPieces(paced: Bool) async throws {
+        let dir = scratch("aLargeReadGoesOnInPieces\(paced)")
+        let events = 20_000
+        let feed = try writeDenseFeed(dir, events: events)
+        var c = config([.file(feed)], dir)
+        if paced { c.speed = .factor(1) }
+        let summary = try await Engine(c).run()
+        #expect(summary.accepted == events)
+        #expect(summary.rejected == events / 1000)
+        #expect(try storedIDs(dir).count == events)
+        let pieces = (events + ParseStage.forwardEvents - 1) / ParseStage.forwardEvents
+        #expect((summary.stages["route"]?.batches ?? 0) >= pieces, "\(summary.stages["route"]?.batches ?? 0) batches")
+        #expect(summary.stages["route"]?.events == events)
+    }
+
     /// A trickle is committed in groups: a group of fewer than `lingerEvents` waits until its
     /// oldest batch was read `lingerNanos` ago (each commit writes whole pages, however few
     /// events changed them). The paced run above releases about twenty batches in two
