@@ -58,20 +58,41 @@ public struct LiveAnomalyMonitor: Sendable {
 
     /// The values of one attribute an entity showed (at most a capacity of them), and the
     /// last one seen that they hold: most events repeat it, and are told so without hashing.
+    /// The first value is held apart from the rest: most entities show one type and one
+    /// country, and then need no set (a set per attribute per entity was some 100 bytes
+    /// each, across up to `maximumEntities`).
     struct SeenValues: Sendable {
-        var values: Set<String> = []
+        private var first: String?
+        private var others: Set<String> = []
         var last: String?
+
+        /// How many values are held.
+        var count: Int { (first == nil ? 0 : 1) + others.count }
+
+        /// Every value held, in no order.
+        var values: [String] { (first.map { [$0] } ?? []) + Array(others) }
+
+        func contains(_ value: String) -> Bool { first == value || others.contains(value) }
+
+        /// Holds `value`; false when it was already held.
+        mutating func remember(_ value: String) -> Bool {
+            guard let held = first else {
+                first = value
+                return true
+            }
+            return held != value && others.insert(value).inserted
+        }
 
         /// Whether `value` was never shown, remembering it; past `capacity` values a new one
         /// is neither remembered nor a first.
         mutating func isFirst(_ value: String, capacity: Int) -> Bool {
             guard last != value else { return false }
-            if values.contains(value) {
+            if contains(value) {
                 last = value
                 return false
             }
-            guard values.count < capacity else { return false }
-            values.insert(value)
+            guard count < capacity else { return false }
+            _ = remember(value)
             last = value
             return true
         }
@@ -93,9 +114,42 @@ public struct LiveAnomalyMonitor: Sendable {
         var asns: Set<UInt32> = []
         /// Indicator kinds shown, one bit per `IndicatorKind` raw value.
         var kinds: UInt64 = 0
+        /// The rate anomaly still open and the hour it reached (the last evaluated), held
+        /// behind a pointer: few entities have one, and inline the two made every entity's
+        /// state 240 bytes instead of 144.
+        private var openRun: OpenRun?
+
         /// The rate anomaly still open (its last hour was the last evaluated).
-        var open: Anomaly?
-        var openEndHour: Int64?
+        var open: Anomaly? {
+            get { openRun?.anomaly }
+            set { openRun = OpenRun.holding(newValue, openRun?.endHour) }
+        }
+        var openEndHour: Int64? {
+            get { openRun?.endHour }
+            set { openRun = OpenRun.holding(openRun?.anomaly, newValue) }
+        }
+
+        init(name: String, firstHour: Int64, lastHour: Int64) {
+            self.name = name
+            self.firstHour = firstHour
+            self.lastHour = lastHour
+        }
+    }
+
+    /// An entity's open rate anomaly and its hour, on the heap (see `EntityState.openRun`).
+    final class OpenRun: Sendable {
+        let anomaly: Anomaly?
+        let endHour: Int64?
+
+        private init(anomaly: Anomaly?, endHour: Int64?) {
+            self.anomaly = anomaly
+            self.endHour = endHour
+        }
+
+        /// A run holding these, or nil when both are nil.
+        static func holding(_ anomaly: Anomaly?, _ endHour: Int64?) -> OpenRun? {
+            anomaly == nil && endHour == nil ? nil : OpenRun(anomaly: anomaly, endHour: endHour)
+        }
     }
 
     public let options: Options

@@ -309,11 +309,11 @@ struct SavedBytesReader {
         let n = try count(field, each: 4, atMost: capacity)
         for _ in 0..<n {
             let at = offset
-            guard seen.values.insert(try string(field)).inserted else { throw .invalid(field: field, offset: at, expected: "each value once") }
+            guard seen.remember(try string(field)) else { throw .invalid(field: field, offset: at, expected: "each value once") }
         }
         let at = offset
         seen.last = try optional(field) { r throws(SavedMonitor.Problem) in try r.string(field) }
-        if let last = seen.last, !seen.values.contains(last) { throw .invalid(field: field, offset: at, expected: "a last value among the values") }
+        if let last = seen.last, !seen.contains(last) { throw .invalid(field: field, offset: at, expected: "a last value among the values") }
         return seen
     }
 

@@ -24,6 +24,22 @@ import CTASTestSupport
         #expect(monitor.status.tracked == 80)
     }
 
+    /// An attribute's values: the first is held apart from the rest (most entities show one),
+    /// and the set of them behaves as one set: held values are not firsts, whichever was last,
+    /// and past the capacity a new value is neither a first nor remembered.
+    @Test func seenValuesAreOneSetHoweverHeld() {
+        var seen = LiveAnomalyMonitor.SeenValues()
+        #expect(seen.count == 0 && !seen.contains("a"))
+        var firsts: [Bool] = []
+        for value in ["a", "a", "b", "a", "c", "d"] { firsts.append(seen.isFirst(value, capacity: 3)) }
+        #expect(firsts == [true, false, true, false, true, false])
+        #expect(seen.last == "c")
+        #expect(!seen.contains("d"))
+        #expect(seen.count == 3 && Set(seen.values) == ["a", "b", "c"])
+        let again = [seen.remember("a"), seen.remember("c"), seen.remember("e")]
+        #expect(again == [false, false, true] && seen.count == 4)
+    }
+
     @Test func entitiesPastTheLimitAreCountedNotTracked() {
         var options = LiveAnomalyMonitor.Options()
         options.maximumEntities = 10
