@@ -118,8 +118,14 @@ public final class Engine: Sendable {
         /// How often, while batches queue up behind one another, the attention line and the
         /// timeline are worked out again; the last batch of a burst always updates them.
         public var attentionInterval: Duration = .milliseconds(250)
-        /// Batches each queue holds before its producer waits (a batch is a ~1 MiB read,
-        /// some 3,000 native or 6,000 Zeek events). Two keep every stage fed; a third only
+        /// Tally the attention line: critical and high counts, and the busiest entity, type
+        /// and source of the last five minutes. A headless command shows none and skips it
+        /// (string-keyed counts of three names per event: a fifth of the fan-out stage's time
+        /// on `ctas ingest`).
+        public var tallyAttention = true
+        /// Batches each queue holds before its producer waits (a batch is at most a ~1 MiB
+        /// read, some 3,000 native events, or `ParseStage.forwardEvents`, whichever is
+        /// fewer). Two keep every stage fed; a third only
         /// held more events in flight (measured: a Zeek dns ingest's peak RSS 260 → 216 MB with
         /// the writer's groups halved too, the same rate within noise, and a paced 50k/s
         /// replay's read→durable p99 0.74–1.04 → 0.60–0.69 s).
@@ -301,7 +307,7 @@ public final class Engine: Sendable {
                                   anomalies: configuration.anomalies.map { LiveAnomalyMonitor(options: $0) },
                                   storedBefore: storedThroughSeq > 0 ? StoredHistoryLoader(path: directory.warmDatabase, throughSeq: storedThroughSeq) : nil,
                                   savedMonitor: (directory.savedMonitorFile, directory.warmDatabase), storedThroughSeq: storedThroughSeq,
-                                  attentionInterval: configuration.attentionInterval)
+                                  attentionInterval: configuration.attentionInterval, tallyAttention: configuration.tallyAttention)
         history = HistoryReader(path: directory.warmDatabase)
         publish()
     }

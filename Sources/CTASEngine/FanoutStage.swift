@@ -28,8 +28,9 @@ actor FanoutStage {
     private let risk: RiskBoard?
     /// What earlier runs stored (nil: nothing), read while live batches flow.
     private let storedBefore: StoredHistoryLoader?
-    /// Critical counts and the busiest names of the last minutes (the attention line).
-    private var attention = AttentionTally()
+    /// Critical counts and the busiest names of the last minutes (the attention line; nil:
+    /// none is shown, as in a headless command).
+    private var attention: AttentionTally?
     private var attentionPublishedAt: UInt64 = 0
     /// At most this often (nanoseconds) while batches wait behind the one just done.
     private let attentionInterval: UInt64
@@ -58,8 +59,9 @@ actor FanoutStage {
     init(input: BoundedQueue<CommittedBatch>, hot: HotTier?, recorder: sending FeedRecorder?, hub: MetricsHub, geo: GeoHub?,
          risk: RiskBoard?, anomalies: LiveAnomalyMonitor?, storedBefore: StoredHistoryLoader?, waitingLimit: Int = 50_000,
          savedMonitor: (file: String, warmPath: String)? = nil, storedThroughSeq: Int64 = 0,
-         attentionInterval: Duration = .milliseconds(250)) {
+         attentionInterval: Duration = .milliseconds(250), tallyAttention: Bool = true) {
         self.waitingLimit = waitingLimit
+        attention = tallyAttention ? AttentionTally() : nil
         let (seconds, attoseconds) = attentionInterval.components
         self.attentionInterval = UInt64(clamping: max(0, seconds)) &* 1_000_000_000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000))
         self.savedMonitor = savedMonitor
@@ -125,7 +127,7 @@ actor FanoutStage {
             } else if anomalies != nil {
                 judge { $0.observe(accepted) }
             }
-            attention.observe(accepted, at: .now())
+            attention?.observe(accepted, at: .now())
             for e in accepted { timeline.add(e.timestamp, severity: e.severity) }
             for t in batch.sightingTimes { sightings.add(t, severity: nil) }
             let now = MonotonicClock.nanoseconds()
@@ -133,7 +135,7 @@ actor FanoutStage {
             // that ends or pauses would leave the attention line and the timeline short of it.
             if now &- attentionPublishedAt >= attentionInterval || input.depth == 0 {
                 attentionPublishedAt = now
-                hub.attention(attention.status(at: .now()))
+                if let attention { hub.attention(attention.status(at: .now())) }
                 hub.timeline(timeline, sightings: sightings)
             }
             hub.stage(.fanout, events: total, nanos: now - started)
@@ -153,7 +155,7 @@ actor FanoutStage {
                                                warmPath: savedMonitor.warmPath, to: savedMonitor.file) {
             hub.savedMonitorNote(problem)
         }
-        hub.attention(attention.status(at: .now()))
+        if let attention { hub.attention(attention.status(at: .now())) }
         hub.timeline(timeline, sightings: sightings)
         recorder?.sync()
         executor.shutdown()

@@ -55,6 +55,7 @@ struct IngestCommand: AsyncParsableCommand {
         var configuration = Engine.Configuration(sources: sources, dataDirectory: data.directory)
         configuration.geoIndex = false
         configuration.keepsHotTier = false
+        configuration.tallyAttention = false
         configuration.graphHoldsEvents = false
         try ingest.apply(to: &configuration)
         let summary = try await runHeadless { () throws(EngineError) in

@@ -56,6 +56,7 @@ struct ReplayCommand: AsyncParsableCommand {
         var configuration = Engine.Configuration(sources: try feedFiles(files).map { .file($0) }, dataDirectory: data.directory)
         configuration.geoIndex = false
         configuration.keepsHotTier = false
+        configuration.tallyAttention = false
         try ingest.apply(to: &configuration)
         configuration.speed = speed
         configuration.loop = loop

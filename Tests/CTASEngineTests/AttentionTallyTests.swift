@@ -94,4 +94,17 @@ import Testing
         #expect(a.critical > 0)
         #expect(a.topType != nil && a.topSource != nil)
     }
+
+    /// A headless command shows no attention line and tallies none; its events are stored
+    /// all the same.
+    @Test func aRunWithoutTheAttentionLineTalliesNothing() async throws {
+        let dir = scratch()
+        let (feed, counts) = try await writeFeed(dir, events: 3000)
+        var c = config([.file(feed)], dir)
+        c.tallyAttention = false
+        let engine = try Engine(c)
+        let summary = await engine.run()
+        #expect(summary.accepted == counts["events"])
+        #expect(engine.snapshot.attention == AttentionStatus())
+    }
 }
