@@ -102,6 +102,15 @@ actor ParseStage {
                     if start.offset == 0 && skipBefore == nil { indexContiguous = true; indexMax = nil }
                 }
             }
+            if lines.reachedEnd {
+                // Every batch before this one was released: the source is read to its end,
+                // the bytes after its last record (a JSON array's `]`, blank lines) included.
+                hub.source(index) { s in
+                    if let total = s.bytesTotal { s.bytesDone = Swift.max(s.bytesDone, total) }
+                    s.etaSeconds = nil
+                }
+                continue
+            }
             // Taken in the same turn as the generation check: any `await` below may let a
             // seek in, and a batch decoded before a seek must not be released after it.
             let epoch = seekEpoch

@@ -19,6 +19,8 @@ actor SourceStage {
     nonisolated let name: String
     /// Set when `run` has returned: the reader is closed and nothing reads it again.
     private var finished = false
+    /// The end was announced (`LineBatch.reachedEnd`) and nothing was read since.
+    private var endAnnounced = false
 
     init(reader: sending any FeedReader, index: Int, output: BoundedQueue<LineBatch>, hub: MetricsHub,
          control: ReplayControl, loop: Bool, holdAtEnd: Bool) {
@@ -57,6 +59,7 @@ actor SourceStage {
             case .lines(let batch):
                 hub.stage(.read, events: batch.lines.count, nanos: MonotonicClock.nanoseconds() - started)
                 noteProgress(lines: batch.lines.count, pass: batch.pass, state: .reading)
+                endAnnounced = false
                 if reader.canWait {
                     guard await output.send(batch) else { return }
                 } else if !output.offer(batch) {
@@ -77,6 +80,17 @@ actor SourceStage {
                     continue
                 }
                 noteProgress(lines: 0, pass: nil, state: .ended)
+                if !endAnnounced {
+                    endAnnounced = true
+                    var end = LineBatch()
+                    end.reachedEnd = true
+                    end.generation = (reader as? FileFeedReader)?.currentGeneration ?? 0
+                    if reader.canWait {
+                        guard await output.send(end) else { return }
+                    } else {
+                        _ = output.offer(end)
+                    }
+                }
                 if holdAtEnd && reader.canReposition {
                     // The console keeps an ended file open so the analyst can seek back.
                     await executor.sleep(nanoseconds: 100_000_000)

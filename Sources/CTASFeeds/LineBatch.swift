@@ -47,6 +47,10 @@ public struct LineBatch: Sendable {
     public var startedAt: SourcePosition?
     /// When the bytes were read (monotonic nanoseconds), for end-to-end latency.
     public var readAtNanos: UInt64 = 0
+    /// Set on the empty batch a source sends once it has read to its end: the batches before
+    /// it were all there is. What follows the last record (a JSON array's `]`, blank lines)
+    /// holds none, so the last record's end falls short of the file's.
+    public var reachedEnd = false
 
     public init() {}
 

@@ -255,6 +255,33 @@ func storedIDs(_ dir: String) throws -> [String] { try WarmReader(path: dir + "/
         #expect(summary.accepted == 2000)
     }
 
+    /// A file read to its end is all read, though its last bytes are no record: a JSON
+    /// array's closing bracket, blank lines. Its progress used to stop at the last record's
+    /// end ("99% ended" in the feed pane), held open as the console holds it or not.
+    @Test(arguments: [false, true])
+    func aFileReadToItsEndIsAllRead(heldOpen: Bool) async throws {
+        let dir = scratch("aFileReadToItsEndIsAllRead\(heldOpen)")
+        let elements = (0..<300).map { "  {\"id\":\"a-\($0)\",\"ts\":\"2026-11-20T10:00:\(String(format: "%02d", $0 % 60))Z\",\"type\":\"scan\"}" }
+        let text = "[\n" + elements.joined(separator: ",\n") + "\n]\n\n\n"
+        let path = dir + "/export.json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var c = config([.file(path)], dir)
+        c.holdAtEnd = heldOpen
+        let engine = try Engine(c)
+        let size = Int64(text.utf8.count)
+        if heldOpen {
+            engine.start()
+            #expect(await waitFor { engine.snapshot.totals.accepted == 300 && engine.snapshot.sources.first?.bytesDone == size })
+            let source = try #require(engine.snapshot.sources.first)
+            #expect(source.fractionDone == 1 && source.state == .ended, "\(source.bytesDone) of \(source.bytesTotal ?? -1)")
+            _ = await engine.stop()
+        } else {
+            let summary = await engine.run()
+            #expect(summary.accepted == 300)
+            #expect(summary.sources.first?.bytesRead == size)
+        }
+    }
+
     @Test func seekSkipsToATime() async throws {
         let dir = scratch()
         let (feed, _) = try await writeFeed(dir, events: 4000, rate: 10)   // about 400 s of event time
