@@ -115,8 +115,8 @@ public struct LiveAnomalyMonitor: Sendable {
         /// Indicator kinds shown, one bit per `IndicatorKind` raw value.
         var kinds: UInt64 = 0
         /// The rate anomaly still open and the hour it reached (the last evaluated), held
-        /// behind a pointer: few entities have one, and inline the two made every entity's
-        /// state 240 bytes instead of 144.
+        /// behind a pointer: few entities have one, and inline the two took 96 bytes of
+        /// every entity's state.
         private var openRun: OpenRun?
 
         /// The rate anomaly still open (its last hour was the last evaluated).
