@@ -15,6 +15,13 @@ public struct WarmRowBlock: Sendable {
     var spans: [Int32] = []
     /// Per event, where its record starts; one more entry marks the end.
     var starts: [Int32] = [1]
+    /// The block's distinct source and type values, and per event the place of its source
+    /// and of its type among them (−1: no source). Found where the block is built, so the
+    /// writer counts the listed names' new events without hashing a name per event.
+    var names: [String] = []
+    var sourceOf: [Int32] = []
+    var typeOf: [Int32] = []
+    private var nameIndex: [String: Int32] = [:]
     public var count: Int { starts.count - 1 }
 
     public init() {}
@@ -29,11 +36,26 @@ public struct WarmRowBlock: Sendable {
         bytes.reserveCapacity(count * 400)
         spans.reserveCapacity(count * Self.textColumns * 2)
         starts.reserveCapacity(count + 1)
+        sourceOf.reserveCapacity(count)
+        typeOf.reserveCapacity(count)
     }
 
     public mutating func append(_ e: Event) {
         EventCodec.append(e, to: &bytes, spans: &spans)
         starts.append(Int32(bytes.count))
+        sourceOf.append(e.source.map { place(of: $0) } ?? -1)
+        typeOf.append(place(of: e.type))
+    }
+
+    /// The place of `name` in `names`, added when new (events of one value come in runs, so
+    /// the last one is looked at first).
+    private mutating func place(of name: String) -> Int32 {
+        if let last = names.last, last == name { return Int32(names.count - 1) }
+        if let known = nameIndex[name] { return known }
+        let place = Int32(names.count)
+        names.append(name)
+        nameIndex[name] = place
+        return place
     }
 
     /// The bytes of record `row`.

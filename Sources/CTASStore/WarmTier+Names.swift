@@ -132,11 +132,11 @@ struct NewNames {
         self.limit = limit
     }
 
-    /// Counts one new event with value `name`, while the list is kept.
-    mutating func record(_ name: UnsafeRawBufferPointer) {
+    /// Counts `events` new events with value `name`, while the list is kept.
+    mutating func record(_ name: UnsafeRawBufferPointer, events: Int = 1) {
         guard let known, !dropping else { return }
         if let last, last.count == name.count, last.withUnsafeBytes({ $0.elementsEqual(name) }) {
-            run += 1
+            run += events
             return
         }
         endRun()
@@ -151,7 +151,7 @@ struct NewNames {
             added.insert(bytes)
         }
         last = bytes
-        run = 1
+        run = events
     }
 
     private mutating func endRun() {

@@ -355,6 +355,9 @@ public final class WarmTier {
             try insertFlows(keys, inserted: inserted, seqs: seqs)
             var row = 0
             for part in parts {
+                // New events per value of the part's names, for the source and type lists.
+                var sourceEvents = [Int](repeating: 0, count: part.rows.names.count)
+                var typeEvents = sourceEvents
                 try part.rows.bytes.withBytes { (buffer) throws(StoreError) in
                     try part.rows.spans.withBytes32 { (spans) throws(StoreError) in
                         for (i, e) in part.events.enumerated() {
@@ -362,9 +365,13 @@ public final class WarmTier {
                             guard inserted[row] else { continue }
                             try insertRow(e, seq: seqs[row], spans: spans, row: i, buffer: buffer, ingested: now, cell: part.cells[i])
                             if newest.map({ e.timestamp > $0 }) ?? true { newest = e.timestamp }
+                            if part.rows.sourceOf[i] >= 0 { sourceEvents[Int(part.rows.sourceOf[i])] += 1 }
+                            typeEvents[Int(part.rows.typeOf[i])] += 1
                         }
                     }
                 }
+                record(sourceEvents, of: part.rows.names, in: &sources)
+                record(typeEvents, of: part.rows.names, in: &types)
             }
             if count > 0 {
                 addToCount.bind(Int64(count), at: 1)
@@ -388,7 +395,7 @@ public final class WarmTier {
     /// Text column → parameter index, in `WarmRowBlock` order.
     private static let textParameters: [Int32] = [1, 3, 5, 8, 10, 11, 12, 15, 16, 17, 19]
     /// The id's and the flow's places among the text columns.
-    private static let idColumn = 0, typeColumn = 1, sourceColumn = 2, flowColumn = 8
+    private static let idColumn = 0, flowColumn = 8
 
     /// Inserts the commit's ids into `recent_ids` in key order, each unless it is stored
     /// already (in either level, or earlier in this commit); returns per row whether it was new.
@@ -442,13 +449,12 @@ public final class WarmTier {
         }
     }
 
-    /// Counts a new row's value of a listed column (`NameList`).
-    @inline(__always)
-    private func record(_ column: Int, of spans: UnsafeBufferPointer<Int32>, base: Int, start: UnsafePointer<UInt8>,
-                        in names: inout NewNames) {
-        let length = spans[base + column * 2 + 1]
-        guard length >= 0 else { return }
-        names.record(UnsafeRawBufferPointer(start: start + Int(spans[base + column * 2]), count: Int(length)))
+    /// Counts a part's new events per value of a listed column (`NameList`).
+    private func record(_ events: [Int], of values: [String], in names: inout NewNames) {
+        for (place, count) in events.enumerated() where count > 0 {
+            var value = values[place]
+            value.withUTF8 { names.record(UnsafeRawBufferPointer($0), events: count) }
+        }
     }
 
     /// Adds the commit's events per value to the list's counts, or drops the list when the
@@ -475,8 +481,6 @@ public final class WarmTier {
                            ingested: Int64, cell: UInt64) throws(StoreError) {
         let base = row * WarmRowBlock.textColumns * 2
         guard let start = buffer.baseAddress else { throw .corrupt(path: database.path, detail: "empty row block") }
-        record(Self.sourceColumn, of: spans, base: base, start: start, in: &sources)
-        record(Self.typeColumn, of: spans, base: base, start: start, in: &types)
         let s = insert
         for column in 0..<WarmRowBlock.textColumns {
             let length = spans[base + column * 2 + 1]
