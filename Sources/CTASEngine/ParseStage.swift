@@ -59,15 +59,15 @@ actor ParseStage {
     /// monotonic clock, the same for every source, so the sources' releases reach the writer
     /// together and share its transaction.
     static let releaseIntervalNanos: UInt64 = 100_000_000
-    /// The most events one batch carries on from here at full speed (`ctas ingest`, `--speed
-    /// max`). A read is about
-    /// 1 MiB, which decodes to some 3,300 native events but 6,500 Zeek DNS records, each
-    /// held with its original record in every stage's queue: what is in flight is queued
-    /// batches times their size. In pieces of this size a 536k-record Zeek dns.log ingested
-    /// with a peak of 169 MB instead of 234 MB (a native feed: 86 MB instead of 101 MB), at
-    /// the same speed. A paced replay's tick releases what fell due whole: cut into pieces,
-    /// a 50k events/s replay's read→durable p99 rose to 120–148 ms (60–84 ms whole, on most
-    /// runs). A live source's read goes whole too: it is what arrived since the last one.
+    /// The most events one batch carries on from here at full speed (`ctas ingest`,
+    /// `--speed max`). A read is about 1 MiB, which decodes to some 3,300 native events but
+    /// 6,500 Zeek DNS records, each held with its original record in every stage's queue:
+    /// what is in flight is queued batches times their size. In pieces of this size a
+    /// 536k-record Zeek dns.log ingested with a peak of 169 MB instead of 234 MB (a native
+    /// feed: 86 MB instead of 101 MB), at the same speed. A paced replay's tick releases what
+    /// fell due whole: cut into pieces, a 50k events/s replay's read→durable p99 rose to
+    /// 120–148 ms (60–84 ms whole, on most runs). A live source's read goes whole too: it is
+    /// what arrived since the last one.
     static let forwardEvents = 2_048
 
     // Loop-pass shifting.

@@ -133,7 +133,7 @@ struct NewNames {
     }
 
     /// Counts `events` new events with value `name`, while the list is kept.
-    mutating func record(_ name: UnsafeRawBufferPointer, events: Int = 1) {
+    mutating func record(_ name: UnsafeRawBufferPointer, events: Int) {
         guard let known, !dropping else { return }
         if let last, last.count == name.count, last.withUnsafeBytes({ $0.elementsEqual(name) }) {
             run += events
